@@ -1,0 +1,246 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { createApp, createSeller } from '../admin.js';
+import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, resolveServeConfig } from '../config.js';
+import { DuplicateError } from '../storage/ports.js';
+import { builtinProfiles } from '../profiles/registry.js';
+import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
+import { ensureSandbox } from '../sandbox.js';
+import { migrateToLatest, openDatabase } from '../storage/kysely/database.js';
+
+type Out = { log: (s: string) => void; err: (s: string) => void };
+const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
+
+/** A usage problem: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `shouquan: OAuth 2.0 authorization server for e-commerce open platforms
+
+Usage: shouquan <command> [flags]
+
+Commands:
+  serve            start the server (applies migrations first)
+  migrate          create or upgrade the database schema
+  app create       register an ISV app; prints its app_key and app_secret
+  seller create    create a seller with stores
+  help [command]   show help for a command
+
+Every command takes --help and --json. Run "shouquan <command> --help" for its flags.`,
+  serve: `Usage: shouquan serve [flags]
+
+Start the authorization server. Flags override the environment variables shown.
+
+${SERVE_SETTINGS.map(([flag, env, what, def]) => `  --${flag.padEnd(18)} ${what} (env ${env}; default ${def})`).join('\n')}
+  --json               print the start-up summary (and sandbox credentials) as one JSON line
+
+Profiles: ${Object.keys(builtinProfiles).join(', ')}
+GET /healthz answers 200 once the server is ready. SIGTERM drains in-flight requests and exits 0.`,
+  migrate: `Usage: shouquan migrate [--database URL] [--json]
+
+Create the database (SQLite) or its tables, or upgrade them to the latest schema.
+  --database URL   sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})`,
+  'app create': `Usage: shouquan app create --name NAME --callback URL [--callback URL…] [--database URL] [--json]
+
+Register an app. Prints its app_key and app_secret (the same values as client_id and
+client_secret). The secret is stored hashed and shown only this once.
+  --name NAME        the app's name, shown to sellers on the consent page
+  --callback URL     a registered redirect URI (repeat for several)
+  --scope SCOPE      a scope the app may request (repeatable; default seller)
+  --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks"}`,
+  'seller create': `Usage: shouquan seller create --username U --password P --store NAME [--store NAME…] [--database URL] [--json]
+
+Create a seller account with one or more stores (店铺).
+  --username U       3 to 64 letters, digits or _ . @ -
+  --password P       at least 8 characters; stored as an argon2id hash
+  --store NAME       a store name (repeat for several)
+  --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --json             print {"seller_id","stores":[{"store_id","name"}]}`,
+};
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options']): { values: Values } {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false }) as { values: Values };
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0]);
+  }
+}
+
+const databaseOption = { database: { type: 'string' } } as const;
+const databaseUrl = (v: unknown) => (typeof v === 'string' ? v : process.env.SHOUQUAN_DATABASE_URL || DEFAULT_DATABASE_URL);
+
+/** Entry point: returns the exit code. */
+export async function main(argv: string[], out: Out = stdio): Promise<number> {
+  const [cmd, sub, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+      const topic = cmd === 'help' ? [sub, rest[0]].filter(Boolean).join(' ') : '';
+      out.log(HELP[topic] ?? HELP.main ?? '');
+      return 0;
+    }
+    if (cmd === '--version' || cmd === '-v') {
+      out.log('shouquan 0.1.0');
+      return 0;
+    }
+    if (cmd === 'serve') return await serve(argv.slice(1), out);
+    if (cmd === 'migrate') return await migrate(argv.slice(1), out);
+    if (cmd === 'app' && sub === 'create') return await appCreate(rest, out);
+    if (cmd === 'seller' && sub === 'create') return await sellerCreate(rest, out);
+    if ((cmd === 'app' || cmd === 'seller') && (sub === undefined || sub === '--help' || sub === '-h')) {
+      out.log(HELP[`${cmd} create`] ?? '');
+      return sub === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${[cmd, sub].filter(Boolean).join(' ')}" (try "shouquan --help")`);
+  } catch (e) {
+    out.err(`shouquan: ${(e as Error).message}`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function migrate(args: string[], out: Out): Promise<number> {
+  const { values } = parse(args, databaseOption);
+  if (values.help) return out.log(HELP.migrate ?? ''), 0;
+  const url = databaseUrl(values.database);
+  const { db, dialect } = openDatabase(url, { createIfMissing: true });
+  try {
+    const applied = await migrateToLatest(db, dialect);
+    if (values.json) out.log(JSON.stringify({ database: redactDbUrl(url), applied }));
+    else out.log(applied.length ? `applied ${applied.join(', ')} to ${redactDbUrl(url)}` : `${redactDbUrl(url)} is up to date`);
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function appCreate(args: string[], out: Out): Promise<number> {
+  const { values } = parse(args, {
+    ...databaseOption,
+    name: { type: 'string' },
+    callback: { type: 'string', multiple: true },
+    scope: { type: 'string', multiple: true },
+  });
+  if (values.help) return out.log(HELP['app create'] ?? ''), 0;
+  const name = values.name;
+  if (typeof name !== 'string') throw new UsageError('--name is required');
+  const callbacks = (values.callback as string[] | undefined) ?? [];
+  if (callbacks.length === 0) throw new UsageError('--callback is required');
+  const storage = await openStorage(databaseUrl(values.database));
+  try {
+    const secretKey = await loadSecretKey(storage);
+    const created = await createApp(storage, secretKey, { name, callbacks, scopes: values.scope as string[] | undefined });
+    if (values.json) {
+      out.log(JSON.stringify({ app_key: created.appKey, app_secret: created.appSecret, client_id: created.appKey, client_secret: created.appSecret, name: name.trim(), callbacks }));
+    } else {
+      out.log(`app_key:    ${created.appKey}\napp_secret: ${created.appSecret}\n(client_id and client_secret are the same values. The secret is shown only now: keep it safe.)`);
+    }
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function sellerCreate(args: string[], out: Out): Promise<number> {
+  const { values } = parse(args, {
+    ...databaseOption,
+    username: { type: 'string' },
+    password: { type: 'string' },
+    store: { type: 'string', multiple: true },
+  });
+  if (values.help) return out.log(HELP['seller create'] ?? ''), 0;
+  const { username, password } = values;
+  if (typeof username !== 'string') throw new UsageError('--username is required');
+  if (typeof password !== 'string') throw new UsageError('--password is required');
+  const stores = (values.store as string[] | undefined) ?? [];
+  if (stores.length === 0) throw new UsageError('--store is required');
+  const storage = await openStorage(databaseUrl(values.database));
+  try {
+    const created = await createSeller(storage, { username, password, stores });
+    const body = { seller_id: created.sellerId, stores: created.stores.map((s) => ({ store_id: s.storeId, name: s.name })) };
+    if (values.json) out.log(JSON.stringify(body));
+    else out.log(`seller_id: ${body.seller_id}\n${body.stores.map((s) => `store_id:  ${s.store_id}  ${s.name}`).join('\n')}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof DuplicateError) throw new Error(e.message);
+    throw e;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function serve(args: string[], out: Out): Promise<number> {
+  const options: ParseArgsConfig['options'] = {};
+  for (const [flag] of SERVE_SETTINGS) options[flag] = flag === 'sandbox' ? { type: 'boolean' } : { type: 'string' };
+  const { values } = parse(args, options);
+  if (values.help) return out.log(HELP.serve ?? ''), 0;
+  const config = resolveServeConfig(values as Record<string, string | boolean | undefined>);
+  const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
+  const core = await createCoreContext({
+    storage,
+    profile: config.profile,
+    issuer: config.issuer,
+    lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl },
+  });
+  const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
+  const app = await buildServer({ core, logger: { level: config.logLevel }, sandbox: config.sandbox });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  const summary = {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    issuer: config.issuer,
+    profile: config.profile.name,
+    database: redactDbUrl(config.databaseUrl),
+    ...(sandbox && {
+      sandbox: {
+        app_key: sandbox.appKey,
+        app_secret: sandbox.appSecret,
+        callbacks: sandbox.callbacks,
+        seller: { username: sandbox.username, password: sandbox.password, stores: sandbox.stores.map((s) => ({ store_id: s.storeId, name: s.name })) },
+        authorize_url: `${config.issuer}${config.profile.paths.authorize}?response_type=code&${config.profile.params.clientId[0]}=${sandbox.appKey}&redirect_uri=${encodeURIComponent(sandbox.callbacks[0] ?? '')}&state=demo&scope=${config.profile.authorize.defaultScope}`,
+      },
+    }),
+  };
+  if (values.json) out.log(JSON.stringify(summary));
+  else {
+    out.log(`Shouquan listening on ${summary.url} (issuer ${summary.issuer}, profile ${summary.profile}, database ${summary.database})`);
+    if (summary.sandbox) {
+      const s = summary.sandbox;
+      out.log(
+        [
+          '',
+          'Sandbox (fresh credentials on every start):',
+          `  app_key / client_id:         ${s.app_key}`,
+          `  app_secret / client_secret:  ${s.app_secret}`,
+          `  callbacks:                   ${s.callbacks.join('  ')}`,
+          `  seller:                      ${s.seller.username} / ${s.seller.password}`,
+          `  stores:                      ${s.seller.stores.map((x) => `${x.store_id} ${x.name}`).join(', ')}`,
+          '',
+          `Open this in a browser to try the flow:`,
+          `  ${s.authorize_url}`,
+          '',
+        ].join('\n'),
+      );
+    }
+  }
+
+  await new Promise<void>((resolve) => {
+    let closing = false;
+    const stop = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      app.log.info({ signal }, 'shutting down: draining in-flight requests');
+      try {
+        await app.close();
+      } finally {
+        await storage.close().catch(() => {});
+        resolve();
+      }
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+  return 0;
+}

@@ -1,0 +1,93 @@
+import { getProfile } from './profiles/registry.js';
+import type { Profile } from './profiles/profile.js';
+import { parseDatabaseUrl } from './storage/kysely/database.js';
+
+/** The embedded default database. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/shouquan.db';
+
+/** Server configuration after flags, environment and defaults are merged (flags win). */
+export interface ServeConfig {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  profile: Profile;
+  issuer: string;
+  sandbox: boolean;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  codeTtl: number;
+  logLevel: string;
+}
+
+/** Every serve setting: flag name, environment variable, meaning. Used by --help and docs. */
+export const SERVE_SETTINGS = [
+  ['host', 'SHOUQUAN_HOST', 'address to listen on', '127.0.0.1'],
+  ['port', 'SHOUQUAN_PORT', 'port to listen on', '7070'],
+  ['database', 'SHOUQUAN_DATABASE_URL', 'sqlite:PATH or postgres://…', DEFAULT_DATABASE_URL],
+  ['profile', 'SHOUQUAN_PROFILE', 'platform dialect', 'standard'],
+  ['issuer', 'SHOUQUAN_ISSUER', 'public base URL (RFC 8414 issuer)', 'http://HOST:PORT'],
+  ['sandbox', 'SHOUQUAN_SANDBOX', 'create a demo app and seller and print their credentials', 'off'],
+  ['access-token-ttl', 'SHOUQUAN_ACCESS_TOKEN_TTL', 'access token lifetime, seconds', "profile's (standard: 7200)"],
+  ['refresh-token-ttl', 'SHOUQUAN_REFRESH_TOKEN_TTL', 'refresh token lifetime, seconds', "profile's (standard: 2592000)"],
+  ['code-ttl', 'SHOUQUAN_CODE_TTL', 'authorization code lifetime, seconds (at most 600)', "profile's (standard: 600)"],
+  ['log-level', 'SHOUQUAN_LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent', 'info'],
+] as const;
+
+function positiveInt(name: string, raw: string, max?: number): number {
+  if (!/^\d+$/.test(raw)) throw new Error(`--${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n <= 0) throw new Error(`--${name} must be greater than 0`);
+  if (max !== undefined && n > max) throw new Error(`--${name} must be at most ${max}`);
+  return n;
+}
+
+/** Merge flags with SHOUQUAN_* environment variables and defaults; throw naming the bad value. */
+export function resolveServeConfig(flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const pick = (flag: string, envName: string): string | undefined => {
+    const f = flags[flag];
+    if (typeof f === 'string') return f;
+    if (f === true) return 'true';
+    const e = env[envName];
+    return e === undefined || e === '' ? undefined : e;
+  };
+  const host = pick('host', 'SHOUQUAN_HOST') ?? '127.0.0.1';
+  const port = Number(pick('port', 'SHOUQUAN_PORT') ?? '7070');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, got "${pick('port', 'SHOUQUAN_PORT')}"`);
+  const databaseUrl = pick('database', 'SHOUQUAN_DATABASE_URL') ?? DEFAULT_DATABASE_URL;
+  parseDatabaseUrl(databaseUrl);
+  const profile = getProfile(pick('profile', 'SHOUQUAN_PROFILE') ?? 'standard');
+  const issuerRaw = pick('issuer', 'SHOUQUAN_ISSUER');
+  let issuer: string;
+  if (issuerRaw !== undefined) {
+    let u: URL;
+    try {
+      u = new URL(issuerRaw);
+    } catch {
+      throw new Error(`--issuer must be an absolute URL, got "${issuerRaw}"`);
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('--issuer must be an http or https URL');
+    if (u.search || u.hash) throw new Error('--issuer may not have a query or fragment (RFC 8414 §2)');
+    issuer = issuerRaw.replace(/\/$/, '');
+  } else {
+    const h = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    issuer = `http://${h}:${port}`;
+  }
+  const sandboxRaw = pick('sandbox', 'SHOUQUAN_SANDBOX');
+  const sandbox = sandboxRaw !== undefined && !['0', 'false', 'no', 'off'].includes(sandboxRaw.toLowerCase());
+  const ttl = (flag: string, envName: string, fallback: number, max?: number) => {
+    const v = pick(flag, envName);
+    return v === undefined ? fallback : positiveInt(flag, v, max);
+  };
+  return {
+    host,
+    port,
+    databaseUrl,
+    profile,
+    issuer,
+    sandbox,
+    accessTokenTtl: ttl('access-token-ttl', 'SHOUQUAN_ACCESS_TOKEN_TTL', profile.lifetimes.access),
+    refreshTokenTtl: ttl('refresh-token-ttl', 'SHOUQUAN_REFRESH_TOKEN_TTL', profile.lifetimes.refresh),
+    codeTtl: ttl('code-ttl', 'SHOUQUAN_CODE_TTL', profile.lifetimes.code, 600),
+    logLevel: pick('log-level', 'SHOUQUAN_LOG_LEVEL') ?? 'info',
+  };
+}

@@ -1,0 +1,59 @@
+import { randomToken, sha256 } from '../crypto/tokens.js';
+import type { AuthorizationRequestData } from '../storage/ports.js';
+import { buildRedirect } from './authorization-request.js';
+import type { CoreContext } from './context.js';
+import { AccessDeniedError, type OAuthError } from './errors.js';
+import { mintTokens, newGrant } from './token-issuer.js';
+
+/**
+ * The seller approved: issue an authorization code (RFC 6749 §4.1.2) or, for the implicit
+ * flow, an access token in the fragment (§4.2.2, never a refresh token). Returns the redirect.
+ */
+export async function approveAuthorization(ctx: CoreContext, request: AuthorizationRequestData, sellerId: number, storeId: number): Promise<string> {
+  const now = ctx.now();
+  if (request.responseType === 'token') {
+    const grant = newGrant(ctx, { appKey: request.appKey, sellerId, storeId, scope: request.scope });
+    const minted = mintTokens(ctx, grant, request.scope, false);
+    await ctx.storage.grants.createWithTokens({ now, grant, tokens: minted.records });
+    return buildRedirect(request.redirectUri, 'fragment', {
+      access_token: minted.values.access_token,
+      token_type: minted.values.token_type,
+      expires_in: String(minted.values.expires_in),
+      scope: minted.values.scope,
+      state: request.state,
+      iss: ctx.issuer,
+    });
+  }
+  const code = randomToken(ctx.profile.tokenFormat);
+  await ctx.storage.codes.create({
+    codeHash: sha256(code),
+    appKey: request.appKey,
+    sellerId,
+    storeId,
+    redirectUri: request.redirectUri,
+    redirectUriSent: request.redirectUriSent,
+    scope: request.scope,
+    codeChallenge: request.codeChallenge,
+    codeChallengeMethod: request.codeChallengeMethod,
+    createdAt: now,
+    expiresAt: now + Math.min(ctx.lifetimes.code, 600) * 1000,
+    consumedAt: null,
+    grantId: null,
+  });
+  return buildRedirect(request.redirectUri, 'query', { code, state: request.state, iss: ctx.issuer });
+}
+
+/** The seller said no, or something failed after the client was trusted (§4.1.2.1). */
+export function errorRedirect(ctx: CoreContext, target: { redirectUri: string; responseMode: 'query' | 'fragment'; state: string | null }, error: OAuthError): string {
+  return buildRedirect(target.redirectUri, target.responseMode, {
+    error: error.code,
+    error_description: error.description,
+    state: target.state,
+    iss: ctx.issuer,
+  });
+}
+
+/** The seller pressed "deny". */
+export function denyAuthorization(ctx: CoreContext, request: AuthorizationRequestData): string {
+  return errorRedirect(ctx, request, new AccessDeniedError('the seller declined to authorize the app'));
+}

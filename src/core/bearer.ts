@@ -1,0 +1,18 @@
+import { sha256 } from '../crypto/tokens.js';
+import type { TokenWithGrant } from '../storage/ports.js';
+import type { CoreContext } from './context.js';
+import { InvalidTokenError } from './errors.js';
+
+/** Is this token row usable right now? */
+export function isLive(token: TokenWithGrant, now: number): boolean {
+  return token.revokedAt === null && token.grant.revokedAt === null && token.expiresAt > now && token.rotatedAt === null;
+}
+
+/** Validate a bearer access token at a protected resource (RFC 6750 §3). */
+export async function authenticateBearer(ctx: CoreContext, accessToken: string | undefined): Promise<TokenWithGrant> {
+  if (accessToken === undefined || accessToken === '') throw new InvalidTokenError('an access token is required', 'no token');
+  const token = await ctx.storage.tokens.find(sha256(accessToken));
+  if (!token || token.kind !== 'access') throw new InvalidTokenError('the access token is invalid', 'unknown token');
+  if (!isLive(token, ctx.now())) throw new InvalidTokenError('the access token expired or was revoked', 'token not live');
+  return token;
+}

@@ -1,0 +1,71 @@
+import { keyedHash, safeEqual } from '../crypto/tokens.js';
+import type { AppRecord } from '../storage/ports.js';
+import type { CoreContext } from './context.js';
+import { InvalidClientError, InvalidRequestError } from './errors.js';
+import { param, type ParamBag } from './params.js';
+
+/** Credentials from an `Authorization: Basic` header, already percent-decoded (RFC 6749 §2.3.1). */
+export interface BasicCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * Parse an `Authorization: Basic` header value. The id and secret are form-urlencoded
+ * before base64 (RFC 6749 §2.3.1), so they are decoded here. Returns undefined for other schemes.
+ */
+export function parseBasicAuthorization(header: string | undefined): BasicCredentials | undefined {
+  if (!header) return undefined;
+  const m = /^Basic\s+([A-Za-z0-9+/=._~-]*)\s*$/i.exec(header);
+  if (!m) {
+    if (/^Basic\b/i.test(header)) throw new InvalidClientError('malformed Basic credentials', 'basic header not base64');
+    return undefined;
+  }
+  const decoded = Buffer.from(m[1] ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) throw new InvalidClientError('malformed Basic credentials', 'no colon in basic credentials');
+  try {
+    const dec = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { clientId: dec(decoded.slice(0, colon)), clientSecret: dec(decoded.slice(colon + 1)) };
+  } catch {
+    throw new InvalidClientError('malformed Basic credentials', 'bad percent-encoding in basic credentials');
+  }
+}
+
+/** The stored form of an app secret: HMAC-SHA256 under the server key (docs/adr/0003). */
+export function hashAppSecret(ctx: Pick<CoreContext, 'secretKey'>, secret: string): string {
+  return keyedHash(ctx.secretKey, secret);
+}
+
+const DUMMY_HASH = '0'.repeat(64);
+
+/**
+ * Authenticate the client at the token, revocation and introspection endpoints
+ * (RFC 6749 §2.3.1: `client_secret_basic` and `client_secret_post`; exactly one method).
+ * Unknown clients and wrong secrets take the same path and time.
+ */
+export async function authenticateClient(ctx: CoreContext, params: ParamBag, basic: BasicCredentials | undefined): Promise<AppRecord> {
+  const { clientId: idNames, clientSecret: secretNames } = ctx.profile.params;
+  const bodyId = param(params, idNames);
+  const bodySecret = param(params, secretNames);
+  let clientId: string | undefined;
+  let secret: string | undefined;
+  if (basic) {
+    if (bodySecret !== undefined) throw new InvalidRequestError('use one client authentication method, not both Basic and a body secret');
+    if (bodyId !== undefined && bodyId !== basic.clientId) throw new InvalidRequestError('client_id in the body differs from the Basic credentials');
+    clientId = basic.clientId;
+    secret = basic.clientSecret;
+  } else {
+    clientId = bodyId;
+    secret = bodySecret;
+  }
+  if (clientId === undefined) throw new InvalidClientError('client authentication failed', 'no client_id');
+  const app = await ctx.storage.apps.find(clientId);
+  const presented = hashAppSecret(ctx, secret ?? '');
+  const ok = safeEqual(presented, app?.secretHash ?? DUMMY_HASH);
+  if (!app || secret === undefined || !ok) {
+    throw new InvalidClientError('client authentication failed', !app ? `unknown client ${clientId}` : secret === undefined ? 'no secret' : 'wrong secret');
+  }
+  if (app.status === 'suspended') throw new InvalidClientError('client authentication failed', 'app suspended');
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { Profile } from '../profiles/profile.js';
+import type { Storage } from '../storage/ports.js';
+
+/** Lifetimes in seconds. */
+export interface Lifetimes {
+  code: number;
+  access: number;
+  refresh: number;
+  /** How long a seller has to log in and consent. */
+  interaction: number;
+  /** Seller login session. */
+  session: number;
+}
+
+/** Everything the protocol core needs; no HTTP, no SQL. */
+export interface CoreContext {
+  storage: Storage;
+  profile: Profile;
+  /** The issuer identifier (RFC 8414 §2), also sent as `iss` (RFC 9207). */
+  issuer: string;
+  lifetimes: Lifetimes;
+  /** Server key for keyed hashes of app secrets. */
+  secretKey: Buffer;
+  /** Current time in epoch milliseconds. */
+  now(): number;
+}

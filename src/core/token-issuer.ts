@@ -1,0 +1,63 @@
+import { randomId, randomToken, sha256 } from '../crypto/tokens.js';
+import type { GrantRecord, TokenRecord } from '../storage/ports.js';
+import type { TokenResponseValues } from '../profiles/profile.js';
+import type { CoreContext } from './context.js';
+
+/** Freshly minted tokens: the rows to store (hashed) and the values to answer with (plain). */
+export interface MintedTokens {
+  records: TokenRecord[];
+  values: TokenResponseValues;
+}
+
+/** A new grant row for a seller's authorization of an app for one store. */
+export function newGrant(ctx: CoreContext, input: { appKey: string; sellerId: number; storeId: number; scope: string[] }): GrantRecord {
+  return { grantId: randomId(), ...input, createdAt: ctx.now(), revokedAt: null, revokedReason: null };
+}
+
+/**
+ * Mint an access token, and a refresh token when asked (RFC 6749 §1.4, §1.5).
+ * Tokens carry ≥ 128 bits from the CSPRNG and are stored only as SHA-256 hashes.
+ */
+export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[], withRefresh: boolean): MintedTokens {
+  const now = ctx.now();
+  const { access, refresh } = ctx.lifetimes;
+  const accessToken = randomToken(ctx.profile.tokenFormat);
+  const records: TokenRecord[] = [
+    {
+      tokenHash: sha256(accessToken),
+      kind: 'access',
+      grantId: grant.grantId,
+      appKey: grant.appKey,
+      scope,
+      createdAt: now,
+      expiresAt: now + access * 1000,
+      revokedAt: null,
+      rotatedAt: null,
+    },
+  ];
+  const values: TokenResponseValues = {
+    access_token: accessToken,
+    token_type: ctx.profile.tokenType,
+    expires_in: access,
+    scope: scope.join(' '),
+    seller_id: grant.sellerId,
+    store_id: grant.storeId,
+  };
+  if (withRefresh) {
+    const refreshToken = randomToken(ctx.profile.tokenFormat);
+    records.push({
+      tokenHash: sha256(refreshToken),
+      kind: 'refresh',
+      grantId: grant.grantId,
+      appKey: grant.appKey,
+      scope,
+      createdAt: now,
+      expiresAt: now + refresh * 1000,
+      revokedAt: null,
+      rotatedAt: null,
+    });
+    values.refresh_token = refreshToken;
+    values.refresh_expires_in = refresh;
+  }
+  return { records, values };
+}

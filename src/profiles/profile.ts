@@ -1,0 +1,110 @@
+import type { TokenFormat } from '../crypto/tokens.js';
+
+/**
+ * A platform dialect, as data. The protocol core reads these fields and never asks which
+ * profile is active. See docs/profiles.md.
+ */
+export interface Profile {
+  /** Identifier used by `--profile`. */
+  name: string;
+  /** Human name of the platform (shown on pages). */
+  title: string;
+  /** Page language when the browser states no preference. */
+  defaultLang: 'en' | 'zh-CN';
+  /** Endpoint paths. */
+  paths: {
+    authorize: string;
+    token: string;
+    revoke: string;
+    introspect: string;
+  };
+  /** Parameter spellings accepted; the first is the profile's own. */
+  params: {
+    clientId: string[];
+    clientSecret: string[];
+  };
+  authorize: {
+    /** Parameters that must be present (by their canonical names, e.g. `client_id`, `state`). */
+    required: string[];
+    /** `code` (RFC 6749 §4.1) and/or `token` (implicit, §4.2). */
+    responseTypes: Array<'code' | 'token'>;
+    /** Scope used when the request has none (RFC 6749 §3.3). */
+    defaultScope: string;
+    /** Allowed `view` values (presentation hint); empty: the parameter is ignored. */
+    views: string[];
+  };
+  token: {
+    /** HTTP methods accepted at the token endpoint per grant type. */
+    methods: Record<string, Array<'POST' | 'GET'>>;
+    /** Grant types served by the token endpoint. */
+    grantTypes: string[];
+  };
+  /** Scopes this platform knows, with plain-words descriptions for the consent page. */
+  scopes: Record<string, { en: string; zh: string }>;
+  /** Default lifetimes in seconds (overridable by configuration). */
+  lifetimes: { code: number; access: number; refresh: number };
+  refresh: {
+    /** Issue a new refresh token on each use and kill the old one (RFC 9700 §4.14.2). */
+    rotate: boolean;
+    /** Still hand out a refresh token at code exchange when the token endpoint has no refresh grant (the refresh happens elsewhere, e.g. a signed API method). */
+    issueWithoutRefreshGrant?: boolean;
+  };
+  /** How a presented redirect_uri is matched against the registered callbacks. */
+  redirectRule: 'exact';
+  /** Require PKCE for every authorization-code request. */
+  requirePkce: boolean;
+  tokenFormat: TokenFormat;
+  /** The `token_type` value this platform writes (RFC 6749 §7.1; case-insensitive for clients). */
+  tokenType: string;
+  /** Response body shapes, as ordered lists of output fields. */
+  responses: {
+    /** Token response to an authorization_code grant. */
+    code: ResponseField[];
+    /** Token response to a refresh_token grant. */
+    refresh: ResponseField[];
+    /** Fields added to the RFC 6749 §5.2 error body. */
+    errorExtras: ResponseField[];
+  };
+}
+
+/** Where a response field's value comes from. */
+export type ResponseSource =
+  | 'access_token'
+  | 'token_type'
+  | 'expires_in'
+  | 'refresh_token'
+  | 'refresh_expires_in'
+  | 'scope'
+  | 'seller_id'
+  | 'store_id'
+  | 'error_status';
+
+/** One output field: its name in this dialect and its source (or a constant). */
+export type ResponseField = { name: string; from: ResponseSource; type?: 'string' | 'number'; optional?: boolean } | { name: string; value: string | number };
+
+/** Values a token response may draw from. */
+export interface TokenResponseValues {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token?: string;
+  refresh_expires_in?: number;
+  scope: string;
+  seller_id: number;
+  store_id: number;
+}
+
+/** Render a response body from a field list (fields whose source is absent are omitted). */
+export function renderFields(fields: ResponseField[], values: Partial<Record<ResponseSource, string | number | undefined>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    if ('value' in f) {
+      out[f.name] = f.value;
+      continue;
+    }
+    const v = values[f.from];
+    if (v === undefined) continue;
+    out[f.name] = f.type === 'string' ? String(v) : f.type === 'number' ? Number(v) : v;
+  }
+  return out;
+}

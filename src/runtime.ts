@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { CoreContext, Lifetimes } from './core/context.js';
+import type { Profile } from './profiles/profile.js';
+import { buildServer } from './server/app.js';
+import { migrateToLatest, openDatabase } from './storage/kysely/database.js';
+import { createKyselyStorage } from './storage/kysely/kysely-storage.js';
+import type { Storage } from './storage/ports.js';
+
+/** Open storage for a database URL and bring its schema up to date. */
+export async function openStorage(databaseUrl: string, opts: { createIfMissing?: boolean } = {}): Promise<Storage> {
+  let opened;
+  try {
+    opened = openDatabase(databaseUrl, { createIfMissing: opts.createIfMissing });
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === 'SQLITE_CANTOPEN' || /does not exist|unable to open/i.test(err.message ?? '')) {
+      throw new Error(`database ${databaseUrl} does not exist (run "shouquan migrate --database ${databaseUrl}" or "shouquan serve" first)`);
+    }
+    throw e;
+  }
+  const storage = createKyselyStorage(opened.db, opened.dialect);
+  try {
+    await migrateToLatest(opened.db, opened.dialect);
+  } catch (e) {
+    await storage.close().catch(() => {});
+    const msg = (e as Error).message;
+    throw new Error(`cannot open database ${redactDbUrl(databaseUrl)}: ${msg}`);
+  }
+  return storage;
+}
+
+/** A database URL without its password, for messages. */
+export function redactDbUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}
+
+/** The server's key for keyed hashes; made once per database and kept there (docs/adr/0003). */
+export async function loadSecretKey(storage: Storage): Promise<Buffer> {
+  const hex = await storage.settings.setIfAbsent('secret_key', randomBytes(32).toString('hex'));
+  return Buffer.from(hex, 'hex');
+}
+
+export interface RuntimeOptions {
+  storage: Storage;
+  profile: Profile;
+  issuer: string;
+  lifetimes?: Partial<Lifetimes>;
+  now?: () => number;
+}
+
+/** Assemble the core context from its parts. */
+export async function createCoreContext(opts: RuntimeOptions): Promise<CoreContext> {
+  const { profile } = opts;
+  return {
+    storage: opts.storage,
+    profile,
+    issuer: opts.issuer,
+    secretKey: await loadSecretKey(opts.storage),
+    now: opts.now ?? Date.now,
+    lifetimes: {
+      code: profile.lifetimes.code,
+      access: profile.lifetimes.access,
+      refresh: profile.lifetimes.refresh,
+      interaction: 30 * 60,
+      session: 12 * 3600,
+      ...opts.lifetimes,
+    },
+  };
+}
+
+export type { FastifyInstance };
+export { buildServer };

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { CoreContext } from '../core/context.js';
+import { InvalidRequestError, OAuthError } from '../core/errors.js';
+import { parseFormEncoded } from '../core/params.js';
+import { renderFields } from '../profiles/profile.js';
+import { type HttpContext, type RouteKind, requestLang, sendPage } from './http-context.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { errorPage } from './pages/pages.js';
+import { t } from './pages/i18n.js';
+import { stylesheet } from './pages/shouquan.css.js';
+import { redactUrl } from './redact.js';
+import { apiRoutes } from './routes/api.route.js';
+import { authorizeRoutes } from './routes/authorize.route.js';
+import { discoveryRoutes } from './routes/discovery.route.js';
+import { tokenRoutes } from './routes/token.route.js';
+import { sandboxRoutes } from './routes/sandbox.route.js';
+
+export interface ServerOptions {
+  core: CoreContext;
+  /** pino options, `false` for silence (tests), or `true` for defaults. */
+  logger?: boolean | Record<string, unknown>;
+  /** Cookies with `Secure`: defaults to true when the issuer is https. */
+  cookieSecure?: boolean;
+  /** Largest accepted request body in bytes. */
+  bodyLimit?: number;
+  /** Trust X-Forwarded-* from a proxy in front. */
+  trustProxy?: boolean;
+  /** Serve the sandbox callback page at /sandbox/callback. */
+  sandbox?: boolean;
+}
+
+/** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+/** Paths credentials and secrets never appear under in logs. */
+export const logRedactPaths = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
+
+/** Build the Fastify server for a core context. Routes come from the active profile. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const { core } = options;
+  const metrics: Metrics = createMetrics();
+  const ctx: HttpContext = { core, metrics, cookieSecure: options.cookieSecure ?? core.issuer.startsWith('https:') };
+
+  const logger =
+    options.logger === false
+      ? false
+      : {
+          level: 'info',
+          redact: { paths: logRedactPaths, censor: '[REDACTED]' },
+          serializers: {
+            req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+          },
+          ...(typeof options.logger === 'object' ? options.logger : {}),
+        };
+
+  const app = Fastify({
+    logger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: false },
+  });
+
+  await app.register(cookie);
+
+  // Form bodies are parsed strictly (duplicates kept, malformed encoding refused).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseFormEncoded(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  // Any other body type reaches the route, which refuses it with a proper error (not a bare 415).
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('content-security-policy', CSP);
+    const kind = routeKind(request);
+    if (kind === 'oauth' || kind === 'page' || kind === 'api') {
+      reply.header('cache-control', 'no-store');
+      reply.header('pragma', 'no-cache');
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: FastifyError | OAuthError, request, reply) => handleError(ctx, error, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const accept = request.headers.accept ?? '';
+    if (accept.includes('text/html')) {
+      const lang = requestLang(ctx, request);
+      return sendPage(reply, 404, errorPage({ lang, platform: core.profile.title, message: t(lang).notFound, requestId: request.id }));
+    }
+    return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  app.get('/assets/shouquan.css', { config: { kind: 'plain' } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet),
+  );
+  app.get('/healthz', { config: { kind: 'plain' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { kind: 'plain' } }, async (_request, reply) => {
+    const ok = await core.storage.ping();
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
+  });
+  app.get('/metrics', { config: { kind: 'plain' } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  await authorizeRoutes(app, ctx);
+  await tokenRoutes(app, ctx);
+  await discoveryRoutes(app, ctx);
+  await apiRoutes(app, ctx);
+  if (options.sandbox) await sandboxRoutes(app, ctx);
+  return app;
+}
+
+function routeKind(request: FastifyRequest): RouteKind {
+  return request.routeOptions.config?.kind ?? 'plain';
+}
+
+/** One place that turns any error into the answer the route's kind calls for. */
+function handleError(ctx: HttpContext, error: FastifyError | OAuthError, request: FastifyRequest, reply: FastifyReply) {
+  const kind = routeKind(request);
+  let oauth: OAuthError;
+  if (error instanceof OAuthError) {
+    oauth = error;
+  } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    // Fastify's own 4xx (body too large, bad JSON, bad content length): an invalid request.
+    oauth = new InvalidRequestError(error.statusCode === 413 ? 'the request body is too large' : 'the request could not be parsed', error.message);
+    reply.code(error.statusCode === 413 ? 413 : 400);
+  } else {
+    request.log.error({ err: error }, 'unexpected error');
+    oauth = new (class extends OAuthError {
+      readonly code = 'server_error';
+      override readonly status = 500;
+    })('an unexpected error occurred; try again later');
+  }
+  ctx.metrics.oauthErrors.inc({ error: oauth.code });
+  if (oauth.status < 500) request.log.info({ oauthError: oauth.code, detail: oauth.detail }, 'request refused');
+  const status = reply.statusCode >= 400 ? reply.statusCode : oauth.status;
+
+  if (kind === 'page') {
+    const lang = requestLang(ctx, request);
+    const message = oauth.status >= 500 ? t(lang).internal : oauth.description;
+    return sendPage(reply, status, errorPage({ lang, platform: ctx.core.profile.title, message, requestId: request.id }));
+  }
+  if (kind === 'api') {
+    if (oauth.code === 'invalid_token') {
+      reply.header('www-authenticate', `Bearer realm="shouquan", error="invalid_token", error_description="${oauth.description.replace(/"/g, "'")}"`);
+    }
+    return reply.code(status).send({ error: oauth.code, error_description: oauth.description });
+  }
+  if (oauth.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="shouquan", charset="UTF-8"');
+  const extras = kind === 'oauth' ? renderFields(ctx.core.profile.responses.errorExtras, { error_status: oauth.code }) : {};
+  return reply.code(status).send({ error: oauth.code, error_description: oauth.description, ...extras });
+}

@@ -1,0 +1,82 @@
+/** UI languages. zh-CN is the platforms' language; English for everyone else. */
+export type Lang = 'zh-CN' | 'en';
+
+/** Pick a language from `?lang=` or `Accept-Language` (RFC 9110 §12.5.4), with a fallback. */
+export function pickLang(query: string | undefined, acceptLanguage: string | undefined, fallback: Lang): Lang {
+  if (query === 'en' || query === 'zh-CN') return query;
+  if (!acceptLanguage) return fallback;
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part) => {
+      const [tag, ...rest] = part.trim().split(';');
+      const q = rest.map((r) => r.trim()).find((r) => r.startsWith('q='));
+      return { tag: (tag ?? '').toLowerCase(), q: q ? Number(q.slice(2)) || 0 : 1 };
+    })
+    .filter((x) => x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    if (tag.startsWith('zh')) return 'zh-CN';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return fallback;
+}
+
+const messages = {
+  en: {
+    signIn: 'Sign in',
+    signInTo: 'Sign in to continue to',
+    username: 'Username',
+    password: 'Password',
+    wrongPassword: 'The username or password is wrong.',
+    authorizeApp: 'Authorize',
+    wantsAccess: 'wants to access your store',
+    willBeAble: 'It will be able to:',
+    chooseStore: 'Choose the store to authorize',
+    noStores: 'Your account has no store to authorize.',
+    approve: 'Authorize',
+    deny: 'Cancel',
+    signedInAs: 'Signed in as',
+    redirectNote: 'After you choose, you will be sent back to',
+    errorTitle: 'Something went wrong',
+    requestId: 'Request ID',
+    expired: 'This authorization request has expired or was already used. Go back to the app and start again.',
+    wrongBrowser: 'This authorization request was started in another browser or its page is out of date. Go back to the app and start again.',
+    csrf: 'This form is out of date or did not come from this site. Reload the page and try again.',
+    pickStore: 'Choose one of your stores.',
+    internal: 'An unexpected error occurred. Please try again later.',
+    notFound: 'Page not found.',
+    lang: '中文',
+  },
+  'zh-CN': {
+    signIn: '登录',
+    signInTo: '登录以继续授权给',
+    username: '账号',
+    password: '密码',
+    wrongPassword: '账号或密码错误。',
+    authorizeApp: '授权',
+    wantsAccess: '申请访问您的店铺',
+    willBeAble: '授权后它将可以：',
+    chooseStore: '选择要授权的店铺',
+    noStores: '您的账号下没有可授权的店铺。',
+    approve: '确认授权',
+    deny: '取消',
+    signedInAs: '当前账号',
+    redirectNote: '选择后将返回到',
+    errorTitle: '出错了',
+    requestId: '请求编号',
+    expired: '此授权请求已过期或已被使用。请返回应用重新发起授权。',
+    wrongBrowser: '此授权请求是在其他浏览器中发起的，或页面已过期。请返回应用重新发起授权。',
+    csrf: '表单已过期或并非来自本站。请刷新页面后重试。',
+    pickStore: '请选择一个店铺。',
+    internal: '发生了意外错误，请稍后重试。',
+    notFound: '页面不存在。',
+    lang: 'English',
+  },
+} as const;
+
+export type MessageKey = keyof (typeof messages)['en'];
+
+/** The message table for a language. */
+export function t(lang: Lang): Record<MessageKey, string> {
+  return messages[lang];
+}

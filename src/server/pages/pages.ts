@@ -1,0 +1,87 @@
+import type { StoreRecord } from '../../storage/ports.js';
+import { html, layout, type Raw } from './html.js';
+import { t, type Lang } from './i18n.js';
+
+interface Frame {
+  lang: Lang;
+  platform: string;
+  variant?: string | null;
+}
+
+const brand = (platform: string) => html`<p class="brand"><span class="mark" aria-hidden="true">授</span>${platform}</p>`;
+
+/** The seller login form: inputs `username`, `password` and a CSRF token (RFC 6749 §10.12). */
+export function loginPage(f: Frame & { action: string; csrf: string; appName: string; error?: string; username?: string; langSwitch: string }): string {
+  const m = t(f.lang);
+  const body: Raw = html`${brand(f.platform)}
+<h1>${m.signIn}</h1>
+<p class="sub">${m.signInTo} <span class="app">${f.appName}</span></p>
+${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}
+<form method="post" action="${f.action}">
+<input type="hidden" name="csrf_token" value="${f.csrf}">
+<label for="username">${m.username}</label>
+<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${f.username ?? ''}"${f.username ? '' : ' autofocus'}>
+<label for="password">${m.password}</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required${f.username ? ' autofocus' : ''}>
+<div class="actions"><button type="submit" class="primary">${m.signIn}</button></div>
+</form>
+<p class="foot"><span></span><a href="${f.langSwitch}">${m.lang}</a></p>`;
+  return layout({ lang: f.lang, title: `${m.signIn} · ${f.platform}`, body, variant: f.variant });
+}
+
+/**
+ * The consent page: the app, the scope in plain words, the store picker (`store_id`) and two
+ * submit buttons named `decision` (`approve`, `deny`).
+ */
+export function consentPage(
+  f: Frame & {
+    action: string;
+    csrf: string;
+    appName: string;
+    scopes: string[];
+    stores: StoreRecord[];
+    username: string;
+    redirectHost: string;
+    error?: string;
+    langSwitch: string;
+  },
+): string {
+  const m = t(f.lang);
+  const first = f.stores[0]?.storeId;
+  const body: Raw = html`${brand(f.platform)}
+<h1><span class="app">${f.appName}</span> ${m.wantsAccess}</h1>
+<p class="sub">${m.signedInAs} <strong>${f.username}</strong></p>
+${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}
+<form method="post" action="${f.action}">
+<input type="hidden" name="csrf_token" value="${f.csrf}">
+<p>${m.willBeAble}</p>
+<ul class="perms">${f.scopes.map((s) => html`<li>${s}</li>`)}</ul>
+${
+  f.stores.length === 0
+    ? html`<p class="error">${m.noStores}</p>`
+    : html`<fieldset><legend>${m.chooseStore}</legend>
+${f.stores.map(
+  (s) => html`<label class="store"><input type="radio" name="store_id" value="${s.storeId}"${s.storeId === first ? ' checked' : ''} required><span>${s.name}</span></label>
+`,
+)}</fieldset>`
+}
+<div class="actions">
+${f.stores.length > 0 ? html`<button type="submit" name="decision" value="approve" class="primary">${m.approve}</button>` : ''}
+<button type="submit" name="decision" value="deny" class="secondary" formnovalidate>${m.deny}</button>
+</div>
+</form>
+<p class="meta">${m.redirectNote} <code>${f.redirectHost}</code></p>
+<p class="foot"><span></span><a href="${f.langSwitch}">${m.lang}</a></p>`;
+  return layout({ lang: f.lang, title: `${m.authorizeApp} ${f.appName} · ${f.platform}`, body, variant: f.variant });
+}
+
+/** An error page: never a stack trace, always the request id for support. */
+export function errorPage(f: Frame & { message: string; requestId: string; detail?: string }): string {
+  const m = t(f.lang);
+  const body: Raw = html`${brand(f.platform)}
+<h1>${m.errorTitle}</h1>
+<p class="error" role="alert">${f.message}</p>
+${f.detail ? html`<p>${f.detail}</p>` : ''}
+<p class="meta">${m.requestId}: <code>${f.requestId}</code></p>`;
+  return layout({ lang: f.lang, title: `${m.errorTitle} · ${f.platform}`, body, variant: f.variant });
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import { authenticateBearer } from '../../core/bearer.js';
+import { InvalidTokenError } from '../../core/errors.js';
+import type { HttpContext } from '../http-context.js';
+
+/** The bearer token from `Authorization: Bearer` (RFC 6750 §2.1). */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  if (!m) throw new InvalidTokenError('the Authorization header must be "Bearer <access token>"', 'malformed bearer header');
+  return m[1];
+}
+
+/** The protected resource that closes the loop: the store a token was granted for. */
+export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  app.get('/api/v1/store', { config: { kind: 'api' } }, async (request) => {
+    const token = await authenticateBearer(ctx.core, bearerToken(request.headers.authorization));
+    const store = await ctx.core.storage.sellers.store(token.grant.storeId);
+    if (!store) throw new InvalidTokenError('the store of this token no longer exists', `store ${token.grant.storeId} missing`);
+    return { store_id: store.storeId, name: store.name };
+  });
+}

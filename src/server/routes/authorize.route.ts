@@ -1,0 +1,224 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createHmac } from 'node:crypto';
+import { validateAuthorizationRequest } from '../../core/authorization-request.js';
+import { approveAuthorization, denyAuthorization, errorRedirect } from '../../core/authorization-response.js';
+import { OAuthError } from '../../core/errors.js';
+import { param } from '../../core/params.js';
+import { randomId, randomToken, safeEqual, sha256 } from '../../crypto/tokens.js';
+import { verifyPassword } from '../../crypto/password.js';
+import type { InteractionRecord, SellerRecord } from '../../storage/ports.js';
+import { formParams, queryParams, requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
+import { consentPage, errorPage, loginPage } from '../pages/pages.js';
+import { t, type Lang } from '../pages/i18n.js';
+
+/** Where a browser goes to log in and consent for one authorization request. */
+export const interactionPath = (id: string) => `/oauth/interaction/${id}`;
+
+/**
+ * The authorization endpoint (RFC 6749 §3.1, §4.1.1) and the seller's interaction:
+ * login (with CSRF token, RFC 6749 §10.12) and consent with the store picker.
+ */
+export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { core } = ctx;
+  const profile = core.profile;
+  const sessionCookie = ctx.cookieSecure ? '__Host-sq_session' : 'sq_session';
+  const interactionCookie = ctx.cookieSecure ? '__Secure-sq_ia' : 'sq_ia';
+  const cookieBase = { httpOnly: true, sameSite: 'lax' as const, secure: ctx.cookieSecure };
+
+  const csrfFor = (interactionId: string, browserSecret: string) =>
+    createHmac('sha256', core.secretKey).update(`csrf|${interactionId}|${browserSecret}`).digest('base64url');
+
+  const page = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, variant?: string | null) =>
+    sendPage(reply, status, errorPage({ lang: requestLang(ctx, request), platform: profile.title, message, requestId: request.id, variant }));
+
+  const langSwitch = (request: FastifyRequest, lang: Lang) => {
+    const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
+    return `${path}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`;
+  };
+
+  async function currentSeller(request: FastifyRequest): Promise<SellerRecord | undefined> {
+    const raw = request.cookies[sessionCookie];
+    if (!raw) return undefined;
+    const session = await core.storage.sessions.find(sha256(raw), core.now());
+    return session ? core.storage.sellers.find(session.sellerId) : undefined;
+  }
+
+  /** Load the interaction and check it belongs to this browser (cookie) and, for POSTs, the CSRF token. */
+  async function loadInteraction(
+    request: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+    csrf: string | undefined | null,
+  ): Promise<{ interaction: InteractionRecord; browserSecret: string } | undefined> {
+    const m = t(requestLang(ctx, request));
+    const interaction = await core.storage.interactions.find(request.params.id);
+    if (!interaction || interaction.consumedAt !== null || interaction.expiresAt <= core.now()) {
+      page(request, reply, 400, m.expired, interaction?.request.view);
+      return undefined;
+    }
+    const browserSecret = request.cookies[interactionCookie];
+    if (!browserSecret || !safeEqual(sha256(browserSecret), interaction.browserHash)) {
+      page(request, reply, csrf === null ? 400 : 403, csrf === null ? m.wrongBrowser : m.csrf, interaction.request.view);
+      return undefined;
+    }
+    if (csrf !== null && (csrf === undefined || !safeEqual(csrf, csrfFor(interaction.id, browserSecret)))) {
+      page(request, reply, 403, m.csrf, interaction.request.view);
+      return undefined;
+    }
+    return { interaction, browserSecret };
+  }
+
+  async function renderInteraction(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    interaction: InteractionRecord,
+    browserSecret: string,
+    opts: { status?: number; error?: string; username?: string } = {},
+  ) {
+    const lang = requestLang(ctx, request);
+    const appRecord = await core.storage.apps.find(interaction.request.appKey);
+    const csrf = csrfFor(interaction.id, browserSecret);
+    const seller = await currentSeller(request);
+    const base = interactionPath(interaction.id);
+    if (!seller) {
+      return sendPage(
+        reply,
+        opts.status ?? 200,
+        loginPage({
+          lang,
+          platform: profile.title,
+          variant: interaction.request.view,
+          action: `${base}/login`,
+          csrf,
+          appName: appRecord?.name ?? interaction.request.appKey,
+          error: opts.error,
+          username: opts.username,
+          langSwitch: langSwitch(request, lang),
+        }),
+      );
+    }
+    const stores = await core.storage.sellers.stores(seller.sellerId);
+    return sendPage(
+      reply,
+      opts.status ?? 200,
+      consentPage({
+        lang,
+        platform: profile.title,
+        variant: interaction.request.view,
+        action: `${base}/consent`,
+        csrf,
+        appName: appRecord?.name ?? interaction.request.appKey,
+        scopes: interaction.request.scope.map((s) => profile.scopes[s]?.[lang === 'en' ? 'en' : 'zh'] ?? s),
+        stores,
+        username: seller.username,
+        redirectHost: new URL(interaction.request.redirectUri).host,
+        error: opts.error,
+        langSwitch: langSwitch(request, lang),
+      }),
+    );
+  }
+
+  // RFC 6749 §4.1.1: the authorization request.
+  app.get(profile.paths.authorize, { config: { kind: 'page' } }, async (request, reply) => {
+    const lang = requestLang(ctx, request);
+    let params;
+    try {
+      params = queryParams(request);
+    } catch (e) {
+      return page(request, reply, 400, (e as OAuthError).description);
+    }
+    const result = await validateAuthorizationRequest(core, params);
+    if (result.kind === 'fatal') {
+      request.log.info({ oauthError: result.error.code, detail: result.error.detail }, 'authorization request refused');
+      ctx.metrics.oauthErrors.inc({ error: result.error.code });
+      return page(request, reply, 400, result.error.description);
+    }
+    if (result.kind === 'redirect') {
+      request.log.info({ oauthError: result.error.code, detail: result.error.detail }, 'authorization request error redirected');
+      ctx.metrics.oauthErrors.inc({ error: result.error.code });
+      return reply.redirect(errorRedirect(core, result, result.error), 303);
+    }
+    const now = core.now();
+    const browserSecret = randomToken();
+    const interaction: InteractionRecord = {
+      id: randomId(),
+      browserHash: sha256(browserSecret),
+      request: result.request,
+      createdAt: now,
+      expiresAt: now + core.lifetimes.interaction * 1000,
+      consumedAt: null,
+    };
+    await core.storage.interactions.create(interaction);
+    reply.setCookie(interactionCookie, browserSecret, { ...cookieBase, path: interactionPath(interaction.id), maxAge: core.lifetimes.interaction });
+    const langQuery = typeof (request.query as any)?.lang === 'string' ? `?lang=${lang}` : '';
+    return seeOther(reply, `${interactionPath(interaction.id)}${langQuery}`);
+  });
+
+  // Login or consent, whichever the seller needs next.
+  app.get<{ Params: { id: string } }>('/oauth/interaction/:id', { config: { kind: 'page' } }, async (request, reply) => {
+    const loaded = await loadInteraction(request, reply, null);
+    if (!loaded) return reply;
+    return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret);
+  });
+
+  // Seller login. A new session id every time (no session fixation).
+  app.post<{ Params: { id: string } }>('/oauth/interaction/:id/login', { config: { kind: 'page' } }, async (request, reply) => {
+    const form = formParams(request);
+    const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
+    if (!loaded) return reply;
+    const username = (param(form, 'username') ?? '').trim();
+    const password = param(form, 'password') ?? '';
+    const seller = username ? await core.storage.sellers.findByUsername(username) : undefined;
+    const ok = await verifyPassword(seller?.passwordHash, password);
+    if (!seller || !ok) {
+      request.log.info({ username }, 'seller login failed');
+      reply.clearCookie(sessionCookie, { path: '/' });
+      request.cookies[sessionCookie] = undefined;
+      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
+        status: 401,
+        error: t(requestLang(ctx, request)).wrongPassword,
+        username,
+      });
+    }
+    const old = request.cookies[sessionCookie];
+    if (old) await core.storage.sessions.delete(sha256(old));
+    const sessionId = randomToken();
+    const now = core.now();
+    await core.storage.sessions.create({ idHash: sha256(sessionId), sellerId: seller.sellerId, createdAt: now, expiresAt: now + core.lifetimes.session * 1000 });
+    reply.setCookie(sessionCookie, sessionId, { ...cookieBase, path: '/', maxAge: core.lifetimes.session });
+    request.log.info({ sellerId: seller.sellerId }, 'seller logged in');
+    return seeOther(reply, interactionPath(loaded.interaction.id));
+  });
+
+  // Consent: approve with a store, or deny. The interaction is consumed exactly once.
+  app.post<{ Params: { id: string } }>('/oauth/interaction/:id/consent', { config: { kind: 'page' } }, async (request, reply) => {
+    const form = formParams(request);
+    const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
+    if (!loaded) return reply;
+    const { interaction } = loaded;
+    const seller = await currentSeller(request);
+    if (!seller) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 401 });
+    const decision = param(form, 'decision');
+    const m = t(requestLang(ctx, request));
+    if (decision !== 'approve' && decision !== 'deny') {
+      return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
+    }
+    let storeId: number | undefined;
+    if (decision === 'approve') {
+      const stores = await core.storage.sellers.stores(seller.sellerId);
+      const wanted = Number(param(form, 'store_id'));
+      storeId = stores.find((s) => s.storeId === wanted)?.storeId;
+      if (storeId === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
+    }
+    if (!(await core.storage.interactions.consume(interaction.id, core.now()))) {
+      return page(request, reply, 400, m.expired, interaction.request.view);
+    }
+    reply.clearCookie(interactionCookie, { path: interactionPath(interaction.id) });
+    if (decision === 'deny') {
+      request.log.info({ sellerId: seller.sellerId, appKey: interaction.request.appKey }, 'seller denied authorization');
+      return seeOther(reply, denyAuthorization(core, interaction.request));
+    }
+    const location = await approveAuthorization(core, interaction.request, seller.sellerId, storeId as number);
+    request.log.info({ sellerId: seller.sellerId, storeId, appKey: interaction.request.appKey }, 'seller approved authorization');
+    return seeOther(reply, location);
+  });
+}

@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import { initialMigration } from './migrations/0001-initial.migration.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface ParsedDatabaseUrl {
+  dialect: DialectName;
+  /** File path for SQLite (`:memory:` allowed), connection string for PostgreSQL. */
+  target: string;
+}
+
+/**
+ * Parse `sqlite:PATH` (also `sqlite://PATH`, `sqlite::memory:`) or `postgres://…` / `postgresql://…`.
+ * Throws with a message naming the problem.
+ */
+export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
+  if (url.startsWith('sqlite:')) {
+    let path = url.slice('sqlite:'.length);
+    if (path.startsWith('//')) path = path.slice(2);
+    if (path === '') throw new Error(`database URL "${url}" has no file path (try sqlite:./data/shouquan.db)`);
+    return { dialect: 'sqlite', target: path };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    try {
+      new URL(url);
+    } catch {
+      throw new Error(`database URL "${url}" is not a valid PostgreSQL URL`);
+    }
+    return { dialect: 'postgres', target: url };
+  }
+  throw new Error(`database URL "${url}" must start with sqlite: or postgres://`);
+}
+
+/** pg returns int8 as strings by default; our bigints are epoch ms and ids, safe as numbers. */
+const pgTypes = {
+  getTypeParser(oid: number, format?: any) {
+    if (oid === 20) return (v: string) => Number(v);
+    return (pg.types.getTypeParser as any)(oid, format);
+  },
+};
+
+export interface OpenDatabaseOptions {
+  /** Create the SQLite file's folder if missing (serve does; CLI commands on a missing file do not). */
+  createIfMissing?: boolean;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+/** Open a Kysely instance for a database URL. SQLite runs in WAL mode with synchronous=NORMAL. */
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { db: Kysely<Database>; dialect: DialectName } {
+  const parsed = parseDatabaseUrl(url);
+  if (parsed.dialect === 'sqlite') {
+    const file = parsed.target;
+    if (file !== ':memory:' && options.createIfMissing) mkdirSync(dirname(resolve(file)), { recursive: true });
+    const sqlite = new SQLite(file, { fileMustExist: file !== ':memory:' && !options.createIfMissing });
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('foreign_keys = ON');
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+  }
+  const pool = new pg.Pool({
+    connectionString: parsed.target,
+    max: options.poolSize ?? 10,
+    types: pgTypes as any,
+    connectionTimeoutMillis: 5000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => {});
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+}
+
+class CodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: DialectName) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { '0001_initial': initialMigration(this.dialect) };
+  }
+}
+
+/** Apply every pending migration (Kysely's Migrator; safe to run from several processes). */
+export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

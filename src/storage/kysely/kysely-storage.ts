@@ -1,0 +1,431 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import type { DialectName } from './database.js';
+import {
+  DuplicateError,
+  type AppRecord,
+  type AppStatus,
+  type AuthCodeRecord,
+  type GrantRecord,
+  type InteractionRecord,
+  type RedeemResult,
+  type RotateResult,
+  type SellerRecord,
+  type SessionRecord,
+  type Storage,
+  type StoreRecord,
+  type TokenKind,
+  type TokenRecord,
+  type TokenWithGrant,
+} from '../ports.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const joinScope = (s: string[]) => s.join(' ');
+const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function toApp(r: Database['apps']): AppRecord {
+  return {
+    appKey: r.app_key,
+    name: r.name,
+    secretHash: r.secret_hash,
+    callbackUrls: JSON.parse(r.callback_urls) as string[],
+    scopes: splitScope(r.scopes),
+    status: r.status as AppStatus,
+    createdAt: Number(r.created_at),
+  };
+}
+
+function toGrant(r: Database['grants']): GrantRecord {
+  return {
+    grantId: r.grant_id,
+    appKey: r.app_key,
+    sellerId: Number(r.seller_id),
+    storeId: Number(r.store_id),
+    scope: splitScope(r.scope),
+    createdAt: Number(r.created_at),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+    revokedReason: r.revoked_reason,
+  };
+}
+
+function tokenRow(t: TokenRecord): Database['tokens'] {
+  return {
+    token_hash: t.tokenHash,
+    kind: t.kind,
+    grant_id: t.grantId,
+    app_key: t.appKey,
+    scope: joinScope(t.scope),
+    created_at: t.createdAt,
+    expires_at: t.expiresAt,
+    revoked_at: t.revokedAt,
+    rotated_at: t.rotatedAt,
+  };
+}
+
+function grantRow(g: GrantRecord): Database['grants'] {
+  return {
+    grant_id: g.grantId,
+    app_key: g.appKey,
+    seller_id: g.sellerId,
+    store_id: g.storeId,
+    scope: joinScope(g.scope),
+    created_at: g.createdAt,
+    revoked_at: g.revokedAt,
+    revoked_reason: g.revokedReason,
+  };
+}
+
+/** End the seller's other live grants for the app, then create the new grant and its tokens. */
+async function replaceGrant(trx: Db, now: number, grant: GrantRecord, tokens: TokenRecord[]): Promise<void> {
+  await trx
+    .updateTable('grants')
+    .set({ revoked_at: now, revoked_reason: 'replaced' })
+    .where('app_key', '=', grant.appKey)
+    .where('seller_id', '=', grant.sellerId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  await trx.insertInto('grants').values(grantRow(grant)).execute();
+  if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(tokenRow)).execute();
+}
+
+/** Run a transaction, retrying once when a concurrent writer hit the same unique key. */
+async function withRetry<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction().execute(fn);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    return db.transaction().execute(fn);
+  }
+}
+
+/** The one Kysely implementation of the storage ports, for SQLite and PostgreSQL. */
+export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName): Storage {
+  return {
+    dialect,
+    apps: {
+      async create(app) {
+        try {
+          await db
+            .insertInto('apps')
+            .values({
+              app_key: app.appKey,
+              name: app.name,
+              secret_hash: app.secretHash,
+              callback_urls: JSON.stringify(app.callbackUrls),
+              scopes: joinScope(app.scopes),
+              status: app.status,
+              created_at: app.createdAt,
+            })
+            .execute();
+        } catch (err) {
+          if (isUniqueViolation(err)) throw new DuplicateError(`app_key ${app.appKey} already exists`);
+          throw err;
+        }
+      },
+      async find(appKey) {
+        const r = await db.selectFrom('apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
+        return r && toApp(r);
+      },
+      async setSecretHash(appKey, secretHash) {
+        await db.updateTable('apps').set({ secret_hash: secretHash }).where('app_key', '=', appKey).execute();
+      },
+    },
+
+    sellers: {
+      async create(seller, storeNames) {
+        try {
+          return await db.transaction().execute(async (trx) => {
+            const row = await trx
+              .insertInto('sellers')
+              .values({ username: seller.username, password_hash: seller.passwordHash, created_at: seller.createdAt })
+              .returning(['seller_id'])
+              .executeTakeFirstOrThrow();
+            const sellerId = Number(row.seller_id);
+            const stores: StoreRecord[] = [];
+            for (const name of storeNames) {
+              const s = await trx
+                .insertInto('stores')
+                .values({ seller_id: sellerId, name, created_at: seller.createdAt })
+                .returning(['store_id'])
+                .executeTakeFirstOrThrow();
+              stores.push({ storeId: Number(s.store_id), sellerId, name });
+            }
+            return { seller: { sellerId, ...seller } satisfies SellerRecord, stores };
+          });
+        } catch (err) {
+          if (isUniqueViolation(err)) throw new DuplicateError(`username "${seller.username}" is already taken`);
+          throw err;
+        }
+      },
+      async findByUsername(username) {
+        const r = await db.selectFrom('sellers').selectAll().where('username', '=', username).executeTakeFirst();
+        return r && { sellerId: Number(r.seller_id), username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at) };
+      },
+      async find(sellerId) {
+        const r = await db.selectFrom('sellers').selectAll().where('seller_id', '=', sellerId).executeTakeFirst();
+        return r && { sellerId: Number(r.seller_id), username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at) };
+      },
+      async stores(sellerId) {
+        const rows = await db.selectFrom('stores').selectAll().where('seller_id', '=', sellerId).orderBy('store_id').execute();
+        return rows.map((r) => ({ storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name }));
+      },
+      async store(storeId) {
+        const r = await db.selectFrom('stores').selectAll().where('store_id', '=', storeId).executeTakeFirst();
+        return r && { storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name };
+      },
+      async setPasswordHash(sellerId, passwordHash) {
+        await db.updateTable('sellers').set({ password_hash: passwordHash }).where('seller_id', '=', sellerId).execute();
+      },
+    },
+
+    interactions: {
+      async create(i: InteractionRecord) {
+        await db
+          .insertInto('interactions')
+          .values({
+            id: i.id,
+            browser_hash: i.browserHash,
+            request: JSON.stringify(i.request),
+            created_at: i.createdAt,
+            expires_at: i.expiresAt,
+            consumed_at: i.consumedAt,
+          })
+          .execute();
+      },
+      async find(id) {
+        const r = await db.selectFrom('interactions').selectAll().where('id', '=', id).executeTakeFirst();
+        return (
+          r && {
+            id: r.id,
+            browserHash: r.browser_hash,
+            request: JSON.parse(r.request),
+            createdAt: Number(r.created_at),
+            expiresAt: Number(r.expires_at),
+            consumedAt: r.consumed_at === null ? null : Number(r.consumed_at),
+          }
+        );
+      },
+      async consume(id, now) {
+        const res = await db
+          .updateTable('interactions')
+          .set({ consumed_at: now })
+          .where('id', '=', id)
+          .where('consumed_at', 'is', null)
+          .where('expires_at', '>', now)
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
+      },
+    },
+
+    sessions: {
+      async create(s: SessionRecord) {
+        await db
+          .insertInto('seller_sessions')
+          .values({ id_hash: s.idHash, seller_id: s.sellerId, created_at: s.createdAt, expires_at: s.expiresAt })
+          .execute();
+      },
+      async find(idHash, now) {
+        const r = await db
+          .selectFrom('seller_sessions')
+          .selectAll()
+          .where('id_hash', '=', idHash)
+          .where('expires_at', '>', now)
+          .executeTakeFirst();
+        return r && { idHash: r.id_hash, sellerId: Number(r.seller_id), createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
+      },
+      async delete(idHash) {
+        await db.deleteFrom('seller_sessions').where('id_hash', '=', idHash).execute();
+      },
+    },
+
+    codes: {
+      async create(c: AuthCodeRecord) {
+        await db
+          .insertInto('auth_codes')
+          .values({
+            code_hash: c.codeHash,
+            app_key: c.appKey,
+            seller_id: c.sellerId,
+            store_id: c.storeId,
+            redirect_uri: c.redirectUri,
+            redirect_uri_sent: c.redirectUriSent ? 1 : 0,
+            scope: joinScope(c.scope),
+            code_challenge: c.codeChallenge,
+            code_challenge_method: c.codeChallengeMethod,
+            created_at: c.createdAt,
+            expires_at: c.expiresAt,
+            consumed_at: c.consumedAt,
+            grant_id: c.grantId,
+          })
+          .execute();
+      },
+      async find(codeHash) {
+        const r = await db.selectFrom('auth_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+        return (
+          r && {
+            codeHash: r.code_hash,
+            appKey: r.app_key,
+            sellerId: Number(r.seller_id),
+            storeId: Number(r.store_id),
+            redirectUri: r.redirect_uri,
+            redirectUriSent: Number(r.redirect_uri_sent) === 1,
+            scope: splitScope(r.scope),
+            codeChallenge: r.code_challenge,
+            codeChallengeMethod: r.code_challenge_method as 'S256' | null,
+            createdAt: Number(r.created_at),
+            expiresAt: Number(r.expires_at),
+            consumedAt: r.consumed_at === null ? null : Number(r.consumed_at),
+            grantId: r.grant_id,
+          }
+        );
+      },
+      async burn(codeHash, now) {
+        await db.updateTable('auth_codes').set({ consumed_at: now }).where('code_hash', '=', codeHash).where('consumed_at', 'is', null).execute();
+      },
+    },
+
+    grants: {
+      async find(grantId) {
+        const r = await db.selectFrom('grants').selectAll().where('grant_id', '=', grantId).executeTakeFirst();
+        return r && toGrant(r);
+      },
+      async revoke(grantId, now, reason) {
+        await db
+          .updateTable('grants')
+          .set({ revoked_at: now, revoked_reason: reason })
+          .where('grant_id', '=', grantId)
+          .where('revoked_at', 'is', null)
+          .execute();
+      },
+      async findLive(appKey, sellerId) {
+        const r = await db
+          .selectFrom('grants')
+          .selectAll()
+          .where('app_key', '=', appKey)
+          .where('seller_id', '=', sellerId)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        return r && toGrant(r);
+      },
+      async redeemAuthCode({ codeHash, now, grant, tokens }): Promise<RedeemResult> {
+        return withRetry(db, async (trx) => {
+          const consumed = await trx
+            .updateTable('auth_codes')
+            .set({ consumed_at: now, grant_id: grant.grantId })
+            .where('code_hash', '=', codeHash)
+            .where('consumed_at', 'is', null)
+            .executeTakeFirst();
+          if (Number(consumed.numUpdatedRows) !== 1) {
+            const existing = await trx.selectFrom('auth_codes').select(['grant_id']).where('code_hash', '=', codeHash).executeTakeFirst();
+            return existing ? { status: 'already_used', grantId: existing.grant_id } : { status: 'not_found' };
+          }
+          await replaceGrant(trx, now, grant, tokens);
+          return { status: 'redeemed' };
+        });
+      },
+      async createWithTokens({ now, grant, tokens }) {
+        await withRetry(db, (trx) => replaceGrant(trx, now, grant, tokens));
+      },
+    },
+
+    tokens: {
+      async find(tokenHash): Promise<TokenWithGrant | undefined> {
+        const r = await db
+          .selectFrom('tokens as t')
+          .innerJoin('grants as g', 'g.grant_id', 't.grant_id')
+          .select([
+            't.token_hash',
+            't.kind',
+            't.grant_id',
+            't.app_key',
+            't.scope',
+            't.created_at',
+            't.expires_at',
+            't.revoked_at',
+            't.rotated_at',
+            'g.seller_id',
+            'g.store_id',
+            'g.scope as grant_scope',
+            'g.created_at as grant_created_at',
+            'g.revoked_at as grant_revoked_at',
+            'g.revoked_reason',
+          ])
+          .where('t.token_hash', '=', tokenHash)
+          .executeTakeFirst();
+        if (!r) return undefined;
+        return {
+          tokenHash: r.token_hash,
+          kind: r.kind as TokenKind,
+          grantId: r.grant_id,
+          appKey: r.app_key,
+          scope: splitScope(r.scope),
+          createdAt: Number(r.created_at),
+          expiresAt: Number(r.expires_at),
+          revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+          rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
+          grant: {
+            grantId: r.grant_id,
+            appKey: r.app_key,
+            sellerId: Number(r.seller_id),
+            storeId: Number(r.store_id),
+            scope: splitScope(r.grant_scope),
+            createdAt: Number(r.grant_created_at),
+            revokedAt: r.grant_revoked_at === null ? null : Number(r.grant_revoked_at),
+            revokedReason: r.revoked_reason,
+          },
+        };
+      },
+      async rotateRefreshToken({ oldHash, now, tokens }): Promise<RotateResult> {
+        return db.transaction().execute(async (trx) => {
+          const res = await trx
+            .updateTable('tokens')
+            .set({ rotated_at: now })
+            .where('token_hash', '=', oldHash)
+            .where('rotated_at', 'is', null)
+            .where('revoked_at', 'is', null)
+            .where('grant_id', 'in', (eb) => eb.selectFrom('grants').select('grant_id').where('revoked_at', 'is', null))
+            .executeTakeFirst();
+          if (Number(res.numUpdatedRows) !== 1) return { status: 'already_used' };
+          if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(tokenRow)).execute();
+          return { status: 'rotated' };
+        });
+      },
+      async insert(tokens) {
+        if (tokens.length > 0) await db.insertInto('tokens').values(tokens.map(tokenRow)).execute();
+      },
+      async revoke(tokenHash, now) {
+        await db.updateTable('tokens').set({ revoked_at: now }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
+      },
+    },
+
+    settings: {
+      async get(key) {
+        const r = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+        return r?.value;
+      },
+      async setIfAbsent(key, value) {
+        await db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+        const r = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow();
+        return r.value;
+      },
+    },
+
+    async ping() {
+      try {
+        await db.selectFrom('settings').select('key').limit(1).execute();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { Generated } from 'kysely';
+
+/** Table shapes as stored (snake_case columns, epoch-millisecond integers). */
+export interface Database {
+  apps: {
+    app_key: string;
+    name: string;
+    secret_hash: string;
+    callback_urls: string;
+    scopes: string;
+    status: string;
+    created_at: number;
+  };
+  sellers: {
+    seller_id: Generated<number>;
+    username: string;
+    password_hash: string;
+    created_at: number;
+  };
+  stores: {
+    store_id: Generated<number>;
+    seller_id: number;
+    name: string;
+    created_at: number;
+  };
+  interactions: {
+    id: string;
+    browser_hash: string;
+    request: string;
+    created_at: number;
+    expires_at: number;
+    consumed_at: number | null;
+  };
+  seller_sessions: {
+    id_hash: string;
+    seller_id: number;
+    created_at: number;
+    expires_at: number;
+  };
+  auth_codes: {
+    code_hash: string;
+    app_key: string;
+    seller_id: number;
+    store_id: number;
+    redirect_uri: string;
+    redirect_uri_sent: number;
+    scope: string;
+    code_challenge: string | null;
+    code_challenge_method: string | null;
+    created_at: number;
+    expires_at: number;
+    consumed_at: number | null;
+    grant_id: string | null;
+  };
+  grants: {
+    grant_id: string;
+    app_key: string;
+    seller_id: number;
+    store_id: number;
+    scope: string;
+    created_at: number;
+    revoked_at: number | null;
+    revoked_reason: string | null;
+  };
+  tokens: {
+    token_hash: string;
+    kind: string;
+    grant_id: string;
+    app_key: string;
+    scope: string;
+    created_at: number;
+    expires_at: number;
+    revoked_at: number | null;
+    rotated_at: number | null;
+  };
+  settings: {
+    key: string;
+    value: string;
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * Storage ports: what the protocol core needs from persistence, nothing about SQL.
+ * All times are epoch milliseconds. Credentials are only ever passed in hashed form.
+ *
+ * Every method is atomic on its own; methods that consume a single-use thing
+ * (`redeemAuthCode`, `rotateRefreshToken`, `consumeInteraction`) guarantee that exactly
+ * one of any number of concurrent callers wins.
+ */
+
+export type AppStatus = 'testing' | 'submitted' | 'live' | 'suspended';
+
+export interface AppRecord {
+  appKey: string;
+  name: string;
+  /** HMAC-SHA256 of the secret under the server's secret key. */
+  secretHash: string;
+  callbackUrls: string[];
+  scopes: string[];
+  status: AppStatus;
+  createdAt: number;
+}
+
+export interface SellerRecord {
+  sellerId: number;
+  username: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface StoreRecord {
+  storeId: number;
+  sellerId: number;
+  name: string;
+}
+
+/** A validated authorization request waiting for the seller (login, consent). */
+export interface InteractionRecord {
+  id: string;
+  /** SHA-256 of the random value in the browser's interaction cookie. */
+  browserHash: string;
+  /** The validated request, as the core's `AuthorizationRequest`. */
+  request: AuthorizationRequestData;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface AuthorizationRequestData {
+  appKey: string;
+  responseType: 'code' | 'token';
+  redirectUri: string;
+  /** Whether redirect_uri was sent (RFC 6749 §4.1.3: then it is required at the token endpoint). */
+  redirectUriSent: boolean;
+  scope: string[];
+  state: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | null;
+  /** Extra presentation hints such as the smallec `view`. */
+  view: string | null;
+  responseMode: 'query' | 'fragment';
+}
+
+export interface SessionRecord {
+  idHash: string;
+  sellerId: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface AuthCodeRecord {
+  codeHash: string;
+  appKey: string;
+  sellerId: number;
+  storeId: number;
+  redirectUri: string;
+  redirectUriSent: boolean;
+  scope: string[];
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | null;
+  createdAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+  /** The grant created when the code was redeemed (for replay revocation). */
+  grantId: string | null;
+}
+
+/** One live authorization of an app by a seller for one store. */
+export interface GrantRecord {
+  grantId: string;
+  appKey: string;
+  sellerId: number;
+  storeId: number;
+  scope: string[];
+  createdAt: number;
+  revokedAt: number | null;
+  revokedReason: string | null;
+}
+
+export type TokenKind = 'access' | 'refresh';
+
+export interface TokenRecord {
+  tokenHash: string;
+  kind: TokenKind;
+  grantId: string;
+  appKey: string;
+  scope: string[];
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  /** Set when a refresh token was exchanged for a new one (rotation). */
+  rotatedAt: number | null;
+}
+
+/** A token with the grant it belongs to (one read for every check). */
+export interface TokenWithGrant extends TokenRecord {
+  grant: GrantRecord;
+}
+
+export type RedeemResult =
+  | { status: 'redeemed' }
+  | { status: 'already_used'; grantId: string | null }
+  | { status: 'not_found' };
+
+export type RotateResult = { status: 'rotated' } | { status: 'already_used' };
+
+export interface AppRepository {
+  create(app: AppRecord): Promise<void>;
+  find(appKey: string): Promise<AppRecord | undefined>;
+  /** Replace the app's secret hash (sandbox reset, secret rotation). */
+  setSecretHash(appKey: string, secretHash: string): Promise<void>;
+}
+
+export interface SellerRepository {
+  /** Create a seller and their stores in one transaction; throws `DuplicateError` on a taken username. */
+  create(seller: { username: string; passwordHash: string; createdAt: number }, storeNames: string[]): Promise<{ seller: SellerRecord; stores: StoreRecord[] }>;
+  findByUsername(username: string): Promise<SellerRecord | undefined>;
+  find(sellerId: number): Promise<SellerRecord | undefined>;
+  stores(sellerId: number): Promise<StoreRecord[]>;
+  store(storeId: number): Promise<StoreRecord | undefined>;
+  setPasswordHash(sellerId: number, passwordHash: string): Promise<void>;
+}
+
+export interface InteractionRepository {
+  create(interaction: InteractionRecord): Promise<void>;
+  find(id: string): Promise<InteractionRecord | undefined>;
+  /** Mark consumed; true for exactly one caller, and only if it is not expired. */
+  consume(id: string, now: number): Promise<boolean>;
+}
+
+export interface SessionRepository {
+  create(session: SessionRecord): Promise<void>;
+  find(idHash: string, now: number): Promise<SessionRecord | undefined>;
+  delete(idHash: string): Promise<void>;
+}
+
+export interface AuthCodeRepository {
+  create(code: AuthCodeRecord): Promise<void>;
+  find(codeHash: string): Promise<AuthCodeRecord | undefined>;
+  /** Burn a code without issuing anything (a failed check must not leave it redeemable). */
+  burn(codeHash: string, now: number): Promise<void>;
+}
+
+export interface GrantRepository {
+  find(grantId: string): Promise<GrantRecord | undefined>;
+  /** Revoke a grant and so every token issued under it. */
+  revoke(grantId: string, now: number, reason: string): Promise<void>;
+  /** The live grant of a seller for an app, if any. */
+  findLive(appKey: string, sellerId: number): Promise<GrantRecord | undefined>;
+  /**
+   * Atomically: consume the code (only if unconsumed), end every other live grant of this
+   * seller for this app (one live authorization per seller and AppKey), create the grant
+   * and its tokens, and remember the grant on the code.
+   */
+  redeemAuthCode(input: { codeHash: string; now: number; grant: GrantRecord; tokens: TokenRecord[] }): Promise<RedeemResult>;
+  /** Atomically create a grant with tokens, ending the seller's other grants for the app (implicit flow). */
+  createWithTokens(input: { now: number; grant: GrantRecord; tokens: TokenRecord[] }): Promise<void>;
+}
+
+export interface TokenRepository {
+  find(tokenHash: string): Promise<TokenWithGrant | undefined>;
+  /** Atomically mark the refresh token rotated (only if live) and store the new tokens. */
+  rotateRefreshToken(input: { oldHash: string; now: number; tokens: TokenRecord[] }): Promise<RotateResult>;
+  /** Store tokens for an existing grant (refresh without rotation). */
+  insert(tokens: TokenRecord[]): Promise<void>;
+  revoke(tokenHash: string, now: number): Promise<void>;
+}
+
+export interface SettingsRepository {
+  get(key: string): Promise<string | undefined>;
+  /** Set only if absent; returns the value now stored (first writer wins). */
+  setIfAbsent(key: string, value: string): Promise<string>;
+}
+
+/** Everything the core and the HTTP layer need from storage. */
+export interface Storage {
+  readonly dialect: 'sqlite' | 'postgres';
+  apps: AppRepository;
+  sellers: SellerRepository;
+  interactions: InteractionRepository;
+  sessions: SessionRepository;
+  codes: AuthCodeRepository;
+  grants: GrantRepository;
+  tokens: TokenRepository;
+  settings: SettingsRepository;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A unique constraint was violated (e.g. a username already taken). */
+export class DuplicateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DuplicateError';
+  }
+}
