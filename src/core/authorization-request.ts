@@ -64,7 +64,8 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   // From here on errors go back to the client. Work out state and response mode first.
   let state: string | null = null;
   const rawType = params.get('response_type');
-  const responseMode: 'query' | 'fragment' = rawType?.[0] === 'token' ? 'fragment' : 'query';
+  // §4.2.2.1: implicit-flow errors go in the fragment, but only where the profile has that flow.
+  const responseMode: 'query' | 'fragment' = rawType?.[0] === 'token' && profile.authorize.responseTypes.includes('token') ? 'fragment' : 'query';
   const fail = (error: OAuthError): AuthorizationValidation => ({ kind: 'redirect', error, redirectUri, state, responseMode });
   try {
     state = param(params, 'state') ?? null;

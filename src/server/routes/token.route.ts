@@ -14,7 +14,6 @@ import { formParams, queryParams, type HttpContext } from '../http-context.js';
 export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { core } = ctx;
   const profile = core.profile;
-  const getAllowed = Object.values(profile.token.methods).some((m) => m.includes('GET'));
 
   const tokenHandler = async (request: FastifyRequest) => {
     const method = request.method === 'GET' ? 'GET' : 'POST';
@@ -32,7 +31,8 @@ export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promi
   };
 
   app.post(profile.paths.token, { config: { kind: 'oauth' } }, tokenHandler);
-  if (getAllowed) app.get(profile.paths.token, { config: { kind: 'oauth' } }, tokenHandler);
+  // GET is answered too, so a client using it learns why it is refused (400, not 404), unless its profile allows it.
+  app.get(profile.paths.token, { config: { kind: 'oauth' } }, tokenHandler);
 
   app.post(profile.paths.revoke, { config: { kind: 'oauth' } }, async (request, reply) => {
     const params = formParams(request);
