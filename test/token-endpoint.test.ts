@@ -24,7 +24,7 @@ describe('token, introspection and revocation endpoints (standard profile)', () 
   }
 
   it('answers invalid_client with 401 and WWW-Authenticate for a wrong secret, unknown client or no credentials', async () => {
-    for (const form of [
+    for (const form of <Array<Record<string, string>>>[
       { grant_type: 'authorization_code', code: 'x', client_id: s.client.appKey, client_secret: 'wrong' },
       { grant_type: 'authorization_code', code: 'x', client_id: 'unknown', client_secret: 'wrong' },
       { grant_type: 'authorization_code', code: 'x' },
