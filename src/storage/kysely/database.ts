@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
@@ -84,7 +84,16 @@ class CodeMigrationProvider implements MigrationProvider {
 
 /** Apply every pending migration (Kysely's Migrator; safe to run from several processes). */
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect) });
+  // On PostgreSQL, pin Kysely's bookkeeping tables to the current schema: its existence check
+  // otherwise sees another schema's kysely_migration_lock and never creates this one.
+  let migrationTableSchema: string | undefined;
+  if (dialect === 'postgres') {
+    const r = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    const schema = r.rows[0]?.schema;
+    // Only when it is not the default: Kysely then also runs CREATE SCHEMA IF NOT EXISTS.
+    if (schema && schema !== 'public') migrationTableSchema = schema;
+  }
+  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect), migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
