@@ -18,7 +18,9 @@ export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   const tokenHandler = async (request: FastifyRequest) => {
     const method = request.method === 'GET' ? 'GET' : 'POST';
-    let params: ParamBag = method === 'GET' ? queryParams(request) : formParams(request);
+    // A legacy POST may carry everything in the query and have no body at all.
+    const bodyless = method === 'POST' && profile.token.queryOnPost === true && request.body === undefined && !request.headers['content-type'];
+    let params: ParamBag = method === 'GET' ? queryParams(request) : bodyless ? new Map() : formParams(request);
     if (method === 'POST') {
       // RFC 6749 §3.2: credentials belong in the body, never also in the URL,
       // unless a legacy profile's docs POST to a URL with a query (then merged; repeats refused).
