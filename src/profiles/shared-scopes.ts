@@ -19,6 +19,5 @@ export const legacyStatusCodes: Record<string, string> = {
   unauthorized_client: '1000403',
   unsupported_grant_type: '1000404',
   invalid_scope: '1000405',
-  not_found: '1000406',
   '*': '1000500',
 };
