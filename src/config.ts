@@ -1,5 +1,5 @@
 import { getProfile } from './profiles/registry.js';
-import type { Profile } from './profiles/profile.js';
+import { REDIRECT_RULES, type Profile, type RedirectRule } from './profiles/profile.js';
 import { parseDatabaseUrl } from './storage/kysely/database.js';
 
 /** The embedded default database. */
@@ -24,7 +24,8 @@ export const SERVE_SETTINGS = [
   ['host', 'SHOUQUAN_HOST', 'address to listen on', '127.0.0.1'],
   ['port', 'SHOUQUAN_PORT', 'port to listen on', '7070'],
   ['database', 'SHOUQUAN_DATABASE_URL', 'sqlite:PATH or postgres://…', DEFAULT_DATABASE_URL],
-  ['profile', 'SHOUQUAN_PROFILE', 'platform dialect', 'standard'],
+  ['profile', 'SHOUQUAN_PROFILE', 'platform dialect: a shipped name or ./my-platform.json (docs/profiles.md)', 'standard'],
+  ['redirect-rule', 'SHOUQUAN_REDIRECT_RULE', 'override the profile\'s redirect_uri rule: exact, same-host, registrable-domain or host-or-registrable-domain', "profile's"],
   ['issuer', 'SHOUQUAN_ISSUER', 'public base URL (RFC 8414 issuer)', 'http://HOST:PORT'],
   ['sandbox', 'SHOUQUAN_SANDBOX', 'create a demo app and seller and print their credentials', 'off'],
   ['access-token-ttl', 'SHOUQUAN_ACCESS_TOKEN_TTL', 'access token lifetime, seconds', "profile's (standard: 7200)"],
@@ -55,7 +56,12 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, got "${pick('port', 'SHOUQUAN_PORT')}"`);
   const databaseUrl = pick('database', 'SHOUQUAN_DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   parseDatabaseUrl(databaseUrl);
-  const profile = getProfile(pick('profile', 'SHOUQUAN_PROFILE') ?? 'standard');
+  const shippedOrFile = getProfile(pick('profile', 'SHOUQUAN_PROFILE') ?? 'standard');
+  const redirectRule = pick('redirect-rule', 'SHOUQUAN_REDIRECT_RULE');
+  if (redirectRule !== undefined && !(REDIRECT_RULES as readonly string[]).includes(redirectRule)) {
+    throw new Error(`--redirect-rule must be one of ${REDIRECT_RULES.join(', ')}, got "${redirectRule}"`);
+  }
+  const profile: Profile = redirectRule === undefined ? shippedOrFile : { ...shippedOrFile, redirectRule: redirectRule as RedirectRule };
   const issuerRaw = pick('issuer', 'SHOUQUAN_ISSUER');
   let issuer: string;
   if (issuerRaw !== undefined) {

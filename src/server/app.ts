@@ -4,7 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { CoreContext } from '../core/context.js';
 import { InvalidRequestError, OAuthError } from '../core/errors.js';
 import { parseFormEncoded } from '../core/params.js';
-import { renderFields } from '../profiles/profile.js';
+import { errorStatusFor, renderFields } from '../profiles/profile.js';
 import { type HttpContext, type RouteKind, requestLang, sendPage } from './http-context.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { errorPage } from './pages/pages.js';
@@ -164,6 +164,6 @@ function handleError(ctx: HttpContext, error: FastifyError | OAuthError, request
     return reply.code(status).send({ error: oauth.code, error_description: oauth.description });
   }
   if (oauth.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="shouquan", charset="UTF-8"');
-  const extras = kind === 'oauth' ? renderFields(ctx.core.profile.responses.errorExtras, { error_status: oauth.code }) : {};
+  const extras = kind === 'oauth' ? renderFields(ctx.core.profile.responses.errorExtras, { error_status: errorStatusFor(ctx.core.profile, oauth.code) }) : {};
   return reply.code(status).send({ error: oauth.code, error_description: oauth.description, ...extras });
 }
