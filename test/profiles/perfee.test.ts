@@ -115,7 +115,9 @@ for (const dialect of dialects) {
       const res = await fetch(`${s.url}/v2/oauth/authorize?response_type=token&client_id=client_id_example&redirect_uri=http://www.oauth.net&state=1212&scope=seller`, { redirect: 'manual' });
       assert.equal(res.status, 303);
       const cb = new URL(res.headers.get('location')!);
-      assert.equal(cb.hash, '#error=unsupported_response_type&error_description=response_type+token+is+not+supported&state=1212&iss=' + encodeURIComponent(s.url));
+      // A profile without the implicit flow answers in the query (RFC 6749 §4.1.2.1), never the fragment.
+      assert.equal(cb.hash, '');
+      assert.equal(cb.search, '?error=unsupported_response_type&error_description=response_type+token+is+not+supported&state=1212&iss=' + encodeURIComponent(s.url));
     });
 
     it('redirect_uri must be on the registered callback\'s domain (host)', async () => {
@@ -151,7 +153,9 @@ for (const dialect of dialects) {
 
     it('refuses the code exchange by GET (the doc says POST)', async () => {
       const res = await fetchJson(`${s.url}/v2/oauth/token?grant_type=authorization_code&code=x&client_id=client_id_example&client_secret=client_secret_example`);
-      assert.equal(res.status, 404);
+      assert.equal(res.status, 400);
+      assert.equal(res.json.error, 'invalid_request');
+      assert.equal(res.json.error_description, 'grant_type authorization_code must be sent with POST');
     });
 
     it('metadata describes the /v2/oauth endpoints', async () => {
