@@ -65,6 +65,16 @@ export interface Profile {
     /** Fields added to the RFC 6749 §5.2 error body. */
     errorExtras: ResponseField[];
   };
+  /**
+   * Open API gateway dialect (docs/gateway.md). Absent: method prefix `shouquan`, and every
+   * scope of the profile grants every gateway permission.
+   */
+  gateway?: {
+    /** First segment of API method names, e.g. `psdm` for `psdm.auth.token.refresh`. */
+    methodPrefix: string;
+    /** Gateway permissions (e.g. `orders.read`, `products`, `*`) each scope grants. */
+    scopePermissions?: Record<string, string[]>;
+  };
 }
 
 /** Where a response field's value comes from. */
