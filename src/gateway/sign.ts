@@ -12,9 +12,10 @@ export const SIGN_METHODS: readonly SignMethod[] = ['md5', 'hmac', 'hmac-sha256'
  * name (byte order of the UTF-8 names), each written as `name` followed by `value`.
  * File parts never reach here (the router accepts forms only).
  */
-export function stringToSign(params: ParamBag | Record<string, string>): string {
+export function stringToSign(params: ParamBag | Map<string, string> | Record<string, string>): string {
   const entries: Array<[string, string]> = [];
-  const iter = params instanceof Map ? [...params].map(([k, v]) => [k, v[0] ?? ''] as [string, string]) : Object.entries(params);
+  const iter: Array<[string, string]> =
+    params instanceof Map ? [...(params as Map<string, string | string[]>)].map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? '') : v]) : Object.entries(params);
   for (const [name, value] of iter) {
     if (name === 'sign' || value === '' || value === undefined) continue;
     entries.push([name, value]);
@@ -27,7 +28,7 @@ export function stringToSign(params: ParamBag | Record<string, string>): string 
  * Sign a call (TOP "请求加签"): `md5` = MD5(secret + string + secret); `hmac` = HMAC-MD5 and
  * `hmac-sha256` = HMAC-SHA256 of the string keyed with the secret. Uppercase hex, UTF-8 throughout.
  */
-export function signParams(params: ParamBag | Record<string, string>, secret: string, method: SignMethod): string {
+export function signParams(params: ParamBag | Map<string, string> | Record<string, string>, secret: string, method: SignMethod): string {
   const text = stringToSign(params);
   return signString(text, secret, method);
 }

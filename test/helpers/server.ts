@@ -28,6 +28,8 @@ export interface TestServerOptions {
   lifetimes?: Partial<Lifetimes>;
   callback?: string;
   callbacks?: string[];
+  /** Open API gateway settings. */
+  gateway?: import('../../src/gateway/options.js').GatewayOptions;
 }
 
 /** Start a real server on 127.0.0.1 with a fresh database, one app and one seller with two stores. */
@@ -38,7 +40,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let skew = 0;
   // The issuer needs the port, which we know only after listening: use a placeholder and patch.
   const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', lifetimes: opts.lifetimes, now: () => Date.now() + skew });
-  const server = await buildServer({ core, logger: false, sandbox: true });
+  const server = await buildServer({ core, logger: false, sandbox: true, gateway: opts.gateway });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
