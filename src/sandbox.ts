@@ -2,6 +2,7 @@ import { hashAppSecret } from './core/client-auth.js';
 import { hashPassword } from './crypto/password.js';
 import { randomToken } from './crypto/tokens.js';
 import { createApp, createSeller } from './admin.js';
+import { fillSandboxData } from './gateway/sandbox-data.js';
 import { sealSecret } from './gateway/secret-seal.js';
 import type { Storage, StoreRecord } from './storage/ports.js';
 
@@ -42,5 +43,6 @@ export async function ensureSandbox(storage: Storage, secretKey: Buffer, issuer:
     const created = await createSeller(storage, { username: SANDBOX_USERNAME, password, stores: ['Demo Store A', 'Demo Store B'] });
     stores = created.stores;
   }
+  if (storage.gateway) await fillSandboxData(storage.gateway, stores, Date.now());
   return { appKey: SANDBOX_APP_KEY, appSecret, callbacks: app?.callbackUrls ?? callbacks, username: SANDBOX_USERNAME, password, stores };
 }
