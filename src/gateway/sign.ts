@@ -9,7 +9,7 @@ export const SIGN_METHODS: readonly SignMethod[] = ['md5', 'hmac', 'hmac-sha256'
 
 /**
  * The string that is signed: every parameter except `sign` and empty values, sorted by
- * name (byte order of the UTF-8 names), each written as `name` followed by `value`.
+ * name (UTF-16 code units, like the SDKs' sorted maps), each written as `name` followed by `value`.
  * File parts never reach here (the router accepts forms only).
  */
 export function stringToSign(params: ParamBag | Map<string, string> | Record<string, string>): string {
@@ -20,7 +20,8 @@ export function stringToSign(params: ParamBag | Map<string, string> | Record<str
     if (name === 'sign' || value === '' || value === undefined) continue;
     entries.push([name, value]);
   }
-  entries.sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+  // UTF-16 code-unit order, as the TOP SDKs' sorted maps (Java TreeMap, JS sort) produce.
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return entries.map(([k, v]) => k + v).join('');
 }
 
