@@ -8,7 +8,7 @@ import { gatewayMethods } from './methods/index.js';
 import { impliedPermission, type Args, type GatewayMethod } from './methods/method.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { covers, methodPrefix, scopePermissions } from './permissions.js';
-import type { GatewayStorage } from './ports.js';
+import type { GatewayAppRecord, GatewayStorage } from './ports.js';
 import { chargeQuota } from './quota.js';
 import { forwardUpstream } from './upstream.js';
 
@@ -76,6 +76,8 @@ export interface ExecuteInput {
   token?: TokenWithGrant;
   args: Args;
   requestId: string;
+  /** The app's gateway settings when the caller already read them (saves a query). */
+  settings?: GatewayAppRecord;
 }
 
 /**
@@ -85,7 +87,7 @@ export interface ExecuteInput {
  */
 export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<Record<string, unknown>> {
   const { method, app, token, fullName } = input;
-  const settings = await gw.storage.apps.find(app.appKey);
+  const settings = input.settings ?? (await gw.storage.apps.find(app.appKey));
   if (method.needsSession) {
     if (!token) throw new GatewayError(26, 'Missing session', 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
     const appPermissions = settings?.permissions ?? ['*'];

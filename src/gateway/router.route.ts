@@ -4,6 +4,7 @@ import { parseFormEncoded, type ParamBag } from '../core/params.js';
 import { safeEqual } from '../crypto/tokens.js';
 import type { AppRecord, TokenWithGrant } from '../storage/ports.js';
 import { GatewayError } from './errors.js';
+import type { GatewayAppRecord } from './ports.js';
 import { authenticateSession, executeMethod, logDecision, responseKey, type Gateway } from './gateway.js';
 import type { Args } from './methods/method.js';
 import { openSecret } from './secret-seal.js';
@@ -44,6 +45,7 @@ interface VerifiedCall {
   app: AppRecord;
   token?: TokenWithGrant;
   args: Args;
+  settings?: GatewayAppRecord;
 }
 
 /** Check a router call's public parameters, app, timestamp, signature and session, in TOP's order. */
@@ -104,7 +106,7 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: { met
     token = await authenticateSession(gw, presented, appKey);
     trace.storeId = token.grant.storeId;
   }
-  return { fullName, app, token, args };
+  return { fullName, app, token, args, settings };
 }
 
 function sendError(reply: FastifyReply, request: FastifyRequest, e: GatewayError): FastifyReply {
