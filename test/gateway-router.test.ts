@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createApp } from '../src/admin.js';
 import { fillSandboxData } from '../src/gateway/sandbox-data.js';
 import { formatGmt8, signParams, stringToSign } from '../src/gateway/sign.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
@@ -98,6 +99,12 @@ for (const dialect of dialects) {
       // access_token is accepted as a spelling of session.
       const alt = await topCall(s, 'shouquan.orders.list', { access_token: token.access_token });
       assert.equal(alt.json.shouquan_orders_list_response?.total_results, 40, alt.text);
+    });
+
+    it("refuses another app's token as session (27)", async () => {
+      const other = await createApp(s.core.storage, s.core.secretKey, { name: 'Other App', callbacks: ['https://other.example.com/cb'] });
+      const res = await topCall(s, 'shouquan.store.get', {}, token.access_token, { override: { app_key: other.appKey }, secret: other.appSecret });
+      assert.deepEqual({ ...res.json.error_response, request_id: 'x' }, { code: 27, msg: 'Invalid session', sub_code: 'invalid-sessionkey', sub_msg: 'the session was not issued to this app_key', request_id: 'x' });
     });
 
     it('invalid timestamp (31): malformed, or more than 10 minutes away', async () => {
