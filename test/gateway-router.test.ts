@@ -132,6 +132,10 @@ for (const dialect of dialects) {
       assert.equal((await topCall(s, 'shouquan.nothing.here', {}, token.access_token)).json.error_response.code, 22);
       assert.equal((await topCall(s, 'shouquan.store.get', {}, token.access_token, { override: { app_key: '99999999' } })).json.error_response.code, 29);
       assert.equal((await topCall(s, 'shouquan.store.get', {}, token.access_token, { override: { v: '1.0' } })).json.error_response.code, 34);
+      const form = new FormData();
+      form.set('method', 'shouquan.store.get');
+      const multipart = await fetch(`${s.url}/router/rest`, { method: 'POST', body: form });
+      assert.equal(((await multipart.json()) as any).error_response.sub_msg, 'send parameters as application/x-www-form-urlencoded (file uploads are not supported)');
       const raw = await fetch(`${s.url}/router/rest`, { method: 'POST' });
       assert.equal(((await raw.json()) as any).error_response.code, 21);
     });

@@ -24,7 +24,7 @@ function collectParams(request: FastifyRequest): Map<string, string> {
       const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
       if (type === 'application/x-www-form-urlencoded' && request.body instanceof Map) {
         for (const [k, v] of request.body as ParamBag) bag.set(k, [...(bag.get(k) ?? []), ...v]);
-      } else if (type !== undefined && type !== '' && request.body !== undefined && request.body !== null) {
+      } else if (type !== undefined && type !== '' && (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? '0') > 0)) {
         throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-content-type', 'send parameters as application/x-www-form-urlencoded (file uploads are not supported)');
       }
     }
