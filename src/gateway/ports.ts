@@ -160,8 +160,8 @@ export interface QuotaRepository {
 }
 
 export interface OutboxRepository {
-  /** Revoked grants of apps with a webhook URL that have no event yet. */
-  pendingGrantEvents(limit: number): Promise<PendingGrantEvent[]>;
+  /** Revoked grants of apps with a webhook URL that have no event yet (revoked at or after `since`, when given). */
+  pendingGrantEvents(limit: number, since?: number): Promise<PendingGrantEvent[]>;
   /** Add an event; ignored when one exists already for the grant and event (unique). */
   enqueue(record: Omit<OutboxRecord, 'id' | 'attempts' | 'deliveredAt' | 'lastError'>): Promise<void>;
   /** Undelivered events due at `now`, oldest first. */

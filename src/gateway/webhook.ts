@@ -5,6 +5,9 @@ import type { ResolvedGatewayOptions } from './options.js';
 import type { GatewayStorage, OutboxRecord, PendingGrantEvent } from './ports.js';
 import { openSecret } from './secret-seal.js';
 
+/** How far back each incremental scan for revoked grants looks. */
+const SCAN_MARGIN_MS = 10 * 60 * 1000;
+
 /** Header carrying `sha256=<hex HMAC-SHA256 of the raw body, keyed with the AppSecret>`. */
 export const SIGNATURE_HEADER = 'x-shouquan-signature';
 
@@ -35,6 +38,8 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Scan grants revoked since then; undefined: everything (the first round after start). */
+  private scanFrom: number | undefined;
 
   constructor(
     private readonly core: CoreContext,
@@ -78,7 +83,12 @@ export class WebhookDispatcher {
   }
 
   private async enqueueNew(): Promise<void> {
-    for (const g of await this.storage.outbox.pendingGrantEvents(100)) {
+    // After one full scan, look only at recent revocations; the margin covers transactions
+    // committed late and other processes' clocks. A restart scans everything again.
+    const started = this.core.now();
+    const pending = await this.storage.outbox.pendingGrantEvents(100, this.scanFrom);
+    if (pending.length < 100) this.scanFrom = started - SCAN_MARGIN_MS;
+    for (const g of pending) {
       const event = eventFor(g);
       const body: Record<string, unknown> = {
         event,

@@ -273,8 +273,8 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
       },
     },
     outbox: {
-      async pendingGrantEvents(limit) {
-        const rows = await db
+      async pendingGrantEvents(limit, since) {
+        let q = db
           .selectFrom('grants as g')
           .innerJoin('gateway_apps as a', 'a.app_key', 'g.app_key')
           .select(['g.grant_id', 'g.app_key', 'g.seller_id', 'g.store_id', 'g.revoked_at', 'g.revoked_reason'])
@@ -283,8 +283,9 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
           .where((eb) => eb('g.revoked_at', '>=', eb.fn.coalesce('a.webhook_since', sql<number>`0`)))
           .where((eb) => eb.not(eb.exists(eb.selectFrom('gateway_webhook_outbox as o').select('o.id').whereRef('o.grant_id', '=', 'g.grant_id'))))
           .orderBy('g.revoked_at')
-          .limit(limit)
-          .execute();
+          .limit(limit);
+        if (since !== undefined) q = q.where('g.revoked_at', '>=', since);
+        const rows = await q.execute();
         return rows.map((r) => ({
           grantId: r.grant_id,
           appKey: r.app_key,
