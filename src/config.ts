@@ -17,6 +17,8 @@ export interface ServeConfig {
   refreshTokenTtl: number;
   codeTtl: number;
   logLevel: string;
+  /** JSON file with open API gateway settings (docs/gateway.md). */
+  gatewayConfig?: string;
 }
 
 /** Every serve setting: flag name, environment variable, meaning. Used by --help and docs. */
@@ -32,6 +34,7 @@ export const SERVE_SETTINGS = [
   ['refresh-token-ttl', 'SHOUQUAN_REFRESH_TOKEN_TTL', 'refresh token lifetime, seconds', "profile's (standard: 2592000)"],
   ['code-ttl', 'SHOUQUAN_CODE_TTL', 'authorization code lifetime, seconds (at most 600)', "profile's (standard: 600)"],
   ['log-level', 'SHOUQUAN_LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent', 'info'],
+  ['gateway-config', 'SHOUQUAN_GATEWAY_CONFIG', 'JSON file of API gateway settings (upstreams, quotas, clock skew)', 'none'],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -95,5 +98,6 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     refreshTokenTtl: ttl('refresh-token-ttl', 'SHOUQUAN_REFRESH_TOKEN_TTL', profile.lifetimes.refresh),
     codeTtl: ttl('code-ttl', 'SHOUQUAN_CODE_TTL', profile.lifetimes.code, 600),
     logLevel: pick('log-level', 'SHOUQUAN_LOG_LEVEL') ?? 'info',
+    gatewayConfig: pick('gateway-config', 'SHOUQUAN_GATEWAY_CONFIG'),
   };
 }

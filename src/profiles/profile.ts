@@ -82,6 +82,16 @@ export interface Profile {
    * (e.g. meilishuo's `statusCode`). Key `*` is the fallback; without a table the RFC code is used.
    */
   errorStatusCodes?: Record<string, string>;
+  /**
+   * Open API gateway dialect (docs/gateway.md). Absent: method prefix `shouquan`, and every
+   * scope of the profile grants every gateway permission.
+   */
+  gateway?: {
+    /** First segment of API method names, e.g. `psdm` for `psdm.auth.token.refresh`. */
+    methodPrefix: string;
+    /** Gateway permissions (e.g. `orders.read`, `products`, `*`) each scope grants. */
+    scopePermissions?: Record<string, string[]>;
+  };
 }
 
 /**

@@ -37,6 +37,8 @@ export const smallecProfile: Profile = {
   requirePkce: false,
   tokenFormat: 'hex32',
   tokenType: 'Bearer',
+  // 刷新授权: "具体见【psdm.auth.token.refresh】API接口" — the gateway's method prefix is psdm.
+  gateway: { methodPrefix: 'psdm' },
   responses: {
     code: [
       { name: 'token_type', from: 'token_type' },

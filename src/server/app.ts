@@ -16,6 +16,8 @@ import { authorizeRoutes } from './routes/authorize.route.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
 import { tokenRoutes } from './routes/token.route.js';
 import { sandboxRoutes } from './routes/sandbox.route.js';
+import { gatewayRoutes } from '../gateway/gateway.route.js';
+import type { GatewayOptions } from '../gateway/options.js';
 
 export interface ServerOptions {
   core: CoreContext;
@@ -29,6 +31,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** Serve the sandbox callback page at /sandbox/callback. */
   sandbox?: boolean;
+  /** Open API gateway settings (docs/gateway.md). */
+  gateway?: GatewayOptions;
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
@@ -123,6 +127,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await tokenRoutes(app, ctx);
   await discoveryRoutes(app, ctx);
   await apiRoutes(app, ctx);
+  await gatewayRoutes(app, ctx, options.gateway);
   if (options.sandbox) await sandboxRoutes(app, ctx);
   return app;
 }

@@ -7,6 +7,8 @@
  * one of any number of concurrent callers wins.
  */
 
+import type { GatewayStorage } from '../gateway/ports.js';
+
 export type AppStatus = 'testing' | 'submitted' | 'live' | 'suspended';
 
 export interface AppRecord {
@@ -202,6 +204,8 @@ export interface Storage {
   grants: GrantRepository;
   tokens: TokenRepository;
   settings: SettingsRepository;
+  /** Open API gateway storage (src/gateway/ports.ts); absent in storages without the gateway tables. */
+  gateway?: GatewayStorage;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, 
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
+import { gatewayMigration } from './migrations/0002-gateway.migration.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -78,7 +79,7 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { 
 class CodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '0001_initial': initialMigration(this.dialect) };
+    return { '0001_initial': initialMigration(this.dialect), '0002_gateway': gatewayMigration(this.dialect) };
   }
 }
 

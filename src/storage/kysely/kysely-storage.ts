@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
+import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import {
   DuplicateError,
   type AppRecord,
@@ -108,6 +109,7 @@ async function withRetry<T>(db: Kysely<Database>, fn: (trx: Transaction<Database
 export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName): Storage {
   return {
     dialect,
+    gateway: createKyselyGatewayStorage(db, dialect),
     apps: {
       async create(app) {
         try {
