@@ -17,7 +17,16 @@ import { discoveryRoutes } from './routes/discovery.route.js';
 import { tokenRoutes } from './routes/token.route.js';
 import { sandboxRoutes } from './routes/sandbox.route.js';
 import { gatewayRoutes } from '../gateway/gateway.route.js';
+import { docsRoutes } from './routes/docs.route.js';
+import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
 import type { GatewayOptions } from '../gateway/options.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The OpenAPI document of this server and the routes it fails to describe (tests keep that empty). */
+    apiReference(): ReturnType<typeof buildOpenApi>;
+  }
+}
 
 export interface ServerOptions {
   core: CoreContext;
@@ -66,6 +75,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false },
+  });
+
+  // Every route, as registered: the API reference is built from this list (and checked against it).
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method, url: r.url });
   });
 
   await app.register(cookie);
@@ -128,6 +143,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await discoveryRoutes(app, ctx);
   await apiRoutes(app, ctx);
   await gatewayRoutes(app, ctx, options.gateway);
+  await docsRoutes(app, ctx, routes);
+  app.decorate('apiReference', () => buildOpenApi(ctx, routes));
   if (options.sandbox) await sandboxRoutes(app, ctx);
   return app;
 }
