@@ -52,7 +52,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const m = t(requestLang(ctx, request));
     const interaction = await core.storage.interactions.find(request.params.id);
     if (!interaction || interaction.consumedAt !== null || interaction.expiresAt <= core.now()) {
-      page(request, reply, 400, m.expired, interaction?.request.view);
+      // A form posted to a used interaction is a replayed token: 403 (RFC 6749 §10.12).
+      page(request, reply, csrf !== null && interaction?.consumedAt != null ? 403 : 400, m.expired, interaction?.request.view);
       return undefined;
     }
     const browserSecret = request.cookies[interactionCookie];
