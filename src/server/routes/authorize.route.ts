@@ -11,6 +11,9 @@ import { formParams, queryParams, requestLang, seeOther, sendPage, type HttpCont
 import { consentPage, errorPage, loginPage } from '../pages/pages.js';
 import { t, type Lang } from '../pages/i18n.js';
 
+/** The shape of an interaction id (base64url from randomId()). */
+const INTERACTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** Where a browser goes to log in and consent for one authorization request. */
 export const interactionPath = (id: string) => `/oauth/interaction/${id}`;
 
@@ -50,7 +53,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     csrf: string | undefined | null,
   ): Promise<{ interaction: InteractionRecord; browserSecret: string } | undefined> {
     const m = t(requestLang(ctx, request));
-    const interaction = await core.storage.interactions.find(request.params.id);
+    // Ids are randomId() output; anything else (NUL bytes, huge strings) never reaches the database.
+    const interaction = INTERACTION_ID.test(request.params.id) ? await core.storage.interactions.find(request.params.id) : undefined;
     if (!interaction || interaction.consumedAt !== null || interaction.expiresAt <= core.now()) {
       // A form posted to a used interaction is a replayed token: 403 (RFC 6749 §10.12).
       page(request, reply, csrf !== null && interaction?.consumedAt != null ? 403 : 400, m.expired, interaction?.request.view);

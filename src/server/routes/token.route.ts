@@ -33,6 +33,12 @@ export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   app.post(profile.paths.token, { config: { kind: 'oauth' } }, tokenHandler);
   if (getAllowed) app.get(profile.paths.token, { config: { kind: 'oauth' } }, tokenHandler);
+  else {
+    // RFC 6749 §3.2: the client MUST use POST; a GET gets a clear OAuth error, not a bare 404.
+    app.get(profile.paths.token, { config: { kind: 'oauth' } }, async () => {
+      throw new InvalidRequestError('the token endpoint accepts only POST');
+    });
+  }
 
   app.post(profile.paths.revoke, { config: { kind: 'oauth' } }, async (request, reply) => {
     const params = formParams(request);
