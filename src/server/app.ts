@@ -16,6 +16,7 @@ import { authorizeRoutes } from './routes/authorize.route.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
 import { tokenRoutes } from './routes/token.route.js';
 import { sandboxRoutes } from './routes/sandbox.route.js';
+import { createThrottle, installClientAuthThrottle, type SecurityLimits } from './throttle.js';
 
 export interface ServerOptions {
   core: CoreContext;
@@ -29,6 +30,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** Serve the sandbox callback page at /sandbox/callback. */
   sandbox?: boolean;
+  /** Failure budgets for seller logins and client authentication (defaults in throttle.ts). */
+  limits?: Partial<SecurityLimits>;
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
@@ -65,6 +68,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   await app.register(cookie);
+  ctx.throttle = createThrottle(ctx, options.limits);
+  installClientAuthThrottle(app, ctx, ctx.throttle);
 
   // Form bodies are parsed strictly (duplicates kept, malformed encoding refused).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
