@@ -5,6 +5,7 @@ import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, 
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
+import { securityMigration } from './migrations/0003-security.migration.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -52,7 +53,7 @@ export interface OpenDatabaseOptions {
 }
 
 /** Open a Kysely instance for a database URL. SQLite runs in WAL mode with synchronous=NORMAL. */
-export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { db: Kysely<Database>; dialect: DialectName } {
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { db: Kysely<Database>; dialect: DialectName; pool?: pg.Pool } {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
     const file = parsed.target;
@@ -72,13 +73,13 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { 
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', pool };
 }
 
 class CodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '0001_initial': initialMigration(this.dialect) };
+    return { '0001_initial': initialMigration(this.dialect), '0003_security': securityMigration(this.dialect) };
   }
 }
 
