@@ -17,6 +17,8 @@ export interface ServeConfig {
   refreshTokenTtl: number;
   codeTtl: number;
   logLevel: string;
+  /** Seconds between janitor runs in serve; 0 turns the periodic purge off. */
+  janitorInterval: number;
 }
 
 /** Every serve setting: flag name, environment variable, meaning. Used by --help and docs. */
@@ -31,6 +33,7 @@ export const SERVE_SETTINGS = [
   ['refresh-token-ttl', 'SHOUQUAN_REFRESH_TOKEN_TTL', 'refresh token lifetime, seconds', "profile's (standard: 2592000)"],
   ['code-ttl', 'SHOUQUAN_CODE_TTL', 'authorization code lifetime, seconds (at most 600)', "profile's (standard: 600)"],
   ['log-level', 'SHOUQUAN_LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent', 'info'],
+  ['janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL', 'seconds between purges of expired rows (0: off)', '300'],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -89,5 +92,11 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     refreshTokenTtl: ttl('refresh-token-ttl', 'SHOUQUAN_REFRESH_TOKEN_TTL', profile.lifetimes.refresh),
     codeTtl: ttl('code-ttl', 'SHOUQUAN_CODE_TTL', profile.lifetimes.code, 600),
     logLevel: pick('log-level', 'SHOUQUAN_LOG_LEVEL') ?? 'info',
+    janitorInterval: (() => {
+      const v = pick('janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL');
+      if (v === undefined) return 300;
+      if (!/^\d+$/.test(v)) throw new Error(`--janitor-interval must be a whole number of seconds, got "${v}"`);
+      return Number(v);
+    })(),
   };
 }
