@@ -73,6 +73,10 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { 
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
+  // A checked-out client whose socket dies emits 'error' with no pool listener attached, which
+  // would crash the process on a database restart. Its queries still fail (and become 503s),
+  // and the pool drops it on release because it is no longer queryable.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', pool };
 }
 
