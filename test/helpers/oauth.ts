@@ -1,7 +1,7 @@
 import { after, before, describe } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
 import { createApp } from '../../src/admin.js';
-import { authorizeThroughForms, postForm } from './browserless.js';
+import { authorizeThroughForms, FormClient, postForm } from './browserless.js';
 import { testDialects } from './databases.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
 
@@ -27,9 +27,14 @@ export function authorizeUrl(s: TestServer, extra: Record<string, string> = {}, 
   return `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: client.appKey, redirect_uri: client.callback, state: 'st', ...extra })}`;
 }
 
-/** Walk login and consent; return the callback URL. */
+/** One logged-in browser per server, so most flows skip the (deliberately slow) password hash. */
+const browsers = new WeakMap<TestServer, FormClient>();
+
+/** Walk login (once per server) and consent; return the callback URL. */
 export async function callbackFor(s: TestServer, extra: Record<string, string> = {}, client = s.client): Promise<URL> {
-  const { location } = await authorizeThroughForms(s.url, authorizeUrl(s, extra, client), { username: s.seller.username, password: s.seller.password });
+  let browser = browsers.get(s);
+  if (!browser) browsers.set(s, (browser = new FormClient(s.url)));
+  const { location } = await authorizeThroughForms(s.url, authorizeUrl(s, extra, client), { username: s.seller.username, password: s.seller.password, client: browser });
   return new URL(location);
 }
 

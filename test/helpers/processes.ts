@@ -2,8 +2,31 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+let entry: Promise<string[]> | undefined;
+
+/**
+ * How to start the CLI from source. Loading every module through tsx costs seconds per process,
+ * so the CLI is bundled once per test process with esbuild (tsx's own compiler; packages stay
+ * external) into .tmp/; without esbuild it falls back to tsx.
+ */
+function cliEntry(): Promise<string[]> {
+  entry ??= (async () => {
+    try {
+      const esbuild = (await import('esbuild' as string)) as { build(o: Record<string, unknown>): Promise<unknown> };
+      const outfile = join(root, '.tmp', `cli-${process.pid}.mjs`);
+      await esbuild.build({ entryPoints: [join(root, 'test/helpers/cli-entry.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'silent' });
+      process.once('exit', () => rmSync(outfile, { force: true }));
+      return [outfile];
+    } catch {
+      return ['--import', 'tsx', join(root, 'test/helpers/cli-entry.ts')];
+    }
+  })();
+  return entry;
+}
 
 export interface ServerProcess {
   url: string;
@@ -18,7 +41,7 @@ export interface ServerProcess {
 export async function spawnServer(databaseUrl: string, extra: string[] = []): Promise<ServerProcess> {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'test/helpers/cli-entry.ts'), 'serve', '--database', databaseUrl, '--host', '127.0.0.1', '--port', '0', '--json', '--log-level', 'silent', '--janitor-interval', '0', ...extra],
+    [...(await cliEntry()), 'serve', '--database', databaseUrl, '--host', '127.0.0.1', '--port', '0', '--json', '--log-level', 'silent', '--janitor-interval', '0', ...extra],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

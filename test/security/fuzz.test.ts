@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { eachDialect } from '../helpers/oauth.js';
 import type { TestServer } from '../helpers/server.js';
 
-const RUNS = 60;
+const RUNS = 40;
 
 /** Parameter names worth hitting, plus noise. */
 const names = fc.oneof(
