@@ -27,6 +27,10 @@ declare module 'fastify' {
     apiReference(): ReturnType<typeof buildOpenApi>;
   }
 }
+import { createThrottle, installClientAuthThrottle, type SecurityLimits } from './throttle.js';
+import { registerOpsMetrics } from './ops-metrics.js';
+import { isDatabaseUnavailable } from '../storage/unavailable.js';
+import { TemporarilyUnavailableError } from '../core/errors.js';
 
 export interface ServerOptions {
   core: CoreContext;
@@ -42,10 +46,15 @@ export interface ServerOptions {
   sandbox?: boolean;
   /** Open API gateway settings (docs/gateway.md). */
   gateway?: GatewayOptions;
+  /** Failure budgets for seller logins and client authentication (defaults in throttle.ts). */
+  limits?: Partial<SecurityLimits>;
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+const DB_RETRY_AFTER_SECONDS = 5;
 
 /** Paths credentials and secrets never appear under in logs. */
 export const logRedactPaths = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
@@ -84,6 +93,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   await app.register(cookie);
+  ctx.throttle = createThrottle(ctx, options.limits);
+  installClientAuthThrottle(app, ctx, ctx.throttle);
+  const ops = registerOpsMetrics(ctx);
 
   // Form bodies are parsed strictly (duplicates kept, malformed encoding refused).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -116,7 +128,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.setErrorHandler((error: FastifyError | OAuthError, request, reply) => handleError(ctx, error, request, reply));
+  app.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
+    // The database is down or restarting: 503 with Retry-After (RFC 9110 §15.6.4), not a 500.
+    if (!(error instanceof OAuthError) && isDatabaseUnavailable(error)) {
+      request.log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'database unreachable');
+      ops.dbUnavailable.inc();
+      reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
+      return handleError(ctx, new TemporarilyUnavailableError('the service is temporarily unavailable; try again in a few seconds', 'database unreachable'), request, reply);
+    }
+    return handleError(ctx, error, request, reply);
+  });
   app.setNotFoundHandler((request, reply) => {
     const accept = request.headers.accept ?? '';
     if (accept.includes('text/html')) {
@@ -132,6 +153,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/healthz', { config: { kind: 'plain' } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { kind: 'plain' } }, async (_request, reply) => {
     const ok = await core.storage.ping();
+    if (!ok) reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
   });
   app.get('/metrics', { config: { kind: 'plain' } }, async (_request, reply) =>
@@ -176,7 +198,7 @@ function handleError(ctx: HttpContext, error: FastifyError | OAuthError, request
 
   if (kind === 'page') {
     const lang = requestLang(ctx, request);
-    const message = oauth.status >= 500 ? t(lang).internal : oauth.description;
+    const message = oauth.status >= 500 && oauth.code === 'server_error' ? t(lang).internal : oauth.description;
     return sendPage(reply, status, errorPage({ lang, platform: ctx.core.profile.title, message, requestId: request.id }));
   }
   if (kind === 'api') {

@@ -77,4 +77,14 @@ export interface Database {
     key: string;
     value: string;
   };
+  audit_log: {
+    id: Generated<number>;
+    at: number;
+    event: string;
+    actor: string | null;
+    app_key: string | null;
+    seller_id: number | null;
+    subject: string | null;
+    detail: string | null;
+  };
 }
