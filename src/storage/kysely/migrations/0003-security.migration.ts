@@ -5,7 +5,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * - `audit_log`: append-only record of grants, revocations, secret rotations and admin actions.
  *   Triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL), so the application role
  *   cannot rewrite history; an operator archives it with a role that may drop the trigger.
- * - `grants_revoked_idx`: lets the janitor find revoked grants without scanning.
+ * - `grants_revoked_idx` (also made by 0002_gateway): lets the janitor find revoked grants without scanning.
  */
 export function securityMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {
@@ -26,7 +26,8 @@ export function securityMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .execute();
       await db.schema.createIndex('audit_log_at_idx').on('audit_log').column('at').execute();
       await db.schema.createIndex('audit_log_app_idx').on('audit_log').columns(['app_key', 'at']).execute();
-      await db.schema.createIndex('grants_revoked_idx').on('grants').column('revoked_at').execute();
+      // 0002_gateway made the same index; keep one (a database may have either history).
+      await db.schema.createIndex('grants_revoked_idx').ifNotExists().on('grants').column('revoked_at').execute();
 
       if (dialect === 'postgres') {
         await sql`create or replace function audit_log_append_only() returns trigger language plpgsql as $$
@@ -39,7 +40,6 @@ export function securityMigration(dialect: 'sqlite' | 'postgres'): Migration {
       }
     },
     async down(db: Kysely<any>) {
-      await db.schema.dropIndex('grants_revoked_idx').ifExists().execute();
       await db.schema.dropTable('audit_log').ifExists().execute();
       if (dialect === 'postgres') await sql`drop function if exists audit_log_append_only()`.execute(db);
     },
