@@ -81,7 +81,7 @@ export function errorPage(f: Frame & { message: string; requestId: string; detai
   const body: Raw = html`${brand(f.platform)}
 <h1>${m.errorTitle}</h1>
 <p class="error" role="alert">${f.message}</p>
-${f.detail ? html`<p>${f.detail}</p>` : ''}
+${f.detail ? html`<p class="detail">${m.details}: ${f.detail}</p>` : ''}
 <p class="meta">${m.requestId}: <code>${f.requestId}</code></p>`;
   return layout({ lang: f.lang, title: `${m.errorTitle} · ${f.platform}`, body, variant: f.variant });
 }

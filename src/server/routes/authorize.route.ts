@@ -32,8 +32,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
   const csrfFor = (interactionId: string, browserSecret: string) =>
     createHmac('sha256', core.secretKey).update(`csrf|${interactionId}|${browserSecret}`).digest('base64url');
 
-  const page = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, variant?: string | null) =>
-    sendPage(reply, status, errorPage({ lang: requestLang(ctx, request), platform: profile.title, message, requestId: request.id, variant }));
+  const page = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, variant?: string | null, detail?: string) =>
+    sendPage(reply, status, errorPage({ lang: requestLang(ctx, request), platform: profile.title, message, requestId: request.id, variant, detail }));
+  /** A refused authorization request: a plain-words message in the seller's language, the protocol reason as detail. */
+  const badRequestPage = (request: FastifyRequest, reply: FastifyReply, detail: string) =>
+    page(request, reply, 400, t(requestLang(ctx, request)).badRequest, null, detail);
 
   const langSwitch = (request: FastifyRequest, lang: Lang) => {
     const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
@@ -130,13 +133,13 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     try {
       params = queryParams(request);
     } catch (e) {
-      return page(request, reply, 400, (e as OAuthError).description);
+      return badRequestPage(request, reply, (e as OAuthError).description);
     }
     const result = await validateAuthorizationRequest(core, params);
     if (result.kind === 'fatal') {
       request.log.info({ oauthError: result.error.code, detail: result.error.detail }, 'authorization request refused');
       ctx.metrics.oauthErrors.inc({ error: result.error.code });
-      return page(request, reply, 400, result.error.description);
+      return badRequestPage(request, reply, result.error.description);
     }
     if (result.kind === 'redirect') {
       request.log.info({ oauthError: result.error.code, detail: result.error.detail }, 'authorization request error redirected');
