@@ -292,7 +292,8 @@ export class ShouquanClient {
     if (session !== undefined) out.session = session;
     for (const [k, v] of Object.entries(params)) {
       const text = paramText(v);
-      if (text !== undefined) out[k] = text;
+      // Empty values are not signed (TOP convention), so they are not sent either.
+      if (text !== undefined && text !== '') out[k] = text;
     }
     out.sign = signParams(out, this.appSecret, signMethod);
     return out;
@@ -476,7 +477,8 @@ async function readJson(res: Response): Promise<unknown> {
 }
 
 function networkError(url: string, e: unknown): ShouquanError {
-  const reason = (e as { cause?: { code?: string } })?.cause?.code ?? (e as Error)?.message ?? String(e);
+  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
+  const reason = cause?.code ?? cause?.message ?? (e as Error)?.message ?? String(e);
   return new ShouquanError(`cannot reach ${url}: ${reason}`, { kind: 'network', cause: e });
 }
 
