@@ -158,7 +158,7 @@ export class ShouquanClient {
     if (!code) throw new ShouquanError('the callback carries neither code nor error', { kind: 'client' });
     const opts: ExchangeOptions = { code };
     if (expected.codeVerifier !== undefined) opts.codeVerifier = expected.codeVerifier;
-    const redirectUri = expected.redirectUri ?? `${u.origin}${u.pathname}`;
+    const redirectUri = expected.redirectUri ?? this.redirectUri ?? `${u.origin}${u.pathname}`;
     opts.redirectUri = redirectUri;
     if (expected.key !== undefined) opts.key = expected.key;
     return this.exchangeCode(opts);
