@@ -373,7 +373,9 @@ describe('dialects: authorize URLs and code exchange', () => {
       c.handleCallback(`${redirectUri}?error=access_denied&error_description=the+seller+declined&state=s1`, { state: 's1' }),
       (e: unknown) => e instanceof OAuthError && e.error === 'access_denied' && e.errorDescription === 'the seller declined',
     );
-    await assert.rejects(c.handleCallback(`${redirectUri}?code=x&state=s1&iss=https%3A%2F%2Fevil.example`, { state: 's1' }), /issuer https:\/\/evil.example/);
+    await assert.rejects(c.handleCallback(`${redirectUri}?code=x&state=s1&iss=https%3A%2F%2Fevil.example`, { state: 's1' }), /the callback comes from issuer https:\/\/evil\.example, not https:\/\/auth\.example\.com/);
+    const behindProxy = new ShouquanClient({ baseUrl: 'http://10.0.0.5:7070', issuer: 'https://auth.example.com', appKey, appSecret: secret, redirectUri });
+    await assert.rejects(behindProxy.handleCallback(`${redirectUri}?code=x&state=s1&iss=http%3A%2F%2F10.0.0.5%3A7070`, { state: 's1' }), /not https:\/\/auth\.example\.com/);
   });
 
   it('reports an unreachable server clearly', async () => {

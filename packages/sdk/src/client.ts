@@ -18,6 +18,8 @@ export interface ShouquanClientOptions {
   profile?: string | Dialect;
   /** Default redirect URI (must be registered for the app). */
   redirectUri?: string;
+  /** The server's issuer (RFC 8414), compared with the callback's `iss` (RFC 9207); default `baseUrl`. */
+  issuer?: string;
   /** Where tokens are kept; default an in-memory store. */
   tokenStore?: TokenStore;
   /** Refresh this long before the access token expires (default 60 s). */
@@ -88,6 +90,7 @@ export class ShouquanClient {
   private readonly appKey: string;
   private readonly appSecret: string;
   private readonly redirectUri: string | undefined;
+  private readonly issuer: string;
   private readonly skewMs: number;
   private readonly signMethod: SignMethod;
   private readonly fetchImpl: typeof fetch;
@@ -103,6 +106,7 @@ export class ShouquanClient {
     this.appSecret = opts.appSecret;
     this.dialect = resolveDialect(opts.profile);
     this.redirectUri = opts.redirectUri;
+    this.issuer = (opts.issuer ?? this.baseUrl).replace(/\/+$/, '');
     this.tokenStore = opts.tokenStore ?? new MemoryTokenStore();
     this.skewMs = opts.refreshSkewMs ?? 60_000;
     this.signMethod = opts.signMethod ?? 'hmac-sha256';
@@ -151,8 +155,8 @@ export class ShouquanClient {
       throw new OAuthError(description ? `${error}: ${description}` : error, { kind: 'oauth', error, ...(description ? { errorDescription: description } : {}) });
     }
     const iss = u.searchParams.get('iss');
-    if (iss !== null && iss.replace(/\/+$/, '') !== this.baseUrl) {
-      throw new ShouquanError(`the callback comes from issuer ${iss}, not ${this.baseUrl} (RFC 9207 mix-up defence)`, { kind: 'client' });
+    if (iss !== null && iss.replace(/\/+$/, '') !== this.issuer) {
+      throw new ShouquanError(`the callback comes from issuer ${iss}, not ${this.issuer} (RFC 9207 mix-up defence; set the issuer option if the server's issuer differs from baseUrl)`, { kind: 'client' });
     }
     const code = u.searchParams.get('code');
     if (!code) throw new ShouquanError('the callback carries neither code nor error', { kind: 'client' });

@@ -56,6 +56,11 @@ describe('router signing (TOP convention)', () => {
     assert.equal(stringToSign({ b: '2', a: '1', B: '3', _: '4' }), 'B3_4a1b2');
   });
 
+  it('sorts non-ASCII names by UTF-8 bytes, not UTF-16 code units', () => {
+    // U+FF21 (EF BC A1) sorts before U+1F600 (F0 9F 98 80) in UTF-8, after it in UTF-16 (FF21 > D83D).
+    assert.equal(stringToSign({ '\u{1F600}': '2', '\uFF21': '1', a: '0' }), 'a0\uFF211\u{1F600}2');
+  });
+
   it('refuses an unknown sign method', () => {
     assert.throws(() => signParams(TOP_PARAMS, 'x', 'sha1' as never), /unknown sign_method sha1/);
   });

@@ -14,9 +14,21 @@ export type ParamValue = string | number | boolean | bigint | Date | null | unde
  * sorted by name in byte order of the UTF-8 names, each written as `name` then `value`.
  */
 export function stringToSign(params: Record<string, string>): string {
-  const entries = Object.entries(params).filter(([name, value]) => name !== 'sign' && value !== '' && value !== undefined);
-  entries.sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
-  return entries.map(([k, v]) => k + v).join('');
+  const entries: Array<{ name: string; text: string; key?: Buffer }> = [];
+  let ascii = true;
+  for (const [name, value] of Object.entries(params)) {
+    if (name === 'sign' || value === '' || value === undefined) continue;
+    entries.push({ name, text: name + value });
+    if (ascii && !/^[\x00-\x7f]*$/.test(name)) ascii = false;
+  }
+  if (ascii) {
+    // ASCII names: UTF-16 code-unit order is byte order.
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } else {
+    for (const e of entries) e.key = Buffer.from(e.name, 'utf8');
+    entries.sort((a, b) => Buffer.compare(a.key!, b.key!));
+  }
+  return entries.map((e) => e.text).join('');
 }
 
 /**
