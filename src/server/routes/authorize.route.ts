@@ -239,7 +239,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       if (storeId === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
     }
     if (!(await core.storage.interactions.consume(interaction.id, core.now()))) {
-      return page(request, reply, 400, m.expired, interaction.request.view);
+      // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
+      return page(request, reply, 403, m.expired, interaction.request.view);
     }
     reply.clearCookie(interactionCookie, { path: interactionPath(interaction.id) });
     if (decision === 'deny') {
