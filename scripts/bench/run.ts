@@ -14,6 +14,7 @@
  *   BENCH_PG_URL            PostgreSQL (default postgres://postgres@127.0.0.1:5432/test); skipped when it does not answer
  *   BENCH_ONLY              comma list of targets (sqlite,postgres,sqlite-large,echo)
  *   BENCH_JSON              write all raw results to this file
+ *   BENCH_CPU_PROF          a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -60,7 +61,8 @@ interface Ready {
 }
 
 async function startTarget(script: string, args: string[]): Promise<Ready> {
-  const [cmd, ...rest] = pin(0, [process.execPath, '--import', 'tsx', join(here, script), ...args]);
+  const prof = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [];
+  const [cmd, ...rest] = pin(0, [process.execPath, ...prof, '--import', 'tsx', join(here, script), ...args]);
   const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...env, NODE_ENV: 'production' } });
   children.push(child);
   const lines = createInterface({ input: child.stdout! });

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
+import { SqliteGroupCommitDialect } from './sqlite-group-commit-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -62,7 +63,8 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { 
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+    // Cached prepared statements and group commit (docs/adr/0050); Kysely's SqliteDialect otherwise.
+    return { db: new Kysely<Database>({ dialect: new SqliteGroupCommitDialect(sqlite) }), dialect: 'sqlite' };
   }
   const pool = new pg.Pool({
     connectionString: parsed.target,
@@ -84,7 +86,10 @@ class CodeMigrationProvider implements MigrationProvider {
 
 /** Apply every pending migration (Kysely's Migrator; safe to run from several processes). */
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect) });
+  // On PostgreSQL, name the schema of Kysely's own tables: without it, Kysely takes a
+  // kysely_migration_lock table in ANY schema of the database as ours (flaky with shared test databases).
+  const migrationTableSchema = dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
