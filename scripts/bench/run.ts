@@ -18,7 +18,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -52,6 +52,8 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 // ---------- targets ----------
 
 interface Ready {
+  /** The server process (taskset execs node, so the same pid). */
+  pid?: number;
   url: string;
   port: number;
   apps?: Record<string, { appKey: string; appSecret: string }>;
@@ -69,7 +71,7 @@ async function startTarget(script: string, args: string[]): Promise<Ready> {
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
     lines.on('line', (line) => {
-      if (line.startsWith('{')) resolve(JSON.parse(line) as Ready);
+      if (line.startsWith('{')) resolve({ ...(JSON.parse(line) as Ready), pid: child.pid });
     });
   });
 }
@@ -112,15 +114,33 @@ interface Result {
   requests: number;
   exhausted?: number;
   note?: string;
+  /** Server CPU time (user + system, all threads) per request, microseconds: robust to a busy machine. */
+  cpuUs?: number;
 }
 
-function wrk(script: string, url: string, vars: Record<string, string>, duration = DURATION, conns = CONNS): Result {
-  const args = pin(1, ['wrk', '-t1', `-c${conns}`, `-d${duration}s`, '--latency', '-s', join(luaDir, script), url]);
+/** CPU seconds used so far by a process (Linux /proc; undefined elsewhere). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100/s)
+  } catch {
+    return undefined;
+  }
+}
+
+function wrk(script: string, target: Ready, vars: Record<string, string>, duration = DURATION, conns = CONNS): Result {
+  const url = target.url;
+  const args = pin(1, ['wrk', '-t1', `-c${conns}`, `-d${duration}s`, '--timeout', '10s', '--latency', '-s', join(luaDir, script), url]);
+  const cpu0 = cpuSeconds(target.pid);
   const res = spawnSync(args[0]!, args.slice(1), { env: { ...env, BENCH_LUA_DIR: luaDir, ...vars }, encoding: 'utf8', timeout: (duration + 30) * 1000 });
   const m = /BENCH_RESULT (\{.*\})/.exec(res.stdout ?? '');
   if (!m) throw new Error(`wrk gave no result: ${res.stdout}\n${res.stderr}`);
   const r = JSON.parse(m[1]!);
-  return { rps: r.rps, p50: r.p50_us / 1000, p99: r.p99_us / 1000, errors: r.errors, requests: r.requests, exhausted: r.exhausted };
+  const cpu1 = cpuSeconds(target.pid);
+  const cpuUs = cpu0 !== undefined && cpu1 !== undefined && r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : undefined;
+  return { rps: r.rps, p50: r.p50_us / 1000, p99: r.p99_us / 1000, errors: r.errors, requests: r.requests, exhausted: r.exhausted, cpuUs };
 }
 
 function file(name: string, lines: string[]): string {
@@ -223,18 +243,21 @@ function record(target: string, workload: string, r: Result) {
   const t = results.get(target)!;
   if (!t.has(workload)) t.set(workload, []);
   t.get(workload)!.push(r);
-  log(`  ${target.padEnd(14)} ${workload.padEnd(22)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}${r.exhausted ? ' (codes ran out)' : ''}`);
+  log(`  ${target.padEnd(14)} ${workload.padEnd(22)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}${r.cpuUs !== undefined ? `  cpu ${r.cpuUs.toFixed(0)} µs/req` : ''}${r.exhausted ? ' (codes ran out)' : ''}`);
 }
 
 const exchangeRate = new Map<string, number>();
 
 async function runShouquan(name: string, p: Prepared, opts: { login: boolean; flow: boolean }) {
-  const url = p.ready.url;
+  const url = p.ready;
   const apps = p.ready.apps!;
   // Enough single-use codes for one wrk run at the last measured exchange rate (first round: a guess).
   const want = Math.ceil((exchangeRate.get(name) ?? 2500) * DURATION * 1.3);
+  const cpu0 = cpuSeconds(p.ready.pid);
   const produced = await produceCodes(p, want);
-  if (opts.flow) record(name, 'flow authorize→code', { rps: produced.rate, p50: produced.p50, p99: produced.p99, errors: produced.errors, requests: produced.codes.length, note: 'node client' });
+  const cpu1 = cpuSeconds(p.ready.pid);
+  const cpuUs = cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1e6) / Math.max(1, produced.codes.length) : undefined;
+  if (opts.flow) record(name, 'flow authorize→code', { rps: produced.rate, p50: produced.p50, p99: produced.p99, errors: produced.errors, requests: produced.codes.length, note: 'node client', cpuUs });
   const ex = creds(apps.exchange!);
   const bodies = produced.codes.map((code) => new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: p.ready.callback!, ...ex }).toString());
   const r = wrk('bodies.lua', url, { BENCH_BODIES: file(`${name}-codes.txt`, bodies), BENCH_PATH: '/oauth/token', BENCH_EXPECT: '"access_token"' });
@@ -293,13 +316,16 @@ const ANCHORS: Record<string, { oidc?: number; oauth2server?: number }> = {
 function table(): string {
   const ceiling = results.get('echo')?.get('echo form POST');
   const ceil = ceiling ? median(ceiling.map((r) => r.rps)) : undefined;
-  const rows = [['target', 'workload', 'req/s (median)', 'rounds', 'spread', 'p50 ms', 'p99 ms', 'errors', '% ceiling', 'x oidc-provider*', 'x oauth2-server*']];
+  const ceilCpu = ceiling ? median(ceiling.map((r) => r.cpuUs ?? NaN)) : undefined;
+  const rows = [['target', 'workload', 'req/s (median)', 'rounds', 'spread', 'p50 ms', 'p99 ms', 'errors', '% ceiling', 'CPU µs/req', 'req/s per core†', '% ceiling†', 'x oidc-provider*', 'x oauth2-server*']];
   for (const [target, ws] of results) {
     for (const [workload, rs] of ws) {
       const rps = rs.map((r) => r.rps);
       const med = median(rps);
       const spread = rps.length > 1 ? `±${(((Math.max(...rps) - Math.min(...rps)) / 2 / med) * 100).toFixed(0)}%` : '';
       const a = ANCHORS[workload];
+      const cpus = rs.map((r) => r.cpuUs).filter((x): x is number => x !== undefined);
+      const cpu = cpus.length ? median(cpus) : undefined;
       rows.push([
         target,
         workload,
@@ -310,6 +336,9 @@ function table(): string {
         median(rs.map((r) => r.p99)).toFixed(2),
         String(rs.reduce((n, r) => n + r.errors, 0)) + (rs.some((r) => r.exhausted) ? ' (codes ran out)' : ''),
         ceil ? `${((med / ceil) * 100).toFixed(0)}%` : '',
+        cpu ? cpu.toFixed(0) : '',
+        cpu ? (1e6 / cpu).toFixed(0) : '',
+        cpu && ceilCpu ? `${((ceilCpu / cpu) * 100).toFixed(0)}%` : '',
         a?.oidc ? (med / a.oidc).toFixed(2) : '',
         a?.oauth2server ? (med / a.oauth2server).toFixed(2) : '',
       ]);
@@ -349,12 +378,12 @@ async function main() {
     log(`round ${round}/${ROUNDS}`);
     // Alternate the order every round so drift on a shared machine does not favour one target.
     const order = round % 2 ? targets : [...targets].reverse();
-    if (echo && round % 2 === 1) record('echo', 'echo form POST', wrk('bodies.lua', echo.url, { BENCH_BODIES: file('echo.txt', ['grant_type=refresh_token&refresh_token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG&client_id=12345678&client_secret=0123456789abcdef0123456789abcdef']), BENCH_CYCLE: '1', BENCH_PATH: '/echo' }));
+    if (echo && round % 2 === 1) record('echo', 'echo form POST', wrk('bodies.lua', echo, { BENCH_BODIES: file('echo.txt', ['grant_type=refresh_token&refresh_token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG&client_id=12345678&client_secret=0123456789abcdef0123456789abcdef']), BENCH_CYCLE: '1', BENCH_PATH: '/echo' }));
     for (const t of order) await runShouquan(t.name, t.prepared, { login: t.login, flow: t.flow });
-    if (echo && round % 2 === 0) record('echo', 'echo form POST', wrk('bodies.lua', echo.url, { BENCH_BODIES: file('echo.txt', ['grant_type=refresh_token&refresh_token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG&client_id=12345678&client_secret=0123456789abcdef0123456789abcdef']), BENCH_CYCLE: '1', BENCH_PATH: '/echo' }));
+    if (echo && round % 2 === 0) record('echo', 'echo form POST', wrk('bodies.lua', echo, { BENCH_BODIES: file('echo.txt', ['grant_type=refresh_token&refresh_token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG&client_id=12345678&client_secret=0123456789abcdef0123456789abcdef']), BENCH_CYCLE: '1', BENCH_PATH: '/echo' }));
   }
   const loadavg = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout?.trim();
-  process.stdout.write(`\n${table()}\n\n* oidc-provider / oauth2-server columns: ratio to the published figures quoted in issue 8 (same kind of 2-core machine), not measured in this run.\n`);
+  process.stdout.write(`\n${table()}\n\n* oidc-provider / oauth2-server columns: ratio to the published figures quoted in issue 8 (same kind of 2-core machine), not measured in this run.\n† from the server's own CPU time (user+system, all its threads) per request: what one fully available core would serve; steadier than req/s on a shared machine.\n`);
   process.stdout.write(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; load average at the end ${loadavg}; total ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
   if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])), null, 2));
 }
