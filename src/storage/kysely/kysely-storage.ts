@@ -389,7 +389,11 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName):
             .where('token_hash', '=', oldHash)
             .where('rotated_at', 'is', null)
             .where('revoked_at', 'is', null)
-            .where('grant_id', 'in', (eb) => eb.selectFrom('grants').select('grant_id').where('revoked_at', 'is', null))
+            // Correlated on the token's own grant (primary key), not `grant_id IN (all live grants)`,
+            // which SQLite answers by scanning the grants table on every refresh (docs/adr/0052).
+            .where(({ exists, selectFrom }) =>
+              exists(selectFrom('grants').select('grants.grant_id').whereRef('grants.grant_id', '=', 'tokens.grant_id').where('grants.revoked_at', 'is', null)),
+            )
             .executeTakeFirst();
           if (Number(res.numUpdatedRows) !== 1) return { status: 'already_used' };
           if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(tokenRow)).execute();
