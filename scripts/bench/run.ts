@@ -279,7 +279,17 @@ async function runShouquan(name: string, p: Prepared, opts: { login: boolean; fl
   record(name, 'introspection', wrk('bodies.lua', url, { BENCH_BODIES: file(`${name}-intro.txt`, intro), BENCH_CYCLE: '1', BENCH_PATH: '/oauth/introspect', BENCH_EXPECT: '"active":true' }));
   record(name, 'bearer /api/v1/store', wrk('bearer.lua', url, { BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens), BENCH_PATH: '/api/v1/store', BENCH_EXPECT: '"store_id"' }));
   if (opts.login) {
-    record(name, 'seller login (argon2id)', wrk('bodies.lua', url, { BENCH_BODIES: file(`${name}-login.txt`, [p.login.body]), BENCH_CYCLE: '1', BENCH_PATH: p.login.path, BENCH_COOKIE: p.login.cookie }));
+    const loginVars = { BENCH_BODIES: file(`${name}-login.txt`, [p.login.body]), BENCH_CYCLE: '1', BENCH_PATH: p.login.path, BENCH_COOKIE: p.login.cookie };
+    record(name, 'seller login (argon2id)', wrk('bodies.lua', url, loginVars));
+    // argon2 runs on libuv's pool: bearer calls must keep flowing during a login burst (8 connections).
+    const [burstCmd, ...burstArgs] = pin(1, ['wrk', '-t1', '-c8', `-d${DURATION + 2}s`, '--timeout', '10s', '-s', join(luaDir, 'bodies.lua'), url.url]);
+    const burst = spawn(burstCmd!, burstArgs, {
+      env: { ...env, BENCH_LUA_DIR: luaDir, ...loginVars },
+      stdio: 'ignore',
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    record(name, 'bearer during login burst', wrk('bearer.lua', url, { BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens), BENCH_PATH: '/api/v1/store', BENCH_EXPECT: '"store_id"' }));
+    await new Promise((r) => burst.once('exit', r));
   }
 }
 
