@@ -206,16 +206,17 @@ async function prepare(ready: Ready): Promise<Prepared> {
  * Runs one sequential loop per seller (each has its own cookie jar) until `count` codes exist.
  * Returns the codes and the rate (flows per second, measured by this Node client on core 1).
  */
-async function produceCodes(p: Prepared, count: number): Promise<{ codes: string[]; rate: number; p50: number; p99: number; errors: number }> {
+async function produceCodes(p: Prepared, count: number, maxSeconds: number): Promise<{ codes: string[]; rate: number; p50: number; p99: number; errors: number }> {
   const app = p.ready.apps!.exchange!;
   const codes: string[] = [];
   const lat: number[] = [];
   let errors = 0;
   let left = count;
   const started = performance.now();
+  const deadline = started + maxSeconds * 1000;
   await Promise.all(
     p.browsers.slice(0, CONNS).map(async (client) => {
-      while (left-- > 0) {
+      while (left-- > 0 && performance.now() < deadline) {
         const t0 = performance.now();
         try {
           const { location } = await authorizeThroughForms(p.ready.url, authorizeUrl(p.ready, app.appKey), { username: '', password: '', client });
@@ -251,18 +252,23 @@ const exchangeRate = new Map<string, number>();
 async function runShouquan(name: string, p: Prepared, opts: { login: boolean; flow: boolean }) {
   const url = p.ready;
   const apps = p.ready.apps!;
-  // Enough single-use codes for one wrk run at the last measured exchange rate (first round: a guess).
-  const want = Math.ceil((exchangeRate.get(name) ?? 2500) * DURATION * 1.3);
+  // Single-use codes for one wrk run: as many as the last measured exchange rate needs for DURATION
+  // (first round: a guess), made within at most 2 × DURATION seconds. The exchange run is then
+  // shortened to what the codes last at 1.25 × the best rate seen, so it does not run dry.
+  const est = exchangeRate.get(name) ?? 3000;
+  const want = Math.ceil(est * 1.25 * DURATION);
   const cpu0 = cpuSeconds(p.ready.pid);
-  const produced = await produceCodes(p, want);
+  const produced = await produceCodes(p, want, 2 * DURATION);
   const cpu1 = cpuSeconds(p.ready.pid);
   const cpuUs = cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1e6) / Math.max(1, produced.codes.length) : undefined;
   if (opts.flow) record(name, 'flow authorize→code', { rps: produced.rate, p50: produced.p50, p99: produced.p99, errors: produced.errors, requests: produced.codes.length, note: 'node client', cpuUs });
   const ex = creds(apps.exchange!);
   const bodies = produced.codes.map((code) => new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: p.ready.callback!, ...ex }).toString());
-  const r = wrk('bodies.lua', url, { BENCH_BODIES: file(`${name}-codes.txt`, bodies), BENCH_PATH: '/oauth/token', BENCH_EXPECT: '"access_token"' });
+  const exDuration = Math.max(1, Math.min(DURATION, Math.floor(produced.codes.length / (est * 1.25))));
+  const r = wrk('bodies.lua', url, { BENCH_BODIES: file(`${name}-codes.txt`, bodies), BENCH_PATH: '/oauth/token', BENCH_EXPECT: '"access_token"' }, exDuration);
   record(name, 'code exchange', r);
-  exchangeRate.set(name, Math.max(r.rps, exchangeRate.get(name) ?? 0));
+  // A run that ran dry under-reports its rate: then the estimate only grows.
+  exchangeRate.set(name, r.exhausted ? Math.max(est, r.rps * 1.5) : Math.max(r.rps, 1));
 
   const rf = creds(apps.refresh!);
   const refresh = wrk('refresh.lua', url, {
@@ -405,6 +411,8 @@ async function shutdown() {
   rmSync(work, { recursive: true, force: true });
 }
 
+process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
+process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
 try {
   await main();
 } catch (e) {
