@@ -14,6 +14,7 @@
  *   BENCH_PG_URL            PostgreSQL (default postgres://postgres@127.0.0.1:5432/test); skipped when it does not answer
  *   BENCH_ONLY              comma list of targets (sqlite,postgres,sqlite-large,echo)
  *   BENCH_JSON              write all raw results to this file
+ *   BENCH_WORKLOADS         comma list of workloads to run (exchange,refresh,introspection,bearer,login); default all
  *   BENCH_CPU_PROF          a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -36,6 +37,8 @@ const CONNS = Number(env.BENCH_CONNECTIONS ?? 32);
 const FILL = Number(env.BENCH_FILL ?? 1_000_000);
 const PG_URL = env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ONLY = env.BENCH_ONLY ? env.BENCH_ONLY.split(',') : undefined;
+const WORKLOADS = env.BENCH_WORKLOADS ? env.BENCH_WORKLOADS.split(',') : undefined;
+const runs = (w: string) => !WORKLOADS || WORKLOADS.includes(w);
 const work = mkdtempSync(join(tmpdir(), 'shouquan-bench-'));
 const children: ChildProcess[] = [];
 const cleanups: Array<() => Promise<void>> = [];
@@ -252,6 +255,40 @@ const exchangeRate = new Map<string, number>();
 async function runShouquan(name: string, p: Prepared, opts: { login: boolean; flow: boolean }) {
   const url = p.ready;
   const apps = p.ready.apps!;
+  if (runs('exchange')) await runExchange(name, p, opts);
+  if (runs('refresh')) {
+    const rf = creds(apps.refresh!);
+    const refresh = wrk('refresh.lua', url, {
+      BENCH_BODIES: file(`${name}-refresh.txt`, p.refreshTokens),
+      BENCH_AUTH: `&client_id=${rf.client_id}&client_secret=${rf.client_secret}`,
+      BENCH_PATH: '/oauth/token',
+    });
+    record(name, 'refresh (rotation)', refresh);
+    // The chains moved on inside wrk; start the next round from fresh grants.
+    p.refreshTokens = await reseedRefresh(p);
+  }
+  const ac = creds(apps.access!);
+  const intro = p.accessTokens.map((t) => `token=${t}&client_id=${ac.client_id}&client_secret=${ac.client_secret}`);
+  if (runs('introspection')) record(name, 'introspection', wrk('bodies.lua', url, { BENCH_BODIES: file(`${name}-intro.txt`, intro), BENCH_CYCLE: '1', BENCH_PATH: '/oauth/introspect', BENCH_EXPECT: '"active":true' }));
+  if (runs('bearer')) record(name, 'bearer /api/v1/store', wrk('bearer.lua', url, { BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens), BENCH_PATH: '/api/v1/store', BENCH_EXPECT: '"store_id"' }));
+  if (opts.login && runs('login')) {
+    const loginVars = { BENCH_BODIES: file(`${name}-login.txt`, [p.login.body]), BENCH_CYCLE: '1', BENCH_PATH: p.login.path, BENCH_COOKIE: p.login.cookie };
+    record(name, 'seller login (argon2id)', wrk('bodies.lua', url, loginVars));
+    // argon2 runs on libuv's pool: bearer calls must keep flowing during a login burst (8 connections).
+    const [burstCmd, ...burstArgs] = pin(1, ['wrk', '-t1', '-c8', `-d${DURATION + 2}s`, '--timeout', '10s', '-s', join(luaDir, 'bodies.lua'), url.url]);
+    const burst = spawn(burstCmd!, burstArgs, {
+      env: { ...env, BENCH_LUA_DIR: luaDir, ...loginVars },
+      stdio: 'ignore',
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    record(name, 'bearer during login burst', wrk('bearer.lua', url, { BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens), BENCH_PATH: '/api/v1/store', BENCH_EXPECT: '"store_id"' }));
+    await new Promise((r) => burst.once('exit', r));
+  }
+}
+
+async function runExchange(name: string, p: Prepared, opts: { flow: boolean }) {
+  const url = p.ready;
+  const apps = p.ready.apps!;
   // Single-use codes for one wrk run: as many as the last measured exchange rate needs for DURATION
   // (first round: a guess), made within at most 2 × DURATION seconds. The exchange run is then
   // shortened to what the codes last at 1.25 × the best rate seen, so it does not run dry.
@@ -269,34 +306,6 @@ async function runShouquan(name: string, p: Prepared, opts: { login: boolean; fl
   record(name, 'code exchange', r);
   // A run that ran dry under-reports its rate: then the estimate only grows.
   exchangeRate.set(name, r.exhausted ? Math.max(est, r.rps * 1.5) : Math.max(r.rps, 1));
-
-  const rf = creds(apps.refresh!);
-  const refresh = wrk('refresh.lua', url, {
-    BENCH_BODIES: file(`${name}-refresh.txt`, p.refreshTokens),
-    BENCH_AUTH: `&client_id=${rf.client_id}&client_secret=${rf.client_secret}`,
-    BENCH_PATH: '/oauth/token',
-  });
-  record(name, 'refresh (rotation)', refresh);
-  // The chains moved on during the run; fetch nothing: the Lua queue is lost, so re-seed from fresh grants next round.
-  p.refreshTokens = await reseedRefresh(p);
-
-  const ac = creds(apps.access!);
-  const intro = p.accessTokens.map((t) => `token=${t}&client_id=${ac.client_id}&client_secret=${ac.client_secret}`);
-  record(name, 'introspection', wrk('bodies.lua', url, { BENCH_BODIES: file(`${name}-intro.txt`, intro), BENCH_CYCLE: '1', BENCH_PATH: '/oauth/introspect', BENCH_EXPECT: '"active":true' }));
-  record(name, 'bearer /api/v1/store', wrk('bearer.lua', url, { BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens), BENCH_PATH: '/api/v1/store', BENCH_EXPECT: '"store_id"' }));
-  if (opts.login) {
-    const loginVars = { BENCH_BODIES: file(`${name}-login.txt`, [p.login.body]), BENCH_CYCLE: '1', BENCH_PATH: p.login.path, BENCH_COOKIE: p.login.cookie };
-    record(name, 'seller login (argon2id)', wrk('bodies.lua', url, loginVars));
-    // argon2 runs on libuv's pool: bearer calls must keep flowing during a login burst (8 connections).
-    const [burstCmd, ...burstArgs] = pin(1, ['wrk', '-t1', '-c8', `-d${DURATION + 2}s`, '--timeout', '10s', '-s', join(luaDir, 'bodies.lua'), url.url]);
-    const burst = spawn(burstCmd!, burstArgs, {
-      env: { ...env, BENCH_LUA_DIR: luaDir, ...loginVars },
-      stdio: 'ignore',
-    });
-    await new Promise((r) => setTimeout(r, 1000));
-    record(name, 'bearer during login burst', wrk('bearer.lua', url, { BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens), BENCH_PATH: '/api/v1/store', BENCH_EXPECT: '"store_id"' }));
-    await new Promise((r) => burst.once('exit', r));
-  }
 }
 
 /** New refresh chains for the next round: each seller authorizes the refresh app again (ends the old grant). */
