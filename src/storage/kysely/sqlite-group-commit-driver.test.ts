@@ -87,4 +87,14 @@ describe('SQLite group commit driver', () => {
     const row = await db.selectFrom('items').select('name').where('id', '=', 7).executeTakeFirst();
     assert.deepEqual(row, { name: 'seven' });
   });
+
+  it('commits every transaction on its own with groupCommit off', async () => {
+    const raw = new SQLite(join(dir, 'plain.sqlite'));
+    const plain = new SqliteGroupCommitDialect(raw, { groupCommit: false });
+    const pdb = new Kysely<Db>({ dialect: plain });
+    await sql`create table items (id integer primary key, name text not null unique)`.execute(pdb);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => pdb.transaction().execute((trx) => trx.insertInto('items').values({ id: i, name: `n${i}` }).execute())));
+    assert.deepEqual(plain.driver!.stats, { transactions: 5, commits: 5 });
+    await pdb.destroy();
+  });
 });

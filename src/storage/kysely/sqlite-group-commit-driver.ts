@@ -30,9 +30,13 @@ export class SqliteGroupCommitDriver implements Driver {
   /** Counters, for tests and metrics: transactions run and COMMITs issued. */
   readonly stats = { transactions: 0, commits: 0 };
 
-  constructor(db: SQLite.Database, options: { maxStatements?: number } = {}) {
+  readonly #grouping: boolean;
+
+  /** `groupCommit: false` keeps only the statement cache: one COMMIT per transaction (for comparison). */
+  constructor(db: SQLite.Database, options: { maxStatements?: number; groupCommit?: boolean } = {}) {
     this.#db = db;
     this.#maxStatements = options.maxStatements ?? 500;
+    this.#grouping = options.groupCommit ?? true;
     this.#connection = {
       executeQuery: async <R>(q: CompiledQuery): Promise<QueryResult<R>> => this.#execute<R>(q),
       streamQuery: () => {
@@ -50,6 +54,11 @@ export class SqliteGroupCommitDriver implements Driver {
   }
 
   async beginTransaction(_connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
+    if (!this.#grouping) {
+      this.#run('begin');
+      this.stats.transactions++;
+      return;
+    }
     const group = this.#openGroup();
     this.#run('savepoint sq_member');
     this.stats.transactions++;
@@ -58,11 +67,20 @@ export class SqliteGroupCommitDriver implements Driver {
   }
 
   async commitTransaction(): Promise<void> {
+    if (!this.#grouping) {
+      this.#run('commit');
+      this.stats.commits++;
+      return;
+    }
     this.#inTransaction = false;
     this.#run('release sq_member');
   }
 
   async rollbackTransaction(): Promise<void> {
+    if (!this.#grouping) {
+      this.#run('rollback');
+      return;
+    }
     this.#inTransaction = false;
     this.#run('rollback to sq_member');
     this.#run('release sq_member');
@@ -187,9 +205,12 @@ class Mutex {
 export class SqliteGroupCommitDialect implements Dialect {
   /** The driver, once Kysely created it (for its stats). */
   driver: SqliteGroupCommitDriver | undefined;
-  constructor(private readonly db: SQLite.Database) {}
+  constructor(
+    private readonly db: SQLite.Database,
+    private readonly options: { groupCommit?: boolean } = {},
+  ) {}
   createDriver(): Driver {
-    this.driver ??= new SqliteGroupCommitDriver(this.db);
+    this.driver ??= new SqliteGroupCommitDriver(this.db, this.options);
     return this.driver;
   }
   createQueryCompiler(): QueryCompiler {
