@@ -78,3 +78,38 @@ for (const kind of ['kysely', 'cache', 'group'] as const) {
   await storage.close();
   rmSync(dir, { recursive: true, force: true });
 }
+
+// The token lookup precompiled (src/storage/kysely/compiled-query.ts) against the Kysely builder per call.
+{
+  const { precompile } = await import('../../src/storage/kysely/compiled-query.js');
+  const dir = mkdtempSync(join(tmpdir(), 'sq-micro-'));
+  const sqlite = new SQLite(join(dir, 'db.sqlite'));
+  sqlite.pragma('journal_mode = WAL');
+  const db = new Kysely<Database>({ dialect: new SqliteGroupCommitDialect(sqlite) });
+  await migrateToLatest(db, 'sqlite');
+  const storage = createKyselyStorage(db, 'sqlite');
+  await storage.apps.create({ appKey: 'app', name: 'A', secretHash: hex(), callbackUrls: ['https://a/cb'], scopes: ['seller'], status: 'live', createdAt: Date.now() });
+  const now = Date.now();
+  const hashes: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const grant = { grantId: `g${i}`, appKey: 'app', sellerId: i + 1, storeId: 1, scope: ['seller'], createdAt: now, revokedAt: null, revokedReason: null };
+    const t = tok(grant.grantId, 'access', now);
+    hashes.push(t.tokenHash);
+    await storage.grants.createWithTokens({ now, grant, tokens: [t] });
+  }
+  const build = (h: string) =>
+    db
+      .selectFrom('tokens as t')
+      .innerJoin('grants as g', 'g.grant_id', 't.grant_id')
+      .select(['t.token_hash', 't.kind', 't.grant_id', 't.app_key', 't.scope', 't.created_at', 't.expires_at', 't.revoked_at', 't.rotated_at', 'g.seller_id', 'g.store_id', 'g.scope as grant_scope', 'g.created_at as grant_created_at', 'g.revoked_at as grant_revoked_at', 'g.revoked_reason'])
+      .where('t.token_hash', '=', h);
+  const fast = precompile(db, ['h'], (p) => build(p.h));
+  await run('builder per call: token lookup', async (i) => {
+    if (!(await build(hashes[i % 2000]!).executeTakeFirst())) throw new Error('missing');
+  });
+  await run('precompiled: token lookup', async (i) => {
+    if (!(await fast({ h: hashes[i % 2000]! })).rows[0]) throw new Error('missing');
+  });
+  await storage.close();
+  rmSync(dir, { recursive: true, force: true });
+}
