@@ -7,6 +7,7 @@ import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
 import { gatewayMigration } from './migrations/0002-gateway.migration.js';
 import { securityMigration } from './migrations/0003-security.migration.js';
+import { SqliteGroupCommitDialect } from './sqlite-group-commit-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -64,7 +65,8 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { 
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+    // Cached prepared statements and group commit (docs/adr/0050); Kysely's SqliteDialect otherwise.
+    return { db: new Kysely<Database>({ dialect: new SqliteGroupCommitDialect(sqlite) }), dialect: 'sqlite' };
   }
   const pool = new pg.Pool({
     connectionString: parsed.target,
