@@ -288,6 +288,18 @@ describe('docs', () => {
           await shell.run(`CODE='${code}'`);
         },
       },
+      'request-id': {
+        // The server logs the request when it completes: wait for that line before searching for it.
+        after: async (out) => {
+          const id = out.trim();
+          assert.match(id, /^[0-9a-f-]{36}$/);
+          const started = Date.now();
+          while (!readFileSync(logFile, 'utf8').includes(`"reqId":"${id}","res"`)) {
+            if (Date.now() - started > 5000) assert.fail(`request ${id} was not logged`);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        },
+      },
       sdk: {
         run: async (b) => {
           const file = join(tmp, 'isv.mts');
