@@ -92,7 +92,7 @@ export function matchesShown(actual: string, shown: string): string | undefined 
           const [prefix] = value!.slice(1).split('…');
           const key = pair!.slice(0, pair!.indexOf(':'));
           if (!got.includes(`${key}:"${prefix}`)) return `line ${i + 1}: expected ${key} to start with "${prefix}": ${got}`;
-        } else if (!got.includes(pair!)) return `line ${i + 1} lacks ${pair}: ${got}`;
+        } else if (!new RegExp(`${pair!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[,}\\]]`).test(got)) return `line ${i + 1} lacks ${pair}: ${got}`;
       }
     } else {
       const re = new RegExp(`^${want.split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
@@ -227,6 +227,7 @@ describe('docs', () => {
     assert.match(matchesShown('{"a":1}', '{"a":1,"b":"…"}') ?? '', /has no "b"/);
     assert.match(matchesShown('shouquan_db_up 0', 'shouquan_db_up 1') ?? '', /expected/);
     assert.equal(matchesShown('HTTP/1.1 404 Not Found', 'HTTP/1.1 404 …'), undefined);
+    assert.match(matchesShown('{"status":400}', '{"status":40}') ?? '', /lacks "status":40/);
   });
 
   describe('commands in the pages, against a real sandbox server', () => {
