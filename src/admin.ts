@@ -19,6 +19,14 @@ export function validateCallbackUrl(raw: string): string {
   return raw;
 }
 
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ); spaces separate tokens. */
+export function validateScopeToken(scope: string): string {
+  if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) {
+    throw new Error(`--scope "${scope}" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)`);
+  }
+  return scope;
+}
+
 export interface CreatedApp {
   appKey: string;
   appSecret: string;
@@ -37,6 +45,7 @@ export async function createApp(
   if (name === '') throw new Error('--name may not be empty');
   if (input.callbacks.length === 0) throw new Error('at least one --callback is required');
   const callbacks = input.callbacks.map(validateCallbackUrl);
+  (input.scopes ?? []).forEach(validateScopeToken);
   const appSecret = input.appSecret ?? randomToken('hex32');
   for (let attempt = 0; ; attempt++) {
     const appKey = input.appKey ?? String(randomInt(10_000_000, 100_000_000));

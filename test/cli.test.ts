@@ -66,7 +66,10 @@ describe('shouquan CLI', () => {
         assert.equal(viaHelp.out, viaFlag.out, `help ${topic.join(' ')}`);
       }
       assert.equal((await run('help', 'seller')).out, (await run('seller', 'create', '--help')).out);
-      assert.equal((await run('app', '--help')).out, (await run('app', 'create', '--help')).out);
+      const app = (await run('app', '--help')).out;
+      assert.ok(app.startsWith((await run('app', 'create', '--help')).out), 'app --help starts with app create');
+      assert.ok(app.endsWith((await run('app', 'gateway', '--help')).out), 'and lists app gateway');
+      assert.equal((await run('help', 'app')).out, app);
     });
 
     it('documents every serve flag with its environment variable', async () => {
@@ -101,6 +104,11 @@ describe('shouquan CLI', () => {
 
     it('names the missing required flag', async () => {
       assert.deepEqual(await run('app', 'create', '--name', 'X', '--database', url), { code: 2, out: '', err: 'shouquan: --callback is required' });
+      assert.deepEqual(await run('app', 'create', '--name', 'X', '--callback', 'https://a.example/cb', '--scope', 'bad scope!', '--database', url), {
+        code: 2,
+        out: '',
+        err: 'shouquan: --scope "bad scope!" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)',
+      });
       assert.deepEqual(await run('seller', 'create', '--username', 'bob', '--password', 'long enough', '--database', url), { code: 2, out: '', err: 'shouquan: --store is required' });
     });
   });

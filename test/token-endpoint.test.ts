@@ -162,12 +162,17 @@ for (const dialect of dialects) {
     });
 
     it('answers the protected resource with 401 and WWW-Authenticate for bad tokens', async () => {
-      for (const h of [undefined, 'Bearer nope', 'Basic abc']) {
-        const res = await fetch(`${s.url}/api/v1/store`, { headers: h ? { authorization: h } : {} });
+      for (const h of ['Bearer nope', 'Basic abc']) {
+        const res = await fetch(`${s.url}/api/v1/store`, { headers: { authorization: h } });
         assert.equal(res.status, 401);
         assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="shouquan", error="invalid_token"/);
         assert.equal((await res.json()).error, 'invalid_token');
       }
+      // No credentials at all: a bare challenge (RFC 6750 §3.1), the body still says why.
+      const none = await fetch(`${s.url}/api/v1/store`);
+      assert.equal(none.status, 401);
+      assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="shouquan"');
+      assert.deepEqual(await none.json(), { error: 'invalid_token', error_description: 'an access token is required' });
     });
 
     it('publishes RFC 8414 metadata for its real endpoints', async () => {

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checkSellerInput, createApp, createSeller, validateCallbackUrl } from '../admin.js';
+import { checkSellerInput, createApp, createSeller, validateCallbackUrl, validateScopeToken } from '../admin.js';
 import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, resolveServeConfig } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
@@ -95,13 +95,16 @@ function usage<T>(check: () => T): T {
 const databaseOption = { database: { type: 'string' } } as const;
 const databaseUrl = (v: unknown) => (typeof v === 'string' ? v : process.env.SHOUQUAN_DATABASE_URL || DEFAULT_DATABASE_URL);
 
+/** `shouquan app --help`: every app subcommand. */
+const appHelp = () => `${HELP['app create'] ?? ''}\n\n${HELP['app gateway'] ?? ''}`;
+
 /** Entry point: returns the exit code. */
 export async function main(argv: string[], out: Out = stdio): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   try {
     if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
       const topic = cmd === 'help' ? [sub, rest[0]].filter(Boolean).join(' ') : '';
-      out.log(HELP[topic] ?? HELP[`${topic} create`] ?? HELP.main ?? '');
+      out.log((topic === 'app' ? appHelp() : undefined) ?? HELP[topic] ?? HELP[`${topic} create`] ?? HELP.main ?? '');
       return 0;
     }
     if (cmd === '--version' || cmd === '-v') {
@@ -115,7 +118,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
     if (cmd === 'janitor') return await janitor(argv.slice(1), out);
     if ((cmd === 'app' || cmd === 'seller') && (sub === undefined || sub === '--help' || sub === '-h')) {
-      out.log(HELP[`${cmd} create`] ?? '');
+      out.log(cmd === 'app' ? appHelp() : HELP[`${cmd} create`] ?? '');
       return sub === undefined ? 2 : 0;
     }
     throw new UsageError(`unknown command "${[cmd, sub].filter(Boolean).join(' ')}" (try "shouquan --help")`);
@@ -154,6 +157,7 @@ async function appCreate(args: string[], out: Out): Promise<number> {
   if (callbacks.length === 0) throw new UsageError('--callback is required');
   if (name.trim() === '') throw new UsageError('--name may not be empty');
   callbacks.forEach((c) => usage(() => validateCallbackUrl(c)));
+  ((values.scope as string[] | undefined) ?? []).forEach((sc) => usage(() => validateScopeToken(sc)));
   const storage = await openStorage(databaseUrl(values.database));
   try {
     const secretKey = await loadSecretKey(storage);

@@ -10,7 +10,7 @@ export function isLive(token: TokenWithGrant, now: number): boolean {
 
 /** Validate a bearer access token at a protected resource (RFC 6750 §3). */
 export async function authenticateBearer(ctx: CoreContext, accessToken: string | undefined): Promise<TokenWithGrant> {
-  if (accessToken === undefined || accessToken === '') throw new InvalidTokenError('an access token is required', 'no token');
+  if (accessToken === undefined || accessToken === '') throw InvalidTokenError.missingToken();
   const token = await ctx.storage.tokens.find(sha256(accessToken));
   if (!token || token.kind !== 'access') throw new InvalidTokenError('the access token is invalid', 'unknown token');
   if (!isLive(token, ctx.now())) throw new InvalidTokenError('the access token expired or was revoked', 'token not live');

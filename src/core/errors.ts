@@ -82,6 +82,14 @@ export class UnsupportedTokenTypeError extends OAuthError {
 export class InvalidTokenError extends OAuthError {
   readonly code = 'invalid_token';
   override readonly status = 401;
+  /** No credentials were sent at all: RFC 6750 §3.1 says the challenge then carries no error code. */
+  missing = false;
+  /** The request had no access token. */
+  static missingToken(): InvalidTokenError {
+    const e = new InvalidTokenError('an access token is required', 'no token');
+    e.missing = true;
+    return e;
+  }
 }
 
 /** RFC 6750 §3.1 `insufficient_scope`: 403 at a protected resource. */

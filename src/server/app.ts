@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { CoreContext } from '../core/context.js';
-import { InvalidRequestError, OAuthError } from '../core/errors.js';
+import { InvalidRequestError, InvalidTokenError, OAuthError } from '../core/errors.js';
 import { parseFormEncoded } from '../core/params.js';
 import { errorStatusFor, renderFields } from '../profiles/profile.js';
 import { type HttpContext, type RouteKind, requestLang, sendPage } from './http-context.js';
@@ -202,7 +202,10 @@ function handleError(ctx: HttpContext, error: FastifyError | OAuthError, request
     return sendPage(reply, status, errorPage({ lang, platform: ctx.core.profile.title, message, requestId: request.id }));
   }
   if (kind === 'api') {
-    if (oauth.code === 'invalid_token') {
+    if (oauth instanceof InvalidTokenError && oauth.missing) {
+      // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
+      reply.header('www-authenticate', 'Bearer realm="shouquan"');
+    } else if (oauth.code === 'invalid_token') {
       reply.header('www-authenticate', `Bearer realm="shouquan", error="invalid_token", error_description="${oauth.description.replace(/"/g, "'")}"`);
     }
     return reply.code(status).send({ error: oauth.code, error_description: oauth.description });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { SANDBOX_APP_KEY } from '../../sandbox.js';
 import { html, layout } from '../pages/html.js';
 import { queryParams, requestLang, sendPage, type HttpContext } from '../http-context.js';
 
@@ -17,13 +18,14 @@ export async function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const callback = `${issuer}/sandbox/callback`;
     const [idName, secretName] = [profile.params.clientId[0], profile.params.clientSecret[0]];
     const curl = code
-      ? `curl -s -X POST ${issuer}${profile.paths.token} \\\n  -d grant_type=authorization_code \\\n  -d code=${code} \\\n  -d redirect_uri=${encodeURIComponent(callback)} \\\n  -d ${idName}=APP_KEY -d ${secretName}=APP_SECRET`
+      ? `curl -s -X POST ${issuer}${profile.paths.token} \\\n  -d grant_type=authorization_code \\\n  -d code=${code} \\\n  -d redirect_uri=${encodeURIComponent(callback)} \\\n  -d ${idName}=${SANDBOX_APP_KEY} -d ${secretName}=APP_SECRET`
       : '';
     const body = html`<p class="brand"><span class="mark" aria-hidden="true">授</span>Sandbox callback</p>
-<h1>${code ? 'Authorization code received' : `Authorization ended: ${get('error') ?? 'no code'}`}</h1>
+<h1>${code ? 'Authorization code received' : get('error') ? `Authorization ended: ${get('error')}` : 'Authorization finished'}</h1>
 <p class="sub">This page stands in for the ISV's callback URL. These parameters arrived:</p>
 <ul class="perms">${[...q].map(([k, v]) => html`<li><code>${k}</code> = <code>${v.join(', ')}</code></li>`)}</ul>
-${code ? html`<p>Swap the code for tokens within ${Math.round(ctx.core.lifetimes.code / 60)} minutes (it works once), with the app_key and app_secret that <code>shouquan serve --sandbox</code> printed:</p><pre><code>${curl}</code></pre>` : ''}`;
+${!code && !get('error') ? html`<p>No query parameters arrived. In the client-side flow (<code>response_type=token</code>) the access token travels in the URL fragment (after <code>#</code>), which browsers never send to a server: look at this page's address bar.</p>` : ''}
+${code ? html`<p>Swap the code for tokens within ${Math.round(ctx.core.lifetimes.code / 60)} minutes (it works once), with the app_secret that <code>shouquan serve --sandbox</code> printed (for the demo app ${SANDBOX_APP_KEY}):</p><pre><code>${curl}</code></pre>` : ''}`;
     return sendPage(reply, 200, layout({ lang: requestLang(ctx, request), title: 'Sandbox callback', body }));
   });
 }
