@@ -30,6 +30,13 @@ describe('shouquan app gateway', () => {
     const code = await main(['app', 'gateway', '--app-key', appKey, '--webhook', 'https://erp.example.com/events', '--permissions', 'read,orders', '--quota-day', '5000', '--quota-second', '10', '--database', db.url, '--json'], set.out);
     assert.equal(code, 0, set.errs.join('\n'));
     assert.deepEqual(JSON.parse(set.lines[0]!), { app_key: appKey, signing_secret_on_file: true, webhook_url: 'https://erp.example.com/events', permissions: ['read', 'orders'], quota_per_day: 5000, quota_per_second: 10 });
+    assert.deepEqual(set.errs, []);
+
+    const typo = capture();
+    assert.equal(await main(['app', 'gateway', '--app-key', appKey, '--permissions', 'ordres.read', '--database', db.url, '--json'], typo.out), 0);
+    assert.deepEqual(typo.errs, [
+      'shouquan: note: no built-in method needs the permission package "ordres" (built-in: orders, products, store); fine if an upstream method in --gateway-config does',
+    ]);
 
     const bad = capture();
     assert.equal(await main(['app', 'gateway', '--app-key', appKey, '--quota-day', 'lots', '--database', db.url], bad.out), 1);

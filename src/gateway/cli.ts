@@ -1,3 +1,4 @@
+import { gatewayMethods } from './methods/index.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openStorage } from '../runtime.js';
@@ -67,6 +68,15 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
     const list = values.permissions.split(',').map((p) => p.trim()).filter((p) => p !== '');
     if (list.some((p) => !/^(\*|[a-z]+|[a-z]+\.(read|write))$/.test(p))) throw new Error(`--permissions entries look like orders, read or orders.read, got "${values.permissions}"`);
     changes.permissions = values.permissions === 'all' ? null : list;
+    // A misspelt package ("ordres") would quietly refuse every call: say so, but allow packages
+    // that only upstream methods (gateway config) use.
+    const known = new Set(gatewayMethods.map((m) => m.permission.split('.')[0]).filter((p): p is string => !!p));
+    for (const p of list) {
+      const pkg = p.split('.')[0] ?? '';
+      if (p !== '*' && p !== 'read' && p !== 'write' && p !== 'all' && !known.has(pkg)) {
+        out.err(`shouquan: note: no built-in method needs the permission package "${pkg}" (built-in: ${[...known].sort().join(', ')}); fine if an upstream method in --gateway-config does`);
+      }
+    }
   }
   if (values['quota-day'] !== undefined) changes.quotaPerDay = quota('quota-day', values['quota-day']);
   if (values['quota-second'] !== undefined) changes.quotaPerSecond = quota('quota-second', values['quota-second']);
