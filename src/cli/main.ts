@@ -5,6 +5,8 @@ import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
 import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
 import { ensureSandbox } from '../sandbox.js';
+import { createWebAccount } from '../console/accounts.js';
+import type { AppStatus } from '../storage/ports.js';
 import { migrateToLatest, openDatabase } from '../storage/kysely/database.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
@@ -23,6 +25,7 @@ Commands:
   migrate          create or upgrade the database schema
   app create       register an ISV app; prints its app_key and app_secret
   seller create    create a seller with stores
+  operator create  create an operator account for the /admin pages
   help [command]   show help for a command
 
 Every command takes --help and --json. Run "shouquan <command> --help" for its flags.`,
@@ -46,6 +49,7 @@ client_secret). The secret is stored hashed and shown only this once.
   --name NAME        the app's name, shown to sellers on the consent page
   --callback URL     a registered redirect URI (repeat for several)
   --scope SCOPE      a scope the app may request (repeatable; default seller)
+  --status STATUS    live (default), testing, submitted or suspended
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks"}`,
   'seller create': `Usage: shouquan seller create --username U --password P --store NAME [--store NAME…] [--database URL] [--json]
@@ -56,6 +60,14 @@ Create a seller account with one or more stores (店铺).
   --store NAME       a store name (repeat for several)
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"seller_id","stores":[{"store_id","name"}]}`,
+  'operator create': `Usage: shouquan operator create --username U --password P [--database URL] [--json]
+
+Create an operator account for the operator admin (/admin): review and approve apps,
+suspend an app, look up a seller's authorizations, read the audit log.
+  --username U       3 to 64 letters, digits or _ . @ -
+  --password P       at least 8 characters; stored as an argon2id hash
+  --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --json             print {"operator_id","username"}`,
 };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -88,7 +100,8 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'migrate') return await migrate(argv.slice(1), out);
     if (cmd === 'app' && sub === 'create') return await appCreate(rest, out);
     if (cmd === 'seller' && sub === 'create') return await sellerCreate(rest, out);
-    if ((cmd === 'app' || cmd === 'seller') && (sub === undefined || sub === '--help' || sub === '-h')) {
+    if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
+    if ((cmd === 'app' || cmd === 'seller' || cmd === 'operator') && (sub === undefined || sub === '--help' || sub === '-h')) {
       out.log(HELP[`${cmd} create`] ?? '');
       return sub === undefined ? 2 : 0;
     }
@@ -120,8 +133,11 @@ async function appCreate(args: string[], out: Out): Promise<number> {
     name: { type: 'string' },
     callback: { type: 'string', multiple: true },
     scope: { type: 'string', multiple: true },
+    status: { type: 'string' },
   });
   if (values.help) return out.log(HELP['app create'] ?? ''), 0;
+  const status = (values.status ?? 'live') as AppStatus;
+  if (!['live', 'testing', 'submitted', 'suspended'].includes(status)) throw new UsageError('--status must be live, testing, submitted or suspended');
   const name = values.name;
   if (typeof name !== 'string') throw new UsageError('--name is required');
   const callbacks = (values.callback as string[] | undefined) ?? [];
@@ -129,7 +145,7 @@ async function appCreate(args: string[], out: Out): Promise<number> {
   const storage = await openStorage(databaseUrl(values.database));
   try {
     const secretKey = await loadSecretKey(storage);
-    const created = await createApp(storage, secretKey, { name, callbacks, scopes: values.scope as string[] | undefined });
+    const created = await createApp(storage, secretKey, { name, callbacks, scopes: values.scope as string[] | undefined, status });
     if (values.json) {
       out.log(JSON.stringify({ app_key: created.appKey, app_secret: created.appSecret, client_id: created.appKey, client_secret: created.appSecret, name: name.trim(), callbacks }));
     } else {
@@ -160,6 +176,26 @@ async function sellerCreate(args: string[], out: Out): Promise<number> {
     const body = { seller_id: created.sellerId, stores: created.stores.map((s) => ({ store_id: s.storeId, name: s.name })) };
     if (values.json) out.log(JSON.stringify(body));
     else out.log(`seller_id: ${body.seller_id}\n${body.stores.map((s) => `store_id:  ${s.store_id}  ${s.name}`).join('\n')}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof DuplicateError) throw new Error(e.message);
+    throw e;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function operatorCreate(args: string[], out: Out): Promise<number> {
+  const { values } = parse(args, { ...databaseOption, username: { type: 'string' }, password: { type: 'string' } });
+  if (values.help) return out.log(HELP['operator create'] ?? ''), 0;
+  const { username, password } = values;
+  if (typeof username !== 'string') throw new UsageError('--username is required');
+  if (typeof password !== 'string') throw new UsageError('--password is required');
+  const storage = await openStorage(databaseUrl(values.database));
+  try {
+    const account = await createWebAccount(storage, { realm: 'operator', username, password });
+    if (values.json) out.log(JSON.stringify({ operator_id: account.accountId, username: account.username }));
+    else out.log(`operator_id: ${account.accountId}\nusername:    ${account.username}\nSign in at /admin/login.`);
     return 0;
   } catch (e) {
     if (e instanceof DuplicateError) throw new Error(e.message);

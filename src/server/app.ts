@@ -16,6 +16,7 @@ import { authorizeRoutes } from './routes/authorize.route.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
 import { tokenRoutes } from './routes/token.route.js';
 import { sandboxRoutes } from './routes/sandbox.route.js';
+import { webConsoleRoutes } from './routes/web-console.route.js';
 
 export interface ServerOptions {
   core: CoreContext;
@@ -32,7 +33,7 @@ export interface ServerOptions {
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; frame-ancestors 'none'";
 
 /** Paths credentials and secrets never appear under in logs. */
 export const logRedactPaths = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
@@ -124,6 +125,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await discoveryRoutes(app, ctx);
   await apiRoutes(app, ctx);
   if (options.sandbox) await sandboxRoutes(app, ctx);
+  await webConsoleRoutes(app, ctx);
   return app;
 }
 

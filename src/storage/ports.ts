@@ -7,6 +7,8 @@
  * one of any number of concurrent callers wins.
  */
 
+import type { ConsoleStorage } from './console-ports.js';
+
 export type AppStatus = 'testing' | 'submitted' | 'live' | 'suspended';
 
 export interface AppRecord {
@@ -18,6 +20,9 @@ export interface AppRecord {
   scopes: string[];
   status: AppStatus;
   createdAt: number;
+  /** The secret before the last rotation, accepted until `previousSecretExpiresAt` (docs/adr/0060). */
+  previousSecretHash?: string | null;
+  previousSecretExpiresAt?: number | null;
 }
 
 export interface SellerRecord {
@@ -202,6 +207,8 @@ export interface Storage {
   grants: GrantRepository;
   tokens: TokenRepository;
   settings: SettingsRepository;
+  /** The web consoles' storage (developer console, seller center, operator admin). */
+  console: ConsoleStorage;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -10,6 +10,8 @@ import type { InteractionRecord, SellerRecord } from '../../storage/ports.js';
 import { formParams, queryParams, requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { consentPage, errorPage, loginPage } from '../pages/pages.js';
 import { t, type Lang } from '../pages/i18n.js';
+import { sellerMayAuthorize } from '../../console/app-policy.js';
+import { ct } from '../pages/console-i18n.js';
 
 /** Where a browser goes to log in and consent for one authorization request. */
 export const interactionPath = (id: string) => `/oauth/interaction/${id}`;
@@ -97,6 +99,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       );
     }
     const stores = await core.storage.sellers.stores(seller.sellerId);
+    // A testing app: only its developer's sandbox sellers (docs/adr/0061).
+    if (!opts.error && !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))) opts = { ...opts, error: ct(lang).testingRefused };
     return sendPage(
       reply,
       opts.status ?? 200,
@@ -208,6 +212,9 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       const wanted = Number(param(form, 'store_id'));
       storeId = stores.find((s) => s.storeId === wanted)?.storeId;
       if (storeId === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
+    }
+    if (decision === 'approve' && !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))) {
+      return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 403, error: ct(requestLang(ctx, request)).testingRefused });
     }
     if (!(await core.storage.interactions.consume(interaction.id, core.now()))) {
       return page(request, reply, 400, m.expired, interaction.request.view);

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
+import { consoleMigration } from './migrations/0004-console.migration.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -78,7 +79,10 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { 
 class CodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '0001_initial': initialMigration(this.dialect) };
+    return {
+      '0001_initial': initialMigration(this.dialect),
+      '0004_console': consoleMigration(this.dialect),
+    };
   }
 }
 

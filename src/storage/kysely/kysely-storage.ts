@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
+import { createKyselyConsoleStorage } from './kysely-console-storage.js';
 import {
   DuplicateError,
   type AppRecord,
@@ -38,6 +39,8 @@ function toApp(r: Database['apps']): AppRecord {
     scopes: splitScope(r.scopes),
     status: r.status as AppStatus,
     createdAt: Number(r.created_at),
+    previousSecretHash: r.previous_secret_hash ?? null,
+    previousSecretExpiresAt: r.previous_secret_expires_at == null ? null : Number(r.previous_secret_expires_at),
   };
 }
 
@@ -403,6 +406,8 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName):
         await db.updateTable('tokens').set({ revoked_at: now }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
       },
     },
+
+    console: createKyselyConsoleStorage(db),
 
     settings: {
       async get(key) {
