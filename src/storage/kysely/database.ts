@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
@@ -88,7 +88,12 @@ class CodeMigrationProvider implements MigrationProvider {
 
 /** Apply every pending migration (Kysely's Migrator; safe to run from several processes). */
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect) });
+  // PostgreSQL: pin Kysely's bookkeeping tables to the current schema. Without it Kysely's
+  // introspection finds kysely_migration_lock in any other schema of the database (parallel
+  // test schemas) and then fails with 'relation "kysely_migration_lock" does not exist'.
+  const migrationTableSchema =
+    dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
