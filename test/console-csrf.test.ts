@@ -85,6 +85,14 @@ for (const dialect of dialects) {
       }
     });
 
+    it('refuses every form a browser marks as cross-site (Sec-Fetch-Site) even with a valid token', async () => {
+      const token = csrfOf((await page(victim, '/console')).html);
+      for (const f of forms) {
+        const res = await victim.post(f.action, { csrf_token: token, ...f.fields }, { origin: 'null', 'sec-fetch-site': 'cross-site' });
+        assert.equal(res.status, 403, f.action);
+      }
+    });
+
     it('changed nothing', async () => {
       assert.equal((await s.core.storage.apps.find(s.client.appKey))?.status, 'live');
       assert.equal(await s.core.storage.console.findAccount('developer', 'csrf-made'), undefined);

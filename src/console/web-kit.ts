@@ -50,8 +50,8 @@ export function pageLang(ctx: HttpContext, request: FastifyRequest, reply?: Fast
 /**
  * CSRF protection for every console form (synchronizer token, OWASP CSRF cheat sheet):
  * a random per-browser cookie (SameSite=Strict, HttpOnly) and a hidden form field holding
- * HMAC(server key, cookie). A POST must carry both, and an `Origin` header, when sent,
- * must be this server's own.
+ * HMAC(server key, cookie). A POST must carry both; an `Origin` header, when sent and not
+ * `null`, must be this server's own, and `Sec-Fetch-Site`, when sent, must not be cross-site.
  */
 export function csrfToken(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply): string {
   const names = webCookies(ctx);
@@ -72,7 +72,10 @@ export function checkedForm(ctx: HttpContext, request: FastifyRequest): ParamBag
   if (origin !== undefined && origin !== 'null' && origin !== new URL(ctx.core.issuer).origin && origin !== `${request.protocol}://${request.host}`) {
     throw new PageError(403, ct(lang).csrf, `cross-site form post from ${origin}`);
   }
-  if (origin === 'null') throw new PageError(403, ct(lang).csrf, 'opaque origin');
+  // Pages send Referrer-Policy: no-referrer, so browsers send `Origin: null` even for our own
+  // forms; Fetch Metadata (Sec-Fetch-Site) tells a cross-site post apart where it is sent.
+  const site = request.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') throw new PageError(403, ct(lang).csrf, `form post with sec-fetch-site ${site}`);
   const secret = request.cookies[webCookies(ctx).csrf];
   const sent = param(form, 'csrf_token');
   const expected = secret ? createHmac('sha256', ctx.core.secretKey).update(`web-csrf|${secret}`).digest('base64url') : undefined;

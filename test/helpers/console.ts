@@ -28,5 +28,6 @@ export async function signIn(client: FormClient, area: 'account' | 'console' | '
 
 /** The value of a read-only input by id (secrets and URLs shown to copy). */
 export function readonlyValue(html: string, id: string): string | undefined {
-  return new RegExp(`<input id="${id}" type="text" readonly value="([^"]*)"`).exec(html)?.[1]?.replace(/&amp;/g, '&');
+  const m = new RegExp(`<input id="${id}" type="text" readonly value="([^"]*)"`).exec(html) ?? new RegExp(`<textarea id="${id}"[^>]*>([^<]*)</textarea>`).exec(html);
+  return m?.[1]?.replace(/&amp;/g, '&');
 }

@@ -22,7 +22,7 @@ export interface ConsoleFrame {
 const areaTitle = (lang: Lang, area: Area) => ct(lang)[area === 'account' ? 'sellerCenter' : area === 'console' ? 'console' : 'admin'];
 
 /** The frame of every console page: a top bar and a centered column. No scripts. */
-export function consoleLayout(f: ConsoleFrame & { title: string; body: Raw; narrow?: boolean }): string {
+export function consoleLayout(f: ConsoleFrame & { title: string; body: Raw; narrow?: boolean; medium?: boolean }): string {
   const m = ct(f.lang);
   const area = areaTitle(f.lang, f.area);
   const top = html`<header class="top"><div class="in">
@@ -43,7 +43,7 @@ ${f.user ? html`<span class="who">${m.signedInAs} <strong>${f.user.name}</strong
 </head>
 <body>
 ${top.html}
-<main class="wrap${f.narrow ? ' narrow' : ''}">
+<main class="wrap${f.narrow ? ' narrow' : f.medium ? ' medium' : ''}">
 ${flash.html}${f.body.html}
 </main>
 </body>
@@ -124,7 +124,7 @@ ${csrfInput(f.csrf)}
 <div class="actions"><button type="submit" class="secondary">${m.changePassword}</button></div>
 </form>
 </section>`;
-  return consoleLayout({ ...f, title: m.authorizedApps, body });
+  return consoleLayout({ ...f, title: m.authorizedApps, body, medium: true });
 }
 
 /** Developer console home: the developer's apps and sandbox sellers. */
@@ -146,7 +146,7 @@ ${
 <section class="card">
 <h2>${m.sandboxSellers}</h2>
 <p class="sub">${m.sandboxHelp}</p>
-${f.created ? html`<div class="warn" role="status"><p style="margin:0 0 8px">${m.sandboxCreated}</p>
+${f.created ? html`<div class="warn" role="status"><p class="lead">${m.sandboxCreated}</p>
 <div class="kv"><label for="sb-user">${m.username}</label><input id="sb-user" type="text" readonly value="${f.created.username}"></div>
 <div class="kv"><label for="sb-pass">${m.password}</label><input id="sb-pass" type="text" readonly value="${f.created.password}"></div></div>` : ''}
 ${f.sandboxSellers.length === 0 ? html`<p class="muted">${m.noSandboxSellers}</p>` : html`<ul>${f.sandboxSellers.map((s) => html`<li><code>${s.username}</code></li>`)}</ul>`}
@@ -182,7 +182,7 @@ ${f.scopes.map((s) => html`<label class="check"><input type="checkbox" name="sco
 <div class="actions"><button type="submit" class="primary">${m.createApp}</button><a class="button secondary" href="/console">${m.back}</a></div>
 </form>
 </section>`;
-  return consoleLayout({ ...f, title: m.createApp, body });
+  return consoleLayout({ ...f, title: m.createApp, body, medium: true });
 }
 
 /** An app's page; `secret` is set only right after creation or rotation (shown once). */
@@ -196,7 +196,7 @@ export function appPage(
 <section class="card">
 <div class="row">${appLogo(a.name, a.logoUrl)}<h1 class="grow">${a.name} ${statusBadge(f.lang, a.status)}</h1></div>
 <p class="sub">${a.description ?? ''}</p>
-${f.secret ? html`<div class="warn" role="status"><p style="margin:0 0 8px"><strong>${m.secretOnce}</strong></p>
+${f.secret ? html`<div class="warn" role="status"><p class="lead"><strong>${m.secretOnce}</strong></p>
 <div class="kv"><label for="app_key_once">${m.appKey}</label><input id="app_key_once" type="text" readonly value="${a.appKey}"></div>
 <div class="kv"><label for="app_secret_once">${m.appSecret}</label><input id="app_secret_once" type="text" readonly value="${f.secret}" aria-describedby="copy-hint"></div>
 <p class="hint" id="copy-hint">${m.copyHint}</p></div>` : ''}
@@ -211,8 +211,8 @@ ${a.webhookUrl ? html`<dt>${m.webhookUrl.replace(/[（(].*$/, '')}</dt><dd><code
 ${a.status === 'testing' ? html`<form method="post" action="${base}/submit" class="actions">${csrfInput(f.csrf)}<button type="submit" class="primary">${m.submit}</button></form>` : ''}
 </section>
 <section class="card">
-<h2><label for="authorize_url" style="margin:0">${m.authorizeUrl}</label></h2>
-<input id="authorize_url" type="text" readonly value="${f.authorizeUrl}" aria-describedby="au-hint">
+<h2 id="au-title">${m.authorizeUrl}</h2>
+<textarea id="authorize_url" readonly rows="4" class="mono" aria-labelledby="au-title" aria-describedby="au-hint">${f.authorizeUrl}</textarea>
 <p class="hint" id="au-hint">${m.authorizeUrlHelp} ${m.copyHint}</p>
 </section>
 <div class="grid2">
@@ -255,26 +255,24 @@ export function adminHomePage(
     (a) => html`<li class="item">${appLogo(a.name, a.logoUrl)}<div class="main"><p class="name">${a.name} ${statusBadge(f.lang, a.status)}</p>
 <dl class="facts"><dt>${m.appKey}</dt><dd><code>${a.appKey}</code></dd><dt>${m.developer}</dt><dd>${a.developer ?? '—'}</dd><dt>${m.created}</dt><dd>${formatTime(a.createdAt, f.lang)}</dd></dl></div>
 <div class="row">
-${a.status === 'submitted' || a.status === 'testing' ? statusForm(a, 'live', m.approve, 'primary') : ''}
+${a.status === 'submitted' ? statusForm(a, 'live', m.approve, 'primary') : ''}
 ${a.status === 'suspended' ? statusForm(a, 'live', m.reinstate, 'secondary') : statusForm(a, 'suspended', m.suspend, 'danger')}
 </div></li>`,
   )}</ul>
 </section>
-<div class="grid2">
 <section class="card">
 <h2>${m.sellerLookup}</h2>
-<form method="get" action="/admin" class="row">
-<label for="seller" class="grow" style="margin:0"><span>${m.sellerUsername}</span>
-<input type="search" id="seller" name="seller" value="${f.lookup?.username ?? ''}" required></label>
-<button type="submit" class="secondary" style="align-self:flex-end">${m.find}</button>
+<form method="get" action="/admin">
+<label for="seller">${m.sellerUsername}</label>
+<div class="row"><input type="search" id="seller" name="seller" class="grow" value="${f.lookup?.username ?? ''}" required><button type="submit" class="secondary">${m.find}</button></div>
 </form>
 ${
   f.lookup
     ? !f.lookup.found
-      ? html`<p class="error" style="margin-top:14px">${m.noSuchSeller}</p>`
+      ? html`<p class="error spaced">${m.noSuchSeller}</p>`
       : f.lookup.authorizations.length === 0
         ? html`<p class="muted">${m.noAuthorizations}</p>`
-        : html`<ul class="list" style="margin-top:14px">${f.lookup.authorizations.map(
+        : html`<ul class="list spaced">${f.lookup.authorizations.map(
             (a) => html`<li class="item"><div class="main"><p class="name">${a.appName}</p><dl class="facts"><dt>${m.store}</dt><dd>${a.storeName}</dd><dt>${m.permissions}</dt><dd>${a.grant.scope.map((s) => f.scopeWords(s)).join('；')}</dd><dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd><dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd></dl></div></li>`,
           )}</ul>`
     : ''
@@ -286,10 +284,9 @@ ${
   f.audit.length === 0
     ? html`<p class="muted">${m.noAudit}</p>`
     : html`<div class="tablewrap"><table><thead><tr><th scope="col">${m.when}</th><th scope="col">${m.who}</th><th scope="col">${m.what}</th><th scope="col">${m.target}</th></tr></thead><tbody>
-${f.audit.map((e) => html`<tr><td>${formatTime(e.at, f.lang)}</td><td>${e.actor}</td><td>${e.action}${e.detail ? html` <span class="muted">${e.detail}</span>` : ''}</td><td><code>${e.target}</code></td></tr>`)}
+${f.audit.map((e) => html`<tr><td class="nowrap">${formatTime(e.at, f.lang)}</td><td>${e.actor}</td><td>${e.action}${e.detail ? html` <span class="muted">${e.detail}</span>` : ''}</td><td><code>${e.target}</code></td></tr>`)}
 </tbody></table></div>`
 }
-</section>
-</div>`;
+</section>`;
   return consoleLayout({ ...f, title: m.admin, body });
 }

@@ -16,6 +16,9 @@ a { color:var(--focus); }
 button.link { background:none; border:0; padding:4px; min-height:0; color:var(--focus); text-decoration:underline; cursor:pointer; font:inherit; font-size:.875rem; }
 .wrap { max-width:1040px; margin:0 auto; padding:20px 12px 48px; }
 .wrap.narrow { max-width:460px; }
+.wrap.medium { max-width:760px; }
+.card h1 { margin-bottom:14px; }
+.card h1 + .sub { margin-top:-8px; }
 @media (min-width:768px) { .wrap { padding:32px 24px 64px; } .wrap.narrow { padding-top:56px; } }
 .card { background:var(--card); border:1px solid var(--line); border-radius:12px; padding:20px 18px; margin:0 0 16px; box-shadow:0 1px 3px rgba(0,0,0,.05); }
 @media (min-width:768px) { .card { padding:24px 28px; } }
@@ -73,4 +76,13 @@ code { font-family:ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.87
 .muted { color:var(--muted); }
 fieldset { border:0; padding:0; margin:0; }
 legend { font-weight:600; margin:14px 0 6px; padding:0; }
+input[readonly], textarea.mono { font-size:.8rem; }
+textarea.mono { min-height:0; word-break:break-all; background:#f6f8fa; font-family:ui-monospace, SFMono-Regular, Menlo, monospace; }
+.warn p.lead, .notice p.lead { margin:0 0 8px; }
+.spaced { margin-top:14px; }
+.nowrap { white-space:nowrap; }
+td code { white-space:nowrap; }
+.wrap:not(.narrow) form:not(.row) input[type=password], .wrap:not(.narrow) input[type=number] { max-width:520px; }
+.row input.grow { flex:1 1 160px; width:auto; }
+.top .who { overflow-wrap:anywhere; }
 `;
