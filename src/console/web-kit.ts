@@ -9,6 +9,12 @@ import { formParams, type HttpContext } from '../server/http-context.js';
 import { pickLang, type Lang } from '../server/pages/i18n.js';
 import { ct } from '../server/pages/console-i18n.js';
 
+/** How long "keep me signed in" keeps a seller signed in (seconds). */
+export const REMEMBER_ME_SECONDS = 30 * 86400;
+
+/** Sellers with more stores than this get a store search on the consent page. */
+export const STORE_SEARCH_THRESHOLD = 5;
+
 /**
  * A refusal rendered as an HTML error page with the request id (route kind `page`).
  * `description` is already in the page's language.

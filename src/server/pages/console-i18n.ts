@@ -107,6 +107,11 @@ const messages = {
     statusChanged: 'The app status was changed.',
     badStatus: 'Choose a valid status.',
     signedInAs: 'Signed in as',
+    rememberMe: 'Keep me signed in on this device for 30 days',
+    searchStores: 'Search your stores',
+    search: 'Search',
+    noStoreMatch: 'No store matches this search.',
+    storesShown: 'stores shown',
     testingRefused: 'This app is still in testing: only its developer\'s sandbox sellers can authorize it. Sign in with a sandbox seller, or wait until the app is live.',
   },
   'zh-CN': {
@@ -211,6 +216,11 @@ const messages = {
     statusChanged: '应用状态已更新。',
     badStatus: '请选择有效的状态。',
     signedInAs: '当前账号',
+    rememberMe: '在此设备上保持登录 30 天',
+    searchStores: '搜索店铺',
+    search: '搜索',
+    noStoreMatch: '没有匹配的店铺。',
+    storesShown: '个店铺',
     testingRefused: '该应用仍在测试中，只有其开发者的沙箱卖家可以授权。请使用沙箱卖家账号登录，或等应用上线后再授权。',
   },
 } as const;
