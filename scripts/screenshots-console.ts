@@ -34,6 +34,9 @@ core.issuer = base;
 // Data: a seller with two authorizations, a developer with apps, an operator.
 const seller = await createSeller(storage, { username: 'lin-store', password: 'seller password', stores: ['林记茶行 旗舰店', 'Lin Tea Outlet'] });
 const erp = await createApp(storage, core.secretKey, { name: '聚星 ERP', callbacks: ['https://erp.example.com/cb'] });
+await storage.console.setAppDetails(erp.appKey, { developerId: null, description: null, logoUrl: 'https://cdn.example.com/erp-logo.svg', webhookUrl: null });
+await createSeller(storage, { username: 'chain-store', password: 'seller password', stores: ['星河数码 北京店', '星河数码 上海店', '星河数码 广州店', '星河数码 深圳店', 'Galaxy Digital HK', 'Galaxy Digital Outlet', '星河数码 成都店', '星河数码 杭州店'] });
+const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 44 44"><rect width="44" height="44" rx="10" fill="#1d4ed8"/><path d="M22 8l4 9 10 1-7.5 6.5L31 34l-9-5-9 5 2.5-9.5L8 18l10-1z" fill="#fde047"/></svg>';
 const crm = await createApp(storage, core.secretKey, { name: 'Orderly CRM', callbacks: ['https://crm.example.com/cb'] });
 const now = Date.now();
 for (const [appKey, store, age] of [[erp.appKey, seller.stores[0]!.storeId, 30], [crm.appKey, seller.stores[1]!.storeId, 3]] as const) {
@@ -69,7 +72,9 @@ for (const lang of ['en', 'zh-CN'] as const) {
     const tag = `${lang === 'en' ? 'en' : 'zh'}-${width}`;
     const context = await browser.newContext({ viewport: { width, height: width === 390 ? 844 : 800 }, locale: lang, extraHTTPHeaders: { 'accept-language': lang } });
     const page = await context.newPage();
-    await page.route(/^https:\/\//, (route) => route.fulfill({ status: 404, body: '' }));
+    await page.route(/^https:\/\//, (route) =>
+      route.request().url().endsWith('.svg') ? route.fulfill({ status: 200, contentType: 'image/svg+xml', body: LOGO }) : route.fulfill({ status: 404, body: '' }),
+    );
 
     // Seller center.
     await page.goto(`${base}/account/login`);
@@ -112,6 +117,30 @@ for (const lang of ['en', 'zh-CN'] as const) {
     await page.click('header form button');
     await page.waitForLoadState();
     await shoot(page, `error-csrf-${tag}`);
+
+    // Authorize pages: logo, remember me, store search (many stores), a testing app refused.
+    const other = await browser.newContext({ viewport: { width, height: width === 390 ? 844 : 800 }, locale: lang, extraHTTPHeaders: { 'accept-language': lang } });
+    const p2 = await other.newPage();
+    await p2.route(/^https:\/\//, (route) =>
+      route.request().url().endsWith('.svg') ? route.fulfill({ status: 200, contentType: 'image/svg+xml', body: LOGO }) : route.fulfill({ status: 404, body: '' }),
+    );
+    await p2.goto(`${base}/oauth/authorize?response_type=code&client_id=${erp.appKey}&redirect_uri=${encodeURIComponent('https://erp.example.com/cb')}&state=s`);
+    await p2.waitForLoadState('networkidle');
+    await shoot(p2, `authorize-login-${tag}`);
+    await fill(p2, { username: 'chain-store', password: 'seller password' });
+    await p2.check('input[name=remember]');
+    await p2.click('button[type=submit].primary');
+    await p2.waitForSelector('input[name=store_id]');
+    await p2.waitForLoadState('networkidle');
+    await shoot(p2, `authorize-consent-stores-${tag}`);
+    await p2.fill('#store-q', '上海');
+    await p2.click('.store-search button');
+    await p2.waitForLoadState('networkidle');
+    await shoot(p2, `authorize-consent-search-${tag}`);
+    await p2.goto(`${base}/oauth/authorize?response_type=code&client_id=${mine.appKey}&redirect_uri=${encodeURIComponent('https://sync.example.com/oauth/callback')}&state=s`);
+    await p2.waitForSelector('input[name=store_id]');
+    await shoot(p2, `authorize-testing-refused-${tag}`);
+    await other.close();
     await context.close();
   }
 }

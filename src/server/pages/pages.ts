@@ -51,11 +51,13 @@ export function consentPage(
     logoUrl?: string | null;
     /** A search box over the stores (sellers with many stores); no JavaScript: a GET form. */
     storeSearch?: { action: string; q: string; label: string; button: string; total: number; none: string; shown: string };
+    /** This seller may not authorize this app (the error says why): offer only Cancel. */
+    blocked?: boolean;
   },
 ): string {
   const m = t(f.lang);
   const first = f.stores[0]?.storeId;
-  const search = f.storeSearch;
+  const search = f.blocked ? undefined : f.storeSearch;
   const body: Raw = html`${brand(f.platform)}
 <h1 class="appline">${f.logoUrl !== undefined ? appLogo(f.appName, f.logoUrl) : ''}<span><span class="app">${f.appName}</span> ${m.wantsAccess}</span></h1>
 <p class="sub">${m.signedInAs} <strong>${f.username}</strong></p>
@@ -74,7 +76,9 @@ ${
 <p>${m.willBeAble}</p>
 <ul class="perms">${f.scopes.map((s) => html`<li>${s}</li>`)}</ul>
 ${
-  f.stores.length === 0
+  f.blocked
+    ? ''
+    : f.stores.length === 0
     ? html`<p class="error">${search && search.total > 0 ? search.none : m.noStores}</p>`
     : html`<fieldset><legend>${m.chooseStore}</legend>
 ${f.stores.map(
@@ -83,7 +87,7 @@ ${f.stores.map(
 )}</fieldset>`
 }
 <div class="actions">
-${f.stores.length > 0 ? html`<button type="submit" name="decision" value="approve" class="primary">${m.approve}</button>` : ''}
+${f.stores.length > 0 && !f.blocked ? html`<button type="submit" name="decision" value="approve" class="primary">${m.approve}</button>` : ''}
 <button type="submit" name="decision" value="deny" class="secondary" formnovalidate>${m.deny}</button>
 </div>
 </form>

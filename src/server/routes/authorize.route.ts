@@ -111,7 +111,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         ? { action: base, q, label: ct(lang).searchStores, button: ct(lang).search, total: allStores.length, none: ct(lang).noStoreMatch, shown: ct(lang).storesShown }
         : undefined;
     // A testing app: only its developer's sandbox sellers (docs/adr/0061).
-    if (!opts.error && !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))) opts = { ...opts, error: ct(lang).testingRefused };
+    const blocked = !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId));
+    if (blocked) opts = { ...opts, error: ct(lang).testingRefused };
     return sendPage(
       reply,
       opts.status ?? 200,
@@ -130,6 +131,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         langSwitch: langSwitch(request, lang),
         logoUrl,
         storeSearch,
+        blocked,
       }),
     );
   }
@@ -222,15 +224,15 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (decision !== 'approve' && decision !== 'deny') {
       return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
     }
+    if (decision === 'approve' && !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))) {
+      return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 403, error: ct(requestLang(ctx, request)).testingRefused });
+    }
     let storeId: number | undefined;
     if (decision === 'approve') {
       const stores = await core.storage.sellers.stores(seller.sellerId);
       const wanted = Number(param(form, 'store_id'));
       storeId = stores.find((s) => s.storeId === wanted)?.storeId;
       if (storeId === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
-    }
-    if (decision === 'approve' && !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))) {
-      return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 403, error: ct(requestLang(ctx, request)).testingRefused });
     }
     if (!(await core.storage.interactions.consume(interaction.id, core.now()))) {
       return page(request, reply, 400, m.expired, interaction.request.view);
