@@ -138,7 +138,7 @@ for (const lang of ['en', 'zh-CN'] as const) {
     await p2.waitForLoadState('networkidle');
     await shoot(p2, `authorize-consent-search-${tag}`);
     await p2.goto(`${base}/oauth/authorize?response_type=code&client_id=${mine.appKey}&redirect_uri=${encodeURIComponent('https://sync.example.com/oauth/callback')}&state=s`);
-    await p2.waitForSelector('input[name=store_id]');
+    await p2.waitForSelector('p.error[role=alert]');
     await shoot(p2, `authorize-testing-refused-${tag}`);
     await other.close();
     await context.close();
