@@ -1,5 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { authorizeThroughForms, FormClient, postForm } from './helpers/browserless.js';
 import { testDialects } from './helpers/databases.js';
@@ -10,10 +12,14 @@ const dialects = await testDialects();
 for (const dialect of dialects) {
   describe(`seller center /account (${dialect.name})`, { skip: dialect.skip }, () => {
     let s: TestServer;
+    let hook: Server | undefined;
     before(async () => {
       s = await startTestServer({ db: await dialect.fresh() });
     });
-    after(async () => s?.close());
+    after(async () => {
+      hook?.close();
+      await s?.close();
+    });
 
     const authorizeUrl = () => `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback, state: 'st' })}`;
     async function tokensFor(client?: FormClient) {
@@ -78,6 +84,40 @@ for (const dialect of dialects) {
       assert.equal(res.status, 404);
       assert.match(await res.text(), /This authorization does not exist or is not yours\.[\s\S]*Request ID/);
       assert.match((await page(client, '/account')).html, /<p class="name">Test App<\/p>/, 'still authorized');
+    });
+
+    it('tells the app\'s webhook when the seller revokes', { timeout: 15_000 }, async () => {
+      const received = new Promise<{ body: any; type: string | undefined }>((resolve) => {
+        hook = createServer((req, res) => {
+          let body = '';
+          req.on('data', (c) => (body += c));
+          req.on('end', () => {
+            res.end('ok');
+            resolve({ body: JSON.parse(body), type: req.headers['content-type'] });
+          });
+        });
+      });
+      await new Promise<void>((r) => hook!.listen(0, '127.0.0.1', r));
+      const port = (hook!.address() as AddressInfo).port;
+      const { createApp } = await import('../src/admin.js');
+      const app = await createApp(s.core.storage, s.core.secretKey, { name: 'Hooked App', callbacks: [s.client.callback] });
+      await s.core.storage.console.setAppDetails(app.appKey, { developerId: null, description: null, logoUrl: null, webhookUrl: `http://127.0.0.1:${port}/hook` });
+      const url = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.appKey, redirect_uri: s.client.callback, state: 'st' })}`;
+      const { location, client } = await authorizeThroughForms(s.url, url, { username: s.seller.username, password: s.seller.password, storeId: s.seller.stores[0]!.storeId });
+      const code = new URL(location).searchParams.get('code')!;
+      assert.equal((await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: app.appKey, client_secret: app.appSecret })).status, 200);
+      const home = await page(client, '/account?lang=en');
+      const action = new RegExp(`<p class="name">Hooked App</p>[\\s\\S]*?action="(/account/authorizations/[^"]+/revoke)"`).exec(home.html)?.[1];
+      assert.ok(action);
+      assert.equal((await client.post(action, { csrf_token: csrfOf(home.html) })).status, 303);
+      const { body, type } = await received;
+      assert.equal(type, 'application/json');
+      assert.deepEqual(Object.keys(body), ['event', 'app_key', 'seller_id', 'store_id', 'revoked_at', 'reason']);
+      assert.equal(body.event, 'authorization.revoked');
+      assert.equal(body.app_key, app.appKey);
+      assert.equal(body.seller_id, s.seller.sellerId);
+      assert.equal(body.store_id, s.seller.stores[0]!.storeId);
+      assert.equal(body.reason, 'seller_revoked');
     });
 
     it('changing the password ends every session and, when asked, every authorization', async () => {
