@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { hashAppSecret } from './core/client-auth.js';
 import { hashPassword } from './crypto/password.js';
 import { randomToken } from './crypto/tokens.js';
+import { sealSecret } from './gateway/secret-seal.js';
 import { DuplicateError, type AppStatus, type Storage, type StoreRecord } from './storage/ports.js';
 
 /** Check a callback URL as RFC 6749 §3.1.2 requires: absolute, no fragment; http(s) only. */
@@ -49,6 +50,8 @@ export async function createApp(
         status: input.status ?? 'live',
         createdAt: input.now ?? Date.now(),
       });
+      // The gateway checks TOP signatures with the secret itself, kept sealed (docs/adr/0030).
+      await storage.gateway?.apps.upsert(appKey, { sealedSecret: sealSecret(secretKey, appKey, appSecret) });
       return { appKey, appSecret };
     } catch (e) {
       if (!(e instanceof DuplicateError) || input.appKey !== undefined || attempt >= 5) throw e;

@@ -1,5 +1,5 @@
 import { getProfile } from './profiles/registry.js';
-import type { Profile } from './profiles/profile.js';
+import { REDIRECT_RULES, type Profile, type RedirectRule } from './profiles/profile.js';
 import { parseDatabaseUrl } from './storage/kysely/database.js';
 
 /** The embedded default database. */
@@ -17,6 +17,8 @@ export interface ServeConfig {
   refreshTokenTtl: number;
   codeTtl: number;
   logLevel: string;
+  /** JSON file with open API gateway settings (docs/gateway.md). */
+  gatewayConfig?: string;
 }
 
 /** Every serve setting: flag name, environment variable, meaning. Used by --help and docs. */
@@ -24,13 +26,15 @@ export const SERVE_SETTINGS = [
   ['host', 'SHOUQUAN_HOST', 'address to listen on', '127.0.0.1'],
   ['port', 'SHOUQUAN_PORT', 'port to listen on', '7070'],
   ['database', 'SHOUQUAN_DATABASE_URL', 'sqlite:PATH or postgres://…', DEFAULT_DATABASE_URL],
-  ['profile', 'SHOUQUAN_PROFILE', 'platform dialect', 'standard'],
+  ['profile', 'SHOUQUAN_PROFILE', 'platform dialect: a shipped name or ./my-platform.json (docs/profiles.md)', 'standard'],
+  ['redirect-rule', 'SHOUQUAN_REDIRECT_RULE', 'override the profile\'s redirect_uri rule: exact, same-host, registrable-domain or host-or-registrable-domain', "profile's"],
   ['issuer', 'SHOUQUAN_ISSUER', 'public base URL (RFC 8414 issuer)', 'http://HOST:PORT'],
   ['sandbox', 'SHOUQUAN_SANDBOX', 'create a demo app and seller and print their credentials', 'off'],
   ['access-token-ttl', 'SHOUQUAN_ACCESS_TOKEN_TTL', 'access token lifetime, seconds', "profile's (standard: 7200)"],
   ['refresh-token-ttl', 'SHOUQUAN_REFRESH_TOKEN_TTL', 'refresh token lifetime, seconds', "profile's (standard: 2592000)"],
   ['code-ttl', 'SHOUQUAN_CODE_TTL', 'authorization code lifetime, seconds (at most 600)', "profile's (standard: 600)"],
   ['log-level', 'SHOUQUAN_LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent', 'info'],
+  ['gateway-config', 'SHOUQUAN_GATEWAY_CONFIG', 'JSON file of API gateway settings (upstreams, quotas, clock skew)', 'none'],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -55,7 +59,12 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, got "${pick('port', 'SHOUQUAN_PORT')}"`);
   const databaseUrl = pick('database', 'SHOUQUAN_DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   parseDatabaseUrl(databaseUrl);
-  const profile = getProfile(pick('profile', 'SHOUQUAN_PROFILE') ?? 'standard');
+  const shippedOrFile = getProfile(pick('profile', 'SHOUQUAN_PROFILE') ?? 'standard');
+  const redirectRule = pick('redirect-rule', 'SHOUQUAN_REDIRECT_RULE');
+  if (redirectRule !== undefined && !(REDIRECT_RULES as readonly string[]).includes(redirectRule)) {
+    throw new Error(`--redirect-rule must be one of ${REDIRECT_RULES.join(', ')}, got "${redirectRule}"`);
+  }
+  const profile: Profile = redirectRule === undefined ? shippedOrFile : { ...shippedOrFile, redirectRule: redirectRule as RedirectRule };
   const issuerRaw = pick('issuer', 'SHOUQUAN_ISSUER');
   let issuer: string;
   if (issuerRaw !== undefined) {
@@ -89,5 +98,6 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     refreshTokenTtl: ttl('refresh-token-ttl', 'SHOUQUAN_REFRESH_TOKEN_TTL', profile.lifetimes.refresh),
     codeTtl: ttl('code-ttl', 'SHOUQUAN_CODE_TTL', profile.lifetimes.code, 600),
     logLevel: pick('log-level', 'SHOUQUAN_LOG_LEVEL') ?? 'info',
+    gatewayConfig: pick('gateway-config', 'SHOUQUAN_GATEWAY_CONFIG'),
   };
 }

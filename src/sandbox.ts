@@ -2,6 +2,8 @@ import { hashAppSecret } from './core/client-auth.js';
 import { hashPassword } from './crypto/password.js';
 import { randomToken } from './crypto/tokens.js';
 import { createApp, createSeller } from './admin.js';
+import { fillSandboxData } from './gateway/sandbox-data.js';
+import { sealSecret } from './gateway/secret-seal.js';
 import type { Storage, StoreRecord } from './storage/ports.js';
 
 export const SANDBOX_APP_KEY = '10000001';
@@ -25,7 +27,10 @@ export async function ensureSandbox(storage: Storage, secretKey: Buffer, issuer:
   const password = randomToken('hex32').slice(0, 16);
   const callbacks = [`${issuer}/sandbox/callback`, 'http://127.0.0.1:8080/callback', 'http://localhost:8080/callback'];
   const existingApp = await storage.apps.find(SANDBOX_APP_KEY);
-  if (existingApp) await storage.apps.setSecretHash(SANDBOX_APP_KEY, hashAppSecret({ secretKey }, appSecret));
+  if (existingApp) {
+    await storage.apps.setSecretHash(SANDBOX_APP_KEY, hashAppSecret({ secretKey }, appSecret));
+    await storage.gateway?.apps.upsert(SANDBOX_APP_KEY, { sealedSecret: sealSecret(secretKey, SANDBOX_APP_KEY, appSecret) });
+  }
   else await createApp(storage, secretKey, { name: 'Demo App', callbacks, appKey: SANDBOX_APP_KEY, appSecret });
   const app = await storage.apps.find(SANDBOX_APP_KEY);
 
@@ -38,5 +43,6 @@ export async function ensureSandbox(storage: Storage, secretKey: Buffer, issuer:
     const created = await createSeller(storage, { username: SANDBOX_USERNAME, password, stores: ['Demo Store A', 'Demo Store B'] });
     stores = created.stores;
   }
+  if (storage.gateway) await fillSandboxData(storage.gateway, stores, Date.now());
   return { appKey: SANDBOX_APP_KEY, appSecret, callbacks: app?.callbackUrls ?? callbacks, username: SANDBOX_USERNAME, password, stores };
 }

@@ -11,7 +11,7 @@ describe('authorize pages: logo, store search, remember me', () => {
     s = await startTestServer();
     const created = await createApp(s.core.storage, s.core.secretKey, { name: 'Logo App', callbacks: [s.client.callback] });
     appKey = created.appKey;
-    await s.core.storage.console.setAppDetails(appKey, { developerId: null, description: null, logoUrl: 'https://cdn.example.com/logo.png', webhookUrl: null });
+    await s.core.storage.console.setAppDetails(appKey, { developerId: null, description: null, logoUrl: 'https://cdn.example.com/logo.png' });
     await createSeller(s.core.storage, { username: 'big-seller', password: 'big seller password', stores: Array.from({ length: 8 }, (_, i) => (i === 6 ? '茶叶 旗舰店' : `Branch ${i + 1}`)) });
   });
   after(async () => s?.close());

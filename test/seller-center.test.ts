@@ -6,6 +6,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { authorizeThroughForms, FormClient, postForm } from './helpers/browserless.js';
 import { testDialects } from './helpers/databases.js';
 import { csrfOf, page, signIn, submit } from './helpers/console.js';
+import { saveAppDetails } from '../src/console/app-details.js';
 
 const dialects = await testDialects();
 
@@ -87,13 +88,13 @@ for (const dialect of dialects) {
     });
 
     it('tells the app\'s webhook when the seller revokes', { timeout: 15_000 }, async () => {
-      const received = new Promise<{ body: any; type: string | undefined }>((resolve) => {
+      const received = new Promise<{ body: any; type: string | undefined; signature: string | undefined }>((resolve) => {
         hook = createServer((req, res) => {
           let body = '';
           req.on('data', (c) => (body += c));
           req.on('end', () => {
             res.end('ok');
-            resolve({ body: JSON.parse(body), type: req.headers['content-type'] });
+            resolve({ body: JSON.parse(body), type: req.headers['content-type'], signature: req.headers['x-shouquan-signature'] as string | undefined });
           });
         });
       });
@@ -101,7 +102,7 @@ for (const dialect of dialects) {
       const port = (hook!.address() as AddressInfo).port;
       const { createApp } = await import('../src/admin.js');
       const app = await createApp(s.core.storage, s.core.secretKey, { name: 'Hooked App', callbacks: [s.client.callback] });
-      await s.core.storage.console.setAppDetails(app.appKey, { developerId: null, description: null, logoUrl: null, webhookUrl: `http://127.0.0.1:${port}/hook` });
+      await saveAppDetails(s.core.storage, app.appKey, { developerId: null, description: null, logoUrl: null, webhookUrl: `http://127.0.0.1:${port}/hook` }, s.core.now());
       const url = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.appKey, redirect_uri: s.client.callback, state: 'st' })}`;
       const { location, client } = await authorizeThroughForms(s.url, url, { username: s.seller.username, password: s.seller.password, storeId: s.seller.stores[0]!.storeId });
       const code = new URL(location).searchParams.get('code')!;
@@ -110,9 +111,11 @@ for (const dialect of dialects) {
       const action = new RegExp(`<p class="name">Hooked App</p>[\\s\\S]*?action="(/account/authorizations/[^"]+/revoke)"`).exec(home.html)?.[1];
       assert.ok(action);
       assert.equal((await client.post(action, { csrf_token: csrfOf(home.html) })).status, 303);
-      const { body, type } = await received;
-      assert.equal(type, 'application/json');
-      assert.deepEqual(Object.keys(body), ['event', 'app_key', 'seller_id', 'store_id', 'revoked_at', 'reason']);
+      // Delivered by the gateway's webhook dispatcher (docs/adr/0031), signed with the AppSecret.
+      const { body, type, signature } = await received;
+      assert.equal(type, 'application/json; charset=utf-8');
+      assert.match(signature ?? '', /^sha256=[0-9a-f]{64}$/);
+      assert.deepEqual(Object.keys(body), ['event', 'event_id', 'app_key', 'seller_id', 'store_id', 'reason', 'occurred_at']);
       assert.equal(body.event, 'authorization.revoked');
       assert.equal(body.app_key, app.appKey);
       assert.equal(body.seller_id, s.seller.sellerId);

@@ -5,6 +5,7 @@ import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
 import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
 import { ensureSandbox } from '../sandbox.js';
+import { APP_GATEWAY_HELP, appGatewayCommand, loadGatewayOptions } from '../gateway/cli.js';
 import { createWebAccount } from '../console/accounts.js';
 import type { AppStatus } from '../storage/ports.js';
 import { migrateToLatest, openDatabase } from '../storage/kysely/database.js';
@@ -24,6 +25,7 @@ Commands:
   serve            start the server (applies migrations first)
   migrate          create or upgrade the database schema
   app create       register an ISV app; prints its app_key and app_secret
+  app gateway      show or change an app's API gateway settings (webhook, permissions, quota)
   seller create    create a seller with stores
   operator create  create an operator account for the /admin pages
   help [command]   show help for a command
@@ -52,6 +54,7 @@ client_secret). The secret is stored hashed and shown only this once.
   --status STATUS    live (default), testing, submitted or suspended
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks"}`,
+  'app gateway': APP_GATEWAY_HELP,
   'seller create': `Usage: shouquan seller create --username U --password P --store NAME [--store NAME…] [--database URL] [--json]
 
 Create a seller account with one or more stores (店铺).
@@ -101,6 +104,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'app' && sub === 'create') return await appCreate(rest, out);
     if (cmd === 'seller' && sub === 'create') return await sellerCreate(rest, out);
     if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
+    if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
     if ((cmd === 'app' || cmd === 'seller' || cmd === 'operator') && (sub === undefined || sub === '--help' || sub === '-h')) {
       out.log(HELP[`${cmd} create`] ?? '');
       return sub === undefined ? 2 : 0;
@@ -219,7 +223,7 @@ async function serve(args: string[], out: Out): Promise<number> {
     lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl },
   });
   const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
-  const app = await buildServer({ core, logger: { level: config.logLevel }, sandbox: config.sandbox });
+  const app = await buildServer({ core, logger: { level: config.logLevel }, sandbox: config.sandbox, gateway: loadGatewayOptions(config.gatewayConfig) });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

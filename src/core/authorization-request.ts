@@ -49,7 +49,11 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   let redirectUri: string;
   const redirectUriSent = rawRedirect !== undefined;
   if (rawRedirect === undefined) {
-    if (profile.authorize.required.includes('redirect_uri')) return { kind: 'fatal', error: new InvalidRequestError('missing redirect_uri') };
+    const sentType = params.get('response_type')?.[0];
+    const requiredForType = sentType === 'code' || sentType === 'token' ? (profile.authorize.requiredFor?.[sentType] ?? []) : [];
+    if (profile.authorize.required.includes('redirect_uri') || requiredForType.includes('redirect_uri')) {
+      return { kind: 'fatal', error: new InvalidRequestError('missing redirect_uri') };
+    }
     if (app.callbackUrls.length !== 1) {
       return { kind: 'fatal', error: new InvalidRequestError('redirect_uri is required: this app registered several callbacks') };
     }
@@ -64,7 +68,8 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   // From here on errors go back to the client. Work out state and response mode first.
   let state: string | null = null;
   const rawType = params.get('response_type');
-  const responseMode: 'query' | 'fragment' = rawType?.[0] === 'token' ? 'fragment' : 'query';
+  // §4.2.2.1: implicit-flow errors go in the fragment, but only where the profile has that flow.
+  const responseMode: 'query' | 'fragment' = rawType?.[0] === 'token' && profile.authorize.responseTypes.includes('token') ? 'fragment' : 'query';
   const fail = (error: OAuthError): AuthorizationValidation => ({ kind: 'redirect', error, redirectUri, state, responseMode });
   try {
     state = param(params, 'state') ?? null;
@@ -83,6 +88,12 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   // Step 4: response type (§3.1.1).
   const responseType = param(params, 'response_type');
   if (responseType === undefined) return fail(new InvalidRequestError('missing response_type'));
+  if (responseType === 'code' || responseType === 'token') {
+    for (const name of profile.authorize.requiredFor?.[responseType] ?? []) {
+      const names = name === 'client_id' ? profile.params.clientId : [name];
+      if (param(params, names) === undefined) return fail(new InvalidRequestError(`missing ${name}`));
+    }
+  }
   if (responseType !== 'code' && responseType !== 'token') {
     return fail(new UnsupportedResponseTypeError(`response_type ${responseType} is not supported`));
   }

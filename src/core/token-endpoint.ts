@@ -35,7 +35,10 @@ export async function handleTokenRequest(ctx: CoreContext, req: TokenRequest): P
   const grantType = param(req.params, 'grant_type');
   if (grantType === undefined) throw new InvalidRequestError('missing grant_type');
   const handler = ctx.profile.token.grantTypes.includes(grantType) ? grantHandlers[grantType] : undefined;
-  if (!handler) throw new UnsupportedGrantTypeError(`grant_type ${grantType} is not supported here`);
+  if (!handler) {
+    const hint = ctx.profile.token.unsupportedGrantHints?.[grantType];
+    throw new UnsupportedGrantTypeError(`grant_type ${grantType} is not supported here${hint ? `: ${hint}` : ''}`);
+  }
   const methods = ctx.profile.token.methods[grantType] ?? ['POST'];
   if (!methods.includes(req.method)) throw new InvalidRequestError(`grant_type ${grantType} must be sent with ${methods.join(' or ')}`);
 

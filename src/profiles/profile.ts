@@ -26,6 +26,11 @@ export interface Profile {
   authorize: {
     /** Parameters that must be present (by their canonical names, e.g. `client_id`, `state`). */
     required: string[];
+    /**
+     * Parameters required only for one response type, e.g. the legacy docs' "redirect_uri is
+     * required for the server-side flow" (`{ code: ['redirect_uri'] }`).
+     */
+    requiredFor?: Partial<Record<'code' | 'token', string[]>>;
     /** `code` (RFC 6749 §4.1) and/or `token` (implicit, §4.2). */
     responseTypes: Array<'code' | 'token'>;
     /** Scope used when the request has none (RFC 6749 §3.3). */
@@ -38,6 +43,13 @@ export interface Profile {
     methods: Record<string, Array<'POST' | 'GET'>>;
     /** Grant types served by the token endpoint. */
     grantTypes: string[];
+    /**
+     * Accept parameters in the query string of a POST (merged with the body; a name in both is
+     * refused as repeated). Only for legacy docs that show a POST to a URL with a query.
+     */
+    queryOnPost?: boolean;
+    /** Extra words for `unsupported_grant_type`, per grant, e.g. where this platform refreshes instead. */
+    unsupportedGrantHints?: Record<string, string>;
   };
   /** Scopes this platform knows, with plain-words descriptions for the consent page. */
   scopes: Record<string, { en: string; zh: string }>;
@@ -49,8 +61,8 @@ export interface Profile {
     /** Still hand out a refresh token at code exchange when the token endpoint has no refresh grant (the refresh happens elsewhere, e.g. a signed API method). */
     issueWithoutRefreshGrant?: boolean;
   };
-  /** How a presented redirect_uri is matched against the registered callbacks. */
-  redirectRule: 'exact';
+  /** How a presented redirect_uri is matched against the registered callbacks (see core/redirect-uri.ts). */
+  redirectRule: RedirectRule;
   /** Require PKCE for every authorization-code request. */
   requirePkce: boolean;
   tokenFormat: TokenFormat;
@@ -65,6 +77,40 @@ export interface Profile {
     /** Fields added to the RFC 6749 §5.2 error body. */
     errorExtras: ResponseField[];
   };
+  /**
+   * The dialect's own status code per RFC error code, the source `error_status` of `errorExtras`
+   * (e.g. meilishuo's `statusCode`). Key `*` is the fallback; without a table the RFC code is used.
+   */
+  errorStatusCodes?: Record<string, string>;
+  /**
+   * Open API gateway dialect (docs/gateway.md). Absent: method prefix `shouquan`, and every
+   * scope of the profile grants every gateway permission.
+   */
+  gateway?: {
+    /** First segment of API method names, e.g. `psdm` for `psdm.auth.token.refresh`. */
+    methodPrefix: string;
+    /** Gateway permissions (e.g. `orders.read`, `products`, `*`) each scope grants. */
+    scopePermissions?: Record<string, string[]>;
+  };
+}
+
+/**
+ * redirect_uri matching rules, strictest first:
+ * - `exact`: simple string comparison (RFC 9700 §4.1.3).
+ * - `same-host`: same scheme, host and port as a registered callback.
+ * - `registrable-domain`: same scheme and port, and the same registrable domain (Public Suffix List).
+ * - `host-or-registrable-domain`: either of the two above.
+ * The looser rules apply only to canonical URLs; see core/redirect-uri.ts and docs/profiles.md.
+ */
+export type RedirectRule = 'exact' | 'same-host' | 'registrable-domain' | 'host-or-registrable-domain';
+
+/** Every redirect rule, for validation and docs. */
+export const REDIRECT_RULES: readonly RedirectRule[] = ['exact', 'same-host', 'registrable-domain', 'host-or-registrable-domain'];
+
+/** The dialect's status code for an RFC error code (`errorStatusCodes`, then `*`, then the RFC code). */
+export function errorStatusFor(profile: Pick<Profile, 'errorStatusCodes'>, code: string): string {
+  const table = profile.errorStatusCodes;
+  return table?.[code] ?? table?.['*'] ?? code;
 }
 
 /** Where a response field's value comes from. */

@@ -4,7 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { CoreContext } from '../core/context.js';
 import { InvalidRequestError, OAuthError } from '../core/errors.js';
 import { parseFormEncoded } from '../core/params.js';
-import { renderFields } from '../profiles/profile.js';
+import { errorStatusFor, renderFields } from '../profiles/profile.js';
 import { type HttpContext, type RouteKind, requestLang, sendPage } from './http-context.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { errorPage } from './pages/pages.js';
@@ -17,6 +17,8 @@ import { discoveryRoutes } from './routes/discovery.route.js';
 import { tokenRoutes } from './routes/token.route.js';
 import { sandboxRoutes } from './routes/sandbox.route.js';
 import { webConsoleRoutes } from './routes/web-console.route.js';
+import { gatewayRoutes } from '../gateway/gateway.route.js';
+import type { GatewayOptions } from '../gateway/options.js';
 
 export interface ServerOptions {
   core: CoreContext;
@@ -30,6 +32,8 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** Serve the sandbox callback page at /sandbox/callback. */
   sandbox?: boolean;
+  /** Open API gateway settings (docs/gateway.md). */
+  gateway?: GatewayOptions;
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
@@ -124,6 +128,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await tokenRoutes(app, ctx);
   await discoveryRoutes(app, ctx);
   await apiRoutes(app, ctx);
+  await gatewayRoutes(app, ctx, options.gateway);
   if (options.sandbox) await sandboxRoutes(app, ctx);
   await webConsoleRoutes(app, ctx);
   return app;
@@ -166,6 +171,6 @@ function handleError(ctx: HttpContext, error: FastifyError | OAuthError, request
     return reply.code(status).send({ error: oauth.code, error_description: oauth.description });
   }
   if (oauth.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="shouquan", charset="UTF-8"');
-  const extras = kind === 'oauth' ? renderFields(ctx.core.profile.responses.errorExtras, { error_status: oauth.code }) : {};
+  const extras = kind === 'oauth' ? renderFields(ctx.core.profile.responses.errorExtras, { error_status: errorStatusFor(ctx.core.profile, oauth.code) }) : {};
   return reply.code(status).send({ error: oauth.code, error_description: oauth.description, ...extras });
 }

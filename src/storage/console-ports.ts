@@ -29,6 +29,7 @@ export interface AppDetails {
   name: string;
   description: string | null;
   logoUrl: string | null;
+  /** Where authorization changes are POSTed: kept by the gateway (`gateway_apps`), filled in by `loadAppDetails`. */
   webhookUrl: string | null;
   callbackUrls: string[];
   scopes: string[];
@@ -44,7 +45,6 @@ export interface AuthorizationView {
   grant: GrantRecord;
   appName: string;
   appLogoUrl: string | null;
-  appWebhookUrl: string | null;
   storeName: string;
   /** When a token was last issued under the grant (code exchange or refresh). */
   lastUsedAt: number | null;
@@ -72,7 +72,7 @@ export interface ConsoleStorage {
   deleteSellerSessions(sellerId: number): Promise<void>;
 
   /** Set the console's fields on an app (after `apps.create`). */
-  setAppDetails(appKey: string, details: { developerId: number | null; description: string | null; logoUrl: string | null; webhookUrl: string | null }): Promise<void>;
+  setAppDetails(appKey: string, details: { developerId: number | null; description: string | null; logoUrl: string | null }): Promise<void>;
   appDetails(appKey: string): Promise<AppDetails | undefined>;
   appsOfDeveloper(developerId: number): Promise<AppDetails[]>;
   /** Every app, submitted ones first, for the operator. */

@@ -8,6 +8,7 @@
  */
 
 import type { ConsoleStorage } from './console-ports.js';
+import type { GatewayStorage } from '../gateway/ports.js';
 
 export type AppStatus = 'testing' | 'submitted' | 'live' | 'suspended';
 
@@ -209,6 +210,8 @@ export interface Storage {
   settings: SettingsRepository;
   /** The web consoles' storage (developer console, seller center, operator admin). */
   console: ConsoleStorage;
+  /** Open API gateway storage (src/gateway/ports.ts); absent in storages without the gateway tables. */
+  gateway?: GatewayStorage;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -28,6 +28,10 @@ export interface TestServerOptions {
   lifetimes?: Partial<Lifetimes>;
   callback?: string;
   callbacks?: string[];
+  /** The server's clock before `advance` (default Date.now); a constant freezes it. */
+  now?: () => number;
+  /** Open API gateway settings. */
+  gateway?: import('../../src/gateway/options.js').GatewayOptions;
 }
 
 /** Start a real server on 127.0.0.1 with a fresh database, one app and one seller with two stores. */
@@ -37,8 +41,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const storage = await openStorage(db.url, { createIfMissing: true });
   let skew = 0;
   // The issuer needs the port, which we know only after listening: use a placeholder and patch.
-  const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', lifetimes: opts.lifetimes, now: () => Date.now() + skew });
-  const server = await buildServer({ core, logger: false, sandbox: true });
+  const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', lifetimes: opts.lifetimes, now: () => (opts.now ?? Date.now)() + skew });
+  const server = await buildServer({ core, logger: false, sandbox: true, gateway: opts.gateway });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

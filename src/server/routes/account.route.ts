@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { verifyPassword, hashPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentSeller, endSession, field, PageError, startSellerSession } from '../../console/web-kit.js';
-import { notifyRevoked } from '../../console/webhook.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
 import { credentialsPage, sellerHomePage } from '../pages/console-pages.js';
@@ -10,7 +9,8 @@ import { credentialsPage, sellerHomePage } from '../pages/console-pages.js';
 /**
  * The seller center (`/account`): a seller sees every app they authorized (store,
  * permissions, when, last used) and revokes one; tokens under a revoked grant die at
- * once (RFC 7009 §2.1 spirit: revoking the grant ends every token issued under it).
+ * once (RFC 7009 §2.1 spirit: revoking the grant ends every token issued under it); the
+ * gateway's webhook dispatcher tells the app (docs/adr/0031).
  * Logs in with the same seller session as the authorize pages.
  */
 export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -71,10 +71,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (grant.revokedAt === null) {
       const now = core.now();
       await core.storage.grants.revoke(grant.grantId, now, 'seller_revoked');
-      const details = await core.storage.console.appDetails(grant.appKey);
       await audit(ctx, `seller:${seller.username}`, 'authorization.revoke', grant.appKey, `store ${grant.storeId}`);
       request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey }, 'seller revoked an authorization');
-      notifyRevoked(request.log, details?.webhookUrl ?? null, { appKey: grant.appKey, sellerId: seller.sellerId, storeId: grant.storeId, revokedAt: now, reason: 'seller_revoked' });
     }
     return seeOther(reply, '/account?done=revoked');
   });
@@ -100,10 +98,6 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (field(form, 'revoke_all') === '1') {
       const now = core.now();
       const revoked = await core.storage.console.revokeAllOfSeller(seller.sellerId, now, 'seller_revoked_all');
-      for (const g of revoked) {
-        const details = await core.storage.console.appDetails(g.appKey);
-        notifyRevoked(request.log, details?.webhookUrl ?? null, { appKey: g.appKey, sellerId: g.sellerId, storeId: g.storeId, revokedAt: now, reason: 'seller_revoked_all' });
-      }
       await audit(ctx, `seller:${seller.username}`, 'authorization.revoke_all', String(seller.sellerId), `${revoked.length} grants`);
     }
     await endSession(ctx, request, reply, 'seller');

@@ -4,6 +4,7 @@ import { hashAppSecret } from '../../core/client-auth.js';
 import { hashPassword, verifyPassword } from '../../crypto/password.js';
 import { randomToken } from '../../crypto/tokens.js';
 import { authorizeUrlFor } from '../../console/app-policy.js';
+import { loadAppDetails, resealGatewaySecret, saveAppDetails } from '../../console/app-details.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentAccount, endSession, field, PageError, startAccountSession } from '../../console/web-kit.js';
 import { DuplicateError } from '../../storage/ports.js';
@@ -32,7 +33,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   }
 
   async function ownApp(request: FastifyRequest<{ Params: { appKey: string } }>, dev: WebAccount, lang: Parameters<typeof ct>[0]): Promise<AppDetails> {
-    const details = await core.storage.console.appDetails(request.params.appKey);
+    const details = await loadAppDetails(core.storage, request.params.appKey);
     if (!details || details.developerId !== dev.accountId) throw new PageError(404, ct(lang).appNotFound, 'app not found or not this developer');
     return details;
   }
@@ -173,14 +174,14 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (values.webhook_url && !isUrl(values.webhook_url, false)) return again(`${values.webhook_url} ${m.badUrl}`);
     const scopes = chosen.length > 0 ? chosen : [core.profile.authorize.defaultScope];
     const created = await createApp(core.storage, core.secretKey, { name, callbacks, scopes, status: 'testing', now: core.now() });
-    await core.storage.console.setAppDetails(created.appKey, {
-      developerId: dev.accountId,
-      description: values.description || null,
-      logoUrl: values.logo_url || null,
-      webhookUrl: values.webhook_url || null,
-    });
+    await saveAppDetails(
+      core.storage,
+      created.appKey,
+      { developerId: dev.accountId, description: values.description || null, logoUrl: values.logo_url || null, webhookUrl: values.webhook_url || null },
+      core.now(),
+    );
     await audit(ctx, `developer:${dev.username}`, 'app.create', created.appKey, name);
-    const details = (await core.storage.console.appDetails(created.appKey)) as AppDetails;
+    const details = (await loadAppDetails(core.storage, created.appKey)) as AppDetails;
     return renderApp(request, reply, dev, details, { secret: created.appSecret, status: 201 });
   });
 
@@ -213,9 +214,10 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       previousSecretHash: hours > 0 ? (current?.secretHash ?? null) : null,
       previousExpiresAt: hours > 0 ? core.now() + hours * 3600_000 : null,
     });
+    await resealGatewaySecret(core.storage, core.secretKey, details.appKey, secret);
     await audit(ctx, `developer:${dev.username}`, 'app.rotate_secret', details.appKey, `overlap ${hours} h`);
     request.log.info({ appKey: details.appKey, overlapHours: hours }, 'app secret rotated');
-    const updated = (await core.storage.console.appDetails(details.appKey)) as AppDetails;
+    const updated = (await loadAppDetails(core.storage, details.appKey)) as AppDetails;
     return renderApp(request, reply, dev, updated, { secret, notice: m.rotated });
   });
 

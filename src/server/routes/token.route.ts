@@ -14,15 +14,18 @@ import { formParams, queryParams, type HttpContext } from '../http-context.js';
 export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { core } = ctx;
   const profile = core.profile;
-  const getAllowed = Object.values(profile.token.methods).some((m) => m.includes('GET'));
 
   const tokenHandler = async (request: FastifyRequest) => {
     const method = request.method === 'GET' ? 'GET' : 'POST';
-    const params: ParamBag = method === 'GET' ? queryParams(request) : formParams(request);
+    // A legacy POST may carry everything in the query and have no body at all.
+    const bodyless = method === 'POST' && profile.token.queryOnPost === true && request.body === undefined && !request.headers['content-type'];
+    let params: ParamBag = method === 'GET' ? queryParams(request) : bodyless ? new Map() : formParams(request);
     if (method === 'POST') {
-      // RFC 6749 §3.2: credentials belong in the body, never also in the URL.
+      // RFC 6749 §3.2: credentials belong in the body, never also in the URL,
+      // unless a legacy profile's docs POST to a URL with a query (then merged; repeats refused).
       const query = queryParams(request);
-      rejectQueryOnPost(query);
+      if (profile.token.queryOnPost) params = mergeParams(query, params);
+      else rejectQueryOnPost(query);
     }
     const basic = parseBasicAuthorization(request.headers.authorization);
     const result = await handleTokenRequest(core, { method, params, basic });
@@ -32,7 +35,8 @@ export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promi
   };
 
   app.post(profile.paths.token, { config: { kind: 'oauth' } }, tokenHandler);
-  if (getAllowed) app.get(profile.paths.token, { config: { kind: 'oauth' } }, tokenHandler);
+  // GET is answered too, so a client using it learns why it is refused (400, not 404), unless its profile allows it.
+  app.get(profile.paths.token, { config: { kind: 'oauth' } }, tokenHandler);
 
   app.post(profile.paths.revoke, { config: { kind: 'oauth' } }, async (request, reply) => {
     const params = formParams(request);
@@ -49,6 +53,13 @@ export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const client = await authenticateClient(core, params, parseBasicAuthorization(request.headers.authorization));
     return introspect(core, client, params);
   });
+}
+
+/** Query and body parameters together; a name in both keeps both values, so it is refused as repeated. */
+function mergeParams(query: ParamBag, body: ParamBag): ParamBag {
+  const merged: ParamBag = new Map();
+  for (const bag of [query, body]) for (const [k, v] of bag) merged.set(k, [...(merged.get(k) ?? []), ...v]);
+  return merged;
 }
 
 /** Parameters in the query of a POST to the token endpoint are refused, not merged (RFC 6749 §3.2, §2.3.1). */

@@ -5,6 +5,7 @@ import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, 
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
+import { gatewayMigration } from './migrations/0002-gateway.migration.js';
 import { consoleMigration } from './migrations/0004-console.migration.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -81,6 +82,7 @@ class CodeMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
       '0001_initial': initialMigration(this.dialect),
+      '0002_gateway': gatewayMigration(this.dialect),
       '0004_console': consoleMigration(this.dialect),
     };
   }
@@ -88,12 +90,16 @@ class CodeMigrationProvider implements MigrationProvider {
 
 /** Apply every pending migration (Kysely's Migrator; safe to run from several processes). */
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<string[]> {
-  // PostgreSQL: pin Kysely's bookkeeping tables to the current schema. Without it Kysely's
-  // introspection finds kysely_migration_lock in any other schema of the database (parallel
-  // test schemas) and then fails with 'relation "kysely_migration_lock" does not exist'.
-  const migrationTableSchema =
-    dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
-  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  // On PostgreSQL, pin Kysely's bookkeeping tables to the current schema: its existence check
+  // otherwise sees another schema's kysely_migration_lock and never creates this one.
+  let migrationTableSchema: string | undefined;
+  if (dialect === 'postgres') {
+    const r = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+    const schema = r.rows[0]?.schema;
+    // Only when it is not the default: Kysely then also runs CREATE SCHEMA IF NOT EXISTS.
+    if (schema && schema !== 'public') migrationTableSchema = schema;
+  }
+  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect), migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -21,7 +21,7 @@ function toDetails(r: Database['apps']): AppDetails {
     name: r.name,
     description: r.description ?? null,
     logoUrl: r.logo_url ?? null,
-    webhookUrl: r.webhook_url ?? null,
+    webhookUrl: null,
     callbackUrls: JSON.parse(r.callback_urls) as string[],
     scopes: splitScope(r.scopes),
     status: r.status as AppStatus,
@@ -92,7 +92,7 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
     async setAppDetails(appKey, d) {
       await db
         .updateTable('apps')
-        .set({ developer_id: d.developerId, description: d.description, logo_url: d.logoUrl, webhook_url: d.webhookUrl })
+        .set({ developer_id: d.developerId, description: d.description, logo_url: d.logoUrl })
         .where('app_key', '=', appKey)
         .execute();
     },
@@ -138,7 +138,7 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
         .innerJoin('apps as a', 'a.app_key', 'g.app_key')
         .leftJoin('stores as s', 's.store_id', 'g.store_id')
         .selectAll('g')
-        .select(['a.name as app_name', 'a.logo_url as app_logo_url', 'a.webhook_url as app_webhook_url', 's.name as store_name'])
+        .select(['a.name as app_name', 'a.logo_url as app_logo_url', 's.name as store_name'])
         .select((eb) => eb.selectFrom('tokens as t').whereRef('t.grant_id', '=', 'g.grant_id').select((e) => e.fn.max('t.created_at').as('m')).as('last_used_at'))
         .where('g.seller_id', '=', sellerId)
         .where('g.revoked_at', 'is', null)
@@ -148,7 +148,6 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
         grant: toGrant(r),
         appName: r.app_name,
         appLogoUrl: r.app_logo_url ?? null,
-        appWebhookUrl: r.app_webhook_url ?? null,
         storeName: r.store_name ?? String(r.store_id),
         lastUsedAt: num(r.last_used_at),
       }));

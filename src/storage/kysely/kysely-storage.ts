@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
+import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import {
   DuplicateError,
   type AppRecord,
@@ -39,8 +40,8 @@ function toApp(r: Database['apps']): AppRecord {
     scopes: splitScope(r.scopes),
     status: r.status as AppStatus,
     createdAt: Number(r.created_at),
-    previousSecretHash: r.previous_secret_hash ?? null,
-    previousSecretExpiresAt: r.previous_secret_expires_at == null ? null : Number(r.previous_secret_expires_at),
+    // 0004_console: the secret before a rotation, only while one is kept (docs/adr/0060).
+    ...(r.previous_secret_hash ? { previousSecretHash: r.previous_secret_hash, previousSecretExpiresAt: Number(r.previous_secret_expires_at ?? 0) } : {}),
   };
 }
 
@@ -111,6 +112,7 @@ async function withRetry<T>(db: Kysely<Database>, fn: (trx: Transaction<Database
 export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName): Storage {
   return {
     dialect,
+    gateway: createKyselyGatewayStorage(db, dialect),
     apps: {
       async create(app) {
         try {

@@ -14,7 +14,6 @@ export interface Database {
     developer_id?: number | null;
     description?: string | null;
     logo_url?: string | null;
-    webhook_url?: string | null;
     previous_secret_hash?: string | null;
     previous_secret_expires_at?: number | null;
   };

@@ -33,7 +33,6 @@ export function consoleMigration(dialect: 'sqlite' | 'postgres'): Migration {
       await db.schema.alterTable('apps').addColumn('developer_id', 'bigint').execute();
       await db.schema.alterTable('apps').addColumn('description', 'text').execute();
       await db.schema.alterTable('apps').addColumn('logo_url', 'text').execute();
-      await db.schema.alterTable('apps').addColumn('webhook_url', 'text').execute();
       await db.schema.alterTable('apps').addColumn('previous_secret_hash', 'text').execute();
       await db.schema.alterTable('apps').addColumn('previous_secret_expires_at', 'bigint').execute();
       await db.schema.createIndex('apps_developer_idx').on('apps').column('developer_id').execute();
@@ -57,7 +56,7 @@ export function consoleMigration(dialect: 'sqlite' | 'postgres'): Migration {
     async down(db: Kysely<any>) {
       for (const t of ['audit_log', 'sandbox_sellers', 'web_sessions', 'web_accounts']) await db.schema.dropTable(t).ifExists().execute();
       await db.schema.dropIndex('apps_developer_idx').ifExists().execute();
-      for (const c of ['developer_id', 'description', 'logo_url', 'webhook_url', 'previous_secret_hash', 'previous_secret_expires_at']) {
+      for (const c of ['developer_id', 'description', 'logo_url', 'previous_secret_hash', 'previous_secret_expires_at']) {
         await db.schema.alterTable('apps').dropColumn(c).execute();
       }
     },

@@ -1,0 +1,22 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveServeConfig } from './config.js';
+
+it('merges flags over environment over defaults', () => {
+  const c = resolveServeConfig({ port: '8000' }, { SHOUQUAN_PORT: '9000', SHOUQUAN_HOST: '0.0.0.0' });
+  assert.equal(c.port, 8000);
+  assert.equal(c.host, '0.0.0.0');
+  assert.equal(c.issuer, 'http://127.0.0.1:8000');
+  assert.equal(c.databaseUrl, 'sqlite:./data/shouquan.db');
+  assert.equal(c.profile.name, 'standard');
+  assert.equal(c.accessTokenTtl, 7200);
+  assert.equal(c.sandbox, false);
+});
+
+it('names the bad value', () => {
+  assert.throws(() => resolveServeConfig({ port: 'x' }, {}), /--port/);
+  assert.throws(() => resolveServeConfig({ database: 'mysql://x' }, {}), /must start with sqlite: or postgres:\/\//);
+  assert.throws(() => resolveServeConfig({ issuer: 'not a url' }, {}), /--issuer/);
+  assert.throws(() => resolveServeConfig({ profile: 'nope' }, {}), /unknown profile "nope"/);
+  assert.throws(() => resolveServeConfig({ 'code-ttl': '601' }, {}), /at most 600/);
+});

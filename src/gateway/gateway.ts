@@ -1,0 +1,131 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { authenticateBearer } from '../core/bearer.js';
+import type { CoreContext } from '../core/context.js';
+import { OAuthError } from '../core/errors.js';
+import type { AppRecord, TokenWithGrant } from '../storage/ports.js';
+import { GatewayError } from './errors.js';
+import { gatewayMethods } from './methods/index.js';
+import { impliedPermission, type Args, type GatewayMethod } from './methods/method.js';
+import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
+import { covers, methodPrefix, scopePermissions } from './permissions.js';
+import type { GatewayAppRecord, GatewayStorage } from './ports.js';
+import { chargeQuota } from './quota.js';
+import { forwardUpstream } from './upstream.js';
+
+/** The assembled gateway: methods under the profile's prefix, storage and settings. */
+export interface Gateway {
+  core: CoreContext;
+  storage: GatewayStorage;
+  options: ResolvedGatewayOptions;
+  prefix: string;
+  /** Built-in and upstream-only methods by full name (`shouquan.orders.list`). */
+  methods: Map<string, GatewayMethod>;
+}
+
+/** Build the gateway for a core context; throws when the storage has no gateway tables. */
+export function createGateway(core: CoreContext, options?: GatewayOptions): Gateway {
+  const storage = core.storage.gateway;
+  if (!storage) throw new Error('this storage has no gateway tables (run "shouquan migrate")');
+  const resolved = resolveGatewayOptions(options);
+  const prefix = methodPrefix(core.profile);
+  const methods = new Map<string, GatewayMethod>();
+  for (const m of gatewayMethods) methods.set(`${prefix}.${m.name}`, m);
+  for (const full of Object.keys(resolved.upstreams)) {
+    if (methods.has(full)) continue;
+    if (!full.startsWith(`${prefix}.`)) throw new Error(`gateway upstream method ${full} must start with the profile's prefix "${prefix}."`);
+    const name = full.slice(prefix.length + 1);
+    methods.set(full, {
+      name,
+      permission: impliedPermission(name),
+      needsSession: true,
+      handle: async () => {
+        throw new GatewayError(22, 'Invalid Method', 'isv.invalid-method', `method ${full} has no handler`);
+      },
+    });
+  }
+  return { core, storage, options: resolved, prefix, methods };
+}
+
+/** The response key of a method: dots become underscores, plus `_response` (TOP). */
+export function responseKey(fullName: string): string {
+  return `${fullName.replace(/\./g, '_')}_response`;
+}
+
+/**
+ * The seller's access token (RFC 6750 semantics) for a gateway call: live, and issued to the
+ * calling app when one is known. Failures are TOP code 27.
+ */
+export async function authenticateSession(gw: Gateway, accessToken: string, appKey?: string): Promise<TokenWithGrant> {
+  let token: TokenWithGrant;
+  try {
+    token = await authenticateBearer(gw.core, accessToken);
+  } catch (e) {
+    if (e instanceof OAuthError) throw new GatewayError(27, 'Invalid session', 'invalid-sessionkey', `${e.description}; authorize again or refresh it`);
+    throw e;
+  }
+  if (appKey !== undefined && token.appKey !== appKey) {
+    throw new GatewayError(27, 'Invalid session', 'invalid-sessionkey', 'the session was not issued to this app_key');
+  }
+  return token;
+}
+
+export interface ExecuteInput {
+  fullName: string;
+  method: GatewayMethod;
+  app: AppRecord;
+  token?: TokenWithGrant;
+  args: Args;
+  requestId: string;
+  /** The app's gateway settings when the caller already read them (saves a query). */
+  settings?: GatewayAppRecord;
+}
+
+/**
+ * Enforce the grant and run a method: the app's permission packages (code 11), the token's
+ * scopes (code 12), the app's quotas (code 7); then answer locally or from the upstream.
+ * The store is always the token's: no argument can name another one.
+ */
+export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<Record<string, unknown>> {
+  const { method, app, token, fullName } = input;
+  const settings = input.settings ?? (await gw.storage.apps.find(app.appKey));
+  if (method.needsSession) {
+    if (!token) throw new GatewayError(26, 'Missing session', 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
+    const appPermissions = settings?.permissions ?? ['*'];
+    if (!covers(appPermissions, method.permission)) {
+      throw new GatewayError(11, 'Insufficient isv permissions', 'isv.permission-api-package-empty', `app ${app.appKey} has no ${method.permission} permission, which ${fullName} needs`);
+    }
+    if (!covers(scopePermissions(gw.core.profile, token.scope), method.permission)) {
+      throw new GatewayError(12, 'Insufficient user permissions', 'isv.permission-user-scope', `the seller did not grant ${method.permission} (granted scope: ${token.scope.join(' ') || 'none'}), which ${fullName} needs`);
+    }
+  }
+  const now = gw.core.now();
+  await chargeQuota(gw.storage.quota, gw.options, app.appKey, settings, now);
+  const upstream = gw.options.upstreams[fullName];
+  if (upstream !== undefined && token) {
+    return forwardUpstream(
+      upstream,
+      { method: fullName, appKey: app.appKey, sellerId: token.grant.sellerId, storeId: token.grant.storeId, scope: token.scope, requestId: input.requestId },
+      input.args,
+      gw.options.upstreamTimeoutMs,
+    );
+  }
+  return method.handle({
+    core: gw.core,
+    gateway: gw.storage,
+    app,
+    token,
+    storeId: token?.grant.storeId ?? 0,
+    sellerId: token?.grant.sellerId ?? 0,
+    args: input.args,
+    now,
+  });
+}
+
+/** Log one gateway decision with the request id (never a credential or signature). */
+export function logDecision(log: FastifyBaseLogger, face: 'router' | 'rest', entry: { method?: string; appKey?: string; storeId?: number; error?: unknown }): void {
+  const base = { gateway: face, method: entry.method, appKey: entry.appKey, storeId: entry.storeId };
+  const e = entry.error;
+  if (e === undefined) log.info({ ...base, decision: 'allow' }, 'gateway call allowed');
+  else if (e instanceof GatewayError) log.info({ ...base, decision: 'deny', code: e.code, subCode: e.subCode }, 'gateway call refused');
+  else log.error({ ...base, decision: 'error', err: e }, 'gateway call failed');
+}

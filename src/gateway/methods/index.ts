@@ -1,0 +1,19 @@
+import { authTokenRefreshMethod } from './auth-token-refresh.method.js';
+import type { GatewayMethod } from './method.js';
+import { ordersGetMethod, ordersListMethod, ordersShipMethod } from './orders.method.js';
+import { productsCreateMethod, productsGetMethod, productsListMethod, productsUpdateMethod } from './products.method.js';
+import { storeGetMethod, storeSettingsUpdateMethod } from './store.method.js';
+
+/** Every built-in gateway method, named without the profile's prefix. */
+export const gatewayMethods: readonly GatewayMethod[] = [
+  authTokenRefreshMethod,
+  storeGetMethod,
+  storeSettingsUpdateMethod,
+  productsListMethod,
+  productsGetMethod,
+  productsCreateMethod,
+  productsUpdateMethod,
+  ordersListMethod,
+  ordersGetMethod,
+  ordersShipMethod,
+];

@@ -1,0 +1,83 @@
+import { formatGmt8 } from '../sign.js';
+import { GatewayError, notFound } from '../errors.js';
+import { ORDER_STATUSES, type OrderRecord } from '../ports.js';
+import { id, oneOf, paging, range, text, yuan } from './args.js';
+import type { GatewayMethod } from './method.js';
+
+/** An order at the HTTP edge (TOP trade statuses, amounts as yuan strings, GMT+8 times). */
+export function renderOrder(o: OrderRecord): Record<string, unknown> {
+  return {
+    order_id: o.orderId,
+    status: o.status,
+    buyer_nick: o.buyerNick,
+    receiver_name: o.receiverName,
+    receiver_phone: o.receiverPhone,
+    receiver_address: o.receiverAddress,
+    total_fee: yuan(o.totalCents),
+    lines: o.lines.map((l) => ({ product_id: l.productId, title: l.title, price: yuan(l.priceCents), quantity: l.quantity })),
+    logistics_company: o.logisticsCompany,
+    tracking_no: o.trackingNo,
+    created: formatGmt8(o.createdAt),
+    modified: formatGmt8(o.updatedAt),
+    shipped: o.shippedAt === null ? null : formatGmt8(o.shippedAt),
+  };
+}
+
+/**
+ * `<prefix>.orders.list`: the store's orders, newest first. Filters for order tools:
+ * `status`, `start_created`/`end_created`, `start_modified`/`end_modified` (GMT+8, inclusive).
+ */
+export const ordersListMethod: GatewayMethod = {
+  name: 'orders.list',
+  permission: 'orders.read',
+  needsSession: true,
+  rest: { method: 'GET', path: '/api/v1/orders' },
+  async handle(call) {
+    const { pageNo, pageSize, offset } = paging(call.args);
+    const status = oneOf(call.args, 'status', ORDER_STATUSES);
+    const created = range(call.args, 'start_created', 'end_created');
+    const modified = range(call.args, 'start_modified', 'end_modified');
+    const page = await call.gateway.data.orders({
+      storeId: call.storeId,
+      status,
+      createdFrom: created.from,
+      createdTo: created.to,
+      updatedFrom: modified.from,
+      updatedTo: modified.to,
+      offset,
+      limit: pageSize,
+    });
+    return { total_results: page.total, page_no: pageNo, page_size: pageSize, has_next: offset + page.items.length < page.total, orders: page.items.map(renderOrder) };
+  },
+};
+
+/** `<prefix>.orders.get`: one order of the store. */
+export const ordersGetMethod: GatewayMethod = {
+  name: 'orders.get',
+  permission: 'orders.read',
+  needsSession: true,
+  rest: { method: 'GET', path: '/api/v1/orders/:order_id' },
+  async handle(call) {
+    const orderId = id(call.args, 'order_id');
+    const o = await call.gateway.data.order(call.storeId, orderId);
+    if (!o) throw notFound('order', orderId);
+    return { order: renderOrder(o) };
+  },
+};
+
+/** `<prefix>.orders.ship`: record shipment of a paid order (WAIT_SELLER_SEND_GOODS → WAIT_BUYER_CONFIRM_GOODS). */
+export const ordersShipMethod: GatewayMethod = {
+  name: 'orders.ship',
+  permission: 'orders.write',
+  needsSession: true,
+  rest: { method: 'POST', path: '/api/v1/orders/:order_id/ship' },
+  async handle(call) {
+    const orderId = id(call.args, 'order_id');
+    const logisticsCompany = text(call.args, 'logistics_company', { required: true, max: 40 });
+    const trackingNo = text(call.args, 'tracking_no', { required: true, max: 40 });
+    const r = await call.gateway.data.shipOrder({ storeId: call.storeId, orderId, logisticsCompany, trackingNo, now: call.now });
+    if (r.status === 'not_found') throw notFound('order', orderId);
+    if (r.status === 'wrong_status') throw new GatewayError(15, 'Remote service error', 'isv.order-status-invalid', `order ${orderId} is ${r.current}; only WAIT_SELLER_SEND_GOODS orders can be shipped`);
+    return { order: renderOrder(r.order) };
+  },
+};

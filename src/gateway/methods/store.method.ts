@@ -1,0 +1,73 @@
+import { formatGmt8 } from '../sign.js';
+import { GatewayError, invalidArgument } from '../errors.js';
+import type { StoreSettings } from '../ports.js';
+import { bool, text, whole } from './args.js';
+import type { GatewayMethod, MethodCall } from './method.js';
+
+/** Settings of a store nobody has configured yet. */
+export const DEFAULT_STORE_SETTINGS: StoreSettings = {
+  description: '',
+  customerServicePhone: '',
+  shipFromAddress: '',
+  returnAddress: '',
+  autoConfirmDays: 10,
+  invoiceEnabled: false,
+};
+
+async function renderStore(call: MethodCall): Promise<Record<string, unknown>> {
+  const store = await call.core.storage.sellers.store(call.storeId);
+  if (!store) throw new GatewayError(27, 'Invalid session', 'isv.store-not-exist', 'the store of this token no longer exists');
+  const rec = await call.gateway.data.storeSettings(call.storeId);
+  const s = rec?.settings ?? DEFAULT_STORE_SETTINGS;
+  return {
+    store: {
+      store_id: store.storeId,
+      seller_id: store.sellerId,
+      name: store.name,
+      settings: {
+        description: s.description,
+        customer_service_phone: s.customerServicePhone,
+        ship_from_address: s.shipFromAddress,
+        return_address: s.returnAddress,
+        auto_confirm_days: s.autoConfirmDays,
+        invoice_enabled: s.invoiceEnabled,
+      },
+      modified: rec ? formatGmt8(rec.updatedAt) : null,
+    },
+  };
+}
+
+/** `<prefix>.store.get`: the store the token was granted for, with its settings. */
+export const storeGetMethod: GatewayMethod = {
+  name: 'store.get',
+  permission: 'store.read',
+  needsSession: true,
+  rest: { method: 'GET', path: '/api/v1/store/settings' },
+  handle: renderStore,
+};
+
+/** `<prefix>.store.settings.update`: change some store settings (the others keep their value). */
+export const storeSettingsUpdateMethod: GatewayMethod = {
+  name: 'store.settings.update',
+  permission: 'store.write',
+  needsSession: true,
+  rest: { method: 'PATCH', path: '/api/v1/store/settings' },
+  async handle(call) {
+    const current = (await call.gateway.data.storeSettings(call.storeId))?.settings ?? DEFAULT_STORE_SETTINGS;
+    const a = call.args;
+    const phone = text(a, 'customer_service_phone', { max: 30 });
+    if (phone !== undefined && !/^[0-9+\- ]{5,30}$/.test(phone)) throw invalidArgument('customer_service_phone', 'must be a phone number (digits, +, -, spaces)');
+    const next: StoreSettings = {
+      description: text(a, 'description', { max: 500 }) ?? current.description,
+      customerServicePhone: phone ?? current.customerServicePhone,
+      shipFromAddress: text(a, 'ship_from_address', { max: 200 }) ?? current.shipFromAddress,
+      returnAddress: text(a, 'return_address', { max: 200 }) ?? current.returnAddress,
+      autoConfirmDays: whole(a, 'auto_confirm_days', { min: 1, max: 30 }) ?? current.autoConfirmDays,
+      invoiceEnabled: bool(a, 'invoice_enabled') ?? current.invoiceEnabled,
+    };
+    const known = ['description', 'customer_service_phone', 'ship_from_address', 'return_address', 'auto_confirm_days', 'invoice_enabled'];
+    if (!known.some((k) => (a.get(k) ?? '') !== '')) throw new GatewayError(40, 'Missing Required Arguments', 'isv.missing-parameter:settings', `give at least one of ${known.join(', ')}`);
+    await call.gateway.data.saveStoreSettings({ storeId: call.storeId, settings: next, updatedAt: call.now });
+    return renderStore(call);
+  },
+};

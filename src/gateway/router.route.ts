@@ -1,0 +1,148 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError } from '../core/errors.js';
+import { parseFormEncoded, type ParamBag } from '../core/params.js';
+import { safeEqual } from '../crypto/tokens.js';
+import type { AppRecord, TokenWithGrant } from '../storage/ports.js';
+import { GatewayError } from './errors.js';
+import type { GatewayAppRecord } from './ports.js';
+import { authenticateSession, executeMethod, logDecision, responseKey, type Gateway } from './gateway.js';
+import type { Args } from './methods/method.js';
+import { openSecret } from './secret-seal.js';
+import { parseGmt8, SIGN_METHODS, signString, stringToSign, type SignMethod } from './sign.js';
+
+/** Public (system) parameters: never passed to a method as arguments. */
+const PUBLIC_PARAMS = new Set(['method', 'app_key', 'session', 'access_token', 'timestamp', 'v', 'format', 'sign_method', 'sign', 'partner_id', 'simplify', 'target_app_key']);
+
+/** Parameters of a router call: the query plus a form body (TOP SDKs split them), one value per name. */
+function collectParams(request: FastifyRequest): Map<string, string> {
+  const url = request.raw.url ?? '';
+  const q = url.indexOf('?');
+  let bag: ParamBag;
+  try {
+    bag = parseFormEncoded(q === -1 ? '' : url.slice(q + 1));
+    if (request.method === 'POST') {
+      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type === 'application/x-www-form-urlencoded' && request.body instanceof Map) {
+        for (const [k, v] of request.body as ParamBag) bag.set(k, [...(bag.get(k) ?? []), ...v]);
+      } else if (type !== undefined && type !== '' && (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? '0') > 0)) {
+        throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-content-type', 'send parameters as application/x-www-form-urlencoded (file uploads are not supported)');
+      }
+    }
+  } catch (e) {
+    if (e instanceof OAuthError) throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-encoding', `${e.description}; encode parameters as UTF-8`);
+    throw e;
+  }
+  const out = new Map<string, string>();
+  for (const [k, v] of bag) {
+    if (v.length > 1) throw new GatewayError(41, 'Invalid Arguments', `isv.invalid-parameter:${k}`, `parameter ${k} is repeated`);
+    out.set(k, v[0] ?? '');
+  }
+  return out;
+}
+
+interface VerifiedCall {
+  fullName: string;
+  app: AppRecord;
+  token?: TokenWithGrant;
+  args: Args;
+  settings?: GatewayAppRecord;
+}
+
+/** Check a router call's public parameters, app, timestamp, signature and session, in TOP's order. */
+async function verifyCall(gw: Gateway, params: Map<string, string>, trace: { method?: string; appKey?: string; storeId?: number }): Promise<VerifiedCall> {
+  const get = (n: string) => {
+    const v = params.get(n);
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const fullName = get('method');
+  if (fullName === undefined) throw new GatewayError(21, 'Missing Method', 'isv.missing-parameter:method', 'parameter method is required');
+  trace.method = fullName;
+  const appKey = get('app_key');
+  if (appKey === undefined) throw new GatewayError(28, 'Missing App Key', 'isv.missing-parameter:app_key', 'parameter app_key is required');
+  trace.appKey = appKey;
+  const app = await gw.core.storage.apps.find(appKey);
+  if (!app || app.status === 'suspended') throw new GatewayError(29, 'Invalid App Key', 'isv.appkey-not-exists', `app_key ${appKey} is unknown or suspended`);
+  const settings = await gw.storage.apps.find(appKey);
+  const secret = settings?.sealedSecret ? openSecret(gw.core.secretKey, appKey, settings.sealedSecret) : undefined;
+  if (secret === undefined) throw new GatewayError(29, 'Invalid App Key', 'isv.appkey-no-secret', `app ${appKey} has no signing secret on file; renew its AppSecret to call the gateway`);
+
+  const sign = get('sign');
+  if (sign === undefined) throw new GatewayError(24, 'Missing Signature', 'isv.missing-parameter:sign', 'parameter sign is required');
+  const signMethod = get('sign_method') ?? 'md5';
+  if (!SIGN_METHODS.includes(signMethod as SignMethod)) throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-parameter:sign_method', `sign_method must be one of ${SIGN_METHODS.join(', ')}, got "${signMethod}"`);
+  const timestamp = get('timestamp');
+  if (timestamp === undefined) throw new GatewayError(30, 'Missing Timestamp', 'isv.missing-parameter:timestamp', 'parameter timestamp is required');
+  const at = parseGmt8(timestamp);
+  if (at === undefined) throw new GatewayError(31, 'Invalid Timestamp', 'isv.invalid-parameter:timestamp', `timestamp must be "yyyy-MM-dd HH:mm:ss" in GMT+8, got "${timestamp}"`);
+  const skew = gw.options.timestampSkewSeconds;
+  if (Math.abs(gw.core.now() - at) > skew * 1000) {
+    throw new GatewayError(31, 'Invalid Timestamp', 'isv.invalid-parameter:timestamp', `timestamp ${timestamp} is more than ${skew} seconds away from the server time (GMT+8); check the clock`);
+  }
+  const v = get('v');
+  if (v === undefined) throw new GatewayError(32, 'Missing Version', 'isv.missing-parameter:v', 'parameter v is required (2.0)');
+  if (v !== '2.0') throw new GatewayError(34, 'Unsupported Version', 'isv.invalid-parameter:v', `v must be 2.0, got "${v}"`);
+  const format = get('format') ?? 'json';
+  if (format !== 'json') throw new GatewayError(23, 'Invalid Format', 'isv.invalid-parameter:format', `format must be json, got "${format}"`);
+
+  const text = stringToSign(params);
+  const expected = signString(text, secret, signMethod as SignMethod);
+  if (!safeEqual(expected, sign.toUpperCase())) {
+    const shown = signMethod === 'md5' ? `MD5(secret + "${text}" + secret)` : `${signMethod === 'hmac' ? 'HMAC-MD5' : 'HMAC-SHA256'}(secret, "${text}")`;
+    throw new GatewayError(25, 'Invalid Signature', 'isv.invalid-signature', `the signature does not match; the server signed ${shown} as UTF-8`);
+  }
+
+  const method = gw.methods.get(fullName);
+  if (!method) throw new GatewayError(22, 'Invalid Method', 'isv.invalid-method', `method ${fullName} does not exist (methods start with "${gw.prefix}.")`);
+  const args: Args = new Map([...params].filter(([k]) => !PUBLIC_PARAMS.has(k)));
+  const session = get('session');
+  const accessToken = get('access_token');
+  if (session !== undefined && accessToken !== undefined && session !== accessToken) {
+    throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-parameter:session', 'session and access_token disagree; send one');
+  }
+  let token: TokenWithGrant | undefined;
+  if (method.needsSession) {
+    const presented = session ?? accessToken;
+    if (presented === undefined) throw new GatewayError(26, 'Missing session', 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
+    token = await authenticateSession(gw, presented, appKey);
+    trace.storeId = token.grant.storeId;
+  }
+  return { fullName, app, token, args, settings };
+}
+
+function sendError(reply: FastifyReply, request: FastifyRequest, e: GatewayError): FastifyReply {
+  if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+  const body: Record<string, unknown> = { code: e.code, msg: e.msg };
+  if (e.subCode !== undefined) body.sub_code = e.subCode;
+  if (e.subMsg !== undefined) body.sub_msg = e.subMsg;
+  body.request_id = request.id;
+  // TOP answers refusals with HTTP 200 and an error_response body; SDKs read the body.
+  return reply.code(200).type('application/json; charset=utf-8').send({ error_response: body });
+}
+
+/**
+ * The signed router `POST /router/rest` (GET accepted) in the TOP convention: verify the
+ * call, enforce the grant, answer `{ "<method>_response": … }` or `{ "error_response": … }`.
+ */
+export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<void> {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const trace: { method?: string; appKey?: string; storeId?: number } = {};
+    try {
+      const params = collectParams(request);
+      const call = await verifyCall(gw, params, trace);
+      const result = await executeMethod(gw, { ...call, method: gw.methods.get(call.fullName)!, requestId: request.id });
+      logDecision(request.log, 'router', trace);
+      return reply.type('application/json; charset=utf-8').send({ [responseKey(call.fullName)]: { ...result, request_id: request.id } });
+    } catch (e) {
+      logDecision(request.log, 'router', { ...trace, error: e });
+      if (e instanceof GatewayError) return sendError(reply, request, e);
+      return sendError(reply, request, new GatewayError(15, 'Remote service error', 'isp.unknown-error', 'an unexpected error occurred; try again later'));
+    }
+  };
+  const errorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+    logDecision(request.log, 'router', { error: new GatewayError(41, 'Invalid Arguments') });
+    const status = (error as { statusCode?: number }).statusCode;
+    const msg = status === 413 ? 'the request body is too large' : 'the request could not be parsed';
+    return sendError(reply, request, new GatewayError(41, 'Invalid Arguments', 'isv.invalid-request', msg));
+  };
+  app.route({ method: ['GET', 'POST'], url: '/router/rest', config: { kind: 'api' }, errorHandler, handler });
+}

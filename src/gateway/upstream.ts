@@ -1,0 +1,54 @@
+import { GatewayError } from './errors.js';
+import type { Args } from './methods/method.js';
+
+/** The verified identity the gateway vouches for when forwarding a call. */
+export interface UpstreamIdentity {
+  method: string;
+  appKey: string;
+  sellerId: number;
+  storeId: number;
+  scope: string[];
+  requestId: string;
+}
+
+/**
+ * Forward a verified call to the operator's service: POST the method arguments as JSON, with
+ * the verified seller, store, app and scope in `X-Shouquan-*` headers; the answer's JSON
+ * object becomes the method's response. The service must accept these headers only from the
+ * gateway (docs/gateway.md).
+ */
+export async function forwardUpstream(url: string, identity: UpstreamIdentity, args: Args, timeoutMs: number): Promise<Record<string, unknown>> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        accept: 'application/json',
+        'x-shouquan-method': identity.method,
+        'x-shouquan-app-key': identity.appKey,
+        'x-shouquan-seller-id': String(identity.sellerId),
+        'x-shouquan-store-id': String(identity.storeId),
+        'x-shouquan-scope': identity.scope.join(' '),
+        'x-request-id': identity.requestId,
+      },
+      body: JSON.stringify(Object.fromEntries(args)),
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    throw new GatewayError(15, 'Remote service error', 'isp.remote-service-unavailable', `the service behind ${identity.method} did not answer (${(e as Error).name})`);
+  }
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) throw new GatewayError(15, 'Remote service error', 'isp.remote-service-error', `the service behind ${identity.method} answered HTTP ${res.status}`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError(15, 'Remote service error', 'isp.remote-service-error', `the service behind ${identity.method} did not answer with a JSON object`);
+  }
+  return body as Record<string, unknown>;
+}

@@ -1,0 +1,144 @@
+import { createHmac } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { CoreContext } from '../core/context.js';
+import type { ResolvedGatewayOptions } from './options.js';
+import type { GatewayStorage, OutboxRecord, PendingGrantEvent } from './ports.js';
+import { openSecret } from './secret-seal.js';
+
+/** How far back each incremental scan for revoked grants looks. */
+const SCAN_MARGIN_MS = 10 * 60 * 1000;
+
+/** Header carrying `sha256=<hex HMAC-SHA256 of the raw body, keyed with the AppSecret>`. */
+export const SIGNATURE_HEADER = 'x-shouquan-signature';
+
+/** The signature header value for a webhook body. */
+export function webhookSignature(appSecret: string, body: string): string {
+  return `sha256=${createHmac('sha256', Buffer.from(appSecret, 'utf8')).update(body, 'utf8').digest('hex')}`;
+}
+
+/** The event for a revoked grant: `authorization.replaced` when a newer authorization ended it. */
+export function eventFor(g: PendingGrantEvent): string {
+  return g.revokedReason === 'replaced' ? 'authorization.replaced' : 'authorization.revoked';
+}
+
+/** Delay before attempt n+1 after n failed attempts: base · 2^(n-1), capped. */
+export function backoff(options: ResolvedGatewayOptions, attempts: number): number {
+  return Math.min(options.webhookBackoffMs * 2 ** Math.max(0, attempts - 1), options.webhookMaxBackoffMs);
+}
+
+/**
+ * Authorization-change push (docs/gateway.md). Two steps, both restart-safe:
+ * 1. every revoked grant of an app with a webhook becomes one outbox row (unique per grant
+ *    and event), so a revocation committed by any process is never missed;
+ * 2. due rows are claimed (a lease, so concurrent dispatchers don't double-send), POSTed with
+ *    an HMAC-SHA256 signature, and marked delivered on a 2xx or rescheduled with back-off.
+ * Delivery is at least once: receivers dedupe by `event_id`.
+ */
+export class WebhookDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  /** Scan grants revoked since then; undefined: everything (the first round after start). */
+  private scanFrom: number | undefined;
+
+  constructor(
+    private readonly core: CoreContext,
+    private readonly storage: GatewayStorage,
+    private readonly options: ResolvedGatewayOptions,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Start polling (no-op when `webhookPollMs` is 0). */
+  start(): void {
+    if (this.options.webhookPollMs <= 0 || this.timer) return;
+    this.stopped = false;
+    const tick = () => {
+      this.running = this.runOnce()
+        .catch((e) => this.log.error({ err: e }, 'webhook dispatcher failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) this.timer = setTimeout(tick, this.options.webhookPollMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  /** Stop polling and wait for a round in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One round: enqueue new events, then attempt every due one. */
+  async runOnce(): Promise<void> {
+    await this.enqueueNew();
+    const now = this.core.now();
+    for (const rec of await this.storage.outbox.due(now, 20)) {
+      if (this.stopped) return;
+      if (!(await this.storage.outbox.claim(rec.id, now, now + this.options.webhookTimeoutMs + 60_000))) continue;
+      await this.attempt(rec);
+    }
+  }
+
+  private async enqueueNew(): Promise<void> {
+    // After one full scan, look only at recent revocations; the margin covers transactions
+    // committed late and other processes' clocks. A restart scans everything again.
+    const started = this.core.now();
+    const pending = await this.storage.outbox.pendingGrantEvents(100, this.scanFrom);
+    if (pending.length < 100) this.scanFrom = started - SCAN_MARGIN_MS;
+    for (const g of pending) {
+      const event = eventFor(g);
+      const body: Record<string, unknown> = {
+        event,
+        event_id: `${g.grantId}:${event}`,
+        app_key: g.appKey,
+        seller_id: g.sellerId,
+        store_id: g.storeId,
+        reason: g.revokedReason ?? 'revoked',
+        occurred_at: new Date(g.revokedAt).toISOString(),
+      };
+      if (event === 'authorization.replaced') {
+        const live = await this.core.storage.grants.findLive(g.appKey, g.sellerId);
+        if (live) body.new_store_id = live.storeId;
+      }
+      const now = this.core.now();
+      await this.storage.outbox.enqueue({ appKey: g.appKey, grantId: g.grantId, event, body: JSON.stringify(body), createdAt: now, nextAttemptAt: now });
+    }
+  }
+
+  private async attempt(rec: OutboxRecord): Promise<void> {
+    const attempts = rec.attempts + 1;
+    const fail = async (why: string) => {
+      const next = this.core.now() + backoff(this.options, attempts);
+      await this.storage.outbox.markFailed(rec.id, why, next);
+      this.log.warn({ webhook: rec.id, appKey: rec.appKey, event: rec.event, attempts, error: why }, 'webhook delivery failed; will retry');
+    };
+    const settings = await this.storage.apps.find(rec.appKey);
+    if (!settings?.webhookUrl) return fail('the app has no webhook URL');
+    const secret = settings.sealedSecret ? openSecret(this.core.secretKey, rec.appKey, settings.sealedSecret) : undefined;
+    if (secret === undefined) return fail('the app has no signing secret on file');
+    let res: Response;
+    try {
+      res = await fetch(settings.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          [SIGNATURE_HEADER]: webhookSignature(secret, rec.body),
+          'x-shouquan-event': rec.event,
+          'x-shouquan-delivery': String(rec.id),
+        },
+        body: rec.body,
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.options.webhookTimeoutMs),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+    } catch (e) {
+      return fail(`no answer (${(e as Error).name})`);
+    }
+    if (res.status < 200 || res.status >= 300) return fail(`HTTP ${res.status}`);
+    await this.storage.outbox.markDelivered(rec.id, this.core.now());
+    this.log.info({ webhook: rec.id, appKey: rec.appKey, event: rec.event, attempts }, 'webhook delivered');
+  }
+}

@@ -1,0 +1,339 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import type { DialectName } from './database.js';
+import type {
+  GatewayAppRecord,
+  GatewayStorage,
+  OrderLine,
+  OrderRecord,
+  OrderStatus,
+  OutboxRecord,
+  ProductRecord,
+  ProductStatus,
+  StoreSettings,
+} from '../../gateway/ports.js';
+
+/** Gateway table shapes (migration 0002_gateway). */
+export interface GatewayTables {
+  gateway_apps: {
+    app_key: string;
+    sealed_secret: string | null;
+    webhook_url: string | null;
+    webhook_since: number | null;
+    permissions: string | null;
+    quota_per_day: number | null;
+    quota_per_second: number | null;
+  };
+  gateway_store_settings: { store_id: number; settings: string; updated_at: number };
+  gateway_products: {
+    product_id: GeneratedId;
+    store_id: number;
+    title: string;
+    outer_id: string | null;
+    price_cents: number;
+    stock: number;
+    status: string;
+    created_at: number;
+    updated_at: number;
+  };
+  gateway_orders: {
+    order_id: GeneratedId;
+    store_id: number;
+    status: string;
+    buyer_nick: string;
+    receiver_name: string;
+    receiver_phone: string;
+    receiver_address: string;
+    total_cents: number;
+    lines: string;
+    logistics_company: string | null;
+    tracking_no: string | null;
+    created_at: number;
+    updated_at: number;
+    shipped_at: number | null;
+  };
+  gateway_quota: { app_key: string; window: string; count: number; expires_at: number };
+  gateway_webhook_outbox: {
+    id: GeneratedId;
+    app_key: string;
+    grant_id: string;
+    event: string;
+    body: string;
+    created_at: number;
+    attempts: number;
+    next_attempt_at: number;
+    delivered_at: number | null;
+    last_error: string | null;
+  };
+}
+type GeneratedId = import('kysely').Generated<number>;
+type Db = Kysely<Database & GatewayTables>;
+
+const num = (v: unknown) => Number(v);
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+function toGatewayApp(r: GatewayTables['gateway_apps']): GatewayAppRecord {
+  return {
+    appKey: r.app_key,
+    sealedSecret: r.sealed_secret,
+    webhookUrl: r.webhook_url,
+    webhookSince: numOrNull(r.webhook_since),
+    permissions: r.permissions === null ? null : (JSON.parse(r.permissions) as string[]),
+    quotaPerDay: numOrNull(r.quota_per_day),
+    quotaPerSecond: numOrNull(r.quota_per_second),
+  };
+}
+
+function toProduct(r: any): ProductRecord {
+  return {
+    productId: num(r.product_id),
+    storeId: num(r.store_id),
+    title: r.title,
+    outerId: r.outer_id,
+    priceCents: num(r.price_cents),
+    stock: num(r.stock),
+    status: r.status as ProductStatus,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function toOrder(r: any): OrderRecord {
+  return {
+    orderId: num(r.order_id),
+    storeId: num(r.store_id),
+    status: r.status as OrderStatus,
+    buyerNick: r.buyer_nick,
+    receiverName: r.receiver_name,
+    receiverPhone: r.receiver_phone,
+    receiverAddress: r.receiver_address,
+    totalCents: num(r.total_cents),
+    lines: JSON.parse(r.lines) as OrderLine[],
+    logisticsCompany: r.logistics_company,
+    trackingNo: r.tracking_no,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    shippedAt: numOrNull(r.shipped_at),
+  };
+}
+
+function toOutbox(r: any): OutboxRecord {
+  return {
+    id: num(r.id),
+    appKey: r.app_key,
+    grantId: r.grant_id,
+    event: r.event,
+    body: r.body,
+    createdAt: num(r.created_at),
+    attempts: num(r.attempts),
+    nextAttemptAt: num(r.next_attempt_at),
+    deliveredAt: numOrNull(r.delivered_at),
+    lastError: r.last_error,
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** The gateway's storage on the same Kysely database as the core's. */
+export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect: DialectName): GatewayStorage {
+  const db = database as unknown as Db;
+  return {
+    apps: {
+      async find(appKey) {
+        const r = await db.selectFrom('gateway_apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
+        return r ? toGatewayApp(r) : undefined;
+      },
+      async upsert(appKey, changes) {
+        const row: Partial<GatewayTables['gateway_apps']> = {};
+        if (changes.sealedSecret !== undefined) row.sealed_secret = changes.sealedSecret;
+        if (changes.webhookUrl !== undefined) row.webhook_url = changes.webhookUrl;
+        if (changes.webhookSince !== undefined) row.webhook_since = changes.webhookSince;
+        if (changes.permissions !== undefined) row.permissions = changes.permissions === null ? null : JSON.stringify(changes.permissions);
+        if (changes.quotaPerDay !== undefined) row.quota_per_day = changes.quotaPerDay;
+        if (changes.quotaPerSecond !== undefined) row.quota_per_second = changes.quotaPerSecond;
+        const q = db.insertInto('gateway_apps').values({ app_key: appKey, ...row });
+        if (Object.keys(row).length === 0) await q.onConflict((oc) => oc.column('app_key').doNothing()).execute();
+        else await q.onConflict((oc) => oc.column('app_key').doUpdateSet(row)).execute();
+      },
+    },
+    data: {
+      async storeSettings(storeId) {
+        const r = await db.selectFrom('gateway_store_settings').selectAll().where('store_id', '=', storeId).executeTakeFirst();
+        return r ? { storeId: num(r.store_id), settings: JSON.parse(r.settings) as StoreSettings, updatedAt: num(r.updated_at) } : undefined;
+      },
+      async saveStoreSettings(rec) {
+        const row = { settings: JSON.stringify(rec.settings), updated_at: rec.updatedAt };
+        await db
+          .insertInto('gateway_store_settings')
+          .values({ store_id: rec.storeId, ...row })
+          .onConflict((oc) => oc.column('store_id').doUpdateSet(row))
+          .execute();
+      },
+      async products(q) {
+        let base = db.selectFrom('gateway_products').where('store_id', '=', q.storeId);
+        if (q.status) base = base.where('status', '=', q.status);
+        if (q.updatedFrom !== undefined) base = base.where('updated_at', '>=', q.updatedFrom);
+        if (q.updatedTo !== undefined) base = base.where('updated_at', '<=', q.updatedTo);
+        const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const rows = await base.selectAll().orderBy('updated_at', 'desc').orderBy('product_id', 'desc').limit(q.limit).offset(q.offset).execute();
+        return { items: rows.map(toProduct), total: num(total.n) };
+      },
+      async product(storeId, productId) {
+        const r = await db.selectFrom('gateway_products').selectAll().where('store_id', '=', storeId).where('product_id', '=', productId).executeTakeFirst();
+        return r ? toProduct(r) : undefined;
+      },
+      async createProduct(p) {
+        const r = await db
+          .insertInto('gateway_products')
+          .values({ store_id: p.storeId, title: p.title, outer_id: p.outerId, price_cents: p.priceCents, stock: p.stock, status: p.status, created_at: p.createdAt, updated_at: p.updatedAt })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toProduct(r);
+      },
+      async updateProduct(storeId, productId, changes, now) {
+        const row: Record<string, unknown> = { updated_at: now };
+        if (changes.title !== undefined) row.title = changes.title;
+        if (changes.outerId !== undefined) row.outer_id = changes.outerId;
+        if (changes.priceCents !== undefined) row.price_cents = changes.priceCents;
+        if (changes.stock !== undefined) row.stock = changes.stock;
+        if (changes.status !== undefined) row.status = changes.status;
+        const r = await db.updateTable('gateway_products').set(row).where('store_id', '=', storeId).where('product_id', '=', productId).returningAll().executeTakeFirst();
+        return r ? toProduct(r) : undefined;
+      },
+      async orders(q) {
+        let base = db.selectFrom('gateway_orders').where('store_id', '=', q.storeId);
+        if (q.status) base = base.where('status', '=', q.status);
+        if (q.createdFrom !== undefined) base = base.where('created_at', '>=', q.createdFrom);
+        if (q.createdTo !== undefined) base = base.where('created_at', '<=', q.createdTo);
+        if (q.updatedFrom !== undefined) base = base.where('updated_at', '>=', q.updatedFrom);
+        if (q.updatedTo !== undefined) base = base.where('updated_at', '<=', q.updatedTo);
+        const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('order_id', 'desc').limit(q.limit).offset(q.offset).execute();
+        return { items: rows.map(toOrder), total: num(total.n) };
+      },
+      async order(storeId, orderId) {
+        const r = await db.selectFrom('gateway_orders').selectAll().where('store_id', '=', storeId).where('order_id', '=', orderId).executeTakeFirst();
+        return r ? toOrder(r) : undefined;
+      },
+      async createOrder(o) {
+        const r = await db
+          .insertInto('gateway_orders')
+          .values({
+            store_id: o.storeId,
+            status: o.status,
+            buyer_nick: o.buyerNick,
+            receiver_name: o.receiverName,
+            receiver_phone: o.receiverPhone,
+            receiver_address: o.receiverAddress,
+            total_cents: o.totalCents,
+            lines: JSON.stringify(o.lines),
+            logistics_company: o.logisticsCompany,
+            tracking_no: o.trackingNo,
+            created_at: o.createdAt,
+            updated_at: o.updatedAt,
+            shipped_at: o.shippedAt,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        return toOrder(r);
+      },
+      async shipOrder({ storeId, orderId, logisticsCompany, trackingNo, now }) {
+        const r = await db
+          .updateTable('gateway_orders')
+          .set({ status: 'WAIT_BUYER_CONFIRM_GOODS', logistics_company: logisticsCompany, tracking_no: trackingNo, shipped_at: now, updated_at: now })
+          .where('store_id', '=', storeId)
+          .where('order_id', '=', orderId)
+          .where('status', '=', 'WAIT_SELLER_SEND_GOODS')
+          .returningAll()
+          .executeTakeFirst();
+        if (r) return { status: 'shipped', order: toOrder(r) };
+        const current = await db.selectFrom('gateway_orders').select('status').where('store_id', '=', storeId).where('order_id', '=', orderId).executeTakeFirst();
+        return current ? { status: 'wrong_status', current: current.status as OrderStatus } : { status: 'not_found' };
+      },
+      async countProducts(storeId) {
+        const r = await db.selectFrom('gateway_products').select((eb) => eb.fn.countAll<number>().as('n')).where('store_id', '=', storeId).executeTakeFirstOrThrow();
+        return num(r.n);
+      },
+    },
+    quota: {
+      async hit(appKey, window, expiresAt) {
+        const r = await db
+          .insertInto('gateway_quota')
+          .values({ app_key: appKey, window, count: 1, expires_at: expiresAt })
+          .onConflict((oc) => oc.columns(['app_key', 'window']).doUpdateSet({ count: sql<number>`gateway_quota.count + 1` }))
+          .returning('count')
+          .executeTakeFirstOrThrow();
+        return num(r.count);
+      },
+      async prune(now) {
+        await db.deleteFrom('gateway_quota').where('expires_at', '<', now).execute();
+      },
+    },
+    outbox: {
+      async pendingGrantEvents(limit, since) {
+        let q = db
+          .selectFrom('grants as g')
+          .innerJoin('gateway_apps as a', 'a.app_key', 'g.app_key')
+          .select(['g.grant_id', 'g.app_key', 'g.seller_id', 'g.store_id', 'g.revoked_at', 'g.revoked_reason'])
+          .where('g.revoked_at', 'is not', null)
+          .where('a.webhook_url', 'is not', null)
+          .where((eb) => eb('g.revoked_at', '>=', eb.fn.coalesce('a.webhook_since', sql<number>`0`)))
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('gateway_webhook_outbox as o').select('o.id').whereRef('o.grant_id', '=', 'g.grant_id'))))
+          .orderBy('g.revoked_at')
+          .limit(limit);
+        if (since !== undefined) q = q.where('g.revoked_at', '>=', since);
+        const rows = await q.execute();
+        return rows.map((r) => ({
+          grantId: r.grant_id,
+          appKey: r.app_key,
+          sellerId: num(r.seller_id),
+          storeId: num(r.store_id),
+          revokedAt: num(r.revoked_at),
+          revokedReason: r.revoked_reason,
+        }));
+      },
+      async enqueue(rec) {
+        try {
+          await db
+            .insertInto('gateway_webhook_outbox')
+            .values({ app_key: rec.appKey, grant_id: rec.grantId, event: rec.event, body: rec.body, created_at: rec.createdAt, attempts: 0, next_attempt_at: rec.nextAttemptAt })
+            .onConflict((oc) => oc.columns(['grant_id', 'event']).doNothing())
+            .execute();
+        } catch (e) {
+          if (!isUniqueViolation(e)) throw e;
+        }
+      },
+      async due(now, limit) {
+        const rows = await db.selectFrom('gateway_webhook_outbox').selectAll().where('delivered_at', 'is', null).where('next_attempt_at', '<=', now).orderBy('next_attempt_at').orderBy('id').limit(limit).execute();
+        return rows.map(toOutbox);
+      },
+      async claim(id, now, leaseUntil) {
+        const r = await db
+          .updateTable('gateway_webhook_outbox')
+          .set({ next_attempt_at: leaseUntil, attempts: sql<number>`attempts + 1` })
+          .where('id', '=', id)
+          .where('delivered_at', 'is', null)
+          .where('next_attempt_at', '<=', now)
+          .executeTakeFirst();
+        return Number(r.numUpdatedRows) === 1;
+      },
+      async markDelivered(id, now) {
+        await db.updateTable('gateway_webhook_outbox').set({ delivered_at: now, last_error: null }).where('id', '=', id).execute();
+      },
+      async markFailed(id, error, nextAttemptAt) {
+        await db.updateTable('gateway_webhook_outbox').set({ last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt }).where('id', '=', id).where('delivered_at', 'is', null).execute();
+      },
+      async find(id) {
+        const r = await db.selectFrom('gateway_webhook_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+        return r ? toOutbox(r) : undefined;
+      },
+      async list(appKey) {
+        const rows = await db.selectFrom('gateway_webhook_outbox').selectAll().where('app_key', '=', appKey).orderBy('id').execute();
+        return rows.map(toOutbox);
+      },
+    },
+  };
+}

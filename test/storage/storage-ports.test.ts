@@ -1,0 +1,117 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { openStorage } from '../../src/runtime.js';
+import { DuplicateError, type GrantRecord, type Storage, type TokenRecord } from '../../src/storage/ports.js';
+import { testDialects, type TestDatabase } from '../helpers/databases.js';
+
+/** One storage suite, run against every dialect (SQLite always, PostgreSQL when it answers). */
+const dialects = await testDialects();
+const h = () => randomBytes(16).toString('hex');
+
+for (const dialect of dialects) {
+  describe(`storage ports (${dialect.name})`, { skip: dialect.skip }, () => {
+    let db: TestDatabase;
+    let storage: Storage;
+    let sellerId: number;
+    let storeId: number;
+    before(async () => {
+      db = await dialect.fresh();
+      storage = await openStorage(db.url, { createIfMissing: true });
+      await storage.apps.create({ appKey: 'app1', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
+      const s = await storage.sellers.create({ username: 'u1', passwordHash: 'p', createdAt: 1 }, ['S1', 'S2']);
+      sellerId = s.seller.sellerId;
+      storeId = s.stores[0]!.storeId;
+    });
+    after(async () => {
+      await storage?.close();
+      await db?.cleanup();
+    });
+
+    const grant = (over: Partial<GrantRecord> = {}): GrantRecord => ({ grantId: h(), appKey: 'app1', sellerId, storeId, scope: ['seller'], createdAt: 1, revokedAt: null, revokedReason: null, ...over });
+    const tok = (g: GrantRecord, kind: 'access' | 'refresh'): TokenRecord => ({ tokenHash: h(), kind, grantId: g.grantId, appKey: 'app1', scope: ['seller'], createdAt: 1, expiresAt: Date.now() + 60_000, revokedAt: null, rotatedAt: null });
+    const newCode = async () => {
+      const codeHash = h();
+      await storage.codes.create({ codeHash, appKey: 'app1', sellerId, storeId, redirectUri: 'https://a.example/cb', redirectUriSent: true, scope: ['seller'], codeChallenge: null, codeChallengeMethod: null, createdAt: 1, expiresAt: Date.now() + 60_000, consumedAt: null, grantId: null });
+      return codeHash;
+    };
+
+    it('round-trips apps and refuses a duplicate app_key', async () => {
+      const app = await storage.apps.find('app1');
+      assert.deepEqual(app, { appKey: 'app1', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
+      await assert.rejects(storage.apps.create({ ...app!, name: 'again' }), DuplicateError);
+    });
+
+    it('creates sellers with stores atomically and refuses a taken username without writing anything', async () => {
+      assert.deepEqual((await storage.sellers.stores(sellerId)).map((s) => s.name), ['S1', 'S2']);
+      await assert.rejects(storage.sellers.create({ username: 'u1', passwordHash: 'p', createdAt: 2 }, ['S3']), DuplicateError);
+      const all = await Promise.all([storage.sellers.findByUsername('u1'), storage.sellers.stores(sellerId)]);
+      assert.equal(all[1].length, 2);
+    });
+
+    it('redeems a code for exactly one of many concurrent callers', async () => {
+      const codeHash = await newCode();
+      const attempts = Array.from({ length: 10 }, () => {
+        const g = grant();
+        return storage.grants.redeemAuthCode({ codeHash, now: Date.now(), grant: g, tokens: [tok(g, 'access'), tok(g, 'refresh')] });
+      });
+      const results = await Promise.all(attempts);
+      assert.equal(results.filter((r) => r.status === 'redeemed').length, 1);
+      assert.equal(results.filter((r) => r.status === 'already_used').length, 9);
+      assert.deepEqual(await storage.grants.redeemAuthCode({ codeHash: 'missing', now: 1, grant: grant(), tokens: [] }), { status: 'not_found' });
+    });
+
+    it('keeps one live grant per seller and app', async () => {
+      const g1 = grant();
+      await storage.grants.createWithTokens({ now: 5, grant: g1, tokens: [tok(g1, 'access')] });
+      const g2 = grant();
+      await storage.grants.redeemAuthCode({ codeHash: await newCode(), now: 6, grant: g2, tokens: [tok(g2, 'access')] });
+      assert.equal((await storage.grants.find(g1.grantId))?.revokedReason, 'replaced');
+      assert.equal((await storage.grants.findLive('app1', sellerId))?.grantId, g2.grantId);
+    });
+
+    it('rotates a refresh token for exactly one of many concurrent callers', async () => {
+      const g = grant();
+      const refresh = tok(g, 'refresh');
+      await storage.grants.createWithTokens({ now: 7, grant: g, tokens: [refresh] });
+      const results = await Promise.all(Array.from({ length: 10 }, () => storage.tokens.rotateRefreshToken({ oldHash: refresh.tokenHash, now: 8, tokens: [tok(g, 'access'), tok(g, 'refresh')] })));
+      assert.equal(results.filter((r) => r.status === 'rotated').length, 1);
+      const found = await storage.tokens.find(refresh.tokenHash);
+      assert.equal(found?.rotatedAt, 8);
+      assert.equal(found?.grant.sellerId, sellerId);
+    });
+
+    it('does not rotate a refresh token of a revoked grant', async () => {
+      const g = grant();
+      const refresh = tok(g, 'refresh');
+      await storage.grants.createWithTokens({ now: 9, grant: g, tokens: [refresh] });
+      await storage.grants.revoke(g.grantId, 10, 'test');
+      assert.deepEqual(await storage.tokens.rotateRefreshToken({ oldHash: refresh.tokenHash, now: 11, tokens: [] }), { status: 'already_used' });
+      assert.equal((await storage.tokens.find(refresh.tokenHash))?.grant.revokedAt, 10);
+    });
+
+    it('consumes an interaction once and not after it expires', async () => {
+      const base = { browserHash: 'b', request: { appKey: 'app1' } as any, createdAt: 1, consumedAt: null };
+      await storage.interactions.create({ id: 'i1', expiresAt: Date.now() + 60_000, ...base });
+      const results = await Promise.all([1, 2, 3].map(() => storage.interactions.consume('i1', Date.now())));
+      assert.deepEqual(results.filter(Boolean).length, 1);
+      await storage.interactions.create({ id: 'i2', expiresAt: 100, ...base });
+      assert.equal(await storage.interactions.consume('i2', 200), false);
+    });
+
+    it('finds sessions only until they expire', async () => {
+      await storage.sessions.create({ idHash: 'sess', sellerId, createdAt: 1, expiresAt: 1000 });
+      assert.equal((await storage.sessions.find('sess', 999))?.sellerId, sellerId);
+      assert.equal(await storage.sessions.find('sess', 1000), undefined);
+      await storage.sessions.delete('sess');
+      assert.equal(await storage.sessions.find('sess', 0), undefined);
+    });
+
+    it('keeps the first value of a setting', async () => {
+      const values = await Promise.all(['a', 'b', 'c'].map((v) => storage.settings.setIfAbsent('k', v)));
+      assert.equal(new Set(values).size, 1);
+      assert.equal(await storage.settings.get('k'), values[0]);
+      assert.equal(await storage.ping(), true);
+    });
+  });
+}
