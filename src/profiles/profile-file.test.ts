@@ -25,6 +25,15 @@ describe('profile files', () => {
     }
   });
 
+  it('checks the gateway dialect: method prefix and scope permissions', () => {
+    const base = JSON.parse(JSON.stringify(builtinProfiles.smallec));
+    assert.deepEqual(profileProblems({ ...base, gateway: { methodPrefix: 'Bad.Prefix' } }), ['gateway.methodPrefix must be lowercase letters, digits or _ (e.g. "psdm")']);
+    assert.deepEqual(profileProblems({ ...base, gateway: { methodPrefix: 'shop', scopePermissions: { seller: 'orders.read' }, extra: 1 } }), [
+      'gateway: unknown key "extra"',
+      'gateway.scopePermissions.seller must be a list of permission names',
+    ]);
+  });
+
   it('a full copy of a shipped profile loads as a file', () => {
     const path = write('copy.json', { ...builtinProfiles.meilishuo, name: 'myshop', title: 'My Shop' });
     const p = getProfile(path);

@@ -27,6 +27,7 @@ const TOP_LEVEL = [
   'tokenType',
   'responses',
   'errorStatusCodes',
+  'gateway',
 ];
 
 type Json = unknown;
@@ -182,6 +183,16 @@ export function profileProblems(p: Json): string[] {
   }
   if (p.errorStatusCodes !== undefined) {
     for (const [k, v] of Object.entries(obj('errorStatusCodes', p.errorStatusCodes))) str(`errorStatusCodes.${k}`, v);
+  }
+  if (p.gateway !== undefined) {
+    const g = obj('gateway', p.gateway);
+    for (const k of Object.keys(g)) if (!['methodPrefix', 'scopePermissions'].includes(k)) errs.push(`gateway: unknown key "${k}"`);
+    if (typeof g.methodPrefix !== 'string' || !/^[a-z][a-z0-9_]*$/.test(g.methodPrefix)) errs.push('gateway.methodPrefix must be lowercase letters, digits or _ (e.g. "psdm")');
+    if (g.scopePermissions !== undefined) {
+      for (const [k, v] of Object.entries(obj('gateway.scopePermissions', g.scopePermissions))) {
+        if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) errs.push(`gateway.scopePermissions.${k} must be a list of permission names`);
+      }
+    }
   }
   return errs;
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { authorizeThroughForms, FormClient } from '../helpers/browserless.js';
 import { testDialects } from '../helpers/databases.js';
+import { formatGmt8, signParams } from '../../src/gateway/sign.js';
 import { assertMetadata, assertShape, curlData, expectedMetadata, fetchJson, HEX32, registerDocApp, sharedProfileBehaviour, storeOf } from './profile-test-kit.js';
 
 const CLIENT_ID = '23075594';
@@ -103,6 +104,37 @@ for (const dialect of dialects) {
       const res = await curlData(`${s.url}/oauth/token`, [`grant_type=refresh_token&refresh_token=${tokens.json.refresh_token}&client_id=23075594&client_secret=69a1469a1469a1469a14a9bf269a14`]);
       assert.equal(res.status, 400);
       assert.deepEqual(res.json, { error: 'unsupported_grant_type', error_description: 'grant_type refresh_token is not supported here: refresh through the API method psdm.auth.token.refresh' });
+    });
+
+    it('psdm.auth.token.refresh: a signed router call answers the same fields as the code exchange, with rotation', async () => {
+      const cb = await docCode();
+      const tokens = await exchange(cb.searchParams.get('code')!);
+      const call = async (refreshToken: string) => {
+        const params: Record<string, string> = {
+          method: 'psdm.auth.token.refresh',
+          app_key: '23075594',
+          timestamp: formatGmt8(Date.now()),
+          v: '2.0',
+          format: 'json',
+          sign_method: 'md5',
+          refresh_token: refreshToken,
+        };
+        params.sign = signParams(params, '69a1469a1469a1469a14a9bf269a14', 'md5');
+        return fetchJson(`${s.url}/router/rest`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+      };
+      const res = await call(tokens.json.refresh_token);
+      assert.equal(res.status, 200, res.text);
+      const body = res.json.psdm_auth_token_refresh_response;
+      // The token endpoint's fields, plus the router's request_id (TOP convention).
+      assert.deepEqual(Object.keys(body), ['token_type', 'expires_in', 'access_token', 'refresh_token', 're_expires_in', 'psdm_user_id', 'request_id']);
+      assert.equal(body.token_type, 'Bearer');
+      assert.equal(typeof body.expires_in, 'number');
+      assert.match(body.access_token, HEX32);
+      assert.match(body.refresh_token, HEX32);
+      assert.notEqual(body.refresh_token, tokens.json.refresh_token);
+      assert.equal(body.psdm_user_id, tokens.json.psdm_user_id);
+      const reuse = await call(tokens.json.refresh_token);
+      assert.equal(reuse.json.error_response.code, 41);
     });
 
     it('redirect_uri: required; the callback\'s domain or its top-level domain', async () => {
