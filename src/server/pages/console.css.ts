@@ -77,7 +77,7 @@ code { font-family:ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.87
 fieldset { border:0; padding:0; margin:0; }
 legend { font-weight:600; margin:14px 0 6px; padding:0; }
 input[readonly], textarea.mono { font-size:.8rem; }
-textarea.mono { min-height:0; word-break:break-all; background:#f6f8fa; font-family:ui-monospace, SFMono-Regular, Menlo, monospace; }
+textarea.mono { min-height:0; field-sizing:content; word-break:break-all; background:#f6f8fa; font-family:ui-monospace, SFMono-Regular, Menlo, monospace; }
 .warn p.lead, .notice p.lead { margin:0 0 8px; }
 .spaced { margin-top:14px; }
 .nowrap { white-space:nowrap; }
