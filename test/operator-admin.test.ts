@@ -81,3 +81,28 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('testing apps get short token lifetimes', () => {
+  it('caps access at one hour and refresh at one day until the app is live', async () => {
+    const s = await startTestServer();
+    try {
+      const app = await createApp(s.core.storage, s.core.secretKey, { name: 'CLI Testing App', callbacks: [s.client.callback], status: 'testing' });
+      const exchange = async () => {
+        const url = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.appKey, redirect_uri: s.client.callback, state: 'st' })}`;
+        const { location } = await authorizeThroughForms(s.url, url, { username: s.seller.username, password: s.seller.password });
+        const code = new URL(location).searchParams.get('code')!;
+        return postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: app.appKey, client_secret: app.appSecret });
+      };
+      const testing = await exchange();
+      assert.equal(testing.status, 200, testing.text);
+      assert.equal(testing.json.expires_in, 3600);
+      const intro = await postForm(`${s.url}/oauth/introspect`, { token: testing.json.refresh_token, client_id: app.appKey, client_secret: app.appSecret });
+      assert.equal(intro.json.exp - intro.json.iat, 86400);
+      await s.core.storage.console.setAppStatus(app.appKey, 'live');
+      const live = await exchange();
+      assert.equal(live.json.expires_in, 7200);
+    } finally {
+      await s.close();
+    }
+  });
+});
