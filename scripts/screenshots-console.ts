@@ -54,8 +54,7 @@ await saveAppDetails(storage, mine.appKey, { developerId: devAccount.accountId, 
 const review = await createApp(storage, core.secretKey, { name: '小票打印助手', callbacks: ['https://print.example.com/cb'], status: 'submitted' });
 await storage.console.setAppDetails(review.appKey, { developerId: devAccount.accountId, description: '订单自动打印小票。', logoUrl: null });
 await createWebAccount(storage, { realm: 'operator', username: 'ops-wang', password: 'operator password' });
-await storage.console.audit({ at: now - 600_000, actor: 'developer:zhang.dev', action: 'app.submit', target: review.appKey, detail: null });
-await storage.console.audit({ at: now - 300_000, actor: 'seller:lin-store', action: 'authorization.revoke', target: erp.appKey, detail: 'store 1' });
+await storage.audit?.append({ at: now - 600_000, actor: 'developer:zhang.dev', event: 'console.app_submitted', appKey: review.appKey, sellerId: null, subject: null, detail: null });
 
 const browser = await launchChromium();
 const shots: string[] = [];

@@ -19,6 +19,8 @@ export interface ServeConfig {
   logLevel: string;
   /** JSON file with open API gateway settings (docs/gateway.md). */
   gatewayConfig?: string;
+  /** Seconds between janitor runs in serve; 0 turns the periodic purge off. */
+  janitorInterval: number;
 }
 
 /** Every serve setting: flag name, environment variable, meaning. Used by --help and docs. */
@@ -35,6 +37,7 @@ export const SERVE_SETTINGS = [
   ['code-ttl', 'SHOUQUAN_CODE_TTL', 'authorization code lifetime, seconds (at most 600)', "profile's (standard: 600)"],
   ['log-level', 'SHOUQUAN_LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent', 'info'],
   ['gateway-config', 'SHOUQUAN_GATEWAY_CONFIG', 'JSON file of API gateway settings (upstreams, quotas, clock skew)', 'none'],
+  ['janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL', 'seconds between purges of expired rows (0: off)', '300'],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -99,5 +102,11 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     codeTtl: ttl('code-ttl', 'SHOUQUAN_CODE_TTL', profile.lifetimes.code, 600),
     logLevel: pick('log-level', 'SHOUQUAN_LOG_LEVEL') ?? 'info',
     gatewayConfig: pick('gateway-config', 'SHOUQUAN_GATEWAY_CONFIG'),
+    janitorInterval: (() => {
+      const v = pick('janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL');
+      if (v === undefined) return 300;
+      if (!/^\d+$/.test(v)) throw new Error(`--janitor-interval must be a whole number of seconds, got "${v}"`);
+      return Number(v);
+    })(),
   };
 }

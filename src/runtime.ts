@@ -19,7 +19,7 @@ export async function openStorage(databaseUrl: string, opts: { createIfMissing?:
     }
     throw e;
   }
-  const storage = createKyselyStorage(opened.db, opened.dialect);
+  const storage = createKyselyStorage(opened.db, opened.dialect, { pool: opened.pool });
   try {
     await migrateToLatest(opened.db, opened.dialect);
   } catch (e) {

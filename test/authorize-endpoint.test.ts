@@ -148,7 +148,7 @@ describe('authorization endpoint (standard profile)', () => {
     page = await (await client.get(login.headers.get('location') ?? '')).text();
     const form = { csrf_token: hiddenInput(page, 'csrf_token') ?? '', store_id: String(s.seller.stores[0]!.storeId), decision: 'approve' };
     const results = await Promise.all([client.post(formAction(page) ?? '', form), client.post(formAction(page) ?? '', form)]);
-    assert.deepEqual(results.map((r) => r.status).sort(), [303, 400]);
+    assert.deepEqual(results.map((r) => r.status).sort(), [303, 403]);
   });
 
   it('refuses a store that is not the seller’s', async () => {

@@ -144,6 +144,6 @@ describe('console journeys in Chromium', { skip }, () => {
     await op.getByRole('button', { name: 'Suspend: Shop Helper' }).click();
     await op.waitForURL(/done=status/);
     assert.equal(await apiStatus(token), 401);
-    assert.match((await op.locator('table').textContent()) ?? '', /app\.status\.suspended/);
+    assert.match((await op.locator('table').textContent()) ?? '', /console\.app_status_changed from: live, to: suspended/);
   });
 });

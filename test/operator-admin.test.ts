@@ -41,7 +41,7 @@ for (const dialect of dialects) {
       assert.equal(res.status, 303);
       assert.equal((await s.core.storage.apps.find(created.appKey))?.status, 'live');
       const audit = await page(op, '/admin?lang=en');
-      assert.match(audit.html, /operator:ops<\/td><td>app\.status\.live <span class="muted">submitted → live<\/span><\/td><td><code>\d{8}<\/code>/);
+      assert.match(audit.html, /operator:ops<\/td><td>console\.app_status_changed <span class="muted">from: submitted, to: live<\/span><\/td><td><code>app \d{8}<\/code>/);
     });
 
     it('suspending an app stops its tokens at once; reinstating brings them back', async () => {

@@ -72,7 +72,7 @@ describe('token, introspection and revocation endpoints (standard profile)', () 
     const noType = await fetch(`${s.url}/oauth/token`, { method: 'POST', body: new Uint8Array([1, 2, 3]) });
     assert.equal(noType.status, 400);
     const get = await fetch(`${s.url}/oauth/token?grant_type=authorization_code&code=x&client_id=${s.client.appKey}&client_secret=${s.client.appSecret}`);
-    assert.deepEqual([get.status, await get.json()], [400, { error: 'invalid_request', error_description: 'grant_type authorization_code must be sent with POST' }]);
+    assert.deepEqual([get.status, await get.json()], [400, { error: 'invalid_request', error_description: 'the token endpoint accepts only POST' }]);
     const bad = await fetch(`${s.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=%ZZ' });
     assert.deepEqual([bad.status, (await bad.json()).error], [400, 'invalid_request']);
     const big = await fetch(`${s.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `x=${'a'.repeat(200_000)}` });

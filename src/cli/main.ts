@@ -8,6 +8,7 @@ import { ensureSandbox } from '../sandbox.js';
 import { APP_GATEWAY_HELP, appGatewayCommand, loadGatewayOptions } from '../gateway/cli.js';
 import { createWebAccount } from '../console/accounts.js';
 import type { AppStatus } from '../storage/ports.js';
+import { purgeExpired, startJanitor } from '../janitor.js';
 import { migrateToLatest, openDatabase } from '../storage/kysely/database.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
@@ -28,6 +29,7 @@ Commands:
   app gateway      show or change an app's API gateway settings (webhook, permissions, quota)
   seller create    create a seller with stores
   operator create  create an operator account for the /admin pages
+  janitor          purge expired codes, tokens, sessions and interactions now
   help [command]   show help for a command
 
 Every command takes --help and --json. Run "shouquan <command> --help" for its flags.`,
@@ -55,6 +57,15 @@ client_secret). The secret is stored hashed and shown only this once.
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks"}`,
   'app gateway': APP_GATEWAY_HELP,
+  janitor: `Usage: shouquan janitor [--database URL] [--batch-size N] [--grace SECONDS] [--json]
+
+Delete expired authorization codes, tokens, seller sessions and interactions, and revoked
+grants with no tokens left, in batches. "serve" also does this every --janitor-interval seconds.
+The audit log is never purged.
+  --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --batch-size N     rows per DELETE (default 5000)
+  --grace SECONDS    keep rows this long past expiry (default 3600)
+  --json             print {"interactions","sessions","codes","tokens","grants","batches","ms"}`,
   'seller create': `Usage: shouquan seller create --username U --password P --store NAME [--store NAME…] [--database URL] [--json]
 
 Create a seller account with one or more stores (店铺).
@@ -105,6 +116,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'seller' && sub === 'create') return await sellerCreate(rest, out);
     if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
     if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
+    if (cmd === 'janitor') return await janitor(argv.slice(1), out);
     if ((cmd === 'app' || cmd === 'seller' || cmd === 'operator') && (sub === undefined || sub === '--help' || sub === '-h')) {
       out.log(HELP[`${cmd} create`] ?? '');
       return sub === undefined ? 2 : 0;
@@ -209,6 +221,32 @@ async function operatorCreate(args: string[], out: Out): Promise<number> {
   }
 }
 
+async function janitor(args: string[], out: Out): Promise<number> {
+  const { values } = parse(args, { ...databaseOption, 'batch-size': { type: 'string' }, grace: { type: 'string' } });
+  if (values.help) return out.log(HELP.janitor ?? ''), 0;
+  const whole = (flag: string, v: unknown, min: number) => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${flag} must be a whole number of at least ${min}, got "${String(v)}"`);
+    return Number(v);
+  };
+  const batchSize = whole('batch-size', values['batch-size'], 1);
+  const grace = whole('grace', values.grace, 0);
+  const storage = await openStorage(databaseUrl(values.database));
+  try {
+    const report = await purgeExpired(storage, { batchSize, graceMs: grace === undefined ? undefined : grace * 1000 });
+    if (values.json) out.log(JSON.stringify(report));
+    else {
+      out.log(
+        `purged ${report.codes} codes, ${report.tokens} tokens, ${report.sessions} sessions, ${report.interactions} interactions, ${report.grants} grants ` +
+          `in ${report.batches} batches (${report.ms} ms)`,
+      );
+    }
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
 async function serve(args: string[], out: Out): Promise<number> {
   const options: ParseArgsConfig['options'] = {};
   for (const [flag] of SERVE_SETTINGS) options[flag] = flag === 'sandbox' ? { type: 'boolean' } : { type: 'string' };
@@ -225,6 +263,14 @@ async function serve(args: string[], out: Out): Promise<number> {
   const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
   const app = await buildServer({ core, logger: { level: config.logLevel }, sandbox: config.sandbox, gateway: loadGatewayOptions(config.gatewayConfig) });
   await app.listen({ host: config.host, port: config.port });
+  const janitorJob =
+    config.janitorInterval > 0
+      ? startJanitor(storage, {
+          intervalMs: config.janitorInterval * 1000,
+          onRun: (r) => app.log.info({ janitor: r }, 'janitor purged expired rows'),
+          onError: (e) => app.log.warn({ err: e }, 'janitor run failed; will retry'),
+        })
+      : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
@@ -273,6 +319,7 @@ async function serve(args: string[], out: Out): Promise<number> {
       closing = true;
       app.log.info({ signal }, 'shutting down: draining in-flight requests');
       try {
+        await janitorJob?.stop();
         await app.close();
       } finally {
         await storage.close().catch(() => {});

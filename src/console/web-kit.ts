@@ -143,7 +143,18 @@ export async function endSession(ctx: HttpContext, request: FastifyRequest, repl
   reply.clearCookie(name, { path: '/' });
 }
 
-/** Record an action in the audit log the operator reads. */
-export async function audit(ctx: HttpContext, actor: string, action: string, target: string, detail: string | null = null): Promise<void> {
-  await ctx.core.storage.console.audit({ at: ctx.core.now(), actor, action, target, detail });
+/** Record a console action in the append-only audit log (docs/adr/0041); never a credential. */
+export async function audit(
+  ctx: HttpContext,
+  entry: { actor: string; event: string; appKey?: string | null; sellerId?: number | null; subject?: string | null; detail?: Record<string, unknown> | null },
+): Promise<void> {
+  await ctx.core.storage.audit?.append({
+    at: ctx.core.now(),
+    actor: entry.actor,
+    event: entry.event,
+    appKey: entry.appKey ?? null,
+    sellerId: entry.sellerId ?? null,
+    subject: entry.subject ?? null,
+    detail: entry.detail ?? null,
+  });
 }

@@ -26,8 +26,14 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
   if (colon === -1) throw new InvalidClientError('malformed Basic credentials', 'no colon in basic credentials');
   try {
     const dec = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-    return { clientId: dec(decoded.slice(0, colon)), clientSecret: dec(decoded.slice(colon + 1)) };
-  } catch {
+    const creds = { clientId: dec(decoded.slice(0, colon)), clientSecret: dec(decoded.slice(colon + 1)) };
+    // Control characters are never part of a client id or secret (and NUL breaks PostgreSQL text).
+    if (/[\u0000-\u001f\u007f]/.test(creds.clientId + creds.clientSecret)) {
+      throw new InvalidClientError('malformed Basic credentials', 'control characters in basic credentials');
+    }
+    return creds;
+  } catch (e) {
+    if (e instanceof InvalidClientError) throw e;
     throw new InvalidClientError('malformed Basic credentials', 'bad percent-encoding in basic credentials');
   }
 }

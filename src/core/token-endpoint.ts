@@ -30,6 +30,10 @@ export interface TokenResponse {
 export async function handleTokenRequest(ctx: CoreContext, req: TokenRequest): Promise<TokenResponse> {
   // §3.2: parameters sent without a value are treated as omitted; none may repeat.
   rejectDuplicates(req.params);
+  // §3.2: "The client MUST use the HTTP POST method"; some platforms document GET for one grant.
+  if (req.method === 'GET' && !Object.values(ctx.profile.token.methods).some((m) => m.includes('GET'))) {
+    throw new InvalidRequestError('the token endpoint accepts only POST');
+  }
 
   // §4.1.3 / §6: which grant.
   const grantType = param(req.params, 'grant_type');

@@ -18,7 +18,20 @@ import { tokenRoutes } from './routes/token.route.js';
 import { sandboxRoutes } from './routes/sandbox.route.js';
 import { webConsoleRoutes } from './routes/web-console.route.js';
 import { gatewayRoutes } from '../gateway/gateway.route.js';
+import { docsRoutes } from './routes/docs.route.js';
+import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
 import type { GatewayOptions } from '../gateway/options.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The OpenAPI document of this server and the routes it fails to describe (tests keep that empty). */
+    apiReference(): ReturnType<typeof buildOpenApi>;
+  }
+}
+import { createThrottle, installClientAuthThrottle, type SecurityLimits } from './throttle.js';
+import { registerOpsMetrics } from './ops-metrics.js';
+import { isDatabaseUnavailable } from '../storage/unavailable.js';
+import { TemporarilyUnavailableError } from '../core/errors.js';
 
 export interface ServerOptions {
   core: CoreContext;
@@ -34,10 +47,15 @@ export interface ServerOptions {
   sandbox?: boolean;
   /** Open API gateway settings (docs/gateway.md). */
   gateway?: GatewayOptions;
+  /** Failure budgets for seller logins and client authentication (defaults in throttle.ts). */
+  limits?: Partial<SecurityLimits>;
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; frame-ancestors 'none'";
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+const DB_RETRY_AFTER_SECONDS = 5;
 
 /** Paths credentials and secrets never appear under in logs. */
 export const logRedactPaths = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
@@ -69,7 +87,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { ignoreTrailingSlash: false },
   });
 
+  // Every route, as registered: the API reference is built from this list (and checked against it).
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method, url: r.url });
+  });
+
   await app.register(cookie);
+  ctx.throttle = createThrottle(ctx, options.limits);
+  installClientAuthThrottle(app, ctx, ctx.throttle);
+  const ops = registerOpsMetrics(ctx);
 
   // Form bodies are parsed strictly (duplicates kept, malformed encoding refused).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -102,7 +129,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.setErrorHandler((error: FastifyError | OAuthError, request, reply) => handleError(ctx, error, request, reply));
+  app.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
+    // The database is down or restarting: 503 with Retry-After (RFC 9110 §15.6.4), not a 500.
+    if (!(error instanceof OAuthError) && isDatabaseUnavailable(error)) {
+      request.log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'database unreachable');
+      ops.dbUnavailable.inc();
+      reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
+      return handleError(ctx, new TemporarilyUnavailableError('the service is temporarily unavailable; try again in a few seconds', 'database unreachable'), request, reply);
+    }
+    return handleError(ctx, error, request, reply);
+  });
   app.setNotFoundHandler((request, reply) => {
     const accept = request.headers.accept ?? '';
     if (accept.includes('text/html')) {
@@ -118,6 +154,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/healthz', { config: { kind: 'plain' } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { kind: 'plain' } }, async (_request, reply) => {
     const ok = await core.storage.ping();
+    if (!ok) reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
   });
   app.get('/metrics', { config: { kind: 'plain' } }, async (_request, reply) =>
@@ -129,6 +166,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await discoveryRoutes(app, ctx);
   await apiRoutes(app, ctx);
   await gatewayRoutes(app, ctx, options.gateway);
+  await docsRoutes(app, ctx, routes);
+  app.decorate('apiReference', () => buildOpenApi(ctx, routes));
   if (options.sandbox) await sandboxRoutes(app, ctx);
   await webConsoleRoutes(app, ctx);
   return app;
@@ -161,7 +200,7 @@ function handleError(ctx: HttpContext, error: FastifyError | OAuthError, request
 
   if (kind === 'page') {
     const lang = requestLang(ctx, request);
-    const message = oauth.status >= 500 ? t(lang).internal : oauth.description;
+    const message = oauth.status >= 500 && oauth.code === 'server_error' ? t(lang).internal : oauth.description;
     return sendPage(reply, status, errorPage({ lang, platform: ctx.core.profile.title, message, requestId: request.id }));
   }
   if (kind === 'api') {

@@ -11,6 +11,8 @@ export interface HttpContext {
   metrics: Metrics;
   /** Set `Secure` (and the `__Host-` prefix) on cookies: on when the issuer is https. */
   cookieSecure: boolean;
+  /** Failure throttling (seller login, client authentication); see throttle.ts. */
+  throttle?: import('./throttle.js').Throttle;
 }
 
 /** Which kind of answer a route gives, so errors are rendered the same way. */

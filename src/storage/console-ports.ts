@@ -50,11 +50,14 @@ export interface AuthorizationView {
   lastUsedAt: number | null;
 }
 
+/** An audit log line as the operator admin shows it (the log itself is `Storage.audit`, docs/adr/0041). */
 export interface AuditEntry {
   at: number;
-  actor: string;
-  action: string;
-  target: string;
+  actor: string | null;
+  event: string;
+  appKey: string | null;
+  sellerId: number | null;
+  subject: string | null;
   detail: string | null;
 }
 
@@ -95,6 +98,6 @@ export interface ConsoleStorage {
   sandboxOwner(sellerId: number): Promise<number | undefined>;
   sandboxSellersOf(developerId: number): Promise<Array<{ sellerId: number; username: string }>>;
 
-  audit(entry: AuditEntry): Promise<void>;
+  /** The newest audit log lines first. */
   recentAudit(limit: number): Promise<AuditEntry[]>;
 }

@@ -212,6 +212,12 @@ export interface Storage {
   console: ConsoleStorage;
   /** Open API gateway storage (src/gateway/ports.ts); absent in storages without the gateway tables. */
   gateway?: GatewayStorage;
+  /** Append-only audit log (grants, revocations, secret rotations, admin actions). */
+  audit?: AuditRepository;
+  /** Batch purges of expired rows, for the janitor. */
+  maintenance?: MaintenanceRepository;
+  /** Connection pool use, when the database has a pool (PostgreSQL). */
+  poolStats?(): PoolStats | undefined;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -223,4 +229,49 @@ export class DuplicateError extends Error {
     super(message);
     this.name = 'DuplicateError';
   }
+}
+
+/** One audit log entry as written (RFC 6819 §5.1.4.1.5 style accountability; docs/adr/0041). */
+export interface AuditEvent {
+  at: number;
+  /** e.g. `grant.created`, `grant.revoked`, `token.revoked`, `app.created`, `app.secret_rotated`, `seller.created`. */
+  event: string;
+  /** Who did it when known (`cli`, `seller:<id>`, `client:<app_key>`), else null. */
+  actor: string | null;
+  appKey: string | null;
+  sellerId: number | null;
+  /** What it was done to (a grant id, a token hash prefix). Never a credential. */
+  subject: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface AuditRecord extends AuditEvent {
+  id: number;
+}
+
+export interface AuditRepository {
+  append(event: AuditEvent): Promise<void>;
+  /** Entries in id order, after `afterId`, at most `limit`. */
+  list(opts?: { afterId?: number; limit?: number }): Promise<AuditRecord[]>;
+}
+
+/** What the janitor can purge, in the order it purges. */
+export const PURGEABLE = ['interactions', 'sessions', 'codes', 'tokens', 'grants'] as const;
+export type Purgeable = (typeof PURGEABLE)[number];
+
+export interface MaintenanceRepository {
+  /**
+   * Delete at most `batchSize` rows of one kind that expired before `cutoff` (revoked before it,
+   * for grants, and only once no token of theirs is left). Returns how many were deleted.
+   */
+  purgeExpired(kind: Purgeable, cutoff: number, batchSize: number): Promise<number>;
+}
+
+export interface PoolStats {
+  /** Connections open. */
+  total: number;
+  idle: number;
+  /** Requests waiting for a connection. */
+  waiting: number;
+  max: number;
 }

@@ -4,6 +4,7 @@ import type { CoreContext, Lifetimes } from '../../src/core/context.js';
 import type { Profile } from '../../src/profiles/profile.js';
 import { getProfile } from '../../src/profiles/registry.js';
 import { buildServer, createCoreContext, openStorage } from '../../src/runtime.js';
+import type { ServerOptions } from '../../src/server/app.js';
 import type { StoreRecord } from '../../src/storage/ports.js';
 import { freshSqlite, type TestDatabase } from './databases.js';
 
@@ -32,6 +33,8 @@ export interface TestServerOptions {
   now?: () => number;
   /** Open API gateway settings. */
   gateway?: import('../../src/gateway/options.js').GatewayOptions;
+  /** Extra buildServer options (cookieSecure, limits, …). */
+  server?: Partial<Omit<ServerOptions, 'core'>>;
 }
 
 /** Start a real server on 127.0.0.1 with a fresh database, one app and one seller with two stores. */
@@ -42,7 +45,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let skew = 0;
   // The issuer needs the port, which we know only after listening: use a placeholder and patch.
   const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', lifetimes: opts.lifetimes, now: () => (opts.now ?? Date.now)() + skew });
-  const server = await buildServer({ core, logger: false, sandbox: true, gateway: opts.gateway });
+  const server = await buildServer({ core, logger: false, sandbox: true, gateway: opts.gateway, ...opts.server });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

@@ -155,7 +155,7 @@ for (const dialect of dialects) {
       const res = await fetchJson(`${s.url}/v2/oauth/token?grant_type=authorization_code&code=x&client_id=client_id_example&client_secret=client_secret_example`);
       assert.equal(res.status, 400);
       assert.equal(res.json.error, 'invalid_request');
-      assert.equal(res.json.error_description, 'grant_type authorization_code must be sent with POST');
+      assert.equal(res.json.error_description, 'the token endpoint accepts only POST');
     });
 
     it('metadata describes the /v2/oauth endpoints', async () => {

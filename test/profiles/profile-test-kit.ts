@@ -166,5 +166,6 @@ export function expectedMetadata(base: string, p: { authorize: string; token: st
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     authorization_response_iss_parameter_supported: true,
+    service_documentation: `${base}/docs`,
   };
 }

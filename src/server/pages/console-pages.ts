@@ -236,6 +236,21 @@ ${a.previousSecretExpiresAt !== null ? html`<form method="post" action="${base}/
   return consoleLayout({ ...f, title: a.name, body });
 }
 
+/** An audit detail (stored as JSON) as `key: value, …`. */
+function auditDetail(detail: string): string {
+  try {
+    const parsed = JSON.parse(detail) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return Object.entries(parsed as Record<string, unknown>)
+        .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(', ');
+    }
+  } catch {
+    // not JSON: shown as is
+  }
+  return detail;
+}
+
 /** Operator admin home: apps to review, seller lookup, audit log. */
 export function adminHomePage(
   f: ConsoleFrame & {
@@ -284,9 +299,12 @@ ${
   f.audit.length === 0
     ? html`<p class="muted">${m.noAudit}</p>`
     : html`<div class="tablewrap"><table><thead><tr><th scope="col">${m.when}</th><th scope="col">${m.who}</th><th scope="col">${m.what}</th><th scope="col">${m.target}</th></tr></thead><tbody>
-${f.audit.map((e) => html`<tr><td class="nowrap">${formatTime(e.at, f.lang)}</td><td>${e.actor}</td><td>${e.action}${e.detail ? html` <span class="muted">${e.detail}</span>` : ''}</td><td><code>${e.target}</code></td></tr>`)}
+${f.audit.map(
+  (e) =>
+    html`<tr><td class="nowrap">${formatTime(e.at, f.lang)}</td><td>${e.actor ?? '—'}</td><td>${e.event}${e.detail ? html` <span class="muted">${auditDetail(e.detail)}</span>` : ''}</td><td>${[e.appKey ? `app ${e.appKey}` : '', e.sellerId !== null ? `seller ${e.sellerId}` : '', e.subject ?? ''].filter(Boolean).map((x) => html`<code>${x}</code> `)}</td></tr>`,
+)}
 </tbody></table></div>`
 }
 </section>`;
-  return consoleLayout({ ...f, title: m.admin, body });
+  return consoleLayout({ ...f, title: m.apps, body });
 }

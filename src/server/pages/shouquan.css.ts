@@ -45,4 +45,12 @@ label.remember input { width:20px; height:20px; accent-color:var(--brand); }
 .searchrow button { flex:0 0 auto; }
 body.view-tmall { --brand:#c40000; --brand-dark:#990000; }
 body.view-wap .card { max-width:100%; border-radius:0; border-left:0; border-right:0; }
+body.view-docs .card { max-width:960px; }
+body.view-docs h2 { margin-top:28px; font-size:1.15rem; border-bottom:1px solid var(--line); padding-bottom:4px; }
+details.op { border:1px solid var(--line); border-radius:8px; margin:8px 0; padding:8px 12px; }
+details.op summary { cursor:pointer; }
+details.op summary span { color:var(--muted); }
+details.op table { border-collapse:collapse; width:100%; font-size:.875rem; margin:8px 0; }
+details.op th, details.op td { border-top:1px solid var(--line); padding:4px 6px; text-align:left; vertical-align:top; }
+.desc { white-space:pre-line; }
 `;

@@ -71,7 +71,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (grant.revokedAt === null) {
       const now = core.now();
       await core.storage.grants.revoke(grant.grantId, now, 'seller_revoked');
-      await audit(ctx, `seller:${seller.username}`, 'authorization.revoke', grant.appKey, `store ${grant.storeId}`);
+      await audit(ctx, { actor: `seller:${seller.sellerId}`, event: 'console.authorization_revoked', appKey: grant.appKey, sellerId: seller.sellerId, subject: grant.grantId, detail: { store_id: grant.storeId } });
       request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey }, 'seller revoked an authorization');
     }
     return seeOther(reply, '/account?done=revoked');
@@ -94,11 +94,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (next.length < 8) return fail(400, m.passwordRule);
     await core.storage.sellers.setPasswordHash(seller.sellerId, await hashPassword(next));
     await core.storage.console.deleteSellerSessions(seller.sellerId);
-    await audit(ctx, `seller:${seller.username}`, 'seller.password_change', String(seller.sellerId));
+    await audit(ctx, { actor: `seller:${seller.sellerId}`, event: 'console.seller_password_changed', sellerId: seller.sellerId });
     if (field(form, 'revoke_all') === '1') {
       const now = core.now();
       const revoked = await core.storage.console.revokeAllOfSeller(seller.sellerId, now, 'seller_revoked_all');
-      await audit(ctx, `seller:${seller.username}`, 'authorization.revoke_all', String(seller.sellerId), `${revoked.length} grants`);
+      await audit(ctx, { actor: `seller:${seller.sellerId}`, event: 'console.authorizations_revoked_all', sellerId: seller.sellerId, detail: { grants: revoked.length } });
     }
     await endSession(ctx, request, reply, 'seller');
     return seeOther(reply, '/account/login?done=password');

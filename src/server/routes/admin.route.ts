@@ -35,7 +35,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       return sendPage(reply, 401, credentialsPage({ ...f, error: m.wrongPassword, username, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
     }
     await startAccountSession(ctx, request, reply, account);
-    await audit(ctx, `operator:${account.username}`, 'operator.login', String(account.accountId));
+    await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_login' });
     return seeOther(reply, '/admin');
   });
 
@@ -78,7 +78,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const existing = await core.storage.apps.find(request.params.appKey);
     if (!existing) throw new PageError(404, m.appNotFound, 'no such app');
     await core.storage.console.setAppStatus(existing.appKey, status);
-    await audit(ctx, `operator:${op.username}`, `app.status.${status}`, existing.appKey, `${existing.status} → ${status}`);
+    await audit(ctx, { actor: `operator:${op.username}`, event: 'console.app_status_changed', appKey: existing.appKey, detail: { from: existing.status, to: status } });
     request.log.info({ appKey: existing.appKey, from: existing.status, to: status }, 'app status changed by operator');
     return seeOther(reply, '/admin?done=status');
   });

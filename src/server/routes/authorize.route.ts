@@ -13,6 +13,10 @@ import { t, type Lang } from '../pages/i18n.js';
 import { sellerMayAuthorize } from '../../console/app-policy.js';
 import { ct } from '../pages/console-i18n.js';
 import { REMEMBER_ME_SECONDS, STORE_SEARCH_THRESHOLD } from '../../console/web-kit.js';
+import { lockedMessage, retryAfterSeconds } from '../throttle.js';
+
+/** The shape of an interaction id (base64url from randomId()). */
+const INTERACTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Where a browser goes to log in and consent for one authorization request. */
 export const interactionPath = (id: string) => `/oauth/interaction/${id}`;
@@ -53,9 +57,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     csrf: string | undefined | null,
   ): Promise<{ interaction: InteractionRecord; browserSecret: string } | undefined> {
     const m = t(requestLang(ctx, request));
-    const interaction = await core.storage.interactions.find(request.params.id);
+    // Ids are randomId() output; anything else (NUL bytes, huge strings) never reaches the database.
+    const interaction = INTERACTION_ID.test(request.params.id) ? await core.storage.interactions.find(request.params.id) : undefined;
     if (!interaction || interaction.consumedAt !== null || interaction.expiresAt <= core.now()) {
-      page(request, reply, 400, m.expired, interaction?.request.view);
+      // A form posted to a used interaction is a replayed token: 403 (RFC 6749 §10.12).
+      page(request, reply, csrf !== null && interaction?.consumedAt != null ? 403 : 400, m.expired, interaction?.request.view);
       return undefined;
     }
     const browserSecret = request.cookies[interactionCookie];
@@ -186,18 +192,38 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (!loaded) return reply;
     const username = (param(form, 'username') ?? '').trim();
     const password = param(form, 'password') ?? '';
+    // Lockout (OWASP ASVS V2.2.1): while a username or IP is blocked, the password is not checked.
+    const throttle = ctx.throttle;
+    const userKey = username.toLowerCase();
+    const locked = (wait: number) => {
+      throttle?.throttled.inc({ kind: 'seller_login' });
+      reply.header('retry-after', String(retryAfterSeconds(wait)));
+      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
+        status: 429,
+        error: lockedMessage(requestLang(ctx, request), wait),
+        username,
+      });
+    };
+    const waitBefore = throttle ? Math.max(throttle.sellerPerUser.retryAfter(userKey), throttle.sellerPerIp.retryAfter(request.ip)) : 0;
+    if (waitBefore > 0) {
+      request.log.info({ username }, 'seller login refused: locked');
+      return locked(waitBefore);
+    }
     const seller = username ? await core.storage.sellers.findByUsername(username) : undefined;
     const ok = await verifyPassword(seller?.passwordHash, password);
     if (!seller || !ok) {
       request.log.info({ username }, 'seller login failed');
       reply.clearCookie(sessionCookie, { path: '/' });
       request.cookies[sessionCookie] = undefined;
+      const waitAfter = throttle ? Math.max(throttle.sellerPerUser.fail(userKey), throttle.sellerPerIp.fail(request.ip)) : 0;
+      if (waitAfter > 0) return locked(waitAfter);
       return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
         status: 401,
         error: t(requestLang(ctx, request)).wrongPassword,
         username,
       });
     }
+    throttle?.sellerPerUser.reset(userKey);
     const old = request.cookies[sessionCookie];
     if (old) await core.storage.sessions.delete(sha256(old));
     const sessionId = randomToken();

@@ -76,7 +76,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       throw e;
     }
     await startAccountSession(ctx, request, reply, account);
-    await audit(ctx, `developer:${username}`, 'developer.signup', String(account.accountId));
+    await audit(ctx, { actor: `developer:${username}`, event: 'console.developer_signup' });
     return seeOther(reply, '/console');
   });
 
@@ -127,7 +127,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const password = randomToken('hex32').slice(0, 16);
     const created = await createSeller(core.storage, { username, password, stores: ['Sandbox Store A', 'Sandbox Store B'], now: core.now() });
     await core.storage.console.addSandboxSeller(created.sellerId, dev.accountId);
-    await audit(ctx, `developer:${dev.username}`, 'sandbox_seller.create', username);
+    await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.sandbox_seller_created', sellerId: created.sellerId, subject: username });
     const apps = await core.storage.console.appsOfDeveloper(dev.accountId);
     const sandboxSellers = await core.storage.console.sandboxSellersOf(dev.accountId);
     return sendPage(reply, 201, consoleHomePage({ ...f, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, apps, sandboxSellers, created: { username, password } }));
@@ -180,7 +180,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       { developerId: dev.accountId, description: values.description || null, logoUrl: values.logo_url || null, webhookUrl: values.webhook_url || null },
       core.now(),
     );
-    await audit(ctx, `developer:${dev.username}`, 'app.create', created.appKey, name);
+    await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.app_created', appKey: created.appKey, detail: { name } });
     const details = (await loadAppDetails(core.storage, created.appKey)) as AppDetails;
     return renderApp(request, reply, dev, details, { secret: created.appSecret, status: 201 });
   });
@@ -215,7 +215,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       previousExpiresAt: hours > 0 ? core.now() + hours * 3600_000 : null,
     });
     await resealGatewaySecret(core.storage, core.secretKey, details.appKey, secret);
-    await audit(ctx, `developer:${dev.username}`, 'app.rotate_secret', details.appKey, `overlap ${hours} h`);
+    await audit(ctx, { actor: `developer:${dev.username}`, event: 'app.secret_rotated', appKey: details.appKey, detail: { overlap_hours: hours } });
     request.log.info({ appKey: details.appKey, overlapHours: hours }, 'app secret rotated');
     const updated = (await loadAppDetails(core.storage, details.appKey)) as AppDetails;
     return renderApp(request, reply, dev, updated, { secret, notice: m.rotated });
@@ -228,7 +228,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     await core.storage.console.endPreviousSecret(details.appKey);
-    await audit(ctx, `developer:${dev.username}`, 'app.end_previous_secret', details.appKey);
+    await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.previous_secret_revoked', appKey: details.appKey });
     return seeOther(reply, `/console/apps/${details.appKey}?done=previous-ended`);
   });
 
@@ -240,7 +240,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const details = await ownApp(request, dev, f.lang);
     if (details.status === 'testing') {
       await core.storage.console.setAppStatus(details.appKey, 'submitted');
-      await audit(ctx, `developer:${dev.username}`, 'app.submit', details.appKey);
+      await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.app_submitted', appKey: details.appKey });
     }
     return seeOther(reply, `/console/apps/${details.appKey}?done=submitted`);
   });

@@ -20,6 +20,7 @@ export function serverMetadata(ctx: HttpContext): Record<string, unknown> {
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     authorization_response_iss_parameter_supported: true,
+    service_documentation: `${base}/docs`,
   };
 }
 

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
 import { gatewayMigration } from './migrations/0002-gateway.migration.js';
+import { securityMigration } from './migrations/0003-security.migration.js';
 import { consoleMigration } from './migrations/0004-console.migration.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -54,7 +55,7 @@ export interface OpenDatabaseOptions {
 }
 
 /** Open a Kysely instance for a database URL. SQLite runs in WAL mode with synchronous=NORMAL. */
-export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { db: Kysely<Database>; dialect: DialectName } {
+export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { db: Kysely<Database>; dialect: DialectName; pool?: pg.Pool } {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
     const file = parsed.target;
@@ -74,7 +75,11 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { 
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  // A checked-out client whose socket dies emits 'error' with no pool listener attached, which
+  // would crash the process on a database restart. Its queries still fail (and become 503s),
+  // and the pool drops it on release because it is no longer queryable.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', pool };
 }
 
 class CodeMigrationProvider implements MigrationProvider {
@@ -83,6 +88,7 @@ class CodeMigrationProvider implements MigrationProvider {
     return {
       '0001_initial': initialMigration(this.dialect),
       '0002_gateway': gatewayMigration(this.dialect),
+      '0003_security': securityMigration(this.dialect),
       '0004_console': consoleMigration(this.dialect),
     };
   }

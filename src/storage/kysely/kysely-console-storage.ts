@@ -180,12 +180,9 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       return rows.map((r) => ({ sellerId: Number(r.seller_id), username: r.username }));
     },
 
-    async audit(e) {
-      await db.insertInto('audit_log').values({ at: e.at, actor: e.actor, action: e.action, target: e.target, detail: e.detail }).execute();
-    },
     async recentAudit(limit) {
-      const rows = await db.selectFrom('audit_log').selectAll().orderBy('audit_id', 'desc').limit(limit).execute();
-      return rows.map((r) => ({ at: Number(r.at), actor: r.actor, action: r.action, target: r.target, detail: r.detail }));
+      const rows = await db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit).execute();
+      return rows.map((r) => ({ at: Number(r.at), actor: r.actor, event: r.event, appKey: r.app_key, sellerId: num(r.seller_id), subject: r.subject, detail: r.detail }));
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
+import { appendAudit, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
 import {
   DuplicateError,
   type AppRecord,
@@ -86,16 +87,20 @@ function grantRow(g: GrantRecord): Database['grants'] {
 }
 
 /** End the seller's other live grants for the app, then create the new grant and its tokens. */
-async function replaceGrant(trx: Db, now: number, grant: GrantRecord, tokens: TokenRecord[]): Promise<void> {
-  await trx
+async function replaceGrant(trx: Db, now: number, grant: GrantRecord, tokens: TokenRecord[], via = 'authorization_code'): Promise<void> {
+  const replaced = await trx
     .updateTable('grants')
     .set({ revoked_at: now, revoked_reason: 'replaced' })
     .where('app_key', '=', grant.appKey)
     .where('seller_id', '=', grant.sellerId)
     .where('revoked_at', 'is', null)
+    .returning('grant_id')
     .execute();
   await trx.insertInto('grants').values(grantRow(grant)).execute();
   if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(tokenRow)).execute();
+  const who = { actor: `seller:${grant.sellerId}`, appKey: grant.appKey, sellerId: grant.sellerId };
+  for (const r of replaced) await appendAudit(trx, { at: now, event: 'grant.revoked', ...who, subject: r.grant_id, detail: { reason: 'replaced', by: grant.grantId } });
+  await appendAudit(trx, { at: now, event: 'grant.created', ...who, subject: grant.grantId, detail: { via, storeId: grant.storeId, scope: grant.scope.join(' ') } });
 }
 
 /** Run a transaction, retrying once when a concurrent writer hit the same unique key. */
@@ -109,25 +114,31 @@ async function withRetry<T>(db: Kysely<Database>, fn: (trx: Transaction<Database
 }
 
 /** The one Kysely implementation of the storage ports, for SQLite and PostgreSQL. */
-export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName): Storage {
+export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, extras: { pool?: import('pg').Pool } = {}): Storage {
   return {
     dialect,
     gateway: createKyselyGatewayStorage(db, dialect),
+    audit: createAuditRepository(db),
+    maintenance: createMaintenanceRepository(db),
+    poolStats: poolStatsOf(extras.pool),
     apps: {
       async create(app) {
         try {
-          await db
-            .insertInto('apps')
-            .values({
-              app_key: app.appKey,
-              name: app.name,
-              secret_hash: app.secretHash,
-              callback_urls: JSON.stringify(app.callbackUrls),
-              scopes: joinScope(app.scopes),
-              status: app.status,
-              created_at: app.createdAt,
-            })
-            .execute();
+          await db.transaction().execute(async (trx) => {
+            await trx
+              .insertInto('apps')
+              .values({
+                app_key: app.appKey,
+                name: app.name,
+                secret_hash: app.secretHash,
+                callback_urls: JSON.stringify(app.callbackUrls),
+                scopes: joinScope(app.scopes),
+                status: app.status,
+                created_at: app.createdAt,
+              })
+              .execute();
+            await appendAudit(trx, { at: app.createdAt, event: 'app.created', actor: null, appKey: app.appKey, sellerId: null, subject: app.appKey, detail: { name: app.name, callbacks: app.callbackUrls, scopes: app.scopes, status: app.status } });
+          });
         } catch (err) {
           if (isUniqueViolation(err)) throw new DuplicateError(`app_key ${app.appKey} already exists`);
           throw err;
@@ -138,7 +149,10 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName):
         return r && toApp(r);
       },
       async setSecretHash(appKey, secretHash) {
-        await db.updateTable('apps').set({ secret_hash: secretHash }).where('app_key', '=', appKey).execute();
+        await db.transaction().execute(async (trx) => {
+          await trx.updateTable('apps').set({ secret_hash: secretHash }).where('app_key', '=', appKey).execute();
+          await appendAudit(trx, { at: Date.now(), event: 'app.secret_rotated', actor: null, appKey, sellerId: null, subject: appKey, detail: null });
+        });
       },
     },
 
@@ -161,6 +175,7 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName):
                 .executeTakeFirstOrThrow();
               stores.push({ storeId: Number(s.store_id), sellerId, name });
             }
+            await appendAudit(trx, { at: seller.createdAt, event: 'seller.created', actor: null, appKey: null, sellerId, subject: seller.username, detail: { stores: stores.map((x) => ({ storeId: x.storeId, name: x.name })) } });
             return { seller: { sellerId, ...seller } satisfies SellerRecord, stores };
           });
         } catch (err) {
@@ -185,7 +200,10 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName):
         return r && { storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name };
       },
       async setPasswordHash(sellerId, passwordHash) {
-        await db.updateTable('sellers').set({ password_hash: passwordHash }).where('seller_id', '=', sellerId).execute();
+        await db.transaction().execute(async (trx) => {
+          await trx.updateTable('sellers').set({ password_hash: passwordHash }).where('seller_id', '=', sellerId).execute();
+          await appendAudit(trx, { at: Date.now(), event: 'seller.password_changed', actor: null, appKey: null, sellerId, subject: String(sellerId), detail: null });
+        });
       },
     },
 
@@ -301,12 +319,16 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName):
         return r && toGrant(r);
       },
       async revoke(grantId, now, reason) {
-        await db
-          .updateTable('grants')
-          .set({ revoked_at: now, revoked_reason: reason })
-          .where('grant_id', '=', grantId)
-          .where('revoked_at', 'is', null)
-          .execute();
+        await db.transaction().execute(async (trx) => {
+          const r = await trx
+            .updateTable('grants')
+            .set({ revoked_at: now, revoked_reason: reason })
+            .where('grant_id', '=', grantId)
+            .where('revoked_at', 'is', null)
+            .returning(['app_key', 'seller_id'])
+            .executeTakeFirst();
+          if (r) await appendAudit(trx, { at: now, event: 'grant.revoked', actor: null, appKey: r.app_key, sellerId: Number(r.seller_id), subject: grantId, detail: { reason } });
+        });
       },
       async findLive(appKey, sellerId) {
         const r = await db
@@ -335,7 +357,7 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName):
         });
       },
       async createWithTokens({ now, grant, tokens }) {
-        await withRetry(db, (trx) => replaceGrant(trx, now, grant, tokens));
+        await withRetry(db, (trx) => replaceGrant(trx, now, grant, tokens, 'implicit'));
       },
     },
 
@@ -405,7 +427,16 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName):
         if (tokens.length > 0) await db.insertInto('tokens').values(tokens.map(tokenRow)).execute();
       },
       async revoke(tokenHash, now) {
-        await db.updateTable('tokens').set({ revoked_at: now }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
+        await db.transaction().execute(async (trx) => {
+          const r = await trx
+            .updateTable('tokens')
+            .set({ revoked_at: now })
+            .where('token_hash', '=', tokenHash)
+            .where('revoked_at', 'is', null)
+            .returning(['app_key', 'grant_id', 'kind'])
+            .executeTakeFirst();
+          if (r) await appendAudit(trx, { at: now, event: 'token.revoked', actor: `client:${r.app_key}`, appKey: r.app_key, sellerId: null, subject: hashRef(tokenHash), detail: { kind: r.kind, grantId: r.grant_id } });
+        });
       },
     },
 

@@ -103,11 +103,13 @@ export interface Database {
     developer_id: number;
   };
   audit_log: {
-    audit_id: Generated<number>;
+    id: Generated<number>;
     at: number;
-    actor: string;
-    action: string;
-    target: string;
+    event: string;
+    actor: string | null;
+    app_key: string | null;
+    seller_id: number | null;
+    subject: string | null;
     detail: string | null;
   };
 }

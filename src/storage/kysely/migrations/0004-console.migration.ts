@@ -2,7 +2,8 @@ import type { Kysely, Migration } from 'kysely';
 
 /**
  * Web accounts for the developer console and the operator admin, app details the console
- * edits, the secret-rotation overlap (docs/adr/0060), sandbox sellers and the audit log.
+ * edits, the secret-rotation overlap (docs/adr/0060) and sandbox sellers. The audit log is
+ * 0003_security's `audit_log`.
  */
 export function consoleMigration(dialect: 'sqlite' | 'postgres'): Migration {
   const identity = (name: string) => (t: any) =>
@@ -43,18 +44,9 @@ export function consoleMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('seller_id', 'bigint', (c) => c.primaryKey().references('sellers.seller_id').onDelete('cascade'))
         .addColumn('developer_id', 'bigint', (c) => c.notNull().references('web_accounts.account_id').onDelete('cascade'))
         .execute();
-
-      await identity('audit_id')(db.schema.createTable('audit_log'))
-        .addColumn('at', 'bigint', (c: any) => c.notNull())
-        .addColumn('actor', 'text', (c: any) => c.notNull())
-        .addColumn('action', 'text', (c: any) => c.notNull())
-        .addColumn('target', 'text', (c: any) => c.notNull())
-        .addColumn('detail', 'text')
-        .execute();
-      await db.schema.createIndex('audit_log_at_idx').on('audit_log').column('at').execute();
     },
     async down(db: Kysely<any>) {
-      for (const t of ['audit_log', 'sandbox_sellers', 'web_sessions', 'web_accounts']) await db.schema.dropTable(t).ifExists().execute();
+      for (const t of ['sandbox_sellers', 'web_sessions', 'web_accounts']) await db.schema.dropTable(t).ifExists().execute();
       await db.schema.dropIndex('apps_developer_idx').ifExists().execute();
       for (const c of ['developer_id', 'description', 'logo_url', 'previous_secret_hash', 'previous_secret_expires_at']) {
         await db.schema.alterTable('apps').dropColumn(c).execute();

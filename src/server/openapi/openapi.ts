@@ -1,0 +1,325 @@
+import { gatewayMethods } from '../../gateway/methods/index.js';
+import type { ResponseField, ResponseSource } from '../../profiles/profile.js';
+import type { HttpContext } from '../http-context.js';
+import { methodParams, type ParamDoc } from './method-params.js';
+import { consoleRouteDocs } from './console-docs.js';
+
+/** A route as Fastify registered it. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+}
+
+/** One OpenAPI 3.1 operation (the subset we write). */
+export interface OperationDoc {
+  summary: string;
+  description?: string;
+  tags: string[];
+  parameters?: Array<Record<string, unknown>>;
+  requestBody?: Record<string, unknown>;
+  responses: Record<string, Record<string, unknown>>;
+  security?: Array<Record<string, string[]>>;
+}
+
+const json = (schema: Record<string, unknown>, description: string) => ({ description, content: { 'application/json': { schema } } });
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+const redirect = (description: string) => ({ description, headers: { Location: { schema: { type: 'string', format: 'uri' } } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const query = (name: string, description: string, required = false, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', required, description, schema });
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+
+const SOURCE_TYPES: Record<ResponseSource, 'string' | 'integer'> = {
+  access_token: 'string',
+  token_type: 'string',
+  expires_in: 'integer',
+  refresh_token: 'string',
+  refresh_expires_in: 'integer',
+  scope: 'string',
+  seller_id: 'integer',
+  store_id: 'integer',
+  error_status: 'string',
+};
+
+/** JSON Schema of a profile response shape, from its field list (so it cannot drift). */
+export function fieldsSchema(fields: ResponseField[]): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (const f of fields) {
+    if ('value' in f) properties[f.name] = { const: f.value };
+    else properties[f.name] = { type: f.type === 'number' ? 'integer' : f.type ?? SOURCE_TYPES[f.from] };
+    if (!('optional' in f && f.optional)) required.push(f.name);
+  }
+  return { type: 'object', properties, required };
+}
+
+/** Express-style `:id` segments as OpenAPI `{id}`. */
+export const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+const pathParamsOf = (url: string) => [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] as string);
+
+function paramSchema(p: ParamDoc): Record<string, unknown> {
+  return p.enum ? { type: 'string', enum: [...p.enum] } : { type: p.type };
+}
+
+/** The documentation of every route the server can register, keyed `METHOD url`. */
+export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
+  const { profile } = ctx.core;
+  const [idName, secretName] = [profile.params.clientId[0] ?? 'client_id', profile.params.clientSecret[0] ?? 'client_secret'];
+  const clientAuth: Array<Record<string, string[]>> = [{ clientBasic: [] }, { clientPost: [] }];
+  const oauthErrors = { 400: json(ref('OAuthError'), 'RFC 6749 §5.2 error'), 401: json(ref('OAuthError'), '`invalid_client`, with `WWW-Authenticate`') };
+  const docs = new Map<string, OperationDoc>();
+  const add = (method: string, url: string, doc: OperationDoc) => docs.set(`${method} ${url}`, doc);
+
+  add('GET', profile.paths.authorize, {
+    summary: 'Authorization request (RFC 6749 §4.1.1)',
+    description: `Validates the request, then sends the seller's browser to log in and choose a store. Unknown ${idName} or a redirect_uri that does not match the app's callback gets an error page (400), never a redirect; other errors go back to the callback with \`error\`, \`error_description\`, \`state\` and \`iss\` (RFC 9207).`,
+    tags: ['OAuth 2.0'],
+    parameters: [
+      query('response_type', `${profile.authorize.responseTypes.join(' or ')}`, true, { type: 'string', enum: profile.authorize.responseTypes }),
+      query(idName, `the AppKey${profile.params.clientId.length > 1 ? ` (also accepted as ${profile.params.clientId.slice(1).join(', ')})` : ''}`, true),
+      query('redirect_uri', 'the callback; matched by the profile rule', profile.authorize.required.includes('redirect_uri')),
+      query('state', 'opaque value echoed back', profile.authorize.required.includes('state')),
+      query('scope', `space-separated; default \`${profile.authorize.defaultScope}\``, profile.authorize.required.includes('scope')),
+      query('code_challenge', 'PKCE (RFC 7636): base64url SHA-256 of the verifier', profile.requirePkce),
+      query('code_challenge_method', 'must be S256 when code_challenge is sent', false, { type: 'string', enum: ['S256'] }),
+      ...(profile.authorize.views.length > 0 ? [query('view', 'page style', false, { type: 'string', enum: profile.authorize.views })] : []),
+      query('lang', 'page language', false, { type: 'string', enum: ['zh-CN', 'en'] }),
+    ],
+    responses: { 303: redirect('to the login/consent page, or an error back to the callback'), 400: htmlPage('error page: the client or redirect_uri cannot be trusted') },
+  });
+  add('GET', '/oauth/interaction/:id', {
+    summary: 'Seller login or consent page',
+    description: 'Login form (`username`, `password`, `csrf_token`) or, once logged in, the consent form (`store_id`, `decision` = approve | deny). Works without JavaScript.',
+    tags: ['Seller pages'],
+    parameters: [pathParam('id', 'the interaction')],
+    responses: { 200: htmlPage('login or consent page'), 400: htmlPage('expired, used, or started in another browser') },
+  });
+  add('POST', '/oauth/interaction/:id/login', {
+    summary: 'Seller login (form post)',
+    tags: ['Seller pages'],
+    parameters: [pathParam('id', 'the interaction')],
+    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['csrf_token', 'username', 'password'], properties: { csrf_token: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } } } } } },
+    responses: { 303: redirect('logged in: on to consent'), 401: htmlPage('wrong username or password'), 403: htmlPage('CSRF check failed'), 429: htmlPage('too many attempts') },
+  });
+  add('POST', '/oauth/interaction/:id/consent', {
+    summary: 'Seller consent (form post)',
+    tags: ['Seller pages'],
+    parameters: [pathParam('id', 'the interaction')],
+    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['csrf_token', 'decision'], properties: { csrf_token: { type: 'string' }, store_id: { type: 'string' }, decision: { type: 'string', enum: ['approve', 'deny'] } } } } } },
+    responses: { 303: redirect('to the callback with `code` (or `error=access_denied`), `state` and `iss`'), 400: htmlPage('no store chosen, or the request expired'), 403: htmlPage('CSRF check failed') },
+  });
+
+  const grantTypes = profile.token.grantTypes;
+  const tokenBody = {
+    type: 'object',
+    required: ['grant_type'],
+    properties: {
+      grant_type: { type: 'string', enum: grantTypes },
+      code: { type: 'string', description: 'authorization_code: the code' },
+      redirect_uri: { type: 'string', description: 'authorization_code: the redirect_uri of the authorization request' },
+      code_verifier: { type: 'string', description: 'authorization_code: the PKCE verifier' },
+      refresh_token: { type: 'string', description: 'refresh_token: the refresh token' },
+      scope: { type: 'string', description: 'refresh_token: a narrower scope' },
+      [idName]: { type: 'string', description: 'client_secret_post: the AppKey' },
+      [secretName]: { type: 'string', description: 'client_secret_post: the AppSecret' },
+    },
+  };
+  const tokenResponses = {
+    200: {
+      description: 'tokens, in this profile’s field names (`Cache-Control: no-store`)',
+      content: { 'application/json': { schema: { oneOf: [fieldsSchema(profile.responses.code), ...(grantTypes.includes('refresh_token') ? [fieldsSchema(profile.responses.refresh)] : [])] } } },
+    },
+    ...oauthErrors,
+  };
+  add('POST', profile.paths.token, {
+    summary: 'Token endpoint (RFC 6749 §3.2): authorization_code and refresh_token grants',
+    tags: ['OAuth 2.0'],
+    security: clientAuth,
+    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: tokenBody } } },
+    responses: tokenResponses,
+  });
+  const getGrants = Object.entries(profile.token.methods).filter(([, m]) => m.includes('GET')).map(([g]) => g);
+  add('GET', profile.paths.token, {
+    summary: getGrants.length > 0 ? `Token endpoint by GET, as this platform documents it (${getGrants.join(', ')})` : 'Token endpoint by GET: refused with 400 in this profile (use POST)',
+    description: 'Prefer POST: a GET puts the secret in the URL (logs, proxies, browser history). Shouquan redacts it from its own logs.',
+    tags: ['OAuth 2.0'],
+    parameters: Object.entries(tokenBody.properties).map(([name, s]) => query(name, (s as { description?: string }).description ?? name, name === 'grant_type')),
+    responses: tokenResponses,
+  });
+  add('POST', profile.paths.revoke, {
+    summary: 'Token revocation (RFC 7009); a refresh token ends its whole grant',
+    tags: ['OAuth 2.0'],
+    security: clientAuth,
+    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] } } } } } },
+    responses: { 200: { description: 'revoked, or the token was unknown (same answer)' }, ...oauthErrors },
+  });
+  add('POST', profile.paths.introspect, {
+    summary: 'Token introspection (RFC 7662); a client only learns about its own tokens',
+    tags: ['OAuth 2.0'],
+    security: clientAuth,
+    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, token_type_hint: { type: 'string' } } } } } },
+    responses: { 200: json(ref('Introspection'), 'token state'), ...oauthErrors },
+  });
+  add('GET', '/.well-known/oauth-authorization-server', {
+    summary: 'Authorization server metadata (RFC 8414) of the active profile',
+    tags: ['OAuth 2.0'],
+    responses: { 200: json({ type: 'object' }, 'metadata') },
+  });
+  add('GET', '/api/v1/store', {
+    summary: 'The store the access token was granted for',
+    tags: ['API (REST)'],
+    security: [{ bearer: [] }],
+    responses: { 200: json({ type: 'object', required: ['store_id', 'name'], properties: { store_id: { type: 'integer' }, name: { type: 'string' } } }, 'the store'), 401: json(ref('OAuthError'), 'invalid_token, with `WWW-Authenticate: Bearer`') },
+  });
+
+  // The signed router: one operation whose description lists every method.
+  const prefix = profile.gateway?.methodPrefix ?? 'shouquan';
+  const routerParams = [
+    query('method', 'API method name', true, { type: 'string', enum: gatewayMethods.map((m) => `${prefix}.${m.name}`) }),
+    query('app_key', 'the AppKey', true),
+    query('session', 'the seller’s access token (`access_token` also accepted); not needed for auth.token.refresh'),
+    query('timestamp', '`yyyy-MM-dd HH:mm:ss` GMT+8, within the allowed skew', true),
+    query('v', 'API version', true, { type: 'string', enum: ['2.0'] }),
+    query('format', 'response format', false, { type: 'string', enum: ['json'] }),
+    query('sign_method', 'signature algorithm', true, { type: 'string', enum: ['md5', 'hmac', 'hmac-sha256'] }),
+    query('sign', 'uppercase hex signature of the sorted parameters (docs/gateway.md)', true),
+  ];
+  const methodList = gatewayMethods
+    .map((m) => {
+      const d = methodParams[m.name];
+      const args = d?.params.map((p) => `${p.name}${p.required ? '*' : ''}`).join(', ') ?? '';
+      return `- \`${prefix}.${m.name}\`${m.permission ? ` (${m.permission})` : ''}: ${d?.summary ?? ''}${args ? `. Arguments: ${args}` : ''}`;
+    })
+    .join('\n');
+  const routerDoc = (method: 'GET' | 'POST'): OperationDoc => ({
+    summary: 'Signed API router (TOP convention)',
+    description: `Public parameters plus the method's own arguments (* required), signed with the AppSecret. Answers \`{ "<method with dots as underscores>_response": {…} }\` or \`{ "error_response": { code, msg, sub_code, sub_msg, request_id } }\`.\n\n${methodList}`,
+    tags: ['API (signed router)'],
+    ...(method === 'GET'
+      ? { parameters: routerParams }
+      : { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: routerParams.filter((p) => p.required).map((p) => p.name), properties: Object.fromEntries(routerParams.map((p) => [p.name, p.schema])) } } } } }),
+    responses: { 200: json({ type: 'object' }, 'a method response or an error_response') },
+  });
+  add('GET', '/router/rest', routerDoc('GET'));
+  add('POST', '/router/rest', routerDoc('POST'));
+
+  // The REST face of every method that has one.
+  for (const m of gatewayMethods) {
+    if (!m.rest) continue;
+    const d = methodParams[m.name];
+    const inPath = new Set(pathParamsOf(m.rest.path));
+    const params = d?.params ?? [];
+    const bodyParams = params.filter((p) => !inPath.has(p.name));
+    const op: OperationDoc = {
+      summary: `${d?.summary ?? m.name} (\`${prefix}.${m.name}\`)`,
+      tags: ['API (REST)'],
+      security: [{ bearer: [] }],
+      parameters: [
+        ...[...inPath].map((n) => ({ ...pathParam(n, params.find((p) => p.name === n)?.description ?? n), schema: { type: 'integer' } })),
+        ...(m.rest.method === 'GET' ? bodyParams.map((p) => query(p.name, p.description, p.required, paramSchema(p))) : []),
+      ],
+      ...(m.rest.method !== 'GET' && bodyParams.length > 0
+        ? {
+            requestBody: {
+              required: bodyParams.some((p) => p.required),
+              content: Object.fromEntries(
+                ['application/json', 'application/x-www-form-urlencoded'].map((t) => [
+                  t,
+                  { schema: { type: 'object', required: bodyParams.filter((p) => p.required).map((p) => p.name), properties: Object.fromEntries(bodyParams.map((p) => [p.name, { ...paramSchema(p), description: p.description }])) } },
+                ]),
+              ),
+            },
+          }
+        : {}),
+      responses: { 200: json({ type: 'object' }, 'the method’s response'), 201: json({ type: 'object' }, 'created'), 401: json(ref('ApiError'), 'missing or invalid token'), 403: json(ref('ApiError'), 'outside the app’s permissions or the grant’s scope'), 404: json(ref('ApiError'), 'not found in this store'), 429: json(ref('ApiError'), 'call quota exceeded (`Retry-After`)') },
+    };
+    add(m.rest.method, m.rest.path, op);
+  }
+
+  const plain = (summary: string, schema: Record<string, unknown>, type = 'application/json'): OperationDoc => ({ summary, tags: ['Operations'], responses: { 200: { description: summary, content: { [type]: { schema } } } } });
+  add('GET', '/healthz', plain('Liveness: 200 once the server is ready', { type: 'object' }));
+  add('GET', '/readyz', { ...plain('Readiness: 200 when the database answers, else 503', { type: 'object' }), responses: { 200: json({ type: 'object' }, 'ready'), 503: json({ type: 'object' }, 'database unreachable') } });
+  add('GET', '/metrics', plain('Prometheus metrics', { type: 'string' }, 'text/plain'));
+  add('GET', '/assets/shouquan.css', plain('The pages’ stylesheet', { type: 'string' }, 'text/css'));
+  add('GET', '/openapi.json', plain('This OpenAPI 3.1 document', { type: 'object' }));
+  add('GET', '/docs', plain('The API reference, as a page', { type: 'string' }, 'text/html'));
+  for (const [key, doc] of consoleRouteDocs()) docs.set(key, doc);
+  add('GET', '/sandbox/callback', { summary: 'Sandbox only: the demo app’s callback, showing the code and the curl that swaps it', tags: ['Sandbox'], responses: { 200: htmlPage('the parameters received') } });
+  return docs;
+}
+
+/**
+ * The OpenAPI 3.1 document for the routes the server registered: every route must have a
+ * description (`undocumented` lists those that have none; a test keeps it empty).
+ */
+export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document: Record<string, unknown>; undocumented: string[] } {
+  const docs = describeRoutes(ctx);
+  const paths: Record<string, Record<string, unknown>> = {};
+  const undocumented: string[] = [];
+  for (const r of routes) {
+    if (r.method === 'HEAD' || r.method === 'OPTIONS') continue;
+    const doc = docs.get(`${r.method} ${r.url}`);
+    if (!doc) {
+      undocumented.push(`${r.method} ${r.url}`);
+      continue;
+    }
+    const p = openApiPath(r.url);
+    paths[p] ??= {};
+    paths[p]![r.method.toLowerCase()] = { operationId: `${r.method.toLowerCase()}${p.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`, ...doc };
+  }
+  const { profile, issuer } = ctx.core;
+  const document = {
+    openapi: '3.1.0',
+    info: {
+      title: `Shouquan authorization server (${profile.name} profile)`,
+      version: '0.1.0',
+      description: `OAuth 2.0 authorization server for e-commerce open platforms, speaking the ${profile.title} dialect. See /.well-known/oauth-authorization-server for the metadata.`,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    servers: [{ url: issuer }],
+    tags: [
+      { name: 'OAuth 2.0' },
+      { name: 'Seller pages' },
+      { name: 'API (signed router)' },
+      { name: 'API (REST)' },
+      { name: 'Operations' },
+      { name: 'Sandbox' },
+    ],
+    paths,
+    components: {
+      securitySchemes: {
+        clientBasic: { type: 'http', scheme: 'basic', description: 'client_secret_basic: AppKey and AppSecret, form-urlencoded, in HTTP Basic (RFC 6749 §2.3.1)' },
+        clientPost: { type: 'apiKey', in: 'query', name: profile.params.clientSecret[0] ?? 'client_secret', description: 'client_secret_post: AppKey and AppSecret in the form body (OpenAPI cannot say “form body”; never put them in the URL)' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'the seller’s access token (RFC 6750)' },
+      },
+      schemas: {
+        OAuthError: {
+          type: 'object',
+          required: ['error'],
+          properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+          additionalProperties: true,
+        },
+        ApiError: {
+          type: 'object',
+          required: ['error', 'code'],
+          properties: { error: { type: 'string' }, error_description: { type: 'string' }, code: { type: 'integer' }, sub_code: { type: 'string' }, request_id: { type: 'string' } },
+        },
+        Introspection: {
+          type: 'object',
+          required: ['active'],
+          properties: {
+            active: { type: 'boolean' },
+            client_id: { type: 'string' },
+            scope: { type: 'string' },
+            token_type: { type: 'string' },
+            exp: { type: 'integer' },
+            iat: { type: 'integer' },
+            sub: { type: 'string' },
+            store_id: { type: 'integer' },
+            iss: { type: 'string' },
+          },
+        },
+      },
+    },
+  };
+  return { document, undocumented };
+}
