@@ -8,6 +8,7 @@ import type { SellerRecord } from '../storage/ports.js';
 import { formParams, type HttpContext } from '../server/http-context.js';
 import { pickLang, type Lang } from '../server/pages/i18n.js';
 import { ct } from '../server/pages/console-i18n.js';
+import { lockedMessage, retryAfterSeconds } from '../server/throttle.js';
 
 /** How long "keep me signed in" keeps a seller signed in (seconds). */
 export const REMEMBER_ME_SECONDS = 30 * 86400;
@@ -157,4 +158,33 @@ export async function audit(
     subject: entry.subject ?? null,
     detail: entry.detail ?? null,
   });
+}
+
+/**
+ * The login lockout of the authorize pages (src/server/throttle.ts, OWASP ASVS V2.2.1) for the
+ * console sign-ins: sellers share their budget with the authorize pages (same key), developers
+ * and operators get keys of their own realm; every sign-in shares the per-IP budget.
+ */
+export function loginGuard(ctx: HttpContext, request: FastifyRequest, realm: 'seller' | WebRealm, username: string) {
+  const throttle = ctx.throttle;
+  const userKey = realm === 'seller' ? username.toLowerCase() : `${realm}:${username.toLowerCase()}`;
+  return {
+    /** ms the caller must wait before a password is even checked (0: go ahead). */
+    waitBefore(): number {
+      return throttle ? Math.max(throttle.sellerPerUser.retryAfter(userKey), throttle.sellerPerIp.retryAfter(request.ip)) : 0;
+    },
+    /** Count a failure; ms of the block it started (0: none). */
+    failed(): number {
+      return throttle ? Math.max(throttle.sellerPerUser.fail(userKey), throttle.sellerPerIp.fail(request.ip)) : 0;
+    },
+    succeeded(): void {
+      throttle?.sellerPerUser.reset(userKey);
+    },
+    /** Answer 429 with Retry-After and the page the caller renders with this message. */
+    locked(reply: FastifyReply, wait: number, lang: Lang): string {
+      throttle?.throttled.inc({ kind: 'seller_login' });
+      reply.header('retry-after', String(retryAfterSeconds(wait)));
+      return lockedMessage(lang, wait);
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { verifyPassword, hashPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import { audit, checkedForm, currentSeller, endSession, field, PageError, startSellerSession } from '../../console/web-kit.js';
+import { audit, checkedForm, currentSeller, endSession, field, loginGuard, PageError, startSellerSession } from '../../console/web-kit.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
 import { credentialsPage, sellerHomePage } from '../pages/console-pages.js';
@@ -30,12 +30,19 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'account');
     const m = ct(f.lang);
     const username = field(form, 'username');
+    const again = (status: number, error: string) =>
+      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn }));
+    const guard = loginGuard(ctx, request, 'seller', username);
+    const waitBefore = guard.waitBefore();
+    if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
     const seller = username ? await core.storage.sellers.findByUsername(username) : undefined;
     const ok = await verifyPassword(seller?.passwordHash, form.get('password')?.[0] ?? '');
     if (!seller || !ok) {
       request.log.info({ username }, 'seller center login failed');
-      return sendPage(reply, 401, credentialsPage({ ...f, error: m.wrongPassword, username, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn }));
+      const waitAfter = guard.failed();
+      return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
     }
+    guard.succeeded();
     await startSellerSession(ctx, request, reply, seller.sellerId);
     request.log.info({ sellerId: seller.sellerId }, 'seller logged in to the seller center');
     return seeOther(reply, '/account');
@@ -90,7 +97,13 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       const authorizations = await core.storage.console.authorizationsOfSeller(seller.sellerId);
       return sendPage(reply, status, sellerHomePage({ ...f, error, user: { name: seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang) }));
     };
-    if (!(await verifyPassword(seller.passwordHash, current))) return fail(401, m.wrongPassword);
+    const guard = loginGuard(ctx, request, 'seller', seller.username);
+    const waitBefore = guard.waitBefore();
+    if (waitBefore > 0) return fail(429, guard.locked(reply, waitBefore, f.lang));
+    if (!(await verifyPassword(seller.passwordHash, current))) {
+      const waitAfter = guard.failed();
+      return waitAfter > 0 ? fail(429, guard.locked(reply, waitAfter, f.lang)) : fail(401, m.wrongPassword);
+    }
     if (next.length < 8) return fail(400, m.passwordRule);
     await core.storage.sellers.setPasswordHash(seller.sellerId, await hashPassword(next));
     await core.storage.console.deleteSellerSessions(seller.sellerId);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { verifyPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import { audit, checkedForm, currentAccount, endSession, field, PageError, startAccountSession } from '../../console/web-kit.js';
+import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
 import type { AppStatus } from '../../storage/ports.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
@@ -28,12 +28,19 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const f = frame(ctx, request, reply, 'admin');
     const m = ct(f.lang);
     const username = field(form, 'username');
+    const again = (status: number, error: string) =>
+      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
+    const guard = loginGuard(ctx, request, 'operator', username);
+    const waitBefore = guard.waitBefore();
+    if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
     const account = username ? await core.storage.console.findAccount('operator', username) : undefined;
     const ok = await verifyPassword(account?.passwordHash, form.get('password')?.[0] ?? '');
     if (!account || !ok) {
       request.log.info({ username }, 'operator login failed');
-      return sendPage(reply, 401, credentialsPage({ ...f, error: m.wrongPassword, username, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
+      const waitAfter = guard.failed();
+      return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
     }
+    guard.succeeded();
     await startAccountSession(ctx, request, reply, account);
     await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_login' });
     return seeOther(reply, '/admin');

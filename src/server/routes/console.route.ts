@@ -6,7 +6,7 @@ import { randomToken } from '../../crypto/tokens.js';
 import { authorizeUrlFor } from '../../console/app-policy.js';
 import { loadAppDetails, resealGatewaySecret, saveAppDetails } from '../../console/app-details.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import { audit, checkedForm, currentAccount, endSession, field, PageError, startAccountSession } from '../../console/web-kit.js';
+import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
 import { DuplicateError } from '../../storage/ports.js';
 import type { AppDetails, WebAccount } from '../../storage/console-ports.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
@@ -92,12 +92,19 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
     const username = field(form, 'username');
+    const again = (status: number, error: string) =>
+      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.consoleSignInSub, action: '/console/login', submit: m.signIn, alt: { text: m.noAccount, href: '/console/signup', label: m.signUp } }));
+    const guard = loginGuard(ctx, request, 'developer', username);
+    const waitBefore = guard.waitBefore();
+    if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
     const account = username ? await core.storage.console.findAccount('developer', username) : undefined;
-    if (!account || !(await verifyPassword(account?.passwordHash, form.get('password')?.[0] ?? ''))) {
-      if (!account) await verifyPassword(undefined, '');
+    const ok = await verifyPassword(account?.passwordHash, form.get('password')?.[0] ?? '');
+    if (!account || !ok) {
       request.log.info({ username }, 'developer login failed');
-      return sendPage(reply, 401, credentialsPage({ ...f, error: m.wrongPassword, username, title: m.signIn, sub: m.consoleSignInSub, action: '/console/login', submit: m.signIn, alt: { text: m.noAccount, href: '/console/signup', label: m.signUp } }));
+      const waitAfter = guard.failed();
+      return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
     }
+    guard.succeeded();
     await startAccountSession(ctx, request, reply, account);
     return seeOther(reply, '/console');
   });
