@@ -13,7 +13,7 @@ import { createWebAccount } from '../src/console/accounts.js';
 import { saveAppDetails } from '../src/console/app-details.js';
 import { getProfile } from '../src/profiles/registry.js';
 import { buildServer, createCoreContext, openStorage } from '../src/runtime.js';
-import { chromiumSkipReason, launchChromium } from '../test/helpers/chromium.js';
+import { chromiumSkipReason, launchChromium } from '../test/helpers/console-chromium.js';
 
 const OUT = 'docs/screenshots';
 

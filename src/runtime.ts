@@ -6,6 +6,7 @@ import { buildServer } from './server/app.js';
 import { migrateToLatest, openDatabase } from './storage/kysely/database.js';
 import { createKyselyStorage } from './storage/kysely/kysely-storage.js';
 import type { Storage } from './storage/ports.js';
+import { withAppCache } from './storage/app-cache.js';
 
 /** Open storage for a database URL and bring its schema up to date. */
 export async function openStorage(databaseUrl: string, opts: { createIfMissing?: boolean } = {}): Promise<Storage> {
@@ -19,7 +20,8 @@ export async function openStorage(databaseUrl: string, opts: { createIfMissing?:
     }
     throw e;
   }
-  const storage = createKyselyStorage(opened.db, opened.dialect, { pool: opened.pool });
+  // App records are cached in-process (docs/adr/0051).
+  const storage = withAppCache(createKyselyStorage(opened.db, opened.dialect, { pool: opened.pool }));
   try {
     await migrateToLatest(opened.db, opened.dialect);
   } catch (e) {

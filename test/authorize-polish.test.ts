@@ -23,7 +23,7 @@ describe('authorize pages: logo, store search, remember me', () => {
   async function login(client: FormClient, interaction: string, username: string, password: string, remember: boolean) {
     const loginPage = await (await client.get(interaction, { 'accept-language': 'en' })).text();
     assert.match(loginPage, /<img class="logo" src="https:\/\/cdn\.example\.com\/logo\.png" alt="" width="44" height="44">/);
-    assert.match(loginPage, /<label class="remember"><input type="checkbox" name="remember" value="1"> <span>Keep me signed in on this device for 30 days<\/span><\/label>/);
+    assert.match(loginPage, /<label class="remember"><input type="checkbox" id="remember" name="remember" value="1"> <span>Keep me signed in on this device for 30 days<\/span><\/label>/);
     const res = await client.post(formAction(loginPage)!, { csrf_token: hiddenInput(loginPage, 'csrf_token')!, username, password, ...(remember ? { remember: '1' } : {}) });
     assert.equal(res.status, 303);
     return res.headers.getSetCookie().find((c) => c.startsWith('sq_session='))!;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { postForm } from './helpers/browserless.js';
-import { chromiumSkipReason, launchChromium } from './helpers/chromium.js';
+import { chromiumSkipReason, launchChromium } from './helpers/console-chromium.js';
 import { createWebAccount } from '../src/console/accounts.js';
 
 const skip = await chromiumSkipReason();

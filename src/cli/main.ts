@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createApp, createSeller } from '../admin.js';
+import { checkSellerInput, createApp, createSeller, validateCallbackUrl } from '../admin.js';
 import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, resolveServeConfig } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
@@ -86,11 +86,21 @@ suspend an app, look up a seller's authorizations, read the audit log.
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-function parse(args: string[], options: ParseArgsConfig['options']): { values: Values } {
+function parse(args: string[], options: ParseArgsConfig['options'], command?: string): { values: Values } {
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false }) as { values: Values };
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0]);
+    const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0];
+    throw new UsageError(command ? `${message} (see "shouquan ${command} --help")` : (message ?? 'bad arguments'));
+  }
+}
+
+/** Run an input check; its complaint becomes a usage error (exit 2) before any database is touched. */
+function usage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }
 
@@ -103,7 +113,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
   try {
     if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
       const topic = cmd === 'help' ? [sub, rest[0]].filter(Boolean).join(' ') : '';
-      out.log(HELP[topic] ?? HELP.main ?? '');
+      out.log(HELP[topic] ?? HELP[`${topic} create`] ?? HELP.main ?? '');
       return 0;
     }
     if (cmd === '--version' || cmd === '-v') {
@@ -129,7 +139,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
 }
 
 async function migrate(args: string[], out: Out): Promise<number> {
-  const { values } = parse(args, databaseOption);
+  const { values } = parse(args, databaseOption, 'migrate');
   if (values.help) return out.log(HELP.migrate ?? ''), 0;
   const url = databaseUrl(values.database);
   const { db, dialect } = openDatabase(url, { createIfMissing: true });
@@ -150,7 +160,7 @@ async function appCreate(args: string[], out: Out): Promise<number> {
     callback: { type: 'string', multiple: true },
     scope: { type: 'string', multiple: true },
     status: { type: 'string' },
-  });
+  }, 'app create');
   if (values.help) return out.log(HELP['app create'] ?? ''), 0;
   const status = (values.status ?? 'live') as AppStatus;
   if (!['live', 'testing', 'submitted', 'suspended'].includes(status)) throw new UsageError('--status must be live, testing, submitted or suspended');
@@ -158,6 +168,8 @@ async function appCreate(args: string[], out: Out): Promise<number> {
   if (typeof name !== 'string') throw new UsageError('--name is required');
   const callbacks = (values.callback as string[] | undefined) ?? [];
   if (callbacks.length === 0) throw new UsageError('--callback is required');
+  if (name.trim() === '') throw new UsageError('--name may not be empty');
+  callbacks.forEach((c) => usage(() => validateCallbackUrl(c)));
   const storage = await openStorage(databaseUrl(values.database));
   try {
     const secretKey = await loadSecretKey(storage);
@@ -179,13 +191,14 @@ async function sellerCreate(args: string[], out: Out): Promise<number> {
     username: { type: 'string' },
     password: { type: 'string' },
     store: { type: 'string', multiple: true },
-  });
+  }, 'seller create');
   if (values.help) return out.log(HELP['seller create'] ?? ''), 0;
   const { username, password } = values;
   if (typeof username !== 'string') throw new UsageError('--username is required');
   if (typeof password !== 'string') throw new UsageError('--password is required');
   const stores = (values.store as string[] | undefined) ?? [];
   if (stores.length === 0) throw new UsageError('--store is required');
+  usage(() => checkSellerInput({ username, password, stores }));
   const storage = await openStorage(databaseUrl(values.database));
   try {
     const created = await createSeller(storage, { username, password, stores });
@@ -250,7 +263,7 @@ async function janitor(args: string[], out: Out): Promise<number> {
 async function serve(args: string[], out: Out): Promise<number> {
   const options: ParseArgsConfig['options'] = {};
   for (const [flag] of SERVE_SETTINGS) options[flag] = flag === 'sandbox' ? { type: 'boolean' } : { type: 'string' };
-  const { values } = parse(args, options);
+  const { values } = parse(args, options, 'serve');
   if (values.help) return out.log(HELP.serve ?? ''), 0;
   const config = resolveServeConfig(values as Record<string, string | boolean | undefined>);
   const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
@@ -260,7 +273,6 @@ async function serve(args: string[], out: Out): Promise<number> {
     issuer: config.issuer,
     lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl },
   });
-  const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
   const app = await buildServer({ core, logger: { level: config.logLevel }, sandbox: config.sandbox, gateway: loadGatewayOptions(config.gatewayConfig) });
   await app.listen({ host: config.host, port: config.port });
   const janitorJob =
@@ -273,6 +285,9 @@ async function serve(args: string[], out: Out): Promise<number> {
       : undefined;
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  // `--port 0` picks a free port: an issuer derived from it is only known now (an explicit --issuer never has port 0).
+  if (new URL(config.issuer).port === '0') config.issuer = core.issuer = config.issuer.replace(/:0$/, `:${port}`);
+  const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
 
   const summary = {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,

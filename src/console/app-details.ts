@@ -29,3 +29,8 @@ export async function loadAppDetails(storage: Storage, appKey: string): Promise<
 export async function resealGatewaySecret(storage: Storage, secretKey: Buffer, appKey: string, secret: string): Promise<void> {
   await storage.gateway?.apps.upsert(appKey, { sealedSecret: sealSecret(secretKey, appKey, secret) });
 }
+
+/** Drop an app from the in-process app cache (docs/adr/0051) after the console changed it. */
+export function invalidateApp(storage: Storage, appKey: string): void {
+  (storage.apps as { invalidate?: (appKey?: string) => void }).invalidate?.(appKey);
+}

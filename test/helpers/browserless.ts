@@ -100,6 +100,11 @@ export async function postForm(url: string, form: Record<string, string>, header
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(form).toString(),
   });
+  return readResponse(res);
+}
+
+/** A response's status, headers, body text and, when the body is JSON, its value. */
+export async function readResponse(res: Response): Promise<{ status: number; headers: Headers; text: string; json: any }> {
   const text = await res.text();
   let json: any;
   try {
@@ -107,5 +112,5 @@ export async function postForm(url: string, form: Record<string, string>, header
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, json, text };
+  return { status: res.status, headers: res.headers, text, json };
 }

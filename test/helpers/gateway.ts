@@ -1,6 +1,6 @@
 import { formatGmt8, signParams, type SignMethod } from '../../src/gateway/sign.js';
 import type { TestServer } from './server.js';
-import { authorizeThroughForms, postForm } from './browserless.js';
+import { authorizeThroughForms, postForm, readResponse } from './browserless.js';
 
 /** Authorize the test app for one of the seller's stores and swap the code for tokens. */
 export async function sellerTokens(s: TestServer, storeId: number): Promise<{ access_token: string; refresh_token: string; [k: string]: unknown }> {
@@ -57,14 +57,7 @@ export async function restCall(s: TestServer, method: string, path: string, toke
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${s.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
+  return readResponse(res);
 }
 
 /** Poll until `check` returns a value (not a timing assertion: it only bounds the wait). */

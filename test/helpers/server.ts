@@ -27,8 +27,9 @@ export interface TestServerOptions {
   profile?: string | Profile;
   db?: TestDatabase;
   lifetimes?: Partial<Lifetimes>;
-  callback?: string;
-  callbacks?: string[];
+  /** The app's callback; a function gets the server's URL (e.g. for its own /sandbox/callback). */
+  callback?: string | ((url: string) => string);
+  callbacks?: string[] | ((url: string) => string[]);
   /** The server's clock before `advance` (default Date.now); a constant freezes it. */
   now?: () => number;
   /** Open API gateway settings. */
@@ -51,8 +52,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const url = `http://127.0.0.1:${port}`;
   core.issuer = url;
-  const callback = opts.callback ?? 'https://isv.example.com/callback';
-  const created = await createApp(storage, core.secretKey, { name: 'Test App', callbacks: opts.callbacks ?? [callback] });
+  const callback = typeof opts.callback === 'function' ? opts.callback(url) : (opts.callback ?? 'https://isv.example.com/callback');
+  const callbacks = typeof opts.callbacks === 'function' ? opts.callbacks(url) : opts.callbacks;
+  const created = await createApp(storage, core.secretKey, { name: 'Test App', callbacks: callbacks ?? [callback] });
   const password = 'correct horse battery';
   const seller = await createSeller(storage, { username: 'seller1', password, stores: ['Store One', 'Store Two'] });
   return {

@@ -2,7 +2,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp } from '../../src/admin.js';
 import type { Profile } from '../../src/profiles/profile.js';
-import { authorizeThroughForms, FormClient } from '../helpers/browserless.js';
+import { authorizeThroughForms, FormClient, readResponse } from '../helpers/browserless.js';
 import type { TestServer } from '../helpers/server.js';
 
 /** 32 lower-case hex characters: the token shape the seed docs show (`6a42dbd2ef9cf3489a4913039838e12b`). */
@@ -22,14 +22,7 @@ export async function curlData(url: string, pieces: string[]) {
 /** fetch, returning status, headers, the body text and its JSON when it is JSON. */
 export async function fetchJson(url: string, init: RequestInit = {}) {
   const res = await fetch(url, { redirect: 'manual', ...init });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readResponse(res);
 }
 
 /** The store an access token opens at the sample API (proves the token is live, and for which store). */

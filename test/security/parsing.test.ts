@@ -3,17 +3,11 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { basicAuth, codeFor, eachDialect, token } from '../helpers/oauth.js';
 import type { TestServer } from '../helpers/server.js';
+import { readResponse } from '../helpers/browserless.js';
 
 async function raw(url: string, init: RequestInit) {
   const res = await fetch(url, { redirect: 'manual', ...init });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readResponse(res);
 }
 
 const form = (s: TestServer, body: string, path = '/oauth/token', headers: Record<string, string> = {}) =>

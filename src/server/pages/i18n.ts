@@ -45,6 +45,8 @@ const messages = {
     pickStore: 'Choose one of your stores.',
     internal: 'An unexpected error occurred. Please try again later.',
     notFound: 'Page not found.',
+    badRequest: "This authorization link is not valid. Go back to the app and try again; if it keeps happening, contact the app's developer.",
+    details: 'Details',
     lang: '中文',
   },
   'zh-CN': {
@@ -70,6 +72,8 @@ const messages = {
     pickStore: '请选择一个店铺。',
     internal: '发生了意外错误，请稍后重试。',
     notFound: '页面不存在。',
+    badRequest: '此授权链接无效。请返回应用重试；如果问题持续出现，请联系应用的开发者。',
+    details: '详细信息',
     lang: 'English',
   },
 } as const;

@@ -18,7 +18,7 @@ export function loginPage(
   const m = t(f.lang);
   const body: Raw = html`${brand(f.platform)}
 <h1>${m.signIn}</h1>
-<p class="sub appline">${f.logoUrl !== undefined ? appLogo(f.appName, f.logoUrl) : ''}<span>${m.signInTo} <span class="app">${f.appName}</span></span></p>
+<p class="sub appline">${f.logoUrl ? appLogo(f.appName, f.logoUrl) : ''}<span>${m.signInTo} <span class="app">${f.appName}</span></span></p>
 ${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}
 <form method="post" action="${f.action}">
 <input type="hidden" name="csrf_token" value="${f.csrf}">
@@ -26,7 +26,7 @@ ${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}
 <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${f.username ?? ''}"${f.username ? '' : ' autofocus'}>
 <label for="password">${m.password}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required${f.username ? ' autofocus' : ''}>
-${f.rememberLabel ? html`<label class="remember"><input type="checkbox" name="remember" value="1"> <span>${f.rememberLabel}</span></label>` : ''}
+${f.rememberLabel ? html`<label class="remember"><input type="checkbox" id="remember" name="remember" value="1"> <span>${f.rememberLabel}</span></label>` : ''}
 <div class="actions"><button type="submit" class="primary">${m.signIn}</button></div>
 </form>
 <p class="foot"><span></span><a href="${f.langSwitch}">${m.lang}</a></p>`;
@@ -59,7 +59,7 @@ export function consentPage(
   const first = f.stores[0]?.storeId;
   const search = f.blocked ? undefined : f.storeSearch;
   const body: Raw = html`${brand(f.platform)}
-<h1 class="appline">${f.logoUrl !== undefined ? appLogo(f.appName, f.logoUrl) : ''}<span><span class="app">${f.appName}</span> ${m.wantsAccess}</span></h1>
+<h1 class="appline">${f.logoUrl ? appLogo(f.appName, f.logoUrl) : ''}<span><span class="app">${f.appName}</span> ${m.wantsAccess}</span></h1>
 <p class="sub">${m.signedInAs} <strong>${f.username}</strong></p>
 ${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}
 ${
@@ -102,7 +102,7 @@ export function errorPage(f: Frame & { message: string; requestId: string; detai
   const body: Raw = html`${brand(f.platform)}
 <h1>${m.errorTitle}</h1>
 <p class="error" role="alert">${f.message}</p>
-${f.detail ? html`<p>${f.detail}</p>` : ''}
+${f.detail ? html`<p class="detail">${m.details}: ${f.detail}</p>` : ''}
 <p class="meta">${m.requestId}: <code>${f.requestId}</code></p>`;
   return layout({ lang: f.lang, title: `${m.errorTitle} · ${f.platform}`, body, variant: f.variant });
 }

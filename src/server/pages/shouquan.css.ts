@@ -16,6 +16,7 @@ input[type=text], input[type=password], input[type=search] { width:100%; padding
 input:focus-visible, button:focus-visible, a:focus-visible, .store input:focus-visible + span { outline:3px solid var(--focus); outline-offset:2px; }
 .error { background:#fef3f2; border:1px solid #fecdca; color:var(--err); padding:10px 12px; border-radius:8px; margin:0 0 14px; }
 .actions { display:flex; gap:12px; margin-top:24px; flex-wrap:wrap; }
+button, input, select, textarea { font:inherit; }
 button { flex:1 1 140px; min-height:44px; padding:10px 16px; font-size:16px; font-weight:600; border-radius:8px; border:1px solid transparent; cursor:pointer; }
 button.primary { background:var(--brand); color:#fff; }
 button.primary:hover { background:var(--brand-dark); }
@@ -24,11 +25,14 @@ button.secondary:hover { background:#f6f8fa; }
 ul.perms { margin:8px 0 18px; padding-left:20px; }
 ul.perms li { margin:4px 0; }
 fieldset { border:0; padding:0; margin:0; }
-legend { font-weight:600; margin-bottom:8px; }
-.store { display:flex; align-items:center; gap:10px; border:1px solid var(--line); border-radius:8px; padding:12px; margin:8px 0; cursor:pointer; }
+legend { font-weight:600; margin-bottom:8px; padding:0; }
+.store { font-weight:500; display:flex; align-items:center; gap:10px; border:1px solid var(--line); border-radius:8px; padding:12px; margin:8px 0; cursor:pointer; }
 .store:hover { border-color:#8c959f; }
-.store input { width:20px; height:20px; accent-color:var(--brand); }
-.meta { color:var(--muted); font-size:.875rem; margin-top:18px; word-break:break-all; }
+.store:has(input:checked) { border-color:var(--brand); background:#fff8f5; box-shadow:inset 0 0 0 1px var(--brand); }
+.store span { overflow-wrap:anywhere; }
+.store input { flex:none; width:20px; height:20px; margin:0; accent-color:var(--brand); }
+.meta { color:var(--muted); font-size:.875rem; margin-top:18px; overflow-wrap:anywhere; }
+.detail { color:var(--muted); font-size:.875rem; overflow-wrap:anywhere; }
 .foot { display:flex; justify-content:space-between; color:var(--muted); font-size:.875rem; margin-top:18px; }
 .foot a { color:var(--focus); }
 pre { background:#f6f8fa; padding:12px; border-radius:8px; overflow-x:auto; white-space:pre-wrap; word-break:break-all; }

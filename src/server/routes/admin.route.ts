@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { invalidateApp } from '../../console/app-details.js';
 import { verifyPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
@@ -85,6 +86,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const existing = await core.storage.apps.find(request.params.appKey);
     if (!existing) throw new PageError(404, m.appNotFound, 'no such app');
     await core.storage.console.setAppStatus(existing.appKey, status);
+    invalidateApp(core.storage, existing.appKey);
     await audit(ctx, { actor: `operator:${op.username}`, event: 'console.app_status_changed', appKey: existing.appKey, detail: { from: existing.status, to: status } });
     request.log.info({ appKey: existing.appKey, from: existing.status, to: status }, 'app status changed by operator');
     return seeOther(reply, '/admin?done=status');

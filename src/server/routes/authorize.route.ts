@@ -35,8 +35,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
   const csrfFor = (interactionId: string, browserSecret: string) =>
     createHmac('sha256', core.secretKey).update(`csrf|${interactionId}|${browserSecret}`).digest('base64url');
 
-  const page = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, variant?: string | null) =>
-    sendPage(reply, status, errorPage({ lang: requestLang(ctx, request), platform: profile.title, message, requestId: request.id, variant }));
+  const page = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, variant?: string | null, detail?: string) =>
+    sendPage(reply, status, errorPage({ lang: requestLang(ctx, request), platform: profile.title, message, requestId: request.id, variant, detail }));
+  /** A refused authorization request: a plain-words message in the seller's language, the protocol reason as detail. */
+  const badRequestPage = (request: FastifyRequest, reply: FastifyReply, detail: string) =>
+    page(request, reply, 400, t(requestLang(ctx, request)).badRequest, null, detail);
 
   const langSwitch = (request: FastifyRequest, lang: Lang) => {
     const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
@@ -149,13 +152,13 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     try {
       params = queryParams(request);
     } catch (e) {
-      return page(request, reply, 400, (e as OAuthError).description);
+      return badRequestPage(request, reply, (e as OAuthError).description);
     }
     const result = await validateAuthorizationRequest(core, params);
     if (result.kind === 'fatal') {
       request.log.info({ oauthError: result.error.code, detail: result.error.detail }, 'authorization request refused');
       ctx.metrics.oauthErrors.inc({ error: result.error.code });
-      return page(request, reply, 400, result.error.description);
+      return badRequestPage(request, reply, result.error.description);
     }
     if (result.kind === 'redirect') {
       request.log.info({ oauthError: result.error.code, detail: result.error.detail }, 'authorization request error redirected');
@@ -261,7 +264,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       if (storeId === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
     }
     if (!(await core.storage.interactions.consume(interaction.id, core.now()))) {
-      return page(request, reply, 400, m.expired, interaction.request.view);
+      // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
+      return page(request, reply, 403, m.expired, interaction.request.view);
     }
     reply.clearCookie(interactionCookie, { path: interactionPath(interaction.id) });
     if (decision === 'deny') {

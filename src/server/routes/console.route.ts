@@ -4,7 +4,7 @@ import { hashAppSecret } from '../../core/client-auth.js';
 import { hashPassword, verifyPassword } from '../../crypto/password.js';
 import { randomToken } from '../../crypto/tokens.js';
 import { authorizeUrlFor } from '../../console/app-policy.js';
-import { loadAppDetails, resealGatewaySecret, saveAppDetails } from '../../console/app-details.js';
+import { invalidateApp, loadAppDetails, resealGatewaySecret, saveAppDetails } from '../../console/app-details.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
 import { DuplicateError } from '../../storage/ports.js';
@@ -221,6 +221,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       previousSecretHash: hours > 0 ? (current?.secretHash ?? null) : null,
       previousExpiresAt: hours > 0 ? core.now() + hours * 3600_000 : null,
     });
+    invalidateApp(core.storage, details.appKey);
     await resealGatewaySecret(core.storage, core.secretKey, details.appKey, secret);
     await audit(ctx, { actor: `developer:${dev.username}`, event: 'app.secret_rotated', appKey: details.appKey, detail: { overlap_hours: hours } });
     request.log.info({ appKey: details.appKey, overlapHours: hours }, 'app secret rotated');
@@ -235,6 +236,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     await core.storage.console.endPreviousSecret(details.appKey);
+    invalidateApp(core.storage, details.appKey);
     await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.previous_secret_revoked', appKey: details.appKey });
     return seeOther(reply, `/console/apps/${details.appKey}?done=previous-ended`);
   });
@@ -247,6 +249,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const details = await ownApp(request, dev, f.lang);
     if (details.status === 'testing') {
       await core.storage.console.setAppStatus(details.appKey, 'submitted');
+      invalidateApp(core.storage, details.appKey);
       await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.app_submitted', appKey: details.appKey });
     }
     return seeOther(reply, `/console/apps/${details.appKey}?done=submitted`);

@@ -7,8 +7,10 @@ import { queryParams, requestLang, sendPage, type HttpContext } from '../http-co
  * request that swaps the code for tokens. Only served with `--sandbox`.
  */
 export async function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
-  const { issuer, profile } = ctx.core;
+  const { profile } = ctx.core;
   app.get('/sandbox/callback', { config: { kind: 'page' } }, async (request, reply) => {
+    // Read at request time: with `--port 0` the issuer is only known once the server listens.
+    const issuer = ctx.core.issuer;
     const q = queryParams(request);
     const get = (n: string) => q.get(n)?.[0];
     const code = get('code');

@@ -8,6 +8,7 @@ import { initialMigration } from './migrations/0001-initial.migration.js';
 import { gatewayMigration } from './migrations/0002-gateway.migration.js';
 import { securityMigration } from './migrations/0003-security.migration.js';
 import { consoleMigration } from './migrations/0004-console.migration.js';
+import { SqliteGroupCommitDialect } from './sqlite-group-commit-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -65,7 +66,8 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { 
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+    // Cached prepared statements and group commit (docs/adr/0050); Kysely's SqliteDialect otherwise.
+    return { db: new Kysely<Database>({ dialect: new SqliteGroupCommitDialect(sqlite) }), dialect: 'sqlite' };
   }
   const pool = new pg.Pool({
     connectionString: parsed.target,
@@ -94,8 +96,33 @@ class CodeMigrationProvider implements MigrationProvider {
   }
 }
 
-/** Apply every pending migration (Kysely's Migrator; safe to run from several processes). */
+/** Are all of these migrations already recorded? One cheap query, no catalogue introspection. */
+async function allApplied(db: Kysely<Database>, dialect: DialectName, names: string[]): Promise<boolean> {
+  try {
+    if (dialect === 'postgres') {
+      const t = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db);
+      if (!t.rows[0]?.t) return false;
+    } else {
+      const t = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
+      if (Number(t.rows[0]?.n ?? 0) === 0) return false;
+    }
+    const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    const done = new Set(rows.rows.map((r) => r.name));
+    return names.every((n) => done.has(n));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Apply every pending migration (Kysely's Migrator; safe to run from several processes).
+ * An up-to-date database is recognised with one query, so starting a node never scans the
+ * catalogue; Kysely's catalogue scan can fail when another schema is dropped at that moment,
+ * so it is retried.
+ */
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<string[]> {
+  const provider = new CodeMigrationProvider(dialect);
+  if (await allApplied(db, dialect, Object.keys(await provider.getMigrations()))) return [];
   // On PostgreSQL, pin Kysely's bookkeeping tables to the current schema: its existence check
   // otherwise sees another schema's kysely_migration_lock and never creates this one.
   let migrationTableSchema: string | undefined;
@@ -105,8 +132,11 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName
     // Only when it is not the default: Kysely then also runs CREATE SCHEMA IF NOT EXISTS.
     if (schema && schema !== 'public') migrationTableSchema = schema;
   }
-  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect), migrationTableSchema });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const migrator = new Migrator({ db, provider, migrationTableSchema });
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    const message = error instanceof Error ? error.message : String(error);
+    if (attempt >= 3 || !/^(schema|relation) ".*" does not exist$/.test(message)) throw error instanceof Error ? error : new Error(message);
+  }
 }

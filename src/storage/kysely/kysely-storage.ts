@@ -4,6 +4,7 @@ import type { DialectName } from './database.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import { appendAudit, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
+import { precompile } from './compiled-query.js';
 import {
   DuplicateError,
   type AppRecord,
@@ -115,6 +116,56 @@ async function withRetry<T>(db: Kysely<Database>, fn: (trx: Transaction<Database
 
 /** The one Kysely implementation of the storage ports, for SQLite and PostgreSQL. */
 export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, extras: { pool?: import('pg').Pool } = {}): Storage {
+  // The hottest queries, built and compiled once (docs/benchmarks.md: the Kysely builder cost
+  // more CPU than SQLite itself on token lookups). Same SQL as the builder calls they replace.
+  const hot = {
+    findToken: precompile(db, ['hash'], (p) =>
+      db
+        .selectFrom('tokens as t')
+        .innerJoin('grants as g', 'g.grant_id', 't.grant_id')
+        .select([
+          't.token_hash',
+          't.kind',
+          't.grant_id',
+          't.app_key',
+          't.scope',
+          't.created_at',
+          't.expires_at',
+          't.revoked_at',
+          't.rotated_at',
+          'g.seller_id',
+          'g.store_id',
+          'g.scope as grant_scope',
+          'g.created_at as grant_created_at',
+          'g.revoked_at as grant_revoked_at',
+          'g.revoked_reason',
+        ])
+        .where('t.token_hash', '=', p.hash),
+    ),
+    findStore: precompile(db, ['storeId'], (p) => db.selectFrom('stores').selectAll().where('store_id', '=', p.storeId as unknown as number)),
+    findCode: precompile(db, ['hash'], (p) => db.selectFrom('auth_codes').selectAll().where('code_hash', '=', p.hash)),
+    consumeCode: precompile(db, ['now', 'grantId', 'hash'], (p) =>
+      db
+        .updateTable('auth_codes')
+        .set({ consumed_at: p.now as unknown as number, grant_id: p.grantId })
+        .where('code_hash', '=', p.hash)
+        .where('consumed_at', 'is', null),
+    ),
+    rotate: precompile(db, ['now', 'hash'], (p) =>
+      db
+        .updateTable('tokens')
+        .set({ rotated_at: p.now as unknown as number })
+        .where('token_hash', '=', p.hash)
+        .where('rotated_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        // Correlated on the token's own grant (primary key), not `grant_id IN (all live grants)`,
+        // which SQLite answers by scanning the grants table on every refresh (docs/adr/0052).
+        .where(({ exists, selectFrom }) =>
+          exists(selectFrom('grants').select('grants.grant_id').whereRef('grants.grant_id', '=', 'tokens.grant_id').where('grants.revoked_at', 'is', null)),
+        ),
+    ),
+  };
+
   return {
     dialect,
     gateway: createKyselyGatewayStorage(db, dialect),
@@ -196,7 +247,7 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
         return rows.map((r) => ({ storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name }));
       },
       async store(storeId) {
-        const r = await db.selectFrom('stores').selectAll().where('store_id', '=', storeId).executeTakeFirst();
+        const r = (await hot.findStore({ storeId })).rows[0];
         return r && { storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name };
       },
       async setPasswordHash(sellerId, passwordHash) {
@@ -289,7 +340,7 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
           .execute();
       },
       async find(codeHash) {
-        const r = await db.selectFrom('auth_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+        const r = (await hot.findCode({ hash: codeHash })).rows[0];
         return (
           r && {
             codeHash: r.code_hash,
@@ -342,13 +393,8 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
       },
       async redeemAuthCode({ codeHash, now, grant, tokens }): Promise<RedeemResult> {
         return withRetry(db, async (trx) => {
-          const consumed = await trx
-            .updateTable('auth_codes')
-            .set({ consumed_at: now, grant_id: grant.grantId })
-            .where('code_hash', '=', codeHash)
-            .where('consumed_at', 'is', null)
-            .executeTakeFirst();
-          if (Number(consumed.numUpdatedRows) !== 1) {
+          const consumed = await hot.consumeCode({ now, grantId: grant.grantId, hash: codeHash }, trx);
+          if (Number(consumed.numAffectedRows) !== 1) {
             const existing = await trx.selectFrom('auth_codes').select(['grant_id']).where('code_hash', '=', codeHash).executeTakeFirst();
             return existing ? { status: 'already_used', grantId: existing.grant_id } : { status: 'not_found' };
           }
@@ -363,28 +409,7 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
 
     tokens: {
       async find(tokenHash): Promise<TokenWithGrant | undefined> {
-        const r = await db
-          .selectFrom('tokens as t')
-          .innerJoin('grants as g', 'g.grant_id', 't.grant_id')
-          .select([
-            't.token_hash',
-            't.kind',
-            't.grant_id',
-            't.app_key',
-            't.scope',
-            't.created_at',
-            't.expires_at',
-            't.revoked_at',
-            't.rotated_at',
-            'g.seller_id',
-            'g.store_id',
-            'g.scope as grant_scope',
-            'g.created_at as grant_created_at',
-            'g.revoked_at as grant_revoked_at',
-            'g.revoked_reason',
-          ])
-          .where('t.token_hash', '=', tokenHash)
-          .executeTakeFirst();
+        const r = (await hot.findToken({ hash: tokenHash })).rows[0];
         if (!r) return undefined;
         return {
           tokenHash: r.token_hash,
@@ -410,15 +435,8 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
       },
       async rotateRefreshToken({ oldHash, now, tokens }): Promise<RotateResult> {
         return db.transaction().execute(async (trx) => {
-          const res = await trx
-            .updateTable('tokens')
-            .set({ rotated_at: now })
-            .where('token_hash', '=', oldHash)
-            .where('rotated_at', 'is', null)
-            .where('revoked_at', 'is', null)
-            .where('grant_id', 'in', (eb) => eb.selectFrom('grants').select('grant_id').where('revoked_at', 'is', null))
-            .executeTakeFirst();
-          if (Number(res.numUpdatedRows) !== 1) return { status: 'already_used' };
+          const res = await hot.rotate({ now, hash: oldHash }, trx);
+          if (Number(res.numAffectedRows) !== 1) return { status: 'already_used' };
           if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(tokenRow)).execute();
           return { status: 'rotated' };
         });

@@ -1,0 +1,33 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { parseWebhook, verifyWebhookSignature, WebhookSignatureError } from './webhook.js';
+
+const secret = 'app-secret-0123456789';
+const body = JSON.stringify({ event: 'authorization.revoked', event_id: '42:authorization.revoked', app_key: '10000001', seller_id: 7, store_id: 9, reason: 'revoked_by_seller', note: '店铺' });
+// Independent of webhook.ts: what the gateway sends.
+const header = `sha256=${createHmac('sha256', secret).update(Buffer.from(body, 'utf8')).digest('hex')}`;
+
+describe('webhook signature verification', () => {
+  it('accepts the HMAC-SHA256 of the raw body, as string or bytes', () => {
+    assert.equal(verifyWebhookSignature(secret, body, header), true);
+    assert.equal(verifyWebhookSignature(secret, Buffer.from(body, 'utf8'), header), true);
+    assert.equal(verifyWebhookSignature(secret, body, header.toUpperCase().replace('SHA256=', 'sha256=')), true);
+  });
+
+  it('refuses a changed body, another secret, a missing or malformed header', () => {
+    assert.equal(verifyWebhookSignature(secret, body.replace('"store_id":9', '"store_id":8'), header), false);
+    assert.equal(verifyWebhookSignature('other-secret', body, header), false);
+    assert.equal(verifyWebhookSignature(secret, body, undefined), false);
+    assert.equal(verifyWebhookSignature(secret, body, header.slice('sha256='.length)), false);
+    assert.equal(verifyWebhookSignature(secret, body, 'sha256=zz'), false);
+  });
+
+  it('parses a verified webhook and explains a refused one', () => {
+    const event = parseWebhook(secret, body, { 'X-Shouquan-Signature': header, 'x-shouquan-event': 'authorization.revoked' });
+    assert.deepEqual(event, JSON.parse(body));
+    assert.deepEqual(parseWebhook(secret, body, new Headers({ 'x-shouquan-signature': header })), JSON.parse(body));
+    assert.throws(() => parseWebhook(secret, body, {}), (e: unknown) => e instanceof WebhookSignatureError && /has no x-shouquan-signature header/.test(e.message));
+    assert.throws(() => parseWebhook('wrong', body, { 'x-shouquan-signature': header }), /does not match the body/);
+  });
+});

@@ -1,0 +1,24 @@
+-- GET BENCH_PATH with "Authorization: Bearer <token>", cycling through the tokens in BENCH_BODIES.
+package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
+local common = require("common")
+setup = common.setup
+done = common.done
+
+local tokens, i, path, expect
+bad, exhausted = 0, 0
+
+function init(args)
+  tokens = common.lines(os.getenv("BENCH_BODIES"))
+  path = os.getenv("BENCH_PATH")
+  expect = os.getenv("BENCH_EXPECT")
+  i = 0
+end
+
+function request()
+  i = i % #tokens + 1
+  return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[i] })
+end
+
+function response(status, headers, body)
+  if expect and expect ~= "" and not string.find(body, expect, 1, true) then bad = bad + 1 end
+end

@@ -1,0 +1,36 @@
+-- POST form bodies from BENCH_BODIES to BENCH_PATH (code exchange, introspection, echo, login).
+-- BENCH_EXPECT: a string every good response body contains (else counted as an error).
+package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
+local common = require("common")
+setup = common.setup
+done = common.done
+
+local bodies, i, cycle, expect, path, cookie
+bad, exhausted = 0, 0
+
+function init(args)
+  bodies = common.lines(os.getenv("BENCH_BODIES"))
+  cycle = os.getenv("BENCH_CYCLE") == "1"
+  expect = os.getenv("BENCH_EXPECT")
+  path = os.getenv("BENCH_PATH")
+  cookie = os.getenv("BENCH_COOKIE")
+  i = 0
+end
+
+function request()
+  i = i + 1
+  if i > #bodies then
+    if cycle then i = 1 else
+      exhausted = exhausted + 1
+      wrk.thread:stop()
+      i = #bodies
+    end
+  end
+  local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+  if cookie and cookie ~= "" then headers["Cookie"] = cookie end
+  return wrk.format("POST", path, headers, bodies[i])
+end
+
+function response(status, headers, body)
+  if expect and expect ~= "" and not string.find(body, expect, 1, true) then bad = bad + 1 end
+end

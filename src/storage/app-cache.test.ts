@@ -1,0 +1,84 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AppRecord, AppRepository } from './ports.js';
+import { cacheApps } from './app-cache.js';
+
+/** An in-memory app repository that counts reads. */
+function memoryApps() {
+  const rows = new Map<string, AppRecord>();
+  let reads = 0;
+  const repo: AppRepository = {
+    async create(app) {
+      rows.set(app.appKey, { ...app });
+    },
+    async find(appKey) {
+      reads++;
+      const r = rows.get(appKey);
+      return r && { ...r };
+    },
+    async setSecretHash(appKey, secretHash) {
+      const r = rows.get(appKey);
+      if (r) rows.set(appKey, { ...r, secretHash });
+    },
+  };
+  return { repo, rows, reads: () => reads };
+}
+
+const app = (appKey: string, secretHash = 'h1'): AppRecord => ({ appKey, name: 'A', secretHash, callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
+
+describe('app record cache', () => {
+  it('serves repeated lookups from memory until the entry is older than the ttl', async () => {
+    const m = memoryApps();
+    let clock = 0;
+    const cache = cacheApps(m.repo, { ttlMs: 1000, now: () => clock });
+    await cache.create(app('1'));
+    assert.equal((await cache.find('1'))?.secretHash, 'h1');
+    assert.equal((await cache.find('1'))?.secretHash, 'h1');
+    assert.equal(m.reads(), 1);
+    // Another process changes the row: seen once the entry expires.
+    m.rows.set('1', app('1', 'h2'));
+    clock = 999;
+    assert.equal((await cache.find('1'))?.secretHash, 'h1');
+    clock = 1000;
+    assert.equal((await cache.find('1'))?.secretHash, 'h2');
+    assert.equal(m.reads(), 2);
+  });
+
+  it('drops the entry when the secret changes through it', async () => {
+    const m = memoryApps();
+    const cache = cacheApps(m.repo, { ttlMs: 60_000 });
+    await cache.create(app('1'));
+    await cache.find('1');
+    await cache.setSecretHash('1', 'h2');
+    assert.equal((await cache.find('1'))?.secretHash, 'h2');
+  });
+
+  it('does not remember unknown apps, so a new app works at once', async () => {
+    const m = memoryApps();
+    const cache = cacheApps(m.repo, { ttlMs: 60_000 });
+    assert.equal(await cache.find('9'), undefined);
+    m.rows.set('9', app('9'));
+    assert.equal((await cache.find('9'))?.appKey, '9');
+  });
+
+  it('does not store a record read before an invalidation', async () => {
+    const m = memoryApps();
+    const cache = cacheApps(m.repo, { ttlMs: 60_000 });
+    await cache.create(app('1'));
+    const pending = cache.find('1'); // reads h1
+    await cache.setSecretHash('1', 'h2'); // invalidates while the read is in flight
+    assert.equal((await pending)?.secretHash, 'h1');
+    assert.equal((await cache.find('1'))?.secretHash, 'h2');
+  });
+
+  it('keeps at most maxEntries apps', async () => {
+    const m = memoryApps();
+    const cache = cacheApps(m.repo, { ttlMs: 60_000, maxEntries: 2 });
+    for (const k of ['1', '2', '3']) await cache.create(app(k));
+    for (const k of ['1', '2', '3']) await cache.find(k);
+    const before = m.reads();
+    await cache.find('1'); // evicted first
+    await cache.find('3');
+    assert.equal(m.reads(), before + 1);
+  });
+});

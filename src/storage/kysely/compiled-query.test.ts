@@ -1,0 +1,50 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import SQLite from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import { precompile } from './compiled-query.js';
+import { SqliteGroupCommitDialect } from './sqlite-group-commit-driver.js';
+
+interface Db {
+  items: { id: number; name: string; seen: number | null };
+}
+
+describe('precompile', () => {
+  const open = async () => {
+    const db = new Kysely<Db>({ dialect: new SqliteGroupCommitDialect(new SQLite(':memory:')) });
+    await sql`create table items (id integer primary key, name text not null, seen integer)`.execute(db);
+    await db.insertInto('items').values([{ id: 1, name: 'one', seen: null }, { id: 2, name: 'two', seen: null }]).execute();
+    return db;
+  };
+
+  it('runs the same SQL as the builder with each call’s values', async () => {
+    const db = await open();
+    const byName = precompile(db, ['name'], (p) => db.selectFrom('items').select(['id', 'name']).where('name', '=', p.name));
+    assert.deepEqual((await byName({ name: 'two' })).rows, [{ id: 2, name: 'two' }]);
+    assert.deepEqual((await byName({ name: 'one' })).rows, [{ id: 1, name: 'one' }]);
+    assert.deepEqual((await byName({ name: 'none' })).rows, []);
+    await db.destroy();
+  });
+
+  it('reports affected rows and runs inside a transaction when given one', async () => {
+    const db = await open();
+    const mark = precompile(db, ['seen', 'id'], (p) => db.updateTable('items').set({ seen: p.seen as unknown as number }).where('id', '=', p.id as unknown as number).where('seen', 'is', null));
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        assert.equal((await mark({ seen: 5, id: 1 }, trx)).numAffectedRows, 1n);
+        throw new Error('roll back');
+      }),
+      /roll back/,
+    );
+    assert.equal((await db.selectFrom('items').select('seen').where('id', '=', 1).executeTakeFirstOrThrow()).seen, null);
+    assert.equal((await mark({ seen: 5, id: 1 })).numAffectedRows, 1n);
+    assert.equal((await mark({ seen: 6, id: 1 })).numAffectedRows, 0n);
+    await db.destroy();
+  });
+
+  it('refuses a placeholder that is not used exactly once', async () => {
+    const db = await open();
+    assert.throws(() => precompile(db, ['a', 'b'], (p) => db.selectFrom('items').selectAll().where('name', '=', p.a)), /placeholder b/);
+    await db.destroy();
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import { SqliteGroupCommitDialect } from './sqlite-group-commit-driver.js';
+
+interface Db {
+  items: { id: number; name: string };
+}
+
+describe('SQLite group commit driver', () => {
+  let dir: string;
+  let file: string;
+  let dialect: SqliteGroupCommitDialect;
+  let db: Kysely<Db>;
+  /** A second, independent connection: sees only what is committed. */
+  let observer: SQLite.Database;
+  const committed = (id: number) => observer.prepare('select count(*) as n from items where id = ?').get(id) as { n: number };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sq-gc-'));
+    file = join(dir, 'db.sqlite');
+    const raw = new SQLite(file);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    dialect = new SqliteGroupCommitDialect(raw);
+    db = new Kysely<Db>({ dialect });
+    await sql`create table items (id integer primary key, name text not null unique)`.execute(db);
+    observer = new SQLite(file, { readonly: true });
+  });
+
+  afterEach(async () => {
+    observer.close();
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits concurrent transactions together and resolves each only after the COMMIT', async () => {
+    const before = dialect.driver!.stats.commits;
+    const seen: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        db
+          .transaction()
+          .execute(async (trx) => {
+            await trx.insertInto('items').values({ id: i, name: `n${i}` }).execute();
+            await trx.updateTable('items').set({ name: `m${i}` }).where('id', '=', i).execute();
+          })
+          .then(() => {
+            // The moment a caller learns of success, another connection sees the row.
+            seen.push(committed(i).n);
+          }),
+      ),
+    );
+    assert.deepEqual(seen, Array(20).fill(1));
+    const commits = dialect.driver!.stats.commits - before;
+    assert.ok(commits >= 1 && commits < 20, `expected the 20 transactions in fewer COMMITs, got ${commits}`);
+    assert.equal((observer.prepare('select count(*) as n from items').get() as { n: number }).n, 20);
+  });
+
+  it('rolls back only the failing member of a group', async () => {
+    await db.insertInto('items').values({ id: 100, name: 'taken' }).execute();
+    const results = await Promise.allSettled([
+      db.transaction().execute((trx) => trx.insertInto('items').values({ id: 1, name: 'a' }).execute()),
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ id: 2, name: 'b' }).execute();
+        await trx.insertInto('items').values({ id: 3, name: 'taken' }).execute(); // unique violation
+      }),
+      db.transaction().execute((trx) => trx.insertInto('items').values({ id: 4, name: 'd' }).execute()),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual([1, 2, 3, 4].map((id) => committed(id).n), [1, 0, 0, 1]);
+  });
+
+  it('makes a plain write that joins an open group wait for its COMMIT', async () => {
+    const tx = db.transaction().execute((trx) => trx.insertInto('items').values({ id: 1, name: 'a' }).execute());
+    const plain = db.insertInto('items').values({ id: 2, name: 'b' }).execute().then(() => committed(2).n);
+    await tx;
+    assert.equal(await plain, 1);
+  });
+
+  it('answers reads without waiting and sees its own writes', async () => {
+    await db.insertInto('items').values({ id: 7, name: 'seven' }).execute();
+    const row = await db.selectFrom('items').select('name').where('id', '=', 7).executeTakeFirst();
+    assert.deepEqual(row, { name: 'seven' });
+  });
+
+  it('commits every transaction on its own with groupCommit off', async () => {
+    const raw = new SQLite(join(dir, 'plain.sqlite'));
+    const plain = new SqliteGroupCommitDialect(raw, { groupCommit: false });
+    const pdb = new Kysely<Db>({ dialect: plain });
+    await sql`create table items (id integer primary key, name text not null unique)`.execute(pdb);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => pdb.transaction().execute((trx) => trx.insertInto('items').values({ id: i, name: `n${i}` }).execute())));
+    assert.deepEqual(plain.driver!.stats, { transactions: 5, commits: 5 });
+    await pdb.destroy();
+  });
+});

@@ -1,0 +1,225 @@
+import type { DatabaseConnection, DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler, QueryResult, TransactionSettings } from 'kysely';
+import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
+import type SQLite from 'better-sqlite3';
+
+/**
+ * A Kysely driver for better-sqlite3 with two changes to Kysely's own `SqliteDriver`
+ * (docs/adr/0050-sqlite-group-commit.md):
+ *
+ * 1. Prepared statements are cached by SQL text, so a query shape is compiled by SQLite once.
+ * 2. Group commit: transactions that run while another one is waiting to commit join the same
+ *    SQLite transaction, each inside its own SAVEPOINT (a failing one rolls back only itself).
+ *    The shared COMMIT runs once the event loop has nothing more to add (setImmediate), and no
+ *    caller's promise resolves before that COMMIT succeeded — nobody is answered before their
+ *    write is committed. If the COMMIT fails, every member gets the error.
+ *
+ * Writes outside an explicit transaction that run while a group is open also wait for its
+ * COMMIT. Reads never wait. Kysely's single-connection mutex is kept: statements never interleave.
+ */
+export class SqliteGroupCommitDriver implements Driver {
+  readonly #db: SQLite.Database;
+  readonly #statements = new Map<string, SQLite.Statement>();
+  readonly #maxStatements: number;
+  readonly #mutex = new Mutex();
+  readonly #connection: DatabaseConnection;
+  /** The open group transaction, if any. */
+  #group: Group | undefined;
+  /** The current holder of the connection must wait for the group's COMMIT before it is released. */
+  #holderJoined: Group | undefined;
+  #inTransaction = false;
+  /** Counters, for tests and metrics: transactions run and COMMITs issued. */
+  readonly stats = { transactions: 0, commits: 0 };
+
+  readonly #grouping: boolean;
+
+  /** `groupCommit: false` keeps only the statement cache: one COMMIT per transaction (for comparison). */
+  constructor(db: SQLite.Database, options: { maxStatements?: number; groupCommit?: boolean } = {}) {
+    this.#db = db;
+    this.#maxStatements = options.maxStatements ?? 500;
+    this.#grouping = options.groupCommit ?? true;
+    this.#connection = {
+      executeQuery: async <R>(q: CompiledQuery): Promise<QueryResult<R>> => this.#execute<R>(q),
+      streamQuery: () => {
+        throw new Error('streaming is not supported by the SQLite group-commit driver');
+      },
+    };
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#mutex.lock();
+    this.#holderJoined = undefined;
+    return this.#connection;
+  }
+
+  async beginTransaction(_connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
+    if (!this.#grouping) {
+      this.#run('begin');
+      this.stats.transactions++;
+      return;
+    }
+    const group = this.#openGroup();
+    this.#run('savepoint sq_member');
+    this.stats.transactions++;
+    this.#inTransaction = true;
+    this.#holderJoined = group;
+  }
+
+  async commitTransaction(): Promise<void> {
+    if (!this.#grouping) {
+      this.#run('commit');
+      this.stats.commits++;
+      return;
+    }
+    this.#inTransaction = false;
+    this.#run('release sq_member');
+  }
+
+  async rollbackTransaction(): Promise<void> {
+    if (!this.#grouping) {
+      this.#run('rollback');
+      return;
+    }
+    this.#inTransaction = false;
+    this.#run('rollback to sq_member');
+    this.#run('release sq_member');
+    // Nothing of this member remains in the group: it need not wait for the COMMIT.
+    this.#holderJoined = undefined;
+  }
+
+  async releaseConnection(): Promise<void> {
+    const joined = this.#holderJoined;
+    this.#holderJoined = undefined;
+    this.#mutex.unlock();
+    if (joined) await joined.committed;
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#group) await this.#group.committed.catch(() => {});
+    this.#statements.clear();
+    this.#db.close();
+  }
+
+  // Kysely's SqliteDriver savepoint methods (for nested transactions) are reused as they are.
+  savepoint = SqliteDriver.prototype.savepoint;
+  rollbackToSavepoint = SqliteDriver.prototype.rollbackToSavepoint;
+  releaseSavepoint = SqliteDriver.prototype.releaseSavepoint;
+
+  #prepare(sql: string): SQLite.Statement {
+    let stmt = this.#statements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(sql);
+      if (this.#statements.size >= this.#maxStatements) {
+        const oldest = this.#statements.keys().next().value;
+        if (oldest !== undefined) this.#statements.delete(oldest);
+      }
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  #run(sql: string): void {
+    this.#prepare(sql).run();
+  }
+
+  #execute<R>(q: CompiledQuery): QueryResult<R> {
+    const stmt = this.#prepare(q.sql);
+    const params = q.parameters as unknown[];
+    // A write outside an explicit transaction while a group is open becomes part of the group.
+    if (!stmt.readonly && !this.#inTransaction && this.#group) this.#holderJoined = this.#group;
+    if (stmt.reader) return { rows: stmt.all(params) as R[] };
+    const { changes, lastInsertRowid } = stmt.run(params);
+    return {
+      numAffectedRows: changes === undefined || changes === null ? undefined : BigInt(changes),
+      insertId: lastInsertRowid === undefined || lastInsertRowid === null ? undefined : BigInt(lastInsertRowid),
+      rows: [],
+    };
+  }
+
+  #openGroup(): Group {
+    if (this.#group) return this.#group;
+    this.#run('begin');
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const committed = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Members that never await it must not cause an unhandled rejection.
+    committed.catch(() => {});
+    const group: Group = { committed };
+    this.#group = group;
+    setImmediate(() => void this.#flush(group, resolve, reject));
+    return group;
+  }
+
+  async #flush(group: Group, resolve: () => void, reject: (e: unknown) => void): Promise<void> {
+    // Wait for whoever holds the connection (a member finishing) before committing.
+    await this.#mutex.lock();
+    try {
+      this.#group = undefined;
+      this.#run('commit');
+      this.stats.commits++;
+      resolve();
+    } catch (e) {
+      try {
+        this.#run('rollback');
+      } catch {
+        // The transaction may already be gone; the members learn of the failure below.
+      }
+      reject(e);
+    } finally {
+      this.#mutex.unlock();
+    }
+    void group;
+  }
+}
+
+interface Group {
+  /** Settles once the group's COMMIT succeeded (or failed). */
+  committed: Promise<void>;
+}
+
+/** Kysely's single-connection mutex, FIFO. */
+class Mutex {
+  #promise: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
+
+  async lock(): Promise<void> {
+    while (this.#promise) await this.#promise;
+    this.#promise = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  unlock(): void {
+    const resolve = this.#resolve;
+    this.#promise = undefined;
+    this.#resolve = undefined;
+    resolve?.();
+  }
+}
+
+/** The SQLite dialect with {@link SqliteGroupCommitDriver}; everything else is Kysely's. */
+export class SqliteGroupCommitDialect implements Dialect {
+  /** The driver, once Kysely created it (for its stats). */
+  driver: SqliteGroupCommitDriver | undefined;
+  constructor(
+    private readonly db: SQLite.Database,
+    private readonly options: { groupCommit?: boolean } = {},
+  ) {}
+  createDriver(): Driver {
+    this.driver ??= new SqliteGroupCommitDriver(this.db, this.options);
+    return this.driver;
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+  createAdapter(): DialectAdapter {
+    return new SqliteAdapter();
+  }
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
+  }
+}
