@@ -20,3 +20,11 @@ it('names the bad value', () => {
   assert.throws(() => resolveServeConfig({ profile: 'nope' }, {}), /unknown profile "nope"/);
   assert.throws(() => resolveServeConfig({ 'code-ttl': '601' }, {}), /at most 600/);
 });
+
+it('reads --trust-proxy as a boolean, a hop count or proxy addresses', () => {
+  assert.equal(resolveServeConfig({}, {}).trustProxy, false);
+  assert.equal(resolveServeConfig({ 'trust-proxy': 'true' }, {}).trustProxy, true);
+  assert.equal(resolveServeConfig({}, { SHOUQUAN_TRUST_PROXY: '2' }).trustProxy, 2);
+  assert.deepEqual(resolveServeConfig({ 'trust-proxy': '10.0.0.1, 10.0.0.0/8' }, {}).trustProxy, ['10.0.0.1', '10.0.0.0/8']);
+  assert.throws(() => resolveServeConfig({ 'trust-proxy': 'everyone!' }, {}), /--trust-proxy/);
+});

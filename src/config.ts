@@ -19,6 +19,8 @@ export interface ServeConfig {
   logLevel: string;
   /** JSON file with open API gateway settings (docs/gateway.md). */
   gatewayConfig?: string;
+  /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
   /** Seconds between janitor runs in serve; 0 turns the periodic purge off. */
   janitorInterval: number;
 }
@@ -37,6 +39,7 @@ export const SERVE_SETTINGS = [
   ['code-ttl', 'SHOUQUAN_CODE_TTL', 'authorization code lifetime, seconds (at most 600)', "profile's (standard: 600)"],
   ['log-level', 'SHOUQUAN_LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent', 'info'],
   ['gateway-config', 'SHOUQUAN_GATEWAY_CONFIG', 'JSON file of API gateway settings (upstreams, quotas, clock skew)', 'none'],
+  ['trust-proxy', 'SHOUQUAN_TRUST_PROXY', 'trust X-Forwarded-For/-Proto from a proxy in front (client IPs for throttling and logs): true, false, a hop count or a list of proxy addresses', 'false'],
   ['janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL', 'seconds between purges of expired rows (0: off)', '300'],
 ] as const;
 
@@ -102,6 +105,15 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     codeTtl: ttl('code-ttl', 'SHOUQUAN_CODE_TTL', profile.lifetimes.code, 600),
     logLevel: pick('log-level', 'SHOUQUAN_LOG_LEVEL') ?? 'info',
     gatewayConfig: pick('gateway-config', 'SHOUQUAN_GATEWAY_CONFIG'),
+    trustProxy: (() => {
+      const v = pick('trust-proxy', 'SHOUQUAN_TRUST_PROXY');
+      if (v === undefined || ['false', '0', 'no', 'off'].includes(v.toLowerCase())) return false;
+      if (['true', 'yes', 'on'].includes(v.toLowerCase())) return true;
+      if (/^\d+$/.test(v)) return Number(v);
+      const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+      if (list.some((x) => !/^[0-9a-fA-F.:/]+$/.test(x))) throw new Error(`--trust-proxy must be true, false, a hop count or comma-separated proxy addresses, got "${v}"`);
+      return list;
+    })(),
     janitorInterval: (() => {
       const v = pick('janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL');
       if (v === undefined) return 300;

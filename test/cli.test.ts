@@ -274,4 +274,27 @@ describe('shouquan serve (spawned)', { timeout: 60_000 }, () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('exits 1 with a clear message, and does not hang, when the port is taken', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'shouquan-serve-'));
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', 'serve', '--port', String(port), '--database', `sqlite:${join(dir, 'x.db')}`, '--janitor-interval', '0'], {
+        cwd: join(import.meta.dirname, '..'),
+        env: { ...process.env, SHOUQUAN_ISSUER: '', SHOUQUAN_SANDBOX: '', SHOUQUAN_PROFILE: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      assert.equal(code, 1);
+      assert.match(stderr, new RegExp(`shouquan: port ${port} on 127\\.0\\.0\\.1 is already in use`));
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

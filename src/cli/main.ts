@@ -265,7 +265,13 @@ async function serve(args: string[], out: Out): Promise<number> {
   for (const [flag] of SERVE_SETTINGS) options[flag] = flag === 'sandbox' ? { type: 'boolean' } : { type: 'string' };
   const { values } = parse(args, options, 'serve');
   if (values.help) return out.log(HELP.serve ?? ''), 0;
-  const config = resolveServeConfig(values as Record<string, string | boolean | undefined>);
+  let config: ReturnType<typeof resolveServeConfig>;
+  try {
+    config = resolveServeConfig(values as Record<string, string | boolean | undefined>);
+  } catch (e) {
+    // A bad flag or environment value is a usage error (exit 2), like an unknown flag.
+    throw new UsageError((e as Error).message);
+  }
   const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
   const core = await createCoreContext({
     storage,
@@ -273,8 +279,24 @@ async function serve(args: string[], out: Out): Promise<number> {
     issuer: config.issuer,
     lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl },
   });
-  const app = await buildServer({ core, logger: { level: config.logLevel }, sandbox: config.sandbox, gateway: loadGatewayOptions(config.gatewayConfig) });
-  await app.listen({ host: config.host, port: config.port });
+  const app = await buildServer({
+    core,
+    logger: { level: config.logLevel },
+    sandbox: config.sandbox,
+    gateway: loadGatewayOptions(config.gatewayConfig),
+    trustProxy: config.trustProxy,
+  });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (e) {
+    // Nothing may keep the process alive after a failed start (port taken, address not ours).
+    await app.close().catch(() => {});
+    await storage.close().catch(() => {});
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new Error(`port ${config.port} on ${config.host} is already in use (choose another with --port)`);
+    if (err.code === 'EADDRNOTAVAIL') throw new Error(`address ${config.host} is not available on this machine (check --host)`);
+    throw e;
+  }
   const janitorJob =
     config.janitorInterval > 0
       ? startJanitor(storage, {

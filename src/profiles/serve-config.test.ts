@@ -37,12 +37,12 @@ describe('choosing a profile for serve', () => {
     assert.throws(() => resolveServeConfig({ 'redirect-rule': 'domain' }, {}), /^Error: --redirect-rule must be one of exact, same-host, registrable-domain, host-or-registrable-domain, got "domain"$/);
   });
 
-  it('shouquan serve with a bad profile file exits 1 with a clear message', async () => {
+  it('shouquan serve with a bad profile file exits 2 (a usage error) with a clear message', async () => {
     const path = join(dir, 'bad.json');
     writeFileSync(path, JSON.stringify({ extends: 'perfee', redirectRule: 'loose' }));
     const err: string[] = [];
     const code = await main(['serve', '--profile', path], { log: () => {}, err: (s) => err.push(s) });
-    assert.equal(code, 1);
+    assert.equal(code, 2);
     assert.equal(err.join('\n'), `shouquan: profile file ${path} is not a valid profile:\n  - redirectRule must be one of "exact", "same-host", "registrable-domain", "host-or-registrable-domain" (got "loose")\n(see docs/profiles.md)`);
   });
 });

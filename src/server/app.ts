@@ -42,7 +42,7 @@ export interface ServerOptions {
   /** Largest accepted request body in bytes. */
   bodyLimit?: number;
   /** Trust X-Forwarded-* from a proxy in front. */
-  trustProxy?: boolean;
+  trustProxy?: boolean | number | string[];
   /** Serve the sandbox callback page at /sandbox/callback. */
   sandbox?: boolean;
   /** Open API gateway settings (docs/gateway.md). */
@@ -81,7 +81,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: (options.trustProxy ?? false) as boolean, // a hop count is valid at run time; Fastify's types omit it
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false },

@@ -53,12 +53,18 @@ describe('app record cache', () => {
     assert.equal((await cache.find('1'))?.secretHash, 'h2');
   });
 
-  it('does not remember unknown apps, so a new app works at once', async () => {
+  it('remembers unknown apps for the same short time (equal timing), and forgets them on create', async () => {
     const m = memoryApps();
-    const cache = cacheApps(m.repo, { ttlMs: 60_000 });
+    let t = 0;
+    const cache = cacheApps(m.repo, { ttlMs: 1000, now: () => t });
     assert.equal(await cache.find('9'), undefined);
-    m.rows.set('9', app('9'));
+    m.rows.set('9', app('9')); // registered by another process
+    assert.equal(await cache.find('9'), undefined, 'served from the cache until it expires');
+    t = 1001;
     assert.equal((await cache.find('9'))?.appKey, '9');
+    assert.equal(await cache.find('8'), undefined);
+    await cache.create(app('8')); // registered through this process: seen at once
+    assert.equal((await cache.find('8'))?.appKey, '8');
   });
 
   it('does not store a record read before an invalidation', async () => {

@@ -17,13 +17,17 @@ export interface AppCacheOptions {
  * Every token, introspection and revocation request authenticates the client, so this removes one
  * database read per request. Changes made through this process (`create`, `setSecretHash`) invalidate
  * the entry at once; changes made by another process (the CLI, another worker) are seen within `ttlMs`.
- * Unknown apps are not cached, so a newly registered app works immediately everywhere.
+ * Unknown AppKeys are cached too, for the same time, so that unknown and known clients take the
+ * same path; an app registered by another process is therefore usable there within `ttlMs`.
  */
 export function cacheApps(apps: AppRepository, options: AppCacheOptions = {}): AppRepository & { invalidate(appKey?: string): void } {
   const ttl = options.ttlMs ?? DEFAULT_APP_CACHE_TTL_MS;
   const max = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { app: AppRecord; until: number }>();
+  // Unknown apps are remembered too (as undefined): otherwise an unknown client_id would be
+  // answered after a database read and a known one from memory, and the time would tell which
+  // AppKeys exist (docs/security.md, client authentication timing).
+  const entries = new Map<string, { app: AppRecord | undefined; until: number }>();
   // Reads that started before an invalidation must not put the stale record back.
   let generation = 0;
 
@@ -38,7 +42,7 @@ export function cacheApps(apps: AppRepository, options: AppCacheOptions = {}): A
     if (hit && hit.until > now()) return hit.app;
     const started = generation;
     const app = await apps.find(appKey);
-    if (app && started === generation) {
+    if (started === generation) {
       if (entries.size >= max && !entries.has(appKey)) {
         const oldest = entries.keys().next().value;
         if (oldest !== undefined) entries.delete(oldest);

@@ -340,7 +340,7 @@ describe('dialects: authorize URLs and code exchange', () => {
     assert.throws(() => new ShouquanClient({ baseUrl: base, appKey, appSecret: '' }), /appKey and appSecret are required/);
   });
 
-  it('meilishuo exchanges the code by GET with app_key/app_secret and reads access_expires_in; statusCode ≠ 0000000 is an error', async () => {
+  it('meilishuo exchanges the code by POST (never the secret in a URL) with app_key/app_secret and reads access_expires_in; statusCode ≠ 0000000 is an error', async () => {
     let fail = false;
     const p = await fakePlatform(
       secret,
@@ -355,7 +355,7 @@ describe('dialects: authorize URLs and code exchange', () => {
       const t0 = Date.now();
       const c = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, profile: 'meilishuo', redirectUri });
       const t = await c.exchangeCode({ code: 'c1', key: 'seller' });
-      assert.deepEqual(p.tokenRequests[0], { method: 'GET', params: { grant_type: 'authorization_code', code: 'c1', app_key: appKey, app_secret: secret, redirect_uri: redirectUri } });
+      assert.deepEqual(p.tokenRequests[0], { method: 'POST', params: { grant_type: 'authorization_code', code: 'c1', app_key: appKey, app_secret: secret, redirect_uri: redirectUri } });
       assert.equal(t.accessToken, 'at');
       assert.ok(t.expiresAt! >= t0 + 604800_000 && t.refreshExpiresAt! >= t0 + 1209600_000);
       assert.deepEqual(await c.tokenStore.get('seller'), t);

@@ -45,14 +45,18 @@ const standard: Dialect = {
   fields: { accessExpiresIn: ['expires_in'], refreshExpiresIn: ['refresh_expires_in'], sellerId: ['seller_id'] },
 };
 
-/** 美丽说 / 蘑菇街 / 锐鲨: `app_key`, code exchange by GET as documented, refresh by POST, `access_expires_in`. */
+/**
+ * 美丽说 / 蘑菇街 / 锐鲨: `app_key`, refresh by POST, `access_expires_in`. The docs show the code
+ * exchange as a GET URL but say "通过Http POST方式换取Token"; the SDK POSTs, so the AppSecret never
+ * sits in a URL (logs, proxies).
+ */
 function meilishuoFamily(name: string, status: Dialect['status']): Dialect {
   return {
     name,
     paths: { authorize: '/authorize', token: '/token', revoke: '/revoke', introspect: '/introspect', router: '/router/rest' },
     params: { clientId: 'app_key', clientSecret: 'app_secret' },
     authorize: { required: ['response_type', 'client_id', 'redirect_uri', 'state'], defaultScope: 'seller', pkce: false },
-    token: { exchangeMethod: 'GET', refresh: { via: 'token-endpoint', method: 'POST' } },
+    token: { exchangeMethod: 'POST', refresh: { via: 'token-endpoint', method: 'POST' } },
     apiPrefix: 'shouquan',
     fields: { accessExpiresIn: ['access_expires_in', 'expires_in'], refreshExpiresIn: ['refresh_expires_in'], sellerId: ['userid', 'seller_id'] },
     ...(status ? { status } : {}),
