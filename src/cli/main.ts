@@ -6,6 +6,8 @@ import { builtinProfiles } from '../profiles/registry.js';
 import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
 import { ensureSandbox } from '../sandbox.js';
 import { APP_GATEWAY_HELP, appGatewayCommand, loadGatewayOptions } from '../gateway/cli.js';
+import { createWebAccount } from '../console/accounts.js';
+import type { AppStatus } from '../storage/ports.js';
 import { purgeExpired, startJanitor } from '../janitor.js';
 import { migrateToLatest, openDatabase } from '../storage/kysely/database.js';
 
@@ -26,6 +28,7 @@ Commands:
   app create       register an ISV app; prints its app_key and app_secret
   app gateway      show or change an app's API gateway settings (webhook, permissions, quota)
   seller create    create a seller with stores
+  operator create  create an operator account for the /admin pages
   janitor          purge expired codes, tokens, sessions and interactions now
   help [command]   show help for a command
 
@@ -50,6 +53,7 @@ client_secret). The secret is stored hashed and shown only this once.
   --name NAME        the app's name, shown to sellers on the consent page
   --callback URL     a registered redirect URI (repeat for several)
   --scope SCOPE      a scope the app may request (repeatable; default seller)
+  --status STATUS    live (default), testing, submitted or suspended
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks"}`,
   'app gateway': APP_GATEWAY_HELP,
@@ -70,6 +74,14 @@ Create a seller account with one or more stores (店铺).
   --store NAME       a store name (repeat for several)
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"seller_id","stores":[{"store_id","name"}]}`,
+  'operator create': `Usage: shouquan operator create --username U --password P [--database URL] [--json]
+
+Create an operator account for the operator admin (/admin): review and approve apps,
+suspend an app, look up a seller's authorizations, read the audit log.
+  --username U       3 to 64 letters, digits or _ . @ -
+  --password P       at least 8 characters; stored as an argon2id hash
+  --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --json             print {"operator_id","username"}`,
 };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -115,9 +127,10 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'migrate') return await migrate(argv.slice(1), out);
     if (cmd === 'app' && sub === 'create') return await appCreate(rest, out);
     if (cmd === 'seller' && sub === 'create') return await sellerCreate(rest, out);
+    if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
     if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
     if (cmd === 'janitor') return await janitor(argv.slice(1), out);
-    if ((cmd === 'app' || cmd === 'seller') && (sub === undefined || sub === '--help' || sub === '-h')) {
+    if ((cmd === 'app' || cmd === 'seller' || cmd === 'operator') && (sub === undefined || sub === '--help' || sub === '-h')) {
       out.log(cmd === 'app' ? appHelp() : HELP[`${cmd} create`] ?? '');
       return sub === undefined ? 2 : 0;
     }
@@ -149,8 +162,11 @@ async function appCreate(args: string[], out: Out): Promise<number> {
     name: { type: 'string' },
     callback: { type: 'string', multiple: true },
     scope: { type: 'string', multiple: true },
+    status: { type: 'string' },
   }, 'app create');
   if (values.help) return out.log(HELP['app create'] ?? ''), 0;
+  const status = (values.status ?? 'live') as AppStatus;
+  if (!['live', 'testing', 'submitted', 'suspended'].includes(status)) throw new UsageError('--status must be live, testing, submitted or suspended');
   const name = values.name;
   if (typeof name !== 'string') throw new UsageError('--name is required');
   const callbacks = (values.callback as string[] | undefined) ?? [];
@@ -161,7 +177,7 @@ async function appCreate(args: string[], out: Out): Promise<number> {
   const storage = await openStorage(databaseUrl(values.database));
   try {
     const secretKey = await loadSecretKey(storage);
-    const created = await createApp(storage, secretKey, { name, callbacks, scopes: values.scope as string[] | undefined });
+    const created = await createApp(storage, secretKey, { name, callbacks, scopes: values.scope as string[] | undefined, status });
     if (values.json) {
       out.log(JSON.stringify({ app_key: created.appKey, app_secret: created.appSecret, client_id: created.appKey, client_secret: created.appSecret, name: name.trim(), callbacks }));
     } else {
@@ -193,6 +209,26 @@ async function sellerCreate(args: string[], out: Out): Promise<number> {
     const body = { seller_id: created.sellerId, stores: created.stores.map((s) => ({ store_id: s.storeId, name: s.name })) };
     if (values.json) out.log(JSON.stringify(body));
     else out.log(`seller_id: ${body.seller_id}\n${body.stores.map((s) => `store_id:  ${s.store_id}  ${s.name}`).join('\n')}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof DuplicateError) throw new Error(e.message);
+    throw e;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function operatorCreate(args: string[], out: Out): Promise<number> {
+  const { values } = parse(args, { ...databaseOption, username: { type: 'string' }, password: { type: 'string' } });
+  if (values.help) return out.log(HELP['operator create'] ?? ''), 0;
+  const { username, password } = values;
+  if (typeof username !== 'string') throw new UsageError('--username is required');
+  if (typeof password !== 'string') throw new UsageError('--password is required');
+  const storage = await openStorage(databaseUrl(values.database));
+  try {
+    const account = await createWebAccount(storage, { realm: 'operator', username, password });
+    if (values.json) out.log(JSON.stringify({ operator_id: account.accountId, username: account.username }));
+    else out.log(`operator_id: ${account.accountId}\nusername:    ${account.username}\nSign in at /admin/login.`);
     return 0;
   } catch (e) {
     if (e instanceof DuplicateError) throw new Error(e.message);

@@ -14,5 +14,8 @@ export async function authenticateBearer(ctx: CoreContext, accessToken: string |
   const token = await ctx.storage.tokens.find(sha256(accessToken));
   if (!token || token.kind !== 'access') throw new InvalidTokenError('the access token is invalid', 'unknown token');
   if (!isLive(token, ctx.now())) throw new InvalidTokenError('the access token expired or was revoked', 'token not live');
+  // A suspended app's tokens stop working at once and work again if it is reinstated.
+  const app = await ctx.storage.apps.find(token.appKey);
+  if (!app || app.status === 'suspended') throw new InvalidTokenError('the app this token was issued to is suspended', 'app suspended');
   return token;
 }

@@ -68,7 +68,12 @@ export async function authenticateClient(ctx: CoreContext, params: ParamBag, bas
   if (clientId === undefined) throw new InvalidClientError('client authentication failed', 'no client_id');
   const app = await ctx.storage.apps.find(clientId);
   const presented = hashAppSecret(ctx, secret ?? '');
-  const ok = safeEqual(presented, app?.secretHash ?? DUMMY_HASH);
+  // During a rotation's overlap window the previous secret still works (docs/adr/0060).
+  // Both comparisons always run so the answer takes the same time either way.
+  const current = safeEqual(presented, app?.secretHash ?? DUMMY_HASH);
+  const previousLive = !!app?.previousSecretHash && (app.previousSecretExpiresAt ?? 0) > ctx.now();
+  const previous = safeEqual(presented, previousLive ? (app?.previousSecretHash ?? DUMMY_HASH) : DUMMY_HASH) && previousLive;
+  const ok = current || previous;
   if (!app || secret === undefined || !ok) {
     throw new InvalidClientError('client authentication failed', !app ? `unknown client ${clientId}` : secret === undefined ? 'no secret' : 'wrong secret');
   }

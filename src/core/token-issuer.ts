@@ -1,5 +1,5 @@
 import { randomId, randomToken, sha256 } from '../crypto/tokens.js';
-import type { GrantRecord, TokenRecord } from '../storage/ports.js';
+import type { AppStatus, GrantRecord, TokenRecord } from '../storage/ports.js';
 import type { TokenResponseValues } from '../profiles/profile.js';
 import type { CoreContext } from './context.js';
 
@@ -14,13 +14,18 @@ export function newGrant(ctx: CoreContext, input: { appKey: string; sellerId: nu
   return { grantId: randomId(), ...input, createdAt: ctx.now(), revokedAt: null, revokedReason: null };
 }
 
+/** Longest lifetimes (seconds) for an app still in `testing` (docs/adr/0061): one hour, one day. */
+export const TESTING_LIFETIMES = { access: 3600, refresh: 86400 } as const;
+
 /**
  * Mint an access token, and a refresh token when asked (RFC 6749 §1.4, §1.5).
  * Tokens carry ≥ 128 bits from the CSPRNG and are stored only as SHA-256 hashes.
  */
-export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[], withRefresh: boolean): MintedTokens {
+export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[], withRefresh: boolean, app?: { status: AppStatus }): MintedTokens {
   const now = ctx.now();
-  const { access, refresh } = ctx.lifetimes;
+  const testing = app?.status === 'testing';
+  const access = testing ? Math.min(ctx.lifetimes.access, TESTING_LIFETIMES.access) : ctx.lifetimes.access;
+  const refresh = testing ? Math.min(ctx.lifetimes.refresh, TESTING_LIFETIMES.refresh) : ctx.lifetimes.refresh;
   const accessToken = randomToken(ctx.profile.tokenFormat);
   const records: TokenRecord[] = [
     {

@@ -16,6 +16,7 @@ import { authorizeRoutes } from './routes/authorize.route.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
 import { tokenRoutes } from './routes/token.route.js';
 import { sandboxRoutes } from './routes/sandbox.route.js';
+import { webConsoleRoutes } from './routes/web-console.route.js';
 import { gatewayRoutes } from '../gateway/gateway.route.js';
 import { docsRoutes } from './routes/docs.route.js';
 import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
@@ -51,7 +52,7 @@ export interface ServerOptions {
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; frame-ancestors 'none'";
 
 /** Seconds a client should wait before retrying while the database is unreachable. */
 const DB_RETRY_AFTER_SECONDS = 5;
@@ -168,6 +169,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await docsRoutes(app, ctx, routes);
   app.decorate('apiReference', () => buildOpenApi(ctx, routes));
   if (options.sandbox) await sandboxRoutes(app, ctx);
+  await webConsoleRoutes(app, ctx);
   return app;
 }
 

@@ -7,6 +7,7 @@
  * one of any number of concurrent callers wins.
  */
 
+import type { ConsoleStorage } from './console-ports.js';
 import type { GatewayStorage } from '../gateway/ports.js';
 
 export type AppStatus = 'testing' | 'submitted' | 'live' | 'suspended';
@@ -20,6 +21,9 @@ export interface AppRecord {
   scopes: string[];
   status: AppStatus;
   createdAt: number;
+  /** The secret before the last rotation, accepted until `previousSecretExpiresAt` (docs/adr/0060). */
+  previousSecretHash?: string | null;
+  previousSecretExpiresAt?: number | null;
 }
 
 export interface SellerRecord {
@@ -204,6 +208,8 @@ export interface Storage {
   grants: GrantRepository;
   tokens: TokenRepository;
   settings: SettingsRepository;
+  /** The web consoles' storage (developer console, seller center, operator admin). */
+  console: ConsoleStorage;
   /** Open API gateway storage (src/gateway/ports.ts); absent in storages without the gateway tables. */
   gateway?: GatewayStorage;
   /** Append-only audit log (grants, revocations, secret rotations, admin actions). */

@@ -53,7 +53,7 @@ export const authorizationCodeGrant: GrantHandler = {
 
     // Step 4: redeem atomically; exactly one concurrent caller wins.
     const grant = newGrant(ctx, { appKey: client.appKey, sellerId: stored.sellerId, storeId: stored.storeId, scope: stored.scope });
-    const minted = mintTokens(ctx, grant, stored.scope, ctx.profile.token.grantTypes.includes('refresh_token') || ctx.profile.refresh.issueWithoutRefreshGrant === true);
+    const minted = mintTokens(ctx, grant, stored.scope, ctx.profile.token.grantTypes.includes('refresh_token') || ctx.profile.refresh.issueWithoutRefreshGrant === true, client);
     const result = await ctx.storage.grants.redeemAuthCode({ codeHash, now, grant, tokens: minted.records });
     if (result.status !== 'redeemed') {
       if (result.status === 'already_used' && result.grantId && result.grantId !== grant.grantId) {

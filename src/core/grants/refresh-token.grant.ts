@@ -40,7 +40,7 @@ export const refreshTokenGrant: GrantHandler = {
 
     // Step 3: issue; with rotation, exactly one concurrent caller wins.
     const rotate = ctx.profile.refresh.rotate;
-    const minted = mintTokens(ctx, token.grant, scope, rotate);
+    const minted = mintTokens(ctx, token.grant, scope, rotate, client);
     if (rotate) {
       const result = await ctx.storage.tokens.rotateRefreshToken({ oldHash: token.tokenHash, now, tokens: minted.records });
       if (result.status !== 'rotated') {

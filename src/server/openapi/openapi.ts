@@ -2,6 +2,7 @@ import { gatewayMethods } from '../../gateway/methods/index.js';
 import type { ResponseField, ResponseSource } from '../../profiles/profile.js';
 import type { HttpContext } from '../http-context.js';
 import { methodParams, type ParamDoc } from './method-params.js';
+import { consoleRouteDocs } from './console-docs.js';
 
 /** A route as Fastify registered it. */
 export interface RouteInfo {
@@ -241,6 +242,7 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   add('GET', '/assets/shouquan.css', plain('The pages’ stylesheet', { type: 'string' }, 'text/css'));
   add('GET', '/openapi.json', plain('This OpenAPI 3.1 document', { type: 'object' }));
   add('GET', '/docs', plain('The API reference, as a page', { type: 'string' }, 'text/html'));
+  for (const [key, doc] of consoleRouteDocs()) docs.set(key, doc);
   add('GET', '/sandbox/callback', { summary: 'Sandbox only: the demo app’s callback, showing the code and the curl that swaps it', tags: ['Sandbox'], responses: { 200: htmlPage('the parameters received') } });
   return docs;
 }

@@ -1,6 +1,7 @@
 import type { StoreRecord } from '../../storage/ports.js';
 import { html, layout, type Raw } from './html.js';
 import { t, type Lang } from './i18n.js';
+import { appLogo } from './console-pages.js';
 
 interface Frame {
   lang: Lang;
@@ -11,11 +12,13 @@ interface Frame {
 const brand = (platform: string) => html`<p class="brand"><span class="mark" aria-hidden="true">授</span>${platform}</p>`;
 
 /** The seller login form: inputs `username`, `password` and a CSRF token (RFC 6749 §10.12). */
-export function loginPage(f: Frame & { action: string; csrf: string; appName: string; error?: string; username?: string; langSwitch: string }): string {
+export function loginPage(
+  f: Frame & { action: string; csrf: string; appName: string; error?: string; username?: string; langSwitch: string; logoUrl?: string | null; rememberLabel?: string },
+): string {
   const m = t(f.lang);
   const body: Raw = html`${brand(f.platform)}
 <h1>${m.signIn}</h1>
-<p class="sub">${m.signInTo} <span class="app">${f.appName}</span></p>
+<p class="sub appline">${f.logoUrl ? appLogo(f.appName, f.logoUrl) : ''}<span>${m.signInTo} <span class="app">${f.appName}</span></span></p>
 ${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}
 <form method="post" action="${f.action}">
 <input type="hidden" name="csrf_token" value="${f.csrf}">
@@ -23,6 +26,7 @@ ${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}
 <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${f.username ?? ''}"${f.username ? '' : ' autofocus'}>
 <label for="password">${m.password}</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required${f.username ? ' autofocus' : ''}>
+${f.rememberLabel ? html`<label class="remember"><input type="checkbox" id="remember" name="remember" value="1"> <span>${f.rememberLabel}</span></label>` : ''}
 <div class="actions"><button type="submit" class="primary">${m.signIn}</button></div>
 </form>
 <p class="foot"><span></span><a href="${f.langSwitch}">${m.lang}</a></p>`;
@@ -44,21 +48,38 @@ export function consentPage(
     redirectHost: string;
     error?: string;
     langSwitch: string;
+    logoUrl?: string | null;
+    /** A search box over the stores (sellers with many stores); no JavaScript: a GET form. */
+    storeSearch?: { action: string; q: string; label: string; button: string; total: number; none: string; shown: string };
+    /** This seller may not authorize this app (the error says why): offer only Cancel. */
+    blocked?: boolean;
   },
 ): string {
   const m = t(f.lang);
   const first = f.stores[0]?.storeId;
+  const search = f.blocked ? undefined : f.storeSearch;
   const body: Raw = html`${brand(f.platform)}
-<h1><span class="app">${f.appName}</span> ${m.wantsAccess}</h1>
+<h1 class="appline">${f.logoUrl ? appLogo(f.appName, f.logoUrl) : ''}<span><span class="app">${f.appName}</span> ${m.wantsAccess}</span></h1>
 <p class="sub">${m.signedInAs} <strong>${f.username}</strong></p>
 ${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}
+${
+  search
+    ? html`<form method="get" action="${search.action}" class="store-search" role="search">
+<label for="store-q">${search.label}</label>
+<div class="searchrow"><input type="search" id="store-q" name="q" value="${search.q}"><button type="submit" class="secondary">${search.button}</button></div>
+<p class="meta">${f.stores.length} / ${search.total} ${search.shown}</p>
+</form>`
+    : ''
+}
 <form method="post" action="${f.action}">
 <input type="hidden" name="csrf_token" value="${f.csrf}">
 <p>${m.willBeAble}</p>
 <ul class="perms">${f.scopes.map((s) => html`<li>${s}</li>`)}</ul>
 ${
-  f.stores.length === 0
-    ? html`<p class="error">${m.noStores}</p>`
+  f.blocked
+    ? ''
+    : f.stores.length === 0
+    ? html`<p class="error">${search && search.total > 0 ? search.none : m.noStores}</p>`
     : html`<fieldset><legend>${m.chooseStore}</legend>
 ${f.stores.map(
   (s) => html`<label class="store"><input type="radio" name="store_id" value="${s.storeId}"${s.storeId === first ? ' checked' : ''} required><span>${s.name}</span></label>
@@ -66,7 +87,7 @@ ${f.stores.map(
 )}</fieldset>`
 }
 <div class="actions">
-${f.stores.length > 0 ? html`<button type="submit" name="decision" value="approve" class="primary">${m.approve}</button>` : ''}
+${f.stores.length > 0 && !f.blocked ? html`<button type="submit" name="decision" value="approve" class="primary">${m.approve}</button>` : ''}
 <button type="submit" name="decision" value="deny" class="secondary" formnovalidate>${m.deny}</button>
 </div>
 </form>

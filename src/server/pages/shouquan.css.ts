@@ -37,6 +37,16 @@ legend { font-weight:600; margin-bottom:8px; padding:0; }
 .foot a { color:var(--focus); }
 pre { background:#f6f8fa; padding:12px; border-radius:8px; overflow-x:auto; white-space:pre-wrap; word-break:break-all; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.875rem; background:#f6f8fa; padding:1px 4px; border-radius:4px; }
+button { font-family:inherit; }
+.appline { display:flex; align-items:center; gap:12px; }
+.logo { width:44px; height:44px; border-radius:10px; background:#fbe9e3; color:var(--brand); display:grid; place-items:center; font-weight:700; font-size:1.2rem; flex:none; object-fit:cover; border:1px solid var(--line); }
+label.remember { display:flex; align-items:center; gap:8px; font-weight:400; margin-top:14px; }
+label.remember input { width:20px; height:20px; accent-color:var(--brand); }
+.store-search { margin:0 0 14px; }
+.store-search .meta { margin-top:6px; }
+.searchrow { display:flex; gap:8px; }
+.searchrow input { flex:1 1 auto; min-width:0; }
+.searchrow button { flex:0 0 auto; }
 body.view-tmall { --brand:#c40000; --brand-dark:#990000; }
 body.view-wap .card { max-width:100%; border-radius:0; border-left:0; border-right:0; }
 body.view-docs .card { max-width:960px; }

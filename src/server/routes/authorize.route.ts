@@ -10,6 +10,9 @@ import type { InteractionRecord, SellerRecord } from '../../storage/ports.js';
 import { formParams, queryParams, requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { consentPage, errorPage, loginPage } from '../pages/pages.js';
 import { t, type Lang } from '../pages/i18n.js';
+import { sellerMayAuthorize } from '../../console/app-policy.js';
+import { ct } from '../pages/console-i18n.js';
+import { REMEMBER_ME_SECONDS, STORE_SEARCH_THRESHOLD } from '../../console/web-kit.js';
 import { lockedMessage, retryAfterSeconds } from '../throttle.js';
 
 /** The shape of an interaction id (base64url from randomId()). */
@@ -85,6 +88,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
   ) {
     const lang = requestLang(ctx, request);
     const appRecord = await core.storage.apps.find(interaction.request.appKey);
+    const logoUrl = (await core.storage.console.appDetails(interaction.request.appKey))?.logoUrl ?? null;
     const csrf = csrfFor(interaction.id, browserSecret);
     const seller = await currentSeller(request);
     const base = interactionPath(interaction.id);
@@ -102,10 +106,22 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
           error: opts.error,
           username: opts.username,
           langSwitch: langSwitch(request, lang),
+          logoUrl,
+          rememberLabel: ct(lang).rememberMe,
         }),
       );
     }
-    const stores = await core.storage.sellers.stores(seller.sellerId);
+    const allStores = await core.storage.sellers.stores(seller.sellerId);
+    // Many stores: a search box (a GET form, no JavaScript) narrows the list.
+    const q = typeof (request.query as Record<string, unknown>)?.q === 'string' ? ((request.query as Record<string, string>).q ?? '').trim() : '';
+    const stores = q ? allStores.filter((st) => st.name.toLowerCase().includes(q.toLowerCase()) || String(st.storeId) === q) : allStores;
+    const storeSearch =
+      allStores.length > STORE_SEARCH_THRESHOLD
+        ? { action: base, q, label: ct(lang).searchStores, button: ct(lang).search, total: allStores.length, none: ct(lang).noStoreMatch, shown: ct(lang).storesShown }
+        : undefined;
+    // A testing app: only its developer's sandbox sellers (docs/adr/0061).
+    const blocked = !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId));
+    if (blocked) opts = { ...opts, error: ct(lang).testingRefused };
     return sendPage(
       reply,
       opts.status ?? 200,
@@ -122,6 +138,9 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         redirectHost: new URL(interaction.request.redirectUri).host,
         error: opts.error,
         langSwitch: langSwitch(request, lang),
+        logoUrl,
+        storeSearch,
+        blocked,
       }),
     );
   }
@@ -212,8 +231,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (old) await core.storage.sessions.delete(sha256(old));
     const sessionId = randomToken();
     const now = core.now();
-    await core.storage.sessions.create({ idHash: sha256(sessionId), sellerId: seller.sellerId, createdAt: now, expiresAt: now + core.lifetimes.session * 1000 });
-    reply.setCookie(sessionCookie, sessionId, { ...cookieBase, path: '/', maxAge: core.lifetimes.session });
+    // Remember me: a 30-day session instead of the usual one.
+    const remember = param(form, 'remember') === '1';
+    const lifetime = remember ? REMEMBER_ME_SECONDS : core.lifetimes.session;
+    await core.storage.sessions.create({ idHash: sha256(sessionId), sellerId: seller.sellerId, createdAt: now, expiresAt: now + lifetime * 1000 });
+    reply.setCookie(sessionCookie, sessionId, { ...cookieBase, path: '/', maxAge: lifetime });
     request.log.info({ sellerId: seller.sellerId }, 'seller logged in');
     return seeOther(reply, interactionPath(loaded.interaction.id));
   });
@@ -230,6 +252,9 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const m = t(requestLang(ctx, request));
     if (decision !== 'approve' && decision !== 'deny') {
       return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
+    }
+    if (decision === 'approve' && !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))) {
+      return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 403, error: ct(requestLang(ctx, request)).testingRefused });
     }
     let storeId: number | undefined;
     if (decision === 'approve') {

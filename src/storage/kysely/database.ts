@@ -7,6 +7,7 @@ import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
 import { gatewayMigration } from './migrations/0002-gateway.migration.js';
 import { securityMigration } from './migrations/0003-security.migration.js';
+import { consoleMigration } from './migrations/0004-console.migration.js';
 import { SqliteGroupCommitDialect } from './sqlite-group-commit-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -86,7 +87,12 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): { 
 class CodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: DialectName) {}
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '0001_initial': initialMigration(this.dialect), '0002_gateway': gatewayMigration(this.dialect), '0003_security': securityMigration(this.dialect) };
+    return {
+      '0001_initial': initialMigration(this.dialect),
+      '0002_gateway': gatewayMigration(this.dialect),
+      '0003_security': securityMigration(this.dialect),
+      '0004_console': consoleMigration(this.dialect),
+    };
   }
 }
 

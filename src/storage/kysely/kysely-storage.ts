@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
+import { createKyselyConsoleStorage } from './kysely-console-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import { appendAudit, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
 import { precompile } from './compiled-query.js';
@@ -41,6 +42,8 @@ function toApp(r: Database['apps']): AppRecord {
     scopes: splitScope(r.scopes),
     status: r.status as AppStatus,
     createdAt: Number(r.created_at),
+    // 0004_console: the secret before a rotation, only while one is kept (docs/adr/0060).
+    ...(r.previous_secret_hash ? { previousSecretHash: r.previous_secret_hash, previousSecretExpiresAt: Number(r.previous_secret_expires_at ?? 0) } : {}),
   };
 }
 
@@ -454,6 +457,8 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
         });
       },
     },
+
+    console: createKyselyConsoleStorage(db),
 
     settings: {
       async get(key) {

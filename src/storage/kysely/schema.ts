@@ -10,6 +10,12 @@ export interface Database {
     scopes: string;
     status: string;
     created_at: number;
+    /** 0004_console: the rest of the apps columns are nullable additions. */
+    developer_id?: number | null;
+    description?: string | null;
+    logo_url?: string | null;
+    previous_secret_hash?: string | null;
+    previous_secret_expires_at?: number | null;
   };
   sellers: {
     seller_id: Generated<number>;
@@ -76,6 +82,25 @@ export interface Database {
   settings: {
     key: string;
     value: string;
+  };
+  /** 0004_console: developer and operator accounts. */
+  web_accounts: {
+    account_id: Generated<number>;
+    realm: string;
+    username: string;
+    password_hash: string;
+    created_at: number;
+  };
+  web_sessions: {
+    id_hash: string;
+    realm: string;
+    account_id: number;
+    created_at: number;
+    expires_at: number;
+  };
+  sandbox_sellers: {
+    seller_id: number;
+    developer_id: number;
   };
   audit_log: {
     id: Generated<number>;

@@ -1,0 +1,36 @@
+import { sealSecret } from '../gateway/secret-seal.js';
+import type { AppDetails } from '../storage/console-ports.js';
+import type { Storage } from '../storage/ports.js';
+
+/**
+ * Save what the developer console edits about an app. The webhook URL belongs to the gateway
+ * (`gateway_apps`, docs/adr/0031: its dispatcher signs and delivers authorization changes,
+ * including a seller's revocation in the seller center); the rest to the console's columns.
+ */
+export async function saveAppDetails(
+  storage: Storage,
+  appKey: string,
+  details: { developerId: number | null; description: string | null; logoUrl: string | null; webhookUrl: string | null },
+  now: number,
+): Promise<void> {
+  await storage.console.setAppDetails(appKey, { developerId: details.developerId, description: details.description, logoUrl: details.logoUrl });
+  if (details.webhookUrl) await storage.gateway?.apps.upsert(appKey, { webhookUrl: details.webhookUrl, webhookSince: now });
+}
+
+/** The console's view of an app, with the webhook URL from the gateway settings. */
+export async function loadAppDetails(storage: Storage, appKey: string): Promise<AppDetails | undefined> {
+  const details = await storage.console.appDetails(appKey);
+  if (!details) return undefined;
+  const gateway = await storage.gateway?.apps.find(appKey);
+  return { ...details, webhookUrl: gateway?.webhookUrl ?? null };
+}
+
+/** Keep the gateway's sealed copy of the AppSecret (it verifies signed API calls) in step with a rotation. */
+export async function resealGatewaySecret(storage: Storage, secretKey: Buffer, appKey: string, secret: string): Promise<void> {
+  await storage.gateway?.apps.upsert(appKey, { sealedSecret: sealSecret(secretKey, appKey, secret) });
+}
+
+/** Drop an app from the in-process app cache (docs/adr/0051) after the console changed it. */
+export function invalidateApp(storage: Storage, appKey: string): void {
+  (storage.apps as { invalidate?: (appKey?: string) => void }).invalidate?.(appKey);
+}

@@ -1,0 +1,59 @@
+import type { OperationDoc } from './openapi.js';
+
+const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
+const redirect = (description: string) => ({ description, headers: { Location: { schema: { type: 'string', format: 'uri' } } } });
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const form = (required: string[], fields: Record<string, Record<string, unknown>>) => ({
+  required: true,
+  content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['csrf_token', ...required], properties: { csrf_token: { type: 'string' }, ...fields } } } },
+});
+const str = { type: 'string' };
+const csrfRefused = htmlPage('CSRF check failed (missing or foreign token, foreign Origin, or Sec-Fetch-Site cross-site)');
+
+/**
+ * The web consoles' pages (seller center, developer console, operator admin; docs/console.md)
+ * for the API reference. Every POST is a CSRF-protected form (docs/adr/0061).
+ */
+export function consoleRouteDocs(): Array<[string, OperationDoc]> {
+  const docs: Array<[string, OperationDoc]> = [];
+  const page = (url: string, summary: string, tag: string, extra: Partial<OperationDoc> = {}) =>
+    docs.push([`GET ${url}`, { summary, tags: [tag], responses: { 200: htmlPage(summary), 303: redirect('to the sign-in page when signed out') }, ...extra }]);
+  const post = (url: string, summary: string, tag: string, body: ReturnType<typeof form>, responses: Record<string, Record<string, unknown>>, parameters?: OperationDoc['parameters']) =>
+    docs.push([`POST ${url}`, { summary, tags: [tag], requestBody: body, ...(parameters ? { parameters } : {}), responses: { ...responses, 403: csrfRefused } }]);
+
+  docs.push(['GET /assets/console.css', { summary: 'The consoles’ stylesheet', tags: ['Operations'], responses: { 200: { description: 'stylesheet', content: { 'text/css': { schema: str } } } } }]);
+
+  const S = 'Seller center';
+  page('/account/login', 'Seller sign-in page', S);
+  post('/account/login', 'Seller sign-in (the same session as the authorize pages)', S, form(['username', 'password'], { username: str, password: str }), { 303: redirect('to /account'), 401: htmlPage('wrong username or password') });
+  post('/account/logout', 'Seller sign-out', S, form([], {}), { 303: redirect('to /account/login') });
+  page('/account', 'The apps the seller authorized (store, permissions, when, last use)', S);
+  post('/account/authorizations/:grantId/revoke', 'Revoke one authorization: its tokens stop working at once', S, form([], {}), { 303: redirect('to /account'), 404: htmlPage('not this seller’s authorization') }, [pathParam('grantId', 'the authorization')]);
+  post('/account/password', 'Change the password: ends every session; `revoke_all=1` also revokes every authorization', S, form(['current_password', 'new_password'], { current_password: str, new_password: str, revoke_all: { type: 'string', enum: ['1'] } }), { 303: redirect('to /account/login'), 400: htmlPage('new password too short'), 401: htmlPage('wrong current password') });
+
+  const D = 'Developer console';
+  const appKey = [pathParam('appKey', 'the AppKey')];
+  page('/console/signup', 'Developer sign-up page', D);
+  post('/console/signup', 'Create a developer account (separate from sellers)', D, form(['username', 'password'], { username: str, password: str }), { 303: redirect('to /console'), 400: htmlPage('username or password breaks the rules'), 409: htmlPage('username taken') });
+  page('/console/login', 'Developer sign-in page', D);
+  post('/console/login', 'Developer sign-in', D, form(['username', 'password'], { username: str, password: str }), { 303: redirect('to /console'), 401: htmlPage('wrong username or password') });
+  post('/console/logout', 'Developer sign-out', D, form([], {}), { 303: redirect('to /console/login') });
+  page('/console', 'The developer’s apps and sandbox sellers', D);
+  post('/console/sandbox-sellers', 'Create a sandbox seller (password shown once)', D, form([], {}), { 201: htmlPage('the new sandbox seller’s credentials') });
+  page('/console/apps/new', 'Create-app form', D);
+  post('/console/apps', 'Create an app in `testing`; the AppSecret is shown once', D, form(['name', 'callback_urls'], { name: str, description: str, logo_url: str, callback_urls: { type: 'string', description: 'one per line' }, webhook_url: str, scope: str }), { 201: htmlPage('the app with its AppKey and AppSecret'), 400: htmlPage('a field is invalid') });
+  page('/console/apps/:appKey', 'An app: status, authorized sellers, authorize URL, secret rotation', D, { parameters: appKey, responses: { 200: htmlPage('the app'), 303: redirect('to the sign-in page when signed out'), 404: htmlPage('not this developer’s app') } });
+  post('/console/apps/:appKey/rotate', 'Rotate the AppSecret; the old one works for `overlap_hours` (default 24, 0 = revoke at once)', D, form([], { overlap_hours: { type: 'string', description: '0 to 168' } }), { 200: htmlPage('the new AppSecret, shown once'), 400: htmlPage('bad overlap'), 404: htmlPage('not this developer’s app') }, appKey);
+  post('/console/apps/:appKey/end-previous', 'Stop accepting the previous AppSecret now', D, form([], {}), { 303: redirect('to the app'), 404: htmlPage('not this developer’s app') }, appKey);
+  post('/console/apps/:appKey/submit', 'Submit a testing app for review', D, form([], {}), { 303: redirect('to the app'), 404: htmlPage('not this developer’s app') }, appKey);
+
+  const A = 'Operator admin';
+  page('/admin/login', 'Operator sign-in page', A);
+  post('/admin/login', 'Operator sign-in (accounts from `shouquan operator create`)', A, form(['username', 'password'], { username: str, password: str }), { 303: redirect('to /admin'), 401: htmlPage('wrong username or password') });
+  post('/admin/logout', 'Operator sign-out', A, form([], {}), { 303: redirect('to /admin/login') });
+  page('/admin', 'Apps to review, seller lookup (`?seller=`), audit log', A, {
+    parameters: [{ name: 'seller', in: 'query', required: false, description: 'a seller username to look up', schema: str }],
+  });
+  post('/admin/apps/:appKey/status', 'Approve, suspend or reinstate an app (a suspended app’s tokens stop working at once)', A, form(['status'], { status: { type: 'string', enum: ['live', 'suspended', 'testing', 'submitted'] } }), { 303: redirect('to /admin'), 400: htmlPage('bad status'), 404: htmlPage('no such app') }, appKey);
+  return docs;
+}

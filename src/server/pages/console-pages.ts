@@ -1,0 +1,310 @@
+import type { AppDetails, AuditEntry, AuthorizationView } from '../../storage/console-ports.js';
+import type { AppStatus } from '../../storage/ports.js';
+import { esc, html, raw, type Raw } from './html.js';
+import type { Lang } from './i18n.js';
+import { ct, formatTime } from './console-i18n.js';
+
+/** Which site a page belongs to. */
+export type Area = 'account' | 'console' | 'admin';
+
+export interface ConsoleFrame {
+  lang: Lang;
+  platform: string;
+  area: Area;
+  /** Link that flips the language (`?lang=`). */
+  langSwitch: string;
+  /** The signed-in user, with the logout form's action and CSRF token. */
+  user?: { name: string; logoutAction: string; csrf: string };
+  notice?: string;
+  error?: string;
+}
+
+const areaTitle = (lang: Lang, area: Area) => ct(lang)[area === 'account' ? 'sellerCenter' : area === 'console' ? 'console' : 'admin'];
+
+/** The frame of every console page: a top bar and a centered column. No scripts. */
+export function consoleLayout(f: ConsoleFrame & { title: string; body: Raw; narrow?: boolean; medium?: boolean }): string {
+  const m = ct(f.lang);
+  const area = areaTitle(f.lang, f.area);
+  const top = html`<header class="top"><div class="in">
+<a class="brand" href="/${f.area}"><span class="mark" aria-hidden="true">授</span><span>${f.platform}</span><span class="area">· ${area}</span></a>
+${f.user ? html`<span class="who">${m.signedInAs} <strong>${f.user.name}</strong></span>
+<form method="post" action="${f.user.logoutAction}"><input type="hidden" name="csrf_token" value="${f.user.csrf}"><button type="submit" class="link">${m.signOut}</button></form>` : ''}
+<a href="${f.langSwitch}" lang="${f.lang === 'en' ? 'zh-CN' : 'en'}">${m.lang}</a>
+</div></header>`;
+  const flash = html`${f.notice ? html`<p class="notice" role="status">${f.notice}</p>` : ''}${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}`;
+  return `<!doctype html>
+<html lang="${f.lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${esc(f.title)} · ${esc(area)} · ${esc(f.platform)}</title>
+<link rel="stylesheet" href="/assets/console.css">
+</head>
+<body>
+${top.html}
+<main class="wrap${f.narrow ? ' narrow' : f.medium ? ' medium' : ''}">
+${flash.html}${f.body.html}
+</main>
+</body>
+</html>
+`;
+}
+
+const csrfInput = (csrf: string) => html`<input type="hidden" name="csrf_token" value="${csrf}">`;
+
+/** A sign-in or sign-up form (inputs `username`, `password`). */
+export function credentialsPage(
+  f: ConsoleFrame & { title: string; sub: string; action: string; csrf: string; username?: string; submit: string; signup?: boolean; alt?: { text: string; href: string; label: string } },
+): string {
+  const m = ct(f.lang);
+  const body = html`<section class="card">
+<h1>${f.title}</h1>
+<p class="sub">${f.sub}</p>
+<form method="post" action="${f.action}">
+${csrfInput(f.csrf)}
+<label for="username">${m.username}</label>
+<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${f.username ?? ''}"${f.signup ? raw(' aria-describedby="username-hint"') : ''}>
+${f.signup ? html`<p class="hint" id="username-hint">${m.usernameRule}</p>` : ''}
+<label for="password">${m.password}</label>
+<input type="password" id="password" name="password" autocomplete="${f.signup ? 'new-password' : 'current-password'}" required${f.signup ? raw(' minlength="8" aria-describedby="password-hint"') : ''}>
+${f.signup ? html`<p class="hint" id="password-hint">${m.passwordRule}</p>` : ''}
+<div class="actions"><button type="submit" class="primary full">${f.submit}</button></div>
+</form>
+${f.alt ? html`<p class="foot">${f.alt.text} <a href="${f.alt.href}">${f.alt.label}</a></p>` : ''}
+</section>`;
+  return consoleLayout({ ...f, title: f.title, body, narrow: true });
+}
+
+/** The app's logo, or its initial on a tinted square when it has none. */
+export function appLogo(name: string, logoUrl: string | null): Raw {
+  if (logoUrl && logoUrl.startsWith('https://')) return html`<img class="logo" src="${logoUrl}" alt="" width="44" height="44">`;
+  return html`<span class="logo" aria-hidden="true">${[...name.trim()][0]?.toUpperCase() ?? '?'}</span>`;
+}
+
+export function statusBadge(lang: Lang, status: AppStatus): Raw {
+  return html`<span class="badge ${status}">${ct(lang)[`status_${status}`]}</span>`;
+}
+
+/** Seller center home: every live authorization with a revoke button. */
+export function sellerHomePage(f: ConsoleFrame & { csrf: string; authorizations: AuthorizationView[]; scopeWords: (scope: string) => string }): string {
+  const m = ct(f.lang);
+  const body = html`<section class="card">
+<h1>${m.authorizedApps}</h1>
+${
+  f.authorizations.length === 0
+    ? html`<p class="muted">${m.noAuthorizations}</p>`
+    : html`<ul class="list">${f.authorizations.map(
+        (a) => html`<li class="item">
+${appLogo(a.appName, a.appLogoUrl)}
+<div class="main">
+<p class="name">${a.appName}</p>
+<dl class="facts">
+<dt>${m.store}</dt><dd>${a.storeName}</dd>
+<dt>${m.permissions}</dt><dd>${a.grant.scope.map((s, i) => html`${i > 0 ? '；' : ''}${f.scopeWords(s)}`)}</dd>
+<dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd>
+<dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd>
+</dl>
+</div>
+<form method="post" action="/account/authorizations/${a.grant.grantId}/revoke">${csrfInput(f.csrf)}<button type="submit" class="danger small" aria-label="${m.revoke}: ${a.appName} (${a.storeName})">${m.revoke}</button></form>
+</li>`,
+      )}</ul>`
+}
+</section>
+<section class="card">
+<h2>${m.changePassword}</h2>
+<form method="post" action="/account/password">
+${csrfInput(f.csrf)}
+<label for="current_password">${m.currentPassword}</label>
+<input type="password" id="current_password" name="current_password" autocomplete="current-password" required>
+<label for="new_password">${m.newPassword}</label>
+<input type="password" id="new_password" name="new_password" autocomplete="new-password" minlength="8" required aria-describedby="np-hint">
+<p class="hint" id="np-hint">${m.passwordRule}</p>
+<label class="check"><input type="checkbox" name="revoke_all" value="1"> ${m.endAllAuthorizations}</label>
+<div class="actions"><button type="submit" class="secondary">${m.changePassword}</button></div>
+</form>
+</section>`;
+  return consoleLayout({ ...f, title: m.authorizedApps, body, medium: true });
+}
+
+/** Developer console home: the developer's apps and sandbox sellers. */
+export function consoleHomePage(
+  f: ConsoleFrame & { csrf: string; apps: AppDetails[]; sandboxSellers: Array<{ username: string }>; created?: { username: string; password: string } },
+): string {
+  const m = ct(f.lang);
+  const body = html`<section class="card">
+<div class="row"><h1 class="grow">${m.yourApps}</h1><a class="button primary" href="/console/apps/new">${m.createApp}</a></div>
+${
+  f.apps.length === 0
+    ? html`<p class="muted">${m.noApps}</p>`
+    : html`<ul class="list">${f.apps.map(
+        (a) => html`<li class="item">${appLogo(a.name, a.logoUrl)}<div class="main"><p class="name"><a href="/console/apps/${a.appKey}">${a.name}</a> ${statusBadge(f.lang, a.status)}</p>
+<dl class="facts"><dt>${m.appKey}</dt><dd><code>${a.appKey}</code></dd><dt>${m.created}</dt><dd>${formatTime(a.createdAt, f.lang)}</dd></dl></div></li>`,
+      )}</ul>`
+}
+</section>
+<section class="card">
+<h2>${m.sandboxSellers}</h2>
+<p class="sub">${m.sandboxHelp}</p>
+${f.created ? html`<div class="warn" role="status"><p class="lead">${m.sandboxCreated}</p>
+<div class="kv"><label for="sb-user">${m.username}</label><input id="sb-user" type="text" readonly value="${f.created.username}"></div>
+<div class="kv"><label for="sb-pass">${m.password}</label><input id="sb-pass" type="text" readonly value="${f.created.password}"></div></div>` : ''}
+${f.sandboxSellers.length === 0 ? html`<p class="muted">${m.noSandboxSellers}</p>` : html`<ul>${f.sandboxSellers.map((s) => html`<li><code>${s.username}</code></li>`)}</ul>`}
+<form method="post" action="/console/sandbox-sellers">${csrfInput(f.csrf)}<button type="submit" class="secondary">${m.createSandboxSeller}</button></form>
+</section>`;
+  return consoleLayout({ ...f, title: m.yourApps, body });
+}
+
+/** The create-app form. */
+export function newAppPage(
+  f: ConsoleFrame & { csrf: string; scopes: Array<{ name: string; words: string }>; values?: Record<string, string>; chosenScopes?: string[] },
+): string {
+  const m = ct(f.lang);
+  const v = f.values ?? {};
+  const chosen = new Set(f.chosenScopes ?? f.scopes.slice(0, 1).map((s) => s.name));
+  const body = html`<section class="card">
+<h1>${m.createApp}</h1>
+<form method="post" action="/console/apps">
+${csrfInput(f.csrf)}
+<label for="name">${m.appName}</label>
+<input type="text" id="name" name="name" required maxlength="80" value="${v.name ?? ''}">
+<label for="description">${m.description}</label>
+<textarea id="description" name="description" maxlength="500">${v.description ?? ''}</textarea>
+<label for="logo_url">${m.logoUrl}</label>
+<input type="url" id="logo_url" name="logo_url" inputmode="url" placeholder="https://" value="${v.logo_url ?? ''}">
+<label for="callback_urls">${m.callbackUrls}</label>
+<textarea id="callback_urls" name="callback_urls" required placeholder="https://isv.example.com/callback">${v.callback_urls ?? ''}</textarea>
+<label for="webhook_url">${m.webhookUrl}</label>
+<input type="url" id="webhook_url" name="webhook_url" inputmode="url" placeholder="https://" value="${v.webhook_url ?? ''}">
+<fieldset><legend>${m.scopesWanted}</legend>
+${f.scopes.map((s) => html`<label class="check"><input type="checkbox" name="scope" value="${s.name}"${chosen.has(s.name) ? raw(' checked') : ''}> <span><code>${s.name}</code> ${s.words}</span></label>`)}
+</fieldset>
+<div class="actions"><button type="submit" class="primary">${m.createApp}</button><a class="button secondary" href="/console">${m.back}</a></div>
+</form>
+</section>`;
+  return consoleLayout({ ...f, title: m.createApp, body, medium: true });
+}
+
+/** An app's page; `secret` is set only right after creation or rotation (shown once). */
+export function appPage(
+  f: ConsoleFrame & { csrf: string; app: AppDetails; grantCount: number; authorizeUrl: string; secret?: string; scopeWords: (s: string) => string },
+): string {
+  const m = ct(f.lang);
+  const a = f.app;
+  const base = `/console/apps/${a.appKey}`;
+  const body = html`<p><a href="/console">← ${m.yourApps}</a></p>
+<section class="card">
+<div class="row">${appLogo(a.name, a.logoUrl)}<h1 class="grow">${a.name} ${statusBadge(f.lang, a.status)}</h1></div>
+<p class="sub">${a.description ?? ''}</p>
+${f.secret ? html`<div class="warn" role="status"><p class="lead"><strong>${m.secretOnce}</strong></p>
+<div class="kv"><label for="app_key_once">${m.appKey}</label><input id="app_key_once" type="text" readonly value="${a.appKey}"></div>
+<div class="kv"><label for="app_secret_once">${m.appSecret}</label><input id="app_secret_once" type="text" readonly value="${f.secret}" aria-describedby="copy-hint"></div>
+<p class="hint" id="copy-hint">${m.copyHint}</p></div>` : ''}
+<dl class="facts">
+<dt>${m.appKey}</dt><dd><code>${a.appKey}</code></dd>
+<dt>${m.status}</dt><dd>${m[`statusHelp_${a.status}`]}</dd>
+<dt>${m.authorizedSellers}</dt><dd>${f.grantCount}</dd>
+<dt>${m.permissions}</dt><dd>${a.scopes.map((s, i) => html`${i > 0 ? '；' : ''}${f.scopeWords(s)}`)}</dd>
+<dt>${m.callbackUrls.replace(/[（(].*$/, '')}</dt><dd>${a.callbackUrls.map((u) => html`<code>${u}</code><br>`)}</dd>
+${a.webhookUrl ? html`<dt>${m.webhookUrl.replace(/[（(].*$/, '')}</dt><dd><code>${a.webhookUrl}</code></dd>` : ''}
+</dl>
+${a.status === 'testing' ? html`<form method="post" action="${base}/submit" class="actions">${csrfInput(f.csrf)}<button type="submit" class="primary">${m.submit}</button></form>` : ''}
+</section>
+<section class="card">
+<h2 id="au-title">${m.authorizeUrl}</h2>
+<textarea id="authorize_url" readonly rows="4" class="mono" aria-labelledby="au-title" aria-describedby="au-hint">${f.authorizeUrl}</textarea>
+<p class="hint" id="au-hint">${m.authorizeUrlHelp} ${m.copyHint}</p>
+</section>
+<div class="grid2">
+<section class="card">
+<h2>${m.rotateSecret}</h2>
+<p class="sub">${m.rotateHelp}</p>
+${a.previousSecretExpiresAt !== null ? html`<p class="warn">${m.previousValidUntil} ${formatTime(a.previousSecretExpiresAt, f.lang)}</p>` : ''}
+<form method="post" action="${base}/rotate">
+${csrfInput(f.csrf)}
+<label for="overlap_hours">${m.overlapHours}</label>
+<input type="number" id="overlap_hours" name="overlap_hours" min="0" max="168" step="1" value="24" required>
+<div class="actions"><button type="submit" class="secondary">${m.rotateSecret}</button></div>
+</form>
+${a.previousSecretExpiresAt !== null ? html`<form method="post" action="${base}/end-previous" class="actions">${csrfInput(f.csrf)}<button type="submit" class="danger">${m.endPrevious}</button></form>` : ''}
+</section>
+<section class="card">
+<h2>${m.recentCalls}</h2>
+<p class="muted">${m.recentCallsNone}</p>
+</section>
+</div>`;
+  return consoleLayout({ ...f, title: a.name, body });
+}
+
+/** An audit detail (stored as JSON) as `key: value, …`. */
+function auditDetail(detail: string): string {
+  try {
+    const parsed = JSON.parse(detail) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return Object.entries(parsed as Record<string, unknown>)
+        .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(', ');
+    }
+  } catch {
+    // not JSON: shown as is
+  }
+  return detail;
+}
+
+/** Operator admin home: apps to review, seller lookup, audit log. */
+export function adminHomePage(
+  f: ConsoleFrame & {
+    csrf: string;
+    apps: Array<AppDetails & { developer: string | null }>;
+    audit: AuditEntry[];
+    lookup?: { username: string; found: boolean; authorizations: AuthorizationView[] };
+    scopeWords: (s: string) => string;
+  },
+): string {
+  const m = ct(f.lang);
+  const statusForm = (a: AppDetails, status: AppStatus, label: string, cls: string) =>
+    html`<form method="post" action="/admin/apps/${a.appKey}/status">${csrfInput(f.csrf)}<input type="hidden" name="status" value="${status}"><button type="submit" class="${cls} small" aria-label="${label}: ${a.name}">${label}</button></form>`;
+  const body = html`<section class="card">
+<h1>${m.apps}</h1>
+<ul class="list">${f.apps.map(
+    (a) => html`<li class="item">${appLogo(a.name, a.logoUrl)}<div class="main"><p class="name">${a.name} ${statusBadge(f.lang, a.status)}</p>
+<dl class="facts"><dt>${m.appKey}</dt><dd><code>${a.appKey}</code></dd><dt>${m.developer}</dt><dd>${a.developer ?? '—'}</dd><dt>${m.created}</dt><dd>${formatTime(a.createdAt, f.lang)}</dd></dl></div>
+<div class="row">
+${a.status === 'submitted' ? statusForm(a, 'live', m.approve, 'primary') : ''}
+${a.status === 'suspended' ? statusForm(a, 'live', m.reinstate, 'secondary') : statusForm(a, 'suspended', m.suspend, 'danger')}
+</div></li>`,
+  )}</ul>
+</section>
+<section class="card">
+<h2>${m.sellerLookup}</h2>
+<form method="get" action="/admin">
+<label for="seller">${m.sellerUsername}</label>
+<div class="row"><input type="search" id="seller" name="seller" class="grow" value="${f.lookup?.username ?? ''}" required><button type="submit" class="secondary">${m.find}</button></div>
+</form>
+${
+  f.lookup
+    ? !f.lookup.found
+      ? html`<p class="error spaced">${m.noSuchSeller}</p>`
+      : f.lookup.authorizations.length === 0
+        ? html`<p class="muted">${m.noAuthorizations}</p>`
+        : html`<ul class="list spaced">${f.lookup.authorizations.map(
+            (a) => html`<li class="item"><div class="main"><p class="name">${a.appName}</p><dl class="facts"><dt>${m.store}</dt><dd>${a.storeName}</dd><dt>${m.permissions}</dt><dd>${a.grant.scope.map((s) => f.scopeWords(s)).join('；')}</dd><dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd><dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd></dl></div></li>`,
+          )}</ul>`
+    : ''
+}
+</section>
+<section class="card">
+<h2>${m.auditLog}</h2>
+${
+  f.audit.length === 0
+    ? html`<p class="muted">${m.noAudit}</p>`
+    : html`<div class="tablewrap"><table><thead><tr><th scope="col">${m.when}</th><th scope="col">${m.who}</th><th scope="col">${m.what}</th><th scope="col">${m.target}</th></tr></thead><tbody>
+${f.audit.map(
+  (e) =>
+    html`<tr><td class="nowrap">${formatTime(e.at, f.lang)}</td><td>${e.actor ?? '—'}</td><td>${e.event}${e.detail ? html` <span class="muted">${auditDetail(e.detail)}</span>` : ''}</td><td>${[e.appKey ? `app ${e.appKey}` : '', e.sellerId !== null ? `seller ${e.sellerId}` : '', e.subject ?? ''].filter(Boolean).map((x) => html`<code>${x}</code> `)}</td></tr>`,
+)}
+</tbody></table></div>`
+}
+</section>`;
+  return consoleLayout({ ...f, title: m.apps, body });
+}

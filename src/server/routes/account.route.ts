@@ -1,0 +1,119 @@
+import type { FastifyInstance } from 'fastify';
+import { verifyPassword, hashPassword } from '../../crypto/password.js';
+import { doneParam, frame, scopeWords } from '../../console/frame.js';
+import { audit, checkedForm, currentSeller, endSession, field, loginGuard, PageError, startSellerSession } from '../../console/web-kit.js';
+import { seeOther, sendPage, type HttpContext } from '../http-context.js';
+import { ct } from '../pages/console-i18n.js';
+import { credentialsPage, sellerHomePage } from '../pages/console-pages.js';
+
+/**
+ * The seller center (`/account`): a seller sees every app they authorized (store,
+ * permissions, when, last used) and revokes one; tokens under a revoked grant die at
+ * once (RFC 7009 §2.1 spirit: revoking the grant ends every token issued under it); the
+ * gateway's webhook dispatcher tells the app (docs/adr/0031).
+ * Logs in with the same seller session as the authorize pages.
+ */
+export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { core } = ctx;
+  const cfg = { config: { kind: 'page' as const } };
+
+  app.get('/account/login', cfg, async (request, reply) => {
+    const f = frame(ctx, request, reply, 'account');
+    if (await currentSeller(ctx, request)) return seeOther(reply, '/account');
+    const m = ct(f.lang);
+    const notice = doneParam(request) === 'password' ? m.passwordChanged : undefined;
+    return sendPage(reply, 200, credentialsPage({ ...f, notice, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn }));
+  });
+
+  app.post('/account/login', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const f = frame(ctx, request, reply, 'account');
+    const m = ct(f.lang);
+    const username = field(form, 'username');
+    const again = (status: number, error: string) =>
+      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn }));
+    const guard = loginGuard(ctx, request, 'seller', username);
+    const waitBefore = guard.waitBefore();
+    if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
+    const seller = username ? await core.storage.sellers.findByUsername(username) : undefined;
+    const ok = await verifyPassword(seller?.passwordHash, form.get('password')?.[0] ?? '');
+    if (!seller || !ok) {
+      request.log.info({ username }, 'seller center login failed');
+      const waitAfter = guard.failed();
+      return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
+    }
+    guard.succeeded();
+    await startSellerSession(ctx, request, reply, seller.sellerId);
+    request.log.info({ sellerId: seller.sellerId }, 'seller logged in to the seller center');
+    return seeOther(reply, '/account');
+  });
+
+  app.post('/account/logout', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    await endSession(ctx, request, reply, 'seller');
+    return seeOther(reply, '/account/login');
+  });
+
+  app.get('/account', cfg, async (request, reply) => {
+    const f = frame(ctx, request, reply, 'account');
+    const seller = await currentSeller(ctx, request);
+    if (!seller) return seeOther(reply, '/account/login');
+    const m = ct(f.lang);
+    const authorizations = await core.storage.console.authorizationsOfSeller(seller.sellerId);
+    const notice = doneParam(request) === 'revoked' ? m.revoked : undefined;
+    return sendPage(
+      reply,
+      200,
+      sellerHomePage({ ...f, notice, user: { name: seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang) }),
+    );
+  });
+
+  app.post<{ Params: { grantId: string } }>('/account/authorizations/:grantId/revoke', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    const f = frame(ctx, request, reply, 'account');
+    const seller = await currentSeller(ctx, request);
+    if (!seller) return seeOther(reply, '/account/login');
+    const grant = await core.storage.grants.find(request.params.grantId);
+    if (!grant || grant.sellerId !== seller.sellerId) throw new PageError(404, ct(f.lang).notYours, 'grant not found or not this seller');
+    if (grant.revokedAt === null) {
+      const now = core.now();
+      await core.storage.grants.revoke(grant.grantId, now, 'seller_revoked');
+      await audit(ctx, { actor: `seller:${seller.sellerId}`, event: 'console.authorization_revoked', appKey: grant.appKey, sellerId: seller.sellerId, subject: grant.grantId, detail: { store_id: grant.storeId } });
+      request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey }, 'seller revoked an authorization');
+    }
+    return seeOther(reply, '/account?done=revoked');
+  });
+
+  // Changing the password ends every session of the seller and, if asked, every authorization.
+  app.post('/account/password', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const f = frame(ctx, request, reply, 'account');
+    const m = ct(f.lang);
+    const seller = await currentSeller(ctx, request);
+    if (!seller) return seeOther(reply, '/account/login');
+    const current = form.get('current_password')?.[0] ?? '';
+    const next = form.get('new_password')?.[0] ?? '';
+    const fail = async (status: number, error: string) => {
+      const authorizations = await core.storage.console.authorizationsOfSeller(seller.sellerId);
+      return sendPage(reply, status, sellerHomePage({ ...f, error, user: { name: seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang) }));
+    };
+    const guard = loginGuard(ctx, request, 'seller', seller.username);
+    const waitBefore = guard.waitBefore();
+    if (waitBefore > 0) return fail(429, guard.locked(reply, waitBefore, f.lang));
+    if (!(await verifyPassword(seller.passwordHash, current))) {
+      const waitAfter = guard.failed();
+      return waitAfter > 0 ? fail(429, guard.locked(reply, waitAfter, f.lang)) : fail(401, m.wrongPassword);
+    }
+    if (next.length < 8) return fail(400, m.passwordRule);
+    await core.storage.sellers.setPasswordHash(seller.sellerId, await hashPassword(next));
+    await core.storage.console.deleteSellerSessions(seller.sellerId);
+    await audit(ctx, { actor: `seller:${seller.sellerId}`, event: 'console.seller_password_changed', sellerId: seller.sellerId });
+    if (field(form, 'revoke_all') === '1') {
+      const now = core.now();
+      const revoked = await core.storage.console.revokeAllOfSeller(seller.sellerId, now, 'seller_revoked_all');
+      await audit(ctx, { actor: `seller:${seller.sellerId}`, event: 'console.authorizations_revoked_all', sellerId: seller.sellerId, detail: { grants: revoked.length } });
+    }
+    await endSession(ctx, request, reply, 'seller');
+    return seeOther(reply, '/account/login?done=password');
+  });
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { invalidateApp } from '../../console/app-details.js';
+import { verifyPassword } from '../../crypto/password.js';
+import { doneParam, frame, scopeWords } from '../../console/frame.js';
+import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
+import type { AppStatus } from '../../storage/ports.js';
+import { seeOther, sendPage, type HttpContext } from '../http-context.js';
+import { ct } from '../pages/console-i18n.js';
+import { adminHomePage, credentialsPage } from '../pages/console-pages.js';
+
+/**
+ * The operator admin (`/admin`): approve submitted apps, suspend an app (its tokens stop
+ * working at once, RFC 6750 §3.1 `invalid_token`), reinstate it, look up a seller's
+ * authorizations, read the audit log. Operators are made with `shouquan operator create`.
+ */
+export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { core } = ctx;
+  const cfg = { config: { kind: 'page' as const } };
+
+  app.get('/admin/login', cfg, async (request, reply) => {
+    const f = frame(ctx, request, reply, 'admin');
+    if (await currentAccount(ctx, request, 'operator')) return seeOther(reply, '/admin');
+    const m = ct(f.lang);
+    return sendPage(reply, 200, credentialsPage({ ...f, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
+  });
+
+  app.post('/admin/login', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const f = frame(ctx, request, reply, 'admin');
+    const m = ct(f.lang);
+    const username = field(form, 'username');
+    const again = (status: number, error: string) =>
+      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
+    const guard = loginGuard(ctx, request, 'operator', username);
+    const waitBefore = guard.waitBefore();
+    if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
+    const account = username ? await core.storage.console.findAccount('operator', username) : undefined;
+    const ok = await verifyPassword(account?.passwordHash, form.get('password')?.[0] ?? '');
+    if (!account || !ok) {
+      request.log.info({ username }, 'operator login failed');
+      const waitAfter = guard.failed();
+      return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
+    }
+    guard.succeeded();
+    await startAccountSession(ctx, request, reply, account);
+    await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_login' });
+    return seeOther(reply, '/admin');
+  });
+
+  app.post('/admin/logout', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    await endSession(ctx, request, reply, 'operator');
+    return seeOther(reply, '/admin/login');
+  });
+
+  app.get('/admin', cfg, async (request, reply) => {
+    const op = await currentAccount(ctx, request, 'operator');
+    if (!op) return seeOther(reply, '/admin/login');
+    const f = frame(ctx, request, reply, 'admin');
+    const m = ct(f.lang);
+    const all = await core.storage.console.allApps();
+    const names = new Map<number, string>();
+    for (const a of all) {
+      if (a.developerId !== null && !names.has(a.developerId)) names.set(a.developerId, (await core.storage.console.account(a.developerId))?.username ?? String(a.developerId));
+    }
+    const apps = all.map((a) => ({ ...a, developer: a.developerId === null ? null : (names.get(a.developerId) ?? null) }));
+    const q = (request.query as Record<string, unknown>).seller;
+    let lookup;
+    if (typeof q === 'string' && q.trim() !== '') {
+      const seller = await core.storage.sellers.findByUsername(q.trim());
+      lookup = { username: q.trim(), found: !!seller, authorizations: seller ? await core.storage.console.authorizationsOfSeller(seller.sellerId) : [] };
+    }
+    const auditLog = await core.storage.console.recentAudit(50);
+    const notice = doneParam(request) === 'status' ? m.statusChanged : undefined;
+    return sendPage(reply, 200, adminHomePage({ ...f, notice, user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf }, apps, audit: auditLog, lookup, scopeWords: scopeWords(ctx, f.lang) }));
+  });
+
+  app.post<{ Params: { appKey: string } }>('/admin/apps/:appKey/status', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const op = await currentAccount(ctx, request, 'operator');
+    if (!op) return seeOther(reply, '/admin/login');
+    const f = frame(ctx, request, reply, 'admin');
+    const m = ct(f.lang);
+    const status = field(form, 'status') as AppStatus;
+    if (!(['live', 'suspended', 'testing', 'submitted'] as const).includes(status)) throw new PageError(400, m.badStatus, `bad status ${status}`);
+    const existing = await core.storage.apps.find(request.params.appKey);
+    if (!existing) throw new PageError(404, m.appNotFound, 'no such app');
+    await core.storage.console.setAppStatus(existing.appKey, status);
+    invalidateApp(core.storage, existing.appKey);
+    await audit(ctx, { actor: `operator:${op.username}`, event: 'console.app_status_changed', appKey: existing.appKey, detail: { from: existing.status, to: status } });
+    request.log.info({ appKey: existing.appKey, from: existing.status, to: status }, 'app status changed by operator');
+    return seeOther(reply, '/admin?done=status');
+  });
+}

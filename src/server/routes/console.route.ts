@@ -1,0 +1,257 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createApp, createSeller, validateCallbackUrl } from '../../admin.js';
+import { hashAppSecret } from '../../core/client-auth.js';
+import { hashPassword, verifyPassword } from '../../crypto/password.js';
+import { randomToken } from '../../crypto/tokens.js';
+import { authorizeUrlFor } from '../../console/app-policy.js';
+import { invalidateApp, loadAppDetails, resealGatewaySecret, saveAppDetails } from '../../console/app-details.js';
+import { doneParam, frame, scopeWords } from '../../console/frame.js';
+import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
+import { DuplicateError } from '../../storage/ports.js';
+import type { AppDetails, WebAccount } from '../../storage/console-ports.js';
+import { seeOther, sendPage, type HttpContext } from '../http-context.js';
+import { ct } from '../pages/console-i18n.js';
+import { appPage, consoleHomePage, credentialsPage, newAppPage } from '../pages/console-pages.js';
+
+const USERNAME_RULE = /^[\p{L}\p{N}_.@-]{3,64}$/u;
+/** Longest overlap a rotation may keep the old secret alive (one week). */
+const MAX_OVERLAP_HOURS = 168;
+
+/**
+ * The developer console (`/console`): developer accounts apart from sellers, apps with the
+ * AppSecret shown once (stored as a keyed hash, docs/adr/0003), secret rotation with an
+ * overlap window (docs/adr/0060), submission for review, sandbox sellers.
+ */
+export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { core } = ctx;
+  const cfg = { config: { kind: 'page' as const } };
+
+  async function requireDeveloper(request: FastifyRequest, reply: FastifyReply): Promise<WebAccount | undefined> {
+    const dev = await currentAccount(ctx, request, 'developer');
+    if (!dev) seeOther(reply, '/console/login');
+    return dev;
+  }
+
+  async function ownApp(request: FastifyRequest<{ Params: { appKey: string } }>, dev: WebAccount, lang: Parameters<typeof ct>[0]): Promise<AppDetails> {
+    const details = await loadAppDetails(core.storage, request.params.appKey);
+    if (!details || details.developerId !== dev.accountId) throw new PageError(404, ct(lang).appNotFound, 'app not found or not this developer');
+    return details;
+  }
+
+  const scopeChoices = (lang: Parameters<typeof ct>[0]) => Object.keys(core.profile.scopes).map((name) => ({ name, words: scopeWords(ctx, lang)(name) }));
+
+  async function renderApp(request: FastifyRequest, reply: FastifyReply, dev: WebAccount, details: AppDetails, extra: { secret?: string; notice?: string; error?: string; status?: number } = {}) {
+    const f = frame(ctx, request, reply, 'console');
+    const grantCount = await core.storage.console.liveGrantCount(details.appKey);
+    const authorizeUrl = authorizeUrlFor(core.issuer, core.profile, details.appKey, details.callbackUrls[0] ?? '');
+    return sendPage(
+      reply,
+      extra.status ?? 200,
+      appPage({ ...f, notice: extra.notice, error: extra.error, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, app: details, grantCount, authorizeUrl, secret: extra.secret, scopeWords: scopeWords(ctx, f.lang) }),
+    );
+  }
+
+  // Sign up and log in.
+  app.get('/console/signup', cfg, async (request, reply) => {
+    const f = frame(ctx, request, reply, 'console');
+    const m = ct(f.lang);
+    return sendPage(reply, 200, credentialsPage({ ...f, title: m.signUp, sub: m.consoleSignUpSub, action: '/console/signup', submit: m.signUp, signup: true, alt: { text: m.haveAccount, href: '/console/login', label: m.signIn } }));
+  });
+
+  app.post('/console/signup', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const f = frame(ctx, request, reply, 'console');
+    const m = ct(f.lang);
+    const username = field(form, 'username');
+    const password = form.get('password')?.[0] ?? '';
+    const again = (status: number, error: string) =>
+      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signUp, sub: m.consoleSignUpSub, action: '/console/signup', submit: m.signUp, signup: true, alt: { text: m.haveAccount, href: '/console/login', label: m.signIn } }));
+    if (!USERNAME_RULE.test(username)) return again(400, m.usernameRule);
+    if (password.length < 8) return again(400, m.passwordRule);
+    let account: WebAccount;
+    try {
+      account = await core.storage.console.createAccount({ realm: 'developer', username, passwordHash: await hashPassword(password), createdAt: core.now() });
+    } catch (e) {
+      if (e instanceof DuplicateError) return again(409, m.usernameTaken);
+      throw e;
+    }
+    await startAccountSession(ctx, request, reply, account);
+    await audit(ctx, { actor: `developer:${username}`, event: 'console.developer_signup' });
+    return seeOther(reply, '/console');
+  });
+
+  app.get('/console/login', cfg, async (request, reply) => {
+    const f = frame(ctx, request, reply, 'console');
+    if (await currentAccount(ctx, request, 'developer')) return seeOther(reply, '/console');
+    const m = ct(f.lang);
+    return sendPage(reply, 200, credentialsPage({ ...f, title: m.signIn, sub: m.consoleSignInSub, action: '/console/login', submit: m.signIn, alt: { text: m.noAccount, href: '/console/signup', label: m.signUp } }));
+  });
+
+  app.post('/console/login', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const f = frame(ctx, request, reply, 'console');
+    const m = ct(f.lang);
+    const username = field(form, 'username');
+    const again = (status: number, error: string) =>
+      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.consoleSignInSub, action: '/console/login', submit: m.signIn, alt: { text: m.noAccount, href: '/console/signup', label: m.signUp } }));
+    const guard = loginGuard(ctx, request, 'developer', username);
+    const waitBefore = guard.waitBefore();
+    if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
+    const account = username ? await core.storage.console.findAccount('developer', username) : undefined;
+    const ok = await verifyPassword(account?.passwordHash, form.get('password')?.[0] ?? '');
+    if (!account || !ok) {
+      request.log.info({ username }, 'developer login failed');
+      const waitAfter = guard.failed();
+      return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
+    }
+    guard.succeeded();
+    await startAccountSession(ctx, request, reply, account);
+    return seeOther(reply, '/console');
+  });
+
+  app.post('/console/logout', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    await endSession(ctx, request, reply, 'developer');
+    return seeOther(reply, '/console/login');
+  });
+
+  // Home: apps and sandbox sellers.
+  app.get('/console', cfg, async (request, reply) => {
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const apps = await core.storage.console.appsOfDeveloper(dev.accountId);
+    const sandboxSellers = await core.storage.console.sandboxSellersOf(dev.accountId);
+    return sendPage(reply, 200, consoleHomePage({ ...f, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, apps, sandboxSellers }));
+  });
+
+  app.post('/console/sandbox-sellers', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const username = `sbx-${dev.accountId}-${randomToken('hex32').slice(0, 6)}`;
+    const password = randomToken('hex32').slice(0, 16);
+    const created = await createSeller(core.storage, { username, password, stores: ['Sandbox Store A', 'Sandbox Store B'], now: core.now() });
+    await core.storage.console.addSandboxSeller(created.sellerId, dev.accountId);
+    await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.sandbox_seller_created', sellerId: created.sellerId, subject: username });
+    const apps = await core.storage.console.appsOfDeveloper(dev.accountId);
+    const sandboxSellers = await core.storage.console.sandboxSellersOf(dev.accountId);
+    return sendPage(reply, 201, consoleHomePage({ ...f, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, apps, sandboxSellers, created: { username, password } }));
+  });
+
+  // Create an app (status `testing`); the secret is shown on the answer to this POST only.
+  app.get('/console/apps/new', cfg, async (request, reply) => {
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    return sendPage(reply, 200, newAppPage({ ...f, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, scopes: scopeChoices(f.lang) }));
+  });
+
+  app.post('/console/apps', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const m = ct(f.lang);
+    const values = Object.fromEntries(['name', 'description', 'logo_url', 'callback_urls', 'webhook_url'].map((k) => [k, field(form, k)]));
+    const chosen = (form.get('scope') ?? []).filter((s) => s in core.profile.scopes);
+    const again = (error: string) =>
+      sendPage(reply, 400, newAppPage({ ...f, error, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, scopes: scopeChoices(f.lang), values, chosenScopes: chosen }));
+    const name = values.name ?? '';
+    if (name === '' || name.length > 80) return again(m.nameRequired);
+    const callbacks = (values.callback_urls ?? '').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    if (callbacks.length === 0) return again(`${m.callbackUrls}: ${m.badUrl}`);
+    for (const cb of callbacks) {
+      try {
+        validateCallbackUrl(cb);
+      } catch (e) {
+        return again((e as Error).message);
+      }
+    }
+    const isUrl = (u: string, httpsOnly: boolean) => {
+      try {
+        const p = new URL(u).protocol;
+        return p === 'https:' || (!httpsOnly && p === 'http:');
+      } catch {
+        return false;
+      }
+    };
+    if (values.logo_url && !isUrl(values.logo_url, true)) return again(`${values.logo_url} ${m.badUrl}`);
+    if (values.webhook_url && !isUrl(values.webhook_url, false)) return again(`${values.webhook_url} ${m.badUrl}`);
+    const scopes = chosen.length > 0 ? chosen : [core.profile.authorize.defaultScope];
+    const created = await createApp(core.storage, core.secretKey, { name, callbacks, scopes, status: 'testing', now: core.now() });
+    await saveAppDetails(
+      core.storage,
+      created.appKey,
+      { developerId: dev.accountId, description: values.description || null, logoUrl: values.logo_url || null, webhookUrl: values.webhook_url || null },
+      core.now(),
+    );
+    await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.app_created', appKey: created.appKey, detail: { name } });
+    const details = (await loadAppDetails(core.storage, created.appKey)) as AppDetails;
+    return renderApp(request, reply, dev, details, { secret: created.appSecret, status: 201 });
+  });
+
+  app.get<{ Params: { appKey: string } }>('/console/apps/:appKey', cfg, async (request, reply) => {
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const details = await ownApp(request, dev, f.lang);
+    const done = doneParam(request);
+    const m = ct(f.lang);
+    const notice = done === 'submitted' ? m.submitted : done === 'previous-ended' ? m.previousEnded : undefined;
+    return renderApp(request, reply, dev, details, { notice });
+  });
+
+  // Rotate: a new secret now; the old one keeps working for the chosen window (0: revoked at once).
+  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/rotate', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const m = ct(f.lang);
+    const details = await ownApp(request, dev, f.lang);
+    const raw = field(form, 'overlap_hours') || '24';
+    const hours = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
+    if (!(hours >= 0 && hours <= MAX_OVERLAP_HOURS)) return renderApp(request, reply, dev, details, { status: 400, error: m.badHours });
+    const current = await core.storage.apps.find(details.appKey);
+    const secret = randomToken('hex32');
+    await core.storage.console.rotateSecret(details.appKey, {
+      secretHash: hashAppSecret(core, secret),
+      previousSecretHash: hours > 0 ? (current?.secretHash ?? null) : null,
+      previousExpiresAt: hours > 0 ? core.now() + hours * 3600_000 : null,
+    });
+    invalidateApp(core.storage, details.appKey);
+    await resealGatewaySecret(core.storage, core.secretKey, details.appKey, secret);
+    await audit(ctx, { actor: `developer:${dev.username}`, event: 'app.secret_rotated', appKey: details.appKey, detail: { overlap_hours: hours } });
+    request.log.info({ appKey: details.appKey, overlapHours: hours }, 'app secret rotated');
+    const updated = (await loadAppDetails(core.storage, details.appKey)) as AppDetails;
+    return renderApp(request, reply, dev, updated, { secret, notice: m.rotated });
+  });
+
+  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/end-previous', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const details = await ownApp(request, dev, f.lang);
+    await core.storage.console.endPreviousSecret(details.appKey);
+    invalidateApp(core.storage, details.appKey);
+    await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.previous_secret_revoked', appKey: details.appKey });
+    return seeOther(reply, `/console/apps/${details.appKey}?done=previous-ended`);
+  });
+
+  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/submit', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const details = await ownApp(request, dev, f.lang);
+    if (details.status === 'testing') {
+      await core.storage.console.setAppStatus(details.appKey, 'submitted');
+      invalidateApp(core.storage, details.appKey);
+      await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.app_submitted', appKey: details.appKey });
+    }
+    return seeOther(reply, `/console/apps/${details.appKey}?done=submitted`);
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * Storage ports for the web consoles (developer console, seller center, operator admin).
+ * Kept apart from the protocol core's ports: the core never reads these.
+ */
+import type { AppStatus, GrantRecord } from './ports.js';
+
+/** Who a web account belongs to. Sellers have their own table and sessions. */
+export type WebRealm = 'developer' | 'operator';
+
+export interface WebAccount {
+  accountId: number;
+  realm: WebRealm;
+  username: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface WebSession {
+  idHash: string;
+  realm: WebRealm;
+  accountId: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** What the console shows and edits about an app, beyond what the core needs. */
+export interface AppDetails {
+  appKey: string;
+  name: string;
+  description: string | null;
+  logoUrl: string | null;
+  /** Where authorization changes are POSTed: kept by the gateway (`gateway_apps`), filled in by `loadAppDetails`. */
+  webhookUrl: string | null;
+  callbackUrls: string[];
+  scopes: string[];
+  status: AppStatus;
+  developerId: number | null;
+  createdAt: number;
+  /** End of the overlap window of the previous secret, when one is still accepted. */
+  previousSecretExpiresAt: number | null;
+}
+
+/** A seller's authorization as the seller center and the admin list it. */
+export interface AuthorizationView {
+  grant: GrantRecord;
+  appName: string;
+  appLogoUrl: string | null;
+  storeName: string;
+  /** When a token was last issued under the grant (code exchange or refresh). */
+  lastUsedAt: number | null;
+}
+
+/** An audit log line as the operator admin shows it (the log itself is `Storage.audit`, docs/adr/0041). */
+export interface AuditEntry {
+  at: number;
+  actor: string | null;
+  event: string;
+  appKey: string | null;
+  sellerId: number | null;
+  subject: string | null;
+  detail: string | null;
+}
+
+export interface ConsoleStorage {
+  /** Throws `DuplicateError` when the username is taken in the realm. */
+  createAccount(input: { realm: WebRealm; username: string; passwordHash: string; createdAt: number }): Promise<WebAccount>;
+  findAccount(realm: WebRealm, username: string): Promise<WebAccount | undefined>;
+  account(accountId: number): Promise<WebAccount | undefined>;
+  setAccountPassword(accountId: number, passwordHash: string): Promise<void>;
+
+  createSession(session: WebSession): Promise<void>;
+  findSession(idHash: string, realm: WebRealm, now: number): Promise<WebSession | undefined>;
+  deleteSession(idHash: string): Promise<void>;
+  /** End every seller login session of a seller (password change). */
+  deleteSellerSessions(sellerId: number): Promise<void>;
+
+  /** Set the console's fields on an app (after `apps.create`). */
+  setAppDetails(appKey: string, details: { developerId: number | null; description: string | null; logoUrl: string | null }): Promise<void>;
+  appDetails(appKey: string): Promise<AppDetails | undefined>;
+  appsOfDeveloper(developerId: number): Promise<AppDetails[]>;
+  /** Every app, submitted ones first, for the operator. */
+  allApps(): Promise<AppDetails[]>;
+  setAppStatus(appKey: string, status: AppStatus): Promise<void>;
+  /** Replace the secret; the previous hash stays valid until `previousExpiresAt` (null: not at all). */
+  rotateSecret(appKey: string, input: { secretHash: string; previousSecretHash: string | null; previousExpiresAt: number | null }): Promise<void>;
+  /** Stop accepting the previous secret now. */
+  endPreviousSecret(appKey: string): Promise<void>;
+  /** How many sellers have a live authorization of the app. */
+  liveGrantCount(appKey: string): Promise<number>;
+
+  /** Live authorizations of a seller, newest first. */
+  authorizationsOfSeller(sellerId: number): Promise<AuthorizationView[]>;
+  /** Revoke every live grant of a seller; returns the revoked grants. */
+  revokeAllOfSeller(sellerId: number, now: number, reason: string): Promise<GrantRecord[]>;
+
+  addSandboxSeller(sellerId: number, developerId: number): Promise<void>;
+  /** The developer who owns this sandbox seller, if it is one. */
+  sandboxOwner(sellerId: number): Promise<number | undefined>;
+  sandboxSellersOf(developerId: number): Promise<Array<{ sellerId: number; username: string }>>;
+
+  /** The newest audit log lines first. */
+  recentAudit(limit: number): Promise<AuditEntry[]>;
+}

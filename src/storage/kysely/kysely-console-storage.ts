@@ -1,0 +1,188 @@
+import type { Kysely } from 'kysely';
+import type { AppDetails, ConsoleStorage, WebAccount, WebRealm } from '../console-ports.js';
+import { DuplicateError, type AppStatus, type GrantRecord } from '../ports.js';
+import type { Database } from './schema.js';
+
+const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function toAccount(r: { account_id: number; realm: string; username: string; password_hash: string; created_at: number }): WebAccount {
+  return { accountId: Number(r.account_id), realm: r.realm as WebRealm, username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at) };
+}
+
+function toDetails(r: Database['apps']): AppDetails {
+  return {
+    appKey: r.app_key,
+    name: r.name,
+    description: r.description ?? null,
+    logoUrl: r.logo_url ?? null,
+    webhookUrl: null,
+    callbackUrls: JSON.parse(r.callback_urls) as string[],
+    scopes: splitScope(r.scopes),
+    status: r.status as AppStatus,
+    developerId: num(r.developer_id),
+    createdAt: Number(r.created_at),
+    previousSecretExpiresAt: r.previous_secret_hash ? num(r.previous_secret_expires_at) : null,
+  };
+}
+
+function toGrant(r: { grant_id: string; app_key: string; seller_id: number; store_id: number; scope: string; created_at: number; revoked_at: number | null; revoked_reason: string | null }): GrantRecord {
+  return {
+    grantId: r.grant_id,
+    appKey: r.app_key,
+    sellerId: Number(r.seller_id),
+    storeId: Number(r.store_id),
+    scope: splitScope(r.scope),
+    createdAt: Number(r.created_at),
+    revokedAt: num(r.revoked_at),
+    revokedReason: r.revoked_reason,
+  };
+}
+
+/** The Kysely implementation of the console ports (SQLite and PostgreSQL). */
+export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage {
+  return {
+    async createAccount(input) {
+      try {
+        const row = await db
+          .insertInto('web_accounts')
+          .values({ realm: input.realm, username: input.username, password_hash: input.passwordHash, created_at: input.createdAt })
+          .returning(['account_id'])
+          .executeTakeFirstOrThrow();
+        return { accountId: Number(row.account_id), ...input };
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new DuplicateError(`username "${input.username}" is already taken`);
+        throw err;
+      }
+    },
+    async findAccount(realm, username) {
+      const r = await db.selectFrom('web_accounts').selectAll().where('realm', '=', realm).where('username', '=', username).executeTakeFirst();
+      return r && toAccount(r);
+    },
+    async account(accountId) {
+      const r = await db.selectFrom('web_accounts').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+      return r && toAccount(r);
+    },
+    async setAccountPassword(accountId, passwordHash) {
+      await db.updateTable('web_accounts').set({ password_hash: passwordHash }).where('account_id', '=', accountId).execute();
+    },
+
+    async createSession(s) {
+      await db
+        .insertInto('web_sessions')
+        .values({ id_hash: s.idHash, realm: s.realm, account_id: s.accountId, created_at: s.createdAt, expires_at: s.expiresAt })
+        .execute();
+    },
+    async findSession(idHash, realm, now) {
+      const r = await db.selectFrom('web_sessions').selectAll().where('id_hash', '=', idHash).where('realm', '=', realm).where('expires_at', '>', now).executeTakeFirst();
+      return r && { idHash: r.id_hash, realm: r.realm as WebRealm, accountId: Number(r.account_id), createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
+    },
+    async deleteSession(idHash) {
+      await db.deleteFrom('web_sessions').where('id_hash', '=', idHash).execute();
+    },
+    async deleteSellerSessions(sellerId) {
+      await db.deleteFrom('seller_sessions').where('seller_id', '=', sellerId).execute();
+    },
+
+    async setAppDetails(appKey, d) {
+      await db
+        .updateTable('apps')
+        .set({ developer_id: d.developerId, description: d.description, logo_url: d.logoUrl })
+        .where('app_key', '=', appKey)
+        .execute();
+    },
+    async appDetails(appKey) {
+      const r = await db.selectFrom('apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
+      return r && toDetails(r);
+    },
+    async appsOfDeveloper(developerId) {
+      const rows = await db.selectFrom('apps').selectAll().where('developer_id', '=', developerId).orderBy('created_at', 'desc').orderBy('app_key').execute();
+      return rows.map(toDetails);
+    },
+    async allApps() {
+      const rows = await db.selectFrom('apps').selectAll().orderBy('created_at', 'desc').orderBy('app_key').execute();
+      const rank: Record<string, number> = { submitted: 0, testing: 1, live: 2, suspended: 3 };
+      return rows.map(toDetails).sort((a, b) => (rank[a.status] ?? 9) - (rank[b.status] ?? 9));
+    },
+    async setAppStatus(appKey, status) {
+      await db.updateTable('apps').set({ status }).where('app_key', '=', appKey).execute();
+    },
+    async rotateSecret(appKey, input) {
+      await db
+        .updateTable('apps')
+        .set({ secret_hash: input.secretHash, previous_secret_hash: input.previousSecretHash, previous_secret_expires_at: input.previousExpiresAt })
+        .where('app_key', '=', appKey)
+        .execute();
+    },
+    async endPreviousSecret(appKey) {
+      await db.updateTable('apps').set({ previous_secret_hash: null, previous_secret_expires_at: null }).where('app_key', '=', appKey).execute();
+    },
+    async liveGrantCount(appKey) {
+      const r = await db
+        .selectFrom('grants')
+        .select((eb) => eb.fn.count<number>('grant_id').as('n'))
+        .where('app_key', '=', appKey)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r?.n ?? 0);
+    },
+
+    async authorizationsOfSeller(sellerId) {
+      const rows = await db
+        .selectFrom('grants as g')
+        .innerJoin('apps as a', 'a.app_key', 'g.app_key')
+        .leftJoin('stores as s', 's.store_id', 'g.store_id')
+        .selectAll('g')
+        .select(['a.name as app_name', 'a.logo_url as app_logo_url', 's.name as store_name'])
+        .select((eb) => eb.selectFrom('tokens as t').whereRef('t.grant_id', '=', 'g.grant_id').select((e) => e.fn.max('t.created_at').as('m')).as('last_used_at'))
+        .where('g.seller_id', '=', sellerId)
+        .where('g.revoked_at', 'is', null)
+        .orderBy('g.created_at', 'desc')
+        .execute();
+      return rows.map((r) => ({
+        grant: toGrant(r),
+        appName: r.app_name,
+        appLogoUrl: r.app_logo_url ?? null,
+        storeName: r.store_name ?? String(r.store_id),
+        lastUsedAt: num(r.last_used_at),
+      }));
+    },
+    async revokeAllOfSeller(sellerId, now, reason) {
+      return db.transaction().execute(async (trx) => {
+        const live = await trx.selectFrom('grants').selectAll().where('seller_id', '=', sellerId).where('revoked_at', 'is', null).execute();
+        if (live.length > 0) {
+          await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason }).where('seller_id', '=', sellerId).where('revoked_at', 'is', null).execute();
+        }
+        return live.map((r) => ({ ...toGrant(r), revokedAt: now, revokedReason: reason }));
+      });
+    },
+
+    async addSandboxSeller(sellerId, developerId) {
+      await db.insertInto('sandbox_sellers').values({ seller_id: sellerId, developer_id: developerId }).execute();
+    },
+    async sandboxOwner(sellerId) {
+      const r = await db.selectFrom('sandbox_sellers').select('developer_id').where('seller_id', '=', sellerId).executeTakeFirst();
+      return r ? Number(r.developer_id) : undefined;
+    },
+    async sandboxSellersOf(developerId) {
+      const rows = await db
+        .selectFrom('sandbox_sellers as x')
+        .innerJoin('sellers as s', 's.seller_id', 'x.seller_id')
+        .select(['s.seller_id', 's.username'])
+        .where('x.developer_id', '=', developerId)
+        .orderBy('s.seller_id')
+        .execute();
+      return rows.map((r) => ({ sellerId: Number(r.seller_id), username: r.username }));
+    },
+
+    async recentAudit(limit) {
+      const rows = await db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit).execute();
+      return rows.map((r) => ({ at: Number(r.at), actor: r.actor, event: r.event, appKey: r.app_key, sellerId: num(r.seller_id), subject: r.subject, detail: r.detail }));
+    },
+  };
+}
