@@ -120,6 +120,41 @@ describe('shouquan CLI', () => {
     });
   });
 
+  describe('app rotate-secret', () => {
+    it('prints a new secret; the old one works for the overlap window, or stops at once with 0', async () => {
+      await run('migrate', '--database', url);
+      const created = JSON.parse((await run('app', 'create', '--name', 'Rotor', '--callback', 'https://r.example/cb', '--database', url, '--json')).out);
+      const before = Date.now();
+      const r = await run('app', 'rotate-secret', '--app-key', created.app_key, '--database', url, '--json');
+      assert.equal(r.code, 0, r.err);
+      const body = JSON.parse(r.out);
+      assert.deepEqual(Object.keys(body), ['app_key', 'app_secret', 'client_secret', 'previous_secret_expires_at']);
+      assert.match(body.app_secret, /^[0-9a-f]{32}$/);
+      assert.notEqual(body.app_secret, created.app_secret);
+      const storage = await openStorage(url);
+      try {
+        const key = await loadSecretKey(storage);
+        let app = await storage.apps.find(created.app_key);
+        assert.equal(app?.secretHash, hashAppSecret({ secretKey: key }, body.app_secret));
+        assert.equal(app?.previousSecretHash, hashAppSecret({ secretKey: key }, created.app_secret));
+        const until = Date.parse(body.previous_secret_expires_at);
+        assert.ok(until >= before + 24 * 3600_000 && until <= Date.now() + 24 * 3600_000);
+
+        const leaked = JSON.parse((await run('app', 'rotate-secret', '--app-key', created.app_key, '--overlap-hours', '0', '--database', url, '--json')).out);
+        assert.equal(leaked.previous_secret_expires_at, null);
+        // Another process changed the app: this storage's app cache (1 s, docs/adr/0051) is dropped to read it now.
+        (storage.apps as { invalidate?: () => void }).invalidate?.();
+        app = await storage.apps.find(created.app_key);
+        assert.equal(app?.secretHash, hashAppSecret({ secretKey: key }, leaked.app_secret));
+        assert.equal(app?.previousSecretHash ?? null, null);
+      } finally {
+        await storage.close();
+      }
+      assert.deepEqual(await run('app', 'rotate-secret', '--app-key', '99999999', '--database', url), { code: 1, out: '', err: 'shouquan: no app with app_key 99999999' });
+      assert.equal((await run('app', 'rotate-secret', '--app-key', created.app_key, '--overlap-hours', '500', '--database', url)).code, 2);
+    });
+  });
+
   describe('app create', () => {
     before(async () => {
       await run('migrate', '--database', url);

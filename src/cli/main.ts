@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkSellerInput, createApp, createSeller, validateCallbackUrl, validateScopeToken } from '../admin.js';
+import { rotateAppSecret } from '../console/app-details.js';
 import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, resolveServeConfig } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
@@ -26,6 +27,7 @@ Commands:
   serve            start the server (applies migrations first)
   migrate          create or upgrade the database schema
   app create       register an ISV app; prints its app_key and app_secret
+  app rotate-secret  give an app a new secret, the old one working for an overlap window
   app gateway      show or change an app's API gateway settings (webhook, permissions, quota)
   seller create    create a seller with stores
   operator create  create an operator account for the /admin pages
@@ -57,6 +59,15 @@ client_secret). The secret is stored hashed and shown only this once.
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks"}`,
   'app gateway': APP_GATEWAY_HELP,
+  'app rotate-secret': `Usage: shouquan app rotate-secret --app-key KEY [--overlap-hours 24] [--database URL] [--json]
+
+Give an app a new AppSecret, printed once. The old secret keeps working for --overlap-hours
+(0 to 168, default 24; 0 stops it at once, e.g. after a leak) so deployments can switch over.
+Signed API calls (/router/rest) accept only the new secret from now on.
+  --app-key KEY        the app
+  --overlap-hours N    how long the old secret still works (default 24)
+  --database URL       sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --json               print {"app_key","app_secret","client_secret","previous_secret_expires_at"}`,
   janitor: `Usage: shouquan janitor [--database URL] [--batch-size N] [--grace SECONDS] [--json]
 
 Delete expired authorization codes, tokens, seller sessions and interactions, and revoked
@@ -108,7 +119,7 @@ const databaseOption = { database: { type: 'string' } } as const;
 const databaseUrl = (v: unknown) => (typeof v === 'string' ? v : process.env.SHOUQUAN_DATABASE_URL || DEFAULT_DATABASE_URL);
 
 /** `shouquan app --help`: every app subcommand. */
-const appHelp = () => `${HELP['app create'] ?? ''}\n\n${HELP['app gateway'] ?? ''}`;
+const appHelp = () => `${HELP['app create'] ?? ''}\n\n${HELP['app rotate-secret'] ?? ''}\n\n${HELP['app gateway'] ?? ''}`;
 
 /** Entry point: returns the exit code. */
 export async function main(argv: string[], out: Out = stdio): Promise<number> {
@@ -129,6 +140,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'seller' && sub === 'create') return await sellerCreate(rest, out);
     if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
     if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
+    if (cmd === 'app' && sub === 'rotate-secret') return await appRotateSecret(rest, out);
     if (cmd === 'janitor') return await janitor(argv.slice(1), out);
     if ((cmd === 'app' || cmd === 'seller' || cmd === 'operator') && (sub === undefined || sub === '--help' || sub === '-h')) {
       out.log(cmd === 'app' ? appHelp() : HELP[`${cmd} create`] ?? '');
@@ -183,6 +195,29 @@ async function appCreate(args: string[], out: Out): Promise<number> {
     } else {
       out.log(`app_key:    ${created.appKey}\napp_secret: ${created.appSecret}\n(client_id and client_secret are the same values. The secret is shown only now: keep it safe.)`);
     }
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function appRotateSecret(args: string[], out: Out): Promise<number> {
+  const { values } = parse(args, { ...databaseOption, 'app-key': { type: 'string' }, 'overlap-hours': { type: 'string' } }, 'app rotate-secret');
+  if (values.help) return out.log(HELP['app rotate-secret'] ?? ''), 0;
+  const appKey = values['app-key'];
+  if (typeof appKey !== 'string' || appKey === '') throw new UsageError('--app-key is required');
+  const rawHours = typeof values['overlap-hours'] === 'string' ? values['overlap-hours'] : '24';
+  const hours = /^\d{1,3}$/.test(rawHours) ? Number(rawHours) : NaN;
+  if (!(hours >= 0 && hours <= 168)) throw new UsageError(`--overlap-hours must be a whole number from 0 to 168, got "${rawHours}"`);
+  const storage = await openStorage(databaseUrl(values.database));
+  try {
+    const secretKey = await loadSecretKey(storage);
+    const now = Date.now();
+    const secret = await rotateAppSecret(storage, secretKey, appKey, hours, now);
+    await storage.audit?.append({ at: now, actor: 'cli', event: 'app.secret_rotated', appKey, sellerId: null, subject: null, detail: { overlap_hours: hours } });
+    const until = hours > 0 ? new Date(now + hours * 3600_000).toISOString() : null;
+    if (values.json) out.log(JSON.stringify({ app_key: appKey, app_secret: secret, client_secret: secret, previous_secret_expires_at: until }));
+    else out.log(`app_secret: ${secret}\n${until ? `(the previous secret keeps working until ${until})` : '(the previous secret no longer works)'} The secret is shown only now: keep it safe.`);
     return 0;
   } finally {
     await storage.close();

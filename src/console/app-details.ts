@@ -1,3 +1,5 @@
+import { randomToken } from '../crypto/tokens.js';
+import { hashAppSecret } from '../core/client-auth.js';
 import { sealSecret } from '../gateway/secret-seal.js';
 import type { AppDetails } from '../storage/console-ports.js';
 import type { Storage } from '../storage/ports.js';
@@ -33,4 +35,23 @@ export async function resealGatewaySecret(storage: Storage, secretKey: Buffer, a
 /** Drop an app from the in-process app cache (docs/adr/0051) after the console changed it. */
 export function invalidateApp(storage: Storage, appKey: string): void {
   (storage.apps as { invalidate?: (appKey?: string) => void }).invalidate?.(appKey);
+}
+
+/**
+ * Rotate an app's secret (docs/adr/0060): a new secret now; the old one keeps working for
+ * `overlapHours` (0: it stops at once). Returns the new secret, shown once to whoever asked.
+ * Used by the developer console and by `shouquan app rotate-secret`.
+ */
+export async function rotateAppSecret(storage: Storage, secretKey: Buffer, appKey: string, overlapHours: number, now: number): Promise<string> {
+  const current = await storage.apps.find(appKey);
+  if (!current) throw new Error(`no app with app_key ${appKey}`);
+  const secret = randomToken('hex32');
+  await storage.console.rotateSecret(appKey, {
+    secretHash: hashAppSecret({ secretKey }, secret),
+    previousSecretHash: overlapHours > 0 ? current.secretHash : null,
+    previousExpiresAt: overlapHours > 0 ? now + overlapHours * 3600_000 : null,
+  });
+  invalidateApp(storage, appKey);
+  await resealGatewaySecret(storage, secretKey, appKey, secret);
+  return secret;
 }

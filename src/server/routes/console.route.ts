@@ -4,7 +4,7 @@ import { hashAppSecret } from '../../core/client-auth.js';
 import { hashPassword, verifyPassword } from '../../crypto/password.js';
 import { randomToken } from '../../crypto/tokens.js';
 import { authorizeUrlFor } from '../../console/app-policy.js';
-import { invalidateApp, loadAppDetails, resealGatewaySecret, saveAppDetails } from '../../console/app-details.js';
+import { invalidateApp, loadAppDetails, resealGatewaySecret, rotateAppSecret, saveAppDetails } from '../../console/app-details.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
 import { DuplicateError } from '../../storage/ports.js';
@@ -214,15 +214,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const raw = field(form, 'overlap_hours') || '24';
     const hours = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
     if (!(hours >= 0 && hours <= MAX_OVERLAP_HOURS)) return renderApp(request, reply, dev, details, { status: 400, error: m.badHours });
-    const current = await core.storage.apps.find(details.appKey);
-    const secret = randomToken('hex32');
-    await core.storage.console.rotateSecret(details.appKey, {
-      secretHash: hashAppSecret(core, secret),
-      previousSecretHash: hours > 0 ? (current?.secretHash ?? null) : null,
-      previousExpiresAt: hours > 0 ? core.now() + hours * 3600_000 : null,
-    });
-    invalidateApp(core.storage, details.appKey);
-    await resealGatewaySecret(core.storage, core.secretKey, details.appKey, secret);
+    const secret = await rotateAppSecret(core.storage, core.secretKey, details.appKey, hours, core.now());
     await audit(ctx, { actor: `developer:${dev.username}`, event: 'app.secret_rotated', appKey: details.appKey, detail: { overlap_hours: hours } });
     request.log.info({ appKey: details.appKey, overlapHours: hours }, 'app secret rotated');
     const updated = (await loadAppDetails(core.storage, details.appKey)) as AppDetails;
