@@ -238,19 +238,13 @@ async function sellerCreate(args: string[], out: Out): Promise<number> {
   const stores = (values.store as string[] | undefined) ?? [];
   if (stores.length === 0) throw new UsageError('--store is required');
   usage(() => checkSellerInput({ username, password, stores }));
-  const storage = await openStorage(databaseUrl(values.database));
-  try {
+  return withStorage(values.database, async (storage) => {
     const created = await createSeller(storage, { username, password, stores });
     const body = { seller_id: created.sellerId, stores: created.stores.map((s) => ({ store_id: s.storeId, name: s.name })) };
     if (values.json) out.log(JSON.stringify(body));
     else out.log(`seller_id: ${body.seller_id}\n${body.stores.map((s) => `store_id:  ${s.store_id}  ${s.name}`).join('\n')}`);
     return 0;
-  } catch (e) {
-    if (e instanceof DuplicateError) throw new Error(e.message);
-    throw e;
-  } finally {
-    await storage.close();
-  }
+  });
 }
 
 async function operatorCreate(args: string[], out: Out): Promise<number> {
@@ -259,12 +253,19 @@ async function operatorCreate(args: string[], out: Out): Promise<number> {
   const { username, password } = values;
   if (typeof username !== 'string') throw new UsageError('--username is required');
   if (typeof password !== 'string') throw new UsageError('--password is required');
-  const storage = await openStorage(databaseUrl(values.database));
-  try {
+  return withStorage(values.database, async (storage) => {
     const account = await createWebAccount(storage, { realm: 'operator', username, password });
     if (values.json) out.log(JSON.stringify({ operator_id: account.accountId, username: account.username }));
     else out.log(`operator_id: ${account.accountId}\nusername:    ${account.username}\nSign in at /admin/login.`);
     return 0;
+  });
+}
+
+/** Open the command's database, run `fn`, and always close it; a taken name is a one-line error. */
+async function withStorage<T>(database: unknown, fn: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<T>): Promise<T> {
+  const storage = await openStorage(databaseUrl(database));
+  try {
+    return await fn(storage);
   } catch (e) {
     if (e instanceof DuplicateError) throw new Error(e.message);
     throw e;

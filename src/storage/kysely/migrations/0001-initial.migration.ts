@@ -1,11 +1,9 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { identityColumn } from './identity-column.js';
 
 /** Initial schema. `serial` is the only dialect difference (identity columns). */
 export function initialMigration(dialect: 'sqlite' | 'postgres'): Migration {
-  const identity = (name: string) => (t: any) =>
-    dialect === 'postgres'
-      ? t.addColumn(name, 'bigserial', (c: any) => c.primaryKey())
-      : t.addColumn(name, 'integer', (c: any) => c.primaryKey().autoIncrement());
+  const identity = (name: string) => identityColumn(dialect, name);
   return {
     async up(db: Kysely<any>) {
       await db.schema

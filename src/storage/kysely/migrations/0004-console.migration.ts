@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { identityColumn } from './identity-column.js';
 
 /**
  * Web accounts for the developer console and the operator admin, app details the console
@@ -6,10 +7,7 @@ import type { Kysely, Migration } from 'kysely';
  * 0003_security's `audit_log`.
  */
 export function consoleMigration(dialect: 'sqlite' | 'postgres'): Migration {
-  const identity = (name: string) => (t: any) =>
-    dialect === 'postgres'
-      ? t.addColumn(name, 'bigserial', (c: any) => c.primaryKey())
-      : t.addColumn(name, 'integer', (c: any) => c.primaryKey().autoIncrement());
+  const identity = (name: string) => identityColumn(dialect, name);
   return {
     async up(db: Kysely<any>) {
       // Developer and operator accounts live apart from sellers (and from each other).
