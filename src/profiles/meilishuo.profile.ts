@@ -1,5 +1,14 @@
-import type { Profile } from './profile.js';
+import type { Profile, ResponseField } from './profile.js';
 import { legacyStatusCodes, sellerScope } from './shared-scopes.js';
+
+/** Token response fields, the same for the code exchange and the refresh. */
+const TOKEN_FIELDS: ResponseField[] = [
+  { name: 'statusCode', value: '0000000' },
+  { name: 'access_token', from: 'access_token' },
+  { name: 'access_expires_in', from: 'expires_in', type: 'number' },
+  { name: 'refresh_token', from: 'refresh_token' },
+  { name: 'refresh_expires_in', from: 'refresh_expires_in', type: 'number' },
+];
 
 /**
  * Build a profile of the meilishuo family (meilishuo, mogujie: one document, two platforms):
@@ -36,20 +45,9 @@ export function meilishuoFamilyProfile(name: string, title: string): Profile {
     tokenFormat: 'hex32',
     tokenType: 'bearer',
     responses: {
-      code: [
-        { name: 'statusCode', value: '0000000' },
-        { name: 'access_token', from: 'access_token' },
-        { name: 'access_expires_in', from: 'expires_in', type: 'number' },
-        { name: 'refresh_token', from: 'refresh_token' },
-        { name: 'refresh_expires_in', from: 'refresh_expires_in', type: 'number' },
-      ],
-      refresh: [
-        { name: 'statusCode', value: '0000000' },
-        { name: 'access_token', from: 'access_token' },
-        { name: 'access_expires_in', from: 'expires_in', type: 'number' },
-        { name: 'refresh_token', from: 'refresh_token' },
-        { name: 'refresh_expires_in', from: 'refresh_expires_in', type: 'number' },
-      ],
+      code: TOKEN_FIELDS,
+      // The refresh answer has the same fields as the code exchange.
+      refresh: TOKEN_FIELDS,
       errorExtras: [{ name: 'statusCode', from: 'error_status', type: 'string' }],
     },
     errorStatusCodes: legacyStatusCodes,

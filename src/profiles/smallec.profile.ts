@@ -1,5 +1,15 @@
-import type { Profile } from './profile.js';
+import type { Profile, ResponseField } from './profile.js';
 import { sellerScope } from './shared-scopes.js';
+
+/** Token response fields, the same for the code exchange and the refresh. */
+const TOKEN_FIELDS: ResponseField[] = [
+  { name: 'token_type', from: 'token_type' },
+  { name: 'expires_in', from: 'expires_in', type: 'number' },
+  { name: 'access_token', from: 'access_token' },
+  { name: 'refresh_token', from: 'refresh_token' },
+  { name: 're_expires_in', from: 'refresh_expires_in', type: 'number' },
+  { name: 'psdm_user_id', from: 'seller_id', type: 'number' },
+];
 
 /**
  * 易启管 smallec (seeds/smallec-oauth.txt): server-side flow only, `view` (web/tmall/wap),
@@ -40,22 +50,9 @@ export const smallecProfile: Profile = {
   // 刷新授权: "具体见【psdm.auth.token.refresh】API接口" — the gateway's method prefix is psdm.
   gateway: { methodPrefix: 'psdm' },
   responses: {
-    code: [
-      { name: 'token_type', from: 'token_type' },
-      { name: 'expires_in', from: 'expires_in', type: 'number' },
-      { name: 'access_token', from: 'access_token' },
-      { name: 'refresh_token', from: 'refresh_token' },
-      { name: 're_expires_in', from: 'refresh_expires_in', type: 'number' },
-      { name: 'psdm_user_id', from: 'seller_id', type: 'number' },
-    ],
-    refresh: [
-      { name: 'token_type', from: 'token_type' },
-      { name: 'expires_in', from: 'expires_in', type: 'number' },
-      { name: 'access_token', from: 'access_token' },
-      { name: 'refresh_token', from: 'refresh_token' },
-      { name: 're_expires_in', from: 'refresh_expires_in', type: 'number' },
-      { name: 'psdm_user_id', from: 'seller_id', type: 'number' },
-    ],
+    code: TOKEN_FIELDS,
+    // The refresh answer has the same fields as the code exchange.
+    refresh: TOKEN_FIELDS,
     errorExtras: [],
   },
 };
