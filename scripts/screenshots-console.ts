@@ -53,6 +53,15 @@ const mine = await createApp(storage, core.secretKey, { name: 'Inventory Sync', 
 await saveAppDetails(storage, mine.appKey, { developerId: devAccount.accountId, description: 'Keeps stock levels in step across stores.', logoUrl: null, webhookUrl: 'https://sync.example.com/hooks/shouquan' }, now);
 const review = await createApp(storage, core.secretKey, { name: '小票打印助手', callbacks: ['https://print.example.com/cb'], status: 'submitted' });
 await storage.console.setAppDetails(review.appKey, { developerId: devAccount.accountId, description: '订单自动打印小票。', logoUrl: null });
+// Recent gateway calls of "Inventory Sync" for its console page (as the gateway's call log writes them).
+const methods = ['shouquan.products.list', 'shouquan.store.get', 'shouquan.orders.list', 'shouquan.products.update', 'shouquan.orders.ship'];
+const outcomes: Array<[number | null, string | null, number]> = [[null, null, 200], [null, null, 200], [null, null, 200], [25, 'isv.invalid-signature', 200], [null, null, 200], [11, 'isv.permission-api-package-empty', 200], [null, null, 200], [27, 'invalid-sessionkey', 200]];
+await storage.gateway!.calls.append(
+  Array.from({ length: 36 }, (_, i) => {
+    const [code, subCode, httpStatus] = outcomes[(i * 5) % outcomes.length]!;
+    return { appKey: mine.appKey, method: methods[(i * 3) % methods.length]!, face: 'router' as const, storeId: seller.stores[0]!.storeId, sellerId: seller.sellerId, code, subCode, httpStatus, durationMs: 4 + ((i * 37) % 90), at: now - (36 - i) * 7 * 60_000 };
+  }),
+);
 await createWebAccount(storage, { realm: 'operator', username: 'ops-wang', password: 'operator password' });
 await storage.audit?.append({ at: now - 600_000, actor: 'developer:zhang.dev', event: 'console.app_submitted', appKey: review.appKey, sellerId: null, subject: null, detail: null });
 

@@ -28,3 +28,18 @@ it('reads --trust-proxy as a boolean, a hop count or proxy addresses', () => {
   assert.deepEqual(resolveServeConfig({ 'trust-proxy': '10.0.0.1, 10.0.0.0/8' }, {}).trustProxy, ['10.0.0.1', '10.0.0.0/8']);
   assert.throws(() => resolveServeConfig({ 'trust-proxy': 'everyone!' }, {}), /--trust-proxy/);
 });
+
+it('reads --workers as a count from 1 to 64 or auto (one per CPU)', async () => {
+  const { availableParallelism } = await import('node:os');
+  const pgEnv = { SHOUQUAN_DATABASE_URL: 'postgres://u@db/shouquan' };
+  assert.equal(resolveServeConfig({}, {}).workers, 1);
+  assert.equal(resolveServeConfig({ workers: '2' }, { ...pgEnv, SHOUQUAN_WORKERS: '3' }).workers, 2);
+  assert.equal(resolveServeConfig({}, { ...pgEnv, SHOUQUAN_WORKERS: '3' }).workers, 3);
+  assert.equal(resolveServeConfig({ workers: 'auto' }, pgEnv).workers, Math.min(availableParallelism(), 64));
+  for (const bad of ['0', '65', '1.5', 'many', '-1']) assert.throws(() => resolveServeConfig({ workers: bad }, {}), /--workers must be a whole number from 1 to 64 or auto/);
+  const pg = { database: 'postgres://u@db/shouquan' };
+  assert.equal(resolveServeConfig({ ...pg, workers: '2' }, {}).workers, 2);
+  assert.throws(() => resolveServeConfig({ workers: '2', database: 'sqlite:./x.db' }, {}), /^Error: --workers above 1 needs PostgreSQL: SQLite lets one process write at a time/);
+  assert.throws(() => resolveServeConfig({}, { SHOUQUAN_WORKERS: '2', SHOUQUAN_DATABASE_URL: 'sqlite::memory:' }), /needs PostgreSQL/);
+  assert.equal(resolveServeConfig({ workers: '1', database: 'sqlite::memory:' }, {}).workers, 1);
+});

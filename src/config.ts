@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { getProfile } from './profiles/registry.js';
 import { REDIRECT_RULES, type Profile, type RedirectRule } from './profiles/profile.js';
 import { parseDatabaseUrl } from './storage/kysely/database.js';
@@ -23,7 +24,14 @@ export interface ServeConfig {
   trustProxy: boolean | number | string[];
   /** Seconds between janitor runs in serve; 0 turns the periodic purge off. */
   janitorInterval: number;
+  /** Worker processes sharing the port (node:cluster, docs/adr/0090); 1 is a single process. */
+  workers: number;
+  /** Days the janitor keeps gateway call records (the developer console's recent calls). */
+  callRetentionDays: number;
 }
+
+/** The most worker processes `--workers` accepts. */
+export const MAX_WORKERS = 64;
 
 /** Every serve setting: flag name, environment variable, meaning. Used by --help and docs. */
 export const SERVE_SETTINGS = [
@@ -41,6 +49,8 @@ export const SERVE_SETTINGS = [
   ['gateway-config', 'SHOUQUAN_GATEWAY_CONFIG', 'JSON file of API gateway settings (upstreams, quotas, clock skew)', 'none'],
   ['trust-proxy', 'SHOUQUAN_TRUST_PROXY', 'trust X-Forwarded-For/-Proto from a proxy in front (client IPs for throttling and logs): true, false, a hop count or a list of proxy addresses', 'false'],
   ['janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL', 'seconds between purges of expired rows (0: off)', '300'],
+  ['workers', 'SHOUQUAN_WORKERS', 'worker processes sharing the port (node:cluster); auto: one per CPU', '1'],
+  ['call-retention', 'SHOUQUAN_CALL_RETENTION', 'days the janitor keeps gateway call records shown in the developer console', '7'],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -120,5 +130,28 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
       if (!/^\d+$/.test(v)) throw new Error(`--janitor-interval must be a whole number of seconds, got "${v}"`);
       return Number(v);
     })(),
+    workers: (() => {
+      const v = pick('workers', 'SHOUQUAN_WORKERS');
+      if (v === undefined) return 1;
+      const n = v === 'auto' ? Math.min(availableParallelism(), MAX_WORKERS) : /^\d+$/.test(v) ? Number(v) : NaN;
+      if (!(n >= 1 && n <= MAX_WORKERS)) throw new Error(`--workers must be a whole number from 1 to ${MAX_WORKERS} or auto, got "${v}"`);
+      if (n > 1 && parseDatabaseUrl(databaseUrl).dialect === 'sqlite') {
+        // docs/adr/0090: SQLite has one writer per file; more processes only wait for each other.
+        throw new Error(
+          '--workers above 1 needs PostgreSQL: SQLite lets one process write at a time, so more workers add no throughput on it ' +
+            '(one process already batches its commits); use --workers 1 with SQLite, or a postgres:// database',
+        );
+      }
+      return n;
+    })(),
+    callRetentionDays: parseCallRetention(pick('call-retention', 'SHOUQUAN_CALL_RETENTION')),
   };
+}
+
+/** `--call-retention` / `SHOUQUAN_CALL_RETENTION`: whole days from 1 to 366, default 7. */
+export function parseCallRetention(v: string | undefined): number {
+  if (v === undefined) return 7;
+  const n = /^\d{1,3}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= 366)) throw new Error(`--call-retention must be a whole number of days from 1 to 366, got "${v}"`);
+  return n;
 }

@@ -9,6 +9,8 @@ export interface JanitorOptions {
    * rotated refresh token is still recognized a little after it lapsed. Default one hour.
    */
   graceMs?: number;
+  /** Gateway call records (the developer console's recent calls) are kept this long, ms. Default 7 days. */
+  callRetentionMs?: number;
   /** Stop after this many batches in one run (the next run continues). */
   maxBatches?: number;
   /** Current time in epoch ms. */
@@ -19,9 +21,13 @@ export interface JanitorOptions {
 
 export type PurgeReport = Record<Purgeable, number> & { batches: number; ms: number };
 
+/** Default retention of gateway call records: 7 days. */
+export const DEFAULT_CALL_RETENTION_MS = 7 * 86_400_000;
+
 /**
- * Purge expired interactions, sessions, codes, tokens and revoked grants in batches
- * (RFC 6819 §5.1.4.1.3: keep no more than needed). Between batches the event loop runs,
+ * Purge expired interactions, seller and console sessions, codes, tokens, revoked grants, and
+ * gateway call records past their retention, in batches (RFC 6819 §5.1.4.1.3: keep no more
+ * than needed). Between batches the event loop runs,
  * so requests are served while a large purge is under way. Safe to run on several nodes at
  * once: every DELETE only removes rows that are already dead.
  */
@@ -30,13 +36,15 @@ export async function purgeExpired(storage: Storage, opts: JanitorOptions = {}):
   if (!maintenance) throw new Error('this storage does not support purging');
   const started = Date.now();
   const batchSize = opts.batchSize ?? 5000;
-  const cutoff = (opts.now ?? Date.now)() - (opts.graceMs ?? 3_600_000);
+  const now = (opts.now ?? Date.now)();
+  const cutoff = now - (opts.graceMs ?? 3_600_000);
+  const callCutoff = now - (opts.callRetentionMs ?? DEFAULT_CALL_RETENTION_MS);
   const maxBatches = opts.maxBatches ?? Number.POSITIVE_INFINITY;
-  const report = { interactions: 0, sessions: 0, codes: 0, tokens: 0, grants: 0, batches: 0, ms: 0 } as PurgeReport;
+  const report = { interactions: 0, sessions: 0, codes: 0, tokens: 0, grants: 0, webSessions: 0, calls: 0, batches: 0, ms: 0 } as PurgeReport;
   for (const kind of PURGEABLE) {
     for (;;) {
       if (report.batches >= maxBatches) break;
-      const deleted = await maintenance.purgeExpired(kind, cutoff, batchSize);
+      const deleted = await maintenance.purgeExpired(kind, kind === 'calls' ? callCutoff : cutoff, batchSize);
       report.batches += 1;
       report[kind] += deleted;
       opts.onBatch?.(kind, deleted);

@@ -8,8 +8,11 @@ import { createKyselyStorage } from './storage/kysely/kysely-storage.js';
 import type { Storage } from './storage/ports.js';
 import { withAppCache } from './storage/app-cache.js';
 
-/** Open storage for a database URL and bring its schema up to date. */
-export async function openStorage(databaseUrl: string, opts: { createIfMissing?: boolean } = {}): Promise<Storage> {
+/**
+ * Open storage for a database URL and bring its schema up to date. `migrate: false` skips the
+ * migrations: `serve --workers N` runs them once in the primary before forking (docs/adr/0090).
+ */
+export async function openStorage(databaseUrl: string, opts: { createIfMissing?: boolean; migrate?: boolean } = {}): Promise<Storage> {
   let opened;
   try {
     opened = openDatabase(databaseUrl, { createIfMissing: opts.createIfMissing });
@@ -21,9 +24,9 @@ export async function openStorage(databaseUrl: string, opts: { createIfMissing?:
     throw e;
   }
   // App records are cached in-process (docs/adr/0051).
-  const storage = withAppCache(createKyselyStorage(opened.db, opened.dialect, { pool: opened.pool }));
+  const storage = withAppCache(createKyselyStorage(opened.db, opened.dialect, { pool: opened.pool, commitStats: opened.commitStats }));
   try {
-    await migrateToLatest(opened.db, opened.dialect);
+    if (opts.migrate !== false) await migrateToLatest(opened.db, opened.dialect);
   } catch (e) {
     await storage.close().catch(() => {});
     const msg = (e as Error).message;

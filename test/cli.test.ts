@@ -115,7 +115,7 @@ describe('shouquan CLI', () => {
 
   describe('migrate', () => {
     it('creates the schema, then reports it up to date', async () => {
-      assert.deepEqual(await run('migrate', '--database', url, '--json'), { code: 0, out: JSON.stringify({ database: url, applied: ['0001_initial', '0002_gateway', '0003_security', '0004_console'] }), err: '' });
+      assert.deepEqual(await run('migrate', '--database', url, '--json'), { code: 0, out: JSON.stringify({ database: url, applied: ['0001_initial', '0002_gateway', '0003_security', '0004_console', '0005_gateway_calls'] }), err: '' });
       assert.deepEqual(await run('migrate', '--database', url), { code: 0, out: `${url} is up to date`, err: '' });
     });
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { postForm } from './helpers/browserless.js';
+import { topCall } from './helpers/gateway.js';
 import { chromiumSkipReason, launchChromium } from './helpers/console-chromium.js';
 import { createWebAccount } from '../src/console/accounts.js';
 
@@ -63,6 +64,11 @@ describe('console journeys in Chromium', { skip }, () => {
     assert.equal(res.status, 200, res.text);
     return res.json.access_token as string;
   }
+  /** A signed store.get at /router/rest: 'ok', or the error's sub_code. */
+  const signedCall = async (session: string, appSecret: string) => {
+    const res = await topCall(s, 'shouquan.store.get', {}, session, { override: { app_key: appKey }, secret: appSecret });
+    return res.json.shouquan_store_get_response ? 'ok' : (res.json.error_response?.sub_code as string);
+  };
   const apiStatus = async (token: string) => (await fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   before(async () => {
@@ -131,9 +137,15 @@ describe('console journeys in Chromium', { skip }, () => {
     assert.notEqual(fresh, secret);
     assert.equal(await clientAuthenticates(fresh), true);
     assert.equal(await clientAuthenticates(secret), true);
+    // Signed API calls (/router/rest) take both secrets inside the window too.
+    const session = await authorizeAsSeller();
+    assert.equal(await signedCall(session, fresh), 'ok', 'signed with the new secret');
+    assert.equal(await signedCall(session, secret), 'ok', 'signed with the old secret inside the window');
     await dev.click('button:has-text("立即作废旧密钥")');
     await dev.waitForURL(/done=previous-ended/);
     assert.equal(await clientAuthenticates(secret), false);
+    assert.equal(await signedCall(session, secret), 'isv.invalid-signature', 'the old secret no longer signs');
+    assert.equal(await signedCall(session, fresh), 'ok');
     secret = fresh;
   });
 

@@ -101,9 +101,54 @@ for (const d of await testDialects()) {
       assert.equal(report.interactions, 1, 'the one expired past the default one-hour grace');
       assert.equal(await s.core.storage.interactions.find('recent').then((r) => r?.id), 'recent');
       assert.equal(await s.core.storage.interactions.find('old'), undefined);
+      assert.deepEqual(Object.keys(report), ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'web_sessions', 'calls', 'batches', 'ms']);
       const bad: string[] = [];
       assert.equal(await main(['janitor', '--database', s.db.url, '--batch-size', '0'], { log: (x) => bad.push(x), err: (x) => bad.push(x) }), 2);
       assert.deepEqual(bad, ['shouquan: --batch-size must be a whole number of at least 1, got "0"']);
+    });
+
+    it('purges expired console sessions and call records past the retention, and reports them', async () => {
+      const account = await s.core.storage.console.createAccount({ realm: 'developer', username: `janitor-dev-${d.name}`, passwordHash: 'p', createdAt: 0 });
+      const now = Date.now();
+      const day = 86_400_000;
+      const { db } = openDatabase(s.db.url);
+      try {
+        await db.insertInto('web_sessions').values([
+          { id_hash: 'web-expired', realm: 'developer', account_id: account.accountId, created_at: 0, expires_at: now - 2 * 3600_000 },
+          { id_hash: 'web-in-grace', realm: 'operator', account_id: account.accountId, created_at: 0, expires_at: now - 60_000 },
+          { id_hash: 'web-live', realm: 'developer', account_id: account.accountId, created_at: 0, expires_at: now + 3600_000 },
+        ]).execute();
+      } finally {
+        await db.destroy();
+      }
+      const call = (at: number) => ({ appKey: s.client.appKey, method: 'shouquan.store.get', face: 'router' as const, storeId: null, sellerId: null, code: null, subCode: null, httpStatus: 200, durationMs: 1, at });
+      await s.core.storage.gateway!.calls.append([call(now - 10 * day), call(now - 8 * day), call(now - 3 * day), call(now - 60_000)]);
+
+      const run = async (...extra: string[]) => {
+        const lines: string[] = [];
+        const code = await main(['janitor', '--database', s.db.url, '--json', ...extra], { log: (x) => lines.push(x), err: (x) => lines.push(x) });
+        assert.equal(code, 0, lines.join('\n'));
+        return JSON.parse(lines[0]!);
+      };
+      const first = await run();
+      assert.equal(first.web_sessions, 1, 'the console session expired more than the one-hour grace ago');
+      assert.equal(first.calls, 2, 'call records older than the default 7 days');
+      assert.equal(await s.core.storage.console.findSession('web-expired', 'developer', 0), undefined);
+      assert.equal((await s.core.storage.console.findSession('web-in-grace', 'operator', 0))?.accountId, account.accountId);
+      assert.equal((await s.core.storage.console.findSession('web-live', 'developer', 0))?.accountId, account.accountId);
+      assert.equal((await s.core.storage.gateway!.calls.recent(s.client.appKey, 10)).length, 2);
+
+      const second = await run('--call-retention', '1');
+      assert.equal(second.calls, 1, 'only the last day is kept with --call-retention 1');
+      assert.equal(second.web_sessions, 0);
+      assert.deepEqual((await s.core.storage.gateway!.calls.recent(s.client.appKey, 10)).map((c) => c.at), [now - 60_000]);
+
+      const bad: string[] = [];
+      assert.equal(await main(['janitor', '--database', s.db.url, '--call-retention', '0'], { log: (x) => bad.push(x), err: (x) => bad.push(x) }), 2);
+      assert.deepEqual(bad, ['shouquan: --call-retention must be a whole number of days from 1 to 366, got "0"']);
+      const text: string[] = [];
+      assert.equal(await main(['janitor', '--database', s.db.url], { log: (x) => text.push(x), err: (x) => text.push(x) }), 0);
+      assert.match(text[0]!, /^purged 0 codes, 0 tokens, 0 sessions, 0 interactions, 0 grants, 0 console sessions, 0 call records in \d+ batches \(\d+ ms\)$/);
     });
   });
 }

@@ -1,12 +1,22 @@
 /**
  * One Shouquan server for the bench, in its own process (the orchestrator pins it to a core).
- * Usage: node --import tsx scripts/bench/shouquan-target.ts <database-url> [--fill N]
+ * Usage: node --import tsx scripts/bench/shouquan-target.ts <database-url> [--fill N] [--workers N]
  *
- * Starts the real server (standard profile, logger off), registers the bench apps and sellers
+ * Starts the real server (standard profile, logger off, the Open API gateway with quotas high
+ * enough never to refuse a bench call: the quota counters are still charged on every router call),
+ * registers the bench apps and sellers
  * through the admin functions, optionally fills the tokens table with N unrelated live tokens
  * (for the 1 M / 10 M workloads), and prints one JSON line with everything the load generator
  * needs. Codes and tokens are NOT made here: the orchestrator gets them through the HTTP flows.
+ *
+ * With `--workers N` the server is the real CLI instead, `shouquan serve --workers N --log-level
+ * silent` (a child of this process; the orchestrator counts the CPU of the whole process tree).
+ * `--workers 1` is the CLI's single process, the baseline for the workers comparison.
  */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { createApp, createSeller } from '../../src/admin.js';
 import { hashPassword } from '../../src/crypto/password.js';
 import { getProfile } from '../../src/profiles/registry.js';
@@ -21,19 +31,23 @@ const flag = (name: string, def: number) => {
 };
 const fill = flag('--fill', 0);
 const sellerCount = flag('--sellers', 64);
+const workers = flag('--workers', 0);
 
 const storage = await openStorage(url, { createIfMissing: true });
 const core = await createCoreContext({ storage, profile: getProfile('standard'), issuer: 'http://127.0.0.1' });
-const server = await buildServer({ core, logger: false });
-await server.listen({ host: '127.0.0.1', port: 0 });
-const addr = server.server.address();
-const port = typeof addr === 'object' && addr ? addr.port : 0;
+// With --workers the real CLI serves (started below, after the set-up); otherwise this process does.
+const server = workers > 0 ? undefined : await buildServer({ core, logger: false, gateway: { defaultQuotaPerSecond: 1e9, defaultQuotaPerDay: 1e12 } });
+await server?.listen({ host: '127.0.0.1', port: 0 });
+const addr = server?.server.address();
+let port = typeof addr === 'object' && addr ? addr.port : 0;
 core.issuer = `http://127.0.0.1:${port}`;
 
 const callback = 'https://isv.example.com/callback';
-// Three apps so that workloads do not end each other's grants (one live grant per seller and app).
+// One app per workload family so that workloads do not end each other's grants (one live grant per
+// seller and app): codes for the exchange run, refresh chains, access tokens (introspection, bearer,
+// router), and the full flow's fresh grants.
 const apps: Record<string, { appKey: string; appSecret: string }> = {};
-for (const role of ['exchange', 'refresh', 'access']) apps[role] = await createApp(storage, core.secretKey, { name: `Bench ${role}`, callbacks: [callback] });
+for (const role of ['exchange', 'refresh', 'access', 'flow']) apps[role] = await createApp(storage, core.secretKey, { name: `Bench ${role}`, callbacks: [callback] });
 const password = 'bench-password-1';
 // The first seller through the admin path (argon2id); the others share its hash so the set-up does
 // not spend minutes hashing. Every seller still logs in through the real login form.
@@ -49,10 +63,29 @@ if (fill > 0) {
   await fillTokens(url, fill, filler.appKey);
 }
 
+let cli: ReturnType<typeof spawn> | undefined;
+if (workers > 0) {
+  await storage.close();
+  const entry = join(dirname(fileURLToPath(import.meta.url)), '../../test/helpers/cli-entry.ts');
+  const args = ['serve', '--database', url, '--port', '0', '--json', '--log-level', process.env.BENCH_SERVE_LOG_LEVEL ?? 'silent', '--janitor-interval', '0', '--workers', String(workers)];
+  cli = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const summary = await new Promise<{ url: string }>((resolve, reject) => {
+    cli!.once('exit', (code) => reject(new Error(`shouquan serve exited with ${code}`)));
+    createInterface({ input: cli!.stdout! }).on('line', (line) => line.startsWith('{"url"') && resolve(JSON.parse(line)));
+  });
+  core.issuer = summary.url;
+  port = Number(new URL(summary.url).port);
+}
+
 process.stdout.write(`${JSON.stringify({ ready: true, url: core.issuer, port, apps, sellers, password, callback })}\n`);
 const stop = async () => {
-  await server.close();
-  await storage.close();
+  if (cli) {
+    cli.kill('SIGTERM');
+    if (cli.exitCode === null) await new Promise((r) => cli!.once('exit', r));
+  } else {
+    await server?.close();
+    await storage.close();
+  }
   process.exit(0);
 };
 process.on('SIGTERM', stop);

@@ -1,14 +1,17 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkSellerInput, createApp, createSeller, validateCallbackUrl, validateScopeToken } from '../admin.js';
 import { rotateAppSecret } from '../console/app-details.js';
-import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, resolveServeConfig } from '../config.js';
+import cluster from 'node:cluster';
+import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, resolveServeConfig, type ServeConfig } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
 import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
-import { ensureSandbox } from '../sandbox.js';
+import { ensureSandbox, type SandboxCredentials } from '../sandbox.js';
 import { APP_GATEWAY_HELP, appGatewayCommand, loadGatewayOptions } from '../gateway/cli.js';
 import { createWebAccount } from '../console/accounts.js';
-import type { AppStatus } from '../storage/ports.js';
+import type { AppStatus, Storage } from '../storage/ports.js';
+import type { FastifyInstance } from 'fastify';
+import { clusterWorkerSlot, runPrimary, tellPrimary, type WorkerMessage } from './serve-cluster.js';
 import { purgeExpired, startJanitor } from '../janitor.js';
 import { migrateToLatest, openDatabase } from '../storage/kysely/database.js';
 
@@ -31,7 +34,7 @@ Commands:
   app gateway      show or change an app's API gateway settings (webhook, permissions, quota)
   seller create    create a seller with stores
   operator create  create an operator account for the /admin pages
-  janitor          purge expired codes, tokens, sessions and interactions now
+  janitor          purge expired codes, tokens, sessions, interactions and old call records now
   help [command]   show help for a command
 
 Every command takes --help and --json. Run "shouquan <command> --help" for its flags.`,
@@ -43,7 +46,10 @@ ${SERVE_SETTINGS.map(([flag, env, what, def]) => `  --${flag.padEnd(18)} ${what}
   --json               print the start-up summary (and sandbox credentials) as one JSON line
 
 Profiles: ${Object.keys(builtinProfiles).join(', ')}
-GET /healthz answers 200 once the server is ready. SIGTERM drains in-flight requests and exits 0.`,
+GET /healthz answers 200 once the server is ready. SIGTERM drains in-flight requests and exits 0.
+With --workers N, one primary process runs the migrations, then starts N workers that share the
+port; it restarts a worker that dies, and on SIGTERM every worker drains before it exits 0
+(docs/operations.md#workers).`,
   migrate: `Usage: shouquan migrate [--database URL] [--json]
 
 Create the database (SQLite) or its tables, or upgrade them to the latest schema.
@@ -62,21 +68,23 @@ client_secret). The secret is stored hashed and shown only this once.
   'app rotate-secret': `Usage: shouquan app rotate-secret --app-key KEY [--overlap-hours 24] [--database URL] [--json]
 
 Give an app a new AppSecret, printed once. The old secret keeps working for --overlap-hours
-(0 to 168, default 24; 0 stops it at once, e.g. after a leak) so deployments can switch over.
-Signed API calls (/router/rest) accept only the new secret from now on.
+(0 to 168, default 24; 0 stops it at once, e.g. after a leak) so deployments can switch over:
+at the token, revocation and introspection endpoints and for signed API calls (/router/rest).
   --app-key KEY        the app
   --overlap-hours N    how long the old secret still works (default 24)
   --database URL       sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json               print {"app_key","app_secret","client_secret","previous_secret_expires_at"}`,
-  janitor: `Usage: shouquan janitor [--database URL] [--batch-size N] [--grace SECONDS] [--json]
+  janitor: `Usage: shouquan janitor [--database URL] [--batch-size N] [--grace SECONDS] [--call-retention DAYS] [--json]
 
-Delete expired authorization codes, tokens, seller sessions and interactions, and revoked
-grants with no tokens left, in batches. "serve" also does this every --janitor-interval seconds.
+Delete expired authorization codes, tokens, seller sessions, console sessions (developer and
+operator) and interactions, revoked grants with no tokens left, and gateway call records older
+than --call-retention days, in batches. "serve" also does this every --janitor-interval seconds.
 The audit log is never purged.
-  --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
-  --batch-size N     rows per DELETE (default 5000)
-  --grace SECONDS    keep rows this long past expiry (default 3600)
-  --json             print {"interactions","sessions","codes","tokens","grants","batches","ms"}`,
+  --database URL          sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --batch-size N          rows per DELETE (default 5000)
+  --grace SECONDS         keep rows this long past expiry (default 3600)
+  --call-retention DAYS   keep gateway call records this many days, 1 to 366 (env SHOUQUAN_CALL_RETENTION; default 7)
+  --json                  print {"interactions","sessions","codes","tokens","grants","web_sessions","calls","batches","ms"}`,
   'seller create': `Usage: shouquan seller create --username U --password P --store NAME [--store NAME…] [--database URL] [--json]
 
 Create a seller account with one or more stores (店铺).
@@ -275,7 +283,7 @@ async function withStorage<T>(database: unknown, fn: (storage: Awaited<ReturnTyp
 }
 
 async function janitor(args: string[], out: Out): Promise<number> {
-  const { values } = parse(args, { ...databaseOption, 'batch-size': { type: 'string' }, grace: { type: 'string' } });
+  const { values } = parse(args, { ...databaseOption, 'batch-size': { type: 'string' }, grace: { type: 'string' }, 'call-retention': { type: 'string' } });
   if (values.help) return out.log(HELP.janitor ?? ''), 0;
   const whole = (flag: string, v: unknown, min: number) => {
     if (v === undefined) return undefined;
@@ -284,14 +292,18 @@ async function janitor(args: string[], out: Out): Promise<number> {
   };
   const batchSize = whole('batch-size', values['batch-size'], 1);
   const grace = whole('grace', values.grace, 0);
+  const retentionRaw = typeof values['call-retention'] === 'string' ? values['call-retention'] : process.env.SHOUQUAN_CALL_RETENTION || undefined;
+  const retentionDays = usage(() => parseCallRetention(retentionRaw));
   const storage = await openStorage(databaseUrl(values.database));
   try {
-    const report = await purgeExpired(storage, { batchSize, graceMs: grace === undefined ? undefined : grace * 1000 });
-    if (values.json) out.log(JSON.stringify(report));
-    else {
+    const report = await purgeExpired(storage, { batchSize, graceMs: grace === undefined ? undefined : grace * 1000, callRetentionMs: retentionDays * 86_400_000 });
+    if (values.json) {
+      const r = report;
+      out.log(JSON.stringify({ interactions: r.interactions, sessions: r.sessions, codes: r.codes, tokens: r.tokens, grants: r.grants, web_sessions: r.webSessions, calls: r.calls, batches: r.batches, ms: r.ms }));
+    } else {
       out.log(
-        `purged ${report.codes} codes, ${report.tokens} tokens, ${report.sessions} sessions, ${report.interactions} interactions, ${report.grants} grants ` +
-          `in ${report.batches} batches (${report.ms} ms)`,
+        `purged ${report.codes} codes, ${report.tokens} tokens, ${report.sessions} sessions, ${report.interactions} interactions, ${report.grants} grants, ` +
+          `${report.webSessions} console sessions, ${report.calls} call records in ${report.batches} batches (${report.ms} ms)`,
       );
     }
     return 0;
@@ -305,14 +317,34 @@ async function serve(args: string[], out: Out): Promise<number> {
   for (const [flag] of SERVE_SETTINGS) options[flag] = flag === 'sandbox' ? { type: 'boolean' } : { type: 'string' };
   const { values } = parse(args, options, 'serve');
   if (values.help) return out.log(HELP.serve ?? ''), 0;
-  let config: ReturnType<typeof resolveServeConfig>;
+  let config: ServeConfig;
   try {
     config = resolveServeConfig(values as Record<string, string | boolean | undefined>);
   } catch (e) {
     // A bad flag or environment value is a usage error (exit 2), like an unknown flag.
     throw new UsageError((e as Error).message);
   }
+  const slot = clusterWorkerSlot();
+  if (slot !== undefined) return serveWorker(config, slot);
+  if (config.workers > 1) return servePrimary(config, args, values.json === true, out);
+
   const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
+  const { app, core } = await startServer(config, storage);
+  const janitorJob = config.janitorInterval > 0 ? startServeJanitor(config, storage, app) : undefined;
+  const port = listeningPort(app, config);
+  // `--port 0` picks a free port: an issuer derived from it is only known now (an explicit --issuer never has port 0).
+  core.issuer = config.issuer = issuerFor(config, port);
+  const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
+  printSummary(startupSummary(config, port, sandbox), values.json === true, out);
+  await untilSignal(app.log, async () => {
+    await janitorJob?.stop();
+    await app.close();
+  }).finally(() => storage.close().catch(() => {}));
+  return 0;
+}
+
+/** Build the server and listen; a taken port or a foreign address is a one-line error (exit 1). */
+async function startServer(config: ServeConfig, storage: Storage, clusterWorker?: number) {
   const core = await createCoreContext({
     storage,
     profile: config.profile,
@@ -325,6 +357,7 @@ async function serve(args: string[], out: Out): Promise<number> {
     sandbox: config.sandbox,
     gateway: loadGatewayOptions(config.gatewayConfig),
     trustProxy: config.trustProxy,
+    clusterWorker,
   });
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -337,21 +370,118 @@ async function serve(args: string[], out: Out): Promise<number> {
     if (err.code === 'EADDRNOTAVAIL') throw new Error(`address ${config.host} is not available on this machine (check --host)`);
     throw e;
   }
-  const janitorJob =
-    config.janitorInterval > 0
-      ? startJanitor(storage, {
-          intervalMs: config.janitorInterval * 1000,
-          onRun: (r) => app.log.info({ janitor: r }, 'janitor purged expired rows'),
-          onError: (e) => app.log.warn({ err: e }, 'janitor run failed; will retry'),
-        })
-      : undefined;
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  // `--port 0` picks a free port: an issuer derived from it is only known now (an explicit --issuer never has port 0).
-  if (new URL(config.issuer).port === '0') config.issuer = core.issuer = config.issuer.replace(/:0$/, `:${port}`);
-  const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
+  return { app, core };
+}
 
-  const summary = {
+function startServeJanitor(config: ServeConfig, storage: Storage, app: FastifyInstance) {
+  return startJanitor(storage, {
+    intervalMs: config.janitorInterval * 1000,
+    callRetentionMs: config.callRetentionDays * 86_400_000,
+    onRun: (r) => app.log.info({ janitor: r }, 'janitor purged expired rows'),
+    onError: (e) => app.log.warn({ err: e }, 'janitor run failed; will retry'),
+  });
+}
+
+function listeningPort(app: FastifyInstance, config: ServeConfig): number {
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : config.port;
+}
+
+/** The issuer once the port is known: one derived from `--port 0` gets the real port. */
+function issuerFor(config: ServeConfig, port: number): string {
+  return new URL(config.issuer).port === '0' ? config.issuer.replace(/:0$/, `:${port}`) : config.issuer;
+}
+
+/**
+ * Resolve once SIGTERM or SIGINT arrived and `drain` finished. A single process takes the first
+ * signal only (a second one ends it at once, like a second Ctrl-C); a worker ignores repeats until
+ * it exits, since it gets the signal from its process group (Ctrl-C, timeout) and again from the primary.
+ */
+function untilSignal(log: FastifyInstance['log'], drain: () => Promise<void>, ignoreRepeats = false): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let closing = false;
+    const stop = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      log.info({ signal }, 'shutting down: draining in-flight requests');
+      try {
+        await drain();
+      } finally {
+        resolve();
+      }
+    };
+    const onTerm = () => void stop('SIGTERM');
+    const onInt = () => void stop('SIGINT');
+    process[ignoreRepeats ? 'on' : 'once']('SIGTERM', onTerm);
+    process[ignoreRepeats ? 'on' : 'once']('SIGINT', onInt);
+  });
+}
+
+/**
+ * One worker of `serve --workers N` (docs/adr/0090): no migrations (the primary ran them), no
+ * sandbox and no summary (the primary prints it once); the janitor runs in worker 1 only. It
+ * tells the primary when it listens, or why it could not start.
+ */
+async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
+  let storage: Storage | undefined;
+  try {
+    let started: Awaited<ReturnType<typeof startServer>>;
+    try {
+      storage = await openStorage(config.databaseUrl, { migrate: false });
+      started = await startServer(config, storage, slot);
+    } catch (e) {
+      // The primary prints the reason once, for all workers, and exits 1.
+      await new Promise<void>((resolve) => process.send?.({ type: 'shouquan:start-failed', message: (e as Error).message } satisfies WorkerMessage, undefined, undefined, () => resolve()) ?? resolve());
+      return 1;
+    }
+    const { app, core } = started;
+    const janitorJob = config.janitorInterval > 0 && slot === 1 ? startServeJanitor(config, storage, app) : undefined;
+    const port = listeningPort(app, config);
+    core.issuer = config.issuer = issuerFor(config, port);
+    tellPrimary({ type: 'shouquan:listening', port });
+    await untilSignal(
+      app.log,
+      async () => {
+        await janitorJob?.stop();
+        await app.close();
+      },
+      true,
+    );
+    return 0;
+  } finally {
+    await storage?.close().catch(() => {});
+    // Leave the cluster: the IPC channel closes and the process exits once its work is done.
+    cluster.worker?.disconnect();
+  }
+}
+
+/**
+ * The primary of `serve --workers N`: migrations once, before forking; then the workers
+ * (src/cli/serve-cluster.ts); the sandbox and the start-up summary once, after all of them listen.
+ */
+async function servePrimary(config: ServeConfig, args: string[], json: boolean, out: Out): Promise<number> {
+  loadGatewayOptions(config.gatewayConfig); // a bad file is reported here once, not by every worker
+  const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
+  try {
+    const secretKey = await loadSecretKey(storage);
+    return await runPrimary({
+      workers: config.workers,
+      args,
+      logLevel: config.logLevel,
+      onFailure: (message) => out.err(`shouquan: ${message}`),
+      onListening: async (port) => {
+        config.issuer = issuerFor(config, port);
+        const sandbox = config.sandbox ? await ensureSandbox(storage, secretKey, config.issuer) : undefined;
+        printSummary({ ...startupSummary(config, port, sandbox), workers: config.workers }, json, out);
+      },
+    });
+  } finally {
+    await storage.close().catch(() => {});
+  }
+}
+
+function startupSummary(config: ServeConfig, port: number, sandbox: SandboxCredentials | undefined) {
+  return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     issuer: config.issuer,
     profile: config.profile.name,
@@ -366,45 +496,28 @@ async function serve(args: string[], out: Out): Promise<number> {
       },
     }),
   };
-  if (values.json) out.log(JSON.stringify(summary));
-  else {
-    out.log(`Shouquan listening on ${summary.url} (issuer ${summary.issuer}, profile ${summary.profile}, database ${summary.database})`);
-    if (summary.sandbox) {
-      const s = summary.sandbox;
-      out.log(
-        [
-          '',
-          'Sandbox (fresh credentials on every start):',
-          `  app_key / client_id:         ${s.app_key}`,
-          `  app_secret / client_secret:  ${s.app_secret}`,
-          `  callbacks:                   ${s.callbacks.join('  ')}`,
-          `  seller:                      ${s.seller.username} / ${s.seller.password}`,
-          `  stores:                      ${s.seller.stores.map((x) => `${x.store_id} ${x.name}`).join(', ')}`,
-          '',
-          `Open this in a browser to try the flow:`,
-          `  ${s.authorize_url}`,
-          '',
-        ].join('\n'),
-      );
-    }
-  }
+}
 
-  await new Promise<void>((resolve) => {
-    let closing = false;
-    const stop = async (signal: string) => {
-      if (closing) return;
-      closing = true;
-      app.log.info({ signal }, 'shutting down: draining in-flight requests');
-      try {
-        await janitorJob?.stop();
-        await app.close();
-      } finally {
-        await storage.close().catch(() => {});
-        resolve();
-      }
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
-  });
-  return 0;
+function printSummary(summary: ReturnType<typeof startupSummary> & { workers?: number }, json: boolean, out: Out): void {
+  if (json) return out.log(JSON.stringify(summary));
+  const workers = summary.workers === undefined ? '' : `, ${summary.workers} workers`;
+  out.log(`Shouquan listening on ${summary.url} (issuer ${summary.issuer}, profile ${summary.profile}, database ${summary.database}${workers})`);
+  if (summary.sandbox) {
+    const s = summary.sandbox;
+    out.log(
+      [
+        '',
+        'Sandbox (fresh credentials on every start):',
+        `  app_key / client_id:         ${s.app_key}`,
+        `  app_secret / client_secret:  ${s.app_secret}`,
+        `  callbacks:                   ${s.callbacks.join('  ')}`,
+        `  seller:                      ${s.seller.username} / ${s.seller.password}`,
+        `  stores:                      ${s.seller.stores.map((x) => `${x.store_id} ${x.name}`).join(', ')}`,
+        '',
+        `Open this in a browser to try the flow:`,
+        `  ${s.authorize_url}`,
+        '',
+      ].join('\n'),
+    );
+  }
 }

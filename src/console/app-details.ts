@@ -27,11 +27,6 @@ export async function loadAppDetails(storage: Storage, appKey: string): Promise<
   return { ...details, webhookUrl: gateway?.webhookUrl ?? null };
 }
 
-/** Keep the gateway's sealed copy of the AppSecret (it verifies signed API calls) in step with a rotation. */
-export async function resealGatewaySecret(storage: Storage, secretKey: Buffer, appKey: string, secret: string): Promise<void> {
-  await storage.gateway?.apps.upsert(appKey, { sealedSecret: sealSecret(secretKey, appKey, secret) });
-}
-
 /** Drop an app from the in-process app cache (docs/adr/0051) after the console changed it. */
 export function invalidateApp(storage: Storage, appKey: string): void {
   (storage.apps as { invalidate?: (appKey?: string) => void }).invalidate?.(appKey);
@@ -52,6 +47,24 @@ export async function rotateAppSecret(storage: Storage, secretKey: Buffer, appKe
     previousExpiresAt: overlapHours > 0 ? now + overlapHours * 3600_000 : null,
   });
   invalidateApp(storage, appKey);
-  await resealGatewaySecret(storage, secretKey, appKey, secret);
+  // The gateway verifies signatures with the plaintext secret: keep the previous one sealed
+  // for the same window, so signed calls honour the overlap too.
+  const gateway = storage.gateway;
+  if (gateway) {
+    const before = await gateway.apps.find(appKey);
+    const keep = overlapHours > 0 && before?.sealedSecret ? before.sealedSecret : null;
+    await gateway.apps.upsert(appKey, {
+      sealedSecret: sealSecret(secretKey, appKey, secret),
+      previousSealedSecret: keep,
+      previousSecretExpiresAt: keep ? now + overlapHours * 3600_000 : null,
+    });
+  }
   return secret;
+}
+
+/** "Revoke the previous secret now": neither the token endpoint nor signed calls accept it any more. */
+export async function endPreviousSecret(storage: Storage, appKey: string): Promise<void> {
+  await storage.console.endPreviousSecret(appKey);
+  await storage.gateway?.apps.upsert(appKey, { previousSealedSecret: null, previousSecretExpiresAt: null });
+  invalidateApp(storage, appKey);
 }

@@ -14,9 +14,13 @@ import { WebhookDispatcher } from './webhook.js';
 export async function gatewayRoutes(app: FastifyInstance, ctx: HttpContext, options?: GatewayOptions): Promise<void> {
   if (!ctx.core.storage.gateway) return;
   const gw = createGateway(ctx.core, options);
+  gw.calls = ctx.calls;
   await routerRoutes(app, gw);
   await restRoutes(app, gw);
   const dispatcher = new WebhookDispatcher(ctx.core, gw.storage, gw.options, app.log);
   app.addHook('onReady', async () => dispatcher.start());
-  app.addHook('onClose', async () => dispatcher.stop());
+  app.addHook('onClose', async () => {
+    await dispatcher.stop();
+    await gw.close();
+  });
 }

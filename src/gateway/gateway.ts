@@ -9,7 +9,8 @@ import { impliedPermission, type Args, type GatewayMethod } from './methods/meth
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { covers, methodPrefix, scopePermissions } from './permissions.js';
 import type { GatewayAppRecord, GatewayStorage } from './ports.js';
-import { chargeQuota } from './quota.js';
+import { batchQuota, chargeQuota, type BatchedQuota } from './quota.js';
+import type { CallTracker } from './call-log.js';
 import { forwardUpstream } from './upstream.js';
 
 /** The assembled gateway: methods under the profile's prefix, storage and settings. */
@@ -20,6 +21,10 @@ export interface Gateway {
   prefix: string;
   /** Built-in and upstream-only methods by full name (`shouquan.orders.list`). */
   methods: Map<string, GatewayMethod>;
+  /** Write what is still only counted in memory (quota counts) and stop the timers. */
+  close(): Promise<void>;
+  /** Where calls are recorded for the developer console (set by `gatewayRoutes`). */
+  calls?: CallTracker;
 }
 
 /** Build the gateway for a core context; throws when the storage has no gateway tables. */
@@ -43,7 +48,9 @@ export function createGateway(core: CoreContext, options?: GatewayOptions): Gate
       },
     });
   }
-  return { core, storage, options: resolved, prefix, methods };
+  // Quota counts are batched in memory and written every 100 ms (docs/adr/0035).
+  const quota: BatchedQuota = batchQuota(storage.quota, { now: () => core.now() });
+  return { core, storage: { ...storage, quota }, options: resolved, prefix, methods, close: () => quota.stop() };
 }
 
 /** The response key of a method: dots become underscores, plus `_response` (TOP). */

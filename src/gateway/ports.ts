@@ -8,6 +8,12 @@ export interface GatewayAppRecord {
   appKey: string;
   /** The AppSecret sealed with AES-256-GCM under a key derived from the server key (docs/adr/0030). */
   sealedSecret: string | null;
+  /**
+   * The AppSecret before the last rotation, sealed the same way, accepted for signatures until
+   * `previousSecretExpiresAt` (docs/adr/0060; migration 0005_gateway_calls).
+   */
+  previousSealedSecret: string | null;
+  previousSecretExpiresAt: number | null;
   /** Where authorization-change events are POSTed. */
   webhookUrl: string | null;
   /** Events about grants revoked before this time are not sent (set when the URL is configured). */
@@ -153,8 +159,11 @@ export interface SellerDataRepository {
 }
 
 export interface QuotaRepository {
-  /** Add one call to a counter window and return the count including it; the row may be dropped after `expiresAt`. */
-  hit(appKey: string, window: string, expiresAt: number): Promise<number>;
+  /**
+   * Add `by` calls (default 1) to a counter window and return the count including them; the row may
+   * be dropped after `expiresAt`.
+   */
+  hit(appKey: string, window: string, expiresAt: number, by?: number): Promise<number>;
   /** Drop expired counters. */
   prune(now: number): Promise<void>;
 }
@@ -178,10 +187,50 @@ export interface OutboxRepository {
   list(appKey: string): Promise<OutboxRecord[]>;
 }
 
+/** Which face of the gateway answered a call. */
+export type CallFace = 'router' | 'rest';
+
+/**
+ * One gateway call as the developer console shows it (telemetry, not authorization state:
+ * written in batches, docs/adr/0062). `code` is null when the call succeeded, else the TOP
+ * error code the caller got, with its `subCode`.
+ */
+export interface CallRecord {
+  appKey: string;
+  /** Full method name (`shouquan.orders.list`), or `GET /api/v1/store` for the plain store API. */
+  method: string;
+  face: CallFace;
+  storeId: number | null;
+  sellerId: number | null;
+  code: number | null;
+  subCode: string | null;
+  httpStatus: number;
+  durationMs: number;
+  at: number;
+}
+
+/** Calls and errors of one app since a time, and its most frequent errors. */
+export interface CallSummary {
+  calls: number;
+  errors: number;
+  /** Most frequent first (ties: lower code, then sub code), at most `topErrors` entries. */
+  topErrors: Array<{ code: number; subCode: string | null; count: number }>;
+}
+
+export interface CallLogRepository {
+  /** Store records with one multi-row INSERT (one statement, so one transaction). */
+  append(records: CallRecord[]): Promise<void>;
+  /** The newest calls of an app, newest first. */
+  recent(appKey: string, limit: number): Promise<CallRecord[]>;
+  summary(appKey: string, since: number, topErrors: number): Promise<CallSummary>;
+}
+
 /** Everything the gateway stores. */
 export interface GatewayStorage {
   apps: GatewayAppRepository;
   data: SellerDataRepository;
   quota: QuotaRepository;
   outbox: OutboxRepository;
+  /** Call records for the developer console (migration 0005_gateway_calls). */
+  calls: CallLogRepository;
 }

@@ -4,6 +4,7 @@ import { bearerToken } from '../server/routes/api.route.js';
 import { GatewayError, restStatus } from './errors.js';
 import { authenticateSession, executeMethod, logDecision, type Gateway } from './gateway.js';
 import type { Args } from './methods/method.js';
+import type { CallTrace } from './call-log.js';
 
 /** Request arguments: path parameters, then query, then a JSON or form body; a name given twice is refused. */
 function collectArgs(request: FastifyRequest): Args {
@@ -58,7 +59,8 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
       config: { kind: 'api' },
       errorHandler,
       handler: async (request, reply) => {
-        const trace: { method?: string; appKey?: string; storeId?: number } = { method: fullName };
+        const trace: CallTrace = { face: 'rest', method: fullName };
+        gw.calls?.track(request, trace);
         try {
           let presented: string | undefined;
           try {
@@ -70,7 +72,9 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
           if (presented === undefined) throw new GatewayError(26, 'Missing session', 'missing-sessionkey', 'an access token is required in Authorization: Bearer');
           const token = await authenticateSession(gw, presented);
           trace.appKey = token.appKey;
+          trace.appKnown = true;
           trace.storeId = token.grant.storeId;
+          trace.sellerId = token.grant.sellerId;
           const appRecord = await gw.core.storage.apps.find(token.appKey);
           if (!appRecord || appRecord.status === 'suspended') throw new GatewayError(27, 'Invalid session', 'invalid-sessionkey', 'the app of this token is suspended');
           const args = collectArgs(request);
@@ -79,6 +83,7 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
           return reply.code(rest.method === 'POST' && method.name.endsWith('.create') ? 201 : 200).send(result);
         } catch (e) {
           logDecision(request.log, 'rest', { ...trace, error: e });
+          trace.error = e;
           if (e instanceof GatewayError) return sendRestError(reply, request, e);
           throw e;
         }

@@ -8,6 +8,7 @@ import type { GatewayAppRecord } from './ports.js';
 import { authenticateSession, executeMethod, logDecision, responseKey, type Gateway } from './gateway.js';
 import type { Args } from './methods/method.js';
 import { openSecret } from './secret-seal.js';
+import type { CallTrace } from './call-log.js';
 import { parseGmt8, SIGN_METHODS, signString, stringToSign, type SignMethod } from './sign.js';
 
 /** Public (system) parameters: never passed to a method as arguments. */
@@ -49,7 +50,7 @@ interface VerifiedCall {
 }
 
 /** Check a router call's public parameters, app, timestamp, signature and session, in TOP's order. */
-async function verifyCall(gw: Gateway, params: Map<string, string>, trace: { method?: string; appKey?: string; storeId?: number }): Promise<VerifiedCall> {
+async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallTrace): Promise<VerifiedCall> {
   const get = (n: string) => {
     const v = params.get(n);
     return v === undefined || v === '' ? undefined : v;
@@ -61,6 +62,7 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: { met
   if (appKey === undefined) throw new GatewayError(28, 'Missing App Key', 'isv.missing-parameter:app_key', 'parameter app_key is required');
   trace.appKey = appKey;
   const app = await gw.core.storage.apps.find(appKey);
+  if (app) trace.appKnown = true;
   if (!app || app.status === 'suspended') throw new GatewayError(29, 'Invalid App Key', 'isv.appkey-not-exists', `app_key ${appKey} is unknown or suspended`);
   const settings = await gw.storage.apps.find(appKey);
   const secret = settings?.sealedSecret ? openSecret(gw.core.secretKey, appKey, settings.sealedSecret) : undefined;
@@ -85,8 +87,14 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: { met
   if (format !== 'json') throw new GatewayError(23, 'Invalid Format', 'isv.invalid-parameter:format', `format must be json, got "${format}"`);
 
   const text = stringToSign(params);
-  const expected = signString(text, secret, signMethod as SignMethod);
-  if (!safeEqual(expected, sign.toUpperCase())) {
+  const presented = sign.toUpperCase();
+  let signed = safeEqual(signString(text, secret, signMethod as SignMethod), presented);
+  // Inside a rotation's overlap window the previous secret still signs (docs/adr/0060).
+  if (!signed && settings?.previousSealedSecret && (settings.previousSecretExpiresAt ?? 0) > gw.core.now()) {
+    const previous = openSecret(gw.core.secretKey, appKey, settings.previousSealedSecret);
+    if (previous !== undefined) signed = safeEqual(signString(text, previous, signMethod as SignMethod), presented);
+  }
+  if (!signed) {
     const shown = signMethod === 'md5' ? `MD5(secret + "${text}" + secret)` : `${signMethod === 'hmac' ? 'HMAC-MD5' : 'HMAC-SHA256'}(secret, "${text}")`;
     throw new GatewayError(25, 'Invalid Signature', 'isv.invalid-signature', `the signature does not match; the server signed ${shown} as UTF-8`);
   }
@@ -105,6 +113,7 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: { met
     if (presented === undefined) throw new GatewayError(26, 'Missing session', 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
     token = await authenticateSession(gw, presented, appKey);
     trace.storeId = token.grant.storeId;
+    trace.sellerId = token.grant.sellerId;
   }
   return { fullName, app, token, args, settings };
 }
@@ -125,7 +134,8 @@ function sendError(reply: FastifyReply, request: FastifyRequest, e: GatewayError
  */
 export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<void> {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const trace: { method?: string; appKey?: string; storeId?: number } = {};
+    const trace: CallTrace = { face: 'router' };
+    gw.calls?.track(request, trace);
     try {
       const params = collectParams(request);
       const call = await verifyCall(gw, params, trace);
@@ -134,8 +144,8 @@ export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<v
       return reply.type('application/json; charset=utf-8').send({ [responseKey(call.fullName)]: { ...result, request_id: request.id } });
     } catch (e) {
       logDecision(request.log, 'router', { ...trace, error: e });
-      if (e instanceof GatewayError) return sendError(reply, request, e);
-      return sendError(reply, request, new GatewayError(15, 'Remote service error', 'isp.unknown-error', 'an unexpected error occurred; try again later'));
+      trace.error = e instanceof GatewayError ? e : new GatewayError(15, 'Remote service error', 'isp.unknown-error', 'an unexpected error occurred; try again later');
+      return sendError(reply, request, trace.error as GatewayError);
     }
   };
   const errorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => {

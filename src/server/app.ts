@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Counter } from 'prom-client';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { CoreContext } from '../core/context.js';
@@ -21,6 +22,7 @@ import { gatewayRoutes } from '../gateway/gateway.route.js';
 import { docsRoutes } from './routes/docs.route.js';
 import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
 import type { GatewayOptions } from '../gateway/options.js';
+import { CallLogWriter, CallTracker, type CallLogOptions } from '../gateway/call-log.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -30,6 +32,7 @@ declare module 'fastify' {
 }
 import { createThrottle, installClientAuthThrottle, type SecurityLimits } from './throttle.js';
 import { registerOpsMetrics } from './ops-metrics.js';
+import { clusterWorkerMetrics } from './cluster-metrics.js';
 import { isDatabaseUnavailable } from '../storage/unavailable.js';
 import { TemporarilyUnavailableError } from '../core/errors.js';
 
@@ -49,6 +52,10 @@ export interface ServerOptions {
   gateway?: GatewayOptions;
   /** Failure budgets for seller logins and client authentication (defaults in throttle.ts). */
   limits?: Partial<SecurityLimits>;
+  /** Set in a `serve --workers N` worker: its slot (1…N); /metrics then answers for all workers (docs/adr/0090). */
+  clusterWorker?: number;
+  /** Batching of gateway call records (defaults: every second or 500 rows; docs/adr/0062). */
+  callLog?: Omit<CallLogOptions, 'onDrop' | 'onError'>;
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
@@ -65,6 +72,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const { core } = options;
   const metrics: Metrics = createMetrics();
   const ctx: HttpContext = { core, metrics, cookieSecure: options.cookieSecure ?? core.issuer.startsWith('https:') };
+  const clusterMetrics = options.clusterWorker === undefined ? undefined : clusterWorkerMetrics(metrics.registry, options.clusterWorker);
 
   const logger =
     options.logger === false
@@ -97,6 +105,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   ctx.throttle = createThrottle(ctx, options.limits);
   installClientAuthThrottle(app, ctx, ctx.throttle);
   const ops = registerOpsMetrics(ctx);
+  if (core.storage.gateway) {
+    const dropped = new Counter({
+      name: 'shouquan_gateway_call_records_dropped_total',
+      help: 'Gateway call records dropped because the database did not take them in time (the console misses them)',
+      registers: [metrics.registry],
+    });
+    const writer = new CallLogWriter(core.storage.gateway.calls, {
+      ...options.callLog,
+      onDrop: (n) => dropped.inc(n),
+      onError: (err) => app.log.warn({ err }, 'writing gateway call records failed; they stay buffered'),
+    });
+    ctx.calls = new CallTracker(writer, core.now);
+    // Runs after in-flight requests are done: their records are written before storage closes.
+    app.addHook('onClose', async () => writer.close());
+  }
 
   // Form bodies are parsed strictly (duplicates kept, malformed encoding refused).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
@@ -109,7 +132,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Any other body type reaches the route, which refuses it with a proper error (not a bare 415).
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback-style hooks (not async): they run on every response, and a promise each costs CPU.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
@@ -120,13 +144,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       reply.header('cache-control', 'no-store');
       reply.header('pragma', 'no-cache');
     }
-    return payload;
+    done(null, payload);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    clusterMetrics?.countRequest();
+    ctx.calls?.finish(request, reply.statusCode, reply.elapsedTime);
+    done();
   });
 
   app.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
@@ -157,9 +184,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (!ok) reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
   });
-  app.get('/metrics', { config: { kind: 'plain' } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  app.get('/metrics', { config: { kind: 'plain' } }, async (request, reply) => {
+    if (!clusterMetrics) return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    try {
+      return reply.type(metrics.registry.contentType).send(await clusterMetrics.aggregated());
+    } catch (e) {
+      // A partial answer would look like a drop in every counter: fail the scrape instead.
+      request.log.warn({ err: e }, 'could not aggregate the workers\' metrics');
+      return reply.code(503).type('text/plain; charset=utf-8').send(`# metrics of the workers could not be aggregated: ${(e as Error).message}\n`);
+    }
+  });
 
   await authorizeRoutes(app, ctx);
   await tokenRoutes(app, ctx);

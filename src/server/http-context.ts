@@ -13,6 +13,8 @@ export interface HttpContext {
   cookieSecure: boolean;
   /** Failure throttling (seller login, client authentication); see throttle.ts. */
   throttle?: import('./throttle.js').Throttle;
+  /** Gateway call records for the developer console (src/gateway/call-log.ts); absent without gateway tables. */
+  calls?: import('../gateway/call-log.js').CallTracker;
 }
 
 /** Which kind of answer a route gives, so errors are rendered the same way. */

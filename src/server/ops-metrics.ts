@@ -19,10 +19,31 @@ export function registerOpsMetrics(ctx: HttpContext) {
       for (const [state, value] of Object.entries(stats)) this.set({ state }, value);
     },
   });
+  // Group commit at work (docs/adr/0050): transactions per COMMIT is the batching factor.
+  const commitStats = storage.commitStats;
+  for (const [name, field, help] of !commitStats ? [] : ([
+    ['shouquan_sqlite_transactions_total', 'transactions', 'SQLite write transactions run (group commit members)'],
+    ['shouquan_sqlite_commits_total', 'commits', 'SQLite COMMITs issued; transactions / commits is the group-commit batching factor'],
+    ['shouquan_sqlite_checkpoints_total', 'checkpoints', 'SQLite WAL checkpoints run by the background checkpoint thread'],
+  ] as const)) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const stats = commitStats?.();
+        if (!stats) return;
+        this.reset();
+        this.inc(stats[field]);
+      },
+    });
+  }
   new Gauge({
     name: 'shouquan_db_up',
     help: '1 when the database answered at scrape time, else 0',
     registers: [registry],
+    // With --workers, /metrics aggregates the workers: 0 when any of them could not reach it.
+    aggregator: 'min',
     async collect() {
       this.set((await storage.ping()) ? 1 : 0);
     },

@@ -156,16 +156,18 @@ export function installClientAuthThrottle(app: FastifyInstance, ctx: HttpContext
   const guarded = new Set([paths.token, paths.revoke, paths.introspect]);
   const isGuarded = (request: FastifyRequest) => request.routeOptions.config?.kind === 'oauth' && guarded.has(request.routeOptions.url ?? '');
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (!isGuarded(request)) return;
+  // Callback style: this runs before every route's handler, and most routes are not guarded.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (!isGuarded(request)) return done();
     const clientId = claimedClientId(ctx, request);
     const wait = Math.max(throttle.clientPerIp.retryAfter(request.ip), clientId === undefined ? 0 : throttle.clientPerClient.retryAfter(clientId));
     if (wait > 0) {
       throttle.throttled.inc({ kind: 'client_auth' });
       const seconds = retryAfterSeconds(wait);
       reply.header('retry-after', String(seconds));
-      throw new ClientAuthThrottledError(`too many failed client authentication attempts; try again in ${seconds} seconds`, `throttled client ${clientId ?? '-'} ip ${request.ip}`);
+      return done(new ClientAuthThrottledError(`too many failed client authentication attempts; try again in ${seconds} seconds`, `throttled client ${clientId ?? '-'} ip ${request.ip}`));
     }
+    done();
   });
 
   app.addHook('onError', async (request, _reply, error) => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AppRecord, AppRepository } from './ports.js';
-import { cacheApps } from './app-cache.js';
+import type { AppRecord, AppRepository, SellerRepository, StoreRecord } from './ports.js';
+import { cacheApps, cacheStores } from './app-cache.js';
 
 /** An in-memory app repository that counts reads. */
 function memoryApps() {
@@ -86,5 +86,47 @@ describe('app record cache', () => {
     await cache.find('1'); // evicted first
     await cache.find('3');
     assert.equal(m.reads(), before + 1);
+  });
+});
+
+describe('store record cache', () => {
+  const store = (storeId: number): StoreRecord => ({ storeId, sellerId: 7, name: `Store ${storeId}` });
+  function counting() {
+    const reads: number[] = [];
+    const other: number[] = [];
+    const sellers = {
+      async store(storeId: number) {
+        reads.push(storeId);
+        return storeId < 100 ? store(storeId) : undefined;
+      },
+      async stores(sellerId: number) {
+        other.push(sellerId);
+        return [store(1)];
+      },
+    } as unknown as SellerRepository;
+    return { sellers, reads, other };
+  }
+
+  it('answers a known store from memory until the TTL passes; unknown ids always read', async () => {
+    let t = 0;
+    const { sellers, reads } = counting();
+    const cached = cacheStores(sellers, { ttlMs: 1000, now: () => t });
+    assert.deepEqual(await cached.store(1), store(1));
+    assert.deepEqual(await cached.store(1), store(1));
+    assert.equal(await cached.store(500), undefined);
+    assert.equal(await cached.store(500), undefined);
+    assert.deepEqual(reads, [1, 500, 500]);
+    t = 1001;
+    await cached.store(1);
+    assert.deepEqual(reads, [1, 500, 500, 1]);
+  });
+
+  it('keeps at most maxEntries and passes every other method through', async () => {
+    const { sellers, reads, other } = counting();
+    const cached = cacheStores(sellers, { maxEntries: 2 });
+    for (const id of [1, 2, 3, 1]) await cached.store(id);
+    assert.deepEqual(reads, [1, 2, 3, 1], 'store 1 was dropped when store 3 came in');
+    assert.deepEqual(await cached.stores(7), [store(1)]);
+    assert.deepEqual(other, [7]);
   });
 });

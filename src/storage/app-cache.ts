@@ -1,4 +1,5 @@
-import type { AppRecord, AppRepository, Storage } from './ports.js';
+import type { AppRecord, AppRepository, SellerRepository, Storage, StoreRecord } from './ports.js';
+import type { GatewayAppRecord, GatewayAppRepository } from '../gateway/ports.js';
 
 /** How long a cached app record may be served without reading the database again. */
 export const DEFAULT_APP_CACHE_TTL_MS = 1000;
@@ -20,14 +21,17 @@ export interface AppCacheOptions {
  * Unknown AppKeys are cached too, for the same time, so that unknown and known clients take the
  * same path; an app registered by another process is therefore usable there within `ttlMs`.
  */
-export function cacheApps(apps: AppRepository, options: AppCacheOptions = {}): AppRepository & { invalidate(appKey?: string): void } {
+export function cacheApps<R extends { find(appKey: string): Promise<V | undefined> }, V = AppRecord>(
+  apps: R,
+  options: AppCacheOptions = {},
+): R & { invalidate(appKey?: string): void } {
   const ttl = options.ttlMs ?? DEFAULT_APP_CACHE_TTL_MS;
   const max = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
   // Unknown apps are remembered too (as undefined): otherwise an unknown client_id would be
   // answered after a database read and a known one from memory, and the time would tell which
   // AppKeys exist (docs/security.md, client authentication timing).
-  const entries = new Map<string, { app: AppRecord | undefined; until: number }>();
+  const entries = new Map<string, { app: V | undefined; until: number }>();
   // Reads that started before an invalidation must not put the stale record back.
   let generation = 0;
 
@@ -37,7 +41,7 @@ export function cacheApps(apps: AppRepository, options: AppCacheOptions = {}): A
     else entries.delete(appKey);
   };
 
-  const find: AppRepository['find'] = async (appKey) => {
+  const find = async (appKey: string): Promise<V | undefined> => {
     const hit = entries.get(appKey);
     if (hit && hit.until > now()) return hit.app;
     const started = generation;
@@ -55,7 +59,7 @@ export function cacheApps(apps: AppRepository, options: AppCacheOptions = {}): A
   // Every other method (create, setSecretHash, and any added later) may change an app:
   // it drops the whole cache before and after it runs.
   const cached: Record<string, unknown> = { invalidate, find };
-  for (const name of methodNames(apps) as Array<keyof AppRepository>) {
+  for (const name of methodNames(apps) as Array<keyof R & string>) {
     const method = apps[name];
     if (name === 'find' || typeof method !== 'function') continue;
     cached[name] = async (...args: unknown[]) => {
@@ -67,7 +71,7 @@ export function cacheApps(apps: AppRepository, options: AppCacheOptions = {}): A
       }
     };
   }
-  return cached as unknown as AppRepository & { invalidate(appKey?: string): void };
+  return cached as unknown as R & { invalidate(appKey?: string): void };
 }
 
 /** Own and inherited method names (plain objects and class instances alike). */
@@ -79,7 +83,50 @@ function methodNames(obj: object): string[] {
   return [...names];
 }
 
-/** The same storage with {@link cacheApps} in front of its app repository. */
+/** How long a store record read by id is served from memory. */
+export const DEFAULT_STORE_CACHE_TTL_MS = 60_000;
+
+/**
+ * Store records by id, cached in-process in front of `sellers.store` (docs/adr/0051). A store row is
+ * never changed or deleted once created (it is the thing a grant names), so an entry cannot go stale;
+ * the TTL and the size bound only keep memory in check. Unknown ids are not cached. This removes the
+ * second database read from every bearer call to `/api/v1/store` and gateway calls.
+ */
+export function cacheStores(sellers: SellerRepository, options: AppCacheOptions = {}): SellerRepository {
+  const ttl = options.ttlMs ?? DEFAULT_STORE_CACHE_TTL_MS;
+  const max = options.maxEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const entries = new Map<number, { store: StoreRecord; until: number }>();
+  const store: SellerRepository['store'] = async (storeId) => {
+    const hit = entries.get(storeId);
+    if (hit && hit.until > now()) return hit.store;
+    const found = await sellers.store(storeId);
+    if (found) {
+      if (entries.size >= max && !entries.has(storeId)) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+      entries.set(storeId, { store: found, until: now() + ttl });
+    }
+    return found;
+  };
+  // Every other method is the repository's own (bound, so class instances keep working).
+  const cached: Record<string, unknown> = { store };
+  for (const name of methodNames(sellers)) {
+    const method = (sellers as unknown as Record<string, unknown>)[name];
+    if (name !== 'store' && typeof method === 'function') cached[name] = method.bind(sellers);
+  }
+  return cached as unknown as SellerRepository;
+}
+
+/** The same storage with {@link cacheApps} in front of its app repository and {@link cacheStores} in front of store lookups. */
 export function withAppCache(storage: Storage, options?: AppCacheOptions): Storage {
-  return { ...storage, apps: cacheApps(storage.apps, options) };
+  return {
+    ...storage,
+    apps: cacheApps(storage.apps, options),
+    sellers: cacheStores(storage.sellers),
+    // The gateway's per-app settings (sealed secret, permissions, quotas) are read on every signed
+    // call: the same cache and invalidation, shared by the router, the console and the CLI code.
+    ...(storage.gateway ? { gateway: { ...storage.gateway, apps: cacheApps<GatewayAppRepository, GatewayAppRecord>(storage.gateway.apps, options) } } : {}),
+  };
 }

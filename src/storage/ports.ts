@@ -218,9 +218,21 @@ export interface Storage {
   maintenance?: MaintenanceRepository;
   /** Connection pool use, when the database has a pool (PostgreSQL). */
   poolStats?(): PoolStats | undefined;
+  /** SQLite group commit (docs/adr/0050): transactions run and COMMITs issued so far. */
+  commitStats?(): CommitStats | undefined;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** SQLite's write path at work (docs/adr/0050, 0056). */
+export interface CommitStats {
+  /** Write transactions run (group-commit members). */
+  transactions: number;
+  /** COMMITs issued. */
+  commits: number;
+  /** WAL checkpoints run by the background thread. */
+  checkpoints: number;
 }
 
 /** A unique constraint was violated (e.g. a username already taken). */
@@ -255,14 +267,18 @@ export interface AuditRepository {
   list(opts?: { afterId?: number; limit?: number }): Promise<AuditRecord[]>;
 }
 
-/** What the janitor can purge, in the order it purges. */
-export const PURGEABLE = ['interactions', 'sessions', 'codes', 'tokens', 'grants'] as const;
+/**
+ * What the janitor can purge, in the order it purges: the core's expired rows, the consoles'
+ * expired login sessions (`web_sessions`), and gateway call records past their retention.
+ */
+export const PURGEABLE = ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'webSessions', 'calls'] as const;
 export type Purgeable = (typeof PURGEABLE)[number];
 
 export interface MaintenanceRepository {
   /**
    * Delete at most `batchSize` rows of one kind that expired before `cutoff` (revoked before it,
-   * for grants, and only once no token of theirs is left). Returns how many were deleted.
+   * for grants, and only once no token of theirs is left; made before it, for call records).
+   * Returns how many were deleted.
    */
   purgeExpired(kind: Purgeable, cutoff: number, batchSize: number): Promise<number>;
 }

@@ -70,6 +70,8 @@ export async function authorizeThroughForms(base: string, authorizeUrl: string, 
   const client = opts.client ?? new FormClient(base);
   let res = await client.get(authorizeUrl);
   if (res.status !== 303) throw new Error(`authorize answered ${res.status}: ${await res.text()}`);
+  // Read every redirect's body too, so the keep-alive connection goes back to the pool at once.
+  await res.arrayBuffer();
   let location = res.headers.get('location') ?? '';
   if (!location.includes('/oauth/interaction/')) return { location, client };
   res = await client.get(location);
@@ -78,6 +80,7 @@ export async function authorizeThroughForms(base: string, authorizeUrl: string, 
     const action = formAction(page) ?? '';
     res = await client.post(action, { csrf_token: hiddenInput(page, 'csrf_token') ?? '', username: opts.username, password: opts.password });
     if (res.status !== 303) throw new Error(`login answered ${res.status}`);
+    await res.arrayBuffer();
     res = await client.get(res.headers.get('location') ?? '');
     page = await res.text();
   }
@@ -89,6 +92,7 @@ export async function authorizeThroughForms(base: string, authorizeUrl: string, 
     decision: opts.decision ?? 'approve',
   });
   if (res.status !== 303) throw new Error(`consent answered ${res.status}: ${await res.text()}`);
+  await res.arrayBuffer();
   location = res.headers.get('location') ?? '';
   return { location, client };
 }

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,16 +27,28 @@ function cliEntry(): Promise<string[]> {
   return entry;
 }
 
+
 export interface ServerProcess {
   url: string;
   proc: ChildProcess;
+  /** Every stdout line so far (the start-up summary and, at --log-level info, the JSON logs). */
+  lines: string[];
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
   /** SIGKILL (kill -9) and wait for exit. */
   kill9(): Promise<void>;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first stdout line (parsed JSON) that `match` accepts, from now or from before. */
+  waitForLine(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** stderr so far. */
+  stderr(): string;
 }
 
-/** Start `shouquan serve` as a real process on a free port; resolves once it listens. */
+/**
+ * Start `shouquan serve` as a real process on a free port; resolves once it listens (its
+ * `--json` summary line, the first stdout line with a `url`; log lines before it are kept).
+ */
 export async function spawnServer(databaseUrl: string, extra: string[] = []): Promise<ServerProcess> {
   const proc = spawn(
     process.execPath,
@@ -46,35 +57,66 @@ export async function spawnServer(databaseUrl: string, extra: string[] = []): Pr
   );
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += String(d)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += String(d);
-      const nl = out.indexOf('\n');
-      if (nl !== -1) {
-        proc.stdout!.off('data', onData);
-        try {
-          resolve(JSON.parse(out.slice(0, nl)).url);
-        } catch (e) {
-          reject(new Error(`unexpected start-up output: ${out} ${stderr}`));
-        }
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+  const lines: string[] = [];
+  const watchers = new Set<() => void>();
+  let partial = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    partial += String(d);
+    let nl: number;
+    while ((nl = partial.indexOf('\n')) !== -1) {
+      lines.push(partial.slice(0, nl));
+      partial = partial.slice(nl + 1);
+    }
+    for (const w of watchers) w();
   });
-  proc.stdout!.resume();
-  const exited = once(proc, 'exit');
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const parsed = (line: string): Record<string, unknown> | undefined => {
+    try {
+      const v = JSON.parse(line);
+      return v && typeof v === 'object' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const waitForLine = (match: (line: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      let seen = 0;
+      const check = () => {
+        for (; seen < lines.length; seen++) {
+          const v = parsed(lines[seen]!);
+          if (v && match(v)) {
+            watchers.delete(check);
+            return resolve(v);
+          }
+        }
+      };
+      watchers.add(check);
+      check();
+      void exited.then(({ code, signal }) => {
+        if (!watchers.has(check)) return;
+        check();
+        if (watchers.delete(check)) reject(new Error(`server exited (${signal ?? code}) before the line appeared: ${stderr}`));
+      });
+    });
+  const summary = await waitForLine((v) => typeof v.url === 'string').catch((e: Error) => {
+    throw new Error(`${e.message} ${lines.join('\n')}`);
+  });
+  const url = summary.url as string;
+  const ended = () => proc.exitCode !== null || proc.signalCode !== null;
   return {
     url,
     proc,
+    lines,
+    exited,
+    waitForLine,
+    stderr: () => stderr,
     async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      if (ended()) return;
       proc.kill('SIGTERM');
       await exited;
     },
     async kill9() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      if (ended()) return;
       proc.kill('SIGKILL');
       await exited;
     },

@@ -107,6 +107,57 @@ for (const dialect of dialects) {
       assert.equal(await storage.sessions.find('sess', 0), undefined);
     });
 
+    it('stores gateway call records with one multi-row insert and reads the latest calls and a summary of one app', async () => {
+      const calls = storage.gateway!.calls;
+      const base = { face: 'router' as const, storeId, sellerId, httpStatus: 200, durationMs: 5 };
+      await calls.append([
+        { ...base, appKey: 'app1', method: 'shouquan.store.get', code: null, subCode: null, at: 1_000 },
+        { ...base, appKey: 'app1', method: 'shouquan.orders.list', code: 25, subCode: 'isv.invalid-signature', at: 2_000 },
+        { ...base, appKey: 'app1', method: 'shouquan.orders.list', code: 25, subCode: 'isv.invalid-signature', at: 3_000 },
+        { ...base, appKey: 'app1', method: 'shouquan.orders.list', code: 11, subCode: 'isv.permission-api-package-empty', at: 3_000, face: 'rest', httpStatus: 403 },
+        { ...base, appKey: 'other', method: 'shouquan.store.get', code: 7, subCode: 'accesscontrol.limited-by-app-access-count', at: 3_500, storeId: null, sellerId: null },
+      ]);
+      await calls.append([]);
+      const recent = await calls.recent('app1', 3);
+      assert.deepEqual(recent.map((c) => [c.at, c.method, c.code]), [[3_000, 'shouquan.orders.list', 11], [3_000, 'shouquan.orders.list', 25], [2_000, 'shouquan.orders.list', 25]]);
+      assert.deepEqual(recent[0], { appKey: 'app1', method: 'shouquan.orders.list', face: 'rest', storeId, sellerId, code: 11, subCode: 'isv.permission-api-package-empty', httpStatus: 403, durationMs: 5, at: 3_000 });
+      assert.deepEqual(await calls.summary('app1', 1_500, 5), {
+        calls: 3,
+        errors: 3,
+        topErrors: [
+          { code: 25, subCode: 'isv.invalid-signature', count: 2 },
+          { code: 11, subCode: 'isv.permission-api-package-empty', count: 1 },
+        ],
+      });
+      assert.deepEqual(await calls.summary('app1', 0, 1), { calls: 4, errors: 3, topErrors: [{ code: 25, subCode: 'isv.invalid-signature', count: 2 }] });
+      assert.deepEqual(await calls.summary('nobody', 0, 5), { calls: 0, errors: 0, topErrors: [] });
+      assert.equal((await calls.recent('other', 10))[0]?.storeId, null);
+
+      // The janitor's retention purge removes records made before the cutoff, in batches.
+      assert.equal(await storage.maintenance!.purgeExpired('calls', 3_000, 1), 1);
+      assert.equal(await storage.maintenance!.purgeExpired('calls', 3_000, 10), 1);
+      assert.deepEqual((await calls.recent('app1', 10)).map((c) => c.at), [3_000, 3_000]);
+    });
+
+    it('keeps the previous sealed secret with its expiry in the gateway settings', async () => {
+      const apps = storage.gateway!.apps;
+      await apps.upsert('app1', { sealedSecret: 'v1.new', previousSealedSecret: 'v1.old', previousSecretExpiresAt: 5_000 });
+      assert.deepEqual(await apps.find('app1').then((a) => a && [a.sealedSecret, a.previousSealedSecret, a.previousSecretExpiresAt]), ['v1.new', 'v1.old', 5_000]);
+      await apps.upsert('app1', { quotaPerDay: 10 });
+      assert.equal((await apps.find('app1'))?.previousSealedSecret, 'v1.old', 'other changes keep it');
+      await apps.upsert('app1', { previousSealedSecret: null, previousSecretExpiresAt: null });
+      assert.deepEqual(await apps.find('app1').then((a) => a && [a.sealedSecret, a.previousSealedSecret, a.previousSecretExpiresAt]), ['v1.new', null, null]);
+    });
+
+    it('purges expired console sessions (web_sessions) for the janitor', async () => {
+      const account = await storage.console.createAccount({ realm: 'developer', username: 'dev-purge', passwordHash: 'p', createdAt: 1 });
+      await storage.console.createSession({ idHash: 'old-web', realm: 'developer', accountId: account.accountId, createdAt: 1, expiresAt: 1_000 });
+      await storage.console.createSession({ idHash: 'live-web', realm: 'developer', accountId: account.accountId, createdAt: 1, expiresAt: 10_000 });
+      assert.equal(await storage.maintenance!.purgeExpired('webSessions', 5_000, 100), 1);
+      assert.equal(await storage.console.findSession('old-web', 'developer', 0), undefined);
+      assert.equal((await storage.console.findSession('live-web', 'developer', 0))?.accountId, account.accountId);
+    });
+
     it('keeps the first value of a setting', async () => {
       const values = await Promise.all(['a', 'b', 'c'].map((v) => storage.settings.setIfAbsent('k', v)));
       assert.equal(new Set(values).size, 1);

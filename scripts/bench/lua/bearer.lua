@@ -5,7 +5,7 @@ setup = common.setup
 done = common.done
 
 local tokens, i, path, expect
-bad, exhausted = 0, 0
+bad = 0
 
 function init(args)
   tokens = common.lines(os.getenv("BENCH_BODIES"))
@@ -15,10 +15,13 @@ function init(args)
 end
 
 function request()
+  if common.is_verification() then return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[1] }) end
   i = i % #tokens + 1
+  common.sent()
   return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. tokens[i] })
 end
 
 function response(status, headers, body)
   if expect and expect ~= "" and not string.find(body, expect, 1, true) then bad = bad + 1 end
+  common.answered()
 end

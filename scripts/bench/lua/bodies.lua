@@ -1,12 +1,13 @@
--- POST form bodies from BENCH_BODIES to BENCH_PATH (code exchange, introspection, echo, login).
+-- POST form bodies from BENCH_BODIES to BENCH_PATH (code exchange, introspection, router, echo, login).
 -- BENCH_EXPECT: a string every good response body contains (else counted as an error).
+-- Without BENCH_CYCLE=1 each body is sent once and the run ends when all are answered (common.lua).
 package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
 local common = require("common")
 setup = common.setup
 done = common.done
 
 local bodies, i, cycle, expect, path, cookie
-bad, exhausted = 0, 0
+bad = 0
 
 function init(args)
   bodies = common.lines(os.getenv("BENCH_BODIES"))
@@ -18,19 +19,18 @@ function init(args)
 end
 
 function request()
-  i = i + 1
-  if i > #bodies then
-    if cycle then i = 1 else
-      exhausted = exhausted + 1
-      wrk.thread:stop()
-      i = #bodies
-    end
-  end
   local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
   if cookie and cookie ~= "" then headers["Cookie"] = cookie end
+  if common.is_verification() then return wrk.format("POST", path, headers, bodies[1]) end
+  i = i + 1
+  if i > #bodies then
+    if cycle then i = 1 else return common.out_of_work() end
+  end
+  common.sent()
   return wrk.format("POST", path, headers, bodies[i])
 end
 
 function response(status, headers, body)
   if expect and expect ~= "" and not string.find(body, expect, 1, true) then bad = bad + 1 end
+  common.answered()
 end

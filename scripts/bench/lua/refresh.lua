@@ -7,7 +7,7 @@ setup = common.setup
 done = common.done
 
 local queue, head, tail, auth, path
-bad, exhausted = 0, 0
+bad, starved = 0, 0
 
 function init(args)
   queue = common.lines(os.getenv("BENCH_BODIES"))
@@ -18,14 +18,19 @@ end
 
 function request()
   local tok
+  if common.is_verification() then
+    return wrk.format("POST", path, { ["Content-Type"] = "application/x-www-form-urlencoded" }, "grant_type=refresh_token")
+  end
   if head <= tail then
     tok = queue[head]
     queue[head] = nil
     head = head + 1
   else
-    exhausted = exhausted + 1
+    -- Every chain is in flight (fewer chains than connections): counted as an error.
+    starved = starved + 1
     tok = "none"
   end
+  common.sent()
   return wrk.format("POST", path, { ["Content-Type"] = "application/x-www-form-urlencoded" },
     "grant_type=refresh_token&refresh_token=" .. tok .. auth)
 end
@@ -38,4 +43,5 @@ function response(status, headers, body)
   else
     bad = bad + 1
   end
+  common.answered()
 end

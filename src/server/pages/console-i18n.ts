@@ -81,7 +81,19 @@ const messages = {
     sandboxCreated: 'Sandbox seller created. Note the password: it is shown only once.',
     noSandboxSellers: 'No sandbox seller yet.',
     recentCalls: 'Recent calls and errors',
-    recentCallsNone: 'Call statistics appear here once the API gateway reports them.',
+    recentCallsNone: 'No calls yet.',
+    recentCallsHow: 'Make one: a signed POST /router/rest with this AppKey and a seller\'s access token as session, or GET /api/v1/store with "Authorization: Bearer" and the token. Calls show up here within a few seconds.',
+    apiReference: 'API reference',
+    calls24h: 'Calls (last 24 h)',
+    errors24h: 'Errors (last 24 h)',
+    topErrors: 'Most frequent errors (last 24 h)',
+    noErrors24h: 'No errors in the last 24 hours.',
+    lastCalls: 'The last {n} calls',
+    callTime: 'When ({zone})',
+    method: 'Method',
+    outcome: 'Outcome',
+    duration: 'Duration',
+    callOk: 'OK',
     back: 'Back',
     appNotFound: 'No such app in your account.',
     details: 'Details',
@@ -191,7 +203,19 @@ const messages = {
     sandboxCreated: '沙箱卖家已创建。请记下密码：它只显示这一次。',
     noSandboxSellers: '还没有沙箱卖家。',
     recentCalls: '近期调用与错误',
-    recentCallsNone: 'API 网关上报数据后，将在此显示调用统计。',
+    recentCallsNone: '还没有调用记录。',
+    recentCallsHow: '试一次调用：用此 AppKey 签名请求 POST /router/rest，session 填卖家的 access token；或带 "Authorization: Bearer" 令牌请求 GET /api/v1/store。调用几秒内会显示在这里。',
+    apiReference: 'API 文档',
+    calls24h: '调用次数（近 24 小时）',
+    errors24h: '错误次数（近 24 小时）',
+    topErrors: '最常见的错误（近 24 小时）',
+    noErrors24h: '近 24 小时没有错误。',
+    lastCalls: '最近 {n} 次调用',
+    callTime: '时间（{zone}）',
+    method: '接口',
+    outcome: '结果',
+    duration: '耗时',
+    callOk: '成功',
     back: '返回',
     appNotFound: '您的账号下没有这个应用。',
     details: '详情',
@@ -232,11 +256,15 @@ export function ct(lang: Lang): Record<ConsoleMessageKey, string> {
   return messages[lang];
 }
 
-/** A date and time for tables, in UTC+8 for zh-CN (the platforms' zone) and UTC otherwise. */
-export function formatTime(ms: number | null, lang: Lang): string {
+/** A date and time (to the minute, or the second) for tables, in UTC+8 for zh-CN (the platforms' zone) and UTC otherwise. */
+export function formatTime(ms: number | null, lang: Lang, opts: { seconds?: boolean; zone?: boolean } = {}): string {
   if (ms === null) return ct(lang).never;
   const zh = lang === 'zh-CN';
   const d = new Date(ms + (zh ? 8 * 3600_000 : 0));
-  const s = d.toISOString().slice(0, 16).replace('T', ' ');
+  const s = d.toISOString().slice(0, opts.seconds ? 19 : 16).replace('T', ' ');
+  if (opts.zone === false) return s;
   return zh ? `${s} (UTC+8)` : `${s} UTC`;
 }
+
+/** The zone `formatTime` uses for a language, for a column header when the cells leave it out. */
+export const timeZoneLabel = (lang: Lang) => (lang === 'zh-CN' ? 'UTC+8' : 'UTC');

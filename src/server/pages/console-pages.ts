@@ -1,8 +1,9 @@
 import type { AppDetails, AuditEntry, AuthorizationView } from '../../storage/console-ports.js';
 import type { AppStatus } from '../../storage/ports.js';
+import type { CallRecord, CallSummary } from '../../gateway/ports.js';
 import { esc, html, raw, type Raw } from './html.js';
 import type { Lang } from './i18n.js';
-import { ct, formatTime } from './console-i18n.js';
+import { ct, formatTime, timeZoneLabel } from './console-i18n.js';
 
 /** Which site a page belongs to. */
 export type Area = 'account' | 'console' | 'admin';
@@ -185,9 +186,59 @@ ${f.scopes.map((s) => html`<label class="check"><input type="checkbox" name="sco
   return consoleLayout({ ...f, title: m.createApp, body, medium: true });
 }
 
+/** What the app page's "recent calls and errors" card shows (from the gateway's call log). */
+export interface AppCalls {
+  /** Calls and errors in the last 24 hours, and the most frequent errors. */
+  day: CallSummary;
+  /** The newest calls, newest first. */
+  recent: CallRecord[];
+}
+
+/** A call's outcome as shown: OK, or the TOP code and sub code the caller got. */
+export function callOutcome(lang: Lang, c: Pick<CallRecord, 'code' | 'subCode'>): string {
+  if (c.code === null) return ct(lang).callOk;
+  return c.subCode ? `${c.code} ${c.subCode}` : String(c.code);
+}
+
+/** The "recent calls and errors" card: 24-hour counts, the most frequent errors, the last calls. */
+function callsCard(lang: Lang, calls: AppCalls | undefined): Raw {
+  const m = ct(lang);
+  if (!calls || calls.recent.length === 0) {
+    return html`<section class="card" aria-labelledby="calls-title">
+<h2 id="calls-title">${m.recentCalls}</h2>
+<p class="muted">${m.recentCallsNone}</p>
+<p class="hint">${m.recentCallsHow} <a href="/docs">${m.apiReference}</a></p>
+</section>`;
+  }
+  const { day, recent } = calls;
+  return html`<section class="card" aria-labelledby="calls-title">
+<h2 id="calls-title">${m.recentCalls}</h2>
+<dl class="stats">
+<div><dt>${m.calls24h}</dt><dd>${day.calls}</dd></div>
+<div><dt>${m.errors24h}</dt><dd${day.errors > 0 ? raw(' class="bad"') : ''}>${day.errors}</dd></div>
+</dl>
+<h3>${m.topErrors}</h3>
+${
+  day.topErrors.length === 0
+    ? html`<p class="muted">${m.noErrors24h}</p>`
+    : html`<ul class="errors">${day.topErrors.map((e) => html`<li><code>${callOutcome(lang, e)}</code> <span class="count">× ${e.count}</span></li>`)}</ul>`
+}
+<table class="calls" role="table">
+<caption>${m.lastCalls.replace('{n}', String(recent.length))}</caption>
+<thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">${m.callTime.replace('{zone}', timeZoneLabel(lang))}</th><th scope="col" role="columnheader">${m.method}</th><th scope="col" role="columnheader">${m.outcome}</th><th scope="col" role="columnheader" class="num">${m.duration}</th></tr></thead>
+<tbody role="rowgroup">
+${recent.map(
+  (c) =>
+    html`<tr role="row"><td role="cell" class="when">${formatTime(c.at, lang, { seconds: true, zone: false })}</td><td role="cell" class="method"><code>${c.method}</code></td><td role="cell" class="${c.code === null ? 'ok' : 'bad'}">${callOutcome(lang, c)}</td><td role="cell" class="num">${c.durationMs} ms</td></tr>
+`,
+)}</tbody>
+</table>
+</section>`;
+}
+
 /** An app's page; `secret` is set only right after creation or rotation (shown once). */
 export function appPage(
-  f: ConsoleFrame & { csrf: string; app: AppDetails; grantCount: number; authorizeUrl: string; secret?: string; scopeWords: (s: string) => string },
+  f: ConsoleFrame & { csrf: string; app: AppDetails; grantCount: number; authorizeUrl: string; secret?: string; scopeWords: (s: string) => string; calls?: AppCalls },
 ): string {
   const m = ct(f.lang);
   const a = f.app;
@@ -210,12 +261,12 @@ ${a.webhookUrl ? html`<dt>${m.webhookUrl.replace(/[（(].*$/, '')}</dt><dd><code
 </dl>
 ${a.status === 'testing' ? html`<form method="post" action="${base}/submit" class="actions">${csrfInput(f.csrf)}<button type="submit" class="primary">${m.submit}</button></form>` : ''}
 </section>
+<div class="grid2">
 <section class="card">
 <h2 id="au-title">${m.authorizeUrl}</h2>
 <textarea id="authorize_url" readonly rows="4" class="mono" aria-labelledby="au-title" aria-describedby="au-hint">${f.authorizeUrl}</textarea>
 <p class="hint" id="au-hint">${m.authorizeUrlHelp} ${m.copyHint}</p>
 </section>
-<div class="grid2">
 <section class="card">
 <h2>${m.rotateSecret}</h2>
 <p class="sub">${m.rotateHelp}</p>
@@ -228,11 +279,8 @@ ${csrfInput(f.csrf)}
 </form>
 ${a.previousSecretExpiresAt !== null ? html`<form method="post" action="${base}/end-previous" class="actions">${csrfInput(f.csrf)}<button type="submit" class="danger">${m.endPrevious}</button></form>` : ''}
 </section>
-<section class="card">
-<h2>${m.recentCalls}</h2>
-<p class="muted">${m.recentCallsNone}</p>
-</section>
-</div>`;
+</div>
+${callsCard(f.lang, f.calls)}`;
   return consoleLayout({ ...f, title: a.name, body });
 }
 

@@ -64,7 +64,7 @@ dl.facts dd { margin:0; overflow-wrap:anywhere; }
 .badge.live { color:#116329; background:#dafbe1; border-color:#aceebb; }
 .badge.suspended { color:var(--err); background:#fef3f2; border-color:#fecdca; }
 .grid2 { display:grid; gap:16px; }
-@media (min-width:900px) { .grid2 { grid-template-columns:1fr 1fr; } .grid2 > .card { margin:0; } }
+@media (min-width:900px) { .grid2 { grid-template-columns:1fr 1fr; margin-bottom:16px; } .grid2 > .card { margin:0; } }
 .kv { margin:0 0 12px; }
 .kv label { margin-top:0; }
 .tablewrap { overflow-x:auto; }
@@ -82,6 +82,30 @@ textarea.mono { min-height:0; field-sizing:content; word-break:break-all; backgr
 .spaced { margin-top:14px; }
 .nowrap { white-space:nowrap; }
 td code { white-space:nowrap; }
+h3 { font-size:1rem; margin:18px 0 8px; }
+dl.stats { display:flex; flex-wrap:wrap; gap:12px; margin:0; }
+dl.stats > div { flex:1 1 140px; border:1px solid var(--line); border-radius:10px; padding:10px 14px; }
+dl.stats dt { color:var(--muted); font-size:.875rem; }
+dl.stats dd { margin:2px 0 0; font-size:1.5rem; font-weight:700; font-variant-numeric:tabular-nums; }
+dl.stats dd.bad, td.bad { color:var(--err); }
+td.ok { color:var(--ok); }
+ul.errors { margin:0; padding-left:20px; }
+ul.errors li { margin:2px 0; }
+ul.errors .count { color:var(--muted); font-variant-numeric:tabular-nums; }
+table caption { caption-side:top; text-align:left; font-weight:600; padding:16px 0 8px; }
+th.num, td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+table.calls td.when { white-space:nowrap; font-variant-numeric:tabular-nums; }
+/* Phones: each call is a two-line block (time and duration, then method and outcome); the ARIA roles keep it a table for screen readers. */
+@media (max-width:640px) {
+  table.calls thead { position:absolute; width:1px; height:1px; overflow:hidden; clip-path:inset(50%); white-space:nowrap; }
+  table.calls, table.calls tbody { display:block; }
+  table.calls tr { display:grid; grid-template-columns:1fr auto; gap:2px 12px; padding:8px 0; border-top:1px solid var(--line); }
+  table.calls td { border:0; padding:0; }
+  table.calls td.when { color:var(--muted); font-size:.85rem; }
+  table.calls td.method, table.calls td.ok, table.calls td.bad { grid-column:1 / -1; overflow-wrap:anywhere; }
+  table.calls td.num { grid-row:1; grid-column:2; }
+  table.calls caption { display:block; }
+}
 .wrap:not(.narrow) form:not(.row) input[type=password], .wrap:not(.narrow) input[type=number] { max-width:520px; }
 .row input.grow { flex:1 1 160px; width:auto; }
 .top .who { overflow-wrap:anywhere; }

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { authenticateBearer } from '../../core/bearer.js';
 import { InvalidTokenError } from '../../core/errors.js';
 import type { HttpContext } from '../http-context.js';
+import type { CallTrace } from '../../gateway/call-log.js';
+import { GatewayError } from '../../gateway/errors.js';
 
 /** The bearer token from `Authorization: Bearer` (RFC 6750 §2.1). */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -15,8 +17,14 @@ export function bearerToken(header: string | undefined): string | undefined {
 export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   app.get('/api/v1/store', { config: { kind: 'api' } }, async (request) => {
     const token = await authenticateBearer(ctx.core, bearerToken(request.headers.authorization));
+    // Recorded for the developer console like the gateway's calls, once the token names the app.
+    const trace: CallTrace = { face: 'rest', method: 'GET /api/v1/store', appKey: token.appKey, appKnown: true, storeId: token.grant.storeId, sellerId: token.grant.sellerId };
+    ctx.calls?.track(request, trace);
     const store = await ctx.core.storage.sellers.store(token.grant.storeId);
-    if (!store) throw new InvalidTokenError('the store of this token no longer exists', `store ${token.grant.storeId} missing`);
+    if (!store) {
+      trace.error = new GatewayError(27, 'Invalid session', 'invalid-sessionkey', 'the store of this token no longer exists');
+      throw new InvalidTokenError('the store of this token no longer exists', `store ${token.grant.storeId} missing`);
+    }
     return { store_id: store.storeId, name: store.name };
   });
 }

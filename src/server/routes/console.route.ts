@@ -4,7 +4,7 @@ import { hashAppSecret } from '../../core/client-auth.js';
 import { hashPassword, verifyPassword } from '../../crypto/password.js';
 import { randomToken } from '../../crypto/tokens.js';
 import { authorizeUrlFor } from '../../console/app-policy.js';
-import { invalidateApp, loadAppDetails, resealGatewaySecret, rotateAppSecret, saveAppDetails } from '../../console/app-details.js';
+import { endPreviousSecret, invalidateApp, loadAppDetails, rotateAppSecret, saveAppDetails } from '../../console/app-details.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
 import { DuplicateError } from '../../storage/ports.js';
@@ -16,6 +16,9 @@ import { appPage, consoleHomePage, credentialsPage, newAppPage } from '../pages/
 const USERNAME_RULE = /^[\p{L}\p{N}_.@-]{3,64}$/u;
 /** Longest overlap a rotation may keep the old secret alive (one week). */
 const MAX_OVERLAP_HOURS = 168;
+/** Calls listed on an app's page, and error kinds counted. */
+const RECENT_CALLS = 20;
+const TOP_ERRORS = 5;
 
 /**
  * The developer console (`/console`): developer accounts apart from sellers, apps with the
@@ -44,10 +47,13 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const grantCount = await core.storage.console.liveGrantCount(details.appKey);
     const authorizeUrl = authorizeUrlFor(core.issuer, core.profile, details.appKey, details.callbackUrls[0] ?? '');
+    // Recent gateway calls (written in batches, docs/adr/0062): the last day's counts and the newest calls.
+    const log = core.storage.gateway?.calls;
+    const calls = log && { day: await log.summary(details.appKey, core.now() - 86_400_000, TOP_ERRORS), recent: await log.recent(details.appKey, RECENT_CALLS) };
     return sendPage(
       reply,
       extra.status ?? 200,
-      appPage({ ...f, notice: extra.notice, error: extra.error, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, app: details, grantCount, authorizeUrl, secret: extra.secret, scopeWords: scopeWords(ctx, f.lang) }),
+      appPage({ ...f, notice: extra.notice, error: extra.error, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, app: details, grantCount, authorizeUrl, secret: extra.secret, scopeWords: scopeWords(ctx, f.lang), calls }),
     );
   }
 
@@ -227,8 +233,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (!dev) return reply;
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
-    await core.storage.console.endPreviousSecret(details.appKey);
-    invalidateApp(core.storage, details.appKey);
+    await endPreviousSecret(core.storage, details.appKey);
     await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.previous_secret_revoked', appKey: details.appKey });
     return seeOther(reply, `/console/apps/${details.appKey}?done=previous-ended`);
   });

@@ -1,24 +1,33 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import type { AuditEvent, AuditRepository, MaintenanceRepository, PoolStats, Purgeable } from '../ports.js';
 import type { Database } from './schema.js';
+import { precompileInsert } from './compiled-query.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** Append one audit entry, inside the caller's transaction when given one. */
 export async function appendAudit(db: Db, e: AuditEvent): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      at: e.at,
-      event: e.event,
-      actor: e.actor,
-      app_key: e.appKey,
-      seller_id: e.sellerId,
-      subject: e.subject,
-      detail: e.detail === null ? null : JSON.stringify(e.detail),
-    })
-    .execute();
+  const row = {
+    at: e.at,
+    event: e.event,
+    actor: e.actor,
+    app_key: e.appKey,
+    seller_id: e.sellerId,
+    subject: e.subject,
+    detail: e.detail === null ? null : JSON.stringify(e.detail),
+  };
+  // Compiled once per dialect (the adapter is shared by a database and its transactions).
+  const adapter = db.getExecutor().adapter;
+  let insert = auditInserts.get(adapter);
+  if (!insert) {
+    insert = precompileInsert(db as Kysely<any>, 'audit_log', AUDIT_COLUMNS, 1);
+    auditInserts.set(adapter, insert);
+  }
+  await insert([row], db as Kysely<any>);
 }
+
+const AUDIT_COLUMNS = ['at', 'event', 'actor', 'app_key', 'seller_id', 'subject', 'detail'] as const;
+const auditInserts = new WeakMap<object, (rows: readonly Record<string, unknown>[], on?: Kysely<any>) => Promise<void>>();
 
 /** A shortened token hash for audit subjects: enough to correlate, useless as a credential. */
 export const hashRef = (hash: string) => `sha256:${hash.slice(0, 16)}`;
@@ -57,50 +66,42 @@ export function createMaintenanceRepository(db: Kysely<Database>): MaintenanceRe
   return {
     async purgeExpired(kind: Purgeable, cutoff: number, batchSize: number): Promise<number> {
       let res;
-      switch (kind) {
-        case 'interactions':
-          res = await db
-            .deleteFrom('interactions')
-            .where('id', 'in', (eb) => eb.selectFrom('interactions').select('id').where('expires_at', '<', cutoff).limit(batchSize))
-            .executeTakeFirst();
-          break;
-        case 'sessions':
-          res = await db
-            .deleteFrom('seller_sessions')
-            .where('id_hash', 'in', (eb) => eb.selectFrom('seller_sessions').select('id_hash').where('expires_at', '<', cutoff).limit(batchSize))
-            .executeTakeFirst();
-          break;
-        case 'codes':
-          res = await db
-            .deleteFrom('auth_codes')
-            .where('code_hash', 'in', (eb) => eb.selectFrom('auth_codes').select('code_hash').where('expires_at', '<', cutoff).limit(batchSize))
-            .executeTakeFirst();
-          break;
-        case 'tokens':
-          res = await db
-            .deleteFrom('tokens')
-            .where('token_hash', 'in', (eb) => eb.selectFrom('tokens').select('token_hash').where('expires_at', '<', cutoff).limit(batchSize))
-            .executeTakeFirst();
-          break;
-        case 'grants':
-          res = await db
-            .deleteFrom('grants')
-            .where('grant_id', 'in', (eb) =>
-              eb
-                .selectFrom('grants as g')
-                .select('g.grant_id')
-                .where('g.revoked_at', 'is not', null)
-                .where('g.revoked_at', '<', cutoff)
-                .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'g.grant_id'))))
-                .limit(batchSize),
-            )
-            .executeTakeFirst();
-          break;
+      if (kind === 'grants') {
+        res = await db
+          .deleteFrom('grants')
+          .where('grant_id', 'in', (eb) =>
+            eb
+              .selectFrom('grants as g')
+              .select('g.grant_id')
+              .where('g.revoked_at', 'is not', null)
+              .where('g.revoked_at', '<', cutoff)
+              .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'g.grant_id'))))
+              .limit(batchSize),
+          )
+          .executeTakeFirst();
+      } else {
+        // One batch of the oldest rows past `cutoff`, by the table's key (docs/adr/0043).
+        const [table, key, time] = PURGE_BY_TIME[kind];
+        const any = db as unknown as Kysely<any>;
+        res = await any
+          .deleteFrom(table)
+          .where(key, 'in', (eb: ExpressionBuilder<any, any>) => eb.selectFrom(table).select(key).where(time, '<', cutoff).limit(batchSize))
+          .executeTakeFirst();
       }
       return Number(res?.numDeletedRows ?? 0);
     },
   };
 }
+
+/** Rows that expire by a time column: table, key, time column (call records by age, not expiry). */
+const PURGE_BY_TIME: Record<Exclude<Purgeable, 'grants'>, readonly [table: string, key: string, time: string]> = {
+  interactions: ['interactions', 'id', 'expires_at'],
+  sessions: ['seller_sessions', 'id_hash', 'expires_at'],
+  codes: ['auth_codes', 'code_hash', 'expires_at'],
+  tokens: ['tokens', 'token_hash', 'expires_at'],
+  webSessions: ['web_sessions', 'id_hash', 'expires_at'],
+  calls: ['gateway_calls', 'id', 'at'],
+};
 
 /** Pool use of a node-postgres pool. */
 export function poolStatsOf(pool: { totalCount: number; idleCount: number; waitingCount: number; options: { max?: number } } | undefined): (() => PoolStats | undefined) | undefined {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
-import { precompile } from './compiled-query.js';
+import { precompile, precompileInsert } from './compiled-query.js';
 import { SqliteGroupCommitDialect } from './sqlite-group-commit-driver.js';
 
 interface Db {
@@ -46,5 +46,29 @@ describe('precompile', () => {
     const db = await open();
     assert.throws(() => precompile(db, ['a', 'b'], (p) => db.selectFrom('items').selectAll().where('name', '=', p.a)), /placeholder b/);
     await db.destroy();
+  });
+});
+
+describe('precompileInsert', () => {
+  it('splits a long list into the compiled sizes, largest first, and writes every row in order', async () => {
+    const inserts: number[] = [];
+    const db = new Kysely<Db>({
+      dialect: new SqliteGroupCommitDialect(new SQLite(':memory:')),
+      log: (e) => {
+        if (e.query.sql.startsWith('insert')) inserts.push(e.query.parameters.length / 3);
+      },
+    });
+    await sql`create table items (id integer primary key, name text not null, seen integer)`.execute(db);
+    const insert = precompileInsert<Db['items']>(db, 'items', ['id', 'name', 'seen'], 50, [1, 10, 50]);
+    const rows = Array.from({ length: 63 }, (_, i) => ({ id: i + 1, name: `n${i + 1}`, seen: i % 2 ? null : i }));
+    await insert(rows);
+    assert.deepEqual(inserts, [50, 10, 1, 1, 1], 'rows per statement');
+    assert.deepEqual(await db.selectFrom('items').selectAll().orderBy('id').execute(), rows);
+    await db.destroy();
+  });
+
+  it('refuses sizes without 1 (a remainder could not be written)', () => {
+    const db = new Kysely<Db>({ dialect: new SqliteGroupCommitDialect(new SQLite(':memory:')) });
+    assert.throws(() => precompileInsert<Db['items']>(db, 'items', ['id', 'name', 'seen'], 10, [10]), /sizes must include 1/);
   });
 });

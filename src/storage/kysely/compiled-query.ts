@@ -30,3 +30,41 @@ export function precompile<Row, Names extends string>(
     return on.executeQuery<Row>(CompiledQuery.raw(sql, params));
   };
 }
+
+/**
+ * A multi-row INSERT compiled once per row count (1 … `maxRows`), for the rows every grant writes
+ * (tokens, grants, audit entries): Kysely's insert builder costs more CPU than SQLite's insert
+ * (docs/adr/0054). Rows are plain column → value records; more rows than `maxRows` are split.
+ * `sizes` compiles only those row counts (1 must be among them) and splits a list greedily,
+ * largest first: for batches of hundreds of rows (the gateway call log).
+ */
+export function precompileInsert<Row extends Record<string, unknown>>(
+  db: Kysely<any>,
+  table: string,
+  columns: readonly (keyof Row & string)[],
+  maxRows = 2,
+  sizes: readonly number[] = Array.from({ length: maxRows }, (_, i) => i + 1),
+): (rows: readonly Row[], on?: Kysely<any>) => Promise<void> {
+  if (!sizes.includes(1)) throw new Error('precompileInsert: sizes must include 1');
+  const largestFirst = [...sizes].sort((a, b) => b - a);
+  const byCount: Array<(values: Record<string, unknown>, on?: Kysely<any>) => Promise<QueryResult<unknown>>> = [];
+  const names = (count: number) => Array.from({ length: count }, (_, r) => columns.map((c) => `${r}.${c}`)).flat();
+  for (const count of sizes) {
+    byCount[count] = precompile(db, names(count), (p) =>
+      db.insertInto(table).values(Array.from({ length: count }, (_, r) => Object.fromEntries(columns.map((c) => [c, p[`${r}.${c}`]])))),
+    );
+  }
+  return async (rows, on) => {
+    for (let start = 0; start < rows.length; ) {
+      const left = rows.length - start;
+      const size = largestFirst.find((n) => n <= left)!;
+      const part = rows.slice(start, start + size);
+      start += size;
+      const values: Record<string, unknown> = {};
+      part.forEach((row, r) => {
+        for (const c of columns) values[`${r}.${c}`] = row[c] ?? null;
+      });
+      await byCount[part.length]!(values, on);
+    }
+  };
+}

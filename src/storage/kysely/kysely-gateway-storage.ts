@@ -1,7 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
+import { precompileInsert } from './compiled-query.js';
 import type {
+  CallFace,
+  CallRecord,
   GatewayAppRecord,
   GatewayStorage,
   OrderLine,
@@ -23,6 +26,23 @@ export interface GatewayTables {
     permissions: string | null;
     quota_per_day: number | null;
     quota_per_second: number | null;
+    /** 0005_gateway_calls. */
+    previous_sealed_secret?: string | null;
+    previous_secret_expires_at?: number | null;
+  };
+  /** 0005_gateway_calls: one row per gateway call, written in batches. */
+  gateway_calls: {
+    id: GeneratedId;
+    app_key: string;
+    method: string;
+    face: string;
+    store_id: number | null;
+    seller_id: number | null;
+    code: number | null;
+    sub_code: string | null;
+    http_status: number;
+    duration_ms: number;
+    at: number;
   };
   gateway_store_settings: { store_id: number; settings: string; updated_at: number };
   gateway_products: {
@@ -76,11 +96,28 @@ function toGatewayApp(r: GatewayTables['gateway_apps']): GatewayAppRecord {
   return {
     appKey: r.app_key,
     sealedSecret: r.sealed_secret,
+    previousSealedSecret: r.previous_sealed_secret ?? null,
+    previousSecretExpiresAt: r.previous_sealed_secret ? numOrNull(r.previous_secret_expires_at) : null,
     webhookUrl: r.webhook_url,
     webhookSince: numOrNull(r.webhook_since),
     permissions: r.permissions === null ? null : (JSON.parse(r.permissions) as string[]),
     quotaPerDay: numOrNull(r.quota_per_day),
     quotaPerSecond: numOrNull(r.quota_per_second),
+  };
+}
+
+function toCall(r: any): CallRecord {
+  return {
+    appKey: r.app_key,
+    method: r.method,
+    face: r.face as CallFace,
+    storeId: numOrNull(r.store_id),
+    sellerId: numOrNull(r.seller_id),
+    code: numOrNull(r.code),
+    subCode: r.sub_code,
+    httpStatus: num(r.http_status),
+    durationMs: num(r.duration_ms),
+    at: num(r.at),
   };
 }
 
@@ -140,6 +177,13 @@ function isUniqueViolation(err: unknown): boolean {
 /** The gateway's storage on the same Kysely database as the core's. */
 export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect: DialectName): GatewayStorage {
   const db = database as unknown as Db;
+  const insertCalls = precompileInsert<Omit<GatewayTables['gateway_calls'], 'id'>>(
+    database,
+    'gateway_calls',
+    ['app_key', 'method', 'face', 'store_id', 'seller_id', 'code', 'sub_code', 'http_status', 'duration_ms', 'at'],
+    50,
+    [1, 10, 50],
+  );
   return {
     apps: {
       async find(appKey) {
@@ -149,6 +193,8 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
       async upsert(appKey, changes) {
         const row: Partial<GatewayTables['gateway_apps']> = {};
         if (changes.sealedSecret !== undefined) row.sealed_secret = changes.sealedSecret;
+        if (changes.previousSealedSecret !== undefined) row.previous_sealed_secret = changes.previousSealedSecret;
+        if (changes.previousSecretExpiresAt !== undefined) row.previous_secret_expires_at = changes.previousSecretExpiresAt;
         if (changes.webhookUrl !== undefined) row.webhook_url = changes.webhookUrl;
         if (changes.webhookSince !== undefined) row.webhook_since = changes.webhookSince;
         if (changes.permissions !== undefined) row.permissions = changes.permissions === null ? null : JSON.stringify(changes.permissions);
@@ -259,17 +305,62 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
       },
     },
     quota: {
-      async hit(appKey, window, expiresAt) {
+      async hit(appKey, window, expiresAt, by = 1) {
         const r = await db
           .insertInto('gateway_quota')
-          .values({ app_key: appKey, window, count: 1, expires_at: expiresAt })
-          .onConflict((oc) => oc.columns(['app_key', 'window']).doUpdateSet({ count: sql<number>`gateway_quota.count + 1` }))
+          .values({ app_key: appKey, window, count: by, expires_at: expiresAt })
+          .onConflict((oc) => oc.columns(['app_key', 'window']).doUpdateSet({ count: sql<number>`gateway_quota.count + ${by}` }))
           .returning('count')
           .executeTakeFirstOrThrow();
         return num(r.count);
       },
       async prune(now) {
         await db.deleteFrom('gateway_quota').where('expires_at', '<', now).execute();
+      },
+    },
+    calls: {
+      async append(records) {
+        if (records.length === 0) return;
+        const rows = records.map((c) => ({
+          app_key: c.appKey,
+          method: c.method,
+          face: c.face,
+          store_id: c.storeId,
+          seller_id: c.sellerId,
+          code: c.code,
+          sub_code: c.subCode,
+          http_status: c.httpStatus,
+          duration_ms: c.durationMs,
+          at: c.at,
+        }));
+        // Statements of 50 / 10 / 1 rows compiled once (building a 500-row INSERT with Kysely cost
+        // more than the gateway calls it records); one transaction, so a batch is still all or nothing.
+        if (rows.length === 1) await insertCalls(rows);
+        else await db.transaction().execute((trx) => insertCalls(rows, trx));
+      },
+      async recent(appKey, limit) {
+        const rows = await db.selectFrom('gateway_calls').selectAll().where('app_key', '=', appKey).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+        return rows.map(toCall);
+      },
+      async summary(appKey, since, topErrors) {
+        const base = db.selectFrom('gateway_calls').where('app_key', '=', appKey).where('at', '>=', since);
+        const totals = await base
+          .select((eb) => [eb.fn.countAll<number>().as('calls'), eb.fn.count<number>('code').as('errors')])
+          .executeTakeFirstOrThrow();
+        const top = await base
+          .select((eb) => ['code', 'sub_code', eb.fn.countAll<number>().as('n')])
+          .where('code', 'is not', null)
+          .groupBy(['code', 'sub_code'])
+          .orderBy('n', 'desc')
+          .orderBy('code')
+          .orderBy('sub_code')
+          .limit(topErrors)
+          .execute();
+        return {
+          calls: num(totals.calls),
+          errors: num(totals.errors),
+          topErrors: top.map((r) => ({ code: num(r.code), subCode: r.sub_code, count: num(r.n) })),
+        };
       },
     },
     outbox: {

@@ -4,9 +4,10 @@ import type { DialectName } from './database.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import { appendAudit, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
-import { precompile } from './compiled-query.js';
+import { precompile, precompileInsert } from './compiled-query.js';
 import {
   DuplicateError,
+  type CommitStats,
   type AppRecord,
   type AppStatus,
   type AuthCodeRecord,
@@ -88,7 +89,16 @@ function grantRow(g: GrantRecord): Database['grants'] {
 }
 
 /** End the seller's other live grants for the app, then create the new grant and its tokens. */
-async function replaceGrant(trx: Db, now: number, grant: GrantRecord, tokens: TokenRecord[], via = 'authorization_code'): Promise<void> {
+/** The INSERTs every grant writes, compiled once per storage (docs/adr/0054). */
+interface GrantInserts {
+  tokens: (rows: readonly Database['tokens'][], on?: Kysely<any>) => Promise<void>;
+  grants: (rows: readonly Database['grants'][], on?: Kysely<any>) => Promise<void>;
+}
+
+const TOKEN_COLUMNS = ['token_hash', 'kind', 'grant_id', 'app_key', 'scope', 'created_at', 'expires_at', 'revoked_at', 'rotated_at'] as const;
+const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 'created_at', 'revoked_at', 'revoked_reason'] as const;
+
+async function replaceGrant(trx: Db, inserts: GrantInserts, now: number, grant: GrantRecord, tokens: TokenRecord[], via = 'authorization_code'): Promise<void> {
   const replaced = await trx
     .updateTable('grants')
     .set({ revoked_at: now, revoked_reason: 'replaced' })
@@ -97,8 +107,8 @@ async function replaceGrant(trx: Db, now: number, grant: GrantRecord, tokens: To
     .where('revoked_at', 'is', null)
     .returning('grant_id')
     .execute();
-  await trx.insertInto('grants').values(grantRow(grant)).execute();
-  if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(tokenRow)).execute();
+  await inserts.grants([grantRow(grant)], trx);
+  if (tokens.length > 0) await inserts.tokens(tokens.map(tokenRow), trx);
   const who = { actor: `seller:${grant.sellerId}`, appKey: grant.appKey, sellerId: grant.sellerId };
   for (const r of replaced) await appendAudit(trx, { at: now, event: 'grant.revoked', ...who, subject: r.grant_id, detail: { reason: 'replaced', by: grant.grantId } });
   await appendAudit(trx, { at: now, event: 'grant.created', ...who, subject: grant.grantId, detail: { via, storeId: grant.storeId, scope: grant.scope.join(' ') } });
@@ -115,7 +125,7 @@ async function withRetry<T>(db: Kysely<Database>, fn: (trx: Transaction<Database
 }
 
 /** The one Kysely implementation of the storage ports, for SQLite and PostgreSQL. */
-export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, extras: { pool?: import('pg').Pool } = {}): Storage {
+export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, extras: { pool?: import('pg').Pool; commitStats?: () => CommitStats | undefined } = {}): Storage {
   // The hottest queries, built and compiled once (docs/benchmarks.md: the Kysely builder cost
   // more CPU than SQLite itself on token lookups). Same SQL as the builder calls they replace.
   const hot = {
@@ -166,12 +176,18 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
     ),
   };
 
+  const inserts: GrantInserts = {
+    tokens: precompileInsert<Database['tokens']>(db, 'tokens', TOKEN_COLUMNS),
+    grants: precompileInsert<Database['grants']>(db, 'grants', GRANT_COLUMNS, 1),
+  };
+
   return {
     dialect,
     gateway: createKyselyGatewayStorage(db, dialect),
     audit: createAuditRepository(db),
     maintenance: createMaintenanceRepository(db),
     poolStats: poolStatsOf(extras.pool),
+    commitStats: extras.commitStats,
     apps: {
       async create(app) {
         try {
@@ -398,12 +414,12 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
             const existing = await trx.selectFrom('auth_codes').select(['grant_id']).where('code_hash', '=', codeHash).executeTakeFirst();
             return existing ? { status: 'already_used', grantId: existing.grant_id } : { status: 'not_found' };
           }
-          await replaceGrant(trx, now, grant, tokens);
+          await replaceGrant(trx, inserts, now, grant, tokens);
           return { status: 'redeemed' };
         });
       },
       async createWithTokens({ now, grant, tokens }) {
-        await withRetry(db, (trx) => replaceGrant(trx, now, grant, tokens, 'implicit'));
+        await withRetry(db, (trx) => replaceGrant(trx, inserts, now, grant, tokens, 'implicit'));
       },
     },
 
@@ -437,12 +453,12 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
         return db.transaction().execute(async (trx) => {
           const res = await hot.rotate({ now, hash: oldHash }, trx);
           if (Number(res.numAffectedRows) !== 1) return { status: 'already_used' };
-          if (tokens.length > 0) await trx.insertInto('tokens').values(tokens.map(tokenRow)).execute();
+          if (tokens.length > 0) await inserts.tokens(tokens.map(tokenRow), trx);
           return { status: 'rotated' };
         });
       },
       async insert(tokens) {
-        if (tokens.length > 0) await db.insertInto('tokens').values(tokens.map(tokenRow)).execute();
+        if (tokens.length > 0) await inserts.tokens(tokens.map(tokenRow));
       },
       async revoke(tokenHash, now) {
         await db.transaction().execute(async (trx) => {

@@ -1,6 +1,7 @@
 import type { DatabaseConnection, DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler, QueryResult, TransactionSettings } from 'kysely';
 import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import type SQLite from 'better-sqlite3';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 /**
  * A Kysely driver for better-sqlite3 with two changes to Kysely's own `SqliteDriver`
@@ -27,14 +28,23 @@ export class SqliteGroupCommitDriver implements Driver {
   /** The current holder of the connection must wait for the group's COMMIT before it is released. */
   #holderJoined: Group | undefined;
   #inTransaction = false;
-  /** Counters, for tests and metrics: transactions run and COMMITs issued. */
-  readonly stats = { transactions: 0, commits: 0 };
+  /** Counters, for tests and metrics: transactions run, COMMITs issued, background checkpoints. */
+  readonly #counts = { transactions: 0, commits: 0 };
+  get stats(): { transactions: number; commits: number; checkpoints: number } {
+    return { ...this.#counts, checkpoints: this.#checkpointer?.stats.checkpoints ?? 0 };
+  }
+  #checkpointer: SqliteCheckpointer | undefined;
 
   readonly #grouping: boolean;
 
   /** `groupCommit: false` keeps only the statement cache: one COMMIT per transaction (for comparison). */
-  constructor(db: SQLite.Database, options: { maxStatements?: number; groupCommit?: boolean } = {}) {
+  /**
+   * `checkpointFile`: the database file, to checkpoint its WAL from a worker thread
+   * (docs/adr/0056); without it SQLite checkpoints on this connection as usual.
+   */
+  constructor(db: SQLite.Database, options: { maxStatements?: number; groupCommit?: boolean; checkpointFile?: string } = {}) {
     this.#db = db;
+    if (options.checkpointFile) this.#checkpointer = new SqliteCheckpointer(db, options.checkpointFile);
     this.#maxStatements = options.maxStatements ?? 500;
     this.#grouping = options.groupCommit ?? true;
     this.#connection = {
@@ -56,12 +66,12 @@ export class SqliteGroupCommitDriver implements Driver {
   async beginTransaction(_connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
     if (!this.#grouping) {
       this.#run('begin');
-      this.stats.transactions++;
+      this.#counts.transactions++;
       return;
     }
     const group = this.#openGroup();
     this.#run('savepoint sq_member');
-    this.stats.transactions++;
+    this.#counts.transactions++;
     this.#inTransaction = true;
     this.#holderJoined = group;
   }
@@ -69,7 +79,7 @@ export class SqliteGroupCommitDriver implements Driver {
   async commitTransaction(): Promise<void> {
     if (!this.#grouping) {
       this.#run('commit');
-      this.stats.commits++;
+      this.#counts.commits++;
       return;
     }
     this.#inTransaction = false;
@@ -97,6 +107,9 @@ export class SqliteGroupCommitDriver implements Driver {
 
   async destroy(): Promise<void> {
     if (this.#group) await this.#group.committed.catch(() => {});
+    if (this.#checkpointer) {
+      await this.#checkpointer.stop();
+    }
     this.#statements.clear();
     this.#db.close();
   }
@@ -160,7 +173,7 @@ export class SqliteGroupCommitDriver implements Driver {
     try {
       this.#group = undefined;
       this.#run('commit');
-      this.stats.commits++;
+      this.#counts.commits++;
       resolve();
     } catch (e) {
       try {
@@ -207,7 +220,7 @@ export class SqliteGroupCommitDialect implements Dialect {
   driver: SqliteGroupCommitDriver | undefined;
   constructor(
     private readonly db: SQLite.Database,
-    private readonly options: { groupCommit?: boolean } = {},
+    private readonly options: { groupCommit?: boolean; checkpointFile?: string } = {},
   ) {}
   createDriver(): Driver {
     this.driver ??= new SqliteGroupCommitDriver(this.db, this.options);
