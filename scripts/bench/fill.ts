@@ -45,7 +45,8 @@ export async function fillTokens(url: string, n: number, appKey: string): Promis
       })();
     }
     db.pragma('wal_checkpoint(TRUNCATE)');
-    db.exec('ANALYZE');
+    // No ANALYZE here: its sqlite_stat4 made SQLite re-plan the token lookup on every call and was
+    // most of the "1 M tokens" slowdown once measured (docs/adr/0057); Shouquan clears it at start-up.
     db.close();
   } else {
     const client = new pg.Client({ connectionString: parsed.target });
