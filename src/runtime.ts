@@ -24,7 +24,7 @@ export async function openStorage(databaseUrl: string, opts: { createIfMissing?:
     throw e;
   }
   // App records are cached in-process (docs/adr/0051).
-  const storage = withAppCache(createKyselyStorage(opened.db, opened.dialect, { pool: opened.pool, commitStats: opened.commitStats }));
+  const storage = withAppCache(createKyselyStorage(opened.db, opened.dialect, { pool: opened.pool, commitStats: opened.commitStats, direct: opened.direct }));
   try {
     if (opts.migrate !== false) await migrateToLatest(opened.db, opened.dialect);
   } catch (e) {

@@ -1,13 +1,18 @@
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import type { AuditEvent, AuditRepository, MaintenanceRepository, PoolStats, Purgeable } from '../ports.js';
 import type { Database } from './schema.js';
-import { precompileInsert } from './compiled-query.js';
+import { precompileInsert, type PrecompiledInsert } from './compiled-query.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** Append one audit entry, inside the caller's transaction when given one. */
 export async function appendAudit(db: Db, e: AuditEvent): Promise<void> {
-  const row = {
+  await auditInsert(db)([auditRow(e)], db as Kysely<any>);
+}
+
+/** The audit_log row of an event. */
+export function auditRow(e: AuditEvent): Record<string, unknown> {
+  return {
     at: e.at,
     event: e.event,
     actor: e.actor,
@@ -16,20 +21,22 @@ export async function appendAudit(db: Db, e: AuditEvent): Promise<void> {
     subject: e.subject,
     detail: e.detail === null ? null : JSON.stringify(e.detail),
   };
-  // Compiled once per dialect (the adapter is shared by a database and its transactions).
+}
+
+/** The audit INSERT, compiled once per dialect (the adapter is shared by a database and its transactions). */
+export function auditInsert(db: Db): PrecompiledInsert<Record<string, unknown>> {
   const adapter = db.getExecutor().adapter;
   let insert = auditInserts.get(adapter);
   if (!insert) {
-    insert = precompileInsert(db as Kysely<any>, 'audit_log', AUDIT_COLUMNS, 1);
+    insert = precompileInsert(db as Kysely<any>, 'audit_log', AUDIT_COLUMNS, 2);
     auditInserts.set(adapter, insert);
   }
-  await insert([row], db as Kysely<any>);
+  return insert;
 }
 
 const AUDIT_COLUMNS = ['at', 'event', 'actor', 'app_key', 'seller_id', 'subject', 'detail'] as const;
-const auditInserts = new WeakMap<object, (rows: readonly Record<string, unknown>[], on?: Kysely<any>) => Promise<void>>();
+const auditInserts = new WeakMap<object, PrecompiledInsert<Record<string, unknown>>>();
 
-/** A shortened token hash for audit subjects: enough to correlate, useless as a credential. */
 export const hashRef = (hash: string) => `sha256:${hash.slice(0, 16)}`;
 
 /** The audit log repository (read side for operators and tests). */

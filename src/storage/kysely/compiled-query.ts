@@ -7,11 +7,18 @@ import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'k
  * appear exactly once among the compiled query's parameters. Pass a transaction as `on` to run
  * the query inside it.
  */
+/** A precompiled query: run it through Kysely, or `bind` it to values for a direct run. */
+export interface Precompiled<Row, Names extends string> {
+  (values: Record<Names, unknown>, on?: Kysely<any>): Promise<QueryResult<Row>>;
+  /** The compiled query with these values, to run elsewhere (docs/adr/0058). */
+  bind(values: Record<Names, unknown>): CompiledQuery<Row>;
+}
+
 export function precompile<Row, Names extends string>(
   db: Kysely<any>,
   names: readonly Names[],
   build: (p: Record<Names, string>) => Compilable<Row>,
-): (values: Record<Names, unknown>, on?: Kysely<any>) => Promise<QueryResult<Row>> {
+): Precompiled<Row, Names> {
   const marker = `\u0000precompiled:${Math.random().toString(36).slice(2)}:`;
   const placeholders = Object.fromEntries(names.map((n) => [n, `${marker}${n}`])) as Record<Names, string>;
   const compiled = build(placeholders).compile();
@@ -24,11 +31,12 @@ export function precompile<Row, Names extends string>(
   }
   const { sql } = compiled;
   const base = [...compiled.parameters];
-  return (values, on = db) => {
+  const bind = (values: Record<Names, unknown>): CompiledQuery<Row> => {
     const params = base.slice();
     for (const s of slots) params[s.index] = values[s.name];
-    return on.executeQuery<Row>(CompiledQuery.raw(sql, params));
+    return CompiledQuery.raw(sql, params) as CompiledQuery<Row>;
   };
+  return Object.assign((values: Record<Names, unknown>, on: Kysely<any> = db) => on.executeQuery<Row>(bind(values)), { bind });
 }
 
 /**
@@ -44,17 +52,18 @@ export function precompileInsert<Row extends Record<string, unknown>>(
   columns: readonly (keyof Row & string)[],
   maxRows = 2,
   sizes: readonly number[] = Array.from({ length: maxRows }, (_, i) => i + 1),
-): (rows: readonly Row[], on?: Kysely<any>) => Promise<void> {
+): PrecompiledInsert<Row> {
   if (!sizes.includes(1)) throw new Error('precompileInsert: sizes must include 1');
   const largestFirst = [...sizes].sort((a, b) => b - a);
-  const byCount: Array<(values: Record<string, unknown>, on?: Kysely<any>) => Promise<QueryResult<unknown>>> = [];
+  const byCount: Array<Precompiled<unknown, string>> = [];
   const names = (count: number) => Array.from({ length: count }, (_, r) => columns.map((c) => `${r}.${c}`)).flat();
   for (const count of sizes) {
     byCount[count] = precompile(db, names(count), (p) =>
       db.insertInto(table).values(Array.from({ length: count }, (_, r) => Object.fromEntries(columns.map((c) => [c, p[`${r}.${c}`]])))),
     );
   }
-  return async (rows, on) => {
+  const bind = (rows: readonly Row[]): CompiledQuery[] => {
+    const out: CompiledQuery[] = [];
     for (let start = 0; start < rows.length; ) {
       const left = rows.length - start;
       const size = largestFirst.find((n) => n <= left)!;
@@ -64,7 +73,21 @@ export function precompileInsert<Row extends Record<string, unknown>>(
       part.forEach((row, r) => {
         for (const c of columns) values[`${r}.${c}`] = row[c] ?? null;
       });
-      await byCount[part.length]!(values, on);
+      out.push(byCount[part.length]!.bind(values));
     }
+    return out;
   };
+  return Object.assign(
+    async (rows: readonly Row[], on: Kysely<any> = db) => {
+      for (const q of bind(rows)) await on.executeQuery(q);
+    },
+    { bind },
+  );
+}
+
+/** A precompiled multi-row INSERT: run it through Kysely, or `bind` rows for a direct run. */
+export interface PrecompiledInsert<Row> {
+  (rows: readonly Row[], on?: Kysely<any>): Promise<void>;
+  /** The INSERT statements for these rows (one per chunk), to run elsewhere. */
+  bind(rows: readonly Row[]): CompiledQuery[];
 }

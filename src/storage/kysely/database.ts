@@ -10,7 +10,7 @@ import { gatewayMigration } from './migrations/0002-gateway.migration.js';
 import { securityMigration } from './migrations/0003-security.migration.js';
 import { consoleMigration } from './migrations/0004-console.migration.js';
 import { gatewayCallsMigration } from './migrations/0005-gateway-calls.migration.js';
-import { SqliteGroupCommitDialect } from './sqlite-group-commit-driver.js';
+import { SqliteGroupCommitDialect, type SqliteDirect, type SqliteGroupCommitDriver } from './sqlite-group-commit-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -84,7 +84,7 @@ export function clearPerValueStatistics(sqlite: SQLite.Database): number {
 export function openDatabase(
   url: string,
   options: OpenDatabaseOptions = {},
-): { db: Kysely<Database>; dialect: DialectName; pool?: pg.Pool; commitStats?: () => CommitStats | undefined } {
+): { db: Kysely<Database>; dialect: DialectName; pool?: pg.Pool; commitStats?: () => CommitStats | undefined; direct?: SqliteDirect } {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
     const file = parsed.target;
@@ -101,7 +101,9 @@ export function openDatabase(
     clearPerValueStatistics(sqlite);
     // Cached prepared statements and group commit (docs/adr/0050); Kysely's SqliteDialect otherwise.
     const sqliteDialect = new SqliteGroupCommitDialect(sqlite, { checkpointFile: file === ':memory:' ? undefined : file });
-    return { db: new Kysely<Database>({ dialect: sqliteDialect }), dialect: 'sqlite', commitStats: () => sqliteDialect.driver?.stats };
+    // The same driver instance Kysely uses, for the hot statements run without Kysely (docs/adr/0058).
+    const direct = sqliteDialect.createDriver() as SqliteGroupCommitDriver;
+    return { db: new Kysely<Database>({ dialect: sqliteDialect }), dialect: 'sqlite', commitStats: () => sqliteDialect.driver?.stats, direct };
   }
   const pool = new pg.Pool({
     connectionString: parsed.target,

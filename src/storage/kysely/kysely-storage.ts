@@ -1,12 +1,14 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
-import { appendAudit, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
-import { precompile, precompileInsert } from './compiled-query.js';
+import { appendAudit, auditInsert, auditRow, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
+import { precompile, precompileInsert, type Precompiled, type PrecompiledInsert } from './compiled-query.js';
+import type { SqliteDirect } from './sqlite-group-commit-driver.js';
 import {
   DuplicateError,
+  type AuditEvent,
   type CommitStats,
   type AppRecord,
   type AppStatus,
@@ -88,44 +90,68 @@ function grantRow(g: GrantRecord): Database['grants'] {
   };
 }
 
-/** End the seller's other live grants for the app, then create the new grant and its tokens. */
 /** The INSERTs every grant writes, compiled once per storage (docs/adr/0054). */
 interface GrantInserts {
-  tokens: (rows: readonly Database['tokens'][], on?: Kysely<any>) => Promise<void>;
-  grants: (rows: readonly Database['grants'][], on?: Kysely<any>) => Promise<void>;
+  tokens: PrecompiledInsert<Database['tokens']>;
+  grants: PrecompiledInsert<Database['grants']>;
 }
 
 const TOKEN_COLUMNS = ['token_hash', 'kind', 'grant_id', 'app_key', 'scope', 'created_at', 'expires_at', 'revoked_at', 'rotated_at'] as const;
 const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 'created_at', 'revoked_at', 'revoked_reason'] as const;
 
-async function replaceGrant(trx: Db, inserts: GrantInserts, now: number, grant: GrantRecord, tokens: TokenRecord[], via = 'authorization_code'): Promise<void> {
-  const replaced = await trx
-    .updateTable('grants')
-    .set({ revoked_at: now, revoked_reason: 'replaced' })
-    .where('app_key', '=', grant.appKey)
-    .where('seller_id', '=', grant.sellerId)
-    .where('revoked_at', 'is', null)
-    .returning('grant_id')
-    .execute();
-  await inserts.grants([grantRow(grant)], trx);
-  if (tokens.length > 0) await inserts.tokens(tokens.map(tokenRow), trx);
+/**
+ * Run one compiled statement inside the current transaction: through Kysely, or straight on
+ * SQLite's statement cache (docs/adr/0058). The grant transactions are written once, against this.
+ */
+type Exec = (q: CompiledQuery) => Promise<ExecResult> | ExecResult;
+interface ExecResult {
+  rows: any[];
+  changes: number;
+}
+const viaKysely =
+  (on: Kysely<any>): Exec =>
+  async (q) => {
+    const r = await on.executeQuery(q);
+    return { rows: r.rows as any[], changes: Number(r.numAffectedRows ?? 0) };
+  };
+
+/** The statements of a grant transaction that are not plain INSERTs. */
+interface GrantStatements {
+  endLiveGrants: Precompiled<{ grant_id: string }, 'now' | 'appKey' | 'sellerId'>;
+}
+
+/** End the seller's other live grants for the app, then create the new grant and its tokens. */
+async function replaceGrant(exec: Exec, db: Db, q: GrantStatements, inserts: GrantInserts, now: number, grant: GrantRecord, tokens: TokenRecord[], via = 'authorization_code'): Promise<void> {
+  const replaced = (await exec(q.endLiveGrants.bind({ now, appKey: grant.appKey, sellerId: grant.sellerId }))).rows as Array<{ grant_id: string }>;
+  for (const stmt of inserts.grants.bind([grantRow(grant)])) await exec(stmt);
+  if (tokens.length > 0) for (const stmt of inserts.tokens.bind(tokens.map(tokenRow))) await exec(stmt);
   const who = { actor: `seller:${grant.sellerId}`, appKey: grant.appKey, sellerId: grant.sellerId };
-  for (const r of replaced) await appendAudit(trx, { at: now, event: 'grant.revoked', ...who, subject: r.grant_id, detail: { reason: 'replaced', by: grant.grantId } });
-  await appendAudit(trx, { at: now, event: 'grant.created', ...who, subject: grant.grantId, detail: { via, storeId: grant.storeId, scope: grant.scope.join(' ') } });
+  const events: AuditEvent[] = replaced.map((r) => ({ at: now, event: 'grant.revoked', ...who, subject: r.grant_id, detail: { reason: 'replaced', by: grant.grantId } }));
+  events.push({ at: now, event: 'grant.created', ...who, subject: grant.grantId, detail: { via, storeId: grant.storeId, scope: grant.scope.join(' ') } });
+  for (const stmt of auditInsert(db).bind(events.map(auditRow))) await exec(stmt);
 }
 
 /** Run a transaction, retrying once when a concurrent writer hit the same unique key. */
-async function withRetry<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+async function withRetry<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return await db.transaction().execute(fn);
+    return await run();
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    return db.transaction().execute(fn);
+    return run();
   }
 }
 
 /** The one Kysely implementation of the storage ports, for SQLite and PostgreSQL. */
-export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, extras: { pool?: import('pg').Pool; commitStats?: () => CommitStats | undefined } = {}): Storage {
+export function createKyselyStorage(
+  db: Kysely<Database>,
+  dialect: DialectName,
+  extras: { pool?: import('pg').Pool; commitStats?: () => CommitStats | undefined; direct?: SqliteDirect } = {},
+): Storage {
+  const { direct } = extras;
+  /** One transaction over {@link Exec}: SQLite's direct path when there is one, else Kysely's. */
+  const transaction = <T>(fn: (exec: Exec) => Promise<T>): Promise<T> => (direct ? direct.transaction(fn) : db.transaction().execute((trx) => fn(viaKysely(trx))));
+  /** A read: at once on SQLite when the connection is free, else through Kysely. */
+  const read = async <R>(q: CompiledQuery<R>): Promise<R[]> => direct?.tryRead<R>(q) ?? (await db.executeQuery(q)).rows;
   // The hottest queries, built and compiled once (docs/benchmarks.md: the Kysely builder cost
   // more CPU than SQLite itself on token lookups). Same SQL as the builder calls they replace.
   const hot = {
@@ -160,6 +186,16 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
         .set({ consumed_at: p.now as unknown as number, grant_id: p.grantId })
         .where('code_hash', '=', p.hash)
         .where('consumed_at', 'is', null),
+    ),
+    codeGrant: precompile(db, ['hash'], (p) => db.selectFrom('auth_codes').select(['grant_id']).where('code_hash', '=', p.hash)),
+    endLiveGrants: precompile(db, ['now', 'appKey', 'sellerId'], (p) =>
+      db
+        .updateTable('grants')
+        .set({ revoked_at: p.now as unknown as number, revoked_reason: 'replaced' })
+        .where('app_key', '=', p.appKey)
+        .where('seller_id', '=', p.sellerId as unknown as number)
+        .where('revoked_at', 'is', null)
+        .returning('grant_id'),
     ),
     rotate: precompile(db, ['now', 'hash'], (p) =>
       db
@@ -356,7 +392,7 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
           .execute();
       },
       async find(codeHash) {
-        const r = (await hot.findCode({ hash: codeHash })).rows[0];
+        const r = (await read(hot.findCode.bind({ hash: codeHash })))[0];
         return (
           r && {
             codeHash: r.code_hash,
@@ -408,24 +444,26 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
         return r && toGrant(r);
       },
       async redeemAuthCode({ codeHash, now, grant, tokens }): Promise<RedeemResult> {
-        return withRetry(db, async (trx) => {
-          const consumed = await hot.consumeCode({ now, grantId: grant.grantId, hash: codeHash }, trx);
-          if (Number(consumed.numAffectedRows) !== 1) {
-            const existing = await trx.selectFrom('auth_codes').select(['grant_id']).where('code_hash', '=', codeHash).executeTakeFirst();
-            return existing ? { status: 'already_used', grantId: existing.grant_id } : { status: 'not_found' };
-          }
-          await replaceGrant(trx, inserts, now, grant, tokens);
-          return { status: 'redeemed' };
-        });
+        return withRetry(() =>
+          transaction(async (exec): Promise<RedeemResult> => {
+            const consumed = await exec(hot.consumeCode.bind({ now, grantId: grant.grantId, hash: codeHash }));
+            if (consumed.changes !== 1) {
+              const existing = (await exec(hot.codeGrant.bind({ hash: codeHash }))).rows[0] as { grant_id: string | null } | undefined;
+              return existing ? { status: 'already_used', grantId: existing.grant_id } : { status: 'not_found' };
+            }
+            await replaceGrant(exec, db, hot, inserts, now, grant, tokens);
+            return { status: 'redeemed' };
+          }),
+        );
       },
       async createWithTokens({ now, grant, tokens }) {
-        await withRetry(db, (trx) => replaceGrant(trx, inserts, now, grant, tokens, 'implicit'));
+        await withRetry(() => transaction((exec) => replaceGrant(exec, db, hot, inserts, now, grant, tokens, 'implicit')));
       },
     },
 
     tokens: {
       async find(tokenHash): Promise<TokenWithGrant | undefined> {
-        const r = (await hot.findToken({ hash: tokenHash })).rows[0];
+        const r = (await read(hot.findToken.bind({ hash: tokenHash })))[0];
         if (!r) return undefined;
         return {
           tokenHash: r.token_hash,
@@ -450,10 +488,10 @@ export function createKyselyStorage(db: Kysely<Database>, dialect: DialectName, 
         };
       },
       async rotateRefreshToken({ oldHash, now, tokens }): Promise<RotateResult> {
-        return db.transaction().execute(async (trx) => {
-          const res = await hot.rotate({ now, hash: oldHash }, trx);
-          if (Number(res.numAffectedRows) !== 1) return { status: 'already_used' };
-          if (tokens.length > 0) await inserts.tokens(tokens.map(tokenRow), trx);
+        return transaction(async (exec): Promise<RotateResult> => {
+          const res = await exec(hot.rotate.bind({ now, hash: oldHash }));
+          if (res.changes !== 1) return { status: 'already_used' };
+          if (tokens.length > 0) for (const stmt of inserts.tokens.bind(tokens.map(tokenRow))) await exec(stmt);
           return { status: 'rotated' };
         });
       },

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, sql } from 'kysely';
-import { SqliteGroupCommitDialect } from './sqlite-group-commit-driver.js';
+import { CompiledQuery, Kysely, sql } from 'kysely';
+import { SqliteGroupCommitDialect, type SqliteGroupCommitDriver } from './sqlite-group-commit-driver.js';
 
 interface Db {
   items: { id: number; name: string };
@@ -96,5 +96,72 @@ describe('SQLite group commit driver', () => {
     await Promise.all(Array.from({ length: 5 }, (_, i) => pdb.transaction().execute((trx) => trx.insertInto('items').values({ id: i, name: `n${i}` }).execute())));
     assert.deepEqual(plain.driver!.stats, { transactions: 5, commits: 5, checkpoints: 0 });
     await pdb.destroy();
+  });
+
+  describe('direct path (ADR 0058)', () => {
+    const insert = (id: number, name: string) => CompiledQuery.raw('insert into items (id, name) values (?, ?)', [id, name]);
+    const count = CompiledQuery.raw('select count(*) as n from items', []);
+
+    it('joins direct and Kysely transactions in one group and answers each only after the COMMIT', async () => {
+      const driver = dialect.createDriver() as SqliteGroupCommitDriver;
+      const before = driver.stats.commits;
+      const seen: number[] = [];
+      await Promise.all([
+        ...Array.from({ length: 10 }, (_, i) =>
+          driver
+            .transaction(async (run) => {
+              assert.equal(run(insert(i, `d${i}`)).changes, 1);
+            })
+            .then(() => seen.push(committed(i).n)),
+        ),
+        ...Array.from({ length: 10 }, (_, i) =>
+          db
+            .insertInto('items')
+            .values({ id: 100 + i, name: `k${i}` })
+            .execute()
+            .then(() => seen.push(committed(100 + i).n)),
+        ),
+      ]);
+      assert.deepEqual(seen, Array(20).fill(1));
+      const commits = driver.stats.commits - before;
+      assert.ok(commits >= 1 && commits < 20, `expected fewer COMMITs than transactions, got ${commits}`);
+    });
+
+    it('rolls back only the failing transaction of a group, and rethrows its error', async () => {
+      const driver = dialect.createDriver() as SqliteGroupCommitDriver;
+      const results = await Promise.allSettled([
+        driver.transaction((run) => run(insert(1, 'a'))),
+        driver.transaction((run) => {
+          run(insert(2, 'b'));
+          run(insert(3, 'a')); // unique name: fails, and row 2 must go with it
+        }),
+        driver.transaction((run) => run(insert(4, 'c'))),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.equal(((results[1] as PromiseRejectedResult).reason as { code?: string }).code, 'SQLITE_CONSTRAINT_UNIQUE');
+      assert.deepEqual([1, 2, 3, 4].map((id) => committed(id).n), [1, 0, 0, 1]);
+    });
+
+    it('reads at once when the connection is free, and not in the middle of a transaction', async () => {
+      const driver = dialect.createDriver() as SqliteGroupCommitDriver;
+      assert.deepEqual(driver.tryRead(count), [{ n: 0 }]);
+      let inside: unknown = 'not run';
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const tx = driver.transaction(async (run) => {
+        run(insert(7, 'x'));
+        await gate;
+      });
+      await new Promise((r) => setImmediate(r));
+      inside = driver.tryRead(count);
+      release();
+      await tx;
+      assert.equal(inside, undefined);
+      assert.deepEqual(driver.tryRead(count), [{ n: 1 }]);
+      assert.throws(() => driver.tryRead(insert(8, 'y')), /not a read statement/);
+    });
   });
 });

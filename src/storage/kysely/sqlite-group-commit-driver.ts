@@ -3,6 +3,20 @@ import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQ
 import type SQLite from 'better-sqlite3';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
+/** Run one compiled statement now: the rows of a read, the changed-row count of a write. */
+export type DirectRun = (q: CompiledQuery) => { rows: any[]; changes: number };
+
+/**
+ * The SQLite connection without Kysely's per-query hand-off (docs/adr/0058), for the hottest
+ * statements: prepared once, run synchronously, under the same connection lock and group commit.
+ */
+export interface SqliteDirect {
+  /** Run a read now if the connection is free; `undefined` when a transaction holds it. */
+  tryRead<R>(q: CompiledQuery): R[] | undefined;
+  /** One transaction; its promise settles after the COMMIT that made it durable. */
+  transaction<T>(fn: (run: DirectRun) => T | Promise<T>): Promise<T>;
+}
+
 /**
  * A Kysely driver for better-sqlite3 with two changes to Kysely's own `SqliteDriver`
  * (docs/adr/0050-sqlite-group-commit.md):
@@ -17,7 +31,7 @@ import { SqliteCheckpointer } from './sqlite-checkpointer.js';
  * Writes outside an explicit transaction that run while a group is open also wait for its
  * COMMIT. Reads never wait. Kysely's single-connection mutex is kept: statements never interleave.
  */
-export class SqliteGroupCommitDriver implements Driver {
+export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
   readonly #db: SQLite.Database;
   readonly #statements = new Map<string, SQLite.Statement>();
   readonly #maxStatements: number;
@@ -114,6 +128,70 @@ export class SqliteGroupCommitDriver implements Driver {
     this.#db.close();
   }
 
+  /**
+   * {@link SqliteDirect.tryRead}: a read runs at once, without Kysely's connection hand-off, when
+   * nobody holds the connection (so it never sees a transaction in the middle of its statements).
+   */
+  tryRead<R>(q: CompiledQuery): R[] | undefined {
+    if (this.#mutex.locked) return undefined;
+    const stmt = this.#prepare(q.sql);
+    if (!stmt.reader) throw new Error('tryRead: not a read statement');
+    return stmt.all(q.parameters as unknown[]) as R[];
+  }
+
+  /**
+   * {@link SqliteDirect.transaction}: the same member transaction as Kysely's (a SAVEPOINT in the
+   * open group, answered only after the group's COMMIT), with statements run straight on the
+   * prepared statement cache. `fn` may await, but only its own statements: the connection is held.
+   */
+  async transaction<T>(fn: (run: DirectRun) => T | Promise<T>): Promise<T> {
+    await this.#mutex.lock();
+    let joined: Group | undefined;
+    let result: T;
+    try {
+      if (this.#grouping) {
+        joined = this.#openGroup();
+        this.#run('savepoint sq_member');
+      } else {
+        this.#run('begin');
+      }
+      this.#counts.transactions++;
+      this.#inTransaction = true;
+      try {
+        result = await fn(this.#direct);
+      } catch (e) {
+        this.#inTransaction = false;
+        if (this.#grouping) {
+          this.#run('rollback to sq_member');
+          this.#run('release sq_member');
+          joined = undefined;
+        } else {
+          this.#run('rollback');
+        }
+        throw e;
+      }
+      this.#inTransaction = false;
+      if (this.#grouping) {
+        this.#run('release sq_member');
+      } else {
+        this.#run('commit');
+        this.#counts.commits++;
+      }
+    } finally {
+      this.#mutex.unlock();
+    }
+    if (joined) await joined.committed;
+    return result;
+  }
+
+  readonly #direct: DirectRun = (q) => {
+    const stmt = this.#prepare(q.sql);
+    const params = q.parameters as unknown[];
+    if (stmt.reader) return { rows: stmt.all(params), changes: 0 };
+    const { changes } = stmt.run(params);
+    return { rows: [], changes: Number(changes) };
+  };
+
   // Kysely's SqliteDriver savepoint methods (for nested transactions) are reused as they are.
   savepoint = SqliteDriver.prototype.savepoint;
   rollbackToSavepoint = SqliteDriver.prototype.rollbackToSavepoint;
@@ -198,6 +276,10 @@ interface Group {
 class Mutex {
   #promise: Promise<void> | undefined;
   #resolve: (() => void) | undefined;
+
+  get locked(): boolean {
+    return this.#promise !== undefined;
+  }
 
   async lock(): Promise<void> {
     while (this.#promise) await this.#promise;
