@@ -83,7 +83,8 @@ interface Ready {
 
 async function startTarget<R extends { pid?: number } = Ready>(script: string, args: string[], cores = '0'): Promise<R> {
   const prof = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [];
-  const [cmd, ...rest] = pin(cores, [process.execPath, ...prof, '--import', 'tsx', join(here, script), ...args]);
+  const flags = env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : [];
+  const [cmd, ...rest] = pin(cores, [process.execPath, ...flags, ...prof, '--import', 'tsx', join(here, script), ...args]);
   const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NODE_ENV: 'production' } });
   children.push(child);
   // oidc-provider warns about Node 20 and its development signing keys (we sign no JWTs): keep stderr quiet.
