@@ -30,6 +30,7 @@ export async function loadAppDetails(storage: Storage, appKey: string): Promise<
 /** Drop an app from the in-process app cache (docs/adr/0051) after the console changed it. */
 export function invalidateApp(storage: Storage, appKey: string): void {
   (storage.apps as { invalidate?: (appKey?: string) => void }).invalidate?.(appKey);
+  (storage.gateway?.apps as { invalidate?: (appKey?: string) => void } | undefined)?.invalidate?.(appKey);
 }
 
 /**
@@ -41,30 +42,20 @@ export async function rotateAppSecret(storage: Storage, secretKey: Buffer, appKe
   const current = await storage.apps.find(appKey);
   if (!current) throw new Error(`no app with app_key ${appKey}`);
   const secret = randomToken('hex32');
+  // One transaction: the hash the token endpoint checks and, when the gateway is there, the sealed
+  // copy signed calls are verified with (the previous one kept for the same window).
   await storage.console.rotateSecret(appKey, {
     secretHash: hashAppSecret({ secretKey }, secret),
     previousSecretHash: overlapHours > 0 ? current.secretHash : null,
     previousExpiresAt: overlapHours > 0 ? now + overlapHours * 3600_000 : null,
+    ...(storage.gateway ? { sealedSecret: sealSecret(secretKey, appKey, secret) } : {}),
   });
   invalidateApp(storage, appKey);
-  // The gateway verifies signatures with the plaintext secret: keep the previous one sealed
-  // for the same window, so signed calls honour the overlap too.
-  const gateway = storage.gateway;
-  if (gateway) {
-    const before = await gateway.apps.find(appKey);
-    const keep = overlapHours > 0 && before?.sealedSecret ? before.sealedSecret : null;
-    await gateway.apps.upsert(appKey, {
-      sealedSecret: sealSecret(secretKey, appKey, secret),
-      previousSealedSecret: keep,
-      previousSecretExpiresAt: keep ? now + overlapHours * 3600_000 : null,
-    });
-  }
   return secret;
 }
 
 /** "Revoke the previous secret now": neither the token endpoint nor signed calls accept it any more. */
 export async function endPreviousSecret(storage: Storage, appKey: string): Promise<void> {
   await storage.console.endPreviousSecret(appKey);
-  await storage.gateway?.apps.upsert(appKey, { previousSealedSecret: null, previousSecretExpiresAt: null });
   invalidateApp(storage, appKey);
 }

@@ -2,6 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { openStorage } from '../../src/runtime.js';
+import { endPreviousSecret, rotateAppSecret } from '../../src/console/app-details.js';
 import { DuplicateError, type GrantRecord, type Storage, type TokenRecord } from '../../src/storage/ports.js';
 import { testDialects, type TestDatabase } from '../helpers/databases.js';
 
@@ -147,6 +148,30 @@ for (const dialect of dialects) {
       assert.equal((await apps.find('app1'))?.previousSealedSecret, 'v1.old', 'other changes keep it');
       await apps.upsert('app1', { previousSealedSecret: null, previousSecretExpiresAt: null });
       assert.deepEqual(await apps.find('app1').then((a) => a && [a.sealedSecret, a.previousSealedSecret, a.previousSecretExpiresAt]), ['v1.new', null, null]);
+    });
+
+    it('rotates the secret hash and the sealed secret together, and ends both previous ones together', async () => {
+      const key = randomBytes(32);
+      await storage.apps.create({ appKey: 'rot1', name: 'Rot', secretHash: 'h0', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
+      await storage.gateway!.apps.upsert('rot1', { sealedSecret: 'sealed-0' });
+      const state = async () => {
+        const a = await storage.apps.find('rot1');
+        const g = await storage.gateway!.apps.find('rot1');
+        return { hash: a!.secretHash, prevHash: a!.previousSecretHash ?? null, prevUntil: a!.previousSecretExpiresAt ?? null, sealed: g!.sealedSecret, prevSealed: g!.previousSealedSecret, prevSealedUntil: g!.previousSecretExpiresAt };
+      };
+      await rotateAppSecret(storage, key, 'rot1', 24, 1_000);
+      const s1 = await state();
+      assert.notEqual(s1.hash, 'h0');
+      assert.notEqual(s1.sealed, 'sealed-0');
+      assert.deepEqual([s1.prevHash, s1.prevUntil, s1.prevSealed, s1.prevSealedUntil], ['h0', 1_000 + 24 * 3600_000, 'sealed-0', 1_000 + 24 * 3600_000]);
+      await endPreviousSecret(storage, 'rot1');
+      const s2 = await state();
+      assert.deepEqual([s2.hash, s2.sealed, s2.prevHash, s2.prevUntil, s2.prevSealed, s2.prevSealedUntil], [s1.hash, s1.sealed, null, null, null, null]);
+      // Without an overlap nothing of the old secret is kept, in either table.
+      await rotateAppSecret(storage, key, 'rot1', 0, 2_000);
+      const s3 = await state();
+      assert.notEqual(s3.sealed, s1.sealed);
+      assert.deepEqual([s3.prevHash, s3.prevUntil, s3.prevSealed, s3.prevSealedUntil], [null, null, null, null]);
     });
 
     it('purges expired console sessions (web_sessions) for the janitor', async () => {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AppDetails, ConsoleStorage, WebAccount, WebRealm } from '../console-ports.js';
 import { DuplicateError, type AppStatus, type GrantRecord } from '../ports.js';
 import type { Database } from './schema.js';
+import { upsertGatewayApp, type GatewayTables } from './kysely-gateway-storage.js';
 
 const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -113,14 +114,28 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       await db.updateTable('apps').set({ status }).where('app_key', '=', appKey).execute();
     },
     async rotateSecret(appKey, input) {
-      await db
-        .updateTable('apps')
-        .set({ secret_hash: input.secretHash, previous_secret_hash: input.previousSecretHash, previous_secret_expires_at: input.previousExpiresAt })
-        .where('app_key', '=', appKey)
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('apps')
+          .set({ secret_hash: input.secretHash, previous_secret_hash: input.previousSecretHash, previous_secret_expires_at: input.previousExpiresAt })
+          .where('app_key', '=', appKey)
+          .execute();
+        if (input.sealedSecret === undefined) return;
+        const gw = trx as unknown as Kysely<Database & GatewayTables>;
+        const before = await gw.selectFrom('gateway_apps').select('sealed_secret').where('app_key', '=', appKey).executeTakeFirst();
+        const keep = input.previousExpiresAt !== null && before?.sealed_secret ? before.sealed_secret : null;
+        await upsertGatewayApp(trx, appKey, { sealedSecret: input.sealedSecret, previousSealedSecret: keep, previousSecretExpiresAt: keep ? input.previousExpiresAt : null });
+      });
     },
     async endPreviousSecret(appKey) {
-      await db.updateTable('apps').set({ previous_secret_hash: null, previous_secret_expires_at: null }).where('app_key', '=', appKey).execute();
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('apps').set({ previous_secret_hash: null, previous_secret_expires_at: null }).where('app_key', '=', appKey).execute();
+        await (trx as unknown as Kysely<Database & GatewayTables>)
+          .updateTable('gateway_apps')
+          .set({ previous_sealed_secret: null, previous_secret_expires_at: null })
+          .where('app_key', '=', appKey)
+          .execute();
+      });
     },
     async liveGrantCount(appKey) {
       const r = await db

@@ -175,6 +175,22 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /** The gateway's storage on the same Kysely database as the core's. */
+/** Insert or update an app's gateway settings; only the fields given change. */
+export async function upsertGatewayApp(db: Kysely<any>, appKey: string, changes: Parameters<GatewayStorage['apps']['upsert']>[1]): Promise<void> {
+  const row: Partial<GatewayTables['gateway_apps']> = {};
+  if (changes.sealedSecret !== undefined) row.sealed_secret = changes.sealedSecret;
+  if (changes.previousSealedSecret !== undefined) row.previous_sealed_secret = changes.previousSealedSecret;
+  if (changes.previousSecretExpiresAt !== undefined) row.previous_secret_expires_at = changes.previousSecretExpiresAt;
+  if (changes.webhookUrl !== undefined) row.webhook_url = changes.webhookUrl;
+  if (changes.webhookSince !== undefined) row.webhook_since = changes.webhookSince;
+  if (changes.permissions !== undefined) row.permissions = changes.permissions === null ? null : JSON.stringify(changes.permissions);
+  if (changes.quotaPerDay !== undefined) row.quota_per_day = changes.quotaPerDay;
+  if (changes.quotaPerSecond !== undefined) row.quota_per_second = changes.quotaPerSecond;
+  const q = (db as Db).insertInto('gateway_apps').values({ app_key: appKey, ...row });
+  if (Object.keys(row).length === 0) await q.onConflict((oc) => oc.column('app_key').doNothing()).execute();
+  else await q.onConflict((oc) => oc.column('app_key').doUpdateSet(row)).execute();
+}
+
 export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect: DialectName): GatewayStorage {
   const db = database as unknown as Db;
   const insertCalls = precompileInsert<Omit<GatewayTables['gateway_calls'], 'id'>>(
@@ -190,20 +206,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         const r = await db.selectFrom('gateway_apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
         return r ? toGatewayApp(r) : undefined;
       },
-      async upsert(appKey, changes) {
-        const row: Partial<GatewayTables['gateway_apps']> = {};
-        if (changes.sealedSecret !== undefined) row.sealed_secret = changes.sealedSecret;
-        if (changes.previousSealedSecret !== undefined) row.previous_sealed_secret = changes.previousSealedSecret;
-        if (changes.previousSecretExpiresAt !== undefined) row.previous_secret_expires_at = changes.previousSecretExpiresAt;
-        if (changes.webhookUrl !== undefined) row.webhook_url = changes.webhookUrl;
-        if (changes.webhookSince !== undefined) row.webhook_since = changes.webhookSince;
-        if (changes.permissions !== undefined) row.permissions = changes.permissions === null ? null : JSON.stringify(changes.permissions);
-        if (changes.quotaPerDay !== undefined) row.quota_per_day = changes.quotaPerDay;
-        if (changes.quotaPerSecond !== undefined) row.quota_per_second = changes.quotaPerSecond;
-        const q = db.insertInto('gateway_apps').values({ app_key: appKey, ...row });
-        if (Object.keys(row).length === 0) await q.onConflict((oc) => oc.column('app_key').doNothing()).execute();
-        else await q.onConflict((oc) => oc.column('app_key').doUpdateSet(row)).execute();
-      },
+      upsert: (appKey, changes) => upsertGatewayApp(db, appKey, changes),
     },
     data: {
       async storeSettings(storeId) {
