@@ -28,6 +28,7 @@
  *   BENCH_WORKLOADS             comma list (exchange,refresh,introspection,bearer,router,login,flow); default all
  *   BENCH_CPU_PROF              a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
  *   BENCH_NODE_FLAGS            extra Node/V8 flags for every target process (e.g. "--single-threaded-gc")
+ *   BENCH_SERVE_LOG_LEVEL       Shouquan logs at this level (serve's default is info) into a temp file; default: no logs
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -22,6 +22,8 @@ import { hashPassword } from '../../src/crypto/password.js';
 import { getProfile } from '../../src/profiles/registry.js';
 import { buildServer, createCoreContext, openStorage } from '../../src/runtime.js';
 import { fillTokens } from './fill.js';
+import pino from 'pino';
+import { tmpdir } from 'node:os';
 
 const [url, ...rest] = process.argv.slice(2);
 if (!url) throw new Error('usage: shouquan-target.ts <database-url> [--fill N] [--sellers N]');
@@ -36,7 +38,12 @@ const workers = flag('--workers', 0);
 const storage = await openStorage(url, { createIfMissing: true });
 const core = await createCoreContext({ storage, profile: getProfile('standard'), issuer: 'http://127.0.0.1' });
 // With --workers the real CLI serves (started below, after the set-up); otherwise this process does.
-const server = workers > 0 ? undefined : await buildServer({ core, logger: false, gateway: { defaultQuotaPerSecond: 1e9, defaultQuotaPerDay: 1e12 } });
+// BENCH_SERVE_LOG_LEVEL: log as `serve` does at that level (its default is info: two lines per
+// request), into a file in the temporary directory, since stdout carries the ready line.
+const logLevel = process.env.BENCH_SERVE_LOG_LEVEL;
+// pino's own synchronous file destination: what `serve` does with stdout redirected to a file.
+const logger = logLevel && logLevel !== 'silent' ? { level: logLevel, stream: pino.destination({ dest: join(tmpdir(), `shouquan-bench-${process.pid}.log`), sync: true }) } : false;
+const server = workers > 0 ? undefined : await buildServer({ core, logger, gateway: { defaultQuotaPerSecond: 1e9, defaultQuotaPerDay: 1e12 } });
 await server?.listen({ host: '127.0.0.1', port: 0 });
 const addr = server?.server.address();
 let port = typeof addr === 'object' && addr ? addr.port : 0;
