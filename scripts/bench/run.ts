@@ -28,6 +28,7 @@
  *   BENCH_WORKLOADS             comma list (exchange,refresh,introspection,bearer,router,login,flow); default all
  *   BENCH_CPU_PROF              a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
  *   BENCH_NODE_FLAGS            extra Node/V8 flags for every target process (e.g. "--single-threaded-gc")
+ *   BENCH_B_FLAGS               with BENCH_ONLY naming sqlite-flags: a second SQLite target run with these Node/V8 flags, interleaved (A/B)
  *   BENCH_SERVE_LOG_LEVEL       Shouquan logs at this level (serve's default is info) into a temp file; default: no logs
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -83,9 +84,9 @@ interface Ready {
   callback?: string;
 }
 
-async function startTarget<R extends { pid?: number } = Ready>(script: string, args: string[], cores = '0'): Promise<R> {
+async function startTarget<R extends { pid?: number } = Ready>(script: string, args: string[], cores = '0', extraFlags: string[] = []): Promise<R> {
   const prof = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [];
-  const flags = env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : [];
+  const flags = [...(env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : []), ...extraFlags];
   const [cmd, ...rest] = pin(cores, [process.execPath, ...flags, ...prof, '--import', 'tsx', join(here, script), ...args]);
   const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NODE_ENV: 'production' } });
   children.push(child);
@@ -555,6 +556,14 @@ async function main() {
   if (want('sqlite')) {
     const p = await prepare(await startTarget('shouquan-target.ts', [`sqlite:${join(work, 'bench.db')}`]));
     targets.push({ name: 'sqlite', run: () => runShouquan('sqlite', p, { login: true, flow: true }) });
+  }
+  // An A/B twin of the SQLite target with extra Node/V8 flags, interleaved with it (opt-in).
+  if (ONLY?.includes('sqlite-flags') && env.BENCH_B_FLAGS) {
+    const p = await prepare(await startTarget('shouquan-target.ts', [`sqlite:${join(work, 'bench-b.db')}`], '0', env.BENCH_B_FLAGS.split(' ').filter(Boolean)));
+    // The name is used in file names: the flags are logged, not put in it.
+    const name = 'sqlite B';
+    log(`sqlite B: node ${env.BENCH_B_FLAGS}`);
+    targets.push({ name, run: () => runShouquan(name, p, { login: false, flow: false }) });
   }
   if (want('postgres')) {
     if (await pgAnswers()) {
