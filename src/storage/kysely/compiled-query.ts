@@ -12,6 +12,8 @@ export interface Precompiled<Row, Names extends string> {
   (values: Record<Names, unknown>, on?: Kysely<any>): Promise<QueryResult<Row>>;
   /** The compiled query with these values, to run elsewhere (docs/adr/0058). */
   bind(values: Record<Names, unknown>): CompiledQuery<Row>;
+  /** The same, with the values given in the order of `names` (no record to build: for many rows). */
+  bindOrdered(values: readonly unknown[]): CompiledQuery<Row>;
 }
 
 export function precompile<Row, Names extends string>(
@@ -36,7 +38,14 @@ export function precompile<Row, Names extends string>(
     for (const s of slots) params[s.index] = values[s.name];
     return CompiledQuery.raw(sql, params) as CompiledQuery<Row>;
   };
-  return Object.assign((values: Record<Names, unknown>, on: Kysely<any> = db) => on.executeQuery<Row>(bind(values)), { bind });
+  // Where each name's value goes among the compiled parameters, in the order of `names`.
+  const positions = names.map((n) => slots.find((s) => s.name === n)!.index);
+  const bindOrdered = (values: readonly unknown[]): CompiledQuery<Row> => {
+    const params = base.slice();
+    for (let k = 0; k < positions.length; k++) params[positions[k]!] = values[k];
+    return CompiledQuery.raw(sql, params) as CompiledQuery<Row>;
+  };
+  return Object.assign((values: Record<Names, unknown>, on: Kysely<any> = db) => on.executeQuery<Row>(bind(values)), { bind, bindOrdered });
 }
 
 /**
@@ -67,13 +76,15 @@ export function precompileInsert<Row extends Record<string, unknown>>(
     for (let start = 0; start < rows.length; ) {
       const left = rows.length - start;
       const size = largestFirst.find((n) => n <= left)!;
-      const part = rows.slice(start, start + size);
+      // Values row by row, column by column: the order of `names(size)`.
+      const values = new Array<unknown>(size * columns.length);
+      let k = 0;
+      for (let r = start; r < start + size; r++) {
+        const row = rows[r]!;
+        for (const c of columns) values[k++] = row[c] ?? null;
+      }
       start += size;
-      const values: Record<string, unknown> = {};
-      part.forEach((row, r) => {
-        for (const c of columns) values[`${r}.${c}`] = row[c] ?? null;
-      });
-      out.push(byCount[part.length]!.bind(values));
+      out.push(byCount[size]!.bindOrdered(values));
     }
     return out;
   };
