@@ -28,8 +28,14 @@ export function precompile<Row, Names extends string>(
   compiled.parameters.forEach((p, index) => {
     if (typeof p === 'string' && p.startsWith(marker)) slots.push({ index, name: p.slice(marker.length) as Names });
   });
+  const indexOf = new Map<Names, number>();
+  const seen = new Map<Names, number>();
+  for (const s of slots) {
+    seen.set(s.name, (seen.get(s.name) ?? 0) + 1);
+    indexOf.set(s.name, s.index);
+  }
   for (const n of names) {
-    if (slots.filter((s) => s.name === n).length !== 1) throw new Error(`precompile: placeholder ${n} must appear exactly once`);
+    if (seen.get(n) !== 1) throw new Error(`precompile: placeholder ${n} must appear exactly once`);
   }
   const { sql } = compiled;
   const base = [...compiled.parameters];
@@ -39,7 +45,7 @@ export function precompile<Row, Names extends string>(
     return CompiledQuery.raw(sql, params) as CompiledQuery<Row>;
   };
   // Where each name's value goes among the compiled parameters, in the order of `names`.
-  const positions = names.map((n) => slots.find((s) => s.name === n)!.index);
+  const positions = names.map((n) => indexOf.get(n)!);
   const bindOrdered = (values: readonly unknown[]): CompiledQuery<Row> => {
     const params = base.slice();
     for (let k = 0; k < positions.length; k++) params[positions[k]!] = values[k];
@@ -66,11 +72,11 @@ export function precompileInsert<Row extends Record<string, unknown>>(
   const largestFirst = [...sizes].sort((a, b) => b - a);
   const byCount: Array<Precompiled<unknown, string>> = [];
   const names = (count: number) => Array.from({ length: count }, (_, r) => columns.map((c) => `${r}.${c}`)).flat();
-  for (const count of sizes) {
-    byCount[count] = precompile(db, names(count), (p) =>
+  // Each size is compiled the first time it is needed (a 500-row INSERT takes milliseconds to build).
+  const compiled = (count: number): Precompiled<unknown, string> =>
+    (byCount[count] ??= precompile(db, names(count), (p) =>
       db.insertInto(table).values(Array.from({ length: count }, (_, r) => Object.fromEntries(columns.map((c) => [c, p[`${r}.${c}`]])))),
-    );
-  }
+    ));
   const bind = (rows: readonly Row[]): CompiledQuery[] => {
     const out: CompiledQuery[] = [];
     for (let start = 0; start < rows.length; ) {
@@ -84,7 +90,7 @@ export function precompileInsert<Row extends Record<string, unknown>>(
         for (const c of columns) values[k++] = row[c] ?? null;
       }
       start += size;
-      out.push(byCount[size]!.bindOrdered(values));
+      out.push(compiled(size).bindOrdered(values));
     }
     return out;
   };

@@ -197,8 +197,10 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
     database,
     'gateway_calls',
     ['app_key', 'method', 'face', 'store_id', 'seller_id', 'code', 'sub_code', 'http_status', 'duration_ms', 'at'],
-    50,
-    [1, 10, 50],
+    500,
+    // A full batch (CallLogWriter's default maxBatch) is one statement: SQLite spends ≈ 2.8 µs per
+    // row in 50-row INSERTs and ≈ 2 µs in 200-row ones (docs/adr/0062).
+    [1, 10, 100, 500],
   );
   return {
     apps: {
