@@ -67,6 +67,20 @@ describe('precompileInsert', () => {
     await db.destroy();
   });
 
+  it('binds rows for a direct run: one statement per chunk, columns in place, missing values as NULL', () => {
+    const db = new Kysely<Db>({ dialect: new SqliteGroupCommitDialect(new SQLite(':memory:')) });
+    const insert = precompileInsert<Db['items']>(db, 'items', ['id', 'name', 'seen'], 500, [1, 10, 100, 500]);
+    const rows = Array.from({ length: 612 }, (_, i) => ({ id: i + 1, name: `n${i + 1}`, ...(i % 3 ? { seen: i } : {}) }) as Db['items']);
+    const statements = insert.bind(rows);
+    assert.deepEqual(
+      statements.map((q) => q.parameters.length / 3),
+      [500, 100, 10, 1, 1],
+    );
+    // Row 0 opens the first statement, row 611 is the last statement's only row.
+    assert.deepEqual(statements[0]!.parameters.slice(0, 6), [1, 'n1', null, 2, 'n2', 1]);
+    assert.deepEqual(statements[4]!.parameters, [612, 'n612', 611]);
+  });
+
   it('refuses sizes without 1 (a remainder could not be written)', () => {
     const db = new Kysely<Db>({ dialect: new SqliteGroupCommitDialect(new SQLite(':memory:')) });
     assert.throws(() => precompileInsert<Db['items']>(db, 'items', ['id', 'name', 'seen'], 10, [10]), /sizes must include 1/);

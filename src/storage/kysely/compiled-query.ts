@@ -1,12 +1,5 @@
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 
-/**
- * Build and compile a Kysely query once, then run it with new parameter values: the query
- * builder and compiler cost (≈ 10 % of the server's CPU on token lookups, docs/benchmarks.md)
- * is paid at start-up instead of per request. `build` receives placeholder strings; each must
- * appear exactly once among the compiled query's parameters. Pass a transaction as `on` to run
- * the query inside it.
- */
 /** A precompiled query: run it through Kysely, or `bind` it to values for a direct run. */
 export interface Precompiled<Row, Names extends string> {
   (values: Record<Names, unknown>, on?: Kysely<any>): Promise<QueryResult<Row>>;
@@ -16,6 +9,13 @@ export interface Precompiled<Row, Names extends string> {
   bindOrdered(values: readonly unknown[]): CompiledQuery<Row>;
 }
 
+/**
+ * Build and compile a Kysely query once, then run it with new parameter values: the query
+ * builder and compiler cost (≈ 10 % of the server's CPU on token lookups, docs/benchmarks.md)
+ * is paid at start-up instead of per request. `build` receives placeholder strings; each must
+ * appear exactly once among the compiled query's parameters. Pass a transaction as `on` to run
+ * the query inside it.
+ */
 export function precompile<Row, Names extends string>(
   db: Kysely<any>,
   names: readonly Names[],
