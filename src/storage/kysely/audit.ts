@@ -37,6 +37,7 @@ export function auditInsert(db: Db): PrecompiledInsert<Record<string, unknown>> 
 const AUDIT_COLUMNS = ['at', 'event', 'actor', 'app_key', 'seller_id', 'subject', 'detail'] as const;
 const auditInserts = new WeakMap<object, PrecompiledInsert<Record<string, unknown>>>();
 
+/** A shortened token hash for audit subjects: enough to correlate, useless as a credential. */
 export const hashRef = (hash: string) => `sha256:${hash.slice(0, 16)}`;
 
 /** The audit log repository (read side for operators and tests). */

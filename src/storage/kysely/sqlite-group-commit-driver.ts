@@ -145,43 +145,23 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
    * prepared statement cache. `fn` may await, but only its own statements: the connection is held.
    */
   async transaction<T>(fn: (run: DirectRun) => T | Promise<T>): Promise<T> {
-    await this.#mutex.lock();
-    let joined: Group | undefined;
-    let result: T;
+    // Kysely's own steps on this driver, so both paths share one set of group-commit rules.
+    const connection = await this.acquireConnection();
     try {
-      if (this.#grouping) {
-        joined = this.#openGroup();
-        this.#run('savepoint sq_member');
-      } else {
-        this.#run('begin');
-      }
-      this.#counts.transactions++;
-      this.#inTransaction = true;
+      await this.beginTransaction(connection, {});
+      let result: T;
       try {
         result = await fn(this.#direct);
       } catch (e) {
-        this.#inTransaction = false;
-        if (this.#grouping) {
-          this.#run('rollback to sq_member');
-          this.#run('release sq_member');
-          joined = undefined;
-        } else {
-          this.#run('rollback');
-        }
+        await this.rollbackTransaction();
         throw e;
       }
-      this.#inTransaction = false;
-      if (this.#grouping) {
-        this.#run('release sq_member');
-      } else {
-        this.#run('commit');
-        this.#counts.commits++;
-      }
+      await this.commitTransaction();
+      return result;
     } finally {
-      this.#mutex.unlock();
+      // Unlocks, then waits for the group's COMMIT (its failure is this transaction's failure).
+      await this.releaseConnection();
     }
-    if (joined) await joined.committed;
-    return result;
   }
 
   readonly #direct: DirectRun = (q) => {
