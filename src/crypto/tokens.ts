@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Formats for opaque credentials. Both carry at least 128 bits from the CSPRNG
@@ -9,19 +9,52 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
  */
 export type TokenFormat = 'base64url' | 'hex32';
 
+/** Bytes fetched from the CSPRNG at a time (docs/adr/0091). */
+const ENTROPY_POOL_BYTES = 4096;
+const entropy = Buffer.alloc(ENTROPY_POOL_BYTES);
+let entropyOffset = ENTROPY_POOL_BYTES;
+
+/**
+ * `n` bytes from the CSPRNG, encoded. They are taken from a 4 KiB buffer refilled by one
+ * `randomFillSync` call when it runs out (as Node's own `randomUUID` caches its entropy): a
+ * `randomBytes` call per token costs a native job object and an ArrayBuffer each, whose clean-up
+ * lengthened every young-generation GC pause (docs/adr/0091). Bytes handed out are zeroed in the
+ * buffer at once, so no issued credential stays behind in it.
+ */
+function randomString(n: number, encoding: 'hex' | 'base64url'): string {
+  if (n > ENTROPY_POOL_BYTES) return randomBytes(n).toString(encoding);
+  if (entropyOffset + n > ENTROPY_POOL_BYTES) {
+    randomFillSync(entropy);
+    entropyOffset = 0;
+  }
+  const end = entropyOffset + n;
+  const s = entropy.toString(encoding, entropyOffset, end);
+  entropy.fill(0, entropyOffset, end);
+  entropyOffset = end;
+  return s;
+}
+
 /** A fresh random credential in the given format. */
 export function randomToken(format: TokenFormat = 'base64url'): string {
-  return format === 'hex32' ? randomBytes(16).toString('hex') : randomBytes(32).toString('base64url');
+  return format === 'hex32' ? randomString(16, 'hex') : randomString(32, 'base64url');
 }
 
 /** A random identifier for non-secret rows (grants, interactions). */
 export function randomId(bytes = 16): string {
-  return randomBytes(bytes).toString('base64url');
+  return randomString(bytes, 'base64url');
 }
 
-/** SHA-256 of a credential, hex: how tokens, codes and session ids are stored at rest. */
+/**
+ * SHA-256 of a credential, hex: how tokens, codes and session ids are stored at rest.
+ * `crypto.hash` is the one-shot form (Node ≥ 20.12): no Hash object per call (docs/adr/0091).
+ */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
+}
+
+/** SHA-256 of an ASCII/UTF-8 string, base64url (PKCE's S256, RFC 7636 §4.2). */
+export function sha256Base64url(value: string): string {
+  return hash('sha256', value, 'base64url');
 }
 
 /** HMAC-SHA256 with a server key, hex: how app secrets are stored (see docs/adr/0003). */

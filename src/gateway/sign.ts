@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import type { ParamBag } from '../core/params.js';
 
 /** Signature algorithms of the TOP convention. */
@@ -38,7 +38,7 @@ export function signParams(params: ParamBag | Map<string, string> | Record<strin
 export function signString(text: string, secret: string, method: SignMethod): string {
   switch (method) {
     case 'md5':
-      return createHash('md5').update(secret + text + secret, 'utf8').digest('hex').toUpperCase();
+      return hash('md5', secret + text + secret, 'hex').toUpperCase();
     case 'hmac':
       return createHmac('md5', Buffer.from(secret, 'utf8')).update(text, 'utf8').digest('hex').toUpperCase();
     case 'hmac-sha256':

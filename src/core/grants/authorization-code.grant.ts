@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { sha256 } from '../../crypto/tokens.js';
+import { sha256, sha256Base64url } from '../../crypto/tokens.js';
 import { InvalidGrantError, InvalidRequestError } from '../errors.js';
 import { param } from '../params.js';
 import { mintTokens, newGrant } from '../token-issuer.js';
@@ -45,7 +44,7 @@ export const authorizationCodeGrant: GrantHandler = {
     if (stored.codeChallenge !== null) {
       if (verifier === undefined) return burn('code_verifier missing');
       if (!VERIFIER.test(verifier)) return burn('code_verifier malformed');
-      const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
+      const computed = sha256Base64url(verifier);
       if (computed !== stored.codeChallenge) return burn('code_verifier does not match code_challenge');
     } else if (verifier !== undefined) {
       return burn('code_verifier sent for a code issued without code_challenge');
