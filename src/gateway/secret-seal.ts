@@ -7,8 +7,16 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
  * (docs/adr/0030).
  */
 function sealKey(serverKey: Buffer): Buffer {
-  return createHmac('sha256', serverKey).update('shouquan/gateway/app-secret/v1').digest();
+  let key = sealKeys.get(serverKey);
+  if (!key) {
+    key = createHmac('sha256', serverKey).update('shouquan/gateway/app-secret/v1').digest();
+    sealKeys.set(serverKey, key);
+  }
+  return key;
 }
+
+/** The sealing key derived once per server key (a router call opens a secret on every call). */
+const sealKeys = new WeakMap<Buffer, Buffer>();
 
 /** Seal an AppSecret: `v1.<iv>.<ciphertext>.<tag>`, base64url parts. */
 export function sealSecret(serverKey: Buffer, appKey: string, secret: string): string {
