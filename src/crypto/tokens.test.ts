@@ -13,7 +13,7 @@ describe('random credentials', () => {
 
   it('never repeat, across many refills of the entropy buffer', () => {
     const seen = new Set<string>();
-    // 4 KiB per refill: 20 000 tokens of 32 bytes cross it about 156 times, at odd offsets too.
+    // 4 KiB per refill: 10 000 tokens of 32 bytes and 10 000 ids of 13 or 16 cross it ≈ 115 times, at odd offsets too.
     for (let i = 0; i < 10_000; i++) {
       seen.add(randomToken());
       seen.add(randomId(i % 7 === 0 ? 13 : 16));
@@ -28,9 +28,18 @@ describe('random credentials', () => {
     for (const n of counts) assert.ok(n > 7_480 && n < 8_520, `digit count ${n} is off`);
   });
 
-  it('serve requests larger than the buffer straight from the CSPRNG', () => {
-    const big = randomId(5000);
-    assert.equal(Buffer.from(big, 'base64url').length, 5000);
+  it('serve requests of exactly the buffer and larger (straight from the CSPRNG)', () => {
+    assert.equal(Buffer.from(randomId(4096), 'base64url').length, 4096);
+    assert.equal(Buffer.from(randomId(5000), 'base64url').length, 5000);
+    assert.match(randomToken('hex32'), /^[0-9a-f]{32}$/);
+  });
+
+  it('refuse sizes that are not a whole number of bytes, leaving the buffer as it was', () => {
+    for (const n of [0, -16, 1.5, Number.NaN]) assert.throws(() => randomId(n), RangeError);
+    // A negative size once moved the read position back over bytes already handed out (zeroed).
+    const after = new Set(Array.from({ length: 300 }, () => randomToken('hex32')));
+    assert.equal(after.size, 300);
+    for (const t of after) assert.notEqual(t, '0'.repeat(32));
   });
 });
 

@@ -19,9 +19,11 @@ let entropyOffset = ENTROPY_POOL_BYTES;
  * `randomFillSync` call when it runs out (as Node's own `randomUUID` caches its entropy): a
  * `randomBytes` call per token costs a native job object and an ArrayBuffer each, whose clean-up
  * lengthened every young-generation GC pause (docs/adr/0091). Bytes handed out are zeroed in the
- * buffer at once, so no issued credential stays behind in it.
+ * buffer at once, so no issued credential stays behind in it; the bytes not yet handed out (at most
+ * 4 KiB, the next ≈ 128 tokens) are in memory until used, as `randomUUID`'s are.
  */
 function randomString(n: number, encoding: 'hex' | 'base64url'): string {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`a random value needs a whole number of bytes ≥ 1, not ${n}`);
   if (n > ENTROPY_POOL_BYTES) return randomBytes(n).toString(encoding);
   if (entropyOffset + n > ENTROPY_POOL_BYTES) {
     randomFillSync(entropy);

@@ -5,8 +5,9 @@ import type SQLite from 'better-sqlite3';
 /** How often the background thread checkpoints the WAL (ms). */
 export const CHECKPOINT_INTERVAL_MS = 100;
 /**
- * The main connection's own automatic checkpoint, kept as a safety net in pages (4 KiB each):
- * it only fires if the background thread has fallen this far behind or died.
+ * The main connection's own automatic checkpoint, kept as a safety net in pages (4 KiB each): it
+ * fires if the background thread has fallen this far behind or died, and under sustained writes,
+ * where only the writer's own connection can restart the WAL (docs/adr/0056, fourth-pass note).
  */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 
