@@ -25,6 +25,7 @@ export function registerOpsMetrics(ctx: HttpContext) {
     ['shouquan_sqlite_transactions_total', 'transactions', 'SQLite write transactions run (group commit members)'],
     ['shouquan_sqlite_commits_total', 'commits', 'SQLite COMMITs issued; transactions / commits is the group-commit batching factor'],
     ['shouquan_sqlite_checkpoints_total', 'checkpoints', 'SQLite WAL checkpoints run by the background checkpoint thread'],
+    ['shouquan_sqlite_wal_restarts_total', 'walRestarts', 'Times the background thread emptied a long SQLite WAL (writes held back meanwhile) so that it started over'],
   ] as const)) {
     new Counter({
       name,

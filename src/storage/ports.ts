@@ -225,7 +225,7 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** SQLite's write path at work (docs/adr/0050, 0056). */
+/** SQLite's write path at work (docs/adr/0050, 0056, 0092). */
 export interface CommitStats {
   /** Write transactions run (group-commit members). */
   transactions: number;
@@ -233,6 +233,8 @@ export interface CommitStats {
   commits: number;
   /** WAL checkpoints run by the background thread. */
   checkpoints: number;
+  /** Times the background thread emptied a long WAL so that it started over (docs/adr/0092). */
+  walRestarts: number;
 }
 
 /** A unique constraint was violated (e.g. a username already taken). */

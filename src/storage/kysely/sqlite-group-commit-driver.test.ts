@@ -94,7 +94,7 @@ describe('SQLite group commit driver', () => {
     const pdb = new Kysely<Db>({ dialect: plain });
     await sql`create table items (id integer primary key, name text not null unique)`.execute(pdb);
     await Promise.all(Array.from({ length: 5 }, (_, i) => pdb.transaction().execute((trx) => trx.insertInto('items').values({ id: i, name: `n${i}` }).execute())));
-    assert.deepEqual(plain.driver!.stats, { transactions: 5, commits: 5, checkpoints: 0 });
+    assert.deepEqual(plain.driver!.stats, { transactions: 5, commits: 5, checkpoints: 0, walRestarts: 0 });
     await pdb.destroy();
   });
 
@@ -163,5 +163,59 @@ describe('SQLite group commit driver', () => {
       assert.deepEqual(driver.tryRead(count), [{ n: 1 }]);
       assert.throws(() => driver.tryRead(insert(8, 'y')), /not a read statement/);
     });
+  });
+});
+
+describe('SQLite WAL restart under writes that never pause (ADR 0092)', () => {
+  it('has the checkpoint thread restart the log while writes wait and reads go on; nothing is lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sq-restart-'));
+    const file = join(dir, 'db.sqlite');
+    const raw = new SQLite(file);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    const dialect = new SqliteGroupCommitDialect(raw, { checkpointFile: file, checkpointIntervalMs: 5, walRestartAtFrames: 40 });
+    const db = new Kysely<Db>({ dialect });
+    // Through Kysely, so that db.destroy() below stops the driver and its checkpoint thread.
+    await sql`create table items (id integer primary key, name text not null unique)`.execute(db);
+    const driver = dialect.createDriver() as SqliteGroupCommitDriver;
+    const insert = (id: number) => CompiledQuery.raw('insert into items (id, name) values (?, ?)', [id, `${id} ${'x'.repeat(400)}`]);
+    const count = CompiledQuery.raw('select count(*) as n from items', []);
+    const walFrames = () => (raw.pragma('wal_checkpoint(PASSIVE)', { simple: false }) as Array<{ log: number }>)[0]!.log;
+    try {
+      let next = 0;
+      let reads = 0;
+      let maxLog = 0;
+      const deadline = Date.now() + 15_000;
+      // 32 writers that never pause, as a saturated token endpoint, until the thread has restarted the log a few times.
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (driver.stats.walRestarts < 3 && Date.now() < deadline) {
+            const id = next++;
+            await driver.transaction((run) => run(insert(id)));
+            const rows = driver.tryRead<{ n: number }>(count);
+            if (rows) {
+              reads++;
+              assert.ok(rows[0]!.n >= 1);
+            }
+          }
+        }),
+      );
+      assert.ok(driver.stats.walRestarts >= 3, `expected the thread to restart the WAL, got ${driver.stats.walRestarts} restarts`);
+      assert.ok(reads > 0);
+      // The log started over: it is now far smaller than everything written.
+      maxLog = walFrames();
+      assert.ok(maxLog < next, `WAL of ${maxLog} frames after ${next} transactions: it never started over`);
+      // Every transaction that was answered is there, once.
+      assert.deepEqual(driver.tryRead(count), [{ n: next }]);
+    } finally {
+      await db.destroy();
+    }
+    const again = new SQLite(file, { readonly: true });
+    try {
+      assert.equal((again.prepare('select count(*) as n from items').get() as { n: number }).n, (again.prepare('select max(id) + 1 as n from items').get() as { n: number }).n);
+    } finally {
+      again.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -42,23 +42,25 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
   /** The current holder of the connection must wait for the group's COMMIT before it is released. */
   #holderJoined: Group | undefined;
   #inTransaction = false;
+  /** The connection is held, between transactions, while the checkpoint thread restarts the WAL. */
+  #heldForRestart = false;
   /** Counters, for tests and metrics: transactions run, COMMITs issued, background checkpoints. */
   readonly #counts = { transactions: 0, commits: 0 };
-  get stats(): { transactions: number; commits: number; checkpoints: number } {
-    return { ...this.#counts, checkpoints: this.#checkpointer?.stats.checkpoints ?? 0 };
+  get stats(): { transactions: number; commits: number; checkpoints: number; walRestarts: number } {
+    return { ...this.#counts, checkpoints: this.#checkpointer?.stats.checkpoints ?? 0, walRestarts: this.#checkpointer?.stats.restarts ?? 0 };
   }
   #checkpointer: SqliteCheckpointer | undefined;
 
   readonly #grouping: boolean;
 
-  /** `groupCommit: false` keeps only the statement cache: one COMMIT per transaction (for comparison). */
   /**
-   * `checkpointFile`: the database file, to checkpoint its WAL from a worker thread
+   * `groupCommit: false` keeps only the statement cache: one COMMIT per transaction (for
+   * comparison). `checkpointFile`: the database file, to checkpoint its WAL from a worker thread
    * (docs/adr/0056); without it SQLite checkpoints on this connection as usual.
    */
-  constructor(db: SQLite.Database, options: { maxStatements?: number; groupCommit?: boolean; checkpointFile?: string } = {}) {
+  constructor(db: SQLite.Database, options: SqliteGroupCommitOptions & { maxStatements?: number } = {}) {
     this.#db = db;
-    if (options.checkpointFile) this.#checkpointer = new SqliteCheckpointer(db, options.checkpointFile);
+    if (options.checkpointFile) this.#checkpointer = new SqliteCheckpointer(db, options.checkpointFile, options.checkpointIntervalMs, options.walRestartAtFrames);
     this.#maxStatements = options.maxStatements ?? 500;
     this.#grouping = options.groupCommit ?? true;
     this.#connection = {
@@ -133,7 +135,7 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
    * nobody holds the connection (so it never sees a transaction in the middle of its statements).
    */
   tryRead<R>(q: CompiledQuery): R[] | undefined {
-    if (this.#mutex.locked) return undefined;
+    if (this.#mutex.locked && !this.#heldForRestart) return undefined;
     const stmt = this.#prepare(q.sql);
     if (!stmt.reader) throw new Error('tryRead: not a read statement');
     return stmt.all(q.parameters as unknown[]) as R[];
@@ -228,10 +230,12 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
   async #flush(group: Group, resolve: () => void, reject: (e: unknown) => void): Promise<void> {
     // Wait for whoever holds the connection (a member finishing) before committing.
     await this.#mutex.lock();
+    let committed = false;
     try {
       this.#group = undefined;
       this.#run('commit');
       this.#counts.commits++;
+      committed = true;
       resolve();
     } catch (e) {
       try {
@@ -240,10 +244,28 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
         // The transaction may already be gone; the members learn of the failure below.
       }
       reject(e);
+    }
+    try {
+      // The members are answered; before the next transaction, let the thread restart a long WAL.
+      if (committed && this.#checkpointer?.wantsRestart()) await this.#restartWal();
     } finally {
       this.#mutex.unlock();
     }
     void group;
+  }
+
+  /**
+   * Hold the connection (no transaction open) while the checkpoint thread copies the rest of the
+   * WAL and waits for readers to leave it, so that the next write starts the log over
+   * (docs/adr/0092). Transactions queue on the lock meanwhile; reads through {@link tryRead} go on.
+   */
+  async #restartWal(): Promise<void> {
+    this.#heldForRestart = true;
+    try {
+      await this.#checkpointer!.restart();
+    } finally {
+      this.#heldForRestart = false;
+    }
   }
 }
 
@@ -276,13 +298,25 @@ class Mutex {
   }
 }
 
+/** Options of {@link SqliteGroupCommitDriver} (and its dialect). */
+export interface SqliteGroupCommitOptions {
+  /** `false` keeps only the statement cache: one COMMIT per transaction (for comparison). */
+  groupCommit?: boolean;
+  /** The database file, to checkpoint its WAL from a worker thread (docs/adr/0056). */
+  checkpointFile?: string;
+  /** How often that thread checkpoints (ms; tests shorten it). */
+  checkpointIntervalMs?: number;
+  /** WAL size in frames at which the thread restarts the log (docs/adr/0092; tests lower it). */
+  walRestartAtFrames?: number;
+}
+
 /** The SQLite dialect with {@link SqliteGroupCommitDriver}; everything else is Kysely's. */
 export class SqliteGroupCommitDialect implements Dialect {
   /** The driver, once Kysely created it (for its stats). */
   driver: SqliteGroupCommitDriver | undefined;
   constructor(
     private readonly db: SQLite.Database,
-    private readonly options: { groupCommit?: boolean; checkpointFile?: string } = {},
+    private readonly options: SqliteGroupCommitOptions = {},
   ) {}
   createDriver(): Driver {
     this.driver ??= new SqliteGroupCommitDriver(this.db, this.options);
