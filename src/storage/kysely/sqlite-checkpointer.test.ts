@@ -63,4 +63,34 @@ describe('SQLite WAL checkpointer thread (ADR 0056)', () => {
     db.close();
     cleanup();
   });
+
+  it('restart() copies the frames committed since the last checkpoint, so the next write starts the log over (ADR 0092)', async () => {
+    const { file, db, cleanup } = walDatabase();
+    // A long interval: one PASSIVE checkpoint, then none before restart() is called.
+    const ckpt = new SqliteCheckpointer(db, file, 300, 50);
+    const insert = db.prepare('insert into t (v) values (?)');
+    const rows = (n: number) => db.transaction(() => {
+      for (let i = 0; i < n; i++) insert.run('x'.repeat(500));
+    })();
+    const walFrames = () => (db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!.log;
+    try {
+      rows(400);
+      await until(() => ckpt.stats.checkpoints > 0);
+      rows(400); // committed after that checkpoint: not copied yet
+      await ckpt.restart();
+      assert.equal(ckpt.stats.restarts, 1);
+      assert.equal(ckpt.wantsRestart(), false, 'a restart answers the report that asked for it');
+      rows(1);
+      // Everything was copied and no reader was left in the log: this write started it over.
+      const frames = walFrames();
+      assert.ok(frames <= 3, `the log has ${frames} frames: it did not start over`);
+    } finally {
+      await ckpt.stop();
+      db.close();
+    }
+    const again = new SQLite(file, { readonly: true });
+    assert.equal(again.prepare('select count(*) from t').pluck().get(), 801);
+    again.close();
+    cleanup();
+  });
 });

@@ -68,8 +68,12 @@ parentPort.on('message', (m) => {
 export const RESTART_AT_FRAMES = 4000;
 /** How long the thread's RESTART checkpoint may wait for a reader to leave the log (ms). */
 const RESTART_WAIT_MS = 100;
-/** How long the writer holds its transactions back for a RESTART at most (ms). */
-const RESTART_TIMEOUT_MS = 2000;
+/**
+ * How long the writer holds its transactions back for a RESTART at most (ms): only a disk that
+ * stopped answering takes this long. Past it the writer goes on; if the thread still holds SQLite's
+ * write lock then, the writer's next statement waits in SQLite's busy handler (5 s) and fails.
+ */
+const RESTART_TIMEOUT_MS = 30_000;
 /** A checkpoint report younger than this still describes the log closely enough to act on (ms). */
 const FRESH_REPORT_MS = 25;
 

@@ -44,6 +44,10 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
   #inTransaction = false;
   /** The connection is held, between transactions, while the checkpoint thread restarts the WAL. */
   #heldForRestart = false;
+  /** True while transactions wait for the checkpoint thread to restart the WAL (docs/adr/0092). */
+  get heldForRestart(): boolean {
+    return this.#heldForRestart;
+  }
   /** Counters, for tests and metrics: transactions run, COMMITs issued, background checkpoints. */
   readonly #counts = { transactions: 0, commits: 0 };
   get stats(): { transactions: number; commits: number; checkpoints: number; walRestarts: number } {
@@ -137,7 +141,7 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
   tryRead<R>(q: CompiledQuery): R[] | undefined {
     if (this.#mutex.locked && !this.#heldForRestart) return undefined;
     const stmt = this.#prepare(q.sql);
-    if (!stmt.reader) throw new Error('tryRead: not a read statement');
+    if (!stmt.readonly) throw new Error('tryRead: not a read statement');
     return stmt.all(q.parameters as unknown[]) as R[];
   }
 
