@@ -58,9 +58,8 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
   readonly #grouping: boolean;
 
   /**
-   * `groupCommit: false` keeps only the statement cache: one COMMIT per transaction (for
-   * comparison). `checkpointFile`: the database file, to checkpoint its WAL from a worker thread
-   * (docs/adr/0056); without it SQLite checkpoints on this connection as usual.
+   * Options: {@link SqliteGroupCommitOptions}; without `checkpointFile` SQLite checkpoints on this
+   * connection as usual.
    */
   constructor(db: SQLite.Database, options: SqliteGroupCommitOptions & { maxStatements?: number } = {}) {
     this.#db = db;
