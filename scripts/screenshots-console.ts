@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { createApp, createSeller } from '../src/admin.js';
+import { createSeller } from '../src/admin.js';
+import { createApp } from '../src/apps/apps.js';
 import { createWebAccount } from '../src/console/accounts.js';
-import { saveAppDetails } from '../src/console/app-details.js';
+import { updateApp } from '../src/apps/apps.js';
 import { getProfile } from '../src/profiles/registry.js';
 import { buildServer, createCoreContext, openStorage } from '../src/runtime.js';
 import { chromiumSkipReason, launchChromium } from '../test/helpers/console-chromium.js';
@@ -35,7 +36,7 @@ core.issuer = base;
 // Data: a seller with two authorizations, a developer with apps, an operator.
 const seller = await createSeller(storage, { username: 'lin-store', password: 'seller password', stores: ['林记茶行 旗舰店', 'Lin Tea Outlet'] });
 const erp = await createApp(storage, core.secretKey, { name: '聚星 ERP', callbacks: ['https://erp.example.com/cb'] });
-await storage.console.setAppDetails(erp.appKey, { developerId: null, description: null, logoUrl: 'https://cdn.example.com/erp-logo.svg' });
+await updateApp(storage, erp.appKey, { logoUrl: 'https://cdn.example.com/erp-logo.svg' }, Date.now());
 await createSeller(storage, { username: 'chain-store', password: 'seller password', stores: ['星河数码 北京店', '星河数码 上海店', '星河数码 广州店', '星河数码 深圳店', 'Galaxy Digital HK', 'Galaxy Digital Outlet', '星河数码 成都店', '星河数码 杭州店'] });
 const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 44 44"><rect width="44" height="44" rx="10" fill="#1d4ed8"/><path d="M22 8l4 9 10 1-7.5 6.5L31 34l-9-5-9 5 2.5-9.5L8 18l10-1z" fill="#fde047"/></svg>';
 const crm = await createApp(storage, core.secretKey, { name: 'Orderly CRM', callbacks: ['https://crm.example.com/cb'] });
@@ -50,9 +51,9 @@ for (const [appKey, store, age] of [[erp.appKey, seller.stores[0]!.storeId, 30],
 }
 const devAccount = await createWebAccount(storage, { realm: 'developer', username: 'zhang.dev', password: 'developer password' });
 const mine = await createApp(storage, core.secretKey, { name: 'Inventory Sync', callbacks: ['https://sync.example.com/oauth/callback'], status: 'testing' });
-await saveAppDetails(storage, mine.appKey, { developerId: devAccount.accountId, description: 'Keeps stock levels in step across stores.', logoUrl: null, webhookUrl: 'https://sync.example.com/hooks/shouquan' }, now);
+await updateApp(storage, mine.appKey, { developerId: devAccount.accountId, description: 'Keeps stock levels in step across stores.', webhookUrl: 'https://sync.example.com/hooks/shouquan' }, now);
 const review = await createApp(storage, core.secretKey, { name: '小票打印助手', callbacks: ['https://print.example.com/cb'], status: 'submitted' });
-await storage.console.setAppDetails(review.appKey, { developerId: devAccount.accountId, description: '订单自动打印小票。', logoUrl: null });
+await updateApp(storage, review.appKey, { developerId: devAccount.accountId, description: '订单自动打印小票。' }, now);
 // Recent gateway calls of "Inventory Sync" for its console page (as the gateway's call log writes them).
 const methods = ['shouquan.products.list', 'shouquan.store.get', 'shouquan.orders.list', 'shouquan.products.update', 'shouquan.orders.ship'];
 const outcomes: Array<[number | null, string | null, number]> = [[null, null, 200], [null, null, 200], [null, null, 200], [25, 'isv.invalid-signature', 200], [null, null, 200], [11, 'isv.permission-api-package-empty', 200], [null, null, 200], [27, 'invalid-sessionkey', 200]];

@@ -10,7 +10,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp, createSeller } from '../src/admin.js';
+import { createSeller } from '../src/admin.js';
+import { createApp } from '../src/apps/apps.js';
 import { getProfile } from '../src/profiles/registry.js';
 import { buildServer, createCoreContext, openStorage } from '../src/runtime.js';
 import { CHROMIUM_PATH, chromiumSkip, launchChromium } from '../test/helpers/chromium.js';

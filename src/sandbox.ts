@@ -1,9 +1,8 @@
-import { hashAppSecret } from './core/client-auth.js';
 import { hashPassword } from './crypto/password.js';
 import { randomToken } from './crypto/tokens.js';
-import { createApp, createSeller } from './admin.js';
+import { createSeller } from './admin.js';
+import { createApp, renewAppSecret } from './apps/apps.js';
 import { fillSandboxData } from './gateway/sandbox-data.js';
-import { sealSecret } from './gateway/secret-seal.js';
 import type { Storage, StoreRecord } from './storage/ports.js';
 
 export const SANDBOX_APP_KEY = '10000001';
@@ -26,12 +25,9 @@ export async function ensureSandbox(storage: Storage, secretKey: Buffer, issuer:
   const appSecret = randomToken('hex32');
   const password = randomToken('hex32').slice(0, 16);
   const callbacks = [`${issuer}/sandbox/callback`, 'http://127.0.0.1:8080/callback', 'http://localhost:8080/callback'];
-  const existingApp = await storage.apps.find(SANDBOX_APP_KEY);
-  if (existingApp) {
-    await storage.apps.setSecretHash(SANDBOX_APP_KEY, hashAppSecret({ secretKey }, appSecret));
-    await storage.gateway?.apps.upsert(SANDBOX_APP_KEY, { sealedSecret: sealSecret(secretKey, SANDBOX_APP_KEY, appSecret) });
-  }
-  else await createApp(storage, secretKey, { name: 'Demo App', callbacks, appKey: SANDBOX_APP_KEY, appSecret });
+  // The hash and the sealed copy change together (one transaction, docs/adr/0130).
+  const renewed = await renewAppSecret(storage, secretKey, SANDBOX_APP_KEY, appSecret, Date.now());
+  if (!renewed) await createApp(storage, secretKey, { name: 'Demo App', callbacks, appKey: SANDBOX_APP_KEY, appSecret });
   const app = await storage.apps.find(SANDBOX_APP_KEY);
 
   let seller = await storage.sellers.findByUsername(SANDBOX_USERNAME);

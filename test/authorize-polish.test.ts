@@ -2,7 +2,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { FormClient, formAction, hiddenInput } from './helpers/browserless.js';
-import { createApp, createSeller } from '../src/admin.js';
+import { createSeller } from '../src/admin.js';
+import { createApp } from '../src/apps/apps.js';
+import { updateApp } from '../src/apps/apps.js';
 
 describe('authorize pages: logo, store search, remember me', () => {
   let s: TestServer;
@@ -11,7 +13,7 @@ describe('authorize pages: logo, store search, remember me', () => {
     s = await startTestServer();
     const created = await createApp(s.core.storage, s.core.secretKey, { name: 'Logo App', callbacks: [s.client.callback] });
     appKey = created.appKey;
-    await s.core.storage.console.setAppDetails(appKey, { developerId: null, description: null, logoUrl: 'https://cdn.example.com/logo.png' });
+    await updateApp(s.core.storage, appKey, { logoUrl: 'https://cdn.example.com/logo.png' }, s.core.now());
     await createSeller(s.core.storage, { username: 'big-seller', password: 'big seller password', stores: Array.from({ length: 8 }, (_, i) => (i === 6 ? '茶叶 旗舰店' : `Branch ${i + 1}`)) });
   });
   after(async () => s?.close());

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { peerBrowsers, peerCode, peerPost, peerTokens, type PeerReady } from '../scripts/bench/peer-client.js';
 import { fillTokens } from '../scripts/bench/fill.js';
-import { createApp } from '../src/admin.js';
+import { createApp } from '../src/apps/apps.js';
 import { createCoreContext, openStorage } from '../src/runtime.js';
 import { getProfile } from '../src/profiles/registry.js';
 

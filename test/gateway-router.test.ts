@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp } from '../src/admin.js';
+import { createApp } from '../src/apps/apps.js';
 import { fillSandboxData } from '../src/gateway/sandbox-data.js';
 import { formatGmt8, signParams, stringToSign } from '../src/gateway/sign.js';
 import { startTestServer, type TestServer } from './helpers/server.js';

@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { main } from '../src/cli/main.js';
-import { endPreviousSecret } from '../src/console/app-details.js';
+import { endPreviousSecret } from '../src/apps/apps.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { testDialects } from './helpers/databases.js';
 import { sellerTokens, topCall } from './helpers/gateway.js';

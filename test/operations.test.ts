@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/storage/kysely/database.js';
+import { renewAppSecret } from '../src/apps/apps.js';
 import { anotherApp, codeFor, eachDialect, exchange, tokensFor, token } from './helpers/oauth.js';
 import { postForm } from './helpers/browserless.js';
 
@@ -42,7 +43,7 @@ await eachDialect('operations', {}, (server) => {
     const audit = s.core.storage.audit!;
     const before = (await audit.list()).at(-1)?.id ?? 0;
     const other = await anotherApp(s);
-    await s.core.storage.apps.setSecretHash(other.appKey, 'f'.repeat(64));
+    await renewAppSecret(s.core.storage, s.core.secretKey, other.appKey, 'f'.repeat(64), s.core.now());
     const code = await codeFor(s);
     const first = await exchange(s, code);
     assert.equal(first.status, 200);

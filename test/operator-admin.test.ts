@@ -5,8 +5,8 @@ import { authorizeThroughForms, FormClient, postForm } from './helpers/browserle
 import { testDialects } from './helpers/databases.js';
 import { page, signIn, submit } from './helpers/console.js';
 import { createWebAccount } from '../src/console/accounts.js';
-import { createApp } from '../src/admin.js';
-import { invalidateApp } from '../src/console/app-details.js';
+import { createApp } from '../src/apps/apps.js';
+import { setAppStatus } from '../src/apps/apps.js';
 
 const dialects = await testDialects();
 
@@ -99,8 +99,7 @@ describe('testing apps get short token lifetimes', () => {
       assert.equal(testing.json.expires_in, 3600);
       const intro = await postForm(`${s.url}/oauth/introspect`, { token: testing.json.refresh_token, client_id: app.appKey, client_secret: app.appSecret });
       assert.equal(intro.json.exp - intro.json.iat, 86400);
-      await s.core.storage.console.setAppStatus(app.appKey, 'live');
-      invalidateApp(s.core.storage, app.appKey);
+      await setAppStatus(s.core.storage, app.appKey, 'live', s.core.now());
       const live = await exchange();
       assert.equal(live.json.expires_in, 7200);
     } finally {

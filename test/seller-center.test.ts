@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { authorizeThroughForms, FormClient, postForm } from './helpers/browserless.js';
 import { testDialects } from './helpers/databases.js';
 import { csrfOf, page, signIn, submit } from './helpers/console.js';
-import { saveAppDetails } from '../src/console/app-details.js';
+import { updateApp } from '../src/apps/apps.js';
 
 const dialects = await testDialects();
 
@@ -100,9 +100,9 @@ for (const dialect of dialects) {
       });
       await new Promise<void>((r) => hook!.listen(0, '127.0.0.1', r));
       const port = (hook!.address() as AddressInfo).port;
-      const { createApp } = await import('../src/admin.js');
+      const { createApp } = await import('../src/apps/apps.js');
       const app = await createApp(s.core.storage, s.core.secretKey, { name: 'Hooked App', callbacks: [s.client.callback] });
-      await saveAppDetails(s.core.storage, app.appKey, { developerId: null, description: null, logoUrl: null, webhookUrl: `http://127.0.0.1:${port}/hook` }, s.core.now());
+      await updateApp(s.core.storage, app.appKey, { webhookUrl: `http://127.0.0.1:${port}/hook` }, s.core.now());
       const url = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.appKey, redirect_uri: s.client.callback, state: 'st' })}`;
       const { location, client } = await authorizeThroughForms(s.url, url, { username: s.seller.username, password: s.seller.password, storeId: s.seller.stores[0]!.storeId });
       const code = new URL(location).searchParams.get('code')!;

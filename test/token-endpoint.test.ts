@@ -91,7 +91,7 @@ for (const dialect of dialects) {
       assert.deepEqual([wrongUri.status, wrongUri.json.error], [400, 'invalid_grant']);
 
       const c2 = await code();
-      const { createApp } = await import('../src/admin.js');
+      const { createApp } = await import('../src/apps/apps.js');
       const other = await createApp(s.core.storage, s.core.secretKey, { name: 'Other', callbacks: [s.client.callback] });
       const stolen = await token({ grant_type: 'authorization_code', code: c2, redirect_uri: s.client.callback, client_id: other.appKey, client_secret: other.appSecret });
       assert.deepEqual([stolen.status, stolen.json.error], [400, 'invalid_grant']);
@@ -140,7 +140,7 @@ for (const dialect of dialects) {
       assert.deepEqual(garbage.json, { active: false });
       const unauth = await postForm(`${s.url}/oauth/introspect`, { token: t.access_token });
       assert.equal(unauth.status, 401);
-      const { createApp } = await import('../src/admin.js');
+      const { createApp } = await import('../src/apps/apps.js');
       const other = await createApp(s.core.storage, s.core.secretKey, { name: 'Other', callbacks: [s.client.callback] });
       const foreign = await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, client_id: other.appKey, client_secret: other.appSecret });
       assert.deepEqual(foreign.json, { active: false });

@@ -31,7 +31,7 @@ async function setup(kind: 'kysely' | 'cache' | 'group'): Promise<{ storage: Sto
   const db = new Kysely<Database>({ dialect: kind === 'kysely' ? new SqliteDialect({ database: sqlite }) : new SqliteGroupCommitDialect(sqlite, { groupCommit: kind === 'group' }) });
   await migrateToLatest(db, 'sqlite');
   const storage = createKyselyStorage(db, 'sqlite');
-  await storage.apps.create({ appKey: 'app', name: 'A', secretHash: hex(), callbackUrls: ['https://a/cb'], scopes: ['seller'], status: 'live', createdAt: Date.now() });
+  await storage.apps.create({ appKey: 'app', name: 'A', secretHash: hex(), callbackUrls: ['https://a/cb'], scopes: ['seller'], status: 'live', createdAt: Date.now() }, { sealedSecret: hex() });
   return { storage, dir };
 }
 
@@ -88,7 +88,7 @@ for (const kind of ['kysely', 'cache', 'group'] as const) {
   const db = new Kysely<Database>({ dialect: new SqliteGroupCommitDialect(sqlite) });
   await migrateToLatest(db, 'sqlite');
   const storage = createKyselyStorage(db, 'sqlite');
-  await storage.apps.create({ appKey: 'app', name: 'A', secretHash: hex(), callbackUrls: ['https://a/cb'], scopes: ['seller'], status: 'live', createdAt: Date.now() });
+  await storage.apps.create({ appKey: 'app', name: 'A', secretHash: hex(), callbackUrls: ['https://a/cb'], scopes: ['seller'], status: 'live', createdAt: Date.now() }, { sealedSecret: hex() });
   const now = Date.now();
   const hashes: string[] = [];
   for (let i = 0; i < 2000; i++) {

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { checkSellerInput, createApp, createSeller, validateCallbackUrl, validateScopeToken } from '../admin.js';
-import { rotateAppSecret } from '../console/app-details.js';
+import { checkSellerInput, createSeller } from '../admin.js';
+import { createApp, rotateAppSecret, validateCallbackUrl, validateScopeToken } from '../apps/apps.js';
 import cluster from 'node:cluster';
 import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, resolveServeConfig, type ServeConfig } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
@@ -221,8 +221,8 @@ async function appRotateSecret(args: string[], out: Out): Promise<number> {
   try {
     const secretKey = await loadSecretKey(storage);
     const now = Date.now();
-    const secret = await rotateAppSecret(storage, secretKey, appKey, hours, now);
-    await storage.audit?.append({ at: now, actor: 'cli', event: 'app.secret_rotated', appKey, sellerId: null, subject: null, detail: { overlap_hours: hours } });
+    const secret = await rotateAppSecret(storage, secretKey, appKey, hours, now, { actor: 'cli' });
+    if (secret === undefined) throw new Error(`no app with app_key ${appKey}`);
     const until = hours > 0 ? new Date(now + hours * 3600_000).toISOString() : null;
     if (values.json) out.log(JSON.stringify({ app_key: appKey, app_secret: secret, client_secret: secret, previous_secret_expires_at: until }));
     else out.log(`app_secret: ${secret}\n${until ? `(the previous secret keeps working until ${until})` : '(the previous secret no longer works)'} The secret is shown only now: keep it safe.`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openStorage } from '../runtime.js';
 import { resolveGatewayOptions, type GatewayOptions } from './options.js';
-import type { GatewayAppRecord } from './ports.js';
+import { updateApp, type AppUpdate } from '../apps/apps.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 
@@ -49,7 +49,7 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
     out.err('shouquan: --app-key is required');
     return 2;
   }
-  const changes: Partial<Omit<GatewayAppRecord, 'appKey'>> = {};
+  const changes: AppUpdate = {};
   if (values.webhook !== undefined) {
     if (values.webhook === 'none') changes.webhookUrl = null;
     else {
@@ -61,7 +61,6 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
       }
       if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('--webhook must be an http or https URL');
       changes.webhookUrl = values.webhook;
-      changes.webhookSince = Date.now();
     }
   }
   if (values.permissions !== undefined) {
@@ -85,7 +84,7 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
     if (!(await storage.apps.find(appKey))) throw new Error(`no app with app_key ${appKey}`);
     const gw = storage.gateway;
     if (!gw) throw new Error('this database has no gateway tables');
-    if (Object.keys(changes).length > 0) await gw.apps.upsert(appKey, changes);
+    if (Object.keys(changes).length > 0) await updateApp(storage, appKey, changes, Date.now(), { actor: 'cli', event: 'app.gateway_settings_changed', detail: { changed: Object.keys(changes) } });
     const s = await gw.apps.find(appKey);
     const view = {
       app_key: appKey,

@@ -3,6 +3,8 @@
  * amounts are integer cents. Every method is atomic on its own.
  */
 
+import type { AppRecord } from '../storage/ports.js';
+
 /** Per-app gateway settings. `null` fields fall back to the server's defaults. */
 export interface GatewayAppRecord {
   appKey: string;
@@ -136,6 +138,8 @@ export interface GatewayAppRepository {
   find(appKey: string): Promise<GatewayAppRecord | undefined>;
   /** Create or change the settings given (other fields keep their value). */
   upsert(appKey: string, changes: Partial<Omit<GatewayAppRecord, 'appKey'>>): Promise<void>;
+  /** The app and its settings in one read, for a signed call (undefined: no such app). */
+  findForCall(appKey: string): Promise<{ app: AppRecord; settings: GatewayAppRecord | undefined } | undefined>;
 }
 
 export interface SellerDataRepository {

@@ -75,10 +75,11 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
           trace.appKnown = true;
           trace.storeId = token.grant.storeId;
           trace.sellerId = token.grant.sellerId;
-          const appRecord = await gw.core.storage.apps.find(token.appKey);
+          const found = await gw.storage.apps.findForCall(token.appKey);
+          const appRecord = found?.app;
           if (!appRecord || appRecord.status === 'suspended') throw new GatewayError(27, 'Invalid session', 'invalid-sessionkey', 'the app of this token is suspended');
           const args = collectArgs(request);
-          const result = await executeMethod(gw, { fullName, method, app: appRecord, token, args, requestId: request.id });
+          const result = await executeMethod(gw, { fullName, method, app: appRecord, token, args, requestId: request.id, settings: found.settings });
           logDecision(request.log, 'rest', trace);
           return reply.code(rest.method === 'POST' && method.name.endsWith('.create') ? 201 : 200).send(result);
         } catch (e) {

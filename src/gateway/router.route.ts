@@ -61,10 +61,12 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
   const appKey = get('app_key');
   if (appKey === undefined) throw new GatewayError(28, 'Missing App Key', 'isv.missing-parameter:app_key', 'parameter app_key is required');
   trace.appKey = appKey;
-  const app = await gw.core.storage.apps.find(appKey);
+  // One read (cached, docs/adr/0051): the app and its gateway settings (docs/adr/0130).
+  const found = await gw.storage.apps.findForCall(appKey);
+  const app = found?.app;
   if (app) trace.appKnown = true;
   if (!app || app.status === 'suspended') throw new GatewayError(29, 'Invalid App Key', 'isv.appkey-not-exists', `app_key ${appKey} is unknown or suspended`);
-  const settings = await gw.storage.apps.find(appKey);
+  const settings = found.settings;
   const secret = settings?.sealedSecret ? openSecret(gw.core.secretKey, appKey, settings.sealedSecret) : undefined;
   if (secret === undefined) throw new GatewayError(29, 'Invalid App Key', 'isv.appkey-no-secret', `app ${appKey} has no signing secret on file; renew its AppSecret to call the gateway`);
 

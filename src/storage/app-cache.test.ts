@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AppRecord, AppRepository, SellerRepository, StoreRecord } from './ports.js';
-import { cacheApps, cacheStores } from './app-cache.js';
+import type { GatewayAppRecord, GatewayAppRepository, GatewayStorage } from '../gateway/ports.js';
+import type { AppRecord, AppRepository, SellerRepository, Storage, StoreRecord } from './ports.js';
+import { cacheApps, cacheStores, withAppCache } from './app-cache.js';
 
 /** An in-memory app repository that counts reads. */
 function memoryApps() {
@@ -16,14 +17,25 @@ function memoryApps() {
       const r = rows.get(appKey);
       return r && { ...r };
     },
-    async setSecretHash(appKey, secretHash) {
+    async update(appKey, changes) {
       const r = rows.get(appKey);
-      if (r) rows.set(appKey, { ...r, secretHash });
+      if (r && changes.name !== undefined) rows.set(appKey, { ...r, name: changes.name });
+      return r !== undefined;
+    },
+    async replaceSecret(appKey, change) {
+      const r = rows.get(appKey);
+      if (r) rows.set(appKey, { ...r, secretHash: change.secretHash });
+      return r !== undefined;
+    },
+    async endPreviousSecret() {},
+    async list() {
+      return [...rows.values()];
     },
   };
   return { repo, rows, reads: () => reads };
 }
 
+const SEALED = { sealedSecret: 's1' };
 const app = (appKey: string, secretHash = 'h1'): AppRecord => ({ appKey, name: 'A', secretHash, callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
 
 describe('app record cache', () => {
@@ -31,7 +43,7 @@ describe('app record cache', () => {
     const m = memoryApps();
     let clock = 0;
     const cache = cacheApps(m.repo, { ttlMs: 1000, now: () => clock });
-    await cache.create(app('1'));
+    await cache.create(app('1'), SEALED);
     assert.equal((await cache.find('1'))?.secretHash, 'h1');
     assert.equal((await cache.find('1'))?.secretHash, 'h1');
     assert.equal(m.reads(), 1);
@@ -47,9 +59,9 @@ describe('app record cache', () => {
   it('drops the entry when the secret changes through it', async () => {
     const m = memoryApps();
     const cache = cacheApps(m.repo, { ttlMs: 60_000 });
-    await cache.create(app('1'));
+    await cache.create(app('1'), SEALED);
     await cache.find('1');
-    await cache.setSecretHash('1', 'h2');
+    await cache.replaceSecret('1', { secretHash: 'h2', sealedSecret: 's2' });
     assert.equal((await cache.find('1'))?.secretHash, 'h2');
   });
 
@@ -63,16 +75,16 @@ describe('app record cache', () => {
     t = 1001;
     assert.equal((await cache.find('9'))?.appKey, '9');
     assert.equal(await cache.find('8'), undefined);
-    await cache.create(app('8')); // registered through this process: seen at once
+    await cache.create(app('8'), SEALED); // registered through this process: seen at once
     assert.equal((await cache.find('8'))?.appKey, '8');
   });
 
   it('does not store a record read before an invalidation', async () => {
     const m = memoryApps();
     const cache = cacheApps(m.repo, { ttlMs: 60_000 });
-    await cache.create(app('1'));
+    await cache.create(app('1'), SEALED);
     const pending = cache.find('1'); // reads h1
-    await cache.setSecretHash('1', 'h2'); // invalidates while the read is in flight
+    await cache.replaceSecret('1', { secretHash: 'h2', sealedSecret: 's2' }); // invalidates while the read is in flight
     assert.equal((await pending)?.secretHash, 'h1');
     assert.equal((await cache.find('1'))?.secretHash, 'h2');
   });
@@ -80,12 +92,54 @@ describe('app record cache', () => {
   it('keeps at most maxEntries apps', async () => {
     const m = memoryApps();
     const cache = cacheApps(m.repo, { ttlMs: 60_000, maxEntries: 2 });
-    for (const k of ['1', '2', '3']) await cache.create(app(k));
+    for (const k of ['1', '2', '3']) await cache.create(app(k), SEALED);
     for (const k of ['1', '2', '3']) await cache.find(k);
     const before = m.reads();
     await cache.find('1'); // evicted first
     await cache.find('3');
     assert.equal(m.reads(), before + 1);
+  });
+});
+
+describe('linked app caches (withAppCache)', () => {
+  it('a write through the apps drops the gateway settings and the signed-call read too, and lists pass through', async () => {
+    const m = memoryApps();
+    let gatewayReads = 0;
+    const settings = new Map<string, GatewayAppRecord>();
+    const gatewayApps: GatewayAppRepository = {
+      async find(appKey) {
+        gatewayReads++;
+        return settings.get(appKey);
+      },
+      async upsert(appKey, changes) {
+        settings.set(appKey, { ...(settings.get(appKey) as GatewayAppRecord), ...changes, appKey });
+      },
+      async findForCall(appKey) {
+        gatewayReads++;
+        const a = m.rows.get(appKey);
+        return a && { app: a, settings: settings.get(appKey) };
+      },
+    };
+    const storage = withAppCache({ apps: m.repo, sellers: {} as SellerRepository, gateway: { apps: gatewayApps } as unknown as GatewayStorage } as Storage, { ttlMs: 60_000 });
+    await storage.apps.create(app('1'), SEALED);
+    settings.set('1', { appKey: '1', sealedSecret: 's1', previousSealedSecret: null, previousSecretExpiresAt: null, webhookUrl: null, webhookSince: null, permissions: null, quotaPerDay: null, quotaPerSecond: null });
+    assert.equal((await storage.gateway!.apps.findForCall('1'))?.app.name, 'A');
+    assert.equal((await storage.gateway!.apps.find('1'))?.sealedSecret, 's1');
+    await storage.gateway!.apps.findForCall('1');
+    await storage.gateway!.apps.find('1');
+    assert.equal(gatewayReads, 2, 'served from memory');
+    // Changed behind the cache's back (as the repository's transaction does), then through the apps port.
+    m.rows.set('1', { ...app('1'), name: 'B' });
+    settings.set('1', { ...settings.get('1')!, sealedSecret: 's2' });
+    await storage.apps.update('1', { name: 'B' });
+    assert.equal((await storage.gateway!.apps.findForCall('1'))?.app.name, 'B');
+    assert.equal((await storage.gateway!.apps.find('1'))?.sealedSecret, 's2');
+    const reads = m.reads();
+    assert.equal((await storage.apps.list({ limit: 10 })).length, 1);
+    assert.equal((await storage.apps.find('1'))?.name, 'B');
+    await storage.apps.list({ limit: 10 });
+    assert.equal((await storage.apps.find('1'))?.name, 'B');
+    assert.equal(m.reads(), reads + 1, 'a list does not drop the cache');
   });
 });
 

@@ -13,55 +13,79 @@ export interface AppCacheOptions {
   now?: () => number;
 }
 
+/** Which methods of a repository the cache serves from memory and which it passes through. */
+export interface CachedMethods {
+  /** Reads by AppKey (first argument) served from memory; default `['find']`. */
+  reads?: string[];
+  /** Reads that are not cached and change nothing (lists). */
+  passThrough?: string[];
+  /** Called whenever this cache drops entries (so that a linked cache drops them too). */
+  onInvalidate?: (appKey?: string) => void;
+}
+
 /**
  * An in-process cache of app records in front of `storage.apps` (docs/adr/0051-app-record-cache.md).
  * Every token, introspection and revocation request authenticates the client, so this removes one
- * database read per request. Changes made through this process (`create`, `setSecretHash`) invalidate
- * the entry at once; changes made by another process (the CLI, another worker) are seen within `ttlMs`.
+ * database read per request. Changes made through this process (every method that is not a read:
+ * `create`, `update`, `replaceSecret`, …) invalidate the cache at once; changes made by another
+ * process (the CLI, another worker or node) are seen within `ttlMs`.
  * Unknown AppKeys are cached too, for the same time, so that unknown and known clients take the
  * same path; an app registered by another process is therefore usable there within `ttlMs`.
  */
 export function cacheApps<R extends { find(appKey: string): Promise<V | undefined> }, V = AppRecord>(
   apps: R,
-  options: AppCacheOptions = {},
+  options: AppCacheOptions & CachedMethods = {},
 ): R & { invalidate(appKey?: string): void } {
   const ttl = options.ttlMs ?? DEFAULT_APP_CACHE_TTL_MS;
   const max = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
+  const reads = options.reads ?? ['find'];
+  const passThrough = new Set(options.passThrough ?? []);
   // Unknown apps are remembered too (as undefined): otherwise an unknown client_id would be
   // answered after a database read and a known one from memory, and the time would tell which
-  // AppKeys exist (docs/security.md, client authentication timing).
-  const entries = new Map<string, { app: V | undefined; until: number }>();
+  // AppKeys exist (docs/security.md, client authentication timing). One map per cached read.
+  const maps = new Map(reads.map((name) => [name, new Map<string, { value: unknown; until: number }>()]));
   // Reads that started before an invalidation must not put the stale record back.
   let generation = 0;
 
   const invalidate = (appKey?: string) => {
     generation++;
-    if (appKey === undefined) entries.clear();
-    else entries.delete(appKey);
-  };
-
-  const find = async (appKey: string): Promise<V | undefined> => {
-    const hit = entries.get(appKey);
-    if (hit && hit.until > now()) return hit.app;
-    const started = generation;
-    const app = await apps.find(appKey);
-    if (started === generation) {
-      if (entries.size >= max && !entries.has(appKey)) {
-        const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
-      entries.set(appKey, { app, until: now() + ttl });
+    for (const entries of maps.values()) {
+      if (appKey === undefined) entries.clear();
+      else entries.delete(appKey);
     }
-    return app;
+    options.onInvalidate?.(appKey);
   };
 
-  // Every other method (create, setSecretHash, and any added later) may change an app:
+  const cached: Record<string, unknown> = { invalidate };
+  for (const [name, entries] of maps) {
+    const read = (apps as unknown as Record<string, (appKey: string) => Promise<unknown>>)[name];
+    if (typeof read !== 'function') continue;
+    cached[name] = async (appKey: string): Promise<unknown> => {
+      const hit = entries.get(appKey);
+      if (hit && hit.until > now()) return hit.value;
+      const started = generation;
+      const value = await read.call(apps, appKey);
+      if (started === generation) {
+        if (entries.size >= max && !entries.has(appKey)) {
+          const oldest = entries.keys().next().value;
+          if (oldest !== undefined) entries.delete(oldest);
+        }
+        entries.set(appKey, { value, until: now() + ttl });
+      }
+      return value;
+    };
+  }
+
+  // Every other method (create, update, replaceSecret, and any added later) may change an app:
   // it drops the whole cache before and after it runs.
-  const cached: Record<string, unknown> = { invalidate, find };
   for (const name of methodNames(apps) as Array<keyof R & string>) {
     const method = apps[name];
-    if (name === 'find' || typeof method !== 'function') continue;
+    if (maps.has(name) || name === 'invalidate' || typeof method !== 'function') continue;
+    if (passThrough.has(name)) {
+      cached[name] = (method as (...a: unknown[]) => unknown).bind(apps);
+      continue;
+    }
     cached[name] = async (...args: unknown[]) => {
       invalidate();
       try {
@@ -119,14 +143,33 @@ export function cacheStores(sellers: SellerRepository, options: AppCacheOptions 
   return cached as unknown as SellerRepository;
 }
 
-/** The same storage with {@link cacheApps} in front of its app repository and {@link cacheStores} in front of store lookups. */
+/**
+ * The same storage with {@link cacheApps} in front of its app repository and the gateway's per-app
+ * settings, and {@link cacheStores} in front of store lookups. The two app caches are linked: a
+ * write through either drops the app from both, so the app module (src/apps/, docs/adr/0130) never
+ * has to reach for a cache.
+ */
 export function withAppCache(storage: Storage, options?: AppCacheOptions): Storage {
-  return {
-    ...storage,
-    apps: cacheApps(storage.apps, options),
-    sellers: cacheStores(storage.sellers),
-    // The gateway's per-app settings (sealed secret, permissions, quotas) are read on every signed
-    // call: the same cache and invalidation, shared by the router, the console and the CLI code.
-    ...(storage.gateway ? { gateway: { ...storage.gateway, apps: cacheApps<GatewayAppRepository, GatewayAppRecord>(storage.gateway.apps, options) } } : {}),
+  let gatewayApps: { invalidate(appKey?: string): void } | undefined;
+  let dropping = false;
+  // Each cache drops the other's entries when it drops its own (guarded against ping-pong).
+  const link = (other: () => { invalidate(appKey?: string): void } | undefined) => (appKey?: string) => {
+    if (dropping) return;
+    dropping = true;
+    try {
+      other()?.invalidate(appKey);
+    } finally {
+      dropping = false;
+    }
   };
+  const apps = cacheApps(storage.apps, { ...options, passThrough: ['list'], onInvalidate: link(() => gatewayApps) });
+  const gateway = storage.gateway
+    ? {
+        ...storage.gateway,
+        // Read on every signed call (sealed secret, permissions, quotas): the same cache and bound.
+        apps: cacheApps<GatewayAppRepository, GatewayAppRecord>(storage.gateway.apps, { ...options, reads: ['find', 'findForCall'], onInvalidate: link(() => apps) }),
+      }
+    : undefined;
+  gatewayApps = gateway?.apps;
+  return { ...storage, apps, sellers: cacheStores(storage.sellers), ...(gateway ? { gateway } : {}) };
 }

@@ -74,22 +74,10 @@ export interface ConsoleStorage {
   /** End every seller login session of a seller (password change). */
   deleteSellerSessions(sellerId: number): Promise<void>;
 
-  /** Set the console's fields on an app (after `apps.create`). */
-  setAppDetails(appKey: string, details: { developerId: number | null; description: string | null; logoUrl: string | null }): Promise<void>;
   appDetails(appKey: string): Promise<AppDetails | undefined>;
   appsOfDeveloper(developerId: number): Promise<AppDetails[]>;
   /** Every app, submitted ones first, for the operator. */
   allApps(): Promise<AppDetails[]>;
-  setAppStatus(appKey: string, status: AppStatus): Promise<void>;
-  /**
-   * Replace the secret; the previous hash stays valid until `previousExpiresAt` (null: not at all).
-   * With `sealedSecret` (the gateway's copy for signatures, docs/adr/0030), the gateway settings
-   * change in the same transaction: the new sealed secret, and the current one kept as the previous
-   * until `previousExpiresAt` when `previousExpiresAt` is set — never one without the other.
-   */
-  rotateSecret(appKey: string, input: { secretHash: string; previousSecretHash: string | null; previousExpiresAt: number | null; sealedSecret?: string }): Promise<void>;
-  /** Stop accepting the previous secret now, at the token endpoint and for signatures alike. */
-  endPreviousSecret(appKey: string): Promise<void>;
   /** How many sellers have a live authorization of the app. */
   liveGrantCount(appKey: string): Promise<number>;
 

@@ -129,11 +129,63 @@ export type RedeemResult =
 
 export type RotateResult = { status: 'rotated' } | { status: 'already_used' };
 
+/** What an app update may change (only the fields given change; docs/adr/0130). */
+export interface AppChanges {
+  name?: string;
+  callbackUrls?: string[];
+  scopes?: string[];
+  status?: AppStatus;
+  /** The developer console's fields (migration 0004_console). */
+  developerId?: number | null;
+  description?: string | null;
+  logoUrl?: string | null;
+  /** The gateway's per-app settings (`gateway_apps`), written in the same transaction. */
+  webhookUrl?: string | null;
+  webhookSince?: number | null;
+  /** Permission packages; null: all. */
+  permissions?: string[] | null;
+  quotaPerDay?: number | null;
+  quotaPerSecond?: number | null;
+}
+
+/** A new secret for an app: its keyed hash and, for signed gateway calls, its sealed copy (docs/adr/0030). */
+export interface AppSecretChange {
+  secretHash: string;
+  /** The sealed copy for the gateway; both change in one transaction. */
+  sealedSecret: string;
+  /**
+   * The current secret stays accepted until this time (docs/adr/0060); null: not at all;
+   * undefined: the previous secret on file, if any, is left as it is (sandbox renewal).
+   */
+  keepCurrentUntil?: number | null;
+}
+
+/** A page of apps, filtered (the operator's list and the management API). */
+export interface AppQuery {
+  status?: AppStatus;
+  /** Part of the name or the AppKey, case-insensitive. */
+  q?: string;
+  /** AppKeys greater than this one (the cursor). */
+  afterAppKey?: string;
+  limit: number;
+}
+
+/**
+ * The apps and their secrets (`apps` and `gateway_apps`). Written only through the app module
+ * (src/apps/, docs/adr/0130); every write is one transaction with its audit line.
+ */
 export interface AppRepository {
-  create(app: AppRecord): Promise<void>;
+  /** Create the app and its gateway settings with the sealed secret, in one transaction. */
+  create(app: AppRecord, secret: { sealedSecret: string }, audit?: { actor: string | null }): Promise<void>;
   find(appKey: string): Promise<AppRecord | undefined>;
-  /** Replace the app's secret hash (sandbox reset, secret rotation). */
-  setSecretHash(appKey: string, secretHash: string): Promise<void>;
+  /** Change the fields given, with the audit line when given; false when there is no such app. */
+  update(appKey: string, changes: AppChanges, audit?: AuditEvent): Promise<boolean>;
+  /** Replace the secret (hash and sealed copy together); false when there is no such app. */
+  replaceSecret(appKey: string, change: AppSecretChange, audit?: AuditEvent): Promise<boolean>;
+  /** Stop accepting the previous secret now, at the token endpoint and for signatures alike. */
+  endPreviousSecret(appKey: string, audit?: AuditEvent): Promise<void>;
+  /** Apps in AppKey order. */
+  list(query: AppQuery): Promise<AppRecord[]>;
 }
 
 export interface SellerRepository {

@@ -4,7 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { createApp, createSeller } from '../../src/admin.js';
+import { createSeller } from '../../src/admin.js';
+import { createApp } from '../../src/apps/apps.js';
 import { loadSecretKey, openStorage } from '../../src/runtime.js';
 import { openDatabase } from '../../src/storage/kysely/database.js';
 import { testDialects, type TestDatabase } from '../helpers/databases.js';

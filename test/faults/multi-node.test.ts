@@ -3,7 +3,8 @@
 // concurrent refreshes or redemptions through different processes have exactly one winner.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp, createSeller } from '../../src/admin.js';
+import { createSeller } from '../../src/admin.js';
+import { createApp } from '../../src/apps/apps.js';
 import { loadSecretKey, openStorage } from '../../src/runtime.js';
 import { freshPostgres, postgresAvailable, PG_SKIP, type TestDatabase } from '../helpers/databases.js';
 import { RoundRobinBrowser, spawnServer, type ServerProcess } from '../helpers/processes.js';

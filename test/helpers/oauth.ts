@@ -1,6 +1,6 @@
 import { after, before, describe } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
-import { createApp } from '../../src/admin.js';
+import { createApp } from '../../src/apps/apps.js';
 import { authorizeThroughForms, FormClient, postForm } from './browserless.js';
 import { testDialects } from './databases.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './server.js';

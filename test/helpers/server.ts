@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { createApp, createSeller } from '../../src/admin.js';
+import { createSeller } from '../../src/admin.js';
+import { createApp } from '../../src/apps/apps.js';
 import type { CoreContext, Lifetimes } from '../../src/core/context.js';
 import type { Profile } from '../../src/profiles/profile.js';
 import { getProfile } from '../../src/profiles/registry.js';

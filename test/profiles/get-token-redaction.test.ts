@@ -3,7 +3,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createApp, createSeller } from '../../src/admin.js';
+import { createSeller } from '../../src/admin.js';
+import { createApp } from '../../src/apps/apps.js';
 import type { CoreContext } from '../../src/core/context.js';
 import { getProfile } from '../../src/profiles/registry.js';
 import { buildServer, createCoreContext, openStorage, type FastifyInstance } from '../../src/runtime.js';

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp } from '../../src/admin.js';
+import { createApp } from '../../src/apps/apps.js';
 import type { Profile } from '../../src/profiles/profile.js';
 import { authorizeThroughForms, FormClient, readResponse } from '../helpers/browserless.js';
 import type { TestServer } from '../helpers/server.js';

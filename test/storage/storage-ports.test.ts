@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { openStorage } from '../../src/runtime.js';
-import { endPreviousSecret, rotateAppSecret } from '../../src/console/app-details.js';
+import { endPreviousSecret, rotateAppSecret } from '../../src/apps/apps.js';
 import { DuplicateError, type GrantRecord, type Storage, type TokenRecord } from '../../src/storage/ports.js';
 import { testDialects, type TestDatabase } from '../helpers/databases.js';
 
@@ -19,7 +19,7 @@ for (const dialect of dialects) {
     before(async () => {
       db = await dialect.fresh();
       storage = await openStorage(db.url, { createIfMissing: true });
-      await storage.apps.create({ appKey: 'app1', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
+      await storage.apps.create({ appKey: 'app1', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 }, { sealedSecret: 'sealed-x' });
       const s = await storage.sellers.create({ username: 'u1', passwordHash: 'p', createdAt: 1 }, ['S1', 'S2']);
       sellerId = s.seller.sellerId;
       storeId = s.stores[0]!.storeId;
@@ -40,7 +40,26 @@ for (const dialect of dialects) {
     it('round-trips apps and refuses a duplicate app_key', async () => {
       const app = await storage.apps.find('app1');
       assert.deepEqual(app, { appKey: 'app1', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
-      await assert.rejects(storage.apps.create({ ...app!, name: 'again' }), DuplicateError);
+      await assert.rejects(storage.apps.create({ ...app!, name: 'again' }, { sealedSecret: 'other' }), DuplicateError);
+      assert.equal((await storage.gateway!.apps.find('app1'))?.sealedSecret, 'sealed-x', 'the sealed secret is written with the app, and not replaced by a failed create');
+    });
+
+    it('updates both tables of an app in one call, reads them in one, and lists apps by status and search with a cursor', async () => {
+      await storage.apps.create({ appKey: 'upd1', name: 'Shop 50% Helper', secretHash: 'h', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'testing', createdAt: 1 }, { sealedSecret: 'sealed-u' });
+      assert.equal(await storage.apps.update('nope', { name: 'x' }), false);
+      assert.equal(await storage.apps.update('upd1', { name: 'Shop 50% Helper 2', callbackUrls: ['https://b.example/cb'], status: 'live', permissions: ['orders.read'], quotaPerDay: 10 }), true);
+      const both = await storage.gateway!.apps.findForCall('upd1');
+      assert.deepEqual([both?.app.name, both?.app.callbackUrls, both?.app.status, both?.settings?.permissions, both?.settings?.quotaPerDay, both?.settings?.sealedSecret], ['Shop 50% Helper 2', ['https://b.example/cb'], 'live', ['orders.read'], 10, 'sealed-u']);
+      assert.equal(await storage.gateway!.apps.findForCall('nope'), undefined);
+      assert.deepEqual((await storage.apps.list({ q: '50%', limit: 10 })).map((a) => a.appKey), ['upd1']);
+      assert.deepEqual((await storage.apps.list({ q: 'UPD', limit: 10 })).map((a) => a.appKey), ['upd1']);
+      assert.deepEqual((await storage.apps.list({ q: '5_%', limit: 10 })).map((a) => a.appKey), [], 'LIKE wildcards are literal');
+      assert.deepEqual((await storage.apps.list({ status: 'testing', limit: 10 })).map((a) => a.appKey), []);
+      const all = (await storage.apps.list({ limit: 100 })).map((a) => a.appKey);
+      assert.deepEqual(all, [...all].sort());
+      const page1 = await storage.apps.list({ limit: 1 });
+      const page2 = await storage.apps.list({ limit: 100, afterAppKey: page1[0]!.appKey });
+      assert.deepEqual([...page1, ...page2].map((a) => a.appKey), all);
     });
 
     it('creates sellers with stores atomically and refuses a taken username without writing anything', async () => {
@@ -152,8 +171,7 @@ for (const dialect of dialects) {
 
     it('rotates the secret hash and the sealed secret together, and ends both previous ones together', async () => {
       const key = randomBytes(32);
-      await storage.apps.create({ appKey: 'rot1', name: 'Rot', secretHash: 'h0', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
-      await storage.gateway!.apps.upsert('rot1', { sealedSecret: 'sealed-0' });
+      await storage.apps.create({ appKey: 'rot1', name: 'Rot', secretHash: 'h0', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 }, { sealedSecret: 'sealed-0' });
       const state = async () => {
         const a = await storage.apps.find('rot1');
         const g = await storage.gateway!.apps.find('rot1');

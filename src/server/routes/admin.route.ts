@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidateApp } from '../../console/app-details.js';
+import { setAppStatus } from '../../apps/apps.js';
 import { verifyPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
@@ -85,9 +85,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     if (!(['live', 'suspended', 'testing', 'submitted'] as const).includes(status)) throw new PageError(400, m.badStatus, `bad status ${status}`);
     const existing = await core.storage.apps.find(request.params.appKey);
     if (!existing) throw new PageError(404, m.appNotFound, 'no such app');
-    await core.storage.console.setAppStatus(existing.appKey, status);
-    invalidateApp(core.storage, existing.appKey);
-    await audit(ctx, { actor: `operator:${op.username}`, event: 'console.app_status_changed', appKey: existing.appKey, detail: { from: existing.status, to: status } });
+    await setAppStatus(core.storage, existing.appKey, status, core.now(), { actor: `operator:${op.username}`, event: 'console.app_status_changed' });
     request.log.info({ appKey: existing.appKey, from: existing.status, to: status }, 'app status changed by operator');
     return seeOther(reply, '/admin?done=status');
   });

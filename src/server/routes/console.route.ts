@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createApp, createSeller, validateCallbackUrl } from '../../admin.js';
+import { createSeller } from '../../admin.js';
+import { createApp, endPreviousSecret, loadAppDetails, MAX_OVERLAP_HOURS, rotateAppSecret, setAppStatus, updateApp, validateCallbackUrl } from '../../apps/apps.js';
 import { hashAppSecret } from '../../core/client-auth.js';
 import { hashPassword, verifyPassword } from '../../crypto/password.js';
 import { randomToken } from '../../crypto/tokens.js';
 import { authorizeUrlFor } from '../../console/app-policy.js';
-import { endPreviousSecret, invalidateApp, loadAppDetails, rotateAppSecret, saveAppDetails } from '../../console/app-details.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
 import { DuplicateError } from '../../storage/ports.js';
@@ -14,8 +14,6 @@ import { ct } from '../pages/console-i18n.js';
 import { appPage, consoleHomePage, credentialsPage, newAppPage } from '../pages/console-pages.js';
 
 const USERNAME_RULE = /^[\p{L}\p{N}_.@-]{3,64}$/u;
-/** Longest overlap a rotation may keep the old secret alive (one week). */
-const MAX_OVERLAP_HOURS = 168;
 /** Calls listed on an app's page, and error kinds counted. */
 const RECENT_CALLS = 20;
 const TOP_ERRORS = 5;
@@ -187,10 +185,10 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (values.webhook_url && !isUrl(values.webhook_url, false)) return again(`${values.webhook_url} ${m.badUrl}`);
     const scopes = chosen.length > 0 ? chosen : [core.profile.authorize.defaultScope];
     const created = await createApp(core.storage, core.secretKey, { name, callbacks, scopes, status: 'testing', now: core.now() });
-    await saveAppDetails(
+    await updateApp(
       core.storage,
       created.appKey,
-      { developerId: dev.accountId, description: values.description || null, logoUrl: values.logo_url || null, webhookUrl: values.webhook_url || null },
+      { developerId: dev.accountId, description: values.description || null, logoUrl: values.logo_url || null, ...(values.webhook_url ? { webhookUrl: values.webhook_url } : {}) },
       core.now(),
     );
     await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.app_created', appKey: created.appKey, detail: { name } });
@@ -220,8 +218,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const raw = field(form, 'overlap_hours') || '24';
     const hours = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
     if (!(hours >= 0 && hours <= MAX_OVERLAP_HOURS)) return renderApp(request, reply, dev, details, { status: 400, error: m.badHours });
-    const secret = await rotateAppSecret(core.storage, core.secretKey, details.appKey, hours, core.now());
-    await audit(ctx, { actor: `developer:${dev.username}`, event: 'app.secret_rotated', appKey: details.appKey, detail: { overlap_hours: hours } });
+    const secret = await rotateAppSecret(core.storage, core.secretKey, details.appKey, hours, core.now(), { actor: `developer:${dev.username}` });
     request.log.info({ appKey: details.appKey, overlapHours: hours }, 'app secret rotated');
     const updated = (await loadAppDetails(core.storage, details.appKey)) as AppDetails;
     return renderApp(request, reply, dev, updated, { secret, notice: m.rotated });
@@ -233,8 +230,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (!dev) return reply;
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
-    await endPreviousSecret(core.storage, details.appKey);
-    await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.previous_secret_revoked', appKey: details.appKey });
+    await endPreviousSecret(core.storage, details.appKey, core.now(), { actor: `developer:${dev.username}`, event: 'console.previous_secret_revoked' });
     return seeOther(reply, `/console/apps/${details.appKey}?done=previous-ended`);
   });
 
@@ -245,9 +241,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     if (details.status === 'testing') {
-      await core.storage.console.setAppStatus(details.appKey, 'submitted');
-      invalidateApp(core.storage, details.appKey);
-      await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.app_submitted', appKey: details.appKey });
+      await setAppStatus(core.storage, details.appKey, 'submitted', core.now(), { actor: `developer:${dev.username}`, event: 'console.app_submitted', detail: null });
     }
     return seeOther(reply, `/console/apps/${details.appKey}?done=submitted`);
   });

@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { AppDetails, ConsoleStorage, WebAccount, WebRealm } from '../console-ports.js';
 import { DuplicateError, type AppStatus, type GrantRecord } from '../ports.js';
 import type { Database } from './schema.js';
-import { upsertGatewayApp, type GatewayTables } from './kysely-gateway-storage.js';
 
 const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -90,13 +89,6 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       await db.deleteFrom('seller_sessions').where('seller_id', '=', sellerId).execute();
     },
 
-    async setAppDetails(appKey, d) {
-      await db
-        .updateTable('apps')
-        .set({ developer_id: d.developerId, description: d.description, logo_url: d.logoUrl })
-        .where('app_key', '=', appKey)
-        .execute();
-    },
     async appDetails(appKey) {
       const r = await db.selectFrom('apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
       return r && toDetails(r);
@@ -109,33 +101,6 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       const rows = await db.selectFrom('apps').selectAll().orderBy('created_at', 'desc').orderBy('app_key').execute();
       const rank: Record<string, number> = { submitted: 0, testing: 1, live: 2, suspended: 3 };
       return rows.map(toDetails).sort((a, b) => (rank[a.status] ?? 9) - (rank[b.status] ?? 9));
-    },
-    async setAppStatus(appKey, status) {
-      await db.updateTable('apps').set({ status }).where('app_key', '=', appKey).execute();
-    },
-    async rotateSecret(appKey, input) {
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('apps')
-          .set({ secret_hash: input.secretHash, previous_secret_hash: input.previousSecretHash, previous_secret_expires_at: input.previousExpiresAt })
-          .where('app_key', '=', appKey)
-          .execute();
-        if (input.sealedSecret === undefined) return;
-        const gw = trx as unknown as Kysely<Database & GatewayTables>;
-        const before = await gw.selectFrom('gateway_apps').select('sealed_secret').where('app_key', '=', appKey).executeTakeFirst();
-        const keep = input.previousExpiresAt !== null && before?.sealed_secret ? before.sealed_secret : null;
-        await upsertGatewayApp(trx, appKey, { sealedSecret: input.sealedSecret, previousSealedSecret: keep, previousSecretExpiresAt: keep ? input.previousExpiresAt : null });
-      });
-    },
-    async endPreviousSecret(appKey) {
-      await db.transaction().execute(async (trx) => {
-        await trx.updateTable('apps').set({ previous_secret_hash: null, previous_secret_expires_at: null }).where('app_key', '=', appKey).execute();
-        await (trx as unknown as Kysely<Database & GatewayTables>)
-          .updateTable('gateway_apps')
-          .set({ previous_sealed_secret: null, previous_secret_expires_at: null })
-          .where('app_key', '=', appKey)
-          .execute();
-      });
     },
     async liveGrantCount(appKey) {
       const r = await db

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
 import { precompileInsert } from './compiled-query.js';
+import { toApp } from './kysely-app-storage.js';
 import type {
   CallFace,
   CallRecord,
@@ -174,7 +175,6 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** The gateway's storage on the same Kysely database as the core's. */
 /** Insert or update an app's gateway settings; only the fields given change. */
 export async function upsertGatewayApp(db: Kysely<any>, appKey: string, changes: Parameters<GatewayStorage['apps']['upsert']>[1]): Promise<void> {
   const row: Partial<GatewayTables['gateway_apps']> = {};
@@ -209,6 +209,42 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         return r ? toGatewayApp(r) : undefined;
       },
       upsert: (appKey, changes) => upsertGatewayApp(db, appKey, changes),
+      async findForCall(appKey) {
+        // One read for a signed call: the app and its gateway settings (docs/adr/0130).
+        const r = await db
+          .selectFrom('apps')
+          .leftJoin('gateway_apps as g', 'g.app_key', 'apps.app_key')
+          .selectAll('apps')
+          .select([
+            'g.app_key as g_app_key',
+            'g.sealed_secret',
+            'g.previous_sealed_secret',
+            'g.previous_secret_expires_at as g_previous_secret_expires_at',
+            'g.webhook_url',
+            'g.webhook_since',
+            'g.permissions',
+            'g.quota_per_day',
+            'g.quota_per_second',
+          ])
+          .where('apps.app_key', '=', appKey)
+          .executeTakeFirst();
+        if (!r) return undefined;
+        const settings =
+          r.g_app_key === null
+            ? undefined
+            : toGatewayApp({
+                app_key: r.g_app_key,
+                sealed_secret: r.sealed_secret,
+                previous_sealed_secret: r.previous_sealed_secret,
+                previous_secret_expires_at: r.g_previous_secret_expires_at,
+                webhook_url: r.webhook_url,
+                webhook_since: r.webhook_since,
+                permissions: r.permissions,
+                quota_per_day: r.quota_per_day,
+                quota_per_second: r.quota_per_second,
+              });
+        return { app: toApp(r), settings };
+      },
     },
     data: {
       async storeSettings(storeId) {

@@ -1,6 +1,7 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
+import { createKyselyAppRepository } from './kysely-app-storage.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import { appendAudit, auditInsert, auditRow, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
@@ -10,8 +11,6 @@ import {
   DuplicateError,
   type AuditEvent,
   type CommitStats,
-  type AppRecord,
-  type AppStatus,
   type AuthCodeRecord,
   type GrantRecord,
   type InteractionRecord,
@@ -34,20 +33,6 @@ const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
-function toApp(r: Database['apps']): AppRecord {
-  return {
-    appKey: r.app_key,
-    name: r.name,
-    secretHash: r.secret_hash,
-    callbackUrls: JSON.parse(r.callback_urls) as string[],
-    scopes: splitScope(r.scopes),
-    status: r.status as AppStatus,
-    createdAt: Number(r.created_at),
-    // 0004_console: the secret before a rotation, only while one is kept (docs/adr/0060).
-    ...(r.previous_secret_hash ? { previousSecretHash: r.previous_secret_hash, previousSecretExpiresAt: Number(r.previous_secret_expires_at ?? 0) } : {}),
-  };
 }
 
 function toGrant(r: Database['grants']): GrantRecord {
@@ -224,40 +209,7 @@ export function createKyselyStorage(
     maintenance: createMaintenanceRepository(db),
     poolStats: poolStatsOf(extras.pool),
     commitStats: extras.commitStats,
-    apps: {
-      async create(app) {
-        try {
-          await db.transaction().execute(async (trx) => {
-            await trx
-              .insertInto('apps')
-              .values({
-                app_key: app.appKey,
-                name: app.name,
-                secret_hash: app.secretHash,
-                callback_urls: JSON.stringify(app.callbackUrls),
-                scopes: joinScope(app.scopes),
-                status: app.status,
-                created_at: app.createdAt,
-              })
-              .execute();
-            await appendAudit(trx, { at: app.createdAt, event: 'app.created', actor: null, appKey: app.appKey, sellerId: null, subject: app.appKey, detail: { name: app.name, callbacks: app.callbackUrls, scopes: app.scopes, status: app.status } });
-          });
-        } catch (err) {
-          if (isUniqueViolation(err)) throw new DuplicateError(`app_key ${app.appKey} already exists`);
-          throw err;
-        }
-      },
-      async find(appKey) {
-        const r = await db.selectFrom('apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
-        return r && toApp(r);
-      },
-      async setSecretHash(appKey, secretHash) {
-        await db.transaction().execute(async (trx) => {
-          await trx.updateTable('apps').set({ secret_hash: secretHash }).where('app_key', '=', appKey).execute();
-          await appendAudit(trx, { at: Date.now(), event: 'app.secret_rotated', actor: null, appKey, sellerId: null, subject: appKey, detail: null });
-        });
-      },
-    },
+    apps: createKyselyAppRepository(db),
 
     sellers: {
       async create(seller, storeNames) {

@@ -1,7 +1,8 @@
 import type { Generated } from 'kysely';
+import type { GatewayTables } from './kysely-gateway-storage.js';
 
-/** Table shapes as stored (snake_case columns, epoch-millisecond integers). */
-export interface Database {
+/** Table shapes as stored (snake_case columns, epoch-millisecond integers); the gateway's tables included. */
+export interface Database extends GatewayTables {
   apps: {
     app_key: string;
     name: string;
