@@ -45,7 +45,8 @@ for (const dialect of dialects) {
     after(async () => receiver?.close());
 
     it('pushes authorization.replaced when a new authorization replaces the old one', async () => {
-      const s = await startTestServer({ db: await dialect.fresh(), gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1 } });
+      // A profile where the last authorization wins (the standard profile adds stores instead, docs/adr/0135).
+      const s = await startTestServer({ profile: { ...standardProfile, grants: { stores: 'one', reconsent: 'replace' } }, db: await dialect.fresh(), gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1 } });
       try {
         receiver.state.accept = true;
         receiver.received.length = 0;

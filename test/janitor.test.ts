@@ -35,14 +35,14 @@ for (const d of await testDialects()) {
         const app = s.client.appKey;
         await db.insertInto('grants').values({ grant_id: 'janitor-grant', app_key: app, seller_id: s.seller.sellerId, store_id: s.seller.stores[0]!.storeId, scope: 'seller', created_at: 0, revoked_at: 1, revoked_reason: 'test' }).execute();
         if (d.name === 'postgres') {
-          await sql`insert into tokens select 'exp' || i, 'access', 'janitor-grant', ${app}, 'seller', 0, 1000, null, null from generate_series(1, ${ROWS}::int) i`.execute(db);
-          await sql`insert into auth_codes select 'code' || i, ${app}, ${s.seller.sellerId}, 1, 'https://x', 1, 'seller', null, null, 0, 1000, null, null from generate_series(1, ${SMALL}::int) i`.execute(db);
+          await sql`insert into tokens select 'exp' || i, 'access', 'janitor-grant', ${app}, 'seller', 0, 1000, null, null, null from generate_series(1, ${ROWS}::int) i`.execute(db);
+          await sql`insert into auth_codes select 'code' || i, ${app}, ${s.seller.sellerId}, 1, 'https://x', 1, 'seller', null, null, 0, 1000, null, null, null from generate_series(1, ${SMALL}::int) i`.execute(db);
           await sql`insert into interactions select 'ia' || i, 'h', '{}', 0, 1000, null from generate_series(1, ${SMALL}::int) i`.execute(db);
           await sql`insert into seller_sessions select 'sess' || i, ${s.seller.sellerId}, 0, 1000 from generate_series(1, ${SMALL}::int) i`.execute(db);
         } else {
           const series = (n: number) => sql`with recursive c(i) as (select 1 union all select i + 1 from c where i < ${n})`;
-          await sql`${series(ROWS)} insert into tokens select 'exp' || i, 'access', 'janitor-grant', ${app}, 'seller', 0, 1000, null, null from c`.execute(db);
-          await sql`${series(SMALL)} insert into auth_codes select 'code' || i, ${app}, ${s.seller.sellerId}, 1, 'https://x', 1, 'seller', null, null, 0, 1000, null, null from c`.execute(db);
+          await sql`${series(ROWS)} insert into tokens select 'exp' || i, 'access', 'janitor-grant', ${app}, 'seller', 0, 1000, null, null, null from c`.execute(db);
+          await sql`${series(SMALL)} insert into auth_codes select 'code' || i, ${app}, ${s.seller.sellerId}, 1, 'https://x', 1, 'seller', null, null, 0, 1000, null, null, null from c`.execute(db);
           await sql`${series(SMALL)} insert into interactions select 'ia' || i, 'h', '{}', 0, 1000, null from c`.execute(db);
           await sql`${series(SMALL)} insert into seller_sessions select 'sess' || i, ${s.seller.sellerId}, 0, 1000 from c`.execute(db);
         }

@@ -108,14 +108,16 @@ for (const dialect of dialects) {
       assert.deepEqual([guessed.status, guessed.json.error], [400, 'invalid_grant']);
     });
 
-    it('keeps one live authorization per seller and app: the latest wins', async () => {
+    it('keeps one live authorization per seller and app: a later consent adds its store, earlier tokens keep working', async () => {
       const first = await tokens(0);
       const second = await tokens(1);
-      const store = async (t: string) => fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${t}` } });
-      assert.equal((await store(first.access_token)).status, 401);
-      assert.equal((await store(second.access_token)).status, 200);
+      const store = async (t: string, q = '') => fetch(`${s.url}/api/v1/store${q}`, { headers: { authorization: `Bearer ${t}` } });
+      assert.equal((await store(first.access_token)).status, 200);
+      assert.equal((await store(second.access_token, `?store_id=${s.seller.stores[1]!.storeId}`)).status, 200);
+      const live = await s.core.storage.grants.findLive(s.client.appKey, s.seller.sellerId);
+      assert.deepEqual(live?.storeIds, [s.seller.stores[0]!.storeId, s.seller.stores[1]!.storeId]);
       const refreshOld = await token({ grant_type: 'refresh_token', refresh_token: first.refresh_token, ...creds() });
-      assert.deepEqual([refreshOld.status, refreshOld.json.error], [400, 'invalid_grant']);
+      assert.equal(refreshOld.status, 200, refreshOld.text);
     });
 
     it('refuses a wider scope on refresh', async () => {
@@ -133,7 +135,9 @@ for (const dialect of dialects) {
       assert.equal(res.json.client_id, s.client.appKey);
       assert.equal(res.json.scope, 'seller');
       assert.equal(res.json.sub, String(s.seller.sellerId));
-      assert.equal(res.json.store_id, s.seller.stores[1]!.storeId);
+      // The live grant already had store 0 (earlier tests): this token covers both, store_id is the first.
+      assert.deepEqual(res.json.store_ids, [s.seller.stores[0]!.storeId, s.seller.stores[1]!.storeId]);
+      assert.equal(res.json.store_id, s.seller.stores[0]!.storeId);
       assert.ok(Math.abs(res.json.exp - (now + 7200)) <= 5);
       assert.ok(Math.abs(res.json.iat - now) <= 5);
       const garbage = await postForm(`${s.url}/oauth/introspect`, { token: 'nope', ...creds() });

@@ -4,17 +4,21 @@ import { buildRedirect } from './authorization-request.js';
 import type { CoreContext } from './context.js';
 import { AccessDeniedError, type OAuthError } from './errors.js';
 import { mintTokens, newGrant } from './token-issuer.js';
+import { grantRules } from '../profiles/profile.js';
 
 /**
- * The seller approved: issue an authorization code (RFC 6749 §4.1.2) or, for the implicit
- * flow, an access token in the fragment (§4.2.2, never a refresh token). Returns the redirect.
+ * The seller approved for one or more stores: issue an authorization code (RFC 6749 §4.1.2) or,
+ * for the implicit flow, an access token in the fragment (§4.2.2, never a refresh token).
+ * Returns the redirect.
  */
-export async function approveAuthorization(ctx: CoreContext, request: AuthorizationRequestData, sellerId: number, storeId: number): Promise<string> {
+export async function approveAuthorization(ctx: CoreContext, request: AuthorizationRequestData, sellerId: number, storeIds: number[]): Promise<string> {
   const now = ctx.now();
+  const storeId = storeIds[0];
+  if (storeId === undefined) throw new Error('approveAuthorization needs at least one store');
   if (request.responseType === 'token') {
-    const grant = newGrant(ctx, { appKey: request.appKey, sellerId, storeId, scope: request.scope });
+    const grant = newGrant(ctx, { appKey: request.appKey, sellerId, storeIds, scope: request.scope });
     const minted = mintTokens(ctx, grant, request.scope, false);
-    await ctx.storage.grants.createWithTokens({ now, grant, tokens: minted.records });
+    await ctx.storage.grants.createWithTokens({ now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });
     return buildRedirect(request.redirectUri, 'fragment', {
       access_token: minted.values.access_token,
       token_type: minted.values.token_type,
@@ -30,6 +34,7 @@ export async function approveAuthorization(ctx: CoreContext, request: Authorizat
     appKey: request.appKey,
     sellerId,
     storeId,
+    storeIds,
     redirectUri: request.redirectUri,
     redirectUriSent: request.redirectUriSent,
     scope: request.scope,

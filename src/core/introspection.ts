@@ -1,3 +1,4 @@
+import { storesOf } from '../storage/ports.js';
 import { sha256 } from '../crypto/tokens.js';
 import type { AppRecord } from '../storage/ports.js';
 import type { CoreContext } from './context.js';
@@ -24,6 +25,8 @@ export async function introspect(ctx: CoreContext, client: AppRecord, params: Pa
     iat: Math.floor(found.createdAt / 1000),
     sub: String(found.grant.sellerId),
     store_id: found.grant.storeId,
+    // Every store the token covers (docs/adr/0135); `store_id` is the first.
+    store_ids: storesOf(found.grant),
     iss: ctx.issuer,
   };
 }

@@ -1,5 +1,5 @@
 import { randomId, randomToken, sha256 } from '../crypto/tokens.js';
-import type { AppStatus, GrantRecord, TokenRecord } from '../storage/ports.js';
+import { storesOf, type AppStatus, type GrantRecord, type TokenRecord } from '../storage/ports.js';
 import type { TokenResponseValues } from '../profiles/profile.js';
 import type { CoreContext } from './context.js';
 
@@ -9,9 +9,11 @@ export interface MintedTokens {
   values: TokenResponseValues;
 }
 
-/** A new grant row for a seller's authorization of an app for one store. */
-export function newGrant(ctx: CoreContext, input: { appKey: string; sellerId: number; storeId: number; scope: string[] }): GrantRecord {
-  return { grantId: randomId(), ...input, createdAt: ctx.now(), revokedAt: null, revokedReason: null };
+/** A new grant row for a seller's authorization of an app for one or more stores (the first is `storeId`). */
+export function newGrant(ctx: CoreContext, input: { appKey: string; sellerId: number; storeIds: number[]; scope: string[] }): GrantRecord {
+  const storeId = input.storeIds[0];
+  if (storeId === undefined) throw new Error('a grant covers at least one store');
+  return { grantId: randomId(), appKey: input.appKey, sellerId: input.sellerId, storeId, storeIds: [...input.storeIds], scope: input.scope, createdAt: ctx.now(), revokedAt: null, revokedReason: null };
 }
 
 /** Longest lifetimes (seconds) for an app still in `testing` (docs/adr/0061): one hour, one day. */
@@ -38,6 +40,7 @@ export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[]
       expiresAt: now + access * 1000,
       revokedAt: null,
       rotatedAt: null,
+      storeIds: storesOf(grant),
     },
   ];
   const values: TokenResponseValues = {
@@ -60,6 +63,7 @@ export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[]
       expiresAt: now + refresh * 1000,
       revokedAt: null,
       rotatedAt: null,
+      storeIds: storesOf(grant),
     });
     values.refresh_token = refreshToken;
     values.refresh_expires_in = refresh;

@@ -2,8 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { authenticateBearer } from '../core/bearer.js';
 import type { CoreContext } from '../core/context.js';
 import { OAuthError } from '../core/errors.js';
-import type { AppRecord, TokenWithGrant } from '../storage/ports.js';
-import { GatewayError } from './errors.js';
+import { storesOf, type AppRecord, type TokenWithGrant } from '../storage/ports.js';
+import { GatewayError, invalidArgument } from './errors.js';
 import { gatewayMethods } from './methods/index.js';
 import { impliedPermission, type Args, type GatewayMethod } from './methods/method.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
@@ -85,12 +85,32 @@ export interface ExecuteInput {
   requestId: string;
   /** The app's gateway settings when the caller already read them (saves a query). */
   settings?: GatewayAppRecord;
+  /** Told the store the call acts on, once known (the call record's store). */
+  trace?: { storeId?: number };
+}
+
+/**
+ * The store a seller call acts on (docs/adr/0135): the `store_id` argument, which must be one of
+ * the grant's stores (else refused like any other store's data: code 15, `isv.store-not-exist`);
+ * without it, the grant's only store. A grant of several stores needs `store_id` (code 40).
+ */
+export function resolveStore(grant: TokenWithGrant['grant'], args: Args): number {
+  const stores = storesOf(grant);
+  const raw = args.get('store_id');
+  if (raw === undefined || raw === '') {
+    if (stores.length === 1) return stores[0]!;
+    throw new GatewayError(40, 'Missing Required Arguments', 'isv.missing-parameter:store_id', `parameter store_id is required: this token covers several stores (${stores.join(', ')}); list them with GET /api/v1/stores`);
+  }
+  if (!/^[1-9]\d{0,14}$/.test(raw)) throw invalidArgument('store_id', `must be a store id (a positive whole number), got "${raw.slice(0, 40)}"`);
+  const id = Number(raw);
+  if (!stores.includes(id)) throw new GatewayError(15, 'Remote service error', 'isv.store-not-exist', `store ${id} does not exist or this token was not granted for it`);
+  return id;
 }
 
 /**
  * Enforce the grant and run a method: the app's permission packages (code 11), the token's
- * scopes (code 12), the app's quotas (code 7); then answer locally or from the upstream.
- * The store is always the token's: no argument can name another one.
+ * scopes (code 12), the store (`resolveStore`), the app's quotas (code 7); then answer locally
+ * or from the upstream. The store is always one of the grant's: no argument can name another.
  */
 export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<Record<string, unknown>> {
   const { method, app, token, fullName } = input;
@@ -105,13 +125,18 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
       throw new GatewayError(12, 'Insufficient user permissions', 'isv.permission-user-scope', `the seller did not grant ${method.permission} (granted scope: ${token.scope.join(' ') || 'none'}), which ${fullName} needs`);
     }
   }
+  let storeId = 0;
+  if (method.needsSession && token && method.storeScoped !== false) {
+    storeId = resolveStore(token.grant, input.args);
+    if (input.trace) input.trace.storeId = storeId;
+  }
   const now = gw.core.now();
   await chargeQuota(gw.storage.quota, gw.options, app.appKey, settings, now);
   const upstream = gw.options.upstreams[fullName];
   if (upstream !== undefined && token) {
     return forwardUpstream(
       upstream,
-      { method: fullName, appKey: app.appKey, sellerId: token.grant.sellerId, storeId: token.grant.storeId, scope: token.scope, requestId: input.requestId },
+      { method: fullName, appKey: app.appKey, sellerId: token.grant.sellerId, storeId: storeId || token.grant.storeId, scope: token.scope, requestId: input.requestId },
       input.args,
       gw.options.upstreamTimeoutMs,
     );
@@ -121,7 +146,7 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
     gateway: gw.storage,
     app,
     token,
-    storeId: token?.grant.storeId ?? 0,
+    storeId,
     sellerId: token?.grant.sellerId ?? 0,
     args: input.args,
     now,

@@ -79,7 +79,7 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
           const appRecord = found?.app;
           if (!appRecord || appRecord.status === 'suspended') throw new GatewayError(27, 'Invalid session', 'invalid-sessionkey', 'the app of this token is suspended');
           const args = collectArgs(request);
-          const result = await executeMethod(gw, { fullName, method, app: appRecord, token, args, requestId: request.id, settings: found.settings });
+          const result = await executeMethod(gw, { fullName, method, app: appRecord, token, args, requestId: request.id, settings: found.settings, trace });
           logDecision(request.log, 'rest', trace);
           return reply.code(rest.method === 'POST' && method.name.endsWith('.create') ? 201 : 200).send(result);
         } catch (e) {

@@ -141,7 +141,7 @@ export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<v
     try {
       const params = collectParams(request);
       const call = await verifyCall(gw, params, trace);
-      const result = await executeMethod(gw, { ...call, method: gw.methods.get(call.fullName)!, requestId: request.id });
+      const result = await executeMethod(gw, { ...call, method: gw.methods.get(call.fullName)!, requestId: request.id, trace });
       logDecision(request.log, 'router', trace);
       return reply.type('application/json; charset=utf-8').send({ [responseKey(call.fullName)]: { ...result, request_id: request.id } });
     } catch (e) {

@@ -30,6 +30,8 @@ export const perfeeProfile: Profile = {
   // "注意code的有效期很短": 5 minutes. expires_in 7200 and refresh_token_expires_in 31104000 as documented.
   lifetimes: { code: 300, access: 7200, refresh: 31104000 },
   refresh: { rotate: false },
+  // "选择需要授权的店铺store": one store per authorization; a new one replaces it.
+  grants: { stores: 'one', reconsent: 'replace' },
   redirectRule: 'same-host',
   requirePkce: false,
   tokenFormat: 'hex32',

@@ -28,6 +28,7 @@ const TOP_LEVEL = [
   'responses',
   'errorStatusCodes',
   'gateway',
+  'grants',
 ];
 
 type Json = unknown;
@@ -183,6 +184,12 @@ export function profileProblems(p: Json): string[] {
   }
   if (p.errorStatusCodes !== undefined) {
     for (const [k, v] of Object.entries(obj('errorStatusCodes', p.errorStatusCodes))) str(`errorStatusCodes.${k}`, v);
+  }
+  if (p.grants !== undefined) {
+    const g = obj('grants', p.grants);
+    for (const k of Object.keys(g)) if (!['stores', 'reconsent'].includes(k)) errs.push(`grants: unknown key "${k}"`);
+    oneOf('grants.stores', g.stores, ['one', 'several']);
+    oneOf('grants.reconsent', g.reconsent, ['replace', 'add']);
   }
   if (p.gateway !== undefined) {
     const g = obj('gateway', p.gateway);

@@ -1,4 +1,4 @@
-import type { Profile, ResponseField } from './profile.js';
+import { grantRules, type Profile, type ResponseField } from './profile.js';
 
 /** Markers around the generated part of docs/profiles.md. */
 export const TABLE_BEGIN = '<!-- BEGIN generated profile tables: node --import tsx scripts/render-profile-table.ts (a test compares) -->';
@@ -65,6 +65,11 @@ const ROWS: Array<[string, (p: Profile) => string]> = [
   ['code lifetime', (p) => human(p.lifetimes.code)],
   ['access / refresh lifetime', (p) => `${human(p.lifetimes.access)} / ${human(p.lifetimes.refresh)}`],
   ['client-side flow (`response_type=token`)', (p) => (p.authorize.responseTypes.includes('token') ? 'yes' : 'no: `unsupported_response_type`')],
+  ['stores per grant', (p) => (grantRules(p).stores === 'several' ? 'several: `store_id` checkboxes, one grant covers them' : 'one: the seller picks one store')],
+  [
+    'later consent (same seller, same app)',
+    (p) => (grantRules(p).reconsent === 'add' ? 'adds its stores to the live grant; earlier tokens keep working' : 'replaces the live grant: the last authorization wins'),
+  ],
   ['redirect_uri rule', (p) => code(p.redirectRule) + ': ' + RULES[p.redirectRule]],
   ['token format', (p) => (p.tokenFormat === 'hex32' ? '32 hex (128 bits)' : 'base64url (256 bits)')],
   ['error extras', (p) => fields(p, p.responses.errorExtras)],

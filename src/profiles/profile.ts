@@ -61,6 +61,11 @@ export interface Profile {
     /** Still hand out a refresh token at code exchange when the token endpoint has no refresh grant (the refresh happens elsewhere, e.g. a signed API method). */
     issueWithoutRefreshGrant?: boolean;
   };
+  /**
+   * What one grant covers and what a later consent does (docs/profiles.md "Stores and later
+   * consents"). Absent: `{ stores: 'one', reconsent: 'replace' }`.
+   */
+  grants?: GrantRules;
   /** How a presented redirect_uri is matched against the registered callbacks (see core/redirect-uri.ts). */
   redirectRule: RedirectRule;
   /** Require PKCE for every authorization-code request. */
@@ -92,6 +97,26 @@ export interface Profile {
     /** Gateway permissions (e.g. `orders.read`, `products`, `*`) each scope grants. */
     scopePermissions?: Record<string, string[]>;
   };
+}
+
+/** What one grant covers and what a later consent of the same seller for the same app does. */
+export interface GrantRules {
+  /** `one`: the consent page picks one store; `several`: the seller ticks one or more stores, one grant covers them. */
+  stores: 'one' | 'several';
+  /**
+   * A later consent of the same seller for the same app: `replace` ends the live grant and its
+   * tokens (the last authorization wins); `add` adds the stores (and permissions) it names to the
+   * live grant, and tokens issued before keep working.
+   */
+  reconsent: 'replace' | 'add';
+}
+
+/** The rules of a profile that states none: one store, the last authorization wins. */
+export const DEFAULT_GRANT_RULES: GrantRules = { stores: 'one', reconsent: 'replace' };
+
+/** The profile's grant rules (`DEFAULT_GRANT_RULES` when it states none). */
+export function grantRules(profile: Pick<Profile, 'grants'>): GrantRules {
+  return profile.grants ?? DEFAULT_GRANT_RULES;
 }
 
 /**

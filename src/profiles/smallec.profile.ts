@@ -43,6 +43,8 @@ export const smallecProfile: Profile = {
   // The doc's example answers expires_in and re_expires_in 31536000 (one year); code ≤ 10 minutes.
   lifetimes: { code: 600, access: 31536000, refresh: 31536000 },
   refresh: { rotate: true, issueWithoutRefreshGrant: true },
+  // The document is silent: one store, the last authorization wins (RFC 6749 leaves it open).
+  grants: { stores: 'one', reconsent: 'replace' },
   redirectRule: 'host-or-registrable-domain',
   requirePkce: false,
   tokenFormat: 'hex32',

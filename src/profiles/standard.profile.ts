@@ -33,6 +33,8 @@ export const standardProfile: Profile = {
   },
   lifetimes: { code: 600, access: 7200, refresh: 30 * 24 * 3600 },
   refresh: { rotate: true },
+  // Issue 19: several stores in one grant; a later consent adds to the live grant.
+  grants: { stores: 'several', reconsent: 'add' },
   redirectRule: 'exact',
   requirePkce: false,
   tokenFormat: 'base64url',

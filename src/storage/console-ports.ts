@@ -45,7 +45,10 @@ export interface AuthorizationView {
   grant: GrantRecord;
   appName: string;
   appLogoUrl: string | null;
+  /** The names of the grant's stores, joined with ", ". */
   storeName: string;
+  /** The grant's stores in order (a grant covers one or more, docs/adr/0135). */
+  stores: Array<{ storeId: number; name: string }>;
   /** When a token was last issued under the grant (code exchange or refresh). */
   lastUsedAt: number | null;
 }

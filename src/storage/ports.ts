@@ -77,7 +77,10 @@ export interface AuthCodeRecord {
   codeHash: string;
   appKey: string;
   sellerId: number;
+  /** The first store ticked (`storeIds[0]`). */
   storeId: number;
+  /** Every store the seller ticked (profiles with `grants.stores: 'several'`), first = `storeId`; absent: `storeId` alone. */
+  storeIds?: number[];
   redirectUri: string;
   redirectUriSent: boolean;
   scope: string[];
@@ -90,12 +93,18 @@ export interface AuthCodeRecord {
   grantId: string | null;
 }
 
-/** One live authorization of an app by a seller for one store. */
+/** One authorization of an app by a seller for one or more stores. */
 export interface GrantRecord {
   grantId: string;
   appKey: string;
   sellerId: number;
+  /** The grant's first store (`storeIds[0]`), what one-store readers use. */
   storeId: number;
+  /**
+   * Every store the grant covers, in the order they were added (docs/adr/0135). Always set on
+   * grants read from storage; absent on a new grant: `storeId` alone. Read it with `storesOf`.
+   */
+  storeIds?: number[];
   scope: string[];
   createdAt: number;
   revokedAt: number | null;
@@ -115,17 +124,34 @@ export interface TokenRecord {
   revokedAt: number | null;
   /** Set when a refresh token was exchanged for a new one (rotation). */
   rotatedAt: number | null;
+  /**
+   * The stores this token covers: its grant's stores when its chain began (docs/adr/0135).
+   * Absent: every store of the grant.
+   */
+  storeIds?: number[];
 }
 
-/** A token with the grant it belongs to (one read for every check). */
+/**
+ * A token with the grant it belongs to (one read for every check). `grant.storeIds` (and
+ * `grant.storeId`, its first) are the grant's stores this token covers: the token's own stores
+ * that are still in the grant.
+ */
 export interface TokenWithGrant extends TokenRecord {
   grant: GrantRecord;
 }
 
 export type RedeemResult =
-  | { status: 'redeemed' }
+  | { status: 'redeemed'; grant: GrantRecord }
   | { status: 'already_used'; grantId: string | null }
   | { status: 'not_found' };
+
+/** The stores of a grant or code: `storeIds`, or the one `storeId` when absent. */
+export function storesOf(g: { storeId: number; storeIds?: number[] }): number[] {
+  return g.storeIds && g.storeIds.length > 0 ? g.storeIds : [g.storeId];
+}
+
+/** What a later consent of the same seller for the same app does (profile `grants.reconsent`). */
+export type ReconsentRule = 'replace' | 'add';
 
 export type RotateResult = { status: 'rotated' } | { status: 'already_used' };
 
@@ -225,13 +251,23 @@ export interface GrantRepository {
   /** The live grant of a seller for an app, if any. */
   findLive(appKey: string, sellerId: number): Promise<GrantRecord | undefined>;
   /**
-   * Atomically: consume the code (only if unconsumed), end every other live grant of this
-   * seller for this app (one live authorization per seller and AppKey), create the grant
-   * and its tokens, and remember the grant on the code.
+   * Atomically: consume the code (only if unconsumed), place the grant (see `createWithTokens`)
+   * with its tokens, and remember the grant on the code. `redeemed` carries the grant as stored:
+   * the live one the new stores were added to, under `reconsent: 'add'`.
    */
-  redeemAuthCode(input: { codeHash: string; now: number; grant: GrantRecord; tokens: TokenRecord[] }): Promise<RedeemResult>;
-  /** Atomically create a grant with tokens, ending the seller's other grants for the app (implicit flow). */
-  createWithTokens(input: { now: number; grant: GrantRecord; tokens: TokenRecord[] }): Promise<void>;
+  redeemAuthCode(input: { codeHash: string; now: number; grant: GrantRecord; tokens: TokenRecord[]; reconsent?: ReconsentRule }): Promise<RedeemResult>;
+  /**
+   * Atomically place a grant with its tokens. There is one live grant per seller and AppKey:
+   * `replace` (the default) ends the live one (and so its tokens) and creates this one; `add` adds this grant's
+   * stores and scope to the live one, when there is one, and files the tokens under it.
+   * Returns the grant as stored.
+   */
+  createWithTokens(input: { now: number; grant: GrantRecord; tokens: TokenRecord[]; reconsent?: ReconsentRule }): Promise<GrantRecord>;
+  /**
+   * Take one store out of a live grant; the grant's other stores and tokens stay. Taking out its
+   * last store revokes the grant. `not_found` when the grant is not live or lacks the store.
+   */
+  removeStore(input: { grantId: string; storeId: number; now: number; actor: string | null }): Promise<'removed' | 'revoked' | 'not_found'>;
 }
 
 export interface TokenRepository {

@@ -29,7 +29,8 @@ export class FormClient {
     return res;
   }
 
-  async post(pathOrUrl: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  /** POST a form; pairs (`[['store_id', '1'], ['store_id', '2']]`) send a name several times. */
+  async post(pathOrUrl: string, form: Record<string, string> | Array<[string, string]>, headers: Record<string, string> = {}): Promise<Response> {
     const res = await fetch(new URL(pathOrUrl, this.base), {
       method: 'POST',
       redirect: 'manual',
@@ -57,6 +58,10 @@ export interface AuthorizeOptions {
   password: string;
   /** Which store to pick (by id); default the first offered. */
   storeId?: number;
+  /** Several stores to tick (`store_id` sent once per store); wins over `storeId`. */
+  storeIds?: number[];
+  /** Permission packages to leave ticked (`scope` sent once each); absent: no `scope` field. */
+  scopes?: string[];
   decision?: 'approve' | 'deny';
   /** Reuse a client (already logged in). */
   client?: FormClient;
@@ -86,11 +91,13 @@ export async function authorizeThroughForms(base: string, authorizeUrl: string, 
   }
   const action = formAction(page) ?? '';
   const storeId = opts.storeId ?? Number(/name="store_id" value="(\d+)"/.exec(page)?.[1]);
-  res = await client.post(action, {
-    csrf_token: hiddenInput(page, 'csrf_token') ?? '',
-    store_id: String(storeId),
-    decision: opts.decision ?? 'approve',
-  });
+  const stores = opts.storeIds ?? [storeId];
+  res = await client.post(action, [
+    ['csrf_token', hiddenInput(page, 'csrf_token') ?? ''],
+    ...stores.map((id): [string, string] => ['store_id', String(id)]),
+    ...(opts.scopes ?? []).map((sc): [string, string] => ['scope', sc]),
+    ['decision', opts.decision ?? 'approve'],
+  ]);
   if (res.status !== 303) throw new Error(`consent answered ${res.status}: ${await res.text()}`);
   await res.arrayBuffer();
   location = res.headers.get('location') ?? '';

@@ -209,6 +209,16 @@ export class ShouquanClient {
     return this.singleFlight(key, current.accessToken);
   }
 
+  /**
+   * The stores the seller's token covers (`GET /api/v1/stores`): the values `store_id` takes on
+   * every store-scoped call. A seller may tick several stores on the consent page; with more
+   * than one, pass `store_id` to `call()` and `rest()`.
+   */
+  async stores(key: string): Promise<Array<{ store_id: number; name: string }>> {
+    const out = await this.rest<{ stores: Array<{ store_id: number; name: string }> }>('/api/v1/stores', { key });
+    return out.stores;
+  }
+
   /** Revoke the tokens of `key` (RFC 7009) and forget them. Revoking the refresh token ends the whole grant. */
   async revoke(key: string): Promise<void> {
     const current = await this.tokenStore.get(key);

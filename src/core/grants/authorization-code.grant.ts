@@ -3,6 +3,8 @@ import { InvalidGrantError, InvalidRequestError } from '../errors.js';
 import { param } from '../params.js';
 import { mintTokens, newGrant } from '../token-issuer.js';
 import type { GrantHandler } from './grant-handler.js';
+import { grantRules } from '../../profiles/profile.js';
+import { storesOf } from '../../storage/ports.js';
 
 /** RFC 7636 §4.1: 43–128 characters of the unreserved set. */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -51,9 +53,10 @@ export const authorizationCodeGrant: GrantHandler = {
     }
 
     // Step 4: redeem atomically; exactly one concurrent caller wins.
-    const grant = newGrant(ctx, { appKey: client.appKey, sellerId: stored.sellerId, storeId: stored.storeId, scope: stored.scope });
+    const grant = newGrant(ctx, { appKey: client.appKey, sellerId: stored.sellerId, storeIds: storesOf(stored), scope: stored.scope });
     const minted = mintTokens(ctx, grant, stored.scope, ctx.profile.token.grantTypes.includes('refresh_token') || ctx.profile.refresh.issueWithoutRefreshGrant === true, client);
-    const result = await ctx.storage.grants.redeemAuthCode({ codeHash, now, grant, tokens: minted.records });
+    // A later consent replaces the seller's live grant for the app, or adds to it (profile `grants.reconsent`).
+    const result = await ctx.storage.grants.redeemAuthCode({ codeHash, now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });
     if (result.status !== 'redeemed') {
       if (result.status === 'already_used' && result.grantId && result.grantId !== grant.grantId) {
         await ctx.storage.grants.revoke(result.grantId, now, 'code_replay');

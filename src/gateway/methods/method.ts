@@ -12,7 +12,7 @@ export interface MethodCall {
   app: AppRecord;
   /** Present for methods that need the seller's token. */
   token?: TokenWithGrant;
-  /** The store the token was granted for (0 for app-only methods). */
+  /** The store the call acts on, one of the grant's (0 for app-only methods and `storeScoped: false`). */
   storeId: number;
   sellerId: number;
   args: Args;
@@ -32,6 +32,11 @@ export interface GatewayMethod {
   permission: string;
   /** Needs `session` (the seller's access token). */
   needsSession: boolean;
+  /**
+   * Acts on one store of the grant, named by `store_id` (docs/adr/0135); default true for
+   * methods that need a session. `false`: the method reads the grant itself (`stores.list`).
+   */
+  storeScoped?: boolean;
   rest?: RestBinding;
   handle(call: MethodCall): Promise<Record<string, unknown>>;
 }

@@ -3,6 +3,7 @@ import { GatewayError, invalidArgument } from '../errors.js';
 import type { StoreSettings } from '../ports.js';
 import { bool, text, whole } from './args.js';
 import type { GatewayMethod, MethodCall } from './method.js';
+import { storesOf } from '../../storage/ports.js';
 
 /** Settings of a store nobody has configured yet. */
 export const DEFAULT_STORE_SETTINGS: StoreSettings = {
@@ -37,7 +38,26 @@ async function renderStore(call: MethodCall): Promise<Record<string, unknown>> {
   };
 }
 
-/** `<prefix>.store.get`: the store the token was granted for, with its settings. */
+/**
+ * `<prefix>.stores.list` and `GET /api/v1/stores`: the stores the token's grant covers, in the
+ * order the seller added them — the values `store_id` takes on every store-scoped call.
+ */
+export const storesListMethod: GatewayMethod = {
+  name: 'stores.list',
+  permission: 'store.read',
+  needsSession: true,
+  storeScoped: false,
+  rest: { method: 'GET', path: '/api/v1/stores' },
+  async handle(call) {
+    const grant = call.token?.grant;
+    if (!grant) return { stores: [] };
+    const named = new Map((await call.core.storage.sellers.stores(grant.sellerId)).map((s) => [s.storeId, s.name]));
+    // A store deleted since the grant is left out (calls naming it are refused anyway).
+    return { stores: storesOf(grant).filter((id) => named.has(id)).map((id) => ({ store_id: id, name: named.get(id) })) };
+  },
+};
+
+/** `<prefix>.store.get`: the store the call names (`store_id`, or the grant's only store), with its settings. */
 export const storeGetMethod: GatewayMethod = {
   name: 'store.get',
   permission: 'store.read',

@@ -29,6 +29,7 @@ export function consoleRouteDocs(): Array<[string, OperationDoc]> {
   post('/account/logout', 'Seller sign-out', S, form([], {}), { 303: redirect('to /account/login') });
   page('/account', 'The apps the seller authorized (store, permissions, when, last use)', S);
   post('/account/authorizations/:grantId/revoke', 'Revoke one authorization: its tokens stop working at once', S, form([], {}), { 303: redirect('to /account'), 404: htmlPage('not this seller’s authorization') }, [pathParam('grantId', 'the authorization')]);
+  post('/account/authorizations/:grantId/stores/:storeId/remove', 'Take one store out of an authorization of several: the app can no longer reach it; the last store revokes the authorization', S, form([], {}), { 303: redirect('to /account'), 404: htmlPage('not this seller’s authorization or store') }, [pathParam('grantId', 'the authorization'), pathParam('storeId', 'the store')]);
   post('/account/password', 'Change the password: ends every session; `revoke_all=1` also revokes every authorization', S, form(['current_password', 'new_password'], { current_password: str, new_password: str, revoke_all: { type: 'string', enum: ['1'] } }), { 303: redirect('to /account/login'), 400: htmlPage('new password too short'), 401: htmlPage('wrong current password') });
 
   const D = 'Developer console';

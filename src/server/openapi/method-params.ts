@@ -18,7 +18,21 @@ const time = (name: string, what: string): ParamDoc => ({ name, type: 'string', 
 const ORDER_STATUSES = ['WAIT_BUYER_PAY', 'WAIT_SELLER_SEND_GOODS', 'WAIT_BUYER_CONFIRM_GOODS', 'TRADE_FINISHED', 'TRADE_CLOSED'] as const;
 const PRODUCT_STATUSES = ['onsale', 'instock'] as const;
 
+/** Every store-scoped method's `store_id` (docs/adr/0135), added by `paramsOf`. */
+export const STORE_ID_PARAM: ParamDoc = {
+  name: 'store_id',
+  type: 'integer',
+  description: 'the store to act on, one of the token’s (`GET /api/v1/stores`); may be left out when the token covers one store, required when it covers several',
+};
+
+/** A method's documented arguments, with `store_id` for methods that act on one store of the grant. */
+export function paramsOf(m: { name: string; needsSession: boolean; storeScoped?: boolean }): ParamDoc[] {
+  const own = methodParams[m.name]?.params ?? [];
+  return m.needsSession && m.storeScoped !== false ? [...own, STORE_ID_PARAM] : own;
+}
+
 export const methodParams: Record<string, { summary: string; params: ParamDoc[] }> = {
+  'stores.list': { summary: 'The stores the token covers (`store_id`, `name`), the values `store_id` takes on every other call', params: [] },
   'auth.token.refresh': {
     summary: 'Refresh the seller’s tokens (RFC 6749 §6 as a signed call); answers the profile’s token-endpoint fields',
     params: [
@@ -26,7 +40,7 @@ export const methodParams: Record<string, { summary: string; params: ParamDoc[] 
       { name: 'scope', type: 'string', description: 'a narrower scope (optional)' },
     ],
   },
-  'store.get': { summary: 'The store the token was granted for, with its settings', params: [] },
+  'store.get': { summary: 'A store the token covers, with its settings', params: [] },
   'store.settings.update': {
     summary: 'Change some store settings (the others keep their value)',
     params: [

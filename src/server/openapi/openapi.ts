@@ -1,7 +1,7 @@
 import { gatewayMethods } from '../../gateway/methods/index.js';
 import type { ResponseField, ResponseSource } from '../../profiles/profile.js';
 import type { HttpContext } from '../http-context.js';
-import { methodParams, type ParamDoc } from './method-params.js';
+import { methodParams, paramsOf, STORE_ID_PARAM, type ParamDoc } from './method-params.js';
 import { consoleRouteDocs } from './console-docs.js';
 
 /** A route as Fastify registered it. */
@@ -165,10 +165,16 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     responses: { 200: json({ type: 'object' }, 'metadata') },
   });
   add('GET', '/api/v1/store', {
-    summary: 'The store the access token was granted for',
+    summary: 'A store the access token was granted for: the one `store_id` names, or the token’s only store',
     tags: ['API (REST)'],
     security: [{ bearer: [] }],
-    responses: { 200: json({ type: 'object', required: ['store_id', 'name'], properties: { store_id: { type: 'integer' }, name: { type: 'string' } } }, 'the store'), 401: json(ref('OAuthError'), 'invalid_token, with `WWW-Authenticate: Bearer`') },
+    parameters: [query(STORE_ID_PARAM.name, STORE_ID_PARAM.description, false, { type: 'integer' })],
+    responses: {
+      200: json({ type: 'object', required: ['store_id', 'name'], properties: { store_id: { type: 'integer' }, name: { type: 'string' } } }, 'the store'),
+      400: json(ref('OAuthError'), 'invalid_request: `store_id` missing (the token covers several stores) or malformed'),
+      401: json(ref('OAuthError'), 'invalid_token, with `WWW-Authenticate: Bearer`'),
+      404: json(ref('OAuthError'), 'not_found: the store is not one of the token’s'),
+    },
   });
 
   // The signed router: one operation whose description lists every method.
@@ -186,7 +192,7 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   const methodList = gatewayMethods
     .map((m) => {
       const d = methodParams[m.name];
-      const args = d?.params.map((p) => `${p.name}${p.required ? '*' : ''}`).join(', ') ?? '';
+      const args = paramsOf(m).map((p) => `${p.name}${p.required ? '*' : ''}`).join(', ');
       return `- \`${prefix}.${m.name}\`${m.permission ? ` (${m.permission})` : ''}: ${d?.summary ?? ''}${args ? `. Arguments: ${args}` : ''}`;
     })
     .join('\n');
@@ -207,7 +213,7 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     if (!m.rest) continue;
     const d = methodParams[m.name];
     const inPath = new Set(pathParamsOf(m.rest.path));
-    const params = d?.params ?? [];
+    const params = paramsOf(m);
     const bodyParams = params.filter((p) => !inPath.has(p.name));
     const op: OperationDoc = {
       summary: `${d?.summary ?? m.name} (\`${prefix}.${m.name}\`)`,
@@ -314,7 +320,8 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
             exp: { type: 'integer' },
             iat: { type: 'integer' },
             sub: { type: 'string' },
-            store_id: { type: 'integer' },
+            store_id: { type: 'integer', description: 'the first store the token covers' },
+            store_ids: { type: 'array', items: { type: 'integer' }, description: 'every store the token covers' },
             iss: { type: 'string' },
           },
         },

@@ -101,7 +101,13 @@ ${appLogo(a.appName, a.appLogoUrl)}
 <div class="main">
 <p class="name">${a.appName}</p>
 <dl class="facts">
-<dt>${m.store}</dt><dd>${a.storeName}</dd>
+${
+  a.stores.length > 1
+    ? html`<dt>${m.stores}</dt><dd><ul class="stores">${a.stores.map(
+        (st) => html`<li><span>${st.name}</span> <form method="post" action="/account/authorizations/${a.grant.grantId}/stores/${st.storeId}/remove" class="inline">${csrfInput(f.csrf)}<button type="submit" class="secondary small" aria-label="${m.removeStore}: ${st.name} (${a.appName})">${m.removeStore}</button></form></li>`,
+      )}</ul></dd>`
+    : html`<dt>${m.store}</dt><dd>${a.storeName}</dd>`
+}
 <dt>${m.permissions}</dt><dd>${a.grant.scope.map((s, i) => html`${i > 0 ? '；' : ''}${f.scopeWords(s)}`)}</dd>
 <dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd>
 <dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd>

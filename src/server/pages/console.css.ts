@@ -58,6 +58,9 @@ button.small { min-height:36px; padding:4px 12px; font-size:.875rem; }
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:4px 14px; margin:6px 0 0; font-size:.925rem; }
 dl.facts dt { color:var(--muted); }
 dl.facts dd { margin:0; overflow-wrap:anywhere; }
+ul.stores { list-style:none; margin:0; padding:0; display:grid; gap:4px; }
+ul.stores li { display:flex; align-items:center; justify-content:space-between; gap:8px; }
+form.inline { display:inline; margin:0; }
 .badge { display:inline-block; padding:1px 10px; border-radius:999px; font-size:.8rem; font-weight:600; border:1px solid; vertical-align:middle; white-space:nowrap; }
 .badge.testing { color:#6a5200; background:#fff8c5; border-color:#eed888; }
 .badge.submitted { color:#0550ae; background:#ddf4ff; border-color:#9cd1ff; }

@@ -44,6 +44,10 @@ export function consentPage(
     appName: string;
     scopes: string[];
     stores: StoreRecord[];
+    /** `several`: `store_id` checkboxes (one grant covers the ticked stores); else one radio choice. */
+    storeChoice?: 'one' | 'several';
+    /** Stores the app already holds under the seller's live grant (ticked, marked). */
+    grantedStoreIds?: number[];
     username: string;
     redirectHost: string;
     error?: string;
@@ -80,6 +84,14 @@ ${
     ? ''
     : f.stores.length === 0
     ? html`<p class="error">${search && search.total > 0 ? search.none : m.noStores}</p>`
+    : f.storeChoice === 'several'
+    ? html`<fieldset><legend>${m.chooseStores}</legend>
+${f.stores.map((s) => {
+  const granted = f.grantedStoreIds?.includes(s.storeId) ?? false;
+  const ticked = granted || (!(f.grantedStoreIds?.length) && s.storeId === first);
+  return html`<label class="store"><input type="checkbox" name="store_id" value="${s.storeId}"${ticked ? ' checked' : ''}><span>${s.name}${granted ? html` <small class="meta">(${m.alreadyAuthorized})</small>` : ''}</span></label>
+`;
+})}</fieldset>`
     : html`<fieldset><legend>${m.chooseStore}</legend>
 ${f.stores.map(
   (s) => html`<label class="store"><input type="radio" name="store_id" value="${s.storeId}"${s.storeId === first ? ' checked' : ''} required><span>${s.name}</span></label>

@@ -5,6 +5,7 @@ import { audit, checkedForm, currentSeller, endSession, field, loginGuard, PageE
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
 import { credentialsPage, sellerHomePage } from '../pages/console-pages.js';
+import { storesOf } from '../../storage/ports.js';
 
 /**
  * The seller center (`/account`): a seller sees every app they authorized (store,
@@ -60,7 +61,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (!seller) return seeOther(reply, '/account/login');
     const m = ct(f.lang);
     const authorizations = await core.storage.console.authorizationsOfSeller(seller.sellerId);
-    const notice = doneParam(request) === 'revoked' ? m.revoked : undefined;
+    const done = doneParam(request);
+    const notice = done === 'revoked' ? m.revoked : done === 'store_removed' ? m.storeRemoved : undefined;
     return sendPage(
       reply,
       200,
@@ -82,6 +84,25 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey }, 'seller revoked an authorization');
     }
     return seeOther(reply, '/account?done=revoked');
+  });
+
+  // Take one store out of a grant of several (docs/adr/0135); its last store revokes the grant.
+  app.post<{ Params: { grantId: string; storeId: string } }>('/account/authorizations/:grantId/stores/:storeId/remove', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    const f = frame(ctx, request, reply, 'account');
+    const seller = await currentSeller(ctx, request);
+    if (!seller) return seeOther(reply, '/account/login');
+    const grant = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.grantId) ? await core.storage.grants.find(request.params.grantId) : undefined;
+    const storeId = /^[1-9]\d{0,14}$/.test(request.params.storeId) ? Number(request.params.storeId) : NaN;
+    if (!grant || grant.sellerId !== seller.sellerId || !storesOf(grant).includes(storeId)) throw new PageError(404, ct(f.lang).notYours, 'grant or store not found or not this seller');
+    const now = core.now();
+    const actor = `seller:${seller.sellerId}`;
+    const outcome = await core.storage.grants.removeStore({ grantId: grant.grantId, storeId, now, actor });
+    if (outcome !== 'not_found') {
+      await audit(ctx, { actor, event: 'console.authorization_store_removed', appKey: grant.appKey, sellerId: seller.sellerId, subject: grant.grantId, detail: { store_id: storeId, grant_revoked: outcome === 'revoked' } });
+      request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey, storeId }, 'seller removed a store from an authorization');
+    }
+    return seeOther(reply, outcome === 'revoked' ? '/account?done=revoked' : '/account?done=store_removed');
   });
 
   // Changing the password ends every session of the seller and, if asked, every authorization.

@@ -14,6 +14,8 @@ import { sellerMayAuthorize } from '../../console/app-policy.js';
 import { ct } from '../pages/console-i18n.js';
 import { REMEMBER_ME_SECONDS, STORE_SEARCH_THRESHOLD } from '../../console/web-kit.js';
 import { lockedMessage, retryAfterSeconds } from '../throttle.js';
+import { grantRules } from '../../profiles/profile.js';
+import { storesOf } from '../../storage/ports.js';
 
 /** The shape of an interaction id (base64url from randomId()). */
 const INTERACTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -122,6 +124,9 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     // A testing app: only its developer's sandbox sellers (docs/adr/0061).
     const blocked = !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId));
     if (blocked) opts = { ...opts, error: ct(lang).testingRefused };
+    const rules = grantRules(profile);
+    // Under `reconsent: 'add'` the page shows which stores the app already holds (docs/adr/0135).
+    const live = rules.reconsent === 'add' ? await core.storage.grants.findLive(interaction.request.appKey, seller.sellerId) : undefined;
     return sendPage(
       reply,
       opts.status ?? 200,
@@ -134,6 +139,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         appName: appRecord?.name ?? interaction.request.appKey,
         scopes: interaction.request.scope.map((s) => profile.scopes[s]?.[lang === 'en' ? 'en' : 'zh'] ?? s),
         stores,
+        storeChoice: rules.stores,
+        grantedStoreIds: live ? storesOf(live) : [],
         username: seller.username,
         redirectHost: new URL(interaction.request.redirectUri).host,
         error: opts.error,
@@ -256,12 +263,22 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (decision === 'approve' && !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))) {
       return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 403, error: ct(requestLang(ctx, request)).testingRefused });
     }
-    let storeId: number | undefined;
+    let storeIds: number[] = [];
     if (decision === 'approve') {
       const stores = await core.storage.sellers.stores(seller.sellerId);
-      const wanted = Number(param(form, 'store_id'));
-      storeId = stores.find((s) => s.storeId === wanted)?.storeId;
-      if (storeId === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
+      if (grantRules(profile).stores === 'several') {
+        // Checkboxes: one or more `store_id`, each one of this seller's stores.
+        const wanted = [...new Set(form.get('store_id') ?? [])];
+        storeIds = wanted.map((w) => stores.find((s) => String(s.storeId) === w)?.storeId ?? NaN);
+        if (storeIds.length === 0 || storeIds.some((id) => Number.isNaN(id))) {
+          return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStores });
+        }
+      } else {
+        const wanted = Number(param(form, 'store_id'));
+        const storeId = stores.find((s) => s.storeId === wanted)?.storeId;
+        if (storeId === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
+        storeIds = [storeId];
+      }
     }
     if (!(await core.storage.interactions.consume(interaction.id, core.now()))) {
       // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
@@ -272,8 +289,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       request.log.info({ sellerId: seller.sellerId, appKey: interaction.request.appKey }, 'seller denied authorization');
       return seeOther(reply, denyAuthorization(core, interaction.request));
     }
-    const location = await approveAuthorization(core, interaction.request, seller.sellerId, storeId as number);
-    request.log.info({ sellerId: seller.sellerId, storeId, appKey: interaction.request.appKey }, 'seller approved authorization');
+    const location = await approveAuthorization(core, interaction.request, seller.sellerId, storeIds);
+    request.log.info({ sellerId: seller.sellerId, storeIds, appKey: interaction.request.appKey }, 'seller approved authorization');
     return seeOther(reply, location);
   });
 }

@@ -10,6 +10,7 @@ import { gatewayMigration } from './migrations/0002-gateway.migration.js';
 import { securityMigration } from './migrations/0003-security.migration.js';
 import { consoleMigration } from './migrations/0004-console.migration.js';
 import { gatewayCallsMigration } from './migrations/0005-gateway-calls.migration.js';
+import { grantStoresScopesMigration } from './migrations/0016-grant-stores-scopes.migration.js';
 import { SqliteGroupCommitDialect, type SqliteDirect, type SqliteGroupCommitDriver } from './sqlite-group-commit-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -129,6 +130,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0003_security': securityMigration(this.dialect),
       '0004_console': consoleMigration(this.dialect),
       '0005_gateway_calls': gatewayCallsMigration(this.dialect),
+      '0016_grant_stores_scopes': grantStoresScopesMigration(this.dialect),
     };
   }
 }

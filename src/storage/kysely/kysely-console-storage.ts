@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AppDetails, ConsoleStorage, WebAccount, WebRealm } from '../console-ports.js';
-import { DuplicateError, type AppStatus, type GrantRecord } from '../ports.js';
+import { splitStoreIds } from './store-ids.js';
+import { DuplicateError, storesOf, type AppStatus, type GrantRecord } from '../ports.js';
 import type { Database } from './schema.js';
 
 const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
@@ -31,12 +32,13 @@ function toDetails(r: Database['apps']): AppDetails {
   };
 }
 
-function toGrant(r: { grant_id: string; app_key: string; seller_id: number; store_id: number; scope: string; created_at: number; revoked_at: number | null; revoked_reason: string | null }): GrantRecord {
+function toGrant(r: { grant_id: string; app_key: string; seller_id: number; store_id: number; store_ids?: string; scope: string; created_at: number; revoked_at: number | null; revoked_reason: string | null }): GrantRecord {
   return {
     grantId: r.grant_id,
     appKey: r.app_key,
     sellerId: Number(r.seller_id),
     storeId: Number(r.store_id),
+    storeIds: splitStoreIds(r.store_ids, r.store_id),
     scope: splitScope(r.scope),
     createdAt: Number(r.created_at),
     revokedAt: num(r.revoked_at),
@@ -116,21 +118,27 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       const rows = await db
         .selectFrom('grants as g')
         .innerJoin('apps as a', 'a.app_key', 'g.app_key')
-        .leftJoin('stores as s', 's.store_id', 'g.store_id')
         .selectAll('g')
-        .select(['a.name as app_name', 'a.logo_url as app_logo_url', 's.name as store_name'])
+        .select(['a.name as app_name', 'a.logo_url as app_logo_url'])
         .select((eb) => eb.selectFrom('tokens as t').whereRef('t.grant_id', '=', 'g.grant_id').select((e) => e.fn.max('t.created_at').as('m')).as('last_used_at'))
         .where('g.seller_id', '=', sellerId)
         .where('g.revoked_at', 'is', null)
         .orderBy('g.created_at', 'desc')
         .execute();
-      return rows.map((r) => ({
-        grant: toGrant(r),
-        appName: r.app_name,
-        appLogoUrl: r.app_logo_url ?? null,
-        storeName: r.store_name ?? String(r.store_id),
-        lastUsedAt: num(r.last_used_at),
-      }));
+      // The seller's stores, once: a grant names several (docs/adr/0135).
+      const names = new Map((await db.selectFrom('stores').select(['store_id', 'name']).where('seller_id', '=', sellerId).execute()).map((st) => [Number(st.store_id), st.name]));
+      return rows.map((r) => {
+        const grant = toGrant(r);
+        const stores = storesOf(grant).map((storeId) => ({ storeId, name: names.get(storeId) ?? String(storeId) }));
+        return {
+          grant,
+          appName: r.app_name,
+          appLogoUrl: r.app_logo_url ?? null,
+          storeName: stores.map((st) => st.name).join(', '),
+          stores,
+          lastUsedAt: num(r.last_used_at),
+        };
+      });
     },
     async revokeAllOfSeller(sellerId, now, reason) {
       return db.transaction().execute(async (trx) => {

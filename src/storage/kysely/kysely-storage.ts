@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { joinStoreIds, splitStoreIds } from './store-ids.js';
 import type { DialectName } from './database.js';
 import { createKyselyAppRepository } from './kysely-app-storage.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
@@ -9,11 +10,13 @@ import { precompile, precompileInsert, type Precompiled, type PrecompiledInsert 
 import type { SqliteDirect } from './sqlite-group-commit-driver.js';
 import {
   DuplicateError,
+  storesOf,
   type AuditEvent,
   type CommitStats,
   type AuthCodeRecord,
   type GrantRecord,
   type InteractionRecord,
+  type ReconsentRule,
   type RedeemResult,
   type RotateResult,
   type SellerRecord,
@@ -29,6 +32,8 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 const joinScope = (s: string[]) => s.join(' ');
 const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
+/** `a` then whatever of `b` it lacks, in order. */
+const union = <T>(a: T[], b: T[]): T[] => [...a, ...b.filter((x) => !a.includes(x))];
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
@@ -41,6 +46,7 @@ function toGrant(r: Database['grants']): GrantRecord {
     appKey: r.app_key,
     sellerId: Number(r.seller_id),
     storeId: Number(r.store_id),
+    storeIds: splitStoreIds(r.store_ids, r.store_id),
     scope: splitScope(r.scope),
     createdAt: Number(r.created_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
@@ -59,6 +65,7 @@ function tokenRow(t: TokenRecord): Database['tokens'] {
     expires_at: t.expiresAt,
     revoked_at: t.revokedAt,
     rotated_at: t.rotatedAt,
+    store_ids: t.storeIds && t.storeIds.length > 0 ? joinStoreIds(t.storeIds) : null,
   };
 }
 
@@ -72,6 +79,7 @@ function grantRow(g: GrantRecord): Database['grants'] {
     created_at: g.createdAt,
     revoked_at: g.revokedAt,
     revoked_reason: g.revokedReason,
+    store_ids: joinStoreIds(storesOf(g)),
   };
 }
 
@@ -81,8 +89,8 @@ interface GrantInserts {
   grants: PrecompiledInsert<Database['grants']>;
 }
 
-const TOKEN_COLUMNS = ['token_hash', 'kind', 'grant_id', 'app_key', 'scope', 'created_at', 'expires_at', 'revoked_at', 'rotated_at'] as const;
-const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 'created_at', 'revoked_at', 'revoked_reason'] as const;
+const TOKEN_COLUMNS = ['token_hash', 'kind', 'grant_id', 'app_key', 'scope', 'created_at', 'expires_at', 'revoked_at', 'rotated_at', 'store_ids'] as const;
+const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 'created_at', 'revoked_at', 'revoked_reason', 'store_ids'] as const;
 
 /**
  * Run one compiled statement inside the current transaction: through Kysely, or straight on
@@ -103,16 +111,69 @@ const viaKysely =
 /** The statements of a grant transaction that are not plain INSERTs. */
 interface GrantStatements {
   endLiveGrants: Precompiled<{ grant_id: string }, 'now' | 'appKey' | 'sellerId'>;
+  /** The live grant of a seller for an app, locked for the transaction on PostgreSQL. */
+  liveGrant: Precompiled<Database['grants'], 'appKey' | 'sellerId'>;
+  extendGrant: Precompiled<unknown, 'storeIds' | 'scope' | 'grantId'>;
+  setCodeGrant: Precompiled<unknown, 'grantId' | 'hash'>;
+}
+
+/**
+ * Place a grant and its tokens (`GrantRepository.createWithTokens`): under `add`, into the live
+ * grant of the seller for the app when there is one (its stores and scope grow, nothing dies);
+ * else end that live grant and create this one. Returns the grant as stored.
+ */
+async function placeGrant(
+  exec: Exec,
+  db: Db,
+  q: GrantStatements,
+  inserts: GrantInserts,
+  now: number,
+  grant: GrantRecord,
+  tokens: TokenRecord[],
+  reconsent: ReconsentRule = 'replace',
+  via = 'authorization_code',
+): Promise<GrantRecord> {
+  if (reconsent === 'add') {
+    const live = (await exec(q.liveGrant.bind({ appKey: grant.appKey, sellerId: grant.sellerId }))).rows[0] as Database['grants'] | undefined;
+    if (live) {
+      const current = toGrant(live);
+      const currentStores = storesOf(current);
+      const storeIds = union(currentStores, storesOf(grant));
+      const scope = union(current.scope, grant.scope);
+      await exec(q.extendGrant.bind({ storeIds: joinStoreIds(storeIds), scope: joinScope(scope), grantId: current.grantId }));
+      // The new tokens cover the whole grant as it now stands; earlier tokens keep their stores.
+      const rows = tokens.map((t) => tokenRow({ ...t, grantId: current.grantId, storeIds }));
+      if (rows.length > 0) for (const stmt of inserts.tokens.bind(rows)) await exec(stmt);
+      const event: AuditEvent = {
+        at: now,
+        event: 'grant.extended',
+        actor: `seller:${grant.sellerId}`,
+        appKey: grant.appKey,
+        sellerId: grant.sellerId,
+        subject: current.grantId,
+        detail: { via, added: storesOf(grant).filter((id) => !currentStores.includes(id)), storeIds, scope: scope.join(' ') },
+      };
+      for (const stmt of auditInsert(db).bind([auditRow(event)])) await exec(stmt);
+      return { ...current, storeIds, scope };
+    }
+    // No live grant: create one, never end another. A grant a concurrent consent committed since
+    // the SELECT above must not be "replaced": the INSERT then hits the unique live-grant index,
+    // and the retry (withRetry) adds to that grant instead.
+    await replaceGrant(exec, db, q, inserts, now, grant, tokens, via, false);
+    return { ...grant, storeIds: storesOf(grant) };
+  }
+  await replaceGrant(exec, db, q, inserts, now, grant, tokens, via);
+  return { ...grant, storeIds: storesOf(grant) };
 }
 
 /** End the seller's other live grants for the app, then create the new grant and its tokens. */
-async function replaceGrant(exec: Exec, db: Db, q: GrantStatements, inserts: GrantInserts, now: number, grant: GrantRecord, tokens: TokenRecord[], via = 'authorization_code'): Promise<void> {
-  const replaced = (await exec(q.endLiveGrants.bind({ now, appKey: grant.appKey, sellerId: grant.sellerId }))).rows as Array<{ grant_id: string }>;
+async function replaceGrant(exec: Exec, db: Db, q: GrantStatements, inserts: GrantInserts, now: number, grant: GrantRecord, tokens: TokenRecord[], via = 'authorization_code', endLive = true): Promise<void> {
+  const replaced = endLive ? ((await exec(q.endLiveGrants.bind({ now, appKey: grant.appKey, sellerId: grant.sellerId }))).rows as Array<{ grant_id: string }>) : [];
   for (const stmt of inserts.grants.bind([grantRow(grant)])) await exec(stmt);
   if (tokens.length > 0) for (const stmt of inserts.tokens.bind(tokens.map(tokenRow))) await exec(stmt);
   const who = { actor: `seller:${grant.sellerId}`, appKey: grant.appKey, sellerId: grant.sellerId };
   const events: AuditEvent[] = replaced.map((r) => ({ at: now, event: 'grant.revoked', ...who, subject: r.grant_id, detail: { reason: 'replaced', by: grant.grantId } }));
-  events.push({ at: now, event: 'grant.created', ...who, subject: grant.grantId, detail: { via, storeId: grant.storeId, scope: grant.scope.join(' ') } });
+  events.push({ at: now, event: 'grant.created', ...who, subject: grant.grantId, detail: { via, storeId: grant.storeId, storeIds: storesOf(grant), scope: grant.scope.join(' ') } });
   for (const stmt of auditInsert(db).bind(events.map(auditRow))) await exec(stmt);
 }
 
@@ -154,8 +215,10 @@ export function createKyselyStorage(
           't.expires_at',
           't.revoked_at',
           't.rotated_at',
+          't.store_ids as token_store_ids',
           'g.seller_id',
           'g.store_id',
+          'g.store_ids',
           'g.scope as grant_scope',
           'g.created_at as grant_created_at',
           'g.revoked_at as grant_revoked_at',
@@ -182,6 +245,20 @@ export function createKyselyStorage(
         .where('revoked_at', 'is', null)
         .returning('grant_id'),
     ),
+    liveGrant: precompile(db, ['appKey', 'sellerId'], (p) => {
+      const q = db
+        .selectFrom('grants')
+        .selectAll()
+        .where('app_key', '=', p.appKey)
+        .where('seller_id', '=', p.sellerId as unknown as number)
+        .where('revoked_at', 'is', null);
+      // PostgreSQL: a concurrent consent waits here and then sees the stores this one added.
+      return dialect === 'postgres' ? q.forUpdate() : q;
+    }),
+    extendGrant: precompile(db, ['storeIds', 'scope', 'grantId'], (p) =>
+      db.updateTable('grants').set({ store_ids: p.storeIds, scope: p.scope }).where('grant_id', '=', p.grantId),
+    ),
+    setCodeGrant: precompile(db, ['grantId', 'hash'], (p) => db.updateTable('auth_codes').set({ grant_id: p.grantId }).where('code_hash', '=', p.hash)),
     rotate: precompile(db, ['now', 'hash'], (p) =>
       db
         .updateTable('tokens')
@@ -340,6 +417,8 @@ export function createKyselyStorage(
             expires_at: c.expiresAt,
             consumed_at: c.consumedAt,
             grant_id: c.grantId,
+            // 0016: only when the seller ticked more than one store.
+            store_ids: storesOf(c).length > 1 ? joinStoreIds(storesOf(c)) : null,
           })
           .execute();
       },
@@ -351,6 +430,7 @@ export function createKyselyStorage(
             appKey: r.app_key,
             sellerId: Number(r.seller_id),
             storeId: Number(r.store_id),
+            storeIds: splitStoreIds(r.store_ids, r.store_id),
             redirectUri: r.redirect_uri,
             redirectUriSent: Number(r.redirect_uri_sent) === 1,
             scope: splitScope(r.scope),
@@ -395,7 +475,7 @@ export function createKyselyStorage(
           .executeTakeFirst();
         return r && toGrant(r);
       },
-      async redeemAuthCode({ codeHash, now, grant, tokens }): Promise<RedeemResult> {
+      async redeemAuthCode({ codeHash, now, grant, tokens, reconsent }): Promise<RedeemResult> {
         return withRetry(() =>
           transaction(async (exec): Promise<RedeemResult> => {
             const consumed = await exec(hot.consumeCode.bind({ now, grantId: grant.grantId, hash: codeHash }));
@@ -403,13 +483,42 @@ export function createKyselyStorage(
               const existing = (await exec(hot.codeGrant.bind({ hash: codeHash }))).rows[0] as { grant_id: string | null } | undefined;
               return existing ? { status: 'already_used', grantId: existing.grant_id } : { status: 'not_found' };
             }
-            await replaceGrant(exec, db, hot, inserts, now, grant, tokens);
-            return { status: 'redeemed' };
+            const placed = await placeGrant(exec, db, hot, inserts, now, grant, tokens, reconsent);
+            if (placed.grantId !== grant.grantId) await exec(hot.setCodeGrant.bind({ grantId: placed.grantId, hash: codeHash }));
+            return { status: 'redeemed', grant: placed };
           }),
         );
       },
-      async createWithTokens({ now, grant, tokens }) {
-        await withRetry(() => transaction((exec) => replaceGrant(exec, db, hot, inserts, now, grant, tokens, 'implicit')));
+      async createWithTokens({ now, grant, tokens, reconsent }) {
+        return withRetry(() => transaction((exec) => placeGrant(exec, db, hot, inserts, now, grant, tokens, reconsent, 'implicit')));
+      },
+      async removeStore({ grantId, storeId, now, actor }) {
+        return db.transaction().execute(async (trx) => {
+          let q = trx.selectFrom('grants').selectAll().where('grant_id', '=', grantId).where('revoked_at', 'is', null);
+          if (dialect === 'postgres') q = q.forUpdate();
+          const row = await q.executeTakeFirst();
+          if (!row) return 'not_found';
+          const g = toGrant(row);
+          if (!storesOf(g).includes(storeId)) return 'not_found';
+          const rest = storesOf(g).filter((id) => id !== storeId);
+          const who = { actor, appKey: g.appKey, sellerId: g.sellerId, subject: grantId };
+          // Tokens that covered only removed stores cover nothing now: end them.
+          const own = await trx.selectFrom('tokens').select(['token_hash', 'store_ids']).where('grant_id', '=', grantId).where('revoked_at', 'is', null).where('store_ids', 'is not', null).execute();
+          const orphaned = own.filter((t) => !splitStoreIds(t.store_ids, 0).some((id) => rest.includes(id))).map((t) => t.token_hash);
+          if (orphaned.length > 0 && rest.length > 0) await trx.updateTable('tokens').set({ revoked_at: now }).where('token_hash', 'in', orphaned).execute();
+          if (rest.length === 0) {
+            await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: 'seller_revoked' }).where('grant_id', '=', grantId).execute();
+            await appendAudit(trx, { at: now, event: 'grant.revoked', ...who, detail: { reason: 'seller_revoked', lastStore: storeId } });
+            return 'revoked';
+          }
+          await trx
+            .updateTable('grants')
+            .set({ store_ids: joinStoreIds(rest), store_id: rest[0]! })
+            .where('grant_id', '=', grantId)
+            .execute();
+          await appendAudit(trx, { at: now, event: 'grant.store_removed', ...who, detail: { storeId, storeIds: rest } });
+          return 'removed';
+        });
       },
     },
 
@@ -417,6 +526,11 @@ export function createKyselyStorage(
       async find(tokenHash): Promise<TokenWithGrant | undefined> {
         const r = (await read(hot.findToken.bind({ hash: tokenHash })))[0];
         if (!r) return undefined;
+        // The grant's stores this token covers (docs/adr/0135): its own, while still in the grant.
+        const grantStores = splitStoreIds(r.store_ids, r.store_id);
+        const own = r.token_store_ids ? splitStoreIds(r.token_store_ids, r.store_id) : undefined;
+        const covered = own ? own.filter((id) => grantStores.includes(id)) : grantStores;
+        const storeIds = covered.length > 0 ? covered : grantStores;
         return {
           tokenHash: r.token_hash,
           kind: r.kind as TokenKind,
@@ -427,11 +541,13 @@ export function createKyselyStorage(
           expiresAt: Number(r.expires_at),
           revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
           rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
+          ...(own ? { storeIds: own } : {}),
           grant: {
             grantId: r.grant_id,
             appKey: r.app_key,
             sellerId: Number(r.seller_id),
-            storeId: Number(r.store_id),
+            storeId: storeIds[0]!,
+            storeIds,
             scope: splitScope(r.grant_scope),
             createdAt: Number(r.grant_created_at),
             revokedAt: r.grant_revoked_at === null ? null : Number(r.grant_revoked_at),

@@ -58,6 +58,8 @@ export interface Database extends GatewayTables {
     expires_at: number;
     consumed_at: number | null;
     grant_id: string | null;
+    /** 0016_grant_stores_scopes: every store ticked, space-separated; null: `store_id` alone. */
+    store_ids?: string | null;
   };
   grants: {
     grant_id: string;
@@ -68,6 +70,8 @@ export interface Database extends GatewayTables {
     created_at: number;
     revoked_at: number | null;
     revoked_reason: string | null;
+    /** 0016_grant_stores_scopes: the stores the grant covers, space-separated, first = `store_id` (default '': `store_id` alone). */
+    store_ids?: string;
   };
   tokens: {
     token_hash: string;
@@ -79,6 +83,8 @@ export interface Database extends GatewayTables {
     expires_at: number;
     revoked_at: number | null;
     rotated_at: number | null;
+    /** 0016_grant_stores_scopes: the stores this token covers, space-separated; null: all of its grant's. */
+    store_ids?: string | null;
   };
   settings: {
     key: string;
@@ -102,6 +108,15 @@ export interface Database extends GatewayTables {
   sandbox_sellers: {
     seller_id: number;
     developer_id: number;
+  };
+  /** 0016_grant_stores_scopes: every decryption of an order's receiver (issue 15, PIPL). */
+  receiver_reads: {
+    id: Generated<number>;
+    app_key: string;
+    seller_id: number;
+    store_id: number;
+    order_id: number;
+    at: number;
   };
   audit_log: {
     id: Generated<number>;
