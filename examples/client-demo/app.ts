@@ -63,7 +63,7 @@ export function createDemoHandler(opts: DemoOptions): (req: IncomingMessage, res
 
     const s = session(req, res);
 
-    if (method === 'GET' && url.pathname === '/') return send(res, 200, await homePage(s));
+    if (method === 'GET' && url.pathname === '/') return send(res, 200, await homePage(s, url));
 
     if (method === 'GET' && url.pathname === '/connect') {
       const request = sdk.authorizeUrl();
@@ -124,7 +124,7 @@ export function createDemoHandler(opts: DemoOptions): (req: IncomingMessage, res
     return send(res, 404, page('Not found', `<p>No page at ${esc(url.pathname)}. <a href="/">Home</a></p>`));
   }
 
-  async function homePage(s: Session): Promise<string> {
+  async function homePage(s: Session, url: URL): Promise<string> {
     const flash = s.flash ? `<p class="flash ${s.flash.kind}" role="status">${esc(s.flash.text)}</p>` : '';
     delete s.flash;
     const tokens = s.connected ? await sdk.tokenStore.get(tokenKey(s)) : undefined;
@@ -145,9 +145,14 @@ export function createDemoHandler(opts: DemoOptions): (req: IncomingMessage, res
     let ordersHtml = '';
     let productsHtml = '';
     try {
-      const store = await data.store(tokenKey(s));
-      storeHtml = `<dl><dt>Store</dt><dd id="store-name">${esc(store.name)}</dd><dt>Store ID</dt><dd id="store-id">${store.store_id}</dd></dl>`;
-      const [orders, products] = await Promise.all([data.orders(tokenKey(s)), data.products(tokenKey(s))]);
+      // The seller may have ticked several stores: list them, show the one picked (?store=ID).
+      const stores = await data.stores(tokenKey(s));
+      const picked = stores.find((x) => String(x.store_id) === url.searchParams.get('store')) ?? stores[0];
+      if (!picked) throw new Error('the token covers no store');
+      const store = await data.store(tokenKey(s), picked.store_id);
+      const list = stores.length > 1 ? `<ul id="stores">${stores.map((x) => `<li><a href="/?store=${x.store_id}">${esc(x.name)}</a></li>`).join('')}</ul>` : '';
+      storeHtml = `${list}<dl><dt>Store</dt><dd id="store-name">${esc(store.name)}</dd><dt>Store ID</dt><dd id="store-id">${store.store_id}</dd></dl>`;
+      const [orders, products] = await Promise.all([data.orders(tokenKey(s), store.store_id), data.products(tokenKey(s), store.store_id)]);
       ordersHtml = listingHtml('Orders', 'orders', orders, ['order_id', 'status', 'buyer_nick', 'total_fee', 'created']);
       productsHtml = listingHtml('Products', 'products', products, ['product_id', 'title', 'price', 'stock', 'status']);
     } catch (e) {

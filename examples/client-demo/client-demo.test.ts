@@ -86,12 +86,17 @@ describe('client demo in a browser', { skip }, () => {
     await page.fill('#username', s.seller.username);
     await page.fill('#password', s.seller.password);
     await page.click('button[type=submit]');
+    // Several stores in one grant: Store One is ticked already; tick Store Two too.
     await page.check(`input[name=store_id][value="${s.seller.stores[1]!.storeId}"]`);
     await page.click('button[value=approve]');
     await page.waitForURL(`${demo.url}/`);
+    assert.deepEqual(await page.locator('#stores li').allTextContents(), ['Store One', 'Store Two']);
+    assert.match((await page.textContent('.flash.ok')) ?? '', /^Store connected\. Access token \S+…\S+ is valid until /);
+    assert.equal(await page.textContent('#store-name'), 'Store One');
+    await page.click('#stores a:has-text("Store Two")');
+    await page.waitForURL(`${demo.url}/?store=${s.seller.stores[1]!.storeId}`);
     assert.equal(await page.textContent('#store-name'), 'Store Two');
     assert.equal(await page.textContent('#store-id'), String(s.seller.stores[1]!.storeId));
-    assert.match((await page.textContent('.flash.ok')) ?? '', /^Store connected\. Access token \S+…\S+ is valid until /);
     if (hasGateway) {
       assert.ok((await page.locator('#orders tbody tr').count()) > 0, 'orders listed through the signed router');
       assert.ok((await page.locator('#products tbody tr').count()) > 0, 'products listed through the signed router');
@@ -109,7 +114,7 @@ describe('client demo in a browser', { skip }, () => {
     assert.match((await page.textContent('.flash.ok')) ?? '', /^Tokens refreshed: access token \S+ → \S+, refresh token \S+ → \S+ \(rotated\)\.$/);
     assert.notEqual(await page.textContent('#access-token'), oldToken);
     assert.equal(await counter(s.url, 'shouquan_tokens_issued_total', 'grant_type="refresh_token"'), before + 1);
-    assert.equal(await page.textContent('#store-name'), 'Store Two', 'the new token works');
+    assert.equal(await page.textContent('#store-name'), 'Store One', 'the new token works (the first store is shown)');
     if (process.env.UPDATE_SCREENSHOTS === '1') {
       await page.screenshot({ path: join(dirname(fileURLToPath(import.meta.url)), 'screenshot.png'), fullPage: true });
     }

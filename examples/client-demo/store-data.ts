@@ -30,9 +30,11 @@ export type Listing<T> = { items: T[]; total: number } | { unavailable: string }
  * the SDK; swap in your own (a cache, your ERP) without touching the pages.
  */
 export interface StoreData {
-  store(key: string): Promise<Store>;
-  orders(key: string): Promise<Listing<Order>>;
-  products(key: string): Promise<Listing<Product>>;
+  /** Every store the seller connected (a seller may tick several on the consent page). */
+  stores(key: string): Promise<Store[]>;
+  store(key: string, storeId: number): Promise<Store>;
+  orders(key: string, storeId: number): Promise<Listing<Order>>;
+  products(key: string, storeId: number): Promise<Listing<Product>>;
 }
 
 /**
@@ -41,9 +43,10 @@ export interface StoreData {
  * A server without the gateway answers those with 404: shown as "not available", not as an error.
  */
 export function shouquanStoreData(sdk: ShouquanClient): StoreData {
-  async function listing<T>(method: string, field: string, key: string): Promise<Listing<T>> {
+  async function listing<T>(method: string, field: string, key: string, storeId: number): Promise<Listing<T>> {
     try {
-      const res = await sdk.call<Record<string, unknown>>(method, { page_no: 1, page_size: 10 }, { key });
+      // store_id names the store: required when the seller connected several.
+      const res = await sdk.call<Record<string, unknown>>(method, { store_id: storeId, page_no: 1, page_size: 10 }, { key });
       const items = (res[field] as T[] | undefined) ?? [];
       return { items, total: Number(res.total_results ?? items.length) };
     } catch (e) {
@@ -54,8 +57,17 @@ export function shouquanStoreData(sdk: ShouquanClient): StoreData {
     }
   }
   return {
-    store: (key) => sdk.rest<Store>('/api/v1/store', { key }),
-    orders: (key) => listing<Order>('orders.list', 'orders', key),
-    products: (key) => listing<Product>('products.list', 'products', key),
+    async stores(key) {
+      try {
+        return await sdk.stores(key);
+      } catch (e) {
+        // A server without the gateway has no GET /api/v1/stores: its tokens cover one store.
+        if (e instanceof ApiError && e.status === 404) return [await sdk.rest<Store>('/api/v1/store', { key })];
+        throw e;
+      }
+    },
+    store: (key, storeId) => sdk.rest<Store>('/api/v1/store', { key, query: { store_id: storeId } }),
+    orders: (key, storeId) => listing<Order>('orders.list', 'orders', key, storeId),
+    products: (key, storeId) => listing<Product>('products.list', 'products', key, storeId),
   };
 }

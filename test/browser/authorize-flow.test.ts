@@ -30,7 +30,7 @@ describe('authorization in a real browser (Chromium)', { skip: chromiumSkip(), t
     }
   }
 
-  it('logs in, picks the second store, approves and lands on the callback with a code (no JavaScript)', async () => {
+  it('logs in, ticks both stores, approves and lands on the callback with a code for both (no JavaScript)', async () => {
     await withBrowser({ javaScriptEnabled: false }, async (page) => {
       const first = await page.goto(authorizeUrl());
       assert.equal(first?.status(), 200);
@@ -45,12 +45,14 @@ describe('authorization in a real browser (Chromium)', { skip: chromiumSkip(), t
 
       await page.waitForURL(/\/oauth\/interaction\/[^/?]+$/);
       assert.equal(await page.locator('h1').textContent(), 'Test App wants to access your store');
-      const choose = page.getByRole('group', { name: 'Choose the store to authorize' });
-      assert.equal(await choose.getByRole('radio').count(), 2);
-      assert.deepEqual(await radioValues(page), s.seller.stores.map((x) => String(x.storeId)));
+      // Standard profile: several stores in one grant, as store_id checkboxes (docs/adr/0135).
+      const choose = page.getByRole('group', { name: 'Choose the stores to authorize (one or more)' });
+      assert.equal(await choose.getByRole('checkbox').count(), 2);
+      assert.deepEqual(await page.locator('input[name="store_id"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)), s.seller.stores.map((x) => String(x.storeId)));
       assert.equal(await page.getByLabel('Store One').isChecked(), true, 'the first store is preselected');
+      assert.equal(await page.getByLabel('Store Two').isChecked(), false);
       await page.getByLabel('Store Two').check();
-      assert.equal(await page.getByLabel('Store One').isChecked(), false);
+      assert.equal(await page.getByLabel('Store One').isChecked(), true, 'ticking one store keeps the other');
 
       await page.getByRole('button', { name: 'Authorize' }).click();
       await page.waitForURL((u) => u.pathname === '/sandbox/callback');
@@ -63,10 +65,13 @@ describe('authorization in a real browser (Chromium)', { skip: chromiumSkip(), t
       assert.ok(code && code.length >= 22, `a code in ${cb.search}`);
       assert.equal(await page.locator('h1').textContent(), 'Authorization code received');
 
-      // The code is for the second store.
+      // The code is for both stores; store_id picks one.
       const tokens = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: s.client.appKey, client_secret: s.client.appSecret });
       assert.equal(tokens.status, 200, tokens.text);
-      const store = await fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${tokens.json.access_token}` } });
+      const auth = { authorization: `Bearer ${tokens.json.access_token}` };
+      const stores = await fetch(`${s.url}/api/v1/stores`, { headers: auth });
+      assert.deepEqual(await stores.json(), { stores: s.seller.stores.map((x) => ({ store_id: x.storeId, name: x.name })) });
+      const store = await fetch(`${s.url}/api/v1/store?store_id=${s.seller.stores[1]!.storeId}`, { headers: auth });
       assert.deepEqual(await store.json(), { store_id: s.seller.stores[1]!.storeId, name: 'Store Two' });
     });
   });
@@ -127,7 +132,3 @@ describe('authorization in a real browser (Chromium)', { skip: chromiumSkip(), t
   });
 });
 
-/** The store radio values on the consent page, read from the HTML (works with JavaScript off). */
-async function radioValues(page: Page): Promise<string[]> {
-  return [...(await page.content()).matchAll(/name="store_id" value="(\d+)"/g)].map((m) => m[1]!);
-}
