@@ -17,7 +17,7 @@ for (const dialect of await testDialects()) {
     before(async () => {
       db = await dialect.fresh();
       storage = await openStorage(db.url, { createIfMissing: true });
-      await storage.apps.create({ appKey: 'app2', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
+      await storage.apps.create({ appKey: 'app2', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 }, { sealedSecret: 'sealed-2' });
       const s = await storage.sellers.create({ username: 'many', passwordHash: 'p', createdAt: 1 }, ['S1', 'S2', 'S3', 'S4', 'S5', 'S6']);
       sellerId = s.seller.sellerId;
       stores = s.stores.map((x) => x.storeId);
