@@ -12,6 +12,7 @@ import { errorPage } from './pages/pages.js';
 import { t } from './pages/i18n.js';
 import { stylesheet } from './pages/shouquan.css.js';
 import { redactUrl } from './redact.js';
+import { allowedMethods, HEAD_SAFE } from './methods.js';
 import { apiRoutes } from './routes/api.route.js';
 import { authorizeRoutes } from './routes/authorize.route.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
@@ -93,6 +94,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false },
+    // HEAD only where a route opts in (src/server/methods.ts): HEAD never runs a handler with side effects.
+    exposeHeadRoutes: false,
   });
 
   // Every route, as registered: the API reference is built from this list (and checked against it).
@@ -168,6 +171,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.setNotFoundHandler((request, reply) => {
     const accept = request.headers.accept ?? '';
+    const allow = allowedMethods(app, request);
+    if (allow.length > 0) {
+      // The path exists under other methods: 405 with Allow (RFC 9110 §15.5.6), never a handler run.
+      reply.header('allow', allow.join(', '));
+      request.log.info({ method: request.method, allow }, 'method not allowed');
+      if (accept.includes('text/html')) {
+        const lang = requestLang(ctx, request);
+        return sendPage(reply, 405, errorPage({ lang, platform: core.profile.title, message: `${request.method} is not allowed here (${allow.join(', ')})`, requestId: request.id }));
+      }
+      return reply.code(405).send({ error: 'method_not_allowed', error_description: `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow.join(' or ')}` });
+    }
     if (accept.includes('text/html')) {
       const lang = requestLang(ctx, request);
       return sendPage(reply, 404, errorPage({ lang, platform: core.profile.title, message: t(lang).notFound, requestId: request.id }));
@@ -175,16 +189,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
 
-  app.get('/assets/shouquan.css', { config: { kind: 'plain' } }, async (_request, reply) =>
+  app.get('/assets/shouquan.css', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet),
   );
-  app.get('/healthz', { config: { kind: 'plain' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { config: { kind: 'plain' } }, async (_request, reply) => {
+  app.get('/healthz', { ...HEAD_SAFE, config: { kind: 'plain' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (_request, reply) => {
     const ok = await core.storage.ping();
     if (!ok) reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable' });
   });
-  app.get('/metrics', { config: { kind: 'plain' } }, async (request, reply) => {
+  app.get('/metrics', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (request, reply) => {
     if (!clusterMetrics) return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     try {
       return reply.type(metrics.registry.contentType).send(await clusterMetrics.aggregated());

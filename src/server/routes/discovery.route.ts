@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { HEAD_SAFE } from '../methods.js';
 import type { HttpContext } from '../http-context.js';
 
 /** Authorization server metadata (RFC 8414 §2) describing the active profile's real endpoints. */
@@ -25,7 +26,7 @@ export function serverMetadata(ctx: HttpContext): Record<string, unknown> {
 }
 
 export async function discoveryRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
-  app.get('/.well-known/oauth-authorization-server', { config: { kind: 'plain' } }, async (_request, reply) => {
+  app.get('/.well-known/oauth-authorization-server', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
     return serverMetadata(ctx);
   });

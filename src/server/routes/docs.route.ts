@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { HEAD_SAFE } from '../methods.js';
 import { html, layout, raw } from '../pages/html.js';
 import { buildOpenApi, type RouteInfo } from '../openapi/openapi.js';
 import { requestLang, sendPage, type HttpContext } from '../http-context.js';
@@ -11,9 +12,9 @@ export async function docsRoutes(app: FastifyInstance, ctx: HttpContext, routes:
   let cached: Record<string, unknown> | undefined;
   const document = () => (cached ??= buildOpenApi(ctx, routes).document);
 
-  app.get('/openapi.json', { config: { kind: 'plain' } }, async () => document());
+  app.get('/openapi.json', { ...HEAD_SAFE, config: { kind: 'plain' } }, async () => document());
 
-  app.get('/docs', { config: { kind: 'plain' } }, async (request, reply) => {
+  app.get('/docs', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (request, reply) => {
     const doc = document() as { info: { title: string; description: string }; paths: Record<string, Record<string, any>>; tags: Array<{ name: string }> };
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
     const sections = doc.tags.map((tag) => {

@@ -16,7 +16,9 @@ export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promi
   const profile = core.profile;
 
   const tokenHandler = async (request: FastifyRequest) => {
-    const method = request.method === 'GET' ? 'GET' : 'POST';
+    // Only GET and POST are routed here (HEAD and the rest get 405 with Allow: src/server/methods.ts).
+    if (request.method !== 'GET' && request.method !== 'POST') throw new InvalidRequestError(`the token endpoint does not accept ${request.method}`);
+    const method = request.method;
     // A legacy POST may carry everything in the query and have no body at all.
     const bodyless = method === 'POST' && profile.token.queryOnPost === true && request.body === undefined && !request.headers['content-type'];
     let params: ParamBag = method === 'GET' ? queryParams(request) : bodyless ? new Map() : formParams(request);

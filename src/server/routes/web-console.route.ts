@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { HEAD_SAFE } from '../methods.js';
 import type { HttpContext } from '../http-context.js';
 import { consoleStylesheet } from '../pages/console.css.js';
 import { accountRoutes } from './account.route.js';
@@ -7,7 +8,7 @@ import { consoleRoutes } from './console.route.js';
 
 /** The three web consoles and their stylesheet: seller center, developer console, operator admin. */
 export async function webConsoleRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
-  app.get('/assets/console.css', { config: { kind: 'plain' } }, async (_request, reply) =>
+  app.get('/assets/console.css', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(consoleStylesheet),
   );
   await accountRoutes(app, ctx);
