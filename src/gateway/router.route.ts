@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../core/errors.js';
-import { parseFormEncoded, type ParamBag } from '../core/params.js';
+import { parseFormEncoded, UnreadableInputError, type ParamBag } from '../core/params.js';
 import { safeEqual } from '../crypto/tokens.js';
 import type { AppRecord, TokenWithGrant } from '../storage/ports.js';
 import { GatewayError } from './errors.js';
@@ -120,14 +120,14 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
   return { fullName, app, token, args, settings };
 }
 
-function sendError(reply: FastifyReply, request: FastifyRequest, e: GatewayError): FastifyReply {
+function sendError(reply: FastifyReply, request: FastifyRequest, e: GatewayError, status = 200): FastifyReply {
   if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
   const body: Record<string, unknown> = { code: e.code, msg: e.msg };
   if (e.subCode !== undefined) body.sub_code = e.subCode;
   if (e.subMsg !== undefined) body.sub_msg = e.subMsg;
   body.request_id = request.id;
   // TOP answers refusals with HTTP 200 and an error_response body; SDKs read the body.
-  return reply.code(200).type('application/json; charset=utf-8').send({ error_response: body });
+  return reply.code(status).type('application/json; charset=utf-8').send({ error_response: body });
 }
 
 /**
@@ -152,6 +152,10 @@ export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<v
   };
   const errorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => {
     logDecision(request.log, 'router', { error: new GatewayError(41, 'Invalid Arguments') });
+    // A NUL byte or invalid UTF-8 (src/server/input-guard.ts): 400 on every route, the router included.
+    if (error instanceof UnreadableInputError) {
+      return sendError(reply, request, new GatewayError(41, 'Invalid Arguments', 'isv.invalid-encoding', `${error.description}; encode parameters as UTF-8`), 400);
+    }
     const status = (error as { statusCode?: number }).statusCode;
     const msg = status === 413 ? 'the request body is too large' : 'the request could not be parsed';
     return sendError(reply, request, new GatewayError(41, 'Invalid Arguments', 'isv.invalid-request', msg));

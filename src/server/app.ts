@@ -13,6 +13,7 @@ import { t } from './pages/i18n.js';
 import { stylesheet } from './pages/shouquan.css.js';
 import { redactUrl } from './redact.js';
 import { allowedMethods, HEAD_SAFE } from './methods.js';
+import { formBodyText, installInputGuard } from './input-guard.js';
 import { apiRoutes } from './routes/api.route.js';
 import { authorizeRoutes } from './routes/authorize.route.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
@@ -124,10 +125,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app.addHook('onClose', async () => writer.close());
   }
 
+  // NUL bytes and invalid UTF-8 in the URL or our cookies: 400 on every route (src/server/input-guard.ts).
+  installInputGuard(app);
   // Form bodies are parsed strictly (duplicates kept, malformed encoding refused).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
     try {
-      done(null, parseFormEncoded(body as string));
+      done(null, parseFormEncoded(formBodyText(body as Buffer)));
     } catch (e) {
       done(e as Error, undefined);
     }
