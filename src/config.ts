@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { getProfile } from './profiles/registry.js';
 import { REDIRECT_RULES, type Profile, type RedirectRule } from './profiles/profile.js';
 import { parseDatabaseUrl } from './storage/kysely/database.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT_SECONDS } from './server/connection-limits.js';
 
 /** The embedded default database. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/shouquan.db';
@@ -28,6 +29,10 @@ export interface ServeConfig {
   workers: number;
   /** Days the janitor keeps gateway call records (the developer console's recent calls). */
   callRetentionDays: number;
+  /** Seconds a client has to send a whole request, headers and body (issue 15, finding 2). */
+  requestTimeout: number;
+  /** Open connections one client address may hold (per process); 0: no limit. */
+  maxConnectionsPerIp: number;
 }
 
 /** The most worker processes `--workers` accepts. */
@@ -51,6 +56,8 @@ export const SERVE_SETTINGS = [
   ['janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL', 'seconds between purges of expired rows (0: off)', '300'],
   ['workers', 'SHOUQUAN_WORKERS', 'worker processes sharing the port (node:cluster); auto: one per CPU', '1'],
   ['call-retention', 'SHOUQUAN_CALL_RETENTION', 'days the janitor keeps gateway call records shown in the developer console', '7'],
+  ['request-timeout', 'SHOUQUAN_REQUEST_TIMEOUT', 'seconds a client has to send a whole request (headers and body) and an idle connection is kept; slower ones get 408 and are closed', '30'],
+  ['max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP', 'open connections one client address may hold per process (more get 429 and are closed); 0: no limit, e.g. behind a reverse proxy that limits them', '128'],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -145,6 +152,16 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
       return n;
     })(),
     callRetentionDays: parseCallRetention(pick('call-retention', 'SHOUQUAN_CALL_RETENTION')),
+    requestTimeout: (() => {
+      const v = pick('request-timeout', 'SHOUQUAN_REQUEST_TIMEOUT');
+      return v === undefined ? DEFAULT_REQUEST_TIMEOUT_SECONDS : positiveInt('request-timeout', v, 3600);
+    })(),
+    maxConnectionsPerIp: (() => {
+      const v = pick('max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP');
+      if (v === undefined) return DEFAULT_MAX_CONNECTIONS_PER_IP;
+      if (!/^\d{1,6}$/.test(v)) throw new Error(`--max-connections-per-ip must be a whole number (0: no limit), got "${v}"`);
+      return Number(v);
+    })(),
   };
 }
 

@@ -357,6 +357,8 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     sandbox: config.sandbox,
     gateway: loadGatewayOptions(config.gatewayConfig),
     trustProxy: config.trustProxy,
+    requestTimeout: config.requestTimeout,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
     clusterWorker,
   });
   try {

@@ -14,6 +14,7 @@ import { stylesheet } from './pages/shouquan.css.js';
 import { redactUrl } from './redact.js';
 import { allowedMethods, HEAD_SAFE } from './methods.js';
 import { formBodyText, installInputGuard } from './input-guard.js';
+import { DEFAULT_REQUEST_TIMEOUT_SECONDS, limitConnectionsPerAddress, timeoutOptions } from './connection-limits.js';
 import { apiRoutes } from './routes/api.route.js';
 import { authorizeRoutes } from './routes/authorize.route.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
@@ -56,6 +57,10 @@ export interface ServerOptions {
   limits?: Partial<SecurityLimits>;
   /** Set in a `serve --workers N` worker: its slot (1…N); /metrics then answers for all workers (docs/adr/0090). */
   clusterWorker?: number;
+  /** Seconds a client has to send a whole request, headers and body (default 30; `serve --request-timeout`). */
+  requestTimeout?: number;
+  /** Open connections one client address may hold; 0 or absent: no limit (`serve --max-connections-per-ip`). */
+  maxConnectionsPerIp?: number;
   /** Batching of gateway call records (defaults: every second or 500 rows; docs/adr/0062). */
   callLog?: Omit<CallLogOptions, 'onDrop' | 'onError'>;
 }
@@ -95,8 +100,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false },
+    // Slow headers and bodies are cut off (issue 15, finding 2; src/server/connection-limits.ts).
+    ...timeoutOptions(options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_SECONDS),
     // HEAD only where a route opts in (src/server/methods.ts): HEAD never runs a handler with side effects.
     exposeHeadRoutes: false,
+  });
+
+  const connectionsRefused = new Counter({
+    name: 'shouquan_connections_refused_total',
+    help: 'Connections refused because their address already had --max-connections-per-ip open',
+    registers: [metrics.registry],
+  });
+  limitConnectionsPerAddress(app.server, options.maxConnectionsPerIp ?? 0, (address) => {
+    connectionsRefused.inc();
+    app.log.warn({ remoteAddress: address, limit: options.maxConnectionsPerIp }, 'connection refused: too many open connections from this address');
   });
 
   // Every route, as registered: the API reference is built from this list (and checked against it).
