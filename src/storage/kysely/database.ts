@@ -179,3 +179,8 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName
     if (attempt >= 3 || !/^(schema|relation) ".*" does not exist$/.test(message)) throw error instanceof Error ? error : new Error(message);
   }
 }
+
+/** The names of every migration this build knows, in the order they apply (for `migrate --json` checks). */
+export async function knownMigrationNames(dialect: DialectName = 'sqlite'): Promise<string[]> {
+  return Object.keys(await new CodeMigrationProvider(dialect).getMigrations()).sort();
+}
