@@ -56,8 +56,8 @@ await eachDialect('operations', {}, (server) => {
     assert.deepEqual(summary, [
       ['app.created', null],
       ['app.secret_rotated', null],
-      ['grant.revoked', 'replaced'], // the live grant left by the previous test: one per seller and app
-      ['grant.created', 'authorization_code'],
+      // the live grant left by the previous test: the standard profile adds the new consent's stores to it (ADR 0135)
+      ['grant.extended', 'authorization_code'],
       ['grant.revoked', 'code_replay'],
       ['grant.created', 'authorization_code'],
       ['token.revoked', 'access'],
