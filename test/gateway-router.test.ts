@@ -74,16 +74,18 @@ for (const dialect of dialects) {
       assert.equal(upd.json.shouquan_products_update_response.product.status, 'onsale');
     });
 
-    it('invalid signature (25) says which string was signed, without the secret', async () => {
+    it('invalid signature (25) says which string was signed, without the secret, the session cut to a prefix', async () => {
       const args = { page_no: '1' };
       const res = await topCall(s, 'shouquan.orders.list', args, token.access_token, { override: { sign: 'DEADBEEF' } });
-      const expectedString = stringToSign({ method: 'shouquan.orders.list', app_key: s.client.appKey, timestamp: formatGmt8(T0), v: '2.0', format: 'json', sign_method: 'md5', session: token.access_token, ...args });
+      const session = `${token.access_token.slice(0, 4)}…(${token.access_token.length} chars)`;
+      const expectedString = stringToSign({ method: 'shouquan.orders.list', app_key: s.client.appKey, timestamp: formatGmt8(T0), v: '2.0', format: 'json', sign_method: 'md5', session, ...args });
+      assert.ok(!res.text.includes(token.access_token), 'the whole access token is never echoed (issue 15 finding 7)');
       assert.deepEqual(res.json, {
         error_response: {
           code: 25,
           msg: 'Invalid Signature',
           sub_code: 'isv.invalid-signature',
-          sub_msg: `the signature does not match; the server signed MD5(secret + "${expectedString}" + secret) as UTF-8`,
+          sub_msg: `the signature does not match; likely cause: the wrong AppSecret, or parameters changed after signing (check the encoding: UTF-8). The server signed MD5(secret + "${expectedString}" + secret) as UTF-8 (credentials shortened here)`,
           request_id: res.headers.get('x-request-id'),
         },
       });

@@ -59,7 +59,7 @@ for (const dialect of await testDialects()) {
       assert.equal(await signedWith(fresh), 'ok');
       const refused = await topCall(s, 'shouquan.store.get', {}, token, { secret: old });
       assert.equal(refused.json.error_response.code, 25);
-      assert.match(refused.json.error_response.sub_msg, /^the signature does not match; the server signed MD5\(secret \+ "app_key\d+formatjsonmethodshouquan\.store\.getsession[^"]+" \+ secret\) as UTF-8$/);
+      assert.match(refused.json.error_response.sub_msg, /^the signature does not match; likely cause: it was signed with the AppSecret from before the last rotation, which stopped signing at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(GMT\+8\): sign with the current AppSecret\. The server signed MD5\(secret \+ "app_key\d+formatjsonmethodshouquan\.store\.getsession[^"…]{4}…\(\d+ chars\)[^"]*" \+ secret\) as UTF-8 \(credentials shortened here\)$/);
       assert.ok(!refused.text.includes(old) && !refused.text.includes(fresh), 'no secret in the answer');
       s.client.appSecret = fresh;
     });

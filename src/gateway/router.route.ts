@@ -9,7 +9,8 @@ import { authenticateSession, executeMethod, logDecision, responseKey, type Gate
 import type { Args } from './methods/method.js';
 import { openSecret } from './secret-seal.js';
 import type { CallTrace } from './call-log.js';
-import { parseGmt8, SIGN_METHODS, signString, stringToSign, type SignMethod } from './sign.js';
+import { parseGmt8, SIGN_METHODS, signString, type SignMethod } from './sign.js';
+import { candidateStrings, explainSignatureMismatch, explainTimestampSkew } from './sign-diagnosis.js';
 
 /** Public (system) parameters: never passed to a method as arguments. */
 const PUBLIC_PARAMS = new Set(['method', 'app_key', 'session', 'access_token', 'timestamp', 'v', 'format', 'sign_method', 'sign', 'partner_id', 'simplify', 'target_app_key']);
@@ -80,7 +81,7 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
   if (at === undefined) throw new GatewayError(31, 'Invalid Timestamp', 'isv.invalid-parameter:timestamp', `timestamp must be "yyyy-MM-dd HH:mm:ss" in GMT+8, got "${timestamp}"`);
   const skew = gw.options.timestampSkewSeconds;
   if (Math.abs(gw.core.now() - at) > skew * 1000) {
-    throw new GatewayError(31, 'Invalid Timestamp', 'isv.invalid-parameter:timestamp', `timestamp ${timestamp} is more than ${skew} seconds away from the server time (GMT+8); check the clock`);
+    throw new GatewayError(31, 'Invalid Timestamp', 'isv.invalid-parameter:timestamp', explainTimestampSkew(timestamp, at, gw.core.now(), skew));
   }
   const v = get('v');
   if (v === undefined) throw new GatewayError(32, 'Missing Version', 'isv.missing-parameter:v', 'parameter v is required (2.0)');
@@ -88,17 +89,23 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
   const format = get('format') ?? 'json';
   if (format !== 'json') throw new GatewayError(23, 'Invalid Format', 'isv.invalid-parameter:format', `format must be json, got "${format}"`);
 
-  const text = stringToSign(params);
+  // Empty-valued parameters left out (TOP's rule, Taobao's Java SDK) or kept (node-taobao-topclient): both are accepted.
+  const texts = candidateStrings(params);
   const presented = sign.toUpperCase();
-  let signed = safeEqual(signString(text, secret, signMethod as SignMethod), presented);
+  const signsWith = (key: string) => texts.some((text) => safeEqual(signString(text, key, signMethod as SignMethod), presented));
+  let signed = signsWith(secret);
   // Inside a rotation's overlap window the previous secret still signs (docs/adr/0060).
-  if (!signed && settings?.previousSealedSecret && (settings.previousSecretExpiresAt ?? 0) > gw.core.now()) {
-    const previous = openSecret(gw.core.secretKey, appKey, settings.previousSealedSecret);
-    if (previous !== undefined) signed = safeEqual(signString(text, previous, signMethod as SignMethod), presented);
+  const openPrevious = () => (settings?.previousSealedSecret ? openSecret(gw.core.secretKey, appKey, settings.previousSealedSecret) : undefined);
+  const previousUntil = settings?.previousSecretExpiresAt ?? 0;
+  if (!signed && previousUntil > gw.core.now()) {
+    const previous = openPrevious();
+    if (previous !== undefined) signed = signsWith(previous);
   }
   if (!signed) {
-    const shown = signMethod === 'md5' ? `MD5(secret + "${text}" + secret)` : `${signMethod === 'hmac' ? 'HMAC-MD5' : 'HMAC-SHA256'}(secret, "${text}")`;
-    throw new GatewayError(25, 'Invalid Signature', 'isv.invalid-signature', `the signature does not match; the server signed ${shown} as UTF-8`);
+    // Only now, for the error's likely cause: which secret, method or form would have matched.
+    const previous = openPrevious();
+    const secrets = { current: secret, previous: previous === undefined ? undefined : { secret: previous, until: previousUntil } };
+    throw new GatewayError(25, 'Invalid Signature', 'isv.invalid-signature', explainSignatureMismatch(params, presented, signMethod as SignMethod, secrets, gw.core.now()));
   }
 
   const method = gw.methods.get(fullName);

@@ -10,14 +10,15 @@ export const SIGN_METHODS: readonly SignMethod[] = ['md5', 'hmac', 'hmac-sha256'
 /**
  * The string that is signed: every parameter except `sign` and empty values, sorted by
  * name (UTF-16 code units, like the SDKs' sorted maps), each written as `name` followed by `value`.
- * File parts never reach here (the router accepts forms only).
+ * File parts never reach here (the router accepts forms only). With `keepEmpty`, empty-valued
+ * parameters are written too (`name` alone), as node-taobao-topclient signs them (issue 19 §4).
  */
-export function stringToSign(params: ParamBag | Map<string, string> | Record<string, string>): string {
+export function stringToSign(params: ParamBag | Map<string, string> | Record<string, string>, opts: { keepEmpty?: boolean } = {}): string {
   const entries: Array<[string, string]> = [];
   const iter: Array<[string, string]> =
     params instanceof Map ? [...(params as Map<string, string | string[]>)].map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? '') : v]) : Object.entries(params);
   for (const [name, value] of iter) {
-    if (name === 'sign' || value === '' || value === undefined) continue;
+    if (name === 'sign' || value === undefined || (value === '' && !opts.keepEmpty)) continue;
     entries.push([name, value]);
   }
   // UTF-16 code-unit order, as the TOP SDKs' sorted maps (Java TreeMap, JS sort) produce.
