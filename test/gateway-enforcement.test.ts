@@ -82,11 +82,11 @@ for (const dialect of dialects) {
       assert.equal(other.json.error_response.sub_msg, 'method shouquan.store.get does not exist (methods start with "psdm.")');
     });
 
-    it('refuses a write the seller did not grant (12), by router and REST', async () => {
+    it('refuses a write the seller did not grant (11, isv.permission-user-scope), by router and REST', async () => {
       const res = await topCall(s, 'psdm.products.create', { title: 'x', price: '1', stock: '1' }, tokens.access_token);
       assert.deepEqual({ ...res.json.error_response, request_id: 'x' }, {
-        code: 12,
-        msg: 'Insufficient user permissions',
+        code: 11,
+        msg: 'Insufficient isv permissions',
         sub_code: 'isv.permission-user-scope',
         sub_msg: 'the seller did not grant products.write (granted scope: seller), which psdm.products.create needs',
         request_id: 'x',

@@ -12,6 +12,11 @@ export interface DemoOptions {
   data?: StoreData;
   /** Where the demo's own secret (for webhooks) comes from; default the SDK client's. */
   appSecret: string;
+  /**
+   * The permission packages to ask for (`scope` on the authorize request); the seller may untick
+   * some on the consent page. Default: the profile's default scope.
+   */
+  scope?: string;
 }
 
 interface Session {
@@ -66,7 +71,9 @@ export function createDemoHandler(opts: DemoOptions): (req: IncomingMessage, res
     if (method === 'GET' && url.pathname === '/') return send(res, 200, await homePage(s, url));
 
     if (method === 'GET' && url.pathname === '/connect') {
-      const request = sdk.authorizeUrl();
+      // Ask for the permission packages the demo needs; the seller may untick some (the token's
+      // `scope` says what was granted, shown on the page).
+      const request = sdk.authorizeUrl(opts.scope !== undefined ? { scope: opts.scope } : {});
       s.pending = { state: request.state, ...(request.codeVerifier ? { codeVerifier: request.codeVerifier } : {}) };
       return redirect(res, request.url);
     }

@@ -57,7 +57,7 @@ describe('client demo in a browser', { skip }, () => {
       await mod.fillSandboxData((s.core.storage as any).gateway, s.seller.stores, Date.now());
     }
     sdk = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: s.client.appSecret, redirectUri: `${demo.url}/callback`, tokenStore: new MemoryTokenStore() });
-    handler = createDemoHandler({ sdk, appSecret: s.client.appSecret });
+    handler = createDemoHandler({ sdk, appSecret: s.client.appSecret, scope: 'store.read products.read orders.read' });
 
     const { chromium } = await import('playwright-core');
     profileDir = mkdtempSync(join(tmpdir(), 'demo-chromium-'));
@@ -93,6 +93,8 @@ describe('client demo in a browser', { skip }, () => {
     assert.deepEqual(await page.locator('#stores li').allTextContents(), ['Store One', 'Store Two']);
     assert.match((await page.textContent('.flash.ok')) ?? '', /^Store connected\. Access token \S+…\S+ is valid until /);
     assert.equal(await page.textContent('#store-name'), 'Store One');
+    // Only the read packages were asked for, and granted.
+    assert.match((await page.content()) ?? '', /<dt>Scope<\/dt><dd>store\.read products\.read orders\.read<\/dd>/);
     await page.click('#stores a:has-text("Store Two")');
     await page.waitForURL(`${demo.url}/?store=${s.seller.stores[1]!.storeId}`);
     assert.equal(await page.textContent('#store-name'), 'Store Two');

@@ -31,7 +31,9 @@ if (!appSecret) {
 }
 
 const sdk = new ShouquanClient({ baseUrl: shouquanUrl, appKey, appSecret, profile, redirectUri, tokenStore: new MemoryTokenStore() });
-const { server, url } = await listenDemo(createDemoHandler({ sdk, appSecret }), host, port);
+// The demo only reads: on the standard profile it asks for the read packages alone (DEMO_SCOPE overrides).
+const scope = process.env.DEMO_SCOPE ?? (profile === 'standard' ? 'store.read products.read orders.read' : undefined);
+const { server, url } = await listenDemo(createDemoHandler({ sdk, appSecret, scope }), host, port);
 
 console.log(`Client demo on ${url}  (Shouquan ${shouquanUrl}, app ${appKey}, profile ${profile}, redirect ${redirectUri})`);
 if (seller) console.log(`Sandbox seller to sign in with: ${seller}`);

@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import { duplicatedParams, param, type ParamBag } from './params.js';
 import { redirectUriMatches } from './redirect-uri.js';
+import { appMayRequest } from './scope-choice.js';
 
 /**
  * Outcome of validating an authorization request (RFC 6749 §4.1.1, §4.2.1):
@@ -107,7 +108,8 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   if (scope.length === 0) return fail(new InvalidScopeError('scope is empty'));
   for (const s of scope) {
     if (!(s in profile.scopes)) return fail(new InvalidScopeError(`unknown scope ${s}`));
-    if (!app.scopes.includes(s)) return fail(new InvalidScopeError(`this app may not request scope ${s}`));
+    // The app's own scopes, or a package of a bundle it has (standard: `seller` covers its six packages).
+    if (!appMayRequest(profile, app.scopes, s)) return fail(new InvalidScopeError(`this app may not request scope ${s}`));
   }
 
   // Step 6: PKCE (RFC 7636 §4.3; RFC 9700 §2.1.1: S256 only).

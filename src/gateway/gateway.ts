@@ -108,8 +108,8 @@ export function resolveStore(grant: TokenWithGrant['grant'], args: Args): number
 }
 
 /**
- * Enforce the grant and run a method: the app's permission packages (code 11), the token's
- * scopes (code 12), the store (`resolveStore`), the app's quotas (code 7); then answer locally
+ * Enforce the grant and run a method: the app's permission packages (code 11), the scopes the
+ * seller granted (code 11, sub code `isv.permission-user-scope`), the store (`resolveStore`), the app's quotas (code 7); then answer locally
  * or from the upstream. The store is always one of the grant's: no argument can name another.
  */
 export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<Record<string, unknown>> {
@@ -121,8 +121,12 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
     if (!covers(appPermissions, method.permission)) {
       throw new GatewayError(11, 'Insufficient isv permissions', 'isv.permission-api-package-empty', `app ${app.appKey} has no ${method.permission} permission, which ${fullName} needs`);
     }
-    if (!covers(scopePermissions(gw.core.profile, token.scope), method.permission)) {
-      throw new GatewayError(12, 'Insufficient user permissions', 'isv.permission-user-scope', `the seller did not grant ${method.permission} (granted scope: ${token.scope.join(' ') || 'none'}), which ${fullName} needs`);
+    // The token's scope and the grant's as it stands now (a seller may narrow a live grant,
+    // docs/adr/0136) must both cover the permission. Refused as code 11 (issue 19's contract).
+    const byToken = covers(scopePermissions(gw.core.profile, token.scope), method.permission);
+    if (!byToken || !covers(scopePermissions(gw.core.profile, token.grant.scope), method.permission)) {
+      const granted = byToken ? token.grant.scope : token.scope;
+      throw new GatewayError(11, 'Insufficient isv permissions', 'isv.permission-user-scope', `the seller did not grant ${method.permission} (granted scope: ${granted.join(' ') || 'none'}), which ${fullName} needs`);
     }
   }
   let storeId = 0;

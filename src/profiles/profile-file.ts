@@ -29,6 +29,7 @@ const TOP_LEVEL = [
   'errorStatusCodes',
   'gateway',
   'grants',
+  'scopeChoice',
 ];
 
 type Json = unknown;
@@ -190,6 +191,17 @@ export function profileProblems(p: Json): string[] {
     for (const k of Object.keys(g)) if (!['stores', 'reconsent'].includes(k)) errs.push(`grants: unknown key "${k}"`);
     oneOf('grants.stores', g.stores, ['one', 'several']);
     oneOf('grants.reconsent', g.reconsent, ['replace', 'add']);
+  }
+  if (p.scopeChoice !== undefined) {
+    const c = obj('scopeChoice', p.scopeChoice);
+    for (const k of Object.keys(c)) if (!['alwaysGranted', 'bundles', 'optIn'].includes(k)) errs.push(`scopeChoice: unknown key "${k}"`);
+    const known = isObj(p.scopes) ? Object.keys(scopes) : [];
+    strList('scopeChoice.alwaysGranted', c.alwaysGranted, { allowed: known });
+    if (c.optIn !== undefined) strList('scopeChoice.optIn', c.optIn, { allowed: known });
+    if (c.bundles !== undefined) for (const [k, v] of Object.entries(obj('scopeChoice.bundles', c.bundles))) {
+      if (!known.includes(k)) errs.push(`scopeChoice.bundles: "${k}" is not one of scopes`);
+      strList(`scopeChoice.bundles.${k}`, v, { nonEmpty: true, allowed: known });
+    }
   }
   if (p.gateway !== undefined) {
     const g = obj('gateway', p.gateway);

@@ -70,6 +70,13 @@ const ROWS: Array<[string, (p: Profile) => string]> = [
     'later consent (same seller, same app)',
     (p) => (grantRules(p).reconsent === 'add' ? 'adds its stores to the live grant; earlier tokens keep working' : 'replaces the live grant: the last authorization wins'),
   ],
+  [
+    'permissions on the consent page',
+    (p) =>
+      p.scopeChoice
+        ? `one \`scope\` checkbox per package; always granted: ${p.scopeChoice.alwaysGranted.map(code).join(', ') || '—'}${Object.keys(p.scopeChoice.bundles ?? {}).length ? `; ${Object.entries(p.scopeChoice.bundles ?? {}).map(([b, parts]) => `${code(b)} = ${parts.map(code).join(' ')}`).join('; ')}` : ''}${p.scopeChoice.optIn?.length ? `; unticked until chosen: ${p.scopeChoice.optIn.map(code).join(', ')}` : ''}`
+        : 'the requested scopes, all or nothing',
+  ],
   ['redirect_uri rule', (p) => code(p.redirectRule) + ': ' + RULES[p.redirectRule]],
   ['token format', (p) => (p.tokenFormat === 'hex32' ? '32 hex (128 bits)' : 'base64url (256 bits)')],
   ['error extras', (p) => fields(p, p.responses.errorExtras)],

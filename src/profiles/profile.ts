@@ -66,6 +66,11 @@ export interface Profile {
    * consents"). Absent: `{ stores: 'one', reconsent: 'replace' }`.
    */
   grants?: GrantRules;
+  /**
+   * The seller chooses the permission packages on the consent page (docs/adr/0136): each
+   * requested scope is a `scope` checkbox. Absent: the requested scopes are granted as a whole.
+   */
+  scopeChoice?: ScopeChoice;
   /** How a presented redirect_uri is matched against the registered callbacks (see core/redirect-uri.ts). */
   redirectRule: RedirectRule;
   /** Require PKCE for every authorization-code request. */
@@ -109,6 +114,19 @@ export interface GrantRules {
    * live grant, and tokens issued before keep working.
    */
   reconsent: 'replace' | 'add';
+}
+
+/** How the consent page lets the seller choose permission packages. */
+export interface ScopeChoice {
+  /** Packages always granted: shown ticked and disabled, granted even when not requested. */
+  alwaysGranted: string[];
+  /**
+   * Scopes that stand for several packages (standard's `seller`): the page shows their packages;
+   * left all ticked, the grant keeps the one name (so its answers do not change).
+   */
+  bundles?: Record<string, string[]>;
+  /** Packages the seller must tick on purpose: shown unticked (e.g. `orders.pii`). */
+  optIn?: string[];
 }
 
 /** The rules of a profile that states none: one store, the last authorization wins. */

@@ -25,16 +25,41 @@ export const standardProfile: Profile = {
     methods: { authorization_code: ['POST'], refresh_token: ['POST'] },
     grantTypes: ['authorization_code', 'refresh_token'],
   },
+  // Permission packages the seller ticks one by one (docs/adr/0136); `seller`, the scope every
+  // existing app has, stands for the six of them (not `orders.pii`).
   scopes: {
     seller: {
       en: "Read and manage the chosen store's products, orders and store settings on your behalf",
       zh: '代表您读取和管理所选店铺的商品、订单和店铺配置',
     },
+    'store.read': { en: "See the store's name and settings", zh: '查看店铺名称和店铺配置' },
+    'store.write': { en: "Change the store's settings (description, service phone, addresses, invoices)", zh: '修改店铺配置（简介、客服电话、地址、发票）' },
+    'products.read': { en: 'See your products, prices and stock', zh: '查看您的商品、价格和库存' },
+    'products.write': { en: 'Create and change products, prices and stock', zh: '发布和修改商品、价格和库存' },
+    'orders.read': { en: 'See your orders', zh: '查看您的订单' },
+    'orders.write': { en: 'Ship orders and record their tracking numbers', zh: '为订单发货并填写物流单号' },
+  },
+  scopeChoice: {
+    alwaysGranted: ['store.read'],
+    bundles: { seller: ['store.read', 'store.write', 'products.read', 'products.write', 'orders.read', 'orders.write'] },
   },
   lifetimes: { code: 600, access: 7200, refresh: 30 * 24 * 3600 },
   refresh: { rotate: true },
   // Issue 19: several stores in one grant; a later consent adds to the live grant.
   grants: { stores: 'several', reconsent: 'add' },
+  gateway: {
+    methodPrefix: 'shouquan',
+    scopePermissions: {
+      // Everything, as before (upstream-only methods included): existing apps keep working.
+      seller: ['*'],
+      'store.read': ['store.read'],
+      'store.write': ['store.write'],
+      'products.read': ['products.read'],
+      'products.write': ['products.write'],
+      'orders.read': ['orders.read'],
+      'orders.write': ['orders.write'],
+    },
+  },
   redirectRule: 'exact',
   requirePkce: false,
   tokenFormat: 'base64url',

@@ -268,6 +268,11 @@ export interface GrantRepository {
    * last store revokes the grant. `not_found` when the grant is not live or lacks the store.
    */
   removeStore(input: { grantId: string; storeId: number; now: number; actor: string | null }): Promise<'removed' | 'revoked' | 'not_found'>;
+  /**
+   * Narrow a live grant's scope, and the scope of each of its live tokens, with `narrow` (applied
+   * to each scope as stored), atomically. Returns the grant's new scope; undefined when it is not live.
+   */
+  narrowScope(input: { grantId: string; now: number; actor: string | null; narrow: (scope: string[]) => string[] }): Promise<string[] | undefined>;
 }
 
 export interface TokenRepository {

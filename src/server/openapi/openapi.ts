@@ -62,6 +62,7 @@ function paramSchema(p: ParamDoc): Record<string, unknown> {
 
 /** The documentation of every route the server can register, keyed `METHOD url`. */
 export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
+  const choice = ctx.core.profile.scopeChoice;
   const { profile } = ctx.core;
   const [idName, secretName] = [profile.params.clientId[0] ?? 'client_id', profile.params.clientSecret[0] ?? 'client_secret'];
   const clientAuth: Array<Record<string, string[]>> = [{ clientBasic: [] }, { clientPost: [] }];
@@ -78,7 +79,15 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
       query(idName, `the AppKey${profile.params.clientId.length > 1 ? ` (also accepted as ${profile.params.clientId.slice(1).join(', ')})` : ''}`, true),
       query('redirect_uri', 'the callback; matched by the profile rule', profile.authorize.required.includes('redirect_uri')),
       query('state', 'opaque value echoed back', profile.authorize.required.includes('state')),
-      query('scope', `space-separated; default \`${profile.authorize.defaultScope}\``, profile.authorize.required.includes('scope')),
+      query(
+        'scope',
+        `space-separated, limited to the app's scopes; default \`${profile.authorize.defaultScope}\`${
+          choice
+            ? `. The consent page lists each package (${Object.keys(profile.scopes).filter((k) => !(k in (choice.bundles ?? {}))).map((k) => `\`${k}\``).join(', ')}) as a checkbox; the token response's \`scope\` is what the seller left ticked (\`${choice.alwaysGranted.join(' ')}\` always)`
+            : ''
+        }`,
+        profile.authorize.required.includes('scope'),
+      ),
       query('code_challenge', 'PKCE (RFC 7636): base64url SHA-256 of the verifier', profile.requirePkce),
       query('code_challenge_method', 'must be S256 when code_challenge is sent', false, { type: 'string', enum: ['S256'] }),
       ...(profile.authorize.views.length > 0 ? [query('view', 'page style', false, { type: 'string', enum: profile.authorize.views })] : []),

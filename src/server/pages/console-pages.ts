@@ -88,7 +88,15 @@ export function statusBadge(lang: Lang, status: AppStatus): Raw {
 }
 
 /** Seller center home: every live authorization with a revoke button. */
-export function sellerHomePage(f: ConsoleFrame & { csrf: string; authorizations: AuthorizationView[]; scopeWords: (scope: string) => string }): string {
+export function sellerHomePage(
+  f: ConsoleFrame & {
+    csrf: string;
+    authorizations: AuthorizationView[];
+    scopeWords: (scope: string) => string;
+    /** The packages a grant's scope stands for, when the seller may narrow it (docs/adr/0136). */
+    packagesOf?: (scope: string[]) => Array<{ scope: string; fixed: boolean }>;
+  },
+): string {
   const m = ct(f.lang);
   const body = html`<section class="card">
 <h1>${m.authorizedApps}</h1>
@@ -112,6 +120,19 @@ ${
 <dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd>
 <dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd>
 </dl>
+${
+  f.packagesOf
+    ? html`<details class="narrow"><summary>${m.changePermissions}</summary>
+<form method="post" action="/account/authorizations/${a.grant.grantId}/scope">${csrfInput(f.csrf)}
+${f.packagesOf(a.grant.scope).map((p) =>
+  p.fixed
+    ? html`<label class="check"><input type="checkbox" name="scope" value="${p.scope}" checked disabled><input type="hidden" name="scope" value="${p.scope}"> ${f.scopeWords(p.scope)} (${m.alwaysGranted})</label>`
+    : html`<label class="check"><input type="checkbox" name="scope" value="${p.scope}" checked> ${f.scopeWords(p.scope)}</label>`,
+)}
+<div class="actions"><button type="submit" class="secondary small">${m.savePermissions}</button></div>
+</form></details>`
+    : ''
+}
 </div>
 <form method="post" action="/account/authorizations/${a.grant.grantId}/revoke">${csrfInput(f.csrf)}<button type="submit" class="danger small" aria-label="${m.revoke}: ${a.appName} (${a.storeName})">${m.revoke}</button></form>
 </li>`,

@@ -43,6 +43,8 @@ export function consentPage(
     csrf: string;
     appName: string;
     scopes: string[];
+    /** The seller ticks each permission package (`scope` checkboxes); replaces the plain `scopes` list. */
+    packages?: Array<{ scope: string; words: string; checked: boolean; fixed: boolean }>;
     stores: StoreRecord[];
     /** `several`: `store_id` checkboxes (one grant covers the ticked stores); else one radio choice. */
     storeChoice?: 'one' | 'several';
@@ -77,8 +79,19 @@ ${
 }
 <form method="post" action="${f.action}">
 <input type="hidden" name="csrf_token" value="${f.csrf}">
-<p>${m.willBeAble}</p>
-<ul class="perms">${f.scopes.map((s) => html`<li>${s}</li>`)}</ul>
+${
+  f.packages && f.packages.length > 0
+    ? html`<fieldset class="perms"><legend>${m.choosePermissions}</legend>
+${f.packages.map((p) =>
+  p.fixed
+    ? html`<label class="perm"><input type="checkbox" name="scope" value="${p.scope}" checked disabled><input type="hidden" name="scope" value="${p.scope}"><span>${p.words} <small class="meta">(${m.alwaysGranted})</small></span></label>
+`
+    : html`<label class="perm"><input type="checkbox" name="scope" value="${p.scope}"${p.checked ? ' checked' : ''}><span>${p.words}</span></label>
+`,
+)}</fieldset>`
+    : html`<p>${m.willBeAble}</p>
+<ul class="perms">${f.scopes.map((s) => html`<li>${s}</li>`)}</ul>`
+}
 ${
   f.blocked
     ? ''

@@ -31,6 +31,11 @@ legend { font-weight:600; margin-bottom:8px; padding:0; }
 .store:has(input:checked) { border-color:var(--brand); background:#fff8f5; box-shadow:inset 0 0 0 1px var(--brand); }
 .store span { overflow-wrap:anywhere; }
 .store input { flex:none; width:20px; height:20px; margin:0; accent-color:var(--brand); }
+fieldset.perms { margin:8px 0 18px; }
+.perm { display:flex; align-items:flex-start; gap:10px; padding:6px 0; cursor:pointer; }
+.perm input { flex:none; width:20px; height:20px; margin:2px 0 0; accent-color:var(--brand); }
+.perm span { overflow-wrap:anywhere; }
+label small.meta { margin:0; }
 .meta { color:var(--muted); font-size:.875rem; margin-top:18px; overflow-wrap:anywhere; }
 .detail { color:var(--muted); font-size:.875rem; overflow-wrap:anywhere; }
 .foot { display:flex; justify-content:space-between; color:var(--muted); font-size:.875rem; margin-top:18px; }

@@ -6,6 +6,7 @@ import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
 import { credentialsPage, sellerHomePage } from '../pages/console-pages.js';
 import { storesOf } from '../../storage/ports.js';
+import { expandScope, narrowScope } from '../../core/scope-choice.js';
 
 /**
  * The seller center (`/account`): a seller sees every app they authorized (store,
@@ -17,6 +18,9 @@ import { storesOf } from '../../storage/ports.js';
 export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { core } = ctx;
   const cfg = { config: { kind: 'page' as const } };
+  // The packages a grant's scope stands for, ticked, for the "change permissions" form.
+  const choice = core.profile.scopeChoice;
+  const packagesOf = choice ? (scope: string[]) => expandScope(core.profile, scope).map((p) => ({ scope: p, fixed: choice.alwaysGranted.includes(p) })) : undefined;
 
   app.get('/account/login', cfg, async (request, reply) => {
     const f = frame(ctx, request, reply, 'account');
@@ -62,11 +66,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const m = ct(f.lang);
     const authorizations = await core.storage.console.authorizationsOfSeller(seller.sellerId);
     const done = doneParam(request);
-    const notice = done === 'revoked' ? m.revoked : done === 'store_removed' ? m.storeRemoved : undefined;
+    const notice = done === 'revoked' ? m.revoked : done === 'store_removed' ? m.storeRemoved : done === 'narrowed' ? m.narrowed : undefined;
     return sendPage(
       reply,
       200,
-      sellerHomePage({ ...f, notice, user: { name: seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang) }),
+      sellerHomePage({ ...f, notice, user: { name: seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang), packagesOf }),
     );
   });
 
@@ -84,6 +88,24 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey }, 'seller revoked an authorization');
     }
     return seeOther(reply, '/account?done=revoked');
+  });
+
+  // Narrow a live grant: the seller unticks packages; the grant and every live token of it lose them at once.
+  app.post<{ Params: { grantId: string } }>('/account/authorizations/:grantId/scope', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const f = frame(ctx, request, reply, 'account');
+    const seller = await currentSeller(ctx, request);
+    if (!seller) return seeOther(reply, '/account/login');
+    const grant = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.grantId) ? await core.storage.grants.find(request.params.grantId) : undefined;
+    if (!grant || grant.sellerId !== seller.sellerId || grant.revokedAt !== null || !core.profile.scopeChoice) throw new PageError(404, ct(f.lang).notYours, 'grant not found, not live or not this seller');
+    const keep = form.get('scope') ?? [];
+    const actor = `seller:${seller.sellerId}`;
+    const after = await core.storage.grants.narrowScope({ grantId: grant.grantId, now: core.now(), actor, narrow: (scope) => narrowScope(core.profile, scope, keep) });
+    if (after) {
+      await audit(ctx, { actor, event: 'console.authorization_narrowed', appKey: grant.appKey, sellerId: seller.sellerId, subject: grant.grantId, detail: { scope: after.join(' ') } });
+      request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey, scope: after.join(' ') }, 'seller narrowed an authorization');
+    }
+    return seeOther(reply, '/account?done=narrowed');
   });
 
   // Take one store out of a grant of several (docs/adr/0135); its last store revokes the grant.

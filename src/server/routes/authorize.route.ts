@@ -16,6 +16,7 @@ import { REMEMBER_ME_SECONDS, STORE_SEARCH_THRESHOLD } from '../../console/web-k
 import { lockedMessage, retryAfterSeconds } from '../throttle.js';
 import { grantRules } from '../../profiles/profile.js';
 import { storesOf } from '../../storage/ports.js';
+import { chosenScope, offeredPackages } from '../../core/scope-choice.js';
 
 /** The shape of an interaction id (base64url from randomId()). */
 const INTERACTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -138,6 +139,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         csrf,
         appName: appRecord?.name ?? interaction.request.appKey,
         scopes: interaction.request.scope.map((s) => profile.scopes[s]?.[lang === 'en' ? 'en' : 'zh'] ?? s),
+        // The seller ticks each package (profile `scopeChoice`, docs/adr/0136).
+        packages: offeredPackages(profile, interaction.request.scope).map((p) => ({ ...p, words: profile.scopes[p.scope]?.[lang === 'en' ? 'en' : 'zh'] ?? p.scope })),
         stores,
         storeChoice: rules.stores,
         grantedStoreIds: live ? storesOf(live) : [],
@@ -264,7 +267,12 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 403, error: ct(requestLang(ctx, request)).testingRefused });
     }
     let storeIds: number[] = [];
+    let scope = interaction.request.scope;
     if (decision === 'approve') {
+      // The packages the seller left ticked (no `scope` field at all: the page's defaults).
+      const chosen = chosenScope(profile, interaction.request.scope, form.get('scope'));
+      if (chosen === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.badScope });
+      scope = chosen;
       const stores = await core.storage.sellers.stores(seller.sellerId);
       if (grantRules(profile).stores === 'several') {
         // Checkboxes: one or more `store_id`, each one of this seller's stores.
@@ -289,8 +297,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       request.log.info({ sellerId: seller.sellerId, appKey: interaction.request.appKey }, 'seller denied authorization');
       return seeOther(reply, denyAuthorization(core, interaction.request));
     }
-    const location = await approveAuthorization(core, interaction.request, seller.sellerId, storeIds);
-    request.log.info({ sellerId: seller.sellerId, storeIds, appKey: interaction.request.appKey }, 'seller approved authorization');
+    const location = await approveAuthorization(core, { ...interaction.request, scope }, seller.sellerId, storeIds);
+    request.log.info({ sellerId: seller.sellerId, storeIds, scope: scope.join(' '), appKey: interaction.request.appKey }, 'seller approved authorization');
     return seeOther(reply, location);
   });
 }

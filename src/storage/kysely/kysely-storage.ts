@@ -492,6 +492,24 @@ export function createKyselyStorage(
       async createWithTokens({ now, grant, tokens, reconsent }) {
         return withRetry(() => transaction((exec) => placeGrant(exec, db, hot, inserts, now, grant, tokens, reconsent, 'implicit')));
       },
+      async narrowScope({ grantId, now, actor, narrow }) {
+        return db.transaction().execute(async (trx) => {
+          let q = trx.selectFrom('grants').selectAll().where('grant_id', '=', grantId).where('revoked_at', 'is', null);
+          if (dialect === 'postgres') q = q.forUpdate();
+          const row = await q.executeTakeFirst();
+          if (!row) return undefined;
+          const before = splitScope(row.scope);
+          const after = narrow(before);
+          await trx.updateTable('grants').set({ scope: joinScope(after) }).where('grant_id', '=', grantId).execute();
+          const live = await trx.selectFrom('tokens').select(['token_hash', 'scope']).where('grant_id', '=', grantId).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+          for (const t of live) {
+            const next = joinScope(narrow(splitScope(t.scope)));
+            if (next !== t.scope) await trx.updateTable('tokens').set({ scope: next }).where('token_hash', '=', t.token_hash).execute();
+          }
+          await appendAudit(trx, { at: now, event: 'grant.narrowed', actor, appKey: row.app_key, sellerId: Number(row.seller_id), subject: grantId, detail: { from: before.join(' '), to: after.join(' ') } });
+          return after;
+        });
+      },
       async removeStore({ grantId, storeId, now, actor }) {
         return db.transaction().execute(async (trx) => {
           let q = trx.selectFrom('grants').selectAll().where('grant_id', '=', grantId).where('revoked_at', 'is', null);
