@@ -43,3 +43,16 @@ it('reads --workers as a count from 1 to 64 or auto (one per CPU)', async () => 
   assert.throws(() => resolveServeConfig({}, { SHOUQUAN_WORKERS: '2', SHOUQUAN_DATABASE_URL: 'sqlite::memory:' }), /needs PostgreSQL/);
   assert.equal(resolveServeConfig({ workers: '1', database: 'sqlite::memory:' }, {}).workers, 1);
 });
+
+it("reads --refresh-grace as whole seconds from 0 to 3600, else the profile's (docs/adr/0100)", () => {
+  assert.equal(resolveServeConfig({}, {}).refreshGrace, 60, 'standard rotates: 60 s');
+  assert.equal(resolveServeConfig({ profile: 'perfee' }, {}).refreshGrace, 0, 'perfee does not rotate');
+  assert.equal(resolveServeConfig({ profile: 'meilishuo' }, {}).refreshGrace, 60);
+  assert.equal(resolveServeConfig({ 'refresh-grace': '0' }, { SHOUQUAN_REFRESH_GRACE: '30' }).refreshGrace, 0, 'the flag wins, 0 turns it off');
+  assert.equal(resolveServeConfig({}, { SHOUQUAN_REFRESH_GRACE: '300' }).refreshGrace, 300);
+  assert.equal(resolveServeConfig({ 'refresh-grace': '3600' }, {}).refreshGrace, 3600);
+  for (const bad of ['3601', '-1', '1.5', 'sixty', '']) {
+    if (bad === '') continue; // an empty variable counts as unset
+    assert.throws(() => resolveServeConfig({ 'refresh-grace': bad }, {}), { message: `--refresh-grace must be a whole number of seconds from 0 to 3600, got "${bad}"` });
+  }
+});

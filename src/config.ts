@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { getProfile } from './profiles/registry.js';
-import { REDIRECT_RULES, type Profile, type RedirectRule } from './profiles/profile.js';
+import { MAX_REFRESH_GRACE_SECONDS, REDIRECT_RULES, refreshGraceOf, type Profile, type RedirectRule } from './profiles/profile.js';
 import { parseDatabaseUrl } from './storage/kysely/database.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT_SECONDS } from './server/connection-limits.js';
 
@@ -33,6 +33,8 @@ export interface ServeConfig {
   requestTimeout: number;
   /** Open connections one client address may hold (per process); 0: no limit. */
   maxConnectionsPerIp: number;
+  /** Refresh grace window, seconds (docs/adr/0100): `--refresh-grace`, else the profile's; 0 turns it off. */
+  refreshGrace: number;
 }
 
 /** The most worker processes `--workers` accepts. */
@@ -58,6 +60,7 @@ export const SERVE_SETTINGS = [
   ['call-retention', 'SHOUQUAN_CALL_RETENTION', 'days the janitor keeps gateway call records shown in the developer console', '7'],
   ['request-timeout', 'SHOUQUAN_REQUEST_TIMEOUT', 'seconds a client has to send a whole request (headers and body) and an idle connection is kept; slower ones get 408 and are closed', '30'],
   ['max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP', 'open connections one client address may hold per process (more get 429 and are closed); 0: no limit, e.g. behind a reverse proxy that limits them', '128'],
+  ['refresh-grace', 'SHOUQUAN_REFRESH_GRACE', `seconds a rotated refresh token still gets its unused successor again (retries, concurrent refreshes) instead of revoking the grant; 0: off, at most ${MAX_REFRESH_GRACE_SECONDS}`, "profile's (60 where refresh tokens rotate)"],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -162,6 +165,7 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
       if (!/^\d{1,6}$/.test(v)) throw new Error(`--max-connections-per-ip must be a whole number (0: no limit), got "${v}"`);
       return Number(v);
     })(),
+    refreshGrace: parseRefreshGrace(pick('refresh-grace', 'SHOUQUAN_REFRESH_GRACE'), profile),
   };
 }
 
@@ -170,5 +174,13 @@ export function parseCallRetention(v: string | undefined): number {
   if (v === undefined) return 7;
   const n = /^\d{1,3}$/.test(v) ? Number(v) : NaN;
   if (!(n >= 1 && n <= 366)) throw new Error(`--call-retention must be a whole number of days from 1 to 366, got "${v}"`);
+  return n;
+}
+
+/** `--refresh-grace` / `SHOUQUAN_REFRESH_GRACE`: whole seconds from 0 to 3600; absent: the profile's (docs/adr/0100). */
+export function parseRefreshGrace(v: string | undefined, profile: Profile): number {
+  if (v === undefined) return refreshGraceOf(profile);
+  const n = /^\d{1,5}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 0 && n <= MAX_REFRESH_GRACE_SECONDS)) throw new Error(`--refresh-grace must be a whole number of seconds from 0 to ${MAX_REFRESH_GRACE_SECONDS}, got "${v}"`);
   return n;
 }

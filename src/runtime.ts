@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext, Lifetimes } from './core/context.js';
-import type { Profile } from './profiles/profile.js';
+import { refreshGraceOf, type Profile } from './profiles/profile.js';
 import { buildServer } from './server/app.js';
 import { migrateToLatest, openDatabase } from './storage/kysely/database.js';
 import { createKyselyStorage } from './storage/kysely/kysely-storage.js';
@@ -69,6 +69,7 @@ export async function createCoreContext(opts: RuntimeOptions): Promise<CoreConte
       refresh: profile.lifetimes.refresh,
       interaction: 30 * 60,
       session: 12 * 3600,
+      refreshGrace: refreshGraceOf(profile),
       ...opts.lifetimes,
     },
   };

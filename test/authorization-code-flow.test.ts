@@ -71,11 +71,14 @@ for (const dialect of dialects) {
       const r1 = await postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: first.json.refresh_token, ...creds });
       assert.equal(r1.status, 200, r1.text);
       assert.notEqual(r1.json.refresh_token, first.json.refresh_token);
+      // Using the successor's refresh token ends the old one's grace window (docs/adr/0100).
+      const r2 = await postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: r1.json.refresh_token, ...creds });
+      assert.equal(r2.status, 200, r2.text);
       const reuse = await postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: first.json.refresh_token, ...creds });
       assert.equal(reuse.status, 400);
       assert.equal(reuse.json.error, 'invalid_grant');
-      const r2 = await postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: r1.json.refresh_token, ...creds });
-      assert.equal(r2.status, 400, 'the whole family is revoked');
+      const r3 = await postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: r2.json.refresh_token, ...creds });
+      assert.equal(r3.status, 400, 'the whole family is revoked');
     });
 
     it('lets exactly one of many concurrent redemptions of a code succeed', async () => {

@@ -218,10 +218,16 @@ for (const dialect of dialects) {
       assert.equal(body.expires_in, 7200);
       const works = await topCall(s, 'shouquan.store.get', {}, body.access_token);
       assert.equal(works.json.shouquan_store_get_response?.store.store_id, storeA);
-      // Rotation: the old refresh token is spent and its reuse revokes the family.
+      // Within the grace window a retry gets the very same successor (docs/adr/0100).
+      const retry = (await topCall(s, 'shouquan.auth.token.refresh', { refresh_token: fresh.refresh_token })).json.shouquan_auth_token_refresh_response;
+      assert.deepEqual({ ...retry, expires_in: 0, request_id: 'x' }, { ...body, expires_in: 0, request_id: 'x' });
+      assert.ok(retry.expires_in <= 7200 && retry.expires_in >= 7190);
+      // Rotation: once the successor's refresh token is used, the old one is spent and its reuse revokes the family.
+      const next = (await topCall(s, 'shouquan.auth.token.refresh', { refresh_token: body.refresh_token })).json.shouquan_auth_token_refresh_response;
+      assert.ok(next?.access_token);
       const reuse = await topCall(s, 'shouquan.auth.token.refresh', { refresh_token: fresh.refresh_token });
       assert.deepEqual({ ...reuse.json.error_response, request_id: 'x' }, { code: 41, msg: 'Invalid Arguments', sub_code: 'isv.invalid-parameter:refresh_token', sub_msg: 'the refresh token is invalid, expired or revoked', request_id: 'x' });
-      const dead = await topCall(s, 'shouquan.store.get', {}, body.access_token);
+      const dead = await topCall(s, 'shouquan.store.get', {}, next.access_token);
       assert.equal(dead.json.error_response.code, 27);
       token = await sellerTokens(s, storeA);
     });

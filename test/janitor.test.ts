@@ -35,13 +35,13 @@ for (const d of await testDialects()) {
         const app = s.client.appKey;
         await db.insertInto('grants').values({ grant_id: 'janitor-grant', app_key: app, seller_id: s.seller.sellerId, store_id: s.seller.stores[0]!.storeId, scope: 'seller', created_at: 0, revoked_at: 1, revoked_reason: 'test' }).execute();
         if (d.name === 'postgres') {
-          await sql`insert into tokens select 'exp' || i, 'access', 'janitor-grant', ${app}, 'seller', 0, 1000, null, null, null from generate_series(1, ${ROWS}::int) i`.execute(db);
+          await sql`insert into tokens (token_hash, kind, grant_id, app_key, scope, created_at, expires_at, revoked_at, rotated_at) select 'exp' || i, 'access', 'janitor-grant', ${app}, 'seller', 0, 1000, null, null from generate_series(1, ${ROWS}::int) i`.execute(db);
           await sql`insert into auth_codes select 'code' || i, ${app}, ${s.seller.sellerId}, 1, 'https://x', 1, 'seller', null, null, 0, 1000, null, null, null from generate_series(1, ${SMALL}::int) i`.execute(db);
           await sql`insert into interactions select 'ia' || i, 'h', '{}', 0, 1000, null from generate_series(1, ${SMALL}::int) i`.execute(db);
           await sql`insert into seller_sessions select 'sess' || i, ${s.seller.sellerId}, 0, 1000 from generate_series(1, ${SMALL}::int) i`.execute(db);
         } else {
           const series = (n: number) => sql`with recursive c(i) as (select 1 union all select i + 1 from c where i < ${n})`;
-          await sql`${series(ROWS)} insert into tokens select 'exp' || i, 'access', 'janitor-grant', ${app}, 'seller', 0, 1000, null, null, null from c`.execute(db);
+          await sql`${series(ROWS)} insert into tokens (token_hash, kind, grant_id, app_key, scope, created_at, expires_at, revoked_at, rotated_at) select 'exp' || i, 'access', 'janitor-grant', ${app}, 'seller', 0, 1000, null, null from c`.execute(db);
           await sql`${series(SMALL)} insert into auth_codes select 'code' || i, ${app}, ${s.seller.sellerId}, 1, 'https://x', 1, 'seller', null, null, 0, 1000, null, null, null from c`.execute(db);
           await sql`${series(SMALL)} insert into interactions select 'ia' || i, 'h', '{}', 0, 1000, null from c`.execute(db);
           await sql`${series(SMALL)} insert into seller_sessions select 'sess' || i, ${s.seller.sellerId}, 0, 1000 from c`.execute(db);
@@ -101,7 +101,7 @@ for (const d of await testDialects()) {
       assert.equal(report.interactions, 1, 'the one expired past the default one-hour grace');
       assert.equal(await s.core.storage.interactions.find('recent').then((r) => r?.id), 'recent');
       assert.equal(await s.core.storage.interactions.find('old'), undefined);
-      assert.deepEqual(Object.keys(report), ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'web_sessions', 'calls', 'batches', 'ms']);
+      assert.deepEqual(Object.keys(report), ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'web_sessions', 'calls', 'successors', 'batches', 'ms']);
       const bad: string[] = [];
       assert.equal(await main(['janitor', '--database', s.db.url, '--batch-size', '0'], { log: (x) => bad.push(x), err: (x) => bad.push(x) }), 2);
       assert.deepEqual(bad, ['shouquan: --batch-size must be a whole number of at least 1, got "0"']);
@@ -150,7 +150,7 @@ for (const d of await testDialects()) {
       assert.deepEqual(bad, ['shouquan: --call-retention must be a whole number of days from 1 to 366, got "0"']);
       const text: string[] = [];
       assert.equal(await main(['janitor', '--database', s.db.url], { log: (x) => text.push(x), err: (x) => text.push(x) }), 0);
-      assert.match(text[0]!, /^purged 0 codes, 0 tokens, 0 sessions, 0 interactions, 0 grants, 0 console sessions, 0 call records in \d+ batches \(\d+ ms\)$/);
+      assert.match(text[0]!, /^purged 0 codes, 0 tokens, 0 sessions, 0 interactions, 0 grants, 0 console sessions, 0 call records, 0 sealed refresh successors in \d+ batches \(\d+ ms\)$/);
     });
   });
 }

@@ -78,13 +78,14 @@ at the token, revocation and introspection endpoints and for signed API calls (/
 
 Delete expired authorization codes, tokens, seller sessions, console sessions (developer and
 operator) and interactions, revoked grants with no tokens left, and gateway call records older
-than --call-retention days, in batches. "serve" also does this every --janitor-interval seconds.
+than --call-retention days, in batches; and clear the sealed successors of rotated refresh tokens
+whose grace window (--refresh-grace) ended. "serve" also does this every --janitor-interval seconds.
 The audit log is never purged.
   --database URL          sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --batch-size N          rows per DELETE (default 5000)
   --grace SECONDS         keep rows this long past expiry (default 3600)
   --call-retention DAYS   keep gateway call records this many days, 1 to 366 (env SHOUQUAN_CALL_RETENTION; default 7)
-  --json                  print {"interactions","sessions","codes","tokens","grants","web_sessions","calls","batches","ms"}`,
+  --json                  print {"interactions","sessions","codes","tokens","grants","web_sessions","calls","successors","batches","ms"}`,
   'seller create': `Usage: shouquan seller create --username U --password P --store NAME [--store NAME…] [--database URL] [--json]
 
 Create a seller account with one or more stores (店铺).
@@ -299,11 +300,11 @@ async function janitor(args: string[], out: Out): Promise<number> {
     const report = await purgeExpired(storage, { batchSize, graceMs: grace === undefined ? undefined : grace * 1000, callRetentionMs: retentionDays * 86_400_000 });
     if (values.json) {
       const r = report;
-      out.log(JSON.stringify({ interactions: r.interactions, sessions: r.sessions, codes: r.codes, tokens: r.tokens, grants: r.grants, web_sessions: r.webSessions, calls: r.calls, batches: r.batches, ms: r.ms }));
+      out.log(JSON.stringify({ interactions: r.interactions, sessions: r.sessions, codes: r.codes, tokens: r.tokens, grants: r.grants, web_sessions: r.webSessions, calls: r.calls, successors: r.successors, batches: r.batches, ms: r.ms }));
     } else {
       out.log(
         `purged ${report.codes} codes, ${report.tokens} tokens, ${report.sessions} sessions, ${report.interactions} interactions, ${report.grants} grants, ` +
-          `${report.webSessions} console sessions, ${report.calls} call records in ${report.batches} batches (${report.ms} ms)`,
+          `${report.webSessions} console sessions, ${report.calls} call records, ${report.successors} sealed refresh successors in ${report.batches} batches (${report.ms} ms)`,
       );
     }
     return 0;
@@ -349,7 +350,7 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     storage,
     profile: config.profile,
     issuer: config.issuer,
-    lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl },
+    lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl, refreshGrace: config.refreshGrace },
   });
   const app = await buildServer({
     core,

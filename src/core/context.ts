@@ -10,6 +10,11 @@ export interface Lifetimes {
   interaction: number;
   /** Seller login session. */
   session: number;
+  /**
+   * Refresh grace window G (docs/adr/0100): a rotated refresh token presented again within G
+   * seconds, while its successor's refresh token is unused, gets that same successor. 0: none.
+   */
+  refreshGrace: number;
 }
 
 /** Everything the protocol core needs; no HTTP, no SQL. */

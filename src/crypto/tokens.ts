@@ -36,6 +36,11 @@ function randomString(n: number, encoding: 'hex' | 'base64url'): string {
   return s;
 }
 
+/** `n` random bytes from the same buffer (e.g. an AES-GCM nonce, src/crypto/seal.ts). */
+export function randomBuffer(n: number): Buffer {
+  return Buffer.from(randomString(n, 'hex'), 'hex');
+}
+
 /** A fresh random credential in the given format. */
 export function randomToken(format: TokenFormat = 'base64url'): string {
   return format === 'hex32' ? randomString(16, 'hex') : randomString(32, 'base64url');

@@ -39,7 +39,7 @@ export function meilishuoFamilyProfile(name: string, title: string): Profile {
     scopes: sellerScope,
     // Code 5 minutes, AccessToken 7 days, RefreshToken 14 days, as documented.
     lifetimes: { code: 300, access: 7 * 24 * 3600, refresh: 14 * 24 * 3600 },
-    refresh: { rotate: true },
+    refresh: { rotate: true, graceSeconds: 60 },
     // "同一个用户对应一个AppKey只会生效最后一次授权的AccessToken与RefreshToken": the last authorization wins.
     grants: { stores: 'one', reconsent: 'replace' },
     redirectRule: 'registrable-domain',

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { profileFromJson, profileProblems } from './profile-file.js';
 import { builtinProfiles, getProfile } from './registry.js';
+import { refreshGraceOf } from './profile.js';
 
 describe('profile files', () => {
   let dir: string;
@@ -48,6 +49,15 @@ describe('profile files', () => {
     assert.deepEqual(p.lifetimes, { code: 300, access: 3600, refresh: 14 * 24 * 3600 });
     assert.equal(p.paths.token, '/token');
     assert.equal(builtinProfiles.meilishuo!.redirectRule, 'registrable-domain', 'the shipped profile is untouched');
+  });
+
+  it('takes refresh.graceSeconds from 0 to 3600; without it a rotating profile gets 60 (docs/adr/0100)', () => {
+    assert.equal(refreshGraceOf(getProfile(write('g0.json', { extends: 'standard', name: 'g0', refresh: { rotate: true, graceSeconds: 0 } }))), 0);
+    assert.equal(refreshGraceOf(getProfile(write('g5.json', { extends: 'standard', name: 'g5', refresh: { rotate: true, graceSeconds: 5 } }))), 5);
+    const copy = { ...builtinProfiles.standard, name: 'nograce', refresh: { rotate: true } };
+    assert.equal(refreshGraceOf(getProfile(write('nograce.json', copy))), 60);
+    assert.equal(refreshGraceOf(getProfile(write('norotate.json', { ...copy, name: 'norotate', refresh: { rotate: false, graceSeconds: 60 } }))), 0, 'no rotation, no window');
+    assert.throws(() => getProfile(write('gbad.json', { extends: 'standard', name: 'gbad', refresh: { rotate: true, graceSeconds: 3601 } })), /refresh\.graceSeconds must be a whole number of seconds from 0 to 3600 \(got 3601\)/);
   });
 
   it('names every bad field in one clear error', () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { REDIRECT_RULES, type Profile } from './profile.js';
+import { MAX_REFRESH_GRACE_SECONDS, REDIRECT_RULES, type Profile } from './profile.js';
 
 /** Response sources a field may draw from (mirrors `ResponseSource`). */
 const SOURCES = ['access_token', 'token_type', 'expires_in', 'refresh_token', 'refresh_expires_in', 'scope', 'seller_id', 'store_id', 'error_status'];
@@ -151,6 +151,10 @@ export function profileProblems(p: Json): string[] {
   const refresh = obj('refresh', p.refresh);
   bool('refresh.rotate', refresh.rotate);
   bool('refresh.issueWithoutRefreshGrant', refresh.issueWithoutRefreshGrant, true);
+  const grace = refresh.graceSeconds;
+  if (grace !== undefined && (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > MAX_REFRESH_GRACE_SECONDS)) {
+    errs.push(`refresh.graceSeconds must be a whole number of seconds from 0 to ${MAX_REFRESH_GRACE_SECONDS} (got ${show(grace)})`);
+  }
 
   oneOf('redirectRule', p.redirectRule, REDIRECT_RULES);
   bool('requirePkce', p.requirePkce);

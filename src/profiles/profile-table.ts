@@ -1,4 +1,4 @@
-import { grantRules, type Profile, type ResponseField } from './profile.js';
+import { grantRules, refreshGraceOf, type Profile, type ResponseField } from './profile.js';
 
 /** Markers around the generated part of docs/profiles.md. */
 export const TABLE_BEGIN = '<!-- BEGIN generated profile tables: node --import tsx scripts/render-profile-table.ts (a test compares) -->';
@@ -62,6 +62,10 @@ const ROWS: Array<[string, (p: Profile) => string]> = [
     (p) => (p.token.grantTypes.includes('refresh_token') ? fields(p, p.responses.refresh) : `not at the token endpoint${p.token.unsupportedGrantHints?.refresh_token ? ` (${p.token.unsupportedGrantHints.refresh_token})` : ''}`),
   ],
   ['refresh rotation', (p) => (p.token.grantTypes.includes('refresh_token') ? (p.refresh.rotate ? 'yes: the old refresh token dies' : 'no: the refresh token stays valid') : '—')],
+  [
+    'refresh grace window (`refresh.graceSeconds`)',
+    (p) => (p.refresh.rotate ? (refreshGraceOf(p) > 0 ? `${human(refreshGraceOf(p))}: a retry gets the same successor` : '0: every reuse revokes') : '— (no rotation)'),
+  ],
   ['code lifetime', (p) => human(p.lifetimes.code)],
   ['access / refresh lifetime', (p) => `${human(p.lifetimes.access)} / ${human(p.lifetimes.refresh)}`],
   ['client-side flow (`response_type=token`)', (p) => (p.authorize.responseTypes.includes('token') ? 'yes' : 'no: `unsupported_response_type`')],

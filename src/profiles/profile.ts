@@ -60,6 +60,13 @@ export interface Profile {
     rotate: boolean;
     /** Still hand out a refresh token at code exchange when the token endpoint has no refresh grant (the refresh happens elsewhere, e.g. a signed API method). */
     issueWithoutRefreshGrant?: boolean;
+    /**
+     * Grace window G in seconds for a rotated refresh token (docs/adr/0100): presented again within
+     * G seconds of its rotation, while the successor's refresh token is unused, it gets the very same
+     * successor instead of revoking the grant. 0: every reuse revokes. Absent: 60 with rotation, else 0.
+     * `serve --refresh-grace` overrides it.
+     */
+    graceSeconds?: number;
   };
   /**
    * What one grant covers and what a later consent does (docs/profiles.md "Stores and later
@@ -135,6 +142,18 @@ export const DEFAULT_GRANT_RULES: GrantRules = { stores: 'one', reconsent: 'repl
 /** The profile's grant rules (`DEFAULT_GRANT_RULES` when it states none). */
 export function grantRules(profile: Pick<Profile, 'grants'>): GrantRules {
   return profile.grants ?? DEFAULT_GRANT_RULES;
+}
+
+/** The default refresh grace window of a rotating profile, seconds (docs/adr/0100). */
+export const DEFAULT_REFRESH_GRACE_SECONDS = 60;
+
+/** The longest refresh grace window accepted, seconds (a profile's or `--refresh-grace`). */
+export const MAX_REFRESH_GRACE_SECONDS = 3600;
+
+/** A profile's refresh grace window in seconds: its own `refresh.graceSeconds`, else 60 when it rotates, else 0. */
+export function refreshGraceOf(profile: Pick<Profile, 'refresh'>): number {
+  if (!profile.refresh.rotate) return 0;
+  return profile.refresh.graceSeconds ?? DEFAULT_REFRESH_GRACE_SECONDS;
 }
 
 /**

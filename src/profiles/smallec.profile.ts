@@ -42,7 +42,7 @@ export const smallecProfile: Profile = {
   scopes: sellerScope,
   // The doc's example answers expires_in and re_expires_in 31536000 (one year); code ≤ 10 minutes.
   lifetimes: { code: 600, access: 31536000, refresh: 31536000 },
-  refresh: { rotate: true, issueWithoutRefreshGrant: true },
+  refresh: { rotate: true, issueWithoutRefreshGrant: true, graceSeconds: 60 },
   // The document is silent: one store, the last authorization wins (RFC 6749 leaves it open).
   grants: { stores: 'one', reconsent: 'replace' },
   redirectRule: 'host-or-registrable-domain',

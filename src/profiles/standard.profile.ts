@@ -44,7 +44,7 @@ export const standardProfile: Profile = {
     bundles: { seller: ['store.read', 'store.write', 'products.read', 'products.write', 'orders.read', 'orders.write'] },
   },
   lifetimes: { code: 600, access: 7200, refresh: 30 * 24 * 3600 },
-  refresh: { rotate: true },
+  refresh: { rotate: true, graceSeconds: 60 },
   // Issue 19: several stores in one grant; a later consent adds to the live grant.
   grants: { stores: 'several', reconsent: 'add' },
   gateway: {

@@ -138,6 +138,19 @@ export interface TokenRecord {
  */
 export interface TokenWithGrant extends TokenRecord {
   grant: GrantRecord;
+  /** For a rotated refresh token inside its grace window: its successor's answer, sealed (docs/adr/0100). */
+  successor?: SealedSuccessor | null;
+}
+
+/**
+ * The answer a refresh gave, sealed with the server key (never in the clear at rest), kept on the
+ * rotated refresh token so that a retry or a concurrent request within the grace window gets the
+ * very same successor (docs/adr/0100).
+ */
+export interface SealedSuccessor {
+  sealed: string;
+  /** End of the grace window, epoch ms. */
+  graceUntil: number;
 }
 
 export type RedeemResult =
@@ -153,7 +166,10 @@ export function storesOf(g: { storeId: number; storeIds?: number[] }): number[] 
 /** What a later consent of the same seller for the same app does (profile `grants.reconsent`). */
 export type ReconsentRule = 'replace' | 'add';
 
-export type RotateResult = { status: 'rotated' } | { status: 'already_used' };
+export type RotateResult =
+  | { status: 'rotated' }
+  /** Not live (rotated, revoked, or its grant revoked); `successor` when it was rotated with a grace window still kept. */
+  | { status: 'already_used'; successor?: SealedSuccessor | null };
 
 /** What an app update may change (only the fields given change; docs/adr/0130). */
 export interface AppChanges {
@@ -277,8 +293,13 @@ export interface GrantRepository {
 
 export interface TokenRepository {
   find(tokenHash: string): Promise<TokenWithGrant | undefined>;
-  /** Atomically mark the refresh token rotated (only if live) and store the new tokens. */
-  rotateRefreshToken(input: { oldHash: string; now: number; tokens: TokenRecord[] }): Promise<RotateResult>;
+  /**
+   * Atomically mark the refresh token rotated (only if live) and store the new tokens; with
+   * `successor`, keep the sealed answer on the old token until its grace window ends. Exactly one
+   * concurrent caller rotates; the others get `already_used` with the winner's sealed successor
+   * (read in the same transaction, after the winner's write).
+   */
+  rotateRefreshToken(input: { oldHash: string; now: number; tokens: TokenRecord[]; successor?: SealedSuccessor }): Promise<RotateResult>;
   /** Store tokens for an existing grant (refresh without rotation). */
   insert(tokens: TokenRecord[]): Promise<void>;
   revoke(tokenHash: string, now: number): Promise<void>;
@@ -364,16 +385,18 @@ export interface AuditRepository {
 
 /**
  * What the janitor can purge, in the order it purges: the core's expired rows, the consoles'
- * expired login sessions (`web_sessions`), and gateway call records past their retention.
+ * expired login sessions (`web_sessions`), gateway call records past their retention, and the
+ * sealed successors of rotated refresh tokens whose grace window ended (docs/adr/0100).
  */
-export const PURGEABLE = ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'webSessions', 'calls'] as const;
+export const PURGEABLE = ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'webSessions', 'calls', 'successors'] as const;
 export type Purgeable = (typeof PURGEABLE)[number];
 
 export interface MaintenanceRepository {
   /**
    * Delete at most `batchSize` rows of one kind that expired before `cutoff` (revoked before it,
-   * for grants, and only once no token of theirs is left; made before it, for call records).
-   * Returns how many were deleted.
+   * for grants, and only once no token of theirs is left; made before it, for call records; for
+   * `successors`, the sealed answer is cleared from tokens whose grace window ended before it).
+   * Returns how many were deleted (cleared).
    */
   purgeExpired(kind: Purgeable, cutoff: number, batchSize: number): Promise<number>;
 }

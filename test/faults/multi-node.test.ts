@@ -1,6 +1,7 @@
 // Three Shouquan processes on one PostgreSQL behind a round-robin client (issue 6): a flow hops
-// between processes at every step, a revoke on one is seen by the others at once, and
-// concurrent refreshes or redemptions through different processes have exactly one winner.
+// between processes at every step, a revoke on one is seen by the others at once, concurrent
+// redemptions through different processes have exactly one winner, and concurrent refreshes one
+// rotation whose successor every process hands out (issue 19, docs/adr/0100).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSeller } from '../../src/admin.js';
@@ -105,14 +106,48 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
     assert.equal(again.json.error, 'invalid_grant');
   });
 
-  it('concurrent refreshes through different processes: exactly one winner', async (t) => {
+  it('concurrent refreshes through different processes: one rotation, every process answers the same successor', async (t) => {
     const { code } = await hopForCode();
     const tokens = await tokenAt(2, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK });
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => tokenAt(i, { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token })));
     const statuses = results.map((r) => r.status);
-    assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
-    assert.ok(results.filter((r) => r.status !== 200).every((r) => r.json.error === 'invalid_grant'));
-    t.diagnostic(`12 concurrent refreshes over 3 processes: ${statuses.join(',')}`);
+    assert.deepEqual(statuses, Array.from({ length: 12 }, () => 200), results.map((r) => JSON.stringify(r.json)).join('\n'));
+    // The same successor from every process (docs/adr/0100): one rotation won, the others read its sealed answer.
+    assert.equal(new Set(results.map((r) => r.json.refresh_token)).size, 1);
+    assert.equal(new Set(results.map((r) => r.json.access_token)).size, 1);
+    for (let n = 0; n < 3; n++) assert.equal(await storeAt(n, results[0]!.json.access_token), 200);
+    // A retry on another process still gets it; once the successor's refresh token is used, the old one is reuse.
+    const retry = await tokenAt(1, { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token });
+    assert.equal(retry.json.refresh_token, results[0]!.json.refresh_token);
+    const next = await tokenAt(2, { grant_type: 'refresh_token', refresh_token: results[0]!.json.refresh_token });
+    assert.equal(next.status, 200, JSON.stringify(next.json));
+    const reuse = await tokenAt(0, { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token });
+    assert.equal(reuse.json.error, 'invalid_grant');
+    assert.equal(await storeAt(1, next.json.access_token), 401, 'reuse revoked the grant on every process');
+    t.diagnostic(`12 concurrent refreshes over 3 processes: ${statuses.join(',')}, one successor`);
+  });
+
+  it('with --refresh-grace 0 on every process, concurrent refreshes have exactly one winner (as before)', async () => {
+    const strict = await Promise.all([0, 1].map(() => spawnServer(db.url, ['--issuer', ISSUER, '--refresh-grace', '0'])));
+    try {
+      const { code } = await hopForCode();
+      const tokens = await tokenAt(2, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK });
+      const results = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) => {
+          sent++;
+          const res = await fetch(`${strict[i % 2]!.url}/oauth/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ client_id: client.appKey, client_secret: client.appSecret, grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token }),
+          });
+          return { status: res.status, json: (await res.json()) as any };
+        }),
+      );
+      assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
+      assert.ok(results.filter((r) => r.status !== 200).every((r) => r.json.error === 'invalid_grant'));
+    } finally {
+      await Promise.all(strict.map((n) => n.stop()));
+    }
   });
 
   it('concurrent redemptions of one code through different processes: exactly one winner', async () => {

@@ -101,12 +101,53 @@ for (const dialect of dialects) {
       assert.equal(found?.grant.sellerId, sellerId);
     });
 
+    it('keeps a sealed successor with the rotation: concurrent losers read the winner\'s, the janitor and a revoke clear it (docs/adr/0100)', async () => {
+      const g = grant();
+      const refresh = tok(g, 'refresh');
+      await storage.grants.createWithTokens({ now: 7, grant: g, tokens: [refresh] });
+      // Each caller offers its own successor; exactly one is kept, and every loser gets that one.
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          storage.tokens.rotateRefreshToken({ oldHash: refresh.tokenHash, now: 8, tokens: [tok(g, 'access'), tok(g, 'refresh')], successor: { sealed: `v1.sealed-${i}`, graceUntil: 60_008 } }),
+        ),
+      );
+      assert.equal(results.filter((r) => r.status === 'rotated').length, 1);
+      const losers = results.filter((r) => r.status === 'already_used');
+      assert.equal(losers.length, 9);
+      const found = await storage.tokens.find(refresh.tokenHash);
+      assert.equal(found?.rotatedAt, 8);
+      assert.match(found!.successor!.sealed, /^v1\.sealed-\d$/);
+      assert.equal(found!.successor!.graceUntil, 60_008);
+      for (const r of losers) assert.deepEqual(r, { status: 'already_used', successor: found!.successor });
+      // A live token, or one rotated without a window, keeps nothing.
+      const plain = tok(g, 'refresh');
+      await storage.tokens.insert([plain]);
+      assert.equal((await storage.tokens.find(plain.tokenHash))?.successor, null);
+      assert.equal((await storage.tokens.rotateRefreshToken({ oldHash: plain.tokenHash, now: 9, tokens: [] })).status, 'rotated');
+      assert.equal((await storage.tokens.find(plain.tokenHash))?.successor, null);
+
+      // The janitor clears successors whose window ended before the cutoff, and only those.
+      assert.equal(await storage.maintenance!.purgeExpired('successors', 60_008, 100), 0);
+      assert.equal(await storage.maintenance!.purgeExpired('successors', 60_009, 100), 1);
+      assert.equal((await storage.tokens.find(refresh.tokenHash))?.successor, null);
+      assert.equal((await storage.tokens.find(refresh.tokenHash))?.rotatedAt, 8, 'the token row itself stays (reuse is still recognized)');
+
+      // Revoking a grant clears its successors at once.
+      const g2 = grant();
+      const r2 = tok(g2, 'refresh');
+      await storage.grants.createWithTokens({ now: 10, grant: g2, tokens: [r2] });
+      await storage.tokens.rotateRefreshToken({ oldHash: r2.tokenHash, now: 11, tokens: [tok(g2, 'refresh')], successor: { sealed: 'v1.s', graceUntil: 60_011 } });
+      assert.equal((await storage.tokens.find(r2.tokenHash))?.successor?.sealed, 'v1.s');
+      await storage.grants.revoke(g2.grantId, 12, 'refresh_reuse');
+      assert.equal((await storage.tokens.find(r2.tokenHash))?.successor, null);
+    });
+
     it('does not rotate a refresh token of a revoked grant', async () => {
       const g = grant();
       const refresh = tok(g, 'refresh');
       await storage.grants.createWithTokens({ now: 9, grant: g, tokens: [refresh] });
       await storage.grants.revoke(g.grantId, 10, 'test');
-      assert.deepEqual(await storage.tokens.rotateRefreshToken({ oldHash: refresh.tokenHash, now: 11, tokens: [] }), { status: 'already_used' });
+      assert.deepEqual(await storage.tokens.rotateRefreshToken({ oldHash: refresh.tokenHash, now: 11, tokens: [], successor: { sealed: 'v1.x', graceUntil: 70 } }), { status: 'already_used', successor: null });
       assert.equal((await storage.tokens.find(refresh.tokenHash))?.grant.revokedAt, 10);
     });
 

@@ -59,13 +59,13 @@ for (const dialect of dialects) {
       await assert.rejects(sdk.handleCallback(location, { state: req.state, codeVerifier: sdk.authorizeUrl().codeVerifier! }), (e: unknown) => e instanceof OAuthError && e.error === 'invalid_grant' && e.status === 400 && typeof e.requestId === 'string');
     });
 
-    it('without single-flight, 20 concurrent refreshes are the invalid_grant storm (control)', async () => {
+    it('without single-flight, 20 concurrent refreshes no longer storm: the server hands each the same successor (control)', async () => {
       const tokens = await connect('control');
       const creds = { client_id: s.client.appKey, client_secret: s.client.appSecret };
       const results = await Promise.all(Array.from({ length: 20 }, () => postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refreshToken!, ...creds })));
-      const statuses = results.map((r) => r.status);
-      assert.equal(statuses.filter((x) => x === 200).length, 1);
-      assert.equal(results.filter((r) => r.json?.error === 'invalid_grant').length, 19);
+      // The server's refresh grace window (docs/adr/0100) makes this safe; single-flight still saves 19 requests.
+      assert.deepEqual(results.map((r) => r.status), Array.from({ length: 20 }, () => 200));
+      assert.equal(new Set(results.map((r) => r.json.refresh_token)).size, 1);
     });
 
     it('20 concurrent callers on an expired token: exactly one refresh at the server, no invalid_grant', async () => {

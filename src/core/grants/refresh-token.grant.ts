@@ -1,12 +1,31 @@
+import { seal, unseal } from '../../crypto/seal.js';
 import { sha256 } from '../../crypto/tokens.js';
+import type { TokenResponseValues } from '../../profiles/profile.js';
+import type { GrantRecord, SealedSuccessor } from '../../storage/ports.js';
+import type { CoreContext } from '../context.js';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import { param } from '../params.js';
-import { mintTokens } from '../token-issuer.js';
-import type { GrantHandler } from './grant-handler.js';
+import { mintTokens, type MintedTokens } from '../token-issuer.js';
+import type { GrantHandler, GrantResult } from './grant-handler.js';
+
+/** The sealing purpose of refresh successors: their own key, derived from the server key (docs/adr/0100). */
+export const SUCCESSOR_SEAL_PURPOSE = 'shouquan/refresh-successor/v1';
+
+/** What is sealed of a successor: its two tokens, their expiry times (epoch ms) and its scope. */
+interface SuccessorAnswer {
+  accessToken: string;
+  refreshToken: string;
+  accessExpiresAt: number;
+  refreshExpiresAt: number;
+  scope: string[];
+}
 
 /**
  * The refresh token grant (RFC 6749 §6). With rotation on (RFC 9700 §4.14.2) each use
- * returns a new refresh token; presenting a rotated one revokes the whole grant (family).
+ * returns a new refresh token; presenting a rotated one revokes the whole grant (family),
+ * except within the grace window (docs/adr/0100): a refresh token rotated no more than G seconds
+ * ago whose successor's refresh token is still unused gets that very successor again (a retry
+ * after a lost answer, or a concurrent request), with `expires_in` counting down.
  */
 export const refreshTokenGrant: GrantHandler = {
   grantType: 'refresh_token',
@@ -23,6 +42,9 @@ export const refreshTokenGrant: GrantHandler = {
     if (token.grant.revokedAt !== null) throw invalid(`grant revoked (${token.grant.revokedReason ?? 'revoked'})`);
     if (token.revokedAt !== null) throw invalid('refresh token revoked');
     if (token.rotatedAt !== null) {
+      // Step 1a: rotated already; within the grace window the same successor again (docs/adr/0100).
+      const again = await sameSuccessor(ctx, token.tokenHash, token.rotatedAt, token.successor, token.grant, now);
+      if (again) return again;
       await ctx.storage.grants.revoke(token.grantId, now, 'refresh_reuse');
       throw invalid('rotated refresh token reused; grant revoked');
     }
@@ -38,12 +60,18 @@ export const refreshTokenGrant: GrantHandler = {
       if (list.length > 0) scope = list;
     }
 
-    // Step 3: issue; with rotation, exactly one concurrent caller wins.
+    // Step 3: issue; with rotation, exactly one concurrent caller rotates, and the successor is
+    // kept sealed on the old token for the grace window (in the same UPDATE that rotates it).
     const rotate = ctx.profile.refresh.rotate;
     const minted = mintTokens(ctx, token.grant, scope, rotate, client);
     if (rotate) {
-      const result = await ctx.storage.tokens.rotateRefreshToken({ oldHash: token.tokenHash, now, tokens: minted.records });
+      const grace = ctx.lifetimes.refreshGrace;
+      const successor = grace > 0 ? sealSuccessor(ctx, token.tokenHash, minted, now + grace * 1000) : undefined;
+      const result = await ctx.storage.tokens.rotateRefreshToken({ oldHash: token.tokenHash, now, tokens: minted.records, successor });
       if (result.status !== 'rotated') {
+        // Lost to a concurrent rotation: its successor, when the window allows.
+        const again = result.successor ? await sameSuccessor(ctx, token.tokenHash, null, result.successor, token.grant, now) : undefined;
+        if (again) return again;
         await ctx.storage.grants.revoke(token.grantId, now, 'refresh_reuse');
         throw invalid('refresh token rotated concurrently; grant revoked');
       }
@@ -53,3 +81,52 @@ export const refreshTokenGrant: GrantHandler = {
     return { values: minted.values, shape: 'refresh' };
   },
 };
+
+/** Seal a successor's answer, bound to the old token's hash (it opens on no other row). */
+function sealSuccessor(ctx: CoreContext, oldHash: string, minted: MintedTokens, graceUntil: number): SealedSuccessor {
+  const access = minted.records.find((r) => r.kind === 'access')!;
+  const refresh = minted.records.find((r) => r.kind === 'refresh')!;
+  const answer: SuccessorAnswer = {
+    accessToken: minted.values.access_token,
+    refreshToken: minted.values.refresh_token!,
+    accessExpiresAt: access.expiresAt,
+    refreshExpiresAt: refresh.expiresAt,
+    scope: access.scope,
+  };
+  return { sealed: seal(ctx.secretKey, SUCCESSOR_SEAL_PURPOSE, oldHash, JSON.stringify(answer)), graceUntil };
+}
+
+/**
+ * The successor kept for a rotated refresh token, if it may be handed out again: the window (the
+ * one sealed with it, and no longer than today's setting) is still open, and the successor's own
+ * refresh token is live and unused. Using the successor's access token does not matter.
+ */
+async function sameSuccessor(
+  ctx: CoreContext,
+  oldHash: string,
+  rotatedAt: number | null,
+  kept: SealedSuccessor | null | undefined,
+  grant: GrantRecord,
+  now: number,
+): Promise<GrantResult | undefined> {
+  const grace = ctx.lifetimes.refreshGrace;
+  if (!kept || grace <= 0 || !ctx.profile.refresh.rotate) return undefined;
+  if (now > kept.graceUntil || (rotatedAt !== null && now - rotatedAt > grace * 1000)) return undefined;
+  const opened = unseal(ctx.secretKey, SUCCESSOR_SEAL_PURPOSE, oldHash, kept.sealed);
+  if (opened === undefined) return undefined;
+  const answer = JSON.parse(opened) as SuccessorAnswer;
+  const next = await ctx.storage.tokens.find(sha256(answer.refreshToken));
+  if (!next || next.kind !== 'refresh' || next.rotatedAt !== null || next.revokedAt !== null || next.grant.revokedAt !== null || next.expiresAt <= now) return undefined;
+  const seconds = (at: number) => Math.max(0, Math.floor((at - now) / 1000));
+  const values: TokenResponseValues = {
+    access_token: answer.accessToken,
+    token_type: ctx.profile.tokenType,
+    expires_in: seconds(answer.accessExpiresAt),
+    scope: answer.scope.join(' '),
+    seller_id: grant.sellerId,
+    store_id: grant.storeId,
+    refresh_token: answer.refreshToken,
+    refresh_expires_in: seconds(answer.refreshExpiresAt),
+  };
+  return { values, shape: 'refresh' };
+}

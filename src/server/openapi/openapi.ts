@@ -139,8 +139,17 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     },
     ...oauthErrors,
   };
+  const grace = ctx.core.lifetimes.refreshGrace;
+  const rotation = !grantTypes.includes('refresh_token')
+    ? undefined
+    : !profile.refresh.rotate
+      ? 'refresh_token: the refresh token stays valid (no rotation).'
+      : grace > 0
+        ? `refresh_token: rotates; the old refresh token presented again within ${grace} s of its rotation, while the new refresh token is unused, gets the very same new tokens (\`expires_in\` counting down; concurrent requests too); otherwise reuse revokes the grant (docs/security.md#refresh-grace-window).`
+        : 'refresh_token: rotates; presenting a rotated refresh token again revokes the grant (RFC 9700 §4.14.2).';
   add('POST', profile.paths.token, {
     summary: 'Token endpoint (RFC 6749 §3.2): authorization_code and refresh_token grants',
+    ...(rotation ? { description: rotation } : {}),
     tags: ['OAuth 2.0'],
     security: clientAuth,
     requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: tokenBody } } },

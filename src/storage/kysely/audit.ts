@@ -87,6 +87,15 @@ export function createMaintenanceRepository(db: Kysely<Database>): MaintenanceRe
               .limit(batchSize),
           )
           .executeTakeFirst();
+      } else if (kind === 'successors') {
+        // Not a row but a sealed value on a rotated refresh token: cleared once its window ended
+        // (docs/adr/0100). The partial index `tokens_grace_until_idx` holds only such rows.
+        res = await db
+          .updateTable('tokens')
+          .set({ successor: null, grace_until: null })
+          .where('token_hash', 'in', (eb) => eb.selectFrom('tokens as t').select('t.token_hash').where('t.grace_until', 'is not', null).where('t.grace_until', '<', cutoff).limit(batchSize))
+          .executeTakeFirst();
+        return Number((res as { numUpdatedRows?: bigint }).numUpdatedRows ?? 0);
       } else {
         // One batch of the oldest rows past `cutoff`, by the table's key (docs/adr/0043).
         const [table, key, time] = PURGE_BY_TIME[kind];
@@ -102,7 +111,7 @@ export function createMaintenanceRepository(db: Kysely<Database>): MaintenanceRe
 }
 
 /** Rows that expire by a time column: table, key, time column (call records by age, not expiry). */
-const PURGE_BY_TIME: Record<Exclude<Purgeable, 'grants'>, readonly [table: string, key: string, time: string]> = {
+const PURGE_BY_TIME: Record<Exclude<Purgeable, 'grants' | 'successors'>, readonly [table: string, key: string, time: string]> = {
   interactions: ['interactions', 'id', 'expires_at'],
   sessions: ['seller_sessions', 'id_hash', 'expires_at'],
   codes: ['auth_codes', 'code_hash', 'expires_at'],

@@ -38,3 +38,26 @@ describe('SQLite planner statistics (ADR 0057)', () => {
     }
   });
 });
+
+describe('migrations merged out of order', () => {
+  it('applies a migration whose name sorts before one already applied (branches merged in another order)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'unordered-'));
+    const file = join(dir, 'db.sqlite');
+    try {
+      (await openStorage(`sqlite:${file}`, { createIfMissing: true })).close();
+      // A database migrated before 0010_refresh_grace was merged, but after 0016_grant_stores_scopes.
+      const raw = new SQLite(file);
+      raw.exec('drop index tokens_grace_until_idx; alter table tokens drop column successor; alter table tokens drop column grace_until');
+      raw.exec("delete from kysely_migration where name = '0010_refresh_grace'");
+      assert.equal((raw.prepare("select count(*) as n from kysely_migration where name = '0016_grant_stores_scopes'").get() as { n: number }).n, 1);
+      raw.close();
+      const storage = await openStorage(`sqlite:${file}`);
+      await storage.close();
+      const after = new SQLite(file, { readonly: true });
+      assert.ok((after.prepare('select * from pragma_table_info(\'tokens\')').all() as { name: string }[]).some((c) => c.name === 'successor'));
+      after.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { gatewayMigration } from './migrations/0002-gateway.migration.js';
 import { securityMigration } from './migrations/0003-security.migration.js';
 import { consoleMigration } from './migrations/0004-console.migration.js';
 import { gatewayCallsMigration } from './migrations/0005-gateway-calls.migration.js';
+import { refreshGraceMigration } from './migrations/0010-refresh-grace.migration.js';
 import { grantStoresScopesMigration } from './migrations/0016-grant-stores-scopes.migration.js';
 import { SqliteGroupCommitDialect, type SqliteDirect, type SqliteGroupCommitDriver } from './sqlite-group-commit-driver.js';
 
@@ -130,6 +131,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0003_security': securityMigration(this.dialect),
       '0004_console': consoleMigration(this.dialect),
       '0005_gateway_calls': gatewayCallsMigration(this.dialect),
+      '0010_refresh_grace': refreshGraceMigration(this.dialect),
       '0016_grant_stores_scopes': grantStoresScopesMigration(this.dialect),
     };
   }
@@ -172,7 +174,9 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName
     if (schema && schema !== 'public') migrationTableSchema = schema;
   }
   for (let attempt = 1; ; attempt++) {
-    const migrator = new Migrator({ db, provider, migrationTableSchema });
+    // Migrations are numbered per branch and merged in any order (0010 may land after 0016): each
+    // one only adds its own tables and columns, so a pending one runs even when a later name ran.
+    const migrator = new Migrator({ db, provider, migrationTableSchema, allowUnorderedMigrations: true });
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     const message = error instanceof Error ? error.message : String(error);

@@ -19,6 +19,7 @@ import {
   type ReconsentRule,
   type RedeemResult,
   type RotateResult,
+  type SealedSuccessor,
   type SellerRecord,
   type SessionRecord,
   type Storage,
@@ -81,6 +82,11 @@ function grantRow(g: GrantRecord): Database['grants'] {
     revoked_reason: g.revokedReason,
     store_ids: joinStoreIds(storesOf(g)),
   };
+}
+
+/** The sealed successor kept on a rotated refresh token row, if any (docs/adr/0100). */
+function successorOf(r: { successor?: string | null; grace_until?: number | string | null }): SealedSuccessor | null {
+  return r.successor && r.grace_until !== null && r.grace_until !== undefined ? { sealed: r.successor, graceUntil: Number(r.grace_until) } : null;
 }
 
 /** The INSERTs every grant writes, compiled once per storage (docs/adr/0054). */
@@ -216,6 +222,8 @@ export function createKyselyStorage(
           't.revoked_at',
           't.rotated_at',
           't.store_ids as token_store_ids',
+          't.successor',
+          't.grace_until',
           'g.seller_id',
           'g.store_id',
           'g.store_ids',
@@ -259,10 +267,11 @@ export function createKyselyStorage(
       db.updateTable('grants').set({ store_ids: p.storeIds, scope: p.scope }).where('grant_id', '=', p.grantId),
     ),
     setCodeGrant: precompile(db, ['grantId', 'hash'], (p) => db.updateTable('auth_codes').set({ grant_id: p.grantId }).where('code_hash', '=', p.hash)),
-    rotate: precompile(db, ['now', 'hash'], (p) =>
+    // The same single UPDATE keeps the sealed successor (docs/adr/0100): no extra statement.
+    rotate: precompile(db, ['now', 'successor', 'graceUntil', 'hash'], (p) =>
       db
         .updateTable('tokens')
-        .set({ rotated_at: p.now as unknown as number })
+        .set({ rotated_at: p.now as unknown as number, successor: p.successor, grace_until: p.graceUntil as unknown as number })
         .where('token_hash', '=', p.hash)
         .where('rotated_at', 'is', null)
         .where('revoked_at', 'is', null)
@@ -272,6 +281,8 @@ export function createKyselyStorage(
           exists(selectFrom('grants').select('grants.grant_id').whereRef('grants.grant_id', '=', 'tokens.grant_id').where('grants.revoked_at', 'is', null)),
         ),
     ),
+    // Only when the rotation lost: what the winner left on the row (its write is visible here).
+    rotated: precompile(db, ['hash'], (p) => db.selectFrom('tokens').select(['rotated_at', 'successor', 'grace_until']).where('token_hash', '=', p.hash)),
   };
 
   const inserts: GrantInserts = {
@@ -462,7 +473,11 @@ export function createKyselyStorage(
             .where('revoked_at', 'is', null)
             .returning(['app_key', 'seller_id'])
             .executeTakeFirst();
-          if (r) await appendAudit(trx, { at: now, event: 'grant.revoked', actor: null, appKey: r.app_key, sellerId: Number(r.seller_id), subject: grantId, detail: { reason } });
+          if (r) {
+            // A dead grant keeps no sealed refresh successor (docs/adr/0100).
+            await trx.updateTable('tokens').set({ successor: null, grace_until: null }).where('grant_id', '=', grantId).where('grace_until', 'is not', null).execute();
+            await appendAudit(trx, { at: now, event: 'grant.revoked', actor: null, appKey: r.app_key, sellerId: Number(r.seller_id), subject: grantId, detail: { reason } });
+          }
         });
       },
       async findLive(appKey, sellerId) {
@@ -560,6 +575,7 @@ export function createKyselyStorage(
           revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
           rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
           ...(own ? { storeIds: own } : {}),
+          successor: successorOf(r),
           grant: {
             grantId: r.grant_id,
             appKey: r.app_key,
@@ -573,10 +589,15 @@ export function createKyselyStorage(
           },
         };
       },
-      async rotateRefreshToken({ oldHash, now, tokens }): Promise<RotateResult> {
+      async rotateRefreshToken({ oldHash, now, tokens, successor }): Promise<RotateResult> {
         return transaction(async (exec): Promise<RotateResult> => {
-          const res = await exec(hot.rotate.bind({ now, hash: oldHash }));
-          if (res.changes !== 1) return { status: 'already_used' };
+          const res = await exec(hot.rotate.bind({ now, successor: successor?.sealed ?? null, graceUntil: successor?.graceUntil ?? null, hash: oldHash }));
+          if (res.changes !== 1) {
+            // Lost to a concurrent rotation (its UPDATE came first: SQLite runs one transaction at
+            // a time, PostgreSQL re-checked our WHERE after the winner committed): read its answer.
+            const row = (await exec(hot.rotated.bind({ hash: oldHash }))).rows[0] as { rotated_at: number | null; successor?: string | null; grace_until?: number | null } | undefined;
+            return { status: 'already_used', successor: row && row.rotated_at !== null ? successorOf(row) : null };
+          }
           if (tokens.length > 0) for (const stmt of inserts.tokens.bind(tokens.map(tokenRow))) await exec(stmt);
           return { status: 'rotated' };
         });

@@ -85,6 +85,9 @@ export interface Database extends GatewayTables {
     rotated_at: number | null;
     /** 0016_grant_stores_scopes: the stores this token covers, space-separated; null: all of its grant's. */
     store_ids?: string | null;
+    /** 0010_refresh_grace: the successor's answer, sealed, kept until `grace_until` (docs/adr/0100). */
+    successor?: string | null;
+    grace_until?: number | null;
   };
   settings: {
     key: string;
