@@ -111,6 +111,11 @@ describe('serve --workers 2', { concurrency: true }, () => {
       assert.notEqual(refreshed.json.refresh_token, issued.json.refresh_token);
       const store = async () => (await getFresh(`${node.url}/api/v1/store`, { authorization: `Bearer ${refreshed.json.access_token}` })).status;
       assert.deepEqual([await store(), await store(), await store(), await store()], [200, 200, 200, 200]);
+      // Within the grace window (docs/adr/0100) a retry on any worker gets the same successor …
+      const retry = await token({ grant_type: 'refresh_token', refresh_token: issued.json.refresh_token! });
+      assert.equal(retry.json.refresh_token, refreshed.json.refresh_token);
+      // … until the successor's refresh token is used.
+      assert.equal((await token({ grant_type: 'refresh_token', refresh_token: refreshed.json.refresh_token! })).status, 200);
       const again = await token({ grant_type: 'refresh_token', refresh_token: issued.json.refresh_token! });
       assert.equal(again.json.error, 'invalid_grant', 'the rotated refresh token is dead');
       // Reuse of a rotated refresh token ends the grant (RFC 9700 §4.14): on every worker.

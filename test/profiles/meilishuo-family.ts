@@ -97,7 +97,7 @@ export async function replayMeilishuoFamilyDoc(profile: 'meilishuo' | 'mogujie')
         assert.deepEqual(expired.json, { error: 'invalid_grant', error_description: 'the authorization code is invalid or expired', statusCode: '1000402' });
       });
 
-      it('五 刷新Token: POST /token gives a new access and refresh token; the old refresh token is dead', async () => {
+      it('五 刷新Token: POST /token gives a new access and refresh token; the old refresh token is dead once the new one is used', async () => {
         const first = await fetchJson(`${s.url}/token?${tokenQuery(await getCode())}`);
         const form = (refreshToken: string) => `app_key=${APP_KEY}&app_secret=${secret}&grant_type=refresh_token&refresh_token=${refreshToken}&state=YOUR_CUSTOM_CODE`;
         const refreshed = await fetchJson(`${s.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(first.json.refresh_token) });
@@ -107,6 +107,14 @@ export async function replayMeilishuoFamilyDoc(profile: 'meilishuo' | 'mogujie')
         assert.notEqual(refreshed.json.refresh_token, first.json.refresh_token);
         assert.equal((await storeOf(s, refreshed.json.access_token)).status, 200);
 
+        // A retry within the grace window (60 s, docs/adr/0100) gets the very same tokens, lifetimes counting down.
+        const retry = await fetchJson(`${s.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(first.json.refresh_token) });
+        assert.equal(retry.status, 200, retry.text);
+        assert.deepEqual({ ...retry.json, access_expires_in: 0, refresh_expires_in: 0 }, { ...refreshed.json, access_expires_in: 0, refresh_expires_in: 0 });
+        assert.ok(retry.json.access_expires_in <= refreshed.json.access_expires_in && retry.json.access_expires_in >= refreshed.json.access_expires_in - 10);
+        // Once the new refresh token is used, the old one is dead: its reuse ends the grant.
+        const next = await fetchJson(`${s.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(refreshed.json.refresh_token) });
+        assert.equal(next.status, 200, next.text);
         const reuse = await fetchJson(`${s.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form(first.json.refresh_token) });
         assert.equal(reuse.status, 400);
         assert.deepEqual(reuse.json, { error: 'invalid_grant', error_description: 'the refresh token is invalid, expired or revoked', statusCode: '1000402' });

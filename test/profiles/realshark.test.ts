@@ -81,7 +81,7 @@ for (const dialect of dialects) {
       assert.deepEqual(res.json, { error: 'invalid_grant', error_description: 'the authorization code is invalid or expired' });
     });
 
-    it('五 刷新Token by POST: new tokens, the old refresh token is dead', async () => {
+    it('五 刷新Token by POST: new tokens, the old refresh token is dead once the new one is used', async () => {
       const first = await fetchJson(`${s.url}/token?${tokenQuery(await getCode())}`);
       const form = (rt: string) => `app_key=${APP_KEY}&app_secret=${secret}&grant_type=refresh_token&refresh_token=${rt}&state=YOUR_CUSTOM_CODE`;
       const post = (body: string) => fetchJson(`${s.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
@@ -89,6 +89,10 @@ for (const dialect of dialects) {
       assert.equal(refreshed.status, 200, refreshed.text);
       assertAnswer(refreshed.json);
       assert.notEqual(refreshed.json.refresh_token, first.json.refresh_token);
+      // A retry within the grace window (docs/adr/0100): the same tokens; after the new refresh token is used: dead.
+      const retry = await post(form(first.json.refresh_token));
+      assert.deepEqual([retry.json.access_token, retry.json.refresh_token, retry.json.userid], [refreshed.json.access_token, refreshed.json.refresh_token, refreshed.json.userid]);
+      assert.equal((await post(form(refreshed.json.refresh_token))).status, 200);
       const reuse = await post(form(first.json.refresh_token));
       assert.equal(reuse.status, 400);
       assert.deepEqual(reuse.json, { error: 'invalid_grant', error_description: 'the refresh token is invalid, expired or revoked' });

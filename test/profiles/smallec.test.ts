@@ -133,6 +133,12 @@ for (const dialect of dialects) {
       assert.match(body.refresh_token, HEX32);
       assert.notEqual(body.refresh_token, tokens.json.refresh_token);
       assert.equal(body.psdm_user_id, tokens.json.psdm_user_id);
+      // Within the grace window (docs/adr/0100) a retry answers the very same tokens.
+      const retry = (await call(tokens.json.refresh_token)).json.psdm_auth_token_refresh_response;
+      assert.deepEqual([retry?.access_token, retry?.refresh_token], [body.access_token, body.refresh_token]);
+      // Once the new refresh token is used, the old one is reuse: code 41, the grant ends.
+      const next = (await call(body.refresh_token)).json.psdm_auth_token_refresh_response;
+      assert.match(next?.access_token ?? '', HEX32);
       const reuse = await call(tokens.json.refresh_token);
       assert.equal(reuse.json.error_response.code, 41);
     });
