@@ -11,13 +11,20 @@ import type { GrantHandler, GrantResult } from './grant-handler.js';
 /** The sealing purpose of refresh successors: their own key, derived from the server key (docs/adr/0100). */
 export const SUCCESSOR_SEAL_PURPOSE = 'shouquan/refresh-successor/v1';
 
-/** What is sealed of a successor: its two tokens, their expiry times (epoch ms) and its scope. */
-interface SuccessorAnswer {
-  accessToken: string;
-  refreshToken: string;
-  accessExpiresAt: number;
-  refreshExpiresAt: number;
-  scope: string[];
+/**
+ * What is sealed of a successor: its two token strings and the access token's expiry (epoch ms),
+ * as `<access> <refresh> <expiry, base 36>` (tokens never contain a space). The rest of the answer
+ * (scope, the refresh token's expiry) is read from the successor's refresh token row, which a
+ * retry looks up anyway. Compact on purpose: it is written on every refresh (docs/adr/0100).
+ */
+function packSuccessor(accessToken: string, refreshToken: string, accessExpiresAt: number): string {
+  return `${accessToken} ${refreshToken} ${accessExpiresAt.toString(36)}`;
+}
+
+function unpackSuccessor(text: string): { accessToken: string; refreshToken: string; accessExpiresAt: number } | undefined {
+  const [accessToken, refreshToken, expiry, extra] = text.split(' ');
+  if (!accessToken || !refreshToken || !expiry || extra !== undefined) return undefined;
+  return { accessToken, refreshToken, accessExpiresAt: parseInt(expiry, 36) };
 }
 
 /**
@@ -84,16 +91,9 @@ export const refreshTokenGrant: GrantHandler = {
 
 /** Seal a successor's answer, bound to the old token's hash (it opens on no other row). */
 function sealSuccessor(ctx: CoreContext, oldHash: string, minted: MintedTokens, graceUntil: number): SealedSuccessor {
-  const access = minted.records.find((r) => r.kind === 'access')!;
-  const refresh = minted.records.find((r) => r.kind === 'refresh')!;
-  const answer: SuccessorAnswer = {
-    accessToken: minted.values.access_token,
-    refreshToken: minted.values.refresh_token!,
-    accessExpiresAt: access.expiresAt,
-    refreshExpiresAt: refresh.expiresAt,
-    scope: access.scope,
-  };
-  return { sealed: seal(ctx.secretKey, SUCCESSOR_SEAL_PURPOSE, oldHash, JSON.stringify(answer)), graceUntil };
+  const access = minted.records[0]!;
+  const packed = packSuccessor(minted.values.access_token, minted.values.refresh_token!, access.expiresAt);
+  return { sealed: seal(ctx.secretKey, SUCCESSOR_SEAL_PURPOSE, oldHash, packed), graceUntil };
 }
 
 /**
@@ -113,8 +113,8 @@ async function sameSuccessor(
   if (!kept || grace <= 0 || !ctx.profile.refresh.rotate) return undefined;
   if (now > kept.graceUntil || (rotatedAt !== null && now - rotatedAt > grace * 1000)) return undefined;
   const opened = unseal(ctx.secretKey, SUCCESSOR_SEAL_PURPOSE, oldHash, kept.sealed);
-  if (opened === undefined) return undefined;
-  const answer = JSON.parse(opened) as SuccessorAnswer;
+  const answer = opened === undefined ? undefined : unpackSuccessor(opened);
+  if (answer === undefined) return undefined;
   const next = await ctx.storage.tokens.find(sha256(answer.refreshToken));
   if (!next || next.kind !== 'refresh' || next.rotatedAt !== null || next.revokedAt !== null || next.grant.revokedAt !== null || next.expiresAt <= now) return undefined;
   const seconds = (at: number) => Math.max(0, Math.floor((at - now) / 1000));
@@ -122,11 +122,11 @@ async function sameSuccessor(
     access_token: answer.accessToken,
     token_type: ctx.profile.tokenType,
     expires_in: seconds(answer.accessExpiresAt),
-    scope: answer.scope.join(' '),
+    scope: next.scope.join(' '),
     seller_id: grant.sellerId,
     store_id: grant.storeId,
     refresh_token: answer.refreshToken,
-    refresh_expires_in: seconds(answer.refreshExpiresAt),
+    refresh_expires_in: seconds(next.expiresAt),
   };
   return { values, shape: 'refresh' };
 }
