@@ -1,5 +1,6 @@
 import { keyedHash, safeEqual } from '../crypto/tokens.js';
 import type { AppRecord } from '../storage/ports.js';
+import type { AppCacheControls } from '../storage/app-cache.js';
 import type { CoreContext } from './context.js';
 import { InvalidClientError, InvalidRequestError } from './errors.js';
 import { param, type ParamBag } from './params.js';
@@ -46,6 +47,18 @@ export function hashAppSecret(ctx: Pick<CoreContext, 'secretKey'>, secret: strin
 const DUMMY_HASH = '0'.repeat(64);
 
 /**
+ * Does the presented secret's hash match the app's current secret, or its previous one during a
+ * rotation's overlap (docs/adr/0060)? Both comparisons always run, against a dummy hash for an
+ * unknown app, so the answer takes the same time either way.
+ */
+function secretMatches(ctx: CoreContext, app: AppRecord | undefined, presented: string): boolean {
+  const current = safeEqual(presented, app?.secretHash ?? DUMMY_HASH);
+  const previousLive = !!app?.previousSecretHash && (app.previousSecretExpiresAt ?? 0) > ctx.now();
+  const previous = safeEqual(presented, previousLive ? (app?.previousSecretHash ?? DUMMY_HASH) : DUMMY_HASH) && previousLive;
+  return !!app && (current || previous);
+}
+
+/**
  * Authenticate the client at the token, revocation and introspection endpoints
  * (RFC 6749 §2.3.1: `client_secret_basic` and `client_secret_post`; exactly one method).
  * Unknown clients and wrong secrets take the same path and time.
@@ -66,14 +79,22 @@ export async function authenticateClient(ctx: CoreContext, params: ParamBag, bas
     secret = bodySecret;
   }
   if (clientId === undefined) throw new InvalidClientError('client authentication failed', 'no client_id');
-  const app = await ctx.storage.apps.find(clientId);
+  // Every failed authentication costs exactly one database read of the app, known or unknown
+  // (issue 15 finding 5): a record this process has cached is checked first; a miss reads the
+  // database, and so does a mismatch against a cached record (it may be stale: a secret rotated
+  // by another node). Only a right secret against a fresh cached record skips the read, and that
+  // tells nothing to someone without the secret.
+  const apps = ctx.storage.apps as typeof ctx.storage.apps & Partial<AppCacheControls<AppRecord>>;
   const presented = hashAppSecret(ctx, secret ?? '');
-  // During a rotation's overlap window the previous secret still works (docs/adr/0060).
-  // Both comparisons always run so the answer takes the same time either way.
-  const current = safeEqual(presented, app?.secretHash ?? DUMMY_HASH);
-  const previousLive = !!app?.previousSecretHash && (app.previousSecretExpiresAt ?? 0) > ctx.now();
-  const previous = safeEqual(presented, previousLive ? (app?.previousSecretHash ?? DUMMY_HASH) : DUMMY_HASH) && previousLive;
-  const ok = current || previous;
+  const peeked = apps.peek?.(clientId);
+  let app = peeked?.hit ? peeked.value : apps.refresh ? await apps.refresh(clientId) : await apps.find(clientId);
+  let ok = secretMatches(ctx, app, presented) && secret !== undefined;
+  if (peeked?.hit && apps.refresh && !ok) {
+    app = await apps.refresh(clientId);
+    ok = secretMatches(ctx, app, presented) && secret !== undefined;
+  } else if (!ok) {
+    secretMatches(ctx, app, presented); // the same comparisons as the path above
+  }
   if (!app || secret === undefined || !ok) {
     throw new InvalidClientError('client authentication failed', !app ? `unknown client ${clientId}` : secret === undefined ? 'no secret' : 'wrong secret');
   }

@@ -23,6 +23,15 @@ export interface CachedMethods {
   onInvalidate?: (appKey?: string) => void;
 }
 
+/** What the app cache adds to a repository. */
+export interface AppCacheControls<V> {
+  invalidate(appKey?: string): void;
+  /** `find` from memory only: `hit` false when the entry is absent or stale (nothing is read). */
+  peek(appKey: string): { hit: true; value: V | undefined } | { hit: false };
+  /** `find` from the database, always (one read), refreshing the entry. */
+  refresh(appKey: string): Promise<V | undefined>;
+}
+
 /**
  * An in-process cache of app records in front of `storage.apps` (docs/adr/0051-app-record-cache.md).
  * Every token, introspection and revocation request authenticates the client, so this removes one
@@ -35,7 +44,7 @@ export interface CachedMethods {
 export function cacheApps<R extends { find(appKey: string): Promise<V | undefined> }, V = AppRecord>(
   apps: R,
   options: AppCacheOptions & CachedMethods = {},
-): R & { invalidate(appKey?: string): void } {
+): R & AppCacheControls<V> {
   const ttl = options.ttlMs ?? DEFAULT_APP_CACHE_TTL_MS;
   const max = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
@@ -61,9 +70,7 @@ export function cacheApps<R extends { find(appKey: string): Promise<V | undefine
   for (const [name, entries] of maps) {
     const read = (apps as unknown as Record<string, (appKey: string) => Promise<unknown>>)[name];
     if (typeof read !== 'function') continue;
-    cached[name] = async (appKey: string): Promise<unknown> => {
-      const hit = entries.get(appKey);
-      if (hit && hit.until > now()) return hit.value;
+    const fromDatabase = async (appKey: string): Promise<unknown> => {
       const started = generation;
       const value = await read.call(apps, appKey);
       if (started === generation) {
@@ -75,6 +82,19 @@ export function cacheApps<R extends { find(appKey: string): Promise<V | undefine
       }
       return value;
     };
+    cached[name] = async (appKey: string): Promise<unknown> => {
+      const hit = entries.get(appKey);
+      if (hit && hit.until > now()) return hit.value;
+      return fromDatabase(appKey);
+    };
+    if (name === 'find') {
+      // Client authentication (src/core/client-auth.ts): memory only, and a read that always goes to the database.
+      cached.peek = (appKey: string) => {
+        const hit = entries.get(appKey);
+        return hit && hit.until > now() ? { hit: true, value: hit.value } : { hit: false };
+      };
+      cached.refresh = fromDatabase;
+    }
   }
 
   // Every other method (create, update, replaceSecret, and any added later) may change an app:
@@ -95,7 +115,7 @@ export function cacheApps<R extends { find(appKey: string): Promise<V | undefine
       }
     };
   }
-  return cached as unknown as R & { invalidate(appKey?: string): void };
+  return cached as unknown as R & AppCacheControls<V>;
 }
 
 /** Own and inherited method names (plain objects and class instances alike). */

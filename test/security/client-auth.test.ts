@@ -57,7 +57,7 @@ await eachDialect('security: client authentication', {}, (server) => {
     assert.deepEqual(res.json, UNAUTH);
   });
 
-  it('unknown client, wrong-length and near-miss secrets take statistically equal time', async (t) => {
+  it('unknown client, wrong-length and near-miss secrets take statistically equal time (every failure reads the app once)', async (t) => {
     // Measured in process on the real code path (storage lookup, keyed hash, constant-time
     // compare), interleaved in random order so drift hits every class alike. The medians of
     // the classes must agree within a tolerance well above the noise floor; a shortcut that
@@ -90,12 +90,15 @@ await eachDialect('security: client authentication', {}, (server) => {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const m = Object.fromEntries(order.map((n) => [n, median(samples[n]!)]));
-    const ref = m.right!;
+    // The failures are compared with each other: a known client with a near-miss secret is the
+    // reference. A right secret may be faster (a cached app is not read again, issue 15 finding 5),
+    // which tells nothing to someone without the secret.
+    const ref = m.nearMiss!;
     const report = order.map((n) => `${n}=${(m[n]! / 1000).toFixed(1)}µs`).join(' ');
     t.diagnostic(`median authenticateClient time: ${report}`);
-    for (const n of ['unknownClient', 'wrongLength', 'nearMiss']) {
+    for (const n of ['unknownClient', 'wrongLength']) {
       const diff = Math.abs(m[n]! - ref);
-      assert.ok(diff <= ref * 0.35 + 20_000, `median of ${n} differs from a correct secret by ${(diff / 1000).toFixed(1)}µs (${report})`);
+      assert.ok(diff <= ref * 0.35 + 20_000, `median of ${n} differs from a near-miss secret by ${(diff / 1000).toFixed(1)}µs (${report})`);
     }
   });
 });
