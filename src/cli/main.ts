@@ -1,6 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkSellerInput, createSeller } from '../admin.js';
-import { createApp, rotateAppSecret, validateCallbackUrl, validateScopeToken } from '../apps/apps.js';
 import cluster from 'node:cluster';
 import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, resolveServeConfig, type ServeConfig } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
@@ -9,17 +8,21 @@ import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl
 import { ensureSandbox, type SandboxCredentials } from '../sandbox.js';
 import { APP_GATEWAY_HELP, appGatewayCommand, loadGatewayOptions } from '../gateway/cli.js';
 import { createWebAccount } from '../console/accounts.js';
-import type { AppStatus, Storage } from '../storage/ports.js';
+import type { Storage } from '../storage/ports.js';
 import type { FastifyInstance } from 'fastify';
 import { clusterWorkerSlot, runPrimary, tellPrimary, type WorkerMessage } from './serve-cluster.js';
 import { purgeExpired, startJanitor } from '../janitor.js';
 import { migrateToLatest, openDatabase } from '../storage/kysely/database.js';
+import { groupHelp, UsageError } from './cli-kit.js';
+import { APP_HELP, APP_SUBCOMMANDS, appCommand } from './app.command.js';
+import { SELLER_HELP, SELLER_SUBCOMMANDS, sellerCommand } from './seller.command.js';
+import { GRANT_HELP, grantCommand } from './grant.command.js';
+import { AUDIT_HELP, auditCommand } from './audit.command.js';
+import { OPERATOR_TOKEN_HELP, operatorTokenCommand } from './operator-token.command.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
 
-/** A usage problem: printed as one line, exit code 2. */
-class UsageError extends Error {}
 
 const HELP: Record<string, string> = {
   main: `shouquan: OAuth 2.0 authorization server for e-commerce open platforms
@@ -30,10 +33,15 @@ Commands:
   serve            start the server (applies migrations first)
   migrate          create or upgrade the database schema
   app create       register an ISV app; prints its app_key and app_secret
+  app list|show|update  list, show and change apps (callbacks, status, permissions, quotas)
   app rotate-secret  give an app a new secret, the old one working for an overlap window
   app gateway      show or change an app's API gateway settings (webhook, permissions, quota)
   seller create    create a seller with stores
+  seller list|show|update  list, show, disable or enable sellers; add or rename stores
+  grant list|revoke  list sellers' grants; revoke one (its tokens stop at once)
+  audit list       read the audit log, filtered by action, actor and time
   operator create  create an operator account for the /admin pages
+  operator token create|list|revoke  API tokens for the management API (/admin/api/v1/)
   janitor          purge expired codes, tokens, sessions, interactions and old call records now
   help [command]   show help for a command
 
@@ -54,26 +62,7 @@ port; it restarts a worker that dies, and on SIGTERM every worker drains before 
 
 Create the database (SQLite) or its tables, or upgrade them to the latest schema.
   --database URL   sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})`,
-  'app create': `Usage: shouquan app create --name NAME --callback URL [--callback URL…] [--database URL] [--json]
-
-Register an app. Prints its app_key and app_secret (the same values as client_id and
-client_secret). The secret is stored hashed and shown only this once.
-  --name NAME        the app's name, shown to sellers on the consent page
-  --callback URL     a registered redirect URI (repeat for several)
-  --scope SCOPE      a scope the app may request (repeatable; default seller)
-  --status STATUS    live (default), testing, submitted or suspended
-  --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
-  --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks"}`,
   'app gateway': APP_GATEWAY_HELP,
-  'app rotate-secret': `Usage: shouquan app rotate-secret --app-key KEY [--overlap-hours 24] [--database URL] [--json]
-
-Give an app a new AppSecret, printed once. The old secret keeps working for --overlap-hours
-(0 to 168, default 24; 0 stops it at once, e.g. after a leak) so deployments can switch over:
-at the token, revocation and introspection endpoints and for signed API calls (/router/rest).
-  --app-key KEY        the app
-  --overlap-hours N    how long the old secret still works (default 24)
-  --database URL       sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
-  --json               print {"app_key","app_secret","client_secret","previous_secret_expires_at"}`,
   janitor: `Usage: shouquan janitor [--database URL] [--batch-size N] [--grace SECONDS] [--call-retention DAYS] [--json]
 
 Delete expired authorization codes, tokens, seller sessions, console sessions (developer and
@@ -128,15 +117,28 @@ const databaseOption = { database: { type: 'string' } } as const;
 const databaseUrl = (v: unknown) => (typeof v === 'string' ? v : process.env.SHOUQUAN_DATABASE_URL || DEFAULT_DATABASE_URL);
 
 /** `shouquan app --help`: every app subcommand. */
-const appHelp = () => `${HELP['app create'] ?? ''}\n\n${HELP['app rotate-secret'] ?? ''}\n\n${HELP['app gateway'] ?? ''}`;
+const appHelp = () => `${groupHelp(APP_HELP)}\n\n${HELP['app gateway'] ?? ''}`;
+
+const isHelp = (a: string) => a === '--help' || a === '-h';
+/** Every subcommand's help, by "group sub". */
+const SUBCOMMAND_HELP: Record<string, string> = { ...APP_HELP, ...SELLER_HELP, ...GRANT_HELP, ...AUDIT_HELP, ...OPERATOR_TOKEN_HELP };
+/** `shouquan <group> --help`: every subcommand of the group (`operator token` alone for its own). */
+const groupHelps: Record<string, (tokenOnly: boolean) => string> = {
+  app: () => appHelp(),
+  seller: () => `${HELP['seller create'] ?? ''}\n\n${groupHelp(SELLER_HELP)}`,
+  grant: () => groupHelp(GRANT_HELP),
+  audit: () => groupHelp(AUDIT_HELP),
+  operator: (tokenOnly) => (tokenOnly ? groupHelp(OPERATOR_TOKEN_HELP) : `${HELP['operator create'] ?? ''}\n\n${groupHelp(OPERATOR_TOKEN_HELP)}`),
+};
 
 /** Entry point: returns the exit code. */
 export async function main(argv: string[], out: Out = stdio): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   try {
     if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
-      const topic = cmd === 'help' ? [sub, rest[0]].filter(Boolean).join(' ') : '';
-      out.log((topic === 'app' ? appHelp() : undefined) ?? HELP[topic] ?? HELP[`${topic} create`] ?? HELP.main ?? '');
+      const topic = cmd === 'help' ? [sub, ...rest].filter(Boolean).join(' ') : '';
+      const group = topic === 'operator token' ? groupHelps.operator!(true) : groupHelps[topic]?.(false);
+      out.log(group ?? HELP[topic] ?? SUBCOMMAND_HELP[topic] ?? HELP.main ?? '');
       return 0;
     }
     if (cmd === '--version' || cmd === '-v') {
@@ -145,15 +147,18 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     }
     if (cmd === 'serve') return await serve(argv.slice(1), out);
     if (cmd === 'migrate') return await migrate(argv.slice(1), out);
-    if (cmd === 'app' && sub === 'create') return await appCreate(rest, out);
+    if (cmd === 'app' && sub !== undefined && APP_SUBCOMMANDS.has(sub)) return await appCommand(sub, rest, out);
     if (cmd === 'seller' && sub === 'create') return await sellerCreate(rest, out);
+    if (cmd === 'seller' && sub !== undefined && SELLER_SUBCOMMANDS.has(sub)) return await sellerCommand(sub, rest, out);
+    if (cmd === 'grant' && sub !== undefined && !isHelp(sub)) return await grantCommand(sub, rest, out);
+    if (cmd === 'audit' && sub !== undefined && !isHelp(sub)) return await auditCommand(sub, rest, out);
+    if (cmd === 'operator' && sub === 'token' && rest[0] !== undefined && !isHelp(rest[0])) return await operatorTokenCommand(rest[0], rest.slice(1), out);
     if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
     if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
-    if (cmd === 'app' && sub === 'rotate-secret') return await appRotateSecret(rest, out);
     if (cmd === 'janitor') return await janitor(argv.slice(1), out);
-    if ((cmd === 'app' || cmd === 'seller' || cmd === 'operator') && (sub === undefined || sub === '--help' || sub === '-h')) {
-      out.log(cmd === 'app' ? appHelp() : HELP[`${cmd} create`] ?? '');
-      return sub === undefined ? 2 : 0;
+    if (cmd !== undefined && groupHelps[cmd] && (sub === undefined || isHelp(sub) || (cmd === 'operator' && sub === 'token'))) {
+      out.log(groupHelps[cmd]!(cmd === 'operator' && sub === 'token'));
+      return sub === undefined || (sub === 'token' && rest[0] === undefined) ? 2 : 0;
     }
     throw new UsageError(`unknown command "${[cmd, sub].filter(Boolean).join(' ')}" (try "shouquan --help")`);
   } catch (e) {
@@ -174,62 +179,6 @@ async function migrate(args: string[], out: Out): Promise<number> {
     return 0;
   } finally {
     await db.destroy();
-  }
-}
-
-async function appCreate(args: string[], out: Out): Promise<number> {
-  const { values } = parse(args, {
-    ...databaseOption,
-    name: { type: 'string' },
-    callback: { type: 'string', multiple: true },
-    scope: { type: 'string', multiple: true },
-    status: { type: 'string' },
-  }, 'app create');
-  if (values.help) return out.log(HELP['app create'] ?? ''), 0;
-  const status = (values.status ?? 'live') as AppStatus;
-  if (!['live', 'testing', 'submitted', 'suspended'].includes(status)) throw new UsageError('--status must be live, testing, submitted or suspended');
-  const name = values.name;
-  if (typeof name !== 'string') throw new UsageError('--name is required');
-  const callbacks = (values.callback as string[] | undefined) ?? [];
-  if (callbacks.length === 0) throw new UsageError('--callback is required');
-  if (name.trim() === '') throw new UsageError('--name may not be empty');
-  callbacks.forEach((c) => usage(() => validateCallbackUrl(c)));
-  ((values.scope as string[] | undefined) ?? []).forEach((sc) => usage(() => validateScopeToken(sc)));
-  const storage = await openStorage(databaseUrl(values.database));
-  try {
-    const secretKey = await loadSecretKey(storage);
-    const created = await createApp(storage, secretKey, { name, callbacks, scopes: values.scope as string[] | undefined, status });
-    if (values.json) {
-      out.log(JSON.stringify({ app_key: created.appKey, app_secret: created.appSecret, client_id: created.appKey, client_secret: created.appSecret, name: name.trim(), callbacks }));
-    } else {
-      out.log(`app_key:    ${created.appKey}\napp_secret: ${created.appSecret}\n(client_id and client_secret are the same values. The secret is shown only now: keep it safe.)`);
-    }
-    return 0;
-  } finally {
-    await storage.close();
-  }
-}
-
-async function appRotateSecret(args: string[], out: Out): Promise<number> {
-  const { values } = parse(args, { ...databaseOption, 'app-key': { type: 'string' }, 'overlap-hours': { type: 'string' } }, 'app rotate-secret');
-  if (values.help) return out.log(HELP['app rotate-secret'] ?? ''), 0;
-  const appKey = values['app-key'];
-  if (typeof appKey !== 'string' || appKey === '') throw new UsageError('--app-key is required');
-  const rawHours = typeof values['overlap-hours'] === 'string' ? values['overlap-hours'] : '24';
-  const hours = /^\d{1,3}$/.test(rawHours) ? Number(rawHours) : NaN;
-  if (!(hours >= 0 && hours <= 168)) throw new UsageError(`--overlap-hours must be a whole number from 0 to 168, got "${rawHours}"`);
-  const storage = await openStorage(databaseUrl(values.database));
-  try {
-    const secretKey = await loadSecretKey(storage);
-    const now = Date.now();
-    const secret = await rotateAppSecret(storage, secretKey, appKey, hours, now, { actor: 'cli' });
-    if (secret === undefined) throw new Error(`no app with app_key ${appKey}`);
-    const until = hours > 0 ? new Date(now + hours * 3600_000).toISOString() : null;
-    if (values.json) out.log(JSON.stringify({ app_key: appKey, app_secret: secret, client_secret: secret, previous_secret_expires_at: until }));
-    else out.log(`app_secret: ${secret}\n${until ? `(the previous secret keeps working until ${until})` : '(the previous secret no longer works)'} The secret is shown only now: keep it safe.`);
-    return 0;
-  } finally {
-    await storage.close();
   }
 }
 

@@ -23,6 +23,7 @@ import { sandboxRoutes } from './routes/sandbox.route.js';
 import { webConsoleRoutes } from './routes/web-console.route.js';
 import { gatewayRoutes } from '../gateway/gateway.route.js';
 import { docsRoutes } from './routes/docs.route.js';
+import { managementApiRoutes } from '../management/api/management-api.js';
 import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { CallLogWriter, CallTracker, type CallLogOptions } from '../gateway/call-log.js';
@@ -238,6 +239,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.decorate('apiReference', () => buildOpenApi(ctx, routes));
   if (options.sandbox) await sandboxRoutes(app, ctx);
   await webConsoleRoutes(app, ctx);
+  await managementApiRoutes(app, ctx);
   return app;
 }
 

@@ -8,6 +8,7 @@
  */
 
 import type { ConsoleStorage } from './console-ports.js';
+import type { ManagementStorage } from './management-ports.js';
 import type { GatewayStorage } from '../gateway/ports.js';
 
 export type AppStatus = 'testing' | 'submitted' | 'live' | 'suspended';
@@ -31,6 +32,8 @@ export interface SellerRecord {
   username: string;
   passwordHash: string;
   createdAt: number;
+  /** Set while an operator has disabled the seller: no sign-in (0015_management_api). */
+  disabledAt?: number | null;
 }
 
 export interface StoreRecord {
@@ -262,8 +265,8 @@ export interface AuthCodeRepository {
 
 export interface GrantRepository {
   find(grantId: string): Promise<GrantRecord | undefined>;
-  /** Revoke a grant and so every token issued under it. */
-  revoke(grantId: string, now: number, reason: string): Promise<void>;
+  /** Revoke a grant and so every token issued under it (audited, with `actor` when given). */
+  revoke(grantId: string, now: number, reason: string, actor?: string | null): Promise<void>;
   /** The live grant of a seller for an app, if any. */
   findLive(appKey: string, sellerId: number): Promise<GrantRecord | undefined>;
   /**
@@ -324,6 +327,8 @@ export interface Storage {
   settings: SettingsRepository;
   /** The web consoles' storage (developer console, seller center, operator admin). */
   console: ConsoleStorage;
+  /** Operator API tokens, sellers, grants and the audit log for the management API (docs/adr/0131). */
+  management: ManagementStorage;
   /** Open API gateway storage (src/gateway/ports.ts); absent in storages without the gateway tables. */
   gateway?: GatewayStorage;
   /** Append-only audit log (grants, revocations, secret rotations, admin actions). */

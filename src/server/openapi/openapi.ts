@@ -3,6 +3,7 @@ import type { ResponseField, ResponseSource } from '../../profiles/profile.js';
 import type { HttpContext } from '../http-context.js';
 import { methodParams, paramsOf, STORE_ID_PARAM, type ParamDoc } from './method-params.js';
 import { consoleRouteDocs } from './console-docs.js';
+import { managementRouteDocs, managementSchemas } from './management-docs.js';
 
 /** A route as Fastify registered it. */
 export interface RouteInfo {
@@ -267,6 +268,7 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   add('GET', '/openapi.json', plain('This OpenAPI 3.1 document', { type: 'object' }));
   add('GET', '/docs', plain('The API reference, as a page', { type: 'string' }, 'text/html'));
   for (const [key, doc] of consoleRouteDocs()) docs.set(key, doc);
+  for (const [key, doc] of managementRouteDocs(ctx)) docs.set(key, doc);
   add('GET', '/sandbox/callback', { summary: 'Sandbox only: the demo app’s callback, showing the code and the curl that swaps it', tags: ['Sandbox'], responses: { 200: htmlPage('the parameters received') } });
   return docs;
 }
@@ -307,6 +309,10 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
       { name: 'API (REST)' },
       { name: 'Operations' },
       { name: 'Sandbox' },
+      { name: 'Management: apps', description: 'The management API (docs/management-api.md): operator API tokens, JSON, cursors' },
+      { name: 'Management: sellers' },
+      { name: 'Management: grants' },
+      { name: 'Management: audit' },
     ],
     paths,
     components: {
@@ -314,8 +320,10 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
         clientBasic: { type: 'http', scheme: 'basic', description: 'client_secret_basic: AppKey and AppSecret, form-urlencoded, in HTTP Basic (RFC 6749 §2.3.1)' },
         clientPost: { type: 'apiKey', in: 'query', name: profile.params.clientSecret[0] ?? 'client_secret', description: 'client_secret_post: AppKey and AppSecret in the form body (OpenAPI cannot say “form body”; never put them in the URL)' },
         bearer: { type: 'http', scheme: 'bearer', description: 'the seller’s access token (RFC 6750)' },
+        operatorToken: { type: 'http', scheme: 'bearer', description: 'an operator API token (`shouquan operator token create`) for /admin/api/v1/' },
       },
       schemas: {
+        ...managementSchemas(),
         OAuthError: {
           type: 'object',
           required: ['error'],

@@ -48,6 +48,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
     }
     guard.succeeded();
+    if (seller.disabledAt) return again(403, m.sellerDisabled);
     await startSellerSession(ctx, request, reply, seller.sellerId);
     request.log.info({ sellerId: seller.sellerId }, 'seller logged in to the seller center');
     return seeOther(reply, '/account');

@@ -237,6 +237,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       });
     }
     throttle?.sellerPerUser.reset(userKey);
+    // Disabled by an operator (management API, docs/adr/0131): told so only after the right password.
+    if (seller.disabledAt) {
+      request.log.info({ sellerId: seller.sellerId }, 'seller login refused: disabled');
+      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, { status: 403, error: t(requestLang(ctx, request)).sellerDisabled, username });
+    }
     const old = request.cookies[sessionCookie];
     if (old) await core.storage.sessions.delete(sha256(old));
     const sessionId = randomToken();

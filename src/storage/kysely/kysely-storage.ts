@@ -4,6 +4,7 @@ import { joinStoreIds, splitStoreIds } from './store-ids.js';
 import type { DialectName } from './database.js';
 import { createKyselyAppRepository } from './kysely-app-storage.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
+import { createKyselyManagementStorage } from './kysely-management-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import { appendAudit, auditInsert, auditRow, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
 import { precompile, precompileInsert, type Precompiled, type PrecompiledInsert } from './compiled-query.js';
@@ -328,11 +329,11 @@ export function createKyselyStorage(
       },
       async findByUsername(username) {
         const r = await db.selectFrom('sellers').selectAll().where('username', '=', username).executeTakeFirst();
-        return r && { sellerId: Number(r.seller_id), username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at) };
+        return r && { sellerId: Number(r.seller_id), username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at), disabledAt: r.disabled_at == null ? null : Number(r.disabled_at) };
       },
       async find(sellerId) {
         const r = await db.selectFrom('sellers').selectAll().where('seller_id', '=', sellerId).executeTakeFirst();
-        return r && { sellerId: Number(r.seller_id), username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at) };
+        return r && { sellerId: Number(r.seller_id), username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at), disabledAt: r.disabled_at == null ? null : Number(r.disabled_at) };
       },
       async stores(sellerId) {
         const rows = await db.selectFrom('stores').selectAll().where('seller_id', '=', sellerId).orderBy('store_id').execute();
@@ -464,7 +465,7 @@ export function createKyselyStorage(
         const r = await db.selectFrom('grants').selectAll().where('grant_id', '=', grantId).executeTakeFirst();
         return r && toGrant(r);
       },
-      async revoke(grantId, now, reason) {
+      async revoke(grantId, now, reason, actor = null) {
         await db.transaction().execute(async (trx) => {
           const r = await trx
             .updateTable('grants')
@@ -476,7 +477,7 @@ export function createKyselyStorage(
           if (r) {
             // A dead grant keeps no sealed refresh successor (docs/adr/0100).
             await trx.updateTable('tokens').set({ successor: null, grace_until: null }).where('grant_id', '=', grantId).where('grace_until', 'is not', null).execute();
-            await appendAudit(trx, { at: now, event: 'grant.revoked', actor: null, appKey: r.app_key, sellerId: Number(r.seller_id), subject: grantId, detail: { reason } });
+            await appendAudit(trx, { at: now, event: 'grant.revoked', actor, appKey: r.app_key, sellerId: Number(r.seller_id), subject: grantId, detail: { reason } });
           }
         });
       },
@@ -620,6 +621,7 @@ export function createKyselyStorage(
     },
 
     console: createKyselyConsoleStorage(db),
+    management: createKyselyManagementStorage(db),
 
     settings: {
       async get(key) {

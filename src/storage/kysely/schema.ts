@@ -23,6 +23,8 @@ export interface Database extends GatewayTables {
     username: string;
     password_hash: string;
     created_at: number;
+    /** 0015_management_api: set while an operator has disabled the seller. */
+    disabled_at?: number | null;
   };
   stores: {
     store_id: Generated<number>;
@@ -120,6 +122,17 @@ export interface Database extends GatewayTables {
     store_id: number;
     order_id: number;
     at: number;
+  };
+  /** 0015_management_api: operator API tokens (SHA-256 of the token). */
+  operator_tokens: {
+    token_id: Generated<number>;
+    name: string;
+    token_hash: string;
+    read_only: number;
+    created_at: number;
+    created_by: string | null;
+    last_used_at: number | null;
+    revoked_at: number | null;
   };
   audit_log: {
     id: Generated<number>;
