@@ -46,6 +46,7 @@ export function consoleRouteDocs(): Array<[string, OperationDoc]> {
   post('/console/apps', 'Create an app in `testing`; the AppSecret is shown once', D, form(['name', 'callback_urls'], { name: str, description: str, logo_url: str, callback_urls: { type: 'string', description: 'one per line' }, webhook_url: str, scope: str }), { 201: htmlPage('the app with its AppKey and AppSecret'), 400: htmlPage('a field is invalid') });
   page('/console/apps/:appKey', 'An app: status, authorized sellers, authorize URL, secret rotation', D, { parameters: appKey, responses: { 200: htmlPage('the app'), 303: redirect('to the sign-in page when signed out'), 404: htmlPage('not this developer’s app') } });
   post('/console/apps/:appKey/rotate', 'Rotate the AppSecret; the old one works for `overlap_hours` (default 24, 0 = revoke at once)', D, form([], { overlap_hours: { type: 'string', description: '0 to 168' } }), { 200: htmlPage('the new AppSecret, shown once'), 400: htmlPage('bad overlap'), 404: htmlPage('not this developer’s app') }, appKey);
+  post('/console/apps/:appKey/callbacks', 'Change the app’s callback URLs (audited; in effect at once)', D, form(['callback_urls'], { callback_urls: { type: 'string', description: 'one URL per line' } }), { 303: redirect('to the app page'), 400: htmlPage('a callback URL is not valid'), 404: htmlPage('no such app of this developer') }, appKey);
   post('/console/apps/:appKey/end-previous', 'Stop accepting the previous AppSecret now', D, form([], {}), { 303: redirect('to the app'), 404: htmlPage('not this developer’s app') }, appKey);
   post('/console/apps/:appKey/submit', 'Submit a testing app for review', D, form([], {}), { 303: redirect('to the app'), 404: htmlPage('not this developer’s app') }, appKey);
 
@@ -57,5 +58,6 @@ export function consoleRouteDocs(): Array<[string, OperationDoc]> {
     parameters: [{ name: 'seller', in: 'query', required: false, description: 'a seller username to look up', schema: str }],
   });
   post('/admin/apps/:appKey/status', 'Approve, suspend or reinstate an app (a suspended app’s tokens stop working at once)', A, form(['status'], { status: { type: 'string', enum: ['live', 'suspended', 'testing', 'submitted'] } }), { 303: redirect('to /admin'), 400: htmlPage('bad status'), 404: htmlPage('no such app') }, appKey);
+  post('/admin/operator-tokens/:tokenId/revoke', 'Revoke a management API token (it answers 401 from now on; audited)', A, form([], {}), { 303: redirect('to /admin'), 404: htmlPage('no such live token') }, [pathParam('tokenId', 'the token_id')]);
   return docs;
 }

@@ -1,5 +1,6 @@
 import type { AppDetails, AuditEntry, AuthorizationView } from '../../storage/console-ports.js';
 import type { AppStatus } from '../../storage/ports.js';
+import type { OperatorTokenRecord } from '../../storage/management-ports.js';
 import type { CallRecord, CallSummary } from '../../gateway/ports.js';
 import { esc, html, raw, type Raw } from './html.js';
 import type { Lang } from './i18n.js';
@@ -307,6 +308,15 @@ ${csrfInput(f.csrf)}
 ${a.previousSecretExpiresAt !== null ? html`<form method="post" action="${base}/end-previous" class="actions">${csrfInput(f.csrf)}<button type="submit" class="danger">${m.endPrevious}</button></form>` : ''}
 </section>
 </div>
+<section class="card">
+<h2>${m.callbackUrls.replace(/[（(].*$/, '')}</h2>
+<form method="post" action="${base}/callbacks">
+${csrfInput(f.csrf)}
+<label for="callback_urls">${m.editCallbacks}</label>
+<textarea id="callback_urls" name="callback_urls" required rows="3" class="mono">${a.callbackUrls.join('\n')}</textarea>
+<div class="actions"><button type="submit" class="secondary">${m.saveCallbacks}</button></div>
+</form>
+</section>
 ${callsCard(f.lang, f.calls)}`;
   return consoleLayout({ ...f, title: a.name, body });
 }
@@ -334,6 +344,8 @@ export function adminHomePage(
     audit: AuditEntry[];
     lookup?: { username: string; found: boolean; authorizations: AuthorizationView[] };
     scopeWords: (s: string) => string;
+    /** Management API tokens (docs/management-api.md), newest first. */
+    tokens?: OperatorTokenRecord[];
   },
 ): string {
   const m = ct(f.lang);
@@ -377,6 +389,24 @@ ${
 ${f.audit.map(
   (e) =>
     html`<tr><td class="nowrap">${formatTime(e.at, f.lang)}</td><td>${e.actor ?? '—'}</td><td>${e.event}${e.detail ? html` <span class="muted">${auditDetail(e.detail)}</span>` : ''}</td><td>${[e.appKey ? `app ${e.appKey}` : '', e.sellerId !== null ? `seller ${e.sellerId}` : '', e.subject ?? ''].filter(Boolean).map((x) => html`<code>${x}</code> `)}</td></tr>`,
+)}
+</tbody></table></div>`
+}
+</section>
+<section class="card" id="operator-tokens">
+<h2>${m.operatorTokens}</h2>
+<p class="muted">${m.operatorTokensHint}</p>
+${
+  !f.tokens || f.tokens.length === 0
+    ? html`<p class="muted">${m.noOperatorTokens}</p>`
+    : html`<div class="tablewrap"><table><thead><tr><th scope="col">${m.tokenName}</th><th scope="col">${m.tokenAccess}</th><th scope="col">${m.created}</th><th scope="col">${m.lastUsed}</th><th scope="col"></th></tr></thead><tbody>
+${f.tokens.map(
+  (t) =>
+    html`<tr><td><code>${t.name}</code></td><td>${t.readOnly ? m.readOnly : m.readWrite}</td><td class="nowrap">${formatTime(t.createdAt, f.lang)}</td><td class="nowrap">${formatTime(t.lastUsedAt, f.lang)}</td><td>${
+      t.revokedAt === null
+        ? html`<form method="post" action="/admin/operator-tokens/${String(t.tokenId)}/revoke">${csrfInput(f.csrf)}<button type="submit" class="danger small" aria-label="${m.revokeToken}: ${t.name}">${m.revokeToken}</button></form>`
+        : html`<span class="muted">${m.tokenRevokedAt} ${formatTime(t.revokedAt, f.lang)}</span>`
+    }</td></tr>`,
 )}
 </tbody></table></div>`
 }

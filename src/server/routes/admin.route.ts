@@ -71,8 +71,10 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       lookup = { username: q.trim(), found: !!seller, authorizations: seller ? await core.storage.console.authorizationsOfSeller(seller.sellerId) : [] };
     }
     const auditLog = await core.storage.console.recentAudit(50);
-    const notice = doneParam(request) === 'status' ? m.statusChanged : undefined;
-    return sendPage(reply, 200, adminHomePage({ ...f, notice, user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf }, apps, audit: auditLog, lookup, scopeWords: scopeWords(ctx, f.lang) }));
+    const done = doneParam(request);
+    const notice = done === 'status' ? m.statusChanged : done === 'token-revoked' ? m.tokenRevoked : undefined;
+    const tokens = await core.storage.management.listOperatorTokens();
+    return sendPage(reply, 200, adminHomePage({ ...f, notice, user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf }, apps, audit: auditLog, lookup, scopeWords: scopeWords(ctx, f.lang), tokens }));
   });
 
   app.post<{ Params: { appKey: string } }>('/admin/apps/:appKey/status', cfg, async (request, reply) => {
@@ -88,5 +90,17 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     await setAppStatus(core.storage, existing.appKey, status, core.now(), { actor: `operator:${op.username}`, event: 'console.app_status_changed' });
     request.log.info({ appKey: existing.appKey, from: existing.status, to: status }, 'app status changed by operator');
     return seeOther(reply, '/admin?done=status');
+  });
+
+  // Revoke a management API token (docs/management-api.md): it answers 401 from now on. Audited.
+  app.post<{ Params: { tokenId: string } }>('/admin/operator-tokens/:tokenId/revoke', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    const op = await currentAccount(ctx, request, 'operator');
+    if (!op) return seeOther(reply, '/admin/login');
+    const m = ct(frame(ctx, request, reply, 'admin').lang);
+    const id = /^\d{1,15}$/.test(request.params.tokenId) ? Number(request.params.tokenId) : NaN;
+    if (!(await core.storage.management.revokeOperatorToken(id, core.now(), `operator:${op.username}`))) throw new PageError(404, m.tokenNotFound, 'no such live token');
+    request.log.info({ tokenId: id }, 'operator token revoked in /admin');
+    return seeOther(reply, '/admin?done=token-revoked#operator-tokens');
   });
 }

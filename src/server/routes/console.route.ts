@@ -203,7 +203,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const details = await ownApp(request, dev, f.lang);
     const done = doneParam(request);
     const m = ct(f.lang);
-    const notice = done === 'submitted' ? m.submitted : done === 'previous-ended' ? m.previousEnded : undefined;
+    const notice = done === 'submitted' ? m.submitted : done === 'previous-ended' ? m.previousEnded : done === 'callbacks' ? m.callbacksSaved : undefined;
     return renderApp(request, reply, dev, details, { notice });
   });
 
@@ -222,6 +222,28 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     request.log.info({ appKey: details.appKey, overlapHours: hours }, 'app secret rotated');
     const updated = (await loadAppDetails(core.storage, details.appKey)) as AppDetails;
     return renderApp(request, reply, dev, updated, { secret, notice: m.rotated });
+  });
+
+  // Edit the callback URLs: through the app module, audited, seen at once (docs/adr/0130).
+  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/callbacks', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const m = ct(f.lang);
+    const details = await ownApp(request, dev, f.lang);
+    const callbacks = field(form, 'callback_urls').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    const bad = callbacks.length === 0 ? '' : callbacks.find((cb) => {
+      try {
+        validateCallbackUrl(cb);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    if (callbacks.length === 0 || bad !== undefined) return renderApp(request, reply, dev, details, { status: 400, error: `${m.callbackUrls}: ${bad ? `${bad} ` : ''}${m.badUrl}` });
+    await updateApp(core.storage, details.appKey, { callbacks }, core.now(), { actor: `developer:${dev.username}`, event: 'console.app_callbacks_changed', detail: { from: details.callbackUrls, to: callbacks } });
+    return seeOther(reply, `/console/apps/${details.appKey}?done=callbacks`);
   });
 
   app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/end-previous', cfg, async (request, reply) => {
