@@ -221,6 +221,7 @@ for (const dialect of dialects) {
         app_key: s.client.appKey,
         seller_id: String(s.seller.sellerId),
         store_id: String(s.seller.stores[0]!.storeId),
+        store_ids: [String(s.seller.stores[0]!.storeId)],
         scope: 'seller',
         status: 'live',
         created_at: 'x',
@@ -235,6 +236,7 @@ for (const dialect of dialects) {
       assert.equal(hook.event, 'authorization.revoked');
       assert.equal(hook.reason, 'revoked_by_operator');
       assert.deepEqual((await api(s, 'DELETE', '/grants/nope', rw)).json, { error: 'not_found', message: 'no grant with grant_id nope' });
+      await tokensFor(s); // a new grant, since the last one was revoked
       const all = await api(s, 'GET', `/grants?app_key=${s.client.appKey}&limit=1`, ro);
       assert.equal(all.json.items.length, 1);
       assert.equal(typeof all.json.next_cursor, 'string');

@@ -4,7 +4,7 @@
  */
 import type { AppView } from '../apps/apps.js';
 import type { OperatorTokenRecord, SellerSummary } from '../storage/management-ports.js';
-import type { AuditRecord, GrantRecord } from '../storage/ports.js';
+import { storesOf, type AuditRecord, type GrantRecord } from '../storage/ports.js';
 
 const time = (ms: number) => new Date(ms).toISOString();
 const timeOrNull = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : time(ms));
@@ -45,6 +45,8 @@ export function grantJson(g: GrantRecord) {
     app_key: g.appKey,
     seller_id: String(g.sellerId),
     store_id: String(g.storeId),
+    /** Every store the grant covers (docs/adr/0135); `store_id` is the first. */
+    store_ids: storesOf(g).map(String),
     scope: g.scope.join(' '),
     status: g.revokedAt === null ? ('live' as const) : ('revoked' as const),
     created_at: time(g.createdAt),

@@ -3,6 +3,7 @@ import type { ManagementStorage, OperatorTokenRecord, SellerSummary } from '../m
 import { DuplicateError, type AuditRecord, type GrantRecord, type StoreRecord } from '../ports.js';
 import { appendAudit } from './audit.js';
 import type { Database } from './schema.js';
+import { splitStoreIds } from './store-ids.js';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
@@ -32,6 +33,7 @@ function toGrant(r: Database['grants']): GrantRecord {
     appKey: r.app_key,
     sellerId: Number(r.seller_id),
     storeId: Number(r.store_id),
+    storeIds: splitStoreIds(r.store_ids, r.store_id),
     scope: splitScope(r.scope),
     createdAt: Number(r.created_at),
     revokedAt: num(r.revoked_at),
