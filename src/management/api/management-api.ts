@@ -9,10 +9,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import AjvModule from 'ajv';
 import { AppInputError } from '../../apps/apps.js';
+import { OAuthError } from '../../core/errors.js';
 import type { OperatorTokenRecord } from '../../storage/management-ports.js';
 import { DuplicateError } from '../../storage/ports.js';
 import { isDatabaseUnavailable } from '../../storage/unavailable.js';
 import type { HttpContext } from '../../server/http-context.js';
+import { allowedMethods } from '../../server/methods.js';
 import { ManagementError } from '../management-error.js';
 import { findOperatorToken, tokenActor } from '../operator-tokens.js';
 import { appRoutes } from './apps.api.js';
@@ -86,7 +88,11 @@ export async function managementApiRoutes(app: FastifyInstance, ctx: HttpContext
     async (api) => {
       api.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema));
 
-      api.addHook('onRequest', async (request, reply) => {
+      // After the body is read (unreadable input is a 400 first, src/server/input-guard.ts), before
+      // the schemas run: without a valid token nothing is validated or done.
+      api.addHook('preValidation', async (request, reply) => {
+        // No route (unknown path, or a method the path is not served under): 404 or 405, no token needed.
+        if (request.is404) return;
         const header = request.headers.authorization ?? '';
         const m = /^Bearer ([^\s]+)$/i.exec(header.trim());
         const token = m ? await findOperatorToken(core.storage, m[1]!) : undefined;
@@ -122,6 +128,8 @@ export async function managementApiRoutes(app: FastifyInstance, ctx: HttpContext
         if (error instanceof ManagementError) return sendError(reply, error.status, error.code, error.message);
         if (error instanceof AppInputError) return sendError(reply, 400, 'invalid_request', error.message);
         if (error instanceof DuplicateError) return sendError(reply, 409, 'conflict', error.message);
+        // The server-wide input guard (NUL, invalid UTF-8) and form parsing speak OAuth errors.
+        if (error instanceof OAuthError && error.status < 500) return sendError(reply, 400, 'invalid_request', error.description);
         if (error.validation) return sendError(reply, 400, 'invalid_request', validationMessage(error));
         if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
           const message = error.statusCode === 413 ? 'the request body is too large' : error.statusCode === 415 ? 'send the body as application/json' : `the request could not be parsed: ${error.message}`;
@@ -134,7 +142,15 @@ export async function managementApiRoutes(app: FastifyInstance, ctx: HttpContext
         request.log.error({ err: error }, 'management API: unexpected error');
         return sendError(reply, 500, 'server_error', 'an unexpected error occurred; the log has the request id');
       });
-      api.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`));
+      api.setNotFoundHandler((request, reply) => {
+        const allow = allowedMethods(app, request);
+        if (allow.length > 0) {
+          // The path exists under other methods: 405 with Allow (RFC 9110 §15.5.6), never a handler run.
+          reply.header('allow', allow.join(', '));
+          return sendError(reply, 405, 'method_not_allowed', `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow.join(' or ')}`);
+        }
+        return sendError(reply, 404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+      });
 
       for (const r of managementRoutes(ctx)) {
         api.route({

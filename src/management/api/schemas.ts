@@ -25,7 +25,7 @@ export const schemas = {
   Error: {
     type: 'object',
     required: ['error', 'message'],
-    properties: { error: { type: 'string', enum: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'server_error', 'temporarily_unavailable'] }, message: str },
+    properties: { error: { type: 'string', enum: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict', 'server_error', 'temporarily_unavailable'] }, message: str },
   },
   App: obj({
     app_key: str,
