@@ -30,10 +30,13 @@ for (const dialect of dialects) {
       const res = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: s.client.appKey, client_secret: s.client.appSecret });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.headers.get('cache-control'), 'no-store');
-      assert.deepEqual(Object.keys(res.json), ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope']);
+      assert.deepEqual(Object.keys(res.json), ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'seller_id', 'store_id']);
       assert.equal(res.json.token_type, 'bearer');
       assert.equal(res.json.expires_in, 7200);
       assert.equal(res.json.scope, 'seller');
+      // Issue 19: the seller and the store, to key the ISV's stored tokens by before any API call.
+      assert.equal(res.json.seller_id, s.seller.sellerId);
+      assert.equal(res.json.store_id, s.seller.stores[1]!.storeId);
 
       const store = await fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${res.json.access_token}` } });
       assert.equal(store.status, 200);

@@ -213,7 +213,7 @@ for (const dialect of dialects) {
       const res = await topCall(s, 'shouquan.auth.token.refresh', { refresh_token: fresh.refresh_token });
       const body = res.json.shouquan_auth_token_refresh_response;
       assert.ok(body, res.text);
-      assert.deepEqual(Object.keys(body), ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'request_id']);
+      assert.deepEqual(Object.keys(body), ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'seller_id', 'store_id', 'request_id']);
       assert.equal(body.token_type, 'bearer');
       assert.equal(body.expires_in, 7200);
       const works = await topCall(s, 'shouquan.store.get', {}, body.access_token);

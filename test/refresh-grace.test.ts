@@ -21,14 +21,22 @@ await eachDialect('refresh grace window (standard, G = 60 s)', { now: () => T0 }
     const t0 = await tokensFor(s);
     const first = await refresh(t0.refresh_token);
     assert.equal(first.status, 200, first.text);
-    assert.deepEqual(Object.keys(first.json), ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope']);
+    assert.deepEqual(Object.keys(first.json), ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'seller_id', 'store_id']);
     assert.equal(first.json.expires_in, 7200);
     s.advance(5_000);
     try {
       const again = await refresh(t0.refresh_token);
       assert.equal(again.status, 200, again.text);
       assert.equal(again.headers.get('cache-control'), 'no-store');
-      assert.deepEqual(again.json, { access_token: first.json.access_token, token_type: 'bearer', expires_in: 7195, refresh_token: first.json.refresh_token, scope: 'seller' });
+      assert.deepEqual(again.json, {
+        access_token: first.json.access_token,
+        token_type: 'bearer',
+        expires_in: 7195,
+        refresh_token: first.json.refresh_token,
+        scope: 'seller',
+        seller_id: s.seller.sellerId,
+        store_id: s.seller.stores[0]!.storeId,
+      });
       s.advance(55_000); // 60 s after the rotation: still "no more than G seconds ago"
       const last = await refresh(t0.refresh_token);
       assert.deepEqual(last.json, { ...first.json, expires_in: 7140 });

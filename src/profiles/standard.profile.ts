@@ -71,6 +71,9 @@ export const standardProfile: Profile = {
       { name: 'expires_in', from: 'expires_in' },
       { name: 'refresh_token', from: 'refresh_token' },
       { name: 'scope', from: 'scope' },
+      // Issue 19: who authorized, so the ISV can key its stored tokens right away.
+      { name: 'seller_id', from: 'seller_id' },
+      { name: 'store_id', from: 'store_id' },
     ],
     refresh: [
       { name: 'access_token', from: 'access_token' },
@@ -78,6 +81,9 @@ export const standardProfile: Profile = {
       { name: 'expires_in', from: 'expires_in' },
       { name: 'refresh_token', from: 'refresh_token' },
       { name: 'scope', from: 'scope' },
+      // Issue 19: who authorized, so the ISV can key its stored tokens right away.
+      { name: 'seller_id', from: 'seller_id' },
+      { name: 'store_id', from: 'store_id' },
     ],
     errorExtras: [],
   },

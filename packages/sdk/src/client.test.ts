@@ -378,6 +378,35 @@ describe('dialects: authorize URLs and code exchange', () => {
     await assert.rejects(behindProxy.handleCallback(`${redirectUri}?code=x&state=s1&iss=http%3A%2F%2F10.0.0.5%3A7070`, { state: 's1' }), /not https:\/\/auth\.example\.com/);
   });
 
+  it('handleCallback takes a path (req.url) resolved against redirectUri, or says what to pass', async () => {
+    const p = await fakePlatform(secret, appKey, () => ({ body: { access_token: 'at', token_type: 'bearer', expires_in: 7200, refresh_token: 'rt', scope: 'seller', seller_id: 7, store_id: 12 } }));
+    try {
+      const c = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, redirectUri });
+      const t = await c.handleCallback('/callback?code=c1&state=s1', { state: 's1', key: 'pending' });
+      assert.deepEqual(p.tokenRequests[0]?.params, { grant_type: 'authorization_code', code: 'c1', client_id: appKey, client_secret: secret, redirect_uri: redirectUri });
+      // The seller and store the token answer names (standard profile), to key the stored tokens by.
+      assert.equal(t.sellerId, '7');
+      assert.equal(t.storeId, '12');
+      assert.deepEqual(await c.tokenStore.get('pending'), t);
+      // A path without a configured redirectUri: a message that says what to pass, without the code.
+      const bare = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret });
+      await assert.rejects(
+        bare.handleCallback('/callback?code=SECRET-CODE&state=s1', { state: 's1' }),
+        (e: unknown) =>
+          e instanceof ShouquanError &&
+          e.kind === 'client' &&
+          e.message ===
+            'handleCallback() got "/callback", which is not an absolute URL: pass the full callback URL (e.g. https://isv.example.com/callback?code=…&state=…), or set redirectUri (on the client or in this call) so that a path such as req.url is resolved against it',
+      );
+      // The redirectUri of the call works as the base too.
+      await bare.handleCallback('/callback?code=c2&state=s2', { state: 's2', redirectUri });
+      assert.equal(p.tokenRequests[1]?.params.redirect_uri, redirectUri);
+      await assert.rejects(bare.handleCallback('/callback?code=c3&state=s3', { state: 's3', redirectUri: '/callback' }), /the redirectUri "\/callback" is not an absolute URL/);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('reports an unreachable server clearly', async () => {
     const closed = await fakePlatform(secret, appKey, () => ({ body: {} }));
     await closed.close();

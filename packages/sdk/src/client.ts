@@ -144,9 +144,12 @@ export class ShouquanClient {
   /**
    * Handle the redirect back to your callback (RFC 6749 §4.1.2): check `state`, turn an
    * `error` into an {@link OAuthError}, check `iss` when present (RFC 9207), and exchange the code.
+   * `callbackUrl` is the full URL the browser came back to, or just its path and query as your
+   * framework hands it over (`req.url`, e.g. `/callback?code=…&state=…`), resolved against the
+   * configured `redirectUri` (of this call or of the client).
    */
   async handleCallback(callbackUrl: string | URL, expected: { state: string; codeVerifier?: string; redirectUri?: string; key?: string }): Promise<TokenSet> {
-    const u = new URL(callbackUrl);
+    const u = this.callbackUrl(callbackUrl, expected.redirectUri ?? this.redirectUri);
     const state = u.searchParams.get('state');
     if (state !== expected.state) throw new ShouquanError('the callback\'s state does not match the one sent: start the authorization again', { kind: 'client' });
     const error = u.searchParams.get('error');
@@ -166,6 +169,24 @@ export class ShouquanClient {
     opts.redirectUri = redirectUri;
     if (expected.key !== undefined) opts.key = expected.key;
     return this.exchangeCode(opts);
+  }
+
+  /** The callback as an absolute URL: as given, or a path resolved against the redirect URI. */
+  private callbackUrl(callbackUrl: string | URL, redirectUri: string | undefined): URL {
+    if (callbackUrl instanceof URL) return callbackUrl;
+    if (typeof callbackUrl !== 'string') throw new ShouquanError(`handleCallback() needs the callback URL as a string or URL, got ${callbackUrl === null ? 'null' : typeof callbackUrl}`, { kind: 'client' });
+    if (URL.canParse(callbackUrl)) return new URL(callbackUrl);
+    // Only the part before the query goes into messages: the query carries the code.
+    const shown = JSON.stringify(callbackUrl.split('?')[0]!.slice(0, 100));
+    if (redirectUri === undefined) {
+      throw new ShouquanError(
+        `handleCallback() got ${shown}, which is not an absolute URL: pass the full callback URL (e.g. https://isv.example.com/callback?code=…&state=…), ` +
+          `or set redirectUri (on the client or in this call) so that a path such as req.url is resolved against it`,
+        { kind: 'client' },
+      );
+    }
+    if (!URL.canParse(redirectUri)) throw new ShouquanError(`the redirectUri ${JSON.stringify(redirectUri)} is not an absolute URL (e.g. https://isv.example.com/callback)`, { kind: 'client' });
+    return new URL(callbackUrl, redirectUri);
   }
 
   /** Swap an authorization code for tokens (RFC 6749 §4.1.3), in the dialect's method and parameter names. */
@@ -460,6 +481,8 @@ export class ShouquanClient {
     if (scope !== undefined) t.scope = scope;
     const sellerId = pick(body, d.fields.sellerId) ?? previous?.sellerId;
     if (sellerId !== undefined) t.sellerId = String(sellerId);
+    const storeId = pick(body, d.fields.storeId ?? []) ?? previous?.storeId;
+    if (storeId !== undefined) t.storeId = String(storeId);
     return t;
   }
 }

@@ -30,6 +30,8 @@ export interface Dialect {
     accessExpiresIn: string[];
     refreshExpiresIn: string[];
     sellerId: string[];
+    /** The authorized store's id, when the platform's token response carries it (standard: `store_id`). */
+    storeId?: string[];
   };
   /** A field that, when present with another value than `ok`, marks a failed token response. */
   status?: { field: string; ok: string };
@@ -42,7 +44,7 @@ const standard: Dialect = {
   authorize: { required: ['response_type', 'client_id'], defaultScope: 'seller', pkce: true },
   token: { exchangeMethod: 'POST', refresh: { via: 'token-endpoint', method: 'POST' } },
   apiPrefix: 'shouquan',
-  fields: { accessExpiresIn: ['expires_in'], refreshExpiresIn: ['refresh_expires_in'], sellerId: ['seller_id'] },
+  fields: { accessExpiresIn: ['expires_in'], refreshExpiresIn: ['refresh_expires_in'], sellerId: ['seller_id'], storeId: ['store_id'] },
 };
 
 /**

@@ -9,8 +9,10 @@ export interface TokenSet {
   /** When the refresh token expires, epoch ms (from `refresh_expires_in` / `re_expires_in` / …). */
   refreshExpiresAt?: number;
   scope?: string;
-  /** The authorizing seller, when the platform says (`psdm_user_id`, `userid`). */
+  /** The authorizing seller, when the platform says (`seller_id` on standard, `psdm_user_id`, `userid`). */
   sellerId?: string;
+  /** The authorized store, when the platform says (`store_id` on standard). */
+  storeId?: string;
   /** The token response as received (profile field names), for anything else it carried. */
   raw: Record<string, unknown>;
 }

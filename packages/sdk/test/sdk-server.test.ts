@@ -53,6 +53,26 @@ for (const dialect of dialects) {
       assert.equal(info.client_id, s.client.appKey);
     });
 
+    it('handles the callback from its path (req.url) and names the seller and store to key the tokens by', async () => {
+      const req = sdk.authorizeUrl();
+      const { location } = await authorizeThroughForms(s.url, req.url, { username: s.seller.username, password: s.seller.password, storeId: s.seller.stores[1]!.storeId });
+      const cb = new URL(location);
+      // No key yet: the seller is known only from the answer.
+      const tokens = await sdk.handleCallback(`${cb.pathname}${cb.search}`, { state: req.state, codeVerifier: req.codeVerifier! });
+      assert.equal(tokens.sellerId, String(s.seller.sellerId));
+      const key = `seller:${tokens.sellerId}`;
+      await sdk.tokenStore.set(key, tokens);
+      // storeId is the grant's first store; the list has every store of the authorization (earlier consents added theirs).
+      const stores = (await sdk.stores(key)).map((x) => String(x.store_id));
+      assert.ok(stores.includes(String(s.seller.stores[1]!.storeId)), stores.join());
+      assert.ok(stores.includes(tokens.storeId!), `${tokens.storeId} in ${stores.join()}`);
+      // refresh() keeps them, under the same key.
+      const fresh = await sdk.refresh(key);
+      assert.notEqual(fresh.refreshToken, tokens.refreshToken);
+      assert.deepEqual([fresh.sellerId, fresh.storeId], [tokens.sellerId, tokens.storeId]);
+      assert.deepEqual(await sdk.tokenStore.get(key), fresh);
+    });
+
     it('a wrong PKCE verifier is refused with invalid_grant (the server checks what the SDK sends)', async () => {
       const req = sdk.authorizeUrl();
       const { location } = await authorizeThroughForms(s.url, req.url, { username: s.seller.username, password: s.seller.password });
