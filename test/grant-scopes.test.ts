@@ -64,7 +64,10 @@ for (const dialect of await testDialects()) {
     it('grants only what the seller left ticked: the token response says so, the gateway refuses the rest', async () => {
       await endGrant();
       const t = await consent('orders.read products.read products.write', ['store.read', 'orders.read']);
-      assert.deepEqual({ ...t, access_token: 'x', refresh_token: 'y' }, { access_token: 'x', token_type: 'bearer', expires_in: 7200, refresh_token: 'y', scope: 'store.read orders.read' });
+      assert.deepEqual(
+        { ...t, access_token: 'x', refresh_token: 'y' },
+        { access_token: 'x', token_type: 'bearer', expires_in: 7200, refresh_token: 'y', scope: 'store.read orders.read', seller_id: s.seller.sellerId, store_id: storeA() },
+      );
       assert.equal((await restCall(s, 'GET', '/api/v1/orders', t.access_token)).status, 200);
       assert.equal((await restCall(s, 'GET', '/api/v1/store/settings', t.access_token)).status, 200);
       const rest = await restCall(s, 'GET', '/api/v1/products', t.access_token);
