@@ -54,10 +54,10 @@ for (const dialect of await testDialects()) {
       const boxes = [...html.matchAll(/<input type="checkbox" name="scope" value="([^"]+)"([^>]*)>/g)].map((m) => `${m[1]}${m[2]}`);
       assert.deepEqual(boxes, ['store.read checked disabled', 'orders.read checked', 'products.write checked']);
       assert.match(html, /<input type="hidden" name="scope" value="store.read"><span>See the store&#39;s name and settings <small class="meta">\(always granted\)<\/small>/);
-      assert.match(html, /<span>See your orders<\/span>/);
+      assert.match(html, /<span>See your orders \(buyers&#39; names, phones and addresses masked\)<\/span>/);
       assert.match(html, /<span>Create and change products, prices and stock<\/span>/);
       const zh = await (await browser.get(`${interaction}?lang=zh-CN`)).text();
-      assert.match(zh, /<span>查看您的订单<\/span>/);
+      assert.match(zh, /<span>查看您的订单（买家姓名、电话和地址已脱敏）<\/span>/);
       assert.match(zh, /（取消勾选您不想授予的权限）/);
     });
 

@@ -123,8 +123,8 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
     }
     // The token's scope and the grant's as it stands now (a seller may narrow a live grant,
     // docs/adr/0136) must both cover the permission. Refused as code 11 (issue 19's contract).
-    const byToken = covers(scopePermissions(gw.core.profile, token.scope), method.permission);
-    if (!byToken || !covers(scopePermissions(gw.core.profile, token.grant.scope), method.permission)) {
+    const byToken = sellerGranted(scopePermissions(gw.core.profile, token.scope), method.permission);
+    if (!byToken || !sellerGranted(scopePermissions(gw.core.profile, token.grant.scope), method.permission)) {
       const granted = byToken ? token.grant.scope : token.scope;
       throw new GatewayError(11, 'Insufficient isv permissions', 'isv.permission-user-scope', `the seller did not grant ${method.permission} (granted scope: ${granted.join(' ') || 'none'}), which ${fullName} needs`);
     }
@@ -154,7 +154,19 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
     sellerId: token?.grant.sellerId ?? 0,
     args: input.args,
     now,
+    receiverQuotaPerDay: gw.options.receiverQuotaPerDay,
   });
+}
+
+/**
+ * Permissions a seller grants only by name (issue 15): buyers' personal data. No wider entry
+ * (`*`, `orders`, `read`) covers them, so the `seller` scope of existing apps never does.
+ */
+export const EXPLICIT_PERMISSIONS: ReadonlySet<string> = new Set(['orders.pii']);
+
+/** Does what the seller granted cover a permission? `EXPLICIT_PERMISSIONS` only when named. */
+function sellerGranted(granted: readonly string[], permission: string): boolean {
+  return EXPLICIT_PERMISSIONS.has(permission) ? granted.includes(permission) : covers(granted, permission);
 }
 
 /** Log one gateway decision with the request id (never a credential or signature). */

@@ -18,6 +18,8 @@ export interface GatewayOptions {
   webhookMaxBackoffMs?: number;
   /** Webhook answer time limit, ms (default 10000). */
   webhookTimeoutMs?: number;
+  /** Order receivers each app may decrypt per GMT+8 day (`orders.receiver.get`; default 1000). */
+  receiverQuotaPerDay?: number;
 }
 
 /** Options with defaults filled in. */
@@ -42,6 +44,7 @@ export function resolveGatewayOptions(o: GatewayOptions = {}): ResolvedGatewayOp
     upstreams,
     upstreamTimeoutMs: o.upstreamTimeoutMs ?? 10_000,
     webhookPollMs: o.webhookPollMs ?? 1000,
+    receiverQuotaPerDay: o.receiverQuotaPerDay ?? 1000,
     webhookBackoffMs: o.webhookBackoffMs ?? 5000,
     webhookMaxBackoffMs: o.webhookMaxBackoffMs ?? 3_600_000,
     webhookTimeoutMs: o.webhookTimeoutMs ?? 10_000,

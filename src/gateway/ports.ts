@@ -229,8 +229,28 @@ export interface CallLogRepository {
   summary(appKey: string, since: number, topErrors: number): Promise<CallSummary>;
 }
 
+/** One decryption of an order's receiver (issue 15; migration 0016_grant_stores_scopes). */
+export interface ReceiverRead {
+  appKey: string;
+  sellerId: number;
+  storeId: number;
+  orderId: number;
+  at: number;
+}
+
+export interface ReceiverReadRepository {
+  /** Record a read and its audit line (`order.receiver_read`) in one transaction. */
+  record(read: ReceiverRead): Promise<void>;
+  /** A seller's newest reads first, with the app's name. */
+  ofSeller(sellerId: number, limit: number): Promise<Array<ReceiverRead & { appName: string }>>;
+}
+
 /** Everything the gateway stores. */
 export interface GatewayStorage {
+  /** Decryptions of order receivers (issue 15). */
+  receiverReads: ReceiverReadRepository;
+  /** Counters of the per-app daily receiver quota, written at once (never batched). */
+  receiverQuota: QuotaRepository;
   apps: GatewayAppRepository;
   data: SellerDataRepository;
   quota: QuotaRepository;

@@ -36,12 +36,18 @@ export const standardProfile: Profile = {
     'store.write': { en: "Change the store's settings (description, service phone, addresses, invoices)", zh: '修改店铺配置（简介、客服电话、地址、发票）' },
     'products.read': { en: 'See your products, prices and stock', zh: '查看您的商品、价格和库存' },
     'products.write': { en: 'Create and change products, prices and stock', zh: '发布和修改商品、价格和库存' },
-    'orders.read': { en: 'See your orders', zh: '查看您的订单' },
+    'orders.read': { en: "See your orders (buyers' names, phones and addresses masked)", zh: '查看您的订单（买家姓名、电话和地址已脱敏）' },
     'orders.write': { en: 'Ship orders and record their tracking numbers', zh: '为订单发货并填写物流单号' },
+    'orders.pii': {
+      en: "See buyers' full names, phone numbers and addresses (each reading is recorded for you to check)",
+      zh: '查看买家的完整姓名、电话和地址（每次查看都会记录，供您查询）',
+    },
   },
   scopeChoice: {
     alwaysGranted: ['store.read'],
     bundles: { seller: ['store.read', 'store.write', 'products.read', 'products.write', 'orders.read', 'orders.write'] },
+    // Buyers' personal data: the seller ticks it on purpose (issue 15).
+    optIn: ['orders.pii'],
   },
   lifetimes: { code: 600, access: 7200, refresh: 30 * 24 * 3600 },
   refresh: { rotate: true, graceSeconds: 60 },
@@ -58,6 +64,7 @@ export const standardProfile: Profile = {
       'products.write': ['products.write'],
       'orders.read': ['orders.read'],
       'orders.write': ['orders.write'],
+      'orders.pii': ['orders.pii'],
     },
   },
   redirectRule: 'exact',

@@ -1,6 +1,6 @@
 import { authTokenRefreshMethod } from './auth-token-refresh.method.js';
 import type { GatewayMethod } from './method.js';
-import { ordersGetMethod, ordersListMethod, ordersShipMethod } from './orders.method.js';
+import { ordersGetMethod, ordersListMethod, ordersReceiverGetMethod, ordersShipMethod } from './orders.method.js';
 import { productsCreateMethod, productsGetMethod, productsListMethod, productsUpdateMethod } from './products.method.js';
 import { storeGetMethod, storeSettingsUpdateMethod, storesListMethod } from './store.method.js';
 
@@ -17,4 +17,5 @@ export const gatewayMethods: readonly GatewayMethod[] = [
   ordersListMethod,
   ordersGetMethod,
   ordersShipMethod,
+  ordersReceiverGetMethod,
 ];

@@ -17,6 +17,8 @@ export interface MethodCall {
   sellerId: number;
   args: Args;
   now: number;
+  /** Decryptions of order receivers each app may make per GMT+8 day (gateway option). */
+  receiverQuotaPerDay?: number;
 }
 
 /** How the REST face exposes a method (path params join the arguments). */

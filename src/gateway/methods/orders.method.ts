@@ -3,16 +3,22 @@ import { GatewayError, notFound } from '../errors.js';
 import { ORDER_STATUSES, type OrderRecord } from '../ports.js';
 import { id, oneOf, paging, range, text, yuan } from './args.js';
 import type { GatewayMethod } from './method.js';
+import { maskAddress, maskName, maskPhone } from '../pii.js';
+import { gmt8Day, msUntilNextGmt8Midnight } from '../sign.js';
 
-/** An order at the HTTP edge (TOP trade statuses, amounts as yuan strings, GMT+8 times). */
+/**
+ * An order at the HTTP edge (TOP trade statuses, amounts as yuan strings, GMT+8 times). The
+ * receiver is masked (`张*`, `138****5678`, the address cut to the district): the full values
+ * come only from `orders.receiver.get` (issue 15, docs/adr/0137).
+ */
 export function renderOrder(o: OrderRecord): Record<string, unknown> {
   return {
     order_id: o.orderId,
     status: o.status,
     buyer_nick: o.buyerNick,
-    receiver_name: o.receiverName,
-    receiver_phone: o.receiverPhone,
-    receiver_address: o.receiverAddress,
+    receiver_name: maskName(o.receiverName),
+    receiver_phone: maskPhone(o.receiverPhone),
+    receiver_address: maskAddress(o.receiverAddress),
     total_fee: yuan(o.totalCents),
     lines: o.lines.map((l) => ({ product_id: l.productId, title: l.title, price: yuan(l.priceCents), quantity: l.quantity })),
     logistics_company: o.logisticsCompany,
@@ -79,5 +85,32 @@ export const ordersShipMethod: GatewayMethod = {
     if (r.status === 'not_found') throw notFound('order', orderId);
     if (r.status === 'wrong_status') throw new GatewayError(15, 'Remote service error', 'isv.order-status-invalid', `order ${orderId} is ${r.current}; only WAIT_SELLER_SEND_GOODS orders can be shipped`);
     return { order: renderOrder(r.order) };
+  },
+};
+
+/**
+ * `<prefix>.orders.receiver.get` and `GET /api/v1/orders/{order_id}/receiver`: an order's receiver
+ * in full (name, phone, address). Needs `orders.pii`, which the seller grants only by ticking it;
+ * counted against the app's own daily decryption quota; every call is recorded for the seller
+ * center and the audit log (issue 15, PIPL; docs/adr/0137).
+ */
+export const ordersReceiverGetMethod: GatewayMethod = {
+  name: 'orders.receiver.get',
+  permission: 'orders.pii',
+  needsSession: true,
+  rest: { method: 'GET', path: '/api/v1/orders/:order_id/receiver' },
+  async handle(call) {
+    const orderId = id(call.args, 'order_id');
+    const o = await call.gateway.data.order(call.storeId, orderId);
+    if (!o) throw notFound('order', orderId);
+    // The app's own daily budget of decryptions, counted exactly (not batched): GMT+8 days.
+    const limit = call.receiverQuotaPerDay ?? 1000;
+    const used = await call.gateway.receiverQuota.hit(call.app.appKey, `pii:${gmt8Day(call.now)}`, call.now + msUntilNextGmt8Midnight(call.now) + 60_000);
+    if (used > limit) {
+      const wait = Math.max(1, Math.ceil(msUntilNextGmt8Midnight(call.now) / 1000));
+      throw new GatewayError(7, 'App Call Limited', 'accesscontrol.limited-by-receiver-quota', `this app may read ${limit} order receivers per day (GMT+8); the quota resets in ${wait} seconds`, wait);
+    }
+    await call.gateway.receiverReads.record({ appKey: call.app.appKey, sellerId: call.sellerId, storeId: call.storeId, orderId, at: call.now });
+    return { receiver: { order_id: o.orderId, receiver_name: o.receiverName, receiver_phone: o.receiverPhone, receiver_address: o.receiverAddress } };
   },
 };

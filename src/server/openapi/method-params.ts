@@ -90,6 +90,10 @@ export const methodParams: Record<string, { summary: string; params: ParamDoc[] 
     ],
   },
   'orders.get': { summary: 'One order of the store', params: [{ name: 'order_id', type: 'integer', required: true, description: 'the order' }] },
+  'orders.receiver.get': {
+    summary: 'An order’s receiver in full (name, phone, address): needs `orders.pii`, counted against the app’s daily decryption quota, recorded for the seller',
+    params: [{ name: 'order_id', type: 'integer', required: true, description: 'the order' }],
+  },
   'orders.ship': {
     summary: 'Record the shipment of a paid order (WAIT_SELLER_SEND_GOODS → WAIT_BUYER_CONFIRM_GOODS)',
     params: [

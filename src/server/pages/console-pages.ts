@@ -96,6 +96,8 @@ export function sellerHomePage(
     scopeWords: (scope: string) => string;
     /** The packages a grant's scope stands for, when the seller may narrow it (docs/adr/0136). */
     packagesOf?: (scope: string[]) => Array<{ scope: string; fixed: boolean }>;
+    /** Which app read which order's receiver and when (issue 15), newest first. */
+    receiverReads?: Array<{ appName: string; orderId: number; storeId: number; at: number }>;
   },
 ): string {
   const m = ct(f.lang);
@@ -140,6 +142,21 @@ ${f.packagesOf(a.grant.scope).map((p) =>
       )}</ul>`
 }
 </section>
+${
+  f.receiverReads
+    ? html`<section class="card" id="receiver-reads">
+<h2>${m.receiverReads}</h2>
+<p class="muted">${m.receiverReadsSub}</p>
+${
+  f.receiverReads.length === 0
+    ? html`<p class="muted">${m.noReceiverReads}</p>`
+    : html`<div class="tablewrap"><table><thead><tr><th>${m.app}</th><th>${m.order}</th><th>${m.store}</th><th>${m.readAt}</th></tr></thead><tbody>${f.receiverReads.map(
+        (r) => html`<tr><td>${r.appName}</td><td>${r.orderId}</td><td>${r.storeId}</td><td>${formatTime(r.at, f.lang)}</td></tr>`,
+      )}</tbody></table></div>`
+}
+</section>`
+    : ''
+}
 <section class="card">
 <h2>${m.changePassword}</h2>
 <form method="post" action="/account/password">

@@ -68,10 +68,12 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const authorizations = await core.storage.console.authorizationsOfSeller(seller.sellerId);
     const done = doneParam(request);
     const notice = done === 'revoked' ? m.revoked : done === 'store_removed' ? m.storeRemoved : done === 'narrowed' ? m.narrowed : undefined;
+    // Which app read which order's receiver and when (issue 15).
+    const receiverReads = await core.storage.gateway?.receiverReads.ofSeller(seller.sellerId, 50);
     return sendPage(
       reply,
       200,
-      sellerHomePage({ ...f, notice, user: { name: seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang), packagesOf }),
+      sellerHomePage({ ...f, notice, user: { name: seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang), packagesOf, receiverReads }),
     );
   });
 

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
 import { precompileInsert } from './compiled-query.js';
+import { appendAudit } from './audit.js';
 import { toApp } from './kysely-app-storage.js';
 import type {
   CallFace,
@@ -202,7 +203,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
     // row in 50-row INSERTs and ≈ 2 µs in 200-row ones (docs/adr/0062).
     [1, 10, 100, 500],
   );
-  return {
+  const storage: Omit<GatewayStorage, 'receiverQuota'> = {
     apps: {
       async find(appKey) {
         const r = await db.selectFrom('gateway_apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
@@ -359,6 +360,26 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         await db.deleteFrom('gateway_quota').where('expires_at', '<', now).execute();
       },
     },
+    receiverReads: {
+      async record(r) {
+        await database.transaction().execute(async (trx) => {
+          await trx.insertInto('receiver_reads').values({ app_key: r.appKey, seller_id: r.sellerId, store_id: r.storeId, order_id: r.orderId, at: r.at }).execute();
+          await appendAudit(trx, { at: r.at, event: 'order.receiver_read', actor: `client:${r.appKey}`, appKey: r.appKey, sellerId: r.sellerId, subject: `order:${r.orderId}`, detail: { storeId: r.storeId, orderId: r.orderId } });
+        });
+      },
+      async ofSeller(sellerId, limit) {
+        const rows = await database
+          .selectFrom('receiver_reads as r')
+          .leftJoin('apps as a', 'a.app_key', 'r.app_key')
+          .select(['r.app_key', 'r.seller_id', 'r.store_id', 'r.order_id', 'r.at', 'a.name as app_name'])
+          .where('r.seller_id', '=', sellerId)
+          .orderBy('r.at', 'desc')
+          .orderBy('r.id', 'desc')
+          .limit(limit)
+          .execute();
+        return rows.map((r) => ({ appKey: r.app_key, sellerId: Number(r.seller_id), storeId: Number(r.store_id), orderId: Number(r.order_id), at: Number(r.at), appName: r.app_name ?? r.app_key }));
+      },
+    },
     calls: {
       async append(records) {
         if (records.length === 0) return;
@@ -468,4 +489,6 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
       },
     },
   };
+  // The receiver quota is the same counter table, used directly (the gateway batches `quota`).
+  return { ...storage, receiverQuota: storage.quota };
 }
