@@ -3,6 +3,7 @@ import { getProfile } from './profiles/registry.js';
 import { MAX_REFRESH_GRACE_SECONDS, REDIRECT_RULES, refreshGraceOf, type Profile, type RedirectRule } from './profiles/profile.js';
 import { parseDatabaseUrl } from './storage/kysely/database.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT_SECONDS } from './server/connection-limits.js';
+import { DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS, type SellerDirectoryOptions } from './sellers/seller-directory.js';
 
 /** The embedded default database. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/shouquan.db';
@@ -35,6 +36,8 @@ export interface ServeConfig {
   maxConnectionsPerIp: number;
   /** Refresh grace window, seconds (docs/adr/0100): `--refresh-grace`, else the profile's; 0 turns it off. */
   refreshGrace: number;
+  /** The platform's HTTP seller directory (docs/adr/0125); the secret comes from SHOUQUAN_SELLER_DIRECTORY_SECRET only. */
+  sellerDirectory?: SellerDirectoryOptions;
 }
 
 /** The most worker processes `--workers` accepts. */
@@ -61,6 +64,8 @@ export const SERVE_SETTINGS = [
   ['request-timeout', 'SHOUQUAN_REQUEST_TIMEOUT', 'seconds a client has to send a whole request (headers and body) and an idle connection is kept; slower ones get 408 and are closed', '30'],
   ['max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP', 'open connections one client address may hold per process (more get 429 and are closed); 0: no limit, e.g. behind a reverse proxy that limits them', '128'],
   ['refresh-grace', 'SHOUQUAN_REFRESH_GRACE', `seconds a rotated refresh token still gets its unused successor again (retries, concurrent refreshes) instead of revoking the grant; 0: off, at most ${MAX_REFRESH_GRACE_SECONDS}`, "profile's (60 where refresh tokens rotate)"],
+  ['seller-directory', 'SHOUQUAN_SELLER_DIRECTORY', "the platform's HTTP seller directory: sellers sign in against it (secret from env SHOUQUAN_SELLER_DIRECTORY_SECRET only)", 'off: built-in seller accounts'],
+  ['seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS', 'ms to wait for the seller directory before sign-in is unavailable (503)', String(DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS)],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -166,7 +171,35 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
       return Number(v);
     })(),
     refreshGrace: parseRefreshGrace(pick('refresh-grace', 'SHOUQUAN_REFRESH_GRACE'), profile),
+    sellerDirectory: parseSellerDirectory(pick('seller-directory', 'SHOUQUAN_SELLER_DIRECTORY'), pick('seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS'), env),
   };
+}
+
+/**
+ * `--seller-directory URL`, `--seller-directory-timeout-ms` and the secret, which only the environment
+ * variable SHOUQUAN_SELLER_DIRECTORY_SECRET carries (a flag value would show in `ps`).
+ */
+export function parseSellerDirectory(url: string | undefined, timeout: string | undefined, env: NodeJS.ProcessEnv): SellerDirectoryOptions | undefined {
+  if (url === undefined) {
+    if (timeout !== undefined) throw new Error('--seller-directory-timeout-ms needs --seller-directory');
+    return undefined;
+  }
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`--seller-directory must be an absolute http or https URL, got "${url}"`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`--seller-directory must be an http or https URL, got "${url}"`);
+  if (u.username || u.password) throw new Error('--seller-directory may not carry credentials in the URL; the requests are signed with SHOUQUAN_SELLER_DIRECTORY_SECRET');
+  const secret = env.SHOUQUAN_SELLER_DIRECTORY_SECRET ?? '';
+  if (secret === '') throw new Error('--seller-directory needs the shared secret in the environment variable SHOUQUAN_SELLER_DIRECTORY_SECRET');
+  let timeoutMs = DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS;
+  if (timeout !== undefined) {
+    timeoutMs = /^\d{1,6}$/.test(timeout) ? Number(timeout) : NaN;
+    if (!(timeoutMs >= 1 && timeoutMs <= 60_000)) throw new Error(`--seller-directory-timeout-ms must be a whole number of ms from 1 to 60000, got "${timeout}"`);
+  }
+  return { url, secret, timeoutMs };
 }
 
 /** `--call-retention` / `SHOUQUAN_CALL_RETENTION`: whole days from 1 to 366, default 7. */

@@ -19,6 +19,7 @@ import { SELLER_HELP, SELLER_SUBCOMMANDS, sellerCommand } from './seller.command
 import { GRANT_HELP, grantCommand } from './grant.command.js';
 import { AUDIT_HELP, auditCommand } from './audit.command.js';
 import { OPERATOR_TOKEN_HELP, operatorTokenCommand } from './operator-token.command.js';
+import { SELLER_RESET_PASSWORD_HELP, sellerResetPasswordCommand } from './seller-reset-password.command.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
@@ -40,6 +41,7 @@ Commands:
   seller list|show|update  list, show, disable or enable sellers; add or rename stores
   grant list|revoke  list sellers' grants; revoke one (its tokens stop at once)
   audit list       read the audit log, filtered by action, actor and time
+  seller reset-password  issue a one-time password reset link for a built-in seller
   operator create  create an operator account for the /admin pages
   operator token create|list|revoke  API tokens for the management API (/admin/api/v1/)
   janitor          purge expired codes, tokens, sessions, interactions and old call records now
@@ -83,6 +85,7 @@ Create a seller account with one or more stores (店铺).
   --store NAME       a store name (repeat for several)
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"seller_id","stores":[{"store_id","name"}]}`,
+  'seller reset-password': SELLER_RESET_PASSWORD_HELP,
   'operator create': `Usage: shouquan operator create --username U --password P [--database URL] [--json]
 
 Create an operator account for the operator admin (/admin): review and approve apps,
@@ -149,6 +152,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'migrate') return await migrate(argv.slice(1), out);
     if (cmd === 'app' && sub !== undefined && APP_SUBCOMMANDS.has(sub)) return await appCommand(sub, rest, out);
     if (cmd === 'seller' && sub === 'create') return await sellerCreate(rest, out);
+    if (cmd === 'seller' && sub === 'reset-password') return await sellerResetPasswordCommand(rest, out);
     if (cmd === 'seller' && sub !== undefined && SELLER_SUBCOMMANDS.has(sub)) return await sellerCommand(sub, rest, out);
     if (cmd === 'grant' && sub !== undefined && !isHelp(sub)) return await grantCommand(sub, rest, out);
     if (cmd === 'audit' && sub !== undefined && !isHelp(sub)) return await auditCommand(sub, rest, out);
@@ -310,6 +314,7 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     requestTimeout: config.requestTimeout,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     clusterWorker,
+    sellerDirectory: config.sellerDirectory,
   });
   try {
     await app.listen({ host: config.host, port: config.port });

@@ -5,6 +5,7 @@ import type { CoreContext } from './context.js';
 import { InvalidRequestError } from './errors.js';
 import { param, rejectDuplicates, type ParamBag } from './params.js';
 import { isLive } from './bearer.js';
+import { publicStoreIdOf } from '../sellers/store-id.js';
 
 /**
  * Token introspection (RFC 7662 §2). A client only learns about its own tokens: anything
@@ -24,9 +25,10 @@ export async function introspect(ctx: CoreContext, client: AppRecord, params: Pa
     exp: Math.floor(found.expiresAt / 1000),
     iat: Math.floor(found.createdAt / 1000),
     sub: String(found.grant.sellerId),
-    store_id: found.grant.storeId,
+    // The platform's own ids for stores from its account system (docs/adr/0125).
+    store_id: await publicStoreIdOf(ctx.storage, found.grant.storeId),
     // Every store the token covers (docs/adr/0135); `store_id` is the first.
-    store_ids: storesOf(found.grant),
+    store_ids: await Promise.all(storesOf(found.grant).map((id) => publicStoreIdOf(ctx.storage, id))),
     iss: ctx.issuer,
   };
 }

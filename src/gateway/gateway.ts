@@ -1,8 +1,9 @@
+import { publicStoreId, publicStoreIdOf } from '../sellers/store-id.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { authenticateBearer } from '../core/bearer.js';
 import type { CoreContext } from '../core/context.js';
 import { OAuthError } from '../core/errors.js';
-import { storesOf, type AppRecord, type TokenWithGrant } from '../storage/ports.js';
+import { storesOf, type AppRecord, type Storage, type TokenWithGrant } from '../storage/ports.js';
 import { GatewayError, invalidArgument } from './errors.js';
 import { gatewayMethods } from './methods/index.js';
 import { impliedPermission, type Args, type GatewayMethod } from './methods/method.js';
@@ -94,17 +95,22 @@ export interface ExecuteInput {
  * the grant's stores (else refused like any other store's data: code 15, `isv.store-not-exist`);
  * without it, the grant's only store. A grant of several stores needs `store_id` (code 40).
  */
-export function resolveStore(grant: TokenWithGrant['grant'], args: Args): number {
+export async function resolveStore(storage: Storage, grant: TokenWithGrant['grant'], args: Args): Promise<number> {
   const stores = storesOf(grant);
   const raw = args.get('store_id');
   if (raw === undefined || raw === '') {
     if (stores.length === 1) return stores[0]!;
-    throw new GatewayError(40, 'Missing Required Arguments', 'isv.missing-parameter:store_id', `parameter store_id is required: this token covers several stores (${stores.join(', ')}); list them with GET /api/v1/stores`);
+    const named = await Promise.all(stores.map((id) => publicStoreIdOf(storage, id)));
+    throw new GatewayError(40, 'Missing Required Arguments', 'isv.missing-parameter:store_id', `parameter store_id is required: this token covers several stores (${named.join(', ')}); list them with GET /api/v1/stores`);
   }
-  if (!/^[1-9]\d{0,14}$/.test(raw)) throw invalidArgument('store_id', `must be a store id (a positive whole number), got "${raw.slice(0, 40)}"`);
-  const id = Number(raw);
-  if (!stores.includes(id)) throw new GatewayError(15, 'Remote service error', 'isv.store-not-exist', `store ${id} does not exist or this token was not granted for it`);
-  return id;
+  // A store from the platform's account system is named by the platform's own id (docs/adr/0125),
+  // a built-in one by Shouquan's number: whichever the ISV was shown (store reads are cached).
+  const records = await Promise.all(stores.map((id) => storage.sellers.store(id)));
+  const hit = records.find((r) => r !== undefined && String(publicStoreId(r)) === raw);
+  if (hit) return hit.storeId;
+  const external = records.some((r) => r?.externalId);
+  if (!external && !/^[1-9]\d{0,14}$/.test(raw)) throw invalidArgument('store_id', `must be a store id (a positive whole number), got "${raw.slice(0, 40)}"`);
+  throw new GatewayError(15, 'Remote service error', 'isv.store-not-exist', `store ${raw.slice(0, 128)} does not exist or this token was not granted for it`);
 }
 
 /**
@@ -131,7 +137,7 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
   }
   let storeId = 0;
   if (method.needsSession && token && method.storeScoped !== false) {
-    storeId = resolveStore(token.grant, input.args);
+    storeId = await resolveStore(gw.core.storage, token.grant, input.args);
     if (input.trace) input.trace.storeId = storeId;
   }
   const now = gw.core.now();
@@ -140,7 +146,7 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
   if (upstream !== undefined && token) {
     return forwardUpstream(
       upstream,
-      { method: fullName, appKey: app.appKey, sellerId: token.grant.sellerId, storeId: storeId || token.grant.storeId, scope: token.scope, requestId: input.requestId },
+      { method: fullName, appKey: app.appKey, sellerId: token.grant.sellerId, storeId: await publicStoreIdOf(gw.core.storage, storeId || token.grant.storeId), scope: token.scope, requestId: input.requestId },
       input.args,
       gw.options.upstreamTimeoutMs,
     );

@@ -6,7 +6,8 @@ export interface UpstreamIdentity {
   method: string;
   appKey: string;
   sellerId: number;
-  storeId: number;
+  /** The store id ISVs see: the platform's own (a string) for a store from its account system (docs/adr/0125). */
+  storeId: number | string;
   scope: string[];
   requestId: string;
 }

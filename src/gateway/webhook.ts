@@ -1,3 +1,4 @@
+import { publicStoreIdOf } from '../sellers/store-id.js';
 import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CoreContext } from '../core/context.js';
@@ -95,13 +96,13 @@ export class WebhookDispatcher {
         event_id: `${g.grantId}:${event}`,
         app_key: g.appKey,
         seller_id: g.sellerId,
-        store_id: g.storeId,
+        store_id: await publicStoreIdOf(this.core.storage, g.storeId),
         reason: g.revokedReason ?? 'revoked',
         occurred_at: new Date(g.revokedAt).toISOString(),
       };
       if (event === 'authorization.replaced') {
         const live = await this.core.storage.grants.findLive(g.appKey, g.sellerId);
-        if (live) body.new_store_id = live.storeId;
+        if (live) body.new_store_id = await publicStoreIdOf(this.core.storage, live.storeId);
       }
       const now = this.core.now();
       await this.storage.outbox.enqueue({ appKey: g.appKey, grantId: g.grantId, event, body: JSON.stringify(body), createdAt: now, nextAttemptAt: now });

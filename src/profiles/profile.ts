@@ -199,7 +199,8 @@ export interface TokenResponseValues {
   refresh_expires_in?: number;
   scope: string;
   seller_id: number;
-  store_id: number;
+  /** A string for a store from the platform's account system (docs/adr/0125). */
+  store_id: number | string;
 }
 
 /** Render a response body from a field list (fields whose source is absent are omitted). */
@@ -212,7 +213,8 @@ export function renderFields(fields: ResponseField[], values: Partial<Record<Res
     }
     const v = values[f.from];
     if (v === undefined) continue;
-    out[f.name] = f.type === 'string' ? String(v) : f.type === 'number' ? Number(v) : v;
+    // A value that is not a number (a platform's own store id) is never turned into NaN.
+    out[f.name] = f.type === 'string' ? String(v) : f.type === 'number' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
   }
   return out;
 }

@@ -27,6 +27,8 @@ import { managementApiRoutes } from '../management/api/management-api.js';
 import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { CallLogWriter, CallTracker, type CallLogOptions } from '../gateway/call-log.js';
+import { createSellerSignIn } from '../sellers/seller-sign-in.js';
+import type { SellerDirectoryOptions } from '../sellers/seller-directory.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -64,6 +66,8 @@ export interface ServerOptions {
   maxConnectionsPerIp?: number;
   /** Batching of gateway call records (defaults: every second or 500 rows; docs/adr/0062). */
   callLog?: Omit<CallLogOptions, 'onDrop' | 'onError'>;
+  /** The platform's HTTP seller directory; without it sellers sign in with built-in accounts (docs/adr/0125). */
+  sellerDirectory?: SellerDirectoryOptions;
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
@@ -79,7 +83,12 @@ export const logRedactPaths = ['req.headers.authorization', 'req.headers.cookie'
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { core } = options;
   const metrics: Metrics = createMetrics();
-  const ctx: HttpContext = { core, metrics, cookieSecure: options.cookieSecure ?? core.issuer.startsWith('https:') };
+  const ctx: HttpContext = {
+    core,
+    metrics,
+    cookieSecure: options.cookieSecure ?? core.issuer.startsWith('https:'),
+    sellerSignIn: createSellerSignIn(core, metrics.registry, options.sellerDirectory),
+  };
   const clusterMetrics = options.clusterWorker === undefined ? undefined : clusterWorkerMetrics(metrics.registry, options.clusterWorker);
 
   const logger =

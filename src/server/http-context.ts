@@ -15,6 +15,8 @@ export interface HttpContext {
   throttle?: import('./throttle.js').Throttle;
   /** Gateway call records for the developer console (src/gateway/call-log.ts); absent without gateway tables. */
   calls?: import('../gateway/call-log.js').CallTracker;
+  /** How sellers sign in: built-in accounts or the platform's seller directory (src/sellers/, docs/adr/0125). */
+  sellerSignIn: import('../sellers/seller-sign-in.js').SellerSignIn;
 }
 
 /** Which kind of answer a route gives, so errors are rendered the same way. */

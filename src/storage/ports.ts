@@ -27,19 +27,42 @@ export interface AppRecord {
   previousSecretExpiresAt?: number | null;
 }
 
+/** Where a seller signs in (docs/adr/0125): Shouquan's own password, the platform's seller directory or its IdP. */
+export type SellerSource = 'builtin' | 'directory' | 'oidc';
+
 export interface SellerRecord {
   sellerId: number;
   username: string;
+  /** Empty for sellers whose password the platform keeps (`directory`, `oidc`). */
   passwordHash: string;
   createdAt: number;
   /** Set while an operator has disabled the seller: no sign-in (0015_management_api). */
   disabledAt?: number | null;
+  /** Absent means `builtin`. */
+  source?: SellerSource;
+  /** The platform's own seller id (`directory`, `oidc`). */
+  externalId?: string | null;
+  /** The platform's display name of the seller. */
+  nick?: string | null;
 }
 
 export interface StoreRecord {
   storeId: number;
   sellerId: number;
   name: string;
+  /**
+   * The platform's own store id for a store from its account system (docs/adr/0125): the
+   * `store_id` ISVs see for this store, as a string. Built-in stores have none and keep the number.
+   */
+  externalId?: string | null;
+}
+
+/** A seller as the platform's account system describes it at sign-in (directory answer, ID token). */
+export interface ExternalSeller {
+  source: Exclude<SellerSource, 'builtin'>;
+  externalId: string;
+  nick: string;
+  stores: Array<{ externalId: string; name: string }>;
 }
 
 /** A validated authorization request waiting for the seller (login, consent). */
@@ -241,6 +264,32 @@ export interface SellerRepository {
   stores(sellerId: number): Promise<StoreRecord[]>;
   store(storeId: number): Promise<StoreRecord | undefined>;
   setPasswordHash(sellerId: number, passwordHash: string): Promise<void>;
+  /**
+   * Create or update, in one transaction, a seller from the platform's account system and exactly
+   * the stores it lists now (found by the platform's ids; new ones created, names updated, a store
+   * moved from another seller moved here with that seller's live grants of it revoked, stores no
+   * longer listed detached). Returns the seller and its stores, in the platform's order.
+   */
+  upsertExternal(seller: ExternalSeller, now: number): Promise<{ seller: SellerRecord; stores: StoreRecord[] }>;
+  /** Store a one-time password reset link (SHA-256 of its token); the seller's earlier unused links stop working. */
+  createPasswordReset(reset: PasswordResetRecord): Promise<void>;
+  /** The seller of a reset link that is unused and unexpired, if any. */
+  findPasswordReset(tokenHash: string, now: number): Promise<PasswordResetRecord | undefined>;
+  /**
+   * Atomically use a reset link (exactly one concurrent caller wins, and only while it is unused and
+   * unexpired), set the seller's password hash and end every session of the seller. Returns the seller id.
+   */
+  completePasswordReset(tokenHash: string, passwordHash: string, now: number): Promise<number | undefined>;
+}
+
+/** A one-time seller password reset link issued by an operator (docs/adr/0126). */
+export interface PasswordResetRecord {
+  tokenHash: string;
+  sellerId: number;
+  /** Who issued it (`cli`, `operator:<name>`, `api:<token name>`). */
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
 }
 
 export interface InteractionRepository {

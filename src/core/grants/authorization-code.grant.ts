@@ -1,3 +1,4 @@
+import { withPublicStoreId } from '../../sellers/store-id.js';
 import { sha256, sha256Base64url } from '../../crypto/tokens.js';
 import { InvalidGrantError, InvalidRequestError } from '../errors.js';
 import { param } from '../params.js';
@@ -55,6 +56,7 @@ export const authorizationCodeGrant: GrantHandler = {
     // Step 4: redeem atomically; exactly one concurrent caller wins.
     const grant = newGrant(ctx, { appKey: client.appKey, sellerId: stored.sellerId, storeIds: storesOf(stored), scope: stored.scope });
     const minted = mintTokens(ctx, grant, stored.scope, ctx.profile.token.grantTypes.includes('refresh_token') || ctx.profile.refresh.issueWithoutRefreshGrant === true, client);
+    await withPublicStoreId(ctx, minted.values, grant.storeId);
     // A later consent replaces the seller's live grant for the app, or adds to it (profile `grants.reconsent`).
     const result = await ctx.storage.grants.redeemAuthCode({ codeHash, now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });
     if (result.status !== 'redeemed') {

@@ -1,4 +1,5 @@
 import { seal, unseal } from '../../crypto/seal.js';
+import { withPublicStoreId } from '../../sellers/store-id.js';
 import { sha256 } from '../../crypto/tokens.js';
 import type { TokenResponseValues } from '../../profiles/profile.js';
 import type { GrantRecord, SealedSuccessor } from '../../storage/ports.js';
@@ -71,6 +72,7 @@ export const refreshTokenGrant: GrantHandler = {
     // kept sealed on the old token for the grace window (in the same UPDATE that rotates it).
     const rotate = ctx.profile.refresh.rotate;
     const minted = mintTokens(ctx, token.grant, scope, rotate, client);
+    await withPublicStoreId(ctx, minted.values, token.grant.storeId);
     if (rotate) {
       const grace = ctx.lifetimes.refreshGrace;
       const successor = grace > 0 ? sealSuccessor(ctx, token.tokenHash, minted, now + grace * 1000) : undefined;

@@ -1,3 +1,4 @@
+import { publicStoreId } from '../../sellers/store-id.js';
 import { formatGmt8 } from '../sign.js';
 import { GatewayError, invalidArgument } from '../errors.js';
 import type { StoreSettings } from '../ports.js';
@@ -22,7 +23,7 @@ async function renderStore(call: MethodCall): Promise<Record<string, unknown>> {
   const s = rec?.settings ?? DEFAULT_STORE_SETTINGS;
   return {
     store: {
-      store_id: store.storeId,
+      store_id: publicStoreId(store),
       seller_id: store.sellerId,
       name: store.name,
       settings: {
@@ -51,9 +52,10 @@ export const storesListMethod: GatewayMethod = {
   async handle(call) {
     const grant = call.token?.grant;
     if (!grant) return { stores: [] };
-    const named = new Map((await call.core.storage.sellers.stores(grant.sellerId)).map((s) => [s.storeId, s.name]));
-    // A store deleted since the grant is left out (calls naming it are refused anyway).
-    return { stores: storesOf(grant).filter((id) => named.has(id)).map((id) => ({ store_id: id, name: named.get(id) })) };
+    const named = new Map((await call.core.storage.sellers.stores(grant.sellerId)).map((s) => [s.storeId, s]));
+    // A store deleted (or detached by the platform) since the grant is left out (calls naming it are refused anyway).
+    // `store_id` as the ISV names the store: the platform's own id for its stores (docs/adr/0125).
+    return { stores: storesOf(grant).flatMap((id) => { const s = named.get(id); return s ? [{ store_id: publicStoreId(s), name: s.name }] : []; }) };
   },
 };
 

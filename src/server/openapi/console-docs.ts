@@ -25,13 +25,26 @@ export function consoleRouteDocs(): Array<[string, OperationDoc]> {
 
   const S = 'Seller center';
   page('/account/login', 'Seller sign-in page', S);
-  post('/account/login', 'Seller sign-in (the same session as the authorize pages)', S, form(['username', 'password'], { username: str, password: str }), { 303: redirect('to /account'), 401: htmlPage('wrong username or password') });
+  post('/account/login', 'Seller sign-in (the same session as the authorize pages; with `serve --seller-directory`, checked by the platform’s directory)', S, form(['username', 'password'], { username: str, password: str }), {
+    303: redirect('to /account'),
+    401: htmlPage('wrong username or password'),
+    429: htmlPage('too many attempts'),
+    503: htmlPage('the platform’s seller directory did not answer: sign-in is unavailable, try again shortly (with Retry-After)'),
+  });
   post('/account/logout', 'Seller sign-out', S, form([], {}), { 303: redirect('to /account/login') });
   page('/account', 'The apps the seller authorized (store, permissions, when, last use)', S);
+  page('/account/reset-password', 'Set a new password from a one-time reset link an operator issued (docs/adr/0126)', S, {
+    parameters: [{ name: 'token', in: 'query', required: true, description: 'the link’s token', schema: str }],
+    responses: { 200: htmlPage('the new-password form'), 400: htmlPage('the link is invalid, used or expired') },
+  });
+  post('/account/reset-password', 'Use a reset link: the new password is set and every session of the seller ends; the link is used up', S, form(['token', 'new_password'], { token: str, new_password: str }), {
+    303: redirect('to /account/login?done=password-reset'),
+    400: htmlPage('the link is invalid, used or expired, or the password is shorter than 8 characters (the link then still works)'),
+  });
   post('/account/authorizations/:grantId/revoke', 'Revoke one authorization: its tokens stop working at once', S, form([], {}), { 303: redirect('to /account'), 404: htmlPage('not this seller’s authorization') }, [pathParam('grantId', 'the authorization')]);
   post('/account/authorizations/:grantId/scope', 'Narrow an authorization: the packages left ticked (`scope`, repeated) stay, the rest are taken from the grant and every live token of it', S, form([], { scope: { type: 'array', items: str } }), { 303: redirect('to /account'), 404: htmlPage('not this seller’s live authorization') }, [pathParam('grantId', 'the authorization')]);
   post('/account/authorizations/:grantId/stores/:storeId/remove', 'Take one store out of an authorization of several: the app can no longer reach it; the last store revokes the authorization', S, form([], {}), { 303: redirect('to /account'), 404: htmlPage('not this seller’s authorization or store') }, [pathParam('grantId', 'the authorization'), pathParam('storeId', 'the store')]);
-  post('/account/password', 'Change the password: ends every session; `revoke_all=1` also revokes every authorization', S, form(['current_password', 'new_password'], { current_password: str, new_password: str, revoke_all: { type: 'string', enum: ['1'] } }), { 303: redirect('to /account/login'), 400: htmlPage('new password too short'), 401: htmlPage('wrong current password') });
+  post('/account/password', 'Change the password: ends every session; `revoke_all=1` also revokes every authorization', S, form(['current_password', 'new_password'], { current_password: str, new_password: str, revoke_all: { type: 'string', enum: ['1'] } }), { 303: redirect('to /account/login'), 400: htmlPage('new password too short, or the platform keeps this seller’s password'), 401: htmlPage('wrong current password') });
 
   const D = 'Developer console';
   const appKey = [pathParam('appKey', 'the AppKey')];
@@ -57,6 +70,12 @@ export function consoleRouteDocs(): Array<[string, OperationDoc]> {
   page('/admin', 'Apps to review, seller lookup (`?seller=`), audit log', A, {
     parameters: [{ name: 'seller', in: 'query', required: false, description: 'a seller username to look up', schema: str }],
   });
+  post('/admin/sellers/:sellerId/password-reset', 'Issue a one-time password reset link for a built-in seller (shown once; docs/adr/0126)', A, form([], {}), {
+    201: htmlPage('the link, shown once'),
+    303: redirect('to /admin/login when signed out'),
+    404: htmlPage('no such seller'),
+    409: htmlPage('the seller signs in through the platform’s account system'),
+  }, [pathParam('sellerId', 'the seller_id')]);
   post('/admin/apps/:appKey/status', 'Approve, suspend or reinstate an app (a suspended app’s tokens stop working at once)', A, form(['status'], { status: { type: 'string', enum: ['live', 'suspended', 'testing', 'submitted'] } }), { 303: redirect('to /admin'), 400: htmlPage('bad status'), 404: htmlPage('no such app') }, appKey);
   post('/admin/operator-tokens/:tokenId/revoke', 'Revoke a management API token (it answers 401 from now on; audited)', A, form([], {}), { 303: redirect('to /admin'), 404: htmlPage('no such live token') }, [pathParam('tokenId', 'the token_id')]);
   return docs;

@@ -21,8 +21,9 @@ const PRODUCT_STATUSES = ['onsale', 'instock'] as const;
 /** Every store-scoped method's `store_id` (docs/adr/0135), added by `paramsOf`. */
 export const STORE_ID_PARAM: ParamDoc = {
   name: 'store_id',
-  type: 'integer',
-  description: 'the store to act on, one of the token’s (`GET /api/v1/stores`); may be left out when the token covers one store, required when it covers several',
+  // A string: Shouquan's number for a built-in store, the platform's own id for a store from its account system (docs/adr/0125).
+  type: 'string',
+  description: 'the store to act on, one of the token’s (`GET /api/v1/stores`), as listed there: Shouquan’s number for a built-in store, the platform’s own id for a store from its account system (`serve --seller-directory`); may be left out when the token covers one store, required when it covers several',
 };
 
 /** A method's documented arguments, with `store_id` for methods that act on one store of the grant. */

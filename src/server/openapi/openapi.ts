@@ -29,6 +29,12 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const query = (name: string, description: string, required = false, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', required, description, schema });
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 
+/**
+ * `store_id` as ISVs see it (docs/adr/0125): Shouquan's number for a built-in store, the platform's
+ * own id (a string) for a store from its account system (`serve --seller-directory`).
+ */
+const STORE_ID_SCHEMA = { type: ['integer', 'string'], description: "Shouquan's number for a built-in store; the platform's own store id, a string, for a store from its account system (serve --seller-directory)" };
+
 const SOURCE_TYPES: Record<ResponseSource, 'string' | 'integer'> = {
   access_token: 'string',
   token_type: 'string',
@@ -47,6 +53,7 @@ export function fieldsSchema(fields: ResponseField[]): Record<string, unknown> {
   const required: string[] = [];
   for (const f of fields) {
     if ('value' in f) properties[f.name] = { const: f.value };
+    else if (f.from === 'store_id' && f.type === undefined) properties[f.name] = STORE_ID_SCHEMA;
     else properties[f.name] = { type: f.type === 'number' ? 'integer' : f.type ?? SOURCE_TYPES[f.from] };
     if (!('optional' in f && f.optional)) required.push(f.name);
   }
@@ -108,7 +115,13 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     tags: ['Seller pages'],
     parameters: [pathParam('id', 'the interaction')],
     requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['csrf_token', 'username', 'password'], properties: { csrf_token: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } } } } } },
-    responses: { 303: redirect('logged in: on to consent'), 401: htmlPage('wrong username or password'), 403: htmlPage('CSRF check failed'), 429: htmlPage('too many attempts') },
+    responses: {
+      303: redirect('logged in: on to consent'),
+      401: htmlPage('wrong username or password'),
+      403: htmlPage('CSRF check failed'),
+      429: htmlPage('too many attempts'),
+      503: htmlPage('the platform’s seller directory (serve --seller-directory) did not answer: sign-in is unavailable, try again shortly (with Retry-After)'),
+    },
   });
   add('POST', '/oauth/interaction/:id/consent', {
     summary: 'Seller consent (form post)',
@@ -187,9 +200,9 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     summary: 'A store the access token was granted for: the one `store_id` names, or the token’s only store',
     tags: ['API (REST)'],
     security: [{ bearer: [] }],
-    parameters: [query(STORE_ID_PARAM.name, STORE_ID_PARAM.description, false, { type: 'integer' })],
+    parameters: [query(STORE_ID_PARAM.name, STORE_ID_PARAM.description, false, { type: 'string' })],
     responses: {
-      200: json({ type: 'object', required: ['store_id', 'name'], properties: { store_id: { type: 'integer' }, name: { type: 'string' } } }, 'the store'),
+      200: json({ type: 'object', required: ['store_id', 'name'], properties: { store_id: STORE_ID_SCHEMA, name: { type: 'string' } } }, 'the store'),
       400: json(ref('OAuthError'), 'invalid_request: `store_id` missing (the token covers several stores) or malformed'),
       401: json(ref('OAuthError'), 'invalid_token, with `WWW-Authenticate: Bearer`'),
       404: json(ref('OAuthError'), 'not_found: the store is not one of the token’s'),
@@ -346,8 +359,8 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
             exp: { type: 'integer' },
             iat: { type: 'integer' },
             sub: { type: 'string' },
-            store_id: { type: 'integer', description: 'the first store the token covers' },
-            store_ids: { type: 'array', items: { type: 'integer' }, description: 'every store the token covers' },
+            store_id: { ...STORE_ID_SCHEMA, description: `the first store the token covers: ${STORE_ID_SCHEMA.description}` },
+            store_ids: { type: 'array', items: STORE_ID_SCHEMA, description: 'every store the token covers' },
             iss: { type: 'string' },
           },
         },

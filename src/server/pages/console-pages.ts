@@ -5,6 +5,7 @@ import type { CallRecord, CallSummary } from '../../gateway/ports.js';
 import { esc, html, raw, type Raw } from './html.js';
 import type { Lang } from './i18n.js';
 import { ct, formatTime, timeZoneLabel } from './console-i18n.js';
+import { resetWords } from './password-reset-pages.js';
 
 /** Which site a page belongs to. */
 export type Area = 'account' | 'console' | 'admin';
@@ -98,6 +99,8 @@ export function sellerHomePage(
     packagesOf?: (scope: string[]) => Array<{ scope: string; fixed: boolean }>;
     /** Which app read which order's receiver and when (issue 15), newest first. */
     receiverReads?: Array<{ appName: string; orderId: number; storeId: number; at: number }>;
+    /** The platform keeps this seller's password (docs/adr/0125). */
+    passwordElsewhere?: boolean;
   },
 ): string {
   const m = ct(f.lang);
@@ -157,7 +160,13 @@ ${
 </section>`
     : ''
 }
-<section class="card">
+${
+  f.passwordElsewhere
+    ? html`<section class="card">
+<h2>${m.changePassword}</h2>
+<p class="muted">${m.passwordElsewhere}</p>
+</section>`
+    : html`<section class="card">
 <h2>${m.changePassword}</h2>
 <form method="post" action="/account/password">
 ${csrfInput(f.csrf)}
@@ -169,7 +178,8 @@ ${csrfInput(f.csrf)}
 <label class="check"><input type="checkbox" name="revoke_all" value="1"> ${m.endAllAuthorizations}</label>
 <div class="actions"><button type="submit" class="secondary">${m.changePassword}</button></div>
 </form>
-</section>`;
+</section>`
+}`;
   return consoleLayout({ ...f, title: m.authorizedApps, body, medium: true });
 }
 
@@ -359,7 +369,7 @@ export function adminHomePage(
     csrf: string;
     apps: Array<AppDetails & { developer: string | null }>;
     audit: AuditEntry[];
-    lookup?: { username: string; found: boolean; authorizations: AuthorizationView[] };
+    lookup?: { username: string; found: boolean; authorizations: AuthorizationView[]; resetSellerId?: number };
     scopeWords: (s: string) => string;
     /** Management API tokens (docs/management-api.md), newest first. */
     tokens?: OperatorTokenRecord[];
@@ -396,6 +406,7 @@ ${
           )}</ul>`
     : ''
 }
+${f.lookup?.resetSellerId !== undefined ? html`<form method="post" action="/admin/sellers/${f.lookup.resetSellerId}/password-reset" class="spaced">${csrfInput(f.csrf)}<button type="submit" class="secondary small">${resetWords(f.lang).issue}</button></form>` : ''}
 </section>
 <section class="card">
 <h2>${m.auditLog}</h2>

@@ -3,10 +3,12 @@ import { verifyPassword, hashPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentSeller, endSession, field, loginGuard, PageError, startSellerSession } from '../../console/web-kit.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
+import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
 import { ct } from '../pages/console-i18n.js';
 import { credentialsPage, sellerHomePage } from '../pages/console-pages.js';
 import { storesOf } from '../../storage/ports.js';
 import { expandScope, narrowScope } from '../../core/scope-choice.js';
+import { resetWords } from '../pages/password-reset-pages.js';
 
 /**
  * The seller center (`/account`): a seller sees every app they authorized (store,
@@ -26,7 +28,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'account');
     if (await currentSeller(ctx, request)) return seeOther(reply, '/account');
     const m = ct(f.lang);
-    const notice = doneParam(request) === 'password' ? m.passwordChanged : undefined;
+    const done = doneParam(request);
+    const notice = done === 'password' ? m.passwordChanged : done === 'password-reset' ? resetWords(f.lang).done : undefined;
     return sendPage(reply, 200, credentialsPage({ ...f, notice, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn }));
   });
 
@@ -40,9 +43,14 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const guard = loginGuard(ctx, request, 'seller', username);
     const waitBefore = guard.waitBefore();
     if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
-    const seller = username ? await core.storage.sellers.findByUsername(username) : undefined;
-    const ok = await verifyPassword(seller?.passwordHash, form.get('password')?.[0] ?? '');
-    if (!seller || !ok) {
+    const result = await ctx.sellerSignIn.signIn(username, form.get('password')?.[0] ?? '', request.log);
+    if (result.kind === 'unavailable') {
+      // The platform's account system did not decide: no lockout failure (docs/adr/0125).
+      reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
+      return again(503, m.signInUnavailable);
+    }
+    const seller = result.kind === 'signed_in' ? result.seller : undefined;
+    if (!seller) {
       request.log.info({ username }, 'seller center login failed');
       const waitAfter = guard.failed();
       return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
@@ -73,7 +81,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     return sendPage(
       reply,
       200,
-      sellerHomePage({ ...f, notice, user: { name: seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang), packagesOf, receiverReads }),
+      sellerHomePage({ ...f, notice, user: { name: seller.nick ?? seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang), packagesOf, receiverReads, passwordElsewhere: !ctx.sellerSignIn.ownsPassword(seller) }),
     );
   });
 
@@ -141,8 +149,14 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const next = form.get('new_password')?.[0] ?? '';
     const fail = async (status: number, error: string) => {
       const authorizations = await core.storage.console.authorizationsOfSeller(seller.sellerId);
-      return sendPage(reply, status, sellerHomePage({ ...f, error, user: { name: seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang) }));
+      return sendPage(
+        reply,
+        status,
+        sellerHomePage({ ...f, error, user: { name: seller.nick ?? seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang), passwordElsewhere: !ctx.sellerSignIn.ownsPassword(seller) }),
+      );
     };
+    // The platform keeps this seller's password: nothing to change here.
+    if (!ctx.sellerSignIn.ownsPassword(seller)) return fail(400, m.passwordElsewhere);
     const guard = loginGuard(ctx, request, 'seller', seller.username);
     const waitBefore = guard.waitBefore();
     if (waitBefore > 0) return fail(429, guard.locked(reply, waitBefore, f.lang));

@@ -68,7 +68,13 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     let lookup;
     if (typeof q === 'string' && q.trim() !== '') {
       const seller = await core.storage.sellers.findByUsername(q.trim());
-      lookup = { username: q.trim(), found: !!seller, authorizations: seller ? await core.storage.console.authorizationsOfSeller(seller.sellerId) : [] };
+      lookup = {
+        username: q.trim(),
+        found: !!seller,
+        authorizations: seller ? await core.storage.console.authorizationsOfSeller(seller.sellerId) : [],
+        // A built-in seller's password can be reset from here (docs/adr/0126).
+        resetSellerId: seller && ctx.sellerSignIn.ownsPassword(seller) ? seller.sellerId : undefined,
+      };
     }
     const auditLog = await core.storage.console.recentAudit(50);
     const done = doneParam(request);

@@ -1,3 +1,4 @@
+import { publicStoreId } from '../../sellers/store-id.js';
 import type { FastifyInstance } from 'fastify';
 import { authenticateBearer } from '../../core/bearer.js';
 import { InvalidTokenError } from '../../core/errors.js';
@@ -28,7 +29,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
     let storeId: number;
     try {
       if (raw !== undefined && typeof raw !== 'string') throw invalidArgument('store_id', 'must be given once');
-      storeId = resolveStore(token.grant, new Map(typeof raw === 'string' ? [['store_id', raw]] : []));
+      storeId = await resolveStore(ctx.core.storage, token.grant, new Map(typeof raw === 'string' ? [['store_id', raw]] : []));
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e;
       trace.error = e;
@@ -41,6 +42,6 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
       trace.error = new GatewayError(27, 'Invalid session', 'invalid-sessionkey', 'the store of this token no longer exists');
       throw new InvalidTokenError('the store of this token no longer exists', `store ${storeId} missing`);
     }
-    return { store_id: store.storeId, name: store.name };
+    return { store_id: publicStoreId(store), name: store.name };
   });
 }

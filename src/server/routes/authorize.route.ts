@@ -5,7 +5,7 @@ import { approveAuthorization, denyAuthorization, errorRedirect } from '../../co
 import { OAuthError } from '../../core/errors.js';
 import { param } from '../../core/params.js';
 import { randomId, randomToken, safeEqual, sha256 } from '../../crypto/tokens.js';
-import { verifyPassword } from '../../crypto/password.js';
+import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
 import type { InteractionRecord, SellerRecord } from '../../storage/ports.js';
 import { formParams, queryParams, requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { consentPage, errorPage, loginPage } from '../pages/pages.js';
@@ -144,7 +144,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         stores,
         storeChoice: rules.stores,
         grantedStoreIds: live ? storesOf(live) : [],
-        username: seller.username,
+        username: seller.nick ?? seller.username,
         redirectHost: new URL(interaction.request.redirectUri).host,
         error: opts.error,
         langSwitch: langSwitch(request, lang),
@@ -222,9 +222,18 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       request.log.info({ username }, 'seller login refused: locked');
       return locked(waitBefore);
     }
-    const seller = username ? await core.storage.sellers.findByUsername(username) : undefined;
-    const ok = await verifyPassword(seller?.passwordHash, password);
-    if (!seller || !ok) {
+    const result = await ctx.sellerSignIn.signIn(username, password, request.log);
+    if (result.kind === 'unavailable') {
+      // The platform's account system did not decide: not the seller's fault, so no lockout failure.
+      reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
+      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
+        status: 503,
+        error: t(requestLang(ctx, request)).signInUnavailable,
+        username,
+      });
+    }
+    const seller = result.kind === 'signed_in' ? result.seller : undefined;
+    if (!seller) {
       request.log.info({ username }, 'seller login failed');
       reply.clearCookie(sessionCookie, { path: '/' });
       request.cookies[sessionCookie] = undefined;

@@ -5,6 +5,7 @@ import { consoleStylesheet } from '../pages/console.css.js';
 import { accountRoutes } from './account.route.js';
 import { adminRoutes } from './admin.route.js';
 import { consoleRoutes } from './console.route.js';
+import { passwordResetRoutes } from './password-reset.route.js';
 
 /** The three web consoles and their stylesheet: seller center, developer console, operator admin. */
 export async function webConsoleRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -14,4 +15,5 @@ export async function webConsoleRoutes(app: FastifyInstance, ctx: HttpContext): 
   await accountRoutes(app, ctx);
   await consoleRoutes(app, ctx);
   await adminRoutes(app, ctx);
+  await passwordResetRoutes(app, ctx);
 }

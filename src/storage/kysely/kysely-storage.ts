@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { joinStoreIds, splitStoreIds } from './store-ids.js';
 import type { DialectName } from './database.js';
@@ -22,6 +22,7 @@ import {
   type RotateResult,
   type SealedSuccessor,
   type SellerRecord,
+  type SellerSource,
   type SessionRecord,
   type Storage,
   type StoreRecord,
@@ -40,6 +41,23 @@ const union = <T>(a: T[], b: T[]): T[] => [...a, ...b.filter((x) => !a.includes(
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function toSeller(r: Selectable<Database['sellers']>): SellerRecord {
+  return {
+    sellerId: Number(r.seller_id),
+    username: r.username,
+    passwordHash: r.password_hash,
+    createdAt: Number(r.created_at),
+    source: (r.source ?? 'builtin') as SellerSource,
+    externalId: r.external_id ?? null,
+    nick: r.nick ?? null,
+    disabledAt: r.disabled_at == null ? null : Number(r.disabled_at),
+  };
+}
+
+function toStore(r: Selectable<Database['stores']>): StoreRecord {
+  return { storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name, externalId: r.external_id ?? null };
 }
 
 function toGrant(r: Database['grants']): GrantRecord {
@@ -329,19 +347,109 @@ export function createKyselyStorage(
       },
       async findByUsername(username) {
         const r = await db.selectFrom('sellers').selectAll().where('username', '=', username).executeTakeFirst();
-        return r && { sellerId: Number(r.seller_id), username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at), disabledAt: r.disabled_at == null ? null : Number(r.disabled_at) };
+        return r && toSeller(r);
       },
       async find(sellerId) {
         const r = await db.selectFrom('sellers').selectAll().where('seller_id', '=', sellerId).executeTakeFirst();
-        return r && { sellerId: Number(r.seller_id), username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at), disabledAt: r.disabled_at == null ? null : Number(r.disabled_at) };
+        return r && toSeller(r);
       },
       async stores(sellerId) {
-        const rows = await db.selectFrom('stores').selectAll().where('seller_id', '=', sellerId).orderBy('store_id').execute();
-        return rows.map((r) => ({ storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name }));
+        // Stores the platform no longer lists under this seller (detached) are not offered.
+        const rows = await db.selectFrom('stores').selectAll().where('seller_id', '=', sellerId).where('detached_at', 'is', null).orderBy('store_id').execute();
+        return rows.map(toStore);
       },
       async store(storeId) {
         const r = (await hot.findStore({ storeId })).rows[0];
-        return r && { storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name };
+        return r && toStore(r);
+      },
+      async createPasswordReset(reset) {
+        await db.transaction().execute(async (trx) => {
+          // Only the newest link works: issuing one ends the earlier unused ones.
+          await trx.updateTable('seller_password_resets').set({ used_at: reset.createdAt }).where('seller_id', '=', reset.sellerId).where('used_at', 'is', null).execute();
+          await trx
+            .insertInto('seller_password_resets')
+            .values({ token_hash: reset.tokenHash, seller_id: reset.sellerId, created_by: reset.createdBy, created_at: reset.createdAt, expires_at: reset.expiresAt, used_at: null })
+            .execute();
+          await appendAudit(trx, { at: reset.createdAt, event: 'seller.password_reset_issued', actor: reset.createdBy, appKey: null, sellerId: reset.sellerId, subject: hashRef(reset.tokenHash), detail: { expires_at: new Date(reset.expiresAt).toISOString() } });
+        });
+      },
+      async findPasswordReset(tokenHash, now) {
+        const r = await db.selectFrom('seller_password_resets').selectAll().where('token_hash', '=', tokenHash).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+        return r && { tokenHash: r.token_hash, sellerId: Number(r.seller_id), createdBy: r.created_by, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
+      },
+      async completePasswordReset(tokenHash, passwordHash, now) {
+        return db.transaction().execute(async (trx) => {
+          const used = await trx
+            .updateTable('seller_password_resets')
+            .set({ used_at: now })
+            .where('token_hash', '=', tokenHash)
+            .where('used_at', 'is', null)
+            .where('expires_at', '>', now)
+            .returning(['seller_id'])
+            .executeTakeFirst();
+          if (!used) return undefined;
+          const sellerId = Number(used.seller_id);
+          await trx.updateTable('sellers').set({ password_hash: passwordHash }).where('seller_id', '=', sellerId).execute();
+          await trx.deleteFrom('seller_sessions').where('seller_id', '=', sellerId).execute();
+          await appendAudit(trx, { at: now, event: 'seller.password_reset', actor: `seller:${sellerId}`, appKey: null, sellerId, subject: hashRef(tokenHash), detail: null });
+          return sellerId;
+        });
+      },
+      async upsertExternal(ext, now) {
+        return withRetry(() =>
+          db.transaction().execute(async (trx) => {
+            const found = await trx.selectFrom('sellers').selectAll().where('source', '=', ext.source).where('external_id', '=', ext.externalId).executeTakeFirst();
+            let sellerId: number;
+            if (!found) {
+              const row = await trx
+                .insertInto('sellers')
+                // A username no built-in account can have (':' is not allowed there), so the two never collide.
+                .values({ username: `${ext.source}:${ext.externalId}`, password_hash: '', created_at: now, source: ext.source, external_id: ext.externalId, nick: ext.nick })
+                .returning(['seller_id'])
+                .executeTakeFirstOrThrow();
+              sellerId = Number(row.seller_id);
+              await appendAudit(trx, { at: now, event: 'seller.created', actor: ext.source, appKey: null, sellerId, subject: ext.externalId, detail: { source: ext.source, nick: ext.nick } });
+            } else {
+              sellerId = Number(found.seller_id);
+              if (found.nick !== ext.nick) await trx.updateTable('sellers').set({ nick: ext.nick }).where('seller_id', '=', sellerId).execute();
+            }
+            const stores: StoreRecord[] = [];
+            for (const st of ext.stores) {
+              const existing = await trx.selectFrom('stores').selectAll().where('external_id', '=', st.externalId).executeTakeFirst();
+              if (!existing) {
+                const row = await trx.insertInto('stores').values({ seller_id: sellerId, name: st.name, created_at: now, external_id: st.externalId }).returning(['store_id']).executeTakeFirstOrThrow();
+                stores.push({ storeId: Number(row.store_id), sellerId, name: st.name, externalId: st.externalId });
+                continue;
+              }
+              const storeId = Number(existing.store_id);
+              const previousOwner = Number(existing.seller_id);
+              if (previousOwner !== sellerId || existing.name !== st.name || existing.detached_at != null) {
+                await trx.updateTable('stores').set({ seller_id: sellerId, name: st.name, detached_at: null }).where('store_id', '=', storeId).execute();
+              }
+              if (previousOwner !== sellerId) {
+                // The store changed hands on the platform: the previous owner's authorizations of it end now.
+                const ended = await trx
+                  .updateTable('grants')
+                  .set({ revoked_at: now, revoked_reason: 'store_transferred' })
+                  .where('store_id', '=', storeId)
+                  .where('seller_id', '<>', sellerId)
+                  .where('revoked_at', 'is', null)
+                  .returning(['grant_id', 'app_key', 'seller_id'])
+                  .execute();
+                for (const g of ended) {
+                  await appendAudit(trx, { at: now, event: 'grant.revoked', actor: ext.source, appKey: g.app_key, sellerId: Number(g.seller_id), subject: g.grant_id, detail: { reason: 'store_transferred', store_id: st.externalId } });
+                }
+              }
+              stores.push({ storeId, sellerId, name: st.name, externalId: st.externalId });
+            }
+            // Stores the platform no longer lists under this seller are no longer offered.
+            let detach = trx.updateTable('stores').set({ detached_at: now }).where('seller_id', '=', sellerId).where('detached_at', 'is', null);
+            if (stores.length > 0) detach = detach.where('store_id', 'not in', stores.map((x) => x.storeId));
+            await detach.execute();
+            const seller = toSeller((await trx.selectFrom('sellers').selectAll().where('seller_id', '=', sellerId).executeTakeFirstOrThrow()));
+            return { seller, stores };
+          }),
+        );
       },
       async setPasswordHash(sellerId, passwordHash) {
         await db.transaction().execute(async (trx) => {

@@ -25,12 +25,35 @@ export interface Database extends GatewayTables {
     created_at: number;
     /** 0015_management_api: set while an operator has disabled the seller. */
     disabled_at?: number | null;
+    /** 0014_seller_accounts: builtin | directory | oidc, the platform's seller id, its display name. */
+    source?: Generated<string>;
+    external_id?: string | null;
+    nick?: string | null;
   };
   stores: {
     store_id: Generated<number>;
     seller_id: number;
     name: string;
     created_at: number;
+    /** 0014_seller_accounts: the platform's own store id; set when the platform stopped listing it. */
+    external_id?: string | null;
+    detached_at?: number | null;
+  };
+  /** 0014_seller_accounts: one-time seller password reset links (SHA-256 of the token). */
+  seller_password_resets: {
+    token_hash: string;
+    seller_id: number;
+    created_by: string;
+    created_at: number;
+    expires_at: number;
+    used_at: number | null;
+  };
+  /** 0014_seller_accounts: operator recovery codes (SHA-256), single use. */
+  web_recovery_codes: {
+    code_hash: string;
+    account_id: number;
+    created_at: number;
+    used_at: number | null;
   };
   interactions: {
     id: string;
@@ -102,6 +125,9 @@ export interface Database extends GatewayTables {
     username: string;
     password_hash: string;
     created_at: number;
+    /** 0014_seller_accounts: the TOTP secret sealed with the server key, and when enrolment finished. */
+    totp_secret?: string | null;
+    totp_enabled_at?: number | null;
   };
   web_sessions: {
     id_hash: string;
