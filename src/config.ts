@@ -38,6 +38,10 @@ export interface ServeConfig {
   refreshGrace: number;
   /** The platform's HTTP seller directory (docs/adr/0125); the secret comes from SHOUQUAN_SELLER_DIRECTORY_SECRET only. */
   sellerDirectory?: SellerDirectoryOptions;
+  /** `--admin-port`: /admin, /admin/api/* and /metrics only on this listener (docs/operations.md). */
+  adminPort?: number;
+  /** `--admin-host`: the admin listener's address (default 127.0.0.1). */
+  adminHost: string;
 }
 
 /** The most worker processes `--workers` accepts. */
@@ -64,6 +68,8 @@ export const SERVE_SETTINGS = [
   ['request-timeout', 'SHOUQUAN_REQUEST_TIMEOUT', 'seconds a client has to send a whole request (headers and body) and an idle connection is kept; slower ones get 408 and are closed', '30'],
   ['max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP', 'open connections one client address may hold per process (more get 429 and are closed); 0: no limit, e.g. behind a reverse proxy that limits them', '128'],
   ['refresh-grace', 'SHOUQUAN_REFRESH_GRACE', `seconds a rotated refresh token still gets its unused successor again (retries, concurrent refreshes) instead of revoking the grant; 0: off, at most ${MAX_REFRESH_GRACE_SECONDS}`, "profile's (60 where refresh tokens rotate)"],
+  ['admin-port', 'SHOUQUAN_ADMIN_PORT', 'serve /admin, /admin/api/* and /metrics only on this port (404 on --port); 0 picks a free one', 'off: on --port'],
+  ['admin-host', 'SHOUQUAN_ADMIN_HOST', 'address of the --admin-port listener', '127.0.0.1'],
   ['seller-directory', 'SHOUQUAN_SELLER_DIRECTORY', "the platform's HTTP seller directory: sellers sign in against it (secret from env SHOUQUAN_SELLER_DIRECTORY_SECRET only)", 'off: built-in seller accounts'],
   ['seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS', 'ms to wait for the seller directory before sign-in is unavailable (503)', String(DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS)],
 ] as const;
@@ -171,8 +177,22 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
       return Number(v);
     })(),
     refreshGrace: parseRefreshGrace(pick('refresh-grace', 'SHOUQUAN_REFRESH_GRACE'), profile),
+    ...parseAdminListener(pick('admin-port', 'SHOUQUAN_ADMIN_PORT'), pick('admin-host', 'SHOUQUAN_ADMIN_HOST'), port),
     sellerDirectory: parseSellerDirectory(pick('seller-directory', 'SHOUQUAN_SELLER_DIRECTORY'), pick('seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS'), env),
   };
+}
+
+/** `--admin-port P [--admin-host H]`: a separate listener for the operator surfaces. */
+export function parseAdminListener(rawPort: string | undefined, rawHost: string | undefined, publicPort: number): { adminPort?: number; adminHost: string } {
+  const adminHost = rawHost ?? '127.0.0.1';
+  if (rawPort === undefined) {
+    if (rawHost !== undefined) throw new Error('--admin-host needs --admin-port');
+    return { adminHost };
+  }
+  const adminPort = /^\d{1,5}$/.test(rawPort) ? Number(rawPort) : NaN;
+  if (!(adminPort >= 0 && adminPort <= 65535)) throw new Error(`--admin-port must be a number from 0 to 65535, got "${rawPort}"`);
+  if (adminPort !== 0 && adminPort === publicPort) throw new Error(`--admin-port must differ from --port (${publicPort})`);
+  return { adminPort, adminHost };
 }
 
 /**

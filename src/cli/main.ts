@@ -20,6 +20,7 @@ import { GRANT_HELP, grantCommand } from './grant.command.js';
 import { AUDIT_HELP, auditCommand } from './audit.command.js';
 import { OPERATOR_TOKEN_HELP, operatorTokenCommand } from './operator-token.command.js';
 import { SELLER_RESET_PASSWORD_HELP, sellerResetPasswordCommand } from './seller-reset-password.command.js';
+import { listenAdmin } from '../server/admin-listener.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
@@ -283,13 +284,13 @@ async function serve(args: string[], out: Out): Promise<number> {
   if (config.workers > 1) return servePrimary(config, args, values.json === true, out);
 
   const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
-  const { app, core } = await startServer(config, storage);
+  const { app, core, adminPort } = await startServer(config, storage);
   const janitorJob = config.janitorInterval > 0 ? startServeJanitor(config, storage, app) : undefined;
   const port = listeningPort(app, config);
   // `--port 0` picks a free port: an issuer derived from it is only known now (an explicit --issuer never has port 0).
   core.issuer = config.issuer = issuerFor(config, port);
   const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
-  printSummary(startupSummary(config, port, sandbox), values.json === true, out);
+  printSummary(startupSummary(config, port, sandbox, adminPort), values.json === true, out);
   await untilSignal(app.log, async () => {
     await janitorJob?.stop();
     await app.close();
@@ -315,6 +316,7 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     clusterWorker,
     sellerDirectory: config.sellerDirectory,
+    adminListener: config.adminPort !== undefined,
   });
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -327,7 +329,20 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     if (err.code === 'EADDRNOTAVAIL') throw new Error(`address ${config.host} is not available on this machine (check --host)`);
     throw e;
   }
-  return { app, core };
+  let adminPort: number | undefined;
+  if (config.adminPort !== undefined) {
+    try {
+      adminPort = (await listenAdmin(app, config.adminHost, config.adminPort)).port;
+    } catch (e) {
+      await app.close().catch(() => {});
+      await storage.close().catch(() => {});
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EADDRINUSE') throw new Error(`admin port ${config.adminPort} on ${config.adminHost} is already in use (choose another with --admin-port)`);
+      if (err.code === 'EADDRNOTAVAIL') throw new Error(`address ${config.adminHost} is not available on this machine (check --admin-host)`);
+      throw e;
+    }
+  }
+  return { app, core, adminPort };
 }
 
 function startServeJanitor(config: ServeConfig, storage: Storage, app: FastifyInstance) {
@@ -437,9 +452,12 @@ async function servePrimary(config: ServeConfig, args: string[], json: boolean, 
   }
 }
 
-function startupSummary(config: ServeConfig, port: number, sandbox: SandboxCredentials | undefined) {
+function startupSummary(config: ServeConfig, port: number, sandbox: SandboxCredentials | undefined, adminPort = config.adminPort) {
+  const hostPart = (h: string) => (h.includes(':') ? `[${h}]` : h);
   return {
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url: `http://${hostPart(config.host)}:${port}`,
+    // `--admin-port`: where /admin, /admin/api/* and /metrics answer (a port of 0 is known only in a single process).
+    ...(adminPort !== undefined && adminPort !== 0 && { admin_url: `http://${hostPart(config.adminHost)}:${adminPort}` }),
     issuer: config.issuer,
     profile: config.profile.name,
     database: redactDbUrl(config.databaseUrl),
@@ -459,6 +477,7 @@ function printSummary(summary: ReturnType<typeof startupSummary> & { workers?: n
   if (json) return out.log(JSON.stringify(summary));
   const workers = summary.workers === undefined ? '' : `, ${summary.workers} workers`;
   out.log(`Shouquan listening on ${summary.url} (issuer ${summary.issuer}, profile ${summary.profile}, database ${summary.database}${workers})`);
+  if (summary.admin_url) out.log(`Operator surfaces (/admin, /admin/api/*, /metrics) on ${summary.admin_url} only`);
   if (summary.sandbox) {
     const s = summary.sandbox;
     out.log(

@@ -28,6 +28,7 @@ import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { CallLogWriter, CallTracker, type CallLogOptions } from '../gateway/call-log.js';
 import { createSellerSignIn } from '../sellers/seller-sign-in.js';
+import { installAdminSplit } from './admin-listener.js';
 import type { SellerDirectoryOptions } from '../sellers/seller-directory.js';
 
 declare module 'fastify' {
@@ -68,6 +69,11 @@ export interface ServerOptions {
   callLog?: Omit<CallLogOptions, 'onDrop' | 'onError'>;
   /** The platform's HTTP seller directory; without it sellers sign in with built-in accounts (docs/adr/0125). */
   sellerDirectory?: SellerDirectoryOptions;
+  /**
+   * `serve --admin-port`: /admin, /admin/api/* and /metrics answer only on the admin listener
+   * (started with `listenAdmin`, src/server/admin-listener.ts) and are 404 on the public one.
+   */
+  adminListener?: boolean;
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
@@ -133,6 +139,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   await app.register(cookie);
+  if (options.adminListener) installAdminSplit(app);
   ctx.throttle = createThrottle(ctx, options.limits);
   installClientAuthThrottle(app, ctx, ctx.throttle);
   const ops = registerOpsMetrics(ctx);
