@@ -128,6 +128,7 @@ export interface Database extends GatewayTables {
     /** 0014_seller_accounts: the TOTP secret sealed with the server key, and when enrolment finished. */
     totp_secret?: string | null;
     totp_enabled_at?: number | null;
+    totp_last_step?: number | null;
   };
   web_sessions: {
     id_hash: string;

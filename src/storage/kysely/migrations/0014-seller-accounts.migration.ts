@@ -10,7 +10,8 @@ import type { Kysely, Migration } from 'kysely';
  * - `stores.external_id` is the platform's own store id, the `store_id` an ISV sees for that store;
  *   `detached_at` is set when the platform no longer lists the store under its seller.
  * - `seller_password_resets`: one-time reset links, stored as SHA-256 of the token.
- * - `web_accounts.totp_secret` (sealed with the server key) and `totp_enabled_at`; recovery codes hashed.
+ * - `web_accounts.totp_secret` (sealed with the server key), `totp_enabled_at` (null while enrolment
+ *   is pending) and `totp_last_step` (replay protection); `web_recovery_codes` (SHA-256, single use).
  */
 export function sellerAccountsMigration(_dialect: 'sqlite' | 'postgres'): Migration {
   return {
@@ -37,6 +38,8 @@ export function sellerAccountsMigration(_dialect: 'sqlite' | 'postgres'): Migrat
 
       await db.schema.alterTable('web_accounts').addColumn('totp_secret', 'text').execute();
       await db.schema.alterTable('web_accounts').addColumn('totp_enabled_at', 'bigint').execute();
+      // RFC 6238 §5.2: a code is accepted once; the last accepted time step is remembered.
+      await db.schema.alterTable('web_accounts').addColumn('totp_last_step', 'bigint').execute();
       await db.schema
         .createTable('web_recovery_codes')
         .addColumn('code_hash', 'text', (c) => c.primaryKey())
@@ -49,7 +52,7 @@ export function sellerAccountsMigration(_dialect: 'sqlite' | 'postgres'): Migrat
     async down(db: Kysely<any>) {
       for (const t of ['web_recovery_codes', 'seller_password_resets']) await db.schema.dropTable(t).ifExists().execute();
       for (const i of ['stores_external_idx', 'sellers_source_external_idx']) await db.schema.dropIndex(i).ifExists().execute();
-      for (const c of ['totp_secret', 'totp_enabled_at']) await db.schema.alterTable('web_accounts').dropColumn(c).execute();
+      for (const c of ['totp_secret', 'totp_enabled_at', 'totp_last_step']) await db.schema.alterTable('web_accounts').dropColumn(c).execute();
       for (const c of ['external_id', 'detached_at']) await db.schema.alterTable('stores').dropColumn(c).execute();
       for (const c of ['source', 'external_id', 'nick']) await db.schema.alterTable('sellers').dropColumn(c).execute();
     },
