@@ -106,11 +106,22 @@ for (const dialect of dialects) {
       assert.equal(intro.status, 200, intro.text);
       assert.equal(intro.json.active, true);
       assert.equal(intro.json.store_id, 'S-200');
+      assert.deepEqual(intro.json.store_ids, ['S-200']);
 
       const gw = await topCall(s, 'shouquan.store.get', {}, access);
       assert.equal(gw.status, 200, gw.text);
       const body = gw.json.store_get_response ?? gw.json;
       assert.equal(JSON.stringify(body).includes('"store_id":"S-200"'), true, gw.text);
+      // The ISV names the store by the id it was shown (docs/adr/0135's store_id argument).
+      const listed = await topCall(s, 'shouquan.stores.list', {}, access);
+      assert.equal(JSON.stringify(listed.json).includes('"store_id":"S-200"'), true, listed.text);
+      const named = await topCall(s, 'shouquan.store.get', { store_id: 'S-200' }, access);
+      assert.equal(named.status, 200);
+      assert.equal(JSON.stringify(named.json).includes('"name":"Alice Outlet"'), true, named.text);
+      const other = await topCall(s, 'shouquan.store.get', { store_id: 'S-100' }, access);
+      assert.match(other.text, /isv\.store-not-exist/);
+      const rest = await fetch(`${s.url}/api/v1/store?store_id=S-200`, { headers: { authorization: `Bearer ${access}` } });
+      assert.deepEqual(await rest.json(), { store_id: 'S-200', name: 'Alice Outlet' });
     });
 
     it('updates the seller and stores just in time: a renamed store, a new one, a dropped one', async () => {
