@@ -19,6 +19,13 @@ function isSharedPath(path: string): boolean {
 }
 
 const adminRequests = new WeakSet<IncomingMessage>();
+/** Requests refused because their path lives on the other listener: a plain 404, never a 405 with Allow. */
+const hiddenRequests = new WeakSet<IncomingMessage>();
+
+/** Was this request's path hidden because it lives on the other listener? (The not-found handler answers 404, not 405.) */
+export function hiddenByListener(raw: IncomingMessage): boolean {
+  return hiddenRequests.has(raw);
+}
 /** The admin listeners of each app, closed with it. */
 const adminServers = new WeakMap<FastifyInstance, Set<Server>>();
 
@@ -40,6 +47,7 @@ export function installAdminSplit(app: FastifyInstance): void {
     const onAdmin = adminRequests.has(request.raw);
     if (isAdminPath(path) ? !onAdmin : onAdmin && !isSharedPath(path)) {
       // The same answer as a path that does not exist (no hint that it lives elsewhere).
+      hiddenRequests.add(request.raw);
       reply.callNotFound();
       return;
     }
