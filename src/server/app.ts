@@ -28,7 +28,7 @@ import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { CallLogWriter, CallTracker, type CallLogOptions } from '../gateway/call-log.js';
 import { createSellerSignIn } from '../sellers/seller-sign-in.js';
-import { hiddenByListener, installAdminSplit } from './admin-listener.js';
+import { installAdminSplit } from './admin-listener.js';
 import type { SellerDirectoryOptions } from '../sellers/seller-directory.js';
 
 declare module 'fastify' {
@@ -208,8 +208,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.setNotFoundHandler((request, reply) => {
     const accept = request.headers.accept ?? '';
-    // A path of the other listener (serve --admin-port) is not found here, whatever its methods.
-    const allow = hiddenByListener(request.raw) ? [] : allowedMethods(app, request);
+    const allow = allowedMethods(app, request);
     if (allow.length > 0) {
       // The path exists under other methods: 405 with Allow (RFC 9110 §15.5.6), never a handler run.
       reply.header('allow', allow.join(', '));

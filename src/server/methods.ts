@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hiddenByListener } from './admin-listener.js';
 
 /**
  * Method policy (issue 15, finding 1; RFC 9110 §15.5.6, §10.2.1).
@@ -13,6 +14,8 @@ export const HEAD_SAFE = { exposeHeadRoute: true } as const;
 
 /** The methods the path of this request is served under, or an empty list when no route matches it. */
 export function allowedMethods(app: FastifyInstance, request: FastifyRequest): string[] {
+  // A path that lives on the other listener (serve --admin-port) is not found here, whatever its methods.
+  if (hiddenByListener(request.raw)) return [];
   const path = request.url.split('?')[0] ?? '';
   return app.supportedMethods.filter((method) => method !== request.method && app.findRoute({ method: method as 'GET', url: path }) !== null);
 }
