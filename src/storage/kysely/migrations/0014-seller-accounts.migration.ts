@@ -2,7 +2,8 @@ import type { Kysely, Migration } from 'kysely';
 
 /**
  * Sellers and stores from the platform's own account system (docs/adr/0125), seller password
- * resets (docs/adr/0126) and operator TOTP (docs/adr/0127).
+ * resets (docs/adr/0126), and the columns and table for operator TOTP (issue 14 §3; not used by
+ * any code yet).
  *
  * - `sellers.source` says where a seller signs in: `builtin` (Shouquan's own password), `directory`
  *   (the platform's HTTP seller directory) or `oidc` (the platform's OpenID Connect IdP);
