@@ -8,6 +8,9 @@ import { DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS, type SellerDirectoryOptions } from
 /** The embedded default database. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/shouquan.db';
 
+/** The database `serve --sandbox` uses when none is given: never the production default (docs/adr/0120). */
+export const DEFAULT_SANDBOX_DATABASE_URL = 'sqlite:./data/sandbox.db';
+
 /** Server configuration after flags, environment and defaults are merged (flags win). */
 export interface ServeConfig {
   host: string;
@@ -51,7 +54,7 @@ export const MAX_WORKERS = 64;
 export const SERVE_SETTINGS = [
   ['host', 'SHOUQUAN_HOST', 'address to listen on', '127.0.0.1'],
   ['port', 'SHOUQUAN_PORT', 'port to listen on', '7070'],
-  ['database', 'SHOUQUAN_DATABASE_URL', 'sqlite:PATH or postgres://…', DEFAULT_DATABASE_URL],
+  ['database', 'SHOUQUAN_DATABASE_URL', 'sqlite:PATH or postgres://…', `${DEFAULT_DATABASE_URL}; with --sandbox ${DEFAULT_SANDBOX_DATABASE_URL}`],
   ['profile', 'SHOUQUAN_PROFILE', 'platform dialect: a shipped name or ./my-platform.json (docs/profiles.md)', 'standard'],
   ['redirect-rule', 'SHOUQUAN_REDIRECT_RULE', 'override the profile\'s redirect_uri rule: exact, same-host, registrable-domain or host-or-registrable-domain', "profile's"],
   ['issuer', 'SHOUQUAN_ISSUER', 'public base URL (RFC 8414 issuer)', 'http://HOST:PORT'],
@@ -94,7 +97,10 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
   const host = pick('host', 'SHOUQUAN_HOST') ?? '127.0.0.1';
   const port = Number(pick('port', 'SHOUQUAN_PORT') ?? '7070');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a number from 0 to 65535, got "${pick('port', 'SHOUQUAN_PORT')}"`);
-  const databaseUrl = pick('database', 'SHOUQUAN_DATABASE_URL') ?? DEFAULT_DATABASE_URL;
+  const sandboxRaw = pick('sandbox', 'SHOUQUAN_SANDBOX');
+  const sandbox = sandboxRaw !== undefined && !['0', 'false', 'no', 'off'].includes(sandboxRaw.toLowerCase());
+  // A sandbox keeps its own file unless a database is named (docs/adr/0120).
+  const databaseUrl = pick('database', 'SHOUQUAN_DATABASE_URL') ?? (sandbox ? DEFAULT_SANDBOX_DATABASE_URL : DEFAULT_DATABASE_URL);
   parseDatabaseUrl(databaseUrl);
   const shippedOrFile = getProfile(pick('profile', 'SHOUQUAN_PROFILE') ?? 'standard');
   const redirectRule = pick('redirect-rule', 'SHOUQUAN_REDIRECT_RULE');
@@ -118,8 +124,6 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     const h = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
     issuer = `http://${h}:${port}`;
   }
-  const sandboxRaw = pick('sandbox', 'SHOUQUAN_SANDBOX');
-  const sandbox = sandboxRaw !== undefined && !['0', 'false', 'no', 'off'].includes(sandboxRaw.toLowerCase());
   const ttl = (flag: string, envName: string, fallback: number, max?: number) => {
     const v = pick(flag, envName);
     return v === undefined ? fallback : positiveInt(flag, v, max);

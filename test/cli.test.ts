@@ -40,8 +40,8 @@ describe('shouquan CLI', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   describe('help', () => {
-    it('prints the command list for --help, -h, help and no arguments', async () => {
-      for (const argv of [['--help'], ['-h'], ['help'], []]) {
+    it('prints the command list for --help, -h and help (no arguments: on stderr, exit 2, test/deploy/small-fixes.test.ts)', async () => {
+      for (const argv of [['--help'], ['-h'], ['help']]) {
         const r = await run(...argv);
         assert.equal(r.code, 0, argv.join(' '));
         assert.equal(r.err, '');

@@ -15,13 +15,14 @@ export interface EmbeddedSandbox {
   close(): Promise<void>;
 }
 
-/** Start the sandbox server on host:port with the demo app (10000001) and the demo seller. */
-export async function startEmbeddedSandbox(opts: { host: string; port: number; profile: string; database?: string }): Promise<EmbeddedSandbox> {
+/** Start the sandbox server on host:port with the demo app (10000001), its callbacks plus `callbacks`, and the demo seller. */
+export async function startEmbeddedSandbox(opts: { host: string; port: number; profile: string; database?: string; callbacks?: string[] }): Promise<EmbeddedSandbox> {
   mkdirSync('.tmp', { recursive: true });
   const storage = await openStorage(opts.database ?? 'sqlite:.tmp/client-demo.db', { createIfMissing: true });
   const issuer = `http://${opts.host}:${opts.port}`;
   const core = await createCoreContext({ storage, profile: getProfile(opts.profile), issuer });
-  const sandbox = await ensureSandbox(storage, core.secretKey, issuer);
+  // The demo's own callback (HOST:PORT) is registered too, whatever port it listens on.
+  const sandbox = await ensureSandbox(storage, core.secretKey, issuer, { extraCallbacks: opts.callbacks });
   const server = await buildServer({ core, logger: false, sandbox: true });
   await server.listen({ host: opts.host, port: opts.port });
   return {

@@ -24,7 +24,7 @@ if (!appSecret) {
   }
   const { startEmbeddedSandbox } = await import('./embedded-sandbox.js');
   const u = new URL(process.env.SANDBOX_URL ?? 'http://127.0.0.1:7070');
-  const sandbox = await startEmbeddedSandbox({ host: u.hostname, port: Number(u.port || 80), profile, ...(process.env.SANDBOX_DATABASE ? { database: process.env.SANDBOX_DATABASE } : {}) });
+  const sandbox = await startEmbeddedSandbox({ host: u.hostname, port: Number(u.port || 80), profile, callbacks: [redirectUri], ...(process.env.SANDBOX_DATABASE ? { database: process.env.SANDBOX_DATABASE } : {}) });
   ({ url: shouquanUrl, appKey, appSecret } = sandbox);
   closeSandbox = sandbox.close;
   seller = `${sandbox.username} / ${sandbox.password}`;

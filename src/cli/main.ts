@@ -5,14 +5,14 @@ import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, resolveServeC
 import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
 import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
-import { ensureSandbox, type SandboxCredentials } from '../sandbox.js';
+import { ensureSandbox, retireSandboxCredentials, type SandboxCredentials } from '../sandbox.js';
 import { APP_GATEWAY_HELP, appGatewayCommand, loadGatewayOptions } from '../gateway/cli.js';
 import { createWebAccount } from '../console/accounts.js';
 import type { Storage } from '../storage/ports.js';
 import type { FastifyInstance } from 'fastify';
 import { clusterWorkerSlot, runPrimary, tellPrimary, type WorkerMessage } from './serve-cluster.js';
 import { purgeExpired, startJanitor } from '../janitor.js';
-import { migrateToLatest, openDatabase } from '../storage/kysely/database.js';
+import { InvalidDatabaseUrlError, migrateToLatest, openDatabase } from '../storage/kysely/database.js';
 import { groupHelp, UsageError } from './cli-kit.js';
 import { APP_HELP, APP_SUBCOMMANDS, appCommand } from './app.command.js';
 import { SELLER_HELP, SELLER_SUBCOMMANDS, sellerCommand } from './seller.command.js';
@@ -139,7 +139,12 @@ const groupHelps: Record<string, (tokenOnly: boolean) => string> = {
 export async function main(argv: string[], out: Out = stdio): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   try {
-    if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    if (cmd === undefined) {
+      // No command: the usage, on stderr, and a usage error's exit code.
+      out.err(HELP.main ?? '');
+      return 2;
+    }
+    if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
       const topic = cmd === 'help' ? [sub, ...rest].filter(Boolean).join(' ') : '';
       const group = topic === 'operator token' ? groupHelps.operator!(true) : groupHelps[topic]?.(false);
       out.log(group ?? HELP[topic] ?? SUBCOMMAND_HELP[topic] ?? HELP.main ?? '');
@@ -168,7 +173,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     throw new UsageError(`unknown command "${[cmd, sub].filter(Boolean).join(' ')}" (try "shouquan --help")`);
   } catch (e) {
     out.err(`shouquan: ${(e as Error).message}`);
-    return e instanceof UsageError ? 2 : 1;
+    return e instanceof UsageError || e instanceof InvalidDatabaseUrlError ? 2 : 1;
   }
 }
 
@@ -283,19 +288,36 @@ async function serve(args: string[], out: Out): Promise<number> {
   if (slot !== undefined) return serveWorker(config, slot);
   if (config.workers > 1) return servePrimary(config, args, values.json === true, out);
 
-  const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
-  const { app, core, adminPort } = await startServer(config, storage);
+  const signals = catchSignals();
+  let started;
+  let storage: Storage;
+  try {
+    storage = await openStorage(config.databaseUrl, { createIfMissing: true });
+    if (!config.sandbox) await retireSandbox(storage, out);
+    started = await startServer(config, storage);
+  } catch (e) {
+    signals.dispose();
+    throw e;
+  }
+  const { app, core, adminPort } = started;
   const janitorJob = config.janitorInterval > 0 ? startServeJanitor(config, storage, app) : undefined;
   const port = listeningPort(app, config);
   // `--port 0` picks a free port: an issuer derived from it is only known now (an explicit --issuer never has port 0).
   core.issuer = config.issuer = issuerFor(config, port);
   const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
   printSummary(startupSummary(config, port, sandbox, adminPort), values.json === true, out);
-  await untilSignal(app.log, async () => {
+  await signals.wait(app.log, async () => {
     await janitorJob?.stop();
     await app.close();
   }).finally(() => storage.close().catch(() => {}));
   return 0;
+}
+
+/** Without --sandbox, credentials a sandbox printed on this database stop working (docs/adr/0120). */
+async function retireSandbox(storage: Storage, out: Out): Promise<void> {
+  if (await retireSandboxCredentials(storage, await loadSecretKey(storage))) {
+    out.err('shouquan: note: a sandbox ran on this database; the demo app\'s secret and demo-seller\'s password it printed no longer work here (docs/adr/0120-sandbox-stays-a-sandbox.md)');
+  }
 }
 
 /** Build the server and listen; a taken port or a foreign address is a one-line error (exit 1). */
@@ -364,29 +386,53 @@ function issuerFor(config: ServeConfig, port: number): string {
   return new URL(config.issuer).port === '0' ? config.issuer.replace(/:0$/, `:${port}`) : config.issuer;
 }
 
+/** SIGTERM and SIGINT, caught from the start of `serve` on; `wait` drains once one arrived. */
+interface SignalLatch {
+  /** Resolve once a signal arrived (maybe already) and `drain` finished. */
+  wait(log: FastifyInstance['log'], drain: () => Promise<void>): Promise<void>;
+  /** Stop catching (a start that failed). */
+  dispose(): void;
+}
+
 /**
- * Resolve once SIGTERM or SIGINT arrived and `drain` finished. A single process takes the first
- * signal only (a second one ends it at once, like a second Ctrl-C); a worker ignores repeats until
- * it exits, since it gets the signal from its process group (Ctrl-C, timeout) and again from the primary.
+ * Catch SIGTERM and SIGINT from now on, before anything slow starts (migrations, listen, the
+ * sandbox's password hash): a signal that arrives during start-up is kept and answered with a
+ * drain as soon as the server runs, instead of ending the process with 143. A single process
+ * takes the first signal only (a second one ends it at once, like a second Ctrl-C); a worker
+ * ignores repeats until it exits, since it gets the signal from its process group (Ctrl-C,
+ * timeout) and again from the primary.
  */
-function untilSignal(log: FastifyInstance['log'], drain: () => Promise<void>, ignoreRepeats = false): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let closing = false;
-    const stop = async (signal: string) => {
-      if (closing) return;
-      closing = true;
-      log.info({ signal }, 'shutting down: draining in-flight requests');
-      try {
-        await drain();
-      } finally {
-        resolve();
-      }
-    };
-    const onTerm = () => void stop('SIGTERM');
-    const onInt = () => void stop('SIGINT');
-    process[ignoreRepeats ? 'on' : 'once']('SIGTERM', onTerm);
-    process[ignoreRepeats ? 'on' : 'once']('SIGINT', onInt);
-  });
+function catchSignals(ignoreRepeats = false): SignalLatch {
+  let received: string | undefined;
+  let wake: ((signal: string) => void) | undefined;
+  const handler = (signal: NodeJS.Signals) => {
+    if (!ignoreRepeats) dispose();
+    if (received !== undefined) return;
+    received = signal;
+    wake?.(signal);
+  };
+  const dispose = () => {
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return {
+    dispose,
+    wait: (log, drain) =>
+      new Promise<void>((resolve) => {
+        const stop = async (signal: string) => {
+          log.info({ signal }, 'shutting down: draining in-flight requests');
+          try {
+            await drain();
+          } finally {
+            resolve();
+          }
+        };
+        if (received !== undefined) void stop(received);
+        else wake = (signal) => void stop(signal);
+      }),
+  };
 }
 
 /**
@@ -396,6 +442,7 @@ function untilSignal(log: FastifyInstance['log'], drain: () => Promise<void>, ig
  */
 async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
   let storage: Storage | undefined;
+  const signals = catchSignals(true);
   try {
     let started: Awaited<ReturnType<typeof startServer>>;
     try {
@@ -411,16 +458,13 @@ async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
     const port = listeningPort(app, config);
     core.issuer = config.issuer = issuerFor(config, port);
     tellPrimary({ type: 'shouquan:listening', port });
-    await untilSignal(
-      app.log,
-      async () => {
-        await janitorJob?.stop();
-        await app.close();
-      },
-      true,
-    );
+    await signals.wait(app.log, async () => {
+      await janitorJob?.stop();
+      await app.close();
+    });
     return 0;
   } finally {
+    signals.dispose();
     await storage?.close().catch(() => {});
     // Leave the cluster: the IPC channel closes and the process exits once its work is done.
     cluster.worker?.disconnect();
@@ -436,6 +480,7 @@ async function servePrimary(config: ServeConfig, args: string[], json: boolean, 
   const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
   try {
     const secretKey = await loadSecretKey(storage);
+    if (!config.sandbox) await retireSandbox(storage, out);
     return await runPrimary({
       workers: config.workers,
       args,

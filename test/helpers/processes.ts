@@ -12,7 +12,7 @@ let entry: Promise<string[]> | undefined;
  * so the CLI is bundled once per test process with esbuild (tsx's own compiler; packages stay
  * external) into .tmp/; without esbuild it falls back to tsx.
  */
-function cliEntry(): Promise<string[]> {
+export function cliEntry(): Promise<string[]> {
   entry ??= (async () => {
     try {
       const esbuild = (await import('esbuild' as string)) as { build(o: Record<string, unknown>): Promise<unknown> };
@@ -49,11 +49,13 @@ export interface ServerProcess {
  * Start `shouquan serve` as a real process on a free port; resolves once it listens (its
  * `--json` summary line, the first stdout line with a `url`; log lines before it are kept).
  */
-export async function spawnServer(databaseUrl: string, extra: string[] = []): Promise<ServerProcess> {
+export async function spawnServer(databaseUrl: string | null, extra: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
+  // `null`: no --database (the default file, relative to `cwd`).
+  const database = databaseUrl === null ? [] : ['--database', databaseUrl];
   const proc = spawn(
     process.execPath,
-    [...(await cliEntry()), 'serve', '--database', databaseUrl, '--host', '127.0.0.1', '--port', '0', '--json', '--log-level', 'silent', '--janitor-interval', '0', ...extra],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    [...(await cliEntry()), 'serve', ...database, '--host', '127.0.0.1', '--port', '0', '--json', '--log-level', 'silent', '--janitor-interval', '0', ...extra],
+    { cwd: opts.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env },
   );
   let stderr = '';
   proc.stderr!.on('data', (d) => (stderr += String(d)));

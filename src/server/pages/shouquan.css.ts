@@ -41,7 +41,7 @@ label small.meta { margin:0; }
 .foot { display:flex; justify-content:space-between; color:var(--muted); font-size:.875rem; margin-top:18px; }
 .foot a { color:var(--focus); }
 pre { background:#f6f8fa; padding:12px; border-radius:8px; overflow-x:auto; white-space:pre-wrap; word-break:break-all; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.875rem; background:#f6f8fa; padding:1px 4px; border-radius:4px; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.875rem; background:#f6f8fa; padding:1px 4px; border-radius:4px; overflow-wrap:anywhere; }
 button { font-family:inherit; }
 .appline { display:flex; align-items:center; gap:12px; }
 .logo { width:44px; height:44px; border-radius:10px; background:#fbe9e3; color:var(--brand); display:grid; place-items:center; font-weight:700; font-size:1.2rem; flex:none; object-fit:cover; border:1px solid var(--line); }

@@ -28,22 +28,25 @@ export interface ParsedDatabaseUrl {
  * Parse `sqlite:PATH` (also `sqlite://PATH`, `sqlite::memory:`) or `postgres://…` / `postgresql://…`.
  * Throws with a message naming the problem.
  */
+/** A database URL that is not `sqlite:PATH` or a valid `postgres://…` URL: a usage error (exit 2). */
+export class InvalidDatabaseUrlError extends Error {}
+
 export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   if (url.startsWith('sqlite:')) {
     let path = url.slice('sqlite:'.length);
     if (path.startsWith('//')) path = path.slice(2);
-    if (path === '') throw new Error(`database URL "${url}" has no file path (try sqlite:./data/shouquan.db)`);
+    if (path === '') throw new InvalidDatabaseUrlError(`database URL "${url}" has no file path (try sqlite:./data/shouquan.db)`);
     return { dialect: 'sqlite', target: path };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     try {
       new URL(url);
     } catch {
-      throw new Error(`database URL "${url}" is not a valid PostgreSQL URL`);
+      throw new InvalidDatabaseUrlError(`database URL "${url}" is not a valid PostgreSQL URL`);
     }
     return { dialect: 'postgres', target: url };
   }
-  throw new Error(`database URL "${url}" must start with sqlite: or postgres://`);
+  throw new InvalidDatabaseUrlError(`database URL "${url}" must start with sqlite: or postgres://`);
 }
 
 /** pg returns int8 as strings by default; our bigints are epoch ms and ids, safe as numbers. */
