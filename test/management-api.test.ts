@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createOperatorToken } from '../src/management/operator-tokens.js';
+import { checkPasswordResetToken } from '../src/sellers/password-reset.js';
 import { buildServer, createCoreContext, openStorage } from '../src/runtime.js';
 import type { Storage } from '../src/storage/ports.js';
 import { testDialects } from './helpers/databases.js';
@@ -262,6 +263,31 @@ for (const dialect of dialects) {
       assert.deepEqual(badSince.json, { error: 'invalid_request', message: 'since must be an RFC 3339 time such as 2026-12-01T00:00:00Z, or epoch milliseconds' });
     });
 
+    it('issues a one-time password reset link for a built-in seller', async () => {
+      const created = await api(s, 'POST', '/sellers', rw, { username: 'reset-me', stores: [{ name: 'Reset Store' }] });
+      const { seller_id } = created.json;
+      const issued = await api(s, 'POST', `/sellers/${seller_id}/password-reset`, rw, { ttl_hours: 2 });
+      assert.equal(issued.status, 201);
+      const { reset_url, expires_at } = issued.json;
+      assert.deepEqual(issued.json, { seller_id, username: 'reset-me', reset_url, expires_at });
+      assert.match(reset_url, /\/account\/reset-password\?token=[A-Za-z0-9_-]{43}$/);
+      assert.equal(Date.parse(expires_at) - s.core.now() <= 2 * 3_600_000, true);
+      const token = new URL(reset_url).searchParams.get('token')!;
+      assert.equal((await checkPasswordResetToken(s.core.storage, token, s.core.now()))?.username, 'reset-me');
+      // A newer link ends the older one.
+      const again = await api(s, 'POST', `/sellers/${seller_id}/password-reset`, rw, {});
+      assert.equal(again.status, 201);
+      assert.equal(await checkPasswordResetToken(s.core.storage, token, s.core.now()), undefined);
+      const readOnly = await api(s, 'POST', `/sellers/${seller_id}/password-reset`, ro, {});
+      assert.equal(readOnly.status, 403);
+      const unknown = await api(s, 'POST', '/sellers/999999/password-reset', rw, {});
+      assert.deepEqual([unknown.status, unknown.json], [404, { error: 'not_found', message: 'no seller with seller_id 999999' }]);
+      const badField = await api(s, 'POST', `/sellers/${seller_id}/password-reset`, rw, { ttl: 2 });
+      assert.deepEqual([badField.status, badField.json.error], [400, 'invalid_request']);
+      const tooLong = await api(s, 'POST', `/sellers/${seller_id}/password-reset`, rw, { ttl_hours: 500 });
+      assert.equal(tooLong.status, 400);
+    });
+
     it('describes every management route with typed schemas in /openapi.json', async () => {
       const doc = await (await fetch(`${s.url}/openapi.json`)).json();
       const ops = Object.entries(doc.paths).filter(([p]) => p.startsWith('/admin/api/v1/'));
@@ -274,6 +300,7 @@ for (const dialect of dialects) {
         '/admin/api/v1/grants/{grant_id} delete',
         '/admin/api/v1/sellers get,post',
         '/admin/api/v1/sellers/{seller_id} get,patch',
+        '/admin/api/v1/sellers/{seller_id}/password-reset post',
       ]);
       assert.deepEqual(doc.paths['/admin/api/v1/apps/{app_key}'].get.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/App' });
       assert.deepEqual(doc.paths['/admin/api/v1/apps'].get.responses['200'].content['application/json'].schema.properties.items.items, { $ref: '#/components/schemas/App' });

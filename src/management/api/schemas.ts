@@ -96,6 +96,16 @@ export const schemas = {
     ),
     minProperties: 1,
   },
+  PasswordResetRequest: obj(
+    { ttl_hours: { type: 'integer', minimum: 1, maximum: 168, description: 'how long the link works (default 24)' } },
+    [],
+  ),
+  PasswordReset: obj({
+    seller_id: str,
+    username: str,
+    reset_url: { type: 'string', description: 'give it to the seller over a channel you trust; shown only in this answer, works once' },
+    expires_at: time,
+  }),
   Grant: obj({
     grant_id: str,
     app_key: str,

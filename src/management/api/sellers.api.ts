@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { issueSellerPasswordReset, PasswordResetRefused } from '../../sellers/password-reset.js';
+import { ManagementError } from '../management-error.js';
 import type { HttpContext } from '../../server/http-context.js';
 import { createSellerAccount, getSeller, listSellers, parseSellerId, updateSeller } from '../services.js';
 import { sellerJson } from '../views.js';
@@ -57,6 +59,42 @@ export function sellerRoutes(ctx: HttpContext): ManagementRoute[] {
       success: { 200: schemas.Seller },
       handler: async (request, _reply, actor) =>
         sellerJson(await updateSeller(core.storage, sellerIdOf(request), request.body as { disabled?: boolean; stores?: Array<{ store_id?: string; name: string }> }, actor.name, core.now())),
+    },
+    {
+      method: 'POST',
+      url: '/sellers/:seller_id/password-reset',
+      tag,
+      summary: 'Issue a one-time password reset link for a built-in seller',
+      description:
+        'The link (256 bits, stored only as its SHA-256) works once and ends the older links; using it signs the seller out everywhere. ' +
+        "404 for an unknown seller, 409 for a seller whose password the platform's account system keeps (docs/adr/0126).",
+      body: schemas.PasswordResetRequest,
+      success: { 201: schemas.PasswordReset },
+      handler: async (request, reply, actor) => {
+        const body = (request.body ?? {}) as { ttl_hours?: number };
+        try {
+          const issued = await issueSellerPasswordReset(core.storage, {
+            sellerId: sellerIdOf(request),
+            baseUrl: core.issuer,
+            actor: `api:${actor.token.name}`,
+            ttlHours: body.ttl_hours,
+            now: core.now(),
+          });
+          return reply.code(201).send({
+            seller_id: String(issued.sellerId),
+            username: issued.username,
+            reset_url: issued.resetUrl,
+            expires_at: new Date(issued.expiresAt).toISOString(),
+          });
+        } catch (error) {
+          if (error instanceof PasswordResetRefused) {
+            throw error.code === 'seller_not_found'
+              ? new ManagementError(404, 'not_found', error.message)
+              : new ManagementError(409, 'conflict', error.message);
+          }
+          throw error;
+        }
+      },
     },
   ];
 }
