@@ -45,6 +45,8 @@ export interface ServeConfig {
   adminPort?: number;
   /** `--admin-host`: the admin listener's address (default 127.0.0.1). */
   adminHost: string;
+  /** Redis URL for the failure counters, lockouts and quotas every node shares; absent: the database (docs/adr/0110). */
+  redisUrl?: string;
 }
 
 /** The most worker processes `--workers` accepts. */
@@ -75,6 +77,7 @@ export const SERVE_SETTINGS = [
   ['admin-host', 'SHOUQUAN_ADMIN_HOST', 'address of the --admin-port listener', '127.0.0.1'],
   ['seller-directory', 'SHOUQUAN_SELLER_DIRECTORY', "the platform's HTTP seller directory: sellers sign in against it (secret from env SHOUQUAN_SELLER_DIRECTORY_SECRET only)", 'off: built-in seller accounts'],
   ['seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS', 'ms to wait for the seller directory before sign-in is unavailable (503)', String(DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS)],
+  ['redis', 'SHOUQUAN_REDIS_URL', 'redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) keeping the failure counters, lockouts and API quotas every node shares', 'none: the database keeps them'],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -183,6 +186,7 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     refreshGrace: parseRefreshGrace(pick('refresh-grace', 'SHOUQUAN_REFRESH_GRACE'), profile),
     ...parseAdminListener(pick('admin-port', 'SHOUQUAN_ADMIN_PORT'), pick('admin-host', 'SHOUQUAN_ADMIN_HOST'), port),
     sellerDirectory: parseSellerDirectory(pick('seller-directory', 'SHOUQUAN_SELLER_DIRECTORY'), pick('seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS'), env),
+    redisUrl: parseRedisUrl(pick('redis', 'SHOUQUAN_REDIS_URL')),
   };
 }
 
@@ -224,6 +228,19 @@ export function parseSellerDirectory(url: string | undefined, timeout: string | 
     if (!(timeoutMs >= 1 && timeoutMs <= 60_000)) throw new Error(`--seller-directory-timeout-ms must be a whole number of ms from 1 to 60000, got "${timeout}"`);
   }
   return { url, secret, timeoutMs };
+}
+
+/** `--redis` / `SHOUQUAN_REDIS_URL`: a redis:// or rediss:// URL, or absent (the database keeps the limits). */
+export function parseRedisUrl(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error(`--redis must be a redis:// or rediss:// URL, got "${v.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')}"`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error(`--redis must be a redis:// or rediss:// URL, got a ${u.protocol.replace(/:$/, '')} URL`);
+  return v;
 }
 
 /** `--call-retention` / `SHOUQUAN_CALL_RETENTION`: whole days from 1 to 366, default 7. */

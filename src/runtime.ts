@@ -5,14 +5,17 @@ import { refreshGraceOf, type Profile } from './profiles/profile.js';
 import { buildServer } from './server/app.js';
 import { migrateToLatest, openDatabase } from './storage/kysely/database.js';
 import { createKyselyStorage } from './storage/kysely/kysely-storage.js';
-import type { Storage } from './storage/ports.js';
+import type { LimitStore, Storage } from './storage/ports.js';
+import { openRedisLimitStore } from './storage/redis/redis-limit-store.js';
 import { withAppCache } from './storage/app-cache.js';
 
 /**
  * Open storage for a database URL and bring its schema up to date. `migrate: false` skips the
  * migrations: `serve --workers N` runs them once in the primary before forking (docs/adr/0090).
+ * `redisUrl` keeps the shared limits (failure counters, lockouts, quotas) in Redis instead of the
+ * database (`serve --redis`, docs/adr/0110).
  */
-export async function openStorage(databaseUrl: string, opts: { createIfMissing?: boolean; migrate?: boolean } = {}): Promise<Storage> {
+export async function openStorage(databaseUrl: string, opts: { createIfMissing?: boolean; migrate?: boolean; redisUrl?: string } = {}): Promise<Storage> {
   let opened;
   try {
     opened = openDatabase(databaseUrl, { createIfMissing: opts.createIfMissing });
@@ -32,7 +35,23 @@ export async function openStorage(databaseUrl: string, opts: { createIfMissing?:
     const msg = (e as Error).message;
     throw new Error(`cannot open database ${redactDbUrl(databaseUrl)}: ${msg}`);
   }
-  return storage;
+  if (opts.redisUrl === undefined) return storage;
+  // `serve --redis`: the shared counters move to Redis (docs/adr/0110); it must answer now.
+  let limits: LimitStore;
+  try {
+    limits = await openRedisLimitStore(opts.redisUrl);
+  } catch (e) {
+    await storage.close().catch(() => {});
+    throw e;
+  }
+  return {
+    ...storage,
+    limits,
+    async close() {
+      await limits.close();
+      await storage.close();
+    },
+  };
 }
 
 /** A database URL without its password, for messages. */

@@ -292,7 +292,7 @@ async function serve(args: string[], out: Out): Promise<number> {
   let started;
   let storage: Storage;
   try {
-    storage = await openStorage(config.databaseUrl, { createIfMissing: true });
+    storage = await openStorage(config.databaseUrl, { createIfMissing: true, redisUrl: config.redisUrl });
     if (!config.sandbox) await retireSandbox(storage, out);
     started = await startServer(config, storage);
   } catch (e) {
@@ -446,7 +446,7 @@ async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
   try {
     let started: Awaited<ReturnType<typeof startServer>>;
     try {
-      storage = await openStorage(config.databaseUrl, { migrate: false });
+      storage = await openStorage(config.databaseUrl, { migrate: false, redisUrl: config.redisUrl });
       started = await startServer(config, storage, slot);
     } catch (e) {
       // The primary prints the reason once, for all workers, and exits 1.

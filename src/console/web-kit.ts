@@ -8,7 +8,7 @@ import type { SellerRecord } from '../storage/ports.js';
 import { formParams, type HttpContext } from '../server/http-context.js';
 import { pickLang, type Lang } from '../server/pages/i18n.js';
 import { ct } from '../server/pages/console-i18n.js';
-import { lockedMessage, retryAfterSeconds } from '../server/throttle.js';
+import { beginLogin, lockedMessage, retryAfterSeconds, type LoginAttempt } from '../server/throttle.js';
 
 /** How long "keep me signed in" keeps a seller signed in (seconds). */
 export const REMEMBER_ME_SECONDS = 30 * 86400;
@@ -168,17 +168,23 @@ export async function audit(
 export function loginGuard(ctx: HttpContext, request: FastifyRequest, realm: 'seller' | WebRealm, username: string) {
   const throttle = ctx.throttle;
   const userKey = realm === 'seller' ? username.toLowerCase() : `${realm}:${username.toLowerCase()}`;
+  let attempt: LoginAttempt | undefined;
   return {
-    /** ms the caller must wait before a password is even checked (0: go ahead). */
-    waitBefore(): number {
-      return throttle ? Math.max(throttle.sellerPerUser.retryAfter(userKey), throttle.sellerPerIp.retryAfter(request.ip)) : 0;
+    /**
+     * ms the caller must wait before a password is even checked (0: go ahead). Counts the attempt
+     * in the budgets every node shares (src/server/throttle.ts, docs/adr/0110); call it once.
+     */
+    async waitBefore(): Promise<number> {
+      attempt = await beginLogin(throttle, userKey, request.ip, () => ctx.core.now());
+      return attempt.wait;
     },
-    /** Count a failure; ms of the block it started (0: none). */
-    failed(): number {
-      return throttle ? Math.max(throttle.sellerPerUser.fail(userKey), throttle.sellerPerIp.fail(request.ip)) : 0;
+    /** The password was wrong: ms of the block it started (0: none). */
+    async failed(): Promise<number> {
+      return attempt ? attempt.failed() : 0;
     },
-    succeeded(): void {
-      throttle?.sellerPerUser.reset(userKey);
+    /** The password was right. */
+    async succeeded(): Promise<void> {
+      await attempt?.succeeded();
     },
     /** Answer 429 with Retry-After and the page the caller renders with this message. */
     locked(reply: FastifyReply, wait: number, lang: Lang): string {

@@ -10,7 +10,7 @@ import { impliedPermission, type Args, type GatewayMethod } from './methods/meth
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { covers, methodPrefix, scopePermissions } from './permissions.js';
 import type { GatewayAppRecord, GatewayStorage } from './ports.js';
-import { batchQuota, chargeQuota, type BatchedQuota } from './quota.js';
+import { chargeQuota, leaseQuota, type QuotaLeases } from './quota.js';
 import type { CallTracker } from './call-log.js';
 import { forwardUpstream } from './upstream.js';
 
@@ -22,7 +22,9 @@ export interface Gateway {
   prefix: string;
   /** Built-in and upstream-only methods by full name (`shouquan.orders.list`). */
   methods: Map<string, GatewayMethod>;
-  /** Write what is still only counted in memory (quota counts) and stop the timers. */
+  /** The app quotas' windows, leased from the shared limit store (docs/adr/0111). */
+  quota: QuotaLeases;
+  /** Give back unused quota leases and stop the timers. */
   close(): Promise<void>;
   /** Where calls are recorded for the developer console (set by `gatewayRoutes`). */
   calls?: CallTracker;
@@ -49,9 +51,9 @@ export function createGateway(core: CoreContext, options?: GatewayOptions): Gate
       },
     });
   }
-  // Quota counts are batched in memory and written every 100 ms (docs/adr/0035).
-  const quota: BatchedQuota = batchQuota(storage.quota, { now: () => core.now() });
-  return { core, storage: { ...storage, quota }, options: resolved, prefix, methods, close: () => quota.stop() };
+  // Quotas are leased from the limit store every node shares (docs/adr/0111).
+  const quota = leaseQuota(core.storage.limits, { now: () => core.now() });
+  return { core, storage, quota, options: resolved, prefix, methods, close: () => quota.stop() };
 }
 
 /** The response key of a method: dots become underscores, plus `_response` (TOP). */
@@ -141,7 +143,7 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
     if (input.trace) input.trace.storeId = storeId;
   }
   const now = gw.core.now();
-  await chargeQuota(gw.storage.quota, gw.options, app.appKey, settings, now);
+  await chargeQuota(gw.quota, gw.options, app.appKey, settings, now);
   const upstream = gw.options.upstreams[fullName];
   if (upstream !== undefined && token) {
     return forwardUpstream(

@@ -162,6 +162,7 @@ export interface SellerDataRepository {
   countProducts(storeId: number): Promise<number>;
 }
 
+/** Exact counters in the database: the per-app daily receiver-decryption quota (docs/adr/0137). */
 export interface QuotaRepository {
   /**
    * Add `by` calls (default 1) to a counter window and return the count including them; the row may
@@ -253,7 +254,6 @@ export interface GatewayStorage {
   receiverQuota: QuotaRepository;
   apps: GatewayAppRepository;
   data: SellerDataRepository;
-  quota: QuotaRepository;
   outbox: OutboxRepository;
   /** Call records for the developer console (migration 0005_gateway_calls). */
   calls: CallLogRepository;

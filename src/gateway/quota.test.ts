@@ -1,105 +1,93 @@
-import { describe, it } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { QuotaRepository } from './ports.js';
-import { batchQuota } from './quota.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStorage } from '../runtime.js';
+import type { LimitStore, Storage } from '../storage/ports.js';
+import { leaseQuota } from './quota.js';
 
-/** The shared counter table, as the database keeps it; `down` makes writes fail. */
-function sharedCounters() {
-  const rows = new Map<string, number>();
-  const writes: Array<{ window: string; by: number }> = [];
-  const state = { down: false };
-  const repo: QuotaRepository = {
-    async hit(appKey, window, _expiresAt, by = 1) {
-      if (state.down) throw new Error('connection refused');
-      writes.push({ window, by });
-      const key = `${appKey}/${window}`;
-      rows.set(key, (rows.get(key) ?? 0) + by);
-      return rows.get(key)!;
-    },
-    async prune() {},
+/** The real database store, with the number of statements each method ran. */
+function counted(store: LimitStore) {
+  const calls = { take: 0, giveBack: 0 };
+  const wrapped: LimitStore = {
+    ...store,
+    kind: store.kind,
+    add: (...a) => store.add(...a),
+    take: (...a) => ((calls.take += 1), store.take(...a)),
+    giveBack: (...a) => ((calls.giveBack += 1), store.giveBack(...a)),
   };
-  return { repo, rows, writes, state };
+  return { store: wrapped, calls };
 }
 
-describe('batched quota counters (ADR 0035)', () => {
-  it('counts every call at once on one node and writes the sum in one statement per window', async () => {
-    const db = sharedCounters();
-    const q = batchQuota(db.repo, { flushMs: 60_000 });
-    const counts = [];
-    for (let i = 0; i < 5; i++) counts.push(await q.hit('app', 's:1', 2000));
-    assert.deepEqual(counts, [1, 2, 3, 4, 5]);
-    assert.deepEqual(db.writes, [], 'nothing written per call');
-    await q.flush();
-    assert.deepEqual(db.writes, [{ window: 's:1', by: 5 }]);
-    assert.equal(await q.hit('app', 's:1', 2000), 6);
-    await q.stop();
-    assert.equal(db.rows.get('app/s:1'), 6, 'stop writes what is pending');
+describe('quota leases on the shared limit store (ADR 0111)', () => {
+  let dir: string;
+  let storage: Storage;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'shouquan-quota-'));
+    storage = await openStorage(`sqlite:${join(dir, 'q.db')}`, { createIfMissing: true });
   });
+  after(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const shared = (key: string) => storage.limits.add(key, 0, Date.now() + 60_000, Date.now());
 
-  it('sees the calls of other nodes after a write', async () => {
-    const db = sharedCounters();
-    const a = batchQuota(db.repo, { flushMs: 60_000 });
-    const b = batchQuota(db.repo, { flushMs: 60_000 });
-    for (let i = 0; i < 3; i++) await a.hit('app', 'd:20261122', 9e15);
-    await a.flush();
-    assert.equal(await b.hit('app', 'd:20261122', 9e15), 1, 'b has not heard from the table yet');
-    await b.flush();
-    assert.equal(await b.hit('app', 'd:20261122', 9e15), 5, "a's three, b's first, and this one");
+  it('never admits more than the limit across nodes, however the calls interleave', async () => {
+    const a = leaseQuota(storage.limits, { leaseMs: 60_000 });
+    const b = leaseQuota(storage.limits, { leaseMs: 60_000 });
+    const exp = Date.now() + 60_000;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).admit('q:app:d:1', 20, exp)));
+    assert.equal(results.filter(Boolean).length, 20);
     await a.stop();
     await b.stop();
-    assert.equal(db.rows.get('app/d:20261122'), 5);
+    assert.equal(await shared('q:app:d:1'), 20, 'the shared count is what was admitted');
   });
 
-  it('keeps counts while the database is unreachable and writes them when it answers', async () => {
-    const db = sharedCounters();
-    const q = batchQuota(db.repo, { flushMs: 60_000 });
-    db.state.down = true;
-    await q.hit('app', 's:7', 9000);
-    await q.hit('app', 's:7', 9000);
+  it('takes a lease per statement far from the limit, not one per call, and gives back what it did not use', async () => {
+    const { store, calls } = counted(storage.limits);
+    const q = leaseQuota(store, { leaseMs: 60_000, maxLease: 64 });
+    const exp = Date.now() + 60_000;
+    for (let i = 0; i < 100; i++) assert.equal(await q.admit('q:app:d:2', 100_000, exp), true);
+    assert.equal(calls.take, 2, '64 + 64 units for 100 calls');
+    assert.equal(await shared('q:app:d:2'), 128, 'held units count in the shared window');
+    assert.equal(q.held, 28);
     await q.flush();
-    assert.equal(q.pending, 2);
-    assert.equal(await q.hit('app', 's:7', 9000), 3, 'calls are still judged on the local count');
-    db.state.down = false;
+    assert.equal(q.held, 28, 'a window used since the last flush keeps its lease');
     await q.flush();
-    assert.equal(q.pending, 0);
-    assert.equal(db.rows.get('app/s:7'), 3);
+    assert.equal(q.held, 0, 'an idle window gives it back');
+    assert.equal(await shared('q:app:d:2'), 100);
     await q.stop();
   });
 
-  it('forgets windows that expired with nothing pending', async () => {
-    const db = sharedCounters();
-    let t = 1000;
-    const q = batchQuota(db.repo, { flushMs: 60_000, now: () => t });
-    await q.hit('app', 's:1', 2000);
-    await q.flush();
-    t = 5000;
-    await q.flush();
-    assert.equal(await q.hit('app', 's:1', 2000), 1, 'a forgotten window starts from what it is told next');
+  it('asks one unit at a time near the limit, and concurrent calls share one statement', async () => {
+    const { store, calls } = counted(storage.limits);
+    const q = leaseQuota(store, { leaseMs: 60_000 });
+    const exp = Date.now() + 60_000;
+    const first = await Promise.all(Array.from({ length: 10 }, () => q.admit('q:app:d:3', 10, exp)));
+    assert.deepEqual(first, Array(10).fill(true));
+    assert.ok(calls.take <= 3, `10 concurrent calls took ${calls.take} statements`);
+    assert.equal(await q.admit('q:app:d:3', 10, exp), false);
+    const before = calls.take;
+    assert.equal(await q.admit('q:app:d:3', 10, exp), false, 'a full window is trusted for leaseMs');
+    assert.equal(calls.take, before);
     await q.stop();
   });
-});
 
-describe('batched quota counters while a write is in flight', () => {
-  it('counts the calls being written: a call during a slow write sees every call before it', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let total = 0;
-    const repo: QuotaRepository = {
-      async hit(_a, _w, _e, by = 1) {
-        await gate;
-        total += by;
-        return total;
-      },
-      async prune() {},
-    };
-    const q = batchQuota(repo, { flushMs: 60_000 });
-    for (let i = 0; i < 3; i++) await q.hit('app', 'd:1', 9e15);
-    const writing = q.flush();
-    assert.equal(await q.hit('app', 'd:1', 9e15), 4, 'the three being written count');
-    release();
-    await writing;
-    assert.equal(await q.hit('app', 'd:1', 9e15), 5);
+  it('release puts a unit back in the lease; stop gives every unused unit back', async () => {
+    const q = leaseQuota(storage.limits, { leaseMs: 60_000 });
+    const exp = Date.now() + 60_000;
+    assert.equal(await q.admit('q:app:s:4', 5, exp), true);
+    q.release('q:app:s:4');
     await q.stop();
-    assert.equal(total, 5);
+    assert.equal(q.held, 0);
+    assert.equal(await shared('q:app:s:4'), 0);
+  });
+
+  it('a store that does not answer refuses the call with its error (never admits blindly)', async () => {
+    const broken: LimitStore = { ...storage.limits, kind: 'database', take: async () => Promise.reject(new Error('connect ECONNREFUSED')) };
+    const q = leaseQuota(broken, { leaseMs: 60_000 });
+    await assert.rejects(q.admit('q:app:d:5', 10, Date.now() + 60_000), /ECONNREFUSED/);
+    await q.stop();
   });
 });

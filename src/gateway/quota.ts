@@ -1,104 +1,178 @@
 import { GatewayError } from './errors.js';
-import type { GatewayAppRecord, QuotaRepository } from './ports.js';
+import type { GatewayAppRecord } from './ports.js';
 import type { ResolvedGatewayOptions } from './options.js';
+import type { LimitStore } from '../storage/ports.js';
 import { gmt8Day, msUntilNextGmt8Midnight } from './sign.js';
 
 /**
- * Count one call against the app's per-second and per-GMT+8-day quotas (counters in the
- * database, so every server process shares them). Over either: TOP code 7 with the seconds
- * until the window resets, for `Retry-After` (RFC 9110 §10.2.3).
+ * Charge one call against the app's per-second and per-GMT+8-day quotas, held in the store every
+ * node shares (docs/adr/0111). Over either: TOP code 7 with the seconds until the window resets,
+ * for `Retry-After` (RFC 9110 §10.2.3). A call refused by the day window gives its second back.
  */
-export async function chargeQuota(repo: QuotaRepository, options: ResolvedGatewayOptions, appKey: string, settings: GatewayAppRecord | undefined, now: number): Promise<void> {
+export async function chargeQuota(quota: QuotaLeases, options: ResolvedGatewayOptions, appKey: string, settings: GatewayAppRecord | undefined, now: number): Promise<void> {
   const perSecond = settings?.quotaPerSecond ?? options.defaultQuotaPerSecond;
   const perDay = settings?.quotaPerDay ?? options.defaultQuotaPerDay;
   const second = Math.floor(now / 1000);
-  const secondCount = await repo.hit(appKey, `s:${second}`, (second + 2) * 1000);
-  if (secondCount > perSecond) {
+  const secondKey = `q:${appKey}:s:${second}`;
+  if (!(await quota.admit(secondKey, perSecond, (second + 2) * 1000))) {
     throw new GatewayError(7, 'App Call Limited', 'accesscontrol.limited-by-app-access-count', `this app may make ${perSecond} calls per second; retry in 1 second`, 1);
   }
-  const dayCount = await repo.hit(appKey, `d:${gmt8Day(now)}`, now + msUntilNextGmt8Midnight(now) + 60_000);
-  if (dayCount > perDay) {
+  let day: boolean;
+  try {
+    day = await quota.admit(`q:${appKey}:d:${gmt8Day(now)}`, perDay, now + msUntilNextGmt8Midnight(now) + 60_000);
+  } catch (e) {
+    quota.release(secondKey);
+    throw e;
+  }
+  if (!day) {
+    quota.release(secondKey);
     const wait = Math.ceil(msUntilNextGmt8Midnight(now) / 1000);
     throw new GatewayError(7, 'App Call Limited', 'accesscontrol.limited-by-app-access-count', `this app may make ${perDay} calls per day (GMT+8); the quota resets in ${wait} seconds`, wait);
   }
-  // Per-second rows pile up quickly: drop expired ones now and then.
-  if (second % 60 === 0 && secondCount === 1) await repo.prune(now);
 }
 
-/** How often a node writes its quota counts to the shared counters (ms). */
-export const QUOTA_FLUSH_MS = 100;
+/** How often a node gives back quota it took but did not use (ms); also how long it trusts a full window. */
+export const QUOTA_LEASE_MS = 100;
+/** The most calls a node takes from one shared window in one statement. */
+export const QUOTA_LEASE_MAX = 64;
 
-/** A {@link QuotaRepository} that counts in memory and writes the sums in batches; `stop` writes the rest. */
-export interface BatchedQuota extends QuotaRepository {
-  /** Write every pending count now (also runs every `flushMs`). */
+/** Quota windows charged through leases on the shared {@link LimitStore} (docs/adr/0111). */
+export interface QuotaLeases {
+  /** Admit one call into window `key` if the shared count stays within `limit`; false: refused. */
+  admit(key: string, limit: number, expiresAt: number): Promise<boolean>;
+  /** Undo one admitted call (a later window refused it); the unit goes back to this node's lease. */
+  release(key: string): void;
+  /** Give back leased units nobody used since the last run (also runs every `leaseMs`). */
   flush(): Promise<void>;
-  /** Stop the timer and write what is pending. */
+  /** Stop the timer and give back every unused unit. */
   stop(): Promise<void>;
-  /** Counts that could not be written yet (database unreachable), for tests. */
-  readonly pending: number;
+  /** Units this node holds and has not used, for tests and /metrics. */
+  readonly held: number;
+}
+
+interface Window {
+  limit: number;
+  expiresAt: number;
+  /** Units taken from the shared counter and not used yet. */
+  left: number;
+  /** How many units the next `take` asks for (falls to 1 once the window is nearly full). */
+  nextWant: number;
+  /** Calls waiting for the `take` in flight. */
+  waiting: number;
+  taking: Promise<void> | undefined;
+  /** The shared window was full at this time: refuse without asking until `fullUntil`. */
+  fullUntil: number;
+  /** A call used this window since the last flush. */
+  used: boolean;
 }
 
 /**
- * Quota counters counted in process and written to the shared table every `flushMs` (docs/adr/0035).
- * Charging a call used to be two write statements (upserts on the per-second and per-day rows),
- * which made a signed call several times the cost of the bearer call reading the same store. Now a
- * call adds to an in-memory count and is judged on (the shared count at the last write) + (this
- * node's calls since): exact on one node; with several nodes each sees the others' calls within
- * `flushMs`, so a burst can pass a quota by at most what the other nodes admitted in that time.
- * If the database is unreachable the counts stay pending and are written when it answers again.
+ * Quota windows in the shared store, charged through leases so that the hot path does not write
+ * on every call: a node atomically *takes* a few units from a window's shared counter (never
+ * past the limit: `LimitStore.take`), admits calls from them in memory, and gives back what it
+ * did not use within `leaseMs`. The shared counter therefore never passes the limit: a quota is
+ * never exceeded, on any number of nodes. The price is the other way round: units one node holds
+ * are not available to another until used or given back (at most `maxLease` per node and window,
+ * and one unit at a time once a `take` came back short, i.e. near the limit), and a node that
+ * crashes loses what it held (the window admits that many fewer calls). Concurrent calls on one
+ * node that find no units left wait for one `take` and share it.
  */
-export function batchQuota(repo: QuotaRepository, options: { flushMs?: number; now?: () => number } = {}): BatchedQuota {
-  const flushMs = options.flushMs ?? QUOTA_FLUSH_MS;
+export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLease?: number; now?: () => number } = {}): QuotaLeases {
+  const leaseMs = options.leaseMs ?? QUOTA_LEASE_MS;
+  const maxLease = options.maxLease ?? QUOTA_LEASE_MAX;
   const now = options.now ?? Date.now;
-  // known: the shared count at the last write; writing: counts being written right now; pending: since.
-  const entries = new Map<string, { appKey: string; window: string; expiresAt: number; known: number; writing: number; pending: number }>();
+  const windows = new Map<string, Window>();
   let flushing: Promise<void> | undefined;
 
-  const writeAll = async () => {
-    for (const [key, e] of entries) {
-      if (e.pending === 0) {
-        if (e.expiresAt < now()) entries.delete(key);
+  const take = (key: string, w: Window): Promise<void> => {
+    const want = Math.max(w.nextWant, w.waiting + 1);
+    w.taking ??= store
+      .take(key, want, w.limit, w.expiresAt, now())
+      .then((got) => {
+        w.left += got;
+        if (got < want) {
+          w.nextWant = 1;
+          if (got === 0) w.fullUntil = now() + leaseMs;
+        }
+      })
+      .finally(() => {
+        w.taking = undefined;
+      });
+    return w.taking;
+  };
+
+  const giveBackIdle = async (all: boolean) => {
+    const at = now();
+    for (const [key, w] of windows) {
+      if (w.taking) continue;
+      if (w.expiresAt <= at) {
+        windows.delete(key); // the shared counter expired with it
         continue;
       }
-      e.writing = e.pending;
-      e.pending = 0;
-      try {
-        // The shared total, other nodes' calls included; calls counted meanwhile stay pending.
-        e.known = await repo.hit(e.appKey, e.window, e.expiresAt, e.writing);
-      } catch {
-        e.pending += e.writing;
-      } finally {
-        e.writing = 0;
+      if (w.left > 0 && (all || !w.used)) {
+        const n = w.left;
+        w.left = 0;
+        // Not given back (store unreachable): the window admits n fewer calls, never more.
+        await store.giveBack(key, n, at).catch(() => {});
       }
+      w.used = false;
     }
   };
   const flush = () => {
-    flushing ??= writeAll().finally(() => {
+    flushing ??= giveBackIdle(false).finally(() => {
       flushing = undefined;
     });
     return flushing;
   };
-  const timer = setInterval(() => void flush(), flushMs);
+  const timer = setInterval(() => void flush(), leaseMs);
   timer.unref();
 
   return {
-    async hit(appKey, window, expiresAt, by = 1) {
-      const key = `${appKey}\u0000${window}`;
-      let e = entries.get(key);
-      if (!e) entries.set(key, (e = { appKey, window, expiresAt, known: 0, writing: 0, pending: 0 }));
-      e.pending += by;
-      return e.known + e.writing + e.pending;
+    async admit(key, limit, expiresAt) {
+      let w = windows.get(key);
+      if (!w) {
+        w = { limit, expiresAt, left: 0, nextWant: Math.min(maxLease, Math.max(1, Math.ceil(limit / 16))), waiting: 0, taking: undefined, fullUntil: 0, used: false };
+        windows.set(key, w);
+      }
+      if (w.limit !== limit) {
+        // The app's quota changed: start leasing afresh under the new limit.
+        w.limit = limit;
+        w.nextWant = Math.min(maxLease, Math.max(1, Math.ceil(limit / 16)));
+        w.fullUntil = 0;
+      }
+      w.used = true;
+      for (;;) {
+        if (w.left > 0) {
+          w.left -= 1;
+          return true;
+        }
+        if (w.fullUntil > now()) return false;
+        if (w.taking) {
+          w.waiting += 1;
+          try {
+            await w.taking;
+          } finally {
+            w.waiting -= 1;
+          }
+          continue;
+        }
+        await take(key, w);
+        if (w.left === 0 && w.fullUntil > now()) return false;
+      }
     },
-    prune: (at) => repo.prune(at),
+    release(key) {
+      const w = windows.get(key);
+      if (w) w.left += 1;
+    },
     flush,
     async stop() {
       clearInterval(timer);
-      await flush();
-      await flush();
+      await flushing;
+      await giveBackIdle(true);
     },
-    get pending() {
+    get held() {
       let n = 0;
-      for (const e of entries.values()) n += e.pending + e.writing;
+      for (const w of windows.values()) n += w.left;
       return n;
     },
   };

@@ -5,6 +5,7 @@ import { param, type ParamBag } from '../core/params.js';
 import { Counter } from 'prom-client';
 import type { HttpContext } from './http-context.js';
 import type { Lang } from './pages/i18n.js';
+import type { LimitStore } from '../storage/ports.js';
 
 /** One failure budget: `max` failures within `windowMs` block the key for `blockMs`. */
 export interface FailureRule {
@@ -15,8 +16,9 @@ export interface FailureRule {
 
 /**
  * Throttling of failed credentials (RFC 6749 §10.10, RFC 6819 §5.1.4.2.3 and §5.2.3.7,
- * OWASP ASVS V2.2.1). The counters live in this process: with N nodes an attacker gets up
- * to N times the budget (docs/operations.md, docs/adr/0040).
+ * OWASP ASVS V2.2.1). The counters and lockouts live in the {@link LimitStore} every node shares
+ * (the database, or Redis with `serve --redis`), so N nodes or workers give an attacker the same
+ * budget as one (docs/adr/0110).
  */
 export interface SecurityLimits {
   /** Failed seller logins per username (account lockout). */
@@ -39,85 +41,143 @@ export const DEFAULT_LIMITS: SecurityLimits = {
   clientAuthPerIp: { max: 100, windowMs: MINUTE, blockMs: MINUTE },
 };
 
-interface Entry {
-  windowStart: number;
-  failures: number;
-  blockedUntil: number;
-}
-
-/** Fixed-window failure counter with a block once the budget is spent. In memory, one process. */
-export class FailureLimiter {
-  private readonly entries = new Map<string, Entry>();
-
+/**
+ * One failure budget in the shared store: a fixed-window counter `f:<name>:<key>` (it starts with
+ * the first failure and lasts `windowMs`) and a lockout marker `b:<name>:<key>` that lives
+ * `blockMs`. Keys are usernames, IPs or client ids; they are stored as given (not secrets).
+ */
+export class SharedFailureLimiter {
   constructor(
     readonly rule: FailureRule,
+    private readonly store: LimitStore,
+    /** Namespace of this budget's keys (`login-user`, `login-ip`, `client`, `client-ip`). */
+    readonly name: string,
     private readonly now: () => number,
-    /** Entries kept at most; the oldest are dropped past it (bounded memory under a flood of keys). */
-    private readonly maxEntries = 100_000,
   ) {}
 
+  /** The failure counter's key in the store. */
+  counterKey(key: string): string {
+    return `f:${this.name}:${key}`;
+  }
+
+  /** The lockout marker's key in the store. */
+  blockKey(key: string): string {
+    return `b:${this.name}:${key}`;
+  }
+
   /** Milliseconds until the key may try again, or 0 when it is not blocked. */
-  retryAfter(key: string): number {
-    const e = this.entries.get(key);
-    if (!e) return 0;
-    const left = e.blockedUntil - this.now();
-    return left > 0 ? left : 0;
+  async retryAfter(key: string): Promise<number> {
+    const now = this.now();
+    const until = await this.store.liveUntil([this.blockKey(key)], now);
+    return until > now ? until - now : 0;
+  }
+
+  /**
+   * Count one attempt (or failure) in the window and return its number: counted before the
+   * credential is checked, so concurrent attempts on any node are numbered and never more than
+   * `max` are checked.
+   */
+  attempt(key: string): Promise<number> {
+    const now = this.now();
+    return this.store.add(this.counterKey(key), 1, now + this.rule.windowMs, now);
+  }
+
+  /** Take an attempt back (it was refused, or it succeeded and is not a failure). */
+  undo(key: string): Promise<void> {
+    return this.store.giveBack(this.counterKey(key), 1, this.now());
+  }
+
+  /** Spend the budget: block the key for `blockMs` and start counting afresh; returns `blockMs`. */
+  async block(key: string): Promise<number> {
+    const now = this.now();
+    await this.store.block(this.blockKey(key), now + this.rule.blockMs, now);
+    await this.store.delete([this.counterKey(key)]);
+    return this.rule.blockMs;
   }
 
   /** Count a failure; returns the block in ms when this failure spent the budget, else 0. */
-  fail(key: string): number {
-    const now = this.now();
-    let e = this.entries.get(key);
-    if (!e || now - e.windowStart >= this.rule.windowMs) {
-      e = { windowStart: now, failures: 0, blockedUntil: e?.blockedUntil ?? 0 };
-    }
-    this.entries.delete(key);
-    this.entries.set(key, e); // most recent last, so the first keys are the oldest
-    e.failures += 1;
-    if (e.failures >= this.rule.max) {
-      e.blockedUntil = now + this.rule.blockMs;
-      e.failures = 0;
-      e.windowStart = now;
-    }
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    return this.retryAfter(key);
+  async fail(key: string): Promise<number> {
+    const n = await this.attempt(key);
+    return n >= this.rule.max ? this.block(key) : 0;
   }
 
-  /** Forget a key (a successful login ends its failure streak). */
-  reset(key: string): void {
-    this.entries.delete(key);
+  /** Forget a key's failures and lockout (a successful login ends its failure streak). */
+  reset(key: string): Promise<void> {
+    return this.store.delete([this.counterKey(key), this.blockKey(key)]);
   }
 }
 
-/** The limiters of one server. */
+/** The limiters of one server, over its storage's shared {@link LimitStore}. */
 export interface Throttle {
   limits: SecurityLimits;
-  sellerPerUser: FailureLimiter;
-  sellerPerIp: FailureLimiter;
-  clientPerClient: FailureLimiter;
-  clientPerIp: FailureLimiter;
+  store: LimitStore;
+  sellerPerUser: SharedFailureLimiter;
+  sellerPerIp: SharedFailureLimiter;
+  clientPerClient: SharedFailureLimiter;
+  clientPerIp: SharedFailureLimiter;
   throttled: Counter<'kind'>;
 }
 
-/** Build the limiters on the server's clock. */
+/** Build the limiters on the server's clock and shared store. */
 export function createThrottle(ctx: HttpContext, limits: Partial<SecurityLimits> = {}): Throttle {
   const all = { ...DEFAULT_LIMITS, ...limits };
   const now = () => ctx.core.now();
+  const store = ctx.core.storage.limits;
   return {
     limits: all,
-    sellerPerUser: new FailureLimiter(all.sellerLoginPerUser, now),
-    sellerPerIp: new FailureLimiter(all.sellerLoginPerIp, now),
-    clientPerClient: new FailureLimiter(all.clientAuthPerClient, now),
-    clientPerIp: new FailureLimiter(all.clientAuthPerIp, now),
+    store,
+    sellerPerUser: new SharedFailureLimiter(all.sellerLoginPerUser, store, 'login-user', now),
+    sellerPerIp: new SharedFailureLimiter(all.sellerLoginPerIp, store, 'login-ip', now),
+    clientPerClient: new SharedFailureLimiter(all.clientAuthPerClient, store, 'client', now),
+    clientPerIp: new SharedFailureLimiter(all.clientAuthPerIp, store, 'client-ip', now),
     throttled: new Counter({
       name: 'shouquan_throttled_total',
       help: 'Requests refused or failures that started a block, by kind (seller_login, client_auth)',
       labelNames: ['kind'] as const,
       registers: [ctx.metrics.registry],
     }),
+  };
+}
+
+/** One sign-in attempt under the per-username and per-IP budgets (see {@link beginLogin}). */
+export interface LoginAttempt {
+  /** ms the caller must wait before the password may even be checked; 0: check it. */
+  wait: number;
+  /** The password was wrong: returns the block it started in ms (0: none), the lockout page's wait. */
+  failed(): Promise<number>;
+  /** The password was right: the user's failure streak ends; the attempt does not count against the IP. */
+  succeeded(): Promise<void>;
+}
+
+/**
+ * Start a sign-in (seller, developer or operator; OWASP ASVS V2.2.1) on every node's shared
+ * budgets: refused while the username or the IP is locked out; otherwise the attempt is counted
+ * before the password is checked, so that of any number of concurrent attempts on any nodes at
+ * most `max` reach the password check (the 6th wrong password is refused wherever it is sent).
+ * A wrong password that spends a budget locks the username (or IP) for `blockMs`.
+ */
+export async function beginLogin(throttle: Throttle | undefined, userKey: string, ip: string, now: () => number): Promise<LoginAttempt> {
+  if (!throttle) return { wait: 0, failed: async () => 0, succeeded: async () => {} };
+  const { sellerPerUser: user, sellerPerIp: perIp } = throttle;
+  const started = now();
+  const blockedUntil = await throttle.store.liveUntil([user.blockKey(userKey), perIp.blockKey(ip)], started);
+  const refused = (wait: number): LoginAttempt => ({ wait, failed: async () => wait, succeeded: async () => {} });
+  if (blockedUntil > started) return refused(blockedUntil - started);
+  const [u, i] = await Promise.all([user.attempt(userKey), perIp.attempt(ip)]);
+  if (u > user.rule.max || i > perIp.rule.max) {
+    // Attempts still being checked elsewhere used up the budget: refuse without counting this one.
+    await Promise.all([user.undo(userKey), perIp.undo(ip)]);
+    return refused(Math.max(u > user.rule.max ? user.rule.blockMs : 0, i > perIp.rule.max ? perIp.rule.blockMs : 0));
+  }
+  return {
+    wait: 0,
+    async failed() {
+      const [a, b] = await Promise.all([u >= user.rule.max ? user.block(userKey) : 0, i >= perIp.rule.max ? perIp.block(ip) : 0]);
+      return Math.max(a, b);
+    },
+    async succeeded() {
+      await Promise.all([user.reset(userKey), perIp.undo(ip)]);
+    },
   };
 }
 
@@ -156,26 +216,30 @@ export function installClientAuthThrottle(app: FastifyInstance, ctx: HttpContext
   const guarded = new Set([paths.token, paths.revoke, paths.introspect]);
   const isGuarded = (request: FastifyRequest) => request.routeOptions.config?.kind === 'oauth' && guarded.has(request.routeOptions.url ?? '');
 
-  // Callback style: this runs before every route's handler, and most routes are not guarded.
-  app.addHook('preHandler', (request, reply, done) => {
-    if (!isGuarded(request)) return done();
+  // Only the guarded routes pay for the shared store's read (one query for both budgets).
+  app.addHook('preHandler', async (request, reply) => {
+    if (!isGuarded(request)) return;
     const clientId = claimedClientId(ctx, request);
-    const wait = Math.max(throttle.clientPerIp.retryAfter(request.ip), clientId === undefined ? 0 : throttle.clientPerClient.retryAfter(clientId));
-    if (wait > 0) {
+    const now = ctx.core.now();
+    const keys = [throttle.clientPerIp.blockKey(request.ip)];
+    if (clientId !== undefined) keys.push(throttle.clientPerClient.blockKey(clientId));
+    const until = await throttle.store.liveUntil(keys, now);
+    if (until > now) {
       throttle.throttled.inc({ kind: 'client_auth' });
-      const seconds = retryAfterSeconds(wait);
+      const seconds = retryAfterSeconds(until - now);
       reply.header('retry-after', String(seconds));
-      return done(new ClientAuthThrottledError(`too many failed client authentication attempts; try again in ${seconds} seconds`, `throttled client ${clientId ?? '-'} ip ${request.ip}`));
+      throw new ClientAuthThrottledError(`too many failed client authentication attempts; try again in ${seconds} seconds`, `throttled client ${clientId ?? '-'} ip ${request.ip}`);
     }
-    done();
   });
 
   app.addHook('onError', async (request, _reply, error) => {
     if (!isGuarded(request) || error instanceof ClientAuthThrottledError) return;
     if (!(error instanceof OAuthError) || error.code !== 'invalid_client') return;
     const clientId = claimedClientId(ctx, request);
-    throttle.clientPerIp.fail(request.ip);
-    if (clientId !== undefined) throttle.clientPerClient.fail(clientId);
+    // Counted in the shared store; a store outage must not turn the 401 into something else.
+    await Promise.all([throttle.clientPerIp.fail(request.ip), clientId === undefined ? 0 : throttle.clientPerClient.fail(clientId)]).catch((e) =>
+      request.log.warn({ err: e }, 'could not count a failed client authentication'),
+    );
   });
 }
 

@@ -384,12 +384,50 @@ export interface Storage {
   audit?: AuditRepository;
   /** Batch purges of expired rows, for the janitor. */
   maintenance?: MaintenanceRepository;
+  /**
+   * Counters every node shares: failure budgets, lockouts and gateway quotas (docs/adr/0110). The
+   * database's own table by default; `serve --redis` puts a Redis store here instead.
+   */
+  limits: LimitStore;
   /** Connection pool use, when the database has a pool (PostgreSQL). */
   poolStats?(): PoolStats | undefined;
   /** SQLite group commit (docs/adr/0050): transactions run and COMMITs issued so far. */
   commitStats?(): CommitStats | undefined;
   /** True when the database answers. */
   ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Counters that every server node shares (docs/adr/0110): the failure budgets and lockouts of
+ * src/server/throttle.ts and the gateway quota leases of src/gateway/quota.ts. Each method is one
+ * atomic step in the store (an `INSERT … ON CONFLICT … DO UPDATE … RETURNING` in the database, a
+ * Lua script in Redis), so concurrent callers on any number of nodes never lose an update.
+ * A counter is absent once its expiry passed; `now` is the caller's clock (the database store
+ * compares expiries with it; Redis expires keys on its own clock, from `expiresAt - now`).
+ */
+export interface LimitStore {
+  /** Where the counters live, for logs and /metrics. */
+  readonly kind: 'database' | 'redis';
+  /**
+   * Add `by` to counter `key` and return its new value. An absent (or expired) counter starts
+   * from 0 and expires at `expiresAt`; a live one keeps its expiry (fixed windows).
+   */
+  add(key: string, by: number, expiresAt: number, now: number): Promise<number>;
+  /**
+   * Take up to `want` units of counter `key` without its value passing `limit`; returns how many
+   * were taken (0 when the counter is at or over `limit`). Expiry as in {@link add}.
+   */
+  take(key: string, want: number, limit: number, expiresAt: number, now: number): Promise<number>;
+  /** Subtract up to `n` from a live counter, never below 0; nothing when it is absent or expired. */
+  giveBack(key: string, n: number, now: number): Promise<void>;
+  /** Make `key` live until at least `until` (a lockout marker); a longer expiry is kept. */
+  block(key: string, until: number, now: number): Promise<void>;
+  /** The latest expiry among those `keys` that are live at `now`, or 0 when none is. */
+  liveUntil(keys: string[], now: number): Promise<number>;
+  /** Forget counters (a successful sign-in ends a failure streak). */
+  delete(keys: string[]): Promise<void>;
+  /** Release connections of its own (Redis); the database store closes with its storage. */
   close(): Promise<void>;
 }
 
@@ -439,10 +477,11 @@ export interface AuditRepository {
 
 /**
  * What the janitor can purge, in the order it purges: the core's expired rows, the consoles'
- * expired login sessions (`web_sessions`), gateway call records past their retention, and the
- * sealed successors of rotated refresh tokens whose grace window ended (docs/adr/0100).
+ * expired login sessions (`web_sessions`), gateway call records past their retention, the
+ * sealed successors of rotated refresh tokens whose grace window ended (docs/adr/0100), and
+ * expired shared counters (`shared_limits`: failure budgets, lockouts, quota windows; docs/adr/0110).
  */
-export const PURGEABLE = ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'webSessions', 'calls', 'successors'] as const;
+export const PURGEABLE = ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'webSessions', 'calls', 'successors', 'limits'] as const;
 export type Purgeable = (typeof PURGEABLE)[number];
 
 export interface MaintenanceRepository {

@@ -7,8 +7,8 @@ const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
 /** SQLite result codes for a database that is busy, locked or unreadable right now. */
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|PROTOCOL)/;
 
-/** Driver messages without a code (node-postgres when a connection drops mid-query). */
-const MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|Cannot use a pool after calling end|driver has already been destroyed/i;
+/** Driver messages without a code (node-postgres when a connection drops mid-query; the Redis limit store). */
+const MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|Cannot use a pool after calling end|driver has already been destroyed|Redis limit store unreachable/i;
 
 /**
  * Is this error the database being unreachable (down, restarting, partitioned, busy) rather

@@ -83,3 +83,36 @@ export async function testDialects(): Promise<Array<{ name: 'sqlite' | 'postgres
     { name: 'postgres', skip: pgUp ? false : PG_SKIP, fresh: freshPostgres },
   ];
 }
+
+/** Redis for tests: it runs at 127.0.0.1:6379 on the development and CI machines (.ci/run). */
+export const REDIS_URL = process.env.SHOUQUAN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+let redisProbe: Promise<boolean> | undefined;
+
+/** Does a Redis server answer a PING? (checked once per process) */
+export function redisAvailable(): Promise<boolean> {
+  redisProbe ??= new Promise<boolean>((resolve) => {
+    const url = new URL(REDIS_URL);
+    const sock = net.connect({ host: url.hostname, port: Number(url.port || 6379) });
+    let answer = '';
+    sock.setTimeout(1000);
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      answer += d.toString();
+      if (answer.includes('\r\n')) {
+        sock.destroy();
+        // +PONG, or -NOAUTH when a password is needed (the URL carries it; the store will say if it is wrong).
+        resolve(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH'));
+      }
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+  return redisProbe;
+}
+
+/** Why Redis tests are skipped (the message test runners print). */
+export const REDIS_SKIP = `Redis not reachable at ${REDIS_URL.replace(/\/\/[^@]*@/, '//')} (set SHOUQUAN_TEST_REDIS_URL, or start redis-server): Redis tests skipped`;

@@ -5,6 +5,7 @@ import { openStorage } from '../../src/runtime.js';
 import { endPreviousSecret, rotateAppSecret } from '../../src/apps/apps.js';
 import { DuplicateError, type GrantRecord, type Storage, type TokenRecord } from '../../src/storage/ports.js';
 import { testDialects, type TestDatabase } from '../helpers/databases.js';
+import { limitStoreContract } from './limit-store-contract.js';
 
 /** One storage suite, run against every dialect (SQLite always, PostgreSQL when it answers). */
 const dialects = await testDialects();
@@ -36,6 +37,19 @@ for (const dialect of dialects) {
       await storage.codes.create({ codeHash, appKey: 'app1', sellerId, storeId, redirectUri: 'https://a.example/cb', redirectUriSent: true, scope: ['seller'], codeChallenge: null, codeChallengeMethod: null, createdAt: 1, expiresAt: Date.now() + 60_000, consumedAt: null, grantId: null });
       return codeHash;
     };
+
+    // Counters every node shares (failure budgets, lockouts, quotas): docs/adr/0110.
+    limitStoreContract(() => storage.limits);
+
+    it('limits: the janitor purges expired counters only', async () => {
+      const now = Date.now();
+      await storage.limits.add('purge:old', 1, now - 10, now - 20);
+      await storage.limits.block('purge:live', now + 60_000, now);
+      const deleted = await storage.maintenance!.purgeExpired('limits', now, 1000);
+      assert.ok(deleted >= 1);
+      assert.equal(await storage.limits.add('purge:old', 0, now + 60_000, now), 0, 'the expired row is gone');
+      assert.ok((await storage.limits.liveUntil(['purge:live'], now)) > now, 'the live block stays');
+    });
 
     it('round-trips apps and refuses a duplicate app_key', async () => {
       const app = await storage.apps.find('app1');

@@ -41,7 +41,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const again = (status: number, error: string) =>
       sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn }));
     const guard = loginGuard(ctx, request, 'seller', username);
-    const waitBefore = guard.waitBefore();
+    const waitBefore = await guard.waitBefore();
     if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
     const result = await ctx.sellerSignIn.signIn(username, form.get('password')?.[0] ?? '', request.log);
     if (result.kind === 'unavailable') {
@@ -52,10 +52,10 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const seller = result.kind === 'signed_in' ? result.seller : undefined;
     if (!seller) {
       request.log.info({ username }, 'seller center login failed');
-      const waitAfter = guard.failed();
+      const waitAfter = await guard.failed();
       return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
     }
-    guard.succeeded();
+    await guard.succeeded();
     if (seller.disabledAt) return again(403, m.sellerDisabled);
     await startSellerSession(ctx, request, reply, seller.sellerId);
     request.log.info({ sellerId: seller.sellerId }, 'seller logged in to the seller center');
@@ -158,12 +158,14 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     // The platform keeps this seller's password: nothing to change here.
     if (!ctx.sellerSignIn.ownsPassword(seller)) return fail(400, m.passwordElsewhere);
     const guard = loginGuard(ctx, request, 'seller', seller.username);
-    const waitBefore = guard.waitBefore();
+    const waitBefore = await guard.waitBefore();
     if (waitBefore > 0) return fail(429, guard.locked(reply, waitBefore, f.lang));
     if (!(await verifyPassword(seller.passwordHash, current))) {
-      const waitAfter = guard.failed();
+      const waitAfter = await guard.failed();
       return waitAfter > 0 ? fail(429, guard.locked(reply, waitAfter, f.lang)) : fail(401, m.wrongPassword);
     }
+    // The attempt was counted before the check (src/server/throttle.ts): a right password is no failure.
+    await guard.succeeded();
     if (next.length < 8) return fail(400, m.passwordRule);
     await core.storage.sellers.setPasswordHash(seller.sellerId, await hashPassword(next));
     await core.storage.console.deleteSellerSessions(seller.sellerId);

@@ -32,16 +32,16 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const again = (status: number, error: string) =>
       sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
     const guard = loginGuard(ctx, request, 'operator', username);
-    const waitBefore = guard.waitBefore();
+    const waitBefore = await guard.waitBefore();
     if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
     const account = username ? await core.storage.console.findAccount('operator', username) : undefined;
     const ok = await verifyPassword(account?.passwordHash, form.get('password')?.[0] ?? '');
     if (!account || !ok) {
       request.log.info({ username }, 'operator login failed');
-      const waitAfter = guard.failed();
+      const waitAfter = await guard.failed();
       return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
     }
-    guard.succeeded();
+    await guard.succeeded();
     await startAccountSession(ctx, request, reply, account);
     await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_login' });
     return seeOther(reply, '/admin');

@@ -13,7 +13,7 @@ import { t, type Lang } from '../pages/i18n.js';
 import { sellerMayAuthorize } from '../../console/app-policy.js';
 import { ct } from '../pages/console-i18n.js';
 import { REMEMBER_ME_SECONDS, STORE_SEARCH_THRESHOLD } from '../../console/web-kit.js';
-import { lockedMessage, retryAfterSeconds } from '../throttle.js';
+import { beginLogin, lockedMessage, retryAfterSeconds } from '../throttle.js';
 import { grantRules } from '../../profiles/profile.js';
 import { storesOf } from '../../storage/ports.js';
 import { chosenScope, offeredPackages } from '../../core/scope-choice.js';
@@ -217,7 +217,9 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         username,
       });
     };
-    const waitBefore = throttle ? Math.max(throttle.sellerPerUser.retryAfter(userKey), throttle.sellerPerIp.retryAfter(request.ip)) : 0;
+    // Counted before the check, in the budgets every node shares (docs/adr/0110).
+    const attempt = await beginLogin(throttle, userKey, request.ip, () => core.now());
+    const waitBefore = attempt.wait;
     if (waitBefore > 0) {
       request.log.info({ username }, 'seller login refused: locked');
       return locked(waitBefore);
@@ -237,7 +239,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       request.log.info({ username }, 'seller login failed');
       reply.clearCookie(sessionCookie, { path: '/' });
       request.cookies[sessionCookie] = undefined;
-      const waitAfter = throttle ? Math.max(throttle.sellerPerUser.fail(userKey), throttle.sellerPerIp.fail(request.ip)) : 0;
+      const waitAfter = await attempt.failed();
       if (waitAfter > 0) return locked(waitAfter);
       return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
         status: 401,
@@ -245,7 +247,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         username,
       });
     }
-    throttle?.sellerPerUser.reset(userKey);
+    await attempt.succeeded();
     // Disabled by an operator (management API, docs/adr/0131): told so only after the right password.
     if (seller.disabledAt) {
       request.log.info({ sellerId: seller.sellerId }, 'seller login refused: disabled');

@@ -99,16 +99,16 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const again = (status: number, error: string) =>
       sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.consoleSignInSub, action: '/console/login', submit: m.signIn, alt: { text: m.noAccount, href: '/console/signup', label: m.signUp } }));
     const guard = loginGuard(ctx, request, 'developer', username);
-    const waitBefore = guard.waitBefore();
+    const waitBefore = await guard.waitBefore();
     if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
     const account = username ? await core.storage.console.findAccount('developer', username) : undefined;
     const ok = await verifyPassword(account?.passwordHash, form.get('password')?.[0] ?? '');
     if (!account || !ok) {
       request.log.info({ username }, 'developer login failed');
-      const waitAfter = guard.failed();
+      const waitAfter = await guard.failed();
       return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
     }
-    guard.succeeded();
+    await guard.succeeded();
     await startAccountSession(ctx, request, reply, account);
     return seeOther(reply, '/console');
   });

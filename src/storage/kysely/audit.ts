@@ -118,6 +118,7 @@ const PURGE_BY_TIME: Record<Exclude<Purgeable, 'grants' | 'successors'>, readonl
   tokens: ['tokens', 'token_hash', 'expires_at'],
   webSessions: ['web_sessions', 'id_hash', 'expires_at'],
   calls: ['gateway_calls', 'id', 'at'],
+  limits: ['shared_limits', 'name', 'expires_at'],
 };
 
 /** Pool use of a node-postgres pool. */

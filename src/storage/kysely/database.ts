@@ -11,6 +11,7 @@ import { securityMigration } from './migrations/0003-security.migration.js';
 import { consoleMigration } from './migrations/0004-console.migration.js';
 import { gatewayCallsMigration } from './migrations/0005-gateway-calls.migration.js';
 import { refreshGraceMigration } from './migrations/0010-refresh-grace.migration.js';
+import { sharedLimitsMigration } from './migrations/0012-shared-limits.migration.js';
 import { sellerAccountsMigration } from './migrations/0014-seller-accounts.migration.js';
 import { managementApiMigration } from './migrations/0015-management-api.migration.js';
 import { grantStoresScopesMigration } from './migrations/0016-grant-stores-scopes.migration.js';
@@ -137,6 +138,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0004_console': consoleMigration(this.dialect),
       '0005_gateway_calls': gatewayCallsMigration(this.dialect),
       '0010_refresh_grace': refreshGraceMigration(this.dialect),
+      '0012_shared_limits': sharedLimitsMigration(),
       '0014_seller_accounts': sellerAccountsMigration(this.dialect),
       '0015_management_api': managementApiMigration(this.dialect),
       '0016_grant_stores_scopes': grantStoresScopesMigration(this.dialect),

@@ -16,6 +16,7 @@ import type {
   ProductRecord,
   ProductStatus,
   StoreSettings,
+  QuotaRepository,
 } from '../../gateway/ports.js';
 
 /** Gateway table shapes (migration 0002_gateway). */
@@ -203,7 +204,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
     // row in 50-row INSERTs and ≈ 2 µs in 200-row ones (docs/adr/0062).
     [1, 10, 100, 500],
   );
-  const storage: Omit<GatewayStorage, 'receiverQuota'> = {
+  const storage: Omit<GatewayStorage, 'receiverQuota'> & { quota: QuotaRepository } = {
     apps: {
       async find(appKey) {
         const r = await db.selectFrom('gateway_apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();

@@ -6,6 +6,7 @@ import { createKyselyAppRepository } from './kysely-app-storage.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
 import { createKyselyManagementStorage } from './kysely-management-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
+import { createKyselyLimitStore } from './kysely-limit-store.js';
 import { appendAudit, auditInsert, auditRow, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
 import { precompile, precompileInsert, type Precompiled, type PrecompiledInsert } from './compiled-query.js';
 import type { SqliteDirect } from './sqlite-group-commit-driver.js';
@@ -314,6 +315,7 @@ export function createKyselyStorage(
     gateway: createKyselyGatewayStorage(db, dialect),
     audit: createAuditRepository(db),
     maintenance: createMaintenanceRepository(db),
+    limits: createKyselyLimitStore(db),
     poolStats: poolStatsOf(extras.pool),
     commitStats: extras.commitStats,
     apps: createKyselyAppRepository(db),

@@ -171,4 +171,11 @@ export interface Database extends GatewayTables {
     subject: string | null;
     detail: string | null;
   };
+  /** 0012_shared_limits: counters every node shares (docs/adr/0110). */
+  shared_limits: {
+    name: string;
+    count: number;
+    taken: number;
+    expires_at: number;
+  };
 }
