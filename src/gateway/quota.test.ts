@@ -91,3 +91,24 @@ describe('quota leases on the shared limit store (ADR 0111)', () => {
     await q.stop();
   });
 });
+
+describe('quota leases when the app quota changes', () => {
+  it('gives back the units leased under the old limit and admits no more than the new one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shouquan-quota-'));
+    const storage = await openStorage(`sqlite:${join(dir, 'q.db')}`, { createIfMissing: true });
+    try {
+      const q = leaseQuota(storage.limits, { leaseMs: 60_000 });
+      const exp = Date.now() + 60_000;
+      for (let i = 0; i < 3; i++) assert.equal(await q.admit('q:app:d:9', 100_000, exp), true);
+      assert.equal(q.held, 61);
+      const admitted = [];
+      for (let i = 0; i < 5; i++) admitted.push(await q.admit('q:app:d:9', 6, exp));
+      assert.deepEqual(admitted, [true, true, true, false, false], '3 used + 3 more = the new limit of 6');
+      await q.stop();
+      assert.equal(await storage.limits.add('q:app:d:9', 0, exp, Date.now()), 6);
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

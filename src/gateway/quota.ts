@@ -135,10 +135,13 @@ export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLe
         windows.set(key, w);
       }
       if (w.limit !== limit) {
-        // The app's quota changed: start leasing afresh under the new limit.
+        // The app's quota changed: give back what was leased under the old one and lease afresh.
         w.limit = limit;
         w.nextWant = Math.min(maxLease, Math.max(1, Math.ceil(limit / 16)));
         w.fullUntil = 0;
+        const held = w.left;
+        w.left = 0;
+        if (held > 0) await store.giveBack(key, held, now());
       }
       w.used = true;
       for (;;) {

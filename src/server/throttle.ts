@@ -87,11 +87,14 @@ export class SharedFailureLimiter {
     return this.store.giveBack(this.counterKey(key), 1, this.now());
   }
 
-  /** Spend the budget: block the key for `blockMs` and start counting afresh; returns `blockMs`. */
+  /**
+   * Spend the budget: block the key for `blockMs`; returns `blockMs`. The counter stays until its
+   * window ends, so an attempt that read "not blocked" just before the block was set still finds
+   * the budget spent (with the default rules the window ends before the block does).
+   */
   async block(key: string): Promise<number> {
     const now = this.now();
     await this.store.block(this.blockKey(key), now + this.rule.blockMs, now);
-    await this.store.delete([this.counterKey(key)]);
     return this.rule.blockMs;
   }
 
