@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { precompile } from './compiled-query.js';
 import type { LimitStore } from '../ports.js';
 
 const int = (v: number) => Math.floor(v);
@@ -11,8 +12,14 @@ const int = (v: number) => Math.floor(v);
  * stores it in `taken` in the same step, and `RETURNING` hands it back. An expired row counts as
  * absent (the `CASE … expires_at <= now` arms) until the janitor deletes it.
  */
-export function createKyselyLimitStore(db: Kysely<Database>): LimitStore {
+export function createKyselyLimitStore(db: Kysely<Database>, read?: <R>(q: CompiledQuery<R>) => Promise<R[]>): LimitStore {
   const expired = (now: number) => sql<boolean>`shared_limits.expires_at <= ${int(now)}`;
+  // The lockout check runs on every token, revocation and introspection request and every sign-in
+  // (one or two keys): compiled once, and on SQLite read at once when the connection is free.
+  const liveQuery = (keys: string[]) => db.selectFrom('shared_limits').select((eb) => eb.fn.max('expires_at').as('until')).where('name', 'in', keys);
+  const live1 = precompile(db, ['a', 'now'], (p) => liveQuery([p.a]).where('expires_at', '>', p.now as unknown as number));
+  const live2 = precompile(db, ['a', 'b', 'now'], (p) => liveQuery([p.a, p.b]).where('expires_at', '>', p.now as unknown as number));
+  const run = async <R>(q: CompiledQuery<R>): Promise<R[]> => (read ? read(q) : (await db.executeQuery(q)).rows);
   return {
     kind: 'database',
     async add(key, by, expiresAt, now) {
@@ -73,12 +80,13 @@ export function createKyselyLimitStore(db: Kysely<Database>): LimitStore {
     },
     async liveUntil(keys, now) {
       if (keys.length === 0) return 0;
-      const r = await db
-        .selectFrom('shared_limits')
-        .select((eb) => eb.fn.max('expires_at').as('until'))
-        .where('name', 'in', keys)
-        .where('expires_at', '>', int(now))
-        .executeTakeFirst();
+      const q =
+        keys.length === 1
+          ? live1.bind({ a: keys[0], now: int(now) })
+          : keys.length === 2
+            ? live2.bind({ a: keys[0], b: keys[1], now: int(now) })
+            : liveQuery(keys).where('expires_at', '>', int(now)).compile();
+      const r = (await run(q))[0];
       return r?.until === null || r?.until === undefined ? 0 : Number(r.until);
     },
     async delete(keys) {

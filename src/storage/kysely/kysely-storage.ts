@@ -315,7 +315,7 @@ export function createKyselyStorage(
     gateway: createKyselyGatewayStorage(db, dialect),
     audit: createAuditRepository(db),
     maintenance: createMaintenanceRepository(db),
-    limits: createKyselyLimitStore(db),
+    limits: createKyselyLimitStore(db, read),
     poolStats: poolStatsOf(extras.pool),
     commitStats: extras.commitStats,
     apps: createKyselyAppRepository(db),
