@@ -56,3 +56,11 @@ it("reads --refresh-grace as whole seconds from 0 to 3600, else the profile's (d
     assert.throws(() => resolveServeConfig({ 'refresh-grace': bad }, {}), { message: `--refresh-grace must be a whole number of seconds from 0 to 3600, got "${bad}"` });
   }
 });
+
+it('reads --redis (SHOUQUAN_REDIS_URL) as a redis:// or rediss:// URL; absent means the database', () => {
+  assert.equal(resolveServeConfig({}, {}).redisUrl, undefined);
+  assert.equal(resolveServeConfig({ redis: 'redis://127.0.0.1:6379/2' }, {}).redisUrl, 'redis://127.0.0.1:6379/2');
+  assert.equal(resolveServeConfig({}, { SHOUQUAN_REDIS_URL: 'rediss://:pw@cache.internal:6380' }).redisUrl, 'rediss://:pw@cache.internal:6380');
+  assert.throws(() => resolveServeConfig({ redis: 'http://cache:6379' }, {}), /^Error: --redis must be a redis:\/\/ or rediss:\/\/ URL, got a http URL$/);
+  assert.throws(() => resolveServeConfig({ redis: 'not a url :secret@' }, {}), /--redis must be a redis:\/\/ or rediss:\/\/ URL/);
+});

@@ -26,8 +26,9 @@ export const DEFAULT_CALL_RETENTION_MS = 7 * 86_400_000;
 
 /**
  * Purge expired interactions, seller and console sessions, codes, tokens, revoked grants,
- * gateway call records past their retention, and clear the sealed successors of rotated refresh
- * tokens whose grace window ended (docs/adr/0100), in batches (RFC 6819 §5.1.4.1.3: keep no more
+ * gateway call records past their retention and expired shared counters (docs/adr/0110), and
+ * clear the sealed successors of rotated refresh tokens whose grace window ended (docs/adr/0100),
+ * in batches (RFC 6819 §5.1.4.1.3: keep no more
  * than needed). Between batches the event loop runs,
  * so requests are served while a large purge is under way. Safe to run on several nodes at
  * once: every DELETE only removes rows that are already dead.
@@ -41,7 +42,7 @@ export async function purgeExpired(storage: Storage, opts: JanitorOptions = {}):
   const cutoff = now - (opts.graceMs ?? 3_600_000);
   const callCutoff = now - (opts.callRetentionMs ?? DEFAULT_CALL_RETENTION_MS);
   const maxBatches = opts.maxBatches ?? Number.POSITIVE_INFINITY;
-  const report = { interactions: 0, sessions: 0, codes: 0, tokens: 0, grants: 0, webSessions: 0, calls: 0, successors: 0, batches: 0, ms: 0 } as PurgeReport;
+  const report = { interactions: 0, sessions: 0, codes: 0, tokens: 0, grants: 0, webSessions: 0, calls: 0, successors: 0, limits: 0, batches: 0, ms: 0 } as PurgeReport;
   for (const kind of PURGEABLE) {
     for (;;) {
       if (report.batches >= maxBatches) break;

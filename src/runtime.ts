@@ -6,7 +6,6 @@ import { buildServer } from './server/app.js';
 import { migrateToLatest, openDatabase } from './storage/kysely/database.js';
 import { createKyselyStorage } from './storage/kysely/kysely-storage.js';
 import type { LimitStore, Storage } from './storage/ports.js';
-import { openRedisLimitStore } from './storage/redis/redis-limit-store.js';
 import { withAppCache } from './storage/app-cache.js';
 
 /**
@@ -39,6 +38,8 @@ export async function openStorage(databaseUrl: string, opts: { createIfMissing?:
   // `serve --redis`: the shared counters move to Redis (docs/adr/0110); it must answer now.
   let limits: LimitStore;
   try {
+    // Loaded only here: deployments without Redis never load ioredis.
+    const { openRedisLimitStore } = await import('./storage/redis/redis-limit-store.js');
     limits = await openRedisLimitStore(opts.redisUrl);
   } catch (e) {
     await storage.close().catch(() => {});

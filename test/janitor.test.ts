@@ -101,7 +101,7 @@ for (const d of await testDialects()) {
       assert.equal(report.interactions, 1, 'the one expired past the default one-hour grace');
       assert.equal(await s.core.storage.interactions.find('recent').then((r) => r?.id), 'recent');
       assert.equal(await s.core.storage.interactions.find('old'), undefined);
-      assert.deepEqual(Object.keys(report), ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'web_sessions', 'calls', 'successors', 'batches', 'ms']);
+      assert.deepEqual(Object.keys(report), ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'web_sessions', 'calls', 'successors', 'limits', 'batches', 'ms']);
       const bad: string[] = [];
       assert.equal(await main(['janitor', '--database', s.db.url, '--batch-size', '0'], { log: (x) => bad.push(x), err: (x) => bad.push(x) }), 2);
       assert.deepEqual(bad, ['shouquan: --batch-size must be a whole number of at least 1, got "0"']);
@@ -123,6 +123,9 @@ for (const d of await testDialects()) {
       }
       const call = (at: number) => ({ appKey: s.client.appKey, method: 'shouquan.store.get', face: 'router' as const, storeId: null, sellerId: null, code: null, subCode: null, httpStatus: 200, durationMs: 1, at });
       await s.core.storage.gateway!.calls.append([call(now - 10 * day), call(now - 8 * day), call(now - 3 * day), call(now - 60_000)]);
+      // Shared limits (docs/adr/0110): a lockout that ended 2 hours ago, one that still runs.
+      await s.core.storage.limits.block(`b:login-user:janitor-${d.name}`, now - 2 * 3600_000, now - 3 * 3600_000);
+      await s.core.storage.limits.block(`b:login-user:janitor-live-${d.name}`, now + 3600_000, now);
 
       const run = async (...extra: string[]) => {
         const lines: string[] = [];
@@ -133,6 +136,8 @@ for (const d of await testDialects()) {
       const first = await run();
       assert.equal(first.web_sessions, 1, 'the console session expired more than the one-hour grace ago');
       assert.equal(first.calls, 2, 'call records older than the default 7 days');
+      assert.equal(first.limits, 1, 'the expired lockout');
+      assert.ok((await s.core.storage.limits.liveUntil([`b:login-user:janitor-live-${d.name}`], now)) > now, 'the running lockout stays');
       assert.equal(await s.core.storage.console.findSession('web-expired', 'developer', 0), undefined);
       assert.equal((await s.core.storage.console.findSession('web-in-grace', 'operator', 0))?.accountId, account.accountId);
       assert.equal((await s.core.storage.console.findSession('web-live', 'developer', 0))?.accountId, account.accountId);
@@ -150,7 +155,7 @@ for (const d of await testDialects()) {
       assert.deepEqual(bad, ['shouquan: --call-retention must be a whole number of days from 1 to 366, got "0"']);
       const text: string[] = [];
       assert.equal(await main(['janitor', '--database', s.db.url], { log: (x) => text.push(x), err: (x) => text.push(x) }), 0);
-      assert.match(text[0]!, /^purged 0 codes, 0 tokens, 0 sessions, 0 interactions, 0 grants, 0 console sessions, 0 call records, 0 sealed refresh successors in \d+ batches \(\d+ ms\)$/);
+      assert.match(text[0]!, /^purged 0 codes, 0 tokens, 0 sessions, 0 interactions, 0 grants, 0 console sessions, 0 call records, 0 sealed refresh successors, \d+ expired limit counters in \d+ batches \(\d+ ms\)$/);
     });
   });
 }

@@ -69,9 +69,10 @@ Create the database (SQLite) or its tables, or upgrade them to the latest schema
   janitor: `Usage: shouquan janitor [--database URL] [--batch-size N] [--grace SECONDS] [--call-retention DAYS] [--json]
 
 Delete expired authorization codes, tokens, seller sessions, console sessions (developer and
-operator) and interactions, revoked grants with no tokens left, and gateway call records older
-than --call-retention days, in batches; and clear the sealed successors of rotated refresh tokens
-whose grace window (--refresh-grace) ended. "serve" also does this every --janitor-interval seconds.
+operator) and interactions, revoked grants with no tokens left, expired failure counters, lockouts
+and quota windows (shared_limits), and gateway call records older than --call-retention days,
+in batches; and clear the sealed successors of rotated refresh tokens whose grace window
+(--refresh-grace) ended. "serve" also does this every --janitor-interval seconds.
 The audit log is never purged.
   --database URL          sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --batch-size N          rows per DELETE (default 5000)
@@ -259,11 +260,11 @@ async function janitor(args: string[], out: Out): Promise<number> {
     const report = await purgeExpired(storage, { batchSize, graceMs: grace === undefined ? undefined : grace * 1000, callRetentionMs: retentionDays * 86_400_000 });
     if (values.json) {
       const r = report;
-      out.log(JSON.stringify({ interactions: r.interactions, sessions: r.sessions, codes: r.codes, tokens: r.tokens, grants: r.grants, web_sessions: r.webSessions, calls: r.calls, successors: r.successors, batches: r.batches, ms: r.ms }));
+      out.log(JSON.stringify({ interactions: r.interactions, sessions: r.sessions, codes: r.codes, tokens: r.tokens, grants: r.grants, web_sessions: r.webSessions, calls: r.calls, successors: r.successors, limits: r.limits, batches: r.batches, ms: r.ms }));
     } else {
       out.log(
         `purged ${report.codes} codes, ${report.tokens} tokens, ${report.sessions} sessions, ${report.interactions} interactions, ${report.grants} grants, ` +
-          `${report.webSessions} console sessions, ${report.calls} call records, ${report.successors} sealed refresh successors in ${report.batches} batches (${report.ms} ms)`,
+          `${report.webSessions} console sessions, ${report.calls} call records, ${report.successors} sealed refresh successors, ${report.limits} expired limit counters in ${report.batches} batches (${report.ms} ms)`,
       );
     }
     return 0;
