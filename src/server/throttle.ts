@@ -219,20 +219,24 @@ export function installClientAuthThrottle(app: FastifyInstance, ctx: HttpContext
   const guarded = new Set([paths.token, paths.revoke, paths.introspect]);
   const isGuarded = (request: FastifyRequest) => request.routeOptions.config?.kind === 'oauth' && guarded.has(request.routeOptions.url ?? '');
 
-  // Only the guarded routes pay for the shared store's read (one query for both budgets).
-  app.addHook('preHandler', async (request, reply) => {
-    if (!isGuarded(request)) return;
+  // Callback style: this runs before every route's handler, and most routes are not guarded;
+  // only the guarded ones pay for the shared store's read (one query for both budgets).
+  app.addHook('preHandler', (request, reply, done) => {
+    if (!isGuarded(request)) return done();
     const clientId = claimedClientId(ctx, request);
     const now = ctx.core.now();
     const keys = [throttle.clientPerIp.blockKey(request.ip)];
     if (clientId !== undefined) keys.push(throttle.clientPerClient.blockKey(clientId));
-    const until = await throttle.store.liveUntil(keys, now);
-    if (until > now) {
-      throttle.throttled.inc({ kind: 'client_auth' });
-      const seconds = retryAfterSeconds(until - now);
-      reply.header('retry-after', String(seconds));
-      throw new ClientAuthThrottledError(`too many failed client authentication attempts; try again in ${seconds} seconds`, `throttled client ${clientId ?? '-'} ip ${request.ip}`);
-    }
+    throttle.store.liveUntil(keys, now).then(
+      (until) => {
+        if (until <= now) return done();
+        throttle.throttled.inc({ kind: 'client_auth' });
+        const seconds = retryAfterSeconds(until - now);
+        reply.header('retry-after', String(seconds));
+        done(new ClientAuthThrottledError(`too many failed client authentication attempts; try again in ${seconds} seconds`, `throttled client ${clientId ?? '-'} ip ${request.ip}`));
+      },
+      (e: Error) => done(e),
+    );
   });
 
   app.addHook('onError', async (request, _reply, error) => {

@@ -31,6 +31,7 @@ for (const variant of variants) {
     let db: TestDatabase;
     let nodes: ServerProcess[] = [];
     let client: { appKey: string; appSecret: string };
+    let guessed: { appKey: string; appSecret: string };
     let storeId = 0;
     const seller = { username: `seller-${run}`, password: 'correct horse battery' };
     const lockee = { username: `lockee-${run}`, password: 'correct horse battery' };
@@ -43,6 +44,7 @@ for (const variant of variants) {
       try {
         const key = await loadSecretKey(storage);
         client = await createApp(storage, key, { name: 'Quota App', callbacks: [CALLBACK] });
+        guessed = await createApp(storage, key, { name: 'Guessed App', callbacks: [CALLBACK] });
         storeId = (await createSeller(storage, { ...seller, stores: ['Quota Store'] })).stores[0]!.storeId;
         await createSeller(storage, { ...lockee, stores: ['Lockee Store'] });
         await createSeller(storage, { ...crowd, stores: ['Crowd Store'] });
@@ -92,6 +94,19 @@ for (const variant of variants) {
       assert.equal(statuses.filter((s) => s === 401).length, 29, `statuses: ${statuses.join(' ')}`);
       assert.equal(statuses.filter((s) => s === 429).length, 11);
       assert.equal(await login(1, 'account', seller.username, seller.password, ip), 429, 'the address is locked for everyone it signs in');
+    });
+
+    it('the client_id budget of 30 failed authentications holds over both nodes', async () => {
+      const token = (node: number, secret: string, ip: string) =>
+        postForm(`${nodes[node]!.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: 'none', client_id: guessed.appKey, client_secret: secret }, { 'x-forwarded-for': ip });
+      for (let i = 0; i < 30; i++) {
+        const r = await token(i % 2, `guess ${i}`, newIp());
+        assert.equal(r.status, 401, `guess ${i}: ${r.text}`);
+      }
+      const right = await token(0, guessed.appSecret, newIp());
+      assert.equal(right.status, 429, right.text);
+      assert.equal(right.json.error, 'invalid_client');
+      assert.ok(Number(right.headers.get('retry-after')) > 0);
     });
 
     it('a per-day quota of 20 is never exceeded, with 60 concurrent calls over both nodes', async () => {
