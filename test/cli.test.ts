@@ -120,6 +120,25 @@ describe('shouquan CLI', () => {
       assert.deepEqual(await run('migrate', '--database', url, '--json'), { code: 0, out: JSON.stringify({ database: url, applied: await knownMigrationNames() }), err: '' });
       assert.deepEqual(await run('migrate', '--database', url), { code: 0, out: `${url} is up to date`, err: '' });
     });
+
+    it('applies a migration numbered before one the database already has (numbers land out of order)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'shouquan-unordered-'));
+      const file = `sqlite:${join(dir, 'db.sqlite')}`;
+      try {
+        await run('migrate', '--database', file);
+        // A database migrated before 0012_shared_limits existed, but after 0016_grant_stores_scopes.
+        const { db } = openDatabase(file);
+        try {
+          await db.schema.dropTable('shared_limits').execute();
+          await (db as any).deleteFrom('kysely_migration').where('name', '=', '0012_shared_limits').execute();
+        } finally {
+          await db.destroy();
+        }
+        assert.deepEqual(await run('migrate', '--database', file, '--json'), { code: 0, out: JSON.stringify({ database: file, applied: ['0012_shared_limits'] }), err: '' });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe('app rotate-secret', () => {
