@@ -112,3 +112,31 @@ describe('quota leases when the app quota changes', () => {
     }
   });
 });
+
+describe('quota leases while units are being given back', () => {
+  it('a take waits for the give-back in flight instead of finding the window full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shouquan-quota-'));
+    const storage = await openStorage(`sqlite:${join(dir, 'q.db')}`, { createIfMissing: true });
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const slow: LimitStore = { ...storage.limits, kind: 'database', giveBack: async (...a) => (await gate, storage.limits.giveBack(...a)) };
+      const q = leaseQuota(slow, { leaseMs: 60_000 });
+      const exp = Date.now() + 60_000;
+      for (let i = 0; i < 3; i++) assert.equal(await q.admit('q:app:d:10', 100_000, exp), true);
+      await q.flush(); // used since the last flush: kept
+      const returning = q.flush(); // idle: the 61 units go back, slowly
+      const admitted = q.admit('q:app:d:10', 6, exp); // the app's quota just changed to 6
+      release();
+      await returning;
+      assert.equal(await admitted, true, 'the 4th call of 6');
+      assert.equal(await q.admit('q:app:d:10', 6, exp), true);
+      assert.equal(await q.admit('q:app:d:10', 6, exp), true);
+      assert.equal(await q.admit('q:app:d:10', 6, exp), false);
+      await q.stop();
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

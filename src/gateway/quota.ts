@@ -46,7 +46,7 @@ export interface QuotaLeases {
   flush(): Promise<void>;
   /** Stop the timer and give back every unused unit. */
   stop(): Promise<void>;
-  /** Units this node holds and has not used, for tests and /metrics. */
+  /** Units this node holds and has not used, for tests. */
   readonly held: number;
 }
 
@@ -60,8 +60,10 @@ interface Window {
   /** Calls waiting for the `take` in flight. */
   waiting: number;
   taking: Promise<void> | undefined;
-  /** The shared window was full at this time: refuse without asking until `fullUntil`. */
+  /** The shared window was full: refuse without asking until `fullUntil` (monotonic ms, `performance.now()`). */
   fullUntil: number;
+  /** Units being given back right now: a `take` waits for it, or it would find them still taken. */
+  returning: Promise<void> | undefined;
   /** A call used this window since the last flush. */
   used: boolean;
 }
@@ -92,13 +94,21 @@ export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLe
         w.left += got;
         if (got < want) {
           w.nextWant = 1;
-          if (got === 0) w.fullUntil = now() + leaseMs;
+          if (got === 0) w.fullUntil = performance.now() + leaseMs;
         }
       })
       .finally(() => {
         w.taking = undefined;
       });
     return w.taking;
+  };
+
+  /** Give `n` units of a window back to the shared counter; a failure only costs those units. */
+  const giveBack = async (key: string, w: Window, n: number, at: number) => {
+    const p = store.giveBack(key, n, at).catch(() => {});
+    w.returning = p;
+    await p;
+    if (w.returning === p) w.returning = undefined;
   };
 
   const giveBackIdle = async (all: boolean) => {
@@ -113,7 +123,7 @@ export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLe
         const n = w.left;
         w.left = 0;
         // Not given back (store unreachable): the window admits n fewer calls, never more.
-        await store.giveBack(key, n, at).catch(() => {});
+        await giveBack(key, w, n, at);
       }
       w.used = false;
     }
@@ -131,7 +141,7 @@ export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLe
     async admit(key, limit, expiresAt) {
       let w = windows.get(key);
       if (!w) {
-        w = { limit, expiresAt, left: 0, nextWant: Math.min(maxLease, Math.max(1, Math.ceil(limit / 16))), waiting: 0, taking: undefined, fullUntil: 0, used: false };
+        w = { limit, expiresAt, left: 0, nextWant: Math.min(maxLease, Math.max(1, Math.ceil(limit / 16))), waiting: 0, taking: undefined, fullUntil: 0, returning: undefined, used: false };
         windows.set(key, w);
       }
       if (w.limit !== limit) {
@@ -141,7 +151,7 @@ export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLe
         w.fullUntil = 0;
         const held = w.left;
         w.left = 0;
-        if (held > 0) await store.giveBack(key, held, now());
+        if (held > 0) await giveBack(key, w, held, now());
       }
       w.used = true;
       for (;;) {
@@ -149,7 +159,11 @@ export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLe
           w.left -= 1;
           return true;
         }
-        if (w.fullUntil > now()) return false;
+        if (w.fullUntil > performance.now()) return false;
+        if (w.returning) {
+          await w.returning;
+          continue;
+        }
         if (w.taking) {
           w.waiting += 1;
           try {
@@ -160,7 +174,7 @@ export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLe
           continue;
         }
         await take(key, w);
-        if (w.left === 0 && w.fullUntil > now()) return false;
+        if (w.left === 0 && w.fullUntil > performance.now()) return false;
       }
     },
     release(key) {
