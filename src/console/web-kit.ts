@@ -186,6 +186,10 @@ export function loginGuard(ctx: HttpContext, request: FastifyRequest, realm: 'se
     async succeeded(): Promise<void> {
       await attempt?.succeeded();
     },
+    /** Nothing was decided (the seller directory did not answer): not a failure. */
+    async cancelled(): Promise<void> {
+      await attempt?.cancelled();
+    },
     /** Answer 429 with Retry-After and the page the caller renders with this message. */
     locked(reply: FastifyReply, wait: number, lang: Lang): string {
       throttle?.throttled.inc({ kind: 'seller_login' });

@@ -150,6 +150,8 @@ export interface LoginAttempt {
   failed(): Promise<number>;
   /** The password was right: the user's failure streak ends; the attempt does not count against the IP. */
   succeeded(): Promise<void>;
+  /** Nothing was decided (the seller directory did not answer): the attempt is taken back from both budgets. */
+  cancelled(): Promise<void>;
 }
 
 /**
@@ -160,11 +162,11 @@ export interface LoginAttempt {
  * A wrong password that spends a budget locks the username (or IP) for `blockMs`.
  */
 export async function beginLogin(throttle: Throttle | undefined, userKey: string, ip: string, now: () => number): Promise<LoginAttempt> {
-  if (!throttle) return { wait: 0, failed: async () => 0, succeeded: async () => {} };
+  if (!throttle) return { wait: 0, failed: async () => 0, succeeded: async () => {}, cancelled: async () => {} };
   const { sellerPerUser: user, sellerPerIp: perIp } = throttle;
   const started = now();
   const blockedUntil = await throttle.store.liveUntil([user.blockKey(userKey), perIp.blockKey(ip)], started);
-  const refused = (wait: number): LoginAttempt => ({ wait, failed: async () => wait, succeeded: async () => {} });
+  const refused = (wait: number): LoginAttempt => ({ wait, failed: async () => wait, succeeded: async () => {}, cancelled: async () => {} });
   if (blockedUntil > started) return refused(blockedUntil - started);
   const [u, i] = await Promise.all([user.attempt(userKey), perIp.attempt(ip)]);
   if (u > user.rule.max || i > perIp.rule.max) {
@@ -180,6 +182,9 @@ export async function beginLogin(throttle: Throttle | undefined, userKey: string
     },
     async succeeded() {
       await Promise.all([user.reset(userKey), perIp.undo(ip)]);
+    },
+    async cancelled() {
+      await Promise.all([user.undo(userKey), perIp.undo(ip)]);
     },
   };
 }

@@ -46,6 +46,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const result = await ctx.sellerSignIn.signIn(username, form.get('password')?.[0] ?? '', request.log);
     if (result.kind === 'unavailable') {
       // The platform's account system did not decide: no lockout failure (docs/adr/0125).
+      await guard.cancelled();
       reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
       return again(503, m.signInUnavailable);
     }

@@ -227,6 +227,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const result = await ctx.sellerSignIn.signIn(username, password, request.log);
     if (result.kind === 'unavailable') {
       // The platform's account system did not decide: not the seller's fault, so no lockout failure.
+      await attempt.cancelled();
       reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
       return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
         status: 503,
