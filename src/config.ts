@@ -47,6 +47,8 @@ export interface ServeConfig {
   adminHost: string;
   /** Redis URL for the failure counters, lockouts and quotas every node shares; absent: the database (docs/adr/0110). */
   redisUrl?: string;
+  /** File holding the server key (docs/adr/0115); undefined: the embedded default's key in the database. */
+  secretKeyFile?: string;
 }
 
 /** The most worker processes `--workers` accepts. */
@@ -69,6 +71,7 @@ export const SERVE_SETTINGS = [
   ['trust-proxy', 'SHOUQUAN_TRUST_PROXY', 'trust X-Forwarded-For/-Proto from a proxy in front (client IPs for throttling and logs): true, false, a hop count or a list of proxy addresses', 'false'],
   ['janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL', 'seconds between purges of expired rows (0: off)', '300'],
   ['workers', 'SHOUQUAN_WORKERS', 'worker processes sharing the port (node:cluster); auto: one per CPU', '1'],
+  ['secret-key-file', 'SHOUQUAN_SECRET_KEY_FILE', 'file holding the server key that seals AppSecrets (64 hex characters, e.g. openssl rand -hex 32), kept out of the database (docs/operations.md#server-key)', 'a key kept in the database; warned about on PostgreSQL'],
   ['call-retention', 'SHOUQUAN_CALL_RETENTION', 'days the janitor keeps gateway call records shown in the developer console', '7'],
   ['request-timeout', 'SHOUQUAN_REQUEST_TIMEOUT', 'seconds a client has to send a whole request (headers and body) and an idle connection is kept; slower ones get 408 and are closed', '30'],
   ['max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP', 'open connections one client address may hold per process (more get 429 and are closed); 0: no limit, e.g. behind a reverse proxy that limits them', '128'],
@@ -187,6 +190,7 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     ...parseAdminListener(pick('admin-port', 'SHOUQUAN_ADMIN_PORT'), pick('admin-host', 'SHOUQUAN_ADMIN_HOST'), port),
     sellerDirectory: parseSellerDirectory(pick('seller-directory', 'SHOUQUAN_SELLER_DIRECTORY'), pick('seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS'), env),
     redisUrl: parseRedisUrl(pick('redis', 'SHOUQUAN_REDIS_URL')),
+    secretKeyFile: pick('secret-key-file', 'SHOUQUAN_SECRET_KEY_FILE'),
   };
 }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { CoreContext, Lifetimes } from './core/context.js';
 import { refreshGraceOf, type Profile } from './profiles/profile.js';
@@ -7,6 +6,7 @@ import { migrateToLatest, openDatabase } from './storage/kysely/database.js';
 import { createKyselyStorage } from './storage/kysely/kysely-storage.js';
 import type { LimitStore, Storage } from './storage/ports.js';
 import { withAppCache } from './storage/app-cache.js';
+import { loadServerKey } from './crypto/server-key.js';
 
 /**
  * Open storage for a database URL and bring its schema up to date. `migrate: false` skips the
@@ -60,10 +60,13 @@ export function redactDbUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
 }
 
-/** The server's key for keyed hashes; made once per database and kept there (docs/adr/0003). */
-export async function loadSecretKey(storage: Storage): Promise<Buffer> {
-  const hex = await storage.settings.setIfAbsent('secret_key', randomBytes(32).toString('hex'));
-  return Buffer.from(hex, 'hex');
+/**
+ * The server's key for keyed hashes and sealed secrets: from `keyFile` (`--secret-key-file`,
+ * checked against the database's fingerprint of it), else the embedded default's key kept in the
+ * database (docs/adr/0003, docs/adr/0115). Throws a one-line reason when the key does not fit.
+ */
+export async function loadSecretKey(storage: Storage, keyFile?: string): Promise<Buffer> {
+  return (await loadServerKey(storage, keyFile)).key;
 }
 
 export interface RuntimeOptions {
@@ -72,16 +75,21 @@ export interface RuntimeOptions {
   issuer: string;
   lifetimes?: Partial<Lifetimes>;
   now?: () => number;
+  /** The server key's file (`serve --secret-key-file`); without it the key kept in the database (docs/adr/0115). */
+  secretKeyFile?: string;
 }
 
 /** Assemble the core context from its parts. */
 export async function createCoreContext(opts: RuntimeOptions): Promise<CoreContext> {
   const { profile } = opts;
+  const serverKey = await loadServerKey(opts.storage, opts.secretKeyFile);
   return {
     storage: opts.storage,
     profile,
     issuer: opts.issuer,
-    secretKey: await loadSecretKey(opts.storage),
+    secretKey: serverKey.key,
+    secretKeySource: serverKey.source,
+    secretKeyWarnings: serverKey.warnings,
     now: opts.now ?? Date.now,
     lifetimes: {
       code: profile.lifetimes.code,

@@ -20,6 +20,7 @@ client_secret). The secret is stored hashed and shown only this once.
   --callback URL     a registered redirect URI (repeat for several)
   --scope SCOPE      a scope the app may request (repeatable; default seller)
   --status STATUS    live (default), testing, submitted or suspended
+  --secret-key-file PATH  the server key's file, as serve takes it (env SHOUQUAN_SECRET_KEY_FILE)
 ${DATABASE_HELP}
   --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks"}`,
   'app list': `Usage: shouquan app list [--status S] [--q TEXT] [--limit N] [--cursor C] [--database URL] [--json]
@@ -60,6 +61,7 @@ Give an app a new AppSecret, printed once. The old secret keeps working for --ov
 at the token, revocation and introspection endpoints and for signed API calls (/router/rest).
   --app-key KEY        the app
   --overlap-hours N    how long the old secret still works (default 24)
+  --secret-key-file PATH  the server key's file, as serve takes it (env SHOUQUAN_SECRET_KEY_FILE)
 ${DATABASE_HELP}
   --json               print {"app_key","app_secret","client_secret","previous_secret_expires_at"}`,
 };
@@ -83,11 +85,15 @@ function usage<T>(check: () => T): T {
   }
 }
 
+/** Commands that seal secrets read the server key like serve does (docs/adr/0115). */
+const keyFileFlag = { 'secret-key-file': { type: 'string' } } as const;
+const keyFile = (v: unknown) => (typeof v === 'string' ? v : process.env.SHOUQUAN_SECRET_KEY_FILE || undefined);
+
 /** Run `shouquan app <sub>`; returns the exit code. */
 export async function appCommand(sub: string, args: string[], out: Out): Promise<number> {
   const command = `app ${sub}`;
   if (sub === 'create') {
-    const values = parseFlags(args, { ...databaseFlag, name: { type: 'string' }, callback: { type: 'string', multiple: true }, scope: { type: 'string', multiple: true }, status: { type: 'string' } }, command);
+    const values = parseFlags(args, { ...databaseFlag, ...keyFileFlag, name: { type: 'string' }, callback: { type: 'string', multiple: true }, scope: { type: 'string', multiple: true }, status: { type: 'string' } }, command);
     if (values.help) return out.log(APP_HELP[command]!), 0;
     const status = (values.status ?? 'live') as AppStatus;
     if (!STATUSES.includes(status)) throw new UsageError('--status must be live, testing, submitted or suspended');
@@ -99,7 +105,7 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     callbacks.forEach((c) => usage(() => validateCallbackUrl(c)));
     ((values.scope as string[] | undefined) ?? []).forEach((sc) => usage(() => validateScopeToken(sc)));
     return withStorage(values.database, async (storage) => {
-      const created = await createApp(storage, await loadSecretKey(storage), { name, callbacks, scopes: values.scope as string[] | undefined, status, actor: 'cli' });
+      const created = await createApp(storage, await loadSecretKey(storage, keyFile(values['secret-key-file'])), { name, callbacks, scopes: values.scope as string[] | undefined, status, actor: 'cli' });
       if (values.json) out.log(JSON.stringify({ app_key: created.appKey, app_secret: created.appSecret, client_id: created.appKey, client_secret: created.appSecret, name: name.trim(), callbacks }));
       else out.log(`app_key:    ${created.appKey}\napp_secret: ${created.appSecret}\n(client_id and client_secret are the same values. The secret is shown only now: keep it safe.)`);
       return 0;
@@ -178,7 +184,7 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     });
   }
   if (sub === 'rotate-secret') {
-    const values = parseFlags(args, { ...databaseFlag, 'app-key': { type: 'string' }, 'overlap-hours': { type: 'string' } }, command);
+    const values = parseFlags(args, { ...databaseFlag, ...keyFileFlag, 'app-key': { type: 'string' }, 'overlap-hours': { type: 'string' } }, command);
     if (values.help) return out.log(APP_HELP[command]!), 0;
     const appKey = required(values, 'app-key');
     const rawHours = optional(values, 'overlap-hours') ?? '24';
@@ -186,7 +192,7 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     if (!(hours >= 0 && hours <= 168)) throw new UsageError(`--overlap-hours must be a whole number from 0 to 168, got "${rawHours}"`);
     return withStorage(values.database, async (storage) => {
       const now = Date.now();
-      const secret = await rotateAppSecret(storage, await loadSecretKey(storage), appKey, hours, now, { actor: 'cli' });
+      const secret = await rotateAppSecret(storage, await loadSecretKey(storage, keyFile(values['secret-key-file'])), appKey, hours, now, { actor: 'cli' });
       if (secret === undefined) throw new Error(`no app with app_key ${appKey}`);
       const until = hours > 0 ? new Date(now + hours * 3600_000).toISOString() : null;
       if (values.json) out.log(JSON.stringify({ app_key: appKey, app_secret: secret, client_secret: secret, previous_secret_expires_at: until }));

@@ -21,6 +21,7 @@ import { AUDIT_HELP, auditCommand } from './audit.command.js';
 import { OPERATOR_TOKEN_HELP, operatorTokenCommand } from './operator-token.command.js';
 import { SELLER_RESET_PASSWORD_HELP, sellerResetPasswordCommand } from './seller-reset-password.command.js';
 import { listenAdmin } from '../server/admin-listener.js';
+import { KEY_ROTATE_HELP, keyCommand } from './key.command.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
@@ -45,6 +46,7 @@ Commands:
   seller reset-password  issue a one-time password reset link for a built-in seller
   operator create  create an operator account for the /admin pages
   operator token create|list|revoke  API tokens for the management API (/admin/api/v1/)
+  key rotate       re-seal every AppSecret under a new server key (a key file outside the database)
   janitor          purge expired codes, tokens, sessions, interactions and old call records now
   help [command]   show help for a command
 
@@ -66,6 +68,7 @@ port; it restarts a worker that dies, and on SIGTERM every worker drains before 
 Create the database (SQLite) or its tables, or upgrade them to the latest schema.
   --database URL   sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})`,
   'app gateway': APP_GATEWAY_HELP,
+  'key rotate': KEY_ROTATE_HELP,
   janitor: `Usage: shouquan janitor [--database URL] [--batch-size N] [--grace SECONDS] [--call-retention DAYS] [--json]
 
 Delete expired authorization codes, tokens, seller sessions, console sessions (developer and
@@ -167,6 +170,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
     if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
     if (cmd === 'janitor') return await janitor(argv.slice(1), out);
+    if (cmd === 'key') return await keyCommand(sub, rest, out, DEFAULT_DATABASE_URL);
     if (cmd !== undefined && groupHelps[cmd] && (sub === undefined || isHelp(sub) || (cmd === 'operator' && sub === 'token'))) {
       out.log(groupHelps[cmd]!(cmd === 'operator' && sub === 'token'));
       return sub === undefined || (sub === 'token' && rest[0] === undefined) ? 2 : 0;
@@ -328,6 +332,7 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     profile: config.profile,
     issuer: config.issuer,
     lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl, refreshGrace: config.refreshGrace },
+    secretKeyFile: config.secretKeyFile,
   });
   const app = await buildServer({
     core,
@@ -480,7 +485,7 @@ async function servePrimary(config: ServeConfig, args: string[], json: boolean, 
   loadGatewayOptions(config.gatewayConfig); // a bad file is reported here once, not by every worker
   const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
   try {
-    const secretKey = await loadSecretKey(storage);
+    const secretKey = await loadSecretKey(storage, config.secretKeyFile);
     if (!config.sandbox) await retireSandbox(storage, out);
     return await runPrimary({
       workers: config.workers,

@@ -24,8 +24,12 @@ export interface CoreContext {
   /** The issuer identifier (RFC 8414 §2), also sent as `iss` (RFC 9207). */
   issuer: string;
   lifetimes: Lifetimes;
-  /** Server key for keyed hashes of app secrets. */
+  /** Server key for keyed hashes of app secrets and the sealed copies (docs/adr/0115). */
   secretKey: Buffer;
+  /** Where the server key came from: a key file, or the embedded default's database row. */
+  secretKeySource?: 'file' | 'database';
+  /** What the operator should fix about the key (logged at start). */
+  secretKeyWarnings?: string[];
   /** Current time in epoch milliseconds. */
   now(): number;
 }

@@ -138,6 +138,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     for (const method of Array.isArray(r.method) ? r.method : [r.method]) routes.push({ method, url: r.url });
   });
 
+  // docs/adr/0115: a PostgreSQL deployment is many processes and backups of a shared database;
+  // a key kept in that database lets a dump alone open every sealed AppSecret.
+  if (core.secretKeySource === 'database' && core.storage.dialect === 'postgres') {
+    app.log.warn(
+      'the server key that seals AppSecrets is stored in the database: a database dump alone gives back every AppSecret. ' +
+        'Keep it in a file instead: "shouquan key rotate --new-key-file PATH", then serve --secret-key-file PATH (docs/operations.md#server-key)',
+    );
+  }
+  for (const w of core.secretKeyWarnings ?? []) app.log.warn(w);
   await app.register(cookie);
   if (options.adminListener) installAdminSplit(app);
   ctx.throttle = createThrottle(ctx, options.limits);

@@ -363,6 +363,30 @@ export interface SettingsRepository {
   setIfAbsent(key: string, value: string): Promise<string>;
 }
 
+/**
+ * One app's values that depend on the server key (docs/adr/0115): the keyed hashes the token
+ * endpoint checks (docs/adr/0003) and the sealed copies the gateway signs with (docs/adr/0030).
+ */
+export interface KeyedAppSecrets {
+  appKey: string;
+  secretHash: string;
+  previousSecretHash: string | null;
+  sealedSecret: string | null;
+  previousSealedSecret: string | null;
+}
+
+/** Everything stored under the server key, read and rewritten at once by `shouquan key rotate`. */
+export interface ServerKeyRepository {
+  /** One sealed AppSecret (any app), to prove a key opens this database's data. */
+  sealedSample(): Promise<{ appKey: string; sealed: string } | undefined>;
+  /**
+   * In one transaction (other writers of apps and sealed secrets wait on PostgreSQL): read every
+   * keyed value, let `rewrite` compute the new ones (it may throw: then nothing changes), write
+   * them back and apply the settings changes. Returns what `rewrite` returned.
+   */
+  rekey<T>(rewrite: (apps: KeyedAppSecrets[]) => { apps: KeyedAppSecrets[]; setSettings: Record<string, string>; deleteSettings: string[]; result: T }): Promise<T>;
+}
+
 /** Everything the core and the HTTP layer need from storage. */
 export interface Storage {
   readonly dialect: 'sqlite' | 'postgres';
@@ -380,6 +404,8 @@ export interface Storage {
   management: ManagementStorage;
   /** Open API gateway storage (src/gateway/ports.ts); absent in storages without the gateway tables. */
   gateway?: GatewayStorage;
+  /** Every value kept under the server key, for `shouquan key rotate` (docs/adr/0115). */
+  keys?: ServerKeyRepository;
   /** Append-only audit log (grants, revocations, secret rotations, admin actions). */
   audit?: AuditRepository;
   /** Batch purges of expired rows, for the janitor. */
