@@ -51,6 +51,9 @@ export interface ServeConfig {
   secretKeyFile?: string;
 }
 
+/** Serve flags that take no value (on when given; their variables take 1/true/yes/on or 0/false/no/off). */
+export const BOOLEAN_SERVE_FLAGS: readonly string[] = ['sandbox', 'standard-token-fields'];
+
 /** The most worker processes `--workers` accepts. */
 export const MAX_WORKERS = 64;
 
@@ -72,6 +75,7 @@ export const SERVE_SETTINGS = [
   ['janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL', 'seconds between purges of expired rows (0: off)', '300'],
   ['workers', 'SHOUQUAN_WORKERS', 'worker processes sharing the port (node:cluster); auto: one per CPU', '1'],
   ['secret-key-file', 'SHOUQUAN_SECRET_KEY_FILE', 'file holding the server key that seals AppSecrets (64 hex characters, e.g. openssl rand -hex 32), kept out of the database (docs/operations.md#server-key)', 'a key kept in the database; warned about on PostgreSQL'],
+  ['standard-token-fields', 'SHOUQUAN_STANDARD_TOKEN_FIELDS', "also write RFC 6749's token_type and expires_in in a legacy profile's token answers where it has none (stock OAuth clients refresh on time)", "profile's (off)"],
   ['call-retention', 'SHOUQUAN_CALL_RETENTION', 'days the janitor keeps gateway call records shown in the developer console', '7'],
   ['request-timeout', 'SHOUQUAN_REQUEST_TIMEOUT', 'seconds a client has to send a whole request (headers and body) and an idle connection is kept; slower ones get 408 and are closed', '30'],
   ['max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP', 'open connections one client address may hold per process (more get 429 and are closed); 0: no limit, e.g. behind a reverse proxy that limits them', '128'],
@@ -113,7 +117,12 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
   if (redirectRule !== undefined && !(REDIRECT_RULES as readonly string[]).includes(redirectRule)) {
     throw new Error(`--redirect-rule must be one of ${REDIRECT_RULES.join(', ')}, got "${redirectRule}"`);
   }
-  const profile: Profile = redirectRule === undefined ? shippedOrFile : { ...shippedOrFile, redirectRule: redirectRule as RedirectRule };
+  const withRule: Profile = redirectRule === undefined ? shippedOrFile : { ...shippedOrFile, redirectRule: redirectRule as RedirectRule };
+  const standardFieldsRaw = pick('standard-token-fields', 'SHOUQUAN_STANDARD_TOKEN_FIELDS');
+  const profile: Profile =
+    standardFieldsRaw !== undefined && !['0', 'false', 'no', 'off'].includes(standardFieldsRaw.toLowerCase())
+      ? { ...withRule, responses: { ...withRule.responses, standardTokenFields: true } }
+      : withRule;
   const issuerRaw = pick('issuer', 'SHOUQUAN_ISSUER');
   let issuer: string;
   if (issuerRaw !== undefined) {

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkSellerInput, createSeller } from '../admin.js';
 import cluster from 'node:cluster';
-import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, resolveServeConfig, type ServeConfig } from '../config.js';
+import { SERVE_SETTINGS, BOOLEAN_SERVE_FLAGS, DEFAULT_DATABASE_URL, parseCallRetention, resolveServeConfig, type ServeConfig } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
 import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
@@ -279,7 +279,7 @@ async function janitor(args: string[], out: Out): Promise<number> {
 
 async function serve(args: string[], out: Out): Promise<number> {
   const options: ParseArgsConfig['options'] = {};
-  for (const [flag] of SERVE_SETTINGS) options[flag] = flag === 'sandbox' ? { type: 'boolean' } : { type: 'string' };
+  for (const [flag] of SERVE_SETTINGS) options[flag] = BOOLEAN_SERVE_FLAGS.includes(flag) ? { type: 'boolean' } : { type: 'string' };
   const { values } = parse(args, options, 'serve');
   if (values.help) return out.log(HELP.serve ?? ''), 0;
   let config: ServeConfig;

@@ -1,4 +1,4 @@
-import { renderFields } from '../profiles/profile.js';
+import { renderFields, tokenResponseFields } from '../profiles/profile.js';
 import type { AppRecord } from '../storage/ports.js';
 import { authenticateClient, type BasicCredentials } from './client-auth.js';
 import type { CoreContext } from './context.js';
@@ -52,6 +52,6 @@ export async function handleTokenRequest(ctx: CoreContext, req: TokenRequest): P
 
   // §5.1: issue, in the profile's own field names.
   const result = await handler.handle(ctx, req.params, client);
-  const fields = result.shape === 'code' ? ctx.profile.responses.code : ctx.profile.responses.refresh;
+  const fields = tokenResponseFields(ctx.profile, result.shape);
   return { body: renderFields(fields, result.values as any), client, grantType };
 }

@@ -187,6 +187,8 @@ export function profileProblems(p: Json): string[] {
     });
     if (shape === 'code' && !list.some((f: Json) => isObj(f) && f.from === 'access_token')) errs.push('responses.code must have a field from "access_token"');
   }
+  for (const k of Object.keys(responses)) if (!['code', 'refresh', 'errorExtras', 'standardTokenFields'].includes(k)) errs.push(`responses: unknown key "${k}"`);
+  bool('responses.standardTokenFields', responses.standardTokenFields, true);
   if (p.errorStatusCodes !== undefined) {
     for (const [k, v] of Object.entries(obj('errorStatusCodes', p.errorStatusCodes))) str(`errorStatusCodes.${k}`, v);
   }

@@ -61,6 +61,14 @@ const ROWS: Array<[string, (p: Profile) => string]> = [
     'refresh response',
     (p) => (p.token.grantTypes.includes('refresh_token') ? fields(p, p.responses.refresh) : `not at the token endpoint${p.token.unsupportedGrantHints?.refresh_token ? ` (${p.token.unsupportedGrantHints.refresh_token})` : ''}`),
   ],
+  [
+    '`--standard-token-fields` (`responses.standardTokenFields`)',
+    (p) => {
+      const added = ['token_type', 'expires_in'].filter((n) => !p.responses.code.some((f) => f.name === n));
+      const state = p.responses.standardTokenFields ? 'on' : 'off';
+      return added.length === 0 ? `${state}; nothing to add: the profile writes \`token_type\` and \`expires_in\`` : `${state}; when on, adds ${added.map(code).join(' and ')} to the code and refresh answers`;
+    },
+  ],
   ['refresh rotation', (p) => (p.token.grantTypes.includes('refresh_token') ? (p.refresh.rotate ? 'yes: the old refresh token dies' : 'no: the refresh token stays valid') : '—')],
   [
     'refresh grace window (`refresh.graceSeconds`)',

@@ -93,6 +93,12 @@ export interface Profile {
     refresh: ResponseField[];
     /** Fields added to the RFC 6749 §5.2 error body. */
     errorExtras: ResponseField[];
+    /**
+     * Also write RFC 6749 §5.1's `token_type` and `expires_in` after the profile's own token
+     * fields when the profile has no field of that name (`serve --standard-token-fields`), so
+     * stock OAuth clients (authlib, requests-oauthlib) see when the access token expires.
+     */
+    standardTokenFields?: boolean;
   };
   /**
    * The dialect's own status code per RFC error code, the source `error_status` of `errorExtras`
@@ -189,6 +195,23 @@ export type ResponseSource =
 
 /** One output field: its name in this dialect and its source (or a constant). */
 export type ResponseField = { name: string; from: ResponseSource; type?: 'string' | 'number'; optional?: boolean } | { name: string; value: string | number };
+
+/** RFC 6749 §5.1's fields, as `standardTokenFields` adds them. */
+const STANDARD_TOKEN_FIELDS: ResponseField[] = [
+  { name: 'token_type', from: 'token_type' },
+  { name: 'expires_in', from: 'expires_in', type: 'number' },
+];
+
+/**
+ * The fields of a token response (`code`: the code exchange; `refresh`: a refresh, at the token
+ * endpoint or through the gateway): the profile's own, then RFC 6749 §5.1's `token_type` and
+ * `expires_in` where the profile has no field of that name and `responses.standardTokenFields` is on.
+ */
+export function tokenResponseFields(profile: Pick<Profile, 'responses'>, shape: 'code' | 'refresh'): ResponseField[] {
+  const own = profile.responses[shape];
+  if (!profile.responses.standardTokenFields) return own;
+  return [...own, ...STANDARD_TOKEN_FIELDS.filter((f) => !own.some((o) => o.name === f.name))];
+}
 
 /** Values a token response may draw from. */
 export interface TokenResponseValues {

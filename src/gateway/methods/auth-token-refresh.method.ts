@@ -1,6 +1,6 @@
 import { OAuthError } from '../../core/errors.js';
 import { refreshTokenGrant } from '../../core/grants/refresh-token.grant.js';
-import { renderFields } from '../../profiles/profile.js';
+import { renderFields, tokenResponseFields } from '../../profiles/profile.js';
 import { GatewayError, missingArgument } from '../errors.js';
 import type { GatewayMethod } from './method.js';
 
@@ -22,7 +22,7 @@ export const authTokenRefreshMethod: GatewayMethod = {
     if (scope !== undefined) bag.set('scope', [scope]);
     try {
       const result = await refreshTokenGrant.handle(call.core, bag, call.app);
-      return renderFields(call.core.profile.responses.refresh, result.values);
+      return renderFields(tokenResponseFields(call.core.profile, 'refresh'), result.values);
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;
       const name = e.code === 'invalid_scope' ? 'scope' : 'refresh_token';

@@ -1,5 +1,5 @@
 import { gatewayMethods } from '../../gateway/methods/index.js';
-import type { ResponseField, ResponseSource } from '../../profiles/profile.js';
+import { tokenResponseFields, type ResponseField, type ResponseSource } from '../../profiles/profile.js';
 import type { HttpContext } from '../http-context.js';
 import { methodParams, paramsOf, STORE_ID_PARAM, type ParamDoc } from './method-params.js';
 import { consoleRouteDocs } from './console-docs.js';
@@ -149,7 +149,7 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   const tokenResponses = {
     200: {
       description: 'tokens, in this profile’s field names (`Cache-Control: no-store`)',
-      content: { 'application/json': { schema: { oneOf: [fieldsSchema(profile.responses.code), ...(grantTypes.includes('refresh_token') ? [fieldsSchema(profile.responses.refresh)] : [])] } } },
+      content: { 'application/json': { schema: { oneOf: [fieldsSchema(tokenResponseFields(profile, 'code')), ...(grantTypes.includes('refresh_token') ? [fieldsSchema(tokenResponseFields(profile, 'refresh'))] : [])] } } },
     },
     ...oauthErrors,
   };
