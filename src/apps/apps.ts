@@ -132,6 +132,8 @@ export interface AppUpdate {
   description?: string | null;
   logoUrl?: string | null;
   developerId?: number | null;
+  /** Where the client-side flow may send this app's tokens in a fragment (docs/adr/0116); null: the profile's. */
+  fragmentRedirect?: 'exact-callback' | 'redirect-rule' | null;
 }
 
 /** Who changed an app, for the audit line written in the same transaction. */
@@ -180,6 +182,12 @@ export async function updateApp(storage: Storage, appKey: string, update: AppUpd
   if (update.description !== undefined) changes.description = update.description;
   if (update.logoUrl !== undefined) changes.logoUrl = update.logoUrl;
   if (update.developerId !== undefined) changes.developerId = update.developerId;
+  if (update.fragmentRedirect !== undefined) {
+    if (update.fragmentRedirect !== null && update.fragmentRedirect !== 'exact-callback' && update.fragmentRedirect !== 'redirect-rule') {
+      throw new AppInputError('fragment_redirect', `fragment_redirect must be exact-callback, redirect-rule or null (the profile's), got "${String(update.fragmentRedirect)}"`);
+    }
+    changes.fragmentRedirect = update.fragmentRedirect;
+  }
   return storage.apps.update(appKey, changes, audit && auditEvent(appKey, now, audit, 'app.updated'));
 }
 
@@ -233,7 +241,7 @@ export async function loadAppDetails(storage: Storage, appKey: string): Promise<
   const details = await storage.console.appDetails(appKey);
   if (!details) return undefined;
   const gateway = await storage.gateway?.apps.find(appKey);
-  return { ...details, webhookUrl: gateway?.webhookUrl ?? null };
+  return { ...details, webhookUrl: gateway?.webhookUrl ?? null, fragmentRedirect: gateway?.fragmentRedirect ?? null, clientSideFlowAt: gateway?.clientSideFlowAt ?? null };
 }
 
 /** Everything an operator sees about an app: the console's view and the gateway's settings. */

@@ -8,7 +8,7 @@ import {
   UnsupportedResponseTypeError,
 } from './errors.js';
 import { duplicatedParams, param, type ParamBag } from './params.js';
-import { redirectUriMatches } from './redirect-uri.js';
+import { callbackOriginAndPathMatch, redirectUriMatches } from './redirect-uri.js';
 import { appMayRequest } from './scope-choice.js';
 
 /**
@@ -62,6 +62,20 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   } else {
     if (!redirectUriMatches(profile.redirectRule, rawRedirect, app.callbackUrls)) {
       return { kind: 'fatal', error: new InvalidRequestError('redirect_uri does not match the callback registered for this app', `presented ${rawRedirect}`) };
+    }
+    // A token in the fragment follows every redirect the page makes (docs/adr/0116): where the
+    // app or the profile asks for it, only a registered callback's exact origin and path gets one.
+    if (params.get('response_type')?.[0] === 'token' && profile.authorize.responseTypes.includes('token')) {
+      const own = (await ctx.storage.gateway?.apps.find(app.appKey))?.fragmentRedirect;
+      if ((own ?? profile.authorize.fragmentRedirect ?? 'redirect-rule') === 'exact-callback' && !callbackOriginAndPathMatch(rawRedirect, app.callbackUrls)) {
+        return {
+          kind: 'fatal',
+          error: new InvalidRequestError(
+            'redirect_uri must be the exact origin and path of a callback registered for this app to receive a token in the fragment (client-side flow)',
+            `presented ${rawRedirect}`,
+          ),
+        };
+      }
     }
     redirectUri = rawRedirect;
   }

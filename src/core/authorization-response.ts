@@ -19,6 +19,10 @@ export async function approveAuthorization(ctx: CoreContext, request: Authorizat
     const grant = newGrant(ctx, { appKey: request.appKey, sellerId, storeIds, scope: request.scope });
     const minted = mintTokens(ctx, grant, request.scope, false);
     await ctx.storage.grants.createWithTokens({ now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });
+    // The developer console warns apps that use this flow (docs/adr/0116); one write a day at most.
+    const gateway = ctx.storage.gateway?.apps;
+    const last = (await gateway?.find(request.appKey))?.clientSideFlowAt;
+    if (gateway && (last === null || last === undefined || now - last > 86_400_000)) await gateway.upsert(request.appKey, { clientSideFlowAt: now });
     return buildRedirect(request.redirectUri, 'fragment', {
       access_token: minted.values.access_token,
       token_type: minted.values.token_type,

@@ -19,6 +19,26 @@ export function redirectUriMatches(rule: Profile['redirectRule'], presented: str
   return registered.some((r) => domainMatch(rule, p.url, r));
 }
 
+/**
+ * Is the presented redirect_uri at a registered callback's exact origin and path? The stricter
+ * check for tokens sent in a fragment (docs/adr/0116): the fragment survives any redirect the
+ * page at redirect_uri makes, so only the ISV's own callback page may receive it. The presented
+ * URI must be canonical (see {@link canonicalRedirectUri}); its query may differ.
+ */
+export function callbackOriginAndPathMatch(presented: string, registered: string[]): boolean {
+  if (registered.includes(presented)) return true;
+  const p = canonicalRedirectUri(presented);
+  if (!p.ok) return false;
+  return registered.some((raw) => {
+    try {
+      const r = new URL(raw);
+      return r.origin === p.url.origin && r.pathname === p.url.pathname;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Why a presented redirect_uri can't be domain-matched (for unit tests and logs). */
 export type CanonicalCheck = { ok: true; url: URL } | { ok: false; reason: string };
 

@@ -18,6 +18,11 @@ prints the current settings.
                          read | write | orders.read … ("all" for every method)
   --quota-day N          calls per GMT+8 day ("default" for the server's)
   --quota-second N       calls per second ("default" for the server's)
+  --fragment-redirect R  where the client-side flow (response_type=token) may send this app's
+                         tokens in the fragment: exact-callback (only a registered callback's
+                         exact origin and path), redirect-rule (wherever the profile's redirect
+                         rule allows, e.g. the documents' domain rule) or profile (the profile's
+                         setting; docs/security.md#deliberate-deviations)
   --database URL         sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL)
   --json                 print the settings as JSON`;
 
@@ -37,6 +42,7 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
       permissions: { type: 'string' },
       'quota-day': { type: 'string' },
       'quota-second': { type: 'string' },
+      'fragment-redirect': { type: 'string' },
       database: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -79,6 +85,11 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
   }
   if (values['quota-day'] !== undefined) changes.quotaPerDay = quota('quota-day', values['quota-day']);
   if (values['quota-second'] !== undefined) changes.quotaPerSecond = quota('quota-second', values['quota-second']);
+  const fr = values['fragment-redirect'];
+  if (fr !== undefined) {
+    if (fr !== 'exact-callback' && fr !== 'redirect-rule' && fr !== 'profile') throw new Error(`--fragment-redirect must be exact-callback, redirect-rule or profile, got "${fr}"`);
+    changes.fragmentRedirect = fr === 'profile' ? null : fr;
+  }
   const storage = await openStorage(values.database ?? (process.env.SHOUQUAN_DATABASE_URL || defaultDatabaseUrl));
   try {
     if (!(await storage.apps.find(appKey))) throw new Error(`no app with app_key ${appKey}`);
@@ -93,6 +104,8 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
       permissions: s?.permissions ?? ['*'],
       quota_per_day: s?.quotaPerDay ?? 'default',
       quota_per_second: s?.quotaPerSecond ?? 'default',
+      fragment_redirect: s?.fragmentRedirect ?? 'profile',
+      client_side_flow_used_at: s?.clientSideFlowAt ? new Date(s.clientSideFlowAt).toISOString() : null,
     };
     if (values.json) out.log(JSON.stringify(view));
     else out.log(Object.entries(view).map(([k, v]) => `${`${k}:`.padEnd(24)}${Array.isArray(v) ? v.join(',') : String(v)}`).join('\n'));

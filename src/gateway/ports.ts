@@ -1,3 +1,4 @@
+import type { FragmentRedirect } from '../profiles/profile.js';
 /**
  * Storage ports of the open API gateway (docs/gateway.md). Times are epoch milliseconds,
  * amounts are integer cents. Every method is atomic on its own.
@@ -24,6 +25,13 @@ export interface GatewayAppRecord {
   permissions: string[] | null;
   quotaPerDay: number | null;
   quotaPerSecond: number | null;
+  /**
+   * Where this app's tokens may be sent in a URL fragment (client-side flow, docs/adr/0116):
+   * `exact-callback`, `redirect-rule`, or null for the profile's `authorize.fragmentRedirect`.
+   */
+  fragmentRedirect?: FragmentRedirect | null;
+  /** When the app last received a token through the client-side flow (the console warns it). */
+  clientSideFlowAt?: number | null;
 }
 
 /** Store settings an ISV may read and change. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { MAX_REFRESH_GRACE_SECONDS, REDIRECT_RULES, type Profile } from './profile.js';
+import { FRAGMENT_REDIRECTS, MAX_REFRESH_GRACE_SECONDS, REDIRECT_RULES, type Profile } from './profile.js';
 
 /** Response sources a field may draw from (mirrors `ResponseSource`). */
 const SOURCES = ['access_token', 'token_type', 'expires_in', 'refresh_token', 'refresh_expires_in', 'scope', 'seller_id', 'store_id', 'error_status'];
@@ -129,6 +129,7 @@ export function profileProblems(p: Json): string[] {
     errs.push(`authorize.defaultScope "${String(authorize.defaultScope)}" is not one of scopes`);
   }
   strList('authorize.views', authorize.views);
+  if (authorize.fragmentRedirect !== undefined) oneOf('authorize.fragmentRedirect', authorize.fragmentRedirect, FRAGMENT_REDIRECTS);
 
   const token = obj('token', p.token);
   const grants = strList('token.grantTypes', token.grantTypes, { allowed: GRANTS });

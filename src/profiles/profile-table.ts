@@ -90,6 +90,15 @@ const ROWS: Array<[string, (p: Profile) => string]> = [
         : 'the requested scopes, all or nothing',
   ],
   ['redirect_uri rule', (p) => code(p.redirectRule) + ': ' + RULES[p.redirectRule]],
+  [
+    'tokens in a fragment go to (`authorize.fragmentRedirect`)',
+    (p) =>
+      !p.authorize.responseTypes.includes('token')
+        ? '— (no client-side flow)'
+        : (p.authorize.fragmentRedirect ?? 'redirect-rule') === 'exact-callback'
+          ? '`exact-callback`: only a registered callback\'s exact origin and path'
+          : '`redirect-rule`: wherever the redirect_uri rule allows (per app: `app gateway --fragment-redirect exact-callback`)',
+  ],
   ['token format', (p) => (p.tokenFormat === 'hex32' ? '32 hex (128 bits)' : 'base64url (256 bits)')],
   ['error extras', (p) => fields(p, p.responses.errorExtras)],
   ['page language', (p) => p.defaultLang],

@@ -37,6 +37,13 @@ export interface Profile {
     defaultScope: string;
     /** Allowed `view` values (presentation hint); empty: the parameter is ignored. */
     views: string[];
+    /**
+     * Where the client-side flow (`response_type=token`) may send a token in the fragment:
+     * `redirect-rule` (default: wherever `redirectRule` lets any redirect go, as the legacy
+     * documents require) or `exact-callback` (only a registered callback's exact origin and
+     * path). An app's own setting wins (docs/adr/0116).
+     */
+    fragmentRedirect?: FragmentRedirect;
   };
   token: {
     /** HTTP methods accepted at the token endpoint per grant type. */
@@ -171,6 +178,12 @@ export function refreshGraceOf(profile: Pick<Profile, 'refresh'>): number {
  * The looser rules apply only to canonical URLs; see core/redirect-uri.ts and docs/profiles.md.
  */
 export type RedirectRule = 'exact' | 'same-host' | 'registrable-domain' | 'host-or-registrable-domain';
+
+/** Where tokens in a URL fragment may go (docs/adr/0116). */
+export type FragmentRedirect = 'redirect-rule' | 'exact-callback';
+
+/** Every fragment redirect setting, for validation and docs. */
+export const FRAGMENT_REDIRECTS: readonly FragmentRedirect[] = ['exact-callback', 'redirect-rule'];
 
 /** Every redirect rule, for validation and docs. */
 export const REDIRECT_RULES: readonly RedirectRule[] = ['exact', 'same-host', 'registrable-domain', 'host-or-registrable-domain'];

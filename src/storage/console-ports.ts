@@ -38,6 +38,10 @@ export interface AppDetails {
   createdAt: number;
   /** End of the overlap window of the previous secret, when one is still accepted. */
   previousSecretExpiresAt: number | null;
+  /** The app's own client-side flow setting (`gateway_apps`, docs/adr/0116); null: the profile's. Filled in by `loadAppDetails`. */
+  fragmentRedirect?: 'exact-callback' | 'redirect-rule' | null;
+  /** When the app last received a token through the client-side flow. Filled in by `loadAppDetails`. */
+  clientSideFlowAt?: number | null;
 }
 
 /** A seller's authorization as the seller center and the admin list it. */

@@ -214,6 +214,8 @@ export interface AppChanges {
   permissions?: string[] | null;
   quotaPerDay?: number | null;
   quotaPerSecond?: number | null;
+  /** Where the client-side flow may send this app's tokens (docs/adr/0116); null: the profile's. */
+  fragmentRedirect?: 'exact-callback' | 'redirect-rule' | null;
 }
 
 /** A new secret for an app: its keyed hash and, for signed gateway calls, its sealed copy (docs/adr/0030). */

@@ -293,11 +293,46 @@ ${recent.map(
 
 /** An app's page; `secret` is set only right after creation or rotation (shown once). */
 export function appPage(
-  f: ConsoleFrame & { csrf: string; app: AppDetails; grantCount: number; authorizeUrl: string; secret?: string; scopeWords: (s: string) => string; calls?: AppCalls },
+  f: ConsoleFrame & {
+    csrf: string;
+    app: AppDetails;
+    grantCount: number;
+    authorizeUrl: string;
+    secret?: string;
+    scopeWords: (s: string) => string;
+    calls?: AppCalls;
+    /** Set when the profile offers the client-side flow: the profile's fragment setting (docs/adr/0116). */
+    clientSideFlow?: { profileDefault: 'exact-callback' | 'redirect-rule' };
+  },
 ): string {
   const m = ct(f.lang);
   const a = f.app;
   const base = `/console/apps/${a.appKey}`;
+  const csf = f.clientSideFlow;
+  const effective = a.fragmentRedirect ?? csf?.profileDefault;
+  const fragmentLabel = (v: 'exact-callback' | 'redirect-rule') => (v === 'exact-callback' ? m.fragmentExact : m.fragmentRule);
+  const fragmentOption = (value: string, label: string, selected: boolean) => html`<option value="${value}"${selected ? raw(' selected') : ''}>${label}</option>`;
+  const clientSideCard = csf
+    ? html`<section class="card">
+<h2>${m.clientSideFlow}</h2>
+${
+  a.clientSideFlowAt
+    ? html`<div class="warn" role="alert"><p><strong>${m.clientSideFlowUsed}</strong> (${m.clientSideFlowLast} ${formatTime(a.clientSideFlowAt, f.lang)}).</p><p>${effective === 'exact-callback' ? m.clientSideFlowStrict : m.clientSideFlowLoose}</p></div>`
+    : ''
+}
+<p class="sub" id="fragment-help">${m.clientSideFlowHelp}</p>
+<form method="post" action="${base}/fragment-redirect">
+${csrfInput(f.csrf)}
+<label for="fragment_redirect">${m.clientSideFlow}</label>
+<select id="fragment_redirect" name="fragment_redirect" aria-describedby="fragment-help">
+${fragmentOption('profile', m.fragmentProfile.replace('{value}', fragmentLabel(csf.profileDefault)), !a.fragmentRedirect)}
+${fragmentOption('exact-callback', m.fragmentExact, a.fragmentRedirect === 'exact-callback')}
+${fragmentOption('redirect-rule', m.fragmentRule, a.fragmentRedirect === 'redirect-rule')}
+</select>
+<div class="actions"><button type="submit" class="secondary">${m.save}</button></div>
+</form>
+</section>`
+    : '';
   const body = html`<p><a href="/console">← ${m.yourApps}</a></p>
 <section class="card">
 <div class="row">${appLogo(a.name, a.logoUrl)}<h1 class="grow">${a.name} ${statusBadge(f.lang, a.status)}</h1></div>
@@ -344,6 +379,7 @@ ${csrfInput(f.csrf)}
 <div class="actions"><button type="submit" class="secondary">${m.saveCallbacks}</button></div>
 </form>
 </section>
+${clientSideCard}
 ${callsCard(f.lang, f.calls)}`;
   return consoleLayout({ ...f, title: a.name, body });
 }

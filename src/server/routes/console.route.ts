@@ -51,7 +51,19 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     return sendPage(
       reply,
       extra.status ?? 200,
-      appPage({ ...f, notice: extra.notice, error: extra.error, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, app: details, grantCount, authorizeUrl, secret: extra.secret, scopeWords: scopeWords(ctx, f.lang), calls }),
+      appPage({
+        ...f,
+        notice: extra.notice,
+        error: extra.error,
+        user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf },
+        app: details,
+        grantCount,
+        authorizeUrl,
+        secret: extra.secret,
+        scopeWords: scopeWords(ctx, f.lang),
+        calls,
+        clientSideFlow: core.profile.authorize.responseTypes.includes('token') ? { profileDefault: core.profile.authorize.fragmentRedirect ?? 'redirect-rule' } : undefined,
+      }),
     );
   }
 
@@ -203,7 +215,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const details = await ownApp(request, dev, f.lang);
     const done = doneParam(request);
     const m = ct(f.lang);
-    const notice = done === 'submitted' ? m.submitted : done === 'previous-ended' ? m.previousEnded : done === 'callbacks' ? m.callbacksSaved : undefined;
+    const notice = done === 'submitted' ? m.submitted : done === 'previous-ended' ? m.previousEnded : done === 'callbacks' ? m.callbacksSaved : done === 'fragment-redirect' ? m.fragmentSaved : undefined;
     return renderApp(request, reply, dev, details, { notice });
   });
 
@@ -254,6 +266,25 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const details = await ownApp(request, dev, f.lang);
     await endPreviousSecret(core.storage, details.appKey, core.now(), { actor: `developer:${dev.username}`, event: 'console.previous_secret_revoked' });
     return seeOther(reply, `/console/apps/${details.appKey}?done=previous-ended`);
+  });
+
+  // Where the client-side flow may send this app's tokens (docs/adr/0116, issue 15 finding 8).
+  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/fragment-redirect', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const details = await ownApp(request, dev, f.lang);
+    const value = field(form, 'fragment_redirect');
+    if (!core.profile.authorize.responseTypes.includes('token') || !['profile', 'exact-callback', 'redirect-rule'].includes(value)) {
+      return renderApp(request, reply, dev, details, { status: 400, error: ct(f.lang).badFragment });
+    }
+    await updateApp(core.storage, details.appKey, { fragmentRedirect: value === 'profile' ? null : (value as 'exact-callback' | 'redirect-rule') }, core.now(), {
+      actor: `developer:${dev.username}`,
+      event: 'console.fragment_redirect_set',
+      detail: { fragment_redirect: value },
+    });
+    return seeOther(reply, `/console/apps/${details.appKey}?done=fragment-redirect`);
   });
 
   app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/submit', cfg, async (request, reply) => {

@@ -14,6 +14,7 @@ import { refreshGraceMigration } from './migrations/0010-refresh-grace.migration
 import { sharedLimitsMigration } from './migrations/0012-shared-limits.migration.js';
 import { sellerAccountsMigration } from './migrations/0014-seller-accounts.migration.js';
 import { managementApiMigration } from './migrations/0015-management-api.migration.js';
+import { keysMigration } from './migrations/0013-keys.migration.js';
 import { grantStoresScopesMigration } from './migrations/0016-grant-stores-scopes.migration.js';
 import { SqliteGroupCommitDialect, type SqliteDirect, type SqliteGroupCommitDriver } from './sqlite-group-commit-driver.js';
 
@@ -141,6 +142,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0012_shared_limits': sharedLimitsMigration(),
       '0014_seller_accounts': sellerAccountsMigration(this.dialect),
       '0015_management_api': managementApiMigration(this.dialect),
+      '0013_keys': keysMigration(),
       '0016_grant_stores_scopes': grantStoresScopesMigration(this.dialect),
     };
   }

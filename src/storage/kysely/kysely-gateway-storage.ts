@@ -32,6 +32,9 @@ export interface GatewayTables {
     /** 0005_gateway_calls. */
     previous_sealed_secret?: string | null;
     previous_secret_expires_at?: number | null;
+    /** 0013_keys. */
+    fragment_redirect?: string | null;
+    client_side_flow_at?: number | null;
   };
   /** 0005_gateway_calls: one row per gateway call, written in batches. */
   gateway_calls: {
@@ -106,6 +109,8 @@ function toGatewayApp(r: GatewayTables['gateway_apps']): GatewayAppRecord {
     permissions: r.permissions === null ? null : (JSON.parse(r.permissions) as string[]),
     quotaPerDay: numOrNull(r.quota_per_day),
     quotaPerSecond: numOrNull(r.quota_per_second),
+    fragmentRedirect: r.fragment_redirect === 'exact-callback' || r.fragment_redirect === 'redirect-rule' ? r.fragment_redirect : null,
+    clientSideFlowAt: numOrNull(r.client_side_flow_at),
   };
 }
 
@@ -188,6 +193,8 @@ export async function upsertGatewayApp(db: Kysely<any>, appKey: string, changes:
   if (changes.permissions !== undefined) row.permissions = changes.permissions === null ? null : JSON.stringify(changes.permissions);
   if (changes.quotaPerDay !== undefined) row.quota_per_day = changes.quotaPerDay;
   if (changes.quotaPerSecond !== undefined) row.quota_per_second = changes.quotaPerSecond;
+  if (changes.fragmentRedirect !== undefined) row.fragment_redirect = changes.fragmentRedirect;
+  if (changes.clientSideFlowAt !== undefined) row.client_side_flow_at = changes.clientSideFlowAt;
   const q = (db as Db).insertInto('gateway_apps').values({ app_key: appKey, ...row });
   if (Object.keys(row).length === 0) await q.onConflict((oc) => oc.column('app_key').doNothing()).execute();
   else await q.onConflict((oc) => oc.column('app_key').doUpdateSet(row)).execute();
@@ -227,6 +234,8 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
             'g.permissions',
             'g.quota_per_day',
             'g.quota_per_second',
+            'g.fragment_redirect',
+            'g.client_side_flow_at',
           ])
           .where('apps.app_key', '=', appKey)
           .executeTakeFirst();
@@ -244,6 +253,8 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
                 permissions: r.permissions,
                 quota_per_day: r.quota_per_day,
                 quota_per_second: r.quota_per_second,
+                fragment_redirect: r.fragment_redirect,
+                client_side_flow_at: r.client_side_flow_at,
               });
         return { app: toApp(r), settings };
       },
