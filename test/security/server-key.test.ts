@@ -261,3 +261,12 @@ describe('the start-up warning about a key kept in the database', () => {
     }
   });
 });
+
+describe('serve --secret-key-file and SHOUQUAN_SECRET_KEY_FILE', () => {
+  it('take a path (the flag wins over the variable); none: the embedded default', async () => {
+    const { resolveServeConfig } = await import('../../src/config.js');
+    assert.equal(resolveServeConfig({}, {}).secretKeyFile, undefined);
+    assert.equal(resolveServeConfig({}, { SHOUQUAN_SECRET_KEY_FILE: '/etc/shouquan/secret.key' }).secretKeyFile, '/etc/shouquan/secret.key');
+    assert.equal(resolveServeConfig({ 'secret-key-file': '/run/k' }, { SHOUQUAN_SECRET_KEY_FILE: '/etc/shouquan/secret.key' }).secretKeyFile, '/run/k');
+  });
+});
