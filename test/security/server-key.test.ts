@@ -21,8 +21,10 @@ async function dump(url: string): Promise<string[]> {
   const { db } = openDatabase(url);
   try {
     const values: string[] = [];
-    for (const t of await db.introspection.getTables()) {
-      const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(t.name)}`.execute(db)).rows;
+    // PostgreSQL: only this test's schema (others run in parallel in the same database).
+    const schema = url.startsWith('postgres') ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+    for (const t of (await db.introspection.getTables()).filter((x) => schema === undefined || x.schema === schema)) {
+      const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(schema ? `${schema}.${t.name}` : t.name)}`.execute(db)).rows;
       for (const row of rows) for (const v of Object.values(row)) if (v !== null && v !== undefined) values.push(String(v));
     }
     return values;
