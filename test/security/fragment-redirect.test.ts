@@ -131,7 +131,7 @@ for (const d of await testDialects()) {
         assert.ok(r.location?.includes('#access_token='));
         const after = await page(dev, `/console/apps/${app.appKey}?lang=en`);
         assert.match(after.html, /<div class="warn" role="alert">[^]*This app uses the client-side flow \(response_type=token\)/);
-        assert.match(after.html, /Any URL under your callback&#39;s domain can receive them/);
+        assert.match(after.html, /Its access tokens can reach any URL under your callback&#39;s domain/);
 
         const set = await submit(dev, `/console/apps/${app.appKey}?lang=en`, `/console/apps/${app.appKey}/fragment-redirect`, { fragment_redirect: 'exact-callback' });
         assert.equal(set.status, 303);
@@ -139,7 +139,7 @@ for (const d of await testDialects()) {
         assert.equal((await s.core.storage.gateway?.apps.find(app.appKey))?.fragmentRedirect, 'exact-callback');
         const shown = await page(dev, `/console/apps/${app.appKey}?lang=en`);
         assert.match(shown.html, /<option value="exact-callback" selected>/);
-        assert.doesNotMatch(shown.html, /Any URL under your callback&#39;s domain can receive them/);
+        assert.doesNotMatch(shown.html, /Its access tokens can reach any URL under your callback&#39;s domain/);
         assert.equal((await implicitTo(s, app.appKey, ATTACK)).status, 400);
 
         const bad = await submit(dev, `/console/apps/${app.appKey}?lang=en`, `/console/apps/${app.appKey}/fragment-redirect`, { fragment_redirect: 'anything' });

@@ -323,7 +323,7 @@ ${
 <p class="sub" id="fragment-help">${m.clientSideFlowHelp}</p>
 <form method="post" action="${base}/fragment-redirect">
 ${csrfInput(f.csrf)}
-<label for="fragment_redirect">${m.clientSideFlow}</label>
+<label for="fragment_redirect">${m.fragmentTo}</label>
 <select id="fragment_redirect" name="fragment_redirect" aria-describedby="fragment-help">
 ${fragmentOption('profile', m.fragmentProfile.replace('{value}', fragmentLabel(csf.profileDefault)), !a.fragmentRedirect)}
 ${fragmentOption('exact-callback', m.fragmentExact, a.fragmentRedirect === 'exact-callback')}
