@@ -333,6 +333,10 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     issuer: config.issuer,
     lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl, refreshGrace: config.refreshGrace },
     secretKeyFile: config.secretKeyFile,
+  }).catch(async (e: unknown) => {
+    // A key that does not fit (docs/adr/0115) ends the start: nothing may keep the process alive.
+    await storage.close().catch(() => {});
+    throw e;
   });
   const app = await buildServer({
     core,
