@@ -298,7 +298,10 @@ async function serve(args: string[], out: Out): Promise<number> {
   let storage: Storage;
   try {
     storage = await openStorage(config.databaseUrl, { createIfMissing: true, redisUrl: config.redisUrl });
-    if (!config.sandbox) await retireSandbox(storage, out);
+    if (!config.sandbox) await retireSandbox(storage, out, config.secretKeyFile).catch(async (e: unknown) => {
+      await storage.close().catch(() => {});
+      throw e;
+    });
     started = await startServer(config, storage);
   } catch (e) {
     signals.dispose();
@@ -319,8 +322,8 @@ async function serve(args: string[], out: Out): Promise<number> {
 }
 
 /** Without --sandbox, credentials a sandbox printed on this database stop working (docs/adr/0120). */
-async function retireSandbox(storage: Storage, out: Out): Promise<void> {
-  if (await retireSandboxCredentials(storage, await loadSecretKey(storage))) {
+async function retireSandbox(storage: Storage, out: Out, keyFile?: string): Promise<void> {
+  if (await retireSandboxCredentials(storage, await loadSecretKey(storage, keyFile))) {
     out.err('shouquan: note: a sandbox ran on this database; the demo app\'s secret and demo-seller\'s password it printed no longer work here (docs/adr/0120-sandbox-stays-a-sandbox.md)');
   }
 }
@@ -490,7 +493,10 @@ async function servePrimary(config: ServeConfig, args: string[], json: boolean, 
   const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
   try {
     const secretKey = await loadSecretKey(storage, config.secretKeyFile);
-    if (!config.sandbox) await retireSandbox(storage, out);
+    if (!config.sandbox) await retireSandbox(storage, out, config.secretKeyFile).catch(async (e: unknown) => {
+      await storage.close().catch(() => {});
+      throw e;
+    });
     return await runPrimary({
       workers: config.workers,
       args,
