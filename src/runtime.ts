@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CoreContext, Lifetimes } from './core/context.js';
 import { refreshGraceOf, type Profile } from './profiles/profile.js';
 import { buildServer } from './server/app.js';
-import { migrateToLatest, openDatabase } from './storage/kysely/database.js';
+import { DatabaseNewerError, migrateToLatest, openDatabase } from './storage/kysely/database.js';
 import { createKyselyStorage } from './storage/kysely/kysely-storage.js';
 import type { LimitStore, Storage } from './storage/ports.js';
 import { withAppCache } from './storage/app-cache.js';
@@ -31,6 +31,7 @@ export async function openStorage(databaseUrl: string, opts: { createIfMissing?:
     if (opts.migrate !== false) await migrateToLatest(opened.db, opened.dialect);
   } catch (e) {
     await storage.close().catch(() => {});
+    if (e instanceof DatabaseNewerError) throw e;
     const msg = (e as Error).message;
     throw new Error(`cannot open database ${redactDbUrl(databaseUrl)}: ${msg}`);
   }

@@ -65,3 +65,6 @@ export function table(rows: string[][]): string {
 
 /** The help of a command group: every subcommand's, one after another. */
 export const groupHelp = (help: Record<string, string>) => Object.values(help).join('\n\n');
+
+/** `--database`, else SHOUQUAN_DATABASE_URL, else the embedded default (the name the backup and doctor commands use). */
+export const databaseUrlOf = databaseUrl;

@@ -12,7 +12,8 @@ import type { Storage } from '../storage/ports.js';
 import type { FastifyInstance } from 'fastify';
 import { clusterWorkerSlot, runPrimary, tellPrimary, type WorkerMessage } from './serve-cluster.js';
 import { purgeExpired, startJanitor } from '../janitor.js';
-import { InvalidDatabaseUrlError, migrateToLatest, openDatabase } from '../storage/kysely/database.js';
+import { DatabaseNewerError, InvalidDatabaseUrlError, knownMigrations, migrateToLatest, migrationStatus, openDatabase, parseDatabaseUrl } from '../storage/kysely/database.js';
+import { existsSync } from 'node:fs';
 import { groupHelp, UsageError } from './cli-kit.js';
 import { APP_HELP, APP_SUBCOMMANDS, appCommand } from './app.command.js';
 import { SELLER_HELP, SELLER_SUBCOMMANDS, sellerCommand } from './seller.command.js';
@@ -23,11 +24,15 @@ import { SELLER_RESET_PASSWORD_HELP, sellerResetPasswordCommand } from './seller
 import { listenAdmin } from '../server/admin-listener.js';
 import { KEY_ROTATE_HELP, keyCommand } from './key.command.js';
 
-type Out = { log: (s: string) => void; err: (s: string) => void };
+import type { Out } from './cli-kit.js';
+import { BACKUP_HELP, backupCommand } from './backup.command.js';
+import { DOCTOR_HELP, doctorCommand } from './doctor.command.js';
 const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
 
 
 const HELP: Record<string, string> = {
+  backup: BACKUP_HELP,
+  doctor: DOCTOR_HELP,
   main: `shouquan: OAuth 2.0 authorization server for e-commerce open platforms
 
 Usage: shouquan <command> [flags]
@@ -48,6 +53,8 @@ Commands:
   operator token create|list|revoke  API tokens for the management API (/admin/api/v1/)
   key rotate       re-seal every AppSecret under a new server key (a key file outside the database)
   janitor          purge expired codes, tokens, sessions, interactions and old call records now
+  backup           take an online, consistent copy of a SQLite database
+  doctor           check settings, database, migrations, clock and secret key; say what to fix
   help [command]   show help for a command
 
 Every command takes --help and --json. Run "shouquan <command> --help" for its flags.`,
@@ -63,10 +70,13 @@ GET /healthz answers 200 once the server is ready. SIGTERM drains in-flight requ
 With --workers N, one primary process runs the migrations, then starts N workers that share the
 port; it restarts a worker that dies, and on SIGTERM every worker drains before it exits 0
 (docs/operations.md#workers).`,
-  migrate: `Usage: shouquan migrate [--database URL] [--json]
+  migrate: `Usage: shouquan migrate [--database URL] [--dry-run] [--json]
 
-Create the database (SQLite) or its tables, or upgrade them to the latest schema.
-  --database URL   sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})`,
+Create the database (SQLite) or its tables, or upgrade them to the latest schema. A database
+that a newer version upgraded (a migration this version does not know) is refused (exit 2).
+  --database URL   sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --dry-run        list the pending migrations and change nothing (a missing SQLite file is not created)
+  --json           print {"database","applied"}; with --dry-run {"database","exists","pending","applied","unknown"}`,
   'app gateway': APP_GATEWAY_HELP,
   'key rotate': KEY_ROTATE_HELP,
   janitor: `Usage: shouquan janitor [--database URL] [--batch-size N] [--grace SECONDS] [--call-retention DAYS] [--json]
@@ -171,6 +181,8 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
     if (cmd === 'janitor') return await janitor(argv.slice(1), out);
     if (cmd === 'key') return await keyCommand(sub, rest, out, DEFAULT_DATABASE_URL);
+    if (cmd === 'backup') return await backupCommand(argv.slice(1), out);
+    if (cmd === 'doctor') return await doctorCommand(argv.slice(1), out);
     if (cmd !== undefined && groupHelps[cmd] && (sub === undefined || isHelp(sub) || (cmd === 'operator' && sub === 'token'))) {
       out.log(groupHelps[cmd]!(cmd === 'operator' && sub === 'token'));
       return sub === undefined || (sub === 'token' && rest[0] === undefined) ? 2 : 0;
@@ -178,14 +190,15 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     throw new UsageError(`unknown command "${[cmd, sub].filter(Boolean).join(' ')}" (try "shouquan --help")`);
   } catch (e) {
     out.err(`shouquan: ${(e as Error).message}`);
-    return e instanceof UsageError || e instanceof InvalidDatabaseUrlError ? 2 : 1;
+    return e instanceof UsageError || e instanceof InvalidDatabaseUrlError || e instanceof DatabaseNewerError ? 2 : 1;
   }
 }
 
 async function migrate(args: string[], out: Out): Promise<number> {
-  const { values } = parse(args, databaseOption, 'migrate');
+  const { values } = parse(args, { ...databaseOption, 'dry-run': { type: 'boolean' } }, 'migrate');
   if (values.help) return out.log(HELP.migrate ?? ''), 0;
   const url = databaseUrl(values.database);
+  if (values['dry-run']) return migrateDryRun(url, values.json === true, out);
   const { db, dialect } = openDatabase(url, { createIfMissing: true });
   try {
     const applied = await migrateToLatest(db, dialect);
@@ -195,6 +208,32 @@ async function migrate(args: string[], out: Out): Promise<number> {
   } finally {
     await db.destroy();
   }
+}
+
+/** `migrate --dry-run`: what `migrate` would apply; nothing is written or created. */
+async function migrateDryRun(url: string, json: boolean, out: Out): Promise<number> {
+  const parsed = parseDatabaseUrl(url);
+  let status: { applied: string[]; pending: string[]; unknown: string[] };
+  let exists = true;
+  if (parsed.dialect === 'sqlite' && parsed.target !== ':memory:' && !existsSync(parsed.target)) {
+    exists = false;
+    status = { applied: [], pending: await knownMigrations('sqlite'), unknown: [] };
+  } else {
+    const { db, dialect } = openDatabase(url);
+    try {
+      status = await migrationStatus(db, dialect);
+    } finally {
+      await db.destroy();
+    }
+  }
+  const where = redactDbUrl(url);
+  if (json) out.log(JSON.stringify({ database: where, exists, pending: status.pending, applied: status.applied, unknown: status.unknown }));
+  else if (status.unknown.length === 0) {
+    const head = exists ? '' : `${where} does not exist yet; "migrate" creates it. `;
+    out.log(status.pending.length ? `${head}pending on ${where}: ${status.pending.join(', ')}` : `${where} is up to date (${status.applied.length} migrations applied)`);
+  }
+  if (status.unknown.length > 0) throw new DatabaseNewerError(status.unknown);
+  return 0;
 }
 
 async function sellerCreate(args: string[], out: Out): Promise<number> {

@@ -148,21 +148,49 @@ class CodeMigrationProvider implements MigrationProvider {
   }
 }
 
-/** Are all of these migrations already recorded? One cheap query, no catalogue introspection. */
-async function allApplied(db: Kysely<Database>, dialect: DialectName, names: string[]): Promise<boolean> {
-  try {
-    if (dialect === 'postgres') {
-      const t = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db);
-      if (!t.rows[0]?.t) return false;
-    } else {
-      const t = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
-      if (Number(t.rows[0]?.n ?? 0) === 0) return false;
-    }
-    const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
-    const done = new Set(rows.rows.map((r) => r.name));
-    return names.every((n) => done.has(n));
-  } catch {
-    return false;
+/** The names of the migrations recorded in the database; undefined before the first one ran. */
+async function appliedMigrations(db: Kysely<Database>, dialect: DialectName): Promise<string[] | undefined> {
+  if (dialect === 'postgres') {
+    const t = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db);
+    if (!t.rows[0]?.t) return undefined;
+  } else {
+    const t = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
+    if (Number(t.rows[0]?.n ?? 0) === 0) return undefined;
+  }
+  const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
+  return rows.rows.map((r) => r.name);
+}
+
+/** The migrations this version knows, in order. */
+export function knownMigrations(dialect: DialectName = 'sqlite'): Promise<string[]> {
+  return new CodeMigrationProvider(dialect).getMigrations().then((m) => Object.keys(m).sort());
+}
+
+/** Where a database stands against this version's migrations. */
+export interface MigrationStatus {
+  /** Recorded in the database and known here. */
+  applied: string[];
+  /** Known here, not yet recorded: `migrate` (or `serve`) applies them. */
+  pending: string[];
+  /** Recorded in the database but unknown here: a newer version upgraded it. */
+  unknown: string[];
+}
+
+/** Compare the database's recorded migrations with this version's (`migrate --dry-run`, `doctor`). */
+export async function migrationStatus(db: Kysely<Database>, dialect: DialectName): Promise<MigrationStatus> {
+  const known = await knownMigrations(dialect);
+  const recorded = (await appliedMigrations(db, dialect)) ?? [];
+  const done = new Set(recorded);
+  return { applied: known.filter((n) => done.has(n)), pending: known.filter((n) => !done.has(n)), unknown: recorded.filter((n) => !known.includes(n)) };
+}
+
+/** The database was upgraded by a newer Shouquan: this version must not run on it (exit 2). */
+export class DatabaseNewerError extends Error {
+  constructor(readonly unknown: string[]) {
+    super(
+      `the database has migrations this version of shouquan does not know (${unknown.join(', ')}): a newer version upgraded it. ` +
+        'Run that version (or newer), or restore the backup taken before the upgrade (docs/operations.md#upgrades-and-rollbacks)',
+    );
   }
 }
 
@@ -174,7 +202,19 @@ async function allApplied(db: Kysely<Database>, dialect: DialectName, names: str
  */
 export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName): Promise<string[]> {
   const provider = new CodeMigrationProvider(dialect);
-  if (await allApplied(db, dialect, Object.keys(await provider.getMigrations()))) return [];
+  const known = Object.keys(await provider.getMigrations());
+  let recorded: string[] | undefined;
+  try {
+    recorded = await appliedMigrations(db, dialect);
+  } catch {
+    recorded = undefined; // Kysely's Migrator below reports a database that does not answer
+  }
+  // A database a newer version upgraded: refuse before touching it (Kysely's Migrator would only
+  // notice when something is pending, and then as "corrupted migrations").
+  const unknown = (recorded ?? []).filter((n) => !known.includes(n));
+  if (unknown.length > 0) throw new DatabaseNewerError(unknown);
+  // An up-to-date database is recognised with one query, so starting a node never scans the catalogue.
+  if (recorded && known.every((n) => recorded.includes(n))) return [];
   // On PostgreSQL, pin Kysely's bookkeeping tables to the current schema: its existence check
   // otherwise sees another schema's kysely_migration_lock and never creates this one.
   let migrationTableSchema: string | undefined;
