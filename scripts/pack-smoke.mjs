@@ -42,7 +42,7 @@ try {
   const prefix = join(work, 'prefix');
   step(`npm install -g ./${info.filename} --prefix ${prefix} (builds the native modules)`);
   const t0 = Date.now();
-  const installed = run(npm, ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tgz], { cwd: work });
+  const installed = run(npm, ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--allow-scripts=argon2,better-sqlite3', tgz], { cwd: work });
   step(`installed in ${Math.round((Date.now() - t0) / 1000)} s`);
   if (/EBADENGINE/.test(installed.stderr + installed.stdout)) fail(`npm warned about engines:\n${installed.stderr}`);
   const bin = join(prefix, 'bin', 'shouquan');
