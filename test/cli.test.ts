@@ -53,7 +53,7 @@ describe('shouquan CLI', () => {
     it('prints each command’s usage for --help and help COMMAND', async () => {
       const cases: Array<[string[], RegExp]> = [
         [['serve', '--help'], /^Usage: shouquan serve \[flags\]\n/],
-        [['migrate', '--help'], /^Usage: shouquan migrate \[--database URL\] \[--json\]\n/],
+        [['migrate', '--help'], /^Usage: shouquan migrate \[--database URL\] \[--dry-run\] \[--json\]\n/],
         [['app', 'create', '--help'], /^Usage: shouquan app create --name NAME --callback URL/],
         [['seller', 'create', '--help'], /^Usage: shouquan seller create --username U --password P --store NAME/],
       ];
