@@ -4,7 +4,7 @@ import { appendAudit } from './audit.js';
 import { upsertGatewayApp } from './kysely-gateway-storage.js';
 import type { Database } from './schema.js';
 
-const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
+import { splitScope } from './grant-row.js';
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string };

@@ -1,10 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { AppDetails, ConsoleStorage, WebAccount, WebRealm } from '../console-ports.js';
-import { splitStoreIds } from './store-ids.js';
+import { splitScope, toGrant } from './grant-row.js';
 import { DuplicateError, storesOf, type AppStatus, type GrantRecord } from '../ports.js';
 import type { Database } from './schema.js';
 
-const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 function isUniqueViolation(err: unknown): boolean {
@@ -32,19 +31,6 @@ function toDetails(r: Database['apps']): AppDetails {
   };
 }
 
-function toGrant(r: { grant_id: string; app_key: string; seller_id: number; store_id: number; store_ids?: string; scope: string; created_at: number; revoked_at: number | null; revoked_reason: string | null }): GrantRecord {
-  return {
-    grantId: r.grant_id,
-    appKey: r.app_key,
-    sellerId: Number(r.seller_id),
-    storeId: Number(r.store_id),
-    storeIds: splitStoreIds(r.store_ids, r.store_id),
-    scope: splitScope(r.scope),
-    createdAt: Number(r.created_at),
-    revokedAt: num(r.revoked_at),
-    revokedReason: r.revoked_reason,
-  };
-}
 
 /** The Kysely implementation of the console ports (SQLite and PostgreSQL). */
 export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage {

@@ -3,10 +3,9 @@ import type { ManagementStorage, OperatorTokenRecord, SellerSummary } from '../m
 import { DuplicateError, type AuditRecord, type GrantRecord, type StoreRecord } from '../ports.js';
 import { appendAudit } from './audit.js';
 import type { Database } from './schema.js';
-import { splitStoreIds } from './store-ids.js';
+import { toGrant } from './grant-row.js';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
 /** Escape LIKE wildcards so that a search for `a_b` finds "a_b" only. */
 const likePattern = (q: string) => `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -27,19 +26,6 @@ function toToken(r: Database['operator_tokens'] & { token_id: number }): Operato
   };
 }
 
-function toGrant(r: Database['grants']): GrantRecord {
-  return {
-    grantId: r.grant_id,
-    appKey: r.app_key,
-    sellerId: Number(r.seller_id),
-    storeId: Number(r.store_id),
-    storeIds: splitStoreIds(r.store_ids, r.store_id),
-    scope: splitScope(r.scope),
-    createdAt: Number(r.created_at),
-    revokedAt: num(r.revoked_at),
-    revokedReason: r.revoked_reason,
-  };
-}
 
 /** The Kysely implementation of the management ports (SQLite and PostgreSQL). */
 export function createKyselyManagementStorage(db: Kysely<Database>): ManagementStorage {

@@ -1,6 +1,7 @@
 import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { joinStoreIds, splitStoreIds } from './store-ids.js';
+import { splitScope, toGrant } from './grant-row.js';
 import type { DialectName } from './database.js';
 import { createKyselyAppRepository } from './kysely-app-storage.js';
 import { createKyselyConsoleStorage } from './kysely-console-storage.js';
@@ -36,7 +37,6 @@ import {
 type Db = Kysely<Database> | Transaction<Database>;
 
 const joinScope = (s: string[]) => s.join(' ');
-const splitScope = (s: string) => (s === '' ? [] : s.split(' '));
 /** `a` then whatever of `b` it lacks, in order. */
 const union = <T>(a: T[], b: T[]): T[] => [...a, ...b.filter((x) => !a.includes(x))];
 
@@ -62,19 +62,6 @@ function toStore(r: Selectable<Database['stores']>): StoreRecord {
   return { storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name, externalId: r.external_id ?? null };
 }
 
-function toGrant(r: Database['grants']): GrantRecord {
-  return {
-    grantId: r.grant_id,
-    appKey: r.app_key,
-    sellerId: Number(r.seller_id),
-    storeId: Number(r.store_id),
-    storeIds: splitStoreIds(r.store_ids, r.store_id),
-    scope: splitScope(r.scope),
-    createdAt: Number(r.created_at),
-    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-    revokedReason: r.revoked_reason,
-  };
-}
 
 function tokenRow(t: TokenRecord): Database['tokens'] {
   return {
