@@ -7,8 +7,9 @@ type Out = { log: (s: string) => void; err: (s: string) => void };
 /** `shouquan key rotate --help`. */
 export const KEY_ROTATE_HELP = `Usage: shouquan key rotate --new-key-file PATH [--old-key-file PATH] [--database URL] [--json]
 
-Re-seal every AppSecret (current and previous, docs/adr/0030) and recompute every secret hash
-(docs/adr/0003) under a new server key, in one transaction, then record the new key's
+Re-seal every AppSecret (current and previous, docs/adr/0030), recompute every secret hash
+(docs/adr/0003) and re-seal the refresh grace window's successors (docs/adr/0100) under a new
+server key, in one transaction, then record the new key's
 fingerprint. Stop every "serve" process first and start them again with the new file: a process
 still holding the old key cannot open the re-sealed secrets. Nothing changes if any secret does
 not open with the old key. Both flags take the path of a file holding 64 hex characters
@@ -17,7 +18,8 @@ not open with the old key. Both flags take the path of a file holding 64 hex cha
                         embedded default's key out of the database (the key row is removed)
   --new-key-file PATH   the key to seal them with from now on (serve --secret-key-file PATH)
   --database URL        sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default sqlite:./data/shouquan.db)
-  --json                print {"apps","sealed_secrets","database_key_removed","previous_fingerprint","fingerprint"}`;
+  --json                print {"apps","sealed_secrets","refresh_successors","database_key_removed",
+                        "previous_fingerprint","fingerprint"}`;
 
 /** A usage problem (exit 2), as opposed to a failure (exit 1). */
 class KeyUsageError extends Error {}
@@ -61,13 +63,13 @@ export async function keyCommand(sub: string | undefined, args: string[], out: O
         appKey: null,
         sellerId: null,
         subject: null,
-        detail: { apps: r.apps, sealed_secrets: r.sealedSecrets, database_key_removed: r.databaseKeyRemoved, previous_fingerprint: r.previousFingerprint, fingerprint: r.fingerprint },
+        detail: { apps: r.apps, sealed_secrets: r.sealedSecrets, refresh_successors: r.successors, database_key_removed: r.databaseKeyRemoved, previous_fingerprint: r.previousFingerprint, fingerprint: r.fingerprint },
       });
       if (values.json) {
-        out.log(JSON.stringify({ apps: r.apps, sealed_secrets: r.sealedSecrets, database_key_removed: r.databaseKeyRemoved, previous_fingerprint: r.previousFingerprint, fingerprint: r.fingerprint }));
+        out.log(JSON.stringify({ apps: r.apps, sealed_secrets: r.sealedSecrets, refresh_successors: r.successors, database_key_removed: r.databaseKeyRemoved, previous_fingerprint: r.previousFingerprint, fingerprint: r.fingerprint }));
       } else {
         out.log(
-          `re-sealed ${r.sealedSecrets} secrets of ${r.apps} apps in ${redactDbUrl(url)} under the key ${r.fingerprint} (was ${r.previousFingerprint})` +
+          `re-sealed ${r.sealedSecrets} secrets of ${r.apps} apps and ${r.successors} refresh successors in ${redactDbUrl(url)} under the key ${r.fingerprint} (was ${r.previousFingerprint})` +
             `${r.databaseKeyRemoved ? '; the key stored in the database was removed' : ''}.\n` +
             `Start every server with --secret-key-file ${newKeyFile} (or SHOUQUAN_SECRET_KEY_FILE) and back the file up.`,
         );

@@ -1,8 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { keyedHash } from './tokens.js';
+import { seal, unseal } from './seal.js';
+import { SUCCESSOR_SEAL_PURPOSE } from '../core/grants/refresh-token.grant.js';
 import { openSecret, sealSecret } from '../gateway/secret-seal.js';
-import type { KeyedAppSecrets, Storage } from '../storage/ports.js';
+import type { KeyedAppSecrets, KeyedSuccessor, Storage } from '../storage/ports.js';
 
 /**
  * The server key (docs/adr/0115): 32 random bytes that key the AppSecret hashes (docs/adr/0003),
@@ -113,6 +115,8 @@ export interface KeyRotation {
   apps: number;
   /** Sealed AppSecrets re-sealed (current and previous ones). */
   sealedSecrets: number;
+  /** Sealed refresh successors (docs/adr/0100) re-sealed. */
+  successors: number;
   /** Whether the embedded default's in-database key was removed. */
   databaseKeyRemoved: boolean;
   previousFingerprint: string;
@@ -122,7 +126,7 @@ export interface KeyRotation {
 /**
  * Re-key everything stored under the server key in one transaction (`shouquan key rotate`):
  * each app's sealed secrets are opened with the old key, re-sealed with the new one, and the
- * keyed hashes recomputed from them; the database then records the new key's fingerprint and
+ * keyed hashes recomputed from them; the refresh grace window's sealed successors are re-sealed; the database then records the new key's fingerprint and
  * forgets an in-database key. Without `oldKeyFile` the old key is the one in the database.
  * Anything that does not open with the old key stops the rotation before a row changes.
  */
@@ -145,7 +149,7 @@ export async function rotateServerKey(storage: Storage, opts: { oldKeyFile?: str
   const newKey = readSecretKeyFile(opts.newKeyFile, 'the new key file').key;
   if (newKey.equals(oldKey)) throw new Error(`the new key file ${opts.newKeyFile} holds the key the secrets are already sealed with: make a new one with "openssl rand -hex 32"`);
 
-  return storage.keys.rekey((apps) => {
+  return storage.keys.rekey((apps, successorRows) => {
     let sealedSecrets = 0;
     const reopen = (appKey: string, sealed: string, hash: string | null, which: string): { sealed: string; hash: string | null } => {
       const secret = openSecret(oldKey, appKey, sealed);
@@ -175,14 +179,26 @@ export async function rotateServerKey(storage: Storage, opts: { oldKeyFile?: str
         previousSealedSecret: previous?.sealed ?? null,
       };
     });
+    // The refresh grace window's successors (docs/adr/0100): sealed with their own purpose, bound to
+    // the rotated token's hash. One that does not open with the old key could never be handed out
+    // again: it is cleared (that retry is then reuse, as without a grace window).
+    let successors = 0;
+    const resealed = successorRows.map((t): KeyedSuccessor => {
+      const text = t.sealed === null ? undefined : unseal(oldKey, SUCCESSOR_SEAL_PURPOSE, t.tokenHash, t.sealed);
+      if (text === undefined) return { tokenHash: t.tokenHash, sealed: null };
+      successors++;
+      return { tokenHash: t.tokenHash, sealed: seal(newKey, SUCCESSOR_SEAL_PURPOSE, t.tokenHash, text) };
+    });
     const fingerprint = keyFingerprint(newKey);
     return {
       apps: rewritten,
+      successors: resealed,
       setSettings: { [KEY_CHECK_SETTING]: fingerprint },
       deleteSettings: inDatabase === undefined ? [] : [DATABASE_KEY_SETTING],
       result: {
         apps: apps.length,
         sealedSecrets,
+        successors,
         databaseKeyRemoved: inDatabase !== undefined,
         previousFingerprint: short(keyFingerprint(oldKey)),
         fingerprint: short(fingerprint),

@@ -377,16 +377,30 @@ export interface KeyedAppSecrets {
   previousSealedSecret: string | null;
 }
 
+/**
+ * A rotated refresh token's sealed successor (docs/adr/0100), sealed under the server key with the
+ * old token's hash as context. `sealed: null` on the way back clears it (it did not open).
+ */
+export interface KeyedSuccessor {
+  tokenHash: string;
+  sealed: string | null;
+}
+
 /** Everything stored under the server key, read and rewritten at once by `shouquan key rotate`. */
 export interface ServerKeyRepository {
   /** One sealed AppSecret (any app), to prove a key opens this database's data. */
   sealedSample(): Promise<{ appKey: string; sealed: string } | undefined>;
   /**
    * In one transaction (other writers of apps and sealed secrets wait on PostgreSQL): read every
-   * keyed value, let `rewrite` compute the new ones (it may throw: then nothing changes), write
+   * keyed value (app secrets, and the sealed successors of rotated refresh tokens), let `rewrite` compute the new ones (it may throw: then nothing changes), write
    * them back and apply the settings changes. Returns what `rewrite` returned.
    */
-  rekey<T>(rewrite: (apps: KeyedAppSecrets[]) => { apps: KeyedAppSecrets[]; setSettings: Record<string, string>; deleteSettings: string[]; result: T }): Promise<T>;
+  rekey<T>(
+    rewrite: (
+      apps: KeyedAppSecrets[],
+      successors: KeyedSuccessor[],
+    ) => { apps: KeyedAppSecrets[]; successors: KeyedSuccessor[]; setSettings: Record<string, string>; deleteSettings: string[]; result: T },
+  ): Promise<T>;
 }
 
 /** Everything the core and the HTTP layer need from storage. */

@@ -14,7 +14,10 @@ import { openSecret } from '../../src/gateway/secret-seal.js';
 import { getProfile } from '../../src/profiles/registry.js';
 import { createCoreContext, openStorage } from '../../src/runtime.js';
 import { openDatabase } from '../../src/storage/kysely/database.js';
+import { postForm } from '../helpers/browserless.js';
 import { testDialects, type TestDatabase } from '../helpers/databases.js';
+import { token, tokensFor } from '../helpers/oauth.js';
+import { startTestServer } from '../helpers/server.js';
 
 /** Every value of every table, as an attacker with a dump (and nothing else) sees it. */
 async function dump(url: string): Promise<string[]> {
@@ -158,7 +161,7 @@ for (const d of await testDialects()) {
         const r = await run('key', 'rotate', '--old-key-file', keyFile, '--new-key-file', newKeyFile, '--database', db.url, '--json');
         assert.equal(r.code, 0, r.err);
         const body = JSON.parse(r.out) as Record<string, unknown>;
-        assert.deepEqual(Object.keys(body).sort(), ['apps', 'database_key_removed', 'fingerprint', 'previous_fingerprint', 'sealed_secrets']);
+        assert.deepEqual(Object.keys(body).sort(), ['apps', 'database_key_removed', 'fingerprint', 'previous_fingerprint', 'refresh_successors', 'sealed_secrets']);
         assert.equal(body.apps, 2);
         assert.equal(body.sealed_secrets, 3, 'a, b and b\'s previous secret');
         assert.equal(body.database_key_removed, false);
@@ -177,6 +180,50 @@ for (const d of await testDialects()) {
           }
         }
         await storage.close();
+      } finally {
+        await db.cleanup();
+      }
+    });
+
+    it("key rotate re-seals the refresh grace window's successors: a retry after the rotation gets the same successor", async () => {
+      db = await d.fresh();
+      // The test server's close() must not drop the database: the rotation and the next server use it.
+      const kept = { ...db, cleanup: async () => {} };
+      const first = await startTestServer({ db: kept });
+      let client: { appKey: string; appSecret: string; callback: string };
+      let t0: { refresh_token: string };
+      let t1: Record<string, unknown>;
+      try {
+        client = first.client;
+        t0 = await tokensFor(first);
+        const r1 = await token(first, { grant_type: 'refresh_token', refresh_token: t0.refresh_token });
+        assert.equal(r1.status, 200, r1.text);
+        t1 = r1.json;
+      } finally {
+        await first.close();
+      }
+      try {
+        const newKeyFile = join(dir, `grace-${d.name}.key`);
+        writeFileSync(newKeyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+        const r = await run('key', 'rotate', '--new-key-file', newKeyFile, '--database', db.url, '--json');
+        assert.equal(r.code, 0, r.err);
+        assert.equal((JSON.parse(r.out) as { refresh_successors: number }).refresh_successors, 1);
+        const { buildServer } = await import('../../src/runtime.js');
+        const storage = await openStorage(db.url);
+        const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', secretKeyFile: newKeyFile });
+        const server = await buildServer({ core, logger: false });
+        await server.listen({ host: '127.0.0.1', port: 0 });
+        try {
+          const addr = server.server.address();
+          const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+          const again = await postForm(`${url}/oauth/token`, { client_id: client.appKey, client_secret: client.appSecret, grant_type: 'refresh_token', refresh_token: t0.refresh_token });
+          assert.equal(again.status, 200, again.text);
+          assert.equal(again.json.access_token, t1.access_token, 'the same successor, not reuse');
+          assert.equal(again.json.refresh_token, t1.refresh_token);
+        } finally {
+          await server.close();
+          await storage.close();
+        }
       } finally {
         await db.cleanup();
       }

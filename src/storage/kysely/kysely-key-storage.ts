@@ -1,12 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
-import type { KeyedAppSecrets, ServerKeyRepository } from '../ports.js';
+import type { KeyedAppSecrets, KeyedSuccessor, ServerKeyRepository } from '../ports.js';
 
 /**
  * Everything stored under the server key (docs/adr/0115): `apps.secret_hash` and
  * `previous_secret_hash` (keyed hashes, docs/adr/0003), `gateway_apps.sealed_secret` and
- * `previous_sealed_secret` (AES-256-GCM, docs/adr/0030). A new column sealed or keyed with the
+ * `previous_sealed_secret` (AES-256-GCM, docs/adr/0030), and `tokens.successor` (the refresh grace
+ * window's sealed successor, docs/adr/0100). A new column sealed or keyed with the
  * server key must be read and written here too, or `shouquan key rotate` leaves it unreadable.
  */
 export function createKyselyKeyStorage(db: Kysely<Database>, dialect: DialectName): ServerKeyRepository {
@@ -35,7 +36,17 @@ export function createKyselyKeyStorage(db: Kysely<Database>, dialect: DialectNam
           sealedSecret: r.sealed_secret ?? null,
           previousSealedSecret: r.previous_sealed_secret ?? null,
         }));
-        const out = rewrite(before);
+        // Successors past their window are kept too (the janitor clears them): re-sealed like the rest.
+        const successorRows = await trx.selectFrom('tokens').select(['token_hash', 'successor']).where('successor', 'is not', null).orderBy('token_hash').execute();
+        const successors: KeyedSuccessor[] = successorRows.map((r) => ({ tokenHash: String(r.token_hash), sealed: String(r.successor) }));
+        const out = rewrite(before, successors);
+        for (const t of out.successors) {
+          await trx
+            .updateTable('tokens')
+            .set(t.sealed === null ? { successor: null, grace_until: null } : { successor: t.sealed })
+            .where('token_hash', '=', t.tokenHash)
+            .execute();
+        }
         for (const a of out.apps) {
           await trx.updateTable('apps').set({ secret_hash: a.secretHash, previous_secret_hash: a.previousSecretHash }).where('app_key', '=', a.appKey).execute();
           await trx.updateTable('gateway_apps').set({ sealed_secret: a.sealedSecret, previous_sealed_secret: a.previousSealedSecret }).where('app_key', '=', a.appKey).execute();
