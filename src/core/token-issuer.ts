@@ -21,9 +21,10 @@ export const TESTING_LIFETIMES = { access: 3600, refresh: 86400 } as const;
 
 /**
  * Mint an access token, and a refresh token when asked (RFC 6749 §1.4, §1.5).
- * Tokens carry ≥ 128 bits from the CSPRNG and are stored only as SHA-256 hashes.
+ * Tokens carry ≥ 128 bits from the CSPRNG and are stored only as SHA-256 hashes. `codeHash`: the
+ * authorization code the chain began with (a replay of it revokes them, docs/adr/0150).
  */
-export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[], withRefresh: boolean, app?: { status: AppStatus }): MintedTokens {
+export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[], withRefresh: boolean, app?: { status: AppStatus }, codeHash: string | null = null): MintedTokens {
   const now = ctx.now();
   const testing = app?.status === 'testing';
   const access = testing ? Math.min(ctx.lifetimes.access, TESTING_LIFETIMES.access) : ctx.lifetimes.access;
@@ -41,6 +42,7 @@ export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[]
       revokedAt: null,
       rotatedAt: null,
       storeIds: storesOf(grant),
+      codeHash,
     },
   ];
   const values: TokenResponseValues = {
@@ -64,6 +66,7 @@ export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[]
       revokedAt: null,
       rotatedAt: null,
       storeIds: storesOf(grant),
+      codeHash,
     });
     values.refresh_token = refreshToken;
     values.refresh_expires_in = refresh;

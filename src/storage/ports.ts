@@ -155,6 +155,12 @@ export interface TokenRecord {
    * Absent: every store of the grant.
    */
   storeIds?: number[];
+  /**
+   * The hash of the authorization code whose exchange began this token's chain (a refresh
+   * carries it on): a replay of that code revokes these tokens (docs/adr/0150). Absent or null:
+   * the implicit flow, or a token from before migration 0019.
+   */
+  codeHash?: string | null;
 }
 
 /**
@@ -318,6 +324,14 @@ export interface GrantRepository {
   find(grantId: string): Promise<GrantRecord | undefined>;
   /** Revoke a grant and so every token issued under it (audited, with `actor` when given). */
   revoke(grantId: string, now: number, reason: string, actor?: string | null): Promise<void>;
+  /**
+   * A replayed authorization code (RFC 6749 §4.1.2, RFC 9700 §4.5; docs/adr/0150): revoke the
+   * grant's tokens issued from that code (its exchange and the refreshes since), in one
+   * transaction. When no other live token of the grant remains (the code was its only consent, or
+   * its tokens predate migration 0019), the grant itself is revoked with `reason`, as before;
+   * otherwise the grant's other consents keep working. Returns what it ended.
+   */
+  revokeFromCode(input: { grantId: string; codeHash: string; now: number; reason: string }): Promise<'grant' | 'tokens' | 'none'>;
   /** The live grant of a seller for an app, if any. */
   findLive(appKey: string, sellerId: number): Promise<GrantRecord | undefined>;
   /**

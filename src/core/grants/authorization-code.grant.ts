@@ -13,7 +13,8 @@ const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 /**
  * The authorization code grant (RFC 6749 §4.1.3, §4.1.4) with PKCE (RFC 7636 §4.6).
  * A code is single-use: a second redemption revokes everything issued from it (§4.1.2,
- * RFC 9700 §4.2.4). A failed check burns the code.
+ * RFC 9700 §4.2.4, §4.5) — the tokens of that code's chain, not the other consents merged into
+ * the same grant (docs/adr/0150). A failed check burns the code.
  */
 export const authorizationCodeGrant: GrantHandler = {
   grantType: 'authorization_code',
@@ -29,7 +30,7 @@ export const authorizationCodeGrant: GrantHandler = {
     const stored = await ctx.storage.codes.find(codeHash);
     if (!stored) throw new InvalidGrantError('the authorization code is invalid or expired', 'unknown code');
     if (stored.consumedAt !== null) {
-      if (stored.grantId) await ctx.storage.grants.revoke(stored.grantId, now, 'code_replay');
+      if (stored.grantId) await ctx.storage.grants.revokeFromCode({ grantId: stored.grantId, codeHash, now, reason: 'code_replay' });
       throw new InvalidGrantError('the authorization code is invalid or expired', 'code replayed; tokens from it revoked');
     }
     const burn = async (detail: string): Promise<never> => {
@@ -55,13 +56,14 @@ export const authorizationCodeGrant: GrantHandler = {
 
     // Step 4: redeem atomically; exactly one concurrent caller wins.
     const grant = newGrant(ctx, { appKey: client.appKey, sellerId: stored.sellerId, storeIds: storesOf(stored), scope: stored.scope });
-    const minted = mintTokens(ctx, grant, stored.scope, ctx.profile.token.grantTypes.includes('refresh_token') || ctx.profile.refresh.issueWithoutRefreshGrant === true, client);
+    const withRefresh = ctx.profile.token.grantTypes.includes('refresh_token') || ctx.profile.refresh.issueWithoutRefreshGrant === true;
+    const minted = mintTokens(ctx, grant, stored.scope, withRefresh, client, codeHash);
     await withPublicStoreId(ctx, minted.values, grant.storeId);
     // A later consent replaces the seller's live grant for the app, or adds to it (profile `grants.reconsent`).
     const result = await ctx.storage.grants.redeemAuthCode({ codeHash, now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });
     if (result.status !== 'redeemed') {
       if (result.status === 'already_used' && result.grantId && result.grantId !== grant.grantId) {
-        await ctx.storage.grants.revoke(result.grantId, now, 'code_replay');
+        await ctx.storage.grants.revokeFromCode({ grantId: result.grantId, codeHash, now, reason: 'code_replay' });
       }
       throw new InvalidGrantError('the authorization code is invalid or expired', 'code redeemed concurrently; tokens from it revoked');
     }

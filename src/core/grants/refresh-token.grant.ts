@@ -71,7 +71,8 @@ export const refreshTokenGrant: GrantHandler = {
     // Step 3: issue; with rotation, exactly one concurrent caller rotates, and the successor is
     // kept sealed on the old token for the grace window (in the same UPDATE that rotates it).
     const rotate = ctx.profile.refresh.rotate;
-    const minted = mintTokens(ctx, token.grant, scope, rotate, client);
+    // The successor belongs to the same code's chain as the token it replaces (docs/adr/0150).
+    const minted = mintTokens(ctx, token.grant, scope, rotate, client, token.codeHash ?? null);
     await withPublicStoreId(ctx, minted.values, token.grant.storeId);
     if (rotate) {
       const grace = ctx.lifetimes.refreshGrace;

@@ -75,6 +75,7 @@ function tokenRow(t: TokenRecord): Database['tokens'] {
     revoked_at: t.revokedAt,
     rotated_at: t.rotatedAt,
     store_ids: t.storeIds && t.storeIds.length > 0 ? joinStoreIds(t.storeIds) : null,
+    code_hash: t.codeHash ?? null,
   };
 }
 
@@ -103,7 +104,7 @@ interface GrantInserts {
   grants: PrecompiledInsert<Database['grants']>;
 }
 
-const TOKEN_COLUMNS = ['token_hash', 'kind', 'grant_id', 'app_key', 'scope', 'created_at', 'expires_at', 'revoked_at', 'rotated_at', 'store_ids'] as const;
+const TOKEN_COLUMNS = ['token_hash', 'kind', 'grant_id', 'app_key', 'scope', 'created_at', 'expires_at', 'revoked_at', 'rotated_at', 'store_ids', 'code_hash'] as const;
 const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 'created_at', 'revoked_at', 'revoked_reason', 'store_ids'] as const;
 
 /**
@@ -232,6 +233,7 @@ export function createKyselyStorage(
           't.store_ids as token_store_ids',
           't.successor',
           't.grace_until',
+          't.code_hash',
           'g.seller_id',
           'g.store_id',
           'g.store_ids',
@@ -579,6 +581,42 @@ export function createKyselyStorage(
           }
         });
       },
+      async revokeFromCode({ grantId, codeHash, now, reason }) {
+        return db.transaction().execute(async (trx) => {
+          let q = trx.selectFrom('grants').select(['app_key', 'seller_id']).where('grant_id', '=', grantId).where('revoked_at', 'is', null);
+          if (dialect === 'postgres') q = q.forUpdate();
+          const g = await q.executeTakeFirst();
+          if (!g) return 'none';
+          const who = { actor: null, appKey: g.app_key, sellerId: Number(g.seller_id), subject: grantId };
+          // The code's chain: its exchange and every refresh since (a refresh carries code_hash on).
+          const ended = await trx
+            .updateTable('tokens')
+            .set({ revoked_at: now, successor: null, grace_until: null })
+            .where('grant_id', '=', grantId)
+            .where('code_hash', '=', codeHash)
+            .where('revoked_at', 'is', null)
+            .returning('token_hash')
+            .execute();
+          // Another consent's token still alive (a live refresh token, or an access token not expired)?
+          const other = await trx
+            .selectFrom('tokens')
+            .select('token_hash')
+            .where('grant_id', '=', grantId)
+            .where('revoked_at', 'is', null)
+            .where('rotated_at', 'is', null)
+            .where('expires_at', '>', now)
+            .limit(1)
+            .executeTakeFirst();
+          if (other) {
+            await appendAudit(trx, { at: now, event: 'grant.tokens_revoked', ...who, detail: { reason, tokens: ended.length, code: hashRef(codeHash) } });
+            return 'tokens';
+          }
+          await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason }).where('grant_id', '=', grantId).execute();
+          await trx.updateTable('tokens').set({ successor: null, grace_until: null }).where('grant_id', '=', grantId).where('grace_until', 'is not', null).execute();
+          await appendAudit(trx, { at: now, event: 'grant.revoked', ...who, detail: { reason } });
+          return 'grant';
+        });
+      },
       async findLive(appKey, sellerId) {
         const r = await db
           .selectFrom('grants')
@@ -674,6 +712,7 @@ export function createKyselyStorage(
           revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
           rotatedAt: r.rotated_at === null ? null : Number(r.rotated_at),
           ...(own ? { storeIds: own } : {}),
+          codeHash: r.code_hash ?? null,
           successor: successorOf(r),
           grant: {
             grantId: r.grant_id,

@@ -113,6 +113,8 @@ export interface Database extends GatewayTables {
     /** 0010_refresh_grace: the successor's answer, sealed, kept until `grace_until` (docs/adr/0100). */
     successor?: string | null;
     grace_until?: number | null;
+    /** 0019_token_code: the hash of the code whose exchange began this token's chain (docs/adr/0150). */
+    code_hash?: string | null;
   };
   settings: {
     key: string;
