@@ -84,6 +84,27 @@ await eachDialect('refresh grace window (standard, G = 60 s)', { now: () => T0 }
     }
   });
 
+  it('a replay within the window is not counted as issued tokens in /metrics, but as a grace replay', async () => {
+    const s = server();
+    const metric = async (line: RegExp): Promise<number> => {
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      return Number(text.match(line)?.[1] ?? 0);
+    };
+    const issued = () => metric(/^shouquan_tokens_issued_total\{grant_type="refresh_token"\} (\d+)$/m);
+    const replays = () => metric(/^shouquan_refresh_grace_replays_total (\d+)$/m);
+    const t0 = await tokensFor(s);
+    const [issued0, replays0] = [await issued(), await replays()];
+    const t1 = await refresh(t0.refresh_token);
+    assert.equal(t1.status, 200, t1.text);
+    assert.equal(await issued(), issued0 + 1, 'a rotation issues tokens');
+    const again = await refresh(t0.refresh_token);
+    assert.deepEqual(again.json, t1.json);
+    const last = await refresh(t0.refresh_token);
+    assert.deepEqual(last.json, t1.json);
+    assert.equal(await issued(), issued0 + 1, 'the same successor handed out again issues nothing');
+    assert.equal(await replays(), replays0 + 2);
+  });
+
   it('concurrent requests with one refresh token all get that one successor', async () => {
     const s = server();
     const t0 = await tokensFor(s);

@@ -24,6 +24,8 @@ export interface TokenResponse {
   body: Record<string, unknown>;
   client: AppRecord;
   grantType: string;
+  /** The same successor handed out again within the refresh grace window (nothing issued). */
+  replayed: boolean;
 }
 
 /** The token endpoint (RFC 6749 §3.2, §5), as named steps. */
@@ -53,5 +55,5 @@ export async function handleTokenRequest(ctx: CoreContext, req: TokenRequest): P
   // §5.1: issue, in the profile's own field names.
   const result = await handler.handle(ctx, req.params, client);
   const fields = tokenResponseFields(ctx.profile, result.shape);
-  return { body: renderFields(fields, result.values as any), client, grantType };
+  return { body: renderFields(fields, result.values as any), client, grantType, replayed: result.replayed === true };
 }

@@ -25,6 +25,11 @@ export function createMetrics() {
       labelNames: ['grant_type'] as const,
       registers: [registry],
     }),
+    refreshGraceReplays: new Counter({
+      name: 'shouquan_refresh_grace_replays_total',
+      help: 'Refresh requests answered with the same successor again within the grace window (no token issued)',
+      registers: [registry],
+    }),
     oauthErrors: new Counter({
       name: 'shouquan_oauth_errors_total',
       help: 'OAuth error responses by error code',

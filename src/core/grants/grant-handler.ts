@@ -7,6 +7,11 @@ import type { ParamBag } from '../params.js';
 export interface GrantResult {
   values: TokenResponseValues;
   shape: 'code' | 'refresh';
+  /**
+   * The answer is tokens issued earlier, handed out again (a refresh retried within its grace
+   * window, docs/adr/0100): nothing new was issued, so it is not counted as issued.
+   */
+  replayed?: boolean;
 }
 
 /** One grant type at the token endpoint (RFC 6749 §4, §6). The client is already authenticated. */

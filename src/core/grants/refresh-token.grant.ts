@@ -131,5 +131,5 @@ async function sameSuccessor(
     refresh_token: answer.refreshToken,
     refresh_expires_in: seconds(next.expiresAt),
   };
-  return { values, shape: 'refresh' };
+  return { values, shape: 'refresh', replayed: true };
 }

@@ -31,8 +31,14 @@ export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     }
     const basic = parseBasicAuthorization(request.headers.authorization);
     const result = await handleTokenRequest(core, { method, params, basic });
-    ctx.metrics.tokensIssued.inc({ grant_type: result.grantType });
-    request.log.info({ appKey: result.client.appKey, grantType: result.grantType }, 'tokens issued');
+    if (result.replayed) {
+      // The grace window's same successor again (docs/adr/0100): no token was issued.
+      ctx.metrics.refreshGraceReplays.inc();
+      request.log.info({ appKey: result.client.appKey, grantType: result.grantType }, 'refresh retried within the grace window: the same successor again');
+    } else {
+      ctx.metrics.tokensIssued.inc({ grant_type: result.grantType });
+      request.log.info({ appKey: result.client.appKey, grantType: result.grantType }, 'tokens issued');
+    }
     return result.body;
   };
 
