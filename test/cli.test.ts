@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { sql } from 'kysely';
 import { main } from '../src/cli/main.js';
 import { hashAppSecret } from '../src/core/client-auth.js';
 import { verifyPassword } from '../src/crypto/password.js';
@@ -130,7 +131,7 @@ describe('shouquan CLI', () => {
         const { db } = openDatabase(file);
         try {
           await db.schema.dropTable('shared_limits').execute();
-          await (db as any).deleteFrom('kysely_migration').where('name', '=', '0012_shared_limits').execute();
+          await sql`delete from kysely_migration where name = ${'0012_shared_limits'}`.execute(db);
         } finally {
           await db.destroy();
         }

@@ -54,7 +54,7 @@ describe('client demo in a browser', { skip }, () => {
     s = await startTestServer({ callback: `${demo.url}/callback` });
     if (hasGateway) {
       const mod: any = await import(gatewaySource);
-      await mod.fillSandboxData((s.core.storage as any).gateway, s.seller.stores, Date.now());
+      await mod.fillSandboxData(s.core.storage.gateway!, s.seller.stores, Date.now());
     }
     sdk = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: s.client.appSecret, redirectUri: `${demo.url}/callback`, tokenStore: new MemoryTokenStore() });
     handler = createDemoHandler({ sdk, appSecret: s.client.appSecret, scope: 'store.read products.read orders.read' });

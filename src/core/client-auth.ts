@@ -29,6 +29,7 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
     const dec = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
     const creds = { clientId: dec(decoded.slice(0, colon)), clientSecret: dec(decoded.slice(colon + 1)) };
     // Control characters are never part of a client id or secret (and NUL breaks PostgreSQL text).
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     if (/[\u0000-\u001f\u007f]/.test(creds.clientId + creds.clientSecret)) {
       throw new InvalidClientError('malformed Basic credentials', 'control characters in basic credentials');
     }

@@ -55,5 +55,5 @@ export async function handleTokenRequest(ctx: CoreContext, req: TokenRequest): P
   // §5.1: issue, in the profile's own field names.
   const result = await handler.handle(ctx, req.params, client);
   const fields = tokenResponseFields(ctx.profile, result.shape);
-  return { body: renderFields(fields, result.values as any), client, grantType, replayed: result.replayed === true };
+  return { body: renderFields(fields, result.values), client, grantType, replayed: result.replayed === true };
 }

@@ -90,6 +90,7 @@ export function parseDirectorySeller(text: string): ExternalSeller | string {
   }
   const o = json as Record<string, unknown>;
   if (!o || typeof o !== 'object' || Array.isArray(o)) return 'the 200 answer is not a JSON object';
+  // eslint-disable-next-line no-control-regex -- control characters are refused in ids
   const id = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= MAX_ID && !/[\u0000-\u001f]/.test(v);
   const name = (v: unknown) => typeof v === 'string' && v.trim().length > 0 && v.length <= MAX_NAME;
   if (!id(o.seller_id)) return `seller_id must be a non-empty string of at most ${MAX_ID} characters`;

@@ -1,4 +1,4 @@
-import type { AppRecord, AppRepository, SellerRepository, Storage, StoreRecord } from './ports.js';
+import type { AppRecord, SellerRepository, Storage, StoreRecord } from './ports.js';
 import type { GatewayAppRecord, GatewayAppRepository } from '../gateway/ports.js';
 
 /** How long a cached app record may be served without reading the database again. */

@@ -55,7 +55,7 @@ describe('kill -9 under load', { concurrency: true }, () => {
         let base = node!.url;
         const post = async (path: string, form: Record<string, string>) => {
           const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
-          return { status: res.status, json: (await res.json()) as any };
+          return { status: res.status, json: JSON.parse(await res.text()) };
         };
 
         // One code per app (one live grant per seller and app, so families never replace each other).

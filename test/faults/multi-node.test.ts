@@ -46,7 +46,7 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ client_id: client.appKey, client_secret: client.appSecret, ...form }),
     });
-    return { status: res.status, json: (await res.json()) as any };
+    return { status: res.status, json: JSON.parse(await res.text()) };
   };
   const storeAt = async (node: number, accessToken: string) => {
     sent++;
@@ -140,7 +140,7 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
             body: new URLSearchParams({ client_id: client.appKey, client_secret: client.appSecret, grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token }),
           });
-          return { status: res.status, json: (await res.json()) as any };
+          return { status: res.status, json: JSON.parse(await res.text()) };
         }),
       );
       assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));

@@ -48,7 +48,7 @@ export async function topCall(s: TestServer, method: string, args: Record<string
     });
   }
   const text = await res.text();
-  return { status: res.status, headers: res.headers, json: JSON.parse(text) as any, text };
+  return { status: res.status, headers: res.headers, json: JSON.parse(text), text };
 }
 
 /** A REST call with a bearer token. */

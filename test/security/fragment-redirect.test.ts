@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main.js';
 import type { Profile } from '../../src/profiles/profile.js';
 import { getProfile } from '../../src/profiles/registry.js';
 import { authorizeThroughForms, FormClient } from '../helpers/browserless.js';
-import { page, signIn, submit } from '../helpers/console.js';
+import { page, submit } from '../helpers/console.js';
 import { testDialects } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 

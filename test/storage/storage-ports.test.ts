@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { openStorage } from '../../src/runtime.js';
 import { endPreviousSecret, rotateAppSecret } from '../../src/apps/apps.js';
-import { DuplicateError, type GrantRecord, type Storage, type TokenRecord } from '../../src/storage/ports.js';
+import { DuplicateError, type GrantRecord, type InteractionRecord, type Storage, type TokenRecord } from '../../src/storage/ports.js';
 import { testDialects, type TestDatabase } from '../helpers/databases.js';
 import { limitStoreContract } from './limit-store-contract.js';
 
@@ -166,7 +166,7 @@ for (const dialect of dialects) {
     });
 
     it('consumes an interaction once and not after it expires', async () => {
-      const base = { browserHash: 'b', request: { appKey: 'app1' } as any, createdAt: 1, consumedAt: null };
+      const base = { browserHash: 'b', request: { appKey: 'app1' } as unknown as InteractionRecord['request'], createdAt: 1, consumedAt: null };
       await storage.interactions.create({ id: 'i1', expiresAt: Date.now() + 60_000, ...base });
       const results = await Promise.all([1, 2, 3].map(() => storage.interactions.consume('i1', Date.now())));
       assert.deepEqual(results.filter(Boolean).length, 1);

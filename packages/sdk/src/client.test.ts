@@ -360,7 +360,7 @@ describe('dialects: authorize URLs and code exchange', () => {
       assert.ok(t.expiresAt! >= t0 + 604800_000 && t.refreshExpiresAt! >= t0 + 1209600_000);
       assert.deepEqual(await c.tokenStore.get('seller'), t);
       fail = true;
-      await assert.rejects(c.exchangeCode({ code: 'c1' }), (e: unknown) => e instanceof OAuthError && e.error === 'invalid_grant' && (e.body as any).statusCode === '1000002');
+      await assert.rejects(c.exchangeCode({ code: 'c1' }), (e: unknown) => e instanceof OAuthError && e.error === 'invalid_grant' && (e.body as { statusCode?: unknown }).statusCode === '1000002');
     } finally {
       await p.close();
     }

@@ -19,6 +19,7 @@ export function stringToSign(params: Record<string, string>): string {
   for (const [name, value] of Object.entries(params)) {
     if (name === 'sign' || value === '' || value === undefined) continue;
     entries.push({ name, text: name + value });
+    // eslint-disable-next-line no-control-regex -- the ASCII range starts at NUL on purpose
     if (ascii && !/^[\x00-\x7f]*$/.test(name)) ascii = false;
   }
   if (ascii) {

@@ -23,8 +23,8 @@ if (skip) console.log(skip);
 
 /** The gateway's sandbox data filler, loaded only when the gateway exists. */
 async function fillSandboxData(s: TestServer): Promise<void> {
-  const mod: any = await import(gatewaySource);
-  await mod.fillSandboxData((s.core.storage as any).gateway, s.seller.stores, Date.now());
+  const mod = (await import(gatewaySource)) as typeof import("../../../src/gateway/sandbox-data.js");
+  await mod.fillSandboxData(s.core.storage.gateway!, s.seller.stores, Date.now());
 }
 
 /** startTestServer with the gateway switched on (an option of the gateway branch's helper). */
@@ -147,7 +147,7 @@ describe('SDK against the API gateway', { skip }, () => {
 
     it('parseWebhook verifies the authorization.revoked push after sdk.revoke()', async () => {
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-      await (s.core.storage as any).gateway.apps.upsert(s.client.appKey, { webhookUrl: url, webhookSince: s.core.now() });
+      await s.core.storage.gateway!.apps.upsert(s.client.appKey, { webhookUrl: url, webhookSince: s.core.now() });
       const sdk = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: s.client.appSecret, redirectUri: s.client.callback });
       await connect(s, sdk, 'k');
       await sdk.revoke('k');

@@ -2,7 +2,7 @@ import type { CommitStats } from '../ports.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, sql, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, sql, PostgresDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { initialMigration } from './migrations/0001-initial.migration.js';
@@ -53,12 +53,8 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
 }
 
 /** pg returns int8 as strings by default; our bigints are epoch ms and ids, safe as numbers. */
-const pgTypes = {
-  getTypeParser(oid: number, format?: any) {
-    if (oid === 20) return (v: string) => Number(v);
-    return (pg.types.getTypeParser as any)(oid, format);
-  },
-};
+const pgTypes = new pg.TypeOverrides();
+pgTypes.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
 
 export interface OpenDatabaseOptions {
   /** Create the SQLite file's folder if missing (serve does; CLI commands on a missing file do not). */
@@ -118,7 +114,7 @@ export function openDatabase(
   const pool = new pg.Pool({
     connectionString: parsed.target,
     max: options.poolSize ?? 10,
-    types: pgTypes as any,
+    types: pgTypes,
     connectionTimeoutMillis: 5000,
   });
   // An idle client losing its connection (database restart) must not crash the process.

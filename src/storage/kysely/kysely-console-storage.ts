@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AppDetails, ConsoleStorage, WebAccount, WebRealm } from '../console-ports.js';
 import { splitScope, toGrant } from './grant-row.js';
-import { DuplicateError, storesOf, type AppStatus, type GrantRecord } from '../ports.js';
+import { DuplicateError, storesOf, type AppStatus } from '../ports.js';
 import type { Database } from './schema.js';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ManagementStorage, OperatorTokenRecord, SellerSummary } from '../management-ports.js';
-import { DuplicateError, type AuditRecord, type GrantRecord, type StoreRecord } from '../ports.js';
+import { DuplicateError, type AuditRecord, type StoreRecord } from '../ports.js';
 import { appendAudit } from './audit.js';
 import type { Database } from './schema.js';
 import { toGrant } from './grant-row.js';

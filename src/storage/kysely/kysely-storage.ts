@@ -113,14 +113,14 @@ const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 
  */
 type Exec = (q: CompiledQuery) => Promise<ExecResult> | ExecResult;
 interface ExecResult {
-  rows: any[];
+  rows: unknown[];
   changes: number;
 }
 const viaKysely =
   (on: Kysely<any>): Exec =>
   async (q) => {
     const r = await on.executeQuery(q);
-    return { rows: r.rows as any[], changes: Number(r.numAffectedRows ?? 0) };
+    return { rows: r.rows, changes: Number(r.numAffectedRows ?? 0) };
   };
 
 /** The statements of a grant transaction that are not plain INSERTs. */

@@ -4,7 +4,7 @@ import type SQLite from 'better-sqlite3';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 /** Run one compiled statement now: the rows of a read, the changed-row count of a write. */
-export type DirectRun = (q: CompiledQuery) => { rows: any[]; changes: number };
+export type DirectRun = (q: CompiledQuery) => { rows: unknown[]; changes: number };
 
 /**
  * The SQLite connection without Kysely's per-query hand-off (docs/adr/0058), for the hottest
