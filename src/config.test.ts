@@ -64,3 +64,22 @@ it('reads --redis (SHOUQUAN_REDIS_URL) as a redis:// or rediss:// URL; absent me
   assert.throws(() => resolveServeConfig({ redis: 'http://cache:6379' }, {}), /^Error: --redis must be a redis:\/\/ or rediss:\/\/ URL, got a http URL$/);
   assert.throws(() => resolveServeConfig({ redis: 'not a url :secret@' }, {}), /--redis must be a redis:\/\/ or rediss:\/\/ URL/);
 });
+
+it('--seller-oidc-issuer and --seller-oidc-client-id with the secret from SHOUQUAN_SELLER_OIDC_CLIENT_SECRET only', () => {
+  const env = { SHOUQUAN_SELLER_OIDC_CLIENT_SECRET: 's3cret' };
+  assert.deepEqual(resolveServeConfig({ 'seller-oidc-issuer': 'https://sso.example.com', 'seller-oidc-client-id': 'shouquan' }, env).sellerOidc, {
+    issuer: 'https://sso.example.com',
+    clientId: 'shouquan',
+    clientSecret: 's3cret',
+  });
+  assert.equal(resolveServeConfig({}, env).sellerOidc, undefined);
+  assert.deepEqual(resolveServeConfig({}, { ...env, SHOUQUAN_SELLER_OIDC_ISSUER: 'http://127.0.0.1:9000', SHOUQUAN_SELLER_OIDC_CLIENT_ID: 'x' }).sellerOidc?.issuer, 'http://127.0.0.1:9000');
+  assert.throws(() => resolveServeConfig({ 'seller-oidc-issuer': 'https://sso.example.com', 'seller-oidc-client-id': 'shouquan' }, {}), /SHOUQUAN_SELLER_OIDC_CLIENT_SECRET/);
+  assert.throws(() => resolveServeConfig({ 'seller-oidc-issuer': 'https://sso.example.com' }, env), /needs --seller-oidc-client-id/);
+  assert.throws(() => resolveServeConfig({ 'seller-oidc-client-id': 'x' }, env), /needs --seller-oidc-issuer/);
+  assert.throws(() => resolveServeConfig({ 'seller-oidc-issuer': 'http://sso.example.com', 'seller-oidc-client-id': 'x' }, env), /https URL \(http only for localhost\)/);
+  assert.throws(
+    () => resolveServeConfig({ 'seller-oidc-issuer': 'https://sso.example.com', 'seller-oidc-client-id': 'x', 'seller-directory': 'https://dir.example.com' }, { ...env, SHOUQUAN_SELLER_DIRECTORY_SECRET: 'd' }),
+    /choose one/,
+  );
+});

@@ -4,6 +4,7 @@ import { MAX_REFRESH_GRACE_SECONDS, REDIRECT_RULES, refreshGraceOf, type Profile
 import { parseDatabaseUrl } from './storage/kysely/database.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT_SECONDS } from './server/connection-limits.js';
 import { DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS, type SellerDirectoryOptions } from './sellers/seller-directory.js';
+import { SELLER_OIDC_CALLBACK_PATH, type SellerOidcOptions } from './sellers/seller-oidc.js';
 
 /** The embedded default database. */
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/shouquan.db';
@@ -41,6 +42,8 @@ export interface ServeConfig {
   refreshGrace: number;
   /** The platform's HTTP seller directory (docs/adr/0125); the secret comes from SHOUQUAN_SELLER_DIRECTORY_SECRET only. */
   sellerDirectory?: SellerDirectoryOptions;
+  /** The platform's OpenID Connect IdP for seller login (docs/adr/0160); the secret comes from SHOUQUAN_SELLER_OIDC_CLIENT_SECRET only. */
+  sellerOidc?: SellerOidcOptions;
   /** `--admin-port`: /admin, /admin/api/* and /metrics only on this listener (docs/operations.md). */
   adminPort?: number;
   /** `--admin-host`: the admin listener's address (default 127.0.0.1). */
@@ -84,6 +87,8 @@ export const SERVE_SETTINGS = [
   ['admin-host', 'SHOUQUAN_ADMIN_HOST', 'address of the --admin-port listener', '127.0.0.1'],
   ['seller-directory', 'SHOUQUAN_SELLER_DIRECTORY', "the platform's HTTP seller directory: sellers sign in against it (secret from env SHOUQUAN_SELLER_DIRECTORY_SECRET only)", 'off: built-in seller accounts'],
   ['seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS', 'ms to wait for the seller directory before sign-in is unavailable (503)', String(DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS)],
+  ['seller-oidc-issuer', 'SHOUQUAN_SELLER_OIDC_ISSUER', `the platform's OpenID Connect IdP: sellers sign in there (code + PKCE), identified by sub, stores from a stores claim; register ISSUER${SELLER_OIDC_CALLBACK_PATH} as the redirect URI`, 'off: built-in seller accounts'],
+  ['seller-oidc-client-id', 'SHOUQUAN_SELLER_OIDC_CLIENT_ID', "Shouquan's client id at that IdP (secret from env SHOUQUAN_SELLER_OIDC_CLIENT_SECRET only)", 'none'],
   ['redis', 'SHOUQUAN_REDIS_URL', 'redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) keeping the failure counters, lockouts and API quotas every node shares', 'none: the database keeps them'],
 ] as const;
 
@@ -143,7 +148,7 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     const v = pick(flag, envName);
     return v === undefined ? fallback : positiveInt(flag, v, max);
   };
-  return {
+  const config: ServeConfig = {
     host,
     port,
     databaseUrl,
@@ -198,9 +203,12 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     refreshGrace: parseRefreshGrace(pick('refresh-grace', 'SHOUQUAN_REFRESH_GRACE'), profile),
     ...parseAdminListener(pick('admin-port', 'SHOUQUAN_ADMIN_PORT'), pick('admin-host', 'SHOUQUAN_ADMIN_HOST'), port),
     sellerDirectory: parseSellerDirectory(pick('seller-directory', 'SHOUQUAN_SELLER_DIRECTORY'), pick('seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS'), env),
+    sellerOidc: parseSellerOidc(pick('seller-oidc-issuer', 'SHOUQUAN_SELLER_OIDC_ISSUER'), pick('seller-oidc-client-id', 'SHOUQUAN_SELLER_OIDC_CLIENT_ID'), env),
     redisUrl: parseRedisUrl(pick('redis', 'SHOUQUAN_REDIS_URL')),
     secretKeyFile: pick('secret-key-file', 'SHOUQUAN_SECRET_KEY_FILE'),
   };
+  if (config.sellerDirectory && config.sellerOidc) throw new Error('--seller-directory and --seller-oidc-issuer are two ways for sellers to sign in: choose one');
+  return config;
 }
 
 /** `--admin-port P [--admin-host H]`: a separate listener for the operator surfaces. */
@@ -241,6 +249,31 @@ export function parseSellerDirectory(url: string | undefined, timeout: string | 
     if (!(timeoutMs >= 1 && timeoutMs <= 60_000)) throw new Error(`--seller-directory-timeout-ms must be a whole number of ms from 1 to 60000, got "${timeout}"`);
   }
   return { url, secret, timeoutMs };
+}
+
+/**
+ * `--seller-oidc-issuer URL --seller-oidc-client-id ID` and the client secret, which only the
+ * environment variable SHOUQUAN_SELLER_OIDC_CLIENT_SECRET carries. http is allowed only for a
+ * loopback issuer (a test IdP on this machine).
+ */
+export function parseSellerOidc(issuer: string | undefined, clientId: string | undefined, env: NodeJS.ProcessEnv): SellerOidcOptions | undefined {
+  if (issuer === undefined) {
+    if (clientId !== undefined) throw new Error('--seller-oidc-client-id needs --seller-oidc-issuer');
+    return undefined;
+  }
+  let u: URL;
+  try {
+    u = new URL(issuer);
+  } catch {
+    throw new Error(`--seller-oidc-issuer must be an absolute https URL, got "${issuer}"`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) throw new Error(`--seller-oidc-issuer must be an https URL (http only for localhost), got "${issuer}"`);
+  if (u.search || u.hash || u.username || u.password) throw new Error('--seller-oidc-issuer may not have credentials, a query or a fragment');
+  if (clientId === undefined || clientId.trim() === '') throw new Error('--seller-oidc-issuer needs --seller-oidc-client-id');
+  const clientSecret = env.SHOUQUAN_SELLER_OIDC_CLIENT_SECRET ?? '';
+  if (clientSecret === '') throw new Error('--seller-oidc-issuer needs the client secret in the environment variable SHOUQUAN_SELLER_OIDC_CLIENT_SECRET');
+  return { issuer, clientId, clientSecret };
 }
 
 /** `--redis` / `SHOUQUAN_REDIS_URL`: a redis:// or rediss:// URL, or absent (the database keeps the limits). */

@@ -390,6 +390,7 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     clusterWorker,
     sellerDirectory: config.sellerDirectory,
+    sellerOidc: config.sellerOidc,
     adminListener: config.adminPort !== undefined,
   });
   try {

@@ -15,7 +15,7 @@ export type SellerSignInResult =
 
 /** How sellers sign in on this server: built-in accounts, or the platform's seller directory (docs/adr/0125). */
 export interface SellerSignIn {
-  readonly mode: 'builtin' | 'directory';
+  readonly mode: 'builtin' | 'directory' | 'oidc';
   /** Check a username and password; `log` gets the line that says why sign-in is unavailable. */
   signIn(username: string, password: string, log: FastifyBaseLogger): Promise<SellerSignInResult>;
   /** Whether this seller's password is Shouquan's to check and change (built-in accounts). */
@@ -32,7 +32,7 @@ export const DIRECTORY_RETRY_AFTER_SECONDS = 10;
  * are a developer's sandbox sellers (docs/adr/0061) still sign in with their own password, so
  * apps in `testing` can be tried.
  */
-export function createSellerSignIn(core: CoreContext, registry: Registry, directory?: SellerDirectoryOptions): SellerSignIn {
+export function createSellerSignIn(core: CoreContext, registry: Registry, directory?: SellerDirectoryOptions, oidc = false): SellerSignIn {
   const builtin = async (username: string, password: string): Promise<SellerSignInResult> => {
     const found = username ? await core.storage.sellers.findByUsername(username) : undefined;
     // Sellers of the platform's account system have no password here: never signed in by one.
@@ -41,6 +41,19 @@ export function createSellerSignIn(core: CoreContext, registry: Registry, direct
     return seller && ok ? { kind: 'signed_in', seller } : { kind: 'wrong_credentials' };
   };
   const ownsPassword = (seller: SellerRecord) => (seller.source ?? 'builtin') === 'builtin';
+  if (oidc) {
+    // Sellers sign in at the platform's IdP (docs/adr/0160); the password form is only for a
+    // developer's built-in sandbox sellers, so apps in `testing` can still be tried.
+    return {
+      mode: 'oidc',
+      ownsPassword,
+      async signIn(username, password) {
+        const local = username ? await core.storage.sellers.findByUsername(username) : undefined;
+        const sandbox = local && ownsPassword(local) && (await core.storage.console.sandboxOwner(local.sellerId)) !== undefined;
+        return sandbox ? builtin(username, password) : (await verifyPassword(undefined, password), { kind: 'wrong_credentials' });
+      },
+    };
+  }
   if (!directory) return { mode: 'builtin', signIn: (u, p) => builtin(u, p), ownsPassword };
 
   const requests = new Counter({

@@ -28,6 +28,8 @@ import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { CallLogWriter, CallTracker, type CallLogOptions } from '../gateway/call-log.js';
 import { createSellerSignIn } from '../sellers/seller-sign-in.js';
+import { SellerOidcLogin, type SellerOidcOptions } from '../sellers/seller-oidc.js';
+import { sellerOidcRoutes } from './routes/seller-oidc.route.js';
 import { installAdminSplit } from './admin-listener.js';
 import type { SellerDirectoryOptions } from '../sellers/seller-directory.js';
 
@@ -69,6 +71,8 @@ export interface ServerOptions {
   callLog?: Omit<CallLogOptions, 'onDrop' | 'onError'>;
   /** The platform's HTTP seller directory; without it sellers sign in with built-in accounts (docs/adr/0125). */
   sellerDirectory?: SellerDirectoryOptions;
+  /** The platform's OpenID Connect IdP for seller login (docs/adr/0160). */
+  sellerOidc?: SellerOidcOptions;
   /**
    * `serve --admin-port`: /admin, /admin/api/* and /metrics answer only on the admin listener
    * (started with `listenAdmin`, src/server/admin-listener.ts) and are 404 on the public one.
@@ -93,7 +97,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     core,
     metrics,
     cookieSecure: options.cookieSecure ?? core.issuer.startsWith('https:'),
-    sellerSignIn: createSellerSignIn(core, metrics.registry, options.sellerDirectory),
+    sellerSignIn: createSellerSignIn(core, metrics.registry, options.sellerDirectory, options.sellerOidc !== undefined),
+    sellerOidc: options.sellerOidc ? new SellerOidcLogin(options.sellerOidc, () => core.issuer, core.secretKey, metrics.registry, core.now) : undefined,
   };
   const clusterMetrics = options.clusterWorker === undefined ? undefined : clusterWorkerMetrics(metrics.registry, options.clusterWorker);
 
@@ -256,6 +261,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   await authorizeRoutes(app, ctx);
+  if (ctx.sellerOidc) await sellerOidcRoutes(app, ctx, ctx.sellerOidc);
   await tokenRoutes(app, ctx);
   await discoveryRoutes(app, ctx);
   await apiRoutes(app, ctx);

@@ -17,6 +17,8 @@ export interface HttpContext {
   calls?: import('../gateway/call-log.js').CallTracker;
   /** How sellers sign in: built-in accounts or the platform's seller directory (src/sellers/, docs/adr/0125). */
   sellerSignIn: import('../sellers/seller-sign-in.js').SellerSignIn;
+  /** Seller login at the platform's OpenID Connect IdP (docs/adr/0160); absent unless configured. */
+  sellerOidc?: import('../sellers/seller-oidc.js').SellerOidcLogin;
 }
 
 /** Which kind of answer a route gives, so errors are rendered the same way. */

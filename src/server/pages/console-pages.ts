@@ -58,12 +58,25 @@ const csrfInput = (csrf: string) => html`<input type="hidden" name="csrf_token" 
 
 /** A sign-in or sign-up form (inputs `username`, `password`). */
 export function credentialsPage(
-  f: ConsoleFrame & { title: string; sub: string; action: string; csrf: string; username?: string; submit: string; signup?: boolean; alt?: { text: string; href: string; label: string } },
+  f: ConsoleFrame & {
+    title: string;
+    sub: string;
+    action: string;
+    csrf: string;
+    username?: string;
+    submit: string;
+    signup?: boolean;
+    alt?: { text: string; href: string; label: string };
+    /** Sellers sign in at the platform's IdP (docs/adr/0160): its button first, the password form folded away. */
+    oidc?: { action: string; label: string; sandboxLabel: string };
+  },
 ): string {
   const m = ct(f.lang);
   const body = html`<section class="card">
 <h1>${f.title}</h1>
 <p class="sub">${f.sub}</p>
+${f.oidc ? html`<form method="post" action="${f.oidc.action}">${csrfInput(f.csrf)}<div class="actions"><button type="submit" class="primary full">${f.oidc.label}</button></div></form>
+<details class="sandbox-login"><summary>${f.oidc.sandboxLabel}</summary>` : ''}
 <form method="post" action="${f.action}">
 ${csrfInput(f.csrf)}
 <label for="username">${m.username}</label>
@@ -74,6 +87,7 @@ ${f.signup ? html`<p class="hint" id="username-hint">${m.usernameRule}</p>` : ''
 ${f.signup ? html`<p class="hint" id="password-hint">${m.passwordRule}</p>` : ''}
 <div class="actions"><button type="submit" class="primary full">${f.submit}</button></div>
 </form>
+${f.oidc ? raw('</details>') : ''}
 ${f.alt ? html`<p class="foot">${f.alt.text} <a href="${f.alt.href}">${f.alt.label}</a></p>` : ''}
 </section>`;
   return consoleLayout({ ...f, title: f.title, body, narrow: true });

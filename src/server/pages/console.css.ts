@@ -112,4 +112,6 @@ table.calls td.when { white-space:nowrap; font-variant-numeric:tabular-nums; }
 .wrap:not(.narrow) form:not(.row) input[type=password], .wrap:not(.narrow) input[type=number] { max-width:520px; }
 .row input.grow { flex:1 1 160px; width:auto; }
 .top .who { overflow-wrap:anywhere; }
+details.sandbox-login { margin-top:16px; border-top:1px solid var(--line); padding-top:8px; }
+details.sandbox-login summary { cursor:pointer; }
 `;

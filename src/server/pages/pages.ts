@@ -13,23 +13,44 @@ const brand = (platform: string) => html`<p class="brand"><span class="mark" ari
 
 /** The seller login form: inputs `username`, `password` and a CSRF token (RFC 6749 §10.12). */
 export function loginPage(
-  f: Frame & { action: string; csrf: string; appName: string; error?: string; username?: string; langSwitch: string; logoUrl?: string | null; rememberLabel?: string },
+  f: Frame & {
+    action: string;
+    csrf: string;
+    appName: string;
+    error?: string;
+    username?: string;
+    langSwitch: string;
+    logoUrl?: string | null;
+    rememberLabel?: string;
+    /** Sellers sign in at the platform's IdP (docs/adr/0160): a button posting here; the password form folds away for sandbox sellers. */
+    oidcAction?: string;
+  },
 ): string {
   const m = t(f.lang);
+  const form = html`<form method="post" action="${f.action}">
+<input type="hidden" name="csrf_token" value="${f.csrf}">
+<label for="username">${m.username}</label>
+<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${f.username ?? ''}"${f.username || f.oidcAction ? '' : ' autofocus'}>
+<label for="password">${m.password}</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required${f.username ? ' autofocus' : ''}>
+${f.rememberLabel ? html`<label class="remember"><input type="checkbox" id="remember" name="remember" value="1"> <span>${f.rememberLabel}</span></label>` : ''}
+<div class="actions"><button type="submit" class="${f.oidcAction ? 'secondary' : 'primary'}">${m.signIn}</button></div>
+</form>`;
   const body: Raw = html`${brand(f.platform)}
 <h1>${m.signIn}</h1>
 <p class="sub appline">${f.logoUrl ? appLogo(f.appName, f.logoUrl) : ''}<span>${m.signInTo} <span class="app">${f.appName}</span></span></p>
 ${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}
-<form method="post" action="${f.action}">
+${
+  f.oidcAction
+    ? html`<form method="post" action="${f.oidcAction}">
 <input type="hidden" name="csrf_token" value="${f.csrf}">
-<label for="username">${m.username}</label>
-<input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${f.username ?? ''}"${f.username ? '' : ' autofocus'}>
-<label for="password">${m.password}</label>
-<input type="password" id="password" name="password" autocomplete="current-password" required${f.username ? ' autofocus' : ''}>
-${f.rememberLabel ? html`<label class="remember"><input type="checkbox" id="remember" name="remember" value="1"> <span>${f.rememberLabel}</span></label>` : ''}
-<div class="actions"><button type="submit" class="primary">${m.signIn}</button></div>
+<div class="actions"><button type="submit" class="primary" autofocus>${m.oidcSignIn}</button></div>
 </form>
-<p class="foot"><span></span><a href="${f.langSwitch}">${m.lang}</a></p>`;
+<details class="sandbox-login"${f.username ? ' open' : ''}><summary>${m.oidcSandbox}</summary>
+${form}</details>
+`
+    : form
+}<p class="foot"><span></span><a href="${f.langSwitch}">${m.lang}</a></p>`;
   return layout({ lang: f.lang, title: `${m.signIn} · ${f.platform}`, body, variant: f.variant });
 }
 
@@ -122,11 +143,12 @@ ${f.stores.length > 0 && !f.blocked ? html`<button type="submit" name="decision"
 }
 
 /** An error page: never a stack trace, always the request id for support. */
-export function errorPage(f: Frame & { message: string; requestId: string; detail?: string }): string {
+export function errorPage(f: Frame & { message: string; requestId: string; detail?: string; back?: string }): string {
   const m = t(f.lang);
   const body: Raw = html`${brand(f.platform)}
 <h1>${m.errorTitle}</h1>
 <p class="error" role="alert">${f.message}</p>
+${f.back ? html`<p><a class="button primary" href="${f.back}">${m.tryAgain}</a></p>` : ''}
 ${f.detail ? html`<p class="detail">${m.details}: ${f.detail}</p>` : ''}
 <p class="meta">${m.requestId}: <code>${f.requestId}</code></p>`;
   return layout({ lang: f.lang, title: `${m.errorTitle} · ${f.platform}`, body, variant: f.variant });

@@ -22,6 +22,10 @@ button.primary { background:var(--brand); color:#fff; }
 button.primary:hover { background:var(--brand-dark); }
 button.secondary { background:#fff; color:var(--fg); border-color:#8c959f; }
 button.secondary:hover { background:#f6f8fa; }
+a.button { display:inline-block; min-height:44px; padding:10px 16px; border-radius:8px; font-weight:600; text-decoration:none; }
+a.button.primary { background:var(--brand); color:#fff; }
+details.sandbox-login { margin-top:16px; border-top:1px solid var(--line); padding-top:8px; }
+details.sandbox-login summary { cursor:pointer; color:var(--muted, #57606a); }
 ul.perms { margin:8px 0 18px; padding-left:20px; }
 ul.perms li { margin:4px 0; }
 fieldset { border:0; padding:0; margin:0; }

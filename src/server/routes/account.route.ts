@@ -9,6 +9,8 @@ import { credentialsPage, sellerHomePage } from '../pages/console-pages.js';
 import { storesOf } from '../../storage/ports.js';
 import { expandScope, narrowScope } from '../../core/scope-choice.js';
 import { resetWords } from '../pages/password-reset-pages.js';
+import { t, type Lang } from '../pages/i18n.js';
+import { startSellerOidc } from './seller-oidc.route.js';
 
 /**
  * The seller center (`/account`): a seller sees every app they authorized (store,
@@ -30,8 +32,22 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const m = ct(f.lang);
     const done = doneParam(request);
     const notice = done === 'password' ? m.passwordChanged : done === 'password-reset' ? resetWords(f.lang).done : undefined;
-    return sendPage(reply, 200, credentialsPage({ ...f, notice, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn }));
+    return sendPage(reply, 200, credentialsPage({ ...f, notice, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn, oidc: oidcButton(f.lang) }));
   });
+
+  // Seller login at the platform's IdP (docs/adr/0160); the callback comes back to /account.
+  const oidcButton = (lang: Lang) => (ctx.sellerOidc ? { action: '/account/login/oidc', label: t(lang).oidcSignIn, sandboxLabel: t(lang).oidcSandbox } : undefined);
+  if (ctx.sellerOidc) {
+    const oidcLogin = ctx.sellerOidc;
+    app.post('/account/login/oidc', cfg, async (request, reply) => {
+      checkedForm(ctx, request);
+      const f = frame(ctx, request, reply, 'account');
+      const m = ct(f.lang);
+      return startSellerOidc(ctx, oidcLogin, request, reply, '/account', () =>
+        sendPage(reply, 503, credentialsPage({ ...f, error: m.signInUnavailable, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn, oidc: oidcButton(f.lang) })),
+      );
+    });
+  }
 
   app.post('/account/login', cfg, async (request, reply) => {
     const form = checkedForm(ctx, request);
@@ -39,7 +55,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const m = ct(f.lang);
     const username = field(form, 'username');
     const again = (status: number, error: string) =>
-      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn }));
+      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn, oidc: oidcButton(f.lang) }));
     const guard = loginGuard(ctx, request, 'seller', username);
     const waitBefore = await guard.waitBefore();
     if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));

@@ -17,6 +17,7 @@ import { beginLogin, lockedMessage, retryAfterSeconds } from '../throttle.js';
 import { grantRules } from '../../profiles/profile.js';
 import { storesOf } from '../../storage/ports.js';
 import { chosenScope, offeredPackages } from '../../core/scope-choice.js';
+import { startSellerOidc } from './seller-oidc.route.js';
 
 /** The shape of an interaction id (base64url from randomId()). */
 const INTERACTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -111,6 +112,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
           langSwitch: langSwitch(request, lang),
           logoUrl,
           rememberLabel: ct(lang).rememberMe,
+          // The language rides along to the IdP and back (the interaction resumes in it).
+          oidcAction: ctx.sellerOidc ? `${base}/oidc${typeof (request.query as Record<string, unknown>)?.lang === 'string' ? `?lang=${lang}` : ''}` : undefined,
         }),
       );
     }
@@ -266,6 +269,22 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     request.log.info({ sellerId: seller.sellerId }, 'seller logged in');
     return seeOther(reply, interactionPath(loaded.interaction.id));
   });
+
+  // Seller login at the platform's IdP (docs/adr/0160): off to the IdP with code + PKCE, state and
+  // nonce; the callback (seller-oidc.route.ts) signs the seller in and comes back to this interaction.
+  if (ctx.sellerOidc) {
+    const oidcLogin = ctx.sellerOidc;
+    app.post<{ Params: { id: string } }>('/oauth/interaction/:id/oidc', { config: { kind: 'page' } }, async (request, reply) => {
+      const form = formParams(request);
+      const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
+      if (!loaded) return reply;
+      const lang = typeof (request.query as Record<string, unknown>)?.lang === 'string' ? requestLang(ctx, request) : undefined;
+      const returnTo = `${interactionPath(loaded.interaction.id)}${lang ? `?lang=${lang}` : ''}`;
+      return startSellerOidc(ctx, oidcLogin, request, reply, returnTo, () =>
+        renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, { status: 503, error: t(requestLang(ctx, request)).signInUnavailable }),
+      );
+    });
+  }
 
   // Consent: approve with a store, or deny. The interaction is consumed exactly once.
   app.post<{ Params: { id: string } }>('/oauth/interaction/:id/consent', { config: { kind: 'page' } }, async (request, reply) => {

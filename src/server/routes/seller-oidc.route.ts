@@ -1,0 +1,73 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { startSellerSession } from '../../console/web-kit.js';
+import { SELLER_OIDC_CALLBACK_PATH, SELLER_OIDC_FLOW_SECONDS, type SellerOidcLogin } from '../../sellers/seller-oidc.js';
+import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
+import { requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
+import { errorPage } from '../pages/pages.js';
+import { t, type Lang } from '../pages/i18n.js';
+
+/** The cookie carrying the sealed flow (state, nonce, PKCE verifier, where to resume) to the callback only. */
+const flowCookie = (ctx: HttpContext) => (ctx.cookieSecure ? '__Secure-sq_oidc' : 'sq_oidc');
+
+/**
+ * Send the seller to the platform's IdP (docs/adr/0160). When the IdP cannot be discovered, `unavailable`
+ * renders the page the seller came from with a 503 (no lockout: nothing was checked).
+ */
+export async function startSellerOidc(
+  ctx: HttpContext,
+  login: SellerOidcLogin,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  returnTo: string,
+  unavailable: () => FastifyReply | Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  let started;
+  try {
+    started = await login.start(returnTo);
+  } catch (e) {
+    const err = e as Error & { code?: string; cause?: { code?: string } };
+    request.log.warn({ sellerOidc: { reason: 'discovery', detail: err.cause?.code ?? err.code ?? err.message } }, `seller sign-in unavailable: the OpenID Connect IdP could not be discovered (${err.message})`);
+    reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
+    return unavailable();
+  }
+  reply.setCookie(flowCookie(ctx), started.cookie, { httpOnly: true, sameSite: 'lax', secure: ctx.cookieSecure, path: SELLER_OIDC_CALLBACK_PATH, maxAge: SELLER_OIDC_FLOW_SECONDS });
+  return seeOther(reply, started.url);
+}
+
+/**
+ * The callback the IdP sends the seller back to: the code is exchanged (PKCE, state and nonce
+ * checked by openid-client), the seller (`sub`) and stores (`stores` claim) are created or updated
+ * just in time, a seller session starts and the interaction (or the seller center) resumes.
+ * Failures are plain pages: denied at the IdP (400), expired or another browser (400), the IdP
+ * unavailable (503). None counts towards the seller lockout.
+ */
+export async function sellerOidcRoutes(app: FastifyInstance, ctx: HttpContext, login: SellerOidcLogin): Promise<void> {
+  const { core } = ctx;
+  app.get(SELLER_OIDC_CALLBACK_PATH, { config: { kind: 'page' } }, async (request, reply) => {
+    const url = request.raw.url ?? '';
+    const rawQuery = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+    const result = await login.callback(rawQuery, request.cookies[flowCookie(ctx)], request.log);
+    reply.clearCookie(flowCookie(ctx), { path: SELLER_OIDC_CALLBACK_PATH });
+    const lang: Lang = (result.returnTo && /[?&]lang=(en|zh-CN)$/.exec(result.returnTo)?.[1]) as Lang | undefined ?? requestLang(ctx, request);
+    const m = t(lang);
+    const fail = (status: number, message: string, back?: string) =>
+      sendPage(reply, status, errorPage({ lang, platform: core.profile.title, message, requestId: request.id, back }));
+    switch (result.kind) {
+      case 'expired':
+        return fail(400, m.oidcExpired, result.returnTo);
+      case 'denied':
+        return fail(400, m.oidcDenied, result.returnTo);
+      case 'unavailable':
+        reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
+        return fail(503, m.signInUnavailable, result.returnTo);
+    }
+    const { seller } = await core.storage.sellers.upsertExternal(result.seller, core.now());
+    if (seller.disabledAt) {
+      request.log.info({ sellerId: seller.sellerId }, 'seller login refused: disabled');
+      return fail(403, m.sellerDisabled);
+    }
+    await startSellerSession(ctx, request, reply, seller.sellerId);
+    request.log.info({ sellerId: seller.sellerId, via: 'oidc' }, 'seller logged in');
+    return seeOther(reply, result.returnTo);
+  });
+}
