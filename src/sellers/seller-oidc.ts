@@ -112,7 +112,13 @@ export class SellerOidcLogin {
       this.outcomes.inc({ outcome: 'unavailable' });
       throw e;
     }
-    const flow: OidcFlow = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier(), returnTo, at: this.now() };
+    const flow: OidcFlow = {
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      verifier: oidc.randomPKCECodeVerifier(),
+      returnTo,
+      at: this.now(),
+    };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.redirectUri,
       scope: this.options.scope ?? DEFAULT_SELLER_OIDC_SCOPE,
@@ -131,7 +137,11 @@ export class SellerOidcLogin {
     return result;
   }
 
-  private async finish(rawQuery: string, cookie: string | undefined, log: FastifyBaseLogger): Promise<OidcCallbackResult> {
+  private async finish(
+    rawQuery: string,
+    cookie: string | undefined,
+    log: FastifyBaseLogger,
+  ): Promise<OidcCallbackResult> {
     const opened = cookie ? unseal(this.serverKey, SEAL_PURPOSE, this.publicBase, cookie) : undefined;
     let flow: OidcFlow | undefined;
     try {
@@ -140,17 +150,24 @@ export class SellerOidcLogin {
       flow = undefined;
     }
     const query = new URLSearchParams(rawQuery);
-    if (!flow || !RETURN_TO.test(flow.returnTo) || this.now() - flow.at > SELLER_OIDC_FLOW_SECONDS * 1000) return { kind: 'expired' };
+    if (!flow || !RETURN_TO.test(flow.returnTo) || this.now() - flow.at > SELLER_OIDC_FLOW_SECONDS * 1000)
+      return { kind: 'expired' };
     if (query.get('state') !== flow.state) return { kind: 'expired', returnTo: flow.returnTo };
     const error = query.get('error');
     if (error !== null) {
-      log.info({ sellerOidc: { error, description: query.get('error_description') } }, `seller sign-in at the IdP ended with ${error}`);
+      log.info(
+        { sellerOidc: { error, description: query.get('error_description') } },
+        `seller sign-in at the IdP ended with ${error}`,
+      );
       return { kind: 'denied', returnTo: flow.returnTo, error };
     }
     const unavailable = (reason: string, e: unknown): OidcCallbackResult => {
       const err = e as Error & { code?: string; error?: string; cause?: { code?: string } };
       const detail = [err.code, err.error, err.cause?.code, err.message].filter(Boolean).join(': ');
-      log.warn({ sellerOidc: { reason, detail } }, `seller sign-in unavailable: the OpenID Connect IdP failed (${reason}: ${detail})`);
+      log.warn(
+        { sellerOidc: { reason, detail } },
+        `seller sign-in unavailable: the OpenID Connect IdP failed (${reason}: ${detail})`,
+      );
       return { kind: 'unavailable', returnTo: flow!.returnTo, reason };
     };
     let config: oidc.Configuration;
@@ -192,7 +209,9 @@ export class SellerOidcLogin {
  * shape, docs/adr/0125). A missing `stores` claim is no stores.
  */
 export function sellerFromClaims(claims: Record<string, unknown>): ExternalSeller | string {
-  const nick = [claims.nickname, claims.name, claims.preferred_username, claims.sub].find((v) => typeof v === 'string' && v.trim() !== '');
+  const nick = [claims.nickname, claims.name, claims.preferred_username, claims.sub].find(
+    (v) => typeof v === 'string' && v.trim() !== '',
+  );
   const parsed = parseDirectorySeller(JSON.stringify({ seller_id: claims.sub, nick, stores: claims.stores ?? [] }));
   if (typeof parsed === 'string') return parsed.replace(/^seller_id/, 'sub').replace(/^the 200 answer/, 'the claims');
   return { ...parsed, source: 'oidc' };

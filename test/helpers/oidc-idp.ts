@@ -89,8 +89,12 @@ export class TestIdp {
         url = `${this.issuer}/interaction/${uid}/abort`;
         continue;
       }
-      const prompt = /name="prompt" value="(\w+)"/.exec(body)?.[1] ?? (body.includes('name="login"') ? 'login' : 'consent');
-      const post = await browser.post(`${this.issuer}/interaction/${uid}`, prompt === 'login' ? { prompt, login, password: 'any' } : { prompt });
+      const prompt =
+        /name="prompt" value="(\w+)"/.exec(body)?.[1] ?? (body.includes('name="login"') ? 'login' : 'consent');
+      const post = await browser.post(
+        `${this.issuer}/interaction/${uid}`,
+        prompt === 'login' ? { prompt, login, password: 'any' } : { prompt },
+      );
       await post.arrayBuffer();
       if (post.status < 300 || post.status >= 400) throw new Error(`IdP ${prompt} answered ${post.status}`);
       url = new URL(post.headers.get('location')!, url).href;

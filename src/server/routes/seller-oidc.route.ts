@@ -1,6 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { startSellerSession } from '../../console/web-kit.js';
-import { SELLER_OIDC_CALLBACK_PATH, SELLER_OIDC_FLOW_SECONDS, type SellerOidcLogin } from '../../sellers/seller-oidc.js';
+import {
+  SELLER_OIDC_CALLBACK_PATH,
+  SELLER_OIDC_FLOW_SECONDS,
+  type SellerOidcLogin,
+} from '../../sellers/seller-oidc.js';
 import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
 import { requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { errorPage } from '../pages/pages.js';
@@ -26,11 +30,20 @@ export async function startSellerOidc(
     started = await login.start(returnTo);
   } catch (e) {
     const err = e as Error & { code?: string; cause?: { code?: string } };
-    request.log.warn({ sellerOidc: { reason: 'discovery', detail: err.cause?.code ?? err.code ?? err.message } }, `seller sign-in unavailable: the OpenID Connect IdP could not be discovered (${err.message})`);
+    request.log.warn(
+      { sellerOidc: { reason: 'discovery', detail: err.cause?.code ?? err.code ?? err.message } },
+      `seller sign-in unavailable: the OpenID Connect IdP could not be discovered (${err.message})`,
+    );
     reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
     return unavailable();
   }
-  reply.setCookie(flowCookie(ctx), started.cookie, { httpOnly: true, sameSite: 'lax', secure: ctx.cookieSecure, path: SELLER_OIDC_CALLBACK_PATH, maxAge: SELLER_OIDC_FLOW_SECONDS });
+  reply.setCookie(flowCookie(ctx), started.cookie, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.cookieSecure,
+    path: SELLER_OIDC_CALLBACK_PATH,
+    maxAge: SELLER_OIDC_FLOW_SECONDS,
+  });
   return seeOther(reply, started.url);
 }
 
@@ -48,7 +61,9 @@ export async function sellerOidcRoutes(app: FastifyInstance, ctx: HttpContext, l
     const rawQuery = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
     const result = await login.callback(rawQuery, request.cookies[flowCookie(ctx)], request.log);
     reply.clearCookie(flowCookie(ctx), { path: SELLER_OIDC_CALLBACK_PATH });
-    const lang: Lang = (result.returnTo && /[?&]lang=(en|zh-CN)$/.exec(result.returnTo)?.[1]) as Lang | undefined ?? requestLang(ctx, request);
+    const lang: Lang =
+      ((result.returnTo && /[?&]lang=(en|zh-CN)$/.exec(result.returnTo)?.[1]) as Lang | undefined) ??
+      requestLang(ctx, request);
     const m = t(lang);
     const fail = (status: number, message: string, back?: string) =>
       sendPage(reply, status, errorPage({ lang, platform: core.profile.title, message, requestId: request.id, back }));
