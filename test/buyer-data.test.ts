@@ -8,6 +8,8 @@ import { page } from './helpers/console.js';
 import { fillSandboxData } from '../src/gateway/sandbox-data.js';
 import type { OrderRecord } from '../src/gateway/ports.js';
 import { updateApp } from '../src/apps/apps.js';
+import { gmt8Day } from '../src/gateway/sign.js';
+import { anotherApp } from './helpers/oauth.js';
 
 /** Issue 15, buyer data protection (PIPL): masked by default, `orders.pii` on purpose, audited decryption with its own quota. */
 for (const dialect of await testDialects()) {
@@ -88,6 +90,33 @@ for (const dialect of await testDialects()) {
       assert.equal(over.json.sub_code, 'accesscontrol.limited-by-receiver-quota');
       assert.match(over.json.error_description, /^this app may read 3 order receivers per day \(GMT\+8\); the quota resets in \d+ seconds$/);
       assert.equal((await s.core.storage.audit!.list({ limit: 10_000 })).filter((e) => e.event === 'order.receiver_read').length, 3, 'a refused read is not recorded');
+      // The count lives in the limit store every node shares (docs/adr/0110), not in a table of its own.
+      const key = `rq:${s.client.appKey}:d:${gmt8Day(Date.now())}`;
+      assert.ok((await s.core.storage.limits.liveUntil([key], Date.now())) > Date.now(), 'the day window is in the shared limit store');
+    });
+
+    it("an app's own receiver quota wins over the server's default, both ways", async () => {
+      const t = await consent('orders.read orders.pii', ['store.read', 'orders.read', 'orders.pii']);
+      const read = () => restCall(s, 'GET', `/api/v1/orders/${order.orderId}/receiver`, t.access_token);
+      // 3 reads of today are used (the server's default of 3): raised to 5 for this app, 2 more.
+      assert.ok(await updateApp(s.core.storage, s.client.appKey, { receiverQuotaPerDay: 5 }, Date.now()));
+      assert.deepEqual([(await read()).status, (await read()).status], [200, 200]);
+      const over = await read();
+      assert.equal(over.status, 429);
+      assert.match(over.json.error_description, /^this app may read 5 order receivers per day \(GMT\+8\); the quota resets in \d+ seconds$/);
+      // Another app keeps the server's default, and its own count.
+      const other = await anotherApp(s);
+      assert.ok(await updateApp(s.core.storage, other.appKey, { scopes: ['seller', 'orders.pii'] }, Date.now()));
+      const url = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: other.appKey, redirect_uri: other.callback, state: 'st', scope: 'orders.read orders.pii' })}`;
+      const { location } = await authorizeThroughForms(s.url, url, { username: s.seller.username, password: s.seller.password, storeIds: [s.seller.stores[0]!.storeId], scopes: ['store.read', 'orders.read', 'orders.pii'], client: browser });
+      const tokens = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code: new URL(location).searchParams.get('code')!, redirect_uri: other.callback, client_id: other.appKey, client_secret: other.appSecret });
+      assert.equal(tokens.status, 200, tokens.text);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await restCall(s, 'GET', `/api/v1/orders/${order.orderId}/receiver`, tokens.json.access_token)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+      // Back to the default ("null"): this app's 5 reads are over 3.
+      assert.ok(await updateApp(s.core.storage, s.client.appKey, { receiverQuotaPerDay: null }, Date.now()));
+      assert.match((await read()).json.error_description, /^this app may read 3 order receivers per day/);
     });
   });
 }

@@ -77,6 +77,7 @@ for (const dialect of await testDialects()) {
         permissions: null,
         quota_per_day: null,
         quota_per_second: null,
+        receiver_quota_per_day: null,
         webhook_url: null,
         description: null,
         logo_url: null,
@@ -84,8 +85,11 @@ for (const dialect of await testDialects()) {
         created_at: 'x',
         previous_secret_expires_at: null,
       });
-      const updated = await json('app', 'update', '--app-key', a.app_key, '--callback', 'https://cli.example.com/new', '--callback', 'https://cli.example.com/cb2', '--status', 'live', '--permissions', 'orders.read,store', '--quota-day', '1000');
-      assert.deepEqual([updated.callbacks, updated.status, updated.permissions, updated.quota_per_day], [['https://cli.example.com/new', 'https://cli.example.com/cb2'], 'live', ['orders.read', 'store'], 1000]);
+      const updated = await json('app', 'update', '--app-key', a.app_key, '--callback', 'https://cli.example.com/new', '--callback', 'https://cli.example.com/cb2', '--status', 'live', '--permissions', 'orders.read,store', '--quota-day', '1000', '--receiver-quota-day', '20');
+      assert.deepEqual(
+        [updated.callbacks, updated.status, updated.permissions, updated.quota_per_day, updated.receiver_quota_per_day],
+        [['https://cli.example.com/new', 'https://cli.example.com/cb2'], 'live', ['orders.read', 'store'], 1000, 20],
+      );
       const bad = await run('app', 'update', '--app-key', a.app_key, '--callback', 'https://x.example/cb#f', '--database', url);
       assert.deepEqual([bad.code, bad.err], [2, 'shouquan: callback "https://x.example/cb#f" may not contain a fragment (RFC 6749 §3.1.2)']);
       const nothing = await run('app', 'update', '--app-key', a.app_key, '--database', url);
@@ -96,7 +100,7 @@ for (const dialect of await testDialects()) {
       assert.deepEqual(Object.keys(rotated), ['app_key', 'app_secret', 'client_secret', 'previous_secret_expires_at']);
       const audit = await json('audit', 'list', '--action', 'app.*', '--actor', 'cli');
       assert.deepEqual(audit.items.map((e: { action: string }) => e.action).slice(0, 2), ['app.secret_rotated', 'app.updated']);
-      assert.deepEqual(audit.items[1].detail, { changed: ['callbacks', 'status', 'permissions', 'quotaPerDay'], from: 'testing', to: 'live' });
+      assert.deepEqual(audit.items[1].detail, { changed: ['callbacks', 'status', 'permissions', 'quotaPerDay', 'receiverQuotaPerDay'], from: 'testing', to: 'live' });
     });
 
     it('seller list, show and update; grant list and revoke', async () => {

@@ -24,12 +24,12 @@ describe('shouquan app gateway', () => {
 
     const show = capture();
     assert.equal(await main(['app', 'gateway', '--app-key', appKey, '--database', db.url, '--json'], show.out), 0);
-    assert.deepEqual(JSON.parse(show.lines[0]!), { app_key: appKey, signing_secret_on_file: true, webhook_url: null, permissions: ['*'], quota_per_day: 'default', quota_per_second: 'default', fragment_redirect: 'profile', client_side_flow_used_at: null });
+    assert.deepEqual(JSON.parse(show.lines[0]!), { app_key: appKey, signing_secret_on_file: true, webhook_url: null, permissions: ['*'], quota_per_day: 'default', quota_per_second: 'default', receiver_quota_per_day: 'default', fragment_redirect: 'profile', client_side_flow_used_at: null });
 
     const set = capture();
-    const code = await main(['app', 'gateway', '--app-key', appKey, '--webhook', 'https://erp.example.com/events', '--permissions', 'read,orders', '--quota-day', '5000', '--quota-second', '10', '--database', db.url, '--json'], set.out);
+    const code = await main(['app', 'gateway', '--app-key', appKey, '--webhook', 'https://erp.example.com/events', '--permissions', 'read,orders', '--quota-day', '5000', '--quota-second', '10', '--receiver-quota-day', '50', '--database', db.url, '--json'], set.out);
     assert.equal(code, 0, set.errs.join('\n'));
-    assert.deepEqual(JSON.parse(set.lines[0]!), { app_key: appKey, signing_secret_on_file: true, webhook_url: 'https://erp.example.com/events', permissions: ['read', 'orders'], quota_per_day: 5000, quota_per_second: 10, fragment_redirect: 'profile', client_side_flow_used_at: null });
+    assert.deepEqual(JSON.parse(set.lines[0]!), { app_key: appKey, signing_secret_on_file: true, webhook_url: 'https://erp.example.com/events', permissions: ['read', 'orders'], quota_per_day: 5000, quota_per_second: 10, receiver_quota_per_day: 50, fragment_redirect: 'profile', client_side_flow_used_at: null });
     assert.deepEqual(set.errs, []);
 
     const typo = capture();

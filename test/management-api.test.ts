@@ -83,6 +83,7 @@ for (const dialect of dialects) {
         permissions: null,
         quota_per_day: null,
         quota_per_second: null,
+        receiver_quota_per_day: null,
         webhook_url: null,
         description: null,
         logo_url: null,
@@ -133,9 +134,19 @@ for (const dialect of dialects) {
         const newCallback = 'https://new.example.com/cb';
         // Node 2 has the app in its cache with the old callback.
         assert.equal((await node2.core.storage.apps.find(s.client.appKey))?.callbackUrls[0], s.client.callback);
-        const patched = await api(s, 'PATCH', `/apps/${s.client.appKey}`, rw, { callbacks: [s.client.callback, newCallback], permissions: ['orders.read', 'store'], quota_per_day: 5000 });
+        const patched = await api(s, 'PATCH', `/apps/${s.client.appKey}`, rw, {
+          callbacks: [s.client.callback, newCallback],
+          permissions: ['orders.read', 'store'],
+          quota_per_day: 5000,
+          receiver_quota_per_day: 40,
+        });
         assert.equal(patched.status, 200);
-        assert.deepEqual([patched.json.callbacks, patched.json.permissions, patched.json.quota_per_day, patched.json.quota_per_second], [[s.client.callback, newCallback], ['orders.read', 'store'], 5000, null]);
+        assert.deepEqual(
+          [patched.json.callbacks, patched.json.permissions, patched.json.quota_per_day, patched.json.quota_per_second, patched.json.receiver_quota_per_day],
+          [[s.client.callback, newCallback], ['orders.read', 'store'], 5000, null, 40],
+        );
+        const bad = await api(s, 'PATCH', `/apps/${s.client.appKey}`, rw, { receiver_quota_per_day: 0 });
+        assert.equal(bad.status, 400);
         const here = await fetch(`${s.url}${authorizeUrl(s, { redirect_uri: newCallback })}`, { redirect: 'manual' });
         assert.equal(here.status, 303, 'this node accepts the new callback at once');
         await waitFor(async () => {

@@ -127,6 +127,8 @@ export interface AppUpdate {
   permissions?: string[] | null;
   quotaPerDay?: number | null;
   quotaPerSecond?: number | null;
+  /** Order receivers the app may decrypt per GMT+8 day (`orders.receiver.get`, docs/adr/0137); null: the server's default. */
+  receiverQuotaPerDay?: number | null;
   /** Where authorization changes are POSTed (docs/adr/0031); events start from now. */
   webhookUrl?: string | null;
   description?: string | null;
@@ -165,6 +167,7 @@ export async function updateApp(storage: Storage, appKey: string, update: AppUpd
   if (update.permissions !== undefined) changes.permissions = update.permissions === null ? null : update.permissions.map(validatePermission);
   if (update.quotaPerDay !== undefined) changes.quotaPerDay = checkQuota('quota_per_day', update.quotaPerDay);
   if (update.quotaPerSecond !== undefined) changes.quotaPerSecond = checkQuota('quota_per_second', update.quotaPerSecond);
+  if (update.receiverQuotaPerDay !== undefined) changes.receiverQuotaPerDay = checkQuota('receiver_quota_per_day', update.receiverQuotaPerDay);
   if (update.webhookUrl !== undefined) {
     if (update.webhookUrl !== null) {
       let u: URL | undefined;
@@ -250,6 +253,8 @@ export interface AppView extends AppDetails {
   permissions: string[] | null;
   quotaPerDay: number | null;
   quotaPerSecond: number | null;
+  /** Order receivers the app may decrypt per GMT+8 day; null: the server's default. */
+  receiverQuotaPerDay: number | null;
 }
 
 /** One app as the operator and the management API see it. */
@@ -263,6 +268,7 @@ export async function loadAppView(storage: Storage, appKey: string): Promise<App
     permissions: gateway?.permissions ?? null,
     quotaPerDay: gateway?.quotaPerDay ?? null,
     quotaPerSecond: gateway?.quotaPerSecond ?? null,
+    receiverQuotaPerDay: gateway?.receiverQuotaPerDay ?? null,
   };
 }
 

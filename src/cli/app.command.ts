@@ -51,6 +51,8 @@ sees the change within the app cache's bound (1 s by default). Audited.
   --permissions LIST     comma-separated permission packages (orders, read, orders.read …; "all")
   --quota-day N          calls per GMT+8 day ("default" for the server's)
   --quota-second N       calls per second ("default" for the server's)
+  --receiver-quota-day N order receivers it may decrypt per GMT+8 day (orders.receiver.get;
+                         "default" for the server's, gateway option receiverQuotaPerDay)
   --webhook URL          where authorization changes are POSTed ("none" to stop)
 ${DATABASE_HELP}
   --json                 print the app as the API answers`,
@@ -146,6 +148,7 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
         permissions: { type: 'string' },
         'quota-day': { type: 'string' },
         'quota-second': { type: 'string' },
+        'receiver-quota-day': { type: 'string' },
         webhook: { type: 'string' },
       },
       command,
@@ -166,9 +169,11 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     if (perDay !== undefined) update.quotaPerDay = perDay;
     const perSecond = quota('quota-second', optional(values, 'quota-second'));
     if (perSecond !== undefined) update.quotaPerSecond = perSecond;
+    const receivers = quota('receiver-quota-day', optional(values, 'receiver-quota-day'));
+    if (receivers !== undefined) update.receiverQuotaPerDay = receivers;
     const webhook = optional(values, 'webhook');
     if (webhook !== undefined) update.webhookUrl = webhook === 'none' ? null : webhook;
-    if (Object.keys(update).length === 0) throw new UsageError('nothing to change: give --name, --callback, --status, --scope, --permissions, --quota-day, --quota-second or --webhook');
+    if (Object.keys(update).length === 0) throw new UsageError('nothing to change: give --name, --callback, --status, --scope, --permissions, --quota-day, --quota-second, --receiver-quota-day or --webhook');
     return withStorage(values.database, async (storage) => {
       const before = await getApp(storage, appKey);
       const detail: Record<string, unknown> = { changed: Object.keys(update) };
@@ -216,11 +221,12 @@ function printApp(app: ReturnType<typeof appJson>, json: boolean, out: Out): voi
       ['permissions:', app.permissions === null ? 'all' : show(app.permissions)],
       ['quota_per_day:', app.quota_per_day === null ? 'default' : String(app.quota_per_day)],
       ['quota_per_second:', app.quota_per_second === null ? 'default' : String(app.quota_per_second)],
+      ['receiver_quota_per_day:', app.receiver_quota_per_day === null ? 'default' : String(app.receiver_quota_per_day)],
       ['webhook_url:', show(app.webhook_url)],
       ['created_at:', app.created_at],
       ...(app.previous_secret_expires_at ? [['previous secret until:', app.previous_secret_expires_at]] : []),
     ]
-      .map(([k, v]) => `${k!.padEnd(20)}${v}`)
+      .map(([k, v]) => `${k!.padEnd(24)}${v}`)
       .join('\n'),
   );
 }

@@ -18,6 +18,8 @@ prints the current settings.
                          read | write | orders.read … ("all" for every method)
   --quota-day N          calls per GMT+8 day ("default" for the server's)
   --quota-second N       calls per second ("default" for the server's)
+  --receiver-quota-day N order receivers it may decrypt per GMT+8 day (orders.receiver.get;
+                         "default" for the server's, gateway option receiverQuotaPerDay)
   --fragment-redirect R  where the client-side flow (response_type=token) may send this app's
                          tokens in the fragment: exact-callback (only a registered callback's
                          exact origin and path), redirect-rule (wherever the profile's redirect
@@ -42,6 +44,7 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
       permissions: { type: 'string' },
       'quota-day': { type: 'string' },
       'quota-second': { type: 'string' },
+      'receiver-quota-day': { type: 'string' },
       'fragment-redirect': { type: 'string' },
       database: { type: 'string' },
       json: { type: 'boolean' },
@@ -85,6 +88,7 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
   }
   if (values['quota-day'] !== undefined) changes.quotaPerDay = quota('quota-day', values['quota-day']);
   if (values['quota-second'] !== undefined) changes.quotaPerSecond = quota('quota-second', values['quota-second']);
+  if (values['receiver-quota-day'] !== undefined) changes.receiverQuotaPerDay = quota('receiver-quota-day', values['receiver-quota-day']);
   const fr = values['fragment-redirect'];
   if (fr !== undefined) {
     if (fr !== 'exact-callback' && fr !== 'redirect-rule' && fr !== 'profile') throw new Error(`--fragment-redirect must be exact-callback, redirect-rule or profile, got "${fr}"`);
@@ -104,6 +108,7 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
       permissions: s?.permissions ?? ['*'],
       quota_per_day: s?.quotaPerDay ?? 'default',
       quota_per_second: s?.quotaPerSecond ?? 'default',
+      receiver_quota_per_day: s?.receiverQuotaPerDay ?? 'default',
       fragment_redirect: s?.fragmentRedirect ?? 'profile',
       client_side_flow_used_at: s?.clientSideFlowAt ? new Date(s.clientSideFlowAt).toISOString() : null,
     };

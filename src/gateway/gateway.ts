@@ -162,7 +162,8 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
     sellerId: token?.grant.sellerId ?? 0,
     args: input.args,
     now,
-    receiverQuotaPerDay: gw.options.receiverQuotaPerDay,
+    receiverQuotaPerDay: settings?.receiverQuotaPerDay ?? gw.options.receiverQuotaPerDay,
+    limits: gw.core.storage.limits,
   });
 }
 

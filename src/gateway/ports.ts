@@ -26,6 +26,11 @@ export interface GatewayAppRecord {
   quotaPerDay: number | null;
   quotaPerSecond: number | null;
   /**
+   * Order receivers this app may decrypt per GMT+8 day (`orders.receiver.get`, docs/adr/0137);
+   * null or absent: the server's default (gateway option `receiverQuotaPerDay`). Migration 0019.
+   */
+  receiverQuotaPerDay?: number | null;
+  /**
    * Where this app's tokens may be sent in a URL fragment (client-side flow, docs/adr/0116):
    * `exact-callback`, `redirect-rule`, or null for the profile's `authorize.fragmentRedirect`.
    */
@@ -170,17 +175,6 @@ export interface SellerDataRepository {
   countProducts(storeId: number): Promise<number>;
 }
 
-/** Exact counters in the database: the per-app daily receiver-decryption quota (docs/adr/0137). */
-export interface QuotaRepository {
-  /**
-   * Add `by` calls (default 1) to a counter window and return the count including them; the row may
-   * be dropped after `expiresAt`.
-   */
-  hit(appKey: string, window: string, expiresAt: number, by?: number): Promise<number>;
-  /** Drop expired counters. */
-  prune(now: number): Promise<void>;
-}
-
 export interface OutboxRepository {
   /** Revoked grants of apps with a webhook URL that have no event yet (revoked at or after `since`, when given). */
   pendingGrantEvents(limit: number, since?: number): Promise<PendingGrantEvent[]>;
@@ -258,8 +252,6 @@ export interface ReceiverReadRepository {
 export interface GatewayStorage {
   /** Decryptions of order receivers (issue 15). */
   receiverReads: ReceiverReadRepository;
-  /** Counters of the per-app daily receiver quota, written at once (never batched). */
-  receiverQuota: QuotaRepository;
   apps: GatewayAppRepository;
   data: SellerDataRepository;
   outbox: OutboxRepository;

@@ -19,6 +19,7 @@ export function appJson(a: AppView) {
     permissions: a.permissions,
     quota_per_day: a.quotaPerDay,
     quota_per_second: a.quotaPerSecond,
+    receiver_quota_per_day: a.receiverQuotaPerDay,
     webhook_url: a.webhookUrl,
     description: a.description,
     logo_url: a.logoUrl,

@@ -220,6 +220,8 @@ export interface AppChanges {
   permissions?: string[] | null;
   quotaPerDay?: number | null;
   quotaPerSecond?: number | null;
+  /** Order receivers the app may decrypt per GMT+8 day (docs/adr/0137); null: the server's default. */
+  receiverQuotaPerDay?: number | null;
   /** Where the client-side flow may send this app's tokens (docs/adr/0116); null: the profile's. */
   fragmentRedirect?: 'exact-callback' | 'redirect-rule' | null;
 }

@@ -12,6 +12,10 @@ import { freshPostgres, postgresAvailable, PG_SKIP, REDIS_SKIP, REDIS_URL, redis
 import { spawnServer, type ServerProcess } from '../helpers/processes.js';
 import { authorizeThroughForms, FormClient, postForm } from '../helpers/browserless.js';
 import { submit } from '../helpers/console.js';
+import { updateApp } from '../../src/apps/apps.js';
+import { fillSandboxData } from '../../src/gateway/sandbox-data.js';
+import { gmt8Day } from '../../src/gateway/sign.js';
+import { openRedisLimitStore } from '../../src/storage/redis/redis-limit-store.js';
 
 const pgUp = await postgresAvailable();
 const redisUp = pgUp && (await redisAvailable());
@@ -32,7 +36,9 @@ for (const variant of variants) {
     let nodes: ServerProcess[] = [];
     let client: { appKey: string; appSecret: string };
     let guessed: { appKey: string; appSecret: string };
+    let reader: { appKey: string; appSecret: string };
     let storeId = 0;
+    let orderId = 0;
     const seller = { username: `seller-${run}`, password: 'correct horse battery' };
     const lockee = { username: `lockee-${run}`, password: 'correct horse battery' };
     const crowd = { username: `crowd-${run}`, password: 'correct horse battery' };
@@ -45,7 +51,13 @@ for (const variant of variants) {
         const key = await loadSecretKey(storage);
         client = await createApp(storage, key, { name: 'Quota App', callbacks: [CALLBACK] });
         guessed = await createApp(storage, key, { name: 'Guessed App', callbacks: [CALLBACK] });
-        storeId = (await createSeller(storage, { ...seller, stores: ['Quota Store'] })).stores[0]!.storeId;
+        const sellerRecord = await createSeller(storage, { ...seller, stores: ['Quota Store'] });
+        storeId = sellerRecord.stores[0]!.storeId;
+        // An app that may decrypt order receivers, 4 a day (its own setting, docs/adr/0137).
+        reader = await createApp(storage, key, { name: 'Receiver App', callbacks: [CALLBACK], scopes: ['seller', 'orders.pii'] });
+        await updateApp(storage, reader.appKey, { receiverQuotaPerDay: 4, quotaPerSecond: 1000 }, Date.now());
+        await fillSandboxData(storage.gateway!, sellerRecord.stores, Date.now());
+        orderId = (await storage.gateway!.data.orders({ storeId, offset: 0, limit: 1 })).items[0]!.orderId;
         await createSeller(storage, { ...lockee, stores: ['Lockee Store'] });
         await createSeller(storage, { ...crowd, stores: ['Crowd Store'] });
         await createWebAccount(storage, { realm: 'operator', ...operator });
@@ -107,6 +119,42 @@ for (const variant of variants) {
       assert.equal(right.status, 429, right.text);
       assert.equal(right.json.error, 'invalid_client');
       assert.ok(Number(right.headers.get('retry-after')) > 0);
+    });
+
+    it("an app's receiver-decryption quota of 4 a day holds over both nodes, counted in the shared limit store", async () => {
+      const url = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: reader.appKey, redirect_uri: CALLBACK, state: 'r', scope: 'orders.read orders.pii' })}`;
+      const { location } = await authorizeThroughForms(nodes[0]!.url, url, { ...seller, storeId, scopes: ['store.read', 'orders.read', 'orders.pii'] });
+      const code = new URL(location).searchParams.get('code')!;
+      const tokens = await postForm(`${nodes[1]!.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, client_id: reader.appKey, client_secret: reader.appSecret });
+      assert.equal(tokens.status, 200, tokens.text);
+      assert.equal(tokens.json.scope, 'store.read orders.read orders.pii');
+      const read = async (node: number) => {
+        const res = await fetch(`${nodes[node]!.url}/api/v1/orders/${orderId}/receiver`, { headers: { authorization: `Bearer ${tokens.json.access_token}` } });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => read(i % 2)));
+      assert.equal(statuses.filter((s) => s === 200).length, 4, `statuses: ${statuses.join(' ')}`);
+      assert.equal(statuses.filter((s) => s === 429).length, 8);
+      // Where the count lives: Redis with --redis, the database otherwise; never both.
+      const key = `rq:${reader.appKey}:d:${gmt8Day(Date.now())}`;
+      const storage = await openStorage(db.url);
+      try {
+        const inDatabase = (await storage.limits.liveUntil([key], Date.now())) > 0;
+        if (variant.args.includes('--redis')) {
+          const redis = await openRedisLimitStore(REDIS_URL);
+          try {
+            assert.ok((await redis.liveUntil([key], Date.now())) > 0, 'the day window is in Redis');
+          } finally {
+            await redis.close();
+          }
+          assert.equal(inDatabase, false, 'and not in the database');
+        } else {
+          assert.equal(inDatabase, true, 'the day window is in the database');
+        }
+      } finally {
+        await storage.close();
+      }
     });
 
     it('a per-day quota of 20 is never exceeded, with 60 concurrent calls over both nodes', async () => {

@@ -1,5 +1,5 @@
 import type { CoreContext } from '../../core/context.js';
-import type { AppRecord, TokenWithGrant } from '../../storage/ports.js';
+import type { AppRecord, LimitStore, TokenWithGrant } from '../../storage/ports.js';
 import type { GatewayStorage } from '../ports.js';
 
 /** Method arguments as received (one value per name; the edge refuses repeats). */
@@ -17,8 +17,13 @@ export interface MethodCall {
   sellerId: number;
   args: Args;
   now: number;
-  /** Decryptions of order receivers each app may make per GMT+8 day (gateway option). */
-  receiverQuotaPerDay?: number;
+  /**
+   * Decryptions of order receivers this app may make per GMT+8 day: its own setting, else the
+   * gateway option `receiverQuotaPerDay` (docs/adr/0137).
+   */
+  receiverQuotaPerDay: number;
+  /** The counters every node shares (database, or Redis with `serve --redis`; docs/adr/0110). */
+  limits: LimitStore;
 }
 
 /** How the REST face exposes a method (path params join the arguments). */

@@ -103,10 +103,12 @@ export const ordersReceiverGetMethod: GatewayMethod = {
     const orderId = id(call.args, 'order_id');
     const o = await call.gateway.data.order(call.storeId, orderId);
     if (!o) throw notFound('order', orderId);
-    // The app's own daily budget of decryptions, counted exactly (not batched): GMT+8 days.
-    const limit = call.receiverQuotaPerDay ?? 1000;
-    const used = await call.gateway.receiverQuota.hit(call.app.appKey, `pii:${gmt8Day(call.now)}`, call.now + msUntilNextGmt8Midnight(call.now) + 60_000);
-    if (used > limit) {
+    // The app's own daily budget of decryptions, GMT+8 days, in the store every node shares
+    // (database or Redis, docs/adr/0110): one atomic take per call, never past the limit.
+    const limit = call.receiverQuotaPerDay;
+    const key = `rq:${call.app.appKey}:d:${gmt8Day(call.now)}`;
+    const taken = await call.limits.take(key, 1, limit, call.now + msUntilNextGmt8Midnight(call.now) + 60_000, call.now);
+    if (taken < 1) {
       const wait = Math.max(1, Math.ceil(msUntilNextGmt8Midnight(call.now) / 1000));
       throw new GatewayError(7, 'App Call Limited', 'accesscontrol.limited-by-receiver-quota', `this app may read ${limit} order receivers per day (GMT+8); the quota resets in ${wait} seconds`, wait);
     }

@@ -64,7 +64,7 @@ export function appRoutes(ctx: HttpContext): ManagementRoute[] {
       success: { 200: schemas.App },
       handler: async (request, _reply, actor) => {
         const appKey = appKeyOf(request);
-        const b = request.body as { name?: string; callbacks?: string[]; status?: AppStatus; scopes?: string[]; permissions?: string[] | null; quota_per_day?: number | null; quota_per_second?: number | null; webhook_url?: string | null };
+        const b = request.body as { name?: string; callbacks?: string[]; status?: AppStatus; scopes?: string[]; permissions?: string[] | null; quota_per_day?: number | null; quota_per_second?: number | null; receiver_quota_per_day?: number | null; webhook_url?: string | null };
         const update: AppUpdate = {
           name: b.name,
           callbacks: b.callbacks,
@@ -73,6 +73,7 @@ export function appRoutes(ctx: HttpContext): ManagementRoute[] {
           permissions: b.permissions,
           quotaPerDay: b.quota_per_day,
           quotaPerSecond: b.quota_per_second,
+          receiverQuotaPerDay: b.receiver_quota_per_day,
           webhookUrl: b.webhook_url,
         };
         for (const k of Object.keys(update) as Array<keyof AppUpdate>) if (update[k] === undefined) delete update[k];

@@ -82,8 +82,8 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
       if (c.developerId !== undefined) row.developer_id = c.developerId;
       if (c.description !== undefined) row.description = c.description;
       if (c.logoUrl !== undefined) row.logo_url = c.logoUrl;
-      const { webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, fragmentRedirect } = c;
-      const gateway = Object.fromEntries(Object.entries({ webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, fragmentRedirect }).filter(([, v]) => v !== undefined));
+      const { webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect } = c;
+      const gateway = Object.fromEntries(Object.entries({ webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect }).filter(([, v]) => v !== undefined));
       return db.transaction().execute(async (trx) => {
         if (!(await exists(trx, appKey))) return false;
         if (Object.keys(row).length > 0) await trx.updateTable('apps').set(row).where('app_key', '=', appKey).execute();

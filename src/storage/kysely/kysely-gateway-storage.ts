@@ -16,7 +16,6 @@ import type {
   ProductRecord,
   ProductStatus,
   StoreSettings,
-  QuotaRepository,
 } from '../../gateway/ports.js';
 
 /** Gateway table shapes (migration 0002_gateway). */
@@ -35,6 +34,8 @@ export interface GatewayTables {
     /** 0013_keys. */
     fragment_redirect?: string | null;
     client_side_flow_at?: number | null;
+    /** 0019_receiver_quota. */
+    receiver_quota_per_day?: number | null;
   };
   /** 0005_gateway_calls: one row per gateway call, written in batches. */
   gateway_calls: {
@@ -109,6 +110,7 @@ function toGatewayApp(r: GatewayTables['gateway_apps']): GatewayAppRecord {
     permissions: r.permissions === null ? null : (JSON.parse(r.permissions) as string[]),
     quotaPerDay: numOrNull(r.quota_per_day),
     quotaPerSecond: numOrNull(r.quota_per_second),
+    receiverQuotaPerDay: numOrNull(r.receiver_quota_per_day),
     fragmentRedirect: r.fragment_redirect === 'exact-callback' || r.fragment_redirect === 'redirect-rule' ? r.fragment_redirect : null,
     clientSideFlowAt: numOrNull(r.client_side_flow_at),
   };
@@ -193,6 +195,7 @@ export async function upsertGatewayApp(db: Kysely<any>, appKey: string, changes:
   if (changes.permissions !== undefined) row.permissions = changes.permissions === null ? null : JSON.stringify(changes.permissions);
   if (changes.quotaPerDay !== undefined) row.quota_per_day = changes.quotaPerDay;
   if (changes.quotaPerSecond !== undefined) row.quota_per_second = changes.quotaPerSecond;
+  if (changes.receiverQuotaPerDay !== undefined) row.receiver_quota_per_day = changes.receiverQuotaPerDay;
   if (changes.fragmentRedirect !== undefined) row.fragment_redirect = changes.fragmentRedirect;
   if (changes.clientSideFlowAt !== undefined) row.client_side_flow_at = changes.clientSideFlowAt;
   const q = (db as Db).insertInto('gateway_apps').values({ app_key: appKey, ...row });
@@ -211,7 +214,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
     // row in 50-row INSERTs and ≈ 2 µs in 200-row ones (docs/adr/0062).
     [1, 10, 100, 500],
   );
-  const storage: Omit<GatewayStorage, 'receiverQuota'> & { quota: QuotaRepository } = {
+  return {
     apps: {
       async find(appKey) {
         const r = await db.selectFrom('gateway_apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
@@ -234,6 +237,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
             'g.permissions',
             'g.quota_per_day',
             'g.quota_per_second',
+            'g.receiver_quota_per_day',
             'g.fragment_redirect',
             'g.client_side_flow_at',
           ])
@@ -253,6 +257,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
                 permissions: r.permissions,
                 quota_per_day: r.quota_per_day,
                 quota_per_second: r.quota_per_second,
+                receiver_quota_per_day: r.receiver_quota_per_day,
                 fragment_redirect: r.fragment_redirect,
                 client_side_flow_at: r.client_side_flow_at,
               });
@@ -356,20 +361,6 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
       async countProducts(storeId) {
         const r = await db.selectFrom('gateway_products').select((eb) => eb.fn.countAll<number>().as('n')).where('store_id', '=', storeId).executeTakeFirstOrThrow();
         return num(r.n);
-      },
-    },
-    quota: {
-      async hit(appKey, window, expiresAt, by = 1) {
-        const r = await db
-          .insertInto('gateway_quota')
-          .values({ app_key: appKey, window, count: by, expires_at: expiresAt })
-          .onConflict((oc) => oc.columns(['app_key', 'window']).doUpdateSet({ count: sql<number>`gateway_quota.count + ${by}` }))
-          .returning('count')
-          .executeTakeFirstOrThrow();
-        return num(r.count);
-      },
-      async prune(now) {
-        await db.deleteFrom('gateway_quota').where('expires_at', '<', now).execute();
       },
     },
     receiverReads: {
@@ -501,6 +492,4 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
       },
     },
   };
-  // The receiver quota is the same counter table, used directly (the gateway batches `quota`).
-  return { ...storage, receiverQuota: storage.quota };
 }
