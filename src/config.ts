@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { getProfile } from './profiles/registry.js';
 import { MAX_REFRESH_GRACE_SECONDS, REDIRECT_RULES, refreshGraceOf, type Profile, type RedirectRule } from './profiles/profile.js';
@@ -40,7 +41,7 @@ export interface ServeConfig {
   maxConnectionsPerIp: number;
   /** Refresh grace window, seconds (docs/adr/0100): `--refresh-grace`, else the profile's; 0 turns it off. */
   refreshGrace: number;
-  /** The platform's HTTP seller directory (docs/adr/0125); the secret comes from SHOUQUAN_SELLER_DIRECTORY_SECRET only. */
+  /** The platform's HTTP seller directory (docs/adr/0125); the secret comes from SHOUQUAN_SELLER_DIRECTORY_SECRET or a file only. */
   sellerDirectory?: SellerDirectoryOptions;
   /** The platform's OpenID Connect IdP for seller login (docs/adr/0160); the secret comes from SHOUQUAN_SELLER_OIDC_CLIENT_SECRET only. */
   sellerOidc?: SellerOidcOptions;
@@ -62,9 +63,11 @@ export const MAX_WORKERS = 64;
 
 /** Every serve setting: flag name, environment variable, meaning. Used by --help and docs. */
 export const SERVE_SETTINGS = [
+  ['config', 'SHOUQUAN_CONFIG', 'a JSON or TOML file of these settings, keyed by flag name (port = 7070); flags and variables win over it; no secrets in it, only *-file paths (docs/getting-started-operators.md#a-configuration-file)', 'none'],
   ['host', 'SHOUQUAN_HOST', 'address to listen on', '127.0.0.1'],
   ['port', 'SHOUQUAN_PORT', 'port to listen on', '7070'],
   ['database', 'SHOUQUAN_DATABASE_URL', 'sqlite:PATH or postgres://…', `${DEFAULT_DATABASE_URL}; with --sandbox ${DEFAULT_SANDBOX_DATABASE_URL}`],
+  ['database-url-file', 'SHOUQUAN_DATABASE_URL_FILE', 'file holding the database URL (one with a password, e.g. a container secret) instead of --database', 'none'],
   ['profile', 'SHOUQUAN_PROFILE', 'platform dialect: a shipped name or ./my-platform.json (docs/profiles.md)', 'standard'],
   ['redirect-rule', 'SHOUQUAN_REDIRECT_RULE', 'override the profile\'s redirect_uri rule: exact, same-host, registrable-domain or host-or-registrable-domain', "profile's"],
   ['issuer', 'SHOUQUAN_ISSUER', 'public base URL (RFC 8414 issuer)', 'http://HOST:PORT'],
@@ -85,11 +88,14 @@ export const SERVE_SETTINGS = [
   ['refresh-grace', 'SHOUQUAN_REFRESH_GRACE', `seconds a rotated refresh token still gets its unused successor again (retries, concurrent refreshes) instead of revoking the grant; 0: off, at most ${MAX_REFRESH_GRACE_SECONDS}`, "profile's (60 where refresh tokens rotate)"],
   ['admin-port', 'SHOUQUAN_ADMIN_PORT', 'serve /admin, /admin/api/* and /metrics only on this port (404 on --port); 0 picks a free one', 'off: on --port'],
   ['admin-host', 'SHOUQUAN_ADMIN_HOST', 'address of the --admin-port listener', '127.0.0.1'],
-  ['seller-directory', 'SHOUQUAN_SELLER_DIRECTORY', "the platform's HTTP seller directory: sellers sign in against it (secret from env SHOUQUAN_SELLER_DIRECTORY_SECRET only)", 'off: built-in seller accounts'],
+  ['seller-directory', 'SHOUQUAN_SELLER_DIRECTORY', "the platform's HTTP seller directory: sellers sign in against it (secret from env SHOUQUAN_SELLER_DIRECTORY_SECRET or --seller-directory-secret-file, never a flag value)", 'off: built-in seller accounts'],
+  ['seller-directory-secret-file', 'SHOUQUAN_SELLER_DIRECTORY_SECRET_FILE', 'file holding the seller directory\'s shared secret, instead of env SHOUQUAN_SELLER_DIRECTORY_SECRET', 'none'],
   ['seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS', 'ms to wait for the seller directory before sign-in is unavailable (503)', String(DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS)],
   ['seller-oidc-issuer', 'SHOUQUAN_SELLER_OIDC_ISSUER', `the platform's OpenID Connect IdP: sellers sign in there (code + PKCE), identified by sub, stores from a stores claim; register ISSUER${SELLER_OIDC_CALLBACK_PATH} as the redirect URI`, 'off: built-in seller accounts'],
-  ['seller-oidc-client-id', 'SHOUQUAN_SELLER_OIDC_CLIENT_ID', "Shouquan's client id at that IdP (secret from env SHOUQUAN_SELLER_OIDC_CLIENT_SECRET only)", 'none'],
+  ['seller-oidc-client-id', 'SHOUQUAN_SELLER_OIDC_CLIENT_ID', "Shouquan's client id at that IdP (secret from env SHOUQUAN_SELLER_OIDC_CLIENT_SECRET or --seller-oidc-client-secret-file, never a flag value)", 'none'],
+  ['seller-oidc-client-secret-file', 'SHOUQUAN_SELLER_OIDC_CLIENT_SECRET_FILE', 'file holding the client secret at that IdP, instead of env SHOUQUAN_SELLER_OIDC_CLIENT_SECRET', 'none'],
   ['redis', 'SHOUQUAN_REDIS_URL', 'redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) keeping the failure counters, lockouts and API quotas every node shares', 'none: the database keeps them'],
+  ['redis-url-file', 'SHOUQUAN_REDIS_URL_FILE', 'file holding the Redis URL (one with a password) instead of --redis', 'none'],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -100,14 +106,56 @@ function positiveInt(name: string, raw: string, max?: number): number {
   return n;
 }
 
-/** Merge flags with SHOUQUAN_* environment variables and defaults; throw naming the bad value. */
-export function resolveServeConfig(flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+/**
+ * The settings a `--config FILE` gave (src/config-file.ts): each value as the text a flag would
+ * carry, and the line it is on (for errors).
+ */
+export interface SettingsFile {
+  path: string;
+  values: Readonly<Record<string, string>>;
+  lines: Readonly<Record<string, number>>;
+}
+
+/** Read a `*-file` setting: the secret is the file's content without the trailing newline. */
+export function readSecretFile(flag: string, path: string, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): string {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (e) {
+    throw new Error(`--${flag}: cannot read "${path}" (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (value.trim() === '') throw new Error(`--${flag}: "${path}" is empty`);
+  return value;
+}
+
+/**
+ * Merge flags over SHOUQUAN_* environment variables over a `--config` file over defaults; throw
+ * naming the bad value.
+ */
+export function resolveServeConfig(flags: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv = process.env, file?: SettingsFile): ServeConfig {
   const pick = (flag: string, envName: string): string | undefined => {
     const f = flags[flag];
     if (typeof f === 'string') return f;
     if (f === true) return 'true';
     const e = env[envName];
-    return e === undefined || e === '' ? undefined : e;
+    return e === undefined || e === '' ? file?.values[flag] : e;
+  };
+  /** A secret setting given directly or through its `*-file` setting (never both). */
+  const directOrFile = (flag: string, envName: string, fileFlag: string, fileEnv: string): string | undefined => {
+    const direct = pick(flag, envName);
+    const path = pick(fileFlag, fileEnv);
+    if (path === undefined) return direct;
+    if (direct !== undefined) throw new Error(`--${flag} and --${fileFlag} are both given (flag, environment or config file): keep one`);
+    return readSecretFile(fileFlag, path);
+  };
+  /** A secret with no flag: its environment variable or the file its `*-file` setting names (never both). */
+  const envOrFileSecret = (envName: string, fileFlag: string, fileEnv: string): string | undefined => {
+    const path = pick(fileFlag, fileEnv);
+    const direct = env[envName] || undefined;
+    if (path === undefined) return direct;
+    if (direct !== undefined) throw new Error(`${envName} and --${fileFlag} are both given: keep one`);
+    return readSecretFile(fileFlag, path);
   };
   const host = pick('host', 'SHOUQUAN_HOST') ?? '127.0.0.1';
   const port = Number(pick('port', 'SHOUQUAN_PORT') ?? '7070');
@@ -115,7 +163,7 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
   const sandboxRaw = pick('sandbox', 'SHOUQUAN_SANDBOX');
   const sandbox = sandboxRaw !== undefined && !['0', 'false', 'no', 'off'].includes(sandboxRaw.toLowerCase());
   // A sandbox keeps its own file unless a database is named (docs/adr/0120).
-  const databaseUrl = pick('database', 'SHOUQUAN_DATABASE_URL') ?? (sandbox ? DEFAULT_SANDBOX_DATABASE_URL : DEFAULT_DATABASE_URL);
+  const databaseUrl = directOrFile('database', 'SHOUQUAN_DATABASE_URL', 'database-url-file', 'SHOUQUAN_DATABASE_URL_FILE') ?? (sandbox ? DEFAULT_SANDBOX_DATABASE_URL : DEFAULT_DATABASE_URL);
   parseDatabaseUrl(databaseUrl);
   const shippedOrFile = getProfile(pick('profile', 'SHOUQUAN_PROFILE') ?? 'standard');
   const redirectRule = pick('redirect-rule', 'SHOUQUAN_REDIRECT_RULE');
@@ -202,9 +250,13 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     })(),
     refreshGrace: parseRefreshGrace(pick('refresh-grace', 'SHOUQUAN_REFRESH_GRACE'), profile),
     ...parseAdminListener(pick('admin-port', 'SHOUQUAN_ADMIN_PORT'), pick('admin-host', 'SHOUQUAN_ADMIN_HOST'), port),
-    sellerDirectory: parseSellerDirectory(pick('seller-directory', 'SHOUQUAN_SELLER_DIRECTORY'), pick('seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS'), env),
-    sellerOidc: parseSellerOidc(pick('seller-oidc-issuer', 'SHOUQUAN_SELLER_OIDC_ISSUER'), pick('seller-oidc-client-id', 'SHOUQUAN_SELLER_OIDC_CLIENT_ID'), env),
-    redisUrl: parseRedisUrl(pick('redis', 'SHOUQUAN_REDIS_URL')),
+    sellerDirectory: parseSellerDirectory(pick('seller-directory', 'SHOUQUAN_SELLER_DIRECTORY'), pick('seller-directory-timeout-ms', 'SHOUQUAN_SELLER_DIRECTORY_TIMEOUT_MS'), {
+      SHOUQUAN_SELLER_DIRECTORY_SECRET: envOrFileSecret('SHOUQUAN_SELLER_DIRECTORY_SECRET', 'seller-directory-secret-file', 'SHOUQUAN_SELLER_DIRECTORY_SECRET_FILE'),
+    }),
+    sellerOidc: parseSellerOidc(pick('seller-oidc-issuer', 'SHOUQUAN_SELLER_OIDC_ISSUER'), pick('seller-oidc-client-id', 'SHOUQUAN_SELLER_OIDC_CLIENT_ID'), {
+      SHOUQUAN_SELLER_OIDC_CLIENT_SECRET: envOrFileSecret('SHOUQUAN_SELLER_OIDC_CLIENT_SECRET', 'seller-oidc-client-secret-file', 'SHOUQUAN_SELLER_OIDC_CLIENT_SECRET_FILE'),
+    }),
+    redisUrl: parseRedisUrl(directOrFile('redis', 'SHOUQUAN_REDIS_URL', 'redis-url-file', 'SHOUQUAN_REDIS_URL_FILE')),
     secretKeyFile: pick('secret-key-file', 'SHOUQUAN_SECRET_KEY_FILE'),
   };
   if (config.sellerDirectory && config.sellerOidc) throw new Error('--seller-directory and --seller-oidc-issuer are two ways for sellers to sign in: choose one');
@@ -242,7 +294,7 @@ export function parseSellerDirectory(url: string | undefined, timeout: string | 
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`--seller-directory must be an http or https URL, got "${url}"`);
   if (u.username || u.password) throw new Error('--seller-directory may not carry credentials in the URL; the requests are signed with SHOUQUAN_SELLER_DIRECTORY_SECRET');
   const secret = env.SHOUQUAN_SELLER_DIRECTORY_SECRET ?? '';
-  if (secret === '') throw new Error('--seller-directory needs the shared secret in the environment variable SHOUQUAN_SELLER_DIRECTORY_SECRET');
+  if (secret === '') throw new Error('--seller-directory needs the shared secret in the environment variable SHOUQUAN_SELLER_DIRECTORY_SECRET (or a file named by --seller-directory-secret-file)');
   let timeoutMs = DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS;
   if (timeout !== undefined) {
     timeoutMs = /^\d{1,6}$/.test(timeout) ? Number(timeout) : NaN;

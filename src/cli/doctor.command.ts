@@ -1,15 +1,16 @@
 import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
-import { DEFAULT_DATABASE_URL, resolveServeConfig, type ServeConfig } from '../config.js';
+import { DEFAULT_DATABASE_URL, type ServeConfig } from '../config.js';
+import { loadServeConfig } from '../config-file.js';
 import { loadGatewayOptions } from '../gateway/cli.js';
 import { redactDbUrl } from '../runtime.js';
 import { migrationStatus, openDatabase, parseDatabaseUrl } from '../storage/kysely/database.js';
 import { parseFlags, type Out } from './cli-kit.js';
 
-export const DOCTOR_HELP = `Usage: shouquan doctor [--database URL] [--json]
+export const DOCTOR_HELP = `Usage: shouquan doctor [--database URL] [--config FILE] [--json]
 
 Check what "shouquan serve" would run with, change nothing, and say what to fix:
-  settings     the serve settings from SHOUQUAN_* variables (and --database) are valid,
+  settings     the serve settings from SHOUQUAN_* variables, the config file (and --database) are valid,
                including the profile and gateway files they name
   database     the database exists and answers
   migrations   none pending (serve applies them at start) and none unknown (a newer version's)
@@ -18,6 +19,7 @@ Check what "shouquan serve" would run with, change nothing, and say what to fix:
   secret key   the server's key for keyed hashes is in the database (docs/adr/0003) and well formed
 Exit 0 when nothing failed (warnings allowed), 1 when a check failed.
   --database URL   sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --config FILE    the JSON or TOML file of serve settings (env SHOUQUAN_CONFIG)
   --json           print {"ok","checks":[{"name","status","detail","fix"}]} (status ok, warn or fail)`;
 
 /** One finding of `shouquan doctor`. */
@@ -36,11 +38,11 @@ export async function runDoctor(flags: Record<string, string | boolean | undefin
   const checks: DoctorCheck[] = [];
   let config: ServeConfig | undefined;
   try {
-    config = resolveServeConfig(flags, env);
+    config = loadServeConfig(flags, env).config;
     loadGatewayOptions(config.gatewayConfig);
     checks.push({ name: 'settings', status: 'ok', detail: `profile ${config.profile.name}, issuer ${config.issuer}, database ${redactDbUrl(config.databaseUrl)}` });
   } catch (e) {
-    checks.push({ name: 'settings', status: 'fail', detail: (e as Error).message, fix: 'correct the flag or its SHOUQUAN_* variable named above ("shouquan serve --help" lists them)' });
+    checks.push({ name: 'settings', status: 'fail', detail: (e as Error).message, fix: 'correct the flag, its SHOUQUAN_* variable or the config file line named above ("shouquan serve --help" lists them; "shouquan config print" shows where each came from)' });
   }
   const url = config?.databaseUrl ?? (typeof flags.database === 'string' ? flags.database : env.SHOUQUAN_DATABASE_URL || DEFAULT_DATABASE_URL);
   let parsed;
@@ -123,9 +125,12 @@ async function newestAudit(db: ReturnType<typeof openDatabase>['db']): Promise<n
 
 /** `shouquan doctor`. */
 export async function doctorCommand(args: string[], out: Out): Promise<number> {
-  const values = parseFlags(args, { database: { type: 'string' } }, 'doctor');
+  const values = parseFlags(args, { database: { type: 'string' }, config: { type: 'string' } }, 'doctor');
   if (values.help) return out.log(DOCTOR_HELP), 0;
-  const checks = await runDoctor(typeof values.database === 'string' ? { database: values.database } : {});
+  const flags: Record<string, string> = {};
+  if (typeof values.database === 'string') flags.database = values.database;
+  if (typeof values.config === 'string') flags.config = values.config;
+  const checks = await runDoctor(flags);
   const ok = checks.every((c) => c.status !== 'fail');
   if (values.json) out.log(JSON.stringify({ ok, checks }));
   else {

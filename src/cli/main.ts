@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkSellerInput, createSeller } from '../admin.js';
 import cluster from 'node:cluster';
-import { SERVE_SETTINGS, BOOLEAN_SERVE_FLAGS, DEFAULT_DATABASE_URL, parseCallRetention, resolveServeConfig, type ServeConfig } from '../config.js';
+import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, type ServeConfig } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
 import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
@@ -27,12 +27,16 @@ import { KEY_ROTATE_HELP, keyCommand } from './key.command.js';
 import type { Out } from './cli-kit.js';
 import { BACKUP_HELP, backupCommand } from './backup.command.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.command.js';
+import { CONFIG_PRINT_HELP, configCommand, serveFlagOptions } from './config.command.js';
+import { loadServeConfig, urlHasPassword } from '../config-file.js';
 const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
 
 
 const HELP: Record<string, string> = {
   backup: BACKUP_HELP,
   doctor: DOCTOR_HELP,
+  config: CONFIG_PRINT_HELP,
+  'config print': CONFIG_PRINT_HELP,
   main: `shouquan: OAuth 2.0 authorization server for e-commerce open platforms
 
 Usage: shouquan <command> [flags]
@@ -55,12 +59,16 @@ Commands:
   janitor          purge expired codes, tokens, sessions, interactions and old call records now
   backup           take an online, consistent copy of a SQLite database
   doctor           check settings, database, migrations, clock and secret key; say what to fix
+  config print     show every serve setting in effect and where it came from (flag, env, file, default)
   help [command]   show help for a command
 
 Every command takes --help and --json. Run "shouquan <command> --help" for its flags.`,
   serve: `Usage: shouquan serve [flags]
 
-Start the authorization server. Flags override the environment variables shown.
+Start the authorization server. Flags override the environment variables shown, which override
+the --config file (JSON or TOML, keys are the flag names: port = 7070), which overrides the
+defaults. Secrets are never flag values nor config file values: give them in the environment or
+in files (*-file settings). "shouquan config print" shows what is in effect and where it came from.
 
 ${SERVE_SETTINGS.map(([flag, env, what, def]) => `  --${flag.padEnd(18)} ${what} (env ${env}; default ${def})`).join('\n')}
   --json               print the start-up summary (and sandbox credentials) as one JSON line
@@ -183,6 +191,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'key') return await keyCommand(sub, rest, out, DEFAULT_DATABASE_URL);
     if (cmd === 'backup') return await backupCommand(argv.slice(1), out);
     if (cmd === 'doctor') return await doctorCommand(argv.slice(1), out);
+    if (cmd === 'config') return await configCommand(sub, rest, out);
     if (cmd !== undefined && groupHelps[cmd] && (sub === undefined || isHelp(sub) || (cmd === 'operator' && sub === 'token'))) {
       out.log(groupHelps[cmd]!(cmd === 'operator' && sub === 'token'));
       return sub === undefined || (sub === 'token' && rest[0] === undefined) ? 2 : 0;
@@ -317,13 +326,17 @@ async function janitor(args: string[], out: Out): Promise<number> {
 }
 
 async function serve(args: string[], out: Out): Promise<number> {
-  const options: ParseArgsConfig['options'] = {};
-  for (const [flag] of SERVE_SETTINGS) options[flag] = BOOLEAN_SERVE_FLAGS.includes(flag) ? { type: 'boolean' } : { type: 'string' };
-  const { values } = parse(args, options, 'serve');
+  const { values } = parse(args, serveFlagOptions(), 'serve');
   if (values.help) return out.log(HELP.serve ?? ''), 0;
   let config: ServeConfig;
   try {
-    config = resolveServeConfig(values as Record<string, string | boolean | undefined>);
+    config = loadServeConfig(values as Record<string, string | boolean | undefined>).config;
+    for (const flag of ['database', 'redis'] as const) {
+      const v = values[flag];
+      if (typeof v === 'string' && urlHasPassword(v) && clusterWorkerSlot() === undefined) {
+        out.err(`shouquan: warning: --${flag} carries a password, which any local user sees in "ps"; give it in ${flag === 'database' ? 'SHOUQUAN_DATABASE_URL or --database-url-file' : 'SHOUQUAN_REDIS_URL or --redis-url-file'} instead`);
+      }
+    }
   } catch (e) {
     // A bad flag or environment value is a usage error (exit 2), like an unknown flag.
     throw new UsageError((e as Error).message);

@@ -175,7 +175,7 @@ describe('backups and upgrades', () => {
 
     // A bad setting, and a database from a newer version.
     const bad = await runDoctor({ database: url }, { SHOUQUAN_CODE_TTL: '9999' });
-    assert.deepEqual(bad[0], { name: 'settings', status: 'fail', detail: '--code-ttl must be at most 600', fix: 'correct the flag or its SHOUQUAN_* variable named above ("shouquan serve --help" lists them)' });
+    assert.deepEqual(bad[0], { name: 'settings', status: 'fail', detail: '--code-ttl must be at most 600', fix: 'correct the flag, its SHOUQUAN_* variable or the config file line named above ("shouquan serve --help" lists them; "shouquan config print" shows where each came from)' });
     await addFutureMigration(url, '0099_later');
     const newer = await runDoctor({ database: url }, {});
     assert.equal(newer.find((c) => c.name === 'migrations')!.status, 'fail');
