@@ -102,13 +102,18 @@ export function serveConfigSchema(): Record<string, unknown> {
   };
 }
 
-const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
-let validator: ((v: unknown) => boolean) & {
-  errors?: Array<{ keyword: string; instancePath: string; params: Record<string, unknown> }> | null;
-};
+interface SchemaError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+}
+type Validator = ((v: unknown) => boolean) & { errors?: SchemaError[] | null };
+type AjvClass = new (o: Record<string, unknown>) => { compile(schema: unknown): Validator };
+const Ajv = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as unknown as AjvClass;
+let validator: Validator | undefined;
 
-function validate(value: unknown) {
-  validator ??= new (Ajv as any)({ allErrors: true, strict: false }).compile(serveConfigSchema());
+function validate(value: unknown): SchemaError[] {
+  validator ??= new Ajv({ allErrors: true, strict: false }).compile(serveConfigSchema());
   return validator(value) ? [] : (validator.errors ?? []);
 }
 
@@ -124,7 +129,12 @@ interface Parsed {
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let start = 0;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) (line++, (start = i + 1));
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
   return { line, column: offset - start + 1 };
 }
 
@@ -261,7 +271,10 @@ function closest(key: string, candidates: string[]): string | undefined {
   let bestD = 3;
   for (const c of candidates) {
     const d = dist(dashed, c);
-    if (d < bestD) ((best = c), (bestD = d));
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
   }
   return best;
 }
@@ -448,7 +461,10 @@ export function effectiveSettings(
     let src = source(flag, envName);
     let via: string | undefined;
     const viaFile = (fileFlag: string, fileEnv: string) => {
-      if (src === 'default' && raw(fileFlag, fileEnv) !== null) ((src = source(fileFlag, fileEnv)), (via = fileFlag));
+      if (src === 'default' && raw(fileFlag, fileEnv) !== null) {
+        src = source(fileFlag, fileEnv);
+        via = fileFlag;
+      }
     };
     switch (flag) {
       case 'config':

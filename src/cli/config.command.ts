@@ -16,7 +16,8 @@ as *** (set) or none. Nothing is started or changed. A bad value is a usage erro
 /** The serve flags (each as `serve` parses it). */
 export function serveFlagOptions(): ParseArgsConfig['options'] {
   const options: ParseArgsConfig['options'] = {};
-  for (const [flag] of SERVE_SETTINGS) options[flag] = BOOLEAN_SERVE_FLAGS.includes(flag) ? { type: 'boolean' } : { type: 'string' };
+  for (const [flag] of SERVE_SETTINGS)
+    options[flag] = BOOLEAN_SERVE_FLAGS.includes(flag) ? { type: 'boolean' } : { type: 'string' };
   return options;
 }
 
@@ -35,14 +36,19 @@ function where(s: EffectiveSetting, file?: string): string {
 }
 
 /** `shouquan config print`. */
-export async function configCommand(sub: string | undefined, args: string[], out: Out, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function configCommand(
+  sub: string | undefined,
+  args: string[],
+  out: Out,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   if (sub === undefined || sub === '--help' || sub === '-h') {
     out.log(CONFIG_PRINT_HELP);
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'print') throw new UsageError(`unknown command "config ${sub}" (try "shouquan config print --help")`);
   const values = parseFlags(args, serveFlagOptions(), 'config print');
-  if (values.help) return out.log(CONFIG_PRINT_HELP), 0;
+  if (values.help) return (out.log(CONFIG_PRINT_HELP), 0);
   const flags = values as Record<string, string | boolean | undefined>;
   let loaded;
   try {
@@ -55,11 +61,27 @@ export async function configCommand(sub: string | undefined, args: string[], out
     out.log(
       JSON.stringify({
         config_file: loaded.file?.path ?? null,
-        settings: Object.fromEntries(settings.map((s) => [s.setting, { value: s.value, source: s.source, env: s.env, ...(s.line !== undefined && { line: s.line }), ...(s.via && { via: s.via }) }])),
+        settings: Object.fromEntries(
+          settings.map((s) => [
+            s.setting,
+            {
+              value: s.value,
+              source: s.source,
+              env: s.env,
+              ...(s.line !== undefined && { line: s.line }),
+              ...(s.via && { via: s.via }),
+            },
+          ]),
+        ),
       }),
     );
     return 0;
   }
-  out.log(table([['setting', 'value', 'source'], ...settings.map((s) => [s.setting, show(s.value), where(s, loaded.file?.path)])]));
+  out.log(
+    table([
+      ['setting', 'value', 'source'],
+      ...settings.map((s) => [s.setting, show(s.value), where(s, loaded.file?.path)]),
+    ]),
+  );
   return 0;
 }

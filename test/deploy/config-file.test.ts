@@ -1,4 +1,4 @@
-// Issue 17, configuration: `serve --config FILE` / SHOUQUAN_CONFIG and `shouquan config print`, as an operator runs them.
+// Issue 17: `serve --config FILE` (SHOUQUAN_CONFIG) and `shouquan config print`, as an operator runs them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,11 +23,15 @@ describe('--config FILE and shouquan config print', () => {
   it('serve reads the TOML file named by SHOUQUAN_CONFIG; flags and variables win over it', async () => {
     const file = join(dir, 'shouquan.toml');
     writeFileSync(file, `# Shouquan\nissuer = "https://auth.example.com"\naccess-token-ttl = 600\nport = 1\n`);
-    const server = await spawnServer(`sqlite:${join(dir, 'a.db')}`, [], { env: { ...process.env, SHOUQUAN_CONFIG: file, SHOUQUAN_ACCESS_TOKEN_TTL: '900' } });
+    const server = await spawnServer(`sqlite:${join(dir, 'a.db')}`, [], {
+      env: { ...process.env, SHOUQUAN_CONFIG: file, SHOUQUAN_ACCESS_TOKEN_TTL: '900' },
+    });
     try {
       // --port 0 (a flag) won over port = 1 (the file).
       assert.notEqual(new URL(server.url).port, '1');
-      const meta = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
+      const meta = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as {
+        issuer: string;
+      };
       assert.equal(meta.issuer, 'https://auth.example.com');
     } finally {
       await server.stop();
@@ -39,18 +43,30 @@ describe('--config FILE and shouquan config print', () => {
     writeFileSync(file, '{\n  "port": 7070,\n  "log-levle": "debug"\n}\n');
     const r = await run((out) => main(['serve', '--config', file], out));
     assert.equal(r.code, 2);
-    assert.equal(r.err, `shouquan: ${file}:3: unknown setting "log-levle" (did you mean "log-level"?); the keys are serve's flag names without "--" ("shouquan serve --help")`);
+    assert.equal(
+      r.err,
+      `shouquan: ${file}:3: unknown setting "log-levle" (did you mean "log-level"?); the keys are serve's flag names without "--" ("shouquan serve --help")`,
+    );
     writeFileSync(file, '{\n  "port": 7070,\n  "database": "postgres://app:s3cret@db/shouquan"\n}\n');
     const s = await run((out) => main(['serve', '--config', file], out));
     assert.equal(s.code, 2);
-    assert.match(s.err, /bad\.json:3: "database" carries a password, and a config file never holds secrets: put the whole URL in a file and set database-url-file = "PATH"/);
+    assert.match(
+      s.err,
+      /bad\.json:3: "database" carries a password, and a config file never holds secrets: put the whole URL in a file and set database-url-file = "PATH"/,
+    );
     assert.doesNotMatch(s.err, /s3cret/);
   });
 
   it('config print shows each effective setting and its source; secrets masked', async () => {
     const file = join(dir, 'print.toml');
     writeFileSync(file, 'host = "0.0.0.0"\n\n"trust-proxy" = ["10.0.0.0/8"]\nlog-level = "warn"\n');
-    const env = { SHOUQUAN_CONFIG: file, SHOUQUAN_LOG_LEVEL: 'debug', SHOUQUAN_DATABASE_URL: 'postgres://shouquan:hunter2@db:5432/shouquan', SHOUQUAN_SELLER_DIRECTORY: 'https://accounts.example.com/auth', SHOUQUAN_SELLER_DIRECTORY_SECRET: 'topsecret' };
+    const env = {
+      SHOUQUAN_CONFIG: file,
+      SHOUQUAN_LOG_LEVEL: 'debug',
+      SHOUQUAN_DATABASE_URL: 'postgres://shouquan:hunter2@db:5432/shouquan',
+      SHOUQUAN_SELLER_DIRECTORY: 'https://accounts.example.com/auth',
+      SHOUQUAN_SELLER_DIRECTORY_SECRET: 'topsecret',
+    };
     const r = await run((out) => configCommand('print', ['--port', '8080', '--json'], out, env));
     assert.equal(r.code, 0, r.err);
     assert.doesNotMatch(r.out, /hunter2|topsecret/);
@@ -59,19 +75,52 @@ describe('--config FILE and shouquan config print', () => {
     assert.deepEqual(printed.settings.port, { value: 8080, source: 'flag', env: 'SHOUQUAN_PORT' });
     assert.deepEqual(printed.settings['log-level'], { value: 'debug', source: 'env', env: 'SHOUQUAN_LOG_LEVEL' });
     assert.deepEqual(printed.settings.host, { value: '0.0.0.0', source: 'file', env: 'SHOUQUAN_HOST', line: 1 });
-    assert.deepEqual(printed.settings['trust-proxy'], { value: ['10.0.0.0/8'], source: 'file', env: 'SHOUQUAN_TRUST_PROXY', line: 3 });
-    assert.deepEqual(printed.settings['request-timeout'], { value: 30, source: 'default', env: 'SHOUQUAN_REQUEST_TIMEOUT' });
-    assert.deepEqual(printed.settings.database, { value: 'postgres://shouquan:***@db:5432/shouquan', source: 'env', env: 'SHOUQUAN_DATABASE_URL' });
-    assert.deepEqual(printed.settings['seller-directory-secret'], { value: '***', source: 'env', env: 'SHOUQUAN_SELLER_DIRECTORY_SECRET' });
-    assert.deepEqual(printed.settings.issuer, { value: 'http://127.0.0.1:8080', source: 'default', env: 'SHOUQUAN_ISSUER' });
+    assert.deepEqual(printed.settings['trust-proxy'], {
+      value: ['10.0.0.0/8'],
+      source: 'file',
+      env: 'SHOUQUAN_TRUST_PROXY',
+      line: 3,
+    });
+    assert.deepEqual(printed.settings['request-timeout'], {
+      value: 30,
+      source: 'default',
+      env: 'SHOUQUAN_REQUEST_TIMEOUT',
+    });
+    assert.deepEqual(printed.settings.database, {
+      value: 'postgres://shouquan:***@db:5432/shouquan',
+      source: 'env',
+      env: 'SHOUQUAN_DATABASE_URL',
+    });
+    assert.deepEqual(printed.settings['seller-directory-secret'], {
+      value: '***',
+      source: 'env',
+      env: 'SHOUQUAN_SELLER_DIRECTORY_SECRET',
+    });
+    assert.deepEqual(printed.settings.issuer, {
+      value: 'http://127.0.0.1:8080',
+      source: 'default',
+      env: 'SHOUQUAN_ISSUER',
+    });
 
     const text = await run((out) => configCommand('print', ['--port', '8080'], out, env));
     const lines = text.out.split('\n');
     assert.match(lines[0]!, /^setting +value +source$/);
-    assert.ok(lines.some((l) => /^port +8080 +flag --port$/.test(l)), text.out);
-    assert.ok(lines.some((l) => new RegExp(`^host +0\\.0\\.0\\.0 +file ${file.replace(/[.]/g, '\\.')}:1$`).test(l)), text.out);
-    assert.ok(lines.some((l) => /^log-level +debug +env SHOUQUAN_LOG_LEVEL$/.test(l)), text.out);
-    assert.ok(lines.some((l) => /^request-timeout +30 +default$/.test(l)), text.out);
+    assert.ok(
+      lines.some((l) => /^port +8080 +flag --port$/.test(l)),
+      text.out,
+    );
+    assert.ok(
+      lines.some((l) => new RegExp(`^host +0\\.0\\.0\\.0 +file ${file.replace(/[.]/g, '\\.')}:1$`).test(l)),
+      text.out,
+    );
+    assert.ok(
+      lines.some((l) => /^log-level +debug +env SHOUQUAN_LOG_LEVEL$/.test(l)),
+      text.out,
+    );
+    assert.ok(
+      lines.some((l) => /^request-timeout +30 +default$/.test(l)),
+      text.out,
+    );
     assert.doesNotMatch(text.out, /hunter2|topsecret/);
   });
 
