@@ -414,7 +414,7 @@ export function maskUrl(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@').replace(/([?&]password=)[^&]*/gi, '$1***');
 }
 
-/** Secrets with no flag, shown (masked) after the setting they belong to: name, variable, *-file setting and its variable. */
+/** Secrets with no flag, shown (masked) after their setting: name, variable, *-file setting and its variable. */
 const SECRETS_WITHOUT_FLAG: Record<string, readonly [string, string, string, string]> = {
   'seller-directory': [
     'seller-directory-secret',
