@@ -84,7 +84,7 @@ export const SERVE_SETTINGS = [
   ['standard-token-fields', 'SHOUQUAN_STANDARD_TOKEN_FIELDS', "also write RFC 6749's token_type and expires_in in a legacy profile's token answers where it has none (stock OAuth clients refresh on time)", "profile's (off)"],
   ['call-retention', 'SHOUQUAN_CALL_RETENTION', 'days the janitor keeps gateway call records shown in the developer console', '7'],
   ['request-timeout', 'SHOUQUAN_REQUEST_TIMEOUT', 'seconds a client has to send a whole request (headers and body) and an idle connection is kept; slower ones get 408 and are closed', '30'],
-  ['max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP', 'open connections one client address may hold per process (more get 429 and are closed); 0: no limit, e.g. behind a reverse proxy that limits them', '128'],
+  ['max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP', 'open connections one client address may hold on this serve command, divided among --workers (more get 429 and are closed); per node, not shared between hosts; 0: no limit, e.g. behind a reverse proxy that limits them', '128'],
   ['refresh-grace', 'SHOUQUAN_REFRESH_GRACE', `seconds a rotated refresh token still gets its unused successor again (retries, concurrent refreshes) instead of revoking the grant; 0: off, at most ${MAX_REFRESH_GRACE_SECONDS}`, "profile's (60 where refresh tokens rotate)"],
   ['admin-port', 'SHOUQUAN_ADMIN_PORT', 'serve /admin, /admin/api/* and /metrics only on this port (404 on --port); 0 picks a free one', 'off: on --port'],
   ['admin-host', 'SHOUQUAN_ADMIN_HOST', 'address of the --admin-port listener', '127.0.0.1'],

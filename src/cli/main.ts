@@ -22,6 +22,7 @@ import { AUDIT_HELP, auditCommand } from './audit.command.js';
 import { OPERATOR_TOKEN_HELP, operatorTokenCommand } from './operator-token.command.js';
 import { SELLER_RESET_PASSWORD_HELP, sellerResetPasswordCommand } from './seller-reset-password.command.js';
 import { listenAdmin } from '../server/admin-listener.js';
+import { perWorkerConnections } from '../server/connection-limits.js';
 import { KEY_ROTATE_HELP, keyCommand } from './key.command.js';
 
 import type { Out } from './cli-kit.js';
@@ -400,7 +401,8 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     gateway: loadGatewayOptions(config.gatewayConfig),
     trustProxy: config.trustProxy,
     requestTimeout: config.requestTimeout,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    // The limit is for the whole command: with --workers N each worker holds its share.
+    maxConnectionsPerIp: clusterWorker === undefined ? config.maxConnectionsPerIp : perWorkerConnections(config.maxConnectionsPerIp, config.workers),
     clusterWorker,
     sellerDirectory: config.sellerDirectory,
     sellerOidc: config.sellerOidc,

@@ -23,6 +23,17 @@ export function timeoutOptions(seconds: number) {
 }
 
 /**
+ * One worker's share of `--max-connections-per-ip` under `serve --workers N` (the workers share
+ * one port; node:cluster hands connections out round robin): `floor(max / workers)`, at least 1,
+ * so that one address holds at most `max` connections over the whole command (or `workers` when
+ * `max` is smaller). 0 (no limit) stays 0. Not shared between hosts: every node allows `max`.
+ */
+export function perWorkerConnections(max: number, workers: number): number {
+  if (max <= 0) return 0;
+  return Math.max(1, Math.floor(max / Math.max(1, workers)));
+}
+
+/**
  * Refuse a connection beyond `max` open ones from the same address (0: no limit): the client gets
  * `429` with `Retry-After` and `Connection: close`, and the socket is closed before Node's HTTP
  * parser sees it, so slow connections from one address cannot take every descriptor.

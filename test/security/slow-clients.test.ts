@@ -7,7 +7,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { freshSqlite } from '../helpers/databases.js';
+import { freshPostgres, freshSqlite, postgresAvailable, PG_SKIP, type TestDatabase } from '../helpers/databases.js';
+import { perWorkerConnections } from '../../src/server/connection-limits.js';
 import { spawnServer, type ServerProcess } from '../helpers/processes.js';
 import { resolveServeConfig } from '../../src/config.js';
 
@@ -174,6 +175,63 @@ describe('serve: --request-timeout and --max-connections-per-ip', () => {
       await fourth.closed;
       assert.match(fourth.data(), /^HTTP\/1\.1 429 /);
       for (const h of held) h.socket.destroy();
+    });
+  });
+});
+
+/** Open a connection and ask for /healthz on it (keep-alive): the status line's code; an accepted connection stays open. */
+function probe(url: string): Promise<{ status: number; socket: net.Socket }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port) });
+    let data = '';
+    const giveUp = setTimeout(() => socket.destroy(), GIVE_UP_MS);
+    const done = () => {
+      clearTimeout(giveUp);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(data)?.[1] ?? 0), socket });
+    };
+    socket.on('error', () => {});
+    socket.on('data', (d) => {
+      data += d.toString('latin1');
+      if (data.includes('\r\n\r\n')) done();
+    });
+    socket.on('close', done);
+    socket.once('connect', () => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+  });
+}
+
+describe('--max-connections-per-ip with --workers N: the limit is for the whole serve command, divided among its workers', () => {
+  it('each worker allows floor(N / workers), at least 1; 0 stays no limit', () => {
+    assert.equal(perWorkerConnections(128, 1), 128);
+    assert.equal(perWorkerConnections(128, 4), 32);
+    assert.equal(perWorkerConnections(10, 3), 3, 'rounded down: 9 in all, never more than 10');
+    assert.equal(perWorkerConnections(2, 4), 1, 'at least one connection per worker');
+    assert.equal(perWorkerConnections(0, 4), 0);
+  });
+
+  describe('a real serve --workers 2 --max-connections-per-ip 4 (PostgreSQL)', async () => {
+    const pgUp = await postgresAvailable();
+    let p: ServerProcess | undefined;
+    let db: TestDatabase | undefined;
+    before(async () => {
+      if (!pgUp) return;
+      db = await freshPostgres();
+      p = await spawnServer(db.url, ['--workers', '2', '--max-connections-per-ip', '4']);
+    });
+    after(async () => {
+      await p?.stop();
+      await db?.cleanup();
+    });
+
+    it('one address holds at most 4 connections over both workers, not 4 per worker', { skip: pgUp ? false : PG_SKIP }, async () => {
+      const opened: Array<{ status: number; socket: net.Socket }> = [];
+      for (let i = 0; i < 10; i++) opened.push(await probe(p!.url));
+      const statuses = opened.map((o) => o.status);
+      const accepted = statuses.filter((s) => s === 200).length;
+      assert.ok(accepted <= 4, `accepted ${accepted} of 10 (statuses ${statuses.join(' ')})`);
+      assert.ok(accepted >= 2, `each worker accepts its share (statuses ${statuses.join(' ')})`);
+      assert.equal(statuses.filter((s) => s === 429).length, 10 - accepted);
+      for (const o of opened) o.socket.destroy();
     });
   });
 });
