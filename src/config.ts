@@ -77,7 +77,7 @@ export const SERVE_SETTINGS = [
   ['code-ttl', 'SHOUQUAN_CODE_TTL', 'authorization code lifetime, seconds (at most 600)', "profile's (standard: 600)"],
   ['log-level', 'SHOUQUAN_LOG_LEVEL', 'fatal, error, warn, info, debug, trace or silent', 'info'],
   ['gateway-config', 'SHOUQUAN_GATEWAY_CONFIG', 'JSON file of API gateway settings (upstreams, quotas, clock skew)', 'none'],
-  ['trust-proxy', 'SHOUQUAN_TRUST_PROXY', 'trust X-Forwarded-For/-Proto from a proxy in front (client IPs for throttling and logs): true, false, a hop count or a list of proxy addresses', 'false'],
+  ['trust-proxy', 'SHOUQUAN_TRUST_PROXY', 'trust X-Forwarded-For/-Proto (client IPs for throttling and logs) and X-Request-Id from a proxy in front: true, false, a hop count or a list of proxy addresses', 'false'],
   ['janitor-interval', 'SHOUQUAN_JANITOR_INTERVAL', 'seconds between purges of expired rows (0: off)', '300'],
   ['workers', 'SHOUQUAN_WORKERS', 'worker processes sharing the port (node:cluster); auto: one per CPU', '1'],
   ['secret-key-file', 'SHOUQUAN_SECRET_KEY_FILE', 'file holding the server key that seals AppSecrets (64 hex characters, e.g. openssl rand -hex 32), kept out of the database (docs/operations.md#server-key)', 'a key kept in the database; warned about on PostgreSQL'],

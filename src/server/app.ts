@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Counter } from 'prom-client';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -12,6 +11,7 @@ import { errorPage } from './pages/pages.js';
 import { t } from './pages/i18n.js';
 import { stylesheet } from './pages/shouquan.css.js';
 import { redactUrl } from './redact.js';
+import { requestIdGenerator } from './request-id.js';
 import { allowedMethods, HEAD_SAFE } from './methods.js';
 import { formBodyText, installInputGuard } from './input-guard.js';
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS, limitConnectionsPerAddress, timeoutOptions } from './connection-limits.js';
@@ -118,7 +118,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     trustProxy: (options.trustProxy ?? false) as boolean, // a hop count is valid at run time; Fastify's types omit it
-    genReqId: () => randomUUID(),
+    // A trusted load balancer's X-Request-Id is kept (validated), else a fresh UUID (src/server/request-id.ts).
+    genReqId: requestIdGenerator(options.trustProxy),
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: false },
     // Slow headers and bodies are cut off (issue 15, finding 2; src/server/connection-limits.ts).
