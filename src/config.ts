@@ -4,6 +4,7 @@ import { getProfile } from './profiles/registry.js';
 import { MAX_REFRESH_GRACE_SECONDS, REDIRECT_RULES, refreshGraceOf, type Profile, type RedirectRule } from './profiles/profile.js';
 import { parseDatabaseUrl } from './storage/kysely/database.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_REQUEST_TIMEOUT_SECONDS } from './server/connection-limits.js';
+import { DEFAULT_EXPIRING_DAYS, MAX_EXPIRING_DAYS } from './subscriptions/subscriptions.js';
 import { DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS, type SellerDirectoryOptions } from './sellers/seller-directory.js';
 import { SELLER_OIDC_CALLBACK_PATH, type SellerOidcOptions } from './sellers/seller-oidc.js';
 
@@ -53,6 +54,8 @@ export interface ServeConfig {
   redisUrl?: string;
   /** File holding the server key (docs/adr/0115); undefined: the embedded default's key in the database. */
   secretKeyFile?: string;
+  /** Days before a subscription's end that `subscription.expiring` is sent (docs/adr/0140). */
+  subscriptionExpiringDays: number;
 }
 
 /** Serve flags that take no value (on when given; their variables take 1/true/yes/on or 0/false/no/off). */
@@ -94,6 +97,7 @@ export const SERVE_SETTINGS = [
   ['seller-oidc-issuer', 'SHOUQUAN_SELLER_OIDC_ISSUER', `the platform's OpenID Connect IdP: sellers sign in there (code + PKCE), identified by sub, stores from a stores claim; register ISSUER${SELLER_OIDC_CALLBACK_PATH} as the redirect URI`, 'off: built-in seller accounts'],
   ['seller-oidc-client-id', 'SHOUQUAN_SELLER_OIDC_CLIENT_ID', "Shouquan's client id at that IdP (secret from env SHOUQUAN_SELLER_OIDC_CLIENT_SECRET or --seller-oidc-client-secret-file, never a flag value)", 'none'],
   ['seller-oidc-client-secret-file', 'SHOUQUAN_SELLER_OIDC_CLIENT_SECRET_FILE', 'file holding the client secret at that IdP, instead of env SHOUQUAN_SELLER_OIDC_CLIENT_SECRET', 'none'],
+  ['subscription-expiring-days', 'SHOUQUAN_SUBSCRIPTION_EXPIRING_DAYS', `days before a seller's subscription to an app ends that the app gets subscription.expiring (1 to ${MAX_EXPIRING_DAYS})`, String(DEFAULT_EXPIRING_DAYS)],
   ['redis', 'SHOUQUAN_REDIS_URL', 'redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) keeping the failure counters, lockouts and API quotas every node shares', 'none: the database keeps them'],
   ['redis-url-file', 'SHOUQUAN_REDIS_URL_FILE', 'file holding the Redis URL (one with a password) instead of --redis', 'none'],
 ] as const;
@@ -258,9 +262,18 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     }),
     redisUrl: parseRedisUrl(directOrFile('redis', 'SHOUQUAN_REDIS_URL', 'redis-url-file', 'SHOUQUAN_REDIS_URL_FILE')),
     secretKeyFile: pick('secret-key-file', 'SHOUQUAN_SECRET_KEY_FILE'),
+    subscriptionExpiringDays: parseExpiringDays(pick('subscription-expiring-days', 'SHOUQUAN_SUBSCRIPTION_EXPIRING_DAYS')),
   };
   if (config.sellerDirectory && config.sellerOidc) throw new Error('--seller-directory and --seller-oidc-issuer are two ways for sellers to sign in: choose one');
   return config;
+}
+
+/** `--subscription-expiring-days` / `SHOUQUAN_SUBSCRIPTION_EXPIRING_DAYS`: whole days from 1 to 90, default 7 (docs/adr/0140). */
+export function parseExpiringDays(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_EXPIRING_DAYS;
+  const n = /^\d{1,3}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= MAX_EXPIRING_DAYS)) throw new Error(`--subscription-expiring-days must be a whole number of days from 1 to ${MAX_EXPIRING_DAYS}, got "${v}"`);
+  return n;
 }
 
 /** `--admin-port P [--admin-host H]`: a separate listener for the operator surfaces. */

@@ -84,6 +84,9 @@ export interface RuntimeOptions {
 export async function createCoreContext(opts: RuntimeOptions): Promise<CoreContext> {
   const { profile } = opts;
   const serverKey = await loadServerKey(opts.storage, opts.secretKeyFile);
+  // The sandbox clock (POST /sandbox/clock) adds an offset to the real one; 0 unless moved.
+  const base = opts.now ?? Date.now;
+  let offset = 0;
   return {
     storage: opts.storage,
     profile,
@@ -91,7 +94,11 @@ export async function createCoreContext(opts: RuntimeOptions): Promise<CoreConte
     secretKey: serverKey.key,
     secretKeySource: serverKey.source,
     secretKeyWarnings: serverKey.warnings,
-    now: opts.now ?? Date.now,
+    now: () => base() + offset,
+    advanceClock(ms: number) {
+      offset += ms;
+      return base() + offset;
+    },
     lifetimes: {
       code: profile.lifetimes.code,
       access: profile.lifetimes.access,

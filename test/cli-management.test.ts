@@ -84,6 +84,8 @@ for (const dialect of await testDialects()) {
         developer_id: null,
         created_at: 'x',
         previous_secret_expires_at: null,
+        require_subscription: false,
+        purchase_url: null,
       });
       const updated = await json('app', 'update', '--app-key', a.app_key, '--callback', 'https://cli.example.com/new', '--callback', 'https://cli.example.com/cb2', '--status', 'live', '--permissions', 'orders.read,store', '--quota-day', '1000', '--receiver-quota-day', '20');
       assert.deepEqual(

@@ -89,6 +89,8 @@ for (const dialect of dialects) {
         logo_url: null,
         developer_id: null,
         previous_secret_expires_at: null,
+        require_subscription: false,
+        purchase_url: null,
       });
       const shown = await api(s, 'GET', `/apps/${app_key}`, ro);
       assert.deepEqual(shown.json, { app_key, ...rest, created_at }, 'the same app, without the secret');
@@ -312,6 +314,10 @@ for (const dialect of dialects) {
         '/admin/api/v1/sellers get,post',
         '/admin/api/v1/sellers/{seller_id} get,patch',
         '/admin/api/v1/sellers/{seller_id}/password-reset post',
+        '/admin/api/v1/subscriptions get,post',
+        '/admin/api/v1/subscriptions/{subscription_id} get',
+        '/admin/api/v1/subscriptions/{subscription_id}/cancel post',
+        '/admin/api/v1/subscriptions/{subscription_id}/renew post',
       ]);
       assert.deepEqual(doc.paths['/admin/api/v1/apps/{app_key}'].get.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/App' });
       assert.deepEqual(doc.paths['/admin/api/v1/apps'].get.responses['200'].content['application/json'].schema.properties.items.items, { $ref: '#/components/schemas/App' });

@@ -69,6 +69,19 @@ function checkCallbacks(callbacks: string[]): string[] {
   return callbacks.map(validateCallbackUrl);
 }
 
+/** Where sellers buy a subscription (docs/adr/0140): an absolute http(s) URL, or null for none. */
+export function checkPurchaseUrl(v: string | null): string | null {
+  if (v === null) return null;
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || v.length > 2000) throw new AppInputError('purchase_url', `purchase_url "${v}" must be an absolute http or https URL`);
+  return v;
+}
+
 function checkQuota(field: string, v: number | null): number | null {
   if (v !== null && !(Number.isSafeInteger(v) && v > 0)) throw new AppInputError(field, `${field} must be a whole number greater than 0, or null for the server's default`);
   return v;
@@ -87,9 +100,22 @@ export interface CreatedApp {
 export async function createApp(
   storage: Storage,
   secretKey: Buffer,
-  input: { name: string; callbacks: string[]; scopes?: string[]; status?: AppStatus; appKey?: string; appSecret?: string; now?: number; actor?: string | null },
+  input: {
+    name: string;
+    callbacks: string[];
+    scopes?: string[];
+    status?: AppStatus;
+    appKey?: string;
+    appSecret?: string;
+    now?: number;
+    actor?: string | null;
+    /** Sellers need an active subscription (docs/adr/0140). */
+    requireSubscription?: boolean;
+    purchaseUrl?: string | null;
+  },
 ): Promise<CreatedApp> {
   const name = checkName(input.name);
+  const purchaseUrl = checkPurchaseUrl(input.purchaseUrl ?? null);
   const callbacks = checkCallbacks(input.callbacks);
   (input.scopes ?? []).forEach((s) => validateScopeToken(s));
   const appSecret = input.appSecret ?? randomToken('hex32');
@@ -105,6 +131,8 @@ export async function createApp(
           scopes: input.scopes ?? ['seller'],
           status: input.status ?? 'live',
           createdAt: input.now ?? Date.now(),
+          requireSubscription: input.requireSubscription === true,
+          purchaseUrl,
         },
         // The gateway checks TOP signatures with the secret itself, kept sealed (docs/adr/0030).
         { sealedSecret: sealSecret(secretKey, appKey, appSecret) },
@@ -136,6 +164,10 @@ export interface AppUpdate {
   developerId?: number | null;
   /** Where the client-side flow may send this app's tokens in a fragment (docs/adr/0116); null: the profile's. */
   fragmentRedirect?: 'exact-callback' | 'redirect-rule' | null;
+  /** Sellers need an active subscription to authorize it; its tokens end with it (docs/adr/0140). */
+  requireSubscription?: boolean;
+  /** Where sellers buy a subscription; null: none. */
+  purchaseUrl?: string | null;
 }
 
 /** Who changed an app, for the audit line written in the same transaction. */
@@ -191,6 +223,11 @@ export async function updateApp(storage: Storage, appKey: string, update: AppUpd
     }
     changes.fragmentRedirect = update.fragmentRedirect;
   }
+  if (update.requireSubscription !== undefined) {
+    if (typeof update.requireSubscription !== 'boolean') throw new AppInputError('require_subscription', 'require_subscription must be true or false');
+    changes.requireSubscription = update.requireSubscription;
+  }
+  if (update.purchaseUrl !== undefined) changes.purchaseUrl = checkPurchaseUrl(update.purchaseUrl);
   return storage.apps.update(appKey, changes, audit && auditEvent(appKey, now, audit, 'app.updated'));
 }
 

@@ -3,7 +3,7 @@
  * from the command line, with the management API's JSON (`--json`, docs/management-api.md).
  * `app gateway` lives in src/gateway/cli.ts.
  */
-import { createApp, rotateAppSecret, updateApp, validateCallbackUrl, validateScopeToken, type AppUpdate } from '../apps/apps.js';
+import { checkPurchaseUrl, createApp, rotateAppSecret, updateApp, validateCallbackUrl, validateScopeToken, type AppUpdate } from '../apps/apps.js';
 import { ManagementError } from '../management/management-error.js';
 import { getApp, listApps } from '../management/services.js';
 import { appJson } from '../management/views.js';
@@ -12,7 +12,7 @@ import type { AppStatus } from '../storage/ports.js';
 import { DATABASE_HELP, databaseFlag, optional, parseFlags, required, table, UsageError, withStorage, type Out } from './cli-kit.js';
 
 export const APP_HELP: Record<string, string> = {
-  'app create': `Usage: shouquan app create --name NAME --callback URL [--callback URL…] [--database URL] [--json]
+  'app create': `Usage: shouquan app create --name NAME --callback URL [--callback URL…] [--require-subscription [--purchase-url URL]] [--database URL] [--json]
 
 Register an app. Prints its app_key and app_secret (the same values as client_id and
 client_secret). The secret is stored hashed and shown only this once.
@@ -20,9 +20,12 @@ client_secret). The secret is stored hashed and shown only this once.
   --callback URL     a registered redirect URI (repeat for several)
   --scope SCOPE      a scope the app may request (repeatable; default seller)
   --status STATUS    live (default), testing, submitted or suspended
+  --require-subscription  sellers need an active subscription (shouquan subscription create) to
+                     authorize it, and its tokens end with the subscription
+  --purchase-url URL where sellers buy a subscription (linked from the authorize page)
   --secret-key-file PATH  the server key's file, as serve takes it (env SHOUQUAN_SECRET_KEY_FILE)
 ${DATABASE_HELP}
-  --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks"}`,
+  --json             print {"app_key","app_secret","client_id","client_secret","name","callbacks","require_subscription","purchase_url"}`,
   'app list': `Usage: shouquan app list [--status S] [--q TEXT] [--limit N] [--cursor C] [--database URL] [--json]
 
 List apps in AppKey order, a page at a time (GET /admin/api/v1/apps).
@@ -54,6 +57,9 @@ sees the change within the app cache's bound (1 s by default). Audited.
   --receiver-quota-day N order receivers it may decrypt per GMT+8 day (orders.receiver.get;
                          "default" for the server's, gateway option receiverQuotaPerDay)
   --webhook URL          where authorization changes are POSTed ("none" to stop)
+  --require-subscription yes|no  sellers need an active subscription to authorize it; its tokens
+                         end with the subscription
+  --purchase-url URL     where sellers buy a subscription ("none" to remove)
 ${DATABASE_HELP}
   --json                 print the app as the API answers`,
   'app rotate-secret': `Usage: shouquan app rotate-secret --app-key KEY [--overlap-hours 24] [--database URL] [--json]
@@ -95,7 +101,11 @@ const keyFile = (v: unknown) => (typeof v === 'string' ? v : process.env.SHOUQUA
 export async function appCommand(sub: string, args: string[], out: Out): Promise<number> {
   const command = `app ${sub}`;
   if (sub === 'create') {
-    const values = parseFlags(args, { ...databaseFlag, ...keyFileFlag, name: { type: 'string' }, callback: { type: 'string', multiple: true }, scope: { type: 'string', multiple: true }, status: { type: 'string' } }, command);
+    const values = parseFlags(
+      args,
+      { ...databaseFlag, ...keyFileFlag, name: { type: 'string' }, callback: { type: 'string', multiple: true }, scope: { type: 'string', multiple: true }, status: { type: 'string' }, 'require-subscription': { type: 'boolean' }, 'purchase-url': { type: 'string' } },
+      command,
+    );
     if (values.help) return out.log(APP_HELP[command]!), 0;
     const status = (values.status ?? 'live') as AppStatus;
     if (!STATUSES.includes(status)) throw new UsageError('--status must be live, testing, submitted or suspended');
@@ -106,9 +116,24 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     if (name.trim() === '') throw new UsageError('--name may not be empty');
     callbacks.forEach((c) => usage(() => validateCallbackUrl(c)));
     ((values.scope as string[] | undefined) ?? []).forEach((sc) => usage(() => validateScopeToken(sc)));
+    const requireSubscription = values['require-subscription'] === true;
+    const purchaseUrl = optional(values, 'purchase-url') ?? null;
+    if (purchaseUrl !== null) usage(() => checkPurchaseUrl(purchaseUrl));
     return withStorage(values.database, async (storage) => {
-      const created = await createApp(storage, await loadSecretKey(storage, keyFile(values['secret-key-file'])), { name, callbacks, scopes: values.scope as string[] | undefined, status, actor: 'cli' });
-      if (values.json) out.log(JSON.stringify({ app_key: created.appKey, app_secret: created.appSecret, client_id: created.appKey, client_secret: created.appSecret, name: name.trim(), callbacks }));
+      const created = await createApp(storage, await loadSecretKey(storage, keyFile(values['secret-key-file'])), { name, callbacks, scopes: values.scope as string[] | undefined, status, actor: 'cli', requireSubscription, purchaseUrl });
+      if (values.json) {
+        out.log(
+          JSON.stringify({
+            app_key: created.appKey,
+            app_secret: created.appSecret,
+            client_id: created.appKey,
+            client_secret: created.appSecret,
+            name: name.trim(),
+            callbacks,
+            ...(requireSubscription || purchaseUrl !== null ? { require_subscription: requireSubscription, purchase_url: purchaseUrl } : {}),
+          }),
+        );
+      }
       else out.log(`app_key:    ${created.appKey}\napp_secret: ${created.appSecret}\n(client_id and client_secret are the same values. The secret is shown only now: keep it safe.)`);
       return 0;
     });
@@ -150,6 +175,8 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
         'quota-second': { type: 'string' },
         'receiver-quota-day': { type: 'string' },
         webhook: { type: 'string' },
+        'require-subscription': { type: 'string' },
+        'purchase-url': { type: 'string' },
       },
       command,
     );
@@ -173,7 +200,16 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     if (receivers !== undefined) update.receiverQuotaPerDay = receivers;
     const webhook = optional(values, 'webhook');
     if (webhook !== undefined) update.webhookUrl = webhook === 'none' ? null : webhook;
-    if (Object.keys(update).length === 0) throw new UsageError('nothing to change: give --name, --callback, --status, --scope, --permissions, --quota-day, --quota-second, --receiver-quota-day or --webhook');
+    const requireSubscription = optional(values, 'require-subscription');
+    if (requireSubscription !== undefined) {
+      if (!['yes', 'no', 'true', 'false'].includes(requireSubscription)) throw new UsageError(`--require-subscription must be yes or no, got "${requireSubscription}"`);
+      update.requireSubscription = requireSubscription === 'yes' || requireSubscription === 'true';
+    }
+    const purchaseUrl = optional(values, 'purchase-url');
+    if (purchaseUrl !== undefined) update.purchaseUrl = purchaseUrl === 'none' ? null : purchaseUrl;
+    if (Object.keys(update).length === 0) {
+      throw new UsageError('nothing to change: give --name, --callback, --status, --scope, --permissions, --quota-day, --quota-second, --receiver-quota-day, --webhook, --require-subscription or --purchase-url');
+    }
     return withStorage(values.database, async (storage) => {
       const before = await getApp(storage, appKey);
       const detail: Record<string, unknown> = { changed: Object.keys(update) };
@@ -223,6 +259,8 @@ function printApp(app: ReturnType<typeof appJson>, json: boolean, out: Out): voi
       ['quota_per_second:', app.quota_per_second === null ? 'default' : String(app.quota_per_second)],
       ['receiver_quota_per_day:', app.receiver_quota_per_day === null ? 'default' : String(app.receiver_quota_per_day)],
       ['webhook_url:', show(app.webhook_url)],
+      ['require_subscription:', app.require_subscription ? 'yes' : 'no'],
+      ['purchase_url:', show(app.purchase_url)],
       ['created_at:', app.created_at],
       ...(app.previous_secret_expires_at ? [['previous secret until:', app.previous_secret_expires_at]] : []),
     ]

@@ -18,6 +18,7 @@ import { groupHelp, UsageError } from './cli-kit.js';
 import { APP_HELP, APP_SUBCOMMANDS, appCommand } from './app.command.js';
 import { SELLER_HELP, SELLER_SUBCOMMANDS, sellerCommand } from './seller.command.js';
 import { GRANT_HELP, grantCommand } from './grant.command.js';
+import { SUBSCRIPTION_HELP, subscriptionCommand } from './subscription.command.js';
 import { AUDIT_HELP, auditCommand } from './audit.command.js';
 import { OPERATOR_TOKEN_HELP, operatorTokenCommand } from './operator-token.command.js';
 import { SELLER_RESET_PASSWORD_HELP, sellerResetPasswordCommand } from './seller-reset-password.command.js';
@@ -52,6 +53,7 @@ Commands:
   seller create    create a seller with stores
   seller list|show|update  list, show, disable or enable sellers; add or rename stores
   grant list|revoke  list sellers' grants; revoke one (its tokens stop at once)
+  subscription create|renew|cancel|list|show  sellers' subscriptions to paid apps (tokens end with them)
   audit list       read the audit log, filtered by action, actor and time
   seller reset-password  issue a one-time password reset link for a built-in seller
   operator create  create an operator account for the /admin pages
@@ -148,12 +150,13 @@ const appHelp = () => `${groupHelp(APP_HELP)}\n\n${HELP['app gateway'] ?? ''}`;
 
 const isHelp = (a: string) => a === '--help' || a === '-h';
 /** Every subcommand's help, by "group sub". */
-const SUBCOMMAND_HELP: Record<string, string> = { ...APP_HELP, ...SELLER_HELP, ...GRANT_HELP, ...AUDIT_HELP, ...OPERATOR_TOKEN_HELP };
+const SUBCOMMAND_HELP: Record<string, string> = { ...APP_HELP, ...SELLER_HELP, ...GRANT_HELP, ...SUBSCRIPTION_HELP, ...AUDIT_HELP, ...OPERATOR_TOKEN_HELP };
 /** `shouquan <group> --help`: every subcommand of the group (`operator token` alone for its own). */
 const groupHelps: Record<string, (tokenOnly: boolean) => string> = {
   app: () => appHelp(),
   seller: () => `${HELP['seller create'] ?? ''}\n\n${groupHelp(SELLER_HELP)}`,
   grant: () => groupHelp(GRANT_HELP),
+  subscription: () => groupHelp(SUBSCRIPTION_HELP),
   audit: () => groupHelp(AUDIT_HELP),
   operator: (tokenOnly) => (tokenOnly ? groupHelp(OPERATOR_TOKEN_HELP) : `${HELP['operator create'] ?? ''}\n\n${groupHelp(OPERATOR_TOKEN_HELP)}`),
 };
@@ -184,6 +187,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'seller' && sub === 'reset-password') return await sellerResetPasswordCommand(rest, out);
     if (cmd === 'seller' && sub !== undefined && SELLER_SUBCOMMANDS.has(sub)) return await sellerCommand(sub, rest, out);
     if (cmd === 'grant' && sub !== undefined && !isHelp(sub)) return await grantCommand(sub, rest, out);
+    if (cmd === 'subscription' && sub !== undefined && !isHelp(sub)) return await subscriptionCommand(sub, rest, out);
     if (cmd === 'audit' && sub !== undefined && !isHelp(sub)) return await auditCommand(sub, rest, out);
     if (cmd === 'operator' && sub === 'token' && rest[0] !== undefined && !isHelp(rest[0])) return await operatorTokenCommand(rest[0], rest.slice(1), out);
     if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
@@ -398,7 +402,7 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     core,
     logger: { level: config.logLevel },
     sandbox: config.sandbox,
-    gateway: loadGatewayOptions(config.gatewayConfig),
+    gateway: { ...loadGatewayOptions(config.gatewayConfig), subscriptionExpiringDays: config.subscriptionExpiringDays },
     trustProxy: config.trustProxy,
     requestTimeout: config.requestTimeout,
     // The limit is for the whole command: with --workers N each worker holds its share.

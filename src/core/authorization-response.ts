@@ -3,7 +3,7 @@ import type { AuthorizationRequestData } from '../storage/ports.js';
 import { buildRedirect } from './authorization-request.js';
 import type { CoreContext } from './context.js';
 import { AccessDeniedError, type OAuthError } from './errors.js';
-import { mintTokens, newGrant } from './token-issuer.js';
+import { mintTokens, newGrant, subscriptionCap } from './token-issuer.js';
 import { grantRules } from '../profiles/profile.js';
 
 /**
@@ -17,7 +17,11 @@ export async function approveAuthorization(ctx: CoreContext, request: Authorizat
   if (storeId === undefined) throw new Error('approveAuthorization needs at least one store');
   if (request.responseType === 'token') {
     const grant = newGrant(ctx, { appKey: request.appKey, sellerId, storeIds, scope: request.scope });
-    const minted = mintTokens(ctx, grant, request.scope, false);
+    // A paid app's token ends with the seller's subscription (docs/adr/0140; the page checked there is one).
+    const app = await ctx.storage.apps.find(request.appKey);
+    const cap = app ? await subscriptionCap(ctx, app, sellerId, now) : { missing: false };
+    if (cap.missing) return errorRedirect(ctx, request, new AccessDeniedError('the seller has no active subscription to this app'));
+    const minted = mintTokens(ctx, grant, request.scope, false, undefined, 'until' in cap ? cap.until : undefined);
     await ctx.storage.grants.createWithTokens({ now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });
     // The developer console warns apps that use this flow (docs/adr/0116); one write a day at most.
     const gateway = ctx.storage.gateway?.apps;

@@ -30,6 +30,14 @@ export interface CoreContext {
   secretKeySource?: 'file' | 'database';
   /** What the operator should fix about the key (logged at start). */
   secretKeyWarnings?: string[];
-  /** Current time in epoch milliseconds. */
+  /**
+   * Current time in epoch milliseconds: every expiry (codes, interactions, sessions, tokens,
+   * subscriptions, quota windows, lockouts) is judged against it.
+   */
   now(): number;
+  /**
+   * Move this process's clock forward by `ms` (the sandbox's `POST /sandbox/clock`, never served
+   * without `--sandbox`); returns the new time. Absent on clocks that cannot move.
+   */
+  advanceClock?(ms: number): number;
 }

@@ -16,6 +16,17 @@ export function newGrant(ctx: CoreContext, input: { appKey: string; sellerId: nu
   return { grantId: randomId(), appKey: input.appKey, sellerId: input.sellerId, storeId, storeIds: [...input.storeIds], scope: input.scope, createdAt: ctx.now(), revokedAt: null, revokedReason: null };
 }
 
+/**
+ * The end a paid app's new tokens are capped at (docs/adr/0140): undefined for an app that does not
+ * require a subscription; for one that does, the end of the seller's active subscription, or
+ * `undefined` with `missing: true` when there is none.
+ */
+export async function subscriptionCap(ctx: CoreContext, app: { appKey: string; requireSubscription?: boolean }, sellerId: number, now: number): Promise<{ until?: number; missing: boolean }> {
+  if (!app.requireSubscription) return { missing: false };
+  const until = await ctx.storage.subscriptions.activeUntil(app.appKey, sellerId, now);
+  return until === undefined ? { missing: true } : { until, missing: false };
+}
+
 /** Longest lifetimes (seconds) for an app still in `testing` (docs/adr/0061): one hour, one day. */
 export const TESTING_LIFETIMES = { access: 3600, refresh: 86400 } as const;
 
@@ -24,11 +35,21 @@ export const TESTING_LIFETIMES = { access: 3600, refresh: 86400 } as const;
  * Tokens carry ≥ 128 bits from the CSPRNG and are stored only as SHA-256 hashes. `codeHash`: the
  * authorization code the chain began with (a replay of it revokes them, docs/adr/0150).
  */
-export function mintTokens(ctx: CoreContext, grant: GrantRecord, scope: string[], withRefresh: boolean, app?: { status: AppStatus }, codeHash: string | null = null): MintedTokens {
+export function mintTokens(
+  ctx: CoreContext,
+  grant: GrantRecord,
+  scope: string[],
+  withRefresh: boolean,
+  app?: { status: AppStatus },
+  codeHash: string | null = null,
+  until?: number,
+): MintedTokens {
   const now = ctx.now();
   const testing = app?.status === 'testing';
-  const access = testing ? Math.min(ctx.lifetimes.access, TESTING_LIFETIMES.access) : ctx.lifetimes.access;
-  const refresh = testing ? Math.min(ctx.lifetimes.refresh, TESTING_LIFETIMES.refresh) : ctx.lifetimes.refresh;
+  // A paid app's tokens never outlive the seller's subscription (docs/adr/0140): whole seconds up to it.
+  const left = until === undefined ? Infinity : Math.max(0, Math.floor((until - now) / 1000));
+  const access = Math.min(testing ? Math.min(ctx.lifetimes.access, TESTING_LIFETIMES.access) : ctx.lifetimes.access, left);
+  const refresh = Math.min(testing ? Math.min(ctx.lifetimes.refresh, TESTING_LIFETIMES.refresh) : ctx.lifetimes.refresh, left);
   const accessToken = randomToken(ctx.profile.tokenFormat);
   const records: TokenRecord[] = [
     {

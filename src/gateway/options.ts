@@ -1,3 +1,4 @@
+import { DEFAULT_EXPIRING_DAYS } from '../subscriptions/subscriptions.js';
 /** Gateway settings (serve flags / environment; see docs/gateway.md). */
 export interface GatewayOptions {
   /** Accepted clock difference for `timestamp`, seconds (default 600). */
@@ -20,6 +21,8 @@ export interface GatewayOptions {
   webhookTimeoutMs?: number;
   /** Order receivers each app may decrypt per GMT+8 day (`orders.receiver.get`; default 1000). */
   receiverQuotaPerDay?: number;
+  /** Days before a subscription's end that `subscription.expiring` is sent (default 7; `serve --subscription-expiring-days`). */
+  subscriptionExpiringDays?: number;
 }
 
 /** Options with defaults filled in. */
@@ -48,5 +51,6 @@ export function resolveGatewayOptions(o: GatewayOptions = {}): ResolvedGatewayOp
     webhookBackoffMs: o.webhookBackoffMs ?? 5000,
     webhookMaxBackoffMs: o.webhookMaxBackoffMs ?? 3_600_000,
     webhookTimeoutMs: o.webhookTimeoutMs ?? 10_000,
+    subscriptionExpiringDays: o.subscriptionExpiringDays ?? DEFAULT_EXPIRING_DAYS,
   };
 }

@@ -5,6 +5,7 @@ import type { CoreContext } from '../core/context.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import type { GatewayStorage, OutboxRecord, PendingGrantEvent } from './ports.js';
 import { openSecret } from './secret-seal.js';
+import { produceSubscriptionEvents, type SubscriptionEventSink } from '../subscriptions/subscriptions.js';
 
 /** How far back each incremental scan for revoked grants looks. */
 const SCAN_MARGIN_MS = 10 * 60 * 1000;
@@ -41,6 +42,8 @@ export class WebhookDispatcher {
   private stopped = false;
   /** Scan grants revoked since then; undefined: everything (the first round after start). */
   private scanFrom: number | undefined;
+  /** Also hand each subscription event produced here to this (the message service, issue 16 §2). */
+  onSubscriptionEvent: SubscriptionEventSink | undefined;
 
   constructor(
     private readonly core: CoreContext,
@@ -75,6 +78,8 @@ export class WebhookDispatcher {
   /** One round: enqueue new events, then attempt every due one. */
   async runOnce(): Promise<void> {
     await this.enqueueNew();
+    // subscription.expiring / subscription.expired, each produced exactly once (docs/adr/0140).
+    await produceSubscriptionEvents(this.core.storage, this.storage, { now: this.core.now(), expiringDays: this.options.subscriptionExpiringDays, sink: this.onSubscriptionEvent });
     const now = this.core.now();
     for (const rec of await this.storage.outbox.due(now, 20)) {
       if (this.stopped) return;

@@ -19,8 +19,8 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const encodeCursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) => v is T): T | undefined {
+export const encodeCursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+export function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) => v is T): T | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   let v: unknown;
   try {
@@ -41,7 +41,7 @@ export function pageLimit(raw: number | string | undefined): number {
 }
 
 /** Fetch one more than asked: if it comes, there is a next page, starting after the last item shown. */
-function page<T>(rows: T[], limit: number, cursorOf: (last: T) => unknown): Page<T> {
+export function page<T>(rows: T[], limit: number, cursorOf: (last: T) => unknown): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };

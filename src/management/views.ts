@@ -26,6 +26,8 @@ export function appJson(a: AppView) {
     developer_id: a.developerId === null ? null : String(a.developerId),
     created_at: time(a.createdAt),
     previous_secret_expires_at: timeOrNull(a.previousSecretExpiresAt),
+    require_subscription: a.requireSubscription === true,
+    purchase_url: a.purchaseUrl ?? null,
   };
 }
 

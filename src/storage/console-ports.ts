@@ -42,6 +42,9 @@ export interface AppDetails {
   fragmentRedirect?: 'exact-callback' | 'redirect-rule' | null;
   /** When the app last received a token through the client-side flow. Filled in by `loadAppDetails`. */
   clientSideFlowAt?: number | null;
+  /** Sellers need an active subscription (docs/adr/0140); where they buy one. */
+  requireSubscription?: boolean;
+  purchaseUrl?: string | null;
 }
 
 /** A seller's authorization as the seller center and the admin list it. */

@@ -25,6 +25,71 @@ export interface AppRecord {
   /** The secret before the last rotation, accepted until `previousSecretExpiresAt` (docs/adr/0060). */
   previousSecretHash?: string | null;
   previousSecretExpiresAt?: number | null;
+  /** Sellers need an active subscription to authorize the app; its tokens end with it (docs/adr/0140). */
+  requireSubscription?: boolean;
+  /** Where sellers buy a subscription (shown on the authorize page of a seller without one). */
+  purchaseUrl?: string | null;
+}
+
+/** A seller's paid subscription to an app, recorded by an operator (docs/adr/0140). */
+export interface SubscriptionRecord {
+  subscriptionId: string;
+  appKey: string;
+  sellerId: number;
+  plan: string | null;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  cancelledAt: number | null;
+  /** The `expiresAt` the `subscription.expiring` event was produced for, if any. */
+  expiringEventFor: number | null;
+  /** When `subscription.expired` was produced, if it was (cleared by a renewal that revives it). */
+  expiredEventAt: number | null;
+}
+
+/** A subscription event kind (docs/gateway.md#subscriptions). */
+export type SubscriptionEventKind = 'subscription.expiring' | 'subscription.expired';
+
+/** A page of subscriptions, newest first. */
+export interface SubscriptionQuery {
+  appKey?: string;
+  sellerId?: number;
+  /** `active`: not cancelled and not yet ended at `now`; `ended`: the others. */
+  status?: 'active' | 'ended';
+  now: number;
+  /** After this `(createdAt, subscriptionId)` (the cursor). */
+  after?: { createdAt: number; subscriptionId: string };
+  limit: number;
+}
+
+/**
+ * Subscriptions (docs/adr/0140). A change of a subscription and the tokens it bounds is one
+ * transaction with its audit line: a renewal or cancellation caps the live tokens of the seller's
+ * grants for the app (when the app requires a subscription) at the new end with one UPDATE.
+ */
+export interface SubscriptionRepository {
+  create(sub: SubscriptionRecord, audit: AuditEvent): Promise<void>;
+  find(subscriptionId: string): Promise<SubscriptionRecord | undefined>;
+  list(query: SubscriptionQuery): Promise<SubscriptionRecord[]>;
+  /** The latest end among the seller's active subscriptions to the app at `now`, or undefined. */
+  activeUntil(appKey: string, sellerId: number, now: number): Promise<number | undefined>;
+  /**
+   * Set a new end (never on a cancelled subscription: `cancelled`); the events start over for it;
+   * the seller's live tokens for the app are capped at the seller's latest active end.
+   */
+  renew(subscriptionId: string, expiresAt: number, now: number, audit: AuditEvent): Promise<{ status: 'renewed'; subscription: SubscriptionRecord } | { status: 'not_found' } | { status: 'cancelled'; subscription: SubscriptionRecord }>;
+  /** End it now (idempotent); the seller's live tokens for the app stop at once unless another subscription is active. */
+  cancel(subscriptionId: string, now: number, audit: AuditEvent): Promise<{ status: 'cancelled'; subscription: SubscriptionRecord; changed: boolean } | { status: 'not_found' }>;
+  /**
+   * Subscriptions owing an event at `now`: `expiring` (active, ending within `expiringWindowMs`,
+   * no event yet for this end) and `expired` (cancelled or ended, no event yet), at most `limit`.
+   */
+  owingEvents(now: number, expiringWindowMs: number, limit: number): Promise<Array<{ subscription: SubscriptionRecord; kind: SubscriptionEventKind }>>;
+  /**
+   * Record that the event was produced, exactly once: a conditional UPDATE of the marker and, in the
+   * same transaction, the outbox row when given. False when another producer recorded it first.
+   */
+  recordEvent(input: { subscriptionId: string; kind: SubscriptionEventKind; expiresAt: number; now: number; outbox?: { appKey: string; key: string; event: string; body: string } }): Promise<boolean>;
 }
 
 /** Where a seller signs in (docs/adr/0125): Shouquan's own password, the platform's seller directory or its IdP. */
@@ -224,6 +289,9 @@ export interface AppChanges {
   receiverQuotaPerDay?: number | null;
   /** Where the client-side flow may send this app's tokens (docs/adr/0116); null: the profile's. */
   fragmentRedirect?: 'exact-callback' | 'redirect-rule' | null;
+  /** Sellers need an active subscription (docs/adr/0140). */
+  requireSubscription?: boolean;
+  purchaseUrl?: string | null;
 }
 
 /** A new secret for an app: its keyed hash and, for signed gateway calls, its sealed copy (docs/adr/0030). */
@@ -430,6 +498,8 @@ export interface Storage {
   grants: GrantRepository;
   tokens: TokenRepository;
   settings: SettingsRepository;
+  /** Sellers' subscriptions to apps (docs/adr/0140). */
+  subscriptions: SubscriptionRepository;
   /** The web consoles' storage (developer console, seller center, operator admin). */
   console: ConsoleStorage;
   /** Operator API tokens, sellers, grants and the audit log for the management API (docs/adr/0131). */

@@ -2,7 +2,7 @@ import { withPublicStoreId } from '../../sellers/store-id.js';
 import { sha256, sha256Base64url } from '../../crypto/tokens.js';
 import { InvalidGrantError, InvalidRequestError } from '../errors.js';
 import { param } from '../params.js';
-import { mintTokens, newGrant } from '../token-issuer.js';
+import { mintTokens, newGrant, subscriptionCap } from '../token-issuer.js';
 import type { GrantHandler } from './grant-handler.js';
 import { grantRules } from '../../profiles/profile.js';
 import { storesOf } from '../../storage/ports.js';
@@ -54,10 +54,14 @@ export const authorizationCodeGrant: GrantHandler = {
       return burn('code_verifier sent for a code issued without code_challenge');
     }
 
+    // Step 3a: a paid app needs the seller's active subscription, and its tokens end with it (docs/adr/0140).
+    const cap = await subscriptionCap(ctx, client, stored.sellerId, now);
+    if (cap.missing) return burn('the seller has no active subscription to this app');
+
     // Step 4: redeem atomically; exactly one concurrent caller wins.
     const grant = newGrant(ctx, { appKey: client.appKey, sellerId: stored.sellerId, storeIds: storesOf(stored), scope: stored.scope });
     const withRefresh = ctx.profile.token.grantTypes.includes('refresh_token') || ctx.profile.refresh.issueWithoutRefreshGrant === true;
-    const minted = mintTokens(ctx, grant, stored.scope, withRefresh, client, codeHash);
+    const minted = mintTokens(ctx, grant, stored.scope, withRefresh, client, codeHash, cap.until);
     await withPublicStoreId(ctx, minted.values, grant.storeId);
     // A later consent replaces the seller's live grant for the app, or adds to it (profile `grants.reconsent`).
     const result = await ctx.storage.grants.redeemAuthCode({ codeHash, now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });

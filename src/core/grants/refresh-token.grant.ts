@@ -6,7 +6,7 @@ import type { GrantRecord, SealedSuccessor } from '../../storage/ports.js';
 import type { CoreContext } from '../context.js';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import { param } from '../params.js';
-import { mintTokens, type MintedTokens } from '../token-issuer.js';
+import { mintTokens, subscriptionCap, type MintedTokens } from '../token-issuer.js';
 import type { GrantHandler, GrantResult } from './grant-handler.js';
 
 /** The sealing purpose of refresh successors: their own key, derived from the server key (docs/adr/0100). */
@@ -70,9 +70,12 @@ export const refreshTokenGrant: GrantHandler = {
 
     // Step 3: issue; with rotation, exactly one concurrent caller rotates, and the successor is
     // kept sealed on the old token for the grace window (in the same UPDATE that rotates it).
+    // A paid app: up to the seller's subscription's end, which a renewal moved (docs/adr/0140).
+    const cap = await subscriptionCap(ctx, client, token.grant.sellerId, now);
+    if (cap.missing) throw invalid('the seller has no active subscription to this app');
     const rotate = ctx.profile.refresh.rotate;
     // The successor belongs to the same code's chain as the token it replaces (docs/adr/0150).
-    const minted = mintTokens(ctx, token.grant, scope, rotate, client, token.codeHash ?? null);
+    const minted = mintTokens(ctx, token.grant, scope, rotate, client, token.codeHash ?? null, cap.until);
     await withPublicStoreId(ctx, minted.values, token.grant.storeId);
     if (rotate) {
       const grace = ctx.lifetimes.refreshGrace;

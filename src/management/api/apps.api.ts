@@ -37,8 +37,17 @@ export function appRoutes(ctx: HttpContext): ManagementRoute[] {
       body: schemas.AppCreate,
       success: { 201: appWithSecret },
       handler: async (request, reply, actor) => {
-        const b = request.body as { name: string; callbacks: string[]; status?: AppStatus; scopes?: string[] };
-        const created = await createApp(core.storage, core.secretKey, { name: b.name, callbacks: b.callbacks, scopes: b.scopes, status: b.status ?? 'live', now: core.now(), actor: actor.name });
+        const b = request.body as { name: string; callbacks: string[]; status?: AppStatus; scopes?: string[]; require_subscription?: boolean; purchase_url?: string | null };
+        const created = await createApp(core.storage, core.secretKey, {
+          name: b.name,
+          callbacks: b.callbacks,
+          scopes: b.scopes,
+          status: b.status ?? 'live',
+          now: core.now(),
+          actor: actor.name,
+          requireSubscription: b.require_subscription,
+          purchaseUrl: b.purchase_url,
+        });
         const view = await getApp(core.storage, created.appKey);
         request.log.info({ appKey: created.appKey, actor: actor.name }, 'app created through the management API');
         return reply.code(201).send({ ...appJson(view), app_secret: created.appSecret });
@@ -56,7 +65,7 @@ export function appRoutes(ctx: HttpContext): ManagementRoute[] {
       method: 'PATCH',
       url: '/apps/:app_key',
       tag,
-      summary: 'Change an app: name, callbacks, status, scopes, permission packages, quotas, webhook',
+      summary: 'Change an app: name, callbacks, status, scopes, permission packages, quotas, webhook, subscription requirement',
       description:
         'Only the fields sent change. A change takes effect at once on this node and within the app cache bound (1 s by default) on every other one. ' +
         '`status: suspended` refuses the app’s token requests and API calls at once; `live` reinstates it (and approves an app under review).',
@@ -64,7 +73,7 @@ export function appRoutes(ctx: HttpContext): ManagementRoute[] {
       success: { 200: schemas.App },
       handler: async (request, _reply, actor) => {
         const appKey = appKeyOf(request);
-        const b = request.body as { name?: string; callbacks?: string[]; status?: AppStatus; scopes?: string[]; permissions?: string[] | null; quota_per_day?: number | null; quota_per_second?: number | null; receiver_quota_per_day?: number | null; webhook_url?: string | null };
+        const b = request.body as { name?: string; callbacks?: string[]; status?: AppStatus; scopes?: string[]; permissions?: string[] | null; quota_per_day?: number | null; quota_per_second?: number | null; receiver_quota_per_day?: number | null; webhook_url?: string | null; require_subscription?: boolean; purchase_url?: string | null };
         const update: AppUpdate = {
           name: b.name,
           callbacks: b.callbacks,
@@ -75,6 +84,8 @@ export function appRoutes(ctx: HttpContext): ManagementRoute[] {
           quotaPerSecond: b.quota_per_second,
           receiverQuotaPerDay: b.receiver_quota_per_day,
           webhookUrl: b.webhook_url,
+          requireSubscription: b.require_subscription,
+          purchaseUrl: b.purchase_url,
         };
         for (const k of Object.keys(update) as Array<keyof AppUpdate>) if (update[k] === undefined) delete update[k];
         const before = await getApp(core.storage, appKey);

@@ -20,6 +20,7 @@ import { findOperatorToken, tokenActor } from '../operator-tokens.js';
 import { appRoutes } from './apps.api.js';
 import { auditRoutes, grantRoutes } from './grants-audit.api.js';
 import { sellerRoutes } from './sellers.api.js';
+import { subscriptionRoutes } from './subscriptions.api.js';
 
 /** Where the API lives. */
 export const MANAGEMENT_API_PREFIX = '/admin/api/v1';
@@ -33,7 +34,7 @@ export interface ManagementRoute {
   url: string;
   summary: string;
   description?: string;
-  tag: 'Management: apps' | 'Management: sellers' | 'Management: grants' | 'Management: audit';
+  tag: 'Management: apps' | 'Management: sellers' | 'Management: grants' | 'Management: subscriptions' | 'Management: audit';
   querystring?: Schema;
   body?: Schema;
   /** Status → schema of the success answer (errors are added for every route). */
@@ -50,7 +51,7 @@ export interface ManagementActor {
 
 /** Every route of the API (handlers get the app context). */
 export function managementRoutes(ctx: HttpContext): ManagementRoute[] {
-  return [...appRoutes(ctx), ...sellerRoutes(ctx), ...grantRoutes(ctx), ...auditRoutes(ctx)];
+  return [...appRoutes(ctx), ...sellerRoutes(ctx), ...grantRoutes(ctx), ...subscriptionRoutes(ctx), ...auditRoutes(ctx)];
 }
 
 const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;

@@ -21,6 +21,10 @@ const callbacks: Schema = { type: 'array', minItems: 1, maxItems: 20, items: { t
 const scopes: Schema = { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 100 } };
 const permissions: Schema = { type: ['array', 'null'], maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 100 }, description: 'permission packages (`*`, `read`, `orders`, `orders.read`, …); null: every method' };
 
+const requireSubscription: Schema = { type: 'boolean', description: 'sellers need an active subscription (docs/adr/0140)' };
+const purchaseUrl: Schema = { type: ['string', 'null'], maxLength: 2000, description: 'an absolute http(s) URL where sellers buy a subscription; null: none' };
+const subscriptionId: Schema = { type: 'string', description: 'the subscription (`sub_…`)' };
+
 export const schemas = {
   Error: {
     type: 'object',
@@ -43,9 +47,11 @@ export const schemas = {
     developer_id: { type: ['string', 'null'], description: 'the developer console account that owns the app' },
     created_at: time,
     previous_secret_expires_at: { ...timeOrNull, description: 'while the secret before the last rotation still works' },
+    require_subscription: { type: 'boolean', description: 'sellers need an active subscription to authorize the app; its tokens end with it (docs/adr/0140)' },
+    purchase_url: { type: ['string', 'null'], description: 'where sellers buy a subscription, linked from the authorize page of a seller without one' },
   }),
   AppCreate: obj(
-    { name: { type: 'string', minLength: 1, maxLength: 100 }, callbacks, status: { type: 'string', enum: [...SETTABLE_APP_STATUS] }, scopes },
+    { name: { type: 'string', minLength: 1, maxLength: 100 }, callbacks, status: { type: 'string', enum: [...SETTABLE_APP_STATUS] }, scopes, require_subscription: requireSubscription, purchase_url: purchaseUrl },
     ['name', 'callbacks'],
   ),
   AppUpdate: {
@@ -60,6 +66,8 @@ export const schemas = {
         quota_per_second: intOrNull,
         receiver_quota_per_day: intOrNull,
         webhook_url: { type: ['string', 'null'], maxLength: 2000 },
+        require_subscription: requireSubscription,
+        purchase_url: purchaseUrl,
       },
       [],
     ),
@@ -130,6 +138,27 @@ export const schemas = {
     subject: strOrNull,
     detail: { type: ['object', 'null'], additionalProperties: true },
   }),
+  Subscription: obj({
+    subscription_id: subscriptionId,
+    app_key: str,
+    seller_id: str,
+    plan: strOrNull,
+    status: { type: 'string', enum: ['active', 'expired', 'cancelled'], description: '`active` until `expires_at`, unless cancelled' },
+    created_at: time,
+    updated_at: time,
+    expires_at: time,
+    cancelled_at: timeOrNull,
+  }),
+  SubscriptionCreate: obj(
+    {
+      app_key: { type: 'string', minLength: 1, maxLength: 64 },
+      seller_id: { type: 'string', minLength: 1, maxLength: 20 },
+      expires_at: { type: 'string', minLength: 1, maxLength: 40, description: 'an ISO 8601 time with a zone (`2027-01-01T00:00:00Z`, `2027-01-01T08:00:00+08:00`), in the future' },
+      plan: { type: 'string', minLength: 1, maxLength: 100, description: 'the plan sold, as the service market names it' },
+    },
+    ['app_key', 'seller_id', 'expires_at'],
+  ),
+  SubscriptionRenewal: obj({ expires_at: { type: 'string', minLength: 1, maxLength: 40, description: 'the new end, an ISO 8601 time with a zone; an earlier one shortens the subscription (tokens are capped at once)' } }),
   OperatorToken: obj({ token_id: str, name: str, read_only: { type: 'boolean' }, created_at: time, created_by: strOrNull, last_used_at: timeOrNull, revoked_at: timeOrNull }),
 } satisfies Record<string, Schema>;
 

@@ -4,6 +4,7 @@ import type { HttpContext } from '../http-context.js';
 import { methodParams, paramsOf, STORE_ID_PARAM, type ParamDoc } from './method-params.js';
 import { consoleRouteDocs } from './console-docs.js';
 import { managementRouteDocs, managementSchemas } from './management-docs.js';
+import { MAX_CLOCK_ADVANCE_SECONDS } from '../routes/sandbox.route.js';
 
 /** A route as Fastify registered it. */
 export interface RouteInfo {
@@ -283,6 +284,15 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   for (const [key, doc] of consoleRouteDocs()) docs.set(key, doc);
   for (const [key, doc] of managementRouteDocs(ctx)) docs.set(key, doc);
   add('GET', '/sandbox/callback', { summary: 'Sandbox only: the demo app’s callback, showing the code and the curl that swaps it', tags: ['Sandbox'], responses: { 200: htmlPage('the parameters received') } });
+  const clock = { type: 'object', additionalProperties: false, required: ['now', 'offset_seconds'], properties: { now: { type: 'string', format: 'date-time', description: 'the server’s time, as every expiry sees it' }, offset_seconds: { type: 'integer', description: 'how far it was moved ahead of the real time, in total' } } };
+  add('GET', '/sandbox/clock', { summary: 'Sandbox only: the server’s clock', tags: ['Sandbox'], responses: { 200: json(clock, 'the time') } });
+  add('POST', '/sandbox/clock', {
+    summary: 'Sandbox only: move the server’s clock forward for every expiry (codes, tokens, subscriptions, quotas)',
+    description: 'Answers 404 without `--sandbox`. The clock never goes back (restart the server for the real time).',
+    tags: ['Sandbox'],
+    requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['advance_seconds'], properties: { advance_seconds: { type: 'integer', minimum: 1, maximum: MAX_CLOCK_ADVANCE_SECONDS } } } } } },
+    responses: { 200: json(clock, 'the new time'), 400: json({ type: 'object' }, 'advance_seconds missing or out of range') },
+  });
   return docs;
 }
 
@@ -325,6 +335,7 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
       { name: 'Management: apps', description: 'The management API (docs/management-api.md): operator API tokens, JSON, cursors' },
       { name: 'Management: sellers' },
       { name: 'Management: grants' },
+      { name: 'Management: subscriptions' },
       { name: 'Management: audit' },
     ],
     paths,

@@ -153,3 +153,18 @@ ${f.detail ? html`<p class="detail">${m.details}: ${f.detail}</p>` : ''}
 <p class="meta">${m.requestId}: <code>${f.requestId}</code></p>`;
   return layout({ lang: f.lang, title: `${m.errorTitle} · ${f.platform}`, body, variant: f.variant });
 }
+
+/**
+ * A seller without an active subscription to an app that requires one (docs/adr/0140): HTTP 403,
+ * with a link to where the app is sold when the app has one.
+ */
+export function subscriptionRequiredPage(f: Frame & { appName: string; purchaseUrl: string | null; requestId: string; langSwitch?: string }): string {
+  const m = t(f.lang);
+  const body: Raw = html`${brand(f.platform)}
+<h1>${m.subscriptionTitle}</h1>
+<p class="error" role="alert"><strong>${f.appName}</strong> ${m.subscriptionNeeded}</p>
+${f.purchaseUrl ? html`<p class="actions"><a class="primary" href="${f.purchaseUrl}" rel="noopener noreferrer">${m.subscriptionBuy}</a></p>` : html`<p>${m.subscriptionNoLink}</p>`}
+<p class="meta">${m.requestId}: <code>${f.requestId}</code></p>
+${f.langSwitch ? html`<p class="foot"><span></span><a href="${f.langSwitch}">${m.lang}</a></p>` : ''}`;
+  return layout({ lang: f.lang, title: `${m.subscriptionTitle} · ${f.platform}`, body, variant: f.variant });
+}

@@ -8,7 +8,8 @@ import { randomId, randomToken, safeEqual, sha256 } from '../../crypto/tokens.js
 import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
 import type { InteractionRecord, SellerRecord } from '../../storage/ports.js';
 import { formParams, queryParams, requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
-import { consentPage, errorPage, loginPage } from '../pages/pages.js';
+import { consentPage, errorPage, loginPage, subscriptionRequiredPage } from '../pages/pages.js';
+import { subscriptionCap } from '../../core/token-issuer.js';
 import { t, type Lang } from '../pages/i18n.js';
 import { sellerMayAuthorize } from '../../console/app-policy.js';
 import { ct } from '../pages/console-i18n.js';
@@ -83,6 +84,24 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     return { interaction, browserSecret };
   }
 
+  /**
+   * A paid app and a seller without an active subscription (docs/adr/0140): the 403 page linking to
+   * where the app is sold, and true. False when the seller may go on.
+   */
+  async function refusedForSubscription(request: FastifyRequest, reply: FastifyReply, interaction: InteractionRecord, sellerId: number): Promise<boolean> {
+    const appRecord = await core.storage.apps.find(interaction.request.appKey);
+    if (!appRecord?.requireSubscription) return false;
+    if (!(await subscriptionCap(core, appRecord, sellerId, core.now())).missing) return false;
+    request.log.info({ sellerId, appKey: appRecord.appKey }, 'authorization refused: no active subscription');
+    const lang = requestLang(ctx, request);
+    sendPage(
+      reply,
+      403,
+      subscriptionRequiredPage({ lang, platform: profile.title, variant: interaction.request.view, appName: appRecord.name, purchaseUrl: appRecord.purchaseUrl ?? null, requestId: request.id, langSwitch: langSwitch(request, lang) }),
+    );
+    return true;
+  }
+
   async function renderInteraction(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -117,6 +136,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         }),
       );
     }
+    if (await refusedForSubscription(request, reply, interaction, seller.sellerId)) return reply;
     const allStores = await core.storage.sellers.stores(seller.sellerId);
     // Many stores: a search box (a GET form, no JavaScript) narrows the list.
     const q = typeof (request.query as Record<string, unknown>)?.q === 'string' ? ((request.query as Record<string, string>).q ?? '').trim() : '';
@@ -302,6 +322,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (decision === 'approve' && !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))) {
       return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 403, error: ct(requestLang(ctx, request)).testingRefused });
     }
+    if (decision === 'approve' && (await refusedForSubscription(request, reply, interaction, seller.sellerId))) return reply;
     let storeIds: number[] = [];
     let scope = interaction.request.scope;
     if (decision === 'approve') {

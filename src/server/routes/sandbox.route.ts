@@ -2,6 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { SANDBOX_APP_KEY } from '../../sandbox.js';
 import { html, layout } from '../pages/html.js';
 import { queryParams, requestLang, sendPage, type HttpContext } from '../http-context.js';
+import { InvalidRequestError } from '../../core/errors.js';
+
+/** The largest single step of the sandbox clock: ten years. */
+export const MAX_CLOCK_ADVANCE_SECONDS = 10 * 366 * 86_400;
 
 /**
  * The sandbox app's own callback: shows what an ISV's server would receive, and the exact
@@ -9,6 +13,23 @@ import { queryParams, requestLang, sendPage, type HttpContext } from '../http-co
  */
 export async function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { profile } = ctx.core;
+  // The sandbox clock (docs/gateway.md#sandbox-clock): every expiry is judged against core.now(),
+  // which these move forward, so an ISV can test expiry paths in minutes. Never without --sandbox.
+  let offsetMs = 0;
+  const clockAnswer = () => ({ now: new Date(ctx.core.now()).toISOString(), offset_seconds: Math.round(offsetMs / 1000) });
+  app.get('/sandbox/clock', { config: { kind: 'api' } }, async () => clockAnswer());
+  app.post('/sandbox/clock', { config: { kind: 'api' } }, async (request) => {
+    const body = request.body as { advance_seconds?: unknown } | undefined;
+    const n = body && typeof body === 'object' ? body.advance_seconds : undefined;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CLOCK_ADVANCE_SECONDS) {
+      throw new InvalidRequestError(`send {"advance_seconds": N} as JSON, N a whole number of seconds from 1 to ${MAX_CLOCK_ADVANCE_SECONDS}`);
+    }
+    if (!ctx.core.advanceClock) throw new InvalidRequestError('this server\'s clock cannot be moved');
+    ctx.core.advanceClock(n * 1000);
+    offsetMs += n * 1000;
+    request.log.warn({ advanceSeconds: n, offsetSeconds: Math.round(offsetMs / 1000) }, 'sandbox clock moved forward');
+    return clockAnswer();
+  });
   app.get('/sandbox/callback', { config: { kind: 'page' } }, async (request, reply) => {
     // Read at request time: with `--port 0` the issuer is only known once the server listens.
     const issuer = ctx.core.issuer;

@@ -16,6 +16,7 @@ import { sellerAccountsMigration } from './migrations/0014-seller-accounts.migra
 import { managementApiMigration } from './migrations/0015-management-api.migration.js';
 import { keysMigration } from './migrations/0013-keys.migration.js';
 import { grantStoresScopesMigration } from './migrations/0016-grant-stores-scopes.migration.js';
+import { subscriptionsMigration } from './migrations/0017-subscriptions.migration.js';
 import { tokenCodeMigration } from './migrations/0019-token-code.migration.js';
 import { receiverQuotaMigration } from './migrations/0019-receiver-quota.migration.js';
 import { SqliteGroupCommitDialect, type SqliteDirect, type SqliteGroupCommitDriver } from './sqlite-group-commit-driver.js';
@@ -142,6 +143,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0015_management_api': managementApiMigration(this.dialect),
       '0013_keys': keysMigration(),
       '0016_grant_stores_scopes': grantStoresScopesMigration(this.dialect),
+      '0017_subscriptions': subscriptionsMigration(),
       '0019_token_code': tokenCodeMigration(),
       '0019_receiver_quota': receiverQuotaMigration(),
     };

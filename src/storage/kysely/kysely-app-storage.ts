@@ -23,6 +23,9 @@ export function toApp(r: Database['apps']): AppRecord {
     createdAt: Number(r.created_at),
     // 0004_console: the secret before a rotation, only while one is kept (docs/adr/0060).
     ...(r.previous_secret_hash ? { previousSecretHash: r.previous_secret_hash, previousSecretExpiresAt: Number(r.previous_secret_expires_at ?? 0) } : {}),
+    // 0017_subscriptions (docs/adr/0140).
+    requireSubscription: Number(r.require_subscription ?? 0) === 1,
+    purchaseUrl: r.purchase_url ?? null,
   };
 }
 
@@ -50,6 +53,8 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
               scopes: app.scopes.join(' '),
               status: app.status,
               created_at: app.createdAt,
+              require_subscription: app.requireSubscription ? 1 : 0,
+              purchase_url: app.purchaseUrl ?? null,
             })
             .execute();
           // The gateway checks TOP signatures with the secret itself, kept sealed (docs/adr/0030).
@@ -61,7 +66,7 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
             appKey: app.appKey,
             sellerId: null,
             subject: app.appKey,
-            detail: { name: app.name, callbacks: app.callbackUrls, scopes: app.scopes, status: app.status },
+            detail: { name: app.name, callbacks: app.callbackUrls, scopes: app.scopes, status: app.status, ...(app.requireSubscription ? { require_subscription: true, purchase_url: app.purchaseUrl ?? null } : {}) },
           });
         });
       } catch (err) {
@@ -82,6 +87,8 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
       if (c.developerId !== undefined) row.developer_id = c.developerId;
       if (c.description !== undefined) row.description = c.description;
       if (c.logoUrl !== undefined) row.logo_url = c.logoUrl;
+      if (c.requireSubscription !== undefined) row.require_subscription = c.requireSubscription ? 1 : 0;
+      if (c.purchaseUrl !== undefined) row.purchase_url = c.purchaseUrl;
       const { webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect } = c;
       const gateway = Object.fromEntries(Object.entries({ webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect }).filter(([, v]) => v !== undefined));
       return db.transaction().execute(async (trx) => {

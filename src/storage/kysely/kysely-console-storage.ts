@@ -28,6 +28,8 @@ function toDetails(r: Database['apps']): AppDetails {
     developerId: num(r.developer_id),
     createdAt: Number(r.created_at),
     previousSecretExpiresAt: r.previous_secret_hash ? num(r.previous_secret_expires_at) : null,
+    requireSubscription: Number(r.require_subscription ?? 0) === 1,
+    purchaseUrl: r.purchase_url ?? null,
   };
 }
 

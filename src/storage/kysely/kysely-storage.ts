@@ -9,6 +9,7 @@ import { createKyselyManagementStorage } from './kysely-management-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import { createKyselyLimitStore } from './kysely-limit-store.js';
 import { createKyselyKeyStorage } from './kysely-key-storage.js';
+import { createKyselySubscriptionRepository } from './kysely-subscription-storage.js';
 import { appendAudit, auditInsert, auditRow, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
 import { precompile, precompileInsert, type Precompiled, type PrecompiledInsert } from './compiled-query.js';
 import type { SqliteDirect } from './sqlite-group-commit-driver.js';
@@ -760,6 +761,7 @@ export function createKyselyStorage(
     console: createKyselyConsoleStorage(db),
     management: createKyselyManagementStorage(db),
     keys: createKyselyKeyStorage(db, dialect),
+    subscriptions: createKyselySubscriptionRepository(db, dialect),
 
     settings: {
       async get(key) {

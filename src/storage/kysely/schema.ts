@@ -17,6 +17,22 @@ export interface Database extends GatewayTables {
     logo_url?: string | null;
     previous_secret_hash?: string | null;
     previous_secret_expires_at?: number | null;
+    /** 0017_subscriptions: 1 when sellers need an active subscription (docs/adr/0140), and where they buy one. */
+    require_subscription?: number;
+    purchase_url?: string | null;
+  };
+  /** 0017_subscriptions: sellers' paid subscriptions to apps (docs/adr/0140). */
+  subscriptions: {
+    subscription_id: string;
+    app_key: string;
+    seller_id: number;
+    plan: string | null;
+    created_at: number;
+    updated_at: number;
+    expires_at: number;
+    cancelled_at: number | null;
+    expiring_event_for: number | null;
+    expired_event_at: number | null;
   };
   sellers: {
     seller_id: Generated<number>;
