@@ -22,7 +22,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 async function api(s: TestServer, method: string, path: string, tokenValue: string, body?: unknown) {
   const res = await fetch(`${s.url}/admin/api/v1${path}`, {
     method,
-    headers: { authorization: `Bearer ${tokenValue}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${tokenValue}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -38,7 +41,11 @@ async function interactionPage(s: TestServer, lang: 'en' | 'zh-CN') {
   const interaction = res.headers.get('location') ?? '';
   res = await browser.get(interaction);
   const login = await res.text();
-  res = await browser.post(formAction(login) ?? '', { csrf_token: hiddenInput(login, 'csrf_token') ?? '', username: s.seller.username, password: s.seller.password });
+  res = await browser.post(formAction(login) ?? '', {
+    csrf_token: hiddenInput(login, 'csrf_token') ?? '',
+    username: s.seller.username,
+    password: s.seller.password,
+  });
   assert.equal(res.status, 303);
   await res.arrayBuffer();
   res = await browser.get(`${interaction}?lang=${lang}`);
@@ -64,8 +71,19 @@ for (const dialect of await testDialects()) {
       });
       await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
       hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
-      s = await startTestServer({ db: await dialect.fresh(), now: () => T0, gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1 } });
-      op = (await createOperatorToken(s.core.storage, { name: 'market', readOnly: false, createdBy: 'cli', now: s.core.now() })).token;
+      s = await startTestServer({
+        db: await dialect.fresh(),
+        now: () => T0,
+        gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1 },
+      });
+      op = (
+        await createOperatorToken(s.core.storage, {
+          name: 'market',
+          readOnly: false,
+          createdBy: 'cli',
+          now: s.core.now(),
+        })
+      ).token;
     });
     after(async () => {
       await s?.close();
@@ -73,20 +91,35 @@ for (const dialect of await testDialects()) {
     });
 
     it('the management API marks an app require_subscription with its purchase_url', async () => {
-      const res = await api(s, 'PATCH', `/apps/${s.client.appKey}`, op, { require_subscription: true, purchase_url: PURCHASE, webhook_url: hookUrl });
+      const res = await api(s, 'PATCH', `/apps/${s.client.appKey}`, op, {
+        require_subscription: true,
+        purchase_url: PURCHASE,
+        webhook_url: hookUrl,
+      });
       assert.equal(res.status, 200);
       assert.equal(res.json.require_subscription, true);
       assert.equal(res.json.purchase_url, PURCHASE);
       const bad = await api(s, 'PATCH', `/apps/${s.client.appKey}`, op, { purchase_url: 'market' });
-      assert.deepEqual(bad, { status: 400, json: { error: 'invalid_request', message: 'purchase_url "market" must be an absolute http or https URL' } });
+      assert.deepEqual(bad, {
+        status: 400,
+        json: { error: 'invalid_request', message: 'purchase_url "market" must be an absolute http or https URL' },
+      });
     });
 
     it('a seller without a subscription gets a 403 page linking to the purchase URL, in both languages', async () => {
       const en = await interactionPage(s, 'en');
       assert.equal(en.status, 403);
       assert.match(en.html, /<h1>Subscription required<\/h1>/);
-      assert.ok(en.html.includes('<strong>Test App</strong> needs a subscription, and your account has no active one.'), en.html);
-      assert.ok(en.html.includes(`<a class="primary" href="${PURCHASE.replace('&', '&amp;')}" rel="noopener noreferrer">Buy a subscription</a>`), en.html);
+      assert.ok(
+        en.html.includes('<strong>Test App</strong> needs a subscription, and your account has no active one.'),
+        en.html,
+      );
+      assert.ok(
+        en.html.includes(
+          `<a class="primary" href="${PURCHASE.replace('&', '&amp;')}" rel="noopener noreferrer">Buy a subscription</a>`,
+        ),
+        en.html,
+      );
       const zh = await interactionPage(s, 'zh-CN');
       assert.equal(zh.status, 403);
       assert.match(zh.html, /<h1>需要订购<\/h1>/);
@@ -94,7 +127,12 @@ for (const dialect of await testDialects()) {
     });
 
     it('with a subscription, expires_in and refresh_expires_in stop at its end', async () => {
-      const sub = await api(s, 'POST', '/subscriptions', op, { app_key: s.client.appKey, seller_id: String(s.seller.sellerId), expires_at: iso(T0 + 3_600_000), plan: 'basic' });
+      const sub = await api(s, 'POST', '/subscriptions', op, {
+        app_key: s.client.appKey,
+        seller_id: String(s.seller.sellerId),
+        expires_at: iso(T0 + 3_600_000),
+        plan: 'basic',
+      });
       assert.equal(sub.status, 201);
       subscriptionId = sub.json.subscription_id;
       assert.match(subscriptionId, /^sub_[A-Za-z0-9_-]+$/);
@@ -109,16 +147,26 @@ for (const dialect of await testDialects()) {
         expires_at: iso(T0 + 3_600_000),
         cancelled_at: null,
       });
-      const again = await api(s, 'POST', '/subscriptions', op, { app_key: s.client.appKey, seller_id: String(s.seller.sellerId), expires_at: iso(T0 + DAY) });
+      const again = await api(s, 'POST', '/subscriptions', op, {
+        app_key: s.client.appKey,
+        seller_id: String(s.seller.sellerId),
+        expires_at: iso(T0 + DAY),
+      });
       assert.equal(again.status, 409);
       const res = await exchange(s, await codeFor(s));
       assert.equal(res.status, 200, res.text);
       assert.equal(res.json.expires_in, 3600);
       // The standard profile has no refresh lifetime field: the refresh token's own expiry says it.
       const creds = { client_id: s.client.appKey, client_secret: s.client.appSecret };
-      assert.equal((await postForm(`${s.url}/oauth/introspect`, { token: res.json.refresh_token, ...creds })).json.exp, (T0 + 3_600_000) / 1000);
+      assert.equal(
+        (await postForm(`${s.url}/oauth/introspect`, { token: res.json.refresh_token, ...creds })).json.exp,
+        (T0 + 3_600_000) / 1000,
+      );
       // Already within 7 days of its end: subscription.expiring at once.
-      const got = await waitFor(async () => hooks.find((h) => h.event === 'subscription.expiring'), 'subscription.expiring');
+      const got = await waitFor(
+        async () => hooks.find((h) => h.event === 'subscription.expiring'),
+        'subscription.expiring',
+      );
       assert.deepEqual(got, {
         event: 'subscription.expiring',
         event_id: `${subscriptionId}:subscription.expiring:${T0 + 3_600_000}`,
@@ -133,21 +181,33 @@ for (const dialect of await testDialects()) {
 
     it('a renewal extends the live grant: the next refresh gets the longer lifetime', async () => {
       const t = await tokensFor(s);
-      const renewed = await api(s, 'POST', `/subscriptions/${subscriptionId}/renew`, op, { expires_at: iso(T0 + 10 * DAY) });
+      const renewed = await api(s, 'POST', `/subscriptions/${subscriptionId}/renew`, op, {
+        expires_at: iso(T0 + 10 * DAY),
+      });
       assert.equal(renewed.status, 200);
       assert.equal(renewed.json.expires_at, iso(T0 + 10 * DAY));
       const res = await token(s, { grant_type: 'refresh_token', refresh_token: t.refresh_token });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.json.expires_in, 7200);
       const creds = { client_id: s.client.appKey, client_secret: s.client.appSecret };
-      assert.equal((await postForm(`${s.url}/oauth/introspect`, { token: res.json.refresh_token, ...creds })).json.exp, (T0 + 10 * DAY) / 1000);
+      assert.equal(
+        (await postForm(`${s.url}/oauth/introspect`, { token: res.json.refresh_token, ...creds })).json.exp,
+        (T0 + 10 * DAY) / 1000,
+      );
       // No expiring event for the new end yet: it is 10 days away (7 by default).
-      assert.equal((await s.core.storage.gateway!.outbox.list(s.client.appKey)).filter((o) => o.event.startsWith('subscription.')).length, 1);
+      assert.equal(
+        (await s.core.storage.gateway!.outbox.list(s.client.appKey)).filter((o) => o.event.startsWith('subscription.'))
+          .length,
+        1,
+      );
     });
 
     it('subscription.expiring is sent again for the renewed end, 7 days before it', async () => {
       s.advance(3 * DAY + 1000);
-      const got = await waitFor(async () => hooks.find((h) => h.event === 'subscription.expiring' && h.expires_at === iso(T0 + 10 * DAY)), 'subscription.expiring');
+      const got = await waitFor(
+        async () => hooks.find((h) => h.event === 'subscription.expiring' && h.expires_at === iso(T0 + 10 * DAY)),
+        'subscription.expiring',
+      );
       assert.deepEqual(got, {
         event: 'subscription.expiring',
         event_id: `${subscriptionId}:subscription.expiring:${T0 + 10 * DAY}`,
@@ -163,47 +223,88 @@ for (const dialect of await testDialects()) {
     it('a cancellation makes the tokens inactive at once: introspection, gateway 27, REST 401; subscription.expired follows', async () => {
       const t = await tokensFor(s);
       const creds = { client_id: s.client.appKey, client_secret: s.client.appSecret };
-      assert.equal((await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, ...creds })).json.active, true);
+      assert.equal(
+        (await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, ...creds })).json.active,
+        true,
+      );
       const cancelled = await api(s, 'POST', `/subscriptions/${subscriptionId}/cancel`, op);
       assert.equal(cancelled.status, 200);
       assert.equal(cancelled.json.status, 'cancelled');
-      assert.deepEqual((await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, ...creds })).json, { active: false });
-      assert.deepEqual((await postForm(`${s.url}/oauth/introspect`, { token: t.refresh_token, ...creds })).json, { active: false });
+      assert.deepEqual((await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, ...creds })).json, {
+        active: false,
+      });
+      assert.deepEqual((await postForm(`${s.url}/oauth/introspect`, { token: t.refresh_token, ...creds })).json, {
+        active: false,
+      });
       const top = await topCall(s, 'shouquan.store.get', {}, t.access_token);
       assert.equal(top.json.error_response.code, 27);
       assert.equal((await restCall(s, 'GET', '/api/v1/store', t.access_token)).status, 401);
       const refresh = await token(s, { grant_type: 'refresh_token', refresh_token: t.refresh_token });
       assert.equal(refresh.status, 400);
       assert.equal(refresh.json.error, 'invalid_grant');
-      const got = await waitFor(async () => hooks.find((h) => h.event === 'subscription.expired'), 'subscription.expired');
+      const got = await waitFor(
+        async () => hooks.find((h) => h.event === 'subscription.expired'),
+        'subscription.expired',
+      );
       assert.equal(got.reason, 'cancelled');
       assert.equal(got.subscription_id, subscriptionId);
       // Exactly once per kind, however many rounds the dispatcher runs.
       await new Promise((r) => setTimeout(r, 100));
-      const kinds = (await s.core.storage.gateway!.outbox.list(s.client.appKey)).map((o) => o.event).filter((e) => e.startsWith('subscription.'));
+      const kinds = (await s.core.storage.gateway!.outbox.list(s.client.appKey))
+        .map((o) => o.event)
+        .filter((e) => e.startsWith('subscription.'));
       assert.deepEqual(kinds, ['subscription.expiring', 'subscription.expiring', 'subscription.expired']);
-      const renew = await api(s, 'POST', `/subscriptions/${subscriptionId}/renew`, op, { expires_at: iso(T0 + 30 * DAY) });
+      const renew = await api(s, 'POST', `/subscriptions/${subscriptionId}/renew`, op, {
+        expires_at: iso(T0 + 30 * DAY),
+      });
       assert.equal(renew.status, 409);
     });
 
     it('lists subscriptions by app, seller and status; actions are audited', async () => {
       const list = await api(s, 'GET', `/subscriptions?app_key=${s.client.appKey}&status=ended`, op);
       assert.equal(list.status, 200);
-      assert.deepEqual(list.json.items.map((x: { subscription_id: string }) => x.subscription_id), [subscriptionId]);
-      assert.deepEqual((await api(s, 'GET', `/subscriptions?seller_id=${s.seller.sellerId}&status=active`, op)).json, { items: [], next_cursor: null });
+      assert.deepEqual(
+        list.json.items.map((x: { subscription_id: string }) => x.subscription_id),
+        [subscriptionId],
+      );
+      assert.deepEqual((await api(s, 'GET', `/subscriptions?seller_id=${s.seller.sellerId}&status=active`, op)).json, {
+        items: [],
+        next_cursor: null,
+      });
       const audit = await api(s, 'GET', '/audit?action=subscription.*', op);
-      assert.deepEqual(audit.json.items.map((e: { action: string; actor: string }) => [e.action, e.actor]), [
-        ['subscription.cancelled', 'token:market'],
-        ['subscription.renewed', 'token:market'],
-        ['subscription.created', 'token:market'],
-      ]);
+      assert.deepEqual(
+        audit.json.items.map((e: { action: string; actor: string }) => [e.action, e.actor]),
+        [
+          ['subscription.cancelled', 'token:market'],
+          ['subscription.renewed', 'token:market'],
+          ['subscription.created', 'token:market'],
+        ],
+      );
     });
 
     it('the code exchange checks the subscription again', async () => {
-      await createSubscription(s.core.storage, { appKey: s.client.appKey, sellerId: String(s.seller.sellerId), expiresAt: iso(s.core.now() + DAY) }, 'cli', s.core.now());
+      await createSubscription(
+        s.core.storage,
+        { appKey: s.client.appKey, sellerId: String(s.seller.sellerId), expiresAt: iso(s.core.now() + DAY) },
+        'cli',
+        s.core.now(),
+      );
       const code = await codeFor(s);
-      const [sub] = await s.core.storage.subscriptions.list({ appKey: s.client.appKey, status: 'active', now: s.core.now(), limit: 1 });
-      await s.core.storage.subscriptions.cancel(sub!.subscriptionId, s.core.now(), { at: s.core.now(), event: 'subscription.cancelled', actor: 'cli', appKey: s.client.appKey, sellerId: s.seller.sellerId, subject: sub!.subscriptionId, detail: null });
+      const [sub] = await s.core.storage.subscriptions.list({
+        appKey: s.client.appKey,
+        status: 'active',
+        now: s.core.now(),
+        limit: 1,
+      });
+      await s.core.storage.subscriptions.cancel(sub!.subscriptionId, s.core.now(), {
+        at: s.core.now(),
+        event: 'subscription.cancelled',
+        actor: 'cli',
+        appKey: s.client.appKey,
+        sellerId: s.seller.sellerId,
+        subject: sub!.subscriptionId,
+        detail: null,
+      });
       const res = await exchange(s, code);
       assert.equal(res.status, 400);
       assert.deepEqual(res.json, BAD_CODE);
@@ -215,7 +316,11 @@ describe('sandbox clock', () => {
   it('is 404 without --sandbox', async () => {
     const s = await startTestServer({ server: { sandbox: false } });
     try {
-      const res = await fetch(`${s.url}/sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_seconds: 60 }) });
+      const res = await fetch(`${s.url}/sandbox/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ advance_seconds: 60 }),
+      });
       assert.equal(res.status, 404);
       assert.deepEqual(await res.json(), { error: 'not_found', error_description: 'no route for POST /sandbox/clock' });
     } finally {
@@ -227,21 +332,46 @@ describe('sandbox clock', () => {
     const s = await startTestServer({ now: () => T0 });
     try {
       const code = await codeFor(s);
-      const moved = await fetch(`${s.url}/sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_seconds: 601 }) });
+      const moved = await fetch(`${s.url}/sandbox/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ advance_seconds: 601 }),
+      });
       assert.equal(moved.status, 200);
       assert.deepEqual(await moved.json(), { now: iso(T0 + 601_000), offset_seconds: 601 });
       assert.deepEqual((await exchange(s, code)).json, BAD_CODE);
-      const bad = await fetch(`${s.url}/sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_seconds: -5 }) });
+      const bad = await fetch(`${s.url}/sandbox/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ advance_seconds: -5 }),
+      });
       assert.equal(bad.status, 400);
       // A paid app: the subscription ends an hour from now; the clock moves past it; the token is dead.
       await updateApp(s.core.storage, s.client.appKey, { requireSubscription: true }, s.core.now());
-      await createSubscription(s.core.storage, { appKey: s.client.appKey, sellerId: String(s.seller.sellerId), expiresAt: iso(s.core.now() + 3_600_000) }, 'cli', s.core.now());
+      await createSubscription(
+        s.core.storage,
+        { appKey: s.client.appKey, sellerId: String(s.seller.sellerId), expiresAt: iso(s.core.now() + 3_600_000) },
+        'cli',
+        s.core.now(),
+      );
       const t = await tokensFor(s);
       const creds = { client_id: s.client.appKey, client_secret: s.client.appSecret };
-      assert.equal((await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, ...creds })).json.active, true);
-      await fetch(`${s.url}/sandbox/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_seconds: 3600 }) });
-      assert.deepEqual((await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, ...creds })).json, { active: false });
-      assert.deepEqual(await (await fetch(`${s.url}/sandbox/clock`)).json(), { now: iso(T0 + 4201_000), offset_seconds: 4201 });
+      assert.equal(
+        (await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, ...creds })).json.active,
+        true,
+      );
+      await fetch(`${s.url}/sandbox/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ advance_seconds: 3600 }),
+      });
+      assert.deepEqual((await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, ...creds })).json, {
+        active: false,
+      });
+      assert.deepEqual(await (await fetch(`${s.url}/sandbox/clock`)).json(), {
+        now: iso(T0 + 4201_000),
+        offset_seconds: 4201,
+      });
     } finally {
       await s.close();
     }

@@ -2,8 +2,25 @@
  * `shouquan subscription create|renew|cancel|list|show`: sellers' subscriptions to apps that
  * require one (docs/adr/0140), with the management API's JSON (`--json`, docs/management-api.md).
  */
-import { cancelSubscription, createSubscription, getSubscription, listSubscriptions, renewSubscription, subscriptionJson } from '../subscriptions/subscriptions.js';
-import { DATABASE_HELP, databaseFlag, optional, parseFlags, required, table, UsageError, withStorage, type Out } from './cli-kit.js';
+import {
+  cancelSubscription,
+  createSubscription,
+  getSubscription,
+  listSubscriptions,
+  renewSubscription,
+  subscriptionJson,
+} from '../subscriptions/subscriptions.js';
+import {
+  DATABASE_HELP,
+  databaseFlag,
+  optional,
+  parseFlags,
+  required,
+  table,
+  UsageError,
+  withStorage,
+  type Out,
+} from './cli-kit.js';
 
 export const SUBSCRIPTION_HELP: Record<string, string> = {
   'subscription create': `Usage: shouquan subscription create --app-key KEY --seller-id ID --expires-at TIME [--plan NAME] [--database URL] [--json]
@@ -73,39 +90,73 @@ function print(s: ReturnType<typeof subscriptionJson>, json: boolean, out: Out, 
 export async function subscriptionCommand(sub: string, args: string[], out: Out): Promise<number> {
   const command = `subscription ${sub}`;
   if (sub === 'create') {
-    const values = parseFlags(args, { ...databaseFlag, 'app-key': { type: 'string' }, 'seller-id': { type: 'string' }, 'expires-at': { type: 'string' }, plan: { type: 'string' } }, command);
-    if (values.help) return out.log(SUBSCRIPTION_HELP[command]!), 0;
-    const input = { appKey: required(values, 'app-key'), sellerId: required(values, 'seller-id'), expiresAt: required(values, 'expires-at'), plan: optional(values, 'plan') };
+    const values = parseFlags(
+      args,
+      {
+        ...databaseFlag,
+        'app-key': { type: 'string' },
+        'seller-id': { type: 'string' },
+        'expires-at': { type: 'string' },
+        plan: { type: 'string' },
+      },
+      command,
+    );
+    if (values.help) return (out.log(SUBSCRIPTION_HELP[command]!), 0);
+    const input = {
+      appKey: required(values, 'app-key'),
+      sellerId: required(values, 'seller-id'),
+      expiresAt: required(values, 'expires-at'),
+      plan: optional(values, 'plan'),
+    };
     return withStorage(values.database, async (storage) => {
       const now = Date.now();
-      print(subscriptionJson(await createSubscription(storage, input, 'cli', now), now), values.json === true, out, 'subscription recorded');
+      print(
+        subscriptionJson(await createSubscription(storage, input, 'cli', now), now),
+        values.json === true,
+        out,
+        'subscription recorded',
+      );
       return 0;
     });
   }
   if (sub === 'renew') {
-    const values = parseFlags(args, { ...databaseFlag, 'subscription-id': { type: 'string' }, 'expires-at': { type: 'string' } }, command);
-    if (values.help) return out.log(SUBSCRIPTION_HELP[command]!), 0;
+    const values = parseFlags(
+      args,
+      { ...databaseFlag, 'subscription-id': { type: 'string' }, 'expires-at': { type: 'string' } },
+      command,
+    );
+    if (values.help) return (out.log(SUBSCRIPTION_HELP[command]!), 0);
     const id = required(values, 'subscription-id');
     const expiresAt = required(values, 'expires-at');
     return withStorage(values.database, async (storage) => {
       const now = Date.now();
-      print(subscriptionJson(await renewSubscription(storage, id, expiresAt, 'cli', now), now), values.json === true, out, 'subscription renewed');
+      print(
+        subscriptionJson(await renewSubscription(storage, id, expiresAt, 'cli', now), now),
+        values.json === true,
+        out,
+        'subscription renewed',
+      );
       return 0;
     });
   }
   if (sub === 'cancel') {
     const values = parseFlags(args, { ...databaseFlag, 'subscription-id': { type: 'string' } }, command);
-    if (values.help) return out.log(SUBSCRIPTION_HELP[command]!), 0;
+    if (values.help) return (out.log(SUBSCRIPTION_HELP[command]!), 0);
     const id = required(values, 'subscription-id');
     return withStorage(values.database, async (storage) => {
       const now = Date.now();
-      print(subscriptionJson(await cancelSubscription(storage, id, 'cli', now), now), values.json === true, out, "subscription cancelled; the seller's tokens for the app no longer work");
+      print(
+        subscriptionJson(await cancelSubscription(storage, id, 'cli', now), now),
+        values.json === true,
+        out,
+        "subscription cancelled; the seller's tokens for the app no longer work",
+      );
       return 0;
     });
   }
   if (sub === 'show') {
     const values = parseFlags(args, { ...databaseFlag, 'subscription-id': { type: 'string' } }, command);
-    if (values.help) return out.log(SUBSCRIPTION_HELP[command]!), 0;
+    if (values.help) return (out.log(SUBSCRIPTION_HELP[command]!), 0);
     const id = required(values, 'subscription-id');
     return withStorage(values.database, async (storage) => {
       print(subscriptionJson(await getSubscription(storage, id), Date.now()), values.json === true, out);
@@ -113,19 +164,43 @@ export async function subscriptionCommand(sub: string, args: string[], out: Out)
     });
   }
   if (sub === 'list') {
-    const values = parseFlags(args, { ...databaseFlag, 'app-key': { type: 'string' }, 'seller-id': { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } }, command);
-    if (values.help) return out.log(SUBSCRIPTION_HELP[command]!), 0;
+    const values = parseFlags(
+      args,
+      {
+        ...databaseFlag,
+        'app-key': { type: 'string' },
+        'seller-id': { type: 'string' },
+        status: { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+      },
+      command,
+    );
+    if (values.help) return (out.log(SUBSCRIPTION_HELP[command]!), 0);
     return withStorage(values.database, async (storage) => {
       const now = Date.now();
       const page = await listSubscriptions(
         storage,
-        { app_key: optional(values, 'app-key'), seller_id: optional(values, 'seller-id'), status: optional(values, 'status'), limit: optional(values, 'limit'), cursor: optional(values, 'cursor') },
+        {
+          app_key: optional(values, 'app-key'),
+          seller_id: optional(values, 'seller-id'),
+          status: optional(values, 'status'),
+          limit: optional(values, 'limit'),
+          cursor: optional(values, 'cursor'),
+        },
         now,
       );
       const items = page.items.map((s) => subscriptionJson(s, now));
       if (values.json) out.log(JSON.stringify({ items, next_cursor: page.nextCursor }));
       else {
-        out.log(items.length === 0 ? 'no subscriptions' : table([['SUBSCRIPTION_ID', 'APP_KEY', 'SELLER_ID', 'PLAN', 'STATUS', 'EXPIRES_AT'], ...items.map((s) => [s.subscription_id, s.app_key, s.seller_id, s.plan ?? '-', s.status, s.expires_at])]));
+        out.log(
+          items.length === 0
+            ? 'no subscriptions'
+            : table([
+                ['SUBSCRIPTION_ID', 'APP_KEY', 'SELLER_ID', 'PLAN', 'STATUS', 'EXPIRES_AT'],
+                ...items.map((s) => [s.subscription_id, s.app_key, s.seller_id, s.plan ?? '-', s.status, s.expires_at]),
+              ]),
+        );
         if (page.nextCursor) out.log(`more: --cursor ${page.nextCursor}`);
       }
       return 0;

@@ -21,7 +21,7 @@ export async function approveAuthorization(ctx: CoreContext, request: Authorizat
     const app = await ctx.storage.apps.find(request.appKey);
     const cap = app ? await subscriptionCap(ctx, app, sellerId, now) : { missing: false };
     if (cap.missing) return errorRedirect(ctx, request, new AccessDeniedError('the seller has no active subscription to this app'));
-    const minted = mintTokens(ctx, grant, request.scope, false, undefined, 'until' in cap ? cap.until : undefined);
+    const minted = mintTokens(ctx, grant, request.scope, false, undefined, null, 'until' in cap ? cap.until : undefined);
     await ctx.storage.grants.createWithTokens({ now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });
     // The developer console warns apps that use this flow (docs/adr/0116); one write a day at most.
     const gateway = ctx.storage.gateway?.apps;

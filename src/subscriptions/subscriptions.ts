@@ -13,7 +13,7 @@ import { decodeCursor, page, pageLimit, parseSellerId, type Page } from '../mana
 import type { GatewayStorage } from '../gateway/ports.js';
 import type { Storage, SubscriptionEventKind, SubscriptionRecord } from '../storage/ports.js';
 
-/** Days before the end that `subscription.expiring` is produced, unless `serve --subscription-expiring-days` says otherwise. */
+/** Days before the end that `subscription.expiring` is produced (`serve --subscription-expiring-days`). */
 export const DEFAULT_EXPIRING_DAYS = 7;
 /** The longest `--subscription-expiring-days`. */
 export const MAX_EXPIRING_DAYS = 90;
@@ -49,8 +49,18 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2
 /** An end time from a flag or a body: ISO 8601 with a zone, after `now`. */
 export function parseExpiresAt(raw: string, now: number): number {
   const ms = ISO_8601.test(raw) ? Date.parse(raw) : NaN;
-  if (!Number.isFinite(ms)) throw new ManagementError(400, 'invalid_request', `expires_at must be an ISO 8601 time with a zone, like 2027-01-01T00:00:00Z, got "${raw}"`);
-  if (ms <= now) throw new ManagementError(400, 'invalid_request', `expires_at ${raw} is not in the future (to end a subscription now, cancel it)`);
+  if (!Number.isFinite(ms))
+    throw new ManagementError(
+      400,
+      'invalid_request',
+      `expires_at must be an ISO 8601 time with a zone, like 2027-01-01T00:00:00Z, got "${raw}"`,
+    );
+  if (ms <= now)
+    throw new ManagementError(
+      400,
+      'invalid_request',
+      `expires_at ${raw} is not in the future (to end a subscription now, cancel it)`,
+    );
   return ms;
 }
 
@@ -74,10 +84,23 @@ export async function createSubscription(
   const sellerId = parseSellerId(input.sellerId);
   const expiresAt = parseExpiresAt(input.expiresAt, now);
   const plan = checkPlan(input.plan);
-  if (!(await storage.apps.find(input.appKey))) throw new ManagementError(404, 'not_found', `no app with app_key ${input.appKey}`);
-  if (!(await storage.sellers.find(sellerId))) throw new ManagementError(404, 'not_found', `no seller with seller_id ${sellerId}`);
-  const [active] = await storage.subscriptions.list({ appKey: input.appKey, sellerId, status: 'active', now, limit: 1 });
-  if (active) throw new ManagementError(409, 'conflict', `seller ${sellerId} already has an active subscription to app ${input.appKey} (${active.subscriptionId}, until ${iso(active.expiresAt)}): renew it instead`);
+  if (!(await storage.apps.find(input.appKey)))
+    throw new ManagementError(404, 'not_found', `no app with app_key ${input.appKey}`);
+  if (!(await storage.sellers.find(sellerId)))
+    throw new ManagementError(404, 'not_found', `no seller with seller_id ${sellerId}`);
+  const [active] = await storage.subscriptions.list({
+    appKey: input.appKey,
+    sellerId,
+    status: 'active',
+    now,
+    limit: 1,
+  });
+  if (active)
+    throw new ManagementError(
+      409,
+      'conflict',
+      `seller ${sellerId} already has an active subscription to app ${input.appKey} (${active.subscriptionId}, until ${iso(active.expiresAt)}): renew it instead`,
+    );
   const sub: SubscriptionRecord = {
     subscriptionId: `sub_${randomId()}`,
     appKey: input.appKey,
@@ -104,7 +127,9 @@ export async function createSubscription(
 
 /** A subscription, or a 404. */
 export async function getSubscription(storage: Storage, subscriptionId: string): Promise<SubscriptionRecord> {
-  const s = /^sub_[A-Za-z0-9_-]{1,64}$/.test(subscriptionId) ? await storage.subscriptions.find(subscriptionId) : undefined;
+  const s = /^sub_[A-Za-z0-9_-]{1,64}$/.test(subscriptionId)
+    ? await storage.subscriptions.find(subscriptionId)
+    : undefined;
   if (!s) throw new ManagementError(404, 'not_found', `no subscription with subscription_id ${subscriptionId}`);
   return s;
 }
@@ -114,7 +139,13 @@ export async function getSubscription(storage: Storage, subscriptionId: string):
  * next refresh gets tokens up to it); an earlier one caps the live tokens at once. Not for a
  * cancelled subscription (409): record a new one.
  */
-export async function renewSubscription(storage: Storage, subscriptionId: string, rawExpiresAt: string, actor: Actor, now: number): Promise<SubscriptionRecord> {
+export async function renewSubscription(
+  storage: Storage,
+  subscriptionId: string,
+  rawExpiresAt: string,
+  actor: Actor,
+  now: number,
+): Promise<SubscriptionRecord> {
   const before = await getSubscription(storage, subscriptionId);
   const expiresAt = parseExpiresAt(rawExpiresAt, now);
   const r = await storage.subscriptions.renew(subscriptionId, expiresAt, now, {
@@ -126,13 +157,27 @@ export async function renewSubscription(storage: Storage, subscriptionId: string
     subject: subscriptionId,
     detail: { from: iso(before.expiresAt), to: iso(expiresAt) },
   });
-  if (r.status === 'not_found') throw new ManagementError(404, 'not_found', `no subscription with subscription_id ${subscriptionId}`);
-  if (r.status === 'cancelled') throw new ManagementError(409, 'conflict', `subscription ${subscriptionId} was cancelled at ${iso(r.subscription.cancelledAt!)}; record a new one`);
+  if (r.status === 'not_found')
+    throw new ManagementError(404, 'not_found', `no subscription with subscription_id ${subscriptionId}`);
+  if (r.status === 'cancelled')
+    throw new ManagementError(
+      409,
+      'conflict',
+      `subscription ${subscriptionId} was cancelled at ${iso(r.subscription.cancelledAt!)}; record a new one`,
+    );
   return r.subscription;
 }
 
-/** End a subscription now: the seller's tokens for the app stop at once (unless another subscription is active). Idempotent. */
-export async function cancelSubscription(storage: Storage, subscriptionId: string, actor: Actor, now: number): Promise<SubscriptionRecord> {
+/**
+ * End a subscription now: the seller's tokens for the app stop at once (unless another subscription
+ * is active). Idempotent.
+ */
+export async function cancelSubscription(
+  storage: Storage,
+  subscriptionId: string,
+  actor: Actor,
+  now: number,
+): Promise<SubscriptionRecord> {
   const before = await getSubscription(storage, subscriptionId);
   const r = await storage.subscriptions.cancel(subscriptionId, now, {
     at: now,
@@ -143,7 +188,8 @@ export async function cancelSubscription(storage: Storage, subscriptionId: strin
     subject: subscriptionId,
     detail: { expires_at: iso(before.expiresAt) },
   });
-  if (r.status === 'not_found') throw new ManagementError(404, 'not_found', `no subscription with subscription_id ${subscriptionId}`);
+  if (r.status === 'not_found')
+    throw new ManagementError(404, 'not_found', `no subscription with subscription_id ${subscriptionId}`);
   return r.subscription;
 }
 
@@ -153,10 +199,20 @@ export async function listSubscriptions(
   q: { app_key?: string; seller_id?: string; status?: string; limit?: number | string; cursor?: string },
   now: number,
 ): Promise<Page<SubscriptionRecord>> {
-  if (q.status !== undefined && q.status !== 'active' && q.status !== 'ended') throw new ManagementError(400, 'invalid_request', 'status must be active or ended');
+  if (q.status !== undefined && q.status !== 'active' && q.status !== 'ended')
+    throw new ManagementError(400, 'invalid_request', 'status must be active or ended');
   const limit = pageLimit(q.limit);
-  const after = decodeCursor(q.cursor, (v): v is [number, string] => Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string');
-  const sellerId = q.seller_id === undefined || q.seller_id === '' ? undefined : /^\d{1,15}$/.test(q.seller_id) ? Number(q.seller_id) : -1;
+  const after = decodeCursor(
+    q.cursor,
+    (v): v is [number, string] =>
+      Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string',
+  );
+  const sellerId =
+    q.seller_id === undefined || q.seller_id === ''
+      ? undefined
+      : /^\d{1,15}$/.test(q.seller_id)
+        ? Number(q.seller_id)
+        : -1;
   if (sellerId === -1) return { items: [], nextCursor: null };
   const rows = await storage.subscriptions.list({
     appKey: q.app_key || undefined,
@@ -173,7 +229,11 @@ export async function listSubscriptions(
  * The body of a subscription event, as the app's webhook receives it (and, later, the message
  * service): one per subscription, kind and end (`event_id`), so a renewal gets its own.
  */
-export function subscriptionEventBody(s: SubscriptionRecord, kind: SubscriptionEventKind, now: number): Record<string, unknown> {
+export function subscriptionEventBody(
+  s: SubscriptionRecord,
+  kind: SubscriptionEventKind,
+  now: number,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
     event: kind,
     event_id: `${s.subscriptionId}:${kind}:${s.expiresAt}`,
@@ -193,7 +253,12 @@ export function subscriptionEventBody(s: SubscriptionRecord, kind: SubscriptionE
 }
 
 /** Where produced subscription events go besides the app's webhook (the message service, later). */
-export type SubscriptionEventSink = (event: { appKey: string; sellerId: number; kind: SubscriptionEventKind; body: Record<string, unknown> }) => Promise<void> | void;
+export type SubscriptionEventSink = (event: {
+  appKey: string;
+  sellerId: number;
+  kind: SubscriptionEventKind;
+  body: Record<string, unknown>;
+}) => Promise<void> | void;
 
 /**
  * Produce the subscription events owed at `now`, exactly once each (a conditional UPDATE of the
@@ -211,11 +276,21 @@ export async function produceSubscriptionEvents(
   for (const { subscription: s, kind } of owing) {
     const body = subscriptionEventBody(s, kind, opts.now);
     const settings = await gateway?.apps.find(s.appKey);
-    const outbox = settings?.webhookUrl ? { appKey: s.appKey, key: `${s.subscriptionId}@${s.expiresAt}`, event: kind, body: JSON.stringify(body) } : undefined;
-    if (!(await storage.subscriptions.recordEvent({ subscriptionId: s.subscriptionId, kind, expiresAt: s.expiresAt, now: opts.now, outbox }))) continue;
+    const outbox = settings?.webhookUrl
+      ? { appKey: s.appKey, key: `${s.subscriptionId}@${s.expiresAt}`, event: kind, body: JSON.stringify(body) }
+      : undefined;
+    if (
+      !(await storage.subscriptions.recordEvent({
+        subscriptionId: s.subscriptionId,
+        kind,
+        expiresAt: s.expiresAt,
+        now: opts.now,
+        outbox,
+      }))
+    )
+      continue;
     produced++;
     await opts.sink?.({ appKey: s.appKey, sellerId: s.sellerId, kind, body });
   }
   return produced;
 }
-

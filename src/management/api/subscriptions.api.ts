@@ -1,6 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { HttpContext } from '../../server/http-context.js';
-import { cancelSubscription, createSubscription, getSubscription, listSubscriptions, renewSubscription, subscriptionJson } from '../../subscriptions/subscriptions.js';
+import {
+  cancelSubscription,
+  createSubscription,
+  getSubscription,
+  listSubscriptions,
+  renewSubscription,
+  subscriptionJson,
+} from '../../subscriptions/subscriptions.js';
 import type { ManagementRoute } from './management-api.js';
 import { listOf, listQuery, schemas } from './schemas.js';
 
@@ -17,7 +24,11 @@ export function subscriptionRoutes(ctx: HttpContext): ManagementRoute[] {
       tag,
       summary: 'List subscriptions of an app, a seller or both',
       description: 'Newest first. `status` active or ended (expired or cancelled; default both).',
-      querystring: listQuery({ app_key: { type: 'string', maxLength: 64 }, seller_id: { type: 'string', maxLength: 20 }, status: { type: 'string', enum: ['active', 'ended'] } }),
+      querystring: listQuery({
+        app_key: { type: 'string', maxLength: 64 },
+        seller_id: { type: 'string', maxLength: 20 },
+        status: { type: 'string', enum: ['active', 'ended'] },
+      }),
       success: { 200: listOf('Subscription') },
       handler: async (request) => {
         const now = core.now();
@@ -38,7 +49,12 @@ export function subscriptionRoutes(ctx: HttpContext): ManagementRoute[] {
       handler: async (request, reply, actor) => {
         const b = request.body as { app_key: string; seller_id: string; expires_at: string; plan?: string };
         const now = core.now();
-        const sub = await createSubscription(core.storage, { appKey: b.app_key, sellerId: b.seller_id, expiresAt: b.expires_at, plan: b.plan }, actor.name, now);
+        const sub = await createSubscription(
+          core.storage,
+          { appKey: b.app_key, sellerId: b.seller_id, expiresAt: b.expires_at, plan: b.plan },
+          actor.name,
+          now,
+        );
         return reply.code(201).send(subscriptionJson(sub, now));
       },
     },
@@ -55,12 +71,22 @@ export function subscriptionRoutes(ctx: HttpContext): ManagementRoute[] {
       url: '/subscriptions/:subscription_id/renew',
       tag,
       summary: 'Move a subscription’s end: live grants get the new end at their next refresh, without a new consent',
-      description: 'An earlier end caps the seller’s live tokens at once. A cancelled subscription cannot be renewed (409).',
+      description:
+        'An earlier end caps the seller’s live tokens at once. A cancelled subscription cannot be renewed (409).',
       body: schemas.SubscriptionRenewal,
       success: { 200: schemas.Subscription },
       handler: async (request, _reply, actor) => {
         const now = core.now();
-        return subscriptionJson(await renewSubscription(core.storage, idOf(request), (request.body as { expires_at: string }).expires_at, actor.name, now), now);
+        return subscriptionJson(
+          await renewSubscription(
+            core.storage,
+            idOf(request),
+            (request.body as { expires_at: string }).expires_at,
+            actor.name,
+            now,
+          ),
+          now,
+        );
       },
     },
     {
@@ -68,7 +94,8 @@ export function subscriptionRoutes(ctx: HttpContext): ManagementRoute[] {
       url: '/subscriptions/:subscription_id/cancel',
       tag,
       summary: 'End a subscription now: the seller’s tokens for the app stop at once',
-      description: 'Introspection answers `active:false`, API calls get code 27 / 401, and the app gets `subscription.expired` (reason `cancelled`). Cancelling again changes nothing.',
+      description:
+        'Introspection answers `active:false`, API calls get code 27 / 401, and the app gets `subscription.expired` (reason `cancelled`). Cancelling again changes nothing.',
       success: { 200: schemas.Subscription },
       handler: async (request, _reply, actor) => {
         const now = core.now();

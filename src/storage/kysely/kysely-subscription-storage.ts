@@ -41,7 +41,11 @@ async function activeUntil(db: Db, appKey: string, sellerId: number, now: number
  * Nothing for apps that do not require a subscription. Returns how many tokens were capped.
  */
 async function capTokens(trx: Transaction<Database>, appKey: string, sellerId: number, now: number): Promise<number> {
-  const app = await trx.selectFrom('apps').select('require_subscription').where('app_key', '=', appKey).executeTakeFirst();
+  const app = await trx
+    .selectFrom('apps')
+    .select('require_subscription')
+    .where('app_key', '=', appKey)
+    .executeTakeFirst();
   if (!app || Number(app.require_subscription ?? 0) !== 1) return 0;
   const end = (await activeUntil(trx, appKey, sellerId, now)) ?? now;
   const r = await trx
@@ -49,13 +53,23 @@ async function capTokens(trx: Transaction<Database>, appKey: string, sellerId: n
     .set({ expires_at: end })
     .where('expires_at', '>', end)
     .where('revoked_at', 'is', null)
-    .where('grant_id', 'in', (eb) => eb.selectFrom('grants').select('grant_id').where('app_key', '=', appKey).where('seller_id', '=', sellerId).where('revoked_at', 'is', null))
+    .where('grant_id', 'in', (eb) =>
+      eb
+        .selectFrom('grants')
+        .select('grant_id')
+        .where('app_key', '=', appKey)
+        .where('seller_id', '=', sellerId)
+        .where('revoked_at', 'is', null),
+    )
     .executeTakeFirst();
   return Number(r.numUpdatedRows ?? 0);
 }
 
 /** The Kysely implementation of the subscriptions (SQLite and PostgreSQL; docs/adr/0140). */
-export function createKyselySubscriptionRepository(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): SubscriptionRepository {
+export function createKyselySubscriptionRepository(
+  db: Kysely<Database>,
+  dialect: 'sqlite' | 'postgres',
+): SubscriptionRepository {
   /** The row, locked for the transaction on PostgreSQL (a concurrent renew and cancel apply one after the other). */
   const locked = async (trx: Transaction<Database>, id: string) => {
     const q = trx.selectFrom('subscriptions').selectAll().where('subscription_id', '=', id);
@@ -93,12 +107,22 @@ export function createKyselySubscriptionRepository(db: Kysely<Database>, dialect
       if (q.appKey !== undefined) query = query.where('app_key', '=', q.appKey);
       if (q.sellerId !== undefined) query = query.where('seller_id', '=', q.sellerId);
       if (q.status === 'active') query = query.where('cancelled_at', 'is', null).where('expires_at', '>', q.now);
-      if (q.status === 'ended') query = query.where((eb) => eb.or([eb('cancelled_at', 'is not', null), eb('expires_at', '<=', q.now)]));
+      if (q.status === 'ended')
+        query = query.where((eb) => eb.or([eb('cancelled_at', 'is not', null), eb('expires_at', '<=', q.now)]));
       if (q.after) {
         const { createdAt, subscriptionId } = q.after;
-        query = query.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('subscription_id', '<', subscriptionId)])]));
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', '<', createdAt),
+            eb.and([eb('created_at', '=', createdAt), eb('subscription_id', '<', subscriptionId)]),
+          ]),
+        );
       }
-      const rows = await query.orderBy('created_at', 'desc').orderBy('subscription_id', 'desc').limit(q.limit).execute();
+      const rows = await query
+        .orderBy('created_at', 'desc')
+        .orderBy('subscription_id', 'desc')
+        .limit(q.limit)
+        .execute();
       return rows.map(toSubscription);
     },
     activeUntil: (appKey, sellerId, now) => activeUntil(db, appKey, sellerId, now),
@@ -110,7 +134,12 @@ export function createKyselySubscriptionRepository(db: Kysely<Database>, dialect
         // The events start over for the new end: `expiring` before it, `expired` once it passed.
         await trx
           .updateTable('subscriptions')
-          .set({ expires_at: expiresAt, updated_at: now, expiring_event_for: null, ...(expiresAt > now ? { expired_event_at: null } : {}) })
+          .set({
+            expires_at: expiresAt,
+            updated_at: now,
+            expiring_event_for: null,
+            ...(expiresAt > now ? { expired_event_at: null } : {}),
+          })
           .where('subscription_id', '=', id)
           .execute();
         await capTokens(trx, before.appKey, before.sellerId, now);
@@ -123,7 +152,11 @@ export function createKyselySubscriptionRepository(db: Kysely<Database>, dialect
         const before = await locked(trx, id);
         if (!before) return { status: 'not_found' as const };
         if (before.cancelledAt !== null) return { status: 'cancelled' as const, subscription: before, changed: false };
-        await trx.updateTable('subscriptions').set({ cancelled_at: now, updated_at: now }).where('subscription_id', '=', id).execute();
+        await trx
+          .updateTable('subscriptions')
+          .set({ cancelled_at: now, updated_at: now })
+          .where('subscription_id', '=', id)
+          .execute();
         await capTokens(trx, before.appKey, before.sellerId, now);
         await appendAudit(trx, audit);
         return { status: 'cancelled' as const, subscription: (await locked(trx, id))!, changed: true };
@@ -136,7 +169,9 @@ export function createKyselySubscriptionRepository(db: Kysely<Database>, dialect
         .where('cancelled_at', 'is', null)
         .where('expires_at', '>', now)
         .where('expires_at', '<=', now + windowMs)
-        .where((eb) => eb.or([eb('expiring_event_for', 'is', null), eb('expiring_event_for', '<>', eb.ref('expires_at'))]))
+        .where((eb) =>
+          eb.or([eb('expiring_event_for', 'is', null), eb('expiring_event_for', '<>', eb.ref('expires_at'))]),
+        )
         .orderBy('expires_at')
         .limit(limit)
         .execute();
@@ -149,13 +184,22 @@ export function createKyselySubscriptionRepository(db: Kysely<Database>, dialect
         .limit(limit)
         .execute();
       return [
-        ...expiring.map((r) => ({ subscription: toSubscription(r), kind: 'subscription.expiring' as SubscriptionEventKind })),
-        ...expired.map((r) => ({ subscription: toSubscription(r), kind: 'subscription.expired' as SubscriptionEventKind })),
+        ...expiring.map((r) => ({
+          subscription: toSubscription(r),
+          kind: 'subscription.expiring' as SubscriptionEventKind,
+        })),
+        ...expired.map((r) => ({
+          subscription: toSubscription(r),
+          kind: 'subscription.expired' as SubscriptionEventKind,
+        })),
       ];
     },
     async recordEvent({ subscriptionId, kind, expiresAt, now, outbox }) {
       return db.transaction().execute(async (trx) => {
-        const q = trx.updateTable('subscriptions').where('subscription_id', '=', subscriptionId).where('expires_at', '=', expiresAt);
+        const q = trx
+          .updateTable('subscriptions')
+          .where('subscription_id', '=', subscriptionId)
+          .where('expires_at', '=', expiresAt);
         const r =
           kind === 'subscription.expiring'
             ? await q
@@ -168,7 +212,15 @@ export function createKyselySubscriptionRepository(db: Kysely<Database>, dialect
           // Unique on (key, event): the outbox's own guarantee of one row per event (docs/adr/0031).
           await trx
             .insertInto('gateway_webhook_outbox')
-            .values({ app_key: outbox.appKey, grant_id: outbox.key, event: outbox.event, body: outbox.body, created_at: now, attempts: 0, next_attempt_at: now })
+            .values({
+              app_key: outbox.appKey,
+              grant_id: outbox.key,
+              event: outbox.event,
+              body: outbox.body,
+              created_at: now,
+              attempts: 0,
+              next_attempt_at: now,
+            })
             .onConflict((oc) => oc.columns(['grant_id', 'event']).doNothing())
             .execute();
         }
@@ -177,4 +229,3 @@ export function createKyselySubscriptionRepository(db: Kysely<Database>, dialect
     },
   };
 }
-

@@ -25,11 +25,22 @@ export function subscriptionsMigration(): Migration {
         .addColumn('expiring_event_for', 'bigint')
         .addColumn('expired_event_at', 'bigint')
         .execute();
-      await db.schema.createIndex('subscriptions_app_seller_idx').on('subscriptions').columns(['app_key', 'seller_id']).execute();
-      await db.schema.createIndex('subscriptions_seller_idx').on('subscriptions').columns(['seller_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('subscriptions_app_seller_idx')
+        .on('subscriptions')
+        .columns(['app_key', 'seller_id'])
+        .execute();
+      await db.schema
+        .createIndex('subscriptions_seller_idx')
+        .on('subscriptions')
+        .columns(['seller_id', 'created_at'])
+        .execute();
       // The event sweep looks at subscriptions ending soon or ended, by end.
       await db.schema.createIndex('subscriptions_expires_idx').on('subscriptions').column('expires_at').execute();
-      await db.schema.alterTable('apps').addColumn('require_subscription', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('apps')
+        .addColumn('require_subscription', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('apps').addColumn('purchase_url', 'text').execute();
     },
     async down(db: Kysely<any>) {
