@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import AjvModule from 'ajv';
+import { Ajv } from 'ajv';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import {
   BOOLEAN_SERVE_FLAGS,
@@ -108,8 +108,6 @@ interface SchemaError {
   params: Record<string, unknown>;
 }
 type Validator = ((v: unknown) => boolean) & { errors?: SchemaError[] | null };
-type AjvClass = new (o: Record<string, unknown>) => { compile(schema: unknown): Validator };
-const Ajv = ((AjvModule as unknown as { default?: AjvClass }).default ?? AjvModule) as unknown as AjvClass;
 let validator: Validator | undefined;
 
 function validate(value: unknown): SchemaError[] {

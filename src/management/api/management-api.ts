@@ -7,7 +7,7 @@
  * registers it with its schemas and /openapi.json describes it from the same entry.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import AjvModule from 'ajv';
+import { Ajv } from 'ajv';
 import { AppInputError } from '../../apps/apps.js';
 import { OAuthError } from '../../core/errors.js';
 import type { OperatorTokenRecord } from '../../storage/management-ports.js';
@@ -54,11 +54,10 @@ export function managementRoutes(ctx: HttpContext): ManagementRoute[] {
   return [...appRoutes(ctx), ...sellerRoutes(ctx), ...grantRoutes(ctx), ...subscriptionRoutes(ctx), ...auditRoutes(ctx)];
 }
 
-const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
 // Bodies: no coercion ("1" is not 1) and no silent removal of unknown fields (Fastify's default
 // Ajv has removeAdditional: true, which would drop them and answer 200). Queries: strings coerced.
-const bodyAjv = new (Ajv as any)({ allErrors: false, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false, validateFormats: false });
-const queryAjv = new (Ajv as any)({ allErrors: false, removeAdditional: false, coerceTypes: true, useDefaults: true, strict: false, validateFormats: false });
+const bodyAjv = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false, validateFormats: false });
+const queryAjv = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: true, useDefaults: true, strict: false, validateFormats: false });
 
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 

@@ -210,7 +210,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     };
     await core.storage.interactions.create(interaction);
     reply.setCookie(interactionCookie, browserSecret, { ...cookieBase, path: interactionPath(interaction.id), maxAge: core.lifetimes.interaction });
-    const langQuery = typeof (request.query as any)?.lang === 'string' ? `?lang=${lang}` : '';
+    const langQuery = typeof (request.query as { lang?: unknown } | undefined)?.lang === 'string' ? `?lang=${lang}` : '';
     return seeOther(reply, `${interactionPath(interaction.id)}${langQuery}`);
   });
 

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createSeller } from '../../admin.js';
 import { createApp, endPreviousSecret, loadAppDetails, MAX_OVERLAP_HOURS, rotateAppSecret, setAppStatus, updateApp, validateCallbackUrl } from '../../apps/apps.js';
-import { hashAppSecret } from '../../core/client-auth.js';
 import { hashPassword, verifyPassword } from '../../crypto/password.js';
 import { randomToken } from '../../crypto/tokens.js';
 import { authorizeUrlFor } from '../../console/app-policy.js';
