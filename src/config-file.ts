@@ -532,6 +532,9 @@ export function effectiveSettings(
       case 'refresh-grace':
         value = config.refreshGrace;
         break;
+      case 'metrics-app-limit':
+        value = config.metricsAppLimit;
+        break;
       case 'admin-port':
         value = config.adminPort ?? null;
         break;

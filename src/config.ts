@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DEFAULT_METRICS_APP_LIMIT } from './gateway/app-metrics.js';
 import { availableParallelism } from 'node:os';
 import { getProfile } from './profiles/registry.js';
 import { MAX_REFRESH_GRACE_SECONDS, REDIRECT_RULES, refreshGraceOf, type Profile, type RedirectRule } from './profiles/profile.js';
@@ -52,6 +53,8 @@ export interface ServeConfig {
   adminHost: string;
   /** Redis URL for the failure counters, lockouts and quotas every node shares; absent: the database (docs/adr/0110). */
   redisUrl?: string;
+  /** Distinct app_key labels on the per-app API metrics; later apps count as "other" (`--metrics-app-limit`). */
+  metricsAppLimit: number;
   /** File holding the server key (docs/adr/0115); undefined: the embedded default's key in the database. */
   secretKeyFile?: string;
   /** Days before a subscription's end that `subscription.expiring` is sent (docs/adr/0140). */
@@ -89,6 +92,7 @@ export const SERVE_SETTINGS = [
   ['request-timeout', 'SHOUQUAN_REQUEST_TIMEOUT', 'seconds a client has to send a whole request (headers and body) and an idle connection is kept; slower ones get 408 and are closed', '30'],
   ['max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP', 'open connections one client address may hold on this serve command, divided among --workers (more get 429 and are closed); per node, not shared between hosts; 0: no limit, e.g. behind a reverse proxy that limits them', '128'],
   ['refresh-grace', 'SHOUQUAN_REFRESH_GRACE', `seconds a rotated refresh token still gets its unused successor again (retries, concurrent refreshes) instead of revoking the grant; 0: off, at most ${MAX_REFRESH_GRACE_SECONDS}`, "profile's (60 where refresh tokens rotate)"],
+  ['metrics-app-limit', 'SHOUQUAN_METRICS_APP_LIMIT', 'apps with their own app_key label on the per-app API metrics (per process; later apps count as "other"); 0: all as "other"', String(DEFAULT_METRICS_APP_LIMIT)],
   ['admin-port', 'SHOUQUAN_ADMIN_PORT', 'serve /admin, /admin/api/* and /metrics only on this port (404 on --port); 0 picks a free one', 'off: on --port'],
   ['admin-host', 'SHOUQUAN_ADMIN_HOST', 'address of the --admin-port listener', '127.0.0.1'],
   ['seller-directory', 'SHOUQUAN_SELLER_DIRECTORY', "the platform's HTTP seller directory: sellers sign in against it (secret from env SHOUQUAN_SELLER_DIRECTORY_SECRET or --seller-directory-secret-file, never a flag value)", 'off: built-in seller accounts'],
@@ -250,6 +254,12 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
       const v = pick('max-connections-per-ip', 'SHOUQUAN_MAX_CONNECTIONS_PER_IP');
       if (v === undefined) return DEFAULT_MAX_CONNECTIONS_PER_IP;
       if (!/^\d{1,6}$/.test(v)) throw new Error(`--max-connections-per-ip must be a whole number (0: no limit), got "${v}"`);
+      return Number(v);
+    })(),
+    metricsAppLimit: (() => {
+      const v = pick('metrics-app-limit', 'SHOUQUAN_METRICS_APP_LIMIT');
+      if (v === undefined) return DEFAULT_METRICS_APP_LIMIT;
+      if (!/^\d{1,5}$/.test(v) || Number(v) > 10_000) throw new Error(`--metrics-app-limit must be a whole number from 0 to 10000, got "${v}"`);
       return Number(v);
     })(),
     refreshGrace: parseRefreshGrace(pick('refresh-grace', 'SHOUQUAN_REFRESH_GRACE'), profile),

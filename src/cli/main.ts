@@ -407,6 +407,7 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     requestTimeout: config.requestTimeout,
     // The limit is for the whole command: with --workers N each worker holds its share.
     maxConnectionsPerIp: clusterWorker === undefined ? config.maxConnectionsPerIp : perWorkerConnections(config.maxConnectionsPerIp, config.workers),
+    metricsAppLimit: config.metricsAppLimit,
     clusterWorker,
     sellerDirectory: config.sellerDirectory,
     sellerOidc: config.sellerOidc,

@@ -1,5 +1,6 @@
 import { GatewayError } from './errors.js';
 import type { CallFace, CallLogRepository, CallRecord } from './ports.js';
+import type { AppMetrics } from './app-metrics.js';
 
 /** Batching settings of the call log (docs/adr/0062). */
 export interface CallLogOptions {
@@ -138,6 +139,8 @@ export class CallTracker {
   constructor(
     readonly writer: CallLogWriter,
     private readonly now: () => number,
+    /** Per-app API metrics (every tracked call, known app or not). */
+    private readonly metrics?: AppMetrics,
   ) {}
 
   /** Remember the trace of a request (the route keeps filling it in). */
@@ -148,7 +151,7 @@ export class CallTracker {
   /** Record the call of a finished request, when it was a gateway call of a known app. */
   finish(request: object, httpStatus: number, elapsedMs: number): void {
     const t = this.traces.get(request);
-    if (!t || !t.appKnown || t.appKey === undefined) return;
+    if (!t) return;
     this.traces.delete(request);
     let code: number | null = null;
     let subCode: string | null = null;
@@ -159,6 +162,8 @@ export class CallTracker {
       code = 15;
       subCode = 'isp.unknown-error';
     }
+    this.metrics?.observe(t.appKey, t.appKnown === true, t.face, code, elapsedMs);
+    if (!t.appKnown || t.appKey === undefined) return;
     this.writer.record({
       appKey: t.appKey,
       method: t.method ?? '',

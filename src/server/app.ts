@@ -27,6 +27,7 @@ import { managementApiRoutes } from '../management/api/management-api.js';
 import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
 import type { GatewayOptions } from '../gateway/options.js';
 import { CallLogWriter, CallTracker, type CallLogOptions } from '../gateway/call-log.js';
+import { AppMetrics, DEFAULT_METRICS_APP_LIMIT } from '../gateway/app-metrics.js';
 import { createSellerSignIn } from '../sellers/seller-sign-in.js';
 import { SellerOidcLogin, type SellerOidcOptions } from '../sellers/seller-oidc.js';
 import { sellerOidcRoutes } from './routes/seller-oidc.route.js';
@@ -67,6 +68,8 @@ export interface ServerOptions {
   requestTimeout?: number;
   /** Open connections one client address may hold; 0 or absent: no limit (`serve --max-connections-per-ip`). */
   maxConnectionsPerIp?: number;
+  /** Distinct app_key labels on the per-app API metrics before the rest count as "other" (`--metrics-app-limit`). */
+  metricsAppLimit?: number;
   /** Batching of gateway call records (defaults: every second or 500 rows; docs/adr/0062). */
   callLog?: Omit<CallLogOptions, 'onDrop' | 'onError'>;
   /** The platform's HTTP seller directory; without it sellers sign in with built-in accounts (docs/adr/0125). */
@@ -169,7 +172,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       onDrop: (n) => dropped.inc(n),
       onError: (err) => app.log.warn({ err }, 'writing gateway call records failed; they stay buffered'),
     });
-    ctx.calls = new CallTracker(writer, core.now);
+    ctx.calls = new CallTracker(writer, core.now, new AppMetrics(metrics.registry, options.metricsAppLimit ?? DEFAULT_METRICS_APP_LIMIT));
     // Runs after in-flight requests are done: their records are written before storage closes.
     app.addHook('onClose', async () => writer.close());
   }
