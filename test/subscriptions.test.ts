@@ -12,6 +12,8 @@ import { startTestServer, type TestServer } from './helpers/server.js';
 import { authorizeUrl, exchange, token, tokensFor, codeFor, BAD_CODE } from './helpers/oauth.js';
 import { FormClient, formAction, hiddenInput, postForm } from './helpers/browserless.js';
 import { restCall, topCall, waitFor } from './helpers/gateway.js';
+import { page, signIn, submit } from './helpers/console.js';
+import { createWebAccount } from '../src/console/accounts.js';
 
 const PURCHASE = 'https://market.example.com/apps/erp?from=shouquan';
 /** A frozen start (whole seconds), so lifetimes are exact; tests move it with s.advance or /sandbox/clock. */
@@ -375,5 +377,85 @@ describe('sandbox clock', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('subscriptions in /admin and the seller center', () => {
+  let s: TestServer;
+  let op: FormClient;
+  before(async () => {
+    s = await startTestServer({ now: () => T0 });
+    await createWebAccount(s.core.storage, { realm: 'operator', username: 'ops', password: 'operator password' });
+    op = new FormClient(s.url);
+    await signIn(op, 'admin', 'ops', 'operator password');
+  });
+  after(async () => s?.close());
+
+  it('an operator marks an app, records, renews and cancels a subscription; the seller center shows the end', async () => {
+    let res = await submit(op, '/admin/subscriptions', `/admin/apps/${s.client.appKey}/subscription`, {
+      require_subscription: '1',
+      purchase_url: PURCHASE,
+    });
+    assert.deepEqual([res.status, res.location], [303, '/admin/subscriptions?done=app']);
+    assert.deepEqual(
+      [
+        (await s.core.storage.apps.find(s.client.appKey))?.requireSubscription,
+        (await s.core.storage.apps.find(s.client.appKey))?.purchaseUrl,
+      ],
+      [true, PURCHASE],
+    );
+    res = await submit(op, '/admin/subscriptions', '/admin/subscriptions', {
+      app_key: s.client.appKey,
+      seller_id: String(s.seller.sellerId),
+      expires_at: '2000-01-01T00:00:00Z',
+    });
+    assert.equal(res.status, 400);
+    assert.ok(
+      res.html.includes('expires_at 2000-01-01T00:00:00Z is not in the future (to end a subscription now, cancel it)'),
+    );
+    res = await submit(op, '/admin/subscriptions', '/admin/subscriptions', {
+      app_key: s.client.appKey,
+      seller_id: String(s.seller.sellerId),
+      expires_at: iso(T0 + 30 * DAY),
+      plan: 'pro',
+    });
+    assert.deepEqual([res.status, res.location], [303, `/admin/subscriptions?done=created&app_key=${s.client.appKey}`]);
+    const [sub] = await s.core.storage.subscriptions.list({ appKey: s.client.appKey, now: s.core.now(), limit: 5 });
+    const list = await page(op, `/admin/subscriptions?lang=en&app_key=${s.client.appKey}`);
+    assert.ok(
+      list.html.includes(
+        `<td><code>${sub!.subscriptionId}</code></td><td><code>${s.client.appKey}</code></td><td>${s.seller.sellerId}</td><td>pro</td><td>active</td>`,
+      ),
+      list.html,
+    );
+
+    // The seller authorizes; the seller center says when the authorization ends.
+    await tokensFor(s);
+    const seller = new FormClient(s.url);
+    await signIn(seller, 'account', s.seller.username, s.seller.password);
+    const center = await page(seller, '/account?lang=en');
+    assert.match(center.html, /<dt>Authorization ends<\/dt><dd>[^<]+<\/dd>/);
+
+    res = await submit(op, '/admin/subscriptions', `/admin/subscriptions/${sub!.subscriptionId}/renew`, {
+      expires_at: iso(T0 + 60 * DAY),
+    });
+    assert.equal(res.status, 303);
+    assert.equal((await s.core.storage.subscriptions.find(sub!.subscriptionId))?.expiresAt, T0 + 60 * DAY);
+    res = await submit(op, '/admin/subscriptions', `/admin/subscriptions/${sub!.subscriptionId}/cancel`, {});
+    assert.deepEqual(
+      [res.status, res.location],
+      [303, `/admin/subscriptions?done=cancelled&app_key=${s.client.appKey}`],
+    );
+    const after = await page(seller, '/account?lang=en');
+    assert.ok(after.html.includes('<dt>Authorization ends</dt><dd>ended: no active subscription</dd>'), after.html);
+    const audit = await s.core.storage.management.audit({ action: 'subscription.*', limit: 10 });
+    assert.deepEqual(
+      audit.map((e) => [e.event, e.actor]),
+      [
+        ['subscription.cancelled', 'operator:ops'],
+        ['subscription.renewed', 'operator:ops'],
+        ['subscription.created', 'operator:ops'],
+      ],
+    );
   });
 });

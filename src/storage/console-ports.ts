@@ -58,6 +58,11 @@ export interface AuthorizationView {
   stores: Array<{ storeId: number; name: string }>;
   /** When a token was last issued under the grant (code exchange or refresh). */
   lastUsedAt: number | null;
+  /**
+   * For an app that requires a subscription (docs/adr/0140): when the authorization ends (the end of
+   * the seller's active subscription), or null when none is active. Absent for other apps.
+   */
+  subscriptionEndsAt?: number | null;
 }
 
 /** An audit log line as the operator admin shows it (the log itself is `Storage.audit`, docs/adr/0041). */

@@ -78,6 +78,17 @@ export function consoleRouteDocs(): Array<[string, OperationDoc]> {
     409: htmlPage('the seller signs in through the platform’s account system'),
   }, [pathParam('sellerId', 'the seller_id')]);
   post('/admin/apps/:appKey/status', 'Approve, suspend or reinstate an app (a suspended app’s tokens stop working at once)', A, form(['status'], { status: { type: 'string', enum: ['live', 'suspended', 'testing', 'submitted'] } }), { 303: redirect('to /admin'), 400: htmlPage('bad status'), 404: htmlPage('no such app') }, appKey);
+  page('/admin/subscriptions', 'Sellers’ subscriptions (filters `app_key`, `seller_id`, `status`, `cursor`), the record form, and the apps that require one (docs/adr/0140)', A);
+  const subscriptionId = [pathParam('id', 'the subscription_id (sub_…)')];
+  post('/admin/subscriptions', 'Record a seller’s subscription to an app (audited)', A, form(['app_key', 'seller_id', 'expires_at'], { app_key: str, seller_id: str, expires_at: { type: 'string', description: 'ISO 8601 with a zone' }, plan: str }), {
+    303: redirect('to /admin/subscriptions'),
+    400: htmlPage('a value is invalid'),
+    404: htmlPage('no such app or seller'),
+    409: htmlPage('the seller already has an active subscription to the app'),
+  });
+  post('/admin/subscriptions/:id/renew', 'Move a subscription’s end (live grants get it at their next refresh; an earlier end caps the tokens at once)', A, form(['expires_at'], { expires_at: { type: 'string', description: 'ISO 8601 with a zone' } }), { 303: redirect('to /admin/subscriptions'), 400: htmlPage('bad time'), 404: htmlPage('no such subscription'), 409: htmlPage('the subscription was cancelled') }, subscriptionId);
+  post('/admin/subscriptions/:id/cancel', 'End a subscription now: the seller’s tokens for the app stop at once', A, form([], {}), { 303: redirect('to /admin/subscriptions'), 404: htmlPage('no such subscription') }, subscriptionId);
+  post('/admin/apps/:appKey/subscription', 'Whether sellers need a subscription to authorize the app, and where they buy one', A, form([], { require_subscription: { type: 'string', enum: ['1'] }, purchase_url: str }), { 303: redirect('to /admin/subscriptions'), 400: htmlPage('bad purchase URL'), 404: htmlPage('no such app') }, appKey);
   post('/admin/operator-tokens/:tokenId/revoke', 'Revoke a management API token (it answers 401 from now on; audited)', A, form([], {}), { 303: redirect('to /admin'), 404: htmlPage('no such live token') }, [pathParam('tokenId', 'the token_id')]);
   return docs;
 }

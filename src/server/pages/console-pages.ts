@@ -139,6 +139,7 @@ ${
 <dt>${m.permissions}</dt><dd>${a.grant.scope.map((s, i) => html`${i > 0 ? '；' : ''}${f.scopeWords(s)}`)}</dd>
 <dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd>
 <dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd>
+${a.subscriptionEndsAt === undefined ? '' : html`<dt>${f.lang === 'en' ? 'Authorization ends' : '授权到期'}</dt><dd>${a.subscriptionEndsAt === null ? (f.lang === 'en' ? 'ended: no active subscription' : '已结束：没有有效订购') : formatTime(a.subscriptionEndsAt, f.lang)}</dd>`}
 </dl>
 ${
   f.packagesOf
@@ -430,6 +431,7 @@ export function adminHomePage(
     html`<form method="post" action="/admin/apps/${a.appKey}/status">${csrfInput(f.csrf)}<input type="hidden" name="status" value="${status}"><button type="submit" class="${cls} small" aria-label="${label}: ${a.name}">${label}</button></form>`;
   const body = html`<section class="card">
 <h1>${m.apps}</h1>
+<p><a href="/admin/subscriptions">${f.lang === 'en' ? 'Subscriptions' : '订购'}</a></p>
 <ul class="list">${f.apps.map(
     (a) => html`<li class="item">${appLogo(a.name, a.logoUrl)}<div class="main"><p class="name">${a.name} ${statusBadge(f.lang, a.status)}</p>
 <dl class="facts"><dt>${m.appKey}</dt><dd><code>${a.appKey}</code></dd><dt>${m.developer}</dt><dd>${a.developer ?? '—'}</dd><dt>${m.created}</dt><dd>${formatTime(a.createdAt, f.lang)}</dd></dl></div>

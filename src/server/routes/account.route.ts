@@ -1,3 +1,5 @@
+import type { CoreContext } from '../../core/context.js';
+import type { AuthorizationView } from '../../storage/console-ports.js';
 import type { FastifyInstance } from 'fastify';
 import { verifyPassword, hashPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
@@ -90,7 +92,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const seller = await currentSeller(ctx, request);
     if (!seller) return seeOther(reply, '/account/login');
     const m = ct(f.lang);
-    const authorizations = await core.storage.console.authorizationsOfSeller(seller.sellerId);
+    const authorizations = await withSubscriptionEnds(core, await core.storage.console.authorizationsOfSeller(seller.sellerId), seller.sellerId);
     const done = doneParam(request);
     const notice = done === 'revoked' ? m.revoked : done === 'store_removed' ? m.storeRemoved : done === 'narrowed' ? m.narrowed : undefined;
     // Which app read which order's receiver and when (issue 15).
@@ -165,7 +167,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const current = form.get('current_password')?.[0] ?? '';
     const next = form.get('new_password')?.[0] ?? '';
     const fail = async (status: number, error: string) => {
-      const authorizations = await core.storage.console.authorizationsOfSeller(seller.sellerId);
+      const authorizations = await withSubscriptionEnds(core, await core.storage.console.authorizationsOfSeller(seller.sellerId), seller.sellerId);
       return sendPage(
         reply,
         status,
@@ -195,4 +197,19 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     await endSession(ctx, request, reply, 'seller');
     return seeOther(reply, '/account/login?done=password');
   });
+}
+
+/**
+ * For each authorization of an app that requires a subscription (docs/adr/0140): when it ends, the
+ * end of the seller's active subscription, or null when none is active (its tokens no longer work).
+ */
+async function withSubscriptionEnds(core: CoreContext, list: AuthorizationView[], sellerId: number): Promise<AuthorizationView[]> {
+  const now = core.now();
+  return Promise.all(
+    list.map(async (a) => {
+      const app = await core.storage.apps.find(a.grant.appKey);
+      if (!app?.requireSubscription) return a;
+      return { ...a, subscriptionEndsAt: (await core.storage.subscriptions.activeUntil(app.appKey, sellerId, now)) ?? null };
+    }),
+  );
 }

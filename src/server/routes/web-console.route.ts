@@ -4,6 +4,7 @@ import type { HttpContext } from '../http-context.js';
 import { consoleStylesheet } from '../pages/console.css.js';
 import { accountRoutes } from './account.route.js';
 import { adminRoutes } from './admin.route.js';
+import { adminSubscriptionRoutes } from './admin-subscriptions.route.js';
 import { consoleRoutes } from './console.route.js';
 import { passwordResetRoutes } from './password-reset.route.js';
 
@@ -15,5 +16,6 @@ export async function webConsoleRoutes(app: FastifyInstance, ctx: HttpContext): 
   await accountRoutes(app, ctx);
   await consoleRoutes(app, ctx);
   await adminRoutes(app, ctx);
+  await adminSubscriptionRoutes(app, ctx);
   await passwordResetRoutes(app, ctx);
 }
