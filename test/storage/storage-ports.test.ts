@@ -53,7 +53,7 @@ for (const dialect of dialects) {
 
     it('round-trips apps and refuses a duplicate app_key', async () => {
       const app = await storage.apps.find('app1');
-      assert.deepEqual(app, { appKey: 'app1', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
+      assert.deepEqual(app, { appKey: 'app1', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1, purchaseUrl: null, requireSubscription: false });
       await assert.rejects(storage.apps.create({ ...app!, name: 'again' }, { sealedSecret: 'other' }), DuplicateError);
       assert.equal((await storage.gateway!.apps.find('app1'))?.sealedSecret, 'sealed-x', 'the sealed secret is written with the app, and not replaced by a failed create');
     });
