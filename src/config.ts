@@ -59,6 +59,12 @@ export interface ServeConfig {
   secretKeyFile?: string;
   /** Days before a subscription's end that `subscription.expiring` is sent (docs/adr/0140). */
   subscriptionExpiringDays: number;
+  /** Message service (issue 16 §2): seconds a pulled message stays hidden before it is handed out again. */
+  messageVisibilitySeconds: number;
+  /** Message service: days events are kept before the janitor drops them. */
+  messageRetentionDays: number;
+  /** Message service: `nats://HOST:PORT` keeps the queues in NATS JetStream (docs/adr/0145); absent: the database. */
+  messageBroker?: string;
 }
 
 /** Serve flags that take no value (on when given; their variables take 1/true/yes/on or 0/false/no/off). */
@@ -104,6 +110,8 @@ export const SERVE_SETTINGS = [
   ['subscription-expiring-days', 'SHOUQUAN_SUBSCRIPTION_EXPIRING_DAYS', `days before a seller's subscription to an app ends that the app gets subscription.expiring (1 to ${MAX_EXPIRING_DAYS})`, String(DEFAULT_EXPIRING_DAYS)],
   ['redis', 'SHOUQUAN_REDIS_URL', 'redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) keeping the failure counters, lockouts and API quotas every node shares', 'none: the database keeps them'],
   ['redis-url-file', 'SHOUQUAN_REDIS_URL_FILE', 'file holding the Redis URL (one with a password) instead of --redis', 'none'],
+  ['message-visibility-seconds', 'SHOUQUAN_MESSAGE_VISIBILITY_SECONDS', 'seconds a pulled message stays hidden from other consumers; not acknowledged by then, it is delivered again (1 to 43200)', '60'],
+  ['message-retention-days', 'SHOUQUAN_MESSAGE_RETENTION_DAYS', 'days the message service keeps events; older ones are dropped (unacknowledged ones counted in shouquan_messages_expired_total), 1 to 30', '3'],
 ] as const;
 
 function positiveInt(name: string, raw: string, max?: number): number {
@@ -273,6 +281,8 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     redisUrl: parseRedisUrl(directOrFile('redis', 'SHOUQUAN_REDIS_URL', 'redis-url-file', 'SHOUQUAN_REDIS_URL_FILE')),
     secretKeyFile: pick('secret-key-file', 'SHOUQUAN_SECRET_KEY_FILE'),
     subscriptionExpiringDays: parseExpiringDays(pick('subscription-expiring-days', 'SHOUQUAN_SUBSCRIPTION_EXPIRING_DAYS')),
+    messageVisibilitySeconds: boundedInt('message-visibility-seconds', pick('message-visibility-seconds', 'SHOUQUAN_MESSAGE_VISIBILITY_SECONDS'), 1, 43_200, 60),
+    messageRetentionDays: boundedInt('message-retention-days', pick('message-retention-days', 'SHOUQUAN_MESSAGE_RETENTION_DAYS'), 1, 30, 3),
   };
   if (config.sellerDirectory && config.sellerOidc) throw new Error('--seller-directory and --seller-oidc-issuer are two ways for sellers to sign in: choose one');
   return config;
@@ -284,6 +294,27 @@ export function parseExpiringDays(v: string | undefined): number {
   const n = /^\d{1,3}$/.test(v) ? Number(v) : NaN;
   if (!(n >= 1 && n <= MAX_EXPIRING_DAYS)) throw new Error(`--subscription-expiring-days must be a whole number of days from 1 to ${MAX_EXPIRING_DAYS}, got "${v}"`);
   return n;
+}
+
+/** A whole number from `min` to `max`, or the default when absent. */
+function boundedInt(flag: string, v: string | undefined, min: number, max: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = /^\d{1,6}$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) throw new Error(`--${flag} must be a whole number from ${min} to ${max}, got "${v}"`);
+  return n;
+}
+
+/** `--message-broker` / `SHOUQUAN_MESSAGE_BROKER`: a nats://HOST:PORT URL, or absent (the database keeps the queues). */
+export function parseMessageBroker(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error(`--message-broker must be a nats://HOST:PORT URL, got "${v.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')}"`);
+  }
+  if (u.protocol !== 'nats:') throw new Error(`--message-broker must be a nats://HOST:PORT URL, got a ${u.protocol.replace(/:$/, '')} URL`);
+  return v;
 }
 
 /** `--admin-port P [--admin-host H]`: a separate listener for the operator surfaces. */

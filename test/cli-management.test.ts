@@ -79,6 +79,7 @@ for (const dialect of await testDialects()) {
         quota_per_second: null,
         receiver_quota_per_day: null,
         webhook_url: null,
+        topics: [],
         description: null,
         logo_url: null,
         developer_id: null,

@@ -1,3 +1,4 @@
+import { TopicError, validateTopics } from '../messages/topics.js';
 /**
  * The app module (docs/adr/0130): the one place that creates and changes an app and its secret.
  * An app lives in two tables (`apps` for the OAuth core and the consoles, `gateway_apps` for signed
@@ -168,6 +169,8 @@ export interface AppUpdate {
   requireSubscription?: boolean;
   /** Where sellers buy a subscription; null: none. */
   purchaseUrl?: string | null;
+  /** Message service topics the app subscribes to (issue 16 §2); empty or null: none. */
+  topics?: string[] | null;
 }
 
 /** Who changed an app, for the audit line written in the same transaction. */
@@ -228,6 +231,14 @@ export async function updateApp(storage: Storage, appKey: string, update: AppUpd
     changes.requireSubscription = update.requireSubscription;
   }
   if (update.purchaseUrl !== undefined) changes.purchaseUrl = checkPurchaseUrl(update.purchaseUrl);
+  if (update.topics !== undefined) {
+    try {
+      changes.topics = update.topics === null ? null : validateTopics(update.topics);
+    } catch (e) {
+      if (e instanceof TopicError) throw new AppInputError('topics', e.message);
+      throw e;
+    }
+  }
   return storage.apps.update(appKey, changes, audit && auditEvent(appKey, now, audit, 'app.updated'));
 }
 
@@ -292,6 +303,8 @@ export interface AppView extends AppDetails {
   quotaPerSecond: number | null;
   /** Order receivers the app may decrypt per GMT+8 day; null: the server's default. */
   receiverQuotaPerDay: number | null;
+  /** Message service topics (issue 16 §2). */
+  topics: string[];
 }
 
 /** One app as the operator and the management API see it. */
@@ -306,6 +319,7 @@ export async function loadAppView(storage: Storage, appKey: string): Promise<App
     quotaPerDay: gateway?.quotaPerDay ?? null,
     quotaPerSecond: gateway?.quotaPerSecond ?? null,
     receiverQuotaPerDay: gateway?.receiverQuotaPerDay ?? null,
+    topics: gateway?.topics ?? [],
   };
 }
 

@@ -56,10 +56,12 @@ sees the change within the app cache's bound (1 s by default). Audited.
   --quota-second N       calls per second ("default" for the server's)
   --receiver-quota-day N order receivers it may decrypt per GMT+8 day (orders.receiver.get;
                          "default" for the server's, gateway option receiverQuotaPerDay)
-  --webhook URL          where authorization changes are POSTed ("none" to stop)
   --require-subscription yes|no  sellers need an active subscription to authorize it; its tokens
                          end with the subscription
   --purchase-url URL     where sellers buy a subscription ("none" to remove)
+  --webhook URL          where authorization changes and messages are POSTed ("none" to stop)
+  --topics T1,T2         the full list of message service topics the app subscribes to
+                         (trade.created, item.updated …; "none"; docs/gateway.md#message-service)
 ${DATABASE_HELP}
   --json                 print the app as the API answers`,
   'app rotate-secret': `Usage: shouquan app rotate-secret --app-key KEY [--overlap-hours 24] [--database URL] [--json]
@@ -177,6 +179,7 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
         webhook: { type: 'string' },
         'require-subscription': { type: 'string' },
         'purchase-url': { type: 'string' },
+        topics: { type: 'string' },
       },
       command,
     );
@@ -207,8 +210,10 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     }
     const purchaseUrl = optional(values, 'purchase-url');
     if (purchaseUrl !== undefined) update.purchaseUrl = purchaseUrl === 'none' ? null : purchaseUrl;
+    const topics = optional(values, 'topics');
+    if (topics !== undefined) update.topics = topics === 'none' ? [] : topics.split(',').map((t) => t.trim()).filter((t) => t !== '');
     if (Object.keys(update).length === 0) {
-      throw new UsageError('nothing to change: give --name, --callback, --status, --scope, --permissions, --quota-day, --quota-second, --receiver-quota-day, --webhook, --require-subscription or --purchase-url');
+      throw new UsageError('nothing to change: give --name, --callback, --status, --scope, --permissions, --quota-day, --quota-second, --receiver-quota-day, --webhook, --require-subscription, --purchase-url or --topics');
     }
     return withStorage(values.database, async (storage) => {
       const before = await getApp(storage, appKey);
@@ -261,6 +266,7 @@ function printApp(app: ReturnType<typeof appJson>, json: boolean, out: Out): voi
       ['webhook_url:', show(app.webhook_url)],
       ['require_subscription:', app.require_subscription ? 'yes' : 'no'],
       ['purchase_url:', show(app.purchase_url)],
+      ['topics:', app.topics.length === 0 ? 'none' : app.topics.join(',')],
       ['created_at:', app.created_at],
       ...(app.previous_secret_expires_at ? [['previous secret until:', app.previous_secret_expires_at]] : []),
     ]

@@ -19,6 +19,7 @@ import { APP_HELP, APP_SUBCOMMANDS, appCommand } from './app.command.js';
 import { SELLER_HELP, SELLER_SUBCOMMANDS, sellerCommand } from './seller.command.js';
 import { GRANT_HELP, grantCommand } from './grant.command.js';
 import { SUBSCRIPTION_HELP, subscriptionCommand } from './subscription.command.js';
+import { EVENT_HELP, eventCommand } from './event.command.js';
 import { AUDIT_HELP, auditCommand } from './audit.command.js';
 import { OPERATOR_TOKEN_HELP, operatorTokenCommand } from './operator-token.command.js';
 import { SELLER_RESET_PASSWORD_HELP, sellerResetPasswordCommand } from './seller-reset-password.command.js';
@@ -47,7 +48,7 @@ Commands:
   serve            start the server (applies migrations first)
   migrate          create or upgrade the database schema
   app create       register an ISV app; prints its app_key and app_secret
-  app list|show|update  list, show and change apps (callbacks, status, permissions, quotas)
+  app list|show|update  list, show and change apps (callbacks, status, permissions, quotas, topics)
   app rotate-secret  give an app a new secret, the old one working for an overlap window
   app gateway      show or change an app's API gateway settings (webhook, permissions, quota)
   seller create    create a seller with stores
@@ -55,6 +56,7 @@ Commands:
   grant list|revoke  list sellers' grants; revoke one (its tokens stop at once)
   subscription create|renew|cancel|list|show  sellers' subscriptions to paid apps (tokens end with them)
   audit list       read the audit log, filtered by action, actor and time
+  event publish|sample  publish a business event to the message service; sandbox sample events
   seller reset-password  issue a one-time password reset link for a built-in seller
   operator create  create an operator account for the /admin pages
   operator token create|list|revoke  API tokens for the management API (/admin/api/v1/)
@@ -150,13 +152,14 @@ const appHelp = () => `${groupHelp(APP_HELP)}\n\n${HELP['app gateway'] ?? ''}`;
 
 const isHelp = (a: string) => a === '--help' || a === '-h';
 /** Every subcommand's help, by "group sub". */
-const SUBCOMMAND_HELP: Record<string, string> = { ...APP_HELP, ...SELLER_HELP, ...GRANT_HELP, ...SUBSCRIPTION_HELP, ...AUDIT_HELP, ...OPERATOR_TOKEN_HELP };
+const SUBCOMMAND_HELP: Record<string, string> = { ...APP_HELP, ...SELLER_HELP, ...GRANT_HELP, ...SUBSCRIPTION_HELP, ...AUDIT_HELP, ...OPERATOR_TOKEN_HELP, ...EVENT_HELP };
 /** `shouquan <group> --help`: every subcommand of the group (`operator token` alone for its own). */
 const groupHelps: Record<string, (tokenOnly: boolean) => string> = {
   app: () => appHelp(),
   seller: () => `${HELP['seller create'] ?? ''}\n\n${groupHelp(SELLER_HELP)}`,
   grant: () => groupHelp(GRANT_HELP),
   subscription: () => groupHelp(SUBSCRIPTION_HELP),
+  event: () => groupHelp(EVENT_HELP),
   audit: () => groupHelp(AUDIT_HELP),
   operator: (tokenOnly) => (tokenOnly ? groupHelp(OPERATOR_TOKEN_HELP) : `${HELP['operator create'] ?? ''}\n\n${groupHelp(OPERATOR_TOKEN_HELP)}`),
 };
@@ -188,6 +191,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'seller' && sub !== undefined && SELLER_SUBCOMMANDS.has(sub)) return await sellerCommand(sub, rest, out);
     if (cmd === 'grant' && sub !== undefined && !isHelp(sub)) return await grantCommand(sub, rest, out);
     if (cmd === 'subscription' && sub !== undefined && !isHelp(sub)) return await subscriptionCommand(sub, rest, out);
+    if (cmd === 'event' && sub !== undefined && !isHelp(sub)) return await eventCommand(sub, rest, out);
     if (cmd === 'audit' && sub !== undefined && !isHelp(sub)) return await auditCommand(sub, rest, out);
     if (cmd === 'operator' && sub === 'token' && rest[0] !== undefined && !isHelp(rest[0])) return await operatorTokenCommand(rest[0], rest.slice(1), out);
     if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
@@ -402,7 +406,12 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     core,
     logger: { level: config.logLevel },
     sandbox: config.sandbox,
-    gateway: { ...loadGatewayOptions(config.gatewayConfig), subscriptionExpiringDays: config.subscriptionExpiringDays },
+    gateway: {
+      ...loadGatewayOptions(config.gatewayConfig),
+      subscriptionExpiringDays: config.subscriptionExpiringDays,
+      messageVisibilitySeconds: config.messageVisibilitySeconds,
+      messageRetentionDays: config.messageRetentionDays,
+    },
     trustProxy: config.trustProxy,
     requestTimeout: config.requestTimeout,
     // The limit is for the whole command: with --workers N each worker holds its share.

@@ -5,6 +5,50 @@ import type { GatewayOptions } from './options.js';
 import { restRoutes } from './rest.route.js';
 import { routerRoutes } from './router.route.js';
 import { WebhookDispatcher } from './webhook.js';
+import { Counter } from 'prom-client';
+import type { FastifyBaseLogger } from 'fastify';
+import { messageRoutes } from '../messages/messages.route.js';
+import { MessageService } from '../messages/service.js';
+import type { ResolvedGatewayOptions } from './options.js';
+
+/** The message service with its metrics (`shouquan_messages_*`). */
+function createMessageService(ctx: HttpContext, o: ResolvedGatewayOptions): MessageService {
+  const registers = [ctx.metrics.registry];
+  const published = new Counter({ name: 'shouquan_messages_published_total', help: 'Events published to the message service', registers });
+  const entries = new Counter({ name: 'shouquan_message_entries_total', help: 'Queue entries written (one per receiving app and event)', registers });
+  const delivered = new Counter({ name: 'shouquan_messages_delivered_total', help: 'Messages handed out to pulling consumers (redeliveries included)', registers });
+  const expired = new Counter({ name: 'shouquan_messages_expired_total', help: 'Messages dropped unacknowledged after the retention period', registers });
+  return new MessageService(ctx.core, {
+    visibilityMs: o.messageVisibilitySeconds * 1000,
+    retentionMs: o.messageRetentionDays * 86_400_000,
+    pollMs: o.messagePollMs,
+    onPublished: (n, e) => {
+      published.inc(n);
+      entries.inc(e);
+    },
+    onDelivered: (n) => delivered.inc(n),
+    onExpired: (n) => expired.inc(n),
+  });
+}
+
+/** Drop events past retention every minute (several nodes may: each delete only takes expired rows). */
+function startMessageRetention(messages: MessageService, log: FastifyBaseLogger) {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start() {
+      timer = setInterval(() => {
+        messages.purgeExpired().then(
+          (r) => r.dropped > 0 && log.info({ messages: r }, 'dropped messages past retention'),
+          (e) => log.warn({ err: e }, 'dropping messages past retention failed; will retry'),
+        );
+      }, 60_000);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
 
 /**
  * Everything the open API gateway adds to the server: the signed router, the REST face,
@@ -15,11 +59,21 @@ export async function gatewayRoutes(app: FastifyInstance, ctx: HttpContext, opti
   if (!ctx.core.storage.gateway) return;
   const gw = createGateway(ctx.core, options);
   gw.calls = ctx.calls;
+  const messages = createMessageService(ctx, gw.options);
+  ctx.messages = gw.messages = messages;
+  await messageRoutes(app, ctx, messages);
   await routerRoutes(app, gw);
   await restRoutes(app, gw);
   const dispatcher = new WebhookDispatcher(ctx.core, gw.storage, gw.options, app.log);
-  app.addHook('onReady', async () => dispatcher.start());
+  const retention = startMessageRetention(messages, app.log);
+  app.addHook('onReady', async () => {
+    dispatcher.start();
+    retention.start();
+  });
+  // Long polls answer at once when the server is closing (before in-flight requests are awaited).
+  app.addHook('preClose', async () => messages.close());
   app.addHook('onClose', async () => {
+    retention.stop();
     await dispatcher.stop();
     await gw.close();
   });

@@ -28,6 +28,8 @@ export interface Gateway {
   close(): Promise<void>;
   /** Where calls are recorded for the developer console (set by `gatewayRoutes`). */
   calls?: CallTracker;
+  /** The message service (set by `gatewayRoutes`): `tmc.messages.*` and the events of the gateway's own writes. */
+  messages?: import('../messages/service.js').MessageService;
 }
 
 /** Build the gateway for a core context; throws when the storage has no gateway tables. */
@@ -164,6 +166,7 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
     now,
     receiverQuotaPerDay: settings?.receiverQuotaPerDay ?? gw.options.receiverQuotaPerDay,
     limits: gw.core.storage.limits,
+    messages: gw.messages,
   });
 }
 

@@ -23,6 +23,12 @@ export interface GatewayOptions {
   receiverQuotaPerDay?: number;
   /** Days before a subscription's end that `subscription.expiring` is sent (default 7; `serve --subscription-expiring-days`). */
   subscriptionExpiringDays?: number;
+  /** Message service: seconds a pulled message stays hidden before it is handed out again (default 60). */
+  messageVisibilitySeconds?: number;
+  /** Message service: days events are kept (default 3). */
+  messageRetentionDays?: number;
+  /** Message service: ms between looks at the queue during a long poll not woken by a publish on this node (default 500). */
+  messagePollMs?: number;
 }
 
 /** Options with defaults filled in. */
@@ -52,5 +58,8 @@ export function resolveGatewayOptions(o: GatewayOptions = {}): ResolvedGatewayOp
     webhookMaxBackoffMs: o.webhookMaxBackoffMs ?? 3_600_000,
     webhookTimeoutMs: o.webhookTimeoutMs ?? 10_000,
     subscriptionExpiringDays: o.subscriptionExpiringDays ?? DEFAULT_EXPIRING_DAYS,
+    messageVisibilitySeconds: o.messageVisibilitySeconds ?? 60,
+    messageRetentionDays: o.messageRetentionDays ?? 3,
+    messagePollMs: o.messagePollMs ?? 500,
   };
 }

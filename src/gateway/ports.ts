@@ -37,6 +37,8 @@ export interface GatewayAppRecord {
   fragmentRedirect?: FragmentRedirect | null;
   /** When the app last received a token through the client-side flow (the console warns it). */
   clientSideFlowAt?: number | null;
+  /** Message service topics the app subscribed to (issue 16, docs/adr/0145); null or empty: none. */
+  topics?: string[] | null;
 }
 
 /** Store settings an ISV may read and change. */
@@ -250,6 +252,10 @@ export interface ReceiverReadRepository {
 
 /** Everything the gateway stores. */
 export interface GatewayStorage {
+  /** The message service's queues (issue 16 §2, docs/adr/0145): the database's, or NATS JetStream's with `serve --message-broker`. */
+  messages: import('../messages/ports.js').MessageQueue;
+  /** Who may receive a seller's events: live grants of apps with topics (read at publish time). */
+  messageRoutes(sellerId: number): Promise<import('../messages/ports.js').MessageRoute[]>;
   /** Decryptions of order receivers (issue 15). */
   receiverReads: ReceiverReadRepository;
   apps: GatewayAppRepository;

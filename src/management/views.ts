@@ -21,6 +21,7 @@ export function appJson(a: AppView) {
     quota_per_second: a.quotaPerSecond,
     receiver_quota_per_day: a.receiverQuotaPerDay,
     webhook_url: a.webhookUrl,
+    topics: a.topics,
     description: a.description,
     logo_url: a.logoUrl,
     developer_id: a.developerId === null ? null : String(a.developerId),

@@ -15,6 +15,8 @@ export interface HttpContext {
   throttle?: import('./throttle.js').Throttle;
   /** Gateway call records for the developer console (src/gateway/call-log.ts); absent without gateway tables. */
   calls?: import('../gateway/call-log.js').CallTracker;
+  /** The message service (issue 16 §2); absent without gateway tables. */
+  messages?: import('../messages/service.js').MessageService;
   /** How sellers sign in: built-in accounts or the platform's seller directory (src/sellers/, docs/adr/0125). */
   sellerSignIn: import('../sellers/seller-sign-in.js').SellerSignIn;
   /** Seller login at the platform's OpenID Connect IdP (docs/adr/0160); absent unless configured. */

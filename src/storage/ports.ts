@@ -292,6 +292,8 @@ export interface AppChanges {
   /** Sellers need an active subscription (docs/adr/0140). */
   requireSubscription?: boolean;
   purchaseUrl?: string | null;
+  /** Message service topics (issue 16 §2); null or empty: none. */
+  topics?: string[] | null;
 }
 
 /** A new secret for an app: its keyed hash and, for signed gateway calls, its sealed copy (docs/adr/0030). */

@@ -24,6 +24,8 @@ export interface MethodCall {
   receiverQuotaPerDay: number;
   /** The counters every node shares (database, or Redis with `serve --redis`; docs/adr/0110). */
   limits: LimitStore;
+  /** The message service: the message methods, and the events of the gateway's own writes. */
+  messages?: import('../../messages/service.js').MessageService;
 }
 
 /** How the REST face exposes a method (path params join the arguments). */
@@ -54,4 +56,18 @@ export function impliedPermission(name: string): string {
   const verb = parts[parts.length - 1] ?? '';
   const read = ['get', 'list', 'search', 'query', 'count'].includes(verb);
   return `${parts[0] ?? ''}.${read ? 'read' : 'write'}`;
+}
+
+/**
+ * Publish the event of a write the gateway made itself (issue 16 §2: `orders.ship` → `trade.shipped`,
+ * products → `item.*`). Written after the write, not in its transaction: a failure to publish is
+ * not the caller's failure (the write stands), so it is swallowed; the event is then lost.
+ */
+export async function publishOwnWrite(call: MethodCall, topic: string, data: Record<string, unknown>): Promise<void> {
+  if (!call.messages) return;
+  try {
+    await call.messages.publishStoreEvent(topic, call.sellerId, call.storeId, data);
+  } catch {
+    // See above: the write succeeded; the caller gets its answer.
+  }
 }

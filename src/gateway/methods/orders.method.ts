@@ -2,7 +2,7 @@ import { formatGmt8 } from '../sign.js';
 import { GatewayError, notFound } from '../errors.js';
 import { ORDER_STATUSES, type OrderRecord } from '../ports.js';
 import { id, oneOf, paging, range, text, yuan } from './args.js';
-import type { GatewayMethod } from './method.js';
+import { publishOwnWrite, type GatewayMethod } from './method.js';
 import { maskAddress, maskName, maskPhone } from '../pii.js';
 import { gmt8Day, msUntilNextGmt8Midnight } from '../sign.js';
 
@@ -84,6 +84,7 @@ export const ordersShipMethod: GatewayMethod = {
     const r = await call.gateway.data.shipOrder({ storeId: call.storeId, orderId, logisticsCompany, trackingNo, now: call.now });
     if (r.status === 'not_found') throw notFound('order', orderId);
     if (r.status === 'wrong_status') throw new GatewayError(15, 'Remote service error', 'isv.order-status-invalid', `order ${orderId} is ${r.current}; only WAIT_SELLER_SEND_GOODS orders can be shipped`);
+    await publishOwnWrite(call, 'trade.shipped', { order_id: r.order.orderId, status: r.order.status, logistics_company: logisticsCompany, tracking_no: trackingNo });
     return { order: renderOrder(r.order) };
   },
 };

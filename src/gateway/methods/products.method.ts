@@ -2,7 +2,7 @@ import { formatGmt8 } from '../sign.js';
 import { notFound } from '../errors.js';
 import type { ProductRecord } from '../ports.js';
 import { id, money, oneOf, paging, range, text, whole, yuan } from './args.js';
-import type { GatewayMethod } from './method.js';
+import { publishOwnWrite, type GatewayMethod } from './method.js';
 
 const STATUSES = ['onsale', 'instock'] as const;
 
@@ -67,7 +67,9 @@ export const productsCreateMethod: GatewayMethod = {
       createdAt: call.now,
       updatedAt: call.now,
     });
-    return { product: renderProduct(p) };
+    const rendered = renderProduct(p);
+    await publishOwnWrite(call, 'item.created', { ...rendered });
+    return { product: rendered };
   },
 };
 
@@ -82,6 +84,7 @@ export const productsUpdateMethod: GatewayMethod = {
     const productId = id(a, 'product_id');
     const title = text(a, 'title', { max: 60 });
     const outerId = text(a, 'outer_id', { max: 64 });
+    const before = call.messages ? await call.gateway.data.product(call.storeId, productId) : undefined;
     const p = await call.gateway.data.updateProduct(
       call.storeId,
       productId,
@@ -95,6 +98,13 @@ export const productsUpdateMethod: GatewayMethod = {
       call.now,
     );
     if (!p) throw notFound('product', productId);
-    return { product: renderProduct(p) };
+    const rendered = renderProduct(p);
+    if (before) {
+      const changed = (['title', 'outerId', 'priceCents', 'stock', 'status'] as const).filter((k) => before[k] !== p[k]);
+      const names = { title: 'title', outerId: 'outer_id', priceCents: 'price', stock: 'stock', status: 'status' } as const;
+      await publishOwnWrite(call, 'item.updated', { ...rendered, changed: changed.map((k) => names[k]) });
+      if (before.stock !== p.stock) await publishOwnWrite(call, 'item.stock_changed', { product_id: p.productId, stock: p.stock, previous_stock: before.stock });
+    }
+    return { product: rendered };
   },
 };

@@ -65,7 +65,7 @@ export function appRoutes(ctx: HttpContext): ManagementRoute[] {
       method: 'PATCH',
       url: '/apps/:app_key',
       tag,
-      summary: 'Change an app: name, callbacks, status, scopes, permission packages, quotas, webhook, subscription requirement',
+      summary: 'Change an app: name, callbacks, status, scopes, permission packages, quotas, webhook, subscription requirement, message topics',
       description:
         'Only the fields sent change. A change takes effect at once on this node and within the app cache bound (1 s by default) on every other one. ' +
         '`status: suspended` refuses the app’s token requests and API calls at once; `live` reinstates it (and approves an app under review).',
@@ -73,7 +73,7 @@ export function appRoutes(ctx: HttpContext): ManagementRoute[] {
       success: { 200: schemas.App },
       handler: async (request, _reply, actor) => {
         const appKey = appKeyOf(request);
-        const b = request.body as { name?: string; callbacks?: string[]; status?: AppStatus; scopes?: string[]; permissions?: string[] | null; quota_per_day?: number | null; quota_per_second?: number | null; receiver_quota_per_day?: number | null; webhook_url?: string | null; require_subscription?: boolean; purchase_url?: string | null };
+        const b = request.body as { name?: string; callbacks?: string[]; status?: AppStatus; scopes?: string[]; permissions?: string[] | null; quota_per_day?: number | null; quota_per_second?: number | null; receiver_quota_per_day?: number | null; webhook_url?: string | null; require_subscription?: boolean; purchase_url?: string | null; topics?: string[] };
         const update: AppUpdate = {
           name: b.name,
           callbacks: b.callbacks,
@@ -86,6 +86,7 @@ export function appRoutes(ctx: HttpContext): ManagementRoute[] {
           webhookUrl: b.webhook_url,
           requireSubscription: b.require_subscription,
           purchaseUrl: b.purchase_url,
+          topics: b.topics,
         };
         for (const k of Object.keys(update) as Array<keyof AppUpdate>) if (update[k] === undefined) delete update[k];
         const before = await getApp(core.storage, appKey);

@@ -21,6 +21,7 @@ import { appRoutes } from './apps.api.js';
 import { auditRoutes, grantRoutes } from './grants-audit.api.js';
 import { sellerRoutes } from './sellers.api.js';
 import { subscriptionRoutes } from './subscriptions.api.js';
+import { eventRoutes } from './events.api.js';
 
 /** Where the API lives. */
 export const MANAGEMENT_API_PREFIX = '/admin/api/v1';
@@ -34,11 +35,13 @@ export interface ManagementRoute {
   url: string;
   summary: string;
   description?: string;
-  tag: 'Management: apps' | 'Management: sellers' | 'Management: grants' | 'Management: subscriptions' | 'Management: audit';
+  tag: 'Management: apps' | 'Management: sellers' | 'Management: grants' | 'Management: subscriptions' | 'Management: audit' | 'Management: events';
   querystring?: Schema;
   body?: Schema;
   /** Status → schema of the success answer (errors are added for every route). */
   success: Record<number, Schema | null>;
+  /** Largest body in bytes, when larger than the server's (a batch of events). */
+  bodyLimit?: number;
   handler: (request: FastifyRequest, reply: FastifyReply, actor: ManagementActor) => Promise<unknown>;
 }
 
@@ -51,7 +54,7 @@ export interface ManagementActor {
 
 /** Every route of the API (handlers get the app context). */
 export function managementRoutes(ctx: HttpContext): ManagementRoute[] {
-  return [...appRoutes(ctx), ...sellerRoutes(ctx), ...grantRoutes(ctx), ...subscriptionRoutes(ctx), ...auditRoutes(ctx)];
+  return [...appRoutes(ctx), ...sellerRoutes(ctx), ...grantRoutes(ctx), ...subscriptionRoutes(ctx), ...auditRoutes(ctx), ...eventRoutes(ctx)];
 }
 
 // Bodies: no coercion ("1" is not 1) and no silent removal of unknown fields (Fastify's default
@@ -157,6 +160,7 @@ export async function managementApiRoutes(app: FastifyInstance, ctx: HttpContext
           method: r.method,
           url: r.url,
           config: { kind: 'api' },
+          ...(r.bodyLimit ? { bodyLimit: r.bodyLimit } : {}),
           schema: {
             ...(r.querystring ? { querystring: r.querystring } : {}),
             ...(r.body ? { body: r.body } : {}),

@@ -4,6 +4,8 @@
  * the reference cannot drift from the code. Request bodies refuse unknown fields
  * (`additionalProperties: false`, with a validator that reports rather than removes them).
  */
+import { PUBLISHABLE_TOPICS, TOPIC_NAMES } from '../../messages/topics.js';
+
 type Schema = Record<string, unknown>;
 
 const str: Schema = { type: 'string' };
@@ -42,6 +44,7 @@ export const schemas = {
     quota_per_second: { type: ['integer', 'null'], description: 'calls per second; null: the server default' },
     receiver_quota_per_day: { type: ['integer', 'null'], description: 'order receivers the app may decrypt per GMT+8 day (orders.receiver.get); null: the server default' },
     webhook_url: strOrNull,
+    topics: { type: 'array', items: str, description: 'message service topics the app subscribed to (docs/gateway.md#message-service)' },
     description: strOrNull,
     logo_url: strOrNull,
     developer_id: { type: ['string', 'null'], description: 'the developer console account that owns the app' },
@@ -68,6 +71,7 @@ export const schemas = {
         webhook_url: { type: ['string', 'null'], maxLength: 2000 },
         require_subscription: requireSubscription,
         purchase_url: purchaseUrl,
+        topics: { type: 'array', maxItems: 50, items: { type: 'string', enum: [...TOPIC_NAMES] }, description: 'the full list of message service topics the app subscribes to ([] for none)' },
       },
       [],
     ),
@@ -159,6 +163,26 @@ export const schemas = {
     ['app_key', 'seller_id', 'expires_at'],
   ),
   SubscriptionRenewal: obj({ expires_at: { type: 'string', minLength: 1, maxLength: 40, description: 'the new end, an ISO 8601 time with a zone; an earlier one shortens the subscription (tokens are capped at once)' } }),
+  EventBatch: obj({
+    events: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1000,
+      items: obj(
+        {
+          topic: { type: 'string', enum: [...PUBLISHABLE_TOPICS], description: 'docs/gateway.md#topics' },
+          seller_id: { type: ['string', 'integer'], description: "the seller's id" },
+          store_id: { type: ['string', 'integer'], description: 'one of the seller’s stores, by the id ISVs see (docs/adr/0125)' },
+          data: { type: 'object', additionalProperties: true, description: 'the event’s body, delivered as is (at most 64 KiB of JSON)' },
+        },
+        ['topic', 'seller_id', 'store_id', 'data'],
+      ),
+    },
+  }),
+  Published: obj({
+    event_ids: { type: 'array', items: str, description: 'one per event, in the order sent' },
+    recipients: { type: 'array', items: { type: 'integer' }, description: 'how many apps each event reached' },
+  }),
   OperatorToken: obj({ token_id: str, name: str, read_only: { type: 'boolean' }, created_at: time, created_by: strOrNull, last_used_at: timeOrNull, revoked_at: timeOrNull }),
 } satisfies Record<string, Schema>;
 

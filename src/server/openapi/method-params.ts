@@ -34,6 +34,17 @@ export function paramsOf(m: { name: string; needsSession: boolean; storeScoped?:
 
 export const methodParams: Record<string, { summary: string; params: ParamDoc[] }> = {
   'stores.list': { summary: 'The stores the token covers (`store_id`, `name`), the values `store_id` takes on every other call', params: [] },
+  'tmc.messages.consume': {
+    summary: 'Message service: take up to `max` messages of the app (no session; the same queue as GET /api/v1/messages); answers `messages`, acknowledge them with tmc.messages.confirm',
+    params: [
+      { name: 'max', type: 'integer', description: 'at most this many messages, 1 to 100 (default 100)' },
+      { name: 'wait', type: 'integer', description: 'long poll: wait up to this many seconds for a message, 0 to 20 (default 0)' },
+    ],
+  },
+  'tmc.messages.confirm': {
+    summary: 'Message service: acknowledge messages (no session); answers `acknowledged`, how many were acknowledged now',
+    params: [{ name: 'ids', type: 'string', required: true, description: 'message ids, comma-separated, at most 1000' }],
+  },
   'auth.token.refresh': {
     summary: 'Refresh the seller’s tokens (RFC 6749 §6 as a signed call); answers the profile’s token-endpoint fields',
     params: [

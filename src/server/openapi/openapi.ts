@@ -5,6 +5,7 @@ import { methodParams, paramsOf, STORE_ID_PARAM, type ParamDoc } from './method-
 import { consoleRouteDocs } from './console-docs.js';
 import { managementRouteDocs, managementSchemas } from './management-docs.js';
 import { MAX_CLOCK_ADVANCE_SECONDS } from '../routes/sandbox.route.js';
+import { TOPICS } from '../../messages/topics.js';
 
 /** A route as Fastify registered it. */
 export interface RouteInfo {
@@ -274,6 +275,26 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     add(m.rest.method, m.rest.path, op);
   }
 
+  // The message service's pull API (issue 16 §2): the app's own credentials, no seller token.
+  const messageErrors = { 400: json(ref('OAuthError'), 'invalid_request: a bad `max`, `wait` or body'), 401: json(ref('OAuthError'), 'invalid_client, with `WWW-Authenticate: Basic`'), 429: json(ref('OAuthError'), 'too many failed client authentications (`Retry-After`)') };
+  add('GET', '/api/v1/messages', {
+    summary: 'Message service: take messages of the app (long poll), oldest first, in publish order per store',
+    description:
+      'Each message stays hidden from other consumers for the visibility timeout (`serve --message-visibility-seconds`, 60 s); not acknowledged by then, it is delivered again (at least once: dedupe by `id`). ' +
+      'Apps with a webhook URL get their messages pushed, signed, instead. Topics: see the `Topic` schema and docs/gateway.md#message-service.',
+    tags: ['API (messages)'],
+    security: [{ clientBasic: [] }],
+    parameters: [query('max', 'at most this many messages, 1 to 100 (default 100)', false, { type: 'integer', minimum: 1, maximum: 100 }), query('wait', 'seconds to wait for a first message, 0 to 20 (default 0)', false, { type: 'integer', minimum: 0, maximum: 20 })],
+    responses: { 200: json(ref('MessageList'), 'the messages (an empty list when none arrived in time)'), ...messageErrors },
+  });
+  add('POST', '/api/v1/messages/ack', {
+    summary: 'Message service: acknowledge messages (they are never delivered again)',
+    tags: ['API (messages)'],
+    security: [{ clientBasic: [] }],
+    requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['ids'], properties: { ids: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string' } } } } } } },
+    responses: { 200: json({ type: 'object', required: ['acknowledged'], properties: { acknowledged: { type: 'integer', description: 'acknowledged now (already acknowledged or unknown ids count 0)' } } }, 'done'), ...messageErrors },
+  });
+
   const plain = (summary: string, schema: Record<string, unknown>, type = 'application/json'): OperationDoc => ({ summary, tags: ['Operations'], responses: { 200: { description: summary, content: { [type]: { schema } } } } });
   add('GET', '/healthz', plain('Liveness: 200 once the server is ready', { type: 'object' }));
   add('GET', '/readyz', { ...plain('Readiness: 200 when the database answers, else 503', { type: 'object' }), responses: { 200: json({ type: 'object' }, 'ready'), 503: json({ type: 'object' }, 'database unreachable') } });
@@ -330,6 +351,7 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
       { name: 'Seller pages' },
       { name: 'API (signed router)' },
       { name: 'API (REST)' },
+      { name: 'API (messages)', description: 'The message service (docs/gateway.md#message-service): pull with the app’s credentials' },
       { name: 'Operations' },
       { name: 'Sandbox' },
       { name: 'Management: apps', description: 'The management API (docs/management-api.md): operator API tokens, JSON, cursors' },
@@ -337,6 +359,7 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
       { name: 'Management: grants' },
       { name: 'Management: subscriptions' },
       { name: 'Management: audit' },
+      { name: 'Management: events', description: 'Publish business events to the message service (docs/gateway.md#message-service)' },
     ],
     paths,
     components: {
@@ -348,6 +371,25 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
       },
       schemas: {
         ...managementSchemas(),
+        Topic: {
+          type: 'string',
+          enum: TOPICS.map((t) => t.name),
+          description: TOPICS.map((t) => `- \`${t.name}\`: ${t.description}; ${t.package ? `needs the \`${t.package}\` package (${t.package}.read)` : 'the app’s own event'}; published by ${t.publisher === 'platform' ? 'the platform (POST /admin/api/v1/events)' : 'Shouquan'}`).join('\n'),
+        },
+        Message: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'topic', 'seller_id', 'store_id', 'created_at', 'data'],
+          properties: {
+            id: { type: 'string', description: 'acknowledge with it; the same on a redelivery' },
+            topic: ref('Topic'),
+            seller_id: { type: 'integer' },
+            store_id: STORE_ID_SCHEMA,
+            created_at: { type: 'string', format: 'date-time', description: 'when it was published' },
+            data: { type: 'object', additionalProperties: true, description: 'the event as published' },
+          },
+        },
+        MessageList: { type: 'object', additionalProperties: false, required: ['messages'], properties: { messages: { type: 'array', items: ref('Message') } } },
         OAuthError: {
           type: 'object',
           required: ['error'],

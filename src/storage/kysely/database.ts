@@ -19,6 +19,7 @@ import { grantStoresScopesMigration } from './migrations/0016-grant-stores-scope
 import { subscriptionsMigration } from './migrations/0017-subscriptions.migration.js';
 import { tokenCodeMigration } from './migrations/0019-token-code.migration.js';
 import { receiverQuotaMigration } from './migrations/0019-receiver-quota.migration.js';
+import { messagesMigration } from './migrations/0018-messages.migration.js';
 import { SqliteGroupCommitDialect, type SqliteDirect, type SqliteGroupCommitDriver } from './sqlite-group-commit-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -146,6 +147,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0017_subscriptions': subscriptionsMigration(),
       '0019_token_code': tokenCodeMigration(),
       '0019_receiver_quota': receiverQuotaMigration(),
+      '0018_messages': messagesMigration(this.dialect),
     };
   }
 }

@@ -89,8 +89,8 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
       if (c.logoUrl !== undefined) row.logo_url = c.logoUrl;
       if (c.requireSubscription !== undefined) row.require_subscription = c.requireSubscription ? 1 : 0;
       if (c.purchaseUrl !== undefined) row.purchase_url = c.purchaseUrl;
-      const { webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect } = c;
-      const gateway = Object.fromEntries(Object.entries({ webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect }).filter(([, v]) => v !== undefined));
+      const { webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect, topics } = c;
+      const gateway = Object.fromEntries(Object.entries({ webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect, topics }).filter(([, v]) => v !== undefined));
       return db.transaction().execute(async (trx) => {
         if (!(await exists(trx, appKey))) return false;
         if (Object.keys(row).length > 0) await trx.updateTable('apps').set(row).where('app_key', '=', appKey).execute();

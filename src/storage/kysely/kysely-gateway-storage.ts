@@ -3,6 +3,7 @@ import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
 import { precompileInsert } from './compiled-query.js';
 import { appendAudit } from './audit.js';
+import { createKyselyMessageQueue, messageRoutesOf, type MessageTables } from './kysely-message-queue.js';
 import { toApp } from './kysely-app-storage.js';
 import type {
   CallFace,
@@ -19,7 +20,7 @@ import type {
 } from '../../gateway/ports.js';
 
 /** Gateway table shapes (migration 0002_gateway). */
-export interface GatewayTables {
+export interface GatewayTables extends MessageTables {
   gateway_apps: {
     app_key: string;
     sealed_secret: string | null;
@@ -36,6 +37,8 @@ export interface GatewayTables {
     client_side_flow_at?: number | null;
     /** 0019_receiver_quota. */
     receiver_quota_per_day?: number | null;
+    /** 0018_messages: subscribed topics, space-separated. */
+    topics?: string | null;
   };
   /** 0005_gateway_calls: one row per gateway call, written in batches. */
   gateway_calls: {
@@ -113,6 +116,7 @@ function toGatewayApp(r: GatewayTables['gateway_apps']): GatewayAppRecord {
     receiverQuotaPerDay: numOrNull(r.receiver_quota_per_day),
     fragmentRedirect: r.fragment_redirect === 'exact-callback' || r.fragment_redirect === 'redirect-rule' ? r.fragment_redirect : null,
     clientSideFlowAt: numOrNull(r.client_side_flow_at),
+    topics: r.topics ? r.topics.split(' ') : null,
   };
 }
 
@@ -198,6 +202,7 @@ export async function upsertGatewayApp(db: Kysely<any>, appKey: string, changes:
   if (changes.receiverQuotaPerDay !== undefined) row.receiver_quota_per_day = changes.receiverQuotaPerDay;
   if (changes.fragmentRedirect !== undefined) row.fragment_redirect = changes.fragmentRedirect;
   if (changes.clientSideFlowAt !== undefined) row.client_side_flow_at = changes.clientSideFlowAt;
+  if (changes.topics !== undefined) row.topics = changes.topics === null || changes.topics.length === 0 ? null : changes.topics.join(' ');
   const q = (db as Db).insertInto('gateway_apps').values({ app_key: appKey, ...row });
   if (Object.keys(row).length === 0) await q.onConflict((oc) => oc.column('app_key').doNothing()).execute();
   else await q.onConflict((oc) => oc.column('app_key').doUpdateSet(row)).execute();
@@ -215,6 +220,8 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
     [1, 10, 100, 500],
   );
   return {
+    messages: createKyselyMessageQueue(database, _dialect),
+    messageRoutes: (sellerId) => messageRoutesOf(database, sellerId),
     apps: {
       async find(appKey) {
         const r = await db.selectFrom('gateway_apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
@@ -240,6 +247,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
             'g.receiver_quota_per_day',
             'g.fragment_redirect',
             'g.client_side_flow_at',
+            'g.topics',
           ])
           .where('apps.app_key', '=', appKey)
           .executeTakeFirst();
@@ -260,6 +268,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
                 receiver_quota_per_day: r.receiver_quota_per_day,
                 fragment_redirect: r.fragment_redirect,
                 client_side_flow_at: r.client_side_flow_at,
+                topics: r.topics,
               });
         return { app: toApp(r), settings };
       },

@@ -1,0 +1,84 @@
+/**
+ * The message service's queue port (docs/adr/0145). Events are fanned out at publish time into
+ * one queue entry per receiving app; an entry is handed to a consumer (pull) and stays hidden for
+ * the visibility timeout; acknowledged entries are never handed out again; unacknowledged ones
+ * come back after the timeout (at least once). Two implementations: the database (Kysely,
+ * src/storage/kysely/kysely-message-queue.ts, the default) and NATS JetStream
+ * (src/messages/nats-message-queue.ts, `serve --message-broker`). Times are epoch ms.
+ */
+
+/** One event ready to enqueue, with the apps it reaches (routing already done). */
+export interface EventToQueue {
+  topic: string;
+  sellerId: number;
+  /** Shouquan's store number. */
+  storeId: number;
+  /** The event's `data`, as JSON text. */
+  data: string;
+  createdAt: number;
+  /** Apps that pull it (`GET /api/v1/messages`, `tmc.messages.consume`). */
+  pull: string[];
+  /** Apps with a webhook URL: it is pushed to them through the signed webhook outbox instead. */
+  push: string[];
+}
+
+/** A message handed to a consumer. */
+export interface QueuedMessage {
+  /** The delivery handle to acknowledge with (stable across redeliveries on the database queue). */
+  id: string;
+  eventId: string;
+  topic: string;
+  sellerId: number;
+  storeId: number;
+  /** JSON text. */
+  data: string;
+  createdAt: number;
+  /** How many times it was handed out, this time included. */
+  deliveries: number;
+}
+
+/** What the developer console shows about one app's queue. */
+export interface QueueStats {
+  /** Not yet acknowledged (in flight included). */
+  backlog: number;
+  /** Handed out and not acknowledged, still inside the visibility timeout. */
+  inFlight: number;
+  /** Unacknowledged messages handed out more than once (the consumer failed to acknowledge in time). */
+  redelivered: number;
+  /** The oldest unacknowledged message's publish time. */
+  oldestAt: number | null;
+  /** The latest deliveries, newest first. */
+  recent: Array<{ id: string; topic: string; storeId: number; createdAt: number; deliveredAt: number; deliveries: number; ackedAt: number | null }>;
+}
+
+export interface MessageQueue {
+  readonly kind: 'database' | 'nats';
+  /**
+   * Store events and their queue entries durably (database: one transaction, push entries in the
+   * webhook outbox included); resolves with the event ids, in order, once they are durable.
+   */
+  publish(events: EventToQueue[]): Promise<string[]>;
+  /** Hand out up to `max` visible messages of an app, oldest first, hiding them until `now + visibilityMs`. */
+  receive(appKey: string, max: number, now: number, visibilityMs: number): Promise<QueuedMessage[]>;
+  /** Acknowledge messages of an app; unknown or foreign ids are ignored. Answers how many were acknowledged now. */
+  ack(appKey: string, ids: string[], now: number): Promise<number>;
+  stats(appKey: string, now: number, recent: number): Promise<QueueStats>;
+  /**
+   * Drop events published before `before` and their entries, up to `limit` entries per call.
+   * Answers the entries dropped and how many of them were never acknowledged.
+   */
+  purge(before: number, limit: number): Promise<{ dropped: number; unacked: number }>;
+  close(): Promise<void>;
+}
+
+/** An app that may receive a seller's events: a live grant joined with the app's subscriptions. */
+export interface MessageRoute {
+  appKey: string;
+  storeIds: number[];
+  /** The grant's scope. */
+  scope: string[];
+  topics: string[];
+  /** The app's permission packages; null: all. */
+  permissions: string[] | null;
+  webhookUrl: string | null;
+}

@@ -1,0 +1,287 @@
+import type { CoreContext } from '../core/context.js';
+import { covers, scopePermissions } from '../gateway/permissions.js';
+import { publicStoreId } from '../sellers/store-id.js';
+import type { StoreRecord } from '../storage/ports.js';
+import type { EventToQueue, MessageQueue, MessageRoute, QueueStats } from './ports.js';
+import { messageJson } from './render.js';
+import { PUBLISHABLE_TOPICS, topicPermission, topicSpec } from './topics.js';
+
+/** Defaults of the message service's settings (serve flags, docs/gateway.md). */
+export const DEFAULT_MESSAGE_VISIBILITY_SECONDS = 60;
+export const DEFAULT_MESSAGE_RETENTION_DAYS = 3;
+/** Most events in one `POST /admin/api/v1/events`. */
+export const MAX_PUBLISH_BATCH = 1000;
+/** Most messages one pull answers, and the longest long poll (seconds). */
+export const MAX_PULL = 100;
+export const MAX_WAIT_SECONDS = 20;
+/** Largest `data` of one event, as JSON text. */
+export const MAX_EVENT_DATA_BYTES = 64 * 1024;
+
+export interface MessageServiceOptions {
+  /** How long a handed-out message stays hidden before it is handed out again, ms. */
+  visibilityMs?: number;
+  /** How long events are kept, ms. */
+  retentionMs?: number;
+  /** How often a long poll looks at the queue again when no publish on this node woke it, ms. */
+  pollMs?: number;
+  onPublished?: (events: number, entries: number) => void;
+  onDelivered?: (messages: number) => void;
+  onExpired?: (unacked: number) => void;
+}
+
+/** An event as the operator's systems send it (`POST /admin/api/v1/events`, `shouquan event publish`). */
+export interface PublishInput {
+  topic: unknown;
+  seller_id: unknown;
+  store_id: unknown;
+  data: unknown;
+}
+
+/** A refused publish: which event (index in the batch) and why. */
+export class PublishError extends Error {
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Published {
+  eventId: string;
+  /** How many apps it reached (pull and push). */
+  recipients: number;
+}
+
+/**
+ * The message service (issue 16 §2, docs/adr/0145): validates and routes published events to the
+ * apps entitled to them, hands them out to pulling consumers with long polls, takes
+ * acknowledgements, and drops events past retention. The queue itself is a port
+ * ({@link MessageQueue}): the database by default, NATS JetStream with `--message-broker`.
+ */
+export class MessageService {
+  readonly visibilityMs: number;
+  readonly retentionMs: number;
+  private readonly pollMs: number;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private closing = false;
+
+  constructor(
+    private readonly core: Pick<CoreContext, 'storage' | 'profile' | 'now'>,
+    private readonly options: MessageServiceOptions = {},
+  ) {
+    this.visibilityMs = options.visibilityMs ?? DEFAULT_MESSAGE_VISIBILITY_SECONDS * 1000;
+    this.retentionMs = options.retentionMs ?? DEFAULT_MESSAGE_RETENTION_DAYS * 86_400_000;
+    this.pollMs = options.pollMs ?? 500;
+  }
+
+  get queue(): MessageQueue {
+    const gw = this.core.storage.gateway;
+    if (!gw) throw new Error('this storage has no gateway tables (run "shouquan migrate")');
+    return gw.messages;
+  }
+
+  /**
+   * Validate, route and enqueue a batch from the operator's systems, all or nothing: the answer
+   * comes once every event and its queue entries are durable. Throws {@link PublishError}.
+   */
+  async publish(inputs: PublishInput[]): Promise<Published[]> {
+    if (inputs.length > MAX_PUBLISH_BATCH) throw new PublishError(MAX_PUBLISH_BATCH, `at most ${MAX_PUBLISH_BATCH} events per request, got ${inputs.length}`);
+    const stores = new Map<number, StoreRecord[]>();
+    const now = this.core.now();
+    const events: Array<Omit<EventToQueue, 'pull' | 'push'>> = [];
+    for (const [i, input] of inputs.entries()) {
+      const topic = input.topic;
+      if (typeof topic !== 'string' || !topicSpec(topic)) throw new PublishError(i, `topic must be one of ${PUBLISHABLE_TOPICS.join(', ')}, got ${JSON.stringify(topic)}`);
+      if (!PUBLISHABLE_TOPICS.includes(topic)) throw new PublishError(i, `topic ${topic} is published by Shouquan itself, not through this API`);
+      const sellerRaw = typeof input.seller_id === 'number' ? String(input.seller_id) : input.seller_id;
+      if (typeof sellerRaw !== 'string' || !/^[1-9]\d{0,15}$/.test(sellerRaw)) throw new PublishError(i, `seller_id must be a seller id (a positive whole number), got ${JSON.stringify(input.seller_id)}`);
+      const sellerId = Number(sellerRaw);
+      let list = stores.get(sellerId);
+      if (!list) {
+        list = await this.core.storage.sellers.stores(sellerId);
+        stores.set(sellerId, list);
+      }
+      const storeRaw = typeof input.store_id === 'number' ? String(input.store_id) : input.store_id;
+      if (typeof storeRaw !== 'string' || storeRaw === '') throw new PublishError(i, `store_id must be a store id, got ${JSON.stringify(input.store_id)}`);
+      const store = list.find((s) => String(publicStoreId(s)) === storeRaw);
+      if (!store) throw new PublishError(i, `seller ${sellerId} has no store ${storeRaw.slice(0, 64)}`);
+      const data = input.data ?? {};
+      if (typeof data !== 'object' || Array.isArray(data) || data === null) throw new PublishError(i, 'data must be a JSON object');
+      const text = JSON.stringify(data);
+      if (Buffer.byteLength(text) > MAX_EVENT_DATA_BYTES) throw new PublishError(i, `data must be at most ${MAX_EVENT_DATA_BYTES} bytes of JSON`);
+      events.push({ topic, sellerId, storeId: store.storeId, data: text, createdAt: now });
+    }
+    return this.enqueue(events);
+  }
+
+  /**
+   * Publish an event of one of the seller's stores (Shouquan's store number) from inside the
+   * server: the gateway's own writes (`orders.ship`, `products.update`), the sandbox.
+   */
+  async publishStoreEvent(topic: string, sellerId: number, storeId: number, data: Record<string, unknown>): Promise<Published> {
+    if (!topicSpec(topic)) throw new Error(`unknown topic ${topic}`);
+    const [done] = await this.enqueue([{ topic, sellerId, storeId, data: JSON.stringify(data), createdAt: this.core.now() }]);
+    return done!;
+  }
+
+  /**
+   * Sandbox (issue 16 §2): realistic sample events of every topic the app subscribed to, for each
+   * store of its live grants (only sellers `sellerAllowed` accepts, e.g. the developer's sandbox
+   * sellers), delivered to this app alone and only where it is entitled to them.
+   */
+  async sample(appKey: string, sellerAllowed: (sellerId: number) => boolean | Promise<boolean> = () => true): Promise<Published[]> {
+    const settings = await this.core.storage.gateway?.apps.find(appKey);
+    const topics = (settings?.topics ?? []).filter((t) => PUBLISHABLE_TOPICS.includes(t));
+    if (topics.length === 0) return [];
+    const grants = await this.core.storage.management.grants({ appKey, status: 'live', limit: 50 });
+    const now = this.core.now();
+    const events: EventToQueue[] = [];
+    let n = 0;
+    for (const g of grants) {
+      if (!(await sellerAllowed(g.sellerId))) continue;
+      const route = (await this.core.storage.gateway!.messageRoutes(g.sellerId)).find((r) => r.appKey === appKey);
+      if (!route) continue;
+      for (const storeId of route.storeIds) {
+        for (const topic of topics) {
+          if (!this.entitled(route, topic, storeId)) continue;
+          n++;
+          const data = sampleData(topic, storeId * 1000 + n, now);
+          events.push({ topic, sellerId: g.sellerId, storeId, data: JSON.stringify(data), createdAt: now, pull: route.webhookUrl ? [] : [appKey], push: route.webhookUrl ? [appKey] : [] });
+        }
+      }
+    }
+    if (events.length === 0) return [];
+    const ids = await this.queue.publish(events);
+    this.options.onPublished?.(events.length, events.length);
+    this.wake(appKey);
+    return ids.map((eventId) => ({ eventId, recipients: 1 }));
+  }
+
+  /** Route events to apps (subscribed, live grant covering the store, permission package) and enqueue them. */
+  private async enqueue(events: Array<Omit<EventToQueue, 'pull' | 'push'>>): Promise<Published[]> {
+    const routes = new Map<number, MessageRoute[]>();
+    const routed: EventToQueue[] = [];
+    let entries = 0;
+    for (const e of events) {
+      let rs = routes.get(e.sellerId);
+      if (!rs) {
+        rs = await this.core.storage.gateway!.messageRoutes(e.sellerId);
+        routes.set(e.sellerId, rs);
+      }
+      const pull: string[] = [];
+      const push: string[] = [];
+      for (const r of rs) {
+        if (!this.entitled(r, e.topic, e.storeId)) continue;
+        if (pull.includes(r.appKey) || push.includes(r.appKey)) continue;
+        (r.webhookUrl ? push : pull).push(r.appKey);
+      }
+      entries += pull.length + push.length;
+      routed.push({ ...e, pull, push });
+    }
+    const ids = await this.queue.publish(routed);
+    this.options.onPublished?.(routed.length, entries);
+    const woken = new Set(routed.flatMap((e) => e.pull));
+    for (const app of woken) this.wake(app);
+    return ids.map((eventId, i) => ({ eventId, recipients: routed[i]!.pull.length + routed[i]!.push.length }));
+  }
+
+  /** (a) subscribed to the topic, (b) a live grant covering the store, (c) the topic's package granted to the app and by the seller. */
+  entitled(r: MessageRoute, topic: string, storeId: number): boolean {
+    if (!r.topics.includes(topic) || !r.storeIds.includes(storeId)) return false;
+    const permission = topicPermission(topic);
+    if (permission === undefined) return true;
+    return covers(r.permissions ?? ['*'], permission) && covers(scopePermissions(this.core.profile, r.scope), permission);
+  }
+
+  /**
+   * Up to `max` messages of an app as the JSON text of `{"messages":[…]}`; with `waitMs`, waits
+   * until one arrives or the time is up (woken at once by a publish on this node, otherwise it
+   * looks again every `pollMs`).
+   */
+  async receiveJson(appKey: string, max: number, waitMs: number, signal?: AbortSignal): Promise<{ json: string; count: number }> {
+    const items = await this.receive(appKey, max, waitMs, signal);
+    return { json: `{"messages":[${items.join(',')}]}`, count: items.length };
+  }
+
+  /** Like {@link receiveJson}, one JSON text per message. */
+  async receive(appKey: string, max: number, waitMs: number, signal?: AbortSignal): Promise<string[]> {
+    const deadline = Date.now() + Math.max(0, waitMs);
+    for (;;) {
+      const got = await this.queue.receive(appKey, max, this.core.now(), this.visibilityMs);
+      if (got.length > 0) {
+        this.options.onDelivered?.(got.length);
+        const out: string[] = [];
+        for (const m of got) {
+          const store = await this.core.storage.sellers.store(m.storeId);
+          out.push(messageJson({ id: m.id, topic: m.topic, sellerId: m.sellerId, storeId: store ? publicStoreId(store) : m.storeId, createdAt: m.createdAt, data: m.data }));
+        }
+        return out;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || this.closing || signal?.aborted) return [];
+      await this.sleep(appKey, Math.min(left, this.pollMs), signal);
+    }
+  }
+
+  async ack(appKey: string, ids: string[]): Promise<number> {
+    return this.queue.ack(appKey, ids, this.core.now());
+  }
+
+  async stats(appKey: string, recent = 10): Promise<QueueStats> {
+    return this.queue.stats(appKey, this.core.now(), recent);
+  }
+
+  /** Drop events past retention, in batches; answers entries dropped and how many were never acknowledged. */
+  async purgeExpired(batch = 5000): Promise<{ dropped: number; unacked: number }> {
+    const before = this.core.now() - this.retentionMs;
+    const total = { dropped: 0, unacked: 0 };
+    for (;;) {
+      const r = await this.queue.purge(before, batch);
+      total.dropped += r.dropped;
+      total.unacked += r.unacked;
+      if (r.unacked > 0) this.options.onExpired?.(r.unacked);
+      if (r.dropped < batch) return total;
+    }
+  }
+
+  /** Wake the long polls of an app waiting on this node. */
+  wake(appKey: string): void {
+    const set = this.waiters.get(appKey);
+    if (!set) return;
+    this.waiters.delete(appKey);
+    for (const f of set) f();
+  }
+
+  /** End every long poll (the server is closing): they answer with what they have. */
+  close(): void {
+    this.closing = true;
+    for (const app of [...this.waiters.keys()]) this.wake(app);
+  }
+
+  private sleep(appKey: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(appKey);
+      if (!set) this.waiters.set(appKey, (set = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.waiters.get(appKey)?.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      set.add(done);
+    });
+  }
+}
+
+/** A topic's example data with fresh ids and times (the sandbox's sample events). */
+export function sampleData(topic: string, seq: number, now: number): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...(topicSpec(topic)?.example ?? {}), sandbox: true };
+  if ('order_id' in data) data.order_id = 900_000_000 + seq;
+  if ('product_id' in data) data.product_id = 800_000_000 + seq;
+  if ('refund_id' in data) data.refund_id = 700_000_000 + seq;
+  if ('paid_at' in data) data.paid_at = new Date(now + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+  return data;
+}
