@@ -4,6 +4,9 @@
 // own writes, retention. On SQLite and PostgreSQL.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHmac } from 'node:crypto';
 import { createApp, updateApp } from '../src/apps/apps.js';
 import { main } from '../src/cli/main.js';
 import { createOperatorToken } from '../src/management/operator-tokens.js';
@@ -11,7 +14,7 @@ import { MessageService } from '../src/messages/service.js';
 import { testDialects } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { authorizeThroughForms, postForm } from './helpers/browserless.js';
-import { restCall, topCall } from './helpers/gateway.js';
+import { restCall, topCall, waitFor } from './helpers/gateway.js';
 
 const dialects = await testDialects();
 
@@ -67,7 +70,7 @@ for (const dialect of dialects) {
     let store1: number, store2: number;
 
     before(async () => {
-      s = await startTestServer({ db: await dialect.fresh(), gateway: { webhookPollMs: 0, messagePollMs: 50 } });
+      s = await startTestServer({ db: await dialect.fresh(), gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1, messagePollMs: 50 } });
       store1 = s.seller.stores[0]!.storeId;
       store2 = s.seller.stores[1]!.storeId;
       operator = (await createOperatorToken(s.core.storage, { name: 'erp', readOnly: false, createdBy: 'cli', now: s.core.now() })).token;
@@ -262,6 +265,35 @@ for (const dialect of dialects) {
       assert.deepEqual(got.json.messages.map((m: any) => [m.topic, m.store_id, m.data.sandbox]), [['trade.paid', store2, true]]);
       await ack(s, D, got.json.messages.map((m: any) => m.id));
       assert.deepEqual((await pull(s, A)).json, { messages: [] }, 'sample events go to that app only');
+    });
+
+    it('pushes to an app with a webhook URL instead, signed, and not to its pull queue', async () => {
+      const received: Array<{ headers: Record<string, unknown>; body: string }> = [];
+      const server: Server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          received.push({ headers: req.headers, body });
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const E = await newApp(s, 'Pushed');
+        await updateApp(s.core.storage, E.appKey, { topics: ['refund.created'], webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` }, s.core.now());
+        await authorizeApp(s, E, [store1]);
+        const pub = await publish(s, operator, [{ topic: 'refund.created', seller_id: s.seller.sellerId, store_id: store1, data: { refund_id: 5001 } }]);
+        assert.deepEqual(pub.json.recipients, [1]);
+        const got = await waitFor(async () => received.find((r) => r.headers['x-shouquan-event'] === 'refund.created'), 'the pushed message');
+        assert.equal(got.headers['x-shouquan-signature'], `sha256=${createHmac('sha256', E.appSecret).update(got.body, 'utf8').digest('hex')}`);
+        const body = JSON.parse(got.body);
+        assert.deepEqual(body, { event: 'refund.created', event_id: pub.json.event_ids[0], app_key: E.appKey, seller_id: s.seller.sellerId, store_id: store1, occurred_at: body.occurred_at, data: { refund_id: 5001 } });
+        assert.match(body.occurred_at, iso);
+        assert.deepEqual((await pull(s, E)).json, { messages: [] });
+        await updateApp(s.core.storage, E.appKey, { topics: [] }, s.core.now());
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
     });
 
     it('drops events past retention and counts the unacknowledged ones', async () => {
