@@ -27,10 +27,20 @@ export interface TestApp {
 export async function authorizeApp(s: TestServer, app: TestApp, storeIds: number[]): Promise<{ access_token: string }> {
   const callback = s.client.callback;
   const url = `${s.core.profile.paths.authorize}?${new URLSearchParams({ response_type: 'code', client_id: app.appKey, redirect_uri: callback, state: 'msg' })}`;
-  const { location } = await authorizeThroughForms(s.url, url, { username: s.seller.username, password: s.seller.password, storeIds });
+  const { location } = await authorizeThroughForms(s.url, url, {
+    username: s.seller.username,
+    password: s.seller.password,
+    storeIds,
+  });
   const code = new URL(location).searchParams.get('code');
   if (!code) throw new Error(`no code in ${location}`);
-  const res = await postForm(`${s.url}${s.core.profile.paths.token}`, { grant_type: 'authorization_code', code, redirect_uri: callback, client_id: app.appKey, client_secret: app.appSecret });
+  const res = await postForm(`${s.url}${s.core.profile.paths.token}`, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: callback,
+    client_id: app.appKey,
+    client_secret: app.appSecret,
+  });
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${res.text}`);
   return res.json;
 }
@@ -40,7 +50,8 @@ export async function newApp(s: TestServer, name: string): Promise<TestApp> {
   return { appKey: created.appKey, appSecret: created.appSecret };
 }
 
-const basic = (app: TestApp) => `Basic ${Buffer.from(`${encodeURIComponent(app.appKey)}:${encodeURIComponent(app.appSecret)}`).toString('base64')}`;
+const basic = (app: TestApp) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(app.appKey)}:${encodeURIComponent(app.appSecret)}`).toString('base64')}`;
 
 export async function pull(s: TestServer, app: TestApp, query = 'max=100') {
   const res = await fetch(`${s.url}/api/v1/messages?${query}`, { headers: { authorization: basic(app) } });
@@ -49,12 +60,20 @@ export async function pull(s: TestServer, app: TestApp, query = 'max=100') {
 }
 
 export async function ack(s: TestServer, app: TestApp, ids: string[]) {
-  const res = await fetch(`${s.url}/api/v1/messages/ack`, { method: 'POST', headers: { authorization: basic(app), 'content-type': 'application/json' }, body: JSON.stringify({ ids }) });
+  const res = await fetch(`${s.url}/api/v1/messages/ack`, {
+    method: 'POST',
+    headers: { authorization: basic(app), 'content-type': 'application/json' },
+    body: JSON.stringify({ ids }),
+  });
   return { status: res.status, json: await res.json() };
 }
 
 async function publish(s: TestServer, token: string, events: unknown[]) {
-  const res = await fetch(`${s.url}/admin/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+  const res = await fetch(`${s.url}/admin/api/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ events }),
+  });
   return { status: res.status, json: await res.json() };
 }
 
@@ -70,10 +89,15 @@ for (const dialect of dialects) {
     let store1: number, store2: number;
 
     before(async () => {
-      s = await startTestServer({ db: await dialect.fresh(), gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1, messagePollMs: 50 } });
+      s = await startTestServer({
+        db: await dialect.fresh(),
+        gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1, messagePollMs: 50 },
+      });
       store1 = s.seller.stores[0]!.storeId;
       store2 = s.seller.stores[1]!.storeId;
-      operator = (await createOperatorToken(s.core.storage, { name: 'erp', readOnly: false, createdBy: 'cli', now: s.core.now() })).token;
+      operator = (
+        await createOperatorToken(s.core.storage, { name: 'erp', readOnly: false, createdBy: 'cli', now: s.core.now() })
+      ).token;
       A = { appKey: s.client.appKey, appSecret: s.client.appSecret };
       B = await newApp(s, 'Not subscribed');
       C = await newApp(s, 'No orders package');
@@ -81,10 +105,26 @@ for (const dialect of dialects) {
       const patch = await fetch(`${s.url}/admin/api/v1/apps/${A.appKey}`, {
         method: 'PATCH',
         headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ topics: ['trade.paid', 'trade.created', 'item.updated', 'item.stock_changed', 'item.created', 'trade.shipped'] }),
+        body: JSON.stringify({
+          topics: [
+            'trade.paid',
+            'trade.created',
+            'item.updated',
+            'item.stock_changed',
+            'item.created',
+            'trade.shipped',
+          ],
+        }),
       });
       assert.equal(patch.status, 200);
-      assert.deepEqual((await patch.json()).topics, ['trade.created', 'trade.paid', 'trade.shipped', 'item.created', 'item.updated', 'item.stock_changed']);
+      assert.deepEqual((await patch.json()).topics, [
+        'trade.created',
+        'trade.paid',
+        'trade.shipped',
+        'item.created',
+        'item.updated',
+        'item.stock_changed',
+      ]);
       await updateApp(s.core.storage, C.appKey, { topics: ['trade.paid'], permissions: ['products'] }, s.core.now());
       await updateApp(s.core.storage, D.appKey, { topics: ['trade.paid'] }, s.core.now());
       for (const app of [A, B, C]) await authorizeApp(s, app, [store1]);
@@ -93,13 +133,24 @@ for (const dialect of dialects) {
     after(async () => s?.close());
 
     it('refuses an unknown topic on an app', async () => {
-      const res = await fetch(`${s.url}/admin/api/v1/apps/${B.appKey}`, { method: 'PATCH', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ topics: ['trade.eaten'] }) });
+      const res = await fetch(`${s.url}/admin/api/v1/apps/${B.appKey}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ topics: ['trade.eaten'] }),
+      });
       assert.equal(res.status, 400);
       assert.equal((await res.json()).error, 'invalid_request');
     });
 
     it('delivers an event to the subscribed, entitled app only, with the exact body', async () => {
-      const pub = await publish(s, operator, [{ topic: 'trade.paid', seller_id: String(s.seller.sellerId), store_id: String(store1), data: { order_id: 1001, total_fee: '199.00' } }]);
+      const pub = await publish(s, operator, [
+        {
+          topic: 'trade.paid',
+          seller_id: String(s.seller.sellerId),
+          store_id: String(store1),
+          data: { order_id: 1001, total_fee: '199.00' },
+        },
+      ]);
       assert.equal(pub.status, 201);
       assert.deepEqual(pub.json, { event_ids: [pub.json.event_ids[0]], recipients: [1] });
       assert.match(pub.json.event_ids[0], /^\d+$/);
@@ -109,7 +160,18 @@ for (const dialect of dialects) {
       const m = got.json.messages[0];
       assert.match(m.id, /^\d+$/);
       assert.match(m.created_at, iso);
-      assert.deepEqual(got.json, { messages: [{ id: m.id, topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, created_at: m.created_at, data: { order_id: 1001, total_fee: '199.00' } }] });
+      assert.deepEqual(got.json, {
+        messages: [
+          {
+            id: m.id,
+            topic: 'trade.paid',
+            seller_id: s.seller.sellerId,
+            store_id: store1,
+            created_at: m.created_at,
+            data: { order_id: 1001, total_fee: '199.00' },
+          },
+        ],
+      });
       assert.deepEqual(Object.keys(m), ['id', 'topic', 'seller_id', 'store_id', 'created_at', 'data']);
       // Not subscribed, no orders package, grant of another store: nothing, ever.
       for (const other of [B, C, D]) assert.deepEqual((await pull(s, other)).json, { messages: [] });
@@ -118,16 +180,27 @@ for (const dialect of dialects) {
     });
 
     it('reaches the app of the other store only for that store', async () => {
-      const pub = await publish(s, operator, [{ topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store2, data: { order_id: 2002 } }]);
+      const pub = await publish(s, operator, [
+        { topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store2, data: { order_id: 2002 } },
+      ]);
       assert.deepEqual(pub.json.recipients, [1]);
       assert.deepEqual((await pull(s, A)).json, { messages: [] });
       const got = await pull(s, D);
-      assert.deepEqual(got.json.messages.map((m: any) => [m.topic, m.store_id, m.data]), [['trade.paid', store2, { order_id: 2002 }]]);
-      await ack(s, D, got.json.messages.map((m: any) => m.id));
+      assert.deepEqual(
+        got.json.messages.map((m: any) => [m.topic, m.store_id, m.data]),
+        [['trade.paid', store2, { order_id: 2002 }]],
+      );
+      await ack(
+        s,
+        D,
+        got.json.messages.map((m: any) => m.id),
+      );
     });
 
     it('redelivers an unacknowledged message after the visibility timeout, until acknowledged', async () => {
-      await publish(s, operator, [{ topic: 'trade.created', seller_id: s.seller.sellerId, store_id: store1, data: { order_id: 3003 } }]);
+      await publish(s, operator, [
+        { topic: 'trade.created', seller_id: s.seller.sellerId, store_id: store1, data: { order_id: 3003 } },
+      ]);
       const first = await pull(s, A);
       assert.equal(first.json.messages.length, 1);
       const id = first.json.messages[0].id;
@@ -141,25 +214,42 @@ for (const dialect of dialects) {
     });
 
     it('hands out the messages of a store in publish order, max at a time', async () => {
-      const events = Array.from({ length: 7 }, (_, i) => ({ topic: 'trade.created', seller_id: s.seller.sellerId, store_id: store1, data: { seq: i } }));
+      const events = Array.from({ length: 7 }, (_, i) => ({
+        topic: 'trade.created',
+        seller_id: s.seller.sellerId,
+        store_id: store1,
+        data: { seq: i },
+      }));
       const pub = await publish(s, operator, events);
       assert.equal(pub.status, 201);
       assert.equal(pub.json.event_ids.length, 7);
       const ids = pub.json.event_ids.map(Number);
-      assert.deepEqual(ids, [...ids].sort((a: number, b: number) => a - b));
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a: number, b: number) => a - b),
+      );
       const a = await pull(s, A, 'max=3');
       const b = await pull(s, A, 'max=100');
       const seqs = [...a.json.messages, ...b.json.messages].map((m: any) => m.data.seq);
       assert.deepEqual(seqs, [0, 1, 2, 3, 4, 5, 6]);
-      await ack(s, A, [...a.json.messages, ...b.json.messages].map((m: any) => m.id));
+      await ack(
+        s,
+        A,
+        [...a.json.messages, ...b.json.messages].map((m: any) => m.id),
+      );
     });
 
     it('answers a long poll when an event is published', async () => {
       const waiting = pull(s, A, 'max=10&wait=20');
       await new Promise((r) => setTimeout(r, 100));
-      await publish(s, operator, [{ topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, data: { order_id: 4004 } }]);
+      await publish(s, operator, [
+        { topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, data: { order_id: 4004 } },
+      ]);
       const got = await waiting;
-      assert.deepEqual(got.json.messages.map((m: any) => m.data), [{ order_id: 4004 }]);
+      assert.deepEqual(
+        got.json.messages.map((m: any) => m.data),
+        [{ order_id: 4004 }],
+      );
       await ack(s, A, [got.json.messages[0].id]);
     });
 
@@ -171,11 +261,18 @@ for (const dialect of dialects) {
         { topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: 999999, data: {} },
       ]);
       assert.equal(bad.status, 400);
-      assert.deepEqual(bad.json, { error: 'invalid_request', message: `events[1]: seller ${s.seller.sellerId} has no store 999999` });
+      assert.deepEqual(bad.json, {
+        error: 'invalid_request',
+        message: `events[1]: seller ${s.seller.sellerId} has no store 999999`,
+      });
       assert.deepEqual((await pull(s, A)).json, { messages: [] }, 'nothing of a refused batch was published');
-      const system = await publish(s, operator, [{ topic: 'authorization.revoked', seller_id: s.seller.sellerId, store_id: store1, data: {} }]);
+      const system = await publish(s, operator, [
+        { topic: 'authorization.revoked', seller_id: s.seller.sellerId, store_id: store1, data: {} },
+      ]);
       assert.equal(system.status, 400);
-      const unauth = await publish(s, 'sqo_wrong', [{ topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, data: {} }]);
+      const unauth = await publish(s, 'sqo_wrong', [
+        { topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, data: {} },
+      ]);
       assert.equal(unauth.status, 401);
     });
 
@@ -184,28 +281,55 @@ for (const dialect of dialects) {
       assert.equal(none.status, 401);
       assert.equal(none.headers.get('www-authenticate'), 'Basic realm="shouquan-messages"');
       const body = await none.json();
-      assert.deepEqual(body, { error: 'invalid_client', error_description: 'send the app key and secret in Authorization: Basic (client_id:client_secret)', request_id: body.request_id });
+      assert.deepEqual(body, {
+        error: 'invalid_client',
+        error_description: 'send the app key and secret in Authorization: Basic (client_id:client_secret)',
+        request_id: body.request_id,
+      });
       const wrong = await pull(s, { appKey: A.appKey, appSecret: 'nope' });
       assert.equal(wrong.status, 401);
       assert.equal(wrong.json.error, 'invalid_client');
       const badMax = await pull(s, A, 'max=0');
       assert.equal(badMax.status, 400);
       assert.equal(badMax.json.error_description, 'max must be a whole number from 1 to 100');
-      const badAck = await fetch(`${s.url}/api/v1/messages/ack`, { method: 'POST', headers: { authorization: basic(A), 'content-type': 'application/json' }, body: '{"ids":[]}' });
+      const badAck = await fetch(`${s.url}/api/v1/messages/ack`, {
+        method: 'POST',
+        headers: { authorization: basic(A), 'content-type': 'application/json' },
+        body: '{"ids":[]}',
+      });
       assert.equal(badAck.status, 400);
     });
 
     it('serves the same queue on the signed router: tmc.messages.consume and confirm', async () => {
-      await publish(s, operator, [{ topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, data: { order_id: 5005 } }]);
+      await publish(s, operator, [
+        { topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, data: { order_id: 5005 } },
+      ]);
       const got = await topCall(s, 'shouquan.tmc.messages.consume', { max: '10' });
       assert.equal(got.status, 200, got.text);
       const r = got.json.shouquan_tmc_messages_consume_response;
       assert.ok(r, got.text);
       assert.equal(r.messages.length, 1);
       const m = r.messages[0];
-      assert.deepEqual(r, { messages: [{ id: m.id, topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, created_at: m.created_at, data: { order_id: 5005 } }], request_id: r.request_id });
+      assert.deepEqual(r, {
+        messages: [
+          {
+            id: m.id,
+            topic: 'trade.paid',
+            seller_id: s.seller.sellerId,
+            store_id: store1,
+            created_at: m.created_at,
+            data: { order_id: 5005 },
+          },
+        ],
+        request_id: r.request_id,
+      });
       const confirmed = await topCall(s, 'shouquan.tmc.messages.confirm', { ids: m.id });
-      assert.deepEqual(confirmed.json, { shouquan_tmc_messages_confirm_response: { acknowledged: 1, request_id: confirmed.json.shouquan_tmc_messages_confirm_response.request_id } });
+      assert.deepEqual(confirmed.json, {
+        shouquan_tmc_messages_confirm_response: {
+          acknowledged: 1,
+          request_id: confirmed.json.shouquan_tmc_messages_confirm_response.request_id,
+        },
+      });
       const missing = await topCall(s, 'shouquan.tmc.messages.confirm', {});
       assert.equal(missing.json.error_response.code, 40);
     });
@@ -213,7 +337,21 @@ for (const dialect of dialects) {
     it('publishes with the CLI: shouquan event publish --json', async () => {
       const lines: string[] = [];
       const code = await main(
-        ['event', 'publish', '--database', s.db.url, '--topic', 'trade.paid', '--seller-id', String(s.seller.sellerId), '--store-id', String(store1), '--data', '{"order_id":6006}', '--json'],
+        [
+          'event',
+          'publish',
+          '--database',
+          s.db.url,
+          '--topic',
+          'trade.paid',
+          '--seller-id',
+          String(s.seller.sellerId),
+          '--store-id',
+          String(store1),
+          '--data',
+          '{"order_id":6006}',
+          '--json',
+        ],
         { log: (x) => lines.push(x), err: (x) => lines.push(x) },
       );
       assert.equal(code, 0, lines.join('\n'));
@@ -221,23 +359,52 @@ for (const dialect of dialects) {
       assert.deepEqual(out, { event_id: out.event_id, recipients: 1 });
       assert.match(out.event_id, /^\d+$/);
       const got = await pull(s, A);
-      assert.deepEqual(got.json.messages.map((m: any) => m.data), [{ order_id: 6006 }]);
+      assert.deepEqual(
+        got.json.messages.map((m: any) => m.data),
+        [{ order_id: 6006 }],
+      );
       await ack(s, A, [got.json.messages[0].id]);
       const bad: string[] = [];
-      assert.equal(await main(['event', 'publish', '--database', s.db.url, '--topic', 'trade.nope', '--seller-id', '1', '--store-id', '1'], { log: (x) => bad.push(x), err: (x) => bad.push(x) }), 2);
+      assert.equal(
+        await main(
+          ['event', 'publish', '--database', s.db.url, '--topic', 'trade.nope', '--seller-id', '1', '--store-id', '1'],
+          { log: (x) => bad.push(x), err: (x) => bad.push(x) },
+        ),
+        2,
+      );
     });
 
     it('sets topics with the CLI: shouquan app update --topics', async () => {
       const lines: string[] = [];
-      const code = await main(['app', 'update', '--database', s.db.url, '--app-key', B.appKey, '--topics', 'refund.created,trade.paid', '--json'], { log: (x) => lines.push(x), err: (x) => lines.push(x) });
+      const code = await main(
+        [
+          'app',
+          'update',
+          '--database',
+          s.db.url,
+          '--app-key',
+          B.appKey,
+          '--topics',
+          'refund.created,trade.paid',
+          '--json',
+        ],
+        { log: (x) => lines.push(x), err: (x) => lines.push(x) },
+      );
       assert.equal(code, 0, lines.join('\n'));
       assert.deepEqual(JSON.parse(lines[0]!).topics, ['trade.paid', 'refund.created']);
-      await main(['app', 'update', '--database', s.db.url, '--app-key', B.appKey, '--topics', 'none'], { log: () => {}, err: () => {} });
+      await main(['app', 'update', '--database', s.db.url, '--app-key', B.appKey, '--topics', 'none'], {
+        log: () => {},
+        err: () => {},
+      });
     });
 
     it("publishes the gateway's own writes: products.create and products.update", async () => {
       const { access_token: token } = await authorizeApp(s, A, [store1]);
-      const created = await restCall(s, 'POST', '/api/v1/products', token, { title: '测试商品', price: '10.00', stock: 5 });
+      const created = await restCall(s, 'POST', '/api/v1/products', token, {
+        title: '测试商品',
+        price: '10.00',
+        stock: 5,
+      });
       assert.equal(created.status, 201, created.text);
       const productId = created.json.product.product_id;
       const updated = await restCall(s, 'PATCH', `/api/v1/products/${productId}`, token, { stock: 3 });
@@ -253,17 +420,31 @@ for (const dialect of dialects) {
       );
       assert.deepEqual(got.json.messages[1].data.changed, ['stock']);
       assert.deepEqual(got.json.messages[2].data, { product_id: productId, stock: 3, previous_stock: 5 });
-      await ack(s, A, got.json.messages.map((m: any) => m.id));
+      await ack(
+        s,
+        A,
+        got.json.messages.map((m: any) => m.id),
+      );
     });
 
     it('injects sandbox sample events for the app: shouquan event sample', async () => {
       const lines: string[] = [];
-      const code = await main(['event', 'sample', '--database', s.db.url, '--app-key', D.appKey, '--json'], { log: (x) => lines.push(x), err: (x) => lines.push(x) });
+      const code = await main(['event', 'sample', '--database', s.db.url, '--app-key', D.appKey, '--json'], {
+        log: (x) => lines.push(x),
+        err: (x) => lines.push(x),
+      });
       assert.equal(code, 0, lines.join('\n'));
       assert.equal(JSON.parse(lines[0]!).event_ids.length, 1);
       const got = await pull(s, D);
-      assert.deepEqual(got.json.messages.map((m: any) => [m.topic, m.store_id, m.data.sandbox]), [['trade.paid', store2, true]]);
-      await ack(s, D, got.json.messages.map((m: any) => m.id));
+      assert.deepEqual(
+        got.json.messages.map((m: any) => [m.topic, m.store_id, m.data.sandbox]),
+        [['trade.paid', store2, true]],
+      );
+      await ack(
+        s,
+        D,
+        got.json.messages.map((m: any) => m.id),
+      );
       assert.deepEqual((await pull(s, A)).json, { messages: [] }, 'sample events go to that app only');
     });
 
@@ -280,14 +461,35 @@ for (const dialect of dialects) {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       try {
         const E = await newApp(s, 'Pushed');
-        await updateApp(s.core.storage, E.appKey, { topics: ['refund.created'], webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` }, s.core.now());
+        await updateApp(
+          s.core.storage,
+          E.appKey,
+          { topics: ['refund.created'], webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` },
+          s.core.now(),
+        );
         await authorizeApp(s, E, [store1]);
-        const pub = await publish(s, operator, [{ topic: 'refund.created', seller_id: s.seller.sellerId, store_id: store1, data: { refund_id: 5001 } }]);
+        const pub = await publish(s, operator, [
+          { topic: 'refund.created', seller_id: s.seller.sellerId, store_id: store1, data: { refund_id: 5001 } },
+        ]);
         assert.deepEqual(pub.json.recipients, [1]);
-        const got = await waitFor(async () => received.find((r) => r.headers['x-shouquan-event'] === 'refund.created'), 'the pushed message');
-        assert.equal(got.headers['x-shouquan-signature'], `sha256=${createHmac('sha256', E.appSecret).update(got.body, 'utf8').digest('hex')}`);
+        const got = await waitFor(
+          async () => received.find((r) => r.headers['x-shouquan-event'] === 'refund.created'),
+          'the pushed message',
+        );
+        assert.equal(
+          got.headers['x-shouquan-signature'],
+          `sha256=${createHmac('sha256', E.appSecret).update(got.body, 'utf8').digest('hex')}`,
+        );
         const body = JSON.parse(got.body);
-        assert.deepEqual(body, { event: 'refund.created', event_id: pub.json.event_ids[0], app_key: E.appKey, seller_id: s.seller.sellerId, store_id: store1, occurred_at: body.occurred_at, data: { refund_id: 5001 } });
+        assert.deepEqual(body, {
+          event: 'refund.created',
+          event_id: pub.json.event_ids[0],
+          app_key: E.appKey,
+          seller_id: s.seller.sellerId,
+          store_id: store1,
+          occurred_at: body.occurred_at,
+          data: { refund_id: 5001 },
+        });
         assert.match(body.occurred_at, iso);
         assert.deepEqual((await pull(s, E)).json, { messages: [] });
         await updateApp(s.core.storage, E.appKey, { topics: [] }, s.core.now());
@@ -297,7 +499,9 @@ for (const dialect of dialects) {
     });
 
     it('drops events past retention and counts the unacknowledged ones', async () => {
-      await publish(s, operator, [{ topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, data: { order_id: 7007 } }]);
+      await publish(s, operator, [
+        { topic: 'trade.paid', seller_id: s.seller.sellerId, store_id: store1, data: { order_id: 7007 } },
+      ]);
       let expired = 0;
       const svc = new MessageService(s.core, { retentionMs: 3 * 86_400_000, onExpired: (n) => (expired += n) });
       s.advance(3 * 86_400_000 + 60_000);

@@ -1,9 +1,21 @@
-/** `shouquan event publish|sample`: the message service from the command line (issue 16 §2, docs/gateway.md#message-service). */
+/**
+ * `shouquan event publish|sample`: the message service from the command line
+ * (issue 16 §2, docs/gateway.md#message-service).
+ */
 import { getProfile } from '../profiles/registry.js';
 import { MessageService, PublishError } from '../messages/service.js';
 import { PUBLISHABLE_TOPICS } from '../messages/topics.js';
 import type { Storage } from '../storage/ports.js';
-import { DATABASE_HELP, databaseFlag, optional, parseFlags, required, UsageError, withStorage, type Out } from './cli-kit.js';
+import {
+  DATABASE_HELP,
+  databaseFlag,
+  optional,
+  parseFlags,
+  required,
+  UsageError,
+  withStorage,
+  type Out,
+} from './cli-kit.js';
 
 export const EVENT_HELP: Record<string, string> = {
   'event publish': `Usage: shouquan event publish --topic T --seller-id S --store-id X --data JSON [--profile P] [--database URL] [--json]
@@ -45,8 +57,19 @@ function serviceFor(storage: Storage, profile: string | undefined): MessageServi
 export async function eventCommand(sub: string, args: string[], out: Out): Promise<number> {
   const command = `event ${sub}`;
   if (sub === 'publish') {
-    const values = parseFlags(args, { ...databaseFlag, topic: { type: 'string' }, 'seller-id': { type: 'string' }, 'store-id': { type: 'string' }, data: { type: 'string' }, profile: { type: 'string' } }, command);
-    if (values.help) return out.log(EVENT_HELP[command]!), 0;
+    const values = parseFlags(
+      args,
+      {
+        ...databaseFlag,
+        topic: { type: 'string' },
+        'seller-id': { type: 'string' },
+        'store-id': { type: 'string' },
+        data: { type: 'string' },
+        profile: { type: 'string' },
+      },
+      command,
+    );
+    if (values.help) return (out.log(EVENT_HELP[command]!), 0);
     const topic = required(values, 'topic');
     const sellerId = required(values, 'seller-id');
     const storeId = required(values, 'store-id');
@@ -61,7 +84,9 @@ export async function eventCommand(sub: string, args: string[], out: Out): Promi
     }
     return withStorage(values.database, async (storage) => {
       try {
-        const [done] = await serviceFor(storage, optional(values, 'profile')).publish([{ topic, seller_id: sellerId, store_id: storeId, data }]);
+        const [done] = await serviceFor(storage, optional(values, 'profile')).publish([
+          { topic, seller_id: sellerId, store_id: storeId, data },
+        ]);
         if (values.json) out.log(JSON.stringify({ event_id: done!.eventId, recipients: done!.recipients }));
         else out.log(`event ${done!.eventId} published to ${done!.recipients} app(s)`);
         return 0;
@@ -72,14 +97,23 @@ export async function eventCommand(sub: string, args: string[], out: Out): Promi
     });
   }
   if (sub === 'sample') {
-    const values = parseFlags(args, { ...databaseFlag, 'app-key': { type: 'string' }, profile: { type: 'string' } }, command);
-    if (values.help) return out.log(EVENT_HELP[command]!), 0;
+    const values = parseFlags(
+      args,
+      { ...databaseFlag, 'app-key': { type: 'string' }, profile: { type: 'string' } },
+      command,
+    );
+    if (values.help) return (out.log(EVENT_HELP[command]!), 0);
     const appKey = required(values, 'app-key');
     return withStorage(values.database, async (storage) => {
       if (!(await storage.apps.find(appKey))) throw new Error(`no app with app_key ${appKey}`);
       const done = await serviceFor(storage, optional(values, 'profile')).sample(appKey);
       if (values.json) out.log(JSON.stringify({ event_ids: done.map((d) => d.eventId) }));
-      else out.log(done.length === 0 ? 'no sample events: the app subscribed to no topics, or holds no live grant entitled to them' : `${done.length} sample event(s) published to ${appKey}`);
+      else
+        out.log(
+          done.length === 0
+            ? 'no sample events: the app subscribed to no topics, or holds no live grant entitled to them'
+            : `${done.length} sample event(s) published to ${appKey}`,
+        );
       return 0;
     });
   }

@@ -48,7 +48,15 @@ export interface QueueStats {
   /** The oldest unacknowledged message's publish time. */
   oldestAt: number | null;
   /** The latest deliveries, newest first. */
-  recent: Array<{ id: string; topic: string; storeId: number; createdAt: number; deliveredAt: number; deliveries: number; ackedAt: number | null }>;
+  recent: Array<{
+    id: string;
+    topic: string;
+    storeId: number;
+    createdAt: number;
+    deliveredAt: number;
+    deliveries: number;
+    ackedAt: number | null;
+  }>;
 }
 
 export interface MessageQueue {

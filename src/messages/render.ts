@@ -20,6 +20,10 @@ export function messageJson(m: RenderableMessage): string {
 }
 
 /** The signed webhook body of a pushed message (the authorization events' fields, plus `data`). */
-export function messageWebhookBody(eventId: string, appKey: string, m: { topic: string; sellerId: number; storeId: number | string; createdAt: number; data: string }): string {
+export function messageWebhookBody(
+  eventId: string,
+  appKey: string,
+  m: { topic: string; sellerId: number; storeId: number | string; createdAt: number; data: string },
+): string {
   return `{"event":${JSON.stringify(m.topic)},"event_id":${JSON.stringify(eventId)},"app_key":${JSON.stringify(appKey)},"seller_id":${m.sellerId},"store_id":${JSON.stringify(m.storeId)},"occurred_at":"${new Date(m.createdAt).toISOString()}","data":${m.data}}`;
 }

@@ -86,16 +86,29 @@ export class MessageService {
    * comes once every event and its queue entries are durable. Throws {@link PublishError}.
    */
   async publish(inputs: PublishInput[]): Promise<Published[]> {
-    if (inputs.length > MAX_PUBLISH_BATCH) throw new PublishError(MAX_PUBLISH_BATCH, `at most ${MAX_PUBLISH_BATCH} events per request, got ${inputs.length}`);
+    if (inputs.length > MAX_PUBLISH_BATCH)
+      throw new PublishError(
+        MAX_PUBLISH_BATCH,
+        `at most ${MAX_PUBLISH_BATCH} events per request, got ${inputs.length}`,
+      );
     const stores = new Map<number, StoreRecord[]>();
     const now = this.core.now();
     const events: Array<Omit<EventToQueue, 'pull' | 'push'>> = [];
     for (const [i, input] of inputs.entries()) {
       const topic = input.topic;
-      if (typeof topic !== 'string' || !topicSpec(topic)) throw new PublishError(i, `topic must be one of ${PUBLISHABLE_TOPICS.join(', ')}, got ${JSON.stringify(topic)}`);
-      if (!PUBLISHABLE_TOPICS.includes(topic)) throw new PublishError(i, `topic ${topic} is published by Shouquan itself, not through this API`);
+      if (typeof topic !== 'string' || !topicSpec(topic))
+        throw new PublishError(
+          i,
+          `topic must be one of ${PUBLISHABLE_TOPICS.join(', ')}, got ${JSON.stringify(topic)}`,
+        );
+      if (!PUBLISHABLE_TOPICS.includes(topic))
+        throw new PublishError(i, `topic ${topic} is published by Shouquan itself, not through this API`);
       const sellerRaw = typeof input.seller_id === 'number' ? String(input.seller_id) : input.seller_id;
-      if (typeof sellerRaw !== 'string' || !/^[1-9]\d{0,15}$/.test(sellerRaw)) throw new PublishError(i, `seller_id must be a seller id (a positive whole number), got ${JSON.stringify(input.seller_id)}`);
+      if (typeof sellerRaw !== 'string' || !/^[1-9]\d{0,15}$/.test(sellerRaw))
+        throw new PublishError(
+          i,
+          `seller_id must be a seller id (a positive whole number), got ${JSON.stringify(input.seller_id)}`,
+        );
       const sellerId = Number(sellerRaw);
       let list = stores.get(sellerId);
       if (!list) {
@@ -103,13 +116,16 @@ export class MessageService {
         stores.set(sellerId, list);
       }
       const storeRaw = typeof input.store_id === 'number' ? String(input.store_id) : input.store_id;
-      if (typeof storeRaw !== 'string' || storeRaw === '') throw new PublishError(i, `store_id must be a store id, got ${JSON.stringify(input.store_id)}`);
+      if (typeof storeRaw !== 'string' || storeRaw === '')
+        throw new PublishError(i, `store_id must be a store id, got ${JSON.stringify(input.store_id)}`);
       const store = list.find((s) => String(publicStoreId(s)) === storeRaw);
       if (!store) throw new PublishError(i, `seller ${sellerId} has no store ${storeRaw.slice(0, 64)}`);
       const data = input.data ?? {};
-      if (typeof data !== 'object' || Array.isArray(data) || data === null) throw new PublishError(i, 'data must be a JSON object');
+      if (typeof data !== 'object' || Array.isArray(data) || data === null)
+        throw new PublishError(i, 'data must be a JSON object');
       const text = JSON.stringify(data);
-      if (Buffer.byteLength(text) > MAX_EVENT_DATA_BYTES) throw new PublishError(i, `data must be at most ${MAX_EVENT_DATA_BYTES} bytes of JSON`);
+      if (Buffer.byteLength(text) > MAX_EVENT_DATA_BYTES)
+        throw new PublishError(i, `data must be at most ${MAX_EVENT_DATA_BYTES} bytes of JSON`);
       events.push({ topic, sellerId, storeId: store.storeId, data: text, createdAt: now });
     }
     return this.enqueue(events);
@@ -119,9 +135,16 @@ export class MessageService {
    * Publish an event of one of the seller's stores (Shouquan's store number) from inside the
    * server: the gateway's own writes (`orders.ship`, `products.update`), the sandbox.
    */
-  async publishStoreEvent(topic: string, sellerId: number, storeId: number, data: Record<string, unknown>): Promise<Published> {
+  async publishStoreEvent(
+    topic: string,
+    sellerId: number,
+    storeId: number,
+    data: Record<string, unknown>,
+  ): Promise<Published> {
     if (!topicSpec(topic)) throw new Error(`unknown topic ${topic}`);
-    const [done] = await this.enqueue([{ topic, sellerId, storeId, data: JSON.stringify(data), createdAt: this.core.now() }]);
+    const [done] = await this.enqueue([
+      { topic, sellerId, storeId, data: JSON.stringify(data), createdAt: this.core.now() },
+    ]);
     return done!;
   }
 
@@ -130,7 +153,10 @@ export class MessageService {
    * store of its live grants (only sellers `sellerAllowed` accepts, e.g. the developer's sandbox
    * sellers), delivered to this app alone and only where it is entitled to them.
    */
-  async sample(appKey: string, sellerAllowed: (sellerId: number) => boolean | Promise<boolean> = () => true): Promise<Published[]> {
+  async sample(
+    appKey: string,
+    sellerAllowed: (sellerId: number) => boolean | Promise<boolean> = () => true,
+  ): Promise<Published[]> {
     const settings = await this.core.storage.gateway?.apps.find(appKey);
     const topics = (settings?.topics ?? []).filter((t) => PUBLISHABLE_TOPICS.includes(t));
     if (topics.length === 0) return [];
@@ -147,7 +173,15 @@ export class MessageService {
           if (!this.entitled(route, topic, storeId)) continue;
           n++;
           const data = sampleData(topic, storeId * 1000 + n, now);
-          events.push({ topic, sellerId: g.sellerId, storeId, data: JSON.stringify(data), createdAt: now, pull: route.webhookUrl ? [] : [appKey], push: route.webhookUrl ? [appKey] : [] });
+          events.push({
+            topic,
+            sellerId: g.sellerId,
+            storeId,
+            data: JSON.stringify(data),
+            createdAt: now,
+            pull: route.webhookUrl ? [] : [appKey],
+            push: route.webhookUrl ? [appKey] : [],
+          });
         }
       }
     }
@@ -186,12 +220,17 @@ export class MessageService {
     return ids.map((eventId, i) => ({ eventId, recipients: routed[i]!.pull.length + routed[i]!.push.length }));
   }
 
-  /** (a) subscribed to the topic, (b) a live grant covering the store, (c) the topic's package granted to the app and by the seller. */
+  /**
+   * (a) subscribed to the topic, (b) a live grant covering the store, (c) the topic's package
+   * granted to the app and by the seller.
+   */
   entitled(r: MessageRoute, topic: string, storeId: number): boolean {
     if (!r.topics.includes(topic) || !r.storeIds.includes(storeId)) return false;
     const permission = topicPermission(topic);
     if (permission === undefined) return true;
-    return covers(r.permissions ?? ['*'], permission) && covers(scopePermissions(this.core.profile, r.scope), permission);
+    return (
+      covers(r.permissions ?? ['*'], permission) && covers(scopePermissions(this.core.profile, r.scope), permission)
+    );
   }
 
   /**
@@ -199,7 +238,12 @@ export class MessageService {
    * until one arrives or the time is up (woken at once by a publish on this node, otherwise it
    * looks again every `pollMs`).
    */
-  async receiveJson(appKey: string, max: number, waitMs: number, signal?: AbortSignal): Promise<{ json: string; count: number }> {
+  async receiveJson(
+    appKey: string,
+    max: number,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ json: string; count: number }> {
     const items = await this.receive(appKey, max, waitMs, signal);
     return { json: `{"messages":[${items.join(',')}]}`, count: items.length };
   }
@@ -214,7 +258,16 @@ export class MessageService {
         const out: string[] = [];
         for (const m of got) {
           const store = await this.core.storage.sellers.store(m.storeId);
-          out.push(messageJson({ id: m.id, topic: m.topic, sellerId: m.sellerId, storeId: store ? publicStoreId(store) : m.storeId, createdAt: m.createdAt, data: m.data }));
+          out.push(
+            messageJson({
+              id: m.id,
+              topic: m.topic,
+              sellerId: m.sellerId,
+              storeId: store ? publicStoreId(store) : m.storeId,
+              createdAt: m.createdAt,
+              data: m.data,
+            }),
+          );
         }
         return out;
       }

@@ -22,11 +22,25 @@ async function setUp(storage: Storage): Promise<{ app: App; sellerId: number; st
   const key = await loadSecretKey(storage);
   const app = await createApp(storage, key, { name: 'Consumer', callbacks: ['https://isv.example.com/cb'] });
   await updateApp(storage, app.appKey, { topics: ['trade.paid'] }, Date.now());
-  const seller = await createSeller(storage, { username: `s${randomUUID().slice(0, 8)}`, password: 'correct horse battery', stores: ['Store'] });
+  const seller = await createSeller(storage, {
+    username: `s${randomUUID().slice(0, 8)}`,
+    password: 'correct horse battery',
+    stores: ['Store'],
+  });
   const storeId = seller.stores[0]!.storeId;
   await storage.grants.createWithTokens({
     now: Date.now(),
-    grant: { grantId: randomUUID(), appKey: app.appKey, sellerId: seller.sellerId, storeId, storeIds: [storeId], scope: ['seller'], createdAt: Date.now(), revokedAt: null, revokedReason: null },
+    grant: {
+      grantId: randomUUID(),
+      appKey: app.appKey,
+      sellerId: seller.sellerId,
+      storeId,
+      storeIds: [storeId],
+      scope: ['seller'],
+      createdAt: Date.now(),
+      revokedAt: null,
+      revokedReason: null,
+    },
     tokens: [],
   });
   return { app, sellerId: seller.sellerId, storeId };
@@ -54,7 +68,11 @@ describe('two PostgreSQL nodes, six concurrent consumers', { skip: pgUp ? false 
       const storage = await openStorage(db.url);
       const core = await createCoreContext({ storage, profile: getProfile('standard'), issuer: 'http://127.0.0.1' });
       // A visibility timeout far longer than the test: a second delivery could only be a double claim.
-      const server = await buildServer({ core, logger: false, gateway: { webhookPollMs: 0, messageVisibilitySeconds: 3600 } });
+      const server = await buildServer({
+        core,
+        logger: false,
+        gateway: { webhookPollMs: 0, messageVisibilitySeconds: 3600 },
+      });
       await server.listen({ host: '127.0.0.1', port: 0 });
       const addr = server.server.address();
       nodes.push({ server, storage, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
@@ -62,7 +80,12 @@ describe('two PostgreSQL nodes, six concurrent consumers', { skip: pgUp ? false 
     setup = await setUp(nodes[0]!.storage);
     const core = { storage: nodes[0]!.storage, profile: getProfile('standard'), now: () => Date.now() };
     const svc = new MessageService(core);
-    const batch = Array.from({ length: EVENTS }, (_, seq) => ({ topic: 'trade.paid', seller_id: setup.sellerId, store_id: setup.storeId, data: { seq } }));
+    const batch = Array.from({ length: EVENTS }, (_, seq) => ({
+      topic: 'trade.paid',
+      seller_id: setup.sellerId,
+      store_id: setup.storeId,
+      data: { seq },
+    }));
     const done = await svc.publish(batch);
     assert.equal(done.length, EVENTS);
   });
@@ -108,7 +131,9 @@ describe('kill -9 while publishing', { concurrency: true }, () => {
         const storage = await openStorage(db.url, { createIfMissing: true });
         try {
           setup = await setUp(storage);
-          operator = (await createOperatorToken(storage, { name: 'erp', readOnly: false, createdBy: 'cli', now: Date.now() })).token;
+          operator = (
+            await createOperatorToken(storage, { name: 'erp', readOnly: false, createdBy: 'cli', now: Date.now() })
+          ).token;
         } finally {
           await storage.close();
         }
@@ -130,7 +155,11 @@ describe('kill -9 while publishing', { concurrency: true }, () => {
               const res = await fetch(`${node!.url}/admin/api/v1/events`, {
                 method: 'POST',
                 headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
-                body: JSON.stringify({ events: [{ topic: 'trade.paid', seller_id: setup.sellerId, store_id: setup.storeId, data: { seq: mine } }] }),
+                body: JSON.stringify({
+                  events: [
+                    { topic: 'trade.paid', seller_id: setup.sellerId, store_id: setup.storeId, data: { seq: mine } },
+                  ],
+                }),
               });
               assert.equal(res.status, 201);
               await res.arrayBuffer();
@@ -152,7 +181,9 @@ describe('kill -9 while publishing', { concurrency: true }, () => {
           for (const m of batch) got.add(m.data.seq);
         }
         const lost = answered.filter((s) => !got.has(s));
-        t.diagnostic(`publishes answered before kill -9: ${answered.length}; sent: ${seq}; delivered after restart: ${got.size}`);
+        t.diagnostic(
+          `publishes answered before kill -9: ${answered.length}; sent: ${seq}; delivered after restart: ${got.size}`,
+        );
         assert.deepEqual(lost, [], 'no answered publish is lost');
       });
     });

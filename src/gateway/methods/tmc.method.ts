@@ -3,14 +3,21 @@ import type { GatewayMethod, MethodCall } from './method.js';
 import { MAX_PULL, MAX_WAIT_SECONDS, type MessageService } from '../../messages/service.js';
 
 function service(call: MethodCall): MessageService {
-  if (!call.messages) throw new GatewayError(15, 'Remote service error', 'isp.service-unavailable', 'the message service is not running on this server');
+  if (!call.messages)
+    throw new GatewayError(
+      15,
+      'Remote service error',
+      'isp.service-unavailable',
+      'the message service is not running on this server',
+    );
   return call.messages;
 }
 
 function whole(call: MethodCall, name: string, min: number, max: number, dflt: number): number {
   const raw = call.args.get(name);
   if (raw === undefined || raw === '') return dflt;
-  if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalidArgument(name, `must be a whole number from ${min} to ${max}, got "${raw.slice(0, 20)}"`);
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw invalidArgument(name, `must be a whole number from ${min} to ${max}, got "${raw.slice(0, 20)}"`);
   return Number(raw);
 }
 
@@ -42,8 +49,12 @@ export const tmcMessagesConfirmMethod: GatewayMethod = {
   async handle(call) {
     const raw = call.args.get('ids');
     if (raw === undefined || raw === '') throw missingArgument('ids');
-    const ids = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    if (ids.length === 0 || ids.length > 1000) throw invalidArgument('ids', 'must list 1 to 1000 message ids, comma-separated');
+    const ids = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (ids.length === 0 || ids.length > 1000)
+      throw invalidArgument('ids', 'must list 1 to 1000 message ids, comma-separated');
     return { acknowledged: await service(call).ack(call.app.appKey, ids) };
   },
 };

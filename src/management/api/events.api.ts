@@ -22,14 +22,18 @@ export function eventRoutes(ctx: HttpContext): ManagementRoute[] {
       success: { 201: schemas.Published },
       handler: async (request, reply, actor) => {
         const messages = ctx.messages;
-        if (!messages) throw new ManagementError(404, 'not_found', 'this server has no message service (no gateway tables)');
+        if (!messages)
+          throw new ManagementError(404, 'not_found', 'this server has no message service (no gateway tables)');
         const events = (request.body as { events: PublishInput[] }).events;
         try {
           const done = await messages.publish(events);
           request.log.info({ actor: actor.name, events: done.length }, 'events published through the management API');
-          return reply.code(201).send({ event_ids: done.map((d) => d.eventId), recipients: done.map((d) => d.recipients) });
+          return reply
+            .code(201)
+            .send({ event_ids: done.map((d) => d.eventId), recipients: done.map((d) => d.recipients) });
         } catch (e) {
-          if (e instanceof PublishError) throw new ManagementError(400, 'invalid_request', `events[${e.index}]: ${e.message}`);
+          if (e instanceof PublishError)
+            throw new ManagementError(400, 'invalid_request', `events[${e.index}]: ${e.message}`);
           throw e;
         }
       },

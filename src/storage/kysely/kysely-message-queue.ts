@@ -7,7 +7,14 @@ import { splitStoreIds } from './store-ids.js';
 
 /** Message service tables (migration 0018_messages). */
 export interface MessageTables {
-  message_events: { id: import('kysely').Generated<number>; topic: string; seller_id: number; store_id: number; data: string; created_at: number };
+  message_events: {
+    id: import('kysely').Generated<number>;
+    topic: string;
+    seller_id: number;
+    store_id: number;
+    data: string;
+    created_at: number;
+  };
   message_queue: {
     id: import('kysely').Generated<number>;
     app_key: string;
@@ -47,7 +54,11 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
         const pushStores = new Map<number, number | string>();
         const wanted = [...new Set(events.filter((e) => e.push.length > 0).map((e) => e.storeId))];
         if (wanted.length > 0) {
-          for (const r of await trx.selectFrom('stores').select(['store_id', 'external_id']).where('store_id', 'in', wanted).execute()) {
+          for (const r of await trx
+            .selectFrom('stores')
+            .select(['store_id', 'external_id'])
+            .where('store_id', 'in', wanted)
+            .execute()) {
             pushStores.set(Number(r.store_id), r.external_id ?? Number(r.store_id));
           }
         }
@@ -55,20 +66,52 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
         for (const part of chunks(events, 500)) {
           const rows = await trx
             .insertInto('message_events')
-            .values(part.map((e) => ({ topic: e.topic, seller_id: e.sellerId, store_id: e.storeId, data: e.data, created_at: e.createdAt })))
+            .values(
+              part.map((e) => ({
+                topic: e.topic,
+                seller_id: e.sellerId,
+                store_id: e.storeId,
+                data: e.data,
+                created_at: e.createdAt,
+              })),
+            )
             .returning('id')
             .execute();
           // Ids are assigned in VALUES order; RETURNING's order is not promised, so sort.
           ids.push(...rows.map((r) => Number(r.id)).sort((a, b) => a - b));
         }
-        const entries: Array<{ app_key: string; event_id: number; created_at: number; visible_at: number; deliveries: number }> = [];
+        const entries: Array<{
+          app_key: string;
+          event_id: number;
+          created_at: number;
+          visible_at: number;
+          deliveries: number;
+        }> = [];
         const pushes: Array<Record<string, unknown>> = [];
         events.forEach((e, i) => {
           const eventId = ids[i]!;
-          for (const app of e.pull) entries.push({ app_key: app, event_id: eventId, created_at: e.createdAt, visible_at: e.createdAt, deliveries: 0 });
+          for (const app of e.pull)
+            entries.push({
+              app_key: app,
+              event_id: eventId,
+              created_at: e.createdAt,
+              visible_at: e.createdAt,
+              deliveries: 0,
+            });
           for (const app of e.push) {
-            const body = messageWebhookBody(String(eventId), app, { ...e, storeId: pushStores.get(e.storeId) ?? e.storeId });
-            pushes.push({ app_key: app, grant_id: `msg:${eventId}:${app}`, event: e.topic, body, created_at: e.createdAt, attempts: 0, next_attempt_at: e.createdAt });
+            const body = messageWebhookBody(String(eventId), app, {
+              ...e,
+              storeId: pushStores.get(e.storeId) ?? e.storeId,
+            });
+            pushes.push({
+              app_key: app,
+              grant_id: `msg:${eventId}:${app}`,
+              event: e.topic,
+              body,
+              created_at: e.createdAt,
+              attempts: 0,
+              next_attempt_at: e.createdAt,
+            });
           }
         });
         for (const part of chunks(entries, 500)) await trx.insertInto('message_queue').values(part).execute();
@@ -87,7 +130,9 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
         )
         returning id, event_id, deliveries`.execute(db);
       if (claimed.rows.length === 0) return [];
-      const rows = claimed.rows.map((r) => ({ id: Number(r.id), eventId: Number(r.event_id), deliveries: Number(r.deliveries) })).sort((a, b) => a.id - b.id);
+      const rows = claimed.rows
+        .map((r) => ({ id: Number(r.id), eventId: Number(r.event_id), deliveries: Number(r.deliveries) }))
+        .sort((a, b) => a.id - b.id);
       const events = await db
         .selectFrom('message_events')
         .select(['id', 'topic', 'seller_id', 'store_id', 'data', 'created_at'])
@@ -98,7 +143,16 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
       for (const r of rows) {
         const e = byId.get(r.eventId);
         if (!e) continue; // dropped by retention between the two statements
-        out.push({ id: String(r.id), eventId: String(r.eventId), topic: e.topic, sellerId: Number(e.seller_id), storeId: Number(e.store_id), data: e.data, createdAt: Number(e.created_at), deliveries: r.deliveries });
+        out.push({
+          id: String(r.id),
+          eventId: String(r.eventId),
+          topic: e.topic,
+          sellerId: Number(e.seller_id),
+          storeId: Number(e.store_id),
+          data: e.data,
+          createdAt: Number(e.created_at),
+          deliveries: r.deliveries,
+        });
       }
       return out;
     },
@@ -107,14 +161,25 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
       const numeric = [...new Set(ids.filter(isId))].map(Number);
       let n = 0;
       for (const part of chunks(numeric, 500)) {
-        const r = await db.updateTable('message_queue').set({ acked_at: now }).where('app_key', '=', appKey).where('acked_at', 'is', null).where('id', 'in', part).executeTakeFirst();
+        const r = await db
+          .updateTable('message_queue')
+          .set({ acked_at: now })
+          .where('app_key', '=', appKey)
+          .where('acked_at', 'is', null)
+          .where('id', 'in', part)
+          .executeTakeFirst();
         n += Number(r.numUpdatedRows);
       }
       return n;
     },
 
     async stats(appKey, now, recent) {
-      const c = await sql<{ backlog: number | string | null; in_flight: number | string | null; redelivered: number | string | null; oldest: number | string | null }>`
+      const c = await sql<{
+        backlog: number | string | null;
+        in_flight: number | string | null;
+        redelivered: number | string | null;
+        oldest: number | string | null;
+      }>`
         select count(*) as backlog,
                sum(case when visible_at > ${now} and deliveries > 0 then 1 else 0 end) as in_flight,
                sum(case when deliveries > 1 then 1 else 0 end) as redelivered,
@@ -136,19 +201,40 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
         inFlight: Number(row?.in_flight ?? 0),
         redelivered: Number(row?.redelivered ?? 0),
         oldestAt: row?.oldest === null || row?.oldest === undefined ? null : Number(row.oldest),
-        recent: last.map((r) => ({ id: String(r.id), topic: r.topic, storeId: Number(r.store_id), createdAt: Number(r.created_at), deliveredAt: Number(r.delivered_at), deliveries: Number(r.deliveries), ackedAt: r.acked_at === null ? null : Number(r.acked_at) })),
+        recent: last.map((r) => ({
+          id: String(r.id),
+          topic: r.topic,
+          storeId: Number(r.store_id),
+          createdAt: Number(r.created_at),
+          deliveredAt: Number(r.delivered_at),
+          deliveries: Number(r.deliveries),
+          ackedAt: r.acked_at === null ? null : Number(r.acked_at),
+        })),
       };
     },
 
     async purge(before, limit) {
-      const rows = await db.selectFrom('message_queue').select(['id', 'acked_at']).where('created_at', '<', before).orderBy('id').limit(limit).execute();
+      const rows = await db
+        .selectFrom('message_queue')
+        .select(['id', 'acked_at'])
+        .where('created_at', '<', before)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
       if (rows.length > 0) {
-        for (const part of chunks(rows.map((r) => Number(r.id)), 500)) await db.deleteFrom('message_queue').where('id', 'in', part).execute();
+        for (const part of chunks(
+          rows.map((r) => Number(r.id)),
+          500,
+        ))
+          await db.deleteFrom('message_queue').where('id', 'in', part).execute();
       }
       const unacked = rows.filter((r) => r.acked_at === null).length;
       if (rows.length < limit) {
         // Every entry of these events is gone (entries share their event's publish time).
-        await db.deleteFrom('message_events').where('id', 'in', db.selectFrom('message_events').select('id').where('created_at', '<', before).limit(limit)).execute();
+        await db
+          .deleteFrom('message_events')
+          .where('id', 'in', db.selectFrom('message_events').select('id').where('created_at', '<', before).limit(limit))
+          .execute();
       }
       return { dropped: rows.length, unacked };
     },

@@ -14,7 +14,10 @@ export function messagesMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<any>) {
       await db.schema.alterTable('gateway_apps').addColumn('topics', 'text').execute();
-      await identityColumn(dialect, 'id')(db.schema.createTable('message_events'))
+      await identityColumn(
+        dialect,
+        'id',
+      )(db.schema.createTable('message_events'))
         .addColumn('topic', 'text', (c: any) => c.notNull())
         .addColumn('seller_id', 'bigint', (c: any) => c.notNull())
         .addColumn('store_id', 'bigint', (c: any) => c.notNull())
@@ -22,7 +25,10 @@ export function messagesMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('created_at', 'bigint', (c: any) => c.notNull())
         .execute();
       await db.schema.createIndex('message_events_created_idx').on('message_events').column('created_at').execute();
-      await identityColumn(dialect, 'id')(db.schema.createTable('message_queue'))
+      await identityColumn(
+        dialect,
+        'id',
+      )(db.schema.createTable('message_queue'))
         .addColumn('app_key', 'text', (c: any) => c.notNull())
         .addColumn('event_id', 'bigint', (c: any) => c.notNull())
         .addColumn('created_at', 'bigint', (c: any) => c.notNull())
@@ -32,9 +38,15 @@ export function messagesMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('acked_at', 'bigint')
         .execute();
       // The claim walks an app's unacknowledged rows in publish order.
-      await sql`create index message_queue_pending_idx on message_queue (app_key, id) where acked_at is null`.execute(db);
+      await sql`create index message_queue_pending_idx on message_queue (app_key, id) where acked_at is null`.execute(
+        db,
+      );
       await db.schema.createIndex('message_queue_created_idx').on('message_queue').column('created_at').execute();
-      await db.schema.createIndex('message_queue_app_delivered_idx').on('message_queue').columns(['app_key', 'delivered_at']).execute();
+      await db.schema
+        .createIndex('message_queue_app_delivered_idx')
+        .on('message_queue')
+        .columns(['app_key', 'delivered_at'])
+        .execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('message_queue').ifExists().execute();
