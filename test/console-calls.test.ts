@@ -127,7 +127,7 @@ for (const dialect of await testDialects()) {
 
       await createWebAccount(s.core.storage, { realm: 'operator', username: 'ops', password: 'operator password' });
       const op = new FormClient(s.url);
-      await signIn(op, 'admin', 'ops', 'operator password');
+      await signIn(op, 'admin', 'ops', 'operator password', { now: () => s.core.now() });
       const asOperator = await page(op, `/console/apps/${appKey}`);
       assert.equal(asOperator.status, 303);
       assert.equal(asOperator.location, '/console/login');

@@ -1,3 +1,4 @@
+import { base32Decode, totp } from '../src/crypto/totp.js';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -112,6 +113,13 @@ describe('console journeys in Chromium', { skip }, () => {
     await op.getByLabel('Username').fill('ops');
     await op.getByLabel('Password').fill('operator password');
     await op.click('button[type=submit]');
+    // First sign-in: enrol TOTP (docs/adr/0161) with the code of the secret the page shows.
+    await op.waitForURL(`${s.url}/admin/login/enrol`);
+    const totpSecret = await op.inputValue('#totp-secret');
+    await op.getByLabel('Code').fill(totp(base32Decode(totpSecret)!, Date.now()));
+    await op.click('button[type=submit]');
+    assert.equal(await op.locator('#recovery-codes li').count(), 10);
+    await op.getByRole('link', { name: 'Continue to the operator admin' }).click();
     await op.waitForURL(`${s.url}/admin`);
     await op.getByRole('button', { name: 'Approve: Shop Helper' }).click();
     await op.waitForURL(/done=status/);

@@ -124,7 +124,7 @@ for (const dialect of dialects) {
     it('/admin: an operator issues a link from the seller lookup; it is audited', async () => {
       await createWebAccount(s.core.storage, { realm: 'operator', username: 'ops-reset', password: 'operator password 1' });
       const op = new FormClient(s.url);
-      await signIn(op, 'admin', 'ops-reset', 'operator password 1');
+      await signIn(op, 'admin', 'ops-reset', 'operator password 1', { now: () => s.core.now() });
       const lookup = await page(op, `/admin?seller=${s.seller.username}&lang=en`);
       const action = `/admin/sellers/${s.seller.sellerId}/password-reset`;
       assert.match(lookup.html, new RegExp(`action="${action}"`));

@@ -8,6 +8,7 @@ import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl
 import { ensureSandbox, retireSandboxCredentials, type SandboxCredentials } from '../sandbox.js';
 import { APP_GATEWAY_HELP, appGatewayCommand, loadGatewayOptions } from '../gateway/cli.js';
 import { createWebAccount } from '../console/accounts.js';
+import { issueRecoveryCodes, startTotpEnrolment, totpIssuerLabel } from '../console/operator-totp.js';
 import type { Storage } from '../storage/ports.js';
 import type { FastifyInstance } from 'fastify';
 import { clusterWorkerSlot, runPrimary, tellPrimary, type WorkerMessage } from './serve-cluster.js';
@@ -114,14 +115,20 @@ Create a seller account with one or more stores (店铺).
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"seller_id","stores":[{"store_id","name"}]}`,
   'seller reset-password': SELLER_RESET_PASSWORD_HELP,
-  'operator create': `Usage: shouquan operator create --username U --password P [--database URL] [--json]
+  'operator create': `Usage: shouquan operator create --username U --password P [--totp] [--database URL] [--json]
 
 Create an operator account for the operator admin (/admin): review and approve apps,
-suspend an app, look up a seller's authorizations, read the audit log.
+suspend an app, look up a seller's authorizations, read the audit log. Operators sign in
+with the password and a TOTP code (RFC 6238); without --totp they enrol on first sign-in.
   --username U       3 to 64 letters, digits or _ . @ -
   --password P       at least 8 characters; stored as an argon2id hash
+  --totp             enrol TOTP now: print the secret, the otpauth:// URI for an authenticator
+                     app and ten single-use recovery codes (shown only this once)
+  --secret-key-file PATH  with --totp: the server key's file, as serve takes it (env SHOUQUAN_SECRET_KEY_FILE);
+                     the TOTP secret is sealed with it
+  --issuer URL       with --totp: the server's public URL, named in the authenticator (env SHOUQUAN_ISSUER)
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
-  --json             print {"operator_id","username"}`,
+  --json             print {"operator_id","username"} (with --totp also "totp":{"secret","otpauth_uri","recovery_codes"})`,
 };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -278,15 +285,41 @@ async function sellerCreate(args: string[], out: Out): Promise<number> {
 }
 
 async function operatorCreate(args: string[], out: Out): Promise<number> {
-  const { values } = parse(args, { ...databaseOption, username: { type: 'string' }, password: { type: 'string' } });
+  const { values } = parse(args, {
+    ...databaseOption,
+    username: { type: 'string' },
+    password: { type: 'string' },
+    totp: { type: 'boolean' },
+    'secret-key-file': { type: 'string' },
+    issuer: { type: 'string' },
+  });
   if (values.help) return out.log(HELP['operator create'] ?? ''), 0;
   const { username, password } = values;
   if (typeof username !== 'string') throw new UsageError('--username is required');
   if (typeof password !== 'string') throw new UsageError('--password is required');
   return withStorage(values.database, async (storage) => {
+    const key = values.totp ? await loadSecretKey(storage, typeof values['secret-key-file'] === 'string' ? values['secret-key-file'] : process.env.SHOUQUAN_SECRET_KEY_FILE || undefined) : undefined;
     const account = await createWebAccount(storage, { realm: 'operator', username, password });
-    if (values.json) out.log(JSON.stringify({ operator_id: account.accountId, username: account.username }));
-    else out.log(`operator_id: ${account.accountId}\nusername:    ${account.username}\nSign in at /admin/login.`);
+    if (!key) {
+      if (values.json) out.log(JSON.stringify({ operator_id: account.accountId, username: account.username }));
+      else out.log(`operator_id: ${account.accountId}\nusername:    ${account.username}\nSign in at /admin/login (you set up the authenticator code at the first sign-in).`);
+      return 0;
+    }
+    // docs/adr/0161: enrolled at once (the operator copies the secret from here), recovery codes shown once.
+    const issuer = typeof values.issuer === 'string' ? values.issuer : process.env.SHOUQUAN_ISSUER || '';
+    const now = Date.now();
+    const enrolment = await startTotpEnrolment(storage, key, account, totpIssuerLabel('Shouquan', issuer), now);
+    const codes = await issueRecoveryCodes(storage, account.accountId, now);
+    if (values.json) {
+      out.log(JSON.stringify({ operator_id: account.accountId, username: account.username, totp: { secret: enrolment.secret, otpauth_uri: enrolment.uri, recovery_codes: codes } }));
+    } else {
+      out.log(
+        `operator_id: ${account.accountId}\nusername:    ${account.username}\n` +
+          `TOTP secret: ${enrolment.secret}\notpauth URI: ${enrolment.uri}\n` +
+          `Add it to an authenticator app (or make a QR code of the URI). Recovery codes, each signs in once, shown only now:\n` +
+          `${codes.map((c) => `  ${c}`).join('\n')}\nSign in at /admin/login with the password and the app's code.`,
+      );
+    }
     return 0;
   });
 }

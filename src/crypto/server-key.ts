@@ -4,7 +4,8 @@ import { keyedHash } from './tokens.js';
 import { seal, unseal } from './seal.js';
 import { SUCCESSOR_SEAL_PURPOSE } from '../core/grants/refresh-token.grant.js';
 import { openSecret, sealSecret } from '../gateway/secret-seal.js';
-import type { KeyedAppSecrets, KeyedSuccessor, Storage } from '../storage/ports.js';
+import type { KeyedAppSecrets, KeyedSuccessor, KeyedTotpSecret, Storage } from '../storage/ports.js';
+import { OPERATOR_TOTP_SEAL_PURPOSE, totpSealContext } from '../console/operator-totp.js';
 
 /**
  * The server key (docs/adr/0115): 32 random bytes that key the AppSecret hashes (docs/adr/0003),
@@ -149,7 +150,7 @@ export async function rotateServerKey(storage: Storage, opts: { oldKeyFile?: str
   const newKey = readSecretKeyFile(opts.newKeyFile, 'the new key file').key;
   if (newKey.equals(oldKey)) throw new Error(`the new key file ${opts.newKeyFile} holds the key the secrets are already sealed with: make a new one with "openssl rand -hex 32"`);
 
-  return storage.keys.rekey((apps, successorRows) => {
+  return storage.keys.rekey((apps, successorRows, totpRows) => {
     let sealedSecrets = 0;
     const reopen = (appKey: string, sealed: string, hash: string | null, which: string): { sealed: string; hash: string | null } => {
       const secret = openSecret(oldKey, appKey, sealed);
@@ -189,10 +190,18 @@ export async function rotateServerKey(storage: Storage, opts: { oldKeyFile?: str
       successors++;
       return { tokenHash: t.tokenHash, sealed: seal(newKey, SUCCESSOR_SEAL_PURPOSE, t.tokenHash, text) };
     });
+    // Operators' TOTP secrets (docs/adr/0161): one that does not open stops the rotation (its operator could not sign in).
+    const totpSecrets = totpRows.map((t): KeyedTotpSecret => {
+      const context = totpSealContext(t.accountId);
+      const text = unseal(oldKey, OPERATOR_TOTP_SEAL_PURPOSE, context, t.sealed);
+      if (text === undefined) throw new Error(`operator ${t.accountId}: its TOTP secret does not open with the old key; nothing was changed`);
+      return { accountId: t.accountId, sealed: seal(newKey, OPERATOR_TOTP_SEAL_PURPOSE, context, text) };
+    });
     const fingerprint = keyFingerprint(newKey);
     return {
       apps: rewritten,
       successors: resealed,
+      totpSecrets,
       setSettings: { [KEY_CHECK_SETTING]: fingerprint },
       deleteSettings: inDatabase === undefined ? [] : [DATABASE_KEY_SETTING],
       result: {

@@ -13,6 +13,12 @@ export interface WebAccount {
   username: string;
   passwordHash: string;
   createdAt: number;
+  /** Operator TOTP (docs/adr/0161): the secret sealed with the server key, null until enrolment starts. */
+  totpSecret?: string | null;
+  /** When enrolment was confirmed with a code; null while pending. */
+  totpEnabledAt?: number | null;
+  /** The last time step a code signed in with (RFC 6238 §5.2: each step once). */
+  totpLastStep?: number | null;
 }
 
 export interface WebSession {
@@ -82,6 +88,16 @@ export interface ConsoleStorage {
   findAccount(realm: WebRealm, username: string): Promise<WebAccount | undefined>;
   account(accountId: number): Promise<WebAccount | undefined>;
   setAccountPassword(accountId: number, passwordHash: string): Promise<void>;
+  /** Set (or clear, with null) an account's sealed TOTP secret and when it was enabled; forgets the last step. */
+  setTotp(accountId: number, sealedSecret: string | null, enabledAt: number | null): Promise<void>;
+  /** Record a used TOTP step only if it is later than the last one (atomic); false: already used. */
+  acceptTotpStep(accountId: number, step: number): Promise<boolean>;
+  /** Replace an account's recovery codes (SHA-256 hashes). */
+  replaceRecoveryCodes(accountId: number, codeHashes: string[], now: number): Promise<void>;
+  /** Use one recovery code (atomic, single use); false when unknown or used. */
+  useRecoveryCode(accountId: number, codeHash: string, now: number): Promise<boolean>;
+  /** Unused recovery codes of an account. */
+  recoveryCodesLeft(accountId: number): Promise<number>;
 
   createSession(session: WebSession): Promise<void>;
   findSession(idHash: string, realm: WebRealm, now: number): Promise<WebSession | undefined>;

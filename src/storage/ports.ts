@@ -472,6 +472,12 @@ export interface KeyedSuccessor {
   sealed: string | null;
 }
 
+/** An operator's sealed TOTP secret (docs/adr/0161). */
+export interface KeyedTotpSecret {
+  accountId: number;
+  sealed: string;
+}
+
 /** Everything stored under the server key, read and rewritten at once by `shouquan key rotate`. */
 export interface ServerKeyRepository {
   /** One sealed AppSecret (any app), to prove a key opens this database's data. */
@@ -485,7 +491,15 @@ export interface ServerKeyRepository {
     rewrite: (
       apps: KeyedAppSecrets[],
       successors: KeyedSuccessor[],
-    ) => { apps: KeyedAppSecrets[]; successors: KeyedSuccessor[]; setSettings: Record<string, string>; deleteSettings: string[]; result: T },
+      totpSecrets: KeyedTotpSecret[],
+    ) => {
+      apps: KeyedAppSecrets[];
+      successors: KeyedSuccessor[];
+      totpSecrets: KeyedTotpSecret[];
+      setSettings: Record<string, string>;
+      deleteSettings: string[];
+      result: T;
+    },
   ): Promise<T>;
 }
 

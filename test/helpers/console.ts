@@ -1,4 +1,5 @@
 import { FormClient, hiddenInput } from './browserless.js';
+import { base32Decode, totp } from '../../src/crypto/totp.js';
 
 /** The CSRF token of the first form on a page. */
 export function csrfOf(html: string): string {
@@ -20,9 +21,41 @@ export async function submit(client: FormClient, formPage: string, action: strin
   return { status: res.status, location: res.headers.get('location'), html: await res.text() };
 }
 
-/** Sign in at one of the consoles (`/account`, `/console`, `/admin`). */
-export async function signIn(client: FormClient, area: 'account' | 'console' | 'admin', username: string, password: string): Promise<void> {
+/** Operators' TOTP secrets and unused recovery codes, by server and username, as enrolment showed them. */
+const operatorFactors = new Map<string, { secret: string; recovery: string[] }>();
+
+/**
+ * Sign in at one of the consoles (`/account`, `/console`, `/admin`). At `/admin` the second step
+ * (docs/adr/0161) is done too: enrolment on the first sign-in (the code computed from the secret the
+ * page shows), a recovery code on later ones (a TOTP step signs in only once).
+ */
+export async function signIn(
+  client: FormClient,
+  area: 'account' | 'console' | 'admin',
+  username: string,
+  password: string,
+  /** The server's clock when the test moved it (`s.advance`): the enrolment code is computed on it. */
+  opts: { now?: () => number } = {},
+): Promise<void> {
   const res = await submit(client, `/${area}/login`, `/${area}/login`, { username, password });
+  if (area === 'admin' && res.status === 303 && res.location === '/admin/login/enrol') {
+    const enrol = await page(client, '/admin/login/enrol');
+    const secret = readonlyValue(enrol.html, 'totp-secret')!;
+    const done = await client.post('/admin/login/enrol', { csrf_token: csrfOf(enrol.html), code: totp(base32Decode(secret)!, (opts.now ?? Date.now)()) });
+    const html = await done.text();
+    if (done.status !== 200) throw new Error(`TOTP enrolment answered ${done.status}: ${html.slice(0, 300)}`);
+    const recovery = [...html.matchAll(/<li><code>([a-z0-9-]+)<\/code><\/li>/g)].map((m) => m[1]!);
+    operatorFactors.set(`${client.base}|${username}`, { secret, recovery });
+    return;
+  }
+  if (area === 'admin' && res.status === 303 && res.location === '/admin/login/code') {
+    const factors = operatorFactors.get(`${client.base}|${username}`);
+    const code = factors?.recovery.shift();
+    if (!code) throw new Error(`no recovery code left for operator ${username} at ${client.base}`);
+    const second = await submit(client, '/admin/login/code', '/admin/login/code', { code });
+    if (second.status !== 303 || !second.location?.startsWith('/admin')) throw new Error(`second step answered ${second.status}: ${second.html.slice(0, 300)}`);
+    return;
+  }
   if (res.status !== 303 || res.location !== `/${area}`) throw new Error(`sign-in to /${area} answered ${res.status}: ${res.html.slice(0, 300)}`);
 }
 

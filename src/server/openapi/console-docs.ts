@@ -66,7 +66,22 @@ export function consoleRouteDocs(): Array<[string, OperationDoc]> {
 
   const A = 'Operator admin';
   page('/admin/login', 'Operator sign-in page', A);
-  post('/admin/login', 'Operator sign-in (accounts from `shouquan operator create`)', A, form(['username', 'password'], { username: str, password: str }), { 303: redirect('to /admin'), 401: htmlPage('wrong username or password') });
+  post('/admin/login', 'Operator sign-in, first step (accounts from `shouquan operator create`): the password', A, form(['username', 'password'], { username: str, password: str }), {
+    303: redirect('to /admin/login/code once TOTP is enrolled, else to /admin/login/enrol (docs/adr/0161)'),
+    401: htmlPage('wrong username or password'),
+  });
+  page('/admin/login/code', 'Operator sign-in, second step: a TOTP code or a recovery code (after the password step in this browser)', A);
+  post('/admin/login/code', 'Check the TOTP code (RFC 6238, ±1 step, each step once) or a single-use recovery code; wrong codes count towards the lockout', A, form(['code'], { code: str }), {
+    303: redirect('to /admin'),
+    401: htmlPage('wrong or used code, or the password step expired'),
+    429: htmlPage('locked out'),
+  });
+  page('/admin/login/enrol', 'TOTP enrolment on the first sign-in: the otpauth:// URI and the secret (sealed at rest)', A);
+  post('/admin/login/enrol', 'Confirm enrolment with a code: signs in and shows ten recovery codes once', A, form(['code'], { code: str }), {
+    200: htmlPage('the recovery codes, shown once'),
+    401: htmlPage('wrong code, or the password step expired'),
+    429: htmlPage('locked out'),
+  });
   post('/admin/logout', 'Operator sign-out', A, form([], {}), { 303: redirect('to /admin/login') });
   page('/admin', 'Apps to review, seller lookup (`?seller=`), audit log', A, {
     parameters: [{ name: 'seller', in: 'query', required: false, description: 'a seller username to look up', schema: str }],

@@ -93,6 +93,53 @@ ${f.alt ? html`<p class="foot">${f.alt.text} <a href="${f.alt.href}">${f.alt.lab
   return consoleLayout({ ...f, title: f.title, body, narrow: true });
 }
 
+/** The second step of an operator's sign-in: a TOTP or recovery code (docs/adr/0161). */
+export function totpCodePage(f: ConsoleFrame & { csrf: string }): string {
+  const m = ct(f.lang);
+  const body = html`<section class="card">
+<h1>${m.totpTitle}</h1>
+<p class="sub">${m.totpCodeSub}</p>
+<form method="post" action="/admin/login/code">
+${csrfInput(f.csrf)}
+<label for="code">${m.totpCode}</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required autofocus maxlength="20">
+<div class="actions"><button type="submit" class="primary full">${m.totpVerify}</button></div>
+</form>
+</section>`;
+  return consoleLayout({ ...f, title: m.totpTitle, body, narrow: true });
+}
+
+/** Enrolment on first sign-in: the secret and otpauth:// link, and a code to confirm. */
+export function totpEnrolPage(f: ConsoleFrame & { csrf: string; secret: string; uri: string }): string {
+  const m = ct(f.lang);
+  const body = html`<section class="card">
+<h1>${m.totpEnrolTitle}</h1>
+<p class="sub">${m.totpEnrolSub}</p>
+<div class="kv"><label for="totp-uri">${m.totpUri}</label><input id="totp-uri" type="text" readonly value="${f.uri}"></div>
+<p><a href="${f.uri}">${m.totpUri}</a></p>
+<div class="kv"><label for="totp-secret">${m.totpSecret}</label><input id="totp-secret" type="text" readonly value="${f.secret}"></div>
+<form method="post" action="/admin/login/enrol">
+${csrfInput(f.csrf)}
+<label for="code">${m.totpCode}</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus maxlength="20">
+<div class="actions"><button type="submit" class="primary full">${m.totpConfirm}</button></div>
+</form>
+</section>`;
+  return consoleLayout({ ...f, title: m.totpEnrolTitle, body, narrow: true });
+}
+
+/** The recovery codes, shown once after enrolment. */
+export function recoveryCodesPage(f: ConsoleFrame & { codes: string[] }): string {
+  const m = ct(f.lang);
+  const body = html`<section class="card">
+<h1>${m.recoveryTitle}</h1>
+<p class="sub">${m.recoverySub}</p>
+<ul class="recovery-codes" id="recovery-codes">${f.codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
+<p><a href="/admin">${m.continueToAdmin}</a></p>
+</section>`;
+  return consoleLayout({ ...f, title: m.recoveryTitle, body, narrow: true });
+}
+
 /** The app's logo, or its initial on a tinted square when it has none. */
 export function appLogo(name: string, logoUrl: string | null): Raw {
   if (logoUrl && logoUrl.startsWith('https://')) return html`<img class="logo" src="${logoUrl}" alt="" width="44" height="44">`;

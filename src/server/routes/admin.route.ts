@@ -1,4 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { seal, unseal } from '../../crypto/seal.js';
+import { base32Encode, matchTotp, otpauthUri } from '../../crypto/totp.js';
+import { checkSecondFactor, issueRecoveryCodes, openTotpSecret, startTotpEnrolment, totpIssuerLabel } from '../../console/operator-totp.js';
 import { setAppStatus } from '../../apps/apps.js';
 import { verifyPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
@@ -6,7 +9,7 @@ import { audit, checkedForm, currentAccount, endSession, field, loginGuard, Page
 import type { AppStatus } from '../../storage/ports.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
-import { adminHomePage, credentialsPage } from '../pages/console-pages.js';
+import { adminHomePage, credentialsPage, recoveryCodesPage, totpCodePage, totpEnrolPage } from '../pages/console-pages.js';
 
 /**
  * The operator admin (`/admin`): approve submitted apps, suspend an app (its tokens stop
@@ -42,9 +45,115 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.wrongPassword);
     }
     await guard.succeeded();
+    // The password is right: the second step (docs/adr/0161). A code once enrolled, else enrolment.
+    const enrolled = account.totpEnabledAt != null && account.totpSecret != null;
+    setPending(reply, account.accountId, enrolled ? 'code' : 'enrol');
+    return seeOther(reply, enrolled ? '/admin/login/code' : '/admin/login/enrol');
+  });
+
+  // --- Second step: TOTP (RFC 6238) or a recovery code; enrolment on first sign-in. ---
+  const pendingCookie = ctx.cookieSecure ? '__Secure-sq_op_pending' : 'sq_op_pending';
+  const PENDING_SECONDS = 300;
+  const PENDING_PURPOSE = 'operator-login-pending';
+  function setPending(reply: FastifyReply, accountId: number, stage: 'code' | 'enrol') {
+    const value = seal(core.secretKey, PENDING_PURPOSE, stage, JSON.stringify({ a: accountId, exp: core.now() + PENDING_SECONDS * 1000 }));
+    reply.setCookie(pendingCookie, value, { httpOnly: true, sameSite: 'lax', secure: ctx.cookieSecure, path: '/admin/login', maxAge: PENDING_SECONDS });
+  }
+  /** The operator whose password was right a moment ago in this browser, for this stage. */
+  async function pendingAccount(request: FastifyRequest, stage: 'code' | 'enrol') {
+    const raw = request.cookies[pendingCookie];
+    const text = raw ? unseal(core.secretKey, PENDING_PURPOSE, stage, raw) : undefined;
+    if (!text) return undefined;
+    const { a, exp } = JSON.parse(text) as { a: number; exp: number };
+    if (exp <= core.now()) return undefined;
+    const account = await core.storage.console.account(a);
+    return account?.realm === 'operator' ? account : undefined;
+  }
+  const signInAgain = (request: FastifyRequest, reply: FastifyReply) => {
+    const f = frame(ctx, request, reply, 'admin');
+    const m = ct(f.lang);
+    return sendPage(reply, 401, credentialsPage({ ...f, error: m.signInAgain, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
+  };
+  const label = () => totpIssuerLabel(core.profile.title, core.issuer);
+
+  app.get('/admin/login/code', cfg, async (request, reply) => {
+    const f = frame(ctx, request, reply, 'admin');
+    if (!(await pendingAccount(request, 'code'))) return seeOther(reply, '/admin/login');
+    return sendPage(reply, 200, totpCodePage({ ...f }));
+  });
+
+  app.post('/admin/login/code', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const account = await pendingAccount(request, 'code');
+    if (!account) return signInAgain(request, reply);
+    const f = frame(ctx, request, reply, 'admin');
+    const m = ct(f.lang);
+    const again = (status: number, error: string) => sendPage(reply, status, totpCodePage({ ...f, error }));
+    // Wrong codes count towards the operator's lockout like wrong passwords.
+    const guard = loginGuard(ctx, request, 'operator', account.username);
+    const waitBefore = await guard.waitBefore();
+    if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
+    const passed = await checkSecondFactor(core.storage, core.secretKey, account, field(form, 'code'), core.now());
+    if (!passed) {
+      request.log.info({ username: account.username }, 'operator second factor failed');
+      const waitAfter = await guard.failed();
+      return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.totpWrong);
+    }
+    await guard.succeeded();
+    reply.clearCookie(pendingCookie, { path: '/admin/login' });
     await startAccountSession(ctx, request, reply, account);
-    await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_login' });
+    await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_login', detail: { second_factor: passed } });
+    if (passed === 'recovery') {
+      const left = await core.storage.console.recoveryCodesLeft(account.accountId);
+      return seeOther(reply, `/admin?recovery_left=${left}`);
+    }
     return seeOther(reply, '/admin');
+  });
+
+  app.get('/admin/login/enrol', cfg, async (request, reply) => {
+    const f = frame(ctx, request, reply, 'admin');
+    let account = await pendingAccount(request, 'enrol');
+    if (!account) return seeOther(reply, '/admin/login');
+    // One secret per pending enrolment: reloading the page shows the same one.
+    let secret = account.totpEnabledAt == null ? openTotpSecret(core.secretKey, account) : undefined;
+    if (!secret) {
+      await startTotpEnrolment(core.storage, core.secretKey, account, label(), null);
+      account = (await core.storage.console.account(account.accountId))!;
+      secret = openTotpSecret(core.secretKey, account)!;
+    }
+    const text = base32Encode(secret);
+    return sendPage(reply, 200, totpEnrolPage({ ...f, secret: text, uri: otpauthUri(text, label(), account.username) }));
+  });
+
+  app.post('/admin/login/enrol', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const account = await pendingAccount(request, 'enrol');
+    if (!account) return signInAgain(request, reply);
+    const f = frame(ctx, request, reply, 'admin');
+    const m = ct(f.lang);
+    const secret = account.totpEnabledAt == null ? openTotpSecret(core.secretKey, account) : undefined;
+    if (!secret) return seeOther(reply, '/admin/login/enrol');
+    const text = base32Encode(secret);
+    const guard = loginGuard(ctx, request, 'operator', account.username);
+    const waitBefore = await guard.waitBefore();
+    const again = (status: number, error: string) => sendPage(reply, status, totpEnrolPage({ ...f, error, secret: text, uri: otpauthUri(text, label(), account.username) }));
+    if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
+    const now = core.now();
+    const step = matchTotp(secret, field(form, 'code'), now, null);
+    if (step === undefined) {
+      const waitAfter = await guard.failed();
+      return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.totpWrong);
+    }
+    await guard.succeeded();
+    await core.storage.console.setTotp(account.accountId, account.totpSecret!, now);
+    await core.storage.console.acceptTotpStep(account.accountId, step);
+    const codes = await issueRecoveryCodes(core.storage, account.accountId, now);
+    reply.clearCookie(pendingCookie, { path: '/admin/login' });
+    await startAccountSession(ctx, request, reply, account);
+    await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_totp_enrolled' });
+    await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_login', detail: { second_factor: 'totp' } });
+    reply.header('cache-control', 'no-store');
+    return sendPage(reply, 200, recoveryCodesPage({ ...f, user: { name: account.username, logoutAction: '/admin/logout', csrf: f.csrf }, codes }));
   });
 
   app.post('/admin/logout', cfg, async (request, reply) => {
@@ -78,7 +187,9 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     }
     const auditLog = await core.storage.console.recentAudit(50);
     const done = doneParam(request);
-    const notice = done === 'status' ? m.statusChanged : done === 'token-revoked' ? m.tokenRevoked : undefined;
+    const left = (request.query as Record<string, unknown>).recovery_left;
+    const notice =
+      done === 'status' ? m.statusChanged : done === 'token-revoked' ? m.tokenRevoked : typeof left === 'string' && /^\d{1,2}$/.test(left) ? `${m.recoveryLeft} ${left}` : undefined;
     const tokens = await core.storage.management.listOperatorTokens();
     return sendPage(reply, 200, adminHomePage({ ...f, notice, user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf }, apps, audit: auditLog, lookup, scopeWords: scopeWords(ctx, f.lang), tokens }));
   });

@@ -11,8 +11,17 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-function toAccount(r: { account_id: number; realm: string; username: string; password_hash: string; created_at: number }): WebAccount {
-  return { accountId: Number(r.account_id), realm: r.realm as WebRealm, username: r.username, passwordHash: r.password_hash, createdAt: Number(r.created_at) };
+function toAccount(r: Omit<Database['web_accounts'], 'account_id'> & { account_id: number }): WebAccount {
+  return {
+    accountId: Number(r.account_id),
+    realm: r.realm as WebRealm,
+    username: r.username,
+    passwordHash: r.password_hash,
+    createdAt: Number(r.created_at),
+    totpSecret: r.totp_secret ?? null,
+    totpEnabledAt: num(r.totp_enabled_at),
+    totpLastStep: num(r.totp_last_step),
+  };
 }
 
 function toDetails(r: Database['apps']): AppDetails {
@@ -57,6 +66,38 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
     async account(accountId) {
       const r = await db.selectFrom('web_accounts').selectAll().where('account_id', '=', accountId).executeTakeFirst();
       return r && toAccount(r);
+    },
+    async setTotp(accountId, sealedSecret, enabledAt) {
+      await db.updateTable('web_accounts').set({ totp_secret: sealedSecret, totp_enabled_at: enabledAt, totp_last_step: null }).where('account_id', '=', accountId).execute();
+    },
+    async acceptTotpStep(accountId, step) {
+      const r = await db
+        .updateTable('web_accounts')
+        .set({ totp_last_step: step })
+        .where('account_id', '=', accountId)
+        .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    async replaceRecoveryCodes(accountId, codeHashes, now) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('web_recovery_codes').where('account_id', '=', accountId).execute();
+        if (codeHashes.length > 0) await trx.insertInto('web_recovery_codes').values(codeHashes.map((h) => ({ code_hash: h, account_id: accountId, created_at: now, used_at: null }))).execute();
+      });
+    },
+    async useRecoveryCode(accountId, codeHash, now) {
+      const r = await db
+        .updateTable('web_recovery_codes')
+        .set({ used_at: now })
+        .where('code_hash', '=', codeHash)
+        .where('account_id', '=', accountId)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    async recoveryCodesLeft(accountId) {
+      const r = await db.selectFrom('web_recovery_codes').select((eb) => eb.fn.countAll().as('n')).where('account_id', '=', accountId).where('used_at', 'is', null).executeTakeFirst();
+      return Number(r?.n ?? 0);
     },
     async setAccountPassword(accountId, passwordHash) {
       await db.updateTable('web_accounts').set({ password_hash: passwordHash }).where('account_id', '=', accountId).execute();

@@ -1,13 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
-import type { KeyedAppSecrets, KeyedSuccessor, ServerKeyRepository } from '../ports.js';
+import type { KeyedAppSecrets, KeyedSuccessor, KeyedTotpSecret, ServerKeyRepository } from '../ports.js';
 
 /**
  * Everything stored under the server key (docs/adr/0115): `apps.secret_hash` and
  * `previous_secret_hash` (keyed hashes, docs/adr/0003), `gateway_apps.sealed_secret` and
  * `previous_sealed_secret` (AES-256-GCM, docs/adr/0030), and `tokens.successor` (the refresh grace
- * window's sealed successor, docs/adr/0100). A new column sealed or keyed with the
+ * window's sealed successor, docs/adr/0100), `web_accounts.totp_secret` (operator TOTP, docs/adr/0161). A new column sealed or keyed with the
  * server key must be read and written here too, or `shouquan key rotate` leaves it unreadable.
  */
 export function createKyselyKeyStorage(db: Kysely<Database>, dialect: DialectName): ServerKeyRepository {
@@ -39,7 +39,11 @@ export function createKyselyKeyStorage(db: Kysely<Database>, dialect: DialectNam
         // Successors past their window are kept too (the janitor clears them): re-sealed like the rest.
         const successorRows = await trx.selectFrom('tokens').select(['token_hash', 'successor']).where('successor', 'is not', null).orderBy('token_hash').execute();
         const successors: KeyedSuccessor[] = successorRows.map((r) => ({ tokenHash: String(r.token_hash), sealed: String(r.successor) }));
-        const out = rewrite(before, successors);
+        // Operators' TOTP secrets (docs/adr/0161), sealed with their own purpose.
+        const totpRows = await trx.selectFrom('web_accounts').select(['account_id', 'totp_secret']).where('totp_secret', 'is not', null).orderBy('account_id').execute();
+        const totps: KeyedTotpSecret[] = totpRows.map((r) => ({ accountId: Number(r.account_id), sealed: String(r.totp_secret) }));
+        const out = rewrite(before, successors, totps);
+        for (const t of out.totpSecrets) await trx.updateTable('web_accounts').set({ totp_secret: t.sealed }).where('account_id', '=', t.accountId).execute();
         for (const t of out.successors) {
           await trx
             .updateTable('tokens')
