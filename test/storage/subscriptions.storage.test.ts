@@ -5,7 +5,7 @@ import { openStorage } from '../../src/runtime.js';
 import type { AuditEvent, GrantRecord, Storage, SubscriptionRecord, TokenRecord } from '../../src/storage/ports.js';
 import { testDialects, type TestDatabase } from '../helpers/databases.js';
 
-/** Subscriptions and the tokens they bound (docs/adr/0140), on every dialect (PostgreSQL skipped with a message when it does not answer). */
+/** Subscriptions and the tokens they bound (docs/adr/0140), on SQLite and PostgreSQL. */
 const h = () => randomBytes(16).toString('hex');
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;

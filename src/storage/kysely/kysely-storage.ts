@@ -761,7 +761,7 @@ export function createKyselyStorage(
     console: createKyselyConsoleStorage(db),
     management: createKyselyManagementStorage(db),
     keys: createKyselyKeyStorage(db, dialect),
-    subscriptions: createKyselySubscriptionRepository(db, dialect),
+    subscriptions: createKyselySubscriptionRepository(db, dialect, read),
 
     settings: {
       async get(key) {

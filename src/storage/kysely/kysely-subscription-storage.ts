@@ -1,4 +1,5 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
+import { precompile } from './compiled-query.js';
 import type { SubscriptionEventKind, SubscriptionRecord, SubscriptionRepository } from '../ports.js';
 import { appendAudit } from './audit.js';
 import type { Database } from './schema.js';
@@ -69,7 +70,19 @@ async function capTokens(trx: Transaction<Database>, appKey: string, sellerId: n
 export function createKyselySubscriptionRepository(
   db: Kysely<Database>,
   dialect: 'sqlite' | 'postgres',
+  read: <R>(q: CompiledQuery<R>) => Promise<R[]> = async (q) => (await db.executeQuery(q)).rows,
 ): SubscriptionRepository {
+  // On every code exchange and refresh of a paid app: compiled once, and on SQLite's direct read
+  // path when the connection is free (docs/adr/0054, 0058, 0140).
+  const activeUntilQuery = precompile(db, ['appKey', 'sellerId', 'now'], (p) =>
+    db
+      .selectFrom('subscriptions')
+      .select((eb) => eb.fn.max('expires_at').as('until'))
+      .where('app_key', '=', p.appKey)
+      .where('seller_id', '=', p.sellerId as unknown as number)
+      .where('cancelled_at', 'is', null)
+      .where('expires_at', '>', p.now as unknown as number),
+  );
   /** The row, locked for the transaction on PostgreSQL (a concurrent renew and cancel apply one after the other). */
   const locked = async (trx: Transaction<Database>, id: string) => {
     const q = trx.selectFrom('subscriptions').selectAll().where('subscription_id', '=', id);
@@ -125,7 +138,10 @@ export function createKyselySubscriptionRepository(
         .execute();
       return rows.map(toSubscription);
     },
-    activeUntil: (appKey, sellerId, now) => activeUntil(db, appKey, sellerId, now),
+    async activeUntil(appKey, sellerId, now) {
+      const r = (await read(activeUntilQuery.bind({ appKey, sellerId, now })))[0] as { until: number | string | null } | undefined;
+      return r?.until === null || r?.until === undefined ? undefined : Number(r.until);
+    },
     async renew(id, expiresAt, now, audit) {
       return db.transaction().execute(async (trx) => {
         const before = await locked(trx, id);
