@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { CallLogWriter, CallTracker } from './call-log.js';
-import { GatewayError } from './errors.js';
+import { GATEWAY_CODES, GatewayError } from './errors.js';
 import type { CallLogRepository, CallRecord } from './ports.js';
 
 /** An in-memory repository that remembers every INSERT (one array per batch) and can be told to fail. */
@@ -121,13 +121,13 @@ describe('CallTracker', () => {
     tracker.track(ok, { face: 'router', method: 'shouquan.store.get', appKey: 'a', appKnown: true, storeId: 3, sellerId: 4 });
     tracker.finish(ok, 200, 1.6);
     const refused = {};
-    tracker.track(refused, { face: 'rest', method: 'shouquan.orders.list', appKey: 'a', appKnown: true, error: new GatewayError(11, 'Insufficient isv permissions', 'isv.permission-api-package-empty') });
+    tracker.track(refused, { face: 'rest', method: 'shouquan.orders.list', appKey: 'a', appKnown: true, error: new GatewayError(GATEWAY_CODES.insufficientPermissions, 'isv.permission-api-package-empty') });
     tracker.finish(refused, 403, 0.2);
     const crashed = {};
     tracker.track(crashed, { face: 'rest', method: 'shouquan.orders.list', appKey: 'a', appKnown: true });
     tracker.finish(crashed, 503, 3);
     const unknownApp = {};
-    tracker.track(unknownApp, { face: 'router', method: 'shouquan.store.get', appKey: 'nope', error: new GatewayError(29, 'Invalid App Key') });
+    tracker.track(unknownApp, { face: 'router', method: 'shouquan.store.get', appKey: 'nope', error: new GatewayError(GATEWAY_CODES.invalidAppKey) });
     tracker.finish(unknownApp, 200, 1);
     tracker.finish({}, 200, 1);
     await w.close();

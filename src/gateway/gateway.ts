@@ -4,7 +4,7 @@ import { authenticateBearer } from '../core/bearer.js';
 import type { CoreContext } from '../core/context.js';
 import { OAuthError } from '../core/errors.js';
 import { storesOf, type AppRecord, type Storage, type TokenWithGrant } from '../storage/ports.js';
-import { GatewayError, invalidArgument } from './errors.js';
+import { GATEWAY_CODES, GatewayError, invalidArgument } from './errors.js';
 import { gatewayMethods } from './methods/index.js';
 import { impliedPermission, type Args, type GatewayMethod } from './methods/method.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
@@ -49,7 +49,7 @@ export function createGateway(core: CoreContext, options?: GatewayOptions): Gate
       permission: impliedPermission(name),
       needsSession: true,
       handle: async () => {
-        throw new GatewayError(22, 'Invalid Method', 'isv.invalid-method', `method ${full} has no handler`);
+        throw new GatewayError(GATEWAY_CODES.invalidMethod, 'isv.invalid-method', `method ${full} has no handler`);
       },
     });
   }
@@ -72,11 +72,11 @@ export async function authenticateSession(gw: Gateway, accessToken: string, appK
   try {
     token = await authenticateBearer(gw.core, accessToken);
   } catch (e) {
-    if (e instanceof OAuthError) throw new GatewayError(27, 'Invalid session', 'invalid-sessionkey', `${e.description}; authorize again or refresh it`);
+    if (e instanceof OAuthError) throw new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', `${e.description}; authorize again or refresh it`);
     throw e;
   }
   if (appKey !== undefined && token.appKey !== appKey) {
-    throw new GatewayError(27, 'Invalid session', 'invalid-sessionkey', 'the session was not issued to this app_key');
+    throw new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', 'the session was not issued to this app_key');
   }
   return token;
 }
@@ -105,7 +105,7 @@ export async function resolveStore(storage: Storage, grant: TokenWithGrant['gran
   if (raw === undefined || raw === '') {
     if (stores.length === 1) return stores[0]!;
     const named = await Promise.all(stores.map((id) => publicStoreIdOf(storage, id)));
-    throw new GatewayError(40, 'Missing Required Arguments', 'isv.missing-parameter:store_id', `parameter store_id is required: this token covers several stores (${named.join(', ')}); list them with GET /api/v1/stores`);
+    throw new GatewayError(GATEWAY_CODES.missingArguments, 'isv.missing-parameter:store_id', `parameter store_id is required: this token covers several stores (${named.join(', ')}); list them with GET /api/v1/stores`);
   }
   // A store from the platform's account system is named by the platform's own id (docs/adr/0125),
   // a built-in one by Shouquan's number: whichever the ISV was shown (store reads are cached).
@@ -114,7 +114,7 @@ export async function resolveStore(storage: Storage, grant: TokenWithGrant['gran
   if (hit) return hit.storeId;
   const external = records.some((r) => r?.externalId);
   if (!external && !/^[1-9]\d{0,14}$/.test(raw)) throw invalidArgument('store_id', `must be a store id (a positive whole number), got "${raw.slice(0, 40)}"`);
-  throw new GatewayError(15, 'Remote service error', 'isv.store-not-exist', `store ${raw.slice(0, 128)} does not exist or this token was not granted for it`);
+  throw new GatewayError(GATEWAY_CODES.remoteServiceError, 'isv.store-not-exist', `store ${raw.slice(0, 128)} does not exist or this token was not granted for it`);
 }
 
 /**
@@ -126,17 +126,17 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
   const { method, app, token, fullName } = input;
   const settings = input.settings ?? (await gw.storage.apps.find(app.appKey));
   if (method.needsSession) {
-    if (!token) throw new GatewayError(26, 'Missing session', 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
+    if (!token) throw new GatewayError(GATEWAY_CODES.missingSession, 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
     const appPermissions = settings?.permissions ?? ['*'];
     if (!covers(appPermissions, method.permission)) {
-      throw new GatewayError(11, 'Insufficient isv permissions', 'isv.permission-api-package-empty', `app ${app.appKey} has no ${method.permission} permission, which ${fullName} needs`);
+      throw new GatewayError(GATEWAY_CODES.insufficientPermissions, 'isv.permission-api-package-empty', `app ${app.appKey} has no ${method.permission} permission, which ${fullName} needs`);
     }
     // The token's scope and the grant's as it stands now (a seller may narrow a live grant,
     // docs/adr/0136) must both cover the permission. Refused as code 11 (issue 19's contract).
     const byToken = sellerGranted(scopePermissions(gw.core.profile, token.scope), method.permission);
     if (!byToken || !sellerGranted(scopePermissions(gw.core.profile, token.grant.scope), method.permission)) {
       const granted = byToken ? token.grant.scope : token.scope;
-      throw new GatewayError(11, 'Insufficient isv permissions', 'isv.permission-user-scope', `the seller did not grant ${method.permission} (granted scope: ${granted.join(' ') || 'none'}), which ${fullName} needs`);
+      throw new GatewayError(GATEWAY_CODES.insufficientPermissions, 'isv.permission-user-scope', `the seller did not grant ${method.permission} (granted scope: ${granted.join(' ') || 'none'}), which ${fullName} needs`);
     }
   }
   let storeId = 0;

@@ -1,4 +1,4 @@
-import { GatewayError } from './errors.js';
+import { GATEWAY_CODES, GatewayError } from './errors.js';
 import type { GatewayAppRecord } from './ports.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import type { LimitStore } from '../storage/ports.js';
@@ -15,7 +15,7 @@ export async function chargeQuota(quota: QuotaLeases, options: ResolvedGatewayOp
   const second = Math.floor(now / 1000);
   const secondKey = `q:${appKey}:s:${second}`;
   if (!(await quota.admit(secondKey, perSecond, (second + 2) * 1000))) {
-    throw new GatewayError(7, 'App Call Limited', 'accesscontrol.limited-by-app-access-count', `this app may make ${perSecond} calls per second; retry in 1 second`, 1);
+    throw new GatewayError(GATEWAY_CODES.callLimited, 'accesscontrol.limited-by-app-access-count', `this app may make ${perSecond} calls per second; retry in 1 second`, 1);
   }
   let day: boolean;
   try {
@@ -27,7 +27,7 @@ export async function chargeQuota(quota: QuotaLeases, options: ResolvedGatewayOp
   if (!day) {
     quota.release(secondKey);
     const wait = Math.ceil(msUntilNextGmt8Midnight(now) / 1000);
-    throw new GatewayError(7, 'App Call Limited', 'accesscontrol.limited-by-app-access-count', `this app may make ${perDay} calls per day (GMT+8); the quota resets in ${wait} seconds`, wait);
+    throw new GatewayError(GATEWAY_CODES.callLimited, 'accesscontrol.limited-by-app-access-count', `this app may make ${perDay} calls per day (GMT+8); the quota resets in ${wait} seconds`, wait);
   }
 }
 

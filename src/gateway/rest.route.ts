@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../core/errors.js';
 import { bearerToken } from '../server/routes/api.route.js';
-import { GatewayError, restStatus } from './errors.js';
+import { GATEWAY_CODES, GatewayError, invalidArgument, invalidRequest, restStatus } from './errors.js';
 import { authenticateSession, executeMethod, logDecision, type Gateway } from './gateway.js';
 import type { Args } from './methods/method.js';
 import type { CallTrace } from './call-log.js';
@@ -11,8 +11,8 @@ function collectArgs(request: FastifyRequest): Args {
   const args: Args = new Map();
   const add = (k: string, v: unknown) => {
     if (v === undefined || v === null) return;
-    if (Array.isArray(v) || typeof v === 'object') throw new GatewayError(41, 'Invalid Arguments', `isv.invalid-parameter:${k}`, `parameter ${k} must be a single value`);
-    if (args.has(k)) throw new GatewayError(41, 'Invalid Arguments', `isv.invalid-parameter:${k}`, `parameter ${k} is given more than once`);
+    if (Array.isArray(v) || typeof v === 'object') throw invalidArgument(k, 'must be a single value');
+    if (args.has(k)) throw invalidArgument(k, 'is given more than once');
     args.set(k, String(v));
   };
   for (const [k, v] of Object.entries((request.params as Record<string, string>) ?? {})) add(k, v);
@@ -21,10 +21,10 @@ function collectArgs(request: FastifyRequest): Args {
   if (body instanceof Map) {
     for (const [k, v] of body as Map<string, string[]>) add(k, v.length === 1 ? v[0] : v);
   } else if (body !== undefined && body !== null) {
-    if (typeof body !== 'object' || Array.isArray(body)) throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-request', 'the request body must be a JSON object or a form');
+    if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('isv.invalid-request', 'the request body must be a JSON object or a form');
     for (const [k, v] of Object.entries(body)) add(k, v);
   } else if (request.method !== 'GET' && request.headers['content-type'] && !/json|x-www-form-urlencoded/i.test(request.headers['content-type'])) {
-    throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-request', 'send the body as application/json or application/x-www-form-urlencoded');
+    throw invalidRequest('isv.invalid-request', 'send the body as application/json or application/x-www-form-urlencoded');
   }
   return args;
 }
@@ -46,7 +46,7 @@ function sendRestError(reply: FastifyReply, request: FastifyRequest, e: GatewayE
 export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<void> {
   const errorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => {
     const status = (error as { statusCode?: number }).statusCode;
-    const e = new GatewayError(41, 'Invalid Arguments', 'isv.invalid-request', status === 413 ? 'the request body is too large' : 'the request body could not be parsed');
+    const e = invalidRequest('isv.invalid-request', status === 413 ? 'the request body is too large' : 'the request body could not be parsed');
     logDecision(request.log, 'rest', { error: e });
     return sendRestError(reply, request, e);
   };
@@ -66,10 +66,10 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
           try {
             presented = bearerToken(request.headers.authorization);
           } catch (e) {
-            if (e instanceof OAuthError) throw new GatewayError(27, 'Invalid session', 'invalid-sessionkey', e.description);
+            if (e instanceof OAuthError) throw new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', e.description);
             throw e;
           }
-          if (presented === undefined) throw new GatewayError(26, 'Missing session', 'missing-sessionkey', 'an access token is required in Authorization: Bearer');
+          if (presented === undefined) throw new GatewayError(GATEWAY_CODES.missingSession, 'missing-sessionkey', 'an access token is required in Authorization: Bearer');
           const token = await authenticateSession(gw, presented);
           trace.appKey = token.appKey;
           trace.appKnown = true;
@@ -77,7 +77,7 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
           trace.sellerId = token.grant.sellerId;
           const found = await gw.storage.apps.findForCall(token.appKey);
           const appRecord = found?.app;
-          if (!appRecord || appRecord.status === 'suspended') throw new GatewayError(27, 'Invalid session', 'invalid-sessionkey', 'the app of this token is suspended');
+          if (!appRecord || appRecord.status === 'suspended') throw new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', 'the app of this token is suspended');
           const args = collectArgs(request);
           const result = await executeMethod(gw, { fullName, method, app: appRecord, token, args, requestId: request.id, settings: found.settings, trace });
           logDecision(request.log, 'rest', trace);

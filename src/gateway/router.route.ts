@@ -3,7 +3,7 @@ import { OAuthError } from '../core/errors.js';
 import { parseFormEncoded, UnreadableInputError, type ParamBag } from '../core/params.js';
 import { safeEqual } from '../crypto/tokens.js';
 import type { AppRecord, TokenWithGrant } from '../storage/ports.js';
-import { GatewayError } from './errors.js';
+import { GATEWAY_CODES, GatewayError, invalidArgument, invalidRequest } from './errors.js';
 import type { GatewayAppRecord } from './ports.js';
 import { authenticateSession, executeMethod, logDecision, responseKey, type Gateway } from './gateway.js';
 import type { Args } from './methods/method.js';
@@ -27,16 +27,16 @@ function collectParams(request: FastifyRequest): Map<string, string> {
       if (type === 'application/x-www-form-urlencoded' && request.body instanceof Map) {
         for (const [k, v] of request.body as ParamBag) bag.set(k, [...(bag.get(k) ?? []), ...v]);
       } else if (type !== undefined && type !== '' && (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? '0') > 0)) {
-        throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-content-type', 'send parameters as application/x-www-form-urlencoded (file uploads are not supported)');
+        throw invalidRequest('isv.invalid-content-type', 'send parameters as application/x-www-form-urlencoded (file uploads are not supported)');
       }
     }
   } catch (e) {
-    if (e instanceof OAuthError) throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-encoding', `${e.description}; encode parameters as UTF-8`);
+    if (e instanceof OAuthError) throw invalidRequest('isv.invalid-encoding', `${e.description}; encode parameters as UTF-8`);
     throw e;
   }
   const out = new Map<string, string>();
   for (const [k, v] of bag) {
-    if (v.length > 1) throw new GatewayError(41, 'Invalid Arguments', `isv.invalid-parameter:${k}`, `parameter ${k} is repeated`);
+    if (v.length > 1) throw invalidArgument(k, 'is repeated');
     out.set(k, v[0] ?? '');
   }
   return out;
@@ -57,37 +57,37 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
     return v === undefined || v === '' ? undefined : v;
   };
   const fullName = get('method');
-  if (fullName === undefined) throw new GatewayError(21, 'Missing Method', 'isv.missing-parameter:method', 'parameter method is required');
+  if (fullName === undefined) throw new GatewayError(GATEWAY_CODES.missingMethod, 'isv.missing-parameter:method', 'parameter method is required');
   trace.method = fullName;
   const appKey = get('app_key');
-  if (appKey === undefined) throw new GatewayError(28, 'Missing App Key', 'isv.missing-parameter:app_key', 'parameter app_key is required');
+  if (appKey === undefined) throw new GatewayError(GATEWAY_CODES.missingAppKey, 'isv.missing-parameter:app_key', 'parameter app_key is required');
   trace.appKey = appKey;
   // One read (cached, docs/adr/0051): the app and its gateway settings (docs/adr/0130).
   const found = await gw.storage.apps.findForCall(appKey);
   const app = found?.app;
   if (app) trace.appKnown = true;
-  if (!app || app.status === 'suspended') throw new GatewayError(29, 'Invalid App Key', 'isv.appkey-not-exists', `app_key ${appKey} is unknown or suspended`);
+  if (!app || app.status === 'suspended') throw new GatewayError(GATEWAY_CODES.invalidAppKey, 'isv.appkey-not-exists', `app_key ${appKey} is unknown or suspended`);
   const settings = found.settings;
   const secret = settings?.sealedSecret ? openSecret(gw.core.secretKey, appKey, settings.sealedSecret) : undefined;
-  if (secret === undefined) throw new GatewayError(29, 'Invalid App Key', 'isv.appkey-no-secret', `app ${appKey} has no signing secret on file; renew its AppSecret to call the gateway`);
+  if (secret === undefined) throw new GatewayError(GATEWAY_CODES.invalidAppKey, 'isv.appkey-no-secret', `app ${appKey} has no signing secret on file; renew its AppSecret to call the gateway`);
 
   const sign = get('sign');
-  if (sign === undefined) throw new GatewayError(24, 'Missing Signature', 'isv.missing-parameter:sign', 'parameter sign is required');
+  if (sign === undefined) throw new GatewayError(GATEWAY_CODES.missingSignature, 'isv.missing-parameter:sign', 'parameter sign is required');
   const signMethod = get('sign_method') ?? 'md5';
-  if (!SIGN_METHODS.includes(signMethod as SignMethod)) throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-parameter:sign_method', `sign_method must be one of ${SIGN_METHODS.join(', ')}, got "${signMethod}"`);
+  if (!SIGN_METHODS.includes(signMethod as SignMethod)) throw new GatewayError(GATEWAY_CODES.invalidArguments, 'isv.invalid-parameter:sign_method', `sign_method must be one of ${SIGN_METHODS.join(', ')}, got "${signMethod}"`);
   const timestamp = get('timestamp');
-  if (timestamp === undefined) throw new GatewayError(30, 'Missing Timestamp', 'isv.missing-parameter:timestamp', 'parameter timestamp is required');
+  if (timestamp === undefined) throw new GatewayError(GATEWAY_CODES.missingTimestamp, 'isv.missing-parameter:timestamp', 'parameter timestamp is required');
   const at = parseGmt8(timestamp);
-  if (at === undefined) throw new GatewayError(31, 'Invalid Timestamp', 'isv.invalid-parameter:timestamp', `timestamp must be "yyyy-MM-dd HH:mm:ss" in GMT+8, got "${timestamp}"`);
+  if (at === undefined) throw new GatewayError(GATEWAY_CODES.invalidTimestamp, 'isv.invalid-parameter:timestamp', `timestamp must be "yyyy-MM-dd HH:mm:ss" in GMT+8, got "${timestamp}"`);
   const skew = gw.options.timestampSkewSeconds;
   if (Math.abs(gw.core.now() - at) > skew * 1000) {
-    throw new GatewayError(31, 'Invalid Timestamp', 'isv.invalid-parameter:timestamp', explainTimestampSkew(timestamp, at, gw.core.now(), skew));
+    throw new GatewayError(GATEWAY_CODES.invalidTimestamp, 'isv.invalid-parameter:timestamp', explainTimestampSkew(timestamp, at, gw.core.now(), skew));
   }
   const v = get('v');
-  if (v === undefined) throw new GatewayError(32, 'Missing Version', 'isv.missing-parameter:v', 'parameter v is required (2.0)');
-  if (v !== '2.0') throw new GatewayError(34, 'Unsupported Version', 'isv.invalid-parameter:v', `v must be 2.0, got "${v}"`);
+  if (v === undefined) throw new GatewayError(GATEWAY_CODES.missingVersion, 'isv.missing-parameter:v', 'parameter v is required (2.0)');
+  if (v !== '2.0') throw new GatewayError(GATEWAY_CODES.unsupportedVersion, 'isv.invalid-parameter:v', `v must be 2.0, got "${v}"`);
   const format = get('format') ?? 'json';
-  if (format !== 'json') throw new GatewayError(23, 'Invalid Format', 'isv.invalid-parameter:format', `format must be json, got "${format}"`);
+  if (format !== 'json') throw new GatewayError(GATEWAY_CODES.invalidFormat, 'isv.invalid-parameter:format', `format must be json, got "${format}"`);
 
   // Empty-valued parameters left out (TOP's rule, Taobao's Java SDK) or kept (node-taobao-topclient): both are accepted.
   const texts = candidateStrings(params);
@@ -105,21 +105,21 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
     // Only now, for the error's likely cause: which secret, method or form would have matched.
     const previous = openPrevious();
     const secrets = { current: secret, previous: previous === undefined ? undefined : { secret: previous, until: previousUntil } };
-    throw new GatewayError(25, 'Invalid Signature', 'isv.invalid-signature', explainSignatureMismatch(params, presented, signMethod as SignMethod, secrets, gw.core.now()));
+    throw new GatewayError(GATEWAY_CODES.invalidSignature, 'isv.invalid-signature', explainSignatureMismatch(params, presented, signMethod as SignMethod, secrets, gw.core.now()));
   }
 
   const method = gw.methods.get(fullName);
-  if (!method) throw new GatewayError(22, 'Invalid Method', 'isv.invalid-method', `method ${fullName} does not exist (methods start with "${gw.prefix}.")`);
+  if (!method) throw new GatewayError(GATEWAY_CODES.invalidMethod, 'isv.invalid-method', `method ${fullName} does not exist (methods start with "${gw.prefix}.")`);
   const args: Args = new Map([...params].filter(([k]) => !PUBLIC_PARAMS.has(k)));
   const session = get('session');
   const accessToken = get('access_token');
   if (session !== undefined && accessToken !== undefined && session !== accessToken) {
-    throw new GatewayError(41, 'Invalid Arguments', 'isv.invalid-parameter:session', 'session and access_token disagree; send one');
+    throw new GatewayError(GATEWAY_CODES.invalidArguments, 'isv.invalid-parameter:session', 'session and access_token disagree; send one');
   }
   let token: TokenWithGrant | undefined;
   if (method.needsSession) {
     const presented = session ?? accessToken;
-    if (presented === undefined) throw new GatewayError(26, 'Missing session', 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
+    if (presented === undefined) throw new GatewayError(GATEWAY_CODES.missingSession, 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
     token = await authenticateSession(gw, presented, appKey);
     trace.storeId = token.grant.storeId;
     trace.sellerId = token.grant.sellerId;
@@ -153,19 +153,19 @@ export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<v
       return reply.type('application/json; charset=utf-8').send({ [responseKey(call.fullName)]: { ...result, request_id: request.id } });
     } catch (e) {
       logDecision(request.log, 'router', { ...trace, error: e });
-      trace.error = e instanceof GatewayError ? e : new GatewayError(15, 'Remote service error', 'isp.unknown-error', 'an unexpected error occurred; try again later');
+      trace.error = e instanceof GatewayError ? e : new GatewayError(GATEWAY_CODES.remoteServiceError, 'isp.unknown-error', 'an unexpected error occurred; try again later');
       return sendError(reply, request, trace.error as GatewayError);
     }
   };
   const errorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => {
-    logDecision(request.log, 'router', { error: new GatewayError(41, 'Invalid Arguments') });
+    logDecision(request.log, 'router', { error: new GatewayError(GATEWAY_CODES.invalidArguments) });
     // A NUL byte or invalid UTF-8 (src/server/input-guard.ts): 400 on every route, the router included.
     if (error instanceof UnreadableInputError) {
-      return sendError(reply, request, new GatewayError(41, 'Invalid Arguments', 'isv.invalid-encoding', `${error.description}; encode parameters as UTF-8`), 400);
+      return sendError(reply, request, invalidRequest('isv.invalid-encoding', `${error.description}; encode parameters as UTF-8`), 400);
     }
     const status = (error as { statusCode?: number }).statusCode;
     const msg = status === 413 ? 'the request body is too large' : 'the request could not be parsed';
-    return sendError(reply, request, new GatewayError(41, 'Invalid Arguments', 'isv.invalid-request', msg));
+    return sendError(reply, request, invalidRequest('isv.invalid-request', msg));
   };
   app.route({ method: ['GET', 'POST'], url: '/router/rest', config: { kind: 'api' }, errorHandler, handler });
 }

@@ -1,4 +1,4 @@
-import { GatewayError } from './errors.js';
+import { GATEWAY_CODES, GatewayError } from './errors.js';
 import type { Args } from './methods/method.js';
 
 /** The verified identity the gateway vouches for when forwarding a call. */
@@ -38,7 +38,7 @@ export async function forwardUpstream(url: string, identity: UpstreamIdentity, a
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
-    throw new GatewayError(15, 'Remote service error', 'isp.remote-service-unavailable', `the service behind ${identity.method} did not answer (${(e as Error).name})`);
+    throw new GatewayError(GATEWAY_CODES.remoteServiceError, 'isp.remote-service-unavailable', `the service behind ${identity.method} did not answer (${(e as Error).name})`);
   }
   const text = await res.text();
   let body: unknown;
@@ -47,9 +47,9 @@ export async function forwardUpstream(url: string, identity: UpstreamIdentity, a
   } catch {
     body = undefined;
   }
-  if (!res.ok) throw new GatewayError(15, 'Remote service error', 'isp.remote-service-error', `the service behind ${identity.method} answered HTTP ${res.status}`);
+  if (!res.ok) throw new GatewayError(GATEWAY_CODES.remoteServiceError, 'isp.remote-service-error', `the service behind ${identity.method} answered HTTP ${res.status}`);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new GatewayError(15, 'Remote service error', 'isp.remote-service-error', `the service behind ${identity.method} did not answer with a JSON object`);
+    throw new GatewayError(GATEWAY_CODES.remoteServiceError, 'isp.remote-service-error', `the service behind ${identity.method} did not answer with a JSON object`);
   }
   return body as Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 import { OAuthError } from '../../core/errors.js';
 import { refreshTokenGrant } from '../../core/grants/refresh-token.grant.js';
 import { renderFields, tokenResponseFields } from '../../profiles/profile.js';
-import { GatewayError, missingArgument } from '../errors.js';
+import { GATEWAY_CODES, GatewayError, missingArgument } from '../errors.js';
 import type { GatewayMethod } from './method.js';
 
 /**
@@ -26,7 +26,7 @@ export const authTokenRefreshMethod: GatewayMethod = {
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;
       const name = e.code === 'invalid_scope' ? 'scope' : 'refresh_token';
-      throw new GatewayError(41, 'Invalid Arguments', `isv.invalid-parameter:${name}`, e.description);
+      throw new GatewayError(GATEWAY_CODES.invalidArguments, `isv.invalid-parameter:${name}`, e.description);
     }
   },
 };

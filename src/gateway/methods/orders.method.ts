@@ -1,5 +1,5 @@
 import { formatGmt8 } from '../sign.js';
-import { GatewayError, notFound } from '../errors.js';
+import { GATEWAY_CODES, GatewayError, notFound } from '../errors.js';
 import { ORDER_STATUSES, type OrderRecord } from '../ports.js';
 import { id, oneOf, paging, range, text, yuan } from './args.js';
 import { publishOwnWrite, type GatewayMethod } from './method.js';
@@ -83,7 +83,7 @@ export const ordersShipMethod: GatewayMethod = {
     const trackingNo = text(call.args, 'tracking_no', { required: true, max: 40 });
     const r = await call.gateway.data.shipOrder({ storeId: call.storeId, orderId, logisticsCompany, trackingNo, now: call.now });
     if (r.status === 'not_found') throw notFound('order', orderId);
-    if (r.status === 'wrong_status') throw new GatewayError(15, 'Remote service error', 'isv.order-status-invalid', `order ${orderId} is ${r.current}; only WAIT_SELLER_SEND_GOODS orders can be shipped`);
+    if (r.status === 'wrong_status') throw new GatewayError(GATEWAY_CODES.remoteServiceError, 'isv.order-status-invalid', `order ${orderId} is ${r.current}; only WAIT_SELLER_SEND_GOODS orders can be shipped`);
     await publishOwnWrite(call, 'trade.shipped', { order_id: r.order.orderId, status: r.order.status, logistics_company: logisticsCompany, tracking_no: trackingNo });
     return { order: renderOrder(r.order) };
   },
@@ -111,7 +111,7 @@ export const ordersReceiverGetMethod: GatewayMethod = {
     const taken = await call.limits.take(key, 1, limit, call.now + msUntilNextGmt8Midnight(call.now) + 60_000, call.now);
     if (taken < 1) {
       const wait = Math.max(1, Math.ceil(msUntilNextGmt8Midnight(call.now) / 1000));
-      throw new GatewayError(7, 'App Call Limited', 'accesscontrol.limited-by-receiver-quota', `this app may read ${limit} order receivers per day (GMT+8); the quota resets in ${wait} seconds`, wait);
+      throw new GatewayError(GATEWAY_CODES.callLimited, 'accesscontrol.limited-by-receiver-quota', `this app may read ${limit} order receivers per day (GMT+8); the quota resets in ${wait} seconds`, wait);
     }
     await call.gateway.receiverReads.record({ appKey: call.app.appKey, sellerId: call.sellerId, storeId: call.storeId, orderId, at: call.now });
     return { receiver: { order_id: o.orderId, receiver_name: o.receiverName, receiver_phone: o.receiverPhone, receiver_address: o.receiverAddress } };

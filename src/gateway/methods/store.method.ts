@@ -1,6 +1,6 @@
 import { publicStoreId } from '../../sellers/store-id.js';
 import { formatGmt8 } from '../sign.js';
-import { GatewayError, invalidArgument } from '../errors.js';
+import { GATEWAY_CODES, GatewayError, invalidArgument } from '../errors.js';
 import type { StoreSettings } from '../ports.js';
 import { bool, text, whole } from './args.js';
 import type { GatewayMethod, MethodCall } from './method.js';
@@ -18,7 +18,7 @@ export const DEFAULT_STORE_SETTINGS: StoreSettings = {
 
 async function renderStore(call: MethodCall): Promise<Record<string, unknown>> {
   const store = await call.core.storage.sellers.store(call.storeId);
-  if (!store) throw new GatewayError(27, 'Invalid session', 'isv.store-not-exist', 'the store of this token no longer exists');
+  if (!store) throw new GatewayError(GATEWAY_CODES.invalidSession, 'isv.store-not-exist', 'the store of this token no longer exists');
   const rec = await call.gateway.data.storeSettings(call.storeId);
   const s = rec?.settings ?? DEFAULT_STORE_SETTINGS;
   return {
@@ -88,7 +88,7 @@ export const storeSettingsUpdateMethod: GatewayMethod = {
       invoiceEnabled: bool(a, 'invoice_enabled') ?? current.invoiceEnabled,
     };
     const known = ['description', 'customer_service_phone', 'ship_from_address', 'return_address', 'auto_confirm_days', 'invoice_enabled'];
-    if (!known.some((k) => (a.get(k) ?? '') !== '')) throw new GatewayError(40, 'Missing Required Arguments', 'isv.missing-parameter:settings', `give at least one of ${known.join(', ')}`);
+    if (!known.some((k) => (a.get(k) ?? '') !== '')) throw new GatewayError(GATEWAY_CODES.missingArguments, 'isv.missing-parameter:settings', `give at least one of ${known.join(', ')}`);
     await call.gateway.data.saveStoreSettings({ storeId: call.storeId, settings: next, updatedAt: call.now });
     return renderStore(call);
   },

@@ -1,12 +1,11 @@
-import { GatewayError, invalidArgument, missingArgument } from '../errors.js';
+import { GATEWAY_CODES, GatewayError, invalidArgument, missingArgument } from '../errors.js';
 import type { GatewayMethod, MethodCall } from './method.js';
 import { MAX_PULL, MAX_WAIT_SECONDS, type MessageService } from '../../messages/service.js';
 
 function service(call: MethodCall): MessageService {
   if (!call.messages)
     throw new GatewayError(
-      15,
-      'Remote service error',
+      GATEWAY_CODES.remoteServiceError,
       'isp.service-unavailable',
       'the message service is not running on this server',
     );

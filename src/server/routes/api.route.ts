@@ -4,7 +4,7 @@ import { authenticateBearer } from '../../core/bearer.js';
 import { InvalidTokenError } from '../../core/errors.js';
 import type { HttpContext } from '../http-context.js';
 import type { CallTrace } from '../../gateway/call-log.js';
-import { GatewayError, invalidArgument, restStatus } from '../../gateway/errors.js';
+import { GATEWAY_CODES, GatewayError, invalidArgument, restStatus } from '../../gateway/errors.js';
 import { resolveStore } from '../../gateway/gateway.js';
 
 /** The bearer token from `Authorization: Bearer` (RFC 6750 §2.1). */
@@ -39,7 +39,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
     trace.storeId = storeId;
     const store = await ctx.core.storage.sellers.store(storeId);
     if (!store) {
-      trace.error = new GatewayError(27, 'Invalid session', 'invalid-sessionkey', 'the store of this token no longer exists');
+      trace.error = new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', 'the store of this token no longer exists');
       throw new InvalidTokenError('the store of this token no longer exists', `store ${storeId} missing`);
     }
     return { store_id: publicStoreId(store), name: store.name };

@@ -1,0 +1,33 @@
+import { renderErrorTables } from './errors.js';
+
+/**
+ * The generated parts of docs/gateway.md, each between a BEGIN and an END marker
+ * (`node --import tsx scripts/render-gateway-tables.ts` rewrites them; `docs-tables.test.ts` compares).
+ */
+export const GENERATED_SECTIONS: readonly { name: string; render: () => string }[] = [
+  { name: 'gateway error tables', render: renderErrorTables },
+];
+
+const begin = (name: string) =>
+  `<!-- BEGIN generated ${name}: node --import tsx scripts/render-gateway-tables.ts (a test compares) -->`;
+const end = (name: string) => `<!-- END generated ${name} -->`;
+
+/** The text a section has in `doc` (between its markers), or undefined without its markers. */
+export function sectionOf(doc: string, name: string): string | undefined {
+  const a = doc.indexOf(begin(name));
+  const b = doc.indexOf(end(name));
+  if (a < 0 || b < a) return undefined;
+  return doc.slice(a + begin(name).length, b);
+}
+
+/** `doc` with every generated section rewritten. */
+export function replaceGeneratedTables(doc: string): string {
+  let out = doc;
+  for (const s of GENERATED_SECTIONS) {
+    const a = out.indexOf(begin(s.name));
+    const b = out.indexOf(end(s.name));
+    if (a < 0 || b < a) throw new Error(`docs/gateway.md lacks the markers of the generated ${s.name}`);
+    out = `${out.slice(0, a + begin(s.name).length)}\n${s.render()}\n${out.slice(b)}`;
+  }
+  return out;
+}
