@@ -402,7 +402,7 @@ async function serve(args: string[], out: Out): Promise<number> {
     throw e;
   }
   const { app, core, adminPort } = started;
-  const janitorJob = config.janitorInterval > 0 ? startServeJanitor(config, storage, app) : undefined;
+  const janitorJob = config.janitorInterval > 0 ? startServeJanitor(config, storage, app, core.now) : undefined;
   const port = listeningPort(app, config);
   // `--port 0` picks a free port: an issuer derived from it is only known now (an explicit --issuer never has port 0).
   core.issuer = config.issuer = issuerFor(config, port);
@@ -482,9 +482,11 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
   return { app, core, adminPort };
 }
 
-function startServeJanitor(config: ServeConfig, storage: Storage, app: FastifyInstance) {
+function startServeJanitor(config: ServeConfig, storage: Storage, app: FastifyInstance, now: () => number) {
   return startJanitor(storage, {
     intervalMs: config.janitorInterval * 1000,
+    // The server's clock, which the sandbox clock moves (docs/gateway.md#sandbox-clock).
+    now,
     callRetentionMs: config.callRetentionDays * 86_400_000,
     onRun: (r) => app.log.info({ janitor: r }, 'janitor purged expired rows'),
     onError: (e) => app.log.warn({ err: e }, 'janitor run failed; will retry'),
@@ -569,7 +571,7 @@ async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
       return 1;
     }
     const { app, core } = started;
-    const janitorJob = config.janitorInterval > 0 && slot === 1 ? startServeJanitor(config, storage, app) : undefined;
+    const janitorJob = config.janitorInterval > 0 && slot === 1 ? startServeJanitor(config, storage, app, core.now) : undefined;
     const port = listeningPort(app, config);
     core.issuer = config.issuer = issuerFor(config, port);
     tellPrimary({ type: 'shouquan:listening', port });
