@@ -47,6 +47,9 @@ export interface QueueStats {
   redelivered: number;
   /** The oldest unacknowledged message's publish time. */
   oldestAt: number | null;
+  /** Pushed messages (webhook apps) not delivered yet, and how many of them failed at least once. */
+  pushPending: number;
+  pushFailing: number;
   /** The latest deliveries, newest first. */
   recent: Array<{
     id: string;

@@ -2,6 +2,7 @@ import type { AppDetails, AuditEntry, AuthorizationView } from '../../storage/co
 import type { AppStatus } from '../../storage/ports.js';
 import type { OperatorTokenRecord } from '../../storage/management-ports.js';
 import type { CallRecord, CallSummary } from '../../gateway/ports.js';
+import type { QueueStats } from '../../messages/ports.js';
 import { esc, html, raw, type Raw } from './html.js';
 import type { Lang } from './i18n.js';
 import { ct, formatTime, timeZoneLabel } from './console-i18n.js';
@@ -353,6 +354,53 @@ ${recent.map(
 </section>`;
 }
 
+/** What the console shows about an app's messages (issue 16 §2). */
+export interface AppMessages {
+  topics: string[];
+  catalogue: Array<{ name: string; description: string; package: string | null }>;
+  stats: QueueStats;
+  push: boolean;
+}
+
+/** The message service card: topics to subscribe to, backlog, failures, last deliveries, sample events. */
+function messagesCard(lang: Lang, base: string, csrf: string, m: AppMessages | undefined): Raw | string {
+  if (!m) return '';
+  const en = lang === 'en';
+  const s = m.stats;
+  const t = (e: string, z: string) => (en ? e : z);
+  return html`<section class="card" id="messages">
+<h2>${t('Messages', '消息服务')}</h2>
+<p class="sub">${t('Business events of the stores sellers granted you, for the topics you subscribe to and the permission packages you hold. Pull them with GET /api/v1/messages (your AppKey and AppSecret in HTTP Basic) and acknowledge with POST /api/v1/messages/ack', '卖家授权店铺的业务事件：按订阅的主题和已获得的权限包推送。用 GET /api/v1/messages（HTTP Basic：AppKey 与 AppSecret）拉取，用 POST /api/v1/messages/ack 确认')}${m.push ? t('; with a webhook URL they are pushed to it, signed.', '；设置了 Webhook 地址时以签名请求推送。') : '.'}</p>
+<form method="post" action="${base}/topics">
+${csrfInput(csrf)}
+<fieldset><legend>${t('Topics', '订阅主题')}</legend>
+${m.catalogue.map(
+  (c) => html`<label class="check"><input type="checkbox" name="topic" value="${c.name}"${m.topics.includes(c.name) ? raw(' checked') : ''}> <code>${c.name}</code> ${c.description}${c.package ? html` (${c.package})` : ''}</label>`,
+)}
+</fieldset>
+<div class="actions"><button type="submit" class="secondary">${t('Save topics', '保存订阅')}</button></div>
+</form>
+<dl class="facts">
+<dt>${t('Backlog (not acknowledged)', '积压（未确认）')}</dt><dd>${s.backlog}</dd>
+<dt>${t('In flight', '处理中')}</dt><dd>${s.inFlight}</dd>
+<dt>${t('Failures (redelivered after the visibility timeout)', '失败（超时后重投）')}</dt><dd>${s.redelivered}</dd>
+${m.push ? html`<dt>${t('Push pending / failing', '推送待送达 / 失败')}</dt><dd>${s.pushPending} / ${s.pushFailing}</dd>` : ''}
+<dt>${t('Oldest waiting', '最早未确认')}</dt><dd>${s.oldestAt === null ? '—' : formatTime(s.oldestAt, lang)}</dd>
+</dl>
+${
+  s.recent.length === 0
+    ? html`<p class="muted">${t('No deliveries yet.', '还没有投递。')}</p>`
+    : html`<table role="table" class="calls"><caption>${t('Last deliveries', '最近投递')}</caption><thead><tr role="row"><th role="columnheader">${t('Delivered', '投递时间')}</th><th role="columnheader">${t('Topic', '主题')}</th><th role="columnheader">${t('Store', '店铺')}</th><th role="columnheader">${t('Deliveries', '次数')}</th><th role="columnheader">${t('Acknowledged', '已确认')}</th></tr></thead><tbody>
+${s.recent.map(
+  (r) =>
+    html`<tr role="row"><td role="cell" class="when">${formatTime(r.deliveredAt, lang, { seconds: true, zone: false })}</td><td role="cell"><code>${r.topic}</code></td><td role="cell">${String(r.storeId)}</td><td role="cell" class="num">${String(r.deliveries)}</td><td role="cell" class="${r.ackedAt === null ? 'bad' : 'ok'}">${r.ackedAt === null ? t('no', '否') : t('yes', '是')}</td></tr>
+`,
+)}</tbody></table>`
+}
+<form method="post" action="${base}/sample-events" class="actions">${csrfInput(csrf)}<button type="submit" class="secondary">${t('Send sample events to my sandbox sellers', '向沙箱卖家发送示例消息')}</button></form>
+</section>`;
+}
+
 /** An app's page; `secret` is set only right after creation or rotation (shown once). */
 export function appPage(
   f: ConsoleFrame & {
@@ -365,6 +413,8 @@ export function appPage(
     calls?: AppCalls;
     /** Set when the profile offers the client-side flow: the profile's fragment setting (docs/adr/0116). */
     clientSideFlow?: { profileDefault: 'exact-callback' | 'redirect-rule' };
+    /** The message service (issue 16 §2): the app's topics, its queue, the catalogue. */
+    messages?: AppMessages;
   },
 ): string {
   const m = ct(f.lang);
@@ -442,6 +492,7 @@ ${csrfInput(f.csrf)}
 </form>
 </section>
 ${clientSideCard}
+${messagesCard(f.lang, base, f.csrf, f.messages)}
 ${callsCard(f.lang, f.calls)}`;
   return consoleLayout({ ...f, title: a.name, body });
 }

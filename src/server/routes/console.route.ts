@@ -7,6 +7,7 @@ import { authorizeUrlFor } from '../../console/app-policy.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
 import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
 import { DuplicateError } from '../../storage/ports.js';
+import { TOPICS, TopicError, validateTopics } from '../../messages/topics.js';
 import type { AppDetails, WebAccount } from '../../storage/console-ports.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
@@ -16,6 +17,8 @@ const USERNAME_RULE = /^[\p{L}\p{N}_.@-]{3,64}$/u;
 /** Calls listed on an app's page, and error kinds counted. */
 const RECENT_CALLS = 20;
 const TOP_ERRORS = 5;
+/** Message deliveries listed on an app's page. */
+const RECENT_DELIVERIES = 10;
 
 /**
  * The developer console (`/console`): developer accounts apart from sellers, apps with the
@@ -47,6 +50,14 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     // Recent gateway calls (written in batches, docs/adr/0062): the last day's counts and the newest calls.
     const log = core.storage.gateway?.calls;
     const calls = log && { day: await log.summary(details.appKey, core.now() - 86_400_000, TOP_ERRORS), recent: await log.recent(details.appKey, RECENT_CALLS) };
+    // The message service (issue 16 §2): topics, backlog, failures, last deliveries.
+    const settings = await core.storage.gateway?.apps.find(details.appKey);
+    const messages = ctx.messages && {
+      topics: settings?.topics ?? [],
+      catalogue: TOPICS.filter((t) => t.publisher === 'platform').map((t) => ({ name: t.name, description: t.description, package: t.package })),
+      stats: await ctx.messages.stats(details.appKey, RECENT_DELIVERIES),
+      push: !!settings?.webhookUrl,
+    };
     return sendPage(
       reply,
       extra.status ?? 200,
@@ -62,6 +73,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
         scopeWords: scopeWords(ctx, f.lang),
         calls,
         clientSideFlow: core.profile.authorize.responseTypes.includes('token') ? { profileDefault: core.profile.authorize.fragmentRedirect ?? 'redirect-rule' } : undefined,
+        messages,
       }),
     );
   }
@@ -284,6 +296,45 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       detail: { fragment_redirect: value },
     });
     return seeOther(reply, `/console/apps/${details.appKey}?done=fragment-redirect`);
+  });
+
+  // The message service (issue 16 §2): the topics the app subscribes to.
+  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/topics', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const details = await ownApp(request, dev, f.lang);
+    let topics: string[];
+    try {
+      topics = validateTopics(form.get('topic') ?? []);
+    } catch (e) {
+      if (e instanceof TopicError) return renderApp(request, reply, dev, details, { status: 400, error: e.message });
+      throw e;
+    }
+    await updateApp(core.storage, details.appKey, { topics }, core.now(), { actor: `developer:${dev.username}`, event: 'console.app_topics_changed', detail: { topics } });
+    return seeOther(reply, `/console/apps/${details.appKey}?done=topics#messages`);
+  });
+
+  // Sandbox: sample events of the app's topics for this developer's sandbox sellers only.
+  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/sample-events', cfg, async (request, reply) => {
+    checkedForm(ctx, request);
+    const dev = await requireDeveloper(request, reply);
+    if (!dev) return reply;
+    const f = frame(ctx, request, reply, 'console');
+    const details = await ownApp(request, dev, f.lang);
+    const sent = ctx.messages ? await ctx.messages.sample(details.appKey, async (sellerId) => (await core.storage.console.sandboxOwner(sellerId)) === dev.accountId) : [];
+    const en = f.lang === 'en';
+    return renderApp(request, reply, dev, details, {
+      notice:
+        sent.length > 0
+          ? en
+            ? `${sent.length} sample event(s) queued for this app.`
+            : `已为此应用发送 ${sent.length} 条示例消息。`
+          : en
+            ? 'No sample events: subscribe to topics first, and authorize the app as one of your sandbox sellers.'
+            : '没有可发送的示例消息：请先订阅主题，并用沙箱卖家授权此应用。',
+    });
   });
 
   app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/submit', cfg, async (request, reply) => {

@@ -196,7 +196,12 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
         .orderBy('q.id', 'desc')
         .limit(recent)
         .execute();
+      const p = await sql<{ pending: number | string | null; failing: number | string | null }>`
+        select count(*) as pending, sum(case when last_error is not null then 1 else 0 end) as failing
+        from gateway_webhook_outbox where app_key = ${appKey} and grant_id like 'msg:%' and delivered_at is null`.execute(db);
       return {
+        pushPending: Number(p.rows[0]?.pending ?? 0),
+        pushFailing: Number(p.rows[0]?.failing ?? 0),
         backlog: Number(row?.backlog ?? 0),
         inFlight: Number(row?.in_flight ?? 0),
         redelivered: Number(row?.redelivered ?? 0),
