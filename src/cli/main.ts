@@ -33,6 +33,7 @@ import { BACKUP_HELP, backupCommand } from './backup.command.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor.command.js';
 import { CONFIG_PRINT_HELP, configCommand, serveFlagOptions } from './config.command.js';
 import { loadServeConfig, urlHasPassword } from '../config-file.js';
+import { startTracing, stopTracing } from '../tracing/tracing.js';
 const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
 
 
@@ -390,7 +391,10 @@ async function serve(args: string[], out: Out): Promise<number> {
   const signals = catchSignals();
   let started;
   let storage: Storage;
+  let tracingTo: { endpoint: string } | undefined;
   try {
+    // Before the database opens: its statements are traced too (docs/adr/0155).
+    tracingTo = await startTracing(process.env, (m) => out.err(`shouquan: warning: ${m}`));
     storage = await openStorage(config.databaseUrl, { createIfMissing: true, redisUrl: config.redisUrl });
     if (!config.sandbox) await retireSandbox(storage, out, config.secretKeyFile).catch(async (e: unknown) => {
       await storage.close().catch(() => {});
@@ -399,9 +403,11 @@ async function serve(args: string[], out: Out): Promise<number> {
     started = await startServer(config, storage);
   } catch (e) {
     signals.dispose();
+    await stopTracing().catch(() => {});
     throw e;
   }
   const { app, core, adminPort } = started;
+  if (tracingTo) app.log.info({ endpoint: tracingTo.endpoint }, 'tracing: exporting spans over OTLP/HTTP');
   const janitorJob = config.janitorInterval > 0 ? startServeJanitor(config, storage, app, core.now) : undefined;
   const port = listeningPort(app, config);
   // `--port 0` picks a free port: an issuer derived from it is only known now (an explicit --issuer never has port 0).
@@ -411,6 +417,7 @@ async function serve(args: string[], out: Out): Promise<number> {
   await signals.wait(app.log, async () => {
     await janitorJob?.stop();
     await app.close();
+    await stopTracing().catch(() => {});
   }).finally(() => storage.close().catch(() => {}));
   return 0;
 }
@@ -563,6 +570,7 @@ async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
   try {
     let started: Awaited<ReturnType<typeof startServer>>;
     try {
+      await startTracing(process.env);
       storage = await openStorage(config.databaseUrl, { migrate: false, redisUrl: config.redisUrl });
       started = await startServer(config, storage, slot);
     } catch (e) {
@@ -579,6 +587,7 @@ async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
       await janitorJob?.stop();
       await app.close();
     });
+    await stopTracing().catch(() => {});
     return 0;
   } finally {
     signals.dispose();

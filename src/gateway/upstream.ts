@@ -1,4 +1,5 @@
 import { GATEWAY_CODES, GatewayError } from './errors.js';
+import { tracedFetch } from '../tracing/tracing.js';
 import type { Args } from './methods/method.js';
 
 /** The verified identity the gateway vouches for when forwarding a call. */
@@ -21,7 +22,7 @@ export interface UpstreamIdentity {
 export async function forwardUpstream(url: string, identity: UpstreamIdentity, args: Args, timeoutMs: number): Promise<Record<string, unknown>> {
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await tracedFetch(`upstream ${identity.method}`, url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json; charset=utf-8',
@@ -36,7 +37,7 @@ export async function forwardUpstream(url: string, identity: UpstreamIdentity, a
       body: JSON.stringify(Object.fromEntries(args)),
       redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),
-    });
+    }, { 'shouquan.method': identity.method, 'shouquan.app_key': identity.appKey });
   } catch (e) {
     throw new GatewayError(GATEWAY_CODES.remoteServiceError, 'isp.remote-service-unavailable', `the service behind ${identity.method} did not answer (${(e as Error).name})`);
   }

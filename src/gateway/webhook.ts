@@ -1,4 +1,5 @@
 import { publicStoreIdOf } from '../sellers/store-id.js';
+import { traced, tracedFetch, type SpanAttributes } from '../tracing/tracing.js';
 import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CoreContext } from '../core/context.js';
@@ -84,7 +85,9 @@ export class WebhookDispatcher {
     for (const rec of await this.storage.outbox.due(now, 20)) {
       if (this.stopped) return;
       if (!(await this.storage.outbox.claim(rec.id, now, now + this.options.webhookTimeoutMs + 60_000))) continue;
-      await this.attempt(rec);
+      await traced('webhook delivery', { 'shouquan.app_key': rec.appKey, 'shouquan.webhook.event': rec.event, 'shouquan.webhook.id': rec.id, 'shouquan.webhook.attempt': rec.attempts + 1 }, (set) =>
+        this.attempt(rec, set),
+      );
     }
   }
 
@@ -114,9 +117,10 @@ export class WebhookDispatcher {
     }
   }
 
-  private async attempt(rec: OutboxRecord): Promise<void> {
+  private async attempt(rec: OutboxRecord, set: (attributes: SpanAttributes) => void = () => {}): Promise<void> {
     const attempts = rec.attempts + 1;
     const fail = async (why: string) => {
+      set({ 'shouquan.webhook.delivered': false, 'error.type': why });
       const next = this.core.now() + backoff(this.options, attempts);
       await this.storage.outbox.markFailed(rec.id, why, next);
       this.log.warn({ webhook: rec.id, appKey: rec.appKey, event: rec.event, attempts, error: why }, 'webhook delivery failed; will retry');
@@ -127,7 +131,7 @@ export class WebhookDispatcher {
     if (secret === undefined) return fail('the app has no signing secret on file');
     let res: Response;
     try {
-      res = await fetch(settings.webhookUrl, {
+      res = await tracedFetch('POST webhook', settings.webhookUrl, {
         method: 'POST',
         headers: {
           'content-type': 'application/json; charset=utf-8',
@@ -144,6 +148,7 @@ export class WebhookDispatcher {
       return fail(`no answer (${(e as Error).name})`);
     }
     if (res.status < 200 || res.status >= 300) return fail(`HTTP ${res.status}`);
+    set({ 'shouquan.webhook.delivered': true });
     await this.storage.outbox.markDelivered(rec.id, this.core.now());
     this.log.info({ webhook: rec.id, appKey: rec.appKey, event: rec.event, attempts }, 'webhook delivered');
   }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { tracedFetch } from '../tracing/tracing.js';
 import type { ExternalSeller } from '../storage/ports.js';
 
 /** Settings of the platform's HTTP seller directory (`serve --seller-directory`, docs/adr/0125). */
@@ -53,7 +54,7 @@ export async function askSellerDirectory(options: SellerDirectoryOptions, userna
   // One budget for the whole exchange, answer body included.
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
-    res = await fetch(options.url, {
+    res = await tracedFetch('seller directory sign-in', options.url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import { tracedFetch, tracing } from '../tracing/tracing.js';
 import { Counter, type Registry } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { seal, unseal } from '../crypto/seal.js';
@@ -90,6 +91,8 @@ export class SellerOidcLogin {
         .discovery(url, this.options.clientId, this.options.clientSecret, undefined, {
           timeout: Math.ceil((this.options.timeoutMs ?? 3000) / 1000),
           ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+          // Tracing on (docs/adr/0155): the IdP's discovery, token and userinfo calls as client spans.
+          ...(tracing.hooks ? { [oidc.customFetch]: idpFetch } : {}),
         })
         .catch((e: unknown) => {
           this.config = undefined;
@@ -216,3 +219,6 @@ export function sellerFromClaims(claims: Record<string, unknown>): ExternalSelle
   if (typeof parsed === 'string') return parsed.replace(/^seller_id/, 'sub').replace(/^the 200 answer/, 'the claims');
   return { ...parsed, source: 'oidc' };
 }
+
+/** openid-client's fetch, as a traced client span named after the IdP endpoint's path. */
+const idpFetch: oidc.CustomFetch = (url, options) => tracedFetch(`seller IdP ${new URL(url).pathname}`, url, options as RequestInit);

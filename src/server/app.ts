@@ -12,6 +12,7 @@ import { t } from './pages/i18n.js';
 import { stylesheet } from './pages/shouquan.css.js';
 import { redactUrl } from './redact.js';
 import { requestIdGenerator } from './request-id.js';
+import { tracing } from '../tracing/tracing.js';
 import { allowedMethods, HEAD_SAFE } from './methods.js';
 import { formBodyText, installInputGuard } from './input-guard.js';
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS, limitConnectionsPerAddress, timeoutOptions } from './connection-limits.js';
@@ -130,6 +131,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // HEAD only where a route opts in (src/server/methods.ts): HEAD never runs a handler with side effects.
     exposeHeadRoutes: false,
   });
+
+  // Tracing (docs/adr/0155): a span per request, only when an OTLP endpoint is configured.
+  tracing.hooks?.installServerSpans(app);
 
   const connectionsRefused = new Counter({
     name: 'shouquan_connections_refused_total',

@@ -1,4 +1,5 @@
 import type { CommitStats } from '../ports.js';
+import { tracing } from '../../tracing/tracing.js';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -126,7 +127,20 @@ export function openDatabase(
   // would crash the process on a database restart. Its queries still fail (and become 503s),
   // and the pool drops it on release because it is no longer queryable.
   pool.on('connect', (client) => client.on('error', () => {}));
+  // Tracing on (docs/adr/0155): each statement a child span of the request's.
+  if (tracing.hooks) pool.on('connect', traceClientQueries);
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', pool };
+}
+
+/** Wrap a pg client's promise-style `query(text, values)` (what Kysely calls) in a database span. */
+function traceClientQueries(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const hooks = tracing.hooks;
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
+    if (!hooks || typeof text !== 'string' || typeof args[args.length - 1] === 'function') return query(...args);
+    return hooks.dbAsync('postgresql', text, () => query(...args) as Promise<unknown>);
+  };
 }
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -1,4 +1,5 @@
 import type { DatabaseConnection, DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler, QueryResult, TransactionSettings } from 'kysely';
+import { tracing } from '../../tracing/tracing.js';
 import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import type SQLite from 'better-sqlite3';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
@@ -67,7 +68,10 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
     this.#maxStatements = options.maxStatements ?? 500;
     this.#grouping = options.groupCommit ?? true;
     this.#connection = {
-      executeQuery: async <R>(q: CompiledQuery): Promise<QueryResult<R>> => this.#execute<R>(q),
+      executeQuery: async <R>(q: CompiledQuery): Promise<QueryResult<R>> => {
+        const hooks = tracing.hooks;
+        return hooks ? hooks.dbSync('sqlite', q.sql, () => this.#execute<R>(q)) : this.#execute<R>(q);
+      },
       streamQuery: () => {
         throw new Error('streaming is not supported by the SQLite group-commit driver');
       },
@@ -141,6 +145,8 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
     if (this.#mutex.locked && !this.#heldForRestart) return undefined;
     const stmt = this.#prepare(q.sql);
     if (!stmt.readonly) throw new Error('tryRead: not a read statement');
+    const hooks = tracing.hooks;
+    if (hooks) return hooks.dbSync('sqlite', q.sql, () => stmt.all(q.parameters as unknown[]) as R[]);
     return stmt.all(q.parameters as unknown[]) as R[];
   }
 
@@ -170,12 +176,17 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
   }
 
   readonly #direct: DirectRun = (q) => {
+    const hooks = tracing.hooks;
+    return hooks ? hooks.dbSync('sqlite', q.sql, () => this.#directRun(q)) : this.#directRun(q);
+  };
+
+  #directRun(q: CompiledQuery): { rows: unknown[]; changes: number } {
     const stmt = this.#prepare(q.sql);
     const params = q.parameters as unknown[];
     if (stmt.reader) return { rows: stmt.all(params), changes: 0 };
     const { changes } = stmt.run(params);
     return { rows: [], changes: Number(changes) };
-  };
+  }
 
   // Kysely's SqliteDriver savepoint methods (for nested transactions) are reused as they are.
   savepoint = SqliteDriver.prototype.savepoint;
