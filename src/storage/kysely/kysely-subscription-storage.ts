@@ -139,7 +139,8 @@ export function createKyselySubscriptionRepository(
       return rows.map(toSubscription);
     },
     async activeUntil(appKey, sellerId, now) {
-      const r = (await read(activeUntilQuery.bind({ appKey, sellerId, now })))[0] as { until: number | string | null } | undefined;
+      const r = (await read(activeUntilQuery.bind({ appKey, sellerId, now })))[0] as
+        { until: number | string | null } | undefined;
       return r?.until === null || r?.until === undefined ? undefined : Number(r.until);
     },
     async renew(id, expiresAt, now, audit) {
@@ -179,26 +180,37 @@ export function createKyselySubscriptionRepository(
       });
     },
     async owingEvents(now, windowMs, limit) {
+      // Each through a partial index of what is still owed (0017_subscriptions): no history scans.
       const expiring = await db
         .selectFrom('subscriptions')
         .selectAll()
-        .where('cancelled_at', 'is', null)
+        .where('expiring_event_for', 'is', null)
         .where('expires_at', '>', now)
         .where('expires_at', '<=', now + windowMs)
-        .where((eb) =>
-          eb.or([eb('expiring_event_for', 'is', null), eb('expiring_event_for', '<>', eb.ref('expires_at'))]),
-        )
+        .where('cancelled_at', 'is', null)
         .orderBy('expires_at')
         .limit(limit)
         .execute();
-      const expired = await db
+      const ended = await db
         .selectFrom('subscriptions')
         .selectAll()
         .where('expired_event_at', 'is', null)
-        .where((eb) => eb.or([eb('cancelled_at', 'is not', null), eb('expires_at', '<=', now)]))
+        .where('expires_at', '<=', now)
         .orderBy('expires_at')
         .limit(limit)
         .execute();
+      const cancelled = await db
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('expired_event_at', 'is', null)
+        .where('cancelled_at', 'is not', null)
+        .orderBy('cancelled_at')
+        .limit(limit)
+        .execute();
+      const expired = [
+        ...ended,
+        ...cancelled.filter((c) => !ended.some((e) => e.subscription_id === c.subscription_id)),
+      ];
       return [
         ...expiring.map((r) => ({
           subscription: toSubscription(r),

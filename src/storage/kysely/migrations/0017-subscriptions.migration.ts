@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 /**
  * Service subscriptions (issue 16 §1, docs/adr/0140):
@@ -35,8 +35,26 @@ export function subscriptionsMigration(): Migration {
         .on('subscriptions')
         .columns(['seller_id', 'created_at'])
         .execute();
-      // The event sweep looks at subscriptions ending soon or ended, by end.
-      await db.schema.createIndex('subscriptions_expires_idx').on('subscriptions').column('expires_at').execute();
+      // The event sweep (every webhook round) reads only what is still owed: partial indexes that
+      // lose a row once its event was produced, so it never rescans the history.
+      await db.schema
+        .createIndex('subscriptions_owing_expiring_idx')
+        .on('subscriptions')
+        .column('expires_at')
+        .where(sql.ref('expiring_event_for'), 'is', null)
+        .execute();
+      await db.schema
+        .createIndex('subscriptions_owing_expired_idx')
+        .on('subscriptions')
+        .column('expires_at')
+        .where(sql.ref('expired_event_at'), 'is', null)
+        .execute();
+      await db.schema
+        .createIndex('subscriptions_owing_cancelled_idx')
+        .on('subscriptions')
+        .column('cancelled_at')
+        .where(sql.ref('expired_event_at'), 'is', null)
+        .execute();
       await db.schema
         .alterTable('apps')
         .addColumn('require_subscription', 'integer', (c) => c.notNull().defaultTo(0))
