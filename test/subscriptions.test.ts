@@ -9,7 +9,7 @@ import { createOperatorToken } from '../src/management/operator-tokens.js';
 import { createSubscription } from '../src/subscriptions/subscriptions.js';
 import { testDialects } from './helpers/databases.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
-import { authorizeUrl, exchange, token, tokensFor, codeFor, BAD_CODE } from './helpers/oauth.js';
+import { anotherApp, authorizeUrl, exchange, token, tokensFor, codeFor, BAD_CODE } from './helpers/oauth.js';
 import { FormClient, formAction, hiddenInput, postForm } from './helpers/browserless.js';
 import { restCall, topCall, waitFor } from './helpers/gateway.js';
 import { page, signIn, submit } from './helpers/console.js';
@@ -282,6 +282,15 @@ for (const dialect of await testDialects()) {
           ['subscription.created', 'token:market'],
         ],
       );
+    });
+
+    it('a seller with two apps: the paid one without a subscription refuses, the free one works as before', async () => {
+      const free = await anotherApp(s);
+      const t = await exchange(s, await codeFor(s, {}, free), {}, free);
+      assert.equal(t.status, 200, t.text);
+      assert.equal(t.json.expires_in, 7200);
+      const paid = await interactionPage(s, 'en');
+      assert.equal(paid.status, 403);
     });
 
     it('the code exchange checks the subscription again', async () => {
