@@ -111,6 +111,7 @@ export const SERVE_SETTINGS = [
   ['redis', 'SHOUQUAN_REDIS_URL', 'redis://[:PASSWORD@]HOST:PORT[/DB] (or rediss://) keeping the failure counters, lockouts and API quotas every node shares', 'none: the database keeps them'],
   ['redis-url-file', 'SHOUQUAN_REDIS_URL_FILE', 'file holding the Redis URL (one with a password) instead of --redis', 'none'],
   ['message-visibility-seconds', 'SHOUQUAN_MESSAGE_VISIBILITY_SECONDS', 'seconds a pulled message stays hidden from other consumers; not acknowledged by then, it is delivered again (1 to 43200)', '60'],
+  ['message-broker', 'SHOUQUAN_MESSAGE_BROKER', 'nats://HOST:PORT[?stream=NAME] keeps the message queues in NATS JetStream (one stream per deployment, default name SHOUQUAN; a durable pull consumer per app)', 'none: the database keeps them'],
   ['message-retention-days', 'SHOUQUAN_MESSAGE_RETENTION_DAYS', 'days the message service keeps events; older ones are dropped (unacknowledged ones counted in shouquan_messages_expired_total), 1 to 30', '3'],
 ] as const;
 
@@ -282,6 +283,7 @@ export function resolveServeConfig(flags: Record<string, string | boolean | unde
     secretKeyFile: pick('secret-key-file', 'SHOUQUAN_SECRET_KEY_FILE'),
     subscriptionExpiringDays: parseExpiringDays(pick('subscription-expiring-days', 'SHOUQUAN_SUBSCRIPTION_EXPIRING_DAYS')),
     messageVisibilitySeconds: boundedInt('message-visibility-seconds', pick('message-visibility-seconds', 'SHOUQUAN_MESSAGE_VISIBILITY_SECONDS'), 1, 43_200, 60),
+    messageBroker: parseMessageBroker(pick('message-broker', 'SHOUQUAN_MESSAGE_BROKER')),
     messageRetentionDays: boundedInt('message-retention-days', pick('message-retention-days', 'SHOUQUAN_MESSAGE_RETENTION_DAYS'), 1, 30, 3),
   };
   if (config.sellerDirectory && config.sellerOidc) throw new Error('--seller-directory and --seller-oidc-issuer are two ways for sellers to sign in: choose one');

@@ -14,7 +14,49 @@ import { loadServerKey } from './crypto/server-key.js';
  * `redisUrl` keeps the shared limits (failure counters, lockouts, quotas) in Redis instead of the
  * database (`serve --redis`, docs/adr/0110).
  */
-export async function openStorage(databaseUrl: string, opts: { createIfMissing?: boolean; migrate?: boolean; redisUrl?: string } = {}): Promise<Storage> {
+export async function openStorage(
+  databaseUrl: string,
+  opts: { createIfMissing?: boolean; migrate?: boolean; redisUrl?: string; messageBroker?: string; messageRetentionMs?: number } = {},
+): Promise<Storage> {
+  const storage = await openStorageWithLimits(databaseUrl, opts);
+  if (opts.messageBroker === undefined) return storage;
+  try {
+    return await withMessageBroker(storage, opts.messageBroker, opts.messageRetentionMs ?? 3 * 86_400_000);
+  } catch (e) {
+    await storage.close().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * `serve --message-broker nats://…`: the message service's queues move to NATS JetStream
+ * (docs/adr/0145); it must answer now. Routing and webhook pushes stay in the database.
+ */
+export async function withMessageBroker(storage: Storage, url: string, retentionMs: number): Promise<Storage> {
+  const gateway = storage.gateway;
+  if (!gateway) return storage;
+  // Loaded only here: deployments without a broker never load the NATS client.
+  const { openNatsMessageQueue } = await import('./messages/nats-message-queue.js');
+  const messages = await openNatsMessageQueue({
+    url,
+    retentionMs,
+    outbox: gateway.outbox,
+    publicStoreId: async (id) => {
+      const store = await storage.sellers.store(id);
+      return store ? (store.externalId ?? store.storeId) : id;
+    },
+  });
+  return {
+    ...storage,
+    gateway: { ...gateway, messages },
+    async close() {
+      await messages.close();
+      await storage.close();
+    },
+  };
+}
+
+async function openStorageWithLimits(databaseUrl: string, opts: { createIfMissing?: boolean; migrate?: boolean; redisUrl?: string }): Promise<Storage> {
   let opened;
   try {
     opened = openDatabase(databaseUrl, { createIfMissing: opts.createIfMissing });

@@ -395,7 +395,7 @@ async function serve(args: string[], out: Out): Promise<number> {
   try {
     // Before the database opens: its statements are traced too (docs/adr/0155).
     tracingTo = await startTracing(process.env, (m) => out.err(`shouquan: warning: ${m}`));
-    storage = await openStorage(config.databaseUrl, { createIfMissing: true, redisUrl: config.redisUrl });
+    storage = await openStorage(config.databaseUrl, { createIfMissing: true, redisUrl: config.redisUrl, messageBroker: config.messageBroker, messageRetentionMs: config.messageRetentionDays * 86_400_000 });
     if (!config.sandbox) await retireSandbox(storage, out, config.secretKeyFile).catch(async (e: unknown) => {
       await storage.close().catch(() => {});
       throw e;
@@ -571,7 +571,7 @@ async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
     let started: Awaited<ReturnType<typeof startServer>>;
     try {
       await startTracing(process.env);
-      storage = await openStorage(config.databaseUrl, { migrate: false, redisUrl: config.redisUrl });
+      storage = await openStorage(config.databaseUrl, { migrate: false, redisUrl: config.redisUrl, messageBroker: config.messageBroker, messageRetentionMs: config.messageRetentionDays * 86_400_000 });
       started = await startServer(config, storage, slot);
     } catch (e) {
       // The primary prints the reason once, for all workers, and exits 1.

@@ -116,3 +116,30 @@ export function redisAvailable(): Promise<boolean> {
 
 /** Why Redis tests are skipped (the message test runners print). */
 export const REDIS_SKIP = `Redis not reachable at ${REDIS_URL.replace(/\/\/[^@]*@/, '//')} (set SHOUQUAN_TEST_REDIS_URL, or start redis-server): Redis tests skipped`;
+
+/** NATS with JetStream for tests: it runs at 127.0.0.1:4222 on the development machines. */
+export const NATS_URL = process.env.SHOUQUAN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+let natsProbe: Promise<boolean> | undefined;
+
+/** Does a NATS server answer (its INFO line)? (checked once per process) */
+export function natsAvailable(): Promise<boolean> {
+  natsProbe ??= new Promise<boolean>((resolve) => {
+    const url = new URL(NATS_URL);
+    const sock = net.connect({ host: url.hostname, port: Number(url.port || 4222) });
+    sock.setTimeout(1000);
+    sock.once('data', (d) => {
+      sock.destroy();
+      resolve(String(d).startsWith('INFO'));
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+  return natsProbe;
+}
+
+/** Why NATS tests are skipped (the message test runners print). */
+export const NATS_SKIP = `NATS not reachable at ${NATS_URL} (set SHOUQUAN_TEST_NATS_URL, or start nats-server -js): NATS JetStream tests skipped`;

@@ -35,6 +35,8 @@ export interface TestServerOptions {
   now?: () => number;
   /** Open API gateway settings. */
   gateway?: import('../../src/gateway/options.js').GatewayOptions;
+  /** `serve --message-broker`: the message queues in NATS JetStream (issue 16 §2). */
+  messageBroker?: string;
   /** Extra buildServer options (cookieSecure, limits, …). */
   server?: Partial<Omit<ServerOptions, 'core'>>;
 }
@@ -43,7 +45,7 @@ export interface TestServerOptions {
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const db = opts.db ?? freshSqlite();
   const profile = typeof opts.profile === 'object' ? opts.profile : getProfile(opts.profile ?? 'standard');
-  const storage = await openStorage(db.url, { createIfMissing: true });
+  const storage = await openStorage(db.url, { createIfMissing: true, messageBroker: opts.messageBroker });
   let skew = 0;
   // The issuer needs the port, which we know only after listening: use a placeholder and patch.
   const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', lifetimes: opts.lifetimes, now: () => (opts.now ?? Date.now)() + skew });
