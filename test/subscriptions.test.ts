@@ -457,6 +457,22 @@ describe('subscriptions in /admin and the seller center', () => {
     );
     const after = await page(seller, '/account?lang=en');
     assert.ok(after.html.includes('<dt>Authorization ends</dt><dd>ended: no active subscription</dd>'), after.html);
+    // The app's developer sees that it is sold by subscription, with the purchase link.
+    const dev = await createWebAccount(s.core.storage, {
+      realm: 'developer',
+      username: 'isv',
+      password: 'developer password',
+    });
+    await updateApp(s.core.storage, s.client.appKey, { developerId: dev.accountId }, s.core.now());
+    const isv = new FormClient(s.url);
+    await signIn(isv, 'console', 'isv', 'developer password');
+    const appPage = await page(isv, `/console/apps/${s.client.appKey}?lang=en`);
+    assert.ok(
+      appPage.html.includes(
+        `<dt>Sold by subscription</dt><dd>sellers need an active subscription; tokens end with it (<a href="${PURCHASE.replace('&', '&amp;')}" rel="noopener noreferrer">where sellers buy it</a>)</dd>`,
+      ),
+      appPage.html,
+    );
     const audit = await s.core.storage.management.audit({ action: 'subscription.*', limit: 10 });
     assert.deepEqual(
       audit.map((e) => [e.event, e.actor]),

@@ -460,6 +460,7 @@ ${f.secret ? html`<div class="warn" role="status"><p class="lead"><strong>${m.se
 <dt>${m.permissions}</dt><dd>${a.scopes.map((s, i) => html`${i > 0 ? '；' : ''}${f.scopeWords(s)}`)}</dd>
 <dt>${m.callbackUrls.replace(/[（(].*$/, '')}</dt><dd>${a.callbackUrls.map((u) => html`<code>${u}</code><br>`)}</dd>
 ${a.webhookUrl ? html`<dt>${m.webhookUrl.replace(/[（(].*$/, '')}</dt><dd><code>${a.webhookUrl}</code></dd>` : ''}
+${a.requireSubscription ? html`<dt>${f.lang === 'en' ? 'Sold by subscription' : '按订购售卖'}</dt><dd>${f.lang === 'en' ? 'sellers need an active subscription; tokens end with it' : '商家需有有效订购，令牌随订购到期'}${a.purchaseUrl ? html` (<a href="${a.purchaseUrl}" rel="noopener noreferrer">${f.lang === 'en' ? 'where sellers buy it' : '订购页面'}</a>)` : ''}</dd>` : ''}
 </dl>
 ${a.status === 'testing' ? html`<form method="post" action="${base}/submit" class="actions">${csrfInput(f.csrf)}<button type="submit" class="primary">${m.submit}</button></form>` : ''}
 </section>
