@@ -164,6 +164,8 @@ describe('console journeys in Chromium', { skip }, () => {
     await op.getByRole('button', { name: 'Suspend: Shop Helper' }).click();
     await op.waitForURL(/done=status/);
     assert.equal(await apiStatus(token), 401);
-    assert.match((await op.locator('table').textContent()) ?? '', /console\.app_status_changed from: live, to: suspended/);
+    // The audit log in words (docs/adr/0162).
+    await op.getByRole('link', { name: 'Audit log' }).click();
+    assert.match((await op.locator('table').textContent()) ?? '', new RegExp(`Operator opschanged app ${appKey} from “Live” to “Suspended”`));
   });
 });

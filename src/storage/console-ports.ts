@@ -51,6 +51,9 @@ export interface AppDetails {
   /** Sellers need an active subscription (docs/adr/0140); where they buy one. */
   requireSubscription?: boolean;
   purchaseUrl?: string | null;
+  /** Why an operator returned the app to its developer, and when (docs/adr/0162); null once approved. */
+  reviewNote?: string | null;
+  reviewNoteAt?: number | null;
 }
 
 /** A seller's authorization as the seller center and the admin list it. */
@@ -107,6 +110,10 @@ export interface ConsoleStorage {
 
   appDetails(appKey: string): Promise<AppDetails | undefined>;
   appsOfDeveloper(developerId: number): Promise<AppDetails[]>;
+  /** Set (or clear, with null) the operator's review note of an app. */
+  setReviewNote(appKey: string, note: string | null, at: number | null): Promise<void>;
+  /** Usernames of web accounts by id (the admin's app list names developers in one read). */
+  accountNames(accountIds: number[]): Promise<Map<number, string>>;
   /** Every app, submitted ones first, for the operator. */
   allApps(): Promise<AppDetails[]>;
   /** How many sellers have a live authorization of the app. */

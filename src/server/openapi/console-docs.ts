@@ -95,6 +95,16 @@ export function consoleRouteDocs(): Array<[string, OperationDoc]> {
     409: htmlPage('the seller signs in through the platform’s account system'),
   }, [pathParam('sellerId', 'the seller_id')]);
   post('/admin/apps/:appKey/status', 'Approve, suspend or reinstate an app (a suspended app’s tokens stop working at once)', A, form(['status'], { status: { type: 'string', enum: ['live', 'suspended', 'testing', 'submitted'] } }), { 303: redirect('to /admin'), 400: htmlPage('bad status'), 404: htmlPage('no such app') }, appKey);
+  page('/admin/apps/:appKey', 'One app under review: callbacks, permission packages, scopes, quotas; approve, return with a reason, suspend (docs/adr/0162)', A, { parameters: appKey });
+  post('/admin/apps/:appKey/reject', 'Return a submitted app to its developer with a reason they see in the developer console (status back to testing; audited)', A, form(['reason'], { reason: str }), {
+    303: redirect('to /admin?done=rejected'),
+    400: htmlPage('no reason, or longer than 500 characters'),
+    404: htmlPage('no such app'),
+    409: htmlPage('the app is not in review'),
+  }, appKey);
+  page('/admin/sellers', 'Sellers, searchable (`q`) and paged (`cursor`)', A);
+  page('/admin/sellers/:sellerId', 'One seller as an operator sees it: account, stores, the apps holding an authorization from them, the password reset link', A, { parameters: [pathParam('sellerId', 'the seller_id')] });
+  page('/admin/audit', 'The audit log in words, filtered (`action`, `actor`) and paged (`cursor`)', A);
   page('/admin/subscriptions', 'Sellers’ subscriptions (filters `app_key`, `seller_id`, `status`, `cursor`), the record form, and the apps that require one (docs/adr/0140)', A);
   const subscriptionId = [pathParam('id', 'the subscription_id (sub_…)')];
   post('/admin/subscriptions', 'Record a seller’s subscription to an app (audited)', A, form(['app_key', 'seller_id', 'expires_at'], { app_key: str, seller_id: str, expires_at: { type: 'string', description: 'ISO 8601 with a zone' }, plan: str }), {

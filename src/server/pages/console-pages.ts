@@ -1,4 +1,4 @@
-import type { AppDetails, AuditEntry, AuthorizationView } from '../../storage/console-ports.js';
+import type { AppDetails, AuthorizationView } from '../../storage/console-ports.js';
 import type { AppStatus } from '../../storage/ports.js';
 import type { OperatorTokenRecord } from '../../storage/management-ports.js';
 import type { CallRecord, CallSummary } from '../../gateway/ports.js';
@@ -449,6 +449,11 @@ ${fragmentOption('redirect-rule', m.fragmentRule, a.fragmentRedirect === 'redire
 <section class="card">
 <div class="row">${appLogo(a.name, a.logoUrl)}<h1 class="grow">${a.name} ${statusBadge(f.lang, a.status)}</h1></div>
 <p class="sub">${a.description ?? ''}</p>
+${
+  a.status === 'testing' && a.reviewNote
+    ? html`<div class="warn" role="alert" id="review-note"><p><strong>${f.lang === 'en' ? 'The operator returned this app for changes' : '运营退回了此应用，请修改后重新提交'}</strong> (${formatTime(a.reviewNoteAt ?? null, f.lang)}):</p><p>${a.reviewNote}</p></div>`
+    : ''
+}
 ${f.secret ? html`<div class="warn" role="status"><p class="lead"><strong>${m.secretOnce}</strong></p>
 <div class="kv"><label for="app_key_once">${m.appKey}</label><input id="app_key_once" type="text" readonly value="${a.appKey}"></div>
 <div class="kv"><label for="app_secret_once">${m.appSecret}</label><input id="app_secret_once" type="text" readonly value="${f.secret}" aria-describedby="copy-hint"></div>
@@ -499,46 +504,25 @@ ${callsCard(f.lang, f.calls)}`;
 }
 
 /** An audit detail (stored as JSON) as `key: value, …`. */
-function auditDetail(detail: string): string {
-  try {
-    const parsed = JSON.parse(detail) as unknown;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      return Object.entries(parsed as Record<string, unknown>)
-        .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
-        .join(', ');
-    }
-  } catch {
-    // not JSON: shown as is
-  }
-  return detail;
-}
 
 /** Operator admin home: apps to review, seller lookup, audit log. */
 export function adminHomePage(
   f: ConsoleFrame & {
     csrf: string;
-    apps: Array<AppDetails & { developer: string | null }>;
-    audit: AuditEntry[];
-    lookup?: { username: string; found: boolean; authorizations: AuthorizationView[]; resetSellerId?: number };
+    /** The apps list (src/server/pages/admin-pages.ts: search, status filter, cursor paging). */
+    appsSection: Raw;
+    nav: Raw;
+    lookup?: { username: string; found: boolean; authorizations: AuthorizationView[]; resetSellerId?: number; sellerId?: number };
     scopeWords: (s: string) => string;
     /** Management API tokens (docs/management-api.md), newest first. */
     tokens?: OperatorTokenRecord[];
   },
 ): string {
   const m = ct(f.lang);
-  const statusForm = (a: AppDetails, status: AppStatus, label: string, cls: string) =>
-    html`<form method="post" action="/admin/apps/${a.appKey}/status">${csrfInput(f.csrf)}<input type="hidden" name="status" value="${status}"><button type="submit" class="${cls} small" aria-label="${label}: ${a.name}">${label}</button></form>`;
-  const body = html`<section class="card">
+  const body = html`${f.nav}
+<section class="card">
 <h1>${m.apps}</h1>
-<p><a href="/admin/subscriptions">${f.lang === 'en' ? 'Subscriptions' : '订购'}</a></p>
-<ul class="list">${f.apps.map(
-    (a) => html`<li class="item">${appLogo(a.name, a.logoUrl)}<div class="main"><p class="name">${a.name} ${statusBadge(f.lang, a.status)}</p>
-<dl class="facts"><dt>${m.appKey}</dt><dd><code>${a.appKey}</code></dd><dt>${m.developer}</dt><dd>${a.developer ?? '—'}</dd><dt>${m.created}</dt><dd>${formatTime(a.createdAt, f.lang)}</dd></dl></div>
-<div class="row">
-${a.status === 'submitted' ? statusForm(a, 'live', m.approve, 'primary') : ''}
-${a.status === 'suspended' ? statusForm(a, 'live', m.reinstate, 'secondary') : statusForm(a, 'suspended', m.suspend, 'danger')}
-</div></li>`,
-  )}</ul>
+${f.appsSection}
 </section>
 <section class="card">
 <h2>${m.sellerLookup}</h2>
@@ -558,19 +542,6 @@ ${
     : ''
 }
 ${f.lookup?.resetSellerId !== undefined ? html`<form method="post" action="/admin/sellers/${f.lookup.resetSellerId}/password-reset" class="spaced">${csrfInput(f.csrf)}<button type="submit" class="secondary small">${resetWords(f.lang).issue}</button></form>` : ''}
-</section>
-<section class="card">
-<h2>${m.auditLog}</h2>
-${
-  f.audit.length === 0
-    ? html`<p class="muted">${m.noAudit}</p>`
-    : html`<div class="tablewrap"><table><thead><tr><th scope="col">${m.when}</th><th scope="col">${m.who}</th><th scope="col">${m.what}</th><th scope="col">${m.target}</th></tr></thead><tbody>
-${f.audit.map(
-  (e) =>
-    html`<tr><td class="nowrap">${formatTime(e.at, f.lang)}</td><td>${e.actor ?? '—'}</td><td>${e.event}${e.detail ? html` <span class="muted">${auditDetail(e.detail)}</span>` : ''}</td><td>${[e.appKey ? `app ${e.appKey}` : '', e.sellerId !== null ? `seller ${e.sellerId}` : '', e.subject ?? ''].filter(Boolean).map((x) => html`<code>${x}</code> `)}</td></tr>`,
-)}
-</tbody></table></div>`
-}
 </section>
 <section class="card" id="operator-tokens">
 <h2>${m.operatorTokens}</h2>

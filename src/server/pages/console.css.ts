@@ -112,6 +112,15 @@ table.calls td.when { white-space:nowrap; font-variant-numeric:tabular-nums; }
 .wrap:not(.narrow) form:not(.row) input[type=password], .wrap:not(.narrow) input[type=number] { max-width:520px; }
 .row input.grow { flex:1 1 160px; width:auto; }
 .top .who { overflow-wrap:anywhere; }
+.adminnav { display:flex; flex-wrap:wrap; gap:4px 16px; margin:0 0 16px; }
+.adminnav a { padding:6px 2px; font-weight:600; text-decoration:none; border-bottom:2px solid transparent; }
+.adminnav a.current { border-bottom-color:var(--brand, #d4380d); }
+.pager { display:flex; gap:16px; margin:12px 0 0; }
+ul.plain { list-style:none; padding:0; margin:0 0 12px; }
+ul.plain li { padding:2px 0; overflow-wrap:anywhere; }
+a.button { display:inline-flex; align-items:center; justify-content:center; min-height:36px; padding:6px 14px; border-radius:8px; border:1px solid #8c959f; text-decoration:none; font-weight:600; color:inherit; }
+.sr-only { position:absolute; width:1px; height:1px; padding:0; margin:-1px; overflow:hidden; clip:rect(0,0,0,0); white-space:nowrap; border:0; }
+table.audit td { vertical-align:top; }
 details.sandbox-login { margin-top:16px; border-top:1px solid var(--line); padding-top:8px; }
 details.sandbox-login summary { cursor:pointer; }
 `;

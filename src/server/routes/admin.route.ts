@@ -9,7 +9,26 @@ import { audit, checkedForm, currentAccount, endSession, field, loginGuard, Page
 import type { AppStatus } from '../../storage/ports.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
+import { adminAppPage, adminAppsSection, adminAuditPage, adminNav, adminSellerPage, adminSellersPage, aw } from '../pages/admin-pages.js';
+import { listApps, listAudit, listSellers } from '../../management/services.js';
+import { ManagementError } from '../../management/management-error.js';
+import { loadAppView } from '../../apps/apps.js';
+import type { Lang } from '../pages/i18n.js';
 import { adminHomePage, credentialsPage, recoveryCodesPage, totpCodePage, totpEnrolPage } from '../pages/console-pages.js';
+
+/** Rows per page of the admin's lists. */
+const ADMIN_PAGE = 50;
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/** A list page; a cursor or filter the list does not accept is a 400 page, not a 500. */
+async function pageOr400<T>(fn: () => Promise<T>, lang: Lang): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ManagementError && e.status === 400) throw new PageError(400, aw(lang).badCursor, e.message);
+    throw e;
+  }
+}
 
 /**
  * The operator admin (`/admin`): approve submitted apps, suspend an app (its tokens stop
@@ -167,12 +186,12 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     if (!op) return seeOther(reply, '/admin/login');
     const f = frame(ctx, request, reply, 'admin');
     const m = ct(f.lang);
-    const all = await core.storage.console.allApps();
-    const names = new Map<number, string>();
-    for (const a of all) {
-      if (a.developerId !== null && !names.has(a.developerId)) names.set(a.developerId, (await core.storage.console.account(a.developerId))?.username ?? String(a.developerId));
-    }
-    const apps = all.map((a) => ({ ...a, developer: a.developerId === null ? null : (names.get(a.developerId) ?? null) }));
+    const query = request.query as Record<string, unknown>;
+    const filter = { q: str(query.q).trim().slice(0, 100), status: str(query.status), cursor: str(query.cursor) };
+    const listed = await pageOr400(() => listApps(core.storage, { q: filter.q || undefined, status: filter.status || undefined, cursor: filter.cursor || undefined, limit: ADMIN_PAGE }), f.lang);
+    const names = await core.storage.console.accountNames(listed.items.flatMap((a) => (a.developerId === null ? [] : [a.developerId])));
+    const apps = listed.items.map((a) => ({ ...a, developer: a.developerId === null ? null : (names.get(a.developerId) ?? String(a.developerId)) }));
+    const appsSection = adminAppsSection({ lang: f.lang, csrf: f.csrf }, apps, filter, listed.nextCursor);
     const q = (request.query as Record<string, unknown>).seller;
     let lookup;
     if (typeof q === 'string' && q.trim() !== '') {
@@ -185,13 +204,12 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
         resetSellerId: seller && ctx.sellerSignIn.ownsPassword(seller) ? seller.sellerId : undefined,
       };
     }
-    const auditLog = await core.storage.console.recentAudit(50);
     const done = doneParam(request);
     const left = (request.query as Record<string, unknown>).recovery_left;
     const notice =
-      done === 'status' ? m.statusChanged : done === 'token-revoked' ? m.tokenRevoked : typeof left === 'string' && /^\d{1,2}$/.test(left) ? `${m.recoveryLeft} ${left}` : undefined;
+      done === 'status' ? m.statusChanged : done === 'token-revoked' ? m.tokenRevoked : done === 'rejected' ? aw(f.lang).rejected : typeof left === 'string' && /^\d{1,2}$/.test(left) ? `${m.recoveryLeft} ${left}` : undefined;
     const tokens = await core.storage.management.listOperatorTokens();
-    return sendPage(reply, 200, adminHomePage({ ...f, notice, user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf }, apps, audit: auditLog, lookup, scopeWords: scopeWords(ctx, f.lang), tokens }));
+    return sendPage(reply, 200, adminHomePage({ ...f, notice, user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf }, nav: adminNav(f.lang, 'apps'), appsSection, lookup, scopeWords: scopeWords(ctx, f.lang), tokens }));
   });
 
   app.post<{ Params: { appKey: string } }>('/admin/apps/:appKey/status', cfg, async (request, reply) => {
@@ -205,6 +223,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const existing = await core.storage.apps.find(request.params.appKey);
     if (!existing) throw new PageError(404, m.appNotFound, 'no such app');
     await setAppStatus(core.storage, existing.appKey, status, core.now(), { actor: `operator:${op.username}`, event: 'console.app_status_changed' });
+    // Approved: the note of an earlier return is done with (docs/adr/0162).
+    if (status === 'live' && existing.status === 'submitted') await core.storage.console.setReviewNote(existing.appKey, null, null);
     request.log.info({ appKey: existing.appKey, from: existing.status, to: status }, 'app status changed by operator');
     return seeOther(reply, '/admin?done=status');
   });
@@ -220,4 +240,92 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     request.log.info({ tokenId: id }, 'operator token revoked in /admin');
     return seeOther(reply, '/admin?done=token-revoked#operator-tokens');
   });
+
+  // --- The admin at scale (docs/adr/0162): one app to review, sellers, the audit log. ---
+  const operatorUser = (op: { username: string }, csrf: string) => ({ name: op.username, logoutAction: '/admin/logout', csrf });
+
+  app.get<{ Params: { appKey: string } }>('/admin/apps/:appKey', cfg, async (request, reply) => {
+    const op = await currentAccount(ctx, request, 'operator');
+    if (!op) return seeOther(reply, '/admin/login');
+    const f = frame(ctx, request, reply, 'admin');
+    const a = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.appKey) ? await loadAppView(core.storage, request.params.appKey) : undefined;
+    if (!a) throw new PageError(404, ct(f.lang).appNotFound, 'no such app');
+    const developer = a.developerId === null ? null : ((await core.storage.console.accountNames([a.developerId])).get(a.developerId) ?? null);
+    return sendPage(reply, 200, adminAppPage({ ...f, user: operatorUser(op, f.csrf), app: a, developer, scopeWords: scopeWords(ctx, f.lang) }));
+  });
+
+  // Return a submitted app to its developer with a reason they see in the developer console.
+  app.post<{ Params: { appKey: string } }>('/admin/apps/:appKey/reject', cfg, async (request, reply) => {
+    const form = checkedForm(ctx, request);
+    const op = await currentAccount(ctx, request, 'operator');
+    if (!op) return seeOther(reply, '/admin/login');
+    const f = frame(ctx, request, reply, 'admin');
+    const w = aw(f.lang);
+    const a = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.appKey) ? await loadAppView(core.storage, request.params.appKey) : undefined;
+    if (!a) throw new PageError(404, ct(f.lang).appNotFound, 'no such app');
+    const reason = (form.get('reason')?.[0] ?? '').trim();
+    const again = async (status: number, error: string) => {
+      const developer = a.developerId === null ? null : ((await core.storage.console.accountNames([a.developerId])).get(a.developerId) ?? null);
+      return sendPage(reply, status, adminAppPage({ ...f, error, user: operatorUser(op, f.csrf), app: a, developer, scopeWords: scopeWords(ctx, f.lang), reason }));
+    };
+    if (a.status !== 'submitted') return again(409, w.notSubmitted);
+    if (reason === '' || reason.length > 500) return again(400, w.reasonRule);
+    const now = core.now();
+    await setAppStatus(core.storage, a.appKey, 'testing', now, { actor: `operator:${op.username}`, event: 'console.app_rejected', detail: { from: 'submitted', to: 'testing', reason } });
+    await core.storage.console.setReviewNote(a.appKey, reason, now);
+    request.log.info({ appKey: a.appKey }, 'app returned to its developer by an operator');
+    return seeOther(reply, '/admin?done=rejected');
+  });
+
+  app.get('/admin/sellers', cfg, async (request, reply) => {
+    const op = await currentAccount(ctx, request, 'operator');
+    if (!op) return seeOther(reply, '/admin/login');
+    const f = frame(ctx, request, reply, 'admin');
+    const query = request.query as Record<string, unknown>;
+    const q = str(query.q).trim().slice(0, 100);
+    const cursor = str(query.cursor);
+    const listed = await pageOr400(() => listSellers(core.storage, { q: q || undefined, cursor: cursor || undefined, limit: ADMIN_PAGE }), f.lang);
+    const sellers = await Promise.all(listed.items.map(async (x) => ({ ...x, ...(await sellerSource(x.sellerId)) })));
+    return sendPage(reply, 200, adminSellersPage({ ...f, user: operatorUser(op, f.csrf), sellers, q, cursor, nextCursor: listed.nextCursor }));
+  });
+
+  async function sellerSource(sellerId: number) {
+    const r = await core.storage.sellers.find(sellerId);
+    return { source: r?.source ?? 'builtin', nick: r?.nick ?? null };
+  }
+
+  app.get<{ Params: { sellerId: string } }>('/admin/sellers/:sellerId', cfg, async (request, reply) => {
+    const op = await currentAccount(ctx, request, 'operator');
+    if (!op) return seeOther(reply, '/admin/login');
+    const f = frame(ctx, request, reply, 'admin');
+    const id = /^\d{1,15}$/.test(request.params.sellerId) ? Number(request.params.sellerId) : NaN;
+    const summary = Number.isNaN(id) ? undefined : await core.storage.management.seller(id);
+    const record = summary ? await core.storage.sellers.find(id) : undefined;
+    if (!summary || !record) throw new PageError(404, ct(f.lang).noSuchSeller, 'no such seller');
+    return sendPage(
+      reply,
+      200,
+      adminSellerPage({
+        ...f,
+        user: operatorUser(op, f.csrf),
+        seller: { ...summary, source: record.source ?? 'builtin', nick: record.nick ?? null },
+        authorizations: await core.storage.console.authorizationsOfSeller(id),
+        scopeWords: scopeWords(ctx, f.lang),
+        resetSellerId: ctx.sellerSignIn.ownsPassword(record) ? id : undefined,
+      }),
+    );
+  });
+
+  app.get('/admin/audit', cfg, async (request, reply) => {
+    const op = await currentAccount(ctx, request, 'operator');
+    if (!op) return seeOther(reply, '/admin/login');
+    const f = frame(ctx, request, reply, 'admin');
+    const query = request.query as Record<string, unknown>;
+    const action = str(query.action).trim().slice(0, 100);
+    const actor = str(query.actor).trim().slice(0, 200);
+    const cursor = str(query.cursor);
+    const listed = await pageOr400(() => listAudit(core.storage, { action: action || undefined, actor: actor || undefined, cursor: cursor || undefined, limit: ADMIN_PAGE }), f.lang);
+    return sendPage(reply, 200, adminAuditPage({ ...f, user: operatorUser(op, f.csrf), entries: listed.items, action, actor, cursor, nextCursor: listed.nextCursor }));
+  });
+
 }

@@ -21,6 +21,7 @@ import { subscriptionsMigration } from './migrations/0017-subscriptions.migratio
 import { tokenCodeMigration } from './migrations/0019-token-code.migration.js';
 import { receiverQuotaMigration } from './migrations/0019-receiver-quota.migration.js';
 import { messagesMigration } from './migrations/0018-messages.migration.js';
+import { adminReviewMigration } from './migrations/0021-admin-review.migration.js';
 import { SqliteGroupCommitDialect, type SqliteDirect, type SqliteGroupCommitDriver } from './sqlite-group-commit-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -162,6 +163,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0019_token_code': tokenCodeMigration(),
       '0019_receiver_quota': receiverQuotaMigration(),
       '0018_messages': messagesMigration(this.dialect),
+      '0021_admin_review': adminReviewMigration(),
     };
   }
 }

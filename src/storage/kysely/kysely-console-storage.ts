@@ -39,6 +39,8 @@ function toDetails(r: Database['apps']): AppDetails {
     previousSecretExpiresAt: r.previous_secret_hash ? num(r.previous_secret_expires_at) : null,
     requireSubscription: Number(r.require_subscription ?? 0) === 1,
     purchaseUrl: r.purchase_url ?? null,
+    reviewNote: r.review_note ?? null,
+    reviewNoteAt: num(r.review_note_at),
   };
 }
 
@@ -98,6 +100,17 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
     async recoveryCodesLeft(accountId) {
       const r = await db.selectFrom('web_recovery_codes').select((eb) => eb.fn.countAll().as('n')).where('account_id', '=', accountId).where('used_at', 'is', null).executeTakeFirst();
       return Number(r?.n ?? 0);
+    },
+    async setReviewNote(appKey, note, at) {
+      await db.updateTable('apps').set({ review_note: note, review_note_at: at }).where('app_key', '=', appKey).execute();
+    },
+    async accountNames(accountIds) {
+      const ids = [...new Set(accountIds)];
+      const out = new Map<number, string>();
+      if (ids.length === 0) return out;
+      const rows = await db.selectFrom('web_accounts').select(['account_id', 'username']).where('account_id', 'in', ids).execute();
+      for (const r of rows) out.set(Number(r.account_id), r.username);
+      return out;
     },
     async setAccountPassword(accountId, passwordHash) {
       await db.updateTable('web_accounts').set({ password_hash: passwordHash }).where('account_id', '=', accountId).execute();

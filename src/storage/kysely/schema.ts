@@ -20,6 +20,9 @@ export interface Database extends GatewayTables {
     /** 0017_subscriptions: 1 when sellers need an active subscription (docs/adr/0140), and where they buy one. */
     require_subscription?: number;
     purchase_url?: string | null;
+    /** 0021_admin_review: why an operator returned the app to its developer (docs/adr/0162). */
+    review_note?: string | null;
+    review_note_at?: number | null;
   };
   /** 0017_subscriptions: sellers' paid subscriptions to apps (docs/adr/0140). */
   subscriptions: {
