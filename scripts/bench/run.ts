@@ -25,7 +25,8 @@
  *                               named: postgres-1w,postgres-2w,sqlite-1w (2 workers on cores 0,1; SQLite
  *                               refuses --workers 2, docs/adr/0090)
  *   BENCH_JSON                  write all raw results to this file
- *   BENCH_WORKLOADS             comma list (exchange,refresh,introspection,bearer,router,login,flow); default all
+ *   BENCH_WORKLOADS             comma list (exchange,refresh,introspection,bearer,router,login,flow,messages); default all;
+ *                               `messages` alone runs only the message service bench (scripts/bench/messages.ts)
  *   BENCH_CPU_PROF              a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
  *   BENCH_NODE_FLAGS            extra Node/V8 flags for every target process (e.g. "--single-threaded-gc")
  *   BENCH_B_FLAGS               with BENCH_ONLY naming sqlite-flags: a second SQLite target run with these Node/V8 flags, interleaved (A/B)
@@ -42,6 +43,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { FormClient, authorizeThroughForms, formAction, hiddenInput } from '../../test/helpers/browserless.js';
 import { formatGmt8, signParams, type SignMethod } from '../../src/gateway/sign.js';
+import { runMessageBench } from './messages.js';
 import { peerBrowsers, peerCode, peerForm, peerTokens, retryOnce, type PeerBrowser, type PeerReady } from './peer-client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -535,6 +537,11 @@ function table(): string {
 // ---------- main ----------
 
 async function main() {
+  // The message service alone (scripts/bench/messages.ts): no token targets to set up.
+  if (WORKLOADS && WORKLOADS.length === 1 && WORKLOADS[0] === 'messages') {
+    await runMessageBench(ONLY);
+    return;
+  }
   const started = Date.now();
   const want = (t: string) => !ONLY || ONLY.includes(t);
   const load0 = readFileSync('/proc/loadavg', 'utf8').trim();
@@ -603,6 +610,7 @@ async function main() {
   );
   process.stdout.write(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; load average at the start ${load0}, at the end ${load1}; set-up ${setup.toFixed(0)} s, total ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
   if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])), null, 2));
+  if (runs('messages')) await runMessageBench(ONLY);
 }
 
 async function shutdown() {
