@@ -146,6 +146,12 @@ export function readSecretFile(flag: string, path: string, read: (p: string) => 
   return value;
 }
 
+/** SHOUQUAN_DATABASE_URL, else the content of the file SHOUQUAN_DATABASE_URL_FILE names (every command). */
+export function envDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.SHOUQUAN_DATABASE_URL) return env.SHOUQUAN_DATABASE_URL;
+  return env.SHOUQUAN_DATABASE_URL_FILE ? readSecretFile('database-url-file', env.SHOUQUAN_DATABASE_URL_FILE) : undefined;
+}
+
 /**
  * Merge flags over SHOUQUAN_* environment variables over a `--config` file over defaults; throw
  * naming the bad value.

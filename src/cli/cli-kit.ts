@@ -3,7 +3,7 @@
  * (exit 2), the database flag, and opening the storage for one command.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_DATABASE_URL } from '../config.js';
+import { DEFAULT_DATABASE_URL, envDatabaseUrl } from '../config.js';
 import { ManagementError } from '../management/management-error.js';
 import { openStorage } from '../runtime.js';
 import { DuplicateError, type Storage } from '../storage/ports.js';
@@ -27,7 +27,7 @@ export function parseFlags(args: string[], options: ParseArgsConfig['options'], 
 
 export const databaseFlag = { database: { type: 'string' } } as const;
 export const DATABASE_HELP = `  --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})`;
-export const databaseUrl = (v: unknown) => (typeof v === 'string' ? v : process.env.SHOUQUAN_DATABASE_URL || DEFAULT_DATABASE_URL);
+export const databaseUrl = (v: unknown) => (typeof v === 'string' ? v : envDatabaseUrl() || DEFAULT_DATABASE_URL);
 
 /** A required string flag. */
 export function required(values: Values, flag: string): string {

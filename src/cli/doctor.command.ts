@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { sql } from 'kysely';
-import { DEFAULT_DATABASE_URL, type ServeConfig } from '../config.js';
+import { DEFAULT_DATABASE_URL, envDatabaseUrl, type ServeConfig } from '../config.js';
 import { loadServeConfig } from '../config-file.js';
 import { loadGatewayOptions } from '../gateway/cli.js';
 import { redactDbUrl } from '../runtime.js';
@@ -44,7 +44,7 @@ export async function runDoctor(flags: Record<string, string | boolean | undefin
   } catch (e) {
     checks.push({ name: 'settings', status: 'fail', detail: (e as Error).message, fix: 'correct the flag, its SHOUQUAN_* variable or the config file line named above ("shouquan serve --help" lists them; "shouquan config print" shows where each came from)' });
   }
-  const url = config?.databaseUrl ?? (typeof flags.database === 'string' ? flags.database : env.SHOUQUAN_DATABASE_URL || DEFAULT_DATABASE_URL);
+  const url = config?.databaseUrl ?? (typeof flags.database === 'string' ? flags.database : envDatabaseUrl(env) || DEFAULT_DATABASE_URL);
   let parsed;
   try {
     parsed = parseDatabaseUrl(url);

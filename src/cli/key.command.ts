@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { envDatabaseUrl } from '../config.js';
 import { rotateServerKey } from '../crypto/server-key.js';
 import { openStorage, redactDbUrl } from '../runtime.js';
 
@@ -52,7 +53,7 @@ export async function keyCommand(sub: string | undefined, args: string[], out: O
     if (values.help) return out.log(KEY_ROTATE_HELP), 0;
     const newKeyFile = values['new-key-file'];
     if (newKeyFile === undefined || newKeyFile === '') throw new KeyUsageError('--new-key-file is required (a file with 64 hex characters, e.g. from "openssl rand -hex 32")');
-    const url = values.database ?? (process.env.SHOUQUAN_DATABASE_URL || defaultDatabaseUrl);
+    const url = values.database ?? (envDatabaseUrl() || defaultDatabaseUrl);
     const storage = await openStorage(url);
     try {
       const r = await rotateServerKey(storage, { oldKeyFile: values['old-key-file'], newKeyFile });

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkSellerInput, createSeller } from '../admin.js';
 import cluster from 'node:cluster';
-import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, type ServeConfig } from '../config.js';
+import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, type ServeConfig, envDatabaseUrl } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles } from '../profiles/registry.js';
 import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
@@ -153,7 +153,7 @@ function usage<T>(check: () => T): T {
 }
 
 const databaseOption = { database: { type: 'string' } } as const;
-const databaseUrl = (v: unknown) => (typeof v === 'string' ? v : process.env.SHOUQUAN_DATABASE_URL || DEFAULT_DATABASE_URL);
+const databaseUrl = (v: unknown) => (typeof v === 'string' ? v : envDatabaseUrl() || DEFAULT_DATABASE_URL);
 
 /** `shouquan app --help`: every app subcommand. */
 const appHelp = () => `${groupHelp(APP_HELP)}\n\n${HELP['app gateway'] ?? ''}`;

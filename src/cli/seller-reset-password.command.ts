@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATABASE_URL } from '../config.js';
+import { DEFAULT_DATABASE_URL, envDatabaseUrl } from '../config.js';
 import { openStorage } from '../runtime.js';
 import { DEFAULT_PASSWORD_RESET_TTL_HOURS, issueSellerPasswordReset, MAX_PASSWORD_RESET_TTL_HOURS, PasswordResetRefused } from '../sellers/password-reset.js';
 
@@ -57,7 +57,7 @@ export async function sellerResetPasswordCommand(args: string[], out: Out): Prom
     return usage(`--issuer must be an absolute URL, got "${issuer}"`);
   }
   if (base.protocol !== 'https:' && base.protocol !== 'http:') return usage('--issuer must be an http or https URL');
-  const storage = await openStorage(values.database ?? (process.env.SHOUQUAN_DATABASE_URL || DEFAULT_DATABASE_URL));
+  const storage = await openStorage(values.database ?? (envDatabaseUrl() || DEFAULT_DATABASE_URL));
   try {
     const issued = await issueSellerPasswordReset(storage, { sellerId: Number(rawId), baseUrl: issuer, actor: 'cli', ttlHours });
     const expiresAt = new Date(issued.expiresAt).toISOString();

@@ -1,4 +1,5 @@
 import { gatewayMethods } from './methods/index.js';
+import { envDatabaseUrl } from '../config.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openStorage } from '../runtime.js';
@@ -94,7 +95,7 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
     if (fr !== 'exact-callback' && fr !== 'redirect-rule' && fr !== 'profile') throw new Error(`--fragment-redirect must be exact-callback, redirect-rule or profile, got "${fr}"`);
     changes.fragmentRedirect = fr === 'profile' ? null : fr;
   }
-  const storage = await openStorage(values.database ?? (process.env.SHOUQUAN_DATABASE_URL || defaultDatabaseUrl));
+  const storage = await openStorage(values.database ?? (envDatabaseUrl() || defaultDatabaseUrl));
   try {
     if (!(await storage.apps.find(appKey))) throw new Error(`no app with app_key ${appKey}`);
     const gw = storage.gateway;

@@ -124,6 +124,24 @@ describe('--config FILE and shouquan config print', () => {
     assert.doesNotMatch(text.out, /hunter2|topsecret/);
   });
 
+  it('every command reads SHOUQUAN_DATABASE_URL_FILE when SHOUQUAN_DATABASE_URL is unset (a container secret)', async () => {
+    const secret = join(dir, 'database_url');
+    writeFileSync(secret, `sqlite:${join(dir, 'from-file.db')}\n`);
+    const saved = { url: process.env.SHOUQUAN_DATABASE_URL, file: process.env.SHOUQUAN_DATABASE_URL_FILE };
+    delete process.env.SHOUQUAN_DATABASE_URL;
+    process.env.SHOUQUAN_DATABASE_URL_FILE = secret;
+    try {
+      const r = await run((out) => main(['migrate', '--json'], out));
+      assert.equal(r.code, 0, r.err);
+      assert.equal((JSON.parse(r.out) as { database: string }).database, `sqlite:${join(dir, 'from-file.db')}`);
+    } finally {
+      if (saved.url === undefined) delete process.env.SHOUQUAN_DATABASE_URL;
+      else process.env.SHOUQUAN_DATABASE_URL = saved.url;
+      if (saved.file === undefined) delete process.env.SHOUQUAN_DATABASE_URL_FILE;
+      else process.env.SHOUQUAN_DATABASE_URL_FILE = saved.file;
+    }
+  });
+
   it('config print refuses a bad setting as serve would (exit 2); "config" alone prints its usage', async () => {
     const r = await run((out) => main(['config', 'print', '--port', 'x'], out));
     assert.equal(r.code, 2);
