@@ -39,6 +39,7 @@ const INTEGER_SETTINGS = new Set([
   'admin-port',
   'seller-directory-timeout-ms',
   'metrics-app-limit',
+  'subscription-expiring-days',
 ]);
 
 /** Settings a config file may not hold (the file cannot name another file). */
@@ -522,6 +523,9 @@ export function effectiveSettings(
         break;
       case 'call-retention':
         value = config.callRetentionDays;
+        break;
+      case 'subscription-expiring-days':
+        value = config.subscriptionExpiringDays;
         break;
       case 'request-timeout':
         value = config.requestTimeout;

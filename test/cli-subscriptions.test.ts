@@ -2,6 +2,9 @@
 // the management API's JSON, usage errors (exit 2) and refusals (exit 1).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
 import { testDialects, type TestDatabase } from './helpers/databases.js';
 
@@ -224,3 +227,32 @@ for (const dialect of await testDialects()) {
     });
   });
 }
+
+describe('serve --subscription-expiring-days', () => {
+  it('comes from a flag, the environment or a config file; config print shows it; a bad value is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shouquan-subs-'));
+    try {
+      const file = join(dir, 's.toml');
+      writeFileSync(file, 'subscription-expiring-days = 5\n');
+      const printed = await run('config', 'print', '--config', file, '--json');
+      assert.equal(printed.code, 0, printed.err);
+      assert.deepEqual(JSON.parse(printed.out).settings['subscription-expiring-days'], {
+        value: 5,
+        source: 'file',
+        env: 'SHOUQUAN_SUBSCRIPTION_EXPIRING_DAYS',
+        line: 1,
+      });
+      const flag = JSON.parse((await run('config', 'print', '--subscription-expiring-days', '3', '--json')).out)
+        .settings['subscription-expiring-days'];
+      assert.deepEqual([flag.value, flag.source], [3, 'flag']);
+      const bad = await run('serve', '--subscription-expiring-days', '0', '--database', `sqlite:${join(dir, 'x.db')}`);
+      assert.deepEqual(bad, {
+        code: 2,
+        out: '',
+        err: 'shouquan: --subscription-expiring-days must be a whole number of days from 1 to 90, got "0"',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
