@@ -1,4 +1,4 @@
-// Regenerates the error tables in docs/gateway.md from the gateway's code catalogue (src/gateway/errors.ts).
+// Regenerates the method and error tables in docs/gateway.md from the method declarations and the code catalogue.
 // Usage: node --import tsx scripts/render-gateway-tables.ts   (src/gateway/docs-tables.test.ts checks it)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { replaceGeneratedTables } from '../src/gateway/docs-tables.js';

@@ -1,10 +1,32 @@
 import { renderErrorTables } from './errors.js';
+import { gatewayMethods } from './methods/index.js';
+import { argsOf } from './methods/method.js';
+
+/** docs/gateway.md's method table, from the method declarations (docs/adr/0166). */
+export function renderMethodTable(): string {
+  const rows = gatewayMethods.map((m) => {
+    const args = Object.entries(argsOf(m))
+      .map(([name, a]) => `\`${name}\`${a.required ? '*' : ''}${a.hint ? ` (${a.hint})` : ''}`)
+      .join(', ');
+    const rest = m.rest ? `\`${m.rest.method} ${m.rest.path}\`${m.rest.status === 201 ? ' (201)' : ''}` : '—';
+    const answer =
+      typeof m.answer === 'function'
+        ? 'the profile’s refresh fields'
+        : Object.keys((m.answer.properties as Record<string, unknown> | undefined) ?? {})
+            .map((k) => `\`${k}\``)
+            .join(', ');
+    const permission = m.permission ? `\`${m.permission}\`` : m.needsSession ? '—' : '(signature only)';
+    return `| \`<p>.${m.name}\` | ${permission} | ${rest} | ${args || '—'} | ${answer} |`;
+  });
+  return ['| Method | Permission | REST | Arguments (* required) | Answers |', '|---|---|---|---|---|', ...rows].join('\n');
+}
 
 /**
  * The generated parts of docs/gateway.md, each between a BEGIN and an END marker
  * (`node --import tsx scripts/render-gateway-tables.ts` rewrites them; `docs-tables.test.ts` compares).
  */
 export const GENERATED_SECTIONS: readonly { name: string; render: () => string }[] = [
+  { name: 'gateway method table', render: renderMethodTable },
   { name: 'gateway error tables', render: renderErrorTables },
 ];
 

@@ -46,8 +46,11 @@ export function createGateway(core: CoreContext, options?: GatewayOptions): Gate
     const name = full.slice(prefix.length + 1);
     methods.set(full, {
       name,
+      summary: 'answered by the upstream service (gateway option upstreams)',
       permission: impliedPermission(name),
       needsSession: true,
+      args: {},
+      answer: { type: 'object' },
       handle: async () => {
         throw new GatewayError(GATEWAY_CODES.invalidMethod, 'isv.invalid-method', `method ${full} has no handler`);
       },

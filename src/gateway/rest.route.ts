@@ -81,7 +81,7 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
           const args = collectArgs(request);
           const result = await executeMethod(gw, { fullName, method, app: appRecord, token, args, requestId: request.id, settings: found.settings, trace });
           logDecision(request.log, 'rest', trace);
-          return reply.code(rest.method === 'POST' && method.name.endsWith('.create') ? 201 : 200).send(result);
+          return reply.code(rest.status ?? 200).send(result);
         } catch (e) {
           logDecision(request.log, 'rest', { ...trace, error: e });
           trace.error = e;

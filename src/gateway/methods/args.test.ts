@@ -11,12 +11,24 @@ describe('gateway arguments', () => {
     assert.equal(money(args({ price: '0.05' }), 'price'), 5);
     assert.equal(yuan(1250), '12.50');
     assert.equal(yuan(5), '0.05');
-    assert.throws(() => money(args({ price: '-1' }), 'price'), (e: GatewayError) => e.code === 41 && e.subCode === 'isv.invalid-parameter:price');
-    assert.throws(() => money(args({}), 'price', true), (e: GatewayError) => e.code === 40);
+    assert.throws(
+      () => money(args({ price: '-1' }), 'price'),
+      (e: GatewayError) => e.code === 41 && e.subCode === 'isv.invalid-parameter:price',
+    );
+    assert.throws(
+      () => money(args({}), 'price', true),
+      (e: GatewayError) => e.code === 40,
+    );
   });
   it('pages and checks ranges', () => {
     assert.deepEqual(paging(args({ page_no: '3', page_size: '10' })), { pageNo: 3, pageSize: 10, offset: 20 });
-    assert.throws(() => paging(args({ page_size: '101' })), (e: GatewayError) => e.code === 41);
-    assert.throws(() => range(args({ a: '2024-01-02 00:00:00', b: '2024-01-01 00:00:00' }), 'a', 'b'), (e: GatewayError) => e.code === 41);
+    assert.throws(
+      () => paging(args({ page_size: '101' })),
+      (e: GatewayError) => e.code === 41,
+    );
+    assert.throws(
+      () => range(args({ a: '2024-01-02 00:00:00', b: '2024-01-01 00:00:00' }), 'a', 'b'),
+      (e: GatewayError) => e.code === 41,
+    );
   });
 });

@@ -17,7 +17,11 @@ export function text(args: Args, name: string, opts: { required?: boolean; max?:
 }
 
 /** A whole-number argument within bounds. */
-export function whole(args: Args, name: string, opts: { required?: boolean; min?: number; max?: number } = {}): number | undefined {
+export function whole(
+  args: Args,
+  name: string,
+  opts: { required?: boolean; min?: number; max?: number } = {},
+): number | undefined {
   const v = text(args, name, { required: opts.required as false | undefined, max: 20 });
   if (v === undefined) {
     if (opts.required) throw missingArgument(name);
@@ -74,7 +78,8 @@ export function range(args: Args, from: string, to: string): { from?: number; to
 export function oneOf<T extends string>(args: Args, name: string, values: readonly T[]): T | undefined {
   const v = text(args, name, { max: 40 });
   if (v === undefined) return undefined;
-  if (!(values as readonly string[]).includes(v)) throw invalidArgument(name, `must be one of ${values.join(', ')}, got "${v}"`);
+  if (!(values as readonly string[]).includes(v))
+    throw invalidArgument(name, `must be one of ${values.join(', ')}, got "${v}"`);
   return v as T;
 }
 
@@ -90,3 +95,160 @@ export function paging(args: Args): { pageNo: number; pageSize: number; offset: 
   const pageSize = whole(args, 'page_size', { min: 1, max: 100 }) ?? 20;
   return { pageNo, pageSize, offset: (pageNo - 1) * pageSize };
 }
+
+/** A JSON Schema (the subset OpenAPI 3.1 documents carry). */
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * One declared argument of a gateway method (docs/adr/0166): how it is parsed (the functions
+ * above, same refusals) and how it is documented (`/openapi.json`, docs/gateway.md's table).
+ */
+export interface ArgSpec<T> {
+  /** JSON Schema of the value as sent (a string on the wire; `integer` for whole numbers). */
+  readonly schema: JsonSchema;
+  readonly required: boolean;
+  readonly description: string;
+  /** The constraint in a few words, for docs/gateway.md's table (`1–30`, `≤ 60 chars`). */
+  readonly hint?: string;
+  /** Parse `name` from the call's arguments; `parsed` holds the arguments declared before it. */
+  parse(args: Args, name: string, parsed: Readonly<Record<string, unknown>>): T;
+}
+
+/** A method's arguments, in parsing order (also the order the docs list them). */
+export type ArgsSpec = Readonly<Record<string, ArgSpec<unknown>>>;
+
+/** The values a spec parses to, by argument name. */
+export type Parsed<S extends ArgsSpec> = { [K in keyof S]: S[K] extends ArgSpec<infer T> ? T : never };
+
+/** Parse every declared argument in order (the first bad one is refused). */
+export function parseArgs<S extends ArgsSpec>(spec: S, args: Args): Parsed<S> {
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(spec)) out[name] = s.parse(args, name, out);
+  return out as Parsed<S>;
+}
+
+const TIME_DOC = '`yyyy-MM-dd HH:mm:ss` GMT+8, inclusive';
+
+/** Builders of `ArgSpec`s: the declarative face of the parsers above. */
+export const arg = {
+  /** Text, at most `max` characters (default 200); `pattern` refuses other values with its message. */
+  text<R extends boolean = false>(
+    description: string,
+    o: { required?: R; max?: number; pattern?: { re: RegExp; why: string } } = {},
+  ): ArgSpec<R extends true ? string : string | undefined> {
+    const max = o.max ?? 200;
+    return {
+      schema: { type: 'string', ...(Number.isFinite(max) && { maxLength: max }) },
+      required: o.required === true,
+      description,
+      ...(Number.isFinite(max) && { hint: `≤ ${max} chars` }),
+      parse: (a, name) => {
+        const v = text(a, name, { required: o.required === true, max } as { required: false; max: number });
+        if (v !== undefined && o.pattern && !o.pattern.re.test(v)) throw invalidArgument(name, o.pattern.why);
+        return v as R extends true ? string : string | undefined;
+      },
+    };
+  },
+  /** The value exactly as sent, `''` included (only absent is undefined). */
+  raw(description: string): ArgSpec<string | undefined> {
+    return { schema: { type: 'string' }, required: false, description, parse: (a, name) => a.get(name) };
+  },
+  /** A whole number within bounds; `default` when absent. */
+  whole<R extends boolean = false, D extends number | undefined = undefined>(
+    description: string,
+    o: { required?: R; min?: number; max?: number; default?: D } = {},
+  ): ArgSpec<R extends true ? number : D extends number ? number : number | undefined> {
+    const bounds = [o.min, o.max];
+    return {
+      schema: {
+        type: 'integer',
+        ...(o.min !== undefined && { minimum: o.min }),
+        ...(o.max !== undefined && { maximum: o.max }),
+        ...(o.default !== undefined && { default: o.default }),
+      },
+      required: o.required === true,
+      description,
+      ...(bounds.every((b) => b !== undefined) && { hint: `${o.min}–${o.max}` }),
+      parse: (a, name) =>
+        (whole(a, name, { required: o.required, min: o.min, max: o.max }) ?? o.default) as R extends true
+          ? number
+          : D extends number
+            ? number
+            : number | undefined,
+    };
+  },
+  /** A required id (a positive whole number). */
+  id(description: string): ArgSpec<number> {
+    return { schema: { type: 'integer', minimum: 1 }, required: true, description, parse: (a, name) => id(a, name) };
+  },
+  /** Yuan with at most two decimals (`12.50`), parsed to cents. */
+  money<R extends boolean = false>(
+    description: string,
+    o: { required?: R } = {},
+  ): ArgSpec<R extends true ? number : number | undefined> {
+    return {
+      schema: { type: 'string', pattern: '^\\d{1,9}(\\.\\d{1,2})?$' },
+      required: o.required === true,
+      description,
+      hint: 'yuan, `12.50`',
+      parse: (a, name) => money(a, name, o.required === true) as R extends true ? number : number | undefined,
+    };
+  },
+  /** A GMT+8 time; `notBefore`: an earlier argument this one may not precede (a range's end). */
+  time(description: string, o: { notBefore?: string } = {}): ArgSpec<number | undefined> {
+    return {
+      schema: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$' },
+      required: false,
+      description: `${description}, ${TIME_DOC}`,
+      hint: 'GMT+8 time',
+      parse: (a, name, parsed) => {
+        const t = time(a, name);
+        const from = o.notBefore === undefined ? undefined : (parsed[o.notBefore] as number | undefined);
+        if (o.notBefore !== undefined && from !== undefined && t !== undefined && from > t)
+          throw invalidArgument(o.notBefore, `may not be after ${name}`);
+        return t;
+      },
+    };
+  },
+  /** One of a fixed set of values. */
+  oneOf<T extends string>(values: readonly T[], description: string): ArgSpec<T | undefined> {
+    return {
+      schema: { type: 'string', enum: [...values] },
+      required: false,
+      description,
+      hint: values.map((v) => `\`${v}\``).join('/'),
+      parse: (a, name) => oneOf(a, name, values),
+    };
+  },
+  /** `true` or `false`. */
+  bool(description: string): ArgSpec<boolean | undefined> {
+    return {
+      schema: { type: 'boolean' },
+      required: false,
+      description,
+      hint: '`true`/`false`',
+      parse: (a, name) => bool(a, name),
+    };
+  },
+  /** An argument with a parser of its own (keep its refusals in the catalogue's shapes). */
+  custom<T>(
+    description: string,
+    schema: JsonSchema,
+    parse: (raw: string | undefined, name: string) => T,
+    o: { required?: boolean; hint?: string } = {},
+  ): ArgSpec<T> {
+    return {
+      schema,
+      required: o.required === true,
+      description,
+      ...(o.hint !== undefined && { hint: o.hint }),
+      parse: (a, name) => parse(a.get(name), name),
+    };
+  },
+};
+
+/** `page_no` and `page_size` (as `paging` reads them), for list methods. */
+export const pageArgs = {
+  page_no: arg.whole('page number from 1', { min: 1, max: 100_000, default: 1 }),
+  page_size: arg.whole('items per page', { min: 1, max: 100, default: 20 }),
+};

@@ -1,8 +1,10 @@
 import { OAuthError } from '../../core/errors.js';
 import { refreshTokenGrant } from '../../core/grants/refresh-token.grant.js';
 import { renderFields, tokenResponseFields } from '../../profiles/profile.js';
-import { GATEWAY_CODES, GatewayError, missingArgument } from '../errors.js';
-import type { GatewayMethod } from './method.js';
+import { fieldsSchema } from '../../profiles/response-schema.js';
+import { GATEWAY_CODES, GatewayError } from '../errors.js';
+import { arg } from './args.js';
+import { defineMethod } from './method.js';
 
 /**
  * `<prefix>.auth.token.refresh`: the refresh token grant (RFC 6749 §6) as a signed API call,
@@ -10,16 +12,19 @@ import type { GatewayMethod } from './method.js';
  * (rotation and reuse detection included) and answers with the profile's refresh response
  * fields, so it returns exactly what the token endpoint would.
  */
-export const authTokenRefreshMethod: GatewayMethod = {
+export const authTokenRefreshMethod = defineMethod({
   name: 'auth.token.refresh',
+  summary: 'Refresh the seller’s tokens (RFC 6749 §6 as a signed call); answers the profile’s token-endpoint fields',
   permission: '',
   needsSession: false,
-  async handle(call) {
-    const refreshToken = call.args.get('refresh_token');
-    if (refreshToken === undefined || refreshToken === '') throw missingArgument('refresh_token');
-    const bag = new Map<string, string[]>([['refresh_token', [refreshToken]]]);
-    const scope = call.args.get('scope');
-    if (scope !== undefined) bag.set('scope', [scope]);
+  args: {
+    refresh_token: arg.text('the refresh token', { required: true, max: Infinity }),
+    scope: arg.raw('a narrower scope (optional)'),
+  },
+  answer: (profile) => fieldsSchema(tokenResponseFields(profile, 'refresh')),
+  async run(call, a) {
+    const bag = new Map<string, string[]>([['refresh_token', [a.refresh_token]]]);
+    if (a.scope !== undefined) bag.set('scope', [a.scope]);
     try {
       const result = await refreshTokenGrant.handle(call.core, bag, call.app);
       return renderFields(tokenResponseFields(call.core.profile, 'refresh'), result.values);
@@ -29,4 +34,4 @@ export const authTokenRefreshMethod: GatewayMethod = {
       throw new GatewayError(GATEWAY_CODES.invalidArguments, `isv.invalid-parameter:${name}`, e.description);
     }
   },
-};
+});

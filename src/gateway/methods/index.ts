@@ -1,7 +1,12 @@
 import { authTokenRefreshMethod } from './auth-token-refresh.method.js';
 import type { GatewayMethod } from './method.js';
 import { ordersGetMethod, ordersListMethod, ordersReceiverGetMethod, ordersShipMethod } from './orders.method.js';
-import { productsCreateMethod, productsGetMethod, productsListMethod, productsUpdateMethod } from './products.method.js';
+import {
+  productsCreateMethod,
+  productsGetMethod,
+  productsListMethod,
+  productsUpdateMethod,
+} from './products.method.js';
 import { tmcMessagesConfirmMethod, tmcMessagesConsumeMethod } from './tmc.method.js';
 import { storeGetMethod, storeSettingsUpdateMethod, storesListMethod } from './store.method.js';
 

@@ -1,6 +1,8 @@
 import type { CoreContext } from '../../core/context.js';
 import type { AppRecord, LimitStore, TokenWithGrant } from '../../storage/ports.js';
+import type { Profile } from '../../profiles/profile.js';
 import type { GatewayStorage } from '../ports.js';
+import { arg, parseArgs, type ArgSpec, type ArgsSpec, type JsonSchema, type Parsed } from './args.js';
 
 /** Method arguments as received (one value per name; the edge refuses repeats). */
 export type Args = Map<string, string>;
@@ -32,11 +34,19 @@ export interface MethodCall {
 export interface RestBinding {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   path: string;
+  /** The success status (default 200; 201 for a create). */
+  status?: 200 | 201;
 }
 
-/** One API method, named without the profile prefix (e.g. `orders.list`). */
+/**
+ * One API method, named without the profile prefix (e.g. `orders.list`), declared once
+ * (docs/adr/0166): its arguments and answer schema drive parsing, the router, REST,
+ * `/openapi.json` and docs/gateway.md's method table. Write new methods with `defineMethod`.
+ */
 export interface GatewayMethod {
   name: string;
+  /** One line for the API reference and the docs table. */
+  summary: string;
   /** `package.read` or `package.write`; empty for methods without a seller token. */
   permission: string;
   /** Needs `session` (the seller's access token). */
@@ -47,8 +57,70 @@ export interface GatewayMethod {
    */
   storeScoped?: boolean;
   rest?: RestBinding;
+  /** The method's own arguments in parsing order (`store_id` is added by `argsOf`). */
+  args: ArgsSpec;
+  /** JSON Schema of the answer (without `request_id`); a function when the profile shapes it. */
+  answer: JsonSchema | ((profile: Profile) => JsonSchema);
+  /** Parse the arguments and run (`defineMethod` builds it). */
   handle(call: MethodCall): Promise<Record<string, unknown>>;
 }
+
+/** Declare a method: `run` gets the arguments parsed by `args` (refusals: codes 40/41). */
+export function defineMethod<S extends ArgsSpec>(
+  m: Omit<GatewayMethod, 'args' | 'handle'> & {
+    args: S;
+    run(call: MethodCall, args: Parsed<S>): Promise<Record<string, unknown>>;
+  },
+): GatewayMethod {
+  const { run, ...declared } = m;
+  return { ...declared, handle: (call) => run(call, parseArgs(m.args, call.args)) };
+}
+
+/** Every store-scoped method's `store_id` (docs/adr/0135), parsed by the gateway (`resolveStore`), not the method. */
+export const STORE_ID_ARG: ArgSpec<string | undefined> = arg.raw(
+  'the store to act on, one of the token’s (`GET /api/v1/stores`), as listed there: Shouquan’s number for a built-in store, the platform’s own id for a store from its account system (`serve --seller-directory`); may be left out when the token covers one store, required when it covers several',
+);
+
+/** A method's documented arguments: its own, then `store_id` for methods that act on one store of the grant. */
+export function argsOf(m: Pick<GatewayMethod, 'args' | 'needsSession' | 'storeScoped'>): ArgsSpec {
+  return m.needsSession && m.storeScoped !== false ? { ...m.args, store_id: STORE_ID_ARG } : m.args;
+}
+
+/** The answer schema of a method under a profile. */
+export function answerOf(m: Pick<GatewayMethod, 'answer'>, profile: Profile): JsonSchema {
+  return typeof m.answer === 'function' ? m.answer(profile) : m.answer;
+}
+
+/** JSON Schema helpers for answers. */
+export const schema = {
+  object: (properties: Record<string, JsonSchema>, title?: string): JsonSchema => ({
+    type: 'object',
+    ...(title !== undefined && { title }),
+    required: Object.keys(properties),
+    properties,
+  }),
+  string: (description?: string): JsonSchema => ({ type: 'string', ...(description !== undefined && { description }) }),
+  nullableString: (description?: string): JsonSchema => ({
+    type: ['string', 'null'],
+    ...(description !== undefined && { description }),
+  }),
+  integer: { type: 'integer' } as JsonSchema,
+  boolean: { type: 'boolean' } as JsonSchema,
+  array: (items: JsonSchema): JsonSchema => ({ type: 'array', items }),
+  /** A list answer: the page fields, then the items under `key`. */
+  page: (key: string, item: JsonSchema): JsonSchema =>
+    schema.object({
+      total_results: schema.integer,
+      page_no: schema.integer,
+      page_size: schema.integer,
+      has_next: schema.boolean,
+      [key]: schema.array(item),
+    }),
+  /** A time as the gateway writes it (`yyyy-MM-dd HH:mm:ss`, GMT+8). */
+  time: { type: 'string', description: '`yyyy-MM-dd HH:mm:ss`, GMT+8' } as JsonSchema,
+  /** An amount in yuan with two decimals. */
+  yuan: { type: 'string', description: 'yuan, two decimals (`12.50`)' } as JsonSchema,
+};
 
 /** The permission a method name implies when no method declares one (upstream-only methods). */
 export function impliedPermission(name: string): string {

@@ -1,10 +1,26 @@
 import { formatGmt8 } from '../sign.js';
 import { notFound } from '../errors.js';
 import type { ProductRecord } from '../ports.js';
-import { id, money, oneOf, paging, range, text, whole, yuan } from './args.js';
-import { publishOwnWrite, type GatewayMethod } from './method.js';
+import { arg, pageArgs, yuan } from './args.js';
+import { defineMethod, publishOwnWrite, schema } from './method.js';
 
 const STATUSES = ['onsale', 'instock'] as const;
+
+/** A product as the gateway answers it (`renderProduct`). */
+export const PRODUCT_SCHEMA = schema.object(
+  {
+    product_id: schema.integer,
+    title: schema.string(),
+    outer_id: schema.nullableString('the seller’s own code'),
+    price: schema.yuan,
+    stock: schema.integer,
+    status: { type: 'string', enum: [...STATUSES] },
+    created: schema.time,
+    modified: schema.time,
+  },
+  'Product',
+);
+const productAnswer = schema.object({ product: PRODUCT_SCHEMA });
 
 /** A product at the HTTP edge. */
 export function renderProduct(p: ProductRecord): Record<string, unknown> {
@@ -21,49 +37,78 @@ export function renderProduct(p: ProductRecord): Record<string, unknown> {
 }
 
 /** `<prefix>.products.list`: the store's products, newest change first; filters: status, modified range. */
-export const productsListMethod: GatewayMethod = {
+export const productsListMethod = defineMethod({
   name: 'products.list',
+  summary: 'The store’s products, newest change first',
   permission: 'products.read',
   needsSession: true,
   rest: { method: 'GET', path: '/api/v1/products' },
-  async handle(call) {
-    const { pageNo, pageSize, offset } = paging(call.args);
-    const status = oneOf(call.args, 'status', STATUSES);
-    const modified = range(call.args, 'start_modified', 'end_modified');
-    const page = await call.gateway.data.products({ storeId: call.storeId, status, updatedFrom: modified.from, updatedTo: modified.to, offset, limit: pageSize });
-    return { total_results: page.total, page_no: pageNo, page_size: pageSize, has_next: offset + page.items.length < page.total, products: page.items.map(renderProduct) };
+  args: {
+    ...pageArgs,
+    status: arg.oneOf(STATUSES, 'only products with this status'),
+    start_modified: arg.time('changed at or after'),
+    end_modified: arg.time('changed at or before', { notBefore: 'start_modified' }),
   },
-};
+  answer: schema.page('products', PRODUCT_SCHEMA),
+  async run(call, a) {
+    const offset = (a.page_no - 1) * a.page_size;
+    const page = await call.gateway.data.products({
+      storeId: call.storeId,
+      status: a.status,
+      updatedFrom: a.start_modified,
+      updatedTo: a.end_modified,
+      offset,
+      limit: a.page_size,
+    });
+    return {
+      total_results: page.total,
+      page_no: a.page_no,
+      page_size: a.page_size,
+      has_next: offset + page.items.length < page.total,
+      products: page.items.map(renderProduct),
+    };
+  },
+});
 
 /** `<prefix>.products.get`: one product of the store. */
-export const productsGetMethod: GatewayMethod = {
+export const productsGetMethod = defineMethod({
   name: 'products.get',
+  summary: 'One product of the store',
   permission: 'products.read',
   needsSession: true,
   rest: { method: 'GET', path: '/api/v1/products/:product_id' },
-  async handle(call) {
-    const productId = id(call.args, 'product_id');
-    const p = await call.gateway.data.product(call.storeId, productId);
-    if (!p) throw notFound('product', productId);
+  args: { product_id: arg.id('the product') },
+  answer: productAnswer,
+  async run(call, a) {
+    const p = await call.gateway.data.product(call.storeId, a.product_id);
+    if (!p) throw notFound('product', a.product_id);
     return { product: renderProduct(p) };
   },
-};
+});
 
 /** `<prefix>.products.create`: list a new product in the store (default status `instock`). */
-export const productsCreateMethod: GatewayMethod = {
+export const productsCreateMethod = defineMethod({
   name: 'products.create',
+  summary: 'List a new product in the store',
   permission: 'products.write',
   needsSession: true,
-  rest: { method: 'POST', path: '/api/v1/products' },
-  async handle(call) {
-    const a = call.args;
+  rest: { method: 'POST', path: '/api/v1/products', status: 201 },
+  args: {
+    title: arg.text('the title', { required: true, max: 60 }),
+    outer_id: arg.text('the seller’s own code', { max: 64 }),
+    price: arg.money('the price', { required: true }),
+    stock: arg.whole('units in stock', { required: true, min: 0, max: 999_999 }),
+    status: arg.oneOf(STATUSES, 'default `instock`'),
+  },
+  answer: productAnswer,
+  async run(call, a) {
     const p = await call.gateway.data.createProduct({
       storeId: call.storeId,
-      title: text(a, 'title', { required: true, max: 60 }),
-      outerId: text(a, 'outer_id', { max: 64 }) ?? null,
-      priceCents: money(a, 'price', true) as number,
-      stock: whole(a, 'stock', { required: true, min: 0, max: 999_999 }) as number,
-      status: oneOf(a, 'status', STATUSES) ?? 'instock',
+      title: a.title,
+      outerId: a.outer_id ?? null,
+      priceCents: a.price,
+      stock: a.stock,
+      status: a.status ?? 'instock',
       createdAt: call.now,
       updatedAt: call.now,
     });
@@ -71,40 +116,60 @@ export const productsCreateMethod: GatewayMethod = {
     await publishOwnWrite(call, 'item.created', { ...rendered });
     return { product: rendered };
   },
-};
+});
 
 /** `<prefix>.products.update`: change some fields of a product of the store. */
-export const productsUpdateMethod: GatewayMethod = {
+export const productsUpdateMethod = defineMethod({
   name: 'products.update',
+  summary: 'Change some fields of a product of the store',
   permission: 'products.write',
   needsSession: true,
   rest: { method: 'PATCH', path: '/api/v1/products/:product_id' },
-  async handle(call) {
-    const a = call.args;
-    const productId = id(a, 'product_id');
-    const title = text(a, 'title', { max: 60 });
-    const outerId = text(a, 'outer_id', { max: 64 });
+  args: {
+    product_id: arg.id('the product'),
+    title: arg.text('the title', { max: 60 }),
+    outer_id: arg.text('the seller’s own code', { max: 64 }),
+    price: arg.money('the price'),
+    stock: arg.whole('units in stock', { min: 0, max: 999_999 }),
+    status: arg.oneOf(STATUSES, 'onsale or instock'),
+  },
+  answer: productAnswer,
+  async run(call, a) {
+    const productId = a.product_id;
     const before = call.messages ? await call.gateway.data.product(call.storeId, productId) : undefined;
     const p = await call.gateway.data.updateProduct(
       call.storeId,
       productId,
       {
-        ...(title !== undefined && { title }),
-        ...(outerId !== undefined && { outerId }),
-        priceCents: money(a, 'price'),
-        stock: whole(a, 'stock', { min: 0, max: 999_999 }),
-        status: oneOf(a, 'status', STATUSES),
+        ...(a.title !== undefined && { title: a.title }),
+        ...(a.outer_id !== undefined && { outerId: a.outer_id }),
+        priceCents: a.price,
+        stock: a.stock,
+        status: a.status,
       },
       call.now,
     );
     if (!p) throw notFound('product', productId);
     const rendered = renderProduct(p);
     if (before) {
-      const changed = (['title', 'outerId', 'priceCents', 'stock', 'status'] as const).filter((k) => before[k] !== p[k]);
-      const names = { title: 'title', outerId: 'outer_id', priceCents: 'price', stock: 'stock', status: 'status' } as const;
+      const changed = (['title', 'outerId', 'priceCents', 'stock', 'status'] as const).filter(
+        (k) => before[k] !== p[k],
+      );
+      const names = {
+        title: 'title',
+        outerId: 'outer_id',
+        priceCents: 'price',
+        stock: 'stock',
+        status: 'status',
+      } as const;
       await publishOwnWrite(call, 'item.updated', { ...rendered, changed: changed.map((k) => names[k]) });
-      if (before.stock !== p.stock) await publishOwnWrite(call, 'item.stock_changed', { product_id: p.productId, stock: p.stock, previous_stock: before.stock });
+      if (before.stock !== p.stock)
+        await publishOwnWrite(call, 'item.stock_changed', {
+          product_id: p.productId,
+          stock: p.stock,
+          previous_stock: before.stock,
+        });
     }
     return { product: rendered };
   },
-};
+});

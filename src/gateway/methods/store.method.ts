@@ -1,9 +1,10 @@
 import { publicStoreId } from '../../sellers/store-id.js';
 import { formatGmt8 } from '../sign.js';
-import { GATEWAY_CODES, GatewayError, invalidArgument } from '../errors.js';
+import { GATEWAY_CODES, GatewayError } from '../errors.js';
 import type { StoreSettings } from '../ports.js';
-import { bool, text, whole } from './args.js';
-import type { GatewayMethod, MethodCall } from './method.js';
+import { arg } from './args.js';
+import { defineMethod, schema, type MethodCall } from './method.js';
+import { STORE_ID_SCHEMA } from '../../profiles/response-schema.js';
 import { storesOf } from '../../storage/ports.js';
 
 /** Settings of a store nobody has configured yet. */
@@ -16,9 +17,35 @@ export const DEFAULT_STORE_SETTINGS: StoreSettings = {
   invoiceEnabled: false,
 };
 
+/** A store with its settings, as `store.get` and `store.settings.update` answer. */
+const STORE_ANSWER = schema.object({
+  store: schema.object(
+    {
+      store_id: STORE_ID_SCHEMA,
+      seller_id: schema.integer,
+      name: schema.string(),
+      settings: schema.object({
+        description: schema.string(),
+        customer_service_phone: schema.string(),
+        ship_from_address: schema.string(),
+        return_address: schema.string(),
+        auto_confirm_days: schema.integer,
+        invoice_enabled: schema.boolean,
+      }),
+      modified: { ...schema.time, type: ['string', 'null'] },
+    },
+    'Store',
+  ),
+});
+
 async function renderStore(call: MethodCall): Promise<Record<string, unknown>> {
   const store = await call.core.storage.sellers.store(call.storeId);
-  if (!store) throw new GatewayError(GATEWAY_CODES.invalidSession, 'isv.store-not-exist', 'the store of this token no longer exists');
+  if (!store)
+    throw new GatewayError(
+      GATEWAY_CODES.invalidSession,
+      'isv.store-not-exist',
+      'the store of this token no longer exists',
+    );
   const rec = await call.gateway.data.storeSettings(call.storeId);
   const s = rec?.settings ?? DEFAULT_STORE_SETTINGS;
   return {
@@ -43,53 +70,87 @@ async function renderStore(call: MethodCall): Promise<Record<string, unknown>> {
  * `<prefix>.stores.list` and `GET /api/v1/stores`: the stores the token's grant covers, in the
  * order the seller added them — the values `store_id` takes on every store-scoped call.
  */
-export const storesListMethod: GatewayMethod = {
+export const storesListMethod = defineMethod({
   name: 'stores.list',
+  summary: 'The stores the token covers (`store_id`, `name`), the values `store_id` takes on every other call',
   permission: 'store.read',
   needsSession: true,
   storeScoped: false,
   rest: { method: 'GET', path: '/api/v1/stores' },
-  async handle(call) {
+  args: {},
+  answer: schema.object({ stores: schema.array(schema.object({ store_id: STORE_ID_SCHEMA, name: schema.string() })) }),
+  async run(call) {
     const grant = call.token?.grant;
     if (!grant) return { stores: [] };
     const named = new Map((await call.core.storage.sellers.stores(grant.sellerId)).map((s) => [s.storeId, s]));
     // A store deleted (or detached by the platform) since the grant is left out (calls naming it are refused anyway).
     // `store_id` as the ISV names the store: the platform's own id for its stores (docs/adr/0125).
-    return { stores: storesOf(grant).flatMap((id) => { const s = named.get(id); return s ? [{ store_id: publicStoreId(s), name: s.name }] : []; }) };
+    return {
+      stores: storesOf(grant).flatMap((id) => {
+        const s = named.get(id);
+        return s ? [{ store_id: publicStoreId(s), name: s.name }] : [];
+      }),
+    };
   },
-};
+});
 
 /** `<prefix>.store.get`: the store the call names (`store_id`, or the grant's only store), with its settings. */
-export const storeGetMethod: GatewayMethod = {
+export const storeGetMethod = defineMethod({
   name: 'store.get',
+  summary: 'A store the token covers, with its settings',
   permission: 'store.read',
   needsSession: true,
   rest: { method: 'GET', path: '/api/v1/store/settings' },
-  handle: renderStore,
-};
+  args: {},
+  answer: STORE_ANSWER,
+  run: renderStore,
+});
+
+const SETTINGS = [
+  'description',
+  'customer_service_phone',
+  'ship_from_address',
+  'return_address',
+  'auto_confirm_days',
+  'invoice_enabled',
+];
 
 /** `<prefix>.store.settings.update`: change some store settings (the others keep their value). */
-export const storeSettingsUpdateMethod: GatewayMethod = {
+export const storeSettingsUpdateMethod = defineMethod({
   name: 'store.settings.update',
+  summary: 'Change some store settings (the others keep their value; at least one)',
   permission: 'store.write',
   needsSession: true,
   rest: { method: 'PATCH', path: '/api/v1/store/settings' },
-  async handle(call) {
+  args: {
+    customer_service_phone: arg.text('digits, +, - and spaces', {
+      max: 30,
+      pattern: { re: /^[0-9+\- ]{5,30}$/, why: 'must be a phone number (digits, +, -, spaces)' },
+    }),
+    description: arg.text('store description', { max: 500 }),
+    ship_from_address: arg.text('where parcels leave from', { max: 200 }),
+    return_address: arg.text('where returns go', { max: 200 }),
+    auto_confirm_days: arg.whole('days until receipt is confirmed automatically', { min: 1, max: 30 }),
+    invoice_enabled: arg.bool('whether the store issues invoices'),
+  },
+  answer: STORE_ANSWER,
+  async run(call, a) {
     const current = (await call.gateway.data.storeSettings(call.storeId))?.settings ?? DEFAULT_STORE_SETTINGS;
-    const a = call.args;
-    const phone = text(a, 'customer_service_phone', { max: 30 });
-    if (phone !== undefined && !/^[0-9+\- ]{5,30}$/.test(phone)) throw invalidArgument('customer_service_phone', 'must be a phone number (digits, +, -, spaces)');
     const next: StoreSettings = {
-      description: text(a, 'description', { max: 500 }) ?? current.description,
-      customerServicePhone: phone ?? current.customerServicePhone,
-      shipFromAddress: text(a, 'ship_from_address', { max: 200 }) ?? current.shipFromAddress,
-      returnAddress: text(a, 'return_address', { max: 200 }) ?? current.returnAddress,
-      autoConfirmDays: whole(a, 'auto_confirm_days', { min: 1, max: 30 }) ?? current.autoConfirmDays,
-      invoiceEnabled: bool(a, 'invoice_enabled') ?? current.invoiceEnabled,
+      description: a.description ?? current.description,
+      customerServicePhone: a.customer_service_phone ?? current.customerServicePhone,
+      shipFromAddress: a.ship_from_address ?? current.shipFromAddress,
+      returnAddress: a.return_address ?? current.returnAddress,
+      autoConfirmDays: a.auto_confirm_days ?? current.autoConfirmDays,
+      invoiceEnabled: a.invoice_enabled ?? current.invoiceEnabled,
     };
-    const known = ['description', 'customer_service_phone', 'ship_from_address', 'return_address', 'auto_confirm_days', 'invoice_enabled'];
-    if (!known.some((k) => (a.get(k) ?? '') !== '')) throw new GatewayError(GATEWAY_CODES.missingArguments, 'isv.missing-parameter:settings', `give at least one of ${known.join(', ')}`);
+    if (!SETTINGS.some((k) => (call.args.get(k) ?? '') !== ''))
+      throw new GatewayError(
+        GATEWAY_CODES.missingArguments,
+        'isv.missing-parameter:settings',
+        `give at least one of ${SETTINGS.join(', ')}`,
+      );
     await call.gateway.data.saveStoreSettings({ storeId: call.storeId, settings: next, updatedAt: call.now });
     return renderStore(call);
   },
-};
+});

@@ -1,7 +1,10 @@
 import { gatewayMethods } from '../../gateway/methods/index.js';
-import { tokenResponseFields, type ResponseField, type ResponseSource } from '../../profiles/profile.js';
+import { tokenResponseFields } from '../../profiles/profile.js';
+import { fieldsSchema, STORE_ID_SCHEMA } from '../../profiles/response-schema.js';
+
 import type { HttpContext } from '../http-context.js';
-import { methodParams, paramsOf, STORE_ID_PARAM, type ParamDoc } from './method-params.js';
+import { answerOf, argsOf, STORE_ID_ARG, type GatewayMethod } from '../../gateway/methods/method.js';
+import type { Profile } from '../../profiles/profile.js';
 import { consoleRouteDocs } from './console-docs.js';
 import { managementRouteDocs, managementSchemas } from './management-docs.js';
 import { MAX_CLOCK_ADVANCE_SECONDS } from '../routes/sandbox.route.js';
@@ -31,43 +34,17 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const query = (name: string, description: string, required = false, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', required, description, schema });
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 
-/**
- * `store_id` as ISVs see it (docs/adr/0125): Shouquan's number for a built-in store, the platform's
- * own id (a string) for a store from its account system (`serve --seller-directory`).
- */
-const STORE_ID_SCHEMA = { type: ['integer', 'string'], description: "Shouquan's number for a built-in store; the platform's own store id, a string, for a store from its account system (serve --seller-directory)" };
-
-const SOURCE_TYPES: Record<ResponseSource, 'string' | 'integer'> = {
-  access_token: 'string',
-  token_type: 'string',
-  expires_in: 'integer',
-  refresh_token: 'string',
-  refresh_expires_in: 'integer',
-  scope: 'string',
-  seller_id: 'integer',
-  store_id: 'integer',
-  error_status: 'string',
-};
-
-/** JSON Schema of a profile response shape, from its field list (so it cannot drift). */
-export function fieldsSchema(fields: ResponseField[]): Record<string, unknown> {
-  const properties: Record<string, unknown> = {};
-  const required: string[] = [];
-  for (const f of fields) {
-    if ('value' in f) properties[f.name] = { const: f.value };
-    else if (f.from === 'store_id' && f.type === undefined) properties[f.name] = STORE_ID_SCHEMA;
-    else properties[f.name] = { type: f.type === 'number' ? 'integer' : f.type ?? SOURCE_TYPES[f.from] };
-    if (!('optional' in f && f.optional)) required.push(f.name);
-  }
-  return { type: 'object', properties, required };
-}
-
 /** Express-style `:id` segments as OpenAPI `{id}`. */
 export const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 const pathParamsOf = (url: string) => [...url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] as string);
 
-function paramSchema(p: ParamDoc): Record<string, unknown> {
-  return p.enum ? { type: 'string', enum: [...p.enum] } : { type: p.type };
+/** The components name of a gateway method's answer (`orders.list` → `OrdersListAnswer`). */
+export const answerName = (m: Pick<GatewayMethod, 'name'>) =>
+  `${m.name.replace(/(^|\.)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}Answer`;
+
+/** Every built-in gateway method's answer schema (from its declaration, docs/adr/0166), for `components.schemas`. */
+export function methodAnswerSchemas(profile: Profile): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(gatewayMethods.map((m) => [answerName(m), answerOf(m, profile)]));
 }
 
 /** The documentation of every route the server can register, keyed `METHOD url`. */
@@ -202,7 +179,7 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     summary: 'A store the access token was granted for: the one `store_id` names, or the token’s only store',
     tags: ['API (REST)'],
     security: [{ bearer: [] }],
-    parameters: [query(STORE_ID_PARAM.name, STORE_ID_PARAM.description, false, { type: 'string' })],
+    parameters: [query('store_id', STORE_ID_ARG.description, false, { type: 'string' })],
     responses: {
       200: json({ type: 'object', required: ['store_id', 'name'], properties: { store_id: STORE_ID_SCHEMA, name: { type: 'string' } } }, 'the store'),
       400: json(ref('OAuthError'), 'invalid_request: `store_id` missing (the token covers several stores) or malformed'),
@@ -225,9 +202,8 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   ];
   const methodList = gatewayMethods
     .map((m) => {
-      const d = methodParams[m.name];
-      const args = paramsOf(m).map((p) => `${p.name}${p.required ? '*' : ''}`).join(', ');
-      return `- \`${prefix}.${m.name}\`${m.permission ? ` (${m.permission})` : ''}: ${d?.summary ?? ''}${args ? `. Arguments: ${args}` : ''}`;
+      const args = Object.entries(argsOf(m)).map(([n, p]) => `${n}${p.required ? '*' : ''}`).join(', ');
+      return `- \`${prefix}.${m.name}\`${m.permission ? ` (${m.permission})` : ''}: ${m.summary}${args ? `. Arguments: ${args}` : ''}`;
     })
     .join('\n');
   const routerDoc = (method: 'GET' | 'POST'): OperationDoc => ({
@@ -237,7 +213,21 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     ...(method === 'GET'
       ? { parameters: routerParams }
       : { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: routerParams.filter((p) => p.required).map((p) => p.name), properties: Object.fromEntries(routerParams.map((p) => [p.name, p.schema])) } } } } }),
-    responses: { 200: json({ type: 'object' }, 'a method response or an error_response') },
+    responses: {
+      200: json(
+        {
+          anyOf: [
+            ...gatewayMethods.map((m) => {
+              const key = `${prefix}.${m.name}`.replace(/\./g, '_') + '_response';
+              const inner = { allOf: [ref(answerName(m)), { type: 'object', properties: { request_id: { type: 'string' } } }] };
+              return { type: 'object', title: key, required: [key], properties: { [key]: inner } };
+            }),
+            { type: 'object', title: 'error_response', required: ['error_response'], properties: { error_response: ref('RouterError') } },
+          ],
+        },
+        'a method response (`<method with dots as underscores>_response`, the method’s answer plus `request_id`) or an error_response',
+      ),
+    },
   });
   add('GET', '/router/rest', routerDoc('GET'));
   add('POST', '/router/rest', routerDoc('POST'));
@@ -245,17 +235,20 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   // The REST face of every method that has one.
   for (const m of gatewayMethods) {
     if (!m.rest) continue;
-    const d = methodParams[m.name];
     const inPath = new Set(pathParamsOf(m.rest.path));
-    const params = paramsOf(m);
+    const params = Object.entries(argsOf(m)).map(([name, p]) => ({ ...p, name }));
     const bodyParams = params.filter((p) => !inPath.has(p.name));
+    const ok = m.rest.status ?? 200;
     const op: OperationDoc = {
-      summary: `${d?.summary ?? m.name} (\`${prefix}.${m.name}\`)`,
+      summary: `${m.summary} (\`${prefix}.${m.name}\`)`,
       tags: ['API (REST)'],
       security: [{ bearer: [] }],
       parameters: [
-        ...[...inPath].map((n) => ({ ...pathParam(n, params.find((p) => p.name === n)?.description ?? n), schema: { type: 'integer' } })),
-        ...(m.rest.method === 'GET' ? bodyParams.map((p) => query(p.name, p.description, p.required, paramSchema(p))) : []),
+        ...[...inPath].map((n) => {
+          const p = params.find((q) => q.name === n);
+          return { ...pathParam(n, p?.description ?? n), schema: p?.schema ?? { type: 'string' } };
+        }),
+        ...(m.rest.method === 'GET' ? bodyParams.map((p) => query(p.name, p.description, p.required, p.schema)) : []),
       ],
       ...(m.rest.method !== 'GET' && bodyParams.length > 0
         ? {
@@ -264,13 +257,13 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
               content: Object.fromEntries(
                 ['application/json', 'application/x-www-form-urlencoded'].map((t) => [
                   t,
-                  { schema: { type: 'object', required: bodyParams.filter((p) => p.required).map((p) => p.name), properties: Object.fromEntries(bodyParams.map((p) => [p.name, { ...paramSchema(p), description: p.description }])) } },
+                  { schema: { type: 'object', required: bodyParams.filter((p) => p.required).map((p) => p.name), properties: Object.fromEntries(bodyParams.map((p) => [p.name, { ...p.schema, description: p.description }])) } },
                 ]),
               ),
             },
           }
         : {}),
-      responses: { 200: json({ type: 'object' }, 'the method’s response'), 201: json({ type: 'object' }, 'created'), 401: json(ref('ApiError'), 'missing or invalid token'), 403: json(ref('ApiError'), 'outside the app’s permissions or the grant’s scope'), 404: json(ref('ApiError'), 'not found in this store'), 429: json(ref('ApiError'), 'call quota exceeded (`Retry-After`)') },
+      responses: { [ok]: json(ref(answerName(m)), ok === 201 ? 'created' : 'the method’s answer'), 400: json(ref('ApiError'), 'invalid_request: a missing or bad argument (`sub_code` names it)'), 401: json(ref('ApiError'), 'missing or invalid token'), 403: json(ref('ApiError'), 'outside the app’s permissions or the grant’s scope'), 404: json(ref('ApiError'), 'not found in this store'), 429: json(ref('ApiError'), 'call quota exceeded (`Retry-After`)') },
     };
     add(m.rest.method, m.rest.path, op);
   }
@@ -371,6 +364,12 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
       },
       schemas: {
         ...managementSchemas(),
+        ...methodAnswerSchemas(profile),
+        RouterError: {
+          type: 'object',
+          required: ['code', 'msg', 'request_id'],
+          properties: { code: { type: 'integer' }, msg: { type: 'string' }, sub_code: { type: 'string' }, sub_msg: { type: 'string' }, request_id: { type: 'string' } },
+        },
         Topic: {
           type: 'string',
           enum: TOPICS.map((t) => t.name),
