@@ -223,7 +223,9 @@ for (const dialect of await testDialects()) {
     });
 
     it('a cancellation makes the tokens inactive at once: introspection, gateway 27, REST 401; subscription.expired follows', async () => {
-      const t = await tokensFor(s);
+      const first = await tokensFor(s);
+      // One refresh: `first.refresh_token` is rotated (its grace window is open on the frozen clock).
+      const t = (await token(s, { grant_type: 'refresh_token', refresh_token: first.refresh_token })).json;
       const creds = { client_id: s.client.appKey, client_secret: s.client.appSecret };
       assert.equal(
         (await postForm(`${s.url}/oauth/introspect`, { token: t.access_token, ...creds })).json.active,
@@ -244,6 +246,10 @@ for (const dialect of await testDialects()) {
       const refresh = await token(s, { grant_type: 'refresh_token', refresh_token: t.refresh_token });
       assert.equal(refresh.status, 400);
       assert.equal(refresh.json.error, 'invalid_grant');
+      // The rotated one again (a retry): refused too, without counting as reuse (the grant stays).
+      const retry = await token(s, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
+      assert.deepEqual([retry.status, retry.json.error], [400, 'invalid_grant']);
+      assert.notEqual(await s.core.storage.grants.findLive(s.client.appKey, s.seller.sellerId), undefined);
       const got = await waitFor(
         async () => hooks.find((h) => h.event === 'subscription.expired'),
         'subscription.expired',

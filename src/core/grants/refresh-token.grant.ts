@@ -49,6 +49,10 @@ export const refreshTokenGrant: GrantHandler = {
     if (token.appKey !== client.appKey) throw invalid(`refresh token of ${token.appKey} presented by ${client.appKey}`);
     if (token.grant.revokedAt !== null) throw invalid(`grant revoked (${token.grant.revokedReason ?? 'revoked'})`);
     if (token.revokedAt !== null) throw invalid('refresh token revoked');
+    // A paid app: only with the seller's active subscription, up to its end, which a renewal moved
+    // (docs/adr/0140). Checked before reuse detection: a retry after the end is not a replay.
+    const cap = await subscriptionCap(ctx, client, token.grant.sellerId, now);
+    if (cap.missing) throw invalid('the seller has no active subscription to this app');
     if (token.rotatedAt !== null) {
       // Step 1a: rotated already; within the grace window the same successor again (docs/adr/0100).
       const again = await sameSuccessor(ctx, token.tokenHash, token.rotatedAt, token.successor, token.grant, now);
@@ -70,9 +74,6 @@ export const refreshTokenGrant: GrantHandler = {
 
     // Step 3: issue; with rotation, exactly one concurrent caller rotates, and the successor is
     // kept sealed on the old token for the grace window (in the same UPDATE that rotates it).
-    // A paid app: up to the seller's subscription's end, which a renewal moved (docs/adr/0140).
-    const cap = await subscriptionCap(ctx, client, token.grant.sellerId, now);
-    if (cap.missing) throw invalid('the seller has no active subscription to this app');
     const rotate = ctx.profile.refresh.rotate;
     // The successor belongs to the same code's chain as the token it replaces (docs/adr/0150).
     const minted = mintTokens(ctx, token.grant, scope, rotate, client, token.codeHash ?? null, cap.until);
