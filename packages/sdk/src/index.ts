@@ -22,3 +22,5 @@ export {
   WEBHOOK_EVENT_HEADER,
 } from './webhook.js';
 export type { WebhookEvent } from './webhook.js';
+export { MessageConsumer } from './messages.js';
+export type { Message, MessageConsumerOptions, RunOptions } from './messages.js';

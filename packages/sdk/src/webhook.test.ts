@@ -31,3 +31,14 @@ describe('webhook signature verification', () => {
     assert.throws(() => parseWebhook('wrong', body, { 'x-shouquan-signature': header }), /does not match the body/);
   });
 });
+
+describe('webhook verification of a pushed message (message service)', () => {
+  it('verifies and parses a message push, data included', () => {
+    const pushed = '{"event":"trade.paid","event_id":"41","app_key":"10000001","seller_id":1,"store_id":1,"occurred_at":"2026-12-07T15:02:25.253Z","data":{"order_id":1001,"total_fee":"199.00"}}';
+    const sig = `sha256=${createHmac('sha256', secret).update(Buffer.from(pushed, 'utf8')).digest('hex')}`;
+    const event = parseWebhook(secret, pushed, { 'x-shouquan-signature': sig, 'x-shouquan-event': 'trade.paid' });
+    assert.equal(event.event, 'trade.paid');
+    assert.deepEqual(event.data, { order_id: 1001, total_fee: '199.00' });
+    assert.throws(() => parseWebhook(secret, pushed.replace('1001', '1002'), { 'x-shouquan-signature': sig }), WebhookSignatureError);
+  });
+});

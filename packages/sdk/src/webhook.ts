@@ -2,10 +2,14 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The header carrying `sha256=<hex>`: HMAC-SHA256 of the raw body keyed with the AppSecret. */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-shouquan-signature';
-/** The header naming the event (`authorization.revoked`, `authorization.replaced`). */
+/** The header naming the event (`authorization.revoked`, `authorization.replaced`, or a message topic such as `trade.paid`). */
 export const WEBHOOK_EVENT_HEADER = 'x-shouquan-event';
 
-/** An authorization-change push (the body of a webhook POST). Dedupe by `event_id`: delivery is at least once. */
+/**
+ * A push (the body of a webhook POST): an authorization change, or a message service event
+ * (`event` is its topic, `data` its body; docs/gateway.md#message-service). Dedupe by
+ * `event_id`: delivery is at least once.
+ */
 export interface WebhookEvent {
   event: 'authorization.revoked' | 'authorization.replaced' | string;
   event_id: string;
@@ -16,6 +20,8 @@ export interface WebhookEvent {
   occurred_at?: string;
   /** For `authorization.replaced`: the store of the authorization that replaced it. */
   new_store_id?: number;
+  /** For a message service event: the event as published. */
+  data?: Record<string, unknown>;
   [field: string]: unknown;
 }
 
