@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { createApp, updateApp } from '../src/apps/apps.js';
+import { cancelSubscription, createSubscription } from '../src/subscriptions/subscriptions.js';
 import { main } from '../src/cli/main.js';
 import { createOperatorToken } from '../src/management/operator-tokens.js';
 import { MessageService } from '../src/messages/service.js';
@@ -99,8 +100,8 @@ const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 for (const dialect of backends) {
   const nats = dialect.broker !== undefined;
-  /** Let the visibility timeout pass: the database queue follows the server's clock, JetStream its own (2 s here). */
-  const expire = async (s: TestServer) => (nats ? new Promise((r) => setTimeout(r, 2500)) : s.advance(61_000));
+  /** Let the visibility timeout pass: the database queue follows the server's clock, JetStream its own (4 s here). */
+  const expire = async (s: TestServer) => (nats ? new Promise((r) => setTimeout(r, 4500)) : s.advance(61_000));
   const brokerArgs = nats ? ['--message-broker', dialect.broker!] : [];
   /** Event and message ids: numbers on the database queue; a UUID and an opaque acknowledgement handle on JetStream. */
   const idPattern = nats ? /^[\w-]+$/ : /^\d+$/;
@@ -121,7 +122,7 @@ for (const dialect of backends) {
           webhookBackoffMs: 1,
           webhookMaxBackoffMs: 1,
           messagePollMs: 50,
-          messageVisibilitySeconds: nats ? 2 : 60,
+          messageVisibilitySeconds: nats ? 4 : 60,
         },
       });
       store1 = s.seller.stores[0]!.storeId;
@@ -548,6 +549,40 @@ for (const dialect of backends) {
       } finally {
         await new Promise((r) => server.close(r));
       }
+    });
+
+    it('queues subscription.* for a pull app that subscribed to them', async () => {
+      const topics = [
+        'trade.paid',
+        'trade.created',
+        'item.updated',
+        'item.stock_changed',
+        'item.created',
+        'trade.shipped',
+      ];
+      await updateApp(s.core.storage, A.appKey, { topics: [...topics, 'subscription.expired'] }, s.core.now());
+      const sub = await createSubscription(
+        s.core.storage,
+        {
+          appKey: A.appKey,
+          sellerId: String(s.seller.sellerId),
+          expiresAt: new Date(s.core.now() + 30 * 86_400_000).toISOString(),
+        },
+        'cli',
+        s.core.now(),
+      );
+      await cancelSubscription(s.core.storage, sub.subscriptionId, 'cli', s.core.now());
+      const got = await pull(s, A, 'max=10&wait=15');
+      assert.deepEqual(
+        got.json.messages.map((m: any) => [m.topic, m.seller_id, m.store_id, m.data.subscription_id, m.data.reason]),
+        [['subscription.expired', s.seller.sellerId, store1, sub.subscriptionId, 'cancelled']],
+      );
+      await ack(
+        s,
+        A,
+        got.json.messages.map((m: any) => m.id),
+      );
+      await updateApp(s.core.storage, A.appKey, { topics }, s.core.now());
     });
 
     it(
