@@ -199,7 +199,7 @@ export function adminAppPage(
     html`<form method="post" action="/admin/apps/${a.appKey}/status"><input type="hidden" name="csrf_token" value="${f.csrf}"><input type="hidden" name="status" value="${status}"><button type="submit" class="${cls}" aria-label="${label}: ${a.name}">${label}</button></form>`;
   const body = html`${adminNav(f.lang, 'apps')}
 <section class="card">
-<h1 class="appline">${appLogo(a.name, a.logoUrl)}<span>${a.name}</span> ${statusBadge(f.lang, a.status)}</h1>
+<div class="row">${appLogo(a.name, a.logoUrl)}<h1 class="grow">${a.name} ${statusBadge(f.lang, a.status)}</h1></div>
 <dl class="facts">
 <dt>${m.appKey}</dt><dd><code>${a.appKey}</code></dd>
 <dt>${m.developer}</dt><dd>${f.developer ?? '—'}</dd>

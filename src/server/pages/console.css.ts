@@ -115,6 +115,9 @@ table.calls td.when { white-space:nowrap; font-variant-numeric:tabular-nums; }
 .adminnav { display:flex; flex-wrap:wrap; gap:4px 16px; margin:0 0 16px; }
 .adminnav a { padding:6px 2px; font-weight:600; text-decoration:none; border-bottom:2px solid transparent; }
 .adminnav a.current { border-bottom-color:var(--brand, #d4380d); }
+.filters .row select { width:auto; flex:0 0 auto; }
+.filters .row button { flex:0 0 auto; }
+.filters { margin-bottom:16px; }
 .pager { display:flex; gap:16px; margin:12px 0 0; }
 ul.plain { list-style:none; padding:0; margin:0 0 12px; }
 ul.plain li { padding:2px 0; overflow-wrap:anywhere; }
