@@ -82,7 +82,7 @@ for (const dialect of await testDialects()) {
       assert.deepEqual({ ...audit[0]!, id: 0, at: 0 }, { id: 0, at: 0, event: 'order.receiver_read', actor: `client:${s.client.appKey}`, appKey: s.client.appKey, sellerId: s.seller.sellerId, subject: `order:${order.orderId}`, detail: { storeId: s.seller.stores[0]!.storeId, orderId: order.orderId } });
       const center = await page(browser, '/account?lang=en');
       assert.match(center.html, /Apps that read buyers&#39; full details/);
-      assert.equal([...center.html.matchAll(new RegExp(`<tr><td>Test App</td><td>${order.orderId}</td><td>${s.seller.stores[0]!.storeId}</td><td>\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC</td></tr>`, 'g'))].length, 2);
+      assert.equal([...center.html.matchAll(new RegExp(`<tr><td>Test App</td><td>${order.orderId}</td><td>${s.seller.stores[0]!.storeId}</td><td>\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\(UTC\\+8\\)</td></tr>`, 'g'))].length, 2);
       // The third read of the day is the last one this app may make (receiverQuotaPerDay: 3).
       assert.equal((await restCall(s, 'GET', `/api/v1/orders/${order.orderId}/receiver`, t.access_token)).status, 200);
       const over = await restCall(s, 'GET', `/api/v1/orders/${order.orderId}/receiver`, t.access_token);

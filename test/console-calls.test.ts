@@ -80,7 +80,7 @@ for (const dialect of await testDialects()) {
         return callRows(p.html).length === 4 && p.html.includes('<dt>Calls (last 24 h)</dt><dd>4</dd>') && p;
       }, 'four calls on the app page');
       const rows = callRows(shown.html);
-      const when = '2024-06-18 15:59:30';
+      const when = '2024-06-18 23:59:30'; // UTC+8 in English too (issue 14 §3)
       assert.deepEqual(
         rows.map((r) => r.slice(0, 3)),
         [
@@ -93,7 +93,7 @@ for (const dialect of await testDialects()) {
       for (const r of rows) assert.match(r[3]!, /^\d+ ms$/);
       assert.match(
         shown.html,
-        /<caption>The last 4 calls<\/caption>\n<thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">When \(UTC\)<\/th><th scope="col" role="columnheader">Method<\/th><th scope="col" role="columnheader">Outcome<\/th><th scope="col" role="columnheader" class="num">Duration<\/th><\/tr><\/thead>/,
+        /<caption>The last 4 calls<\/caption>\n<thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">When \(UTC\+8\)<\/th><th scope="col" role="columnheader">Method<\/th><th scope="col" role="columnheader">Outcome<\/th><th scope="col" role="columnheader" class="num">Duration<\/th><\/tr><\/thead>/,
       );
       assert.match(shown.html, /<div><dt>Calls \(last 24 h\)<\/dt><dd>4<\/dd><\/div>\n<div><dt>Errors \(last 24 h\)<\/dt><dd class="bad">2<\/dd><\/div>/);
       assert.match(

@@ -54,7 +54,7 @@ for (const dialect of dialects) {
       assert.match(home.html, /Apps you authorized/);
       assert.match(home.html, /<p class="name">Test App<\/p>/);
       assert.match(home.html, /<dt>Store<\/dt><dd>Store Two<\/dd>/);
-      assert.match(home.html, /<dt>Last used<\/dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/dd>/);
+      assert.match(home.html, /<dt>Last used<\/dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+8\)<\/dd>/);
       const action = /action="(\/account\/authorizations\/[^"]+\/revoke)"/.exec(home.html)?.[1];
       assert.ok(action, 'a revoke form is shown');
       const res = await client.post(action, { csrf_token: csrfOf(home.html) });

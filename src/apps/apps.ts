@@ -31,16 +31,28 @@ export class AppInputError extends Error {
 }
 
 /** Check a callback URL as RFC 6749 §3.1.2 requires: absolute, no fragment; http(s) only. */
-export function validateCallbackUrl(raw: string): string {
+/** What is wrong with a callback URL, as a code the pages put in words (undefined: nothing). */
+export type CallbackProblem = 'not_absolute' | 'scheme' | 'fragment' | 'userinfo';
+
+export function callbackUrlProblem(raw: string): CallbackProblem | undefined {
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw new AppInputError('callbacks', `callback "${raw}" is not an absolute URL`);
+    return 'not_absolute';
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new AppInputError('callbacks', `callback "${raw}" must use http or https`);
-  if (u.hash || raw.includes('#')) throw new AppInputError('callbacks', `callback "${raw}" may not contain a fragment (RFC 6749 §3.1.2)`);
-  if (u.username || u.password) throw new AppInputError('callbacks', `callback "${raw}" may not contain user info`);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'scheme';
+  if (u.hash || raw.includes('#')) return 'fragment';
+  if (u.username || u.password) return 'userinfo';
+  return undefined;
+}
+
+export function validateCallbackUrl(raw: string): string {
+  const problem = callbackUrlProblem(raw);
+  if (problem === 'not_absolute') throw new AppInputError('callbacks', `callback "${raw}" is not an absolute URL`);
+  if (problem === 'scheme') throw new AppInputError('callbacks', `callback "${raw}" must use http or https`);
+  if (problem === 'fragment') throw new AppInputError('callbacks', `callback "${raw}" may not contain a fragment (RFC 6749 §3.1.2)`);
+  if (problem === 'userinfo') throw new AppInputError('callbacks', `callback "${raw}" may not contain user info`);
   return raw;
 }
 

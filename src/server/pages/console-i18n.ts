@@ -65,6 +65,10 @@ const messages = {
     scopesWanted: 'Requested permissions',
     nameRequired: 'Give the app a name.',
     badUrl: 'is not a valid http(s) URL.',
+    callbackNotAbsolute: 'is not an absolute URL (it must start with https://).',
+    callbackScheme: 'must start with https:// or http://.',
+    callbackFragment: 'may not contain a fragment (the part after #; RFC 6749 §3.1.2).',
+    callbackUserinfo: 'may not contain a user name or password.',
     appKey: 'AppKey',
     appSecret: 'AppSecret',
     secretOnce: 'Copy the AppSecret now: it is shown only once and cannot be recovered. If you lose it, rotate it.',
@@ -150,8 +154,11 @@ const messages = {
     suspend: 'Suspend',
     reinstate: 'Reinstate',
     developer: 'Developer',
-    sellerLookup: 'Look up a seller',
-    sellerUsername: 'Seller username',
+    sellerLookup: 'Find a seller',
+    sellerUsername: "Seller's username",
+    opHeldBy: 'Apps holding an authorization from this seller',
+    opHeldNone: 'No app holds an authorization from this seller.',
+    opSellerPage: "Open the seller's page",
     find: 'Find',
     noSuchSeller: 'No seller with this username.',
     auditLog: 'Audit log',
@@ -246,6 +253,10 @@ const messages = {
     scopesWanted: '申请的权限',
     nameRequired: '请填写应用名称。',
     badUrl: '不是有效的 http(s) 地址。',
+    callbackNotAbsolute: '不是完整的网址（应以 https:// 开头）。',
+    callbackScheme: '必须以 https:// 或 http:// 开头。',
+    callbackFragment: '不能包含 # 及其后的部分（RFC 6749 §3.1.2）。',
+    callbackUserinfo: '不能包含用户名或密码。',
     appKey: 'AppKey',
     appSecret: 'AppSecret',
     secretOnce: '请立即复制 AppSecret：它只显示这一次，无法找回。如果遗失，请重置密钥。',
@@ -330,8 +341,11 @@ const messages = {
     suspend: '停用',
     reinstate: '恢复',
     developer: '开发者',
-    sellerLookup: '查询卖家',
-    sellerUsername: '卖家账号',
+    sellerLookup: '查找卖家',
+    sellerUsername: '卖家的账号',
+    opHeldBy: '持有该卖家授权的应用',
+    opHeldNone: '没有应用持有该卖家的授权。',
+    opSellerPage: '打开卖家详情',
     find: '查询',
     noSuchSeller: '没有这个卖家账号。',
     auditLog: '操作日志',
@@ -377,12 +391,13 @@ export function ct(lang: Lang): Record<ConsoleMessageKey, string> {
 /** A date and time (to the minute, or the second) for tables, in UTC+8 for zh-CN (the platforms' zone) and UTC otherwise. */
 export function formatTime(ms: number | null, lang: Lang, opts: { seconds?: boolean; zone?: boolean } = {}): string {
   if (ms === null) return ct(lang).never;
-  const zh = lang === 'zh-CN';
-  const d = new Date(ms + (zh ? 8 * 3600_000 : 0));
+  // One zone in both languages (issue 14 §3): the platforms' own, UTC+8, as the gateway's timestamps
+  // and daily quotas count it; the label says so in either language.
+  const d = new Date(ms + 8 * 3600_000);
   const s = d.toISOString().slice(0, opts.seconds ? 19 : 16).replace('T', ' ');
   if (opts.zone === false) return s;
-  return zh ? `${s} (UTC+8)` : `${s} UTC`;
+  return `${s} (UTC+8)`;
 }
 
-/** The zone `formatTime` uses for a language, for a column header when the cells leave it out. */
-export const timeZoneLabel = (lang: Lang) => (lang === 'zh-CN' ? 'UTC+8' : 'UTC');
+/** The zone `formatTime` uses, for a column header when the cells leave it out. */
+export const timeZoneLabel = (_lang: Lang) => 'UTC+8';

@@ -535,12 +535,13 @@ ${
     ? !f.lookup.found
       ? html`<p class="error spaced">${m.noSuchSeller}</p>`
       : f.lookup.authorizations.length === 0
-        ? html`<p class="muted">${m.noAuthorizations}</p>`
-        : html`<ul class="list spaced">${f.lookup.authorizations.map(
+        ? html`<p class="muted">${m.opHeldNone}</p>`
+        : html`<h3>${m.opHeldBy}</h3><ul class="list spaced">${f.lookup.authorizations.map(
             (a) => html`<li class="item"><div class="main"><p class="name">${a.appName}</p><dl class="facts"><dt>${m.store}</dt><dd>${a.storeName}</dd><dt>${m.permissions}</dt><dd>${a.grant.scope.map((s) => f.scopeWords(s)).join('；')}</dd><dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd><dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd></dl></div></li>`,
           )}</ul>`
     : ''
 }
+${f.lookup?.sellerId !== undefined ? html`<p><a href="/admin/sellers/${String(f.lookup.sellerId)}">${m.opSellerPage}</a></p>` : ''}
 ${f.lookup?.resetSellerId !== undefined ? html`<form method="post" action="/admin/sellers/${f.lookup.resetSellerId}/password-reset" class="spaced">${csrfInput(f.csrf)}<button type="submit" class="secondary small">${resetWords(f.lang).issue}</button></form>` : ''}
 </section>
 <section class="card" id="operator-tokens">

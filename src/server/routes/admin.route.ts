@@ -202,6 +202,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
         authorizations: seller ? await core.storage.console.authorizationsOfSeller(seller.sellerId) : [],
         // A built-in seller's password can be reset from here (docs/adr/0126).
         resetSellerId: seller && ctx.sellerSignIn.ownsPassword(seller) ? seller.sellerId : undefined,
+        sellerId: seller?.sellerId,
       };
     }
     const done = doneParam(request);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createSeller } from '../../admin.js';
-import { createApp, endPreviousSecret, loadAppDetails, MAX_OVERLAP_HOURS, rotateAppSecret, setAppStatus, updateApp, validateCallbackUrl } from '../../apps/apps.js';
+import { createApp, endPreviousSecret, loadAppDetails, MAX_OVERLAP_HOURS, rotateAppSecret, setAppStatus, updateApp, callbackUrlProblem, type CallbackProblem } from '../../apps/apps.js';
 import { hashPassword, verifyPassword } from '../../crypto/password.js';
 import { randomToken } from '../../crypto/tokens.js';
 import { authorizeUrlFor } from '../../console/app-policy.js';
@@ -12,6 +12,10 @@ import type { AppDetails, WebAccount } from '../../storage/console-ports.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
 import { appPage, consoleHomePage, credentialsPage, newAppPage } from '../pages/console-pages.js';
+
+/** A callback URL's problem in the page's words. */
+const callbackWords = (m: ReturnType<typeof ct>, p: CallbackProblem) =>
+  p === 'not_absolute' ? m.callbackNotAbsolute : p === 'scheme' ? m.callbackScheme : p === 'fragment' ? m.callbackFragment : m.callbackUserinfo;
 
 const USERNAME_RULE = /^[\p{L}\p{N}_.@-]{3,64}$/u;
 /** Calls listed on an app's page, and error kinds counted. */
@@ -189,12 +193,10 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (name === '' || name.length > 80) return again(m.nameRequired);
     const callbacks = (values.callback_urls ?? '').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
     if (callbacks.length === 0) return again(`${m.callbackUrls}: ${m.badUrl}`);
+    // In the page's language (issue 14 §3): never the English message of the app module.
     for (const cb of callbacks) {
-      try {
-        validateCallbackUrl(cb);
-      } catch (e) {
-        return again((e as Error).message);
-      }
+      const problem = callbackUrlProblem(cb);
+      if (problem) return again(`${m.callbackUrls}: ${cb} ${callbackWords(m, problem)}`);
     }
     const isUrl = (u: string, httpsOnly: boolean) => {
       try {
@@ -256,15 +258,9 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const m = ct(f.lang);
     const details = await ownApp(request, dev, f.lang);
     const callbacks = field(form, 'callback_urls').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
-    const bad = callbacks.length === 0 ? '' : callbacks.find((cb) => {
-      try {
-        validateCallbackUrl(cb);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    if (callbacks.length === 0 || bad !== undefined) return renderApp(request, reply, dev, details, { status: 400, error: `${m.callbackUrls}: ${bad ? `${bad} ` : ''}${m.badUrl}` });
+    const bad = callbacks.find((cb) => callbackUrlProblem(cb) !== undefined);
+    if (callbacks.length === 0) return renderApp(request, reply, dev, details, { status: 400, error: `${m.callbackUrls}: ${m.badUrl}` });
+    if (bad !== undefined) return renderApp(request, reply, dev, details, { status: 400, error: `${m.callbackUrls}: ${bad} ${callbackWords(m, callbackUrlProblem(bad)!)}` });
     await updateApp(core.storage, details.appKey, { callbacks }, core.now(), { actor: `developer:${dev.username}`, event: 'console.app_callbacks_changed', detail: { from: details.callbackUrls, to: callbacks } });
     return seeOther(reply, `/console/apps/${details.appKey}?done=callbacks`);
   });

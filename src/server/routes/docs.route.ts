@@ -25,6 +25,24 @@ export async function docsRoutes(app: FastifyInstance, ctx: HttpContext, routes:
   app.get('/openapi.json', { ...HEAD_SAFE, config: { kind: 'plain' } }, async () => document());
 
   app.get('/docs', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (request, reply) => {
+    const lang = requestLang(ctx, request);
+    const w = lang === 'en'
+      ? { parameter: 'parameter', in: 'in', required: 'required', meaning: 'meaning', yes: 'yes', body: 'Body', or: ' or ', answers: 'Answers', machine: 'Machine-readable:', title: 'API reference', summaries: '', other: '中文', otherLang: 'zh-CN' }
+      : {
+          parameter: '参数',
+          in: '位置',
+          required: '必填',
+          meaning: '含义',
+          yes: '是',
+          body: '请求体',
+          or: ' 或 ',
+          answers: '响应',
+          machine: '机器可读版本：',
+          title: 'API 参考',
+          summaries: '各接口的说明取自 OpenAPI 文档，为英文。',
+          other: 'English',
+          otherLang: 'en',
+        };
     const doc = document() as { info: { title: string; description: string }; paths: Record<string, Record<string, DocOperation>>; tags: Array<{ name: string }> };
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
     const sections = doc.tags.map((tag) => {
@@ -36,24 +54,25 @@ ${inTag.map(
 ${o.op.description ? html`<p class="desc">${o.op.description}</p>` : ''}
 ${
   (o.op.parameters ?? []).length > 0
-    ? html`<table><thead><tr><th>parameter</th><th>in</th><th>required</th><th>meaning</th></tr></thead><tbody>${(o.op.parameters ?? []).map(
-        (p) => html`<tr><td><code>${p.name}</code></td><td>${p.in}</td><td>${p.required ? 'yes' : ''}</td><td>${p.description ?? ''}${p.schema?.enum ? html` (${p.schema.enum.join(' | ')})` : ''}</td></tr>`,
+    ? html`<table><thead><tr><th>${w.parameter}</th><th>${w.in}</th><th>${w.required}</th><th>${w.meaning}</th></tr></thead><tbody>${(o.op.parameters ?? []).map(
+        (p) => html`<tr><td><code>${p.name}</code></td><td>${p.in}</td><td>${p.required ? w.yes : ''}</td><td>${p.description ?? ''}${p.schema?.enum ? html` (${p.schema.enum.join(' | ')})` : ''}</td></tr>`,
       )}</tbody></table>`
     : ''
 }
 ${
   o.op.requestBody
-    ? html`<p>Body (${Object.keys(o.op.requestBody.content).join(' or ')}): ${Object.entries(Object.values(o.op.requestBody.content)[0]?.schema.properties ?? {}).map(([k]) => html`<code>${k}</code> `)}</p>`
+    ?  html`<p>${w.body} (${Object.keys(o.op.requestBody.content).join(w.or)}): ${Object.entries(Object.values(o.op.requestBody.content)[0]?.schema.properties ?? {}).map(([k]) => html`<code>${k}</code> `)}</p>`
     : ''
 }
-<p>Answers: ${Object.entries(o.op.responses).map(([status, r]) => html`<code>${status}</code> ${r.description}; `)}</p>
+<p>${w.answers}: ${Object.entries(o.op.responses).map(([status, r]) => html`<code>${status}</code> ${r.description}; `)}</p>
 </details>`,
 )}`;
     });
     const body = html`<p class="brand"><span class="mark" aria-hidden="true">授</span>${ctx.core.profile.title}</p>
-<h1>${doc.info.title}</h1>
-<p class="sub">${doc.info.description} Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p>
+<h1>${lang === 'en' ? doc.info.title : `${w.title} · ${ctx.core.profile.title}`}</h1>
+<p class="sub">${lang === 'en' ? doc.info.description : w.summaries} ${w.machine} <a href="/openapi.json">/openapi.json</a>.</p>
+<p class="foot"><span></span><a href="/docs?lang=${w.otherLang}">${w.other}</a></p>
 ${raw(sections.map((s) => (typeof s === 'string' ? s : s.html)).join('\n'))}`;
-    return sendPage(reply, 200, layout({ lang: requestLang(ctx, request), title: `API reference · ${ctx.core.profile.title}`, body, variant: 'docs' }));
+    return sendPage(reply, 200, layout({ lang, title: `${w.title} · ${ctx.core.profile.title}`, body, variant: 'docs' }));
   });
 }

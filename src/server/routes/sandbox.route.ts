@@ -3,6 +3,42 @@ import { SANDBOX_APP_KEY } from '../../sandbox.js';
 import { html, layout } from '../pages/html.js';
 import { queryParams, requestLang, sendPage, type HttpContext } from '../http-context.js';
 import { InvalidRequestError } from '../../core/errors.js';
+import type { Lang } from '../pages/i18n.js';
+
+/** The sandbox callback page's words (issue 14 §3: in both languages). */
+function sandboxWords(lang: Lang) {
+  return lang === 'en'
+    ? {
+        brand: 'Sandbox callback',
+        codeReceived: 'Authorization code received',
+        ended: 'Authorization ended: ',
+        finished: 'Authorization finished',
+        standsIn: "This page stands in for the ISV's callback URL. These parameters arrived:",
+        noParams1: 'No query parameters arrived. In the client-side flow (',
+        noParams2: ') the access token travels in the URL fragment (after ',
+        noParams3: '), which browsers never send to a server: look at this page\'s address bar.',
+        swap1: 'Swap the code for tokens within ',
+        swap2: ' minutes (it works once), with the app_secret that ',
+        swap3: ' printed (for the demo app ',
+        swap4: '):',
+        switchLang: '中文',
+      }
+    : {
+        brand: '沙箱回调',
+        codeReceived: '已收到授权码',
+        ended: '授权已结束：',
+        finished: '授权已完成',
+        standsIn: '此页面代替 ISV 的回调地址，收到了以下参数：',
+        noParams1: '没有收到查询参数。在客户端授权流程（',
+        noParams2: '）中，访问令牌在网址的片段里（',
+        noParams3: ' 之后），浏览器从不把它发给服务器：请查看本页的地址栏。',
+        swap1: '请在 ',
+        swap2: ' 分钟内用授权码换取令牌（只能使用一次），使用 ',
+        swap3: ' 打印的 app_secret（演示应用 ',
+        swap4: '）：',
+        switchLang: 'English',
+      };
+}
 
 /** The largest single step of the sandbox clock: ten years. */
 export const MAX_CLOCK_ADVANCE_SECONDS = 10 * 366 * 86_400;
@@ -41,12 +77,20 @@ export async function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const curl = code
       ? `curl -s -X POST ${issuer}${profile.paths.token} \\\n  -d grant_type=authorization_code \\\n  -d code=${code} \\\n  -d redirect_uri=${encodeURIComponent(callback)} \\\n  -d ${idName}=${SANDBOX_APP_KEY} -d ${secretName}=APP_SECRET`
       : '';
-    const body = html`<p class="brand"><span class="mark" aria-hidden="true">授</span>Sandbox callback</p>
-<h1>${code ? 'Authorization code received' : get('error') ? `Authorization ended: ${get('error')}` : 'Authorization finished'}</h1>
-<p class="sub">This page stands in for the ISV's callback URL. These parameters arrived:</p>
-<ul class="perms">${[...q].map(([k, v]) => html`<li><code>${k}</code> = <code>${v.join(', ')}</code></li>`)}</ul>
-${!code && !get('error') ? html`<p>No query parameters arrived. In the client-side flow (<code>response_type=token</code>) the access token travels in the URL fragment (after <code>#</code>), which browsers never send to a server: look at this page's address bar.</p>` : ''}
-${code ? html`<p>Swap the code for tokens within ${Math.round(ctx.core.lifetimes.code / 60)} minutes (it works once), with the app_secret that <code>shouquan serve --sandbox</code> printed (for the demo app ${SANDBOX_APP_KEY}):</p><pre><code>${curl}</code></pre>` : ''}`;
-    return sendPage(reply, 200, layout({ lang: requestLang(ctx, request), title: 'Sandbox callback', body }));
+    const lang = requestLang(ctx, request);
+    const w = sandboxWords(lang);
+    const minutes = Math.round(ctx.core.lifetimes.code / 60);
+    // `lang` is this page's own switch, not something the authorization server sent.
+    const shown = [...q].filter(([k]) => k !== 'lang');
+    const other = new URLSearchParams(shown.flatMap(([k, v]) => v.map((x): [string, string] => [k, x])));
+    other.set('lang', lang === 'en' ? 'zh-CN' : 'en');
+    const body = html`<p class="brand"><span class="mark" aria-hidden="true">授</span>${w.brand}</p>
+<h1>${code ? w.codeReceived : get('error') ? `${w.ended}${get('error')}` : w.finished}</h1>
+<p class="sub">${w.standsIn}</p>
+<ul class="perms">${shown.map(([k, v]) => html`<li><code>${k}</code> = <code>${v.join(', ')}</code></li>`)}</ul>
+${!code && !get('error') ? html`<p>${w.noParams1}<code>response_type=token</code>${w.noParams2}<code>#</code>${w.noParams3}</p>` : ''}
+${code ? html`<p>${w.swap1}${String(minutes)}${w.swap2}<code>shouquan serve --sandbox</code>${w.swap3}${SANDBOX_APP_KEY}${w.swap4}</p><pre><code>${curl}</code></pre>` : ''}
+<p class="foot"><span></span><a href="/sandbox/callback?${other.toString()}">${w.switchLang}</a></p>`;
+    return sendPage(reply, 200, layout({ lang, title: w.brand, body }));
   });
 }
