@@ -101,7 +101,7 @@ for (const d of await testDialects()) {
       assert.equal(report.interactions, 1, 'the one expired past the default one-hour grace');
       assert.equal(await s.core.storage.interactions.find('recent').then((r) => r?.id), 'recent');
       assert.equal(await s.core.storage.interactions.find('old'), undefined);
-      assert.deepEqual(Object.keys(report), ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'web_sessions', 'calls', 'successors', 'limits', 'batches', 'ms']);
+      assert.deepEqual(Object.keys(report), ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'web_sessions', 'calls', 'successors', 'limits', 'messages', 'messages_unacked', 'batches', 'ms']);
       const bad: string[] = [];
       assert.equal(await main(['janitor', '--database', s.db.url, '--batch-size', '0'], { log: (x) => bad.push(x), err: (x) => bad.push(x) }), 2);
       assert.deepEqual(bad, ['shouquan: --batch-size must be a whole number of at least 1, got "0"']);
@@ -155,7 +155,7 @@ for (const d of await testDialects()) {
       assert.deepEqual(bad, ['shouquan: --call-retention must be a whole number of days from 1 to 366, got "0"']);
       const text: string[] = [];
       assert.equal(await main(['janitor', '--database', s.db.url], { log: (x) => text.push(x), err: (x) => text.push(x) }), 0);
-      assert.match(text[0]!, /^purged 0 codes, 0 tokens, 0 sessions, 0 interactions, 0 grants, 0 console sessions, 0 call records, 0 sealed refresh successors, \d+ expired limit counters in \d+ batches \(\d+ ms\)$/);
+      assert.match(text[0]!, /^purged 0 codes, 0 tokens, 0 sessions, 0 interactions, 0 grants, 0 console sessions, 0 call records, 0 sealed refresh successors, \d+ expired limit counters in \d+ batches \(\d+ ms\); 0 messages past retention \(0 never acknowledged\)$/);
     });
   });
 }

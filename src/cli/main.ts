@@ -1,9 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkSellerInput, createSeller } from '../admin.js';
 import cluster from 'node:cluster';
-import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, type ServeConfig, envDatabaseUrl } from '../config.js';
+import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, resolveServeConfig, type ServeConfig, envDatabaseUrl } from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
-import { builtinProfiles } from '../profiles/registry.js';
+import { builtinProfiles, getProfile } from '../profiles/registry.js';
+import { MessageService } from '../messages/service.js';
 import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl } from '../runtime.js';
 import { ensureSandbox, retireSandboxCredentials, type SandboxCredentials } from '../sandbox.js';
 import { APP_GATEWAY_HELP, appGatewayCommand, loadGatewayOptions } from '../gateway/cli.js';
@@ -106,7 +107,9 @@ The audit log is never purged.
   --batch-size N          rows per DELETE (default 5000)
   --grace SECONDS         keep rows this long past expiry (default 3600)
   --call-retention DAYS   keep gateway call records this many days, 1 to 366 (env SHOUQUAN_CALL_RETENTION; default 7)
-  --json                  print {"interactions","sessions","codes","tokens","grants","web_sessions","calls","successors","batches","ms"}`,
+  --message-retention-days DAYS  keep message service events this many days, 1 to 30 (env
+                          SHOUQUAN_MESSAGE_RETENTION_DAYS; default 3); "serve" drops them every minute
+  --json                  print {"interactions","sessions","codes","tokens","grants","web_sessions","calls","successors","limits","messages","messages_unacked","batches","ms"}`,
   'seller create': `Usage: shouquan seller create --username U --password P --store NAME [--store NAME…] [--database URL] [--json]
 
 Create a seller account with one or more stores (店铺).
@@ -339,8 +342,10 @@ async function withStorage<T>(database: unknown, fn: (storage: Awaited<ReturnTyp
 }
 
 async function janitor(args: string[], out: Out): Promise<number> {
-  const { values } = parse(args, { ...databaseOption, 'batch-size': { type: 'string' }, grace: { type: 'string' }, 'call-retention': { type: 'string' } });
+  const { values } = parse(args, { ...databaseOption, 'batch-size': { type: 'string' }, grace: { type: 'string' }, 'call-retention': { type: 'string' }, 'message-retention-days': { type: 'string' } });
   if (values.help) return out.log(HELP.janitor ?? ''), 0;
+  const messageRetentionRaw = typeof values['message-retention-days'] === 'string' ? values['message-retention-days'] : process.env.SHOUQUAN_MESSAGE_RETENTION_DAYS || undefined;
+  const messageRetentionDays = usage(() => resolveServeConfig({ 'message-retention-days': messageRetentionRaw }, {}).messageRetentionDays);
   const whole = (flag: string, v: unknown, min: number) => {
     if (v === undefined) return undefined;
     if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${flag} must be a whole number of at least ${min}, got "${String(v)}"`);
@@ -353,13 +358,18 @@ async function janitor(args: string[], out: Out): Promise<number> {
   const storage = await openStorage(databaseUrl(values.database));
   try {
     const report = await purgeExpired(storage, { batchSize, graceMs: grace === undefined ? undefined : grace * 1000, callRetentionMs: retentionDays * 86_400_000 });
+    // Message service events past retention (issue 16 §2), the unacknowledged ones counted.
+    const messages = storage.gateway
+      ? await new MessageService({ storage, profile: getProfile('standard'), now: () => Date.now() }, { retentionMs: messageRetentionDays * 86_400_000 }).purgeExpired(batchSize)
+      : { dropped: 0, unacked: 0 };
     if (values.json) {
       const r = report;
-      out.log(JSON.stringify({ interactions: r.interactions, sessions: r.sessions, codes: r.codes, tokens: r.tokens, grants: r.grants, web_sessions: r.webSessions, calls: r.calls, successors: r.successors, limits: r.limits, batches: r.batches, ms: r.ms }));
+      out.log(JSON.stringify({ interactions: r.interactions, sessions: r.sessions, codes: r.codes, tokens: r.tokens, grants: r.grants, web_sessions: r.webSessions, calls: r.calls, successors: r.successors, limits: r.limits, messages: messages.dropped, messages_unacked: messages.unacked, batches: r.batches, ms: r.ms }));
     } else {
       out.log(
         `purged ${report.codes} codes, ${report.tokens} tokens, ${report.sessions} sessions, ${report.interactions} interactions, ${report.grants} grants, ` +
-          `${report.webSessions} console sessions, ${report.calls} call records, ${report.successors} sealed refresh successors, ${report.limits} expired limit counters in ${report.batches} batches (${report.ms} ms)`,
+          `${report.webSessions} console sessions, ${report.calls} call records, ${report.successors} sealed refresh successors, ${report.limits} expired limit counters in ${report.batches} batches (${report.ms} ms); ` +
+          `${messages.dropped} messages past retention (${messages.unacked} never acknowledged)`,
       );
     }
     return 0;
