@@ -115,7 +115,11 @@ export async function loadSecretKey(storage: Storage, keyFile?: string): Promise
 export interface RuntimeOptions {
   storage: Storage;
   profile: Profile;
-  issuer: string;
+  /**
+   * The issuer, or where to read it: `serve --port 0` passes a resolver that knows the port once
+   * the server listens (docs/adr/0167), so nothing rewrites the context afterwards.
+   */
+  issuer: string | (() => string);
   lifetimes?: Partial<Lifetimes>;
   now?: () => number;
   /** The server key's file (`serve --secret-key-file`); without it the key kept in the database (docs/adr/0115). */
@@ -129,10 +133,11 @@ export async function createCoreContext(opts: RuntimeOptions): Promise<CoreConte
   // The sandbox clock (POST /sandbox/clock) adds an offset to the real one; 0 unless moved.
   const base = opts.now ?? Date.now;
   let offset = 0;
-  return {
+  const issuer = opts.issuer;
+  const core: CoreContext = {
     storage: opts.storage,
     profile,
-    issuer: opts.issuer,
+    issuer: typeof issuer === 'string' ? issuer : issuer(),
     secretKey: serverKey.key,
     secretKeySource: serverKey.source,
     secretKeyWarnings: serverKey.warnings,
@@ -151,6 +156,8 @@ export async function createCoreContext(opts: RuntimeOptions): Promise<CoreConte
       ...opts.lifetimes,
     },
   };
+  if (typeof issuer === 'function') Object.defineProperty(core, 'issuer', { get: issuer, enumerable: true });
+  return core;
 }
 
 export type { FastifyInstance };

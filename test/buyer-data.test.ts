@@ -6,7 +6,7 @@ import { testDialects } from './helpers/databases.js';
 import { restCall, topCall } from './helpers/gateway.js';
 import { page } from './helpers/console.js';
 import { fillSandboxData } from '../src/gateway/sandbox-data.js';
-import type { OrderRecord } from '../src/gateway/ports.js';
+import type { OrderRecord } from '../src/storage/gateway-ports.js';
 import { updateApp } from '../src/apps/apps.js';
 import { gmt8Day } from '../src/gateway/sign.js';
 import { anotherApp } from './helpers/oauth.js';

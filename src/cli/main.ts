@@ -420,10 +420,8 @@ async function serve(args: string[], out: Out): Promise<number> {
   if (tracingTo) app.log.info({ endpoint: tracingTo.endpoint }, 'tracing: exporting spans over OTLP/HTTP');
   const janitorJob = config.janitorInterval > 0 ? startServeJanitor(config, storage, app, core.now) : undefined;
   const port = listeningPort(app, config);
-  // `--port 0` picks a free port: an issuer derived from it is only known now (an explicit --issuer never has port 0).
-  core.issuer = config.issuer = issuerFor(config, port);
-  const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, config.issuer) : undefined;
-  printSummary(startupSummary(config, port, sandbox, adminPort), values.json === true, out);
+  const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, core.issuer) : undefined;
+  printSummary(startupSummary({ ...config, issuer: core.issuer }, port, sandbox, adminPort), values.json === true, out);
   await signals.wait(app.log, async () => {
     await janitorJob?.stop();
     await app.close();
@@ -441,10 +439,14 @@ async function retireSandbox(storage: Storage, out: Out, keyFile?: string): Prom
 
 /** Build the server and listen; a taken port or a foreign address is a one-line error (exit 1). */
 async function startServer(config: ServeConfig, storage: Storage, clusterWorker?: number) {
+  // `--port 0` picks a free port: an issuer derived from it names the port the server listens on,
+  // read from the server itself (an explicit --issuer never has port 0; docs/adr/0167).
+  let app: FastifyInstance | undefined;
+  const issuer = new URL(config.issuer).port === '0' ? () => issuerFor(config, app ? listeningPort(app, config) : 0) : config.issuer;
   const core = await createCoreContext({
     storage,
     profile: config.profile,
-    issuer: config.issuer,
+    issuer,
     lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl, refreshGrace: config.refreshGrace },
     secretKeyFile: config.secretKeyFile,
   }).catch(async (e: unknown) => {
@@ -452,7 +454,7 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     await storage.close().catch(() => {});
     throw e;
   });
-  const app = await buildServer({
+  app = await buildServer({
     core,
     logger: { level: config.logLevel },
     sandbox: config.sandbox,
@@ -591,7 +593,6 @@ async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
     const { app, core } = started;
     const janitorJob = config.janitorInterval > 0 && slot === 1 ? startServeJanitor(config, storage, app, core.now) : undefined;
     const port = listeningPort(app, config);
-    core.issuer = config.issuer = issuerFor(config, port);
     tellPrimary({ type: 'shouquan:listening', port });
     await signals.wait(app.log, async () => {
       await janitorJob?.stop();
@@ -626,9 +627,9 @@ async function servePrimary(config: ServeConfig, args: string[], json: boolean, 
       logLevel: config.logLevel,
       onFailure: (message) => out.err(`shouquan: ${message}`),
       onListening: async (port) => {
-        config.issuer = issuerFor(config, port);
-        const sandbox = config.sandbox ? await ensureSandbox(storage, secretKey, config.issuer) : undefined;
-        printSummary({ ...startupSummary(config, port, sandbox), workers: config.workers }, json, out);
+        const issuer = issuerFor(config, port);
+        const sandbox = config.sandbox ? await ensureSandbox(storage, secretKey, issuer) : undefined;
+        printSummary({ ...startupSummary({ ...config, issuer }, port, sandbox), workers: config.workers }, json, out);
       },
     });
   } finally {

@@ -3,6 +3,17 @@ import type { TokenWithGrant } from '../storage/ports.js';
 import type { CoreContext } from './context.js';
 import { InvalidTokenError } from './errors.js';
 
+/**
+ * The bearer token from an `Authorization: Bearer` header value (RFC 6750 §2.1); undefined without
+ * the header. The protected resources (src/server/routes/api.route.ts) and the gateway's REST face use it.
+ */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  if (!m) throw new InvalidTokenError('the Authorization header must be "Bearer <access token>"', 'malformed bearer header');
+  return m[1];
+}
+
 /** Is this token row usable right now? */
 export function isLive(token: TokenWithGrant, now: number): boolean {
   return token.revokedAt === null && token.grant.revokedAt === null && token.expiresAt > now && token.rotatedAt === null;

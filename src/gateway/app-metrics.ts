@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { CallFace } from './ports.js';
+import type { CallFace } from '../storage/gateway-ports.js';
 
 /** Default of `--metrics-app-limit`: distinct app_key labels before the rest count as `other`. */
 export const DEFAULT_METRICS_APP_LIMIT = 100;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { CallLogWriter, CallTracker } from './call-log.js';
 import { GATEWAY_CODES, GatewayError } from './errors.js';
-import type { CallLogRepository, CallRecord } from './ports.js';
+import type { CallLogRepository, CallRecord } from '../storage/gateway-ports.js';
 
 /** An in-memory repository that remembers every INSERT (one array per batch) and can be told to fail. */
 function memoryRepo() {

@@ -1,5 +1,5 @@
 import { GatewayError } from './errors.js';
-import type { CallFace, CallLogRepository, CallRecord } from './ports.js';
+import type { CallFace, CallLogRepository, CallRecord } from '../storage/gateway-ports.js';
 import type { AppMetrics } from './app-metrics.js';
 
 /** Batching settings of the call log (docs/adr/0062). */

@@ -1,24 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpContext } from '../server/http-context.js';
-import { createGateway } from './gateway.js';
-import type { GatewayOptions } from './options.js';
+import type { Gateway } from './gateway.js';
 import { restRoutes } from './rest.route.js';
 import { routerRoutes } from './router.route.js';
 import { WebhookDispatcher } from './webhook.js';
-import { Counter } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import type { CoreContext } from '../core/context.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { messageRoutes } from '../messages/messages.route.js';
 import { MessageService } from '../messages/service.js';
 import type { ResolvedGatewayOptions } from './options.js';
 
 /** The message service with its metrics (`shouquan_messages_*`). */
-function createMessageService(ctx: HttpContext, o: ResolvedGatewayOptions): MessageService {
-  const registers = [ctx.metrics.registry];
+export function createMessageService(core: CoreContext, registry: Registry, o: ResolvedGatewayOptions): MessageService {
+  const registers = [registry];
   const published = new Counter({ name: 'shouquan_messages_published_total', help: 'Events published to the message service', registers });
   const entries = new Counter({ name: 'shouquan_message_entries_total', help: 'Queue entries written (one per receiving app and event)', registers });
   const delivered = new Counter({ name: 'shouquan_messages_delivered_total', help: 'Messages handed out to pulling consumers (redeliveries included)', registers });
   const expired = new Counter({ name: 'shouquan_messages_expired_total', help: 'Messages dropped unacknowledged after the retention period', registers });
-  return new MessageService(ctx.core, {
+  return new MessageService(core, {
     visibilityMs: o.messageVisibilitySeconds * 1000,
     retentionMs: o.messageRetentionDays * 86_400_000,
     pollMs: o.messagePollMs,
@@ -51,16 +51,11 @@ function startMessageRetention(messages: MessageService, log: FastifyBaseLogger)
 }
 
 /**
- * Everything the open API gateway adds to the server: the signed router, the REST face,
- * and the webhook dispatcher (started when the server is ready, stopped when it closes).
- * Skipped when the storage has no gateway tables.
+ * Everything the open API gateway adds to the server: the signed router, the REST face, the
+ * message service's routes and the webhook dispatcher (started when the server is ready, stopped
+ * when it closes). The gateway and its message service are built with the context (src/server/app.ts).
  */
-export async function gatewayRoutes(app: FastifyInstance, ctx: HttpContext, options?: GatewayOptions): Promise<void> {
-  if (!ctx.core.storage.gateway) return;
-  const gw = createGateway(ctx.core, options);
-  gw.calls = ctx.calls;
-  const messages = createMessageService(ctx, gw.options);
-  ctx.messages = gw.messages = messages;
+export async function gatewayRoutes(app: FastifyInstance, ctx: HttpContext, gw: Gateway, messages: MessageService): Promise<void> {
   await messageRoutes(app, ctx, messages);
   await routerRoutes(app, gw);
   await restRoutes(app, gw);

@@ -9,7 +9,7 @@ import { gatewayMethods } from './methods/index.js';
 import { impliedPermission, type Args, type GatewayMethod } from './methods/method.js';
 import { resolveGatewayOptions, type GatewayOptions, type ResolvedGatewayOptions } from './options.js';
 import { covers, methodPrefix, scopePermissions } from './permissions.js';
-import type { GatewayAppRecord, GatewayStorage } from './ports.js';
+import type { GatewayAppRecord, GatewayStorage } from '../storage/gateway-ports.js';
 import { chargeQuota, leaseQuota, type QuotaLeases } from './quota.js';
 import type { CallTracker } from './call-log.js';
 import { forwardUpstream } from './upstream.js';
@@ -26,14 +26,18 @@ export interface Gateway {
   quota: QuotaLeases;
   /** Give back unused quota leases and stop the timers. */
   close(): Promise<void>;
-  /** Where calls are recorded for the developer console (set by `gatewayRoutes`). */
-  calls?: CallTracker;
-  /** The message service (set by `gatewayRoutes`): `tmc.messages.*` and the events of the gateway's own writes. */
-  messages?: import('../messages/service.js').MessageService;
+  /** Where calls are recorded for the developer console. */
+  readonly calls?: CallTracker;
+  /** The message service: `tmc.messages.*` and the events of the gateway's own writes. */
+  readonly messages?: import('../messages/service.js').MessageService;
 }
 
 /** Build the gateway for a core context; throws when the storage has no gateway tables. */
-export function createGateway(core: CoreContext, options?: GatewayOptions): Gateway {
+export function createGateway(
+  core: CoreContext,
+  options?: GatewayOptions,
+  parts: { calls?: CallTracker; messages?: import('../messages/service.js').MessageService } = {},
+): Gateway {
   const storage = core.storage.gateway;
   if (!storage) throw new Error('this storage has no gateway tables (run "shouquan migrate")');
   const resolved = resolveGatewayOptions(options);
@@ -58,7 +62,7 @@ export function createGateway(core: CoreContext, options?: GatewayOptions): Gate
   }
   // Quotas are leased from the limit store every node shares (docs/adr/0111).
   const quota = leaseQuota(core.storage.limits, { now: () => core.now() });
-  return { core, storage, quota, options: resolved, prefix, methods, close: () => quota.stop() };
+  return { core, storage, quota, options: resolved, prefix, methods, ...parts, close: () => quota.stop() };
 }
 
 /** The response key of a method: dots become underscores, plus `_response` (TOP). */

@@ -1,5 +1,5 @@
 import { GATEWAY_CODES, GatewayError } from './errors.js';
-import type { GatewayAppRecord } from './ports.js';
+import type { GatewayAppRecord } from '../storage/gateway-ports.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import type { LimitStore } from '../storage/ports.js';
 import { gmt8Day, msUntilNextGmt8Midnight } from './sign.js';

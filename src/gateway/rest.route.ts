@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../core/errors.js';
-import { bearerToken } from '../server/routes/api.route.js';
+import { bearerToken } from '../core/bearer.js';
 import { GATEWAY_CODES, GatewayError, invalidArgument, invalidRequest, restStatus } from './errors.js';
 import { authenticateSession, executeMethod, logDecision, type Gateway } from './gateway.js';
 import type { Args } from './methods/method.js';

@@ -4,7 +4,7 @@ import { parseFormEncoded, UnreadableInputError, type ParamBag } from '../core/p
 import { safeEqual } from '../crypto/tokens.js';
 import type { AppRecord, TokenWithGrant } from '../storage/ports.js';
 import { GATEWAY_CODES, GatewayError, invalidArgument, invalidRequest } from './errors.js';
-import type { GatewayAppRecord } from './ports.js';
+import type { GatewayAppRecord } from '../storage/gateway-ports.js';
 import { authenticateSession, executeMethod, logDecision, responseKey, type Gateway } from './gateway.js';
 import type { Args } from './methods/method.js';
 import { openSecret } from './secret-seal.js';

@@ -1,5 +1,5 @@
 import type { StoreRecord } from '../storage/ports.js';
-import { ORDER_STATUSES, type GatewayStorage, type OrderLine, type OrderStatus, type ProductRecord } from './ports.js';
+import { ORDER_STATUSES, type GatewayStorage, type OrderLine, type OrderStatus, type ProductRecord } from '../storage/gateway-ports.js';
 
 const CATALOGUE: Array<[string, number, string]> = [
   ['夏季新款纯棉短袖T恤 男女同款', 5900, 'TS-2024-001'],

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import type { ResolvedGatewayOptions } from './options.js';
-import type { GatewayStorage, OutboxRecord, PendingGrantEvent } from './ports.js';
+import type { GatewayStorage, OutboxRecord, PendingGrantEvent } from '../storage/gateway-ports.js';
 import { openSecret } from './secret-seal.js';
 import { produceSubscriptionEvents, type SubscriptionEventSink } from '../subscriptions/subscriptions.js';
 

@@ -19,7 +19,7 @@ import {
   type JetStreamManager,
   type NatsConnection,
 } from 'nats';
-import type { OutboxRepository } from '../gateway/ports.js';
+import type { OutboxRepository } from '../storage/gateway-ports.js';
 import type { EventToQueue, MessageQueue, QueuedMessage, QueueStats } from './ports.js';
 import { messageWebhookBody } from './render.js';
 

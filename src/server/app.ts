@@ -22,7 +22,9 @@ import { discoveryRoutes } from './routes/discovery.route.js';
 import { tokenRoutes } from './routes/token.route.js';
 import { sandboxRoutes } from './routes/sandbox.route.js';
 import { webConsoleRoutes } from './routes/web-console.route.js';
-import { gatewayRoutes } from '../gateway/gateway.route.js';
+import { createMessageService, gatewayRoutes } from '../gateway/gateway.route.js';
+import { createGateway } from '../gateway/gateway.js';
+import { resolveGatewayOptions } from '../gateway/options.js';
 import { docsRoutes } from './routes/docs.route.js';
 import { managementApiRoutes } from '../management/api/management-api.js';
 import { buildOpenApi, type RouteInfo } from './openapi/openapi.js';
@@ -97,13 +99,6 @@ export const logRedactPaths = ['req.headers.authorization', 'req.headers.cookie'
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { core } = options;
   const metrics: Metrics = createMetrics();
-  const ctx: HttpContext = {
-    core,
-    metrics,
-    cookieSecure: options.cookieSecure ?? core.issuer.startsWith('https:'),
-    sellerSignIn: createSellerSignIn(core, metrics.registry, options.sellerDirectory, options.sellerOidc !== undefined),
-    sellerOidc: options.sellerOidc ? new SellerOidcLogin(options.sellerOidc, () => core.issuer, core.secretKey, metrics.registry, core.now) : undefined,
-  };
   const clusterMetrics = options.clusterWorker === undefined ? undefined : clusterWorkerMetrics(metrics.registry, options.clusterWorker);
 
   const logger =
@@ -162,9 +157,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const w of core.secretKeyWarnings ?? []) app.log.warn(w);
   await app.register(cookie);
   if (options.adminListener) installAdminSplit(app);
-  ctx.throttle = createThrottle(ctx, options.limits);
-  installClientAuthThrottle(app, ctx, ctx.throttle);
-  const ops = registerOpsMetrics(ctx);
+  // The context is built whole (docs/adr/0167): throttle, call records, gateway and message
+  // service first, then the object every route module gets.
+  const throttle = createThrottle(core, metrics.registry, options.limits);
+  let calls: CallTracker | undefined;
   if (core.storage.gateway) {
     const dropped = new Counter({
       name: 'shouquan_gateway_call_records_dropped_total',
@@ -176,11 +172,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       onDrop: (n) => dropped.inc(n),
       onError: (err) => app.log.warn({ err }, 'writing gateway call records failed; they stay buffered'),
     });
-    ctx.calls = new CallTracker(writer, core.now, new AppMetrics(metrics.registry, options.metricsAppLimit ?? DEFAULT_METRICS_APP_LIMIT));
+    calls = new CallTracker(writer, core.now, new AppMetrics(metrics.registry, options.metricsAppLimit ?? DEFAULT_METRICS_APP_LIMIT));
     // Runs after in-flight requests are done: their records are written before storage closes.
     app.addHook('onClose', async () => writer.close());
   }
-
+  const messages = core.storage.gateway ? createMessageService(core, metrics.registry, resolveGatewayOptions(options.gateway)) : undefined;
+  const gateway = core.storage.gateway ? createGateway(core, options.gateway, { calls, messages }) : undefined;
+  const ctx: HttpContext = {
+    core,
+    metrics,
+    cookieSecure: options.cookieSecure ?? core.issuer.startsWith('https:'),
+    sellerSignIn: createSellerSignIn(core, metrics.registry, options.sellerDirectory, options.sellerOidc !== undefined),
+    throttle,
+    calls,
+    messages,
+    sellerOidc: options.sellerOidc ? new SellerOidcLogin(options.sellerOidc, () => core.issuer, core.secretKey, metrics.registry, core.now) : undefined,
+  };
+  installClientAuthThrottle(app, ctx, throttle);
+  const ops = registerOpsMetrics(ctx);
   // NUL bytes and invalid UTF-8 in the URL or our cookies: 400 on every route (src/server/input-guard.ts).
   installInputGuard(app);
   // Form bodies are parsed strictly (duplicates kept, malformed encoding refused).
@@ -273,7 +282,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await tokenRoutes(app, ctx);
   await discoveryRoutes(app, ctx);
   await apiRoutes(app, ctx);
-  await gatewayRoutes(app, ctx, options.gateway);
+  if (gateway && messages) await gatewayRoutes(app, ctx, gateway, messages);
   await docsRoutes(app, ctx, routes);
   app.decorate('apiReference', () => buildOpenApi(ctx, routes));
   if (options.sandbox) await sandboxRoutes(app, ctx);

@@ -5,18 +5,18 @@ import { InvalidRequestError } from '../core/errors.js';
 import type { Metrics } from './metrics.js';
 import { pickLang, type Lang } from './pages/i18n.js';
 
-/** What every route module gets: the core context plus HTTP-only settings. */
+/** What every route module gets: the core context plus HTTP-only settings, built whole before any route (docs/adr/0167). */
 export interface HttpContext {
   core: CoreContext;
   metrics: Metrics;
   /** Set `Secure` (and the `__Host-` prefix) on cookies: on when the issuer is https. */
   cookieSecure: boolean;
   /** Failure throttling (seller login, client authentication); see throttle.ts. */
-  throttle?: import('./throttle.js').Throttle;
+  readonly throttle: import('./throttle.js').Throttle;
   /** Gateway call records for the developer console (src/gateway/call-log.ts); absent without gateway tables. */
-  calls?: import('../gateway/call-log.js').CallTracker;
+  readonly calls?: import('../gateway/call-log.js').CallTracker;
   /** The message service (issue 16 §2); absent without gateway tables. */
-  messages?: import('../messages/service.js').MessageService;
+  readonly messages?: import('../messages/service.js').MessageService;
   /** How sellers sign in: built-in accounts or the platform's seller directory (src/sellers/, docs/adr/0125). */
   sellerSignIn: import('../sellers/seller-sign-in.js').SellerSignIn;
   /** Seller login at the platform's OpenID Connect IdP (docs/adr/0160); absent unless configured. */

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseBasicAuthorization } from '../core/client-auth.js';
 import { OAuthError } from '../core/errors.js';
 import { param, type ParamBag } from '../core/params.js';
-import { Counter } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import type { CoreContext } from '../core/context.js';
 import type { HttpContext } from './http-context.js';
 import type { Lang } from './pages/i18n.js';
 import type { LimitStore } from '../storage/ports.js';
@@ -122,10 +123,10 @@ export interface Throttle {
 }
 
 /** Build the limiters on the server's clock and shared store. */
-export function createThrottle(ctx: HttpContext, limits: Partial<SecurityLimits> = {}): Throttle {
+export function createThrottle(core: CoreContext, registry: Registry, limits: Partial<SecurityLimits> = {}): Throttle {
   const all = { ...DEFAULT_LIMITS, ...limits };
-  const now = () => ctx.core.now();
-  const store = ctx.core.storage.limits;
+  const now = () => core.now();
+  const store = core.storage.limits;
   return {
     limits: all,
     store,
@@ -137,7 +138,7 @@ export function createThrottle(ctx: HttpContext, limits: Partial<SecurityLimits>
       name: 'shouquan_throttled_total',
       help: 'Requests refused or failures that started a block, by kind (seller_login, client_auth)',
       labelNames: ['kind'] as const,
-      registers: [ctx.metrics.registry],
+      registers: [registry],
     }),
   };
 }

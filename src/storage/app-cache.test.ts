@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { GatewayAppRecord, GatewayAppRepository, GatewayStorage } from '../gateway/ports.js';
+import type { GatewayAppRecord, GatewayAppRepository, GatewayStorage } from './gateway-ports.js';
 import type { AppRecord, AppRepository, SellerRepository, Storage, StoreRecord } from './ports.js';
 import { cacheApps, cacheStores, withAppCache } from './app-cache.js';
 

@@ -1,5 +1,5 @@
 import type { AppRecord, SellerRepository, Storage, StoreRecord } from './ports.js';
-import type { GatewayAppRecord, GatewayAppRepository } from '../gateway/ports.js';
+import type { GatewayAppRecord, GatewayAppRepository } from './gateway-ports.js';
 
 /** How long a cached app record may be served without reading the database again. */
 export const DEFAULT_APP_CACHE_TTL_MS = 1000;

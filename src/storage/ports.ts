@@ -9,7 +9,7 @@
 
 import type { ConsoleStorage } from './console-ports.js';
 import type { ManagementStorage } from './management-ports.js';
-import type { GatewayStorage } from '../gateway/ports.js';
+import type { GatewayStorage } from './gateway-ports.js';
 
 export type AppStatus = 'testing' | 'submitted' | 'live' | 'suspended';
 
@@ -520,7 +520,7 @@ export interface Storage {
   console: ConsoleStorage;
   /** Operator API tokens, sellers, grants and the audit log for the management API (docs/adr/0131). */
   management: ManagementStorage;
-  /** Open API gateway storage (src/gateway/ports.ts); absent in storages without the gateway tables. */
+  /** Open API gateway storage (src/storage/gateway-ports.ts); absent in storages without the gateway tables. */
   gateway?: GatewayStorage;
   /** Every value kept under the server key, for `shouquan key rotate` (docs/adr/0115). */
   keys?: ServerKeyRepository;

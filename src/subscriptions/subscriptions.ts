@@ -10,7 +10,7 @@
 import { randomId } from '../crypto/tokens.js';
 import { ManagementError } from '../management/management-error.js';
 import { decodeCursor, page, pageLimit, parseSellerId, type Page } from '../management/services.js';
-import type { GatewayStorage } from '../gateway/ports.js';
+import type { GatewayStorage } from '../storage/gateway-ports.js';
 import type { Storage, SubscriptionEventKind, SubscriptionRecord } from '../storage/ports.js';
 
 /** Days before the end that `subscription.expiring` is produced (`serve --subscription-expiring-days`). */

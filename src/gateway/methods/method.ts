@@ -1,7 +1,7 @@
 import type { CoreContext } from '../../core/context.js';
 import type { AppRecord, LimitStore, TokenWithGrant } from '../../storage/ports.js';
 import type { Profile } from '../../profiles/profile.js';
-import type { GatewayStorage } from '../ports.js';
+import type { GatewayStorage } from '../../storage/gateway-ports.js';
 import { arg, parseArgs, type ArgSpec, type ArgsSpec, type JsonSchema, type Parsed } from './args.js';
 
 /** Method arguments as received (one value per name; the edge refuses repeats). */

@@ -1,6 +1,6 @@
 import { formatGmt8 } from '../sign.js';
 import { GATEWAY_CODES, GatewayError, notFound } from '../errors.js';
-import { ORDER_STATUSES, type OrderRecord } from '../ports.js';
+import { ORDER_STATUSES, type OrderRecord } from '../../storage/gateway-ports.js';
 import { arg, pageArgs, yuan } from './args.js';
 import { defineMethod, publishOwnWrite, schema } from './method.js';
 import { maskAddress, maskName, maskPhone } from '../pii.js';

@@ -1,6 +1,6 @@
 import { formatGmt8 } from '../sign.js';
 import { notFound } from '../errors.js';
-import type { ProductRecord } from '../ports.js';
+import type { ProductRecord } from '../../storage/gateway-ports.js';
 import { arg, pageArgs, yuan } from './args.js';
 import { defineMethod, publishOwnWrite, schema } from './method.js';
 

@@ -1,7 +1,7 @@
 import { publicStoreId } from '../../sellers/store-id.js';
 import { formatGmt8 } from '../sign.js';
 import { GATEWAY_CODES, GatewayError } from '../errors.js';
-import type { StoreSettings } from '../ports.js';
+import type { StoreSettings } from '../../storage/gateway-ports.js';
 import { arg } from './args.js';
 import { defineMethod, schema, type MethodCall } from './method.js';
 import { STORE_ID_SCHEMA } from '../../profiles/response-schema.js';

@@ -1,7 +1,7 @@
 import type { AppDetails, AuthorizationView } from '../../storage/console-ports.js';
 import type { AppStatus } from '../../storage/ports.js';
 import type { OperatorTokenRecord } from '../../storage/management-ports.js';
-import type { CallRecord, CallSummary } from '../../gateway/ports.js';
+import type { CallRecord, CallSummary } from '../../storage/gateway-ports.js';
 import type { QueueStats } from '../../messages/ports.js';
 import { esc, html, raw, type Raw } from './html.js';
 import type { Lang } from './i18n.js';

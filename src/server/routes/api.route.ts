@@ -1,19 +1,11 @@
 import { publicStoreId } from '../../sellers/store-id.js';
 import type { FastifyInstance } from 'fastify';
-import { authenticateBearer } from '../../core/bearer.js';
+import { authenticateBearer, bearerToken } from '../../core/bearer.js';
 import { InvalidTokenError } from '../../core/errors.js';
 import type { HttpContext } from '../http-context.js';
 import type { CallTrace } from '../../gateway/call-log.js';
 import { GATEWAY_CODES, GatewayError, invalidArgument, restStatus } from '../../gateway/errors.js';
 import { resolveStore } from '../../gateway/gateway.js';
-
-/** The bearer token from `Authorization: Bearer` (RFC 6750 §2.1). */
-export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-  if (!m) throw new InvalidTokenError('the Authorization header must be "Bearer <access token>"', 'malformed bearer header');
-  return m[1];
-}
 
 /**
  * The protected resource that closes the loop: a store the token was granted for — the one

@@ -17,7 +17,7 @@ import type {
   ProductRecord,
   ProductStatus,
   StoreSettings,
-} from '../../gateway/ports.js';
+} from '../gateway-ports.js';
 
 /** Gateway table shapes (migration 0002_gateway). */
 export interface GatewayTables extends MessageTables {
