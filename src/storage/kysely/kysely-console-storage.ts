@@ -3,6 +3,7 @@ import type { AppDetails, ConsoleStorage, WebAccount, WebRealm } from '../consol
 import { splitScope, toGrant } from './grant-row.js';
 import { DuplicateError, storesOf, type AppStatus } from '../ports.js';
 import type { Database } from './schema.js';
+import { precompile } from './compiled-query.js';
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -47,6 +48,7 @@ function toDetails(r: Database['apps']): AppDetails {
 
 /** The Kysely implementation of the console ports (SQLite and PostgreSQL). */
 export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage {
+  const appDetailsQuery = precompile(db, ['appKey'], (p) => db.selectFrom('apps').selectAll().where('app_key', '=', p.appKey));
   return {
     async createAccount(input) {
       try {
@@ -134,7 +136,8 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
     },
 
     async appDetails(appKey) {
-      const r = await db.selectFrom('apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();
+      // Read on every authorize page (the app's logo): compiled once (issue 18, docs/adr/0170).
+      const r = (await db.executeQuery(appDetailsQuery.bind({ appKey }))).rows[0];
       return r && toDetails(r);
     },
     async appsOfDeveloper(developerId) {

@@ -106,6 +106,8 @@ interface GrantInserts {
 }
 
 const TOKEN_COLUMNS = ['token_hash', 'kind', 'grant_id', 'app_key', 'scope', 'created_at', 'expires_at', 'revoked_at', 'rotated_at', 'store_ids', 'code_hash'] as const;
+const INTERACTION_COLUMNS = ['id', 'browser_hash', 'request', 'created_at', 'expires_at', 'consumed_at'] as const;
+const CODE_COLUMNS = ['code_hash', 'app_key', 'seller_id', 'store_id', 'redirect_uri', 'redirect_uri_sent', 'scope', 'code_challenge', 'code_challenge_method', 'created_at', 'expires_at', 'consumed_at', 'grant_id', 'store_ids'] as const;
 const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 'created_at', 'revoked_at', 'revoked_reason', 'store_ids'] as const;
 
 /**
@@ -214,6 +216,11 @@ export function createKyselyStorage(
   const transaction = <T>(fn: (exec: Exec) => Promise<T>): Promise<T> => (direct ? direct.transaction(fn) : db.transaction().execute((trx) => fn(viaKysely(trx))));
   /** A read: at once on SQLite when the connection is free, else through Kysely. */
   const read = async <R>(q: CompiledQuery<R>): Promise<R[]> => direct?.tryRead<R>(q) ?? (await db.executeQuery(q)).rows;
+  /**
+   * One write statement, its changed-row count: on SQLite a direct transaction that joins the open
+   * commit group (ADR 0050, 0058) instead of a write that commits alone; elsewhere as it is.
+   */
+  const write = async (q: CompiledQuery): Promise<number> => (direct ? direct.transaction((run) => run(q).changes) : Number((await db.executeQuery(q)).numAffectedRows ?? 0));
   // The hottest queries, built and compiled once (docs/benchmarks.md: the Kysely builder cost
   // more CPU than SQLite itself on token lookups). Same SQL as the builder calls they replace.
   const hot = {
@@ -294,12 +301,31 @@ export function createKyselyStorage(
     ),
     // Only when the rotation lost: what the winner left on the row (its write is visible here).
     rotated: precompile(db, ['hash'], (p) => db.selectFrom('tokens').select(['rotated_at', 'successor', 'grace_until']).where('token_hash', '=', p.hash)),
+
+    // The seller's authorize page with a live session (issue 18, docs/adr/0170): the statements of
+    // authorize → interaction page → consent → code; reads on the direct path (ADR 0058).
+    findInteraction: precompile(db, ['id'], (p) => db.selectFrom('interactions').selectAll().where('id', '=', p.id)),
+    consumeInteraction: precompile(db, ['now', 'id', 'now2'], (p) =>
+      db
+        .updateTable('interactions')
+        .set({ consumed_at: p.now as unknown as number })
+        .where('id', '=', p.id)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', p.now2 as unknown as number),
+    ),
+    findSession: precompile(db, ['idHash', 'now'], (p) => db.selectFrom('seller_sessions').selectAll().where('id_hash', '=', p.idHash).where('expires_at', '>', p.now as unknown as number)),
+    findSeller: precompile(db, ['sellerId'], (p) => db.selectFrom('sellers').selectAll().where('seller_id', '=', p.sellerId as unknown as number)),
+    sellerStores: precompile(db, ['sellerId'], (p) =>
+      db.selectFrom('stores').selectAll().where('seller_id', '=', p.sellerId as unknown as number).where('detached_at', 'is', null).orderBy('store_id'),
+    ),
   };
 
   const inserts: GrantInserts = {
     tokens: precompileInsert<Database['tokens']>(db, 'tokens', TOKEN_COLUMNS),
     grants: precompileInsert<Database['grants']>(db, 'grants', GRANT_COLUMNS, 1),
   };
+  const insertInteraction = precompileInsert<Database['interactions']>(db, 'interactions', INTERACTION_COLUMNS, 1);
+  const insertCode = precompileInsert<Database['auth_codes']>(db, 'auth_codes', CODE_COLUMNS, 1);
 
   return {
     dialect,
@@ -343,12 +369,12 @@ export function createKyselyStorage(
         return r && toSeller(r);
       },
       async find(sellerId) {
-        const r = await db.selectFrom('sellers').selectAll().where('seller_id', '=', sellerId).executeTakeFirst();
+        const r = (await read(hot.findSeller.bind({ sellerId })))[0];
         return r && toSeller(r);
       },
       async stores(sellerId) {
         // Stores the platform no longer lists under this seller (detached) are not offered.
-        const rows = await db.selectFrom('stores').selectAll().where('seller_id', '=', sellerId).where('detached_at', 'is', null).orderBy('store_id').execute();
+        const rows = await read(hot.sellerStores.bind({ sellerId }));
         return rows.map(toStore);
       },
       async store(storeId) {
@@ -454,20 +480,11 @@ export function createKyselyStorage(
 
     interactions: {
       async create(i: InteractionRecord) {
-        await db
-          .insertInto('interactions')
-          .values({
-            id: i.id,
-            browser_hash: i.browserHash,
-            request: JSON.stringify(i.request),
-            created_at: i.createdAt,
-            expires_at: i.expiresAt,
-            consumed_at: i.consumedAt,
-          })
-          .execute();
+        const row = { id: i.id, browser_hash: i.browserHash, request: JSON.stringify(i.request), created_at: i.createdAt, expires_at: i.expiresAt, consumed_at: i.consumedAt };
+        for (const q of insertInteraction.bind([row])) await write(q);
       },
       async find(id) {
-        const r = await db.selectFrom('interactions').selectAll().where('id', '=', id).executeTakeFirst();
+        const r = (await read(hot.findInteraction.bind({ id })))[0];
         return (
           r && {
             id: r.id,
@@ -480,14 +497,7 @@ export function createKyselyStorage(
         );
       },
       async consume(id, now) {
-        const res = await db
-          .updateTable('interactions')
-          .set({ consumed_at: now })
-          .where('id', '=', id)
-          .where('consumed_at', 'is', null)
-          .where('expires_at', '>', now)
-          .executeTakeFirst();
-        return Number(res.numUpdatedRows) === 1;
+        return (await write(hot.consumeInteraction.bind({ now, id, now2: now }))) === 1;
       },
     },
 
@@ -499,12 +509,7 @@ export function createKyselyStorage(
           .execute();
       },
       async find(idHash, now) {
-        const r = await db
-          .selectFrom('seller_sessions')
-          .selectAll()
-          .where('id_hash', '=', idHash)
-          .where('expires_at', '>', now)
-          .executeTakeFirst();
+        const r = (await read(hot.findSession.bind({ idHash, now })))[0];
         return r && { idHash: r.id_hash, sellerId: Number(r.seller_id), createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
       },
       async delete(idHash) {
@@ -514,26 +519,24 @@ export function createKyselyStorage(
 
     codes: {
       async create(c: AuthCodeRecord) {
-        await db
-          .insertInto('auth_codes')
-          .values({
-            code_hash: c.codeHash,
-            app_key: c.appKey,
-            seller_id: c.sellerId,
-            store_id: c.storeId,
-            redirect_uri: c.redirectUri,
-            redirect_uri_sent: c.redirectUriSent ? 1 : 0,
-            scope: joinScope(c.scope),
-            code_challenge: c.codeChallenge,
-            code_challenge_method: c.codeChallengeMethod,
-            created_at: c.createdAt,
-            expires_at: c.expiresAt,
-            consumed_at: c.consumedAt,
-            grant_id: c.grantId,
-            // 0016: only when the seller ticked more than one store.
-            store_ids: storesOf(c).length > 1 ? joinStoreIds(storesOf(c)) : null,
-          })
-          .execute();
+        const row = {
+          code_hash: c.codeHash,
+          app_key: c.appKey,
+          seller_id: c.sellerId,
+          store_id: c.storeId,
+          redirect_uri: c.redirectUri,
+          redirect_uri_sent: c.redirectUriSent ? 1 : 0,
+          scope: joinScope(c.scope),
+          code_challenge: c.codeChallenge,
+          code_challenge_method: c.codeChallengeMethod,
+          created_at: c.createdAt,
+          expires_at: c.expiresAt,
+          consumed_at: c.consumedAt,
+          grant_id: c.grantId,
+          // 0016: only when the seller ticked more than one store.
+          store_ids: storesOf(c).length > 1 ? joinStoreIds(storesOf(c)) : null,
+        };
+        for (const q of insertCode.bind([row])) await write(q);
       },
       async find(codeHash) {
         const r = (await read(hot.findCode.bind({ hash: codeHash })))[0];
