@@ -1,5 +1,5 @@
 import { randomToken, sha256 } from '../crypto/tokens.js';
-import type { AuthorizationRequestData } from '../storage/ports.js';
+import type { AuthCodeRecord, AuthorizationRequestData } from '../storage/ports.js';
 import { buildRedirect } from './authorization-request.js';
 import type { CoreContext } from './context.js';
 import { AccessDeniedError, type OAuthError } from './errors.js';
@@ -9,9 +9,17 @@ import { grantRules } from '../profiles/profile.js';
 /**
  * The seller approved for one or more stores: issue an authorization code (RFC 6749 §4.1.2) or,
  * for the implicit flow, an access token in the fragment (§4.2.2, never a refresh token).
- * Returns the redirect.
+ * Returns the redirect. With `consumeInteraction` (the code flow only), the interaction is
+ * consumed and the code stored in one transaction; undefined (nothing issued) when the
+ * interaction was already consumed or expired.
  */
-export async function approveAuthorization(ctx: CoreContext, request: AuthorizationRequestData, sellerId: number, storeIds: number[]): Promise<string> {
+export async function approveAuthorization(
+  ctx: CoreContext,
+  request: AuthorizationRequestData,
+  sellerId: number,
+  storeIds: number[],
+  opts: { consumeInteraction?: string } = {},
+): Promise<string | undefined> {
   const now = ctx.now();
   const storeId = storeIds[0];
   if (storeId === undefined) throw new Error('approveAuthorization needs at least one store');
@@ -37,7 +45,7 @@ export async function approveAuthorization(ctx: CoreContext, request: Authorizat
     });
   }
   const code = randomToken(ctx.profile.tokenFormat);
-  await ctx.storage.codes.create({
+  const record: AuthCodeRecord = {
     codeHash: sha256(code),
     appKey: request.appKey,
     sellerId,
@@ -52,7 +60,12 @@ export async function approveAuthorization(ctx: CoreContext, request: Authorizat
     expiresAt: now + Math.min(ctx.lifetimes.code, 600) * 1000,
     consumedAt: null,
     grantId: null,
-  });
+  };
+  if (opts.consumeInteraction !== undefined) {
+    if (!(await ctx.storage.interactions.consumeWithCode(opts.consumeInteraction, now, record))) return undefined;
+  } else {
+    await ctx.storage.codes.create(record);
+  }
   return buildRedirect(request.redirectUri, 'query', { code, state: request.state, iss: ctx.issuer });
 }
 

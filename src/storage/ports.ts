@@ -377,6 +377,12 @@ export interface InteractionRepository {
   find(id: string): Promise<InteractionRecord | undefined>;
   /** Mark consumed; true for exactly one caller, and only if it is not expired. */
   consume(id: string, now: number): Promise<boolean>;
+  /**
+   * {@link consume} and, only when it succeeds, store the authorization code, in one transaction
+   * (the consent page's one write, issue 18). False (no code stored) when another caller consumed
+   * it or it expired.
+   */
+  consumeWithCode(id: string, now: number, code: AuthCodeRecord): Promise<boolean>;
 }
 
 export interface SessionRepository {

@@ -174,6 +174,20 @@ for (const dialect of dialects) {
       assert.equal(await storage.interactions.consume('i2', 200), false);
     });
 
+    it('consumes an interaction and stores its code in one step, once, and never after it expires', async () => {
+      const base = { browserHash: 'b', request: { appKey: 'app1' } as unknown as InteractionRecord['request'], createdAt: 1, consumedAt: null };
+      const code = (codeHash: string) => ({ codeHash, appKey: 'app1', sellerId, storeId, redirectUri: 'https://a.example/cb', redirectUriSent: true, scope: ['seller'], codeChallenge: null, codeChallengeMethod: null, createdAt: 1, expiresAt: Date.now() + 60_000, consumedAt: null, grantId: null });
+      await storage.interactions.create({ id: 'iw1', expiresAt: Date.now() + 60_000, ...base });
+      const results = await Promise.all(['cw1', 'cw2', 'cw3'].map((h) => storage.interactions.consumeWithCode('iw1', Date.now(), code(h))));
+      assert.deepEqual(results.filter(Boolean).length, 1);
+      const stored = await Promise.all(['cw1', 'cw2', 'cw3'].map(async (h) => (await storage.codes.find(h))?.storeId));
+      assert.deepEqual(stored.filter((x) => x !== undefined), [storeId], 'only the winner stored its code');
+      assert.equal((await storage.interactions.find('iw1'))?.consumedAt !== null, true);
+      await storage.interactions.create({ id: 'iw2', expiresAt: 100, ...base });
+      assert.equal(await storage.interactions.consumeWithCode('iw2', 200, code('cw4')), false);
+      assert.equal(await storage.codes.find('cw4'), undefined);
+    });
+
     it('finds sessions only until they expire', async () => {
       await storage.sessions.create({ idHash: 'sess', sellerId, createdAt: 1, expiresAt: 1000 });
       assert.equal((await storage.sessions.find('sess', 999))?.sellerId, sellerId);

@@ -345,6 +345,15 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         storeIds = [storeId];
       }
     }
+    if (decision === 'approve' && interaction.request.responseType === 'code') {
+      // The code flow: consume the interaction and store the code in one transaction (issue 18).
+      const location = await approveAuthorization(core, { ...interaction.request, scope }, seller.sellerId, storeIds, { consumeInteraction: interaction.id });
+      // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
+      if (location === undefined) return page(request, reply, 403, m.expired, interaction.request.view);
+      reply.clearCookie(interactionCookie, { path: interactionPath(interaction.id) });
+      request.log.info({ sellerId: seller.sellerId, storeIds, scope: scope.join(' '), appKey: interaction.request.appKey }, 'seller approved authorization');
+      return seeOther(reply, location);
+    }
     if (!(await core.storage.interactions.consume(interaction.id, core.now()))) {
       // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
       return page(request, reply, 403, m.expired, interaction.request.view);
@@ -354,7 +363,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       request.log.info({ sellerId: seller.sellerId, appKey: interaction.request.appKey }, 'seller denied authorization');
       return seeOther(reply, denyAuthorization(core, interaction.request));
     }
-    const location = await approveAuthorization(core, { ...interaction.request, scope }, seller.sellerId, storeIds);
+    const location = (await approveAuthorization(core, { ...interaction.request, scope }, seller.sellerId, storeIds))!;
     request.log.info({ sellerId: seller.sellerId, storeIds, scope: scope.join(' '), appKey: interaction.request.appKey }, 'seller approved authorization');
     return seeOther(reply, location);
   });

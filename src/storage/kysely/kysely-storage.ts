@@ -110,6 +110,27 @@ const INTERACTION_COLUMNS = ['id', 'browser_hash', 'request', 'created_at', 'exp
 const CODE_COLUMNS = ['code_hash', 'app_key', 'seller_id', 'store_id', 'redirect_uri', 'redirect_uri_sent', 'scope', 'code_challenge', 'code_challenge_method', 'created_at', 'expires_at', 'consumed_at', 'grant_id', 'store_ids'] as const;
 const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 'created_at', 'revoked_at', 'revoked_reason', 'store_ids'] as const;
 
+/** The auth_codes row of a code. */
+function codeRow(c: AuthCodeRecord): Database['auth_codes'] {
+  return {
+    code_hash: c.codeHash,
+    app_key: c.appKey,
+    seller_id: c.sellerId,
+    store_id: c.storeId,
+    redirect_uri: c.redirectUri,
+    redirect_uri_sent: c.redirectUriSent ? 1 : 0,
+    scope: joinScope(c.scope),
+    code_challenge: c.codeChallenge,
+    code_challenge_method: c.codeChallengeMethod,
+    created_at: c.createdAt,
+    expires_at: c.expiresAt,
+    consumed_at: c.consumedAt,
+    grant_id: c.grantId,
+    // 0016: only when the seller ticked more than one store.
+    store_ids: storesOf(c).length > 1 ? joinStoreIds(storesOf(c)) : null,
+  };
+}
+
 /**
  * Run one compiled statement inside the current transaction: through Kysely, or straight on
  * SQLite's statement cache (docs/adr/0058). The grant transactions are written once, against this.
@@ -499,6 +520,22 @@ export function createKyselyStorage(
       async consume(id, now) {
         return (await write(hot.consumeInteraction.bind({ now, id, now2: now }))) === 1;
       },
+      async consumeWithCode(id, now, c) {
+        const consume = hot.consumeInteraction.bind({ now, id, now2: now });
+        const inserts = insertCode.bind([codeRow(c)]);
+        if (direct) {
+          return direct.transaction((run) => {
+            if (run(consume).changes !== 1) return false;
+            for (const q of inserts) run(q);
+            return true;
+          });
+        }
+        return db.transaction().execute(async (trx) => {
+          if (Number((await trx.executeQuery(consume)).numAffectedRows ?? 0) !== 1) return false;
+          for (const q of inserts) await trx.executeQuery(q);
+          return true;
+        });
+      },
     },
 
     sessions: {
@@ -519,24 +556,7 @@ export function createKyselyStorage(
 
     codes: {
       async create(c: AuthCodeRecord) {
-        const row = {
-          code_hash: c.codeHash,
-          app_key: c.appKey,
-          seller_id: c.sellerId,
-          store_id: c.storeId,
-          redirect_uri: c.redirectUri,
-          redirect_uri_sent: c.redirectUriSent ? 1 : 0,
-          scope: joinScope(c.scope),
-          code_challenge: c.codeChallenge,
-          code_challenge_method: c.codeChallengeMethod,
-          created_at: c.createdAt,
-          expires_at: c.expiresAt,
-          consumed_at: c.consumedAt,
-          grant_id: c.grantId,
-          // 0016: only when the seller ticked more than one store.
-          store_ids: storesOf(c).length > 1 ? joinStoreIds(storesOf(c)) : null,
-        };
-        for (const q of insertCode.bind([row])) await write(q);
+        for (const q of insertCode.bind([codeRow(c)])) await write(q);
       },
       async find(codeHash) {
         const r = (await read(hot.findCode.bind({ hash: codeHash })))[0];
