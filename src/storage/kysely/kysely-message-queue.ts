@@ -121,6 +121,17 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
     },
 
     async receive(appKey, max, now, visibilityMs) {
+      // A read first: idle long polls look every half second, and an empty queue should cost a
+      // read (concurrent in SQLite's WAL), not a write transaction.
+      const any = await db
+        .selectFrom('message_queue')
+        .select('id')
+        .where('app_key', '=', appKey)
+        .where('acked_at', 'is', null)
+        .where('visible_at', '<=', now)
+        .limit(1)
+        .executeTakeFirst();
+      if (!any) return [];
       const claimed = await sql<{ id: number; event_id: number; deliveries: number }>`
         update message_queue set visible_at = ${now + visibilityMs}, deliveries = deliveries + 1, delivered_at = ${now}
         where id in (
