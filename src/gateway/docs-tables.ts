@@ -18,7 +18,9 @@ export function renderMethodTable(): string {
     const permission = m.permission ? `\`${m.permission}\`` : m.needsSession ? '—' : '(signature only)';
     return `| \`<p>.${m.name}\` | ${permission} | ${rest} | ${args || '—'} | ${answer} |`;
   });
-  return ['| Method | Permission | REST | Arguments (* required) | Answers |', '|---|---|---|---|---|', ...rows].join('\n');
+  return ['| Method | Permission | REST | Arguments (* required) | Answers |', '|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
 }
 
 /**

@@ -273,7 +273,10 @@ export interface ReceiverReadRepository {
 
 /** Everything the gateway stores. */
 export interface GatewayStorage {
-  /** The message service's queues (issue 16 §2, docs/adr/0145): the database's, or NATS JetStream's with `serve --message-broker`. */
+  /**
+   * The message service's queues (issue 16 §2, docs/adr/0145): the database's, or NATS JetStream's
+   * with `serve --message-broker`.
+   */
   messages: import('../messages/ports.js').MessageQueue;
   /** Who may receive a seller's events: live grants of apps with topics (read at publish time). */
   messageRoutes(sellerId: number): Promise<import('../messages/ports.js').MessageRoute[]>;
