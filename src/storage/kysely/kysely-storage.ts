@@ -1,4 +1,4 @@
-import type { CompiledQuery, Kysely, Selectable, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { joinStoreIds, splitStoreIds } from './store-ids.js';
 import { splitScope, toGrant } from './grant-row.js';
@@ -109,6 +109,32 @@ const TOKEN_COLUMNS = ['token_hash', 'kind', 'grant_id', 'app_key', 'scope', 'cr
 const INTERACTION_COLUMNS = ['id', 'browser_hash', 'request', 'created_at', 'expires_at', 'consumed_at'] as const;
 const CODE_COLUMNS = ['code_hash', 'app_key', 'seller_id', 'store_id', 'redirect_uri', 'redirect_uri_sent', 'scope', 'code_challenge', 'code_challenge_method', 'created_at', 'expires_at', 'consumed_at', 'grant_id', 'store_ids'] as const;
 const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 'created_at', 'revoked_at', 'revoked_reason', 'store_ids'] as const;
+/** The PostgreSQL types of those columns (migrations 0001, 0016), for the statement below. */
+const CODE_COLUMN_TYPES: Record<(typeof CODE_COLUMNS)[number], string> = {
+  code_hash: 'text',
+  app_key: 'text',
+  seller_id: 'bigint',
+  store_id: 'bigint',
+  redirect_uri: 'text',
+  redirect_uri_sent: 'integer',
+  scope: 'text',
+  code_challenge: 'text',
+  code_challenge_method: 'text',
+  created_at: 'bigint',
+  expires_at: 'bigint',
+  consumed_at: 'bigint',
+  grant_id: 'text',
+  store_ids: 'text',
+};
+/**
+ * PostgreSQL: consume an interaction and insert its code in one statement (one round trip, atomic):
+ * the code row is inserted only when the UPDATE consumed the interaction. $1 now, $2 id, $3 now,
+ * then the code's columns in {@link CODE_COLUMNS} order.
+ */
+const PG_CONSUME_WITH_CODE =
+  'with consumed as (update "interactions" set "consumed_at" = $1 where "id" = $2 and "consumed_at" is null and "expires_at" > $3 returning "id") ' +
+  `insert into "auth_codes" (${CODE_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
+  `select ${CODE_COLUMNS.map((c, i) => `$${i + 4}::${CODE_COLUMN_TYPES[c]}`).join(', ')} from consumed`;
 
 /** The auth_codes row of a code. */
 function codeRow(c: AuthCodeRecord): Database['auth_codes'] {
@@ -521,18 +547,18 @@ export function createKyselyStorage(
         return (await write(hot.consumeInteraction.bind({ now, id, now2: now }))) === 1;
       },
       async consumeWithCode(id, now, c) {
-        const consume = hot.consumeInteraction.bind({ now, id, now2: now });
-        const inserts = insertCode.bind([codeRow(c)]);
-        if (direct) {
-          return direct.transaction((run) => {
-            if (run(consume).changes !== 1) return false;
-            for (const q of inserts) run(q);
-            return true;
-          });
+        const row = codeRow(c);
+        // PostgreSQL: one statement, one round trip (the insert only when the update consumed it).
+        if (dialect === 'postgres') {
+          const res = await db.executeQuery(CompiledQuery.raw(PG_CONSUME_WITH_CODE, [now, id, now, ...CODE_COLUMNS.map((k) => row[k] ?? null)]));
+          return Number(res.numAffectedRows ?? 0) === 1;
         }
-        return db.transaction().execute(async (trx) => {
-          if (Number((await trx.executeQuery(consume)).numAffectedRows ?? 0) !== 1) return false;
-          for (const q of inserts) await trx.executeQuery(q);
+        const consume = hot.consumeInteraction.bind({ now, id, now2: now });
+        const inserts = insertCode.bind([row]);
+        // SQLite: one transaction, on the direct path when there is one (ADR 0058).
+        return transaction(async (exec) => {
+          if ((await exec(consume)).changes !== 1) return false;
+          for (const q of inserts) await exec(q);
           return true;
         });
       },
