@@ -388,6 +388,8 @@ export interface InteractionRepository {
 export interface SessionRepository {
   create(session: SessionRecord): Promise<void>;
   find(idHash: string, now: number): Promise<SessionRecord | undefined>;
+  /** The seller of a live session, in one read ({@link find} then `sellers.find`; issue 18). */
+  findSeller(idHash: string, now: number): Promise<SellerRecord | undefined>;
   delete(idHash: string): Promise<void>;
 }
 

@@ -192,6 +192,11 @@ for (const dialect of dialects) {
       await storage.sessions.create({ idHash: 'sess', sellerId, createdAt: 1, expiresAt: 1000 });
       assert.equal((await storage.sessions.find('sess', 999))?.sellerId, sellerId);
       assert.equal(await storage.sessions.find('sess', 1000), undefined);
+      // The session's seller in one read, also only until it expires.
+      assert.deepEqual(await storage.sessions.findSeller('sess', 999), await storage.sellers.find(sellerId));
+      assert.equal((await storage.sessions.findSeller('sess', 999))?.sellerId, sellerId);
+      assert.equal(await storage.sessions.findSeller('sess', 1000), undefined);
+      assert.equal(await storage.sessions.findSeller('nope', 1), undefined);
       await storage.sessions.delete('sess');
       assert.equal(await storage.sessions.find('sess', 0), undefined);
     });

@@ -54,8 +54,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
   async function currentSeller(request: FastifyRequest): Promise<SellerRecord | undefined> {
     const raw = request.cookies[sessionCookie];
     if (!raw) return undefined;
-    const session = await core.storage.sessions.find(sha256(raw), core.now());
-    return session ? core.storage.sellers.find(session.sellerId) : undefined;
+    return core.storage.sessions.findSeller(sha256(raw), core.now());
   }
 
   /** Load the interaction and check it belongs to this browser (cookie) and, for POSTs, the CSRF token. */

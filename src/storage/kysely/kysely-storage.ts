@@ -361,6 +361,14 @@ export function createKyselyStorage(
         .where('expires_at', '>', p.now2 as unknown as number),
     ),
     findSession: precompile(db, ['idHash', 'now'], (p) => db.selectFrom('seller_sessions').selectAll().where('id_hash', '=', p.idHash).where('expires_at', '>', p.now as unknown as number)),
+    sessionSeller: precompile(db, ['idHash', 'now'], (p) =>
+      db
+        .selectFrom('seller_sessions')
+        .innerJoin('sellers', 'sellers.seller_id', 'seller_sessions.seller_id')
+        .selectAll('sellers')
+        .where('seller_sessions.id_hash', '=', p.idHash)
+        .where('seller_sessions.expires_at', '>', p.now as unknown as number),
+    ),
     findSeller: precompile(db, ['sellerId'], (p) => db.selectFrom('sellers').selectAll().where('seller_id', '=', p.sellerId as unknown as number)),
     sellerStores: precompile(db, ['sellerId'], (p) =>
       db.selectFrom('stores').selectAll().where('seller_id', '=', p.sellerId as unknown as number).where('detached_at', 'is', null).orderBy('store_id'),
@@ -574,6 +582,10 @@ export function createKyselyStorage(
       async find(idHash, now) {
         const r = (await read(hot.findSession.bind({ idHash, now })))[0];
         return r && { idHash: r.id_hash, sellerId: Number(r.seller_id), createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
+      },
+      async findSeller(idHash, now) {
+        const r = (await read(hot.sessionSeller.bind({ idHash, now })))[0];
+        return r && toSeller(r);
       },
       async delete(idHash) {
         await db.deleteFrom('seller_sessions').where('id_hash', '=', idHash).execute();
