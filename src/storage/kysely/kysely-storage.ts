@@ -369,6 +369,10 @@ export function createKyselyStorage(
         .where('seller_sessions.id_hash', '=', p.idHash)
         .where('seller_sessions.expires_at', '>', p.now as unknown as number),
     ),
+    // The consent page under `reconsent: 'add'`, and grant webhooks (not FOR UPDATE: a plain read).
+    findLiveGrant: precompile(db, ['appKey', 'sellerId'], (p) =>
+      db.selectFrom('grants').selectAll().where('app_key', '=', p.appKey).where('seller_id', '=', p.sellerId as unknown as number).where('revoked_at', 'is', null),
+    ),
     findSeller: precompile(db, ['sellerId'], (p) => db.selectFrom('sellers').selectAll().where('seller_id', '=', p.sellerId as unknown as number)),
     sellerStores: precompile(db, ['sellerId'], (p) =>
       db.selectFrom('stores').selectAll().where('seller_id', '=', p.sellerId as unknown as number).where('detached_at', 'is', null).orderBy('store_id'),
@@ -680,13 +684,7 @@ export function createKyselyStorage(
         });
       },
       async findLive(appKey, sellerId) {
-        const r = await db
-          .selectFrom('grants')
-          .selectAll()
-          .where('app_key', '=', appKey)
-          .where('seller_id', '=', sellerId)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst();
+        const r = (await read(hot.findLiveGrant.bind({ appKey, sellerId })))[0];
         return r && toGrant(r);
       },
       async redeemAuthCode({ codeHash, now, grant, tokens, reconsent }): Promise<RedeemResult> {
