@@ -386,8 +386,11 @@ async function serve(args: string[], out: Out): Promise<number> {
     config = loadServeConfig(values as Record<string, string | boolean | undefined>).config;
     for (const flag of ['database', 'redis'] as const) {
       const v = values[flag];
-      if (typeof v === 'string' && urlHasPassword(v) && clusterWorkerSlot() === undefined) {
-        out.err(`shouquan: warning: --${flag} carries a password, which any local user sees in "ps"; give it in ${flag === 'database' ? 'SHOUQUAN_DATABASE_URL or --database-url-file' : 'SHOUQUAN_REDIS_URL or --redis-url-file'} instead`);
+      // Issue 17: secrets come from the environment or files, never from a flag's value (any local user
+      // sees the command line in "ps").
+      if (typeof v === 'string' && urlHasPassword(v)) {
+        const where = flag === 'database' ? 'SHOUQUAN_DATABASE_URL or --database-url-file' : 'SHOUQUAN_REDIS_URL or --redis-url-file';
+        throw new Error(`--${flag} may not carry a password (any local user sees it in "ps"); give the URL in ${where}`);
       }
     }
   } catch (e) {

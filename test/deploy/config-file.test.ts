@@ -57,6 +57,23 @@ describe('--config FILE and shouquan config print', () => {
     assert.doesNotMatch(s.err, /s3cret/);
   });
 
+  it('serve refuses a password in --database or --redis (exit 2), naming where to put it instead', async () => {
+    const db = await run((out) => main(['serve', '--database', 'postgres://app:s3cret@127.0.0.1:1/shouquan'], out));
+    assert.equal(db.code, 2);
+    assert.equal(
+      db.err,
+      'shouquan: --database may not carry a password (any local user sees it in "ps"); give the URL in SHOUQUAN_DATABASE_URL or --database-url-file',
+    );
+    const redis = await run((out) =>
+      main(['serve', '--database', `sqlite:${join(dir, 'r.db')}`, '--redis', 'redis://:s3cret@127.0.0.1:1'], out),
+    );
+    assert.equal(redis.code, 2);
+    assert.equal(
+      redis.err,
+      'shouquan: --redis may not carry a password (any local user sees it in "ps"); give the URL in SHOUQUAN_REDIS_URL or --redis-url-file',
+    );
+  });
+
   it('config print shows each effective setting and its source; secrets masked', async () => {
     const file = join(dir, 'print.toml');
     writeFileSync(file, 'host = "0.0.0.0"\n\n"trust-proxy" = ["10.0.0.0/8"]\nlog-level = "warn"\n');
