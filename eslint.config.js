@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', 'data/**', 'coverage/**', 'packages/*/dist/**'],
+    ignores: ['**/node_modules/**', '**/dist/**', '.tmp/**', 'data/**', 'coverage/**', 'packages/*/dist/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -43,16 +43,28 @@ export default tseslint.config(
     },
     rules: {
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
-      'max-len': ['error', { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreUrls: true, ignoreRegExpLiterals: true }],
+      'max-len': [
+        'error',
+        { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreUrls: true, ignoreRegExpLiterals: true },
+      ],
       // `Kysely<any>` is Kysely's own idiom for schema-agnostic code (migrations, precompiled statements);
       // what issue 13 forbids is the cast that switches type checking off: `x as any`.
       '@typescript-eslint/no-explicit-any': 'off',
       'no-restricted-syntax': [
         'error',
-        { selector: 'TSAsExpression > TSAnyKeyword', message: 'no `as any`: give the value its real type (or `unknown` and narrow it)' },
-        { selector: 'TSAsExpression > TSArrayType > TSAnyKeyword', message: 'no `as any[]`: give the value its real type' },
+        {
+          selector: 'TSAsExpression > TSAnyKeyword',
+          message: 'no `as any`: give the value its real type (or `unknown` and narrow it)',
+        },
+        {
+          selector: 'TSAsExpression > TSArrayType > TSAnyKeyword',
+          message: 'no `as any[]`: give the value its real type',
+        },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
 );

@@ -34,7 +34,8 @@ try {
   const tgz = join(work, info.filename);
   if (info.filename !== `shouquan-${version}.tgz`) fail(`packed ${info.filename}`);
   const files = info.files.map((f) => f.path);
-  for (const must of ['LICENSE', 'README.md', 'bin/shouquan.js', 'dist/cli/main.js', 'package.json']) if (!files.includes(must)) fail(`the package lacks ${must}`);
+  for (const must of ['LICENSE', 'README.md', 'bin/shouquan.js', 'dist/cli/main.js', 'package.json'])
+    if (!files.includes(must)) fail(`the package lacks ${must}`);
   const stray = files.filter((f) => /^(src|test|scripts|examples|packages)\/|\.test\.|\.db$/.test(f));
   if (stray.length) fail(`the package has files it should not: ${stray.slice(0, 5).join(', ')}`);
   step(`${info.filename}: ${files.length} files, ${Math.round(info.size / 1024)} KiB`);
@@ -42,23 +43,33 @@ try {
   const prefix = join(work, 'prefix');
   step(`npm install -g ./${info.filename} --prefix ${prefix} (builds the native modules)`);
   const t0 = Date.now();
-  const installed = run(npm, ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--allow-scripts=argon2,better-sqlite3', tgz], { cwd: work });
+  const installed = run(
+    npm,
+    ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--allow-scripts=argon2,better-sqlite3', tgz],
+    { cwd: work },
+  );
   step(`installed in ${Math.round((Date.now() - t0) / 1000)} s`);
   // npm ignores a package's "overrides" (and its shrinkwrap's cookie 1.x, which does not satisfy
   // fastify's ^2 range) when it installs the package: the global install gets cookie 2.x, whose
   // engines say node >= 22. Report it; the server itself is checked below (README, Dependencies).
   const engines = (installed.stderr + installed.stdout).split('\n').filter((l) => /EBADENGINE.*package:/.test(l));
-  if (engines.length) step(`npm's engine warnings (known, see README): ${engines.map((l) => l.replace(/.*package: /, '')).join(', ')}`);
+  if (engines.length)
+    step(`npm's engine warnings (known, see README): ${engines.map((l) => l.replace(/.*package: /, '')).join(', ')}`);
   const bin = join(prefix, 'bin', 'shouquan');
   if (!existsSync(bin)) fail(`no ${bin}`);
 
   const plain = spawnSync(bin, [], { encoding: 'utf8', cwd: work });
-  if (plain.status !== 2 || !/Usage: shouquan <command>/.test(plain.stderr)) fail(`bare shouquan: exit ${plain.status}, ${plain.stderr}`);
+  if (plain.status !== 2 || !/Usage: shouquan <command>/.test(plain.stderr))
+    fail(`bare shouquan: exit ${plain.status}, ${plain.stderr}`);
 
   step('shouquan serve from a directory without a checkout');
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('SHOUQUAN_')) delete env[k];
-  const proc = spawn(bin, ['serve', '--port', '0', '--json', '--log-level', 'warn'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, ['serve', '--port', '0', '--json', '--log-level', 'warn'], {
+    cwd: work,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   proc.stderr.on('data', (d) => (err += d));

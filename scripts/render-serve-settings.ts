@@ -1,4 +1,5 @@
-// Regenerates the configuration reference in README.md and docs/getting-started-operators.md from SERVE_SETTINGS (src/config.ts).
+// Regenerates the configuration reference in README.md and docs/getting-started-operators.md from SERVE_SETTINGS
+// (src/config.ts).
 // Usage: node --import tsx scripts/render-serve-settings.ts   (test/docs.test.ts checks it)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { replaceServeSettingsSection } from '../src/serve-settings-table.js';

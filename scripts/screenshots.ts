@@ -44,7 +44,10 @@ core.issuer = base;
 const callback = `${base}/sandbox/callback`;
 const app = await createApp(storage, core.secretKey, { name: '掌柜助手 ShopKeeper ERP', callbacks: [callback] });
 const seller = { username: 'hangzhou-tea', password: 'correct horse battery' };
-await createSeller(storage, { ...seller, stores: ['西湖龙井旗舰店 West Lake Tea Flagship', 'Hangzhou Tea Outlet 杭州茶叶折扣店'] });
+await createSeller(storage, {
+  ...seller,
+  stores: ['西湖龙井旗舰店 West Lake Tea Flagship', 'Hangzhou Tea Outlet 杭州茶叶折扣店'],
+});
 
 const authorizeUrl = `${base}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.appKey, redirect_uri: callback, state: 'screenshots' })}`;
 const written: string[] = [];
@@ -53,7 +56,12 @@ try {
   mkdirSync(outDir, { recursive: true });
   for (const lang of langs) {
     for (const w of widths) {
-      const browser = await launchChromium({ viewport: { width: w.width, height: w.height }, locale: lang.locale, isMobile: w.isMobile, deviceScaleFactor: w.deviceScaleFactor });
+      const browser = await launchChromium({
+        viewport: { width: w.width, height: w.height },
+        locale: lang.locale,
+        isMobile: w.isMobile,
+        deviceScaleFactor: w.deviceScaleFactor,
+      });
       try {
         const page = browser.context.pages()[0] ?? (await browser.context.newPage());
         const shot = async (name: string) => {
@@ -70,7 +78,9 @@ try {
         await shot('consent');
         if (w.isMobile) {
           // An authorization request the server must refuse without redirecting (unknown client).
-          await page.goto(`${base}/oauth/authorize?response_type=code&client_id=99999999&redirect_uri=${encodeURIComponent(callback)}`);
+          await page.goto(
+            `${base}/oauth/authorize?response_type=code&client_id=99999999&redirect_uri=${encodeURIComponent(callback)}`,
+          );
           await shot('error');
         }
       } finally {

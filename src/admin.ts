@@ -5,7 +5,10 @@ import type { Storage, StoreRecord } from './storage/ports.js';
 export { createApp, validateCallbackUrl, validateScopeToken, type CreatedApp } from './apps/apps.js';
 
 /** Check a new seller's username, password and store names; throws naming the first problem. */
-export function checkSellerInput(input: { username: string; password: string; stores: string[] }): { username: string; stores: string[] } {
+export function checkSellerInput(input: { username: string; password: string; stores: string[] }): {
+  username: string;
+  stores: string[];
+} {
   const username = input.username.trim();
   if (!/^[\p{L}\p{N}_.@-]{3,64}$/u.test(username)) {
     throw new Error('--username must be 3 to 64 letters, digits or _ . @ -');

@@ -42,12 +42,28 @@ export async function purgeExpired(storage: Storage, opts: JanitorOptions = {}):
   const cutoff = now - (opts.graceMs ?? 3_600_000);
   const callCutoff = now - (opts.callRetentionMs ?? DEFAULT_CALL_RETENTION_MS);
   const maxBatches = opts.maxBatches ?? Number.POSITIVE_INFINITY;
-  const report = { interactions: 0, sessions: 0, codes: 0, tokens: 0, grants: 0, webSessions: 0, calls: 0, successors: 0, limits: 0, batches: 0, ms: 0 } as PurgeReport;
+  const report = {
+    interactions: 0,
+    sessions: 0,
+    codes: 0,
+    tokens: 0,
+    grants: 0,
+    webSessions: 0,
+    calls: 0,
+    successors: 0,
+    limits: 0,
+    batches: 0,
+    ms: 0,
+  } as PurgeReport;
   for (const kind of PURGEABLE) {
     for (;;) {
       if (report.batches >= maxBatches) break;
       // Sealed refresh successors are kept only for their window: cleared once it ended, no grace.
-      const deleted = await maintenance.purgeExpired(kind, kind === 'calls' ? callCutoff : kind === 'successors' ? now : cutoff, batchSize);
+      const deleted = await maintenance.purgeExpired(
+        kind,
+        kind === 'calls' ? callCutoff : kind === 'successors' ? now : cutoff,
+        batchSize,
+      );
       report.batches += 1;
       report[kind] += deleted;
       opts.onBatch?.(kind, deleted);
@@ -65,7 +81,11 @@ export async function purgeExpired(storage: Storage, opts: JanitorOptions = {}):
  */
 export function startJanitor(
   storage: Storage,
-  opts: JanitorOptions & { intervalMs: number; onRun?: (report: PurgeReport) => void; onError?: (err: unknown) => void },
+  opts: JanitorOptions & {
+    intervalMs: number;
+    onRun?: (report: PurgeReport) => void;
+    onError?: (err: unknown) => void;
+  },
 ): { stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;

@@ -16,7 +16,13 @@ import { loadServerKey } from './crypto/server-key.js';
  */
 export async function openStorage(
   databaseUrl: string,
-  opts: { createIfMissing?: boolean; migrate?: boolean; redisUrl?: string; messageBroker?: string; messageRetentionMs?: number } = {},
+  opts: {
+    createIfMissing?: boolean;
+    migrate?: boolean;
+    redisUrl?: string;
+    messageBroker?: string;
+    messageRetentionMs?: number;
+  } = {},
 ): Promise<Storage> {
   const storage = await openStorageWithLimits(databaseUrl, opts);
   if (opts.messageBroker === undefined) return storage;
@@ -56,19 +62,30 @@ export async function withMessageBroker(storage: Storage, url: string, retention
   };
 }
 
-async function openStorageWithLimits(databaseUrl: string, opts: { createIfMissing?: boolean; migrate?: boolean; redisUrl?: string }): Promise<Storage> {
+async function openStorageWithLimits(
+  databaseUrl: string,
+  opts: { createIfMissing?: boolean; migrate?: boolean; redisUrl?: string },
+): Promise<Storage> {
   let opened;
   try {
     opened = openDatabase(databaseUrl, { createIfMissing: opts.createIfMissing });
   } catch (e) {
     const err = e as { code?: string; message?: string };
     if (err.code === 'SQLITE_CANTOPEN' || /does not exist|unable to open/i.test(err.message ?? '')) {
-      throw new Error(`database ${databaseUrl} does not exist (run "shouquan migrate --database ${databaseUrl}" or "shouquan serve" first)`);
+      throw new Error(
+        `database ${databaseUrl} does not exist (run "shouquan migrate --database ${databaseUrl}" or "shouquan serve" first)`,
+      );
     }
     throw e;
   }
   // App records are cached in-process (docs/adr/0051).
-  const storage = withAppCache(createKyselyStorage(opened.db, opened.dialect, { pool: opened.pool, commitStats: opened.commitStats, direct: opened.direct }));
+  const storage = withAppCache(
+    createKyselyStorage(opened.db, opened.dialect, {
+      pool: opened.pool,
+      commitStats: opened.commitStats,
+      direct: opened.direct,
+    }),
+  );
   try {
     if (opts.migrate !== false) await migrateToLatest(opened.db, opened.dialect);
   } catch (e) {

@@ -22,7 +22,14 @@ export const SANDBOX_MARKER = 'sandbox';
 
 /** The sandbox app's redirect URIs for an issuer: its own callback page and the client demo's. */
 export function sandboxCallbacks(issuer: string, extra: string[] = []): string[] {
-  return [...new Set([`${issuer}/sandbox/callback`, 'http://127.0.0.1:8080/callback', 'http://localhost:8080/callback', ...extra])];
+  return [
+    ...new Set([
+      `${issuer}/sandbox/callback`,
+      'http://127.0.0.1:8080/callback',
+      'http://localhost:8080/callback',
+      ...extra,
+    ]),
+  ];
 }
 
 /**
@@ -31,7 +38,12 @@ export function sandboxCallbacks(issuer: string, extra: string[] = []): string[]
  * The app's callbacks follow the issuer (a restart on another port keeps the printed authorize
  * URL working); `extraCallbacks` adds more (the client demo on another port).
  */
-export async function ensureSandbox(storage: Storage, secretKey: Buffer, issuer: string, opts: { extraCallbacks?: string[] } = {}): Promise<SandboxCredentials> {
+export async function ensureSandbox(
+  storage: Storage,
+  secretKey: Buffer,
+  issuer: string,
+  opts: { extraCallbacks?: string[] } = {},
+): Promise<SandboxCredentials> {
   await storage.settings.setIfAbsent(SANDBOX_MARKER, 'true');
   const appSecret = randomToken('hex32');
   const password = randomToken('hex32').slice(0, 16);
@@ -41,13 +53,17 @@ export async function ensureSandbox(storage: Storage, secretKey: Buffer, issuer:
   if (renewed) await storage.apps.update(SANDBOX_APP_KEY, { callbackUrls: callbacks });
   else await createApp(storage, secretKey, { name: 'Demo App', callbacks, appKey: SANDBOX_APP_KEY, appSecret });
 
-  let seller = await storage.sellers.findByUsername(SANDBOX_USERNAME);
+  const seller = await storage.sellers.findByUsername(SANDBOX_USERNAME);
   let stores: StoreRecord[];
   if (seller) {
     await storage.sellers.setPasswordHash(seller.sellerId, await hashPassword(password));
     stores = await storage.sellers.stores(seller.sellerId);
   } else {
-    const created = await createSeller(storage, { username: SANDBOX_USERNAME, password, stores: ['Demo Store A', 'Demo Store B'] });
+    const created = await createSeller(storage, {
+      username: SANDBOX_USERNAME,
+      password,
+      stores: ['Demo Store A', 'Demo Store B'],
+    });
     stores = created.stores;
   }
   if (storage.gateway) await fillSandboxData(storage.gateway, stores, Date.now());

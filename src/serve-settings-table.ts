@@ -1,12 +1,17 @@
 import { SERVE_SETTINGS } from './config.js';
 
-const BEGIN = '<!-- BEGIN generated serve settings: node --import tsx scripts/render-serve-settings.ts (a test compares) -->';
+const BEGIN =
+  '<!-- BEGIN generated serve settings: node --import tsx scripts/render-serve-settings.ts (a test compares) -->';
 const END = '<!-- END generated serve settings -->';
 
 /** The `shouquan serve` configuration reference as a Markdown table, one row per SERVE_SETTINGS entry. */
-export function renderServeSettingsTable(settings: ReadonlyArray<readonly [string, string, string, string]> = SERVE_SETTINGS): string {
+export function renderServeSettingsTable(
+  settings: ReadonlyArray<readonly [string, string, string, string]> = SERVE_SETTINGS,
+): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = settings.map(([flag, env, meaning, fallback]) => `| \`--${flag}\` | \`${env}\` | ${cell(fallback)} | ${cell(meaning)} |`);
+  const rows = settings.map(
+    ([flag, env, meaning, fallback]) => `| \`--${flag}\` | \`${env}\` | ${cell(fallback)} | ${cell(meaning)} |`,
+  );
   return ['| flag | environment variable | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
@@ -14,7 +19,8 @@ export function renderServeSettingsTable(settings: ReadonlyArray<readonly [strin
 export function replaceServeSettingsSection(doc: string): string {
   const start = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
-  if (start === -1 || end === -1 || end < start) throw new Error('the document has no generated serve settings section (BEGIN/END markers)');
+  if (start === -1 || end === -1 || end < start)
+    throw new Error('the document has no generated serve settings section (BEGIN/END markers)');
   return `${doc.slice(0, start + BEGIN.length)}\n${renderServeSettingsTable()}\n${doc.slice(end)}`;
 }
 

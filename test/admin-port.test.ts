@@ -23,7 +23,11 @@ describe('--admin-port: operator surfaces on their own listener', () => {
   before(async () => {
     s = await startTestServer({ server: { adminListener: true } });
     admin = `http://127.0.0.1:${(await listenAdmin(s.server, '127.0.0.1', 0)).port}`;
-    await createWebAccount(s.core.storage, { realm: 'operator', username: 'ops-port', password: 'operator password 1' });
+    await createWebAccount(s.core.storage, {
+      realm: 'operator',
+      username: 'ops-port',
+      password: 'operator password 1',
+    });
   });
   after(async () => s?.close());
 
@@ -31,7 +35,14 @@ describe('--admin-port: operator surfaces on their own listener', () => {
     for (const path of ['/admin', '/admin/login', '/admin/api/v1/apps', '/metrics', '/admin/apps/1/status']) {
       assert.equal(await status(`${s.url}${path}`), 404, `GET ${path}`);
     }
-    assert.equal(await status(`${s.url}/admin/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=a&password=b' }), 404);
+    assert.equal(
+      await status(`${s.url}/admin/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'username=a&password=b',
+      }),
+      404,
+    );
     const page = await fetch(`${s.url}/admin/login`, { headers: { accept: 'text/html' } });
     assert.equal(page.status, 404);
     assert.match(await page.text(), /<html/, 'the same not-found page as any unknown path');
@@ -46,22 +57,46 @@ describe('--admin-port: operator surfaces on their own listener', () => {
     assert.match(await metrics.text(), /^shouquan_http_requests_total\{/m);
     const op = new FormClient(admin);
     await signIn(op, 'admin', 'ops-port', 'operator password 1');
-    assert.equal(await status(`${admin}/admin`, { headers: { cookie: [...op.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } }), 200);
+    assert.equal(
+      await status(`${admin}/admin`, { headers: { cookie: [...op.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } }),
+      200,
+    );
   });
 
   it('the public surfaces are not on the admin listener, and still work on the public port', async () => {
-    for (const path of ['/account/login', '/console/login', '/.well-known/oauth-authorization-server', '/openapi.json']) {
+    for (const path of [
+      '/account/login',
+      '/console/login',
+      '/.well-known/oauth-authorization-server',
+      '/openapi.json',
+    ]) {
       assert.equal(await status(`${admin}${path}`), 404, `admin GET ${path}`);
     }
-    assert.equal(await status(`${admin}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=x' }), 404);
+    assert.equal(
+      await status(`${admin}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=x',
+      }),
+      404,
+    );
     assert.equal(await status(`${s.url}/account/login`), 200);
     assert.equal(await status(`${s.url}/healthz`), 200);
     assert.equal(await status(`${s.url}/.well-known/oauth-authorization-server`), 200);
   });
 
-  it('which paths are the admin listener\'s', () => {
-    for (const p of ['/admin', '/admin/', '/admin/login', '/admin/api/v1/apps', '/admin/api/v1/sellers/1/password-reset', '/metrics']) assert.equal(isAdminPath(p), true, p);
-    for (const p of ['/administrator', '/adminx', '/metrics/x', '/metricsx', '/account', '/']) assert.equal(isAdminPath(p), false, p);
+  it("which paths are the admin listener's", () => {
+    for (const p of [
+      '/admin',
+      '/admin/',
+      '/admin/login',
+      '/admin/api/v1/apps',
+      '/admin/api/v1/sellers/1/password-reset',
+      '/metrics',
+    ])
+      assert.equal(isAdminPath(p), true, p);
+    for (const p of ['/administrator', '/adminx', '/metrics/x', '/metricsx', '/account', '/'])
+      assert.equal(isAdminPath(p), false, p);
   });
 });
 

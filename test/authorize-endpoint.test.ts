@@ -15,7 +15,12 @@ for (const dialect of dialects) {
     after(async () => s?.close());
 
     const url = (params: Record<string, string>) => `${s.url}/oauth/authorize?${new URLSearchParams(params)}`;
-    const base = () => ({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback, state: 'xyz' });
+    const base = () => ({
+      response_type: 'code',
+      client_id: s.client.appKey,
+      redirect_uri: s.client.callback,
+      state: 'xyz',
+    });
 
     it('shows an error page, never a redirect, for an unknown client', async () => {
       const res = await fetch(url({ ...base(), client_id: 'nope' }), { redirect: 'manual' });
@@ -28,7 +33,12 @@ for (const dialect of dialects) {
     });
 
     it('shows an error page for a redirect_uri that does not match exactly', async () => {
-      for (const bad of [`${s.client.callback}/x`, `${s.client.callback}?a=1`, s.client.callback.toUpperCase(), 'https://evil.example/callback']) {
+      for (const bad of [
+        `${s.client.callback}/x`,
+        `${s.client.callback}?a=1`,
+        s.client.callback.toUpperCase(),
+        'https://evil.example/callback',
+      ]) {
         const res = await fetch(url({ ...base(), redirect_uri: bad }), { redirect: 'manual' });
         assert.equal(res.status, 400, bad);
         assert.equal(res.headers.get('location'), null);
@@ -63,7 +73,10 @@ for (const dialect of dialects) {
         assert.equal(loc.searchParams.get('state'), 'xyz');
         assert.equal(loc.searchParams.get('iss'), s.url);
       }
-      const missingType = await fetch(url({ client_id: s.client.appKey, redirect_uri: s.client.callback, state: 's' }), { redirect: 'manual' });
+      const missingType = await fetch(
+        url({ client_id: s.client.appKey, redirect_uri: s.client.callback, state: 's' }),
+        { redirect: 'manual' },
+      );
       assert.equal(new URL(missingType.headers.get('location') ?? '').searchParams.get('error'), 'invalid_request');
       const dupState = await fetch(`${url(base())}&state=again`, { redirect: 'manual' });
       assert.equal(new URL(dupState.headers.get('location') ?? '').searchParams.get('error'), 'invalid_request');
@@ -97,11 +110,19 @@ for (const dialect of dialects) {
       const action = formAction(page) ?? '';
       const none = await client.post(action, { username: s.seller.username, password: s.seller.password });
       assert.equal(none.status, 403);
-      const wrong = await client.post(action, { csrf_token: 'x'.repeat(43), username: s.seller.username, password: s.seller.password });
+      const wrong = await client.post(action, {
+        csrf_token: 'x'.repeat(43),
+        username: s.seller.username,
+        password: s.seller.password,
+      });
       assert.equal(wrong.status, 403);
       // A foreign browser (no interaction cookie) with the right token is refused too.
       const other = new FormClient(s.url);
-      const foreign = await other.post(action, { csrf_token: hiddenInput(page, 'csrf_token') ?? '', username: s.seller.username, password: s.seller.password });
+      const foreign = await other.post(action, {
+        csrf_token: hiddenInput(page, 'csrf_token') ?? '',
+        username: s.seller.username,
+        password: s.seller.password,
+      });
       assert.equal(foreign.status, 403);
       assert.equal(foreign.headers.get('set-cookie')?.includes('sq_session'), undefined);
     });
@@ -110,11 +131,19 @@ for (const dialect of dialects) {
       const client = new FormClient(s.url);
       const start = await client.get(url(base()));
       const page = await (await client.get(start.headers.get('location') ?? '')).text();
-      const bad = await client.post(formAction(page) ?? '', { csrf_token: hiddenInput(page, 'csrf_token') ?? '', username: s.seller.username, password: 'wrong-password' });
+      const bad = await client.post(formAction(page) ?? '', {
+        csrf_token: hiddenInput(page, 'csrf_token') ?? '',
+        username: s.seller.username,
+        password: 'wrong-password',
+      });
       assert.equal(bad.status, 401);
       assert.match(await bad.text(), /username or password is wrong/);
       client.cookies.set('sq_session', 'attacker-fixed-session');
-      const good = await client.post(formAction(page) ?? '', { csrf_token: hiddenInput(page, 'csrf_token') ?? '', username: s.seller.username, password: s.seller.password });
+      const good = await client.post(formAction(page) ?? '', {
+        csrf_token: hiddenInput(page, 'csrf_token') ?? '',
+        username: s.seller.username,
+        password: s.seller.password,
+      });
       assert.equal(good.status, 303);
       const session = client.cookies.get('sq_session');
       assert.ok(session && session !== 'attacker-fixed-session');
@@ -128,7 +157,10 @@ for (const dialect of dialects) {
     });
 
     it('sends a seller who is already logged in straight to consent', async () => {
-      const first = await authorizeThroughForms(s.url, url(base()), { username: s.seller.username, password: s.seller.password });
+      const first = await authorizeThroughForms(s.url, url(base()), {
+        username: s.seller.username,
+        password: s.seller.password,
+      });
       const res = await first.client.get(url(base()));
       const page = await (await first.client.get(res.headers.get('location') ?? '')).text();
       assert.doesNotMatch(page, /name="password"/);
@@ -136,7 +168,11 @@ for (const dialect of dialects) {
     });
 
     it('returns access_denied with error_description and state when the seller cancels', async () => {
-      const { location } = await authorizeThroughForms(s.url, url(base()), { username: s.seller.username, password: s.seller.password, decision: 'deny' });
+      const { location } = await authorizeThroughForms(s.url, url(base()), {
+        username: s.seller.username,
+        password: s.seller.password,
+        decision: 'deny',
+      });
       const loc = new URL(location);
       assert.equal(loc.searchParams.get('error'), 'access_denied');
       assert.equal(loc.searchParams.get('error_description'), 'the seller declined to authorize the app');
@@ -148,10 +184,21 @@ for (const dialect of dialects) {
       const client = new FormClient(s.url);
       const start = await client.get(url(base()));
       let page = await (await client.get(start.headers.get('location') ?? '')).text();
-      const login = await client.post(formAction(page) ?? '', { csrf_token: hiddenInput(page, 'csrf_token') ?? '', username: s.seller.username, password: s.seller.password });
+      const login = await client.post(formAction(page) ?? '', {
+        csrf_token: hiddenInput(page, 'csrf_token') ?? '',
+        username: s.seller.username,
+        password: s.seller.password,
+      });
       page = await (await client.get(login.headers.get('location') ?? '')).text();
-      const form = { csrf_token: hiddenInput(page, 'csrf_token') ?? '', store_id: String(s.seller.stores[0]!.storeId), decision: 'approve' };
-      const results = await Promise.all([client.post(formAction(page) ?? '', form), client.post(formAction(page) ?? '', form)]);
+      const form = {
+        csrf_token: hiddenInput(page, 'csrf_token') ?? '',
+        store_id: String(s.seller.stores[0]!.storeId),
+        decision: 'approve',
+      };
+      const results = await Promise.all([
+        client.post(formAction(page) ?? '', form),
+        client.post(formAction(page) ?? '', form),
+      ]);
       assert.deepEqual(results.map((r) => r.status).sort(), [303, 403]);
     });
 
@@ -159,9 +206,17 @@ for (const dialect of dialects) {
       const client = new FormClient(s.url);
       const start = await client.get(url(base()));
       let page = await (await client.get(start.headers.get('location') ?? '')).text();
-      const login = await client.post(formAction(page) ?? '', { csrf_token: hiddenInput(page, 'csrf_token') ?? '', username: s.seller.username, password: s.seller.password });
+      const login = await client.post(formAction(page) ?? '', {
+        csrf_token: hiddenInput(page, 'csrf_token') ?? '',
+        username: s.seller.username,
+        password: s.seller.password,
+      });
       page = await (await client.get(login.headers.get('location') ?? '')).text();
-      const res = await client.post(formAction(page) ?? '', { csrf_token: hiddenInput(page, 'csrf_token') ?? '', store_id: '999999', decision: 'approve' });
+      const res = await client.post(formAction(page) ?? '', {
+        csrf_token: hiddenInput(page, 'csrf_token') ?? '',
+        store_id: '999999',
+        decision: 'approve',
+      });
       assert.equal(res.status, 400);
       assert.match(await res.text(), /Choose at least one of your stores/);
     });

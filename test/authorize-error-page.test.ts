@@ -10,7 +10,8 @@ describe('authorization request error page', () => {
   });
   after(async () => s?.close());
 
-  const unknownClient = () => `${s.url}/oauth/authorize?response_type=code&client_id=99999999&redirect_uri=${encodeURIComponent(s.client.callback)}`;
+  const unknownClient = () =>
+    `${s.url}/oauth/authorize?response_type=code&client_id=99999999&redirect_uri=${encodeURIComponent(s.client.callback)}`;
 
   it('says what to do in Chinese, with the protocol reason as detail', async () => {
     const res = await fetch(unknownClient(), { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } });
@@ -18,7 +19,10 @@ describe('authorization request error page', () => {
     assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
     const page = await res.text();
     assert.match(page, /<html lang="zh-CN">/);
-    assert.match(page, /<p class="error" role="alert">此授权链接无效。请返回应用重试；如果问题持续出现，请联系应用的开发者。<\/p>/);
+    assert.match(
+      page,
+      /<p class="error" role="alert">此授权链接无效。请返回应用重试；如果问题持续出现，请联系应用的开发者。<\/p>/,
+    );
     assert.match(page, /<p class="detail">详细信息: unknown client_id<\/p>/);
   });
 
@@ -26,7 +30,10 @@ describe('authorization request error page', () => {
     const res = await fetch(`${unknownClient()}&lang=en`);
     assert.equal(res.status, 400);
     const page = await res.text();
-    assert.match(page, /<p class="error" role="alert">This authorization link is not valid\. Go back to the app and try again; if it keeps happening, contact the app&#39;s developer\.<\/p>/);
+    assert.match(
+      page,
+      /<p class="error" role="alert">This authorization link is not valid\. Go back to the app and try again; if it keeps happening, contact the app&#39;s developer\.<\/p>/,
+    );
     assert.match(page, /<p class="detail">Details: unknown client_id<\/p>/);
   });
 });

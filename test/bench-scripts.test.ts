@@ -22,10 +22,15 @@ import { getProfile } from '../src/profiles/registry.js';
 const bench = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'bench');
 
 async function start<R>(script: string, args: string[] = []): Promise<{ ready: R; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(bench, script), ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(bench, script), ...args], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const ready = await new Promise<R>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => line.startsWith('{') && resolve(JSON.parse(line) as R));
+    createInterface({ input: child.stdout! }).on(
+      'line',
+      (line) => line.startsWith('{') && resolve(JSON.parse(line) as R),
+    );
   });
   return { ready, child };
 }
@@ -55,7 +60,10 @@ for (const peer of ['oidc-provider', 'oauth2-server']) {
       assert.equal(replay.status, 400);
       assert.equal(replay.json.error, 'invalid_grant');
       // Refresh rotates: a new refresh token.
-      const rotated = await peerPost(ready, ready.paths.token, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+      const rotated = await peerPost(ready, ready.paths.token, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+      });
       assert.equal(rotated.status, 200);
       assert.notEqual(rotated.json.refresh_token, tokens.refresh_token);
       if (ready.paths.introspect) {
@@ -68,7 +76,9 @@ for (const peer of ['oidc-provider', 'oauth2-server']) {
         assert.deepEqual(unknown.json, { active: false });
       }
       if (ready.paths.bearer) {
-        const res = await fetch(`${ready.url}${ready.paths.bearer}`, { headers: { authorization: `Bearer ${rotated.json.access_token}` } });
+        const res = await fetch(`${ready.url}${ready.paths.bearer}`, {
+          headers: { authorization: `Bearer ${rotated.json.access_token}` },
+        });
         assert.equal(res.status, 200);
         assert.deepEqual(await res.json(), { store_id: 1, seller: 'bench0' });
         const bad = await fetch(`${ready.url}${ready.paths.bearer}`, { headers: { authorization: 'Bearer nope' } });
@@ -76,7 +86,10 @@ for (const peer of ['oidc-provider', 'oauth2-server']) {
         assert.equal((await bad.json()).error, 'invalid_token');
       }
       // The refresh token it replaced is refused (oidc-provider then also revokes the whole grant).
-      const reused = await peerPost(ready, ready.paths.token, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+      const reused = await peerPost(ready, ready.paths.token, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+      });
       assert.equal(reused.status, 400);
       assert.equal(reused.json.error, 'invalid_grant');
     } finally {
@@ -87,34 +100,48 @@ for (const peer of ['oidc-provider', 'oauth2-server']) {
 
 const hasWrk = spawnSync('wrk', ['-v']).error === undefined;
 
-test('wrk code pool: each body is sent once and the run ends when the last answer is in', { skip: hasWrk ? false : 'wrk is not installed (apt-get install -y wrk)' }, async () => {
-  const { ready, child } = await start<{ url: string }>('echo-target.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'bench-lua-'));
-  try {
-    const bodies = join(dir, 'bodies.txt');
-    writeFileSync(bodies, `${Array.from({ length: 300 }, (_, i) => `code=${i}`).join('\n')}\n`);
-    const res = spawnSync('wrk', ['-t1', '-c8', '-d60s', '--latency', '-s', join(bench, 'lua', 'bodies.lua'), ready.url], {
-      env: { ...process.env, BENCH_LUA_DIR: join(bench, 'lua'), BENCH_BODIES: bodies, BENCH_PATH: '/echo', BENCH_EXPECT: '"code"' },
-      encoding: 'utf8',
-    });
-    const m = /BENCH_RESULT (\{.*\})/.exec(res.stdout);
-    assert.ok(m, res.stdout + res.stderr);
-    const r = JSON.parse(m[1]!);
-    assert.equal(r.requests, 300);
-    assert.equal(r.errors, 0);
-    assert.equal(r.drained, 1);
-    // The script ended the run itself once the last answer was in (not wrk's -d ceiling), and the
-    // rate is taken over the time the answers took. (window_us is not compared with wrk's own
-    // duration_us: wrk starts its wall clock after its threads have begun connecting, so the two
-    // clocks may differ by a few microseconds either way; a CI run once saw window > duration.)
-    assert.equal(r.stopped, 1);
-    assert.ok(r.window_us > 0);
-    assert.ok(Math.abs(r.rps - r.requests / (r.window_us / 1e6)) < 1);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    await stop(child);
-  }
-});
+test(
+  'wrk code pool: each body is sent once and the run ends when the last answer is in',
+  { skip: hasWrk ? false : 'wrk is not installed (apt-get install -y wrk)' },
+  async () => {
+    const { ready, child } = await start<{ url: string }>('echo-target.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'bench-lua-'));
+    try {
+      const bodies = join(dir, 'bodies.txt');
+      writeFileSync(bodies, `${Array.from({ length: 300 }, (_, i) => `code=${i}`).join('\n')}\n`);
+      const res = spawnSync(
+        'wrk',
+        ['-t1', '-c8', '-d60s', '--latency', '-s', join(bench, 'lua', 'bodies.lua'), ready.url],
+        {
+          env: {
+            ...process.env,
+            BENCH_LUA_DIR: join(bench, 'lua'),
+            BENCH_BODIES: bodies,
+            BENCH_PATH: '/echo',
+            BENCH_EXPECT: '"code"',
+          },
+          encoding: 'utf8',
+        },
+      );
+      const m = /BENCH_RESULT (\{.*\})/.exec(res.stdout);
+      assert.ok(m, res.stdout + res.stderr);
+      const r = JSON.parse(m[1]!);
+      assert.equal(r.requests, 300);
+      assert.equal(r.errors, 0);
+      assert.equal(r.drained, 1);
+      // The script ended the run itself once the last answer was in (not wrk's -d ceiling), and the
+      // rate is taken over the time the answers took. (window_us is not compared with wrk's own
+      // duration_us: wrk starts its wall clock after its threads have begun connecting, so the two
+      // clocks may differ by a few microseconds either way; a CI run once saw window > duration.)
+      assert.equal(r.stopped, 1);
+      assert.ok(r.window_us > 0);
+      assert.ok(Math.abs(r.rps - r.requests / (r.window_us / 1e6)) < 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await stop(child);
+    }
+  },
+);
 
 test('fill: N live tokens with SHA-256-shaped unique keys, each in a grant of the filler app', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-fill-'));
@@ -122,7 +149,10 @@ test('fill: N live tokens with SHA-256-shaped unique keys, each in a grant of th
   try {
     const storage = await openStorage(url, { createIfMissing: true });
     const core = await createCoreContext({ storage, profile: getProfile('standard'), issuer: 'http://127.0.0.1' });
-    const app = await createApp(storage, core.secretKey, { name: 'Filler', callbacks: ['https://isv.example.com/callback'] });
+    const app = await createApp(storage, core.secretKey, {
+      name: 'Filler',
+      callbacks: ['https://isv.example.com/callback'],
+    });
     await storage.close();
     await fillTokens(url, 1000, app.appKey);
     const db = new SQLite(join(dir, 'fill.db'), { readonly: true });

@@ -24,7 +24,10 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 async function countRows(url: string, table: 'apps' | 'sellers' | 'stores'): Promise<number> {
   const { db } = openDatabase(url);
   try {
-    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   } finally {
     await db.destroy();
@@ -46,8 +49,12 @@ describe('shouquan CLI', () => {
         const r = await run(...argv);
         assert.equal(r.code, 0, argv.join(' '));
         assert.equal(r.err, '');
-        assert.match(r.out, /^shouquan: OAuth 2\.0 authorization server for e-commerce open platforms\n\nUsage: shouquan <command> \[flags\]\n/);
-        for (const cmd of ['serve', 'migrate', 'app create', 'seller create', 'help [command]']) assert.match(r.out, new RegExp(`\\n  ${cmd.replace(/[[\]]/g, '\\$&')} +\\S`));
+        assert.match(
+          r.out,
+          /^shouquan: OAuth 2\.0 authorization server for e-commerce open platforms\n\nUsage: shouquan <command> \[flags\]\n/,
+        );
+        for (const cmd of ['serve', 'migrate', 'app create', 'seller create', 'help [command]'])
+          assert.match(r.out, new RegExp(`\\n  ${cmd.replace(/[[\]]/g, '\\$&')} +\\S`));
       }
     });
 
@@ -67,7 +74,10 @@ describe('shouquan CLI', () => {
         assert.equal(viaHelp.out, viaFlag.out, `help ${topic.join(' ')}`);
       }
       const seller = (await run('help', 'seller')).out;
-      assert.ok(seller.startsWith((await run('seller', 'create', '--help')).out), 'help seller starts with seller create');
+      assert.ok(
+        seller.startsWith((await run('seller', 'create', '--help')).out),
+        'help seller starts with seller create',
+      );
       assert.ok(seller.endsWith((await run('seller', 'update', '--help')).out), 'and lists seller list|show|update');
       const app = (await run('app', '--help')).out;
       assert.ok(app.startsWith((await run('app', 'create', '--help')).out), 'app --help starts with app create');
@@ -77,7 +87,12 @@ describe('shouquan CLI', () => {
 
     it('documents every serve flag with its environment variable', async () => {
       const { out } = await run('serve', '--help');
-      for (const [flag, env] of [['port', 'SHOUQUAN_PORT'], ['database', 'SHOUQUAN_DATABASE_URL'], ['issuer', 'SHOUQUAN_ISSUER'], ['sandbox', 'SHOUQUAN_SANDBOX']]) {
+      for (const [flag, env] of [
+        ['port', 'SHOUQUAN_PORT'],
+        ['database', 'SHOUQUAN_DATABASE_URL'],
+        ['issuer', 'SHOUQUAN_ISSUER'],
+        ['sandbox', 'SHOUQUAN_SANDBOX'],
+      ]) {
         assert.match(out, new RegExp(`\\n  --${flag} .*\\(env ${env};`));
       }
     });
@@ -91,34 +106,71 @@ describe('shouquan CLI', () => {
 
   describe('usage errors (exit 2, one line, nothing written)', () => {
     it('refuses an unknown command', async () => {
-      assert.deepEqual(await run('app', 'delete'), { code: 2, out: '', err: 'shouquan: unknown command "app delete" (try "shouquan --help")' });
+      assert.deepEqual(await run('app', 'delete'), {
+        code: 2,
+        out: '',
+        err: 'shouquan: unknown command "app delete" (try "shouquan --help")',
+      });
     });
 
     it('refuses an unknown flag and points at the help', async () => {
       const r = await run('app', 'create', '--name', 'X', '--callbak', 'https://isv.example.com/cb', '--database', url);
-      assert.deepEqual(r, { code: 2, out: '', err: `shouquan: Unknown option '--callbak' (see "shouquan app create --help")` });
+      assert.deepEqual(r, {
+        code: 2,
+        out: '',
+        err: `shouquan: Unknown option '--callbak' (see "shouquan app create --help")`,
+      });
       assert.equal(existsSync(join(dir, 'cli.db')), false, 'no database was created');
     });
 
     it('refuses a stray positional argument', async () => {
       const r = await run('seller', 'create', 'bob', '--database', url);
-      assert.deepEqual(r, { code: 2, out: '', err: `shouquan: Unexpected argument 'bob'. This command does not take positional arguments (see "shouquan seller create --help")` });
+      assert.deepEqual(r, {
+        code: 2,
+        out: '',
+        err: `shouquan: Unexpected argument 'bob'. This command does not take positional arguments (see "shouquan seller create --help")`,
+      });
     });
 
     it('names the missing required flag', async () => {
-      assert.deepEqual(await run('app', 'create', '--name', 'X', '--database', url), { code: 2, out: '', err: 'shouquan: --callback is required' });
-      assert.deepEqual(await run('app', 'create', '--name', 'X', '--callback', 'https://a.example/cb', '--scope', 'bad scope!', '--database', url), {
+      assert.deepEqual(await run('app', 'create', '--name', 'X', '--database', url), {
         code: 2,
         out: '',
-        err: 'shouquan: --scope "bad scope!" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)',
+        err: 'shouquan: --callback is required',
       });
-      assert.deepEqual(await run('seller', 'create', '--username', 'bob', '--password', 'long enough', '--database', url), { code: 2, out: '', err: 'shouquan: --store is required' });
+      assert.deepEqual(
+        await run(
+          'app',
+          'create',
+          '--name',
+          'X',
+          '--callback',
+          'https://a.example/cb',
+          '--scope',
+          'bad scope!',
+          '--database',
+          url,
+        ),
+        {
+          code: 2,
+          out: '',
+          err: 'shouquan: --scope "bad scope!" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)',
+        },
+      );
+      assert.deepEqual(
+        await run('seller', 'create', '--username', 'bob', '--password', 'long enough', '--database', url),
+        { code: 2, out: '', err: 'shouquan: --store is required' },
+      );
     });
   });
 
   describe('migrate', () => {
     it('creates the schema, then reports it up to date', async () => {
-      assert.deepEqual(await run('migrate', '--database', url, '--json'), { code: 0, out: JSON.stringify({ database: url, applied: await knownMigrationNames() }), err: '' });
+      assert.deepEqual(await run('migrate', '--database', url, '--json'), {
+        code: 0,
+        out: JSON.stringify({ database: url, applied: await knownMigrationNames() }),
+        err: '',
+      });
       assert.deepEqual(await run('migrate', '--database', url), { code: 0, out: `${url} is up to date`, err: '' });
     });
 
@@ -135,7 +187,11 @@ describe('shouquan CLI', () => {
         } finally {
           await db.destroy();
         }
-        assert.deepEqual(await run('migrate', '--database', file, '--json'), { code: 0, out: JSON.stringify({ database: file, applied: ['0012_shared_limits'] }), err: '' });
+        assert.deepEqual(await run('migrate', '--database', file, '--json'), {
+          code: 0,
+          out: JSON.stringify({ database: file, applied: ['0012_shared_limits'] }),
+          err: '',
+        });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -145,7 +201,21 @@ describe('shouquan CLI', () => {
   describe('app rotate-secret', () => {
     it('prints a new secret; the old one works for the overlap window, or stops at once with 0', async () => {
       await run('migrate', '--database', url);
-      const created = JSON.parse((await run('app', 'create', '--name', 'Rotor', '--callback', 'https://r.example/cb', '--database', url, '--json')).out);
+      const created = JSON.parse(
+        (
+          await run(
+            'app',
+            'create',
+            '--name',
+            'Rotor',
+            '--callback',
+            'https://r.example/cb',
+            '--database',
+            url,
+            '--json',
+          )
+        ).out,
+      );
       const before = Date.now();
       const r = await run('app', 'rotate-secret', '--app-key', created.app_key, '--database', url, '--json');
       assert.equal(r.code, 0, r.err);
@@ -162,7 +232,21 @@ describe('shouquan CLI', () => {
         const until = Date.parse(body.previous_secret_expires_at);
         assert.ok(until >= before + 24 * 3600_000 && until <= Date.now() + 24 * 3600_000);
 
-        const leaked = JSON.parse((await run('app', 'rotate-secret', '--app-key', created.app_key, '--overlap-hours', '0', '--database', url, '--json')).out);
+        const leaked = JSON.parse(
+          (
+            await run(
+              'app',
+              'rotate-secret',
+              '--app-key',
+              created.app_key,
+              '--overlap-hours',
+              '0',
+              '--database',
+              url,
+              '--json',
+            )
+          ).out,
+        );
         assert.equal(leaked.previous_secret_expires_at, null);
         // Another process changed the app: this storage's app cache (1 s, docs/adr/0051) is dropped to read it now.
         (storage.apps as { invalidate?: () => void }).invalidate?.();
@@ -172,8 +256,16 @@ describe('shouquan CLI', () => {
       } finally {
         await storage.close();
       }
-      assert.deepEqual(await run('app', 'rotate-secret', '--app-key', '99999999', '--database', url), { code: 1, out: '', err: 'shouquan: no app with app_key 99999999' });
-      assert.equal((await run('app', 'rotate-secret', '--app-key', created.app_key, '--overlap-hours', '500', '--database', url)).code, 2);
+      assert.deepEqual(await run('app', 'rotate-secret', '--app-key', '99999999', '--database', url), {
+        code: 1,
+        out: '',
+        err: 'shouquan: no app with app_key 99999999',
+      });
+      assert.equal(
+        (await run('app', 'rotate-secret', '--app-key', created.app_key, '--overlap-hours', '500', '--database', url))
+          .code,
+        2,
+      );
     });
   });
 
@@ -183,7 +275,19 @@ describe('shouquan CLI', () => {
     });
 
     it('prints the --json shape and stores a working secret', async () => {
-      const r = await run('app', 'create', '--name', ' 掌柜助手 ERP ', '--callback', 'https://isv.example.com/cb', '--callback', 'http://127.0.0.1:8080/cb', '--database', url, '--json');
+      const r = await run(
+        'app',
+        'create',
+        '--name',
+        ' 掌柜助手 ERP ',
+        '--callback',
+        'https://isv.example.com/cb',
+        '--callback',
+        'http://127.0.0.1:8080/cb',
+        '--database',
+        url,
+        '--json',
+      );
       assert.equal(r.code, 0, r.err);
       assert.equal(r.err, '');
       const body = JSON.parse(r.out);
@@ -202,7 +306,11 @@ describe('shouquan CLI', () => {
         assert.equal(app.name, '掌柜助手 ERP');
         assert.deepEqual(app.callbackUrls, body.callbacks);
         assert.deepEqual(app.scopes, ['seller']);
-        assert.equal(app.secretHash, hashAppSecret({ secretKey: await loadSecretKey(storage) }, body.app_secret), 'the printed secret is the stored one');
+        assert.equal(
+          app.secretHash,
+          hashAppSecret({ secretKey: await loadSecretKey(storage) }, body.app_secret),
+          'the printed secret is the stored one',
+        );
         assert.notEqual(app.secretHash, body.app_secret, 'stored hashed');
       } finally {
         await storage.close();
@@ -210,9 +318,21 @@ describe('shouquan CLI', () => {
     });
 
     it('prints app_key and app_secret as text without --json', async () => {
-      const r = await run('app', 'create', '--name', 'Text App', '--callback', 'https://isv.example.com/cb', '--database', url);
+      const r = await run(
+        'app',
+        'create',
+        '--name',
+        'Text App',
+        '--callback',
+        'https://isv.example.com/cb',
+        '--database',
+        url,
+      );
       assert.equal(r.code, 0, r.err);
-      assert.match(r.out, /^app_key: {4}\d{8}\napp_secret: [0-9a-f]{32}\n\(client_id and client_secret are the same values\. The secret is shown only now: keep it safe\.\)$/);
+      assert.match(
+        r.out,
+        /^app_key: {4}\d{8}\napp_secret: [0-9a-f]{32}\n\(client_id and client_secret are the same values\. The secret is shown only now: keep it safe\.\)$/,
+      );
     });
 
     it('refuses bad callback URLs with one line each and writes no app', async () => {
@@ -220,12 +340,30 @@ describe('shouquan CLI', () => {
       const cases: Array<[string, string]> = [
         ['isv.example.com/cb', 'callback "isv.example.com/cb" is not an absolute URL'],
         ['ftp://isv.example.com/cb', 'callback "ftp://isv.example.com/cb" must use http or https'],
-        ['https://isv.example.com/cb#frag', 'callback "https://isv.example.com/cb#frag" may not contain a fragment (RFC 6749 §3.1.2)'],
-        ['https://user:pw@isv.example.com/cb', 'callback "https://user:pw@isv.example.com/cb" may not contain user info'],
+        [
+          'https://isv.example.com/cb#frag',
+          'callback "https://isv.example.com/cb#frag" may not contain a fragment (RFC 6749 §3.1.2)',
+        ],
+        [
+          'https://user:pw@isv.example.com/cb',
+          'callback "https://user:pw@isv.example.com/cb" may not contain user info',
+        ],
       ];
       for (const [callback, message] of cases) {
         // The good callback first: nothing may be half-written when a later one is bad.
-        const r = await run('app', 'create', '--name', 'Bad', '--callback', 'https://isv.example.com/ok', '--callback', callback, '--database', url, '--json');
+        const r = await run(
+          'app',
+          'create',
+          '--name',
+          'Bad',
+          '--callback',
+          'https://isv.example.com/ok',
+          '--callback',
+          callback,
+          '--database',
+          url,
+          '--json',
+        );
         assert.deepEqual(r, { code: 2, out: '', err: `shouquan: ${message}` });
       }
       assert.equal(await countRows(url, 'apps'), before);
@@ -233,7 +371,16 @@ describe('shouquan CLI', () => {
 
     it('says so when the database file does not exist, and does not create it', async () => {
       const missing = join(dir, 'missing', 'nope.db');
-      const r = await run('app', 'create', '--name', 'X', '--callback', 'https://isv.example.com/cb', '--database', `sqlite:${missing}`);
+      const r = await run(
+        'app',
+        'create',
+        '--name',
+        'X',
+        '--callback',
+        'https://isv.example.com/cb',
+        '--database',
+        `sqlite:${missing}`,
+      );
       assert.deepEqual(r, {
         code: 1,
         out: '',
@@ -249,12 +396,29 @@ describe('shouquan CLI', () => {
     });
 
     it('prints the --json shape and stores a working password', async () => {
-      const r = await run('seller', 'create', '--username', 'hangzhou-tea', '--password', 'correct horse', '--store', '西湖龙井旗舰店', '--store', ' Outlet ', '--database', url, '--json');
+      const r = await run(
+        'seller',
+        'create',
+        '--username',
+        'hangzhou-tea',
+        '--password',
+        'correct horse',
+        '--store',
+        '西湖龙井旗舰店',
+        '--store',
+        ' Outlet ',
+        '--database',
+        url,
+        '--json',
+      );
       assert.equal(r.code, 0, r.err);
       const body = JSON.parse(r.out);
       assert.deepEqual(Object.keys(body), ['seller_id', 'stores']);
       assert.equal(typeof body.seller_id, 'number');
-      assert.deepEqual(body.stores.map((s: { name: string }) => s.name), ['西湖龙井旗舰店', 'Outlet']);
+      assert.deepEqual(
+        body.stores.map((s: { name: string }) => s.name),
+        ['西湖龙井旗舰店', 'Outlet'],
+      );
       for (const s of body.stores) {
         assert.deepEqual(Object.keys(s), ['store_id', 'name']);
         assert.equal(typeof s.store_id, 'number');
@@ -275,7 +439,19 @@ describe('shouquan CLI', () => {
 
     it('refuses a duplicate username with one line, exit 1, and writes nothing', async () => {
       const [sellers, stores] = [await countRows(url, 'sellers'), await countRows(url, 'stores')];
-      const r = await run('seller', 'create', '--username', 'hangzhou-tea', '--password', 'another password', '--store', 'New Store', '--database', url, '--json');
+      const r = await run(
+        'seller',
+        'create',
+        '--username',
+        'hangzhou-tea',
+        '--password',
+        'another password',
+        '--store',
+        'New Store',
+        '--database',
+        url,
+        '--json',
+      );
       assert.deepEqual(r, { code: 1, out: '', err: 'shouquan: username "hangzhou-tea" is already taken' });
       assert.equal(await countRows(url, 'sellers'), sellers);
       assert.equal(await countRows(url, 'stores'), stores, 'no orphan store rows');
@@ -283,14 +459,30 @@ describe('shouquan CLI', () => {
 
     it('refuses a bad username, short password or empty store before touching the database', async () => {
       const cases: Array<[string[], string]> = [
-        [['--username', 'ab', '--password', 'long enough', '--store', 'S'], '--username must be 3 to 64 letters, digits or _ . @ -'],
-        [['--username', 'has space', '--password', 'long enough', '--store', 'S'], '--username must be 3 to 64 letters, digits or _ . @ -'],
-        [['--username', 'newseller', '--password', 'short', '--store', 'S'], '--password must be at least 8 characters'],
-        [['--username', 'newseller', '--password', 'long enough', '--store', 'S', '--store', '  '], '--store may not be empty'],
+        [
+          ['--username', 'ab', '--password', 'long enough', '--store', 'S'],
+          '--username must be 3 to 64 letters, digits or _ . @ -',
+        ],
+        [
+          ['--username', 'has space', '--password', 'long enough', '--store', 'S'],
+          '--username must be 3 to 64 letters, digits or _ . @ -',
+        ],
+        [
+          ['--username', 'newseller', '--password', 'short', '--store', 'S'],
+          '--password must be at least 8 characters',
+        ],
+        [
+          ['--username', 'newseller', '--password', 'long enough', '--store', 'S', '--store', '  '],
+          '--store may not be empty',
+        ],
       ];
       const missing = join(dir, 'never', 'made.db');
       for (const [flags, message] of cases) {
-        assert.deepEqual(await run('seller', 'create', ...flags, '--database', `sqlite:${missing}`), { code: 2, out: '', err: `shouquan: ${message}` });
+        assert.deepEqual(await run('seller', 'create', ...flags, '--database', `sqlite:${missing}`), {
+          code: 2,
+          out: '',
+          err: `shouquan: ${message}`,
+        });
       }
       assert.equal(existsSync(missing), false);
     });
@@ -301,12 +493,28 @@ describe('shouquan serve (spawned)', { timeout: 60_000 }, () => {
   it('starts on --port 0, answers /healthz, and exits 0 on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shouquan-serve-'));
     const dbFile = join(dir, 'serve.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', 'serve', '--port', '0', '--database', `sqlite:${dbFile}`, '--json'], {
-      cwd: join(import.meta.dirname, '..'),
-      env: { ...process.env, SHOUQUAN_ISSUER: '', SHOUQUAN_SANDBOX: '', SHOUQUAN_PROFILE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'test/helpers/cli-entry.ts',
+        'serve',
+        '--port',
+        '0',
+        '--database',
+        `sqlite:${dbFile}`,
+        '--json',
+      ],
+      {
+        cwd: join(import.meta.dirname, '..'),
+        env: { ...process.env, SHOUQUAN_ISSUER: '', SHOUQUAN_SANDBOX: '', SHOUQUAN_PROFILE: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     try {
@@ -322,7 +530,12 @@ describe('shouquan serve (spawned)', { timeout: 60_000 }, () => {
       assert.ok(summary, `no start-up summary; stderr: ${stderr}`);
       assert.match(summary.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.notEqual(summary.url, 'http://127.0.0.1:0');
-      assert.deepEqual(summary, { url: summary.url, issuer: summary.url, profile: 'standard', database: `sqlite:${dbFile}` });
+      assert.deepEqual(summary, {
+        url: summary.url,
+        issuer: summary.url,
+        profile: 'standard',
+        database: `sqlite:${dbFile}`,
+      });
 
       const health = await fetch(`${summary.url}/healthz`);
       assert.equal(health.status, 200);
@@ -347,11 +560,26 @@ describe('shouquan serve (spawned)', { timeout: 60_000 }, () => {
     const port = (blocker.address() as { port: number }).port;
     const dir = mkdtempSync(join(tmpdir(), 'shouquan-serve-'));
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/cli-entry.ts', 'serve', '--port', String(port), '--database', `sqlite:${join(dir, 'x.db')}`, '--janitor-interval', '0'], {
-        cwd: join(import.meta.dirname, '..'),
-        env: { ...process.env, SHOUQUAN_ISSUER: '', SHOUQUAN_SANDBOX: '', SHOUQUAN_PROFILE: '' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'test/helpers/cli-entry.ts',
+          'serve',
+          '--port',
+          String(port),
+          '--database',
+          `sqlite:${join(dir, 'x.db')}`,
+          '--janitor-interval',
+          '0',
+        ],
+        {
+          cwd: join(import.meta.dirname, '..'),
+          env: { ...process.env, SHOUQUAN_ISSUER: '', SHOUQUAN_SANDBOX: '', SHOUQUAN_PROFILE: '' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));

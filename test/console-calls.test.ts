@@ -18,7 +18,12 @@ function callRows(html: string): string[][] {
   const table = /<table class="calls"[^>]*>([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
   const body = /<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(table)?.[1] ?? '';
   return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((r) =>
-    [...r[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1]!.replace(/<[^>]+>/g, '').replace(/&amp;/g, '&').trim()),
+    [...r[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) =>
+      c[1]!
+        .replace(/<[^>]+>/g, '')
+        .replace(/&amp;/g, '&')
+        .trim(),
+    ),
   );
 }
 
@@ -32,19 +37,40 @@ for (const dialect of await testDialects()) {
     let token = '';
 
     before(async () => {
-      s = await startTestServer({ db: await dialect.fresh(), now: () => T0, gateway: { webhookPollMs: 0 }, server: { callLog: { flushIntervalMs: 20 } } });
+      s = await startTestServer({
+        db: await dialect.fresh(),
+        now: () => T0,
+        gateway: { webhookPollMs: 0 },
+        server: { callLog: { flushIntervalMs: 20 } },
+      });
       (dev as { base: string }).base = s.url;
-      await submit(dev, '/console/signup', '/console/signup', { username: 'calls-dev', password: 'developer password' });
-      const created = await submit(dev, '/console/apps/new', '/console/apps', { name: 'Call Counter', callback_urls: callback, scope: 'seller' });
+      await submit(dev, '/console/signup', '/console/signup', {
+        username: 'calls-dev',
+        password: 'developer password',
+      });
+      const created = await submit(dev, '/console/apps/new', '/console/apps', {
+        name: 'Call Counter',
+        callback_urls: callback,
+        scope: 'seller',
+      });
       assert.equal(created.status, 201, created.html.slice(0, 300));
       appKey = readonlyValue(created.html, 'app_key_once')!;
       secret = readonlyValue(created.html, 'app_secret_once')!;
       const authorizeUrl = new URL(readonlyValue(created.html, 'authorize_url')!);
       authorizeUrl.searchParams.set('state', 'calls');
       const made = await submit(dev, '/console', '/console/sandbox-sellers', {});
-      const { location } = await authorizeThroughForms(s.url, `${authorizeUrl.pathname}${authorizeUrl.search}`, { username: readonlyValue(made.html, 'sb-user')!, password: readonlyValue(made.html, 'sb-pass')! });
+      const { location } = await authorizeThroughForms(s.url, `${authorizeUrl.pathname}${authorizeUrl.search}`, {
+        username: readonlyValue(made.html, 'sb-user')!,
+        password: readonlyValue(made.html, 'sb-pass')!,
+      });
       const code = new URL(location).searchParams.get('code')!;
-      const res = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: callback, client_id: appKey, client_secret: secret });
+      const res = await postForm(`${s.url}/oauth/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: callback,
+        client_id: appKey,
+        client_secret: secret,
+      });
       assert.equal(res.status, 200, res.text);
       token = res.json.access_token;
       // The app may read the store but has no order permission package.
@@ -56,7 +82,10 @@ for (const dialect of await testDialects()) {
       const p = await page(dev, `/console/apps/${appKey}?lang=en`);
       assert.equal(p.status, 200);
       assert.match(p.html, /<h2 id="calls-title">Recent calls and errors<\/h2>\n<p class="muted">No calls yet\.<\/p>/);
-      assert.match(p.html, /Make one: a signed POST \/router\/rest with this AppKey and a seller&#39;s access token as session/);
+      assert.match(
+        p.html,
+        /Make one: a signed POST \/router\/rest with this AppKey and a seller&#39;s access token as session/,
+      );
       assert.ok(!p.html.includes('<table class="calls"'));
     });
 
@@ -64,7 +93,10 @@ for (const dialect of await testDialects()) {
       const as = { override: { app_key: appKey }, secret };
       const ok = await topCall(s, 'shouquan.store.get', {}, token, as);
       assert.ok(ok.json.shouquan_store_get_response, ok.text);
-      const badSign = await topCall(s, 'shouquan.store.get', {}, token, { ...as, override: { app_key: appKey, sign: '0123456789ABCDEF0123456789ABCDEF' } });
+      const badSign = await topCall(s, 'shouquan.store.get', {}, token, {
+        ...as,
+        override: { app_key: appKey, sign: '0123456789ABCDEF0123456789ABCDEF' },
+      });
       assert.equal(badSign.json.error_response.sub_code, 'isv.invalid-signature');
       const noPermission = await topCall(s, 'shouquan.orders.list', {}, token, as);
       assert.equal(noPermission.json.error_response.code, 11, noPermission.text);
@@ -95,15 +127,25 @@ for (const dialect of await testDialects()) {
         shown.html,
         /<caption>The last 4 calls<\/caption>\n<thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">When \(UTC\+8\)<\/th><th scope="col" role="columnheader">Method<\/th><th scope="col" role="columnheader">Outcome<\/th><th scope="col" role="columnheader" class="num">Duration<\/th><\/tr><\/thead>/,
       );
-      assert.match(shown.html, /<div><dt>Calls \(last 24 h\)<\/dt><dd>4<\/dd><\/div>\n<div><dt>Errors \(last 24 h\)<\/dt><dd class="bad">2<\/dd><\/div>/);
+      assert.match(
+        shown.html,
+        /<div><dt>Calls \(last 24 h\)<\/dt><dd>4<\/dd><\/div>\n<div><dt>Errors \(last 24 h\)<\/dt><dd class="bad">2<\/dd><\/div>/,
+      );
       assert.match(
         shown.html,
         /<h3>Most frequent errors \(last 24 h\)<\/h3>\n<ul class="errors"><li><code>11 isv\.permission-api-package-empty<\/code> <span class="count">× 1<\/span><\/li><li><code>25 isv\.invalid-signature<\/code> <span class="count">× 1<\/span><\/li><\/ul>/,
       );
 
       const zh = await page(dev, `/console/apps/${appKey}?lang=zh-CN`);
-      assert.deepEqual(callRows(zh.html).map((r) => r.slice(0, 3))[3], ['2024-06-18 23:59:30', 'shouquan.store.get', '成功']);
-      assert.match(zh.html, /<caption>最近 4 次调用<\/caption>\n<thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">时间（UTC\+8）<\/th>/);
+      assert.deepEqual(callRows(zh.html).map((r) => r.slice(0, 3))[3], [
+        '2024-06-18 23:59:30',
+        'shouquan.store.get',
+        '成功',
+      ]);
+      assert.match(
+        zh.html,
+        /<caption>最近 4 次调用<\/caption>\n<thead role="rowgroup"><tr role="row"><th scope="col" role="columnheader">时间（UTC\+8）<\/th>/,
+      );
       assert.match(zh.html, /<dt>错误次数（近 24 小时）<\/dt><dd class="bad">2<\/dd>/);
     });
 
@@ -116,7 +158,7 @@ for (const dialect of await testDialects()) {
       assert.equal(callRows(p.html).length, 4);
     });
 
-    it('shows an app\'s calls to its developer only (not to another developer or an operator)', async () => {
+    it("shows an app's calls to its developer only (not to another developer or an operator)", async () => {
       const other = new FormClient(s.url);
       await submit(other, '/console/signup', '/console/signup', { username: 'other-dev', password: 'other password' });
       const peek = await page(other, `/console/apps/${appKey}?lang=en`);

@@ -19,21 +19,39 @@ for (const dialect of dialects) {
       await createWebAccount(s.core.storage, { realm: 'developer', username: 'dev', password: 'developer password' });
       // One browser signed in everywhere, with an authorization and an app of its own.
       const authorize = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback, state: 'st' })}`;
-      const flow = await authorizeThroughForms(s.url, authorize, { username: s.seller.username, password: s.seller.password });
+      const flow = await authorizeThroughForms(s.url, authorize, {
+        username: s.seller.username,
+        password: s.seller.password,
+      });
       victim = flow.client;
       const code = new URL(flow.location).searchParams.get('code')!;
-      const exchanged = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      const exchanged = await postForm(`${s.url}/oauth/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: s.client.callback,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.equal(exchanged.status, 200);
       await signIn(victim, 'console', 'dev', 'developer password');
       await signIn(victim, 'admin', 'ops', 'operator password');
-      const created = await submit(victim, '/console/apps/new', '/console/apps', { name: 'Victim App', callback_urls: 'https://v.example.com/cb', scope: 'seller' });
+      const created = await submit(victim, '/console/apps/new', '/console/apps', {
+        name: 'Victim App',
+        callback_urls: 'https://v.example.com/cb',
+        scope: 'seller',
+      });
       const appKey = /id="app_key_once" type="text" readonly value="(\d+)"/.exec(created.html)![1]!;
-      const grantPath = /action="(\/account\/authorizations\/[^"]+\/revoke)"/.exec((await page(victim, '/account')).html)![1]!;
+      const grantPath = /action="(\/account\/authorizations\/[^"]+\/revoke)"/.exec(
+        (await page(victim, '/account')).html,
+      )![1]!;
       forms = [
         { action: '/account/login', fields: { username: s.seller.username, password: s.seller.password } },
         { action: '/account/logout', fields: {} },
         { action: grantPath, fields: {} },
-        { action: '/account/password', fields: { current_password: s.seller.password, new_password: 'attacker chosen', revoke_all: '1' } },
+        {
+          action: '/account/password',
+          fields: { current_password: s.seller.password, new_password: 'attacker chosen', revoke_all: '1' },
+        },
         { action: '/console/signup', fields: { username: 'csrf-made', password: 'attacker password' } },
         { action: '/console/login', fields: { username: 'dev', password: 'developer password' } },
         { action: '/console/logout', fields: {} },
@@ -49,7 +67,8 @@ for (const dialect of dialects) {
     });
     after(async () => s?.close());
 
-    const csrfMessage = /This form is out of date or did not come from this site\. Reload the page and try again\.[\s\S]*Request ID: <code>[0-9a-f-]{36}<\/code>/;
+    const csrfMessage =
+      /This form is out of date or did not come from this site\. Reload the page and try again\.[\s\S]*Request ID: <code>[0-9a-f-]{36}<\/code>/;
 
     it('sets the CSRF cookie HttpOnly and SameSite=Strict', async () => {
       const res = await new FormClient(s.url).get('/console/login');
@@ -79,7 +98,11 @@ for (const dialect of dialects) {
     it('refuses every form from a foreign Origin even with a valid token', async () => {
       const token = csrfOf((await page(victim, '/console')).html);
       for (const f of forms) {
-        const res = await victim.post(f.action, { csrf_token: token, ...f.fields }, { origin: 'https://evil.example', 'accept-language': 'en' });
+        const res = await victim.post(
+          f.action,
+          { csrf_token: token, ...f.fields },
+          { origin: 'https://evil.example', 'accept-language': 'en' },
+        );
         assert.equal(res.status, 403, f.action);
         assert.match(await res.text(), csrfMessage, f.action);
       }
@@ -88,7 +111,11 @@ for (const dialect of dialects) {
     it('refuses every form a browser marks as cross-site (Sec-Fetch-Site) even with a valid token', async () => {
       const token = csrfOf((await page(victim, '/console')).html);
       for (const f of forms) {
-        const res = await victim.post(f.action, { csrf_token: token, ...f.fields }, { origin: 'null', 'sec-fetch-site': 'cross-site' });
+        const res = await victim.post(
+          f.action,
+          { csrf_token: token, ...f.fields },
+          { origin: 'null', 'sec-fetch-site': 'cross-site' },
+        );
         assert.equal(res.status, 403, f.action);
       }
     });
@@ -104,7 +131,13 @@ for (const dialect of dialects) {
     });
 
     it('accepts the same form from this site (the refusals are about CSRF, not the form)', async () => {
-      const res = await submit(victim, '/admin', `/admin/apps/${s.client.appKey}/status`, { status: 'live' }, { origin: s.url });
+      const res = await submit(
+        victim,
+        '/admin',
+        `/admin/apps/${s.client.appKey}/status`,
+        { status: 'live' },
+        { origin: s.url },
+      );
       assert.equal(res.status, 303);
     });
   });

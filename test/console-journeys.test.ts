@@ -44,7 +44,13 @@ describe('console journeys in Chromium', { skip }, () => {
   }
 
   const clientAuthenticates = async (appSecret: string) => {
-    const res = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code: 'not-a-code', redirect_uri: callback, client_id: appKey, client_secret: appSecret });
+    const res = await postForm(`${s.url}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code: 'not-a-code',
+      redirect_uri: callback,
+      client_id: appKey,
+      client_secret: appSecret,
+    });
     return res.json.error === 'invalid_grant';
   };
 
@@ -61,16 +67,26 @@ describe('console journeys in Chromium', { skip }, () => {
     await seller.waitForURL(/shop-helper\.example\.com/);
     const code = new URL(lastCallback).searchParams.get('code');
     assert.ok(code, `callback with a code: ${lastCallback}`);
-    const res = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: callback, client_id: appKey, client_secret: secret });
+    const res = await postForm(`${s.url}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: callback,
+      client_id: appKey,
+      client_secret: secret,
+    });
     assert.equal(res.status, 200, res.text);
     return res.json.access_token as string;
   }
   /** A signed store.get at /router/rest: 'ok', or the error's sub_code. */
   const signedCall = async (session: string, appSecret: string) => {
-    const res = await topCall(s, 'shouquan.store.get', {}, session, { override: { app_key: appKey }, secret: appSecret });
+    const res = await topCall(s, 'shouquan.store.get', {}, session, {
+      override: { app_key: appKey },
+      secret: appSecret,
+    });
     return res.json.shouquan_store_get_response ? 'ok' : (res.json.error_response?.sub_code as string);
   };
-  const apiStatus = async (token: string) => (await fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const apiStatus = async (token: string) =>
+    (await fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   before(async () => {
     s = await startTestServer();
@@ -102,7 +118,10 @@ describe('console journeys in Chromium', { skip }, () => {
     authorizeUrl = await dev.inputValue('#authorize_url');
     assert.match(appKey, /^\d{8}$/);
     assert.match(secret, /^[0-9a-f]{32}$/);
-    assert.equal(authorizeUrl, `${s.url}/oauth/authorize?response_type=code&client_id=${appKey}&redirect_uri=${encodeURIComponent(callback)}&state=YOUR_RANDOM_STATE`);
+    assert.equal(
+      authorizeUrl,
+      `${s.url}/oauth/authorize?response_type=code&client_id=${appKey}&redirect_uri=${encodeURIComponent(callback)}&state=YOUR_RANDOM_STATE`,
+    );
     await dev.click('button:has-text("提交审核")');
     await dev.waitForURL(/done=submitted/);
     assert.match((await dev.locator('.badge').first().textContent()) ?? '', /审核中/);
@@ -166,6 +185,9 @@ describe('console journeys in Chromium', { skip }, () => {
     assert.equal(await apiStatus(token), 401);
     // The audit log in words (docs/adr/0162).
     await op.getByRole('link', { name: 'Audit log' }).click();
-    assert.match((await op.locator('table').textContent()) ?? '', new RegExp(`Operator opschanged app ${appKey} from “Live” to “Suspended”`));
+    assert.match(
+      (await op.locator('table').textContent()) ?? '',
+      new RegExp(`Operator opschanged app ${appKey} from “Live” to “Suspended”`),
+    );
   });
 });

@@ -17,32 +17,65 @@ for (const dialect of await testDialects()) {
     after(async () => s?.close());
 
     it('a developer edits an app’s callbacks: checked, audited, in effect at once', async () => {
-      await createWebAccount(s.core.storage, { realm: 'developer', username: 'cb-dev', password: 'developer password' });
+      await createWebAccount(s.core.storage, {
+        realm: 'developer',
+        username: 'cb-dev',
+        password: 'developer password',
+      });
       const dev = new FormClient(s.url);
       await signIn(dev, 'console', 'cb-dev', 'developer password');
-      const created = await submit(dev, '/console/apps/new', '/console/apps', { name: 'Callback App', callback_urls: 'https://cb.example.com/one', scope: 'seller' });
+      const created = await submit(dev, '/console/apps/new', '/console/apps', {
+        name: 'Callback App',
+        callback_urls: 'https://cb.example.com/one',
+        scope: 'seller',
+      });
       assert.equal(created.status, 201);
       const appKey = /<code>(\d{8})<\/code>/.exec(created.html)?.[1];
       assert.ok(appKey);
-      const bad = await submit(dev, `/console/apps/${appKey}?lang=en`, `/console/apps/${appKey}/callbacks`, { callback_urls: 'https://cb.example.com/two#frag' });
+      const bad = await submit(dev, `/console/apps/${appKey}?lang=en`, `/console/apps/${appKey}/callbacks`, {
+        callback_urls: 'https://cb.example.com/two#frag',
+      });
       assert.equal(bad.status, 400);
       assert.match(bad.html, /https:\/\/cb\.example\.com\/two#frag/);
-      const ok = await submit(dev, `/console/apps/${appKey}`, `/console/apps/${appKey}/callbacks`, { callback_urls: 'https://cb.example.com/one\r\nhttps://cb.example.com/two' });
+      const ok = await submit(dev, `/console/apps/${appKey}`, `/console/apps/${appKey}/callbacks`, {
+        callback_urls: 'https://cb.example.com/one\r\nhttps://cb.example.com/two',
+      });
       assert.deepEqual([ok.status, ok.location], [303, `/console/apps/${appKey}?done=callbacks`]);
       assert.match((await page(dev, `${ok.location}&lang=en`)).html, /Callback URLs saved\. They work at once\./);
-      assert.deepEqual((await s.core.storage.apps.find(appKey!))?.callbackUrls, ['https://cb.example.com/one', 'https://cb.example.com/two']);
+      assert.deepEqual((await s.core.storage.apps.find(appKey!))?.callbackUrls, [
+        'https://cb.example.com/one',
+        'https://cb.example.com/two',
+      ]);
       const entry = (await s.core.storage.management.audit({ action: 'console.app_callbacks_changed', limit: 1 }))[0];
-      assert.deepEqual([entry?.actor, entry?.appKey, entry?.detail], ['developer:cb-dev', appKey, { from: ['https://cb.example.com/one'], to: ['https://cb.example.com/one', 'https://cb.example.com/two'] }]);
+      assert.deepEqual(
+        [entry?.actor, entry?.appKey, entry?.detail],
+        [
+          'developer:cb-dev',
+          appKey,
+          { from: ['https://cb.example.com/one'], to: ['https://cb.example.com/one', 'https://cb.example.com/two'] },
+        ],
+      );
       // Another developer cannot.
-      await createWebAccount(s.core.storage, { realm: 'developer', username: 'cb-other', password: 'developer password' });
+      await createWebAccount(s.core.storage, {
+        realm: 'developer',
+        username: 'cb-other',
+        password: 'developer password',
+      });
       const other = new FormClient(s.url);
       await signIn(other, 'console', 'cb-other', 'developer password');
-      const foreign = await submit(other, '/console', `/console/apps/${appKey}/callbacks`, { callback_urls: 'https://evil.example.com/cb' });
+      const foreign = await submit(other, '/console', `/console/apps/${appKey}/callbacks`, {
+        callback_urls: 'https://evil.example.com/cb',
+      });
       assert.equal(foreign.status, 404);
     });
 
     it('/admin lists the API tokens and revokes one: it answers 401 from then on', async () => {
-      const { token, record } = await createOperatorToken(s.core.storage, { name: 'nightly-sync', readOnly: true, createdBy: 'cli', now: s.core.now() });
+      const { token, record } = await createOperatorToken(s.core.storage, {
+        name: 'nightly-sync',
+        readOnly: true,
+        createdBy: 'cli',
+        now: s.core.now(),
+      });
       const call = () => fetch(`${s.url}/admin/api/v1/apps?limit=1`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal((await call()).status, 200);
       await createWebAccount(s.core.storage, { realm: 'operator', username: 'tok-ops', password: 'operator password' });
@@ -54,9 +87,15 @@ for (const dialect of await testDialects()) {
       const revoked = await submit(op, '/admin', `/admin/operator-tokens/${record.tokenId}/revoke`, {});
       assert.deepEqual([revoked.status, revoked.location], [303, '/admin?done=token-revoked#operator-tokens']);
       assert.equal((await call()).status, 401);
-      assert.match((await page(op, '/admin?lang=en&done=token-revoked')).html, /The token was revoked; it no longer works\./);
+      assert.match(
+        (await page(op, '/admin?lang=en&done=token-revoked')).html,
+        /The token was revoked; it no longer works\./,
+      );
       const entry = (await s.core.storage.management.audit({ action: 'operator_token.revoked', limit: 1 }))[0];
-      assert.deepEqual([entry?.actor, entry?.subject, entry?.detail], ['operator:tok-ops', String(record.tokenId), { name: 'nightly-sync' }]);
+      assert.deepEqual(
+        [entry?.actor, entry?.subject, entry?.detail],
+        ['operator:tok-ops', String(record.tokenId), { name: 'nightly-sync' }],
+      );
       assert.equal((await submit(op, '/admin', `/admin/operator-tokens/${record.tokenId}/revoke`, {})).status, 404);
     });
   });

@@ -27,7 +27,10 @@ interface Block {
   expected?: string;
 }
 
-/** Fenced blocks of a Markdown file; a block right after `<!-- test: NAME -->` is marked NAME, and the json/text block right after a marked block is its expected output. */
+/**
+ * Fenced blocks of a Markdown file; a block right after `<!-- test: NAME -->` is marked NAME, and the json/text block
+ * right after a marked block is its expected output.
+ */
 export function fencedBlocks(file: string, text: string): Block[] {
   const lines = text.split('\n');
   const out: Block[] = [];
@@ -72,8 +75,14 @@ export function fencedBlocks(file: string, text: string): Block[] {
  * value that differs per run. Other lines match as text with `…` as a wildcard.
  */
 export function matchesShown(actual: string, shown: string): string | undefined {
-  const a = actual.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
-  const s = shown.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const a = actual
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
+  const s = shown
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
   if (a.length !== s.length) return `expected ${s.length} line(s), got ${a.length}:\n${actual}`;
   for (let i = 0; i < s.length; i++) {
     const want = s[i]!;
@@ -87,15 +96,24 @@ export function matchesShown(actual: string, shown: string): string | undefined 
       for (const [, key] of want.matchAll(/"([A-Za-z_]\w*)":/g)) {
         if (!got.includes(`"${key}":`)) return `line ${i + 1} has no "${key}": ${got}`;
       }
-      for (const [pair, , value] of want.matchAll(/"([A-Za-z_]\w*)":("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)/g)) {
+      for (const [pair, , value] of want.matchAll(
+        /"([A-Za-z_]\w*)":("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)/g,
+      )) {
         if (value!.includes('…')) {
           const [prefix] = value!.slice(1).split('…');
           const key = pair!.slice(0, pair!.indexOf(':'));
-          if (!got.includes(`${key}:"${prefix}`)) return `line ${i + 1}: expected ${key} to start with "${prefix}": ${got}`;
-        } else if (!new RegExp(`${pair!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[,}\\]]`).test(got)) return `line ${i + 1} lacks ${pair}: ${got}`;
+          if (!got.includes(`${key}:"${prefix}`))
+            return `line ${i + 1}: expected ${key} to start with "${prefix}": ${got}`;
+        } else if (!new RegExp(`${pair!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[,}\\]]`).test(got))
+          return `line ${i + 1} lacks ${pair}: ${got}`;
       }
     } else {
-      const re = new RegExp(`^${want.split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      const re = new RegExp(
+        `^${want
+          .split('…')
+          .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      );
       if (!re.test(got)) return `line ${i + 1}: expected ${want}, got ${got}`;
     }
   }
@@ -125,7 +143,8 @@ class Shell {
     for (;;) {
       const m = new RegExp(`${mark} (\\d+)\\n`).exec(this.buf);
       if (m) return { out: this.buf.slice(0, m.index), status: Number(m[1]) };
-      if (Date.now() - started > limitMs) throw new Error(`snippet did not finish in ${limitMs} ms:\n${code}\n---\n${this.buf}`);
+      if (Date.now() - started > limitMs)
+        throw new Error(`snippet did not finish in ${limitMs} ms:\n${code}\n---\n${this.buf}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -140,7 +159,16 @@ async function bundleCli(outdir: string): Promise<string[]> {
   try {
     const esbuild = (await import('esbuild' as string)) as { build(o: Record<string, unknown>): Promise<unknown> };
     const outfile = join(outdir, 'cli.mjs');
-    await esbuild.build({ entryPoints: [join(root, 'test/helpers/cli-entry.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'silent', absWorkingDir: root });
+    await esbuild.build({
+      entryPoints: [join(root, 'test/helpers/cli-entry.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile,
+      logLevel: 'silent',
+      absWorkingDir: root,
+    });
     return [outfile];
   } catch {
     return ['--import', 'tsx', join(root, 'test/helpers/cli-entry.ts')];
@@ -178,7 +206,14 @@ function anchors(markdown: string): Set<string> {
   for (const line of markdown.split('\n')) {
     if (/^```/.test(line)) inFence = !inFence;
     const m = !inFence && /^#{1,6} (.+)$/.exec(line);
-    if (m) set.add(m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'));
+    if (m)
+      set.add(
+        m[1]!
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N} _-]/gu, '')
+          .replace(/ /g, '-'),
+      );
   }
   return set;
 }
@@ -196,7 +231,8 @@ describe('docs', () => {
           broken.push(`${file}: ${target} (no ${relative(root, abs)})`);
           continue;
         }
-        if (hash && abs.endsWith('.md') && !anchors(readFileSync(abs, 'utf8')).has(hash)) broken.push(`${file}: ${target} (no heading #${hash})`);
+        if (hash && abs.endsWith('.md') && !anchors(readFileSync(abs, 'utf8')).has(hash))
+          broken.push(`${file}: ${target} (no heading #${hash})`);
       }
     }
     assert.deepEqual(broken, []);
@@ -212,18 +248,26 @@ describe('docs', () => {
   it('the configuration reference is generated from SERVE_SETTINGS', () => {
     const path = join(root, 'docs/getting-started-operators.md');
     const doc = readFileSync(path, 'utf8');
-    assert.equal(doc, replaceServeSettingsSection(doc), 'docs/getting-started-operators.md is out of date: run node --import tsx scripts/render-serve-settings.ts');
+    assert.equal(
+      doc,
+      replaceServeSettingsSection(doc),
+      'docs/getting-started-operators.md is out of date: run node --import tsx scripts/render-serve-settings.ts',
+    );
   });
 
   it('the README lists each new page once under Documentation', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const docsSection = readme.slice(readme.indexOf('## Documentation'));
-    for (const page of DOCS) assert.equal(docsSection.split(`](${page})`).length - 1, 1, `${page} in README.md's Documentation list`);
+    for (const page of DOCS)
+      assert.equal(docsSection.split(`](${page})`).length - 1, 1, `${page} in README.md's Documentation list`);
   });
 
   it('output comparison can fail', () => {
     assert.equal(matchesShown('{"error":"invalid_grant","x":1}', '{"error":"invalid_grant"}'), undefined);
-    assert.match(matchesShown('{"error":"invalid_client"}', '{"error":"invalid_grant"}') ?? '', /lacks "error":"invalid_grant"/);
+    assert.match(
+      matchesShown('{"error":"invalid_client"}', '{"error":"invalid_grant"}') ?? '',
+      /lacks "error":"invalid_grant"/,
+    );
     assert.match(matchesShown('{"a":1}', '{"a":1,"b":"…"}') ?? '', /has no "b"/);
     assert.match(matchesShown('shouquan_db_up 0', 'shouquan_db_up 1') ?? '', /expected/);
     assert.equal(matchesShown('HTTP/1.1 404 Not Found', 'HTTP/1.1 404 …'), undefined);
@@ -231,8 +275,12 @@ describe('docs', () => {
   });
 
   // The pages ask readers for these tools; without them the command tests skip with a message.
-  const missingTools = ['bash', 'curl', 'jq', 'openssl'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
-  const toolsSkip = missingTools.length > 0 && `${missingTools.join(', ')} not installed (apt-get install -y ${missingTools.join(' ')}): docs command tests skipped`;
+  const missingTools = ['bash', 'curl', 'jq', 'openssl'].filter(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+  );
+  const toolsSkip =
+    missingTools.length > 0 &&
+    `${missingTools.join(', ')} not installed (apt-get install -y ${missingTools.join(' ')}): docs command tests skipped`;
 
   describe('commands in the pages, against a real sandbox server', { skip: toolsSkip }, () => {
     let tmp: string;
@@ -247,12 +295,18 @@ describe('docs', () => {
       logFile = join(tmp, 'shouquan.log');
       const fd = openSync(logFile, 'w');
       const db = `sqlite:${join(tmp, 'shouquan.db')}`;
-      server = spawn(process.execPath, [...cli, 'serve', '--sandbox', '--json', '--port', '0', '--database', db, '--janitor-interval', '0'], { cwd: root, stdio: ['ignore', fd, 'pipe'] });
+      server = spawn(
+        process.execPath,
+        [...cli, 'serve', '--sandbox', '--json', '--port', '0', '--database', db, '--janitor-interval', '0'],
+        { cwd: root, stdio: ['ignore', fd, 'pipe'] },
+      );
       let stderr = '';
       server.stderr!.on('data', (d) => (stderr += String(d)));
       const started = Date.now();
       for (;;) {
-        const line = readFileSync(logFile, 'utf8').split('\n').find((l) => l.startsWith('{"url"'));
+        const line = readFileSync(logFile, 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith('{"url"'));
         if (line) {
           const summary = JSON.parse(line);
           sandbox = { url: summary.url, ...summary.sandbox };
@@ -263,9 +317,16 @@ describe('docs', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       const npx = `npx() { if [ "$1" = shouquan ]; then shift; node ${cli.map((a) => `'${a}'`).join(' ')} "$@"; else command npx "$@"; fi; }`;
-      shell = new Shell(root, { PATH: process.env.PATH, HOME: process.env.HOME ?? tmp, LANG: 'C.UTF-8', SHOUQUAN_DATABASE_URL: db });
+      shell = new Shell(root, {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME ?? tmp,
+        LANG: 'C.UTF-8',
+        SHOUQUAN_DATABASE_URL: db,
+      });
       // What the pages ask the reader to do by hand: put the printed values in variables.
-      await shell.run(`${npx}\nexport BASE='${sandbox.url}' APP_KEY='${sandbox.app_key}' APP_SECRET='${sandbox.app_secret}' LOG='${logFile}'`);
+      await shell.run(
+        `${npx}\nexport BASE='${sandbox.url}' APP_KEY='${sandbox.app_key}' APP_SECRET='${sandbox.app_secret}' LOG='${logFile}'`,
+      );
     });
 
     after(async () => {
@@ -279,12 +340,22 @@ describe('docs', () => {
     });
 
     /** What the reader does between two blocks, outside the shell (a browser, a file). */
-    const hooks: Record<string, { run?: (b: Block) => Promise<{ out: string; status: number }>; after?: (out: string) => Promise<void> }> = {
+    const hooks: Record<
+      string,
+      { run?: (b: Block) => Promise<{ out: string; status: number }>; after?: (out: string) => Promise<void> }
+    > = {
       'authorize-url': {
         after: async (out) => {
           const url = out.trim();
-          assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?response_type=code&client_id=\d+&redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fsandbox%2Fcallback&state=[0-9a-f]{32}&scope=seller$/);
-          const { location } = await authorizeThroughForms(sandbox.url, url, { username: sandbox.seller.username, password: sandbox.seller.password, storeId: 1 });
+          assert.match(
+            url,
+            /^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?response_type=code&client_id=\d+&redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fsandbox%2Fcallback&state=[0-9a-f]{32}&scope=seller$/,
+          );
+          const { location } = await authorizeThroughForms(sandbox.url, url, {
+            username: sandbox.seller.username,
+            password: sandbox.seller.password,
+            storeId: 1,
+          });
           const cb = new URL(location);
           assert.equal(cb.searchParams.get('state'), new URL(url).searchParams.get('state'));
           assert.equal(cb.searchParams.get('iss'), sandbox.url);
@@ -310,7 +381,9 @@ describe('docs', () => {
           const file = join(tmp, 'isv.mts');
           const sdk = pathToFileURL(join(root, 'packages/sdk/src/index.ts')).href;
           writeFileSync(file, b.code.replace(`from '@shouquan/sdk'`, `from '${sdk}'`));
-          return shell.run(`BASE="$BASE" APP_KEY="$APP_KEY" APP_SECRET="$APP_SECRET" REDIRECT_URI="$REDIRECT_URI" ACCESS_TOKEN="$ACCESS_TOKEN" node --import tsx '${file}'`);
+          return shell.run(
+            `BASE="$BASE" APP_KEY="$APP_KEY" APP_SECRET="$APP_SECRET" REDIRECT_URI="$REDIRECT_URI" ACCESS_TOKEN="$ACCESS_TOKEN" node --import tsx '${file}'`,
+          );
         },
       },
     };
@@ -323,7 +396,8 @@ describe('docs', () => {
         assert.ok(blocks.length > 0, `${page} has no <!-- test: … --> blocks`);
         for (const b of blocks) {
           const hook = hooks[b.test!];
-          if (b.lang !== 'sh' && !hook?.run) assert.fail(`${page}:${b.line}: a tested block must be sh (or have a hook)`);
+          if (b.lang !== 'sh' && !hook?.run)
+            assert.fail(`${page}:${b.line}: a tested block must be sh (or have a hook)`);
           const { out, status } = hook?.run ? await hook.run(b) : await shell.run(b.code);
           assert.equal(status, 0, `${page}:${b.line} (${b.test}) exited ${status}:\n${out}`);
           if (b.expected !== undefined) {

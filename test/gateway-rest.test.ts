@@ -15,7 +15,11 @@ for (const dialect of dialects) {
     let s: TestServer;
     let token: string;
     before(async () => {
-      s = await startTestServer({ db: await dialect.fresh(), now: () => T0, gateway: { defaultQuotaPerSecond: 100_000, webhookPollMs: 0 } });
+      s = await startTestServer({
+        db: await dialect.fresh(),
+        now: () => T0,
+        gateway: { defaultQuotaPerSecond: 100_000, webhookPollMs: 0 },
+      });
       await fillSandboxData(s.core.storage.gateway!, s.seller.stores, T0);
       token = (await sellerTokens(s, s.seller.stores[0]!.storeId)).access_token;
     });
@@ -36,21 +40,52 @@ for (const dialect of dialects) {
     });
 
     it('creates, reads and updates products, ships orders', async () => {
-      const created = await restCall(s, 'POST', '/api/v1/products', token, { title: '手工皂 茉莉', price: '25.00', stock: 12, status: 'onsale' });
+      const created = await restCall(s, 'POST', '/api/v1/products', token, {
+        title: '手工皂 茉莉',
+        price: '25.00',
+        stock: 12,
+        status: 'onsale',
+      });
       assert.equal(created.status, 201, created.text);
       const id = created.json.product.product_id;
-      assert.deepEqual(created.json, { product: { product_id: id, title: '手工皂 茉莉', outer_id: null, price: '25.00', stock: 12, status: 'onsale', created: '2024-06-18 10:00:00', modified: '2024-06-18 10:00:00' } });
+      assert.deepEqual(created.json, {
+        product: {
+          product_id: id,
+          title: '手工皂 茉莉',
+          outer_id: null,
+          price: '25.00',
+          stock: 12,
+          status: 'onsale',
+          created: '2024-06-18 10:00:00',
+          modified: '2024-06-18 10:00:00',
+        },
+      });
       const patched = await restCall(s, 'PATCH', `/api/v1/products/${id}`, token, { price: '19.9' });
       assert.equal(patched.json.product.price, '19.90');
       const got = await restCall(s, 'GET', `/api/v1/products/${id}`, token);
       assert.deepEqual(got.json, patched.json);
-      const waiting = (await s.core.storage.gateway!.data.orders({ storeId: s.seller.stores[0]!.storeId, status: 'WAIT_SELLER_SEND_GOODS', offset: 0, limit: 1 })).items[0]!;
-      const ship = await restCall(s, 'POST', `/api/v1/orders/${waiting.orderId}/ship`, token, { logistics_company: '中通快递', tracking_no: 'ZT778899' });
+      const waiting = (
+        await s.core.storage.gateway!.data.orders({
+          storeId: s.seller.stores[0]!.storeId,
+          status: 'WAIT_SELLER_SEND_GOODS',
+          offset: 0,
+          limit: 1,
+        })
+      ).items[0]!;
+      const ship = await restCall(s, 'POST', `/api/v1/orders/${waiting.orderId}/ship`, token, {
+        logistics_company: '中通快递',
+        tracking_no: 'ZT778899',
+      });
       assert.equal(ship.status, 200, ship.text);
       assert.equal(ship.json.order.tracking_no, 'ZT778899');
-      const again = await restCall(s, 'POST', `/api/v1/orders/${waiting.orderId}/ship`, token, { logistics_company: '中通快递', tracking_no: 'ZT778899' });
+      const again = await restCall(s, 'POST', `/api/v1/orders/${waiting.orderId}/ship`, token, {
+        logistics_company: '中通快递',
+        tracking_no: 'ZT778899',
+      });
       assert.equal(again.status, 409);
-      const settings = await restCall(s, 'PATCH', '/api/v1/store/settings', token, { customer_service_phone: '021-5555 1234' });
+      const settings = await restCall(s, 'PATCH', '/api/v1/store/settings', token, {
+        customer_service_phone: '021-5555 1234',
+      });
       assert.equal(settings.json.store.settings.customer_service_phone, '021-5555 1234');
     });
 
@@ -63,11 +98,24 @@ for (const dialect of dialects) {
       assert.match(bad.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
       const arg = await restCall(s, 'GET', '/api/v1/orders?page_no=0', token);
       assert.equal(arg.status, 400);
-      assert.deepEqual({ ...arg.json, request_id: 'x' }, { error: 'invalid_request', error_description: 'parameter page_no must be at least 1', code: 41, sub_code: 'isv.invalid-parameter:page_no', request_id: 'x' });
+      assert.deepEqual(
+        { ...arg.json, request_id: 'x' },
+        {
+          error: 'invalid_request',
+          error_description: 'parameter page_no must be at least 1',
+          code: 41,
+          sub_code: 'isv.invalid-parameter:page_no',
+          request_id: 'x',
+        },
+      );
       const missing = await restCall(s, 'POST', '/api/v1/products', token, { title: 'x', stock: 1 });
       assert.equal(missing.status, 400);
       assert.equal(missing.json.sub_code, 'isv.missing-parameter:price');
-      const junk = await fetch(`${s.url}/api/v1/products`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{not json' });
+      const junk = await fetch(`${s.url}/api/v1/products`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{not json',
+      });
       assert.equal(junk.status, 400);
     });
   });
@@ -92,7 +140,13 @@ for (const dialect of dialects) {
       const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
       s = await startTestServer({
         db: await dialect.fresh(),
-        gateway: { webhookPollMs: 0, upstreams: { 'shouquan.orders.list': `${base}/erp/orders`, 'shouquan.logistics.companies.get': `${base}/erp/carriers` } },
+        gateway: {
+          webhookPollMs: 0,
+          upstreams: {
+            'shouquan.orders.list': `${base}/erp/orders`,
+            'shouquan.logistics.companies.get': `${base}/erp/carriers`,
+          },
+        },
       });
       token = (await sellerTokens(s, s.seller.stores[1]!.storeId)).access_token;
     });
@@ -103,9 +157,18 @@ for (const dialect of dialects) {
 
     it('forwards a verified call with the seller, store, app and scope in headers', async () => {
       seen = [];
-      answer = { status: 200, body: JSON.stringify({ total_results: 1, orders: [{ order_id: 'ERP-1', status: 'WAIT_SELLER_SEND_GOODS' }] }) };
+      answer = {
+        status: 200,
+        body: JSON.stringify({ total_results: 1, orders: [{ order_id: 'ERP-1', status: 'WAIT_SELLER_SEND_GOODS' }] }),
+      };
       const res = await topCall(s, 'shouquan.orders.list', { status: 'WAIT_SELLER_SEND_GOODS', page_no: '1' }, token);
-      assert.deepEqual(res.json, { shouquan_orders_list_response: { total_results: 1, orders: [{ order_id: 'ERP-1', status: 'WAIT_SELLER_SEND_GOODS' }], request_id: res.headers.get('x-request-id') } });
+      assert.deepEqual(res.json, {
+        shouquan_orders_list_response: {
+          total_results: 1,
+          orders: [{ order_id: 'ERP-1', status: 'WAIT_SELLER_SEND_GOODS' }],
+          request_id: res.headers.get('x-request-id'),
+        },
+      });
       assert.equal(seen.length, 1);
       const call = seen[0]!;
       assert.equal(call.url, '/erp/orders');
@@ -115,7 +178,11 @@ for (const dialect of dialects) {
       assert.equal(call.headers['x-shouquan-store-id'], String(s.seller.stores[1]!.storeId));
       assert.equal(call.headers['x-shouquan-scope'], 'seller');
       assert.equal(call.headers['x-request-id'], res.headers.get('x-request-id'));
-      assert.deepEqual(JSON.parse(call.body), { status: 'WAIT_SELLER_SEND_GOODS', page_no: '1' }, 'no session, sign or other public parameter is forwarded');
+      assert.deepEqual(
+        JSON.parse(call.body),
+        { status: 'WAIT_SELLER_SEND_GOODS', page_no: '1' },
+        'no session, sign or other public parameter is forwarded',
+      );
       // Same forwarding through the REST face.
       const rest = await restCall(s, 'GET', '/api/v1/orders?status=TRADE_CLOSED', token);
       assert.equal(rest.status, 200);
@@ -138,7 +205,16 @@ for (const dialect of dialects) {
     it('reports an upstream failure as code 15', async () => {
       answer = { status: 503, body: 'down' };
       const res = await topCall(s, 'shouquan.orders.list', {}, token);
-      assert.deepEqual({ ...res.json.error_response, request_id: 'x' }, { code: 15, msg: 'Remote service error', sub_code: 'isp.remote-service-error', sub_msg: 'the service behind shouquan.orders.list answered HTTP 503', request_id: 'x' });
+      assert.deepEqual(
+        { ...res.json.error_response, request_id: 'x' },
+        {
+          code: 15,
+          msg: 'Remote service error',
+          sub_code: 'isp.remote-service-error',
+          sub_msg: 'the service behind shouquan.orders.list answered HTTP 503',
+          request_id: 'x',
+        },
+      );
       const rest = await restCall(s, 'GET', '/api/v1/orders', token);
       assert.equal(rest.status, 502);
     });

@@ -17,7 +17,11 @@ for (const dialect of await testDialects()) {
     let token = '';
     before(async () => {
       // The seller's token outlives the windows the clock is moved across.
-      s = await startTestServer({ db: await dialect.fresh(), gateway: { webhookPollMs: 0 }, lifetimes: { access: 30 * 86400 } });
+      s = await startTestServer({
+        db: await dialect.fresh(),
+        gateway: { webhookPollMs: 0 },
+        lifetimes: { access: 30 * 86400 },
+      });
       token = (await sellerTokens(s, s.seller.stores[0]!.storeId)).access_token;
     });
     after(async () => s?.close());
@@ -26,7 +30,17 @@ for (const dialect of await testDialects()) {
     const rotate = async (hours: number) => {
       // A process of its own, as an operator runs it: in this process, better-sqlite3's synchronous
       // busy wait would block the server's own open group-commit transaction until the timeout.
-      const args = ['app', 'rotate-secret', '--app-key', s.client.appKey, '--overlap-hours', String(hours), '--database', s.db.url, '--json'];
+      const args = [
+        'app',
+        'rotate-secret',
+        '--app-key',
+        s.client.appKey,
+        '--overlap-hours',
+        String(hours),
+        '--database',
+        s.db.url,
+        '--json',
+      ];
       const { stdout } = await promisify(execFile)(process.execPath, [...(await cliEntry()), ...args]);
       const secret = JSON.parse(stdout).app_secret as string;
       // The CLI is another process as far as the server is concerned: the server's app cache
@@ -62,7 +76,10 @@ for (const dialect of await testDialects()) {
       assert.equal(await signedWith(fresh), 'ok');
       const refused = await topCall(s, 'shouquan.store.get', {}, token, { secret: old });
       assert.equal(refused.json.error_response.code, 25);
-      assert.match(refused.json.error_response.sub_msg, /^the signature does not match; likely cause: it was signed with the AppSecret from before the last rotation, which stopped signing at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(GMT\+8\): sign with the current AppSecret\. The server signed MD5\(secret \+ "app_key\d+formatjsonmethodshouquan\.store\.getsession[^"…]{4}…\(\d+ chars\)[^"]*" \+ secret\) as UTF-8 \(credentials shortened here\)$/);
+      assert.match(
+        refused.json.error_response.sub_msg,
+        /^the signature does not match; likely cause: it was signed with the AppSecret from before the last rotation, which stopped signing at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(GMT\+8\): sign with the current AppSecret\. The server signed MD5\(secret \+ "app_key\d+formatjsonmethodshouquan\.store\.getsession[^"…]{4}…\(\d+ chars\)[^"]*" \+ secret\) as UTF-8 \(credentials shortened here\)$/,
+      );
       assert.ok(!refused.text.includes(old) && !refused.text.includes(fresh), 'no secret in the answer');
       s.client.appSecret = fresh;
     });

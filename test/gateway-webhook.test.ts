@@ -31,10 +31,16 @@ async function startReceiver() {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/shouquan`, received, state, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/shouquan`,
+    received,
+    state,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
-const expectedSignature = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+const expectedSignature = (secret: string, body: string) =>
+  `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 
 for (const dialect of dialects) {
   describe(`gateway webhooks (${dialect.name})`, { skip: dialect.skip }, () => {
@@ -46,27 +52,37 @@ for (const dialect of dialects) {
 
     it('pushes authorization.replaced when a new authorization replaces the old one', async () => {
       // A profile where the last authorization wins (the standard profile adds stores instead, docs/adr/0135).
-      const s = await startTestServer({ profile: { ...standardProfile, grants: { stores: 'one', reconsent: 'replace' } }, db: await dialect.fresh(), gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1 } });
+      const s = await startTestServer({
+        profile: { ...standardProfile, grants: { stores: 'one', reconsent: 'replace' } },
+        db: await dialect.fresh(),
+        gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1 },
+      });
       try {
         receiver.state.accept = true;
         receiver.received.length = 0;
-        await s.core.storage.gateway!.apps.upsert(s.client.appKey, { webhookUrl: receiver.url, webhookSince: s.core.now() });
+        await s.core.storage.gateway!.apps.upsert(s.client.appKey, {
+          webhookUrl: receiver.url,
+          webhookSince: s.core.now(),
+        });
         await sellerTokens(s, s.seller.stores[0]!.storeId);
         await sellerTokens(s, s.seller.stores[1]!.storeId);
         const got = await waitFor(async () => receiver.received[0], 'the webhook');
         const body = JSON.parse(got.body);
         assert.equal(got.headers['x-shouquan-signature'], expectedSignature(s.client.appSecret, got.body));
         assert.equal(got.headers['x-shouquan-event'], 'authorization.replaced');
-        assert.deepEqual({ ...body, event_id: 'x', occurred_at: 'x' }, {
-          event: 'authorization.replaced',
-          event_id: 'x',
-          app_key: s.client.appKey,
-          seller_id: s.seller.sellerId,
-          store_id: s.seller.stores[0]!.storeId,
-          reason: 'replaced',
-          occurred_at: 'x',
-          new_store_id: s.seller.stores[1]!.storeId,
-        });
+        assert.deepEqual(
+          { ...body, event_id: 'x', occurred_at: 'x' },
+          {
+            event: 'authorization.replaced',
+            event_id: 'x',
+            app_key: s.client.appKey,
+            seller_id: s.seller.sellerId,
+            store_id: s.seller.stores[0]!.storeId,
+            reason: 'replaced',
+            occurred_at: 'x',
+            new_store_id: s.seller.stores[1]!.storeId,
+          },
+        );
         assert.match(body.event_id, /^.+:authorization\.replaced$/);
         const rows = await waitFor(async () => {
           const list = await s.core.storage.gateway!.outbox.list(s.client.appKey);
@@ -83,11 +99,18 @@ for (const dialect of dialects) {
       receiver.state.accept = false;
       receiver.state.refused = 0;
       receiver.received.length = 0;
-      const s: TestServer = await startTestServer({ db: await dialect.fresh(), gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1 } });
+      const s: TestServer = await startTestServer({
+        db: await dialect.fresh(),
+        gateway: { webhookPollMs: 20, webhookBackoffMs: 1, webhookMaxBackoffMs: 1 },
+      });
       const gw = s.core.storage.gateway!;
       await gw.apps.upsert(s.client.appKey, { webhookUrl: receiver.url, webhookSince: s.core.now() });
       const tokens = await sellerTokens(s, s.seller.stores[0]!.storeId);
-      const revoked = await postForm(`${s.url}/oauth/revoke`, { token: tokens.refresh_token, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      const revoked = await postForm(`${s.url}/oauth/revoke`, {
+        token: tokens.refresh_token,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.equal(revoked.status, 200);
       // The receiver is down: attempts fail and are rescheduled, the event stays in the outbox.
       const failing = await waitFor(async () => {
@@ -113,7 +136,10 @@ for (const dialect of dialects) {
         assert.equal(body.event, 'authorization.revoked');
         assert.equal(body.reason, 'revoked_by_client');
         assert.equal(body.store_id, s.seller.stores[0]!.storeId);
-        await waitFor(async () => (await storage.gateway!.outbox.list(s.client.appKey))[0]?.deliveredAt ?? undefined, 'the outbox row marked delivered');
+        await waitFor(
+          async () => (await storage.gateway!.outbox.list(s.client.appKey))[0]?.deliveredAt ?? undefined,
+          'the outbox row marked delivered',
+        );
         assert.ok(receiver.state.refused >= 2);
         assert.equal(receiver.received.length, 1);
       } finally {
@@ -127,9 +153,16 @@ for (const dialect of dialects) {
       receiver.state.accept = true;
       receiver.received.length = 0;
       const s: TestServer = await startTestServer({ db: await dialect.fresh(), gateway: { webhookPollMs: 0 } });
-      await s.core.storage.gateway!.apps.upsert(s.client.appKey, { webhookUrl: receiver.url, webhookSince: s.core.now() });
+      await s.core.storage.gateway!.apps.upsert(s.client.appKey, {
+        webhookUrl: receiver.url,
+        webhookSince: s.core.now(),
+      });
       const tokens = await sellerTokens(s, s.seller.stores[1]!.storeId);
-      await postForm(`${s.url}/oauth/revoke`, { token: tokens.refresh_token, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      await postForm(`${s.url}/oauth/revoke`, {
+        token: tokens.refresh_token,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.deepEqual(await s.core.storage.gateway!.outbox.list(s.client.appKey), []);
       await s.server.close();
       await s.core.storage.close();

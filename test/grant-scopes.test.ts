@@ -17,7 +17,10 @@ for (const dialect of await testDialects()) {
     let s: TestServer;
     let browser: FormClient;
     before(async () => {
-      s = await startTestServer({ db: await dialect.fresh(), gateway: { defaultQuotaPerSecond: 100_000, webhookPollMs: 0 } });
+      s = await startTestServer({
+        db: await dialect.fresh(),
+        gateway: { defaultQuotaPerSecond: 100_000, webhookPollMs: 0 },
+      });
       await fillSandboxData(s.core.storage.gateway!, s.seller.stores, Date.now());
       browser = new FormClient(s.url);
     });
@@ -27,12 +30,30 @@ for (const dialect of await testDialects()) {
     const authorizeUrl = (scope?: string, client = s.client) =>
       `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: client.appKey, redirect_uri: client.callback, state: 'st', ...(scope !== undefined && { scope }) })}`;
     async function consent(scope: string | undefined, ticked: string[] | undefined) {
-      const { location } = await authorizeThroughForms(s.url, authorizeUrl(scope), { username: s.seller.username, password: s.seller.password, storeIds: [storeA()], scopes: ticked, client: browser });
+      const { location } = await authorizeThroughForms(s.url, authorizeUrl(scope), {
+        username: s.seller.username,
+        password: s.seller.password,
+        storeIds: [storeA()],
+        scopes: ticked,
+        client: browser,
+      });
       const code = new URL(location).searchParams.get('code');
       assert.ok(code, location);
-      const res = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      const res = await postForm(`${s.url}/oauth/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: s.client.callback,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.equal(res.status, 200, res.text);
-      return res.json as { access_token: string; refresh_token: string; token_type: string; expires_in: number; scope: string };
+      return res.json as {
+        access_token: string;
+        refresh_token: string;
+        token_type: string;
+        expires_in: number;
+        scope: string;
+      };
     }
     const endGrant = async () => {
       const live = await s.core.storage.grants.findLive(s.client.appKey, s.seller.sellerId);
@@ -46,14 +67,23 @@ for (const dialect of await testDialects()) {
       res = await browser.get(interaction);
       let html = await res.text();
       if (html.includes('name="password"')) {
-        res = await browser.post(/<form method="post" action="([^"]+)"/.exec(html)![1]!, { csrf_token: csrfOf(html), username: s.seller.username, password: s.seller.password });
+        res = await browser.post(/<form method="post" action="([^"]+)"/.exec(html)![1]!, {
+          csrf_token: csrfOf(html),
+          username: s.seller.username,
+          password: s.seller.password,
+        });
         await res.arrayBuffer();
       }
       html = await (await browser.get(`${interaction}?lang=en`)).text();
       assert.match(html, /Choose what it may do \(untick what you do not want to allow\):/);
-      const boxes = [...html.matchAll(/<input type="checkbox" name="scope" value="([^"]+)"([^>]*)>/g)].map((m) => `${m[1]}${m[2]}`);
+      const boxes = [...html.matchAll(/<input type="checkbox" name="scope" value="([^"]+)"([^>]*)>/g)].map(
+        (m) => `${m[1]}${m[2]}`,
+      );
       assert.deepEqual(boxes, ['store.read checked disabled', 'orders.read checked', 'products.write checked']);
-      assert.match(html, /<input type="hidden" name="scope" value="store.read"><span>See the store&#39;s name and settings <small class="meta">\(always granted\)<\/small>/);
+      assert.match(
+        html,
+        /<input type="hidden" name="scope" value="store.read"><span>See the store&#39;s name and settings <small class="meta">\(always granted\)<\/small>/,
+      );
       assert.match(html, /<span>See your orders \(buyers&#39; names, phones and addresses masked\)<\/span>/);
       assert.match(html, /<span>Create and change products, prices and stock<\/span>/);
       const zh = await (await browser.get(`${interaction}?lang=zh-CN`)).text();
@@ -66,7 +96,15 @@ for (const dialect of await testDialects()) {
       const t = await consent('orders.read products.read products.write', ['store.read', 'orders.read']);
       assert.deepEqual(
         { ...t, access_token: 'x', refresh_token: 'y' },
-        { access_token: 'x', token_type: 'bearer', expires_in: 7200, refresh_token: 'y', scope: 'store.read orders.read', seller_id: s.seller.sellerId, store_id: storeA() },
+        {
+          access_token: 'x',
+          token_type: 'bearer',
+          expires_in: 7200,
+          refresh_token: 'y',
+          scope: 'store.read orders.read',
+          seller_id: s.seller.sellerId,
+          store_id: storeA(),
+        },
       );
       assert.equal((await restCall(s, 'GET', '/api/v1/orders', t.access_token)).status, 200);
       assert.equal((await restCall(s, 'GET', '/api/v1/store/settings', t.access_token)).status, 200);
@@ -74,12 +112,31 @@ for (const dialect of await testDialects()) {
       assert.equal(rest.status, 403);
       assert.deepEqual(
         { ...rest.json, request_id: 'x' },
-        { error: 'insufficient_scope', error_description: 'the seller did not grant products.read (granted scope: store.read orders.read), which shouquan.products.list needs', code: 11, sub_code: 'isv.permission-user-scope', request_id: 'x' },
+        {
+          error: 'insufficient_scope',
+          error_description:
+            'the seller did not grant products.read (granted scope: store.read orders.read), which shouquan.products.list needs',
+          code: 11,
+          sub_code: 'isv.permission-user-scope',
+          request_id: 'x',
+        },
       );
-      const router = await topCall(s, 'shouquan.orders.ship', { order_id: '1', logistics_company: 'EMS', tracking_no: '1' }, t.access_token);
+      const router = await topCall(
+        s,
+        'shouquan.orders.ship',
+        { order_id: '1', logistics_company: 'EMS', tracking_no: '1' },
+        t.access_token,
+      );
       assert.deepEqual(
         { ...router.json.error_response, request_id: 'x' },
-        { code: 11, msg: 'Insufficient isv permissions', sub_code: 'isv.permission-user-scope', sub_msg: 'the seller did not grant orders.write (granted scope: store.read orders.read), which shouquan.orders.ship needs', request_id: 'x' },
+        {
+          code: 11,
+          msg: 'Insufficient isv permissions',
+          sub_code: 'isv.permission-user-scope',
+          sub_msg:
+            'the seller did not grant orders.write (granted scope: store.read orders.read), which shouquan.orders.ship needs',
+          request_id: 'x',
+        },
       );
     });
 
@@ -87,7 +144,10 @@ for (const dialect of await testDialects()) {
       await endGrant();
       const t = await consent('orders.read', ['orders.read']);
       assert.equal(t.scope, 'store.read orders.read');
-      await assert.rejects(consent('orders.read', ['orders.read', 'orders.write']), /consent answered 400: .*Tick only the permissions this page offers\./s);
+      await assert.rejects(
+        consent('orders.read', ['orders.read', 'orders.write']),
+        /consent answered 400: .*Tick only the permissions this page offers\./s,
+      );
     });
 
     it('the seller scope of existing apps: left whole it stays "seller", partly unticked it becomes its packages', async () => {
@@ -95,7 +155,14 @@ for (const dialect of await testDialects()) {
       const whole = await consent(undefined, undefined);
       assert.equal(whole.scope, 'seller');
       await endGrant();
-      const ticked = await consent('seller', ['store.read', 'store.write', 'products.read', 'products.write', 'orders.read', 'orders.write']);
+      const ticked = await consent('seller', [
+        'store.read',
+        'store.write',
+        'products.read',
+        'products.write',
+        'orders.read',
+        'orders.write',
+      ]);
       assert.equal(ticked.scope, 'seller');
       await endGrant();
       const part = await consent('seller', ['store.read', 'orders.read', 'orders.write']);
@@ -104,11 +171,24 @@ for (const dialect of await testDialects()) {
     });
 
     it('limits the request to what the app may ask for', async () => {
-      const narrow = await createApp(s.core.storage, s.core.secretKey, { name: 'Orders Only', callbacks: [s.client.callback], scopes: ['orders.read'], status: 'live' });
-      const res = await fetch(`${s.url}${authorizeUrl('orders.read products.read', { appKey: narrow.appKey, appSecret: narrow.appSecret, callback: s.client.callback })}`, { redirect: 'manual' });
+      const narrow = await createApp(s.core.storage, s.core.secretKey, {
+        name: 'Orders Only',
+        callbacks: [s.client.callback],
+        scopes: ['orders.read'],
+        status: 'live',
+      });
+      const res = await fetch(
+        `${s.url}${authorizeUrl('orders.read products.read', { appKey: narrow.appKey, appSecret: narrow.appSecret, callback: s.client.callback })}`,
+        { redirect: 'manual' },
+      );
       assert.equal(res.status, 303);
       const cb = new URL(res.headers.get('location')!);
-      assert.deepEqual(Object.fromEntries(cb.searchParams), { error: 'invalid_scope', error_description: 'this app may not request scope products.read', state: 'st', iss: s.url });
+      assert.deepEqual(Object.fromEntries(cb.searchParams), {
+        error: 'invalid_scope',
+        error_description: 'this app may not request scope products.read',
+        state: 'st',
+        iss: s.url,
+      });
       // An app with `seller` may ask for any of its packages.
       const ok = await fetch(`${s.url}${authorizeUrl('products.write')}`, { redirect: 'manual' });
       assert.match(ok.headers.get('location') ?? '', /^\/oauth\/interaction\//);
@@ -133,10 +213,18 @@ for (const dialect of await testDialects()) {
       assert.equal((await restCall(s, 'GET', '/api/v1/products', t.access_token)).status, 200);
       const refused = await restCall(s, 'PATCH', '/api/v1/store/settings', t.access_token, { description: 'x' });
       assert.equal(refused.status, 403);
-      assert.equal(refused.json.error_description, 'the seller did not grant store.write (granted scope: store.read products.read orders.read), which shouquan.store.settings.update needs');
+      assert.equal(
+        refused.json.error_description,
+        'the seller did not grant store.write (granted scope: store.read products.read orders.read), which shouquan.store.settings.update needs',
+      );
       const live = await s.core.storage.grants.findLive(s.client.appKey, s.seller.sellerId);
       assert.deepEqual(live?.scope, ['store.read', 'products.read', 'orders.read']);
-      const refreshed = await postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: t.refresh_token, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      const refreshed = await postForm(`${s.url}/oauth/token`, {
+        grant_type: 'refresh_token',
+        refresh_token: t.refresh_token,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.equal(refreshed.status, 200, refreshed.text);
       assert.equal(refreshed.json.scope, 'store.read products.read orders.read');
       const after = await page(browser, '/account?done=narrowed&lang=en');

@@ -18,14 +18,18 @@ for (const dialect of await testDialects()) {
     let storeA: number;
     let storeB: number;
     before(async () => {
-      s = await startTestServer({ db: await dialect.fresh(), gateway: { defaultQuotaPerSecond: 100_000, webhookPollMs: 0 } });
+      s = await startTestServer({
+        db: await dialect.fresh(),
+        gateway: { defaultQuotaPerSecond: 100_000, webhookPollMs: 0 },
+      });
       storeA = s.seller.stores[0]!.storeId;
       storeB = s.seller.stores[1]!.storeId;
       await fillSandboxData(s.core.storage.gateway!, s.seller.stores, Date.now());
     });
     after(async () => s?.close());
 
-    const authorizeUrl = () => `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback, state: 'st' })}`;
+    const authorizeUrl = () =>
+      `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback, state: 'st' })}`;
     async function consent(opts: { storeIds: number[]; client?: FormClient; username?: string; password?: string }) {
       const { location, client } = await authorizeThroughForms(s.url, authorizeUrl(), {
         username: opts.username ?? s.seller.username,
@@ -35,13 +39,19 @@ for (const dialect of await testDialects()) {
       });
       const code = new URL(location).searchParams.get('code');
       assert.ok(code, location);
-      const res = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      const res = await postForm(`${s.url}/oauth/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: s.client.callback,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.equal(res.status, 200, res.text);
       return { tokens: res.json as { access_token: string; refresh_token: string; scope: string }, client };
     }
     const get = (path: string, token: string) => restCall(s, 'GET', path, token);
 
-    it('a seller who connects store B to an app keeps the app\'s tokens for store A working', async () => {
+    it("a seller who connects store B to an app keeps the app's tokens for store A working", async () => {
       const first = await consent({ storeIds: [storeA] });
       const second = await consent({ storeIds: [storeB], client: first.client });
       // The token for store A still answers, for store A, without store_id (it covers one store).
@@ -49,9 +59,16 @@ for (const dialect of await testDialects()) {
       assert.equal(a.status, 200, a.text);
       assert.deepEqual(a.json, { store_id: storeA, name: 'Store One' });
       // Its refresh token still works too, and the successor still covers store A alone.
-      const refreshed = await postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: first.tokens.refresh_token, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      const refreshed = await postForm(`${s.url}/oauth/token`, {
+        grant_type: 'refresh_token',
+        refresh_token: first.tokens.refresh_token,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.equal(refreshed.status, 200, refreshed.text);
-      assert.deepEqual((await get('/api/v1/stores', refreshed.json.access_token)).json, { stores: [{ store_id: storeA, name: 'Store One' }] });
+      assert.deepEqual((await get('/api/v1/stores', refreshed.json.access_token)).json, {
+        stores: [{ store_id: storeA, name: 'Store One' }],
+      });
       // The new token covers the grant as it now stands: both stores.
       assert.deepEqual((await get('/api/v1/stores', second.tokens.access_token)).json, {
         stores: [
@@ -80,8 +97,14 @@ for (const dialect of await testDialects()) {
       );
       const plain = await get('/api/v1/store', tokens.access_token);
       assert.equal(plain.status, 400);
-      assert.deepEqual(plain.json, { error: 'invalid_request', error_description: `parameter store_id is required: this token covers several stores (${storeA}, ${storeB}); list them with GET /api/v1/stores` });
-      assert.deepEqual((await get(`/api/v1/store?store_id=${storeB}`, tokens.access_token)).json, { store_id: storeB, name: 'Store Two' });
+      assert.deepEqual(plain.json, {
+        error: 'invalid_request',
+        error_description: `parameter store_id is required: this token covers several stores (${storeA}, ${storeB}); list them with GET /api/v1/stores`,
+      });
+      assert.deepEqual((await get(`/api/v1/store?store_id=${storeB}`, tokens.access_token)).json, {
+        store_id: storeB,
+        name: 'Store Two',
+      });
 
       // Each store's own orders, by store_id.
       const ordersB = await get(`/api/v1/orders?store_id=${storeB}&page_size=100`, tokens.access_token);
@@ -105,24 +128,43 @@ for (const dialect of await testDialects()) {
       ]);
     });
 
-    it('refuses a store outside the grant like any other store\'s data', async () => {
-      const other = await createSeller(s.core.storage, { username: 'other-seller', password: 'another good password', stores: ['Elsewhere'] });
+    it("refuses a store outside the grant like any other store's data", async () => {
+      const other = await createSeller(s.core.storage, {
+        username: 'other-seller',
+        password: 'another good password',
+        stores: ['Elsewhere'],
+      });
       const foreign = other.stores[0]!.storeId;
       const { tokens } = await consent({ storeIds: [storeA] });
       const rest = await get(`/api/v1/orders?store_id=${foreign}`, tokens.access_token);
       assert.equal(rest.status, 404);
       assert.deepEqual(
         { ...rest.json, request_id: undefined },
-        { error: 'not_found', error_description: `store ${foreign} does not exist or this token was not granted for it`, code: 15, sub_code: 'isv.store-not-exist', request_id: undefined },
+        {
+          error: 'not_found',
+          error_description: `store ${foreign} does not exist or this token was not granted for it`,
+          code: 15,
+          sub_code: 'isv.store-not-exist',
+          request_id: undefined,
+        },
       );
       const router = await topCall(s, 'shouquan.products.list', { store_id: String(foreign) }, tokens.access_token);
       assert.deepEqual(
         { ...router.json.error_response, request_id: undefined },
-        { code: 15, msg: 'Remote service error', sub_code: 'isv.store-not-exist', sub_msg: `store ${foreign} does not exist or this token was not granted for it`, request_id: undefined },
+        {
+          code: 15,
+          msg: 'Remote service error',
+          sub_code: 'isv.store-not-exist',
+          sub_msg: `store ${foreign} does not exist or this token was not granted for it`,
+          request_id: undefined,
+        },
       );
       const bad = await get('/api/v1/orders?store_id=abc', tokens.access_token);
       assert.equal(bad.status, 400);
-      assert.equal(bad.json.error_description, 'parameter store_id must be a store id (a positive whole number), got "abc"');
+      assert.equal(
+        bad.json.error_description,
+        'parameter store_id must be a store id (a positive whole number), got "abc"',
+      );
     });
 
     it('the consent page lists the stores as store_id checkboxes and needs at least one', async () => {
@@ -133,14 +175,23 @@ for (const dialect of await testDialects()) {
       res = await client.get(interaction);
       let html = await res.text();
       const login = /<form method="post" action="([^"]+)"/.exec(html)![1]!;
-      res = await client.post(login, { csrf_token: csrfOf(html), username: s.seller.username, password: s.seller.password });
+      res = await client.post(login, {
+        csrf_token: csrfOf(html),
+        username: s.seller.username,
+        password: s.seller.password,
+      });
       await res.arrayBuffer();
       res = await client.get(`${interaction}?lang=en`);
       html = await res.text();
       assert.match(html, /Choose the stores to authorize \(one or more\)/);
       assert.equal([...html.matchAll(/<input type="checkbox" name="store_id" value="(\d+)"/g)].length, 2);
       // The app already holds both stores under the live grant: both ticked and marked.
-      assert.match(html, new RegExp(`name="store_id" value="${storeA}" checked><span>Store One <small class="meta">\\(already authorized\\)</small>`));
+      assert.match(
+        html,
+        new RegExp(
+          `name="store_id" value="${storeA}" checked><span>Store One <small class="meta">\\(already authorized\\)</small>`,
+        ),
+      );
       const action = /<form method="post" action="([^"]+\/consent)"/.exec(html)![1]!;
       const none = await client.post(`${action}?lang=en`, [
         ['csrf_token', csrfOf(html)],
@@ -164,7 +215,9 @@ for (const dialect of await testDialects()) {
       assert.equal(home.status, 200);
       assert.equal([...home.html.matchAll(/<p class="name">Test App<\/p>/g)].length, 1);
       assert.match(home.html, /<dt>Stores<\/dt><dd><ul class="stores"><li><span>Store One<\/span>/);
-      const removeB = new RegExp(`action="(/account/authorizations/[^"]+/stores/${storeB}/remove)"`).exec(home.html)?.[1];
+      const removeB = new RegExp(`action="(/account/authorizations/[^"]+/stores/${storeB}/remove)"`).exec(
+        home.html,
+      )?.[1];
       assert.ok(removeB, 'a remove form per store');
       let res = await client.post(removeB, { csrf_token: csrfOf(home.html) });
       assert.equal(res.status, 303);
@@ -199,16 +252,30 @@ for (const dialect of await testDialects()) {
     it('a consent for store B ends the tokens for store A', async () => {
       const url = `/authorize?${new URLSearchParams({ response_type: 'code', app_key: s.client.appKey, redirect_uri: s.client.callback, state: 'st' })}`;
       const tokensFor = async (storeId: number, client?: FormClient) => {
-        const r = await authorizeThroughForms(s.url, url, { username: s.seller.username, password: s.seller.password, storeId, client });
+        const r = await authorizeThroughForms(s.url, url, {
+          username: s.seller.username,
+          password: s.seller.password,
+          storeId,
+          client,
+        });
         const code = new URL(r.location).searchParams.get('code')!;
-        const res = await postForm(`${s.url}/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, app_key: s.client.appKey, app_secret: s.client.appSecret });
+        const res = await postForm(`${s.url}/token`, {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: s.client.callback,
+          app_key: s.client.appKey,
+          app_secret: s.client.appSecret,
+        });
         assert.equal(res.status, 200, res.text);
         return { access: res.json.access_token as string, client: r.client };
       };
       const first = await tokensFor(s.seller.stores[0]!.storeId);
       const second = await tokensFor(s.seller.stores[1]!.storeId, first.client);
       assert.equal((await restCall(s, 'GET', '/api/v1/store', first.access)).status, 401);
-      assert.deepEqual((await restCall(s, 'GET', '/api/v1/store', second.access)).json, { store_id: s.seller.stores[1]!.storeId, name: 'Store Two' });
+      assert.deepEqual((await restCall(s, 'GET', '/api/v1/store', second.access)).json, {
+        store_id: s.seller.stores[1]!.storeId,
+        name: 'Store Two',
+      });
     });
   });
 }

@@ -70,7 +70,15 @@ for (const dialect of dialects) {
 
       // Token request with client_secret_basic and the PKCE verifier.
       const basic = oauth.ClientSecretBasic(s.client.appSecret);
-      const codeResponse = await oauth.authorizationCodeGrantRequest(as, client, basic, callbackParameters, s.client.callback, codeVerifier, insecure);
+      const codeResponse = await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        basic,
+        callbackParameters,
+        s.client.callback,
+        codeVerifier,
+        insecure,
+      );
       const tokens = await oauth.processAuthorizationCodeResponse(as, client, codeResponse);
       assert.equal(tokens.token_type, 'bearer');
       assert.equal(tokens.expires_in, 7200);
@@ -79,7 +87,14 @@ for (const dialect of dialects) {
       assert.equal(typeof tokens.refresh_token, 'string');
 
       // The access token opens the protected resource (RFC 6750 §2.1).
-      const store = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(`${s.url}/api/v1/store`), undefined, undefined, insecure);
+      const store = await oauth.protectedResourceRequest(
+        tokens.access_token,
+        'GET',
+        new URL(`${s.url}/api/v1/store`),
+        undefined,
+        undefined,
+        insecure,
+      );
       assert.equal(store.status, 200);
       assert.deepEqual(await store.json(), { store_id: secondStore.storeId, name: 'Store Two' });
 
@@ -107,18 +122,38 @@ for (const dialect of dialects) {
       assert.equal(introspected.exp! - introspected.iat!, 7200);
 
       // The rotated-out refresh token is no longer active.
-      const old = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, basic, tokens.refresh_token!, insecure));
+      const old = await oauth.processIntrospectionResponse(
+        as,
+        client,
+        await oauth.introspectionRequest(as, client, basic, tokens.refresh_token!, insecure),
+      );
       assert.deepEqual(old, { active: false });
 
       // Revocation (RFC 7009) of the refresh token ends the grant, access token included.
-      await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, post, refreshed.refresh_token!, { ...insecure, additionalParameters: { token_type_hint: 'refresh_token' } }));
+      await oauth.processRevocationResponse(
+        await oauth.revocationRequest(as, client, post, refreshed.refresh_token!, {
+          ...insecure,
+          additionalParameters: { token_type_hint: 'refresh_token' },
+        }),
+      );
       for (const token of [refreshed.refresh_token!, refreshed.access_token]) {
-        const after = await oauth.processIntrospectionResponse(as, client, await oauth.introspectionRequest(as, client, basic, token, insecure));
+        const after = await oauth.processIntrospectionResponse(
+          as,
+          client,
+          await oauth.introspectionRequest(as, client, basic, token, insecure),
+        );
         assert.deepEqual(after, { active: false });
       }
       // A revoked token at the resource: 401 with a Bearer challenge (RFC 6750 §3), which oauth4webapi parses.
       await assert.rejects(
-        oauth.protectedResourceRequest(refreshed.access_token, 'GET', new URL(`${s.url}/api/v1/store`), undefined, undefined, insecure),
+        oauth.protectedResourceRequest(
+          refreshed.access_token,
+          'GET',
+          new URL(`${s.url}/api/v1/store`),
+          undefined,
+          undefined,
+          insecure,
+        ),
         (e: unknown) => {
           assert.ok(e instanceof oauth.WWWAuthenticateChallengeError, String(e));
           assert.equal(e.status, 401);
@@ -144,8 +179,17 @@ for (const dialect of dialects) {
         assert.deepEqual(e.cause, [{ scheme: 'basic', parameters: { realm: 'shouquan', charset: 'UTF-8' } }]);
         return true;
       });
-      assert.deepEqual(await res.json(), { error: 'invalid_client', error_description: 'client authentication failed' });
-      const badGrant = await oauth.refreshTokenGrantRequest(as, client, oauth.ClientSecretBasic(s.client.appSecret), 'no-such-refresh-token', insecure);
+      assert.deepEqual(await res.json(), {
+        error: 'invalid_client',
+        error_description: 'client authentication failed',
+      });
+      const badGrant = await oauth.refreshTokenGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretBasic(s.client.appSecret),
+        'no-such-refresh-token',
+        insecure,
+      );
       await assert.rejects(oauth.processRefreshTokenResponse(as, client, badGrant), (e: unknown) => {
         assert.ok(e instanceof oauth.ResponseBodyError);
         assert.equal(e.status, 400);

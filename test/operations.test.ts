@@ -22,7 +22,10 @@ await eachDialect('operations', {}, (server) => {
     assert.match(text, /^shouquan_tokens_issued_total\{grant_type="authorization_code"\} [1-9]/m);
     assert.match(text, /^shouquan_tokens_issued_total\{grant_type="refresh_token"\} [1-9]/m);
     assert.match(text, /^shouquan_oauth_errors_total\{error="invalid_grant"\} [1-9]/m);
-    assert.match(text, /^shouquan_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/oauth\/token"\} [1-9]/m);
+    assert.match(
+      text,
+      /^shouquan_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/oauth\/token"\} [1-9]/m,
+    );
     assert.match(text, /^shouquan_db_up 1$/m);
     if (s.db.dialect === 'postgres') {
       assert.match(text, /^shouquan_db_pool_connections\{state="max"\} 10$/m);
@@ -52,8 +55,16 @@ await eachDialect('operations', {}, (server) => {
     assert.equal(first.status, 200);
     assert.equal((await exchange(s, code)).status, 400); // replay: grant revoked
     const t2 = await tokensFor(s);
-    await postForm(`${s.url}/oauth/revoke`, { token: t2.access_token, client_id: s.client.appKey, client_secret: s.client.appSecret });
-    await postForm(`${s.url}/oauth/revoke`, { token: t2.refresh_token, client_id: s.client.appKey, client_secret: s.client.appSecret });
+    await postForm(`${s.url}/oauth/revoke`, {
+      token: t2.access_token,
+      client_id: s.client.appKey,
+      client_secret: s.client.appSecret,
+    });
+    await postForm(`${s.url}/oauth/revoke`, {
+      token: t2.refresh_token,
+      client_id: s.client.appKey,
+      client_secret: s.client.appSecret,
+    });
     const entries = await audit.list({ afterId: before });
     const summary = entries.map((e) => [e.event, e.detail?.reason ?? e.detail?.via ?? e.detail?.kind ?? null]);
     assert.deepEqual(summary, [
@@ -71,7 +82,14 @@ await eachDialect('operations', {}, (server) => {
     assert.equal(created.sellerId, s.seller.sellerId);
     assert.equal(created.actor, `seller:${s.seller.sellerId}`);
     const all = JSON.stringify(entries);
-    for (const secret of [s.client.appSecret, other.appSecret, first.json.access_token, first.json.refresh_token, t2.access_token, code]) {
+    for (const secret of [
+      s.client.appSecret,
+      other.appSecret,
+      first.json.access_token,
+      first.json.refresh_token,
+      t2.access_token,
+      code,
+    ]) {
       assert.ok(!all.includes(secret), 'no credential in the audit log');
     }
     const seller = (await audit.list()).find((e) => e.event === 'seller.created');

@@ -14,14 +14,23 @@ const BAD_REFRESH = { error: 'invalid_grant', error_description: 'the refresh to
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
 
 await eachDialect('refresh grace window (standard, G = 60 s)', { now: () => T0 }, (server) => {
-  const refresh = (refreshToken: string) => token(server(), { grant_type: 'refresh_token', refresh_token: refreshToken });
+  const refresh = (refreshToken: string) =>
+    token(server(), { grant_type: 'refresh_token', refresh_token: refreshToken });
 
   it('a retry within the window gets the very same successor, expires_in counting down', async () => {
     const s = server();
     const t0 = await tokensFor(s);
     const first = await refresh(t0.refresh_token);
     assert.equal(first.status, 200, first.text);
-    assert.deepEqual(Object.keys(first.json), ['access_token', 'token_type', 'expires_in', 'refresh_token', 'scope', 'seller_id', 'store_id']);
+    assert.deepEqual(Object.keys(first.json), [
+      'access_token',
+      'token_type',
+      'expires_in',
+      'refresh_token',
+      'scope',
+      'seller_id',
+      'store_id',
+    ]);
     assert.equal(first.json.expires_in, 7200);
     s.advance(5_000);
     try {
@@ -112,7 +121,15 @@ await eachDialect('refresh grace window (standard, G = 60 s)', { now: () => T0 }
     // Refresh tokens of t0's grant (on standard a later consent adds to the live grant, so earlier
     // tests' tokens may share it): one rotation adds exactly one.
     const refreshTokens = async () =>
-      Number((await sql<{ n: number }>`select count(*) as n from tokens where kind = 'refresh' and grant_id = (select grant_id from tokens where token_hash = ${sha256(t0.refresh_token)})`.execute(db)).rows[0]!.n);
+      Number(
+        (
+          await sql<{
+            n: number;
+          }>`select count(*) as n from tokens where kind = 'refresh' and grant_id = (select grant_id from tokens where token_hash = ${sha256(t0.refresh_token)})`.execute(
+            db,
+          )
+        ).rows[0]!.n,
+      );
     let results: Awaited<ReturnType<typeof refresh>>[];
     try {
       const before = await refreshTokens();
@@ -124,7 +141,9 @@ await eachDialect('refresh grace window (standard, G = 60 s)', { now: () => T0 }
       );
       for (const r of results) assert.deepEqual(r.json, results[0]!.json);
       assert.equal(await refreshTokens(), before + 1, 'one rotation: one new refresh token');
-      const row = await sql<{ rotated_at: number | null }>`select rotated_at from tokens where token_hash = ${sha256(results[0]!.json.refresh_token)}`.execute(db);
+      const row = await sql<{
+        rotated_at: number | null;
+      }>`select rotated_at from tokens where token_hash = ${sha256(results[0]!.json.refresh_token)}`.execute(db);
       assert.equal(row.rows[0]!.rotated_at, null, 'the successor is live');
     } finally {
       await db.destroy();
@@ -143,7 +162,16 @@ await eachDialect('refresh grace window (standard, G = 60 s)', { now: () => T0 }
       const dump = JSON.stringify(rows.rows);
       assert.ok(!dump.includes(t1.access_token) && !dump.includes(t1.refresh_token), 'no token in the clear at rest');
       // Successors whose window ends at T0 + 60 s (the earlier tests of this server leave others).
-      const kept = async () => Number((await sql<{ n: number }>`select count(*) as n from tokens where successor is not null and grace_until <= ${T0 + 60_000}`.execute(db)).rows[0]!.n);
+      const kept = async () =>
+        Number(
+          (
+            await sql<{
+              n: number;
+            }>`select count(*) as n from tokens where successor is not null and grace_until <= ${T0 + 60_000}`.execute(
+              db,
+            )
+          ).rows[0]!.n,
+        );
       assert.ok((await kept()) >= 1);
       // Within the window the janitor keeps it.
       const early = await purgeExpired(s.core.storage, { now: () => T0 + 60_000 });
@@ -160,17 +188,23 @@ await eachDialect('refresh grace window (standard, G = 60 s)', { now: () => T0 }
   });
 });
 
-await eachDialect('refresh grace window off (refreshGrace 0: every reuse revokes)', { now: () => T0, lifetimes: { refreshGrace: 0 } }, (server) => {
-  it('a retry right after the rotation revokes the grant, and concurrent refreshes have one winner', async () => {
-    const s = server();
-    const t0 = await tokensFor(s);
-    const t1 = await token(s, { grant_type: 'refresh_token', refresh_token: t0.refresh_token });
-    assert.equal(t1.status, 200);
-    const reuse = await token(s, { grant_type: 'refresh_token', refresh_token: t0.refresh_token });
-    assert.deepEqual(reuse.json, BAD_REFRESH);
-    assert.equal(await accessWorks(s, t1.json.access_token), false);
-    const t2 = await tokensFor(s);
-    const results = await Promise.all(Array.from({ length: 10 }, () => token(s, { grant_type: 'refresh_token', refresh_token: t2.refresh_token })));
-    assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
-  });
-});
+await eachDialect(
+  'refresh grace window off (refreshGrace 0: every reuse revokes)',
+  { now: () => T0, lifetimes: { refreshGrace: 0 } },
+  (server) => {
+    it('a retry right after the rotation revokes the grant, and concurrent refreshes have one winner', async () => {
+      const s = server();
+      const t0 = await tokensFor(s);
+      const t1 = await token(s, { grant_type: 'refresh_token', refresh_token: t0.refresh_token });
+      assert.equal(t1.status, 200);
+      const reuse = await token(s, { grant_type: 'refresh_token', refresh_token: t0.refresh_token });
+      assert.deepEqual(reuse.json, BAD_REFRESH);
+      assert.equal(await accessWorks(s, t1.json.access_token), false);
+      const t2 = await tokensFor(s);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => token(s, { grant_type: 'refresh_token', refresh_token: t2.refresh_token })),
+      );
+      assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
+    });
+  },
+);

@@ -27,7 +27,10 @@ for (const dialect of dialects) {
 
     before(async () => {
       dir = await new FakeSellerDirectory(SECRET).start();
-      dir.accounts.set('alice', { password: 'alice-platform-pw', answer: () => ({ status: 200, body: { seller_id: 'P-7', nick: 'Alice 的店', stores } }) });
+      dir.accounts.set('alice', {
+        password: 'alice-platform-pw',
+        answer: () => ({ status: 200, body: { seller_id: 'P-7', nick: 'Alice 的店', stores } }),
+      });
       dir.behaviours.set('boom', { status: 500, body: { error: 'oops' } });
       dir.behaviours.set('teapot', { status: 418 });
       dir.behaviours.set('garbage', { status: 200, raw: '<html>login</html>' });
@@ -46,7 +49,10 @@ for (const dialect of dialects) {
           logger: { level: 'warn', stream },
           // Long enough that a refused or reset connection on a busy machine is not mistaken for a timeout.
           sellerDirectory: { url: dir.url, secret: SECRET, timeoutMs: 1500 },
-          limits: { sellerLoginPerUser: { max: 3, windowMs: 60_000, blockMs: 60_000 }, sellerLoginPerIp: { max: 1000, windowMs: 60_000, blockMs: 60_000 } },
+          limits: {
+            sellerLoginPerUser: { max: 3, windowMs: 60_000, blockMs: 60_000 },
+            sellerLoginPerIp: { max: 1000, windowMs: 60_000, blockMs: 60_000 },
+          },
         },
       });
     });
@@ -55,7 +61,8 @@ for (const dialect of dialects) {
       await dir?.stop();
     });
 
-    const authorizeUrl = () => `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback, state: 'st', lang: 'en' })}`;
+    const authorizeUrl = () =>
+      `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback, state: 'st', lang: 'en' })}`;
 
     /** Open the authorize page and post the login form; returns the response and the client. */
     async function login(username: string, password: string, client = new FormClient(s.url)) {
@@ -70,7 +77,9 @@ for (const dialect of dialects) {
 
     const metric = async (outcome: string) => {
       const text = await (await fetch(`${s.url}/metrics`)).text();
-      return Number(new RegExp(`^shouquan_seller_directory_requests_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      return Number(
+        new RegExp(`^shouquan_seller_directory_requests_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1],
+      );
     };
 
     it('sends POST URL with {"username","password"} as JSON, a unix-seconds timestamp and the HMAC-SHA256 signature', async () => {
@@ -86,24 +95,41 @@ for (const dialect of dialects) {
       assert.equal(r.signatureValid, true);
     });
 
-    it('signs in, offers exactly the directory\'s stores, and the directory\'s store_id is what the ISV sees (API, gateway, introspection)', async () => {
+    it("signs in, offers exactly the directory's stores, and the directory's store_id is what the ISV sees (API, gateway, introspection)", async () => {
       const { status, client, interaction } = await login('alice', 'alice-platform-pw');
       assert.equal(status, 303);
       const consent = await (await client.get(interaction)).text();
-      const offered = [...consent.matchAll(/name="store_id" value="(\d+)"[^>]*><span>([^<]*)<\/span>/g)].map((m) => m[2]);
+      const offered = [...consent.matchAll(/name="store_id" value="(\d+)"[^>]*><span>([^<]*)<\/span>/g)].map(
+        (m) => m[2],
+      );
       assert.deepEqual(offered, ['Alice Flagship', 'Alice Outlet']);
-      assert.match(consent, /Alice 的店/, 'the consent page names the seller by the directory\'s nick');
+      assert.match(consent, /Alice 的店/, "the consent page names the seller by the directory's nick");
       const outletValue = /name="store_id" value="(\d+)"[^>]*><span>Alice Outlet</.exec(consent)![1]!;
-      const { location } = await authorizeThroughForms(s.url, authorizeUrl(), { username: 'alice', password: 'x', client, storeId: Number(outletValue) });
+      const { location } = await authorizeThroughForms(s.url, authorizeUrl(), {
+        username: 'alice',
+        password: 'x',
+        client,
+        storeId: Number(outletValue),
+      });
       const code = new URL(location).searchParams.get('code')!;
-      const tokens = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      const tokens = await postForm(`${s.url}/oauth/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: s.client.callback,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.equal(tokens.status, 200, tokens.text);
       const access = tokens.json.access_token as string;
 
       const store = await fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${access}` } });
       assert.deepEqual(await store.json(), { store_id: 'S-200', name: 'Alice Outlet' });
 
-      const intro = await postForm(`${s.url}/oauth/introspect`, { token: access, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      const intro = await postForm(`${s.url}/oauth/introspect`, {
+        token: access,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.equal(intro.status, 200, intro.text);
       assert.equal(intro.json.active, true);
       assert.equal(intro.json.store_id, 'S-200');
@@ -121,7 +147,9 @@ for (const dialect of dialects) {
       assert.equal(JSON.stringify(named.json).includes('"name":"Alice Outlet"'), true, named.text);
       const other = await topCall(s, 'shouquan.store.get', { store_id: 'S-100' }, access);
       assert.match(other.text, /isv\.store-not-exist/);
-      const rest = await fetch(`${s.url}/api/v1/store?store_id=S-200`, { headers: { authorization: `Bearer ${access}` } });
+      const rest = await fetch(`${s.url}/api/v1/store?store_id=S-200`, {
+        headers: { authorization: `Bearer ${access}` },
+      });
       assert.deepEqual(await rest.json(), { store_id: 'S-200', name: 'Alice Outlet' });
     });
 
@@ -134,7 +162,9 @@ for (const dialect of dialects) {
       assert.equal(status, 303);
       const consent = await (await client.get(interaction)).text();
       // (The outlet is marked as already authorized: the earlier test granted it.)
-      const offered = [...consent.matchAll(/name="store_id" value="\d+"[^>]*><span>([^<]*)</g)].map((m) => m[1]!.trim());
+      const offered = [...consent.matchAll(/name="store_id" value="\d+"[^>]*><span>([^<]*)</g)].map((m) =>
+        m[1]!.trim(),
+      );
       assert.deepEqual(offered.sort(), ['Alice Outlet (renamed)', 'Alice Third']);
       // Still one seller for the directory's seller_id.
       const seller = await s.core.storage.sellers.findByUsername('directory:P-7');
@@ -144,8 +174,14 @@ for (const dialect of dialects) {
       assert.deepEqual(listed.map((x) => x.externalId).sort(), ['S-200', 'S-300']);
     });
 
-    it('a store that moved to another seller on the platform: the previous owner\'s authorization of it ends', async () => {
-      dir.accounts.set('bob', { password: 'bob-platform-pw', answer: () => ({ status: 200, body: { seller_id: 'P-8', nick: 'Bob', stores: [{ store_id: 'S-200', name: 'Now Bob\'s' }] } }) });
+    it("a store that moved to another seller on the platform: the previous owner's authorization of it ends", async () => {
+      dir.accounts.set('bob', {
+        password: 'bob-platform-pw',
+        answer: () => ({
+          status: 200,
+          body: { seller_id: 'P-8', nick: 'Bob', stores: [{ store_id: 'S-200', name: "Now Bob's" }] },
+        }),
+      });
       const alice = await s.core.storage.sellers.findByUsername('directory:P-7');
       const live = await s.core.storage.grants.findLive(s.client.appKey, alice!.sellerId);
       assert.ok(live, 'alice has a live grant of S-200 from the earlier test');
@@ -153,7 +189,10 @@ for (const dialect of dialects) {
       const after = await s.core.storage.grants.find(live.grantId);
       assert.equal(after?.revokedReason, 'store_transferred');
       const bob = await s.core.storage.sellers.findByUsername('directory:P-8');
-      assert.deepEqual((await s.core.storage.sellers.stores(bob!.sellerId)).map((x) => x.externalId), ['S-200']);
+      assert.deepEqual(
+        (await s.core.storage.sellers.stores(bob!.sellerId)).map((x) => x.externalId),
+        ['S-200'],
+      );
     });
 
     it('401, 403 and 404 are wrong credentials: the same page and the same lockout as built-in accounts', async () => {
@@ -192,7 +231,10 @@ for (const dialect of dialects) {
           assert.equal(res.headers.get('retry-after'), '10');
         }
         assert.equal(await metric(reason), before + attempts);
-        assert.ok(logs.some((l) => l.includes(`"reason":"${reason}"`) && l.includes('seller sign-in unavailable')), `a log line says ${reason}`);
+        assert.ok(
+          logs.some((l) => l.includes(`"reason":"${reason}"`) && l.includes('seller sign-in unavailable')),
+          `a log line says ${reason}`,
+        );
       });
     }
 
@@ -200,7 +242,13 @@ for (const dialect of dialects) {
       dir.behaviours.set('carol', { status: 502 });
       for (let i = 0; i < 5; i++) assert.equal((await login('carol', 'carol-pw')).status, 503);
       dir.behaviours.delete('carol');
-      dir.accounts.set('carol', { password: 'carol-pw', answer: () => ({ status: 200, body: { seller_id: 'P-9', nick: 'Carol', stores: [{ store_id: 'C-1', name: 'Carol Shop' }] } }) });
+      dir.accounts.set('carol', {
+        password: 'carol-pw',
+        answer: () => ({
+          status: 200,
+          body: { seller_id: 'P-9', nick: 'Carol', stores: [{ store_id: 'C-1', name: 'Carol Shop' }] },
+        }),
+      });
       assert.equal((await login('carol', 'carol-pw')).status, 303);
     });
 
@@ -210,15 +258,27 @@ for (const dialect of dialects) {
       await res.arrayBuffer();
       res = await client.get(res.headers.get('location')!);
       const html = await res.text();
-      res = await client.post(formAction(html)!, { csrf_token: hiddenInput(html, 'csrf_token')!, username: 'boom', password: 'x-password' }, { 'accept-language': 'zh-CN' });
+      res = await client.post(
+        formAction(html)!,
+        { csrf_token: hiddenInput(html, 'csrf_token')!, username: 'boom', password: 'x-password' },
+        { 'accept-language': 'zh-CN' },
+      );
       assert.equal(res.status, 503);
       assert.match(await res.text(), /登录服务暂时不可用，请稍后再试。/);
     });
 
-    it('a built-in seller does not sign in while the directory is on; a developer\'s sandbox seller still does', async () => {
+    it("a built-in seller does not sign in while the directory is on; a developer's sandbox seller still does", async () => {
       assert.equal((await login(s.seller.username, s.seller.password)).status, 401);
-      const dev = await createWebAccount(s.core.storage, { realm: 'developer', username: 'dev-one', password: 'dev-password-1' });
-      const sbx = await createSeller(s.core.storage, { username: 'sbx-1-abcdef', password: 'sandbox-pw-123', stores: ['Sandbox A'] });
+      const dev = await createWebAccount(s.core.storage, {
+        realm: 'developer',
+        username: 'dev-one',
+        password: 'dev-password-1',
+      });
+      const sbx = await createSeller(s.core.storage, {
+        username: 'sbx-1-abcdef',
+        password: 'sandbox-pw-123',
+        stores: ['Sandbox A'],
+      });
       await s.core.storage.console.addSandboxSeller(sbx.sellerId, dev.accountId);
       const asked = dir.requests.length;
       assert.equal((await login('sbx-1-abcdef', 'sandbox-pw-123')).status, 303);
@@ -227,23 +287,51 @@ for (const dialect of dialects) {
       assert.equal((await login('directory:P-7', '')).status, 401);
     });
 
-    it('the seller center signs in through the directory too; the password is the platform\'s to change', async () => {
+    it("the seller center signs in through the directory too; the password is the platform's to change", async () => {
       const c = new FormClient(s.url);
-      dir.accounts.set('erin', { password: 'erin-platform-pw', answer: () => ({ status: 200, body: { seller_id: 'P-10', nick: 'Erin 的店', stores: [{ store_id: 'E-1', name: 'Erin Shop' }] } }) });
-      const res = await submit(c, '/account/login', '/account/login', { username: 'erin', password: 'erin-platform-pw' }, { 'accept-language': 'en' });
+      dir.accounts.set('erin', {
+        password: 'erin-platform-pw',
+        answer: () => ({
+          status: 200,
+          body: { seller_id: 'P-10', nick: 'Erin 的店', stores: [{ store_id: 'E-1', name: 'Erin Shop' }] },
+        }),
+      });
+      const res = await submit(
+        c,
+        '/account/login',
+        '/account/login',
+        { username: 'erin', password: 'erin-platform-pw' },
+        { 'accept-language': 'en' },
+      );
       assert.equal(res.status, 303);
       const home = await page(c, '/account?lang=en');
       assert.equal(home.status, 200);
       assert.match(home.html, /Erin 的店/);
       assert.doesNotMatch(home.html, /name="current_password"/);
       assert.match(home.html, /kept by the platform/);
-      const change = await c.post('/account/password', { csrf_token: csrfOf(home.html), current_password: 'erin-platform-pw', new_password: 'something-new-1' });
+      const change = await c.post('/account/password', {
+        csrf_token: csrfOf(home.html),
+        current_password: 'erin-platform-pw',
+        new_password: 'something-new-1',
+      });
       assert.equal(change.status, 400);
 
-      const down = await submit(new FormClient(s.url), '/account/login', '/account/login', { username: 'boom', password: 'whatever1' }, { 'accept-language': 'en' });
+      const down = await submit(
+        new FormClient(s.url),
+        '/account/login',
+        '/account/login',
+        { username: 'boom', password: 'whatever1' },
+        { 'accept-language': 'en' },
+      );
       assert.equal(down.status, 503);
       assert.match(down.html, /Sign-in is unavailable right now\. Try again shortly\./);
-      const bad = await submit(new FormClient(s.url), '/account/login', '/account/login', { username: 'dave', password: 'whatever1' }, { 'accept-language': 'en' });
+      const bad = await submit(
+        new FormClient(s.url),
+        '/account/login',
+        '/account/login',
+        { username: 'dave', password: 'whatever1' },
+        { 'accept-language': 'en' },
+      );
       assert.equal(bad.status, 401);
     });
   });
@@ -256,16 +344,32 @@ describe('built-in accounts keep their numeric store ids', () => {
   });
   after(async () => s?.close());
   it('/api/v1/store and introspection answer the number, as before', async () => {
-    const { location } = await authorizeThroughForms(s.url, `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback })}`, {
-      username: s.seller.username,
-      password: s.seller.password,
-      storeId: s.seller.stores[0]!.storeId,
-    });
+    const { location } = await authorizeThroughForms(
+      s.url,
+      `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback })}`,
+      {
+        username: s.seller.username,
+        password: s.seller.password,
+        storeId: s.seller.stores[0]!.storeId,
+      },
+    );
     const code = new URL(location).searchParams.get('code')!;
-    const tokens = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: s.client.appKey, client_secret: s.client.appSecret });
-    const store = await (await fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${tokens.json.access_token}` } })).json();
+    const tokens = await postForm(`${s.url}/oauth/token`, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: s.client.callback,
+      client_id: s.client.appKey,
+      client_secret: s.client.appSecret,
+    });
+    const store = await (
+      await fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${tokens.json.access_token}` } })
+    ).json();
     assert.deepEqual(store, { store_id: s.seller.stores[0]!.storeId, name: 'Store One' });
-    const intro = await postForm(`${s.url}/oauth/introspect`, { token: tokens.json.access_token, client_id: s.client.appKey, client_secret: s.client.appSecret });
+    const intro = await postForm(`${s.url}/oauth/introspect`, {
+      token: tokens.json.access_token,
+      client_id: s.client.appKey,
+      client_secret: s.client.appSecret,
+    });
     assert.equal(intro.json.store_id, s.seller.stores[0]!.storeId);
     assert.equal(typeof intro.json.store_id, 'number');
   });
@@ -277,20 +381,40 @@ describe('serve --seller-directory (a real process)', () => {
     const { freshSqlite } = await import('./helpers/databases.js');
     const { main } = await import('../src/cli/main.js');
     const dir = await new FakeSellerDirectory('process-secret').start();
-    dir.accounts.set('zoe', { password: 'zoe-platform-pw', answer: () => ({ status: 200, body: { seller_id: 'Z-1', nick: 'Zoe', stores: [{ store_id: 'Z-S1', name: 'Zoe Shop' }] } }) });
+    dir.accounts.set('zoe', {
+      password: 'zoe-platform-pw',
+      answer: () => ({
+        status: 200,
+        body: { seller_id: 'Z-1', nick: 'Zoe', stores: [{ store_id: 'Z-S1', name: 'Zoe Shop' }] },
+      }),
+    });
     const db = freshSqlite();
     const errors: string[] = [];
     const saved = process.env.SHOUQUAN_SELLER_DIRECTORY_SECRET;
     delete process.env.SHOUQUAN_SELLER_DIRECTORY_SECRET;
     try {
-      const code = await main(['serve', '--database', db.url, '--seller-directory', dir.url], { log: () => {}, err: (e) => errors.push(e) });
+      const code = await main(['serve', '--database', db.url, '--seller-directory', dir.url], {
+        log: () => {},
+        err: (e) => errors.push(e),
+      });
       assert.equal(code, 2);
       assert.match(errors.join('\n'), /SHOUQUAN_SELLER_DIRECTORY_SECRET/);
       process.env.SHOUQUAN_SELLER_DIRECTORY_SECRET = 'process-secret';
-      const server = await spawnServer(db.url, ['--seller-directory', dir.url, '--seller-directory-timeout-ms', '5000']);
+      const server = await spawnServer(db.url, [
+        '--seller-directory',
+        dir.url,
+        '--seller-directory-timeout-ms',
+        '5000',
+      ]);
       try {
         const c = new FormClient(server.url);
-        const res = await submit(c, '/account/login', '/account/login', { username: 'zoe', password: 'zoe-platform-pw' }, { 'accept-language': 'en' });
+        const res = await submit(
+          c,
+          '/account/login',
+          '/account/login',
+          { username: 'zoe', password: 'zoe-platform-pw' },
+          { 'accept-language': 'en' },
+        );
         assert.equal(res.status, 303);
         assert.equal(dir.requests.at(-1)?.signatureValid, true);
         assert.match((await page(c, '/account?lang=en')).html, /Zoe/);

@@ -30,13 +30,28 @@ for (const dialect of dialects) {
     after(async () => s?.close());
 
     const issue = async () => {
-      const r = await cli('seller', 'reset-password', '--database', s.db.url, '--seller-id', String(s.seller.sellerId), '--issuer', s.url, '--json');
+      const r = await cli(
+        'seller',
+        'reset-password',
+        '--database',
+        s.db.url,
+        '--seller-id',
+        String(s.seller.sellerId),
+        '--issuer',
+        s.url,
+        '--json',
+      );
       assert.equal(r.code, 0, r.err);
       return JSON.parse(r.out) as { seller_id: number; username: string; reset_url: string; expires_at: string };
     };
     const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
     const signInWorks = async (password: string) =>
-      (await submit(new FormClient(s.url), '/account/login', '/account/login', { username: s.seller.username, password })).status === 303;
+      (
+        await submit(new FormClient(s.url), '/account/login', '/account/login', {
+          username: s.seller.username,
+          password,
+        })
+      ).status === 303;
 
     it('the CLI prints a one-time link; only its SHA-256 is stored', async () => {
       const issued = await issue();
@@ -48,7 +63,11 @@ for (const dialect of dialects) {
       assert.ok(hours > 23.9 && hours <= 24, `expires in 24 hours (${hours})`);
       const token = tokenOf(issued.reset_url);
       assert.ok(await s.core.storage.sellers.findPasswordReset(sha256(token), s.core.now()));
-      assert.equal(await s.core.storage.sellers.findPasswordReset(token, s.core.now()), undefined, 'the token itself is not a key');
+      assert.equal(
+        await s.core.storage.sellers.findPasswordReset(token, s.core.now()),
+        undefined,
+        'the token itself is not a key',
+      );
     });
 
     it('the seller sets a new password: a short one is refused (the link still works), then it is set, every session ends, the link is used up', async () => {
@@ -61,13 +80,24 @@ for (const dialect of dialects) {
       assert.match(form.html, /Set a new password/);
       assert.match(form.html, /name="new_password"/);
       const token = tokenOf(link);
-      const short = await seller.post('/account/reset-password', { csrf_token: csrfOf(form.html), token, new_password: 'short' });
+      const short = await seller.post('/account/reset-password', {
+        csrf_token: csrfOf(form.html),
+        token,
+        new_password: 'short',
+      });
       assert.equal(short.status, 400);
       assert.match(await short.text(), /at least 8 characters/);
-      const done = await seller.post('/account/reset-password', { csrf_token: csrfOf(form.html), token, new_password: 'brand new password' });
+      const done = await seller.post('/account/reset-password', {
+        csrf_token: csrfOf(form.html),
+        token,
+        new_password: 'brand new password',
+      });
       assert.equal(done.status, 303);
       assert.equal(done.headers.get('location'), '/account/login?done=password-reset');
-      assert.match((await page(new FormClient(s.url), '/account/login?done=password-reset&lang=en')).html, /Your password is set\./);
+      assert.match(
+        (await page(new FormClient(s.url), '/account/login?done=password-reset&lang=en')).html,
+        /Your password is set\./,
+      );
       assert.equal((await page(seller, '/account')).status, 303, 'the session from before the reset has ended');
       assert.equal(await signInWorks(s.seller.password), false);
       assert.equal(await signInWorks('brand new password'), true);
@@ -75,7 +105,11 @@ for (const dialect of dialects) {
       const again = await page(new FormClient(s.url), `${path}&lang=en`);
       assert.equal(again.status, 400);
       assert.match(again.html, /invalid, already used or expired/);
-      const replay = await seller.post('/account/reset-password', { csrf_token: csrfOf(form.html), token, new_password: 'another password 2' });
+      const replay = await seller.post('/account/reset-password', {
+        csrf_token: csrfOf(form.html),
+        token,
+        new_password: 'another password 2',
+      });
       assert.equal(replay.status, 400);
       assert.equal(await signInWorks('another password 2'), false);
     });
@@ -98,31 +132,64 @@ for (const dialect of dialects) {
     it('a link expires, and a newer link ends the older one', async () => {
       const first = (await issue()).reset_url;
       const second = (await issue()).reset_url;
-      assert.equal((await page(new FormClient(s.url), first.slice(s.url.length))).status, 400, 'the older link no longer works');
+      assert.equal(
+        (await page(new FormClient(s.url), first.slice(s.url.length))).status,
+        400,
+        'the older link no longer works',
+      );
       assert.equal((await page(new FormClient(s.url), second.slice(s.url.length))).status, 200);
       s.advance(24 * 3_600_000 + 1000);
-      assert.equal((await page(new FormClient(s.url), second.slice(s.url.length))).status, 400, 'expired after 24 hours');
+      assert.equal(
+        (await page(new FormClient(s.url), second.slice(s.url.length))).status,
+        400,
+        'expired after 24 hours',
+      );
     });
 
-    it('the CLI refuses unknown sellers, sellers of the platform\'s account system and bad flags', async () => {
+    it("the CLI refuses unknown sellers, sellers of the platform's account system and bad flags", async () => {
       const unknown = await cli('seller', 'reset-password', '--database', s.db.url, '--seller-id', '999999', '--json');
       assert.equal(unknown.code, 1);
       assert.match(unknown.err, /no seller with seller_id 999999/);
-      const { seller } = await s.core.storage.sellers.upsertExternal({ source: 'directory', externalId: 'P-1', nick: 'Dir Seller', stores: [{ externalId: 'S-1', name: 'Dir Store' }] }, s.core.now());
-      const external = await cli('seller', 'reset-password', '--database', s.db.url, '--seller-id', String(seller.sellerId));
+      const { seller } = await s.core.storage.sellers.upsertExternal(
+        {
+          source: 'directory',
+          externalId: 'P-1',
+          nick: 'Dir Seller',
+          stores: [{ externalId: 'S-1', name: 'Dir Store' }],
+        },
+        s.core.now(),
+      );
+      const external = await cli(
+        'seller',
+        'reset-password',
+        '--database',
+        s.db.url,
+        '--seller-id',
+        String(seller.sellerId),
+      );
       assert.equal(external.code, 1);
       assert.match(external.err, /platform's account system/);
-      await assert.rejects(issueSellerPasswordReset(s.core.storage, { sellerId: seller.sellerId, baseUrl: s.url, actor: 'test' }), (e: unknown) => e instanceof PasswordResetRefused && e.code === 'password_kept_by_platform');
+      await assert.rejects(
+        issueSellerPasswordReset(s.core.storage, { sellerId: seller.sellerId, baseUrl: s.url, actor: 'test' }),
+        (e: unknown) => e instanceof PasswordResetRefused && e.code === 'password_kept_by_platform',
+      );
       assert.equal((await cli('seller', 'reset-password', '--database', s.db.url)).code, 2);
       assert.equal((await cli('seller', 'reset-password', '--database', s.db.url, '--seller-id', 'abc')).code, 2);
-      assert.equal((await cli('seller', 'reset-password', '--database', s.db.url, '--seller-id', '1', '--ttl-hours', '0')).code, 2);
+      assert.equal(
+        (await cli('seller', 'reset-password', '--database', s.db.url, '--seller-id', '1', '--ttl-hours', '0')).code,
+        2,
+      );
       const help = await cli('seller', 'reset-password', '--help');
       assert.equal(help.code, 0);
       assert.match(help.out, /--seller-id S/);
     });
 
     it('/admin: an operator issues a link from the seller lookup; it is audited', async () => {
-      await createWebAccount(s.core.storage, { realm: 'operator', username: 'ops-reset', password: 'operator password 1' });
+      await createWebAccount(s.core.storage, {
+        realm: 'operator',
+        username: 'ops-reset',
+        password: 'operator password 1',
+      });
       const op = new FormClient(s.url);
       await signIn(op, 'admin', 'ops-reset', 'operator password 1', { now: () => s.core.now() });
       const lookup = await page(op, `/admin?seller=${s.seller.username}&lang=en`);
@@ -144,7 +211,9 @@ for (const dialect of dialects) {
       const dirSeller = await s.core.storage.sellers.findByUsername('directory:P-1');
       const none = await page(op, '/admin?seller=directory:P-1&lang=en');
       assert.doesNotMatch(none.html, /Issue a password reset link/);
-      const forged = await op.post(`/admin/sellers/${dirSeller!.sellerId}/password-reset?lang=en`, { csrf_token: csrfOf(lookup.html) });
+      const forged = await op.post(`/admin/sellers/${dirSeller!.sellerId}/password-reset?lang=en`, {
+        csrf_token: csrfOf(lookup.html),
+      });
       assert.equal(forged.status, 409);
       const signedOut = await new FormClient(s.url).post(action, { csrf_token: 'x' });
       assert.equal(signedOut.status, 403, 'no CSRF token, no operator: refused');

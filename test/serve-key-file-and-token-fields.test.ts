@@ -32,14 +32,31 @@ describe('serve --secret-key-file --standard-token-fields (a real process, meili
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers the code exchange with token_type and expires_in after meilishuo\'s own fields', async () => {
-    server = await spawnServer(db.url, ['--profile', 'meilishuo', '--sandbox', '--secret-key-file', keyFile, '--standard-token-fields']);
+  it("answers the code exchange with token_type and expires_in after meilishuo's own fields", async () => {
+    server = await spawnServer(db.url, [
+      '--profile',
+      'meilishuo',
+      '--sandbox',
+      '--secret-key-file',
+      keyFile,
+      '--standard-token-fields',
+    ]);
     const summary = (await server.waitForLine((l) => typeof l.url === 'string')) as unknown as Summary;
     const { app_key: appKey, app_secret: appSecret, callbacks, seller } = summary.sandbox;
     const redirect = callbacks[0]!;
-    const { location } = await authorizeThroughForms(server.url, `/authorize?response_type=code&app_key=${appKey}&redirect_uri=${encodeURIComponent(redirect)}&state=s`, seller);
+    const { location } = await authorizeThroughForms(
+      server.url,
+      `/authorize?response_type=code&app_key=${appKey}&redirect_uri=${encodeURIComponent(redirect)}&state=s`,
+      seller,
+    );
     const code = new URL(location).searchParams.get('code')!;
-    const res = await postForm(`${server.url}/token`, { grant_type: 'authorization_code', code, redirect_uri: redirect, app_key: appKey, app_secret: appSecret });
+    const res = await postForm(`${server.url}/token`, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirect,
+      app_key: appKey,
+      app_secret: appSecret,
+    });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json, {
       statusCode: '0000000',
@@ -57,7 +74,10 @@ describe('serve --secret-key-file --standard-token-fields (a real process, meili
   it('refuses to start on the same database with another key file, naming both fingerprints (exit 1)', async () => {
     const other = join(dir, 'other.key');
     writeFileSync(other, randomBytes(32).toString('hex'), { mode: 0o600 });
-    await assert.rejects(spawnServer(db.url, ['--profile', 'meilishuo', '--secret-key-file', other]), /server exited \(1\) before the line appeared: shouquan: the server key in .*other\.key does not match the key this database's secrets are sealed with \(fingerprint [0-9a-f]{16}, the database expects [0-9a-f]{16}\)/);
+    await assert.rejects(
+      spawnServer(db.url, ['--profile', 'meilishuo', '--secret-key-file', other]),
+      /server exited \(1\) before the line appeared: shouquan: the server key in .*other\.key does not match the key this database's secrets are sealed with \(fingerprint [0-9a-f]{16}, the database expects [0-9a-f]{16}\)/,
+    );
   });
 });
 
@@ -67,7 +87,11 @@ describe('serve on PostgreSQL without a key file', () => {
     const db = await freshPostgres();
     const server = await spawnServer(db.url, ['--log-level', 'warn']);
     try {
-      const line = await server.waitForLine((l) => typeof l.msg === 'string' && (l.msg as string).startsWith('the server key that seals AppSecrets is stored in the database'));
+      const line = await server.waitForLine(
+        (l) =>
+          typeof l.msg === 'string' &&
+          (l.msg as string).startsWith('the server key that seals AppSecrets is stored in the database'),
+      );
       assert.equal(line.level, 40);
     } finally {
       await server.stop();

@@ -2,7 +2,15 @@
 // Plain node:http, no framework; every Shouquan call goes through @shouquan/sdk.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { OAuthError, ShouquanError, WebhookSignatureError, parseWebhook, type ShouquanClient, type TokenSet, type WebhookEvent } from '../../packages/sdk/src/index.js';
+import {
+  OAuthError,
+  ShouquanError,
+  WebhookSignatureError,
+  parseWebhook,
+  type ShouquanClient,
+  type TokenSet,
+  type WebhookEvent,
+} from '../../packages/sdk/src/index.js';
 import { shouquanStoreData, type Listing, type StoreData } from './store-data.js';
 
 export interface DemoOptions {
@@ -39,7 +47,11 @@ export function createDemoHandler(opts: DemoOptions): (req: IncomingMessage, res
     const sid = /(?:^|;\s*)demo_sid=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '')?.[1];
     const found = sid ? sessions.get(sid) : undefined;
     if (found) return found;
-    const s: Session = { id: randomBytes(16).toString('base64url'), csrf: randomBytes(16).toString('base64url'), connected: false };
+    const s: Session = {
+      id: randomBytes(16).toString('base64url'),
+      csrf: randomBytes(16).toString('base64url'),
+      connected: false,
+    };
     sessions.set(s.id, s);
     res.setHeader('set-cookie', `demo_sid=${s.id}; Path=/; HttpOnly; SameSite=Lax`);
     return s;
@@ -58,7 +70,8 @@ export function createDemoHandler(opts: DemoOptions): (req: IncomingMessage, res
       const raw = await readBody(req);
       try {
         const event = parseWebhook(opts.appSecret, raw, req.headers as Record<string, string>);
-        if (!events.some((e) => e.event_id === event.event_id)) events.unshift({ ...event, received_at: new Date().toISOString() });
+        if (!events.some((e) => e.event_id === event.event_id))
+          events.unshift({ ...event, received_at: new Date().toISOString() });
         return send(res, 204, '', 'text/plain');
       } catch (e) {
         if (e instanceof WebhookSignatureError) return send(res, 401, e.message, 'text/plain');
@@ -82,27 +95,47 @@ export function createDemoHandler(opts: DemoOptions): (req: IncomingMessage, res
       const pending = s.pending;
       delete s.pending;
       if (!pending) {
-        s.flash = { kind: 'error', text: 'This authorization response was not expected (no authorization was started in this browser). Connect again.' };
+        s.flash = {
+          kind: 'error',
+          text: 'This authorization response was not expected (no authorization was started in this browser). Connect again.',
+        };
         return redirect(res, '/');
       }
       try {
-        const tokens = await sdk.handleCallback(callbackUrl(req), { state: pending.state, ...(pending.codeVerifier ? { codeVerifier: pending.codeVerifier } : {}), key: tokenKey(s) });
+        const tokens = await sdk.handleCallback(callbackUrl(req), {
+          state: pending.state,
+          ...(pending.codeVerifier ? { codeVerifier: pending.codeVerifier } : {}),
+          key: tokenKey(s),
+        });
         s.connected = true;
-        s.flash = { kind: 'ok', text: `Store connected. Access token ${mask(tokens.accessToken)} is valid until ${when(tokens.expiresAt)}.` };
+        s.flash = {
+          kind: 'ok',
+          text: `Store connected. Access token ${mask(tokens.accessToken)} is valid until ${when(tokens.expiresAt)}.`,
+        };
       } catch (e) {
-        s.flash = { kind: 'error', text: e instanceof OAuthError && e.error === 'access_denied' ? 'You declined the authorization: nothing was shared.' : `Connecting failed: ${describe(e)}` };
+        s.flash = {
+          kind: 'error',
+          text:
+            e instanceof OAuthError && e.error === 'access_denied'
+              ? 'You declined the authorization: nothing was shared.'
+              : `Connecting failed: ${describe(e)}`,
+        };
       }
       return redirect(res, '/');
     }
 
     if (method === 'POST' && (url.pathname === '/refresh' || url.pathname === '/revoke')) {
       const form = new URLSearchParams(await readBody(req));
-      if (!sameToken(form.get('csrf') ?? '', s.csrf)) return send(res, 403, page('Refused', '<p>This form has expired. Go back and try again.</p>'));
+      if (!sameToken(form.get('csrf') ?? '', s.csrf))
+        return send(res, 403, page('Refused', '<p>This form has expired. Go back and try again.</p>'));
       if (url.pathname === '/refresh') {
         try {
           const before = await sdk.tokenStore.get(tokenKey(s));
           const after = await sdk.refresh(tokenKey(s));
-          s.flash = { kind: 'ok', text: `Tokens refreshed: access token ${mask(before?.accessToken)} → ${mask(after.accessToken)}, refresh token ${mask(before?.refreshToken)} → ${mask(after.refreshToken)} (rotated).` };
+          s.flash = {
+            kind: 'ok',
+            text: `Tokens refreshed: access token ${mask(before?.accessToken)} → ${mask(after.accessToken)}, refresh token ${mask(before?.refreshToken)} → ${mask(after.refreshToken)} (rotated).`,
+          };
         } catch (e) {
           s.flash = { kind: 'error', text: `Refresh failed: ${describe(e)}` };
         }
@@ -157,10 +190,22 @@ export function createDemoHandler(opts: DemoOptions): (req: IncomingMessage, res
       const picked = stores.find((x) => String(x.store_id) === url.searchParams.get('store')) ?? stores[0];
       if (!picked) throw new Error('the token covers no store');
       const store = await data.store(tokenKey(s), picked.store_id);
-      const list = stores.length > 1 ? `<ul id="stores">${stores.map((x) => `<li><a href="/?store=${x.store_id}">${esc(x.name)}</a></li>`).join('')}</ul>` : '';
+      const list =
+        stores.length > 1
+          ? `<ul id="stores">${stores.map((x) => `<li><a href="/?store=${x.store_id}">${esc(x.name)}</a></li>`).join('')}</ul>`
+          : '';
       storeHtml = `${list}<dl><dt>Store</dt><dd id="store-name">${esc(store.name)}</dd><dt>Store ID</dt><dd id="store-id">${store.store_id}</dd></dl>`;
-      const [orders, products] = await Promise.all([data.orders(tokenKey(s), store.store_id), data.products(tokenKey(s), store.store_id)]);
-      ordersHtml = listingHtml('Orders', 'orders', orders, ['order_id', 'status', 'buyer_nick', 'total_fee', 'created']);
+      const [orders, products] = await Promise.all([
+        data.orders(tokenKey(s), store.store_id),
+        data.products(tokenKey(s), store.store_id),
+      ]);
+      ordersHtml = listingHtml('Orders', 'orders', orders, [
+        'order_id',
+        'status',
+        'buyer_nick',
+        'total_fee',
+        'created',
+      ]);
       productsHtml = listingHtml('Products', 'products', products, ['product_id', 'title', 'price', 'stock', 'status']);
     } catch (e) {
       storeHtml = `<p class="flash error">The store could not be loaded: ${esc(describe(e))}</p>`;
@@ -183,20 +228,28 @@ ${ordersHtml}${productsHtml}${eventsSection()}`,
     if (events.length === 0) return '';
     return `<section class="card"><h2>Authorization events (webhooks)</h2><ul>${events
       .slice(0, 10)
-      .map((e) => `<li><code>${esc(e.event)}</code> store ${esc(String(e.store_id))} at ${esc(e.occurred_at ?? e.received_at)}</li>`)
+      .map(
+        (e) =>
+          `<li><code>${esc(e.event)}</code> store ${esc(String(e.store_id))} at ${esc(e.occurred_at ?? e.received_at)}</li>`,
+      )
       .join('')}</ul></section>`;
   }
 
   return (req, res) => {
     route(req, res).catch((e: unknown) => {
-      if (!res.headersSent) send(res, 500, page('Something went wrong', `<p>${esc(describe(e))}</p><p><a href="/">Home</a></p>`));
+      if (!res.headersSent)
+        send(res, 500, page('Something went wrong', `<p>${esc(describe(e))}</p><p><a href="/">Home</a></p>`));
       else res.end();
     });
   };
 }
 
 /** Listen on host:port with the demo; resolves once listening. */
-export async function listenDemo(handler: ReturnType<typeof createDemoHandler>, host: string, port: number): Promise<{ server: Server; url: string }> {
+export async function listenDemo(
+  handler: ReturnType<typeof createDemoHandler>,
+  host: string,
+  port: number,
+): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -218,10 +271,17 @@ function tokensHtml(t: TokenSet): string {
 }
 
 function listingHtml<T extends object>(title: string, id: string, l: Listing<T>, columns: string[]): string {
-  if ('unavailable' in l) return `<section class="card" id="${id}"><h2>${title}</h2><p class="muted">Not available: ${esc(l.unavailable)}.</p></section>`;
-  if (l.items.length === 0) return `<section class="card" id="${id}"><h2>${title}</h2><p class="muted">None yet.</p></section>`;
+  if ('unavailable' in l)
+    return `<section class="card" id="${id}"><h2>${title}</h2><p class="muted">Not available: ${esc(l.unavailable)}.</p></section>`;
+  if (l.items.length === 0)
+    return `<section class="card" id="${id}"><h2>${title}</h2><p class="muted">None yet.</p></section>`;
   const head = columns.map((c) => `<th>${esc(c)}</th>`).join('');
-  const rows = l.items.map((item) => `<tr>${columns.map((c) => `<td>${esc(String((item as Record<string, unknown>)[c] ?? ''))}</td>`).join('')}</tr>`).join('');
+  const rows = l.items
+    .map(
+      (item) =>
+        `<tr>${columns.map((c) => `<td>${esc(String((item as Record<string, unknown>)[c] ?? ''))}</td>`).join('')}</tr>`,
+    )
+    .join('');
   return `<section class="card" id="${id}"><h2>${title} <small>(${l.total})</small></h2><table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 

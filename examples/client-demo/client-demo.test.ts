@@ -17,7 +17,8 @@ import { createDemoHandler, listenDemo } from './app.js';
 const CHROMIUM = process.env.SHOUQUAN_CHROMIUM ?? '/usr/bin/chromium';
 
 async function skipReason(): Promise<string | false> {
-  if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install chromium): client demo browser test skipped`;
+  if (!existsSync(CHROMIUM))
+    return `Chromium not found at ${CHROMIUM} (apt-get install chromium): client demo browser test skipped`;
   try {
     await import('playwright-core');
   } catch {
@@ -56,7 +57,13 @@ describe('client demo in a browser', { skip }, () => {
       const mod: any = await import(gatewaySource);
       await mod.fillSandboxData(s.core.storage.gateway!, s.seller.stores, Date.now());
     }
-    sdk = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: s.client.appSecret, redirectUri: `${demo.url}/callback`, tokenStore: new MemoryTokenStore() });
+    sdk = new ShouquanClient({
+      baseUrl: s.url,
+      appKey: s.client.appKey,
+      appSecret: s.client.appSecret,
+      redirectUri: `${demo.url}/callback`,
+      tokenStore: new MemoryTokenStore(),
+    });
     handler = createDemoHandler({ sdk, appSecret: s.client.appSecret, scope: 'store.read products.read orders.read' });
 
     const { chromium } = await import('playwright-core');
@@ -64,7 +71,16 @@ describe('client demo in a browser', { skip }, () => {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1000, height: 900 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -91,7 +107,10 @@ describe('client demo in a browser', { skip }, () => {
     await page.click('button[value=approve]');
     await page.waitForURL(`${demo.url}/`);
     assert.deepEqual(await page.locator('#stores li').allTextContents(), ['Store One', 'Store Two']);
-    assert.match((await page.textContent('.flash.ok')) ?? '', /^Store connected\. Access token \S+…\S+ is valid until /);
+    assert.match(
+      (await page.textContent('.flash.ok')) ?? '',
+      /^Store connected\. Access token \S+…\S+ is valid until /,
+    );
     assert.equal(await page.textContent('#store-name'), 'Store One');
     // Only the read packages were asked for, and granted.
     assert.match((await page.content()) ?? '', /<dt>Scope<\/dt><dd>store\.read products\.read orders\.read<\/dd>/);
@@ -103,8 +122,14 @@ describe('client demo in a browser', { skip }, () => {
       assert.ok((await page.locator('#orders tbody tr').count()) > 0, 'orders listed through the signed router');
       assert.ok((await page.locator('#products tbody tr').count()) > 0, 'products listed through the signed router');
     } else {
-      assert.match((await page.textContent('#orders')) ?? '', /Not available: this server has no API gateway yet \(shouquan\.orders\.list answered HTTP 404\)/);
-      assert.match((await page.textContent('#products')) ?? '', /Not available: this server has no API gateway yet \(shouquan\.products\.list answered HTTP 404\)/);
+      assert.match(
+        (await page.textContent('#orders')) ?? '',
+        /Not available: this server has no API gateway yet \(shouquan\.orders\.list answered HTTP 404\)/,
+      );
+      assert.match(
+        (await page.textContent('#products')) ?? '',
+        /Not available: this server has no API gateway yet \(shouquan\.products\.list answered HTTP 404\)/,
+      );
     }
   });
 
@@ -113,7 +138,10 @@ describe('client demo in a browser', { skip }, () => {
     const oldToken = await page.textContent('#access-token');
     await page.click('#refresh');
     await page.waitForSelector('.flash.ok');
-    assert.match((await page.textContent('.flash.ok')) ?? '', /^Tokens refreshed: access token \S+ → \S+, refresh token \S+ → \S+ \(rotated\)\.$/);
+    assert.match(
+      (await page.textContent('.flash.ok')) ?? '',
+      /^Tokens refreshed: access token \S+ → \S+, refresh token \S+ → \S+ \(rotated\)\.$/,
+    );
     assert.notEqual(await page.textContent('#access-token'), oldToken);
     assert.equal(await counter(s.url, 'shouquan_tokens_issued_total', 'grant_type="refresh_token"'), before + 1);
     assert.equal(await page.textContent('#store-name'), 'Store One', 'the new token works (the first store is shown)');
@@ -125,18 +153,44 @@ describe('client demo in a browser', { skip }, () => {
   it('revokes: the store is disconnected and the old token refused', async () => {
     await page.click('#revoke');
     await page.waitForSelector('#connect');
-    assert.match((await page.textContent('.flash.ok')) ?? '', /^Access revoked: the store is disconnected\. The old access token is now refused: invalid_token: .+ \(request id [0-9a-f-]{36}\)\.$/);
+    assert.match(
+      (await page.textContent('.flash.ok')) ?? '',
+      /^Access revoked: the store is disconnected\. The old access token is now refused: invalid_token: .+ \(request id [0-9a-f-]{36}\)\.$/,
+    );
   });
 
   it('accepts a correctly signed webhook, shows it, and refuses a forged one', async () => {
-    const body = JSON.stringify({ event: 'authorization.revoked', event_id: '1:authorization.revoked', app_key: s.client.appKey, seller_id: s.seller.sellerId, store_id: s.seller.stores[1]!.storeId, reason: 'revoked_by_client', occurred_at: '2026-01-01T00:00:00.000Z' });
+    const body = JSON.stringify({
+      event: 'authorization.revoked',
+      event_id: '1:authorization.revoked',
+      app_key: s.client.appKey,
+      seller_id: s.seller.sellerId,
+      store_id: s.seller.stores[1]!.storeId,
+      reason: 'revoked_by_client',
+      occurred_at: '2026-01-01T00:00:00.000Z',
+    });
     const good = `sha256=${createHmac('sha256', s.client.appSecret).update(body).digest('hex')}`;
-    const ok = await fetch(`${demo.url}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shouquan-signature': good, 'x-shouquan-event': 'authorization.revoked' }, body });
+    const ok = await fetch(`${demo.url}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-shouquan-signature': good,
+        'x-shouquan-event': 'authorization.revoked',
+      },
+      body,
+    });
     assert.equal(ok.status, 204);
-    const forged = await fetch(`${demo.url}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shouquan-signature': good }, body: body.replace('"store_id":', '"store_id":1') });
+    const forged = await fetch(`${demo.url}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shouquan-signature': good },
+      body: body.replace('"store_id":', '"store_id":1'),
+    });
     assert.equal(forged.status, 401);
     assert.match(await forged.text(), /does not match the body/);
     await page.reload();
-    assert.match((await page.textContent('body')) ?? '', /authorization\.revoked store \d+ at 2026-01-01T00:00:00\.000Z/);
+    assert.match(
+      (await page.textContent('body')) ?? '',
+      /authorization\.revoked store \d+ at 2026-01-01T00:00:00\.000Z/,
+    );
   });
 });

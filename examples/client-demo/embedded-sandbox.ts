@@ -15,8 +15,17 @@ export interface EmbeddedSandbox {
   close(): Promise<void>;
 }
 
-/** Start the sandbox server on host:port with the demo app (10000001), its callbacks plus `callbacks`, and the demo seller. */
-export async function startEmbeddedSandbox(opts: { host: string; port: number; profile: string; database?: string; callbacks?: string[] }): Promise<EmbeddedSandbox> {
+/**
+ * Start the sandbox server on host:port with the demo app (10000001), its callbacks plus `callbacks`, and the demo
+ * seller.
+ */
+export async function startEmbeddedSandbox(opts: {
+  host: string;
+  port: number;
+  profile: string;
+  database?: string;
+  callbacks?: string[];
+}): Promise<EmbeddedSandbox> {
   mkdirSync('.tmp', { recursive: true });
   const storage = await openStorage(opts.database ?? 'sqlite:.tmp/client-demo.db', { createIfMissing: true });
   const issuer = `http://${opts.host}:${opts.port}`;

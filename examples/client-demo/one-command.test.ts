@@ -32,12 +32,20 @@ describe('client demo: npm run demo (embedded sandbox)', () => {
     const [demoPort, sandboxPort] = [await freePort(), await freePort()];
     demoUrl = `http://127.0.0.1:${demoPort}`;
     sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(demoPort), SANDBOX_URL: sandboxUrl, SANDBOX_DATABASE: `sqlite:${join(dir, 'demo.db')}` };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(demoPort),
+      SANDBOX_URL: sandboxUrl,
+      SANDBOX_DATABASE: `sqlite:${join(dir, 'demo.db')}`,
+    };
     // No REDIRECT_URI: the README says it defaults to http://HOST:PORT/callback, PORT included.
     delete env.REDIRECT_URI;
     delete env.APP_SECRET;
     delete env.SHOUQUAN_URL;
-    child = spawn(process.execPath, ['--import', 'tsx', join(here, 'server.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', join(here, 'server.ts')], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
     await new Promise<void>((resolve, reject) => {
@@ -57,7 +65,13 @@ describe('client demo: npm run demo (embedded sandbox)', () => {
   });
 
   it('prints where it runs and the sandbox seller, and connects a store end to end', async () => {
-    assert.match(output, new RegExp(`^Client demo on ${demoUrl} {2}\\(Shouquan ${sandboxUrl}, app 10000001, profile standard, redirect ${demoUrl}/callback\\)$`, 'm'));
+    assert.match(
+      output,
+      new RegExp(
+        `^Client demo on ${demoUrl} {2}\\(Shouquan ${sandboxUrl}, app 10000001, profile standard, redirect ${demoUrl}/callback\\)$`,
+        'm',
+      ),
+    );
     const creds = /^Sandbox seller to sign in with: (\S+) \/ (\S+)$/m.exec(output);
     assert.ok(creds, output);
 
@@ -66,7 +80,10 @@ describe('client demo: npm run demo (embedded sandbox)', () => {
     assert.equal(connect.status, 303);
     const authorize = connect.headers.get('location')!;
     assert.ok(authorize.startsWith(`${sandboxUrl}/oauth/authorize?`), authorize);
-    const { location } = await authorizeThroughForms(sandboxUrl, authorize, { username: creds[1]!, password: creds[2]! });
+    const { location } = await authorizeThroughForms(sandboxUrl, authorize, {
+      username: creds[1]!,
+      password: creds[2]!,
+    });
     // The demo listens on PORT (not 8080), and its callback there is what the sandbox registered.
     const callback = new URL(location);
     assert.equal(`${callback.origin}${callback.pathname}`, `${demoUrl}/callback`);

@@ -19,23 +19,40 @@ let seller = '';
 if (appSecret && !shouquanUrl) shouquanUrl = 'http://127.0.0.1:7070';
 if (!appSecret) {
   if (shouquanUrl) {
-    console.error('client-demo: set APP_SECRET too (shouquan serve --sandbox prints it as app_secret), or unset SHOUQUAN_URL to start a sandbox here.');
+    console.error(
+      'client-demo: set APP_SECRET too (shouquan serve --sandbox prints it as app_secret), or unset SHOUQUAN_URL to start a sandbox here.',
+    );
     process.exit(2);
   }
   const { startEmbeddedSandbox } = await import('./embedded-sandbox.js');
   const u = new URL(process.env.SANDBOX_URL ?? 'http://127.0.0.1:7070');
-  const sandbox = await startEmbeddedSandbox({ host: u.hostname, port: Number(u.port || 80), profile, callbacks: [redirectUri], ...(process.env.SANDBOX_DATABASE ? { database: process.env.SANDBOX_DATABASE } : {}) });
+  const sandbox = await startEmbeddedSandbox({
+    host: u.hostname,
+    port: Number(u.port || 80),
+    profile,
+    callbacks: [redirectUri],
+    ...(process.env.SANDBOX_DATABASE ? { database: process.env.SANDBOX_DATABASE } : {}),
+  });
   ({ url: shouquanUrl, appKey, appSecret } = sandbox);
   closeSandbox = sandbox.close;
   seller = `${sandbox.username} / ${sandbox.password}`;
 }
 
-const sdk = new ShouquanClient({ baseUrl: shouquanUrl, appKey, appSecret, profile, redirectUri, tokenStore: new MemoryTokenStore() });
+const sdk = new ShouquanClient({
+  baseUrl: shouquanUrl,
+  appKey,
+  appSecret,
+  profile,
+  redirectUri,
+  tokenStore: new MemoryTokenStore(),
+});
 // The demo only reads: on the standard profile it asks for the read packages alone (DEMO_SCOPE overrides).
 const scope = process.env.DEMO_SCOPE ?? (profile === 'standard' ? 'store.read products.read orders.read' : undefined);
 const { server, url } = await listenDemo(createDemoHandler({ sdk, appSecret, scope }), host, port);
 
-console.log(`Client demo on ${url}  (Shouquan ${shouquanUrl}, app ${appKey}, profile ${profile}, redirect ${redirectUri})`);
+console.log(
+  `Client demo on ${url}  (Shouquan ${shouquanUrl}, app ${appKey}, profile ${profile}, redirect ${redirectUri})`,
+);
 if (seller) console.log(`Sandbox seller to sign in with: ${seller}`);
 console.log(`Open ${url}/ and click "Connect your store". Ctrl+C stops.`);
 

@@ -46,12 +46,18 @@ export function shouquanStoreData(sdk: ShouquanClient): StoreData {
   async function listing<T>(method: string, field: string, key: string, storeId: number): Promise<Listing<T>> {
     try {
       // store_id names the store: required when the seller connected several.
-      const res = await sdk.call<Record<string, unknown>>(method, { store_id: storeId, page_no: 1, page_size: 10 }, { key });
+      const res = await sdk.call<Record<string, unknown>>(
+        method,
+        { store_id: storeId, page_no: 1, page_size: 10 },
+        { key },
+      );
       const items = (res[field] as T[] | undefined) ?? [];
       return { items, total: Number(res.total_results ?? items.length) };
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
-        return { unavailable: `this server has no API gateway yet (${sdk.methodName(method)} answered HTTP 404); start Shouquan with the gateway to list ${field}` };
+        return {
+          unavailable: `this server has no API gateway yet (${sdk.methodName(method)} answered HTTP 404); start Shouquan with the gateway to list ${field}`,
+        };
       }
       throw e;
     }

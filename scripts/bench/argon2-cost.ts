@@ -20,5 +20,11 @@ const cpu = process.cpuUsage(cpu0);
 wall.sort((a, b) => a - b);
 const cpuMs = (cpu.user + cpu.system) / 1000 / n;
 console.log(
-  JSON.stringify({ params: PASSWORD_HASH_OPTIONS, verifies: n, median_wall_ms: Number(wall[Math.floor(n / 2)]!.toFixed(1)), cpu_ms_per_verify: Number(cpuMs.toFixed(1)), per_core_per_s: Number((1000 / cpuMs).toFixed(1)) }),
+  JSON.stringify({
+    params: PASSWORD_HASH_OPTIONS,
+    verifies: n,
+    median_wall_ms: Number(wall[Math.floor(n / 2)]!.toFixed(1)),
+    cpu_ms_per_verify: Number(cpuMs.toFixed(1)),
+    per_core_per_s: Number((1000 / cpuMs).toFixed(1)),
+  }),
 );

@@ -24,12 +24,22 @@ const flow = async (client: FormClient) => {
   if (!location.includes('code=')) throw new Error(`no code: ${location}`);
 };
 // Warm-up, then the measured flows.
-await Promise.all(browsers.map(async (b) => { for (let i = 0; i < 50; i++) await flow(b); }));
+await Promise.all(
+  browsers.map(async (b) => {
+    for (let i = 0; i < 50; i++) await flow(b);
+  }),
+);
 let left = FLOWS;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-await Promise.all(browsers.map(async (b) => { while (left-- > 0) await flow(b); }));
+await Promise.all(
+  browsers.map(async (b) => {
+    while (left-- > 0) await flow(b);
+  }),
+);
 const secs = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-console.log(`${dialect}: ${FLOWS} flows, ${BROWSERS} browsers: ${((cpu.user + cpu.system) / FLOWS).toFixed(0)} µs CPU per flow (server + client), ${(FLOWS / secs).toFixed(0)} flows/s`);
+console.log(
+  `${dialect}: ${FLOWS} flows, ${BROWSERS} browsers: ${((cpu.user + cpu.system) / FLOWS).toFixed(0)} µs CPU per flow (server + client), ${(FLOWS / secs).toFixed(0)} flows/s`,
+);
 await s.close();

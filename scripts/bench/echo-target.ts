@@ -6,7 +6,9 @@ import { parse } from 'node:querystring';
 import Fastify from 'fastify';
 
 const app = Fastify({ logger: false });
-app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, parse(body as string)));
+app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+  done(null, parse(body as string)),
+);
 app.post('/echo', async (request) => request.body);
 app.get('/echo', async () => ({ ok: true }));
 await app.listen({ host: '127.0.0.1', port: 0 });

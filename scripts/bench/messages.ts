@@ -105,7 +105,8 @@ const pct = (xs: number[], p: number) => {
 };
 
 async function benchTarget(t: Target): Promise<MessageBenchRow> {
-  // Set-up through the code's own functions: an app subscribed to trade.paid, a seller, a live grant, an operator token.
+  // Set-up through the code's own functions: an app subscribed to trade.paid, a seller, a live grant, an operator
+  // token.
   const storage = await openStorage(t.url, { createIfMissing: true });
   const key = await loadSecretKey(storage);
   const app = await createApp(storage, key, { name: 'Bench consumer', callbacks: ['https://isv.example.com/cb'] });

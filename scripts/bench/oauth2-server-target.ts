@@ -57,7 +57,12 @@ interface Token {
 }
 
 const callback = 'https://isv.example.com/callback';
-const client: Client = { id: 'bench-client', secret: randomBytes(24).toString('base64url'), grants: ['authorization_code', 'refresh_token'], redirectUris: [callback] };
+const client: Client = {
+  id: 'bench-client',
+  secret: randomBytes(24).toString('base64url'),
+  grants: ['authorization_code', 'refresh_token'],
+  redirectUris: [callback],
+};
 const users = new Map<string, User>();
 for (let i = 0; i < sellerCount; i++) users.set(`bench${i}`, { id: `bench${i}`, storeId: i + 1 });
 const sessions = new Map<string, User>();
@@ -110,7 +115,10 @@ const oauth = new OAuth2Server({
 });
 
 function send(res: ServerResponse, r: InstanceType<typeof Response>): void {
-  res.writeHead(r.status ?? 200, { ...(r.headers as Record<string, string>), 'content-type': r.headers?.location ? 'text/plain' : 'application/json' });
+  res.writeHead(r.status ?? 200, {
+    ...(r.headers as Record<string, string>),
+    'content-type': r.headers?.location ? 'text/plain' : 'application/json',
+  });
   res.end(r.headers?.location ? '' : JSON.stringify(r.body));
 }
 

@@ -78,7 +78,14 @@ const provider = new Provider(issuer, {
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   rotateRefreshToken: true,
   expiresWithSession: async () => false,
-  ttl: { AuthorizationCode: 600, AccessToken: 7200, RefreshToken: 30 * 24 * 3600, Session: 24 * 3600, Interaction: 3600, Grant: 30 * 24 * 3600 },
+  ttl: {
+    AuthorizationCode: 600,
+    AccessToken: 7200,
+    RefreshToken: 30 * 24 * 3600,
+    Session: 24 * 3600,
+    Interaction: 3600,
+    Grant: 30 * 24 * 3600,
+  },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   findAccount: async (_ctx, sub) => (accounts.has(sub) ? { accountId: sub, claims: async () => ({ sub }) } : undefined),
   cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -108,7 +115,12 @@ server.on('request', async (req, res) => {
     const grant = new provider.Grant({ accountId, clientId: details.params.client_id as string });
     if (typeof details.params.scope === 'string') grant.addOIDCScope(details.params.scope);
     const grantId = await grant.save();
-    await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId }, consent: { grantId } },
+      { mergeWithLastSubmission: false },
+    );
   } catch (e) {
     res.writeHead(400, { 'content-type': 'text/plain' }).end(String(e));
   }

@@ -17,15 +17,26 @@ declare module 'oidc-provider' {
     save(): Promise<string>;
   }
   export default class Provider {
-    constructor(issuer: string, configuration: Record<string, unknown> & {
-      issueRefreshToken?: (ctx: unknown, client: BenchClient, code: unknown) => Promise<boolean>;
-      interactions?: { url: (ctx: unknown, interaction: BenchInteraction) => string };
-      findAccount?: (ctx: unknown, sub: string) => Promise<{ accountId: string; claims: () => Promise<Record<string, unknown>> } | undefined>;
-    });
+    constructor(
+      issuer: string,
+      configuration: Record<string, unknown> & {
+        issueRefreshToken?: (ctx: unknown, client: BenchClient, code: unknown) => Promise<boolean>;
+        interactions?: { url: (ctx: unknown, interaction: BenchInteraction) => string };
+        findAccount?: (
+          ctx: unknown,
+          sub: string,
+        ) => Promise<{ accountId: string; claims: () => Promise<Record<string, unknown>> } | undefined>;
+      },
+    );
     proxy: boolean;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<BenchInteraction>;
-    interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: Record<string, unknown>,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
     Grant: new (properties: { accountId: string; clientId: string }) => BenchGrant;
   }
 }

@@ -59,7 +59,13 @@ export async function retryOnce<T>(f: () => Promise<T>): Promise<T> {
 }
 
 async function peerCodeOnce(r: PeerReady, b: PeerBrowser): Promise<string | null> {
-  const q = new URLSearchParams({ response_type: 'code', client_id: r.client.clientId, redirect_uri: r.callback, state: 'bench', ...(r.scope && { scope: r.scope }) });
+  const q = new URLSearchParams({
+    response_type: 'code',
+    client_id: r.client.clientId,
+    redirect_uri: r.callback,
+    state: 'bench',
+    ...(r.scope && { scope: r.scope }),
+  });
   let res = await b.client.get(`${r.paths.authorize}?${q}`);
   for (let hop = 0; hop < 6; hop++) {
     const location = res.headers.get('location');
@@ -67,25 +73,46 @@ async function peerCodeOnce(r: PeerReady, b: PeerBrowser): Promise<string | null
     if (!location) throw new Error(`no redirect from ${r.url}: ${res.status}`);
     if (location.startsWith(r.callback)) return new URL(location).searchParams.get('code');
     const interaction = /\/interaction\/[\w-]+$/.exec(new URL(location, r.url).pathname);
-    res = interaction ? await b.client.post(`${interaction[0]}/login`, { username: b.seller }) : await b.client.get(location);
+    res = interaction
+      ? await b.client.post(`${interaction[0]}/login`, { username: b.seller })
+      : await b.client.get(location);
   }
   throw new Error('too many redirects');
 }
 
 /** A form body with the peer client's credentials (client_secret_post). */
-export const peerForm = (r: PeerReady, form: Record<string, string>) => new URLSearchParams({ ...form, client_id: r.client.clientId, client_secret: r.client.clientSecret }).toString();
+export const peerForm = (r: PeerReady, form: Record<string, string>) =>
+  new URLSearchParams({ ...form, client_id: r.client.clientId, client_secret: r.client.clientSecret }).toString();
 
 /** A POST of a form to one of the peer's endpoints: status and JSON. */
-export async function peerPost(r: PeerReady, path: string, form: Record<string, string>): Promise<{ status: number; json: any }> {
-  const res = await retryOnce(() => fetch(`${r.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: peerForm(r, form) }));
+export async function peerPost(
+  r: PeerReady,
+  path: string,
+  form: Record<string, string>,
+): Promise<{ status: number; json: any }> {
+  const res = await retryOnce(() =>
+    fetch(`${r.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: peerForm(r, form),
+    }),
+  );
   return { status: res.status, json: await res.json() };
 }
 
 /** A code through the real flow, exchanged at the peer's token endpoint. */
-export async function peerTokens(r: PeerReady, b: PeerBrowser): Promise<{ access_token: string; refresh_token: string }> {
+export async function peerTokens(
+  r: PeerReady,
+  b: PeerBrowser,
+): Promise<{ access_token: string; refresh_token: string }> {
   const code = await peerCode(r, b);
   if (!code) throw new Error('peer gave no code');
-  const { status, json } = await peerPost(r, r.paths.token, { grant_type: 'authorization_code', code, redirect_uri: r.callback });
-  if (status !== 200 || !json.refresh_token) throw new Error(`peer token endpoint answered ${status}: ${JSON.stringify(json)}`);
+  const { status, json } = await peerPost(r, r.paths.token, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: r.callback,
+  });
+  if (status !== 200 || !json.refresh_token)
+    throw new Error(`peer token endpoint answered ${status}: ${JSON.stringify(json)}`);
   return json;
 }

@@ -43,4 +43,5 @@ const pct = (t: number) => `${((t / total) * 100).toFixed(1).padStart(5)}%`;
 console.log(`total ${(total / 1e6).toFixed(1)} s sampled\n\nself time by area:`);
 for (const [a, t] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, 20)) console.log(`  ${pct(t)}  ${a}`);
 console.log(`\ntop functions (self):`);
-for (const [f, t] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, Number(topArg ?? 25))) console.log(`  ${pct(t)}  ${f}`);
+for (const [f, t] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, Number(topArg ?? 25)))
+  console.log(`  ${pct(t)}  ${f}`);

@@ -48,7 +48,7 @@ async function measure(label: string, store: LimitStore, maxLease: number, conc:
   await q.stop();
   const mode = maxLease === 1 ? 'exact' : `lease ${maxLease}`;
   console.log(
-    `${label.padEnd(9)} ${mode.padEnd(9)} c=${String(conc).padEnd(3)} ${(CALLS / wall).toFixed(0).padStart(8)} calls/s  ${(((cpu.user + cpu.system) / CALLS)).toFixed(1).padStart(7)} µs CPU/call  ${(n.statements / CALLS).toFixed(3)} statements/call`,
+    `${label.padEnd(9)} ${mode.padEnd(9)} c=${String(conc).padEnd(3)} ${(CALLS / wall).toFixed(0).padStart(8)} calls/s  ${((cpu.user + cpu.system) / CALLS).toFixed(1).padStart(7)} µs CPU/call  ${(n.statements / CALLS).toFixed(3)} statements/call`,
   );
 }
 

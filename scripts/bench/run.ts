@@ -25,12 +25,15 @@
  *                               named: postgres-1w,postgres-2w,sqlite-1w (2 workers on cores 0,1; SQLite
  *                               refuses --workers 2, docs/adr/0090)
  *   BENCH_JSON                  write all raw results to this file
- *   BENCH_WORKLOADS             comma list (exchange,refresh,introspection,bearer,router,login,flow,messages); default all;
+ *   BENCH_WORKLOADS             comma list (exchange,refresh,introspection,bearer,router,login,flow,messages); default
+ *   all;
  *                               `messages` alone runs only the message service bench (scripts/bench/messages.ts)
  *   BENCH_CPU_PROF              a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
  *   BENCH_NODE_FLAGS            extra Node/V8 flags for every target process (e.g. "--single-threaded-gc")
- *   BENCH_B_FLAGS               with BENCH_ONLY naming sqlite-flags: a second SQLite target run with these Node/V8 flags, interleaved (A/B)
- *   BENCH_SERVE_LOG_LEVEL       Shouquan logs at this level (serve's default is info) into a temp file; default: no logs
+ *   BENCH_B_FLAGS               with BENCH_ONLY naming sqlite-flags: a second SQLite target run with these Node/V8
+ *   flags, interleaved (A/B)
+ *   BENCH_SERVE_LOG_LEVEL       Shouquan logs at this level (serve's default is info) into a temp file; default: no
+ *   logs
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -44,7 +47,15 @@ import pg from 'pg';
 import { FormClient, authorizeThroughForms, formAction, hiddenInput } from '../../test/helpers/browserless.js';
 import { formatGmt8, signParams, type SignMethod } from '../../src/gateway/sign.js';
 import { runMessageBench } from './messages.js';
-import { peerBrowsers, peerCode, peerForm, peerTokens, retryOnce, type PeerBrowser, type PeerReady } from './peer-client.js';
+import {
+  peerBrowsers,
+  peerCode,
+  peerForm,
+  peerTokens,
+  retryOnce,
+  type PeerBrowser,
+  type PeerReady,
+} from './peer-client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const luaDir = join(here, 'lua');
@@ -86,10 +97,23 @@ interface Ready {
   callback?: string;
 }
 
-async function startTarget<R extends { pid?: number } = Ready>(script: string, args: string[], cores = '0', extraFlags: string[] = []): Promise<R> {
+async function startTarget<R extends { pid?: number } = Ready>(
+  script: string,
+  args: string[],
+  cores = '0',
+  extraFlags: string[] = [],
+): Promise<R> {
   const prof = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [];
   const flags = [...(env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ').filter(Boolean) : []), ...extraFlags];
-  const [cmd, ...rest] = pin(cores, [process.execPath, ...flags, ...prof, '--import', 'tsx', join(here, script), ...args]);
+  const [cmd, ...rest] = pin(cores, [
+    process.execPath,
+    ...flags,
+    ...prof,
+    '--import',
+    'tsx',
+    join(here, script),
+    ...args,
+  ]);
   const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NODE_ENV: 'production' } });
   children.push(child);
   // oidc-provider warns about Node 20 and its development signing keys (we sign no JWTs): keep stderr quiet.
@@ -148,7 +172,10 @@ interface Result {
   cpuUs?: number;
 }
 
-/** CPU seconds used so far by a process and its live descendants, e.g. serve --workers (Linux /proc; undefined elsewhere). */
+/**
+ * CPU seconds used so far by a process and its live descendants, e.g. serve --workers (Linux /proc; undefined
+ * elsewhere).
+ */
 function cpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
@@ -162,16 +189,46 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-function wrk(script: string, target: { url: string; pid?: number }, vars: Record<string, string>, duration = DURATION, conns = CONNS): Result {
-  const args = pin(1, ['wrk', '-t1', `-c${conns}`, `-d${duration}s`, '--timeout', '10s', '--latency', '-s', join(luaDir, script), target.url]);
+function wrk(
+  script: string,
+  target: { url: string; pid?: number },
+  vars: Record<string, string>,
+  duration = DURATION,
+  conns = CONNS,
+): Result {
+  const args = pin(1, [
+    'wrk',
+    '-t1',
+    `-c${conns}`,
+    `-d${duration}s`,
+    '--timeout',
+    '10s',
+    '--latency',
+    '-s',
+    join(luaDir, script),
+    target.url,
+  ]);
   const cpu0 = cpuSeconds(target.pid);
-  const res = spawnSync(args[0]!, args.slice(1), { env: { ...env, BENCH_LUA_DIR: luaDir, ...vars }, encoding: 'utf8', timeout: (duration + 30) * 1000 });
+  const res = spawnSync(args[0]!, args.slice(1), {
+    env: { ...env, BENCH_LUA_DIR: luaDir, ...vars },
+    encoding: 'utf8',
+    timeout: (duration + 30) * 1000,
+  });
   const m = /BENCH_RESULT (\{.*\})/.exec(res.stdout ?? '');
   if (!m) throw new Error(`wrk gave no result: ${res.stdout}\n${res.stderr}`);
   const r = JSON.parse(m[1]!);
   const cpu1 = cpuSeconds(target.pid);
-  const cpuUs = cpu0 !== undefined && cpu1 !== undefined && r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : undefined;
-  return { rps: r.rps, p50: r.p50_us / 1000, p99: r.p99_us / 1000, errors: r.errors, requests: r.requests, drained: r.drained > 0, cpuUs };
+  const cpuUs =
+    cpu0 !== undefined && cpu1 !== undefined && r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : undefined;
+  return {
+    rps: r.rps,
+    p50: r.p50_us / 1000,
+    p99: r.p99_us / 1000,
+    errors: r.errors,
+    requests: r.requests,
+    drained: r.drained > 0,
+    cpuUs,
+  };
 }
 
 function file(name: string, lines: string[]): string {
@@ -181,13 +238,18 @@ function file(name: string, lines: string[]): string {
 }
 
 async function tokenRequest(url: string, form: Record<string, string>): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
   const json = await res.json();
   if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}: ${JSON.stringify(json)}`);
   return json;
 }
 
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
+const percentile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 
 interface Produced {
   codes: string[];
@@ -200,9 +262,15 @@ interface Produced {
 /**
  * Run `flow(browser)` (one browser-side authorization, returns a code) in one sequential loop per
  * browser, at most CONNS at a time, until `count` codes exist or `maxSeconds` pass.
- * The rate is flows per second as driven by this Node client (not pinned: it shares core 1 with nothing else while no wrk runs).
+ * The rate is flows per second as driven by this Node client (not pinned: it shares core 1 with nothing else while no
+ * wrk runs).
  */
-async function produceWith<B>(browsers: B[], flow: (b: B) => Promise<string | null>, count: number, maxSeconds: number): Promise<Produced> {
+async function produceWith<B>(
+  browsers: B[],
+  flow: (b: B) => Promise<string | null>,
+  count: number,
+  maxSeconds: number,
+): Promise<Produced> {
   const codes: string[] = [];
   const lat: number[] = [];
   let errors = 0;
@@ -252,18 +320,42 @@ const exchangeRate = new Map<string, number>();
  * measured rate (first round: a guess), at most 2 × DURATION seconds of production, then let wrk
  * exchange each once; the run ends when the last answer is in and the rate is answers / time spent.
  */
-async function exchangeRun(name: string, target: { url: string; pid?: number }, produce: (count: number, maxSeconds: number) => Promise<Produced>, body: (code: string) => string, tokenPath: string) {
+async function exchangeRun(
+  name: string,
+  target: { url: string; pid?: number },
+  produce: (count: number, maxSeconds: number) => Promise<Produced>,
+  body: (code: string) => string,
+  tokenPath: string,
+) {
   const est = exchangeRate.get(name) ?? 3000;
   const want = Math.min(60_000, Math.max(500, Math.ceil(est * EXCHANGE_SECONDS)));
   const cpu0 = cpuSeconds(target.pid);
   const produced = await produce(want, 2 * DURATION);
   const cpu1 = cpuSeconds(target.pid);
-  const cpuUs = cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1e6) / Math.max(1, produced.codes.length) : undefined;
-  record(name, 'flow authorize→code', { rps: produced.rate, p50: produced.p50, p99: produced.p99, errors: produced.errors, requests: produced.codes.length, note: 'node client', cpuUs });
+  const cpuUs =
+    cpu0 !== undefined && cpu1 !== undefined ? ((cpu1 - cpu0) * 1e6) / Math.max(1, produced.codes.length) : undefined;
+  record(name, 'flow authorize→code', {
+    rps: produced.rate,
+    p50: produced.p50,
+    p99: produced.p99,
+    errors: produced.errors,
+    requests: produced.codes.length,
+    note: 'node client',
+    cpuUs,
+  });
   if (!runs('exchange') || produced.codes.length === 0) return;
   // wrk's -d is only a ceiling here: the run ends when the pool is used up.
   const ceiling = Math.min(60, Math.ceil((produced.codes.length / Math.max(est, 1)) * 3) + 2);
-  const r = wrk('bodies.lua', target, { BENCH_BODIES: file(`${name}-codes.txt`, produced.codes.map(body)), BENCH_PATH: tokenPath, BENCH_EXPECT: '"access_token"' }, ceiling);
+  const r = wrk(
+    'bodies.lua',
+    target,
+    {
+      BENCH_BODIES: file(`${name}-codes.txt`, produced.codes.map(body)),
+      BENCH_PATH: tokenPath,
+      BENCH_EXPECT: '"access_token"',
+    },
+    ceiling,
+  );
   record(name, 'code exchange', r);
   exchangeRate.set(name, Math.max(r.rps, 100));
 }
@@ -296,11 +388,32 @@ async function prepare(ready: Ready): Promise<Prepared> {
     Array.from({ length: 4 }, async () => {
       for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
         const s = sellers[i]!;
-        const a = await retryOnce(() => authorizeThroughForms(ready.url, authorizeUrl(ready, apps.refresh!.appKey), { username: s.username, password: ready.password! }));
-        const t1 = await tokenRequest(token, { grant_type: 'authorization_code', code: new URL(a.location).searchParams.get('code')!, redirect_uri: ready.callback!, ...creds(apps.refresh!) });
+        const a = await retryOnce(() =>
+          authorizeThroughForms(ready.url, authorizeUrl(ready, apps.refresh!.appKey), {
+            username: s.username,
+            password: ready.password!,
+          }),
+        );
+        const t1 = await tokenRequest(token, {
+          grant_type: 'authorization_code',
+          code: new URL(a.location).searchParams.get('code')!,
+          redirect_uri: ready.callback!,
+          ...creds(apps.refresh!),
+        });
         refreshTokens.push(t1.refresh_token);
-        const b = await retryOnce(() => authorizeThroughForms(ready.url, authorizeUrl(ready, apps.access!.appKey), { username: s.username, password: ready.password!, client: a.client }));
-        const t2 = await tokenRequest(token, { grant_type: 'authorization_code', code: new URL(b.location).searchParams.get('code')!, redirect_uri: ready.callback!, ...creds(apps.access!) });
+        const b = await retryOnce(() =>
+          authorizeThroughForms(ready.url, authorizeUrl(ready, apps.access!.appKey), {
+            username: s.username,
+            password: ready.password!,
+            client: a.client,
+          }),
+        );
+        const t2 = await tokenRequest(token, {
+          grant_type: 'authorization_code',
+          code: new URL(b.location).searchParams.get('code')!,
+          redirect_uri: ready.callback!,
+          ...creds(apps.access!),
+        });
         accessTokens.push(t2.access_token);
         browsers[i] = a.client;
       }
@@ -311,7 +424,11 @@ async function prepare(ready: Ready): Promise<Prepared> {
   const res = await fc.get(authorizeUrl(ready, apps.exchange!.appKey));
   const page = await (await fc.get(res.headers.get('location')!)).text();
   const action = formAction(page)!;
-  const body = new URLSearchParams({ csrf_token: hiddenInput(page, 'csrf_token')!, username: sellers[0]!.username, password: ready.password! }).toString();
+  const body = new URLSearchParams({
+    csrf_token: hiddenInput(page, 'csrf_token')!,
+    username: sellers[0]!.username,
+    password: ready.password!,
+  }).toString();
   const cookie = [...fc.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   return { ready, browsers, refreshTokens, accessTokens, login: { path: action, cookie, body } };
 }
@@ -323,7 +440,18 @@ function shouquanCodes(p: Prepared) {
     produceWith(
       p.browsers,
       // A new authorization each time, so trying again after a dropped keep-alive socket is safe.
-      async (client) => retryOnce(async () => new URL((await authorizeThroughForms(p.ready.url, authorizeUrl(p.ready, app.appKey), { username: '', password: '', client })).location).searchParams.get('code')),
+      async (client) =>
+        retryOnce(async () =>
+          new URL(
+            (
+              await authorizeThroughForms(p.ready.url, authorizeUrl(p.ready, app.appKey), {
+                username: '',
+                password: '',
+                client,
+              })
+            ).location,
+          ).searchParams.get('code'),
+        ),
       count,
       maxSeconds,
     );
@@ -340,7 +468,15 @@ function routerBodies(p: Prepared): string[] {
   const timestamp = formatGmt8(Date.now());
   return p.accessTokens.flatMap((session) =>
     (['md5', 'hmac-sha256'] as SignMethod[]).map((signMethod) => {
-      const params = { method: 'shouquan.store.get', app_key: app.appKey, session, timestamp, v: '2.0', format: 'json', sign_method: signMethod };
+      const params = {
+        method: 'shouquan.store.get',
+        app_key: app.appKey,
+        session,
+        timestamp,
+        v: '2.0',
+        format: 'json',
+        sign_method: signMethod,
+      };
       return new URLSearchParams({ ...params, sign: signParams(params, app.appSecret, signMethod) }).toString();
     }),
   );
@@ -368,10 +504,18 @@ async function fullFlow(p: Prepared): Promise<Result> {
         const s = sellers[next++ % sellers.length]!;
         const start = performance.now();
         try {
-          const { location } = await authorizeThroughForms(p.ready.url, authorizeUrl(p.ready, app.appKey), { username: s.username, password: p.ready.password! });
+          const { location } = await authorizeThroughForms(p.ready.url, authorizeUrl(p.ready, app.appKey), {
+            username: s.username,
+            password: p.ready.password!,
+          });
           const code = new URL(location).searchParams.get('code');
           if (!code) throw new Error(`no code in ${location}`);
-          await tokenRequest(`${p.ready.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: p.ready.callback!, ...creds(app) });
+          await tokenRequest(`${p.ready.url}/oauth/token`, {
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: p.ready.callback!,
+            ...creds(app),
+          });
           done++;
           last = performance.now();
           lat.push(last - start);
@@ -384,7 +528,15 @@ async function fullFlow(p: Prepared): Promise<Result> {
   const cpu1 = cpuSeconds(p.ready.pid);
   lat.sort((a, b) => a - b);
   const cpuUs = cpu0 !== undefined && cpu1 !== undefined && done > 0 ? ((cpu1 - cpu0) * 1e6) / done : undefined;
-  return { rps: done / Math.max(0.001, (last - t0) / 1000), p50: percentile(lat, 0.5), p99: percentile(lat, 0.99), errors, requests: done, note: 'node client', cpuUs };
+  return {
+    rps: done / Math.max(0.001, (last - t0) / 1000),
+    p50: percentile(lat, 0.5),
+    p99: percentile(lat, 0.99),
+    errors,
+    requests: done,
+    note: 'node client',
+    cpuUs,
+  };
 }
 
 async function runShouquan(name: string, p: Prepared, opts: { login: boolean; flow: boolean; router?: boolean }) {
@@ -392,7 +544,19 @@ async function runShouquan(name: string, p: Prepared, opts: { login: boolean; fl
   const apps = p.ready.apps!;
   const ex = creds(apps.exchange!);
   if (runs('exchange') || runs('flow'))
-    await exchangeRun(name, target, shouquanCodes(p), (code) => new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: p.ready.callback!, ...ex }).toString(), '/oauth/token');
+    await exchangeRun(
+      name,
+      target,
+      shouquanCodes(p),
+      (code) =>
+        new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: p.ready.callback!,
+          ...ex,
+        }).toString(),
+      '/oauth/token',
+    );
   if (runs('refresh')) {
     const rf = creds(apps.refresh!);
     const refresh = wrk('refresh.lua', target, {
@@ -406,17 +570,58 @@ async function runShouquan(name: string, p: Prepared, opts: { login: boolean; fl
   }
   const ac = creds(apps.access!);
   const intro = p.accessTokens.map((t) => `token=${t}&client_id=${ac.client_id}&client_secret=${ac.client_secret}`);
-  if (runs('introspection')) record(name, 'introspection', wrk('bodies.lua', target, { BENCH_BODIES: file(`${name}-intro.txt`, intro), BENCH_CYCLE: '1', BENCH_PATH: '/oauth/introspect', BENCH_EXPECT: '"active":true' }));
-  const bearerVars = { BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens), BENCH_PATH: '/api/v1/store', BENCH_EXPECT: '"store_id"' };
+  if (runs('introspection'))
+    record(
+      name,
+      'introspection',
+      wrk('bodies.lua', target, {
+        BENCH_BODIES: file(`${name}-intro.txt`, intro),
+        BENCH_CYCLE: '1',
+        BENCH_PATH: '/oauth/introspect',
+        BENCH_EXPECT: '"active":true',
+      }),
+    );
+  const bearerVars = {
+    BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens),
+    BENCH_PATH: '/api/v1/store',
+    BENCH_EXPECT: '"store_id"',
+  };
   if (runs('bearer')) record(name, 'bearer API call', wrk('bearer.lua', target, bearerVars));
   if (opts.router !== false && runs('router'))
-    record(name, 'signed router store.get', wrk('bodies.lua', target, { BENCH_BODIES: file(`${name}-router.txt`, routerBodies(p)), BENCH_CYCLE: '1', BENCH_PATH: '/router/rest', BENCH_EXPECT: '"shouquan_store_get_response"' }));
+    record(
+      name,
+      'signed router store.get',
+      wrk('bodies.lua', target, {
+        BENCH_BODIES: file(`${name}-router.txt`, routerBodies(p)),
+        BENCH_CYCLE: '1',
+        BENCH_PATH: '/router/rest',
+        BENCH_EXPECT: '"shouquan_store_get_response"',
+      }),
+    );
   if (opts.login && runs('login')) {
-    const loginVars = { BENCH_BODIES: file(`${name}-login.txt`, [p.login.body]), BENCH_CYCLE: '1', BENCH_PATH: p.login.path, BENCH_COOKIE: p.login.cookie };
+    const loginVars = {
+      BENCH_BODIES: file(`${name}-login.txt`, [p.login.body]),
+      BENCH_CYCLE: '1',
+      BENCH_PATH: p.login.path,
+      BENCH_COOKIE: p.login.cookie,
+    };
     record(name, 'seller login (argon2id)', wrk('bodies.lua', target, loginVars));
     // argon2 runs on libuv's pool: bearer calls must keep flowing during a login burst (8 connections).
-    const [burstCmd, ...burstArgs] = pin(1, ['wrk', '-t1', '-c8', `-d${DURATION + 2}s`, '--timeout', '10s', '-s', join(luaDir, 'bodies.lua'), target.url]);
-    const burst = spawn(burstCmd!, burstArgs, { env: { ...env, BENCH_LUA_DIR: luaDir, ...loginVars }, stdio: 'ignore' });
+    const [burstCmd, ...burstArgs] = pin(1, [
+      'wrk',
+      '-t1',
+      '-c8',
+      `-d${DURATION + 2}s`,
+      '--timeout',
+      '10s',
+      '-s',
+      join(luaDir, 'bodies.lua'),
+      target.url,
+    ]);
+    const burst = spawn(burstCmd!, burstArgs, {
+      env: { ...env, BENCH_LUA_DIR: luaDir, ...loginVars },
+      stdio: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 1000));
     record(name, 'bearer during login burst', wrk('bearer.lua', target, bearerVars));
     await new Promise((r) => burst.once('exit', r));
@@ -433,8 +638,17 @@ async function reseedRefresh(p: Prepared): Promise<string[]> {
     // started again from the authorize request (the abandoned interaction simply expires).
     p.browsers.map(async (client) => {
       const t = await retryOnce(async () => {
-        const { location } = await authorizeThroughForms(p.ready.url, authorizeUrl(p.ready, app.appKey), { username: '', password: '', client });
-        return tokenRequest(`${p.ready.url}/oauth/token`, { grant_type: 'authorization_code', code: new URL(location).searchParams.get('code')!, redirect_uri: p.ready.callback!, ...creds(app) });
+        const { location } = await authorizeThroughForms(p.ready.url, authorizeUrl(p.ready, app.appKey), {
+          username: '',
+          password: '',
+          client,
+        });
+        return tokenRequest(`${p.ready.url}/oauth/token`, {
+          grant_type: 'authorization_code',
+          code: new URL(location).searchParams.get('code')!,
+          redirect_uri: p.ready.callback!,
+          ...creds(app),
+        });
       });
       out.push(t.refresh_token);
     }),
@@ -466,15 +680,49 @@ async function preparePeer(ready: PeerReady): Promise<PeerPrepared> {
 async function runPeer(name: string, p: PeerPrepared) {
   const r = p.ready;
   if (runs('exchange') || runs('flow'))
-    await exchangeRun(name, r, (count, maxSeconds) => produceWith(p.browsers, (b) => peerCode(r, b), count, maxSeconds), (code) => peerForm(r, { grant_type: 'authorization_code', code, redirect_uri: r.callback }), r.paths.token);
+    await exchangeRun(
+      name,
+      r,
+      (count, maxSeconds) => produceWith(p.browsers, (b) => peerCode(r, b), count, maxSeconds),
+      (code) => peerForm(r, { grant_type: 'authorization_code', code, redirect_uri: r.callback }),
+      r.paths.token,
+    );
   if (runs('refresh')) {
-    record(name, 'refresh (rotation)', wrk('refresh.lua', r, { BENCH_BODIES: file(`${name}-refresh.txt`, p.refreshTokens), BENCH_AUTH: `&${peerForm(r, {})}`, BENCH_PATH: r.paths.token }));
+    record(
+      name,
+      'refresh (rotation)',
+      wrk('refresh.lua', r, {
+        BENCH_BODIES: file(`${name}-refresh.txt`, p.refreshTokens),
+        BENCH_AUTH: `&${peerForm(r, {})}`,
+        BENCH_PATH: r.paths.token,
+      }),
+    );
     p.refreshTokens = await Promise.all(p.browsers.map(async (b) => (await peerTokens(r, b)).refresh_token));
   }
   if (r.paths.introspect && runs('introspection'))
-    record(name, 'introspection', wrk('bodies.lua', r, { BENCH_BODIES: file(`${name}-intro.txt`, p.accessTokens.map((token) => peerForm(r, { token }))), BENCH_CYCLE: '1', BENCH_PATH: r.paths.introspect, BENCH_EXPECT: '"active":true' }));
+    record(
+      name,
+      'introspection',
+      wrk('bodies.lua', r, {
+        BENCH_BODIES: file(
+          `${name}-intro.txt`,
+          p.accessTokens.map((token) => peerForm(r, { token })),
+        ),
+        BENCH_CYCLE: '1',
+        BENCH_PATH: r.paths.introspect,
+        BENCH_EXPECT: '"active":true',
+      }),
+    );
   if (r.paths.bearer && runs('bearer'))
-    record(name, 'bearer API call', wrk('bearer.lua', r, { BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens), BENCH_PATH: r.paths.bearer, BENCH_EXPECT: '"store_id"' }));
+    record(
+      name,
+      'bearer API call',
+      wrk('bearer.lua', r, {
+        BENCH_BODIES: file(`${name}-bearer.txt`, p.accessTokens),
+        BENCH_PATH: r.paths.bearer,
+        BENCH_EXPECT: '"store_id"',
+      }),
+    );
 }
 
 // ---------- report ----------
@@ -486,18 +734,34 @@ const median = (xs: number[]) => {
 };
 
 /** Published anchors from issue 8 (same kind of 2-core machine, not this run): the footnote only. */
-const PUBLISHED = 'node-oidc-provider 9 in memory: code exchange 2.1 k, refresh 2.1 k, introspection 3.1 k req/s; @node-oauth/oauth2-server 5 in memory: exchange 6.8 k, refresh 6.1 k, bearer 19 k req/s';
+const PUBLISHED =
+  'node-oidc-provider 9 in memory: code exchange 2.1 k, refresh 2.1 k, introspection 3.1 k req/s; @node-oauth/oauth2-server 5 in memory: exchange 6.8 k, refresh 6.1 k, bearer 19 k req/s';
 
 const PEERS = ['oidc-provider', 'oauth2-server'];
 
 function table(): string {
   const med = (target: string, workload: string, f: (r: Result) => number | undefined) => {
-    const xs = (results.get(target)?.get(workload) ?? []).map(f).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    const xs = (results.get(target)?.get(workload) ?? [])
+      .map(f)
+      .filter((x): x is number => x !== undefined && Number.isFinite(x));
     return xs.length ? median(xs) : undefined;
   };
   const ceil = med('echo', 'echo form POST', (r) => r.rps);
   const ceilCpu = med('echo', 'echo form POST', (r) => r.cpuUs);
-  const head = ['target', 'workload', 'req/s (median)', 'rounds', 'spread', 'p50 ms', 'p99 ms', 'errors', '% ceiling', 'CPU µs/req', 'req/s per core†', '% ceiling†'];
+  const head = [
+    'target',
+    'workload',
+    'req/s (median)',
+    'rounds',
+    'spread',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    '% ceiling',
+    'CPU µs/req',
+    'req/s per core†',
+    '% ceiling†',
+  ];
   for (const peer of PEERS) head.push(`x ${peer}`, `x ${peer}†`);
   const rows = [head];
   for (const [target, ws] of results) {
@@ -545,15 +809,30 @@ async function main() {
   const started = Date.now();
   const want = (t: string) => !ONLY || ONLY.includes(t);
   const load0 = readFileSync('/proc/loadavg', 'utf8').trim();
-  log(`bench: ${cpus().length} cpus (${cpus()[0]?.model}), node ${process.version}, ${ROUNDS} rounds × ${DURATION} s, ${CONNS} connections, ${hasTaskset ? 'servers on core 0, wrk on core 1' : 'NOT pinned (taskset missing or 1 cpu)'}; load average ${load0}`);
+  log(
+    `bench: ${cpus().length} cpus (${cpus()[0]?.model}), node ${process.version}, ${ROUNDS} rounds × ${DURATION} s, ${CONNS} connections, ${hasTaskset ? 'servers on core 0, wrk on core 1' : 'NOT pinned (taskset missing or 1 cpu)'}; load average ${load0}`,
+  );
   const targets: Array<{ name: string; run: () => Promise<void> }> = [];
-  const echoBody = file('echo.txt', ['grant_type=refresh_token&refresh_token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG&client_id=12345678&client_secret=0123456789abcdef0123456789abcdef']);
+  const echoBody = file('echo.txt', [
+    'grant_type=refresh_token&refresh_token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG&client_id=12345678&client_secret=0123456789abcdef0123456789abcdef',
+  ]);
   // The large database fills inside its own process while the others are prepared.
-  const large = want('sqlite-large') && FILL > 0 ? startTarget('shouquan-target.ts', [`sqlite:${join(work, 'large.db')}`, '--fill', String(FILL)]) : undefined;
+  const large =
+    want('sqlite-large') && FILL > 0
+      ? startTarget('shouquan-target.ts', [`sqlite:${join(work, 'large.db')}`, '--fill', String(FILL)])
+      : undefined;
   if (large) log(`filling a SQLite database with ${FILL} tokens…`);
   if (want('echo')) {
     const echo = await startTarget('echo-target.ts', []);
-    targets.push({ name: 'echo', run: async () => record('echo', 'echo form POST', wrk('bodies.lua', echo, { BENCH_BODIES: echoBody, BENCH_CYCLE: '1', BENCH_PATH: '/echo' })) });
+    targets.push({
+      name: 'echo',
+      run: async () =>
+        record(
+          'echo',
+          'echo form POST',
+          wrk('bodies.lua', echo, { BENCH_BODIES: echoBody, BENCH_CYCLE: '1', BENCH_PATH: '/echo' }),
+        ),
+    });
   }
   for (const peer of PEERS) {
     if (!want(peer)) continue;
@@ -566,7 +845,14 @@ async function main() {
   }
   // An A/B twin of the SQLite target with extra Node/V8 flags, interleaved with it (opt-in).
   if (ONLY?.includes('sqlite-flags') && env.BENCH_B_FLAGS) {
-    const p = await prepare(await startTarget('shouquan-target.ts', [`sqlite:${join(work, 'bench-b.db')}`], '0', env.BENCH_B_FLAGS.split(' ').filter(Boolean)));
+    const p = await prepare(
+      await startTarget(
+        'shouquan-target.ts',
+        [`sqlite:${join(work, 'bench-b.db')}`],
+        '0',
+        env.BENCH_B_FLAGS.split(' ').filter(Boolean),
+      ),
+    );
     // The name is used in file names: the flags are logged, not put in it.
     const name = 'sqlite B';
     log(`sqlite B: node ${env.BENCH_B_FLAGS}`);
@@ -584,12 +870,18 @@ async function main() {
     targets.push({ name, run: () => runShouquan(name, p, { login: false, flow: false }) });
   }
   // serve --workers N through the CLI (token workloads), only when BENCH_ONLY names them.
-  for (const [name, db, workers] of [['sqlite-1w', 'sqlite', 1], ['postgres-1w', 'postgres', 1], ['postgres-2w', 'postgres', 2]] as const) {
+  for (const [name, db, workers] of [
+    ['sqlite-1w', 'sqlite', 1],
+    ['postgres-1w', 'postgres', 1],
+    ['postgres-2w', 'postgres', 2],
+  ] as const) {
     if (!ONLY?.includes(name)) continue;
     if (db === 'postgres' && !(await pgAnswers())) continue;
     const url = db === 'postgres' ? await freshPgSchema() : `sqlite:${join(work, `${name}.db`)}`;
     // Two workers get both cores; wrk stays on core 1, so on a 2-core machine it shares a core with a worker.
-    const p = await prepare(await startTarget('shouquan-target.ts', [url, '--workers', String(workers)], workers > 1 ? '0,1' : '0'));
+    const p = await prepare(
+      await startTarget('shouquan-target.ts', [url, '--workers', String(workers)], workers > 1 ? '0,1' : '0'),
+    );
     // The CLI serves without the gateway here, so no signed-router workload.
     targets.push({ name, run: () => runShouquan(name, p, { login: false, flow: false, router: false }) });
   }
@@ -608,8 +900,14 @@ async function main() {
       `Code exchange: each code once, from a pool made just before the run through the real flow; the run ends when the pool is used up (req/s = answers / time spent). "node client" rows are driven by this Node process, not wrk.\n` +
       `Published figures (issue 8, same kind of 2-core machine, for reference only): ${PUBLISHED}.\n`,
   );
-  process.stdout.write(`Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; load average at the start ${load0}, at the end ${load1}; set-up ${setup.toFixed(0)} s, total ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
-  if (env.BENCH_JSON) writeFileSync(env.BENCH_JSON, JSON.stringify(Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])), null, 2));
+  process.stdout.write(
+    `Machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; load average at the start ${load0}, at the end ${load1}; set-up ${setup.toFixed(0)} s, total ${((Date.now() - started) / 1000).toFixed(0)} s.\n`,
+  );
+  if (env.BENCH_JSON)
+    writeFileSync(
+      env.BENCH_JSON,
+      JSON.stringify(Object.fromEntries([...results].map(([k, v]) => [k, Object.fromEntries(v)])), null, 2),
+    );
   if (runs('messages')) await runMessageBench(ONLY);
 }
 

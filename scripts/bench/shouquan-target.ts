@@ -43,8 +43,17 @@ const core = await createCoreContext({ storage, profile: getProfile('standard'),
 // request), into a file in the temporary directory, since stdout carries the ready line.
 const logLevel = process.env.BENCH_SERVE_LOG_LEVEL;
 // pino's own synchronous file destination: what `serve` does with stdout redirected to a file.
-const logger = logLevel && logLevel !== 'silent' ? { level: logLevel, stream: pino.destination({ dest: join(tmpdir(), `shouquan-bench-${process.pid}.log`), sync: true }) } : false;
-const server = workers > 0 ? undefined : await buildServer({ core, logger, gateway: { defaultQuotaPerSecond: 1e9, defaultQuotaPerDay: 1e12 } });
+const logger =
+  logLevel && logLevel !== 'silent'
+    ? {
+        level: logLevel,
+        stream: pino.destination({ dest: join(tmpdir(), `shouquan-bench-${process.pid}.log`), sync: true }),
+      }
+    : false;
+const server =
+  workers > 0
+    ? undefined
+    : await buildServer({ core, logger, gateway: { defaultQuotaPerSecond: 1e9, defaultQuotaPerDay: 1e12 } });
 await server?.listen({ host: '127.0.0.1', port: 0 });
 const addr = server?.server.address();
 let port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -55,7 +64,8 @@ const callback = 'https://isv.example.com/callback';
 // seller and app): codes for the exchange run, refresh chains, access tokens (introspection, bearer,
 // router), and the full flow's fresh grants.
 const apps: Record<string, { appKey: string; appSecret: string }> = {};
-for (const role of ['exchange', 'refresh', 'access', 'flow']) apps[role] = await createApp(storage, core.secretKey, { name: `Bench ${role}`, callbacks: [callback] });
+for (const role of ['exchange', 'refresh', 'access', 'flow'])
+  apps[role] = await createApp(storage, core.secretKey, { name: `Bench ${role}`, callbacks: [callback] });
 const password = 'bench-password-1';
 // The first seller through the admin path (argon2id); the others share its hash so the set-up does
 // not spend minutes hashing. Every seller still logs in through the real login form.
@@ -63,7 +73,9 @@ const first = await createSeller(storage, { username: 'bench0', password, stores
 const sellers = [{ username: 'bench0', sellerId: first.sellerId }];
 const hash = await hashPassword(password);
 for (let i = 1; i < sellerCount; i++) {
-  const made = await storage.sellers.create({ username: `bench${i}`, passwordHash: hash, createdAt: Date.now() }, [`Store ${i}`]);
+  const made = await storage.sellers.create({ username: `bench${i}`, passwordHash: hash, createdAt: Date.now() }, [
+    `Store ${i}`,
+  ]);
   sellers.push({ username: `bench${i}`, sellerId: made.seller.sellerId });
 }
 if (fill > 0) {
@@ -75,11 +87,27 @@ let cli: ReturnType<typeof spawn> | undefined;
 if (workers > 0) {
   await storage.close();
   const entry = join(dirname(fileURLToPath(import.meta.url)), '../../test/helpers/cli-entry.ts');
-  const args = ['serve', '--database', url, '--port', '0', '--json', '--log-level', process.env.BENCH_SERVE_LOG_LEVEL ?? 'silent', '--janitor-interval', '0', '--workers', String(workers)];
+  const args = [
+    'serve',
+    '--database',
+    url,
+    '--port',
+    '0',
+    '--json',
+    '--log-level',
+    process.env.BENCH_SERVE_LOG_LEVEL ?? 'silent',
+    '--janitor-interval',
+    '0',
+    '--workers',
+    String(workers),
+  ];
   cli = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const summary = await new Promise<{ url: string }>((resolve, reject) => {
     cli!.once('exit', (code) => reject(new Error(`shouquan serve exited with ${code}`)));
-    createInterface({ input: cli!.stdout! }).on('line', (line) => line.startsWith('{"url"') && resolve(JSON.parse(line)));
+    createInterface({ input: cli!.stdout! }).on(
+      'line',
+      (line) => line.startsWith('{"url"') && resolve(JSON.parse(line)),
+    );
   });
   core.issuer = summary.url;
   port = Number(new URL(summary.url).port);

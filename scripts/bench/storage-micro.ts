@@ -28,27 +28,55 @@ async function setup(kind: 'kysely' | 'cache' | 'group'): Promise<{ storage: Sto
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: kind === 'kysely' ? new SqliteDialect({ database: sqlite }) : new SqliteGroupCommitDialect(sqlite, { groupCommit: kind === 'group' }) });
+  const db = new Kysely<Database>({
+    dialect:
+      kind === 'kysely'
+        ? new SqliteDialect({ database: sqlite })
+        : new SqliteGroupCommitDialect(sqlite, { groupCommit: kind === 'group' }),
+  });
   await migrateToLatest(db, 'sqlite');
   const storage = createKyselyStorage(db, 'sqlite');
-  await storage.apps.create({ appKey: 'app', name: 'A', secretHash: hex(), callbackUrls: ['https://a/cb'], scopes: ['seller'], status: 'live', createdAt: Date.now() }, { sealedSecret: hex() });
+  await storage.apps.create(
+    {
+      appKey: 'app',
+      name: 'A',
+      secretHash: hex(),
+      callbackUrls: ['https://a/cb'],
+      scopes: ['seller'],
+      status: 'live',
+      createdAt: Date.now(),
+    },
+    { sealedSecret: hex() },
+  );
   return { storage, dir };
 }
 
 const tok = (grantId: string, kind: 'access' | 'refresh', now: number): TokenRecord => ({
-  tokenHash: hex(), kind, grantId, appKey: 'app', scope: ['seller'], createdAt: now, expiresAt: now + 3_600_000, revokedAt: null, rotatedAt: null,
+  tokenHash: hex(),
+  kind,
+  grantId,
+  appKey: 'app',
+  scope: ['seller'],
+  createdAt: now,
+  expiresAt: now + 3_600_000,
+  revokedAt: null,
+  rotatedAt: null,
 });
 
 async function run(label: string, op: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONC }, async () => {
-    for (let i = next++; i < OPS; i = next++) await op(i);
-  }));
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      for (let i = next++; i < OPS; i = next++) await op(i);
+    }),
+  );
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  console.log(`${label.padEnd(44)} ${(OPS / secs).toFixed(0).padStart(7)} ops/s  ${((cpu.user + cpu.system) / OPS).toFixed(1).padStart(6)} CPU µs/op`);
+  console.log(
+    `${label.padEnd(44)} ${(OPS / secs).toFixed(0).padStart(7)} ops/s  ${((cpu.user + cpu.system) / OPS).toFixed(1).padStart(6)} CPU µs/op`,
+  );
 }
 
 for (const kind of ['kysely', 'cache', 'group'] as const) {
@@ -57,19 +85,46 @@ for (const kind of ['kysely', 'cache', 'group'] as const) {
   // Codes for redeemAuthCode, one seller per code so grants do not collide.
   const codes = Array.from({ length: OPS }, (_, i) => ({ codeHash: hex(), sellerId: i + 1 }));
   for (const c of codes) {
-    await storage.codes.create({ codeHash: c.codeHash, appKey: 'app', sellerId: c.sellerId, storeId: 1, redirectUri: 'https://a/cb', redirectUriSent: true, scope: ['seller'], codeChallenge: null, codeChallengeMethod: null, createdAt: now, expiresAt: now + 600_000, consumedAt: null, grantId: null });
+    await storage.codes.create({
+      codeHash: c.codeHash,
+      appKey: 'app',
+      sellerId: c.sellerId,
+      storeId: 1,
+      redirectUri: 'https://a/cb',
+      redirectUriSent: true,
+      scope: ['seller'],
+      codeChallenge: null,
+      codeChallengeMethod: null,
+      createdAt: now,
+      expiresAt: now + 600_000,
+      consumedAt: null,
+      grantId: null,
+    });
   }
   const refresh: string[] = [];
   await run(`${kind}: redeemAuthCode (exchange write)`, async (i) => {
     const c = codes[i]!;
-    const grant = { grantId: `g${i}`, appKey: 'app', sellerId: c.sellerId, storeId: 1, scope: ['seller'], createdAt: now, revokedAt: null, revokedReason: null };
+    const grant = {
+      grantId: `g${i}`,
+      appKey: 'app',
+      sellerId: c.sellerId,
+      storeId: 1,
+      scope: ['seller'],
+      createdAt: now,
+      revokedAt: null,
+      revokedReason: null,
+    };
     const tokens = [tok(grant.grantId, 'access', now), tok(grant.grantId, 'refresh', now)];
     refresh[i] = tokens[1]!.tokenHash;
     const r = await storage.grants.redeemAuthCode({ codeHash: c.codeHash, now, grant, tokens });
     if (r.status !== 'redeemed') throw new Error('not redeemed');
   });
   await run(`${kind}: rotateRefreshToken`, async (i) => {
-    const r = await storage.tokens.rotateRefreshToken({ oldHash: refresh[i]!, now, tokens: [tok(`g${i}`, 'access', now), tok(`g${i}`, 'refresh', now)] });
+    const r = await storage.tokens.rotateRefreshToken({
+      oldHash: refresh[i]!,
+      now,
+      tokens: [tok(`g${i}`, 'access', now), tok(`g${i}`, 'refresh', now)],
+    });
     if (r.status !== 'rotated') throw new Error('not rotated');
   });
   await run(`${kind}: tokens.find (introspection/bearer read)`, async (i) => {
@@ -88,11 +143,31 @@ for (const kind of ['kysely', 'cache', 'group'] as const) {
   const db = new Kysely<Database>({ dialect: new SqliteGroupCommitDialect(sqlite) });
   await migrateToLatest(db, 'sqlite');
   const storage = createKyselyStorage(db, 'sqlite');
-  await storage.apps.create({ appKey: 'app', name: 'A', secretHash: hex(), callbackUrls: ['https://a/cb'], scopes: ['seller'], status: 'live', createdAt: Date.now() }, { sealedSecret: hex() });
+  await storage.apps.create(
+    {
+      appKey: 'app',
+      name: 'A',
+      secretHash: hex(),
+      callbackUrls: ['https://a/cb'],
+      scopes: ['seller'],
+      status: 'live',
+      createdAt: Date.now(),
+    },
+    { sealedSecret: hex() },
+  );
   const now = Date.now();
   const hashes: string[] = [];
   for (let i = 0; i < 2000; i++) {
-    const grant = { grantId: `g${i}`, appKey: 'app', sellerId: i + 1, storeId: 1, scope: ['seller'], createdAt: now, revokedAt: null, revokedReason: null };
+    const grant = {
+      grantId: `g${i}`,
+      appKey: 'app',
+      sellerId: i + 1,
+      storeId: 1,
+      scope: ['seller'],
+      createdAt: now,
+      revokedAt: null,
+      revokedReason: null,
+    };
     const t = tok(grant.grantId, 'access', now);
     hashes.push(t.tokenHash);
     await storage.grants.createWithTokens({ now, grant, tokens: [t] });
@@ -101,7 +176,23 @@ for (const kind of ['kysely', 'cache', 'group'] as const) {
     db
       .selectFrom('tokens as t')
       .innerJoin('grants as g', 'g.grant_id', 't.grant_id')
-      .select(['t.token_hash', 't.kind', 't.grant_id', 't.app_key', 't.scope', 't.created_at', 't.expires_at', 't.revoked_at', 't.rotated_at', 'g.seller_id', 'g.store_id', 'g.scope as grant_scope', 'g.created_at as grant_created_at', 'g.revoked_at as grant_revoked_at', 'g.revoked_reason'])
+      .select([
+        't.token_hash',
+        't.kind',
+        't.grant_id',
+        't.app_key',
+        't.scope',
+        't.created_at',
+        't.expires_at',
+        't.revoked_at',
+        't.rotated_at',
+        'g.seller_id',
+        'g.store_id',
+        'g.scope as grant_scope',
+        'g.created_at as grant_created_at',
+        'g.revoked_at as grant_revoked_at',
+        'g.revoked_reason',
+      ])
       .where('t.token_hash', '=', h);
   const fast = precompile(db, ['h'], (p) => build(p.h));
   await run('builder per call: token lookup', async (i) => {

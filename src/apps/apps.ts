@@ -51,7 +51,8 @@ export function validateCallbackUrl(raw: string): string {
   const problem = callbackUrlProblem(raw);
   if (problem === 'not_absolute') throw new AppInputError('callbacks', `callback "${raw}" is not an absolute URL`);
   if (problem === 'scheme') throw new AppInputError('callbacks', `callback "${raw}" must use http or https`);
-  if (problem === 'fragment') throw new AppInputError('callbacks', `callback "${raw}" may not contain a fragment (RFC 6749 §3.1.2)`);
+  if (problem === 'fragment')
+    throw new AppInputError('callbacks', `callback "${raw}" may not contain a fragment (RFC 6749 §3.1.2)`);
   if (problem === 'userinfo') throw new AppInputError('callbacks', `callback "${raw}" may not contain user info`);
   return raw;
 }
@@ -59,14 +60,18 @@ export function validateCallbackUrl(raw: string): string {
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ); spaces separate tokens. */
 export function validateScopeToken(scope: string, label = '--scope'): string {
   if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) {
-    throw new AppInputError('scopes', `${label} "${scope}" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)`);
+    throw new AppInputError(
+      'scopes',
+      `${label} "${scope}" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)`,
+    );
   }
   return scope;
 }
 
 /** Permission packages as the gateway reads them: `*`, `read`, `write`, `orders`, `orders.read`. */
 export function validatePermission(p: string): string {
-  if (!/^(\*|[a-z]+|[a-z]+\.(read|write))$/.test(p)) throw new AppInputError('permissions', `permission packages look like orders, read or orders.read, got "${p}"`);
+  if (!/^(\*|[a-z]+|[a-z]+\.(read|write))$/.test(p))
+    throw new AppInputError('permissions', `permission packages look like orders, read or orders.read, got "${p}"`);
   return p;
 }
 
@@ -91,12 +96,14 @@ export function checkPurchaseUrl(v: string | null): string | null {
   } catch {
     u = undefined;
   }
-  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || v.length > 2000) throw new AppInputError('purchase_url', `purchase_url "${v}" must be an absolute http or https URL`);
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || v.length > 2000)
+    throw new AppInputError('purchase_url', `purchase_url "${v}" must be an absolute http or https URL`);
   return v;
 }
 
 function checkQuota(field: string, v: number | null): number | null {
-  if (v !== null && !(Number.isSafeInteger(v) && v > 0)) throw new AppInputError(field, `${field} must be a whole number greater than 0, or null for the server's default`);
+  if (v !== null && !(Number.isSafeInteger(v) && v > 0))
+    throw new AppInputError(field, `${field} must be a whole number greater than 0, or null for the server's default`);
   return v;
 }
 
@@ -168,7 +175,10 @@ export interface AppUpdate {
   permissions?: string[] | null;
   quotaPerDay?: number | null;
   quotaPerSecond?: number | null;
-  /** Order receivers the app may decrypt per GMT+8 day (`orders.receiver.get`, docs/adr/0137); null: the server's default. */
+  /**
+   * Order receivers the app may decrypt per GMT+8 day (`orders.receiver.get`, docs/adr/0137); null: the server's
+   * default.
+   */
   receiverQuotaPerDay?: number | null;
   /** Where authorization changes are POSTed (docs/adr/0031); events start from now. */
   webhookUrl?: string | null;
@@ -199,7 +209,13 @@ export interface AppAudit {
  * line. The change is seen at once here and within the app cache's bound on every other process.
  * Throws {@link AppInputError} on a bad value; false when there is no such app.
  */
-export async function updateApp(storage: Storage, appKey: string, update: AppUpdate, now: number, audit?: AppAudit): Promise<boolean> {
+export async function updateApp(
+  storage: Storage,
+  appKey: string,
+  update: AppUpdate,
+  now: number,
+  audit?: AppAudit,
+): Promise<boolean> {
   const changes: AppChanges = {};
   if (update.name !== undefined) changes.name = checkName(update.name);
   if (update.callbacks !== undefined) changes.callbackUrls = checkCallbacks(update.callbacks);
@@ -208,13 +224,17 @@ export async function updateApp(storage: Storage, appKey: string, update: AppUpd
     changes.scopes = update.scopes.map((s) => validateScopeToken(s, 'scope'));
   }
   if (update.status !== undefined) {
-    if (!APP_STATUSES.includes(update.status)) throw new AppInputError('status', `status must be one of ${APP_STATUSES.join(', ')}`);
+    if (!APP_STATUSES.includes(update.status))
+      throw new AppInputError('status', `status must be one of ${APP_STATUSES.join(', ')}`);
     changes.status = update.status;
   }
-  if (update.permissions !== undefined) changes.permissions = update.permissions === null ? null : update.permissions.map(validatePermission);
+  if (update.permissions !== undefined)
+    changes.permissions = update.permissions === null ? null : update.permissions.map(validatePermission);
   if (update.quotaPerDay !== undefined) changes.quotaPerDay = checkQuota('quota_per_day', update.quotaPerDay);
-  if (update.quotaPerSecond !== undefined) changes.quotaPerSecond = checkQuota('quota_per_second', update.quotaPerSecond);
-  if (update.receiverQuotaPerDay !== undefined) changes.receiverQuotaPerDay = checkQuota('receiver_quota_per_day', update.receiverQuotaPerDay);
+  if (update.quotaPerSecond !== undefined)
+    changes.quotaPerSecond = checkQuota('quota_per_second', update.quotaPerSecond);
+  if (update.receiverQuotaPerDay !== undefined)
+    changes.receiverQuotaPerDay = checkQuota('receiver_quota_per_day', update.receiverQuotaPerDay);
   if (update.webhookUrl !== undefined) {
     if (update.webhookUrl !== null) {
       let u: URL | undefined;
@@ -223,7 +243,8 @@ export async function updateApp(storage: Storage, appKey: string, update: AppUpd
       } catch {
         u = undefined;
       }
-      if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) throw new AppInputError('webhook_url', `webhook "${update.webhookUrl}" must be an absolute http or https URL`);
+      if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:'))
+        throw new AppInputError('webhook_url', `webhook "${update.webhookUrl}" must be an absolute http or https URL`);
     }
     changes.webhookUrl = update.webhookUrl;
     // Events about grants revoked before the URL was set are not sent.
@@ -233,13 +254,21 @@ export async function updateApp(storage: Storage, appKey: string, update: AppUpd
   if (update.logoUrl !== undefined) changes.logoUrl = update.logoUrl;
   if (update.developerId !== undefined) changes.developerId = update.developerId;
   if (update.fragmentRedirect !== undefined) {
-    if (update.fragmentRedirect !== null && update.fragmentRedirect !== 'exact-callback' && update.fragmentRedirect !== 'redirect-rule') {
-      throw new AppInputError('fragment_redirect', `fragment_redirect must be exact-callback, redirect-rule or null (the profile's), got "${String(update.fragmentRedirect)}"`);
+    if (
+      update.fragmentRedirect !== null &&
+      update.fragmentRedirect !== 'exact-callback' &&
+      update.fragmentRedirect !== 'redirect-rule'
+    ) {
+      throw new AppInputError(
+        'fragment_redirect',
+        `fragment_redirect must be exact-callback, redirect-rule or null (the profile's), got "${String(update.fragmentRedirect)}"`,
+      );
     }
     changes.fragmentRedirect = update.fragmentRedirect;
   }
   if (update.requireSubscription !== undefined) {
-    if (typeof update.requireSubscription !== 'boolean') throw new AppInputError('require_subscription', 'require_subscription must be true or false');
+    if (typeof update.requireSubscription !== 'boolean')
+      throw new AppInputError('require_subscription', 'require_subscription must be true or false');
     changes.requireSubscription = update.requireSubscription;
   }
   if (update.purchaseUrl !== undefined) changes.purchaseUrl = checkPurchaseUrl(update.purchaseUrl);
@@ -255,10 +284,17 @@ export async function updateApp(storage: Storage, appKey: string, update: AppUpd
 }
 
 /** Move an app to another status (review, suspension, reinstatement); returns the status before, or undefined. */
-export async function setAppStatus(storage: Storage, appKey: string, status: AppStatus, now: number, audit?: AppAudit): Promise<AppStatus | undefined> {
+export async function setAppStatus(
+  storage: Storage,
+  appKey: string,
+  status: AppStatus,
+  now: number,
+  audit?: AppAudit,
+): Promise<AppStatus | undefined> {
   const current = await storage.apps.find(appKey);
   if (!current) return undefined;
-  const event = audit && auditEvent(appKey, now, { detail: { from: current.status, to: status }, ...audit }, 'app.status_changed');
+  const event =
+    audit && auditEvent(appKey, now, { detail: { from: current.status, to: status }, ...audit }, 'app.status_changed');
   await storage.apps.update(appKey, { status }, event);
   return current.status;
 }
@@ -269,14 +305,25 @@ export async function setAppStatus(storage: Storage, appKey: string, status: App
  * signed calls are verified with change in one transaction (the previous ones kept for the same
  * window). Returns the new secret, shown once to whoever asked; undefined when there is no such app.
  */
-export async function rotateAppSecret(storage: Storage, secretKey: Buffer, appKey: string, overlapHours: number, now: number, audit?: AppAudit): Promise<string | undefined> {
+export async function rotateAppSecret(
+  storage: Storage,
+  secretKey: Buffer,
+  appKey: string,
+  overlapHours: number,
+  now: number,
+  audit?: AppAudit,
+): Promise<string | undefined> {
   if (!(Number.isInteger(overlapHours) && overlapHours >= 0 && overlapHours <= MAX_OVERLAP_HOURS)) {
     throw new AppInputError('overlap_hours', `overlap_hours must be a whole number from 0 to ${MAX_OVERLAP_HOURS}`);
   }
   const secret = randomToken('hex32');
   const done = await storage.apps.replaceSecret(
     appKey,
-    { secretHash: hashAppSecret({ secretKey }, secret), sealedSecret: sealSecret(secretKey, appKey, secret), keepCurrentUntil: overlapHours > 0 ? now + overlapHours * 3600_000 : null },
+    {
+      secretHash: hashAppSecret({ secretKey }, secret),
+      sealedSecret: sealSecret(secretKey, appKey, secret),
+      keepCurrentUntil: overlapHours > 0 ? now + overlapHours * 3600_000 : null,
+    },
     audit && auditEvent(appKey, now, { detail: { overlap_hours: overlapHours }, ...audit }, 'app.secret_rotated'),
   );
   return done ? secret : undefined;
@@ -286,7 +333,13 @@ export async function rotateAppSecret(storage: Storage, secretKey: Buffer, appKe
  * Give an app a new secret without an overlap and without touching a previous one on file (the
  * sandbox renews its demo app's secret at every start, since secrets are stored hashed).
  */
-export async function renewAppSecret(storage: Storage, secretKey: Buffer, appKey: string, secret: string, now: number): Promise<boolean> {
+export async function renewAppSecret(
+  storage: Storage,
+  secretKey: Buffer,
+  appKey: string,
+  secret: string,
+  now: number,
+): Promise<boolean> {
   return storage.apps.replaceSecret(
     appKey,
     { secretHash: hashAppSecret({ secretKey }, secret), sealedSecret: sealSecret(secretKey, appKey, secret) },
@@ -295,7 +348,12 @@ export async function renewAppSecret(storage: Storage, secretKey: Buffer, appKey
 }
 
 /** "Revoke the previous secret now": neither the token endpoint nor signed calls accept it any more. */
-export async function endPreviousSecret(storage: Storage, appKey: string, now = Date.now(), audit?: AppAudit): Promise<void> {
+export async function endPreviousSecret(
+  storage: Storage,
+  appKey: string,
+  now = Date.now(),
+  audit?: AppAudit,
+): Promise<void> {
   await storage.apps.endPreviousSecret(appKey, audit && auditEvent(appKey, now, audit, 'app.previous_secret_revoked'));
 }
 
@@ -304,7 +362,12 @@ export async function loadAppDetails(storage: Storage, appKey: string): Promise<
   const details = await storage.console.appDetails(appKey);
   if (!details) return undefined;
   const gateway = await storage.gateway?.apps.find(appKey);
-  return { ...details, webhookUrl: gateway?.webhookUrl ?? null, fragmentRedirect: gateway?.fragmentRedirect ?? null, clientSideFlowAt: gateway?.clientSideFlowAt ?? null };
+  return {
+    ...details,
+    webhookUrl: gateway?.webhookUrl ?? null,
+    fragmentRedirect: gateway?.fragmentRedirect ?? null,
+    clientSideFlowAt: gateway?.clientSideFlowAt ?? null,
+  };
 }
 
 /** Everything an operator sees about an app: the console's view and the gateway's settings. */
@@ -336,5 +399,13 @@ export async function loadAppView(storage: Storage, appKey: string): Promise<App
 }
 
 function auditEvent(appKey: string, now: number, audit: AppAudit, fallback: string): AuditEvent {
-  return { at: now, event: audit.event ?? fallback, actor: audit.actor, appKey, sellerId: null, subject: null, detail: audit.detail ?? null };
+  return {
+    at: now,
+    event: audit.event ?? fallback,
+    actor: audit.actor,
+    appKey,
+    sellerId: null,
+    subject: null,
+    detail: audit.detail ?? null,
+  };
 }

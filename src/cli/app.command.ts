@@ -3,13 +3,31 @@
  * from the command line, with the management API's JSON (`--json`, docs/management-api.md).
  * `app gateway` lives in src/gateway/cli.ts.
  */
-import { checkPurchaseUrl, createApp, rotateAppSecret, updateApp, validateCallbackUrl, validateScopeToken, type AppUpdate } from '../apps/apps.js';
+import {
+  checkPurchaseUrl,
+  createApp,
+  rotateAppSecret,
+  updateApp,
+  validateCallbackUrl,
+  validateScopeToken,
+  type AppUpdate,
+} from '../apps/apps.js';
 import { ManagementError } from '../management/management-error.js';
 import { getApp, listApps } from '../management/services.js';
 import { appJson } from '../management/views.js';
 import { loadSecretKey } from '../runtime.js';
 import type { AppStatus } from '../storage/ports.js';
-import { DATABASE_HELP, databaseFlag, optional, parseFlags, required, table, UsageError, withStorage, type Out } from './cli-kit.js';
+import {
+  DATABASE_HELP,
+  databaseFlag,
+  optional,
+  parseFlags,
+  required,
+  table,
+  UsageError,
+  withStorage,
+  type Out,
+} from './cli-kit.js';
 
 export const APP_HELP: Record<string, string> = {
   'app create': `Usage: shouquan app create --name NAME --callback URL [--callback URL…] [--require-subscription [--purchase-url URL]] [--database URL] [--json]
@@ -83,7 +101,8 @@ const STATUSES = ['live', 'testing', 'submitted', 'suspended'];
 function quota(flag: string, v: string | undefined): number | null | undefined {
   if (v === undefined) return undefined;
   if (v === 'default') return null;
-  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`--${flag} must be a whole number greater than 0 or "default", got "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) <= 0)
+    throw new UsageError(`--${flag} must be a whole number greater than 0 or "default", got "${v}"`);
   return Number(v);
 }
 
@@ -105,10 +124,19 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
   if (sub === 'create') {
     const values = parseFlags(
       args,
-      { ...databaseFlag, ...keyFileFlag, name: { type: 'string' }, callback: { type: 'string', multiple: true }, scope: { type: 'string', multiple: true }, status: { type: 'string' }, 'require-subscription': { type: 'boolean' }, 'purchase-url': { type: 'string' } },
+      {
+        ...databaseFlag,
+        ...keyFileFlag,
+        name: { type: 'string' },
+        callback: { type: 'string', multiple: true },
+        scope: { type: 'string', multiple: true },
+        status: { type: 'string' },
+        'require-subscription': { type: 'boolean' },
+        'purchase-url': { type: 'string' },
+      },
       command,
     );
-    if (values.help) return out.log(APP_HELP[command]!), 0;
+    if (values.help) return (out.log(APP_HELP[command]!), 0);
     const status = (values.status ?? 'live') as AppStatus;
     if (!STATUSES.includes(status)) throw new UsageError('--status must be live, testing, submitted or suspended');
     const name = values.name;
@@ -122,7 +150,15 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     const purchaseUrl = optional(values, 'purchase-url') ?? null;
     if (purchaseUrl !== null) usage(() => checkPurchaseUrl(purchaseUrl));
     return withStorage(values.database, async (storage) => {
-      const created = await createApp(storage, await loadSecretKey(storage, keyFile(values['secret-key-file'])), { name, callbacks, scopes: values.scope as string[] | undefined, status, actor: 'cli', requireSubscription, purchaseUrl });
+      const created = await createApp(storage, await loadSecretKey(storage, keyFile(values['secret-key-file'])), {
+        name,
+        callbacks,
+        scopes: values.scope as string[] | undefined,
+        status,
+        actor: 'cli',
+        requireSubscription,
+        purchaseUrl,
+      });
       if (values.json) {
         out.log(
           JSON.stringify({
@@ -132,22 +168,45 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
             client_secret: created.appSecret,
             name: name.trim(),
             callbacks,
-            ...(requireSubscription || purchaseUrl !== null ? { require_subscription: requireSubscription, purchase_url: purchaseUrl } : {}),
+            ...(requireSubscription || purchaseUrl !== null
+              ? { require_subscription: requireSubscription, purchase_url: purchaseUrl }
+              : {}),
           }),
         );
-      }
-      else out.log(`app_key:    ${created.appKey}\napp_secret: ${created.appSecret}\n(client_id and client_secret are the same values. The secret is shown only now: keep it safe.)`);
+      } else
+        out.log(
+          `app_key:    ${created.appKey}\napp_secret: ${created.appSecret}\n(client_id and client_secret are the same values. The secret is shown only now: keep it safe.)`,
+        );
       return 0;
     });
   }
   if (sub === 'list') {
-    const values = parseFlags(args, { ...databaseFlag, status: { type: 'string' }, q: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } }, command);
-    if (values.help) return out.log(APP_HELP[command]!), 0;
+    const values = parseFlags(
+      args,
+      {
+        ...databaseFlag,
+        status: { type: 'string' },
+        q: { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+      },
+      command,
+    );
+    if (values.help) return (out.log(APP_HELP[command]!), 0);
     return withStorage(values.database, async (storage) => {
-      const page = await listApps(storage, { status: optional(values, 'status'), q: optional(values, 'q'), limit: optional(values, 'limit'), cursor: optional(values, 'cursor') });
+      const page = await listApps(storage, {
+        status: optional(values, 'status'),
+        q: optional(values, 'q'),
+        limit: optional(values, 'limit'),
+        cursor: optional(values, 'cursor'),
+      });
       if (values.json) out.log(JSON.stringify({ items: page.items.map(appJson), next_cursor: page.nextCursor }));
       else {
-        out.log(page.items.length === 0 ? 'no apps' : table([['APP_KEY', 'STATUS', 'NAME'], ...page.items.map((a) => [a.appKey, a.status, a.name])]));
+        out.log(
+          page.items.length === 0
+            ? 'no apps'
+            : table([['APP_KEY', 'STATUS', 'NAME'], ...page.items.map((a) => [a.appKey, a.status, a.name])]),
+        );
         if (page.nextCursor) out.log(`more: --cursor ${page.nextCursor}`);
       }
       return 0;
@@ -155,7 +214,7 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
   }
   if (sub === 'show') {
     const values = parseFlags(args, { ...databaseFlag, 'app-key': { type: 'string' } }, command);
-    if (values.help) return out.log(APP_HELP[command]!), 0;
+    if (values.help) return (out.log(APP_HELP[command]!), 0);
     const appKey = required(values, 'app-key');
     return withStorage(values.database, async (storage) => {
       printApp(appJson(await getApp(storage, appKey)), values.json === true, out);
@@ -183,18 +242,26 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
       },
       command,
     );
-    if (values.help) return out.log(APP_HELP[command]!), 0;
+    if (values.help) return (out.log(APP_HELP[command]!), 0);
     const appKey = required(values, 'app-key');
     const update: AppUpdate = {};
     if (values.name !== undefined) update.name = values.name as string;
     if (values.callback !== undefined) update.callbacks = values.callback as string[];
     if (values.status !== undefined) {
-      if (!['testing', 'live', 'suspended'].includes(values.status as string)) throw new UsageError('--status must be testing, live or suspended');
+      if (!['testing', 'live', 'suspended'].includes(values.status as string))
+        throw new UsageError('--status must be testing, live or suspended');
       update.status = values.status as AppStatus;
     }
     if (values.scope !== undefined) update.scopes = values.scope as string[];
     const permissions = optional(values, 'permissions');
-    if (permissions !== undefined) update.permissions = permissions === 'all' ? null : permissions.split(',').map((p) => p.trim()).filter((p) => p !== '');
+    if (permissions !== undefined)
+      update.permissions =
+        permissions === 'all'
+          ? null
+          : permissions
+              .split(',')
+              .map((p) => p.trim())
+              .filter((p) => p !== '');
     const perDay = quota('quota-day', optional(values, 'quota-day'));
     if (perDay !== undefined) update.quotaPerDay = perDay;
     const perSecond = quota('quota-second', optional(values, 'quota-second'));
@@ -205,22 +272,34 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     if (webhook !== undefined) update.webhookUrl = webhook === 'none' ? null : webhook;
     const requireSubscription = optional(values, 'require-subscription');
     if (requireSubscription !== undefined) {
-      if (!['yes', 'no', 'true', 'false'].includes(requireSubscription)) throw new UsageError(`--require-subscription must be yes or no, got "${requireSubscription}"`);
+      if (!['yes', 'no', 'true', 'false'].includes(requireSubscription))
+        throw new UsageError(`--require-subscription must be yes or no, got "${requireSubscription}"`);
       update.requireSubscription = requireSubscription === 'yes' || requireSubscription === 'true';
     }
     const purchaseUrl = optional(values, 'purchase-url');
     if (purchaseUrl !== undefined) update.purchaseUrl = purchaseUrl === 'none' ? null : purchaseUrl;
     const topics = optional(values, 'topics');
-    if (topics !== undefined) update.topics = topics === 'none' ? [] : topics.split(',').map((t) => t.trim()).filter((t) => t !== '');
+    if (topics !== undefined)
+      update.topics =
+        topics === 'none'
+          ? []
+          : topics
+              .split(',')
+              .map((t) => t.trim())
+              .filter((t) => t !== '');
     if (Object.keys(update).length === 0) {
-      throw new UsageError('nothing to change: give --name, --callback, --status, --scope, --permissions, --quota-day, --quota-second, --receiver-quota-day, --webhook, --require-subscription, --purchase-url or --topics');
+      throw new UsageError(
+        'nothing to change: give --name, --callback, --status, --scope, --permissions, --quota-day, --quota-second, --receiver-quota-day, --webhook, --require-subscription, --purchase-url or --topics',
+      );
     }
     return withStorage(values.database, async (storage) => {
       const before = await getApp(storage, appKey);
       const detail: Record<string, unknown> = { changed: Object.keys(update) };
-      if (update.status !== undefined && update.status !== before.status) Object.assign(detail, { from: before.status, to: update.status });
+      if (update.status !== undefined && update.status !== before.status)
+        Object.assign(detail, { from: before.status, to: update.status });
       try {
-        if (!(await updateApp(storage, appKey, update, Date.now(), { actor: 'cli', event: 'app.updated', detail }))) throw new ManagementError(404, 'not_found', `no app with app_key ${appKey}`);
+        if (!(await updateApp(storage, appKey, update, Date.now(), { actor: 'cli', event: 'app.updated', detail })))
+          throw new ManagementError(404, 'not_found', `no app with app_key ${appKey}`);
       } catch (e) {
         if (e instanceof ManagementError) throw e;
         throw new UsageError((e as Error).message);
@@ -230,19 +309,42 @@ export async function appCommand(sub: string, args: string[], out: Out): Promise
     });
   }
   if (sub === 'rotate-secret') {
-    const values = parseFlags(args, { ...databaseFlag, ...keyFileFlag, 'app-key': { type: 'string' }, 'overlap-hours': { type: 'string' } }, command);
-    if (values.help) return out.log(APP_HELP[command]!), 0;
+    const values = parseFlags(
+      args,
+      { ...databaseFlag, ...keyFileFlag, 'app-key': { type: 'string' }, 'overlap-hours': { type: 'string' } },
+      command,
+    );
+    if (values.help) return (out.log(APP_HELP[command]!), 0);
     const appKey = required(values, 'app-key');
     const rawHours = optional(values, 'overlap-hours') ?? '24';
     const hours = /^\d{1,3}$/.test(rawHours) ? Number(rawHours) : NaN;
-    if (!(hours >= 0 && hours <= 168)) throw new UsageError(`--overlap-hours must be a whole number from 0 to 168, got "${rawHours}"`);
+    if (!(hours >= 0 && hours <= 168))
+      throw new UsageError(`--overlap-hours must be a whole number from 0 to 168, got "${rawHours}"`);
     return withStorage(values.database, async (storage) => {
       const now = Date.now();
-      const secret = await rotateAppSecret(storage, await loadSecretKey(storage, keyFile(values['secret-key-file'])), appKey, hours, now, { actor: 'cli' });
+      const secret = await rotateAppSecret(
+        storage,
+        await loadSecretKey(storage, keyFile(values['secret-key-file'])),
+        appKey,
+        hours,
+        now,
+        { actor: 'cli' },
+      );
       if (secret === undefined) throw new Error(`no app with app_key ${appKey}`);
       const until = hours > 0 ? new Date(now + hours * 3600_000).toISOString() : null;
-      if (values.json) out.log(JSON.stringify({ app_key: appKey, app_secret: secret, client_secret: secret, previous_secret_expires_at: until }));
-      else out.log(`app_secret: ${secret}\n${until ? `(the previous secret keeps working until ${until})` : '(the previous secret no longer works)'} The secret is shown only now: keep it safe.`);
+      if (values.json)
+        out.log(
+          JSON.stringify({
+            app_key: appKey,
+            app_secret: secret,
+            client_secret: secret,
+            previous_secret_expires_at: until,
+          }),
+        );
+      else
+        out.log(
+          `app_secret: ${secret}\n${until ? `(the previous secret keeps working until ${until})` : '(the previous secret no longer works)'} The secret is shown only now: keep it safe.`,
+        );
       return 0;
     });
   }

@@ -20,12 +20,18 @@ database file with the copy, delete the old file's -wal and -shm, start the serv
 
 /** `shouquan backup`: an online copy of a SQLite database (better-sqlite3's `backup()`, the SQLite backup API). */
 export async function backupCommand(args: string[], out: Out): Promise<number> {
-  const values = parseFlags(args, { database: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } }, 'backup');
-  if (values.help) return out.log(BACKUP_HELP), 0;
+  const values = parseFlags(
+    args,
+    { database: { type: 'string' }, to: { type: 'string' }, force: { type: 'boolean' } },
+    'backup',
+  );
+  if (values.help) return (out.log(BACKUP_HELP), 0);
   const url = databaseUrlOf(values.database);
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect !== 'sqlite') {
-    throw new UsageError('backup copies SQLite databases; for PostgreSQL use pg_dump -Fc (docs/operations.md#postgresql)');
+    throw new UsageError(
+      'backup copies SQLite databases; for PostgreSQL use pg_dump -Fc (docs/operations.md#postgresql)',
+    );
   }
   if (parsed.target === ':memory:') throw new UsageError('an in-memory database cannot be backed up');
   const to = values.to;
@@ -51,16 +57,32 @@ export async function backupCommand(args: string[], out: Out): Promise<number> {
     try {
       copy.pragma('journal_mode = DELETE'); // one self-contained file
       integrity = String(copy.pragma('integrity_check', { simple: true }));
-      const hasTable = copy.prepare("select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'").get() as { n: number };
-      migrations = hasTable.n ? (copy.prepare('select count(*) as n from kysely_migration').get() as { n: number }).n : 0;
+      const hasTable = copy
+        .prepare("select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'")
+        .get() as { n: number };
+      migrations = hasTable.n
+        ? (copy.prepare('select count(*) as n from kysely_migration').get() as { n: number }).n
+        : 0;
     } finally {
       copy.close();
     }
-    if (integrity !== 'ok') throw new Error(`the copy failed SQLite's integrity check (${integrity}); ${to} was not written`);
+    if (integrity !== 'ok')
+      throw new Error(`the copy failed SQLite's integrity check (${integrity}); ${to} was not written`);
     renameSync(partial, target);
-    const body = { database: url, to: target, bytes: statSync(target).size, pages: meta.totalPages, integrity, migrations, ms: Date.now() - started };
+    const body = {
+      database: url,
+      to: target,
+      bytes: statSync(target).size,
+      pages: meta.totalPages,
+      integrity,
+      migrations,
+      ms: Date.now() - started,
+    };
     if (values.json) out.log(JSON.stringify(body));
-    else out.log(`backed up ${url} to ${target}: ${body.bytes} bytes, ${body.pages} pages, integrity ok, ${migrations} migrations (${body.ms} ms)`);
+    else
+      out.log(
+        `backed up ${url} to ${target}: ${body.bytes} bytes, ${body.pages} pages, integrity ok, ${migrations} migrations (${body.ms} ms)`,
+      );
     return 0;
   } finally {
     db.close();

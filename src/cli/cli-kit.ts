@@ -18,7 +18,12 @@ export type Values = Record<string, string | boolean | string[] | undefined>;
 /** Parse a command's flags (plus --help and --json); an unknown or malformed flag is a usage error. */
 export function parseFlags(args: string[], options: ParseArgsConfig['options'], command: string): Values {
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false }).values as Values;
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values as Values;
   } catch (e) {
     const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0];
     throw new UsageError(`${message} (see "shouquan ${command} --help")`);
@@ -37,7 +42,8 @@ export function required(values: Values, flag: string): string {
 }
 
 /** An optional string flag. */
-export const optional = (values: Values, flag: string): string | undefined => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
+export const optional = (values: Values, flag: string): string | undefined =>
+  typeof values[flag] === 'string' ? (values[flag] as string) : undefined;
 
 /**
  * Open the command's database, run `fn`, always close it. A refusal of the shared management
@@ -60,11 +66,20 @@ export async function withStorage<T>(database: unknown, fn: (storage: Storage) =
 export function table(rows: string[][]): string {
   if (rows.length === 0) return '';
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The help of a command group: every subcommand's, one after another. */
 export const groupHelp = (help: Record<string, string>) => Object.values(help).join('\n\n');
 
-/** `--database`, else SHOUQUAN_DATABASE_URL, else the embedded default (the name the backup and doctor commands use). */
+/**
+ * `--database`, else SHOUQUAN_DATABASE_URL, else the embedded default (the name the backup and doctor commands use).
+ */
 export const databaseUrlOf = databaseUrl;

@@ -1,7 +1,17 @@
 /** `shouquan grant list|revoke`: sellers' grants, with the management API's JSON (docs/management-api.md). */
 import { listGrants, revokeGrant } from '../management/services.js';
 import { grantJson } from '../management/views.js';
-import { DATABASE_HELP, databaseFlag, optional, parseFlags, required, table, UsageError, withStorage, type Out } from './cli-kit.js';
+import {
+  DATABASE_HELP,
+  databaseFlag,
+  optional,
+  parseFlags,
+  required,
+  table,
+  UsageError,
+  withStorage,
+  type Out,
+} from './cli-kit.js';
 
 export const GRANT_HELP: Record<string, string> = {
   'grant list': `Usage: shouquan grant list [--app-key KEY] [--seller-id ID] [--status live|revoked] [--limit N] [--cursor C] [--database URL] [--json]
@@ -29,14 +39,38 @@ export const GRANT_SUBCOMMANDS = new Set(['list', 'revoke']);
 export async function grantCommand(sub: string, args: string[], out: Out): Promise<number> {
   const command = `grant ${sub}`;
   if (sub === 'list') {
-    const values = parseFlags(args, { ...databaseFlag, 'app-key': { type: 'string' }, 'seller-id': { type: 'string' }, status: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } }, command);
-    if (values.help) return out.log(GRANT_HELP[command]!), 0;
+    const values = parseFlags(
+      args,
+      {
+        ...databaseFlag,
+        'app-key': { type: 'string' },
+        'seller-id': { type: 'string' },
+        status: { type: 'string' },
+        limit: { type: 'string' },
+        cursor: { type: 'string' },
+      },
+      command,
+    );
+    if (values.help) return (out.log(GRANT_HELP[command]!), 0);
     return withStorage(values.database, async (storage) => {
-      const page = await listGrants(storage, { app_key: optional(values, 'app-key'), seller_id: optional(values, 'seller-id'), status: optional(values, 'status'), limit: optional(values, 'limit'), cursor: optional(values, 'cursor') });
+      const page = await listGrants(storage, {
+        app_key: optional(values, 'app-key'),
+        seller_id: optional(values, 'seller-id'),
+        status: optional(values, 'status'),
+        limit: optional(values, 'limit'),
+        cursor: optional(values, 'cursor'),
+      });
       const items = page.items.map(grantJson);
       if (values.json) out.log(JSON.stringify({ items, next_cursor: page.nextCursor }));
       else {
-        out.log(items.length === 0 ? 'no grants' : table([['GRANT_ID', 'APP_KEY', 'SELLER_ID', 'STORE_ID', 'STATUS', 'CREATED_AT'], ...items.map((g) => [g.grant_id, g.app_key, g.seller_id, g.store_id, g.status, g.created_at])]));
+        out.log(
+          items.length === 0
+            ? 'no grants'
+            : table([
+                ['GRANT_ID', 'APP_KEY', 'SELLER_ID', 'STORE_ID', 'STATUS', 'CREATED_AT'],
+                ...items.map((g) => [g.grant_id, g.app_key, g.seller_id, g.store_id, g.status, g.created_at]),
+              ]),
+        );
         if (page.nextCursor) out.log(`more: --cursor ${page.nextCursor}`);
       }
       return 0;
@@ -44,7 +78,7 @@ export async function grantCommand(sub: string, args: string[], out: Out): Promi
   }
   if (sub === 'revoke') {
     const values = parseFlags(args, { ...databaseFlag, 'grant-id': { type: 'string' } }, command);
-    if (values.help) return out.log(GRANT_HELP[command]!), 0;
+    if (values.help) return (out.log(GRANT_HELP[command]!), 0);
     const grantId = required(values, 'grant-id');
     return withStorage(values.database, async (storage) => {
       const g = grantJson(await revokeGrant(storage, grantId, 'cli', Date.now()));

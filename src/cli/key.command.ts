@@ -26,7 +26,12 @@ not open with the old key. Both flags take the path of a file holding 64 hex cha
 class KeyUsageError extends Error {}
 
 /** `shouquan key rotate` (docs/adr/0115). Returns the exit code. */
-export async function keyCommand(sub: string | undefined, args: string[], out: Out, defaultDatabaseUrl: string): Promise<number> {
+export async function keyCommand(
+  sub: string | undefined,
+  args: string[],
+  out: Out,
+  defaultDatabaseUrl: string,
+): Promise<number> {
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     out.log(KEY_ROTATE_HELP);
     return sub === undefined ? 2 : 0;
@@ -50,9 +55,12 @@ export async function keyCommand(sub: string | undefined, args: string[], out: O
     } catch (e) {
       throw new KeyUsageError(`${(e as Error).message.split('\n')[0]} (see "shouquan key rotate --help")`);
     }
-    if (values.help) return out.log(KEY_ROTATE_HELP), 0;
+    if (values.help) return (out.log(KEY_ROTATE_HELP), 0);
     const newKeyFile = values['new-key-file'];
-    if (newKeyFile === undefined || newKeyFile === '') throw new KeyUsageError('--new-key-file is required (a file with 64 hex characters, e.g. from "openssl rand -hex 32")');
+    if (newKeyFile === undefined || newKeyFile === '')
+      throw new KeyUsageError(
+        '--new-key-file is required (a file with 64 hex characters, e.g. from "openssl rand -hex 32")',
+      );
     const url = values.database ?? (envDatabaseUrl() || defaultDatabaseUrl);
     const storage = await openStorage(url);
     try {
@@ -64,10 +72,26 @@ export async function keyCommand(sub: string | undefined, args: string[], out: O
         appKey: null,
         sellerId: null,
         subject: null,
-        detail: { apps: r.apps, sealed_secrets: r.sealedSecrets, refresh_successors: r.successors, database_key_removed: r.databaseKeyRemoved, previous_fingerprint: r.previousFingerprint, fingerprint: r.fingerprint },
+        detail: {
+          apps: r.apps,
+          sealed_secrets: r.sealedSecrets,
+          refresh_successors: r.successors,
+          database_key_removed: r.databaseKeyRemoved,
+          previous_fingerprint: r.previousFingerprint,
+          fingerprint: r.fingerprint,
+        },
       });
       if (values.json) {
-        out.log(JSON.stringify({ apps: r.apps, sealed_secrets: r.sealedSecrets, refresh_successors: r.successors, database_key_removed: r.databaseKeyRemoved, previous_fingerprint: r.previousFingerprint, fingerprint: r.fingerprint }));
+        out.log(
+          JSON.stringify({
+            apps: r.apps,
+            sealed_secrets: r.sealedSecrets,
+            refresh_successors: r.successors,
+            database_key_removed: r.databaseKeyRemoved,
+            previous_fingerprint: r.previousFingerprint,
+            fingerprint: r.fingerprint,
+          }),
+        );
       } else {
         out.log(
           `re-sealed ${r.sealedSecrets} secrets of ${r.apps} apps and ${r.successors} refresh successors in ${redactDbUrl(url)} under the key ${r.fingerprint} (was ${r.previousFingerprint})` +

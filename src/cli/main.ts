@@ -1,7 +1,14 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { checkSellerInput, createSeller } from '../admin.js';
 import cluster from 'node:cluster';
-import { SERVE_SETTINGS, DEFAULT_DATABASE_URL, parseCallRetention, resolveServeConfig, type ServeConfig, envDatabaseUrl } from '../config.js';
+import {
+  SERVE_SETTINGS,
+  DEFAULT_DATABASE_URL,
+  parseCallRetention,
+  resolveServeConfig,
+  type ServeConfig,
+  envDatabaseUrl,
+} from '../config.js';
 import { DuplicateError } from '../storage/ports.js';
 import { builtinProfiles, getProfile } from '../profiles/registry.js';
 import { MessageService } from '../messages/service.js';
@@ -14,7 +21,15 @@ import type { Storage } from '../storage/ports.js';
 import type { FastifyInstance } from 'fastify';
 import { clusterWorkerSlot, runPrimary, tellPrimary, type WorkerMessage } from './serve-cluster.js';
 import { purgeExpired, startJanitor } from '../janitor.js';
-import { DatabaseNewerError, InvalidDatabaseUrlError, knownMigrations, migrateToLatest, migrationStatus, openDatabase, parseDatabaseUrl } from '../storage/kysely/database.js';
+import {
+  DatabaseNewerError,
+  InvalidDatabaseUrlError,
+  knownMigrations,
+  migrateToLatest,
+  migrationStatus,
+  openDatabase,
+  parseDatabaseUrl,
+} from '../storage/kysely/database.js';
 import { existsSync } from 'node:fs';
 import { groupHelp, UsageError } from './cli-kit.js';
 import { APP_HELP, APP_SUBCOMMANDS, appCommand } from './app.command.js';
@@ -36,7 +51,6 @@ import { CONFIG_PRINT_HELP, configCommand, serveFlagOptions } from './config.com
 import { loadServeConfig, urlHasPassword } from '../config-file.js';
 import { startTracing, stopTracing } from '../tracing/tracing.js';
 const stdio: Out = { log: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
-
 
 const HELP: Record<string, string> = {
   backup: BACKUP_HELP,
@@ -139,7 +153,12 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 function parse(args: string[], options: ParseArgsConfig['options'], command?: string): { values: Values } {
   try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false }) as { values: Values };
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }) as { values: Values };
   } catch (e) {
     const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '').split('\n')[0];
     throw new UsageError(command ? `${message} (see "shouquan ${command} --help")` : (message ?? 'bad arguments'));
@@ -163,7 +182,15 @@ const appHelp = () => `${groupHelp(APP_HELP)}\n\n${HELP['app gateway'] ?? ''}`;
 
 const isHelp = (a: string) => a === '--help' || a === '-h';
 /** Every subcommand's help, by "group sub". */
-const SUBCOMMAND_HELP: Record<string, string> = { ...APP_HELP, ...SELLER_HELP, ...GRANT_HELP, ...SUBSCRIPTION_HELP, ...AUDIT_HELP, ...OPERATOR_TOKEN_HELP, ...EVENT_HELP };
+const SUBCOMMAND_HELP: Record<string, string> = {
+  ...APP_HELP,
+  ...SELLER_HELP,
+  ...GRANT_HELP,
+  ...SUBSCRIPTION_HELP,
+  ...AUDIT_HELP,
+  ...OPERATOR_TOKEN_HELP,
+  ...EVENT_HELP,
+};
 /** `shouquan <group> --help`: every subcommand of the group (`operator token` alone for its own). */
 const groupHelps: Record<string, (tokenOnly: boolean) => string> = {
   app: () => appHelp(),
@@ -172,7 +199,10 @@ const groupHelps: Record<string, (tokenOnly: boolean) => string> = {
   subscription: () => groupHelp(SUBSCRIPTION_HELP),
   event: () => groupHelp(EVENT_HELP),
   audit: () => groupHelp(AUDIT_HELP),
-  operator: (tokenOnly) => (tokenOnly ? groupHelp(OPERATOR_TOKEN_HELP) : `${HELP['operator create'] ?? ''}\n\n${groupHelp(OPERATOR_TOKEN_HELP)}`),
+  operator: (tokenOnly) =>
+    tokenOnly
+      ? groupHelp(OPERATOR_TOKEN_HELP)
+      : `${HELP['operator create'] ?? ''}\n\n${groupHelp(OPERATOR_TOKEN_HELP)}`,
 };
 
 /** Entry point: returns the exit code. */
@@ -199,12 +229,14 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'app' && sub !== undefined && APP_SUBCOMMANDS.has(sub)) return await appCommand(sub, rest, out);
     if (cmd === 'seller' && sub === 'create') return await sellerCreate(rest, out);
     if (cmd === 'seller' && sub === 'reset-password') return await sellerResetPasswordCommand(rest, out);
-    if (cmd === 'seller' && sub !== undefined && SELLER_SUBCOMMANDS.has(sub)) return await sellerCommand(sub, rest, out);
+    if (cmd === 'seller' && sub !== undefined && SELLER_SUBCOMMANDS.has(sub))
+      return await sellerCommand(sub, rest, out);
     if (cmd === 'grant' && sub !== undefined && !isHelp(sub)) return await grantCommand(sub, rest, out);
     if (cmd === 'subscription' && sub !== undefined && !isHelp(sub)) return await subscriptionCommand(sub, rest, out);
     if (cmd === 'event' && sub !== undefined && !isHelp(sub)) return await eventCommand(sub, rest, out);
     if (cmd === 'audit' && sub !== undefined && !isHelp(sub)) return await auditCommand(sub, rest, out);
-    if (cmd === 'operator' && sub === 'token' && rest[0] !== undefined && !isHelp(rest[0])) return await operatorTokenCommand(rest[0], rest.slice(1), out);
+    if (cmd === 'operator' && sub === 'token' && rest[0] !== undefined && !isHelp(rest[0]))
+      return await operatorTokenCommand(rest[0], rest.slice(1), out);
     if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
     if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
     if (cmd === 'janitor') return await janitor(argv.slice(1), out);
@@ -212,7 +244,11 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'backup') return await backupCommand(argv.slice(1), out);
     if (cmd === 'doctor') return await doctorCommand(argv.slice(1), out);
     if (cmd === 'config') return await configCommand(sub, rest, out);
-    if (cmd !== undefined && groupHelps[cmd] && (sub === undefined || isHelp(sub) || (cmd === 'operator' && sub === 'token'))) {
+    if (
+      cmd !== undefined &&
+      groupHelps[cmd] &&
+      (sub === undefined || isHelp(sub) || (cmd === 'operator' && sub === 'token'))
+    ) {
       out.log(groupHelps[cmd]!(cmd === 'operator' && sub === 'token'));
       return sub === undefined || (sub === 'token' && rest[0] === undefined) ? 2 : 0;
     }
@@ -225,14 +261,17 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
 
 async function migrate(args: string[], out: Out): Promise<number> {
   const { values } = parse(args, { ...databaseOption, 'dry-run': { type: 'boolean' } }, 'migrate');
-  if (values.help) return out.log(HELP.migrate ?? ''), 0;
+  if (values.help) return (out.log(HELP.migrate ?? ''), 0);
   const url = databaseUrl(values.database);
   if (values['dry-run']) return migrateDryRun(url, values.json === true, out);
   const { db, dialect } = openDatabase(url, { createIfMissing: true });
   try {
     const applied = await migrateToLatest(db, dialect);
     if (values.json) out.log(JSON.stringify({ database: redactDbUrl(url), applied }));
-    else out.log(applied.length ? `applied ${applied.join(', ')} to ${redactDbUrl(url)}` : `${redactDbUrl(url)} is up to date`);
+    else
+      out.log(
+        applied.length ? `applied ${applied.join(', ')} to ${redactDbUrl(url)}` : `${redactDbUrl(url)} is up to date`,
+      );
     return 0;
   } finally {
     await db.destroy();
@@ -256,23 +295,40 @@ async function migrateDryRun(url: string, json: boolean, out: Out): Promise<numb
     }
   }
   const where = redactDbUrl(url);
-  if (json) out.log(JSON.stringify({ database: where, exists, pending: status.pending, applied: status.applied, unknown: status.unknown }));
+  if (json)
+    out.log(
+      JSON.stringify({
+        database: where,
+        exists,
+        pending: status.pending,
+        applied: status.applied,
+        unknown: status.unknown,
+      }),
+    );
   else if (status.unknown.length === 0) {
     const head = exists ? '' : `${where} does not exist yet; "migrate" creates it. `;
-    out.log(status.pending.length ? `${head}pending on ${where}: ${status.pending.join(', ')}` : `${where} is up to date (${status.applied.length} migrations applied)`);
+    out.log(
+      status.pending.length
+        ? `${head}pending on ${where}: ${status.pending.join(', ')}`
+        : `${where} is up to date (${status.applied.length} migrations applied)`,
+    );
   }
   if (status.unknown.length > 0) throw new DatabaseNewerError(status.unknown);
   return 0;
 }
 
 async function sellerCreate(args: string[], out: Out): Promise<number> {
-  const { values } = parse(args, {
-    ...databaseOption,
-    username: { type: 'string' },
-    password: { type: 'string' },
-    store: { type: 'string', multiple: true },
-  }, 'seller create');
-  if (values.help) return out.log(HELP['seller create'] ?? ''), 0;
+  const { values } = parse(
+    args,
+    {
+      ...databaseOption,
+      username: { type: 'string' },
+      password: { type: 'string' },
+      store: { type: 'string', multiple: true },
+    },
+    'seller create',
+  );
+  if (values.help) return (out.log(HELP['seller create'] ?? ''), 0);
   const { username, password } = values;
   if (typeof username !== 'string') throw new UsageError('--username is required');
   if (typeof password !== 'string') throw new UsageError('--password is required');
@@ -281,9 +337,15 @@ async function sellerCreate(args: string[], out: Out): Promise<number> {
   usage(() => checkSellerInput({ username, password, stores }));
   return withStorage(values.database, async (storage) => {
     const created = await createSeller(storage, { username, password, stores });
-    const body = { seller_id: created.sellerId, stores: created.stores.map((s) => ({ store_id: s.storeId, name: s.name })) };
+    const body = {
+      seller_id: created.sellerId,
+      stores: created.stores.map((s) => ({ store_id: s.storeId, name: s.name })),
+    };
     if (values.json) out.log(JSON.stringify(body));
-    else out.log(`seller_id: ${body.seller_id}\n${body.stores.map((s) => `store_id:  ${s.store_id}  ${s.name}`).join('\n')}`);
+    else
+      out.log(
+        `seller_id: ${body.seller_id}\n${body.stores.map((s) => `store_id:  ${s.store_id}  ${s.name}`).join('\n')}`,
+      );
     return 0;
   });
 }
@@ -297,16 +359,26 @@ async function operatorCreate(args: string[], out: Out): Promise<number> {
     'secret-key-file': { type: 'string' },
     issuer: { type: 'string' },
   });
-  if (values.help) return out.log(HELP['operator create'] ?? ''), 0;
+  if (values.help) return (out.log(HELP['operator create'] ?? ''), 0);
   const { username, password } = values;
   if (typeof username !== 'string') throw new UsageError('--username is required');
   if (typeof password !== 'string') throw new UsageError('--password is required');
   return withStorage(values.database, async (storage) => {
-    const key = values.totp ? await loadSecretKey(storage, typeof values['secret-key-file'] === 'string' ? values['secret-key-file'] : process.env.SHOUQUAN_SECRET_KEY_FILE || undefined) : undefined;
+    const key = values.totp
+      ? await loadSecretKey(
+          storage,
+          typeof values['secret-key-file'] === 'string'
+            ? values['secret-key-file']
+            : process.env.SHOUQUAN_SECRET_KEY_FILE || undefined,
+        )
+      : undefined;
     const account = await createWebAccount(storage, { realm: 'operator', username, password });
     if (!key) {
       if (values.json) out.log(JSON.stringify({ operator_id: account.accountId, username: account.username }));
-      else out.log(`operator_id: ${account.accountId}\nusername:    ${account.username}\nSign in at /admin/login (you set up the authenticator code at the first sign-in).`);
+      else
+        out.log(
+          `operator_id: ${account.accountId}\nusername:    ${account.username}\nSign in at /admin/login (you set up the authenticator code at the first sign-in).`,
+        );
       return 0;
     }
     // docs/adr/0161: enrolled at once (the operator copies the secret from here), recovery codes shown once.
@@ -315,7 +387,13 @@ async function operatorCreate(args: string[], out: Out): Promise<number> {
     const enrolment = await startTotpEnrolment(storage, key, account, totpIssuerLabel('Shouquan', issuer), now);
     const codes = await issueRecoveryCodes(storage, account.accountId, now);
     if (values.json) {
-      out.log(JSON.stringify({ operator_id: account.accountId, username: account.username, totp: { secret: enrolment.secret, otpauth_uri: enrolment.uri, recovery_codes: codes } }));
+      out.log(
+        JSON.stringify({
+          operator_id: account.accountId,
+          username: account.username,
+          totp: { secret: enrolment.secret, otpauth_uri: enrolment.uri, recovery_codes: codes },
+        }),
+      );
     } else {
       out.log(
         `operator_id: ${account.accountId}\nusername:    ${account.username}\n` +
@@ -329,7 +407,10 @@ async function operatorCreate(args: string[], out: Out): Promise<number> {
 }
 
 /** Open the command's database, run `fn`, and always close it; a taken name is a one-line error. */
-async function withStorage<T>(database: unknown, fn: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<T>): Promise<T> {
+async function withStorage<T>(
+  database: unknown,
+  fn: (storage: Awaited<ReturnType<typeof openStorage>>) => Promise<T>,
+): Promise<T> {
   const storage = await openStorage(databaseUrl(database));
   try {
     return await fn(storage);
@@ -342,29 +423,67 @@ async function withStorage<T>(database: unknown, fn: (storage: Awaited<ReturnTyp
 }
 
 async function janitor(args: string[], out: Out): Promise<number> {
-  const { values } = parse(args, { ...databaseOption, 'batch-size': { type: 'string' }, grace: { type: 'string' }, 'call-retention': { type: 'string' }, 'message-retention-days': { type: 'string' } });
-  if (values.help) return out.log(HELP.janitor ?? ''), 0;
-  const messageRetentionRaw = typeof values['message-retention-days'] === 'string' ? values['message-retention-days'] : process.env.SHOUQUAN_MESSAGE_RETENTION_DAYS || undefined;
-  const messageRetentionDays = usage(() => resolveServeConfig({ 'message-retention-days': messageRetentionRaw }, {}).messageRetentionDays);
+  const { values } = parse(args, {
+    ...databaseOption,
+    'batch-size': { type: 'string' },
+    grace: { type: 'string' },
+    'call-retention': { type: 'string' },
+    'message-retention-days': { type: 'string' },
+  });
+  if (values.help) return (out.log(HELP.janitor ?? ''), 0);
+  const messageRetentionRaw =
+    typeof values['message-retention-days'] === 'string'
+      ? values['message-retention-days']
+      : process.env.SHOUQUAN_MESSAGE_RETENTION_DAYS || undefined;
+  const messageRetentionDays = usage(
+    () => resolveServeConfig({ 'message-retention-days': messageRetentionRaw }, {}).messageRetentionDays,
+  );
   const whole = (flag: string, v: unknown, min: number) => {
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${flag} must be a whole number of at least ${min}, got "${String(v)}"`);
+    if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < min)
+      throw new UsageError(`--${flag} must be a whole number of at least ${min}, got "${String(v)}"`);
     return Number(v);
   };
   const batchSize = whole('batch-size', values['batch-size'], 1);
   const grace = whole('grace', values.grace, 0);
-  const retentionRaw = typeof values['call-retention'] === 'string' ? values['call-retention'] : process.env.SHOUQUAN_CALL_RETENTION || undefined;
+  const retentionRaw =
+    typeof values['call-retention'] === 'string'
+      ? values['call-retention']
+      : process.env.SHOUQUAN_CALL_RETENTION || undefined;
   const retentionDays = usage(() => parseCallRetention(retentionRaw));
   const storage = await openStorage(databaseUrl(values.database));
   try {
-    const report = await purgeExpired(storage, { batchSize, graceMs: grace === undefined ? undefined : grace * 1000, callRetentionMs: retentionDays * 86_400_000 });
+    const report = await purgeExpired(storage, {
+      batchSize,
+      graceMs: grace === undefined ? undefined : grace * 1000,
+      callRetentionMs: retentionDays * 86_400_000,
+    });
     // Message service events past retention (issue 16 §2), the unacknowledged ones counted.
     const messages = storage.gateway
-      ? await new MessageService({ storage, profile: getProfile('standard'), now: () => Date.now() }, { retentionMs: messageRetentionDays * 86_400_000 }).purgeExpired(batchSize)
+      ? await new MessageService(
+          { storage, profile: getProfile('standard'), now: () => Date.now() },
+          { retentionMs: messageRetentionDays * 86_400_000 },
+        ).purgeExpired(batchSize)
       : { dropped: 0, unacked: 0 };
     if (values.json) {
       const r = report;
-      out.log(JSON.stringify({ interactions: r.interactions, sessions: r.sessions, codes: r.codes, tokens: r.tokens, grants: r.grants, web_sessions: r.webSessions, calls: r.calls, successors: r.successors, limits: r.limits, messages: messages.dropped, messages_unacked: messages.unacked, batches: r.batches, ms: r.ms }));
+      out.log(
+        JSON.stringify({
+          interactions: r.interactions,
+          sessions: r.sessions,
+          codes: r.codes,
+          tokens: r.tokens,
+          grants: r.grants,
+          web_sessions: r.webSessions,
+          calls: r.calls,
+          successors: r.successors,
+          limits: r.limits,
+          messages: messages.dropped,
+          messages_unacked: messages.unacked,
+          batches: r.batches,
+          ms: r.ms,
+        }),
+      );
     } else {
       out.log(
         `purged ${report.codes} codes, ${report.tokens} tokens, ${report.sessions} sessions, ${report.interactions} interactions, ${report.grants} grants, ` +
@@ -380,7 +499,7 @@ async function janitor(args: string[], out: Out): Promise<number> {
 
 async function serve(args: string[], out: Out): Promise<number> {
   const { values } = parse(args, serveFlagOptions(), 'serve');
-  if (values.help) return out.log(HELP.serve ?? ''), 0;
+  if (values.help) return (out.log(HELP.serve ?? ''), 0);
   let config: ServeConfig;
   try {
     config = loadServeConfig(values as Record<string, string | boolean | undefined>).config;
@@ -389,8 +508,13 @@ async function serve(args: string[], out: Out): Promise<number> {
       // Issue 17: secrets come from the environment or files, never from a flag's value (any local user
       // sees the command line in "ps").
       if (typeof v === 'string' && urlHasPassword(v)) {
-        const where = flag === 'database' ? 'SHOUQUAN_DATABASE_URL or --database-url-file' : 'SHOUQUAN_REDIS_URL or --redis-url-file';
-        throw new Error(`--${flag} may not carry a password (any local user sees it in "ps"); give the URL in ${where}`);
+        const where =
+          flag === 'database'
+            ? 'SHOUQUAN_DATABASE_URL or --database-url-file'
+            : 'SHOUQUAN_REDIS_URL or --redis-url-file';
+        throw new Error(
+          `--${flag} may not carry a password (any local user sees it in "ps"); give the URL in ${where}`,
+        );
       }
     }
   } catch (e) {
@@ -408,11 +532,17 @@ async function serve(args: string[], out: Out): Promise<number> {
   try {
     // Before the database opens: its statements are traced too (docs/adr/0155).
     tracingTo = await startTracing(process.env, (m) => out.err(`shouquan: warning: ${m}`));
-    storage = await openStorage(config.databaseUrl, { createIfMissing: true, redisUrl: config.redisUrl, messageBroker: config.messageBroker, messageRetentionMs: config.messageRetentionDays * 86_400_000 });
-    if (!config.sandbox) await retireSandbox(storage, out, config.secretKeyFile).catch(async (e: unknown) => {
-      await storage.close().catch(() => {});
-      throw e;
+    storage = await openStorage(config.databaseUrl, {
+      createIfMissing: true,
+      redisUrl: config.redisUrl,
+      messageBroker: config.messageBroker,
+      messageRetentionMs: config.messageRetentionDays * 86_400_000,
     });
+    if (!config.sandbox)
+      await retireSandbox(storage, out, config.secretKeyFile).catch(async (e: unknown) => {
+        await storage.close().catch(() => {});
+        throw e;
+      });
     started = await startServer(config, storage);
   } catch (e) {
     signals.dispose();
@@ -425,18 +555,22 @@ async function serve(args: string[], out: Out): Promise<number> {
   const port = listeningPort(app, config);
   const sandbox = config.sandbox ? await ensureSandbox(storage, core.secretKey, core.issuer) : undefined;
   printSummary(startupSummary({ ...config, issuer: core.issuer }, port, sandbox, adminPort), values.json === true, out);
-  await signals.wait(app.log, async () => {
-    await janitorJob?.stop();
-    await app.close();
-    await stopTracing().catch(() => {});
-  }).finally(() => storage.close().catch(() => {}));
+  await signals
+    .wait(app.log, async () => {
+      await janitorJob?.stop();
+      await app.close();
+      await stopTracing().catch(() => {});
+    })
+    .finally(() => storage.close().catch(() => {}));
   return 0;
 }
 
 /** Without --sandbox, credentials a sandbox printed on this database stop working (docs/adr/0120). */
 async function retireSandbox(storage: Storage, out: Out, keyFile?: string): Promise<void> {
   if (await retireSandboxCredentials(storage, await loadSecretKey(storage, keyFile))) {
-    out.err('shouquan: note: a sandbox ran on this database; the demo app\'s secret and demo-seller\'s password it printed no longer work here (docs/adr/0120-sandbox-stays-a-sandbox.md)');
+    out.err(
+      "shouquan: note: a sandbox ran on this database; the demo app's secret and demo-seller's password it printed no longer work here (docs/adr/0120-sandbox-stays-a-sandbox.md)",
+    );
   }
 }
 
@@ -445,12 +579,18 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
   // `--port 0` picks a free port: an issuer derived from it names the port the server listens on,
   // read from the server itself (an explicit --issuer never has port 0; docs/adr/0167).
   let app: FastifyInstance | undefined;
-  const issuer = new URL(config.issuer).port === '0' ? () => issuerFor(config, app ? listeningPort(app, config) : 0) : config.issuer;
+  const issuer =
+    new URL(config.issuer).port === '0' ? () => issuerFor(config, app ? listeningPort(app, config) : 0) : config.issuer;
   const core = await createCoreContext({
     storage,
     profile: config.profile,
     issuer,
-    lifetimes: { access: config.accessTokenTtl, refresh: config.refreshTokenTtl, code: config.codeTtl, refreshGrace: config.refreshGrace },
+    lifetimes: {
+      access: config.accessTokenTtl,
+      refresh: config.refreshTokenTtl,
+      code: config.codeTtl,
+      refreshGrace: config.refreshGrace,
+    },
     secretKeyFile: config.secretKeyFile,
   }).catch(async (e: unknown) => {
     // A key that does not fit (docs/adr/0115) ends the start: nothing may keep the process alive.
@@ -470,7 +610,10 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     trustProxy: config.trustProxy,
     requestTimeout: config.requestTimeout,
     // The limit is for the whole command: with --workers N each worker holds its share.
-    maxConnectionsPerIp: clusterWorker === undefined ? config.maxConnectionsPerIp : perWorkerConnections(config.maxConnectionsPerIp, config.workers),
+    maxConnectionsPerIp:
+      clusterWorker === undefined
+        ? config.maxConnectionsPerIp
+        : perWorkerConnections(config.maxConnectionsPerIp, config.workers),
     metricsAppLimit: config.metricsAppLimit,
     clusterWorker,
     sellerDirectory: config.sellerDirectory,
@@ -484,8 +627,10 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
     await app.close().catch(() => {});
     await storage.close().catch(() => {});
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'EADDRINUSE') throw new Error(`port ${config.port} on ${config.host} is already in use (choose another with --port)`);
-    if (err.code === 'EADDRNOTAVAIL') throw new Error(`address ${config.host} is not available on this machine (check --host)`);
+    if (err.code === 'EADDRINUSE')
+      throw new Error(`port ${config.port} on ${config.host} is already in use (choose another with --port)`);
+    if (err.code === 'EADDRNOTAVAIL')
+      throw new Error(`address ${config.host} is not available on this machine (check --host)`);
     throw e;
   }
   let adminPort: number | undefined;
@@ -496,8 +641,12 @@ async function startServer(config: ServeConfig, storage: Storage, clusterWorker?
       await app.close().catch(() => {});
       await storage.close().catch(() => {});
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'EADDRINUSE') throw new Error(`admin port ${config.adminPort} on ${config.adminHost} is already in use (choose another with --admin-port)`);
-      if (err.code === 'EADDRNOTAVAIL') throw new Error(`address ${config.adminHost} is not available on this machine (check --admin-host)`);
+      if (err.code === 'EADDRINUSE')
+        throw new Error(
+          `admin port ${config.adminPort} on ${config.adminHost} is already in use (choose another with --admin-port)`,
+        );
+      if (err.code === 'EADDRNOTAVAIL')
+        throw new Error(`address ${config.adminHost} is not available on this machine (check --admin-host)`);
       throw e;
     }
   }
@@ -586,15 +735,29 @@ async function serveWorker(config: ServeConfig, slot: number): Promise<number> {
     let started: Awaited<ReturnType<typeof startServer>>;
     try {
       await startTracing(process.env);
-      storage = await openStorage(config.databaseUrl, { migrate: false, redisUrl: config.redisUrl, messageBroker: config.messageBroker, messageRetentionMs: config.messageRetentionDays * 86_400_000 });
+      storage = await openStorage(config.databaseUrl, {
+        migrate: false,
+        redisUrl: config.redisUrl,
+        messageBroker: config.messageBroker,
+        messageRetentionMs: config.messageRetentionDays * 86_400_000,
+      });
       started = await startServer(config, storage, slot);
     } catch (e) {
       // The primary prints the reason once, for all workers, and exits 1.
-      await new Promise<void>((resolve) => process.send?.({ type: 'shouquan:start-failed', message: (e as Error).message } satisfies WorkerMessage, undefined, undefined, () => resolve()) ?? resolve());
+      await new Promise<void>(
+        (resolve) =>
+          process.send?.(
+            { type: 'shouquan:start-failed', message: (e as Error).message } satisfies WorkerMessage,
+            undefined,
+            undefined,
+            () => resolve(),
+          ) ?? resolve(),
+      );
       return 1;
     }
     const { app, core } = started;
-    const janitorJob = config.janitorInterval > 0 && slot === 1 ? startServeJanitor(config, storage, app, core.now) : undefined;
+    const janitorJob =
+      config.janitorInterval > 0 && slot === 1 ? startServeJanitor(config, storage, app, core.now) : undefined;
     const port = listeningPort(app, config);
     tellPrimary({ type: 'shouquan:listening', port });
     await signals.wait(app.log, async () => {
@@ -620,10 +783,11 @@ async function servePrimary(config: ServeConfig, args: string[], json: boolean, 
   const storage = await openStorage(config.databaseUrl, { createIfMissing: true });
   try {
     const secretKey = await loadSecretKey(storage, config.secretKeyFile);
-    if (!config.sandbox) await retireSandbox(storage, out, config.secretKeyFile).catch(async (e: unknown) => {
-      await storage.close().catch(() => {});
-      throw e;
-    });
+    if (!config.sandbox)
+      await retireSandbox(storage, out, config.secretKeyFile).catch(async (e: unknown) => {
+        await storage.close().catch(() => {});
+        throw e;
+      });
     return await runPrimary({
       workers: config.workers,
       args,
@@ -640,12 +804,18 @@ async function servePrimary(config: ServeConfig, args: string[], json: boolean, 
   }
 }
 
-function startupSummary(config: ServeConfig, port: number, sandbox: SandboxCredentials | undefined, adminPort = config.adminPort) {
+function startupSummary(
+  config: ServeConfig,
+  port: number,
+  sandbox: SandboxCredentials | undefined,
+  adminPort = config.adminPort,
+) {
   const hostPart = (h: string) => (h.includes(':') ? `[${h}]` : h);
   return {
     url: `http://${hostPart(config.host)}:${port}`,
     // `--admin-port`: where /admin, /admin/api/* and /metrics answer (a port of 0 is known only in a single process).
-    ...(adminPort !== undefined && adminPort !== 0 && { admin_url: `http://${hostPart(config.adminHost)}:${adminPort}` }),
+    ...(adminPort !== undefined &&
+      adminPort !== 0 && { admin_url: `http://${hostPart(config.adminHost)}:${adminPort}` }),
     issuer: config.issuer,
     profile: config.profile.name,
     database: redactDbUrl(config.databaseUrl),
@@ -654,17 +824,27 @@ function startupSummary(config: ServeConfig, port: number, sandbox: SandboxCrede
         app_key: sandbox.appKey,
         app_secret: sandbox.appSecret,
         callbacks: sandbox.callbacks,
-        seller: { username: sandbox.username, password: sandbox.password, stores: sandbox.stores.map((s) => ({ store_id: s.storeId, name: s.name })) },
+        seller: {
+          username: sandbox.username,
+          password: sandbox.password,
+          stores: sandbox.stores.map((s) => ({ store_id: s.storeId, name: s.name })),
+        },
         authorize_url: `${config.issuer}${config.profile.paths.authorize}?response_type=code&${config.profile.params.clientId[0]}=${sandbox.appKey}&redirect_uri=${encodeURIComponent(sandbox.callbacks[0] ?? '')}&state=demo&scope=${config.profile.authorize.defaultScope}`,
       },
     }),
   };
 }
 
-function printSummary(summary: ReturnType<typeof startupSummary> & { workers?: number }, json: boolean, out: Out): void {
+function printSummary(
+  summary: ReturnType<typeof startupSummary> & { workers?: number },
+  json: boolean,
+  out: Out,
+): void {
   if (json) return out.log(JSON.stringify(summary));
   const workers = summary.workers === undefined ? '' : `, ${summary.workers} workers`;
-  out.log(`Shouquan listening on ${summary.url} (issuer ${summary.issuer}, profile ${summary.profile}, database ${summary.database}${workers})`);
+  out.log(
+    `Shouquan listening on ${summary.url} (issuer ${summary.issuer}, profile ${summary.profile}, database ${summary.database}${workers})`,
+  );
   if (summary.admin_url) out.log(`Operator surfaces (/admin, /admin/api/*, /metrics) on ${summary.admin_url} only`);
   if (summary.sandbox) {
     const s = summary.sandbox;

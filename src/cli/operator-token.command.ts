@@ -4,7 +4,16 @@
  */
 import { createOperatorToken } from '../management/operator-tokens.js';
 import { operatorTokenJson } from '../management/views.js';
-import { DATABASE_HELP, databaseFlag, parseFlags, required, table, UsageError, withStorage, type Out } from './cli-kit.js';
+import {
+  DATABASE_HELP,
+  databaseFlag,
+  parseFlags,
+  required,
+  table,
+  UsageError,
+  withStorage,
+  type Out,
+} from './cli-kit.js';
 
 export const OPERATOR_TOKEN_HELP: Record<string, string> = {
   'operator token create': `Usage: shouquan operator token create --name N [--read-only] [--database URL] [--json]
@@ -35,19 +44,31 @@ export const OPERATOR_TOKEN_SUBCOMMANDS = new Set(['create', 'list', 'revoke']);
 export async function operatorTokenCommand(sub: string, args: string[], out: Out): Promise<number> {
   const command = `operator token ${sub}`;
   if (sub === 'create') {
-    const values = parseFlags(args, { ...databaseFlag, name: { type: 'string' }, 'read-only': { type: 'boolean' } }, command);
-    if (values.help) return out.log(OPERATOR_TOKEN_HELP[command]!), 0;
+    const values = parseFlags(
+      args,
+      { ...databaseFlag, name: { type: 'string' }, 'read-only': { type: 'boolean' } },
+      command,
+    );
+    if (values.help) return (out.log(OPERATOR_TOKEN_HELP[command]!), 0);
     const name = required(values, 'name');
     return withStorage(values.database, async (storage) => {
-      const { token, record } = await createOperatorToken(storage, { name, readOnly: values['read-only'] === true, createdBy: 'cli', now: Date.now() });
+      const { token, record } = await createOperatorToken(storage, {
+        name,
+        readOnly: values['read-only'] === true,
+        createdBy: 'cli',
+        now: Date.now(),
+      });
       if (values.json) out.log(JSON.stringify({ token }));
-      else out.log(`token: ${token}\n(token_id ${record.tokenId}, ${record.readOnly ? 'read-only' : 'read-write'}. It is shown only now: keep it safe.)`);
+      else
+        out.log(
+          `token: ${token}\n(token_id ${record.tokenId}, ${record.readOnly ? 'read-only' : 'read-write'}. It is shown only now: keep it safe.)`,
+        );
       return 0;
     });
   }
   if (sub === 'list') {
     const values = parseFlags(args, { ...databaseFlag }, command);
-    if (values.help) return out.log(OPERATOR_TOKEN_HELP[command]!), 0;
+    if (values.help) return (out.log(OPERATOR_TOKEN_HELP[command]!), 0);
     return withStorage(values.database, async (storage) => {
       const items = (await storage.management.listOperatorTokens()).map(operatorTokenJson);
       if (values.json) out.log(JSON.stringify({ items }));
@@ -55,18 +76,29 @@ export async function operatorTokenCommand(sub: string, args: string[], out: Out
         out.log(
           items.length === 0
             ? 'no operator tokens'
-            : table([['TOKEN_ID', 'NAME', 'ACCESS', 'CREATED_AT', 'LAST_USED_AT', 'STATE'], ...items.map((t) => [t.token_id, t.name, t.read_only ? 'read-only' : 'read-write', t.created_at, t.last_used_at ?? '-', t.revoked_at ? `revoked ${t.revoked_at}` : 'live'])]),
+            : table([
+                ['TOKEN_ID', 'NAME', 'ACCESS', 'CREATED_AT', 'LAST_USED_AT', 'STATE'],
+                ...items.map((t) => [
+                  t.token_id,
+                  t.name,
+                  t.read_only ? 'read-only' : 'read-write',
+                  t.created_at,
+                  t.last_used_at ?? '-',
+                  t.revoked_at ? `revoked ${t.revoked_at}` : 'live',
+                ]),
+              ]),
         );
       return 0;
     });
   }
   if (sub === 'revoke') {
     const values = parseFlags(args, { ...databaseFlag, id: { type: 'string' } }, command);
-    if (values.help) return out.log(OPERATOR_TOKEN_HELP[command]!), 0;
+    if (values.help) return (out.log(OPERATOR_TOKEN_HELP[command]!), 0);
     const raw = required(values, 'id');
     if (!/^\d{1,15}$/.test(raw)) throw new UsageError(`--id must be a token_id (digits), got "${raw}"`);
     return withStorage(values.database, async (storage) => {
-      if (!(await storage.management.revokeOperatorToken(Number(raw), Date.now(), 'cli'))) throw new Error(`no live operator token with token_id ${raw}`);
+      if (!(await storage.management.revokeOperatorToken(Number(raw), Date.now(), 'cli')))
+        throw new Error(`no live operator token with token_id ${raw}`);
       const t = (await storage.management.listOperatorTokens()).find((x) => x.tokenId === Number(raw))!;
       if (values.json) out.log(JSON.stringify(operatorTokenJson(t)));
       else out.log(`operator token ${raw} (${t.name}) revoked`);

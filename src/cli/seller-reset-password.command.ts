@@ -1,7 +1,12 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATABASE_URL, envDatabaseUrl } from '../config.js';
 import { openStorage } from '../runtime.js';
-import { DEFAULT_PASSWORD_RESET_TTL_HOURS, issueSellerPasswordReset, MAX_PASSWORD_RESET_TTL_HOURS, PasswordResetRefused } from '../sellers/password-reset.js';
+import {
+  DEFAULT_PASSWORD_RESET_TTL_HOURS,
+  issueSellerPasswordReset,
+  MAX_PASSWORD_RESET_TTL_HOURS,
+  PasswordResetRefused,
+} from '../sellers/password-reset.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 
@@ -41,14 +46,16 @@ export async function sellerResetPasswordCommand(args: string[], out: Out): Prom
     out.err(`shouquan: ${(e as Error).message.split('\n')[0]} (see "shouquan seller reset-password --help")`);
     return 2;
   }
-  if (values.help) return out.log(SELLER_RESET_PASSWORD_HELP), 0;
+  if (values.help) return (out.log(SELLER_RESET_PASSWORD_HELP), 0);
   const usage = (message: string) => (out.err(`shouquan: ${message}`), 2);
   const rawId = values['seller-id'];
   if (rawId === undefined) return usage('--seller-id is required');
-  if (!/^\d{1,15}$/.test(rawId) || Number(rawId) < 1) return usage(`--seller-id must be a seller_id (a whole number), got "${rawId}"`);
+  if (!/^\d{1,15}$/.test(rawId) || Number(rawId) < 1)
+    return usage(`--seller-id must be a seller_id (a whole number), got "${rawId}"`);
   const rawTtl = values['ttl-hours'] ?? String(DEFAULT_PASSWORD_RESET_TTL_HOURS);
   const ttlHours = /^\d{1,3}$/.test(rawTtl) ? Number(rawTtl) : NaN;
-  if (!(ttlHours >= 1 && ttlHours <= MAX_PASSWORD_RESET_TTL_HOURS)) return usage(`--ttl-hours must be a whole number from 1 to ${MAX_PASSWORD_RESET_TTL_HOURS}, got "${rawTtl}"`);
+  if (!(ttlHours >= 1 && ttlHours <= MAX_PASSWORD_RESET_TTL_HOURS))
+    return usage(`--ttl-hours must be a whole number from 1 to ${MAX_PASSWORD_RESET_TTL_HOURS}, got "${rawTtl}"`);
   const issuer = values.issuer ?? (process.env.SHOUQUAN_ISSUER || 'http://127.0.0.1:7070');
   let base: URL;
   try {
@@ -59,10 +66,26 @@ export async function sellerResetPasswordCommand(args: string[], out: Out): Prom
   if (base.protocol !== 'https:' && base.protocol !== 'http:') return usage('--issuer must be an http or https URL');
   const storage = await openStorage(values.database ?? (envDatabaseUrl() || DEFAULT_DATABASE_URL));
   try {
-    const issued = await issueSellerPasswordReset(storage, { sellerId: Number(rawId), baseUrl: issuer, actor: 'cli', ttlHours });
+    const issued = await issueSellerPasswordReset(storage, {
+      sellerId: Number(rawId),
+      baseUrl: issuer,
+      actor: 'cli',
+      ttlHours,
+    });
     const expiresAt = new Date(issued.expiresAt).toISOString();
-    if (values.json) out.log(JSON.stringify({ seller_id: issued.sellerId, username: issued.username, reset_url: issued.resetUrl, expires_at: expiresAt }));
-    else out.log(`reset_url:  ${issued.resetUrl}\nexpires_at: ${expiresAt}\n(Give it to seller ${issued.username} over a channel you trust; it is shown only now and works once.)`);
+    if (values.json)
+      out.log(
+        JSON.stringify({
+          seller_id: issued.sellerId,
+          username: issued.username,
+          reset_url: issued.resetUrl,
+          expires_at: expiresAt,
+        }),
+      );
+    else
+      out.log(
+        `reset_url:  ${issued.resetUrl}\nexpires_at: ${expiresAt}\n(Give it to seller ${issued.username} over a channel you trust; it is shown only now and works once.)`,
+      );
     return 0;
   } catch (e) {
     if (e instanceof PasswordResetRefused) {

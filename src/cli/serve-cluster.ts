@@ -6,7 +6,8 @@ import { clusterPrimaryMetrics } from '../server/cluster-metrics.js';
 export const WORKER_SLOT_ENV = 'SHOUQUAN_CLUSTER_WORKER';
 
 /** What a worker tells the primary over IPC. */
-export type WorkerMessage = { type: 'shouquan:listening'; port: number } | { type: 'shouquan:start-failed'; message: string };
+export type WorkerMessage =
+  { type: 'shouquan:listening'; port: number } | { type: 'shouquan:start-failed'; message: string };
 
 /** This process's worker slot when it is a `serve --workers` worker, else undefined. */
 export function clusterWorkerSlot(): number | undefined {
@@ -32,7 +33,12 @@ export interface RestartPolicy {
   maxQuickExits: number;
 }
 
-export const DEFAULT_RESTART_POLICY: RestartPolicy = { baseDelayMs: 200, maxDelayMs: 10_000, quickExitMs: 10_000, maxQuickExits: 5 };
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  quickExitMs: 10_000,
+  maxQuickExits: 5,
+};
 
 /** The restart delay after `streak` quick exits in a row (1 for the first). */
 export function restartDelay(policy: RestartPolicy, streak: number): number {
@@ -148,19 +154,26 @@ export function runPrimary(opts: PrimaryOptions): Promise<number> {
         metrics.workers.set(live());
         if (slot.worker !== worker) return;
         const how = { worker: n, workerPid: worker.process.pid, code, signal };
-        if (phase === 'stopping') return log.info(how, 'worker exited'), finishIfDone();
+        if (phase === 'stopping') return (log.info(how, 'worker exited'), finishIfDone());
         if (phase === 'starting') return failStart(`worker ${n} exited during start-up (${signal ?? `code ${code}`})`);
         // Running: restart it. Quick exits in a row back off, and too many end the server.
         const quick = !slot.listening || Date.now() - slot.startedAt < policy.quickExitMs;
         slot.streak = quick ? slot.streak + 1 : 1;
         if (slot.streak > policy.maxQuickExits) {
           log.error({ ...how, quickExits: slot.streak }, 'worker keeps exiting right after it starts; giving up');
-          opts.onFailure(`worker ${n} exited ${slot.streak} times in a row within ${policy.quickExitMs / 1000} s of starting; stopping`);
+          opts.onFailure(
+            `worker ${n} exited ${slot.streak} times in a row within ${policy.quickExitMs / 1000} s of starting; stopping`,
+          );
           return stop(1);
         }
         const delay = restartDelay(policy, slot.streak);
         metrics.restarts.inc();
-        log.warn({ ...how, restartInMs: delay }, worker.exitedAfterDisconnect ? 'worker stopped; starting a new one' : 'worker exited unexpectedly; restarting it');
+        log.warn(
+          { ...how, restartInMs: delay },
+          worker.exitedAfterDisconnect
+            ? 'worker stopped; starting a new one'
+            : 'worker exited unexpectedly; restarting it',
+        );
         slot.timer = setTimeout(() => fork(n), delay);
       });
     };

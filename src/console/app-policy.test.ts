@@ -17,11 +17,18 @@ describe('authorizeUrlFor', () => {
       paths: { ...standardProfile.paths, authorize: '/authorize' },
       params: { clientId: ['app_key', 'client_id'], clientSecret: ['app_secret'] },
       requirePkce: true,
-      authorize: { ...standardProfile.authorize, required: ['response_type', 'client_id', 'redirect_uri', 'view', 'sp'], views: ['web', 'wap'] },
+      authorize: {
+        ...standardProfile.authorize,
+        required: ['response_type', 'client_id', 'redirect_uri', 'view', 'sp'],
+        views: ['web', 'wap'],
+      },
     };
     const url = new URL(authorizeUrlFor('https://p.example', profile, '1', 'https://c.example/cb'));
     assert.equal(url.pathname, '/authorize');
-    assert.deepEqual([...url.searchParams.keys()], ['response_type', 'app_key', 'redirect_uri', 'state', 'view', 'sp', 'code_challenge', 'code_challenge_method']);
+    assert.deepEqual(
+      [...url.searchParams.keys()],
+      ['response_type', 'app_key', 'redirect_uri', 'state', 'view', 'sp', 'code_challenge', 'code_challenge_method'],
+    );
     assert.equal(url.searchParams.get('view'), 'web');
     assert.equal(url.searchParams.get('sp'), 'YOUR_SP');
     assert.equal(url.searchParams.get('code_challenge_method'), 'S256');

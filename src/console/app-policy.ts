@@ -18,15 +18,28 @@ export async function sellerMayAuthorize(storage: Storage, appKey: string, selle
 /** The authorize URL a developer copies: the active profile's path and parameter names. */
 export function authorizeUrlFor(
   issuer: string,
-  profile: { paths: { authorize: string }; params: { clientId: string[] }; requirePkce: boolean; authorize: { required: string[]; views: string[] } },
+  profile: {
+    paths: { authorize: string };
+    params: { clientId: string[] };
+    requirePkce: boolean;
+    authorize: { required: string[]; views: string[] };
+  },
   appKey: string,
   callback: string,
 ): string {
-  const q = new URLSearchParams({ response_type: 'code', [profile.params.clientId[0] ?? 'client_id']: appKey, redirect_uri: callback, state: 'YOUR_RANDOM_STATE' });
+  const q = new URLSearchParams({
+    response_type: 'code',
+    [profile.params.clientId[0] ?? 'client_id']: appKey,
+    redirect_uri: callback,
+    state: 'YOUR_RANDOM_STATE',
+  });
   // Anything else the profile requires gets a placeholder (its first allowed value for `view`).
   for (const name of profile.authorize.required) {
     if (name === 'client_id' || q.has(name)) continue;
-    q.set(name, name === 'view' && profile.authorize.views[0] ? profile.authorize.views[0] : `YOUR_${name.toUpperCase()}`);
+    q.set(
+      name,
+      name === 'view' && profile.authorize.views[0] ? profile.authorize.views[0] : `YOUR_${name.toUpperCase()}`,
+    );
   }
   if (profile.requirePkce) {
     q.set('code_challenge', 'YOUR_S256_CHALLENGE');

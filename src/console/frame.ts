@@ -5,7 +5,12 @@ import type { Area, ConsoleFrame } from '../server/pages/console-pages.js';
 import { csrfToken, pageLang } from './web-kit.js';
 
 /** What every console page needs: language, CSRF token, the language switch link. */
-export function frame(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, area: Area): ConsoleFrame & { csrf: string; lang: Lang } {
+export function frame(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  area: Area,
+): ConsoleFrame & { csrf: string; lang: Lang } {
   const lang = pageLang(ctx, request, reply);
   const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
   return {

@@ -49,7 +49,13 @@ export function webCookies(ctx: HttpContext) {
  */
 export function pageLang(ctx: HttpContext, request: FastifyRequest, reply?: FastifyReply): Lang {
   const q = (request.query as Record<string, unknown> | undefined)?.lang;
-  if ((q === 'en' || q === 'zh-CN') && reply) reply.setCookie(webCookies(ctx).lang, q, { path: '/', sameSite: 'lax', secure: ctx.cookieSecure, maxAge: 365 * 86400 });
+  if ((q === 'en' || q === 'zh-CN') && reply)
+    reply.setCookie(webCookies(ctx).lang, q, {
+      path: '/',
+      sameSite: 'lax',
+      secure: ctx.cookieSecure,
+      maxAge: 365 * 86400,
+    });
   const cookie = request.cookies[webCookies(ctx).lang];
   return pickLang(typeof q === 'string' ? q : cookie, request.headers['accept-language'], ctx.core.profile.defaultLang);
 }
@@ -76,17 +82,26 @@ export function checkedForm(ctx: HttpContext, request: FastifyRequest): ParamBag
   const lang = pageLang(ctx, request);
   const form = formParams(request);
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== 'null' && origin !== new URL(ctx.core.issuer).origin && origin !== `${request.protocol}://${request.host}`) {
+  if (
+    origin !== undefined &&
+    origin !== 'null' &&
+    origin !== new URL(ctx.core.issuer).origin &&
+    origin !== `${request.protocol}://${request.host}`
+  ) {
     throw new PageError(403, ct(lang).csrf, `cross-site form post from ${origin}`);
   }
   // Pages send Referrer-Policy: no-referrer, so browsers send `Origin: null` even for our own
   // forms; Fetch Metadata (Sec-Fetch-Site) tells a cross-site post apart where it is sent.
   const site = request.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') throw new PageError(403, ct(lang).csrf, `form post with sec-fetch-site ${site}`);
+  if (site === 'cross-site' || site === 'same-site')
+    throw new PageError(403, ct(lang).csrf, `form post with sec-fetch-site ${site}`);
   const secret = request.cookies[webCookies(ctx).csrf];
   const sent = param(form, 'csrf_token');
-  const expected = secret ? createHmac('sha256', ctx.core.secretKey).update(`web-csrf|${secret}`).digest('base64url') : undefined;
-  if (!expected || !sent || !safeEqual(sent, expected)) throw new PageError(403, ct(lang).csrf, 'csrf token missing or wrong');
+  const expected = secret
+    ? createHmac('sha256', ctx.core.secretKey).update(`web-csrf|${secret}`).digest('base64url')
+    : undefined;
+  if (!expected || !sent || !safeEqual(sent, expected))
+    throw new PageError(403, ct(lang).csrf, 'csrf token missing or wrong');
   return form;
 }
 
@@ -104,18 +119,32 @@ export async function currentSeller(ctx: HttpContext, request: FastifyRequest): 
 }
 
 /** Start a seller session (a new id every time: no session fixation). */
-export async function startSellerSession(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, sellerId: number): Promise<void> {
+export async function startSellerSession(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  sellerId: number,
+): Promise<void> {
   const names = webCookies(ctx);
   const old = request.cookies[names.seller];
   if (old) await ctx.core.storage.sessions.delete(sha256(old));
   const id = randomToken();
   const now = ctx.core.now();
-  await ctx.core.storage.sessions.create({ idHash: sha256(id), sellerId, createdAt: now, expiresAt: now + ctx.core.lifetimes.session * 1000 });
+  await ctx.core.storage.sessions.create({
+    idHash: sha256(id),
+    sellerId,
+    createdAt: now,
+    expiresAt: now + ctx.core.lifetimes.session * 1000,
+  });
   reply.setCookie(names.seller, id, { ...names.base, maxAge: ctx.core.lifetimes.session });
 }
 
 /** The developer or operator logged in for a realm, if any. */
-export async function currentAccount(ctx: HttpContext, request: FastifyRequest, realm: WebRealm): Promise<WebAccount | undefined> {
+export async function currentAccount(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  realm: WebRealm,
+): Promise<WebAccount | undefined> {
   const raw = request.cookies[webCookies(ctx)[realm]];
   if (!raw) return undefined;
   const session = await ctx.core.storage.console.findSession(sha256(raw), realm, ctx.core.now());
@@ -123,18 +152,34 @@ export async function currentAccount(ctx: HttpContext, request: FastifyRequest, 
 }
 
 /** Start a developer or operator session (fresh id, the old one deleted). */
-export async function startAccountSession(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, account: WebAccount): Promise<void> {
+export async function startAccountSession(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  account: WebAccount,
+): Promise<void> {
   const name = webCookies(ctx)[account.realm];
   const old = request.cookies[name];
   if (old) await ctx.core.storage.console.deleteSession(sha256(old));
   const id = randomToken();
   const now = ctx.core.now();
-  await ctx.core.storage.console.createSession({ idHash: sha256(id), realm: account.realm, accountId: account.accountId, createdAt: now, expiresAt: now + ctx.core.lifetimes.session * 1000 });
+  await ctx.core.storage.console.createSession({
+    idHash: sha256(id),
+    realm: account.realm,
+    accountId: account.accountId,
+    createdAt: now,
+    expiresAt: now + ctx.core.lifetimes.session * 1000,
+  });
   reply.setCookie(name, id, { ...webCookies(ctx).base, maxAge: ctx.core.lifetimes.session });
 }
 
 /** End the session behind a cookie and clear the cookie. */
-export async function endSession(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, which: 'seller' | WebRealm): Promise<void> {
+export async function endSession(
+  ctx: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  which: 'seller' | WebRealm,
+): Promise<void> {
   const name = webCookies(ctx)[which];
   const raw = request.cookies[name];
   if (raw) {
@@ -147,7 +192,14 @@ export async function endSession(ctx: HttpContext, request: FastifyRequest, repl
 /** Record a console action in the append-only audit log (docs/adr/0041); never a credential. */
 export async function audit(
   ctx: HttpContext,
-  entry: { actor: string; event: string; appKey?: string | null; sellerId?: number | null; subject?: string | null; detail?: Record<string, unknown> | null },
+  entry: {
+    actor: string;
+    event: string;
+    appKey?: string | null;
+    sellerId?: number | null;
+    subject?: string | null;
+    detail?: Record<string, unknown> | null;
+  },
 ): Promise<void> {
   await ctx.core.storage.audit?.append({
     at: ctx.core.now(),

@@ -19,14 +19,23 @@ import { appMayRequest } from './scope-choice.js';
  */
 export type AuthorizationValidation =
   | { kind: 'fatal'; error: OAuthError }
-  | { kind: 'redirect'; error: OAuthError; redirectUri: string; state: string | null; responseMode: 'query' | 'fragment' }
+  | {
+      kind: 'redirect';
+      error: OAuthError;
+      redirectUri: string;
+      state: string | null;
+      responseMode: 'query' | 'fragment';
+    }
   | { kind: 'ok'; app: AppRecord; request: AuthorizationRequestData };
 
 /** RFC 7636 §4.2: a S256 challenge is the base64url SHA-256 of the verifier: 43 characters. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 /** Validate an authorization request, step by step as RFC 6749 §4.1.1 and §4.1.2.1 order them. */
-export async function validateAuthorizationRequest(ctx: CoreContext, params: ParamBag): Promise<AuthorizationValidation> {
+export async function validateAuthorizationRequest(
+  ctx: CoreContext,
+  params: ParamBag,
+): Promise<AuthorizationValidation> {
   const { profile } = ctx;
   // Step 1: identify the client (§4.1.2.1: errors here are never redirected).
   let clientId: string | undefined;
@@ -41,9 +50,16 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
     return { kind: 'fatal', error: new InvalidRequestError(`missing ${profile.params.clientId[0]}`) };
   }
   const app = await ctx.storage.apps.find(clientId);
-  if (!app) return { kind: 'fatal', error: new InvalidRequestError(`unknown ${profile.params.clientId[0]}`, `unknown client ${clientId}`) };
+  if (!app)
+    return {
+      kind: 'fatal',
+      error: new InvalidRequestError(`unknown ${profile.params.clientId[0]}`, `unknown client ${clientId}`),
+    };
   if (app.status === 'suspended') {
-    return { kind: 'fatal', error: new UnauthorizedClientError('this app is suspended and cannot be authorized', `app ${clientId} suspended`) };
+    return {
+      kind: 'fatal',
+      error: new UnauthorizedClientError('this app is suspended and cannot be authorized', `app ${clientId} suspended`),
+    };
   }
 
   // Step 2: the redirect URI (§3.1.2.3): registered, matched by the profile's rule.
@@ -51,23 +67,36 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   const redirectUriSent = rawRedirect !== undefined;
   if (rawRedirect === undefined) {
     const sentType = params.get('response_type')?.[0];
-    const requiredForType = sentType === 'code' || sentType === 'token' ? (profile.authorize.requiredFor?.[sentType] ?? []) : [];
+    const requiredForType =
+      sentType === 'code' || sentType === 'token' ? (profile.authorize.requiredFor?.[sentType] ?? []) : [];
     if (profile.authorize.required.includes('redirect_uri') || requiredForType.includes('redirect_uri')) {
       return { kind: 'fatal', error: new InvalidRequestError('missing redirect_uri') };
     }
     if (app.callbackUrls.length !== 1) {
-      return { kind: 'fatal', error: new InvalidRequestError('redirect_uri is required: this app registered several callbacks') };
+      return {
+        kind: 'fatal',
+        error: new InvalidRequestError('redirect_uri is required: this app registered several callbacks'),
+      };
     }
     redirectUri = app.callbackUrls[0] as string;
   } else {
     if (!redirectUriMatches(profile.redirectRule, rawRedirect, app.callbackUrls)) {
-      return { kind: 'fatal', error: new InvalidRequestError('redirect_uri does not match the callback registered for this app', `presented ${rawRedirect}`) };
+      return {
+        kind: 'fatal',
+        error: new InvalidRequestError(
+          'redirect_uri does not match the callback registered for this app',
+          `presented ${rawRedirect}`,
+        ),
+      };
     }
     // A token in the fragment follows every redirect the page makes (docs/adr/0116): where the
     // app or the profile asks for it, only a registered callback's exact origin and path gets one.
     if (params.get('response_type')?.[0] === 'token' && profile.authorize.responseTypes.includes('token')) {
       const own = (await ctx.storage.gateway?.apps.find(app.appKey))?.fragmentRedirect;
-      if ((own ?? profile.authorize.fragmentRedirect ?? 'redirect-rule') === 'exact-callback' && !callbackOriginAndPathMatch(rawRedirect, app.callbackUrls)) {
+      if (
+        (own ?? profile.authorize.fragmentRedirect ?? 'redirect-rule') === 'exact-callback' &&
+        !callbackOriginAndPathMatch(rawRedirect, app.callbackUrls)
+      ) {
         return {
           kind: 'fatal',
           error: new InvalidRequestError(
@@ -84,8 +113,15 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   let state: string | null = null;
   const rawType = params.get('response_type');
   // §4.2.2.1: implicit-flow errors go in the fragment, but only where the profile has that flow.
-  const responseMode: 'query' | 'fragment' = rawType?.[0] === 'token' && profile.authorize.responseTypes.includes('token') ? 'fragment' : 'query';
-  const fail = (error: OAuthError): AuthorizationValidation => ({ kind: 'redirect', error, redirectUri, state, responseMode });
+  const responseMode: 'query' | 'fragment' =
+    rawType?.[0] === 'token' && profile.authorize.responseTypes.includes('token') ? 'fragment' : 'query';
+  const fail = (error: OAuthError): AuthorizationValidation => ({
+    kind: 'redirect',
+    error,
+    redirectUri,
+    state,
+    responseMode,
+  });
   try {
     state = param(params, 'state') ?? null;
   } catch (e) {
@@ -123,7 +159,8 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   for (const s of scope) {
     if (!(s in profile.scopes)) return fail(new InvalidScopeError(`unknown scope ${s}`));
     // The app's own scopes, or a package of a bundle it has (standard: `seller` covers its six packages).
-    if (!appMayRequest(profile, app.scopes, s)) return fail(new InvalidScopeError(`this app may not request scope ${s}`));
+    if (!appMayRequest(profile, app.scopes, s))
+      return fail(new InvalidScopeError(`this app may not request scope ${s}`));
   }
 
   // Step 6: PKCE (RFC 7636 §4.3; RFC 9700 §2.1.1: S256 only).
@@ -134,11 +171,15 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
   }
   if (codeChallenge === null) {
     if (method !== undefined) return fail(new InvalidRequestError('code_challenge_method without code_challenge'));
-    if (profile.requirePkce && responseType === 'code') return fail(new InvalidRequestError('code_challenge is required (PKCE, S256)'));
+    if (profile.requirePkce && responseType === 'code')
+      return fail(new InvalidRequestError('code_challenge is required (PKCE, S256)'));
   } else {
-    if (method === undefined) return fail(new InvalidRequestError('code_challenge_method is required and must be S256'));
-    if (method !== 'S256') return fail(new InvalidRequestError(`code_challenge_method ${method} is not supported; use S256`));
-    if (!S256_CHALLENGE.test(codeChallenge)) return fail(new InvalidRequestError('code_challenge must be 43 base64url characters (S256)'));
+    if (method === undefined)
+      return fail(new InvalidRequestError('code_challenge_method is required and must be S256'));
+    if (method !== 'S256')
+      return fail(new InvalidRequestError(`code_challenge_method ${method} is not supported; use S256`));
+    if (!S256_CHALLENGE.test(codeChallenge))
+      return fail(new InvalidRequestError('code_challenge must be 43 base64url characters (S256)'));
   }
 
   // Step 7: presentation hint.
@@ -172,7 +213,11 @@ export async function validateAuthorizationRequest(ctx: CoreContext, params: Par
  * Build the redirect back to the client (RFC 6749 §4.1.2, §4.2.2) with `iss` (RFC 9207).
  * Query parameters are appended to any already in the registered URI (§3.1.2).
  */
-export function buildRedirect(redirectUri: string, mode: 'query' | 'fragment', params: Record<string, string | undefined | null>): string {
+export function buildRedirect(
+  redirectUri: string,
+  mode: 'query' | 'fragment',
+  params: Record<string, string | undefined | null>,
+): string {
   const url = new URL(redirectUri);
   const entries = Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== null);
   if (mode === 'query') {

@@ -28,13 +28,28 @@ export async function approveAuthorization(
     // A paid app's token ends with the seller's subscription (docs/adr/0140; the page checked there is one).
     const app = await ctx.storage.apps.find(request.appKey);
     const cap = app ? await subscriptionCap(ctx, app, sellerId, now) : { missing: false };
-    if (cap.missing) return errorRedirect(ctx, request, new AccessDeniedError('the seller has no active subscription to this app'));
-    const minted = mintTokens(ctx, grant, request.scope, false, undefined, null, 'until' in cap ? cap.until : undefined);
-    await ctx.storage.grants.createWithTokens({ now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });
+    if (cap.missing)
+      return errorRedirect(ctx, request, new AccessDeniedError('the seller has no active subscription to this app'));
+    const minted = mintTokens(
+      ctx,
+      grant,
+      request.scope,
+      false,
+      undefined,
+      null,
+      'until' in cap ? cap.until : undefined,
+    );
+    await ctx.storage.grants.createWithTokens({
+      now,
+      grant,
+      tokens: minted.records,
+      reconsent: grantRules(ctx.profile).reconsent,
+    });
     // The developer console warns apps that use this flow (docs/adr/0116); one write a day at most.
     const gateway = ctx.storage.gateway?.apps;
     const last = (await gateway?.find(request.appKey))?.clientSideFlowAt;
-    if (gateway && (last === null || last === undefined || now - last > 86_400_000)) await gateway.upsert(request.appKey, { clientSideFlowAt: now });
+    if (gateway && (last === null || last === undefined || now - last > 86_400_000))
+      await gateway.upsert(request.appKey, { clientSideFlowAt: now });
     return buildRedirect(request.redirectUri, 'fragment', {
       access_token: minted.values.access_token,
       token_type: minted.values.token_type,
@@ -70,7 +85,11 @@ export async function approveAuthorization(
 }
 
 /** The seller said no, or something failed after the client was trusted (§4.1.2.1). */
-export function errorRedirect(ctx: CoreContext, target: { redirectUri: string; responseMode: 'query' | 'fragment'; state: string | null }, error: OAuthError): string {
+export function errorRedirect(
+  ctx: CoreContext,
+  target: { redirectUri: string; responseMode: 'query' | 'fragment'; state: string | null },
+  error: OAuthError,
+): string {
   return buildRedirect(target.redirectUri, target.responseMode, {
     error: error.code,
     error_description: error.description,

@@ -10,13 +10,16 @@ import { InvalidTokenError } from './errors.js';
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-  if (!m) throw new InvalidTokenError('the Authorization header must be "Bearer <access token>"', 'malformed bearer header');
+  if (!m)
+    throw new InvalidTokenError('the Authorization header must be "Bearer <access token>"', 'malformed bearer header');
   return m[1];
 }
 
 /** Is this token row usable right now? */
 export function isLive(token: TokenWithGrant, now: number): boolean {
-  return token.revokedAt === null && token.grant.revokedAt === null && token.expiresAt > now && token.rotatedAt === null;
+  return (
+    token.revokedAt === null && token.grant.revokedAt === null && token.expiresAt > now && token.rotatedAt === null
+  );
 }
 
 /** Validate a bearer access token at a protected resource (RFC 6750 §3). */
@@ -24,9 +27,11 @@ export async function authenticateBearer(ctx: CoreContext, accessToken: string |
   if (accessToken === undefined || accessToken === '') throw InvalidTokenError.missingToken();
   const token = await ctx.storage.tokens.find(sha256(accessToken));
   if (!token || token.kind !== 'access') throw new InvalidTokenError('the access token is invalid', 'unknown token');
-  if (!isLive(token, ctx.now())) throw new InvalidTokenError('the access token expired or was revoked', 'token not live');
+  if (!isLive(token, ctx.now()))
+    throw new InvalidTokenError('the access token expired or was revoked', 'token not live');
   // A suspended app's tokens stop working at once and work again if it is reinstated.
   const app = await ctx.storage.apps.find(token.appKey);
-  if (!app || app.status === 'suspended') throw new InvalidTokenError('the app this token was issued to is suspended', 'app suspended');
+  if (!app || app.status === 'suspended')
+    throw new InvalidTokenError('the app this token was issued to is suspended', 'app suspended');
   return token;
 }

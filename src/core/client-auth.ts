@@ -19,7 +19,8 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
   if (!header) return undefined;
   const m = /^Basic\s+([A-Za-z0-9+/=._~-]*)\s*$/i.exec(header);
   if (!m) {
-    if (/^Basic\b/i.test(header)) throw new InvalidClientError('malformed Basic credentials', 'basic header not base64');
+    if (/^Basic\b/i.test(header))
+      throw new InvalidClientError('malformed Basic credentials', 'basic header not base64');
     return undefined;
   }
   const decoded = Buffer.from(m[1] ?? '', 'base64').toString('utf8');
@@ -55,7 +56,8 @@ const DUMMY_HASH = '0'.repeat(64);
 function secretMatches(ctx: CoreContext, app: AppRecord | undefined, presented: string): boolean {
   const current = safeEqual(presented, app?.secretHash ?? DUMMY_HASH);
   const previousLive = !!app?.previousSecretHash && (app.previousSecretExpiresAt ?? 0) > ctx.now();
-  const previous = safeEqual(presented, previousLive ? (app?.previousSecretHash ?? DUMMY_HASH) : DUMMY_HASH) && previousLive;
+  const previous =
+    safeEqual(presented, previousLive ? (app?.previousSecretHash ?? DUMMY_HASH) : DUMMY_HASH) && previousLive;
   return !!app && (current || previous);
 }
 
@@ -64,15 +66,21 @@ function secretMatches(ctx: CoreContext, app: AppRecord | undefined, presented: 
  * (RFC 6749 §2.3.1: `client_secret_basic` and `client_secret_post`; exactly one method).
  * Unknown clients and wrong secrets take the same path and time.
  */
-export async function authenticateClient(ctx: CoreContext, params: ParamBag, basic: BasicCredentials | undefined): Promise<AppRecord> {
+export async function authenticateClient(
+  ctx: CoreContext,
+  params: ParamBag,
+  basic: BasicCredentials | undefined,
+): Promise<AppRecord> {
   const { clientId: idNames, clientSecret: secretNames } = ctx.profile.params;
   const bodyId = param(params, idNames);
   const bodySecret = param(params, secretNames);
   let clientId: string | undefined;
   let secret: string | undefined;
   if (basic) {
-    if (bodySecret !== undefined) throw new InvalidRequestError('use one client authentication method, not both Basic and a body secret');
-    if (bodyId !== undefined && bodyId !== basic.clientId) throw new InvalidRequestError('client_id in the body differs from the Basic credentials');
+    if (bodySecret !== undefined)
+      throw new InvalidRequestError('use one client authentication method, not both Basic and a body secret');
+    if (bodyId !== undefined && bodyId !== basic.clientId)
+      throw new InvalidRequestError('client_id in the body differs from the Basic credentials');
     clientId = basic.clientId;
     secret = basic.clientSecret;
   } else {
@@ -97,7 +105,10 @@ export async function authenticateClient(ctx: CoreContext, params: ParamBag, bas
     secretMatches(ctx, app, presented); // the same comparisons as the path above
   }
   if (!app || secret === undefined || !ok) {
-    throw new InvalidClientError('client authentication failed', !app ? `unknown client ${clientId}` : secret === undefined ? 'no secret' : 'wrong secret');
+    throw new InvalidClientError(
+      'client authentication failed',
+      !app ? `unknown client ${clientId}` : secret === undefined ? 'no secret' : 'wrong secret',
+    );
   }
   if (app.status === 'suspended') throw new InvalidClientError('client authentication failed', 'app suspended');
   return app;

@@ -11,7 +11,11 @@ import { publicStoreIdOf } from '../sellers/store-id.js';
  * Token introspection (RFC 7662 §2). A client only learns about its own tokens: anything
  * else is `{ "active": false }` (§2.2, §4).
  */
-export async function introspect(ctx: CoreContext, client: AppRecord, params: ParamBag): Promise<Record<string, unknown>> {
+export async function introspect(
+  ctx: CoreContext,
+  client: AppRecord,
+  params: ParamBag,
+): Promise<Record<string, unknown>> {
   rejectDuplicates(params);
   const token = param(params, 'token');
   if (token === undefined) throw new InvalidRequestError('missing token');

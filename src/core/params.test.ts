@@ -6,7 +6,14 @@ import { InvalidRequestError } from './errors.js';
 describe('parseFormEncoded', () => {
   it('decodes + and percent-encoding, keeps every value of a name', () => {
     const bag = parseFormEncoded('a=1+2&b=%E5%BA%97%E9%93%BA&a=3&flag');
-    assert.deepEqual([...bag], [['a', ['1 2', '3']], ['b', ['店铺']], ['flag', ['']]]);
+    assert.deepEqual(
+      [...bag],
+      [
+        ['a', ['1 2', '3']],
+        ['b', ['店铺']],
+        ['flag', ['']],
+      ],
+    );
     assert.deepEqual(duplicatedParams(bag), ['a']);
   });
   it('refuses malformed percent-encoding and NUL bytes', () => {

@@ -59,7 +59,8 @@ export function parseFormEncoded(text: string): ParamBag {
     } catch {
       throw new UnreadableInputError('malformed percent-encoding in parameters');
     }
-    if (name.includes('\0') || value.includes('\0')) throw new UnreadableInputError('parameters may not contain NUL bytes');
+    if (name.includes('\0') || value.includes('\0'))
+      throw new UnreadableInputError('parameters may not contain NUL bytes');
     const list = bag.get(name);
     if (list) list.push(value);
     else bag.set(name, [value]);

@@ -36,7 +36,10 @@ describe('redirectUriMatches', () => {
 
   it('registrable-domain: private suffixes separate tenants (a.github.io is not b.github.io)', () => {
     assert.equal(redirectUriMatches('registrable-domain', 'https://b.github.io/cb', ['https://a.github.io/cb']), false);
-    assert.equal(redirectUriMatches('registrable-domain', 'https://x.a.github.io/cb', ['https://a.github.io/cb']), true);
+    assert.equal(
+      redirectUriMatches('registrable-domain', 'https://x.a.github.io/cb', ['https://a.github.io/cb']),
+      true,
+    );
   });
 
   it('registrable-domain: a host without a registrable domain only matches exactly', () => {
@@ -54,7 +57,10 @@ describe('redirectUriMatches', () => {
   it('refuses a different scheme or port', () => {
     assert.equal(redirectUriMatches('registrable-domain', 'http://api.example.com.cn/cb', REG), false);
     assert.equal(redirectUriMatches('registrable-domain', 'https://api.example.com.cn:8443/cb', REG), false);
-    assert.equal(redirectUriMatches('registrable-domain', 'https://api.example.com:8443/cb', ['https://shop.example.com:8443/cb']), true);
+    assert.equal(
+      redirectUriMatches('registrable-domain', 'https://api.example.com:8443/cb', ['https://shop.example.com:8443/cb']),
+      true,
+    );
   });
 
   // Every refused shape, against a registration it would otherwise match by domain.
@@ -113,7 +119,10 @@ describe('redirectUriMatches', () => {
 
   it('ignores registrations that are not URLs or are IP literals', () => {
     assert.equal(redirectUriMatches('registrable-domain', 'https://api.example.com.cn/cb', ['not a url']), false);
-    assert.equal(redirectUriMatches('same-host', 'https://api.example.com.cn/cb', ['https://api.example.com.cn./cb']), false);
+    assert.equal(
+      redirectUriMatches('same-host', 'https://api.example.com.cn/cb', ['https://api.example.com.cn./cb']),
+      false,
+    );
   });
 });
 

@@ -58,7 +58,8 @@ export function canonicalRedirectUri(raw: string): CanonicalCheck {
     return { ok: false, reason: 'not an absolute URL' };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'scheme' };
-  if (url.username !== '' || url.password !== '' || authority(raw).includes('@')) return { ok: false, reason: 'userinfo' };
+  if (url.username !== '' || url.password !== '' || authority(raw).includes('@'))
+    return { ok: false, reason: 'userinfo' };
   if (url.href !== raw) return { ok: false, reason: 'not canonical' };
   // After the canonical check the host is ASCII (WHATWG writes IDNs as punycode, so a raw
   // non-ASCII host never equals its parsed form).

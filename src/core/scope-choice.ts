@@ -19,7 +19,11 @@ export function expandScope(profile: Pick<Profile, 'scopeChoice'>, scope: readon
  * requested bundle is there, the bundle's name stands for them (so `seller`, left whole, stays
  * `seller`); the rest follow in the order of `packages`.
  */
-export function compressScope(profile: Pick<Profile, 'scopeChoice'>, packages: readonly string[], requested: readonly string[]): string[] {
+export function compressScope(
+  profile: Pick<Profile, 'scopeChoice'>,
+  packages: readonly string[],
+  requested: readonly string[],
+): string[] {
   const bundles = profile.scopeChoice?.bundles ?? {};
   const out: string[] = [];
   const covered = new Set<string>();
@@ -35,7 +39,11 @@ export function compressScope(profile: Pick<Profile, 'scopeChoice'>, packages: r
 }
 
 /** May an app registered with `appScopes` ask for `scope`? Its own scopes, or a package of a bundle it has. */
-export function appMayRequest(profile: Pick<Profile, 'scopeChoice'>, appScopes: readonly string[], scope: string): boolean {
+export function appMayRequest(
+  profile: Pick<Profile, 'scopeChoice'>,
+  appScopes: readonly string[],
+  scope: string,
+): boolean {
   if (appScopes.includes(scope)) return true;
   const bundles = profile.scopeChoice?.bundles ?? {};
   return appScopes.some((a) => bundles[a]?.includes(scope) ?? false);
@@ -50,7 +58,9 @@ export interface OfferedPackage {
   fixed: boolean;
 }
 
-/** The packages the consent page lists for a request: the always-granted ones first, then the requested ones opened up. */
+/**
+ * The packages the consent page lists for a request: the always-granted ones first, then the requested ones opened up.
+ */
 export function offeredPackages(profile: Pick<Profile, 'scopeChoice'>, requested: readonly string[]): OfferedPackage[] {
   const choice = profile.scopeChoice;
   if (!choice) return [];
@@ -69,11 +79,17 @@ export function offeredPackages(profile: Pick<Profile, 'scopeChoice'>, requested
  * did not offer is refused (`undefined`). Always-granted packages are added; a requested bundle
  * left whole keeps its name.
  */
-export function chosenScope(profile: Pick<Profile, 'scopeChoice'>, requested: readonly string[], ticked: readonly string[] | undefined): string[] | undefined {
+export function chosenScope(
+  profile: Pick<Profile, 'scopeChoice'>,
+  requested: readonly string[],
+  ticked: readonly string[] | undefined,
+): string[] | undefined {
   if (!profile.scopeChoice) return [...requested];
   const offered = offeredPackages(profile, requested);
   if (ticked !== undefined && ticked.some((t) => !offered.some((o) => o.scope === t))) return undefined;
-  const keep = offered.filter((o) => o.fixed || (ticked === undefined ? o.checked : ticked.includes(o.scope))).map((o) => o.scope);
+  const keep = offered
+    .filter((o) => o.fixed || (ticked === undefined ? o.checked : ticked.includes(o.scope)))
+    .map((o) => o.scope);
   return compressScope(profile, keep, requested);
 }
 
@@ -81,7 +97,11 @@ export function chosenScope(profile: Pick<Profile, 'scopeChoice'>, requested: re
  * A grant's (or token's) scope narrowed to the packages the seller keeps: what it had, opened up,
  * that is in `keep` or always granted; bundles it had and keeps whole keep their name.
  */
-export function narrowScope(profile: Pick<Profile, 'scopeChoice'>, current: readonly string[], keep: readonly string[]): string[] {
+export function narrowScope(
+  profile: Pick<Profile, 'scopeChoice'>,
+  current: readonly string[],
+  keep: readonly string[],
+): string[] {
   const always = profile.scopeChoice?.alwaysGranted ?? [];
   const packages = expandScope(profile, current).filter((p) => keep.includes(p) || always.includes(p));
   return compressScope(profile, packages, current);

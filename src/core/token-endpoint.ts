@@ -46,7 +46,8 @@ export async function handleTokenRequest(ctx: CoreContext, req: TokenRequest): P
     throw new UnsupportedGrantTypeError(`grant_type ${grantType} is not supported here${hint ? `: ${hint}` : ''}`);
   }
   const methods = ctx.profile.token.methods[grantType] ?? ['POST'];
-  if (!methods.includes(req.method)) throw new InvalidRequestError(`grant_type ${grantType} must be sent with ${methods.join(' or ')}`);
+  if (!methods.includes(req.method))
+    throw new InvalidRequestError(`grant_type ${grantType} must be sent with ${methods.join(' or ')}`);
 
   // §2.3: authenticate the client.
   const client = await authenticateClient(ctx, req.params, req.basic);

@@ -10,10 +10,23 @@ export interface MintedTokens {
 }
 
 /** A new grant row for a seller's authorization of an app for one or more stores (the first is `storeId`). */
-export function newGrant(ctx: CoreContext, input: { appKey: string; sellerId: number; storeIds: number[]; scope: string[] }): GrantRecord {
+export function newGrant(
+  ctx: CoreContext,
+  input: { appKey: string; sellerId: number; storeIds: number[]; scope: string[] },
+): GrantRecord {
   const storeId = input.storeIds[0];
   if (storeId === undefined) throw new Error('a grant covers at least one store');
-  return { grantId: randomId(), appKey: input.appKey, sellerId: input.sellerId, storeId, storeIds: [...input.storeIds], scope: input.scope, createdAt: ctx.now(), revokedAt: null, revokedReason: null };
+  return {
+    grantId: randomId(),
+    appKey: input.appKey,
+    sellerId: input.sellerId,
+    storeId,
+    storeIds: [...input.storeIds],
+    scope: input.scope,
+    createdAt: ctx.now(),
+    revokedAt: null,
+    revokedReason: null,
+  };
 }
 
 /**
@@ -21,7 +34,12 @@ export function newGrant(ctx: CoreContext, input: { appKey: string; sellerId: nu
  * require a subscription; for one that does, the end of the seller's active subscription, or
  * `undefined` with `missing: true` when there is none.
  */
-export async function subscriptionCap(ctx: CoreContext, app: { appKey: string; requireSubscription?: boolean }, sellerId: number, now: number): Promise<{ until?: number; missing: boolean }> {
+export async function subscriptionCap(
+  ctx: CoreContext,
+  app: { appKey: string; requireSubscription?: boolean },
+  sellerId: number,
+  now: number,
+): Promise<{ until?: number; missing: boolean }> {
   if (!app.requireSubscription) return { missing: false };
   const until = await ctx.storage.subscriptions.activeUntil(app.appKey, sellerId, now);
   return until === undefined ? { missing: true } : { until, missing: false };
@@ -48,8 +66,14 @@ export function mintTokens(
   const testing = app?.status === 'testing';
   // A paid app's tokens never outlive the seller's subscription (docs/adr/0140): whole seconds up to it.
   const left = until === undefined ? Infinity : Math.max(0, Math.floor((until - now) / 1000));
-  const access = Math.min(testing ? Math.min(ctx.lifetimes.access, TESTING_LIFETIMES.access) : ctx.lifetimes.access, left);
-  const refresh = Math.min(testing ? Math.min(ctx.lifetimes.refresh, TESTING_LIFETIMES.refresh) : ctx.lifetimes.refresh, left);
+  const access = Math.min(
+    testing ? Math.min(ctx.lifetimes.access, TESTING_LIFETIMES.access) : ctx.lifetimes.access,
+    left,
+  );
+  const refresh = Math.min(
+    testing ? Math.min(ctx.lifetimes.refresh, TESTING_LIFETIMES.refresh) : ctx.lifetimes.refresh,
+    left,
+  );
   const accessToken = randomToken(ctx.profile.tokenFormat);
   const records: TokenRecord[] = [
     {

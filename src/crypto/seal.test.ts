@@ -16,7 +16,11 @@ it('opens only with the same key, purpose and context', () => {
   const parts = sealed.split('.');
   const flipped = Buffer.from(parts[2]!, 'base64url');
   flipped[0]! ^= 1;
-  assert.equal(unseal(key, 'p1', 'ctx', [parts[0], parts[1], flipped.toString('base64url'), parts[3]].join('.')), undefined, 'altered');
+  assert.equal(
+    unseal(key, 'p1', 'ctx', [parts[0], parts[1], flipped.toString('base64url'), parts[3]].join('.')),
+    undefined,
+    'altered',
+  );
   assert.equal(unseal(key, 'p1', 'ctx', 'v2.a.b.c'), undefined);
 });
 

@@ -53,9 +53,11 @@ export function readSecretKeyFile(path: string, what = 'the server key file'): {
     throw new Error(`cannot read ${what} ${path}: ${err.code ?? err.message}`);
   }
   const hex = text.trim();
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`${what} ${path} must hold 64 hex characters (32 random bytes, e.g. from "openssl rand -hex 32")`);
+  if (!/^[0-9a-fA-F]{64}$/.test(hex))
+    throw new Error(`${what} ${path} must hold 64 hex characters (32 random bytes, e.g. from "openssl rand -hex 32")`);
   const warnings: string[] = [];
-  if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) warnings.push(`${what} ${path} can be read by other users: chmod 600 it`);
+  if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0)
+    warnings.push(`${what} ${path} can be read by other users: chmod 600 it`);
   return { key: Buffer.from(hex, 'hex'), warnings };
 }
 
@@ -101,7 +103,9 @@ export async function loadServerKey(storage: Storage, keyFile?: string): Promise
           `move them to the file's key once with "shouquan key rotate --new-key-file ${keyFile} --database URL" (docs/operations.md#server-key)`,
       );
     }
-    warnings.push(`the server key is also still stored in the database: "shouquan key rotate --new-key-file NEW" moves the secrets to a new key and removes it`);
+    warnings.push(
+      `the server key is also still stored in the database: "shouquan key rotate --new-key-file NEW" moves the secrets to a new key and removes it`,
+    );
   } else {
     // First start with a key file. A database whose fingerprint was lost must still not be
     // opened with a key that does not fit: try one sealed secret before recording this key.
@@ -127,11 +131,15 @@ export interface KeyRotation {
 /**
  * Re-key everything stored under the server key in one transaction (`shouquan key rotate`):
  * each app's sealed secrets are opened with the old key, re-sealed with the new one, and the
- * keyed hashes recomputed from them; the refresh grace window's sealed successors are re-sealed; the database then records the new key's fingerprint and
+ * keyed hashes recomputed from them; the refresh grace window's sealed successors are re-sealed; the database then
+ * records the new key's fingerprint and
  * forgets an in-database key. Without `oldKeyFile` the old key is the one in the database.
  * Anything that does not open with the old key stops the rotation before a row changes.
  */
-export async function rotateServerKey(storage: Storage, opts: { oldKeyFile?: string; newKeyFile: string }): Promise<KeyRotation> {
+export async function rotateServerKey(
+  storage: Storage,
+  opts: { oldKeyFile?: string; newKeyFile: string },
+): Promise<KeyRotation> {
   if (!storage.keys) throw new Error('this storage cannot rotate the server key');
   const check = await storage.settings.get(KEY_CHECK_SETTING);
   const inDatabase = await storage.settings.get(DATABASE_KEY_SETTING);
@@ -139,24 +147,41 @@ export async function rotateServerKey(storage: Storage, opts: { oldKeyFile?: str
   if (opts.oldKeyFile !== undefined) {
     oldKey = readSecretKeyFile(opts.oldKeyFile, 'the old key file').key;
     const expected = check ?? (inDatabase === undefined ? undefined : keyFingerprint(Buffer.from(inDatabase, 'hex')));
-    if (expected !== undefined && keyFingerprint(oldKey) !== expected) throw wrongKey('the old key file', opts.oldKeyFile, oldKey, expected);
-    if (expected === undefined && !(await opensSample(storage, oldKey))) throw wrongKey('the old key file', opts.oldKeyFile, oldKey, undefined);
+    if (expected !== undefined && keyFingerprint(oldKey) !== expected)
+      throw wrongKey('the old key file', opts.oldKeyFile, oldKey, expected);
+    if (expected === undefined && !(await opensSample(storage, oldKey)))
+      throw wrongKey('the old key file', opts.oldKeyFile, oldKey, undefined);
   } else {
     if (inDatabase === undefined) {
-      throw new Error("this database keeps no server key of its own: name the key its secrets are sealed with in --old-key-file PATH");
+      throw new Error(
+        'this database keeps no server key of its own: name the key its secrets are sealed with in --old-key-file PATH',
+      );
     }
     oldKey = Buffer.from(inDatabase, 'hex');
   }
   const newKey = readSecretKeyFile(opts.newKeyFile, 'the new key file').key;
-  if (newKey.equals(oldKey)) throw new Error(`the new key file ${opts.newKeyFile} holds the key the secrets are already sealed with: make a new one with "openssl rand -hex 32"`);
+  if (newKey.equals(oldKey))
+    throw new Error(
+      `the new key file ${opts.newKeyFile} holds the key the secrets are already sealed with: make a new one with "openssl rand -hex 32"`,
+    );
 
   return storage.keys.rekey((apps, successorRows, totpRows) => {
     let sealedSecrets = 0;
-    const reopen = (appKey: string, sealed: string, hash: string | null, which: string): { sealed: string; hash: string | null } => {
+    const reopen = (
+      appKey: string,
+      sealed: string,
+      hash: string | null,
+      which: string,
+    ): { sealed: string; hash: string | null } => {
       const secret = openSecret(oldKey, appKey, sealed);
-      if (secret === undefined) throw new Error(`app ${appKey}: its ${which} sealed secret does not open with the old key; nothing was changed`);
+      if (secret === undefined)
+        throw new Error(
+          `app ${appKey}: its ${which} sealed secret does not open with the old key; nothing was changed`,
+        );
       if (hash !== null && keyedHash(oldKey, secret) !== hash) {
-        throw new Error(`app ${appKey}: its ${which} secret hash and sealed secret disagree; give it a new secret ("shouquan app rotate-secret --app-key ${appKey} --overlap-hours 0") and rotate again. Nothing was changed`);
+        throw new Error(
+          `app ${appKey}: its ${which} secret hash and sealed secret disagree; give it a new secret ("shouquan app rotate-secret --app-key ${appKey} --overlap-hours 0") and rotate again. Nothing was changed`,
+        );
       }
       sealedSecrets++;
       return { sealed: sealSecret(newKey, appKey, secret), hash: hash === null ? null : keyedHash(newKey, secret) };
@@ -171,7 +196,10 @@ export async function rotateServerKey(storage: Storage, opts: { oldKeyFile?: str
     const rewritten = apps.map((a): KeyedAppSecrets => {
       const current = reopen(a.appKey, a.sealedSecret as string, a.secretHash, 'current');
       // A previous secret without a sealed copy (rotated before 0005_gateway_calls) cannot move: it ends now.
-      const previous = a.previousSealedSecret !== null && a.previousSecretHash !== null ? reopen(a.appKey, a.previousSealedSecret, a.previousSecretHash, 'previous') : undefined;
+      const previous =
+        a.previousSealedSecret !== null && a.previousSecretHash !== null
+          ? reopen(a.appKey, a.previousSealedSecret, a.previousSecretHash, 'previous')
+          : undefined;
       return {
         appKey: a.appKey,
         secretHash: current.hash as string,
@@ -190,11 +218,13 @@ export async function rotateServerKey(storage: Storage, opts: { oldKeyFile?: str
       successors++;
       return { tokenHash: t.tokenHash, sealed: seal(newKey, SUCCESSOR_SEAL_PURPOSE, t.tokenHash, text) };
     });
-    // Operators' TOTP secrets (docs/adr/0161): one that does not open stops the rotation (its operator could not sign in).
+    // Operators' TOTP secrets (docs/adr/0161): one that does not open stops the rotation (its operator could not sign
+    // in).
     const totpSecrets = totpRows.map((t): KeyedTotpSecret => {
       const context = totpSealContext(t.accountId);
       const text = unseal(oldKey, OPERATOR_TOTP_SEAL_PURPOSE, context, t.sealed);
-      if (text === undefined) throw new Error(`operator ${t.accountId}: its TOTP secret does not open with the old key; nothing was changed`);
+      if (text === undefined)
+        throw new Error(`operator ${t.accountId}: its TOTP secret does not open with the old key; nothing was changed`);
       return { accountId: t.accountId, sealed: seal(newKey, OPERATOR_TOTP_SEAL_PURPOSE, context, text) };
     });
     const fingerprint = keyFingerprint(newKey);

@@ -50,11 +50,17 @@ describe('hashes at rest', () => {
   });
 
   it('sha256Base64url is the PKCE S256 transform (RFC 7636 Appendix B)', () => {
-    assert.equal(sha256Base64url('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    assert.equal(
+      sha256Base64url('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'),
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 
   it('keyedHash is HMAC-SHA256 hex (RFC 4231 test case 2)', () => {
-    assert.equal(keyedHash(Buffer.from('Jefe'), 'what do ya want for nothing?'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    assert.equal(
+      keyedHash(Buffer.from('Jefe'), 'what do ya want for nothing?'),
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
     const key = Buffer.alloc(32, 7);
     assert.equal(keyedHash(key, 'secret'), createHmac('sha256', key).update('secret').digest('hex'));
   });

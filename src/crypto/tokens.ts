@@ -23,7 +23,8 @@ let entropyOffset = ENTROPY_POOL_BYTES;
  * 4 KiB, the next ≈ 128 tokens) are in memory until used, as `randomUUID`'s are.
  */
 function randomString(n: number, encoding: 'hex' | 'base64url'): string {
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`a random value needs a whole number of bytes ≥ 1, not ${n}`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new RangeError(`a random value needs a whole number of bytes ≥ 1, not ${n}`);
   if (n > ENTROPY_POOL_BYTES) return randomBytes(n).toString(encoding);
   if (entropyOffset + n > ENTROPY_POOL_BYTES) {
     randomFillSync(entropy);

@@ -19,7 +19,8 @@ export interface CallLogOptions {
 /**
  * Records gateway calls without a database commit per call: `record` only appends to an
  * in-memory buffer; a timer (or a full batch) writes the buffer in one transaction per batch
- * (docs/adr/0062; the storage uses INSERTs of 500, 100, 10 and 1 rows, each compiled once). The buffer is bounded: while the database is down, records beyond
+ * (docs/adr/0062; the storage uses INSERTs of 500, 100, 10 and 1 rows, each compiled once). The buffer is bounded:
+ * while the database is down, records beyond
  * `maxBuffered` are dropped and counted, and requests never wait. `close` (the server's
  * `onClose` hook) writes what is left, so an orderly shutdown loses nothing; a crash loses at
  * most the last `flushIntervalMs` of records — telemetry, never authorization state.
@@ -121,7 +122,10 @@ export interface CallTrace {
   face: CallFace;
   method?: string;
   appKey?: string;
-  /** Set once `appKey` names an existing app: only such calls are recorded (an unknown AppKey has no console to show them). */
+  /**
+   * Set once `appKey` names an existing app: only such calls are recorded (an unknown AppKey has no console to show
+   * them).
+   */
   appKnown?: boolean;
   storeId?: number;
   sellerId?: number;

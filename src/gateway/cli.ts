@@ -31,7 +31,8 @@ prints the current settings.
 
 function quota(flag: string, v: string): number | null {
   if (v === 'default') return null;
-  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new Error(`--${flag} must be a whole number greater than 0 or "default", got "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) <= 0)
+    throw new Error(`--${flag} must be a whole number greater than 0 or "default", got "${v}"`);
   return Number(v);
 }
 
@@ -53,7 +54,7 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
     },
     strict: true,
   });
-  if (values.help) return out.log(APP_GATEWAY_HELP), 0;
+  if (values.help) return (out.log(APP_GATEWAY_HELP), 0);
   const appKey = values['app-key'];
   if (appKey === undefined) {
     out.err('shouquan: --app-key is required');
@@ -74,8 +75,12 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
     }
   }
   if (values.permissions !== undefined) {
-    const list = values.permissions.split(',').map((p) => p.trim()).filter((p) => p !== '');
-    if (list.some((p) => !/^(\*|[a-z]+|[a-z]+\.(read|write))$/.test(p))) throw new Error(`--permissions entries look like orders, read or orders.read, got "${values.permissions}"`);
+    const list = values.permissions
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
+    if (list.some((p) => !/^(\*|[a-z]+|[a-z]+\.(read|write))$/.test(p)))
+      throw new Error(`--permissions entries look like orders, read or orders.read, got "${values.permissions}"`);
     changes.permissions = values.permissions === 'all' ? null : list;
     // A misspelt package ("ordres") would quietly refuse every call: say so, but allow packages
     // that only upstream methods (gateway config) use.
@@ -83,16 +88,20 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
     for (const p of list) {
       const pkg = p.split('.')[0] ?? '';
       if (p !== '*' && p !== 'read' && p !== 'write' && p !== 'all' && !known.has(pkg)) {
-        out.err(`shouquan: note: no built-in method needs the permission package "${pkg}" (built-in: ${[...known].sort().join(', ')}); fine if an upstream method in --gateway-config does`);
+        out.err(
+          `shouquan: note: no built-in method needs the permission package "${pkg}" (built-in: ${[...known].sort().join(', ')}); fine if an upstream method in --gateway-config does`,
+        );
       }
     }
   }
   if (values['quota-day'] !== undefined) changes.quotaPerDay = quota('quota-day', values['quota-day']);
   if (values['quota-second'] !== undefined) changes.quotaPerSecond = quota('quota-second', values['quota-second']);
-  if (values['receiver-quota-day'] !== undefined) changes.receiverQuotaPerDay = quota('receiver-quota-day', values['receiver-quota-day']);
+  if (values['receiver-quota-day'] !== undefined)
+    changes.receiverQuotaPerDay = quota('receiver-quota-day', values['receiver-quota-day']);
   const fr = values['fragment-redirect'];
   if (fr !== undefined) {
-    if (fr !== 'exact-callback' && fr !== 'redirect-rule' && fr !== 'profile') throw new Error(`--fragment-redirect must be exact-callback, redirect-rule or profile, got "${fr}"`);
+    if (fr !== 'exact-callback' && fr !== 'redirect-rule' && fr !== 'profile')
+      throw new Error(`--fragment-redirect must be exact-callback, redirect-rule or profile, got "${fr}"`);
     changes.fragmentRedirect = fr === 'profile' ? null : fr;
   }
   const storage = await openStorage(values.database ?? (envDatabaseUrl() || defaultDatabaseUrl));
@@ -100,7 +109,12 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
     if (!(await storage.apps.find(appKey))) throw new Error(`no app with app_key ${appKey}`);
     const gw = storage.gateway;
     if (!gw) throw new Error('this database has no gateway tables');
-    if (Object.keys(changes).length > 0) await updateApp(storage, appKey, changes, Date.now(), { actor: 'cli', event: 'app.gateway_settings_changed', detail: { changed: Object.keys(changes) } });
+    if (Object.keys(changes).length > 0)
+      await updateApp(storage, appKey, changes, Date.now(), {
+        actor: 'cli',
+        event: 'app.gateway_settings_changed',
+        detail: { changed: Object.keys(changes) },
+      });
     const s = await gw.apps.find(appKey);
     const view = {
       app_key: appKey,
@@ -114,7 +128,12 @@ export async function appGatewayCommand(args: string[], out: Out, defaultDatabas
       client_side_flow_used_at: s?.clientSideFlowAt ? new Date(s.clientSideFlowAt).toISOString() : null,
     };
     if (values.json) out.log(JSON.stringify(view));
-    else out.log(Object.entries(view).map(([k, v]) => `${`${k}:`.padEnd(24)}${Array.isArray(v) ? v.join(',') : String(v)}`).join('\n'));
+    else
+      out.log(
+        Object.entries(view)
+          .map(([k, v]) => `${`${k}:`.padEnd(24)}${Array.isArray(v) ? v.join(',') : String(v)}`)
+          .join('\n'),
+      );
     return 0;
   } finally {
     await storage.close();
@@ -130,7 +149,8 @@ export function loadGatewayOptions(path: string | undefined): GatewayOptions | u
   } catch (e) {
     throw new Error(`cannot read gateway settings ${path}: ${(e as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`gateway settings ${path} must be a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`gateway settings ${path} must be a JSON object`);
   const o = parsed as GatewayOptions;
   resolveGatewayOptions(o);
   return o;

@@ -14,10 +14,26 @@ import type { ResolvedGatewayOptions } from './options.js';
 /** The message service with its metrics (`shouquan_messages_*`). */
 export function createMessageService(core: CoreContext, registry: Registry, o: ResolvedGatewayOptions): MessageService {
   const registers = [registry];
-  const published = new Counter({ name: 'shouquan_messages_published_total', help: 'Events published to the message service', registers });
-  const entries = new Counter({ name: 'shouquan_message_entries_total', help: 'Queue entries written (one per receiving app and event)', registers });
-  const delivered = new Counter({ name: 'shouquan_messages_delivered_total', help: 'Messages handed out to pulling consumers (redeliveries included)', registers });
-  const expired = new Counter({ name: 'shouquan_messages_expired_total', help: 'Messages dropped unacknowledged after the retention period', registers });
+  const published = new Counter({
+    name: 'shouquan_messages_published_total',
+    help: 'Events published to the message service',
+    registers,
+  });
+  const entries = new Counter({
+    name: 'shouquan_message_entries_total',
+    help: 'Queue entries written (one per receiving app and event)',
+    registers,
+  });
+  const delivered = new Counter({
+    name: 'shouquan_messages_delivered_total',
+    help: 'Messages handed out to pulling consumers (redeliveries included)',
+    registers,
+  });
+  const expired = new Counter({
+    name: 'shouquan_messages_expired_total',
+    help: 'Messages dropped unacknowledged after the retention period',
+    registers,
+  });
   return new MessageService(core, {
     visibilityMs: o.messageVisibilitySeconds * 1000,
     retentionMs: o.messageRetentionDays * 86_400_000,
@@ -55,14 +71,23 @@ function startMessageRetention(messages: MessageService, log: FastifyBaseLogger)
  * message service's routes and the webhook dispatcher (started when the server is ready, stopped
  * when it closes). The gateway and its message service are built with the context (src/server/app.ts).
  */
-export async function gatewayRoutes(app: FastifyInstance, ctx: HttpContext, gw: Gateway, messages: MessageService): Promise<void> {
+export async function gatewayRoutes(
+  app: FastifyInstance,
+  ctx: HttpContext,
+  gw: Gateway,
+  messages: MessageService,
+): Promise<void> {
   await messageRoutes(app, ctx, messages);
   await routerRoutes(app, gw);
   await restRoutes(app, gw);
   const dispatcher = new WebhookDispatcher(ctx.core, gw.storage, gw.options, app.log);
   // subscription.* also reach the pull queues of apps that subscribed to them (issue 16 §2).
   dispatcher.onSubscriptionEvent = async (e) => {
-    await messages.publishAppEvent(e.appKey, e.kind, e.sellerId, e.body).catch((err: unknown) => app.log.warn({ err, appKey: e.appKey, event: e.kind }, 'could not queue a subscription event for pulling'));
+    await messages
+      .publishAppEvent(e.appKey, e.kind, e.sellerId, e.body)
+      .catch((err: unknown) =>
+        app.log.warn({ err, appKey: e.appKey, event: e.kind }, 'could not queue a subscription event for pulling'),
+      );
   };
   const retention = startMessageRetention(messages, app.log);
   app.addHook('onReady', async () => {

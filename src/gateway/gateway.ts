@@ -46,7 +46,8 @@ export function createGateway(
   for (const m of gatewayMethods) methods.set(`${prefix}.${m.name}`, m);
   for (const full of Object.keys(resolved.upstreams)) {
     if (methods.has(full)) continue;
-    if (!full.startsWith(`${prefix}.`)) throw new Error(`gateway upstream method ${full} must start with the profile's prefix "${prefix}."`);
+    if (!full.startsWith(`${prefix}.`))
+      throw new Error(`gateway upstream method ${full} must start with the profile's prefix "${prefix}."`);
     const name = full.slice(prefix.length + 1);
     methods.set(full, {
       name,
@@ -79,11 +80,20 @@ export async function authenticateSession(gw: Gateway, accessToken: string, appK
   try {
     token = await authenticateBearer(gw.core, accessToken);
   } catch (e) {
-    if (e instanceof OAuthError) throw new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', `${e.description}; authorize again or refresh it`);
+    if (e instanceof OAuthError)
+      throw new GatewayError(
+        GATEWAY_CODES.invalidSession,
+        'invalid-sessionkey',
+        `${e.description}; authorize again or refresh it`,
+      );
     throw e;
   }
   if (appKey !== undefined && token.appKey !== appKey) {
-    throw new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', 'the session was not issued to this app_key');
+    throw new GatewayError(
+      GATEWAY_CODES.invalidSession,
+      'invalid-sessionkey',
+      'the session was not issued to this app_key',
+    );
   }
   return token;
 }
@@ -112,7 +122,11 @@ export async function resolveStore(storage: Storage, grant: TokenWithGrant['gran
   if (raw === undefined || raw === '') {
     if (stores.length === 1) return stores[0]!;
     const named = await Promise.all(stores.map((id) => publicStoreIdOf(storage, id)));
-    throw new GatewayError(GATEWAY_CODES.missingArguments, 'isv.missing-parameter:store_id', `parameter store_id is required: this token covers several stores (${named.join(', ')}); list them with GET /api/v1/stores`);
+    throw new GatewayError(
+      GATEWAY_CODES.missingArguments,
+      'isv.missing-parameter:store_id',
+      `parameter store_id is required: this token covers several stores (${named.join(', ')}); list them with GET /api/v1/stores`,
+    );
   }
   // A store from the platform's account system is named by the platform's own id (docs/adr/0125),
   // a built-in one by Shouquan's number: whichever the ISV was shown (store reads are cached).
@@ -120,30 +134,49 @@ export async function resolveStore(storage: Storage, grant: TokenWithGrant['gran
   const hit = records.find((r) => r !== undefined && String(publicStoreId(r)) === raw);
   if (hit) return hit.storeId;
   const external = records.some((r) => r?.externalId);
-  if (!external && !/^[1-9]\d{0,14}$/.test(raw)) throw invalidArgument('store_id', `must be a store id (a positive whole number), got "${raw.slice(0, 40)}"`);
-  throw new GatewayError(GATEWAY_CODES.remoteServiceError, 'isv.store-not-exist', `store ${raw.slice(0, 128)} does not exist or this token was not granted for it`);
+  if (!external && !/^[1-9]\d{0,14}$/.test(raw))
+    throw invalidArgument('store_id', `must be a store id (a positive whole number), got "${raw.slice(0, 40)}"`);
+  throw new GatewayError(
+    GATEWAY_CODES.remoteServiceError,
+    'isv.store-not-exist',
+    `store ${raw.slice(0, 128)} does not exist or this token was not granted for it`,
+  );
 }
 
 /**
  * Enforce the grant and run a method: the app's permission packages (code 11), the scopes the
- * seller granted (code 11, sub code `isv.permission-user-scope`), the store (`resolveStore`), the app's quotas (code 7); then answer locally
+ * seller granted (code 11, sub code `isv.permission-user-scope`), the store (`resolveStore`), the app's quotas (code
+ * 7); then answer locally
  * or from the upstream. The store is always one of the grant's: no argument can name another.
  */
 export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<Record<string, unknown>> {
   const { method, app, token, fullName } = input;
   const settings = input.settings ?? (await gw.storage.apps.find(app.appKey));
   if (method.needsSession) {
-    if (!token) throw new GatewayError(GATEWAY_CODES.missingSession, 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
+    if (!token)
+      throw new GatewayError(
+        GATEWAY_CODES.missingSession,
+        'missing-sessionkey',
+        `method ${fullName} needs the seller's access token in session`,
+      );
     const appPermissions = settings?.permissions ?? ['*'];
     if (!covers(appPermissions, method.permission)) {
-      throw new GatewayError(GATEWAY_CODES.insufficientPermissions, 'isv.permission-api-package-empty', `app ${app.appKey} has no ${method.permission} permission, which ${fullName} needs`);
+      throw new GatewayError(
+        GATEWAY_CODES.insufficientPermissions,
+        'isv.permission-api-package-empty',
+        `app ${app.appKey} has no ${method.permission} permission, which ${fullName} needs`,
+      );
     }
     // The token's scope and the grant's as it stands now (a seller may narrow a live grant,
     // docs/adr/0136) must both cover the permission. Refused as code 11 (issue 19's contract).
     const byToken = sellerGranted(scopePermissions(gw.core.profile, token.scope), method.permission);
     if (!byToken || !sellerGranted(scopePermissions(gw.core.profile, token.grant.scope), method.permission)) {
       const granted = byToken ? token.grant.scope : token.scope;
-      throw new GatewayError(GATEWAY_CODES.insufficientPermissions, 'isv.permission-user-scope', `the seller did not grant ${method.permission} (granted scope: ${granted.join(' ') || 'none'}), which ${fullName} needs`);
+      throw new GatewayError(
+        GATEWAY_CODES.insufficientPermissions,
+        'isv.permission-user-scope',
+        `the seller did not grant ${method.permission} (granted scope: ${granted.join(' ') || 'none'}), which ${fullName} needs`,
+      );
     }
   }
   let storeId = 0;
@@ -157,7 +190,14 @@ export async function executeMethod(gw: Gateway, input: ExecuteInput): Promise<R
   if (upstream !== undefined && token) {
     return forwardUpstream(
       upstream,
-      { method: fullName, appKey: app.appKey, sellerId: token.grant.sellerId, storeId: await publicStoreIdOf(gw.core.storage, storeId || token.grant.storeId), scope: token.scope, requestId: input.requestId },
+      {
+        method: fullName,
+        appKey: app.appKey,
+        sellerId: token.grant.sellerId,
+        storeId: await publicStoreIdOf(gw.core.storage, storeId || token.grant.storeId),
+        scope: token.scope,
+        requestId: input.requestId,
+      },
       input.args,
       gw.options.upstreamTimeoutMs,
     );
@@ -189,10 +229,15 @@ function sellerGranted(granted: readonly string[], permission: string): boolean 
 }
 
 /** Log one gateway decision with the request id (never a credential or signature). */
-export function logDecision(log: FastifyBaseLogger, face: 'router' | 'rest', entry: { method?: string; appKey?: string; storeId?: number; error?: unknown }): void {
+export function logDecision(
+  log: FastifyBaseLogger,
+  face: 'router' | 'rest',
+  entry: { method?: string; appKey?: string; storeId?: number; error?: unknown },
+): void {
   const base = { gateway: face, method: entry.method, appKey: entry.appKey, storeId: entry.storeId };
   const e = entry.error;
   if (e === undefined) log.info({ ...base, decision: 'allow' }, 'gateway call allowed');
-  else if (e instanceof GatewayError) log.info({ ...base, decision: 'deny', code: e.code, subCode: e.subCode }, 'gateway call refused');
+  else if (e instanceof GatewayError)
+    log.info({ ...base, decision: 'deny', code: e.code, subCode: e.subCode }, 'gateway call refused');
   else log.error({ ...base, decision: 'error', err: e }, 'gateway call failed');
 }

@@ -21,13 +21,19 @@ export interface GatewayOptions {
   webhookTimeoutMs?: number;
   /** Order receivers each app may decrypt per GMT+8 day (`orders.receiver.get`; default 1000). */
   receiverQuotaPerDay?: number;
-  /** Days before a subscription's end that `subscription.expiring` is sent (default 7; `serve --subscription-expiring-days`). */
+  /**
+   * Days before a subscription's end that `subscription.expiring` is sent (default 7; `serve
+   * --subscription-expiring-days`).
+   */
   subscriptionExpiringDays?: number;
   /** Message service: seconds a pulled message stays hidden before it is handed out again (default 60). */
   messageVisibilitySeconds?: number;
   /** Message service: days events are kept (default 3). */
   messageRetentionDays?: number;
-  /** Message service: ms between looks at the queue during a long poll not woken by a publish on this node (default 500). */
+  /**
+   * Message service: ms between looks at the queue during a long poll not woken by a publish on this node (default
+   * 500).
+   */
   messagePollMs?: number;
 }
 
@@ -44,7 +50,8 @@ export function resolveGatewayOptions(o: GatewayOptions = {}): ResolvedGatewayOp
     } catch {
       throw new Error(`gateway upstream for ${method} is not an absolute URL: "${url}"`);
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`gateway upstream for ${method} must be http or https`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new Error(`gateway upstream for ${method} must be http or https`);
   }
   return {
     timestampSkewSeconds: o.timestampSkewSeconds ?? 600,

@@ -16,7 +16,10 @@ describe('gateway permissions', () => {
   it('maps scopes through the profile', () => {
     assert.deepEqual(scopePermissions(standardProfile, ['seller']), ['*']);
     assert.deepEqual(scopePermissions(standardProfile, ['other']), []);
-    const p = { ...standardProfile, gateway: { methodPrefix: 'psdm', scopePermissions: { item: ['products'], trade_read: ['orders.read'] } } };
+    const p = {
+      ...standardProfile,
+      gateway: { methodPrefix: 'psdm', scopePermissions: { item: ['products'], trade_read: ['orders.read'] } },
+    };
     assert.deepEqual(scopePermissions(p, ['item', 'trade_read']), ['products', 'orders.read']);
     assert.equal(methodPrefix(p), 'psdm');
     assert.equal(methodPrefix(standardProfile), 'shouquan');

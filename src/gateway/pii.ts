@@ -16,7 +16,9 @@ export function maskPhone(phone: string): string {
   const chars = [...phone.trim()];
   if (chars.length >= 11) return `${chars.slice(0, 3).join('')}****${chars.slice(-4).join('')}`;
   const keep = Math.floor(chars.length / 4);
-  return chars.length === 0 ? '' : `${chars.slice(0, keep).join('')}${'*'.repeat(chars.length - 2 * keep)}${chars.slice(chars.length - keep).join('')}`;
+  return chars.length === 0
+    ? ''
+    : `${chars.slice(0, keep).join('')}${'*'.repeat(chars.length - 2 * keep)}${chars.slice(chars.length - keep).join('')}`;
 }
 
 /** The levels of a Chinese address down to the district: province, city, district (区, 县, 旗, county-level 市). */

@@ -37,7 +37,9 @@ describe('quota leases on the shared limit store (ADR 0111)', () => {
     const a = leaseQuota(storage.limits, { leaseMs: 60_000 });
     const b = leaseQuota(storage.limits, { leaseMs: 60_000 });
     const exp = Date.now() + 60_000;
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).admit('q:app:d:1', 20, exp)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).admit('q:app:d:1', 20, exp)),
+    );
     assert.equal(results.filter(Boolean).length, 20);
     await a.stop();
     await b.stop();
@@ -85,7 +87,11 @@ describe('quota leases on the shared limit store (ADR 0111)', () => {
   });
 
   it('a store that does not answer refuses the call with its error (never admits blindly)', async () => {
-    const broken: LimitStore = { ...storage.limits, kind: 'database', take: async () => Promise.reject(new Error('connect ECONNREFUSED')) };
+    const broken: LimitStore = {
+      ...storage.limits,
+      kind: 'database',
+      take: async () => Promise.reject(new Error('connect ECONNREFUSED')),
+    };
     const q = leaseQuota(broken, { leaseMs: 60_000 });
     await assert.rejects(q.admit('q:app:d:5', 10, Date.now() + 60_000), /ECONNREFUSED/);
     await q.stop();
@@ -120,7 +126,11 @@ describe('quota leases while units are being given back', () => {
     try {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
-      const slow: LimitStore = { ...storage.limits, kind: 'database', giveBack: async (...a) => (await gate, storage.limits.giveBack(...a)) };
+      const slow: LimitStore = {
+        ...storage.limits,
+        kind: 'database',
+        giveBack: async (...a) => (await gate, storage.limits.giveBack(...a)),
+      };
       const q = leaseQuota(slow, { leaseMs: 60_000 });
       const exp = Date.now() + 60_000;
       for (let i = 0; i < 3; i++) assert.equal(await q.admit('q:app:d:10', 100_000, exp), true);

@@ -9,13 +9,24 @@ import { gmt8Day, msUntilNextGmt8Midnight } from './sign.js';
  * node shares (docs/adr/0111). Over either: TOP code 7 with the seconds until the window resets,
  * for `Retry-After` (RFC 9110 §10.2.3). A call refused by the day window gives its second back.
  */
-export async function chargeQuota(quota: QuotaLeases, options: ResolvedGatewayOptions, appKey: string, settings: GatewayAppRecord | undefined, now: number): Promise<void> {
+export async function chargeQuota(
+  quota: QuotaLeases,
+  options: ResolvedGatewayOptions,
+  appKey: string,
+  settings: GatewayAppRecord | undefined,
+  now: number,
+): Promise<void> {
   const perSecond = settings?.quotaPerSecond ?? options.defaultQuotaPerSecond;
   const perDay = settings?.quotaPerDay ?? options.defaultQuotaPerDay;
   const second = Math.floor(now / 1000);
   const secondKey = `q:${appKey}:s:${second}`;
   if (!(await quota.admit(secondKey, perSecond, (second + 2) * 1000))) {
-    throw new GatewayError(GATEWAY_CODES.callLimited, 'accesscontrol.limited-by-app-access-count', `this app may make ${perSecond} calls per second; retry in 1 second`, 1);
+    throw new GatewayError(
+      GATEWAY_CODES.callLimited,
+      'accesscontrol.limited-by-app-access-count',
+      `this app may make ${perSecond} calls per second; retry in 1 second`,
+      1,
+    );
   }
   let day: boolean;
   try {
@@ -27,7 +38,12 @@ export async function chargeQuota(quota: QuotaLeases, options: ResolvedGatewayOp
   if (!day) {
     quota.release(secondKey);
     const wait = Math.ceil(msUntilNextGmt8Midnight(now) / 1000);
-    throw new GatewayError(GATEWAY_CODES.callLimited, 'accesscontrol.limited-by-app-access-count', `this app may make ${perDay} calls per day (GMT+8); the quota resets in ${wait} seconds`, wait);
+    throw new GatewayError(
+      GATEWAY_CODES.callLimited,
+      'accesscontrol.limited-by-app-access-count',
+      `this app may make ${perDay} calls per day (GMT+8); the quota resets in ${wait} seconds`,
+      wait,
+    );
   }
 }
 
@@ -79,7 +95,10 @@ interface Window {
  * crashes loses what it held (the window admits that many fewer calls). Concurrent calls on one
  * node that find no units left wait for one `take` and share it.
  */
-export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLease?: number; now?: () => number } = {}): QuotaLeases {
+export function leaseQuota(
+  store: LimitStore,
+  options: { leaseMs?: number; maxLease?: number; now?: () => number } = {},
+): QuotaLeases {
   const leaseMs = options.leaseMs ?? QUOTA_LEASE_MS;
   const maxLease = options.maxLease ?? QUOTA_LEASE_MAX;
   const now = options.now ?? Date.now;
@@ -141,7 +160,17 @@ export function leaseQuota(store: LimitStore, options: { leaseMs?: number; maxLe
     async admit(key, limit, expiresAt) {
       let w = windows.get(key);
       if (!w) {
-        w = { limit, expiresAt, left: 0, nextWant: Math.min(maxLease, Math.max(1, Math.ceil(limit / 16))), waiting: 0, taking: undefined, fullUntil: 0, returning: undefined, used: false };
+        w = {
+          limit,
+          expiresAt,
+          left: 0,
+          nextWant: Math.min(maxLease, Math.max(1, Math.ceil(limit / 16))),
+          waiting: 0,
+          taking: undefined,
+          fullUntil: 0,
+          returning: undefined,
+          used: false,
+        };
         windows.set(key, w);
       }
       if (w.limit !== limit) {

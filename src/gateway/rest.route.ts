@@ -21,10 +21,18 @@ function collectArgs(request: FastifyRequest): Args {
   if (body instanceof Map) {
     for (const [k, v] of body as Map<string, string[]>) add(k, v.length === 1 ? v[0] : v);
   } else if (body !== undefined && body !== null) {
-    if (typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('isv.invalid-request', 'the request body must be a JSON object or a form');
+    if (typeof body !== 'object' || Array.isArray(body))
+      throw invalidRequest('isv.invalid-request', 'the request body must be a JSON object or a form');
     for (const [k, v] of Object.entries(body)) add(k, v);
-  } else if (request.method !== 'GET' && request.headers['content-type'] && !/json|x-www-form-urlencoded/i.test(request.headers['content-type'])) {
-    throw invalidRequest('isv.invalid-request', 'send the body as application/json or application/x-www-form-urlencoded');
+  } else if (
+    request.method !== 'GET' &&
+    request.headers['content-type'] &&
+    !/json|x-www-form-urlencoded/i.test(request.headers['content-type'])
+  ) {
+    throw invalidRequest(
+      'isv.invalid-request',
+      'send the body as application/json or application/x-www-form-urlencoded',
+    );
   }
   return args;
 }
@@ -33,9 +41,15 @@ function sendRestError(reply: FastifyReply, request: FastifyRequest, e: GatewayE
   const { status, error } = restStatus(e);
   const description = e.subMsg ?? e.msg;
   if (e.code === 26) reply.header('www-authenticate', 'Bearer realm="shouquan"');
-  else if (status === 401 || status === 403) reply.header('www-authenticate', `Bearer realm="shouquan", error="${error}", error_description="${description.replace(/["\\]/g, "'")}"`);
+  else if (status === 401 || status === 403)
+    reply.header(
+      'www-authenticate',
+      `Bearer realm="shouquan", error="${error}", error_description="${description.replace(/["\\]/g, "'")}"`,
+    );
   if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
-  return reply.code(status).send({ error, error_description: description, code: e.code, sub_code: e.subCode, request_id: request.id });
+  return reply
+    .code(status)
+    .send({ error, error_description: description, code: e.code, sub_code: e.subCode, request_id: request.id });
 }
 
 /**
@@ -46,7 +60,10 @@ function sendRestError(reply: FastifyReply, request: FastifyRequest, e: GatewayE
 export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<void> {
   const errorHandler = (error: Error, request: FastifyRequest, reply: FastifyReply) => {
     const status = (error as { statusCode?: number }).statusCode;
-    const e = invalidRequest('isv.invalid-request', status === 413 ? 'the request body is too large' : 'the request body could not be parsed');
+    const e = invalidRequest(
+      'isv.invalid-request',
+      status === 413 ? 'the request body is too large' : 'the request body could not be parsed',
+    );
     logDecision(request.log, 'rest', { error: e });
     return sendRestError(reply, request, e);
   };
@@ -66,10 +83,16 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
           try {
             presented = bearerToken(request.headers.authorization);
           } catch (e) {
-            if (e instanceof OAuthError) throw new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', e.description);
+            if (e instanceof OAuthError)
+              throw new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', e.description);
             throw e;
           }
-          if (presented === undefined) throw new GatewayError(GATEWAY_CODES.missingSession, 'missing-sessionkey', 'an access token is required in Authorization: Bearer');
+          if (presented === undefined)
+            throw new GatewayError(
+              GATEWAY_CODES.missingSession,
+              'missing-sessionkey',
+              'an access token is required in Authorization: Bearer',
+            );
           const token = await authenticateSession(gw, presented);
           trace.appKey = token.appKey;
           trace.appKnown = true;
@@ -77,9 +100,23 @@ export async function restRoutes(app: FastifyInstance, gw: Gateway): Promise<voi
           trace.sellerId = token.grant.sellerId;
           const found = await gw.storage.apps.findForCall(token.appKey);
           const appRecord = found?.app;
-          if (!appRecord || appRecord.status === 'suspended') throw new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', 'the app of this token is suspended');
+          if (!appRecord || appRecord.status === 'suspended')
+            throw new GatewayError(
+              GATEWAY_CODES.invalidSession,
+              'invalid-sessionkey',
+              'the app of this token is suspended',
+            );
           const args = collectArgs(request);
-          const result = await executeMethod(gw, { fullName, method, app: appRecord, token, args, requestId: request.id, settings: found.settings, trace });
+          const result = await executeMethod(gw, {
+            fullName,
+            method,
+            app: appRecord,
+            token,
+            args,
+            requestId: request.id,
+            settings: found.settings,
+            trace,
+          });
           logDecision(request.log, 'rest', trace);
           return reply.code(rest.status ?? 200).send(result);
         } catch (e) {

@@ -13,7 +13,20 @@ import { parseGmt8, SIGN_METHODS, signString, type SignMethod } from './sign.js'
 import { candidateStrings, explainSignatureMismatch, explainTimestampSkew } from './sign-diagnosis.js';
 
 /** Public (system) parameters: never passed to a method as arguments. */
-const PUBLIC_PARAMS = new Set(['method', 'app_key', 'session', 'access_token', 'timestamp', 'v', 'format', 'sign_method', 'sign', 'partner_id', 'simplify', 'target_app_key']);
+const PUBLIC_PARAMS = new Set([
+  'method',
+  'app_key',
+  'session',
+  'access_token',
+  'timestamp',
+  'v',
+  'format',
+  'sign_method',
+  'sign',
+  'partner_id',
+  'simplify',
+  'target_app_key',
+]);
 
 /** Parameters of a router call: the query plus a form body (TOP SDKs split them), one value per name. */
 function collectParams(request: FastifyRequest): Map<string, string> {
@@ -26,12 +39,20 @@ function collectParams(request: FastifyRequest): Map<string, string> {
       const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
       if (type === 'application/x-www-form-urlencoded' && request.body instanceof Map) {
         for (const [k, v] of request.body as ParamBag) bag.set(k, [...(bag.get(k) ?? []), ...v]);
-      } else if (type !== undefined && type !== '' && (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? '0') > 0)) {
-        throw invalidRequest('isv.invalid-content-type', 'send parameters as application/x-www-form-urlencoded (file uploads are not supported)');
+      } else if (
+        type !== undefined &&
+        type !== '' &&
+        (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? '0') > 0)
+      ) {
+        throw invalidRequest(
+          'isv.invalid-content-type',
+          'send parameters as application/x-www-form-urlencoded (file uploads are not supported)',
+        );
       }
     }
   } catch (e) {
-    if (e instanceof OAuthError) throw invalidRequest('isv.invalid-encoding', `${e.description}; encode parameters as UTF-8`);
+    if (e instanceof OAuthError)
+      throw invalidRequest('isv.invalid-encoding', `${e.description}; encode parameters as UTF-8`);
     throw e;
   }
   const out = new Map<string, string>();
@@ -57,45 +78,91 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
     return v === undefined || v === '' ? undefined : v;
   };
   const fullName = get('method');
-  if (fullName === undefined) throw new GatewayError(GATEWAY_CODES.missingMethod, 'isv.missing-parameter:method', 'parameter method is required');
+  if (fullName === undefined)
+    throw new GatewayError(GATEWAY_CODES.missingMethod, 'isv.missing-parameter:method', 'parameter method is required');
   trace.method = fullName;
   const appKey = get('app_key');
-  if (appKey === undefined) throw new GatewayError(GATEWAY_CODES.missingAppKey, 'isv.missing-parameter:app_key', 'parameter app_key is required');
+  if (appKey === undefined)
+    throw new GatewayError(
+      GATEWAY_CODES.missingAppKey,
+      'isv.missing-parameter:app_key',
+      'parameter app_key is required',
+    );
   trace.appKey = appKey;
   // One read (cached, docs/adr/0051): the app and its gateway settings (docs/adr/0130).
   const found = await gw.storage.apps.findForCall(appKey);
   const app = found?.app;
   if (app) trace.appKnown = true;
-  if (!app || app.status === 'suspended') throw new GatewayError(GATEWAY_CODES.invalidAppKey, 'isv.appkey-not-exists', `app_key ${appKey} is unknown or suspended`);
+  if (!app || app.status === 'suspended')
+    throw new GatewayError(
+      GATEWAY_CODES.invalidAppKey,
+      'isv.appkey-not-exists',
+      `app_key ${appKey} is unknown or suspended`,
+    );
   const settings = found.settings;
   const secret = settings?.sealedSecret ? openSecret(gw.core.secretKey, appKey, settings.sealedSecret) : undefined;
-  if (secret === undefined) throw new GatewayError(GATEWAY_CODES.invalidAppKey, 'isv.appkey-no-secret', `app ${appKey} has no signing secret on file; renew its AppSecret to call the gateway`);
+  if (secret === undefined)
+    throw new GatewayError(
+      GATEWAY_CODES.invalidAppKey,
+      'isv.appkey-no-secret',
+      `app ${appKey} has no signing secret on file; renew its AppSecret to call the gateway`,
+    );
 
   const sign = get('sign');
-  if (sign === undefined) throw new GatewayError(GATEWAY_CODES.missingSignature, 'isv.missing-parameter:sign', 'parameter sign is required');
+  if (sign === undefined)
+    throw new GatewayError(GATEWAY_CODES.missingSignature, 'isv.missing-parameter:sign', 'parameter sign is required');
   const signMethod = get('sign_method') ?? 'md5';
-  if (!SIGN_METHODS.includes(signMethod as SignMethod)) throw new GatewayError(GATEWAY_CODES.invalidArguments, 'isv.invalid-parameter:sign_method', `sign_method must be one of ${SIGN_METHODS.join(', ')}, got "${signMethod}"`);
+  if (!SIGN_METHODS.includes(signMethod as SignMethod))
+    throw new GatewayError(
+      GATEWAY_CODES.invalidArguments,
+      'isv.invalid-parameter:sign_method',
+      `sign_method must be one of ${SIGN_METHODS.join(', ')}, got "${signMethod}"`,
+    );
   const timestamp = get('timestamp');
-  if (timestamp === undefined) throw new GatewayError(GATEWAY_CODES.missingTimestamp, 'isv.missing-parameter:timestamp', 'parameter timestamp is required');
+  if (timestamp === undefined)
+    throw new GatewayError(
+      GATEWAY_CODES.missingTimestamp,
+      'isv.missing-parameter:timestamp',
+      'parameter timestamp is required',
+    );
   const at = parseGmt8(timestamp);
-  if (at === undefined) throw new GatewayError(GATEWAY_CODES.invalidTimestamp, 'isv.invalid-parameter:timestamp', `timestamp must be "yyyy-MM-dd HH:mm:ss" in GMT+8, got "${timestamp}"`);
+  if (at === undefined)
+    throw new GatewayError(
+      GATEWAY_CODES.invalidTimestamp,
+      'isv.invalid-parameter:timestamp',
+      `timestamp must be "yyyy-MM-dd HH:mm:ss" in GMT+8, got "${timestamp}"`,
+    );
   const skew = gw.options.timestampSkewSeconds;
   if (Math.abs(gw.core.now() - at) > skew * 1000) {
-    throw new GatewayError(GATEWAY_CODES.invalidTimestamp, 'isv.invalid-parameter:timestamp', explainTimestampSkew(timestamp, at, gw.core.now(), skew));
+    throw new GatewayError(
+      GATEWAY_CODES.invalidTimestamp,
+      'isv.invalid-parameter:timestamp',
+      explainTimestampSkew(timestamp, at, gw.core.now(), skew),
+    );
   }
   const v = get('v');
-  if (v === undefined) throw new GatewayError(GATEWAY_CODES.missingVersion, 'isv.missing-parameter:v', 'parameter v is required (2.0)');
-  if (v !== '2.0') throw new GatewayError(GATEWAY_CODES.unsupportedVersion, 'isv.invalid-parameter:v', `v must be 2.0, got "${v}"`);
+  if (v === undefined)
+    throw new GatewayError(GATEWAY_CODES.missingVersion, 'isv.missing-parameter:v', 'parameter v is required (2.0)');
+  if (v !== '2.0')
+    throw new GatewayError(GATEWAY_CODES.unsupportedVersion, 'isv.invalid-parameter:v', `v must be 2.0, got "${v}"`);
   const format = get('format') ?? 'json';
-  if (format !== 'json') throw new GatewayError(GATEWAY_CODES.invalidFormat, 'isv.invalid-parameter:format', `format must be json, got "${format}"`);
+  if (format !== 'json')
+    throw new GatewayError(
+      GATEWAY_CODES.invalidFormat,
+      'isv.invalid-parameter:format',
+      `format must be json, got "${format}"`,
+    );
 
-  // Empty-valued parameters left out (TOP's rule, Taobao's Java SDK) or kept (node-taobao-topclient): both are accepted.
+  // Empty-valued parameters left out (TOP's rule, Taobao's Java SDK) or kept (node-taobao-topclient): both are
+  // accepted.
   const texts = candidateStrings(params);
   const presented = sign.toUpperCase();
-  const signsWith = (key: string) => texts.some((text) => safeEqual(signString(text, key, signMethod as SignMethod), presented));
+  const signsWith = (key: string) =>
+    texts.some((text) => safeEqual(signString(text, key, signMethod as SignMethod), presented));
   let signed = signsWith(secret);
   // Inside a rotation's overlap window the previous secret still signs (docs/adr/0060).
-  const openPrevious = () => (settings?.previousSealedSecret ? openSecret(gw.core.secretKey, appKey, settings.previousSealedSecret) : undefined);
+  const openPrevious = () =>
+    settings?.previousSealedSecret ? openSecret(gw.core.secretKey, appKey, settings.previousSealedSecret) : undefined;
   const previousUntil = settings?.previousSecretExpiresAt ?? 0;
   if (!signed && previousUntil > gw.core.now()) {
     const previous = openPrevious();
@@ -104,22 +171,43 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
   if (!signed) {
     // Only now, for the error's likely cause: which secret, method or form would have matched.
     const previous = openPrevious();
-    const secrets = { current: secret, previous: previous === undefined ? undefined : { secret: previous, until: previousUntil } };
-    throw new GatewayError(GATEWAY_CODES.invalidSignature, 'isv.invalid-signature', explainSignatureMismatch(params, presented, signMethod as SignMethod, secrets, gw.core.now()));
+    const secrets = {
+      current: secret,
+      previous: previous === undefined ? undefined : { secret: previous, until: previousUntil },
+    };
+    throw new GatewayError(
+      GATEWAY_CODES.invalidSignature,
+      'isv.invalid-signature',
+      explainSignatureMismatch(params, presented, signMethod as SignMethod, secrets, gw.core.now()),
+    );
   }
 
   const method = gw.methods.get(fullName);
-  if (!method) throw new GatewayError(GATEWAY_CODES.invalidMethod, 'isv.invalid-method', `method ${fullName} does not exist (methods start with "${gw.prefix}.")`);
+  if (!method)
+    throw new GatewayError(
+      GATEWAY_CODES.invalidMethod,
+      'isv.invalid-method',
+      `method ${fullName} does not exist (methods start with "${gw.prefix}.")`,
+    );
   const args: Args = new Map([...params].filter(([k]) => !PUBLIC_PARAMS.has(k)));
   const session = get('session');
   const accessToken = get('access_token');
   if (session !== undefined && accessToken !== undefined && session !== accessToken) {
-    throw new GatewayError(GATEWAY_CODES.invalidArguments, 'isv.invalid-parameter:session', 'session and access_token disagree; send one');
+    throw new GatewayError(
+      GATEWAY_CODES.invalidArguments,
+      'isv.invalid-parameter:session',
+      'session and access_token disagree; send one',
+    );
   }
   let token: TokenWithGrant | undefined;
   if (method.needsSession) {
     const presented = session ?? accessToken;
-    if (presented === undefined) throw new GatewayError(GATEWAY_CODES.missingSession, 'missing-sessionkey', `method ${fullName} needs the seller's access token in session`);
+    if (presented === undefined)
+      throw new GatewayError(
+        GATEWAY_CODES.missingSession,
+        'missing-sessionkey',
+        `method ${fullName} needs the seller's access token in session`,
+      );
     token = await authenticateSession(gw, presented, appKey);
     trace.storeId = token.grant.storeId;
     trace.sellerId = token.grant.sellerId;
@@ -148,12 +236,26 @@ export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<v
     try {
       const params = collectParams(request);
       const call = await verifyCall(gw, params, trace);
-      const result = await executeMethod(gw, { ...call, method: gw.methods.get(call.fullName)!, requestId: request.id, trace });
+      const result = await executeMethod(gw, {
+        ...call,
+        method: gw.methods.get(call.fullName)!,
+        requestId: request.id,
+        trace,
+      });
       logDecision(request.log, 'router', trace);
-      return reply.type('application/json; charset=utf-8').send({ [responseKey(call.fullName)]: { ...result, request_id: request.id } });
+      return reply
+        .type('application/json; charset=utf-8')
+        .send({ [responseKey(call.fullName)]: { ...result, request_id: request.id } });
     } catch (e) {
       logDecision(request.log, 'router', { ...trace, error: e });
-      trace.error = e instanceof GatewayError ? e : new GatewayError(GATEWAY_CODES.remoteServiceError, 'isp.unknown-error', 'an unexpected error occurred; try again later');
+      trace.error =
+        e instanceof GatewayError
+          ? e
+          : new GatewayError(
+              GATEWAY_CODES.remoteServiceError,
+              'isp.unknown-error',
+              'an unexpected error occurred; try again later',
+            );
       return sendError(reply, request, trace.error as GatewayError);
     }
   };
@@ -161,7 +263,12 @@ export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<v
     logDecision(request.log, 'router', { error: new GatewayError(GATEWAY_CODES.invalidArguments) });
     // A NUL byte or invalid UTF-8 (src/server/input-guard.ts): 400 on every route, the router included.
     if (error instanceof UnreadableInputError) {
-      return sendError(reply, request, invalidRequest('isv.invalid-encoding', `${error.description}; encode parameters as UTF-8`), 400);
+      return sendError(
+        reply,
+        request,
+        invalidRequest('isv.invalid-encoding', `${error.description}; encode parameters as UTF-8`),
+        400,
+      );
     }
     const status = (error as { statusCode?: number }).statusCode;
     const msg = status === 413 ? 'the request body is too large' : 'the request could not be parsed';

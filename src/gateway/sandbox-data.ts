@@ -1,5 +1,11 @@
 import type { StoreRecord } from '../storage/ports.js';
-import { ORDER_STATUSES, type GatewayStorage, type OrderLine, type OrderStatus, type ProductRecord } from '../storage/gateway-ports.js';
+import {
+  ORDER_STATUSES,
+  type GatewayStorage,
+  type OrderLine,
+  type OrderStatus,
+  type ProductRecord,
+} from '../storage/gateway-ports.js';
 
 const CATALOGUE: Array<[string, number, string]> = [
   ['夏季新款纯棉短袖T恤 男女同款', 5900, 'TS-2024-001'],
@@ -16,7 +22,16 @@ const CATALOGUE: Array<[string, number, string]> = [
   ['羊毛混纺围巾 格纹 秋冬', 15900, 'SC-2024-027'],
 ];
 
-const BUYERS = ['小鱼儿_88', 'tb_lily2019', '阿杰爱跑步', 'momo的小店', 'sunny_day', '王二小', 'cat_lover_cn', '北京老张'];
+const BUYERS = [
+  '小鱼儿_88',
+  'tb_lily2019',
+  '阿杰爱跑步',
+  'momo的小店',
+  'sunny_day',
+  '王二小',
+  'cat_lover_cn',
+  '北京老张',
+];
 const RECEIVERS: Array<[string, string]> = [
   ['张伟', '浙江省 杭州市 西湖区 文三路 398号 东信大厦 1201室'],
   ['李娜', '上海市 浦东新区 世纪大道 100号 环球金融中心 35楼'],
@@ -73,7 +88,12 @@ export async function fillSandboxData(storage: GatewayStorage, stores: StoreReco
       const lines: OrderLine[] = [];
       for (let n = 1 + Math.floor(rand() * 3); n > 0; n--) {
         const p = pick(products);
-        lines.push({ productId: p.productId, title: p.title, priceCents: p.priceCents, quantity: 1 + Math.floor(rand() * 2) });
+        lines.push({
+          productId: p.productId,
+          title: p.title,
+          priceCents: p.priceCents,
+          quantity: 1 + Math.floor(rand() * 2),
+        });
       }
       const shipped = status === 'WAIT_BUYER_CONFIRM_GOODS' || status === 'TRADE_FINISHED';
       const shippedAt = shipped ? Math.min(now, createdAt + Math.floor(day * (0.2 + rand()))) : null;

@@ -4,7 +4,18 @@ import { formatGmt8, SIGN_METHODS, signString, stringToSign, type SignMethod } f
  * Parameters whose values are credentials. Their values never appear whole in a message, a log
  * line or an audit row (issue 15 finding 7, issue 19 §4): at most a short prefix.
  */
-export const CREDENTIAL_PARAMS = new Set(['session', 'access_token', 'refresh_token', 'code', 'token', 'app_secret', 'client_secret', 'secret', 'password', 'sign']);
+export const CREDENTIAL_PARAMS = new Set([
+  'session',
+  'access_token',
+  'refresh_token',
+  'code',
+  'token',
+  'app_secret',
+  'client_secret',
+  'secret',
+  'password',
+  'sign',
+]);
 
 /** The most of a credential any message shows: its first 4 characters and its length. */
 export function credentialPrefix(value: string): string {
@@ -45,7 +56,13 @@ export interface SecretOnFile {
  * with the AppSecret from before a rotation, or the empty parameters. Then the string the server
  * signed, credentials cut to a prefix. Runs only after the signature failed.
  */
-export function explainSignatureMismatch(params: Map<string, string>, presented: string, method: SignMethod, secrets: SecretOnFile, now: number): string {
+export function explainSignatureMismatch(
+  params: Map<string, string>,
+  presented: string,
+  method: SignMethod,
+  secrets: SecretOnFile,
+  now: number,
+): string {
   const texts = candidateStrings(params);
   const causes: string[] = [];
   const matches = (secret: string, m: SignMethod) => texts.some((t) => signString(t, secret, m) === presented);
@@ -53,15 +70,26 @@ export function explainSignatureMismatch(params: Map<string, string>, presented:
   if (other) causes.push(`the request was signed with sign_method ${other} but says ${method}`);
   const prev = secrets.previous;
   if (prev && prev.until <= now && SIGN_METHODS.some((m) => matches(prev.secret, m))) {
-    causes.push(`it was signed with the AppSecret from before the last rotation, which stopped signing at ${formatGmt8(prev.until)} (GMT+8): sign with the current AppSecret`);
+    causes.push(
+      `it was signed with the AppSecret from before the last rotation, which stopped signing at ${formatGmt8(prev.until)} (GMT+8): sign with the current AppSecret`,
+    );
   } else if (prev && now - prev.until < 30 * 86_400_000) {
-    causes.push(`the AppSecret was rotated (the previous one ${prev.until > now ? 'signs until' : 'stopped signing at'} ${formatGmt8(prev.until)} GMT+8): does the client use the current one?`);
+    causes.push(
+      `the AppSecret was rotated (the previous one ${prev.until > now ? 'signs until' : 'stopped signing at'} ${formatGmt8(prev.until)} GMT+8): does the client use the current one?`,
+    );
   }
   const empty = emptyParams(params);
-  if (empty.length > 0) causes.push(`empty parameters (${empty.join(', ')}) were tried both left out and kept; leave them out or send a value`);
-  if (causes.length === 0) causes.push('the wrong AppSecret, or parameters changed after signing (check the encoding: UTF-8)');
+  if (empty.length > 0)
+    causes.push(
+      `empty parameters (${empty.join(', ')}) were tried both left out and kept; leave them out or send a value`,
+    );
+  if (causes.length === 0)
+    causes.push('the wrong AppSecret, or parameters changed after signing (check the encoding: UTF-8)');
   const shownText = stringToSign(maskCredentials(params));
-  const shown = method === 'md5' ? `MD5(secret + "${shownText}" + secret)` : `${method === 'hmac' ? 'HMAC-MD5' : 'HMAC-SHA256'}(secret, "${shownText}")`;
+  const shown =
+    method === 'md5'
+      ? `MD5(secret + "${shownText}" + secret)`
+      : `${method === 'hmac' ? 'HMAC-MD5' : 'HMAC-SHA256'}(secret, "${shownText}")`;
   return `the signature does not match; likely cause: ${causes.join('; ')}. The server signed ${shown} as UTF-8 (credentials shortened here)`;
 }
 

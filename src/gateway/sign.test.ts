@@ -21,15 +21,25 @@ describe('TOP signing', () => {
   });
 
   it('leaves out sign and empty values, sorts by name', () => {
-    const withNoise = new Map<string, string[]>([...Object.entries(TOP_VECTOR).map(([k, v]) => [k, [v]] as [string, string[]]), ['sign', ['X']], ['empty', ['']]]);
+    const withNoise = new Map<string, string[]>([
+      ...Object.entries(TOP_VECTOR).map(([k, v]) => [k, [v]] as [string, string[]]),
+      ['sign', ['X']],
+      ['empty', ['']],
+    ]);
     assert.equal(signParams(withNoise, 'helloworld', 'md5'), '66987CB115214E59E6EC978214934FB8');
     assert.equal(stringToSign({ b: '2', a: '1', sign: 'S', c: '' }), 'a1b2');
   });
 
   it('signs hmac (HMAC-MD5) and hmac-sha256 with the secret as key', () => {
     const text = stringToSign(TOP_VECTOR);
-    assert.equal(signParams(TOP_VECTOR, 'helloworld', 'hmac'), createHmac('md5', 'helloworld').update(text).digest('hex').toUpperCase());
-    assert.equal(signParams(TOP_VECTOR, 'helloworld', 'hmac-sha256'), createHmac('sha256', 'helloworld').update(text).digest('hex').toUpperCase());
+    assert.equal(
+      signParams(TOP_VECTOR, 'helloworld', 'hmac'),
+      createHmac('md5', 'helloworld').update(text).digest('hex').toUpperCase(),
+    );
+    assert.equal(
+      signParams(TOP_VECTOR, 'helloworld', 'hmac-sha256'),
+      createHmac('sha256', 'helloworld').update(text).digest('hex').toUpperCase(),
+    );
     assert.notEqual(signParams(TOP_VECTOR, 'helloworld', 'hmac'), signParams(TOP_VECTOR, 'helloworld', 'md5'));
   });
 
@@ -38,7 +48,13 @@ describe('TOP signing', () => {
     // Independently computed (Python hashlib over the UTF-8 bytes).
     assert.equal(signParams(p, 'helloworld', 'md5'), '189034E27779DD53CED8228926B74B28');
     // Hashing the string as Latin-1 (the classic mismatch) gives something else.
-    assert.notEqual(createHash('md5').update(Buffer.from('helloworldapp_key1title夏季新款连衣裙helloworld', 'latin1')).digest('hex').toUpperCase(), '189034E27779DD53CED8228926B74B28');
+    assert.notEqual(
+      createHash('md5')
+        .update(Buffer.from('helloworldapp_key1title夏季新款连衣裙helloworld', 'latin1'))
+        .digest('hex')
+        .toUpperCase(),
+      '189034E27779DD53CED8228926B74B28',
+    );
   });
 
   it('parses and formats GMT+8 timestamps', () => {

@@ -13,10 +13,15 @@ export const SIGN_METHODS: readonly SignMethod[] = ['md5', 'hmac', 'hmac-sha256'
  * File parts never reach here (the router accepts forms only). With `keepEmpty`, empty-valued
  * parameters are written too (`name` alone), as node-taobao-topclient signs them (issue 19 §4).
  */
-export function stringToSign(params: ParamBag | Map<string, string> | Record<string, string>, opts: { keepEmpty?: boolean } = {}): string {
+export function stringToSign(
+  params: ParamBag | Map<string, string> | Record<string, string>,
+  opts: { keepEmpty?: boolean } = {},
+): string {
   const entries: Array<[string, string]> = [];
   const iter: Array<[string, string]> =
-    params instanceof Map ? [...(params as Map<string, string | string[]>)].map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? '') : v]) : Object.entries(params);
+    params instanceof Map
+      ? [...(params as Map<string, string | string[]>)].map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? '') : v])
+      : Object.entries(params);
   for (const [name, value] of iter) {
     if (name === 'sign' || value === undefined || (value === '' && !opts.keepEmpty)) continue;
     entries.push([name, value]);
@@ -30,7 +35,11 @@ export function stringToSign(params: ParamBag | Map<string, string> | Record<str
  * Sign a call (TOP "请求加签"): `md5` = MD5(secret + string + secret); `hmac` = HMAC-MD5 and
  * `hmac-sha256` = HMAC-SHA256 of the string keyed with the secret. Uppercase hex, UTF-8 throughout.
  */
-export function signParams(params: ParamBag | Map<string, string> | Record<string, string>, secret: string, method: SignMethod): string {
+export function signParams(
+  params: ParamBag | Map<string, string> | Record<string, string>,
+  secret: string,
+  method: SignMethod,
+): string {
   const text = stringToSign(params);
   return signString(text, secret, method);
 }
@@ -58,7 +67,15 @@ export function parseGmt8(text: string): number | undefined {
   const ms = Date.UTC(y, mo - 1, d, h, mi, s) - GMT8_MS;
   const back = new Date(ms + GMT8_MS);
   // Reject impossible dates like 2016-02-31 (Date.UTC would roll them over).
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
+  if (
+    back.getUTCFullYear() !== y ||
+    back.getUTCMonth() !== mo - 1 ||
+    back.getUTCDate() !== d ||
+    h > 23 ||
+    mi > 59 ||
+    s > 59
+  )
+    return undefined;
   return ms;
 }
 

@@ -80,13 +80,24 @@ export class WebhookDispatcher {
   async runOnce(): Promise<void> {
     await this.enqueueNew();
     // subscription.expiring / subscription.expired, each produced exactly once (docs/adr/0140).
-    await produceSubscriptionEvents(this.core.storage, this.storage, { now: this.core.now(), expiringDays: this.options.subscriptionExpiringDays, sink: this.onSubscriptionEvent });
+    await produceSubscriptionEvents(this.core.storage, this.storage, {
+      now: this.core.now(),
+      expiringDays: this.options.subscriptionExpiringDays,
+      sink: this.onSubscriptionEvent,
+    });
     const now = this.core.now();
     for (const rec of await this.storage.outbox.due(now, 20)) {
       if (this.stopped) return;
       if (!(await this.storage.outbox.claim(rec.id, now, now + this.options.webhookTimeoutMs + 60_000))) continue;
-      await traced('webhook delivery', { 'shouquan.app_key': rec.appKey, 'shouquan.webhook.event': rec.event, 'shouquan.webhook.id': rec.id, 'shouquan.webhook.attempt': rec.attempts + 1 }, (set) =>
-        this.attempt(rec, set),
+      await traced(
+        'webhook delivery',
+        {
+          'shouquan.app_key': rec.appKey,
+          'shouquan.webhook.event': rec.event,
+          'shouquan.webhook.id': rec.id,
+          'shouquan.webhook.attempt': rec.attempts + 1,
+        },
+        (set) => this.attempt(rec, set),
       );
     }
   }
@@ -113,7 +124,14 @@ export class WebhookDispatcher {
         if (live) body.new_store_id = await publicStoreIdOf(this.core.storage, live.storeId);
       }
       const now = this.core.now();
-      await this.storage.outbox.enqueue({ appKey: g.appKey, grantId: g.grantId, event, body: JSON.stringify(body), createdAt: now, nextAttemptAt: now });
+      await this.storage.outbox.enqueue({
+        appKey: g.appKey,
+        grantId: g.grantId,
+        event,
+        body: JSON.stringify(body),
+        createdAt: now,
+        nextAttemptAt: now,
+      });
     }
   }
 
@@ -123,11 +141,16 @@ export class WebhookDispatcher {
       set({ 'shouquan.webhook.delivered': false, 'error.type': why });
       const next = this.core.now() + backoff(this.options, attempts);
       await this.storage.outbox.markFailed(rec.id, why, next);
-      this.log.warn({ webhook: rec.id, appKey: rec.appKey, event: rec.event, attempts, error: why }, 'webhook delivery failed; will retry');
+      this.log.warn(
+        { webhook: rec.id, appKey: rec.appKey, event: rec.event, attempts, error: why },
+        'webhook delivery failed; will retry',
+      );
     };
     const settings = await this.storage.apps.find(rec.appKey);
     if (!settings?.webhookUrl) return fail('the app has no webhook URL');
-    const secret = settings.sealedSecret ? openSecret(this.core.secretKey, rec.appKey, settings.sealedSecret) : undefined;
+    const secret = settings.sealedSecret
+      ? openSecret(this.core.secretKey, rec.appKey, settings.sealedSecret)
+      : undefined;
     if (secret === undefined) return fail('the app has no signing secret on file');
     let res: Response;
     try {

@@ -20,11 +20,23 @@ export async function createOperatorToken(
   input: { name: string; readOnly: boolean; createdBy: string | null; now: number },
 ): Promise<{ token: string; record: OperatorTokenRecord }> {
   const name = input.name.trim();
-  if (!/^[\p{L}\p{N}_.@-]{1,64}$/u.test(name)) throw new ManagementError(400, 'invalid_request', 'name must be 1 to 64 letters, digits or _ . @ -');
+  if (!/^[\p{L}\p{N}_.@-]{1,64}$/u.test(name))
+    throw new ManagementError(400, 'invalid_request', 'name must be 1 to 64 letters, digits or _ . @ -');
   const live = await storage.management.listOperatorTokens();
-  if (live.some((t) => t.revokedAt === null && t.name === name)) throw new ManagementError(409, 'conflict', `a live token named "${name}" exists already; revoke it or choose another name`);
+  if (live.some((t) => t.revokedAt === null && t.name === name))
+    throw new ManagementError(
+      409,
+      'conflict',
+      `a live token named "${name}" exists already; revoke it or choose another name`,
+    );
   const token = `${OPERATOR_TOKEN_PREFIX}${randomToken('base64url')}`;
-  const record = await storage.management.createOperatorToken({ name, tokenHash: sha256(token), readOnly: input.readOnly, createdAt: input.now, createdBy: input.createdBy });
+  const record = await storage.management.createOperatorToken({
+    name,
+    tokenHash: sha256(token),
+    readOnly: input.readOnly,
+    createdAt: input.now,
+    createdBy: input.createdBy,
+  });
   return { token, record };
 }
 

@@ -36,7 +36,8 @@ export function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) 
 export function pageLimit(raw: number | string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_LIMIT;
   const n = typeof raw === 'number' ? raw : /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT)) throw new ManagementError(400, 'invalid_request', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT))
+    throw new ManagementError(400, 'invalid_request', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
   return n;
 }
 
@@ -51,11 +52,20 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 /** Apps by status and search (name or AppKey), in AppKey order. */
-export async function listApps(storage: Storage, q: { status?: string; q?: string; limit?: number | string; cursor?: string }): Promise<Page<AppView>> {
-  if (q.status !== undefined && !APP_STATUSES.includes(q.status as AppStatus)) throw new ManagementError(400, 'invalid_request', `status must be one of ${APP_STATUSES.join(', ')}`);
+export async function listApps(
+  storage: Storage,
+  q: { status?: string; q?: string; limit?: number | string; cursor?: string },
+): Promise<Page<AppView>> {
+  if (q.status !== undefined && !APP_STATUSES.includes(q.status as AppStatus))
+    throw new ManagementError(400, 'invalid_request', `status must be one of ${APP_STATUSES.join(', ')}`);
   const limit = pageLimit(q.limit);
   const after = decodeCursor(q.cursor, isString);
-  const rows = await storage.apps.list({ status: q.status as AppStatus | undefined, q: q.q, afterAppKey: after, limit: limit + 1 });
+  const rows = await storage.apps.list({
+    status: q.status as AppStatus | undefined,
+    q: q.q,
+    afterAppKey: after,
+    limit: limit + 1,
+  });
   const p = page(rows, limit, (a) => a.appKey);
   const views = await Promise.all(p.items.map((a) => loadAppView(storage, a.appKey)));
   return { items: views.filter((v): v is AppView => v !== undefined), nextCursor: p.nextCursor };
@@ -74,7 +84,10 @@ export function parseSellerId(raw: string): number {
   return Number(raw);
 }
 
-export async function listSellers(storage: Storage, q: { q?: string; limit?: number | string; cursor?: string }): Promise<Page<SellerSummary>> {
+export async function listSellers(
+  storage: Storage,
+  q: { q?: string; limit?: number | string; cursor?: string },
+): Promise<Page<SellerSummary>> {
   const limit = pageLimit(q.limit);
   const after = decodeCursor(q.cursor, isNumber);
   const rows = await storage.management.sellers({ q: q.q, afterSellerId: after, limit: limit + 1 });
@@ -89,7 +102,8 @@ export async function getSeller(storage: Storage, sellerId: number): Promise<Sel
 
 const checkStoreName = (name: string) => {
   const n = name.trim();
-  if (n === '' || n.length > 100) throw new ManagementError(400, 'invalid_request', 'a store name must be 1 to 100 characters');
+  if (n === '' || n.length > 100)
+    throw new ManagementError(400, 'invalid_request', 'a store name must be 1 to 100 characters');
   return n;
 };
 
@@ -97,7 +111,10 @@ const checkStoreName = (name: string) => {
  * Create a seller with stores (built-in accounts). Without a password the seller cannot sign in
  * until they set one through a reset link.
  */
-export async function createSellerAccount(storage: Storage, input: { username: string; password?: string; stores: string[]; now: number }): Promise<SellerSummary> {
+export async function createSellerAccount(
+  storage: Storage,
+  input: { username: string; password?: string; stores: string[]; now: number },
+): Promise<SellerSummary> {
   const password = input.password ?? randomToken('base64url');
   const stores = input.stores.map(checkStoreName);
   let created;
@@ -105,10 +122,12 @@ export async function createSellerAccount(storage: Storage, input: { username: s
     created = await createSeller(storage, { username: input.username, password, stores, now: input.now });
   } catch (e) {
     if (e instanceof DuplicateError) throw new ManagementError(409, 'conflict', e.message);
-    if (e instanceof Error && !(e instanceof ManagementError)) throw new ManagementError(400, 'invalid_request', e.message.replace(/--(\w+)/g, '$1'));
+    if (e instanceof Error && !(e instanceof ManagementError))
+      throw new ManagementError(400, 'invalid_request', e.message.replace(/--(\w+)/g, '$1'));
     throw e;
   }
-  if (input.password === undefined) await storage.sellers.setPasswordHash(created.sellerId, await hashPassword(randomToken('base64url')));
+  if (input.password === undefined)
+    await storage.sellers.setPasswordHash(created.sellerId, await hashPassword(randomToken('base64url')));
   return getSeller(storage, created.sellerId);
 }
 
@@ -127,7 +146,8 @@ export async function updateSeller(
 ): Promise<SellerSummary> {
   const seller = await getSeller(storage, sellerId);
   const changes: SellerChanges = {};
-  if (input.disabled !== undefined && input.disabled !== (seller.disabledAt !== null)) changes.disabledAt = input.disabled ? now : null;
+  if (input.disabled !== undefined && input.disabled !== (seller.disabledAt !== null))
+    changes.disabledAt = input.disabled ? now : null;
   if (input.stores !== undefined) {
     const current = new Map(seller.stores.map((s) => [String(s.storeId), s]));
     const listed = new Set<string>();
@@ -140,20 +160,36 @@ export async function updateSeller(
         continue;
       }
       const existing = current.get(s.store_id);
-      if (!existing) throw new ManagementError(400, 'invalid_request', `store ${s.store_id} is not one of this seller's stores`);
-      if (listed.has(s.store_id)) throw new ManagementError(400, 'invalid_request', `store ${s.store_id} is listed twice`);
+      if (!existing)
+        throw new ManagementError(400, 'invalid_request', `store ${s.store_id} is not one of this seller's stores`);
+      if (listed.has(s.store_id))
+        throw new ManagementError(400, 'invalid_request', `store ${s.store_id} is listed twice`);
       listed.add(s.store_id);
       if (existing.name !== name) changes.renameStores.push({ storeId: existing.storeId, name });
     }
     const missing = [...current.keys()].filter((id) => !listed.has(id));
-    if (missing.length > 0) throw new ManagementError(400, 'invalid_request', `stores cannot be removed (grants name them): list store ${missing.join(', ')} too`);
+    if (missing.length > 0)
+      throw new ManagementError(
+        400,
+        'invalid_request',
+        `stores cannot be removed (grants name them): list store ${missing.join(', ')} too`,
+      );
   }
   const detail: Record<string, unknown> = {};
   if (changes.disabledAt !== undefined) detail.disabled = changes.disabledAt !== null;
   if (changes.addStores?.length) detail.added_stores = changes.addStores;
-  if (changes.renameStores?.length) detail.renamed_stores = changes.renameStores.map((r) => ({ store_id: String(r.storeId), name: r.name }));
+  if (changes.renameStores?.length)
+    detail.renamed_stores = changes.renameStores.map((r) => ({ store_id: String(r.storeId), name: r.name }));
   if (Object.keys(detail).length > 0) {
-    await storage.management.updateSeller(sellerId, changes, { at: now, event: 'seller.updated', actor, appKey: null, sellerId, subject: String(sellerId), detail });
+    await storage.management.updateSeller(sellerId, changes, {
+      at: now,
+      event: 'seller.updated',
+      actor,
+      appKey: null,
+      sellerId,
+      subject: String(sellerId),
+      detail,
+    });
   }
   return getSeller(storage, sellerId);
 }
@@ -163,13 +199,18 @@ export async function listGrants(
   q: { app_key?: string; seller_id?: string; status?: string; limit?: number | string; cursor?: string },
 ): Promise<Page<GrantRecord>> {
   const limit = pageLimit(q.limit);
-  if (q.status !== undefined && q.status !== 'live' && q.status !== 'revoked') throw new ManagementError(400, 'invalid_request', 'status must be live or revoked');
+  if (q.status !== undefined && q.status !== 'live' && q.status !== 'revoked')
+    throw new ManagementError(400, 'invalid_request', 'status must be live or revoked');
   let sellerId: number | undefined;
   if (q.seller_id !== undefined) {
-    if (!/^\d{1,15}$/.test(q.seller_id)) throw new ManagementError(400, 'invalid_request', 'seller_id must be a seller id (digits)');
+    if (!/^\d{1,15}$/.test(q.seller_id))
+      throw new ManagementError(400, 'invalid_request', 'seller_id must be a seller id (digits)');
     sellerId = Number(q.seller_id);
   }
-  const before = decodeCursor(q.cursor, (v): v is [number, string] => Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isString(v[1]));
+  const before = decodeCursor(
+    q.cursor,
+    (v): v is [number, string] => Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isString(v[1]),
+  );
   const rows = await storage.management.grants({
     appKey: q.app_key,
     sellerId,
@@ -196,14 +237,32 @@ export async function revokeGrant(storage: Storage, grantId: string, actor: stri
 /** `since`: an RFC 3339 time (`2026-12-01T00:00:00Z`) or epoch milliseconds. */
 export function parseSince(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const ms = /^\d+$/.test(raw) ? Number(raw) : /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(raw) ? Date.parse(raw) : NaN;
-  if (!Number.isFinite(ms)) throw new ManagementError(400, 'invalid_request', 'since must be an RFC 3339 time such as 2026-12-01T00:00:00Z, or epoch milliseconds');
+  const ms = /^\d+$/.test(raw)
+    ? Number(raw)
+    : /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(raw)
+      ? Date.parse(raw)
+      : NaN;
+  if (!Number.isFinite(ms))
+    throw new ManagementError(
+      400,
+      'invalid_request',
+      'since must be an RFC 3339 time such as 2026-12-01T00:00:00Z, or epoch milliseconds',
+    );
   return ms;
 }
 
-export async function listAudit(storage: Storage, q: { action?: string; actor?: string; since?: string; limit?: number | string; cursor?: string }): Promise<Page<AuditRecord>> {
+export async function listAudit(
+  storage: Storage,
+  q: { action?: string; actor?: string; since?: string; limit?: number | string; cursor?: string },
+): Promise<Page<AuditRecord>> {
   const limit = pageLimit(q.limit);
   const beforeId = decodeCursor(q.cursor, isNumber);
-  const rows = await storage.management.audit({ action: q.action || undefined, actor: q.actor || undefined, since: parseSince(q.since), beforeId, limit: limit + 1 });
+  const rows = await storage.management.audit({
+    action: q.action || undefined,
+    actor: q.actor || undefined,
+    since: parseSince(q.since),
+    beforeId,
+    limit: limit + 1,
+  });
   return page(rows, limit, (e) => e.id);
 }

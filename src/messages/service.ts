@@ -197,12 +197,19 @@ export class MessageService {
    * subscribed to the topic and has no webhook (webhook apps get it through the outbox already).
    * The store is the seller's first store the app's live grant covers (0 without one).
    */
-  async publishAppEvent(appKey: string, topic: string, sellerId: number, data: Record<string, unknown>): Promise<boolean> {
+  async publishAppEvent(
+    appKey: string,
+    topic: string,
+    sellerId: number,
+    data: Record<string, unknown>,
+  ): Promise<boolean> {
     const settings = await this.core.storage.gateway?.apps.find(appKey);
     if (!settings?.topics?.includes(topic) || settings.webhookUrl) return false;
     const route = (await this.core.storage.gateway!.messageRoutes(sellerId)).find((r) => r.appKey === appKey);
     const storeId = route?.storeIds[0] ?? 0;
-    await this.queue.publish([{ topic, sellerId, storeId, data: JSON.stringify(data), createdAt: this.core.now(), pull: [appKey], push: [] }]);
+    await this.queue.publish([
+      { topic, sellerId, storeId, data: JSON.stringify(data), createdAt: this.core.now(), pull: [appKey], push: [] },
+    ]);
     this.options.onPublished?.(1, 1);
     this.wake(appKey);
     return true;

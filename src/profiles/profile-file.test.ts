@@ -28,11 +28,16 @@ describe('profile files', () => {
 
   it('checks the gateway dialect: method prefix and scope permissions', () => {
     const base = JSON.parse(JSON.stringify(builtinProfiles.smallec));
-    assert.deepEqual(profileProblems({ ...base, gateway: { methodPrefix: 'Bad.Prefix' } }), ['gateway.methodPrefix must be lowercase letters, digits or _ (e.g. "psdm")']);
-    assert.deepEqual(profileProblems({ ...base, gateway: { methodPrefix: 'shop', scopePermissions: { seller: 'orders.read' }, extra: 1 } }), [
-      'gateway: unknown key "extra"',
-      'gateway.scopePermissions.seller must be a list of permission names',
+    assert.deepEqual(profileProblems({ ...base, gateway: { methodPrefix: 'Bad.Prefix' } }), [
+      'gateway.methodPrefix must be lowercase letters, digits or _ (e.g. "psdm")',
     ]);
+    assert.deepEqual(
+      profileProblems({
+        ...base,
+        gateway: { methodPrefix: 'shop', scopePermissions: { seller: 'orders.read' }, extra: 1 },
+      }),
+      ['gateway: unknown key "extra"', 'gateway.scopePermissions.seller must be a list of permission names'],
+    );
   });
 
   it('a full copy of a shipped profile loads as a file', () => {
@@ -43,7 +48,12 @@ describe('profile files', () => {
   });
 
   it('extends a shipped profile: objects merge, arrays replace (switch to exact matching)', () => {
-    const path = write('exact.json', { extends: 'meilishuo', name: 'meilishuo-exact', redirectRule: 'exact', lifetimes: { access: 3600 } });
+    const path = write('exact.json', {
+      extends: 'meilishuo',
+      name: 'meilishuo-exact',
+      redirectRule: 'exact',
+      lifetimes: { access: 3600 },
+    });
     const p = getProfile(path);
     assert.equal(p.redirectRule, 'exact');
     assert.deepEqual(p.lifetimes, { code: 300, access: 3600, refresh: 14 * 24 * 3600 });
@@ -52,12 +62,34 @@ describe('profile files', () => {
   });
 
   it('takes refresh.graceSeconds from 0 to 3600; without it a rotating profile gets 60 (docs/adr/0100)', () => {
-    assert.equal(refreshGraceOf(getProfile(write('g0.json', { extends: 'standard', name: 'g0', refresh: { rotate: true, graceSeconds: 0 } }))), 0);
-    assert.equal(refreshGraceOf(getProfile(write('g5.json', { extends: 'standard', name: 'g5', refresh: { rotate: true, graceSeconds: 5 } }))), 5);
+    assert.equal(
+      refreshGraceOf(
+        getProfile(write('g0.json', { extends: 'standard', name: 'g0', refresh: { rotate: true, graceSeconds: 0 } })),
+      ),
+      0,
+    );
+    assert.equal(
+      refreshGraceOf(
+        getProfile(write('g5.json', { extends: 'standard', name: 'g5', refresh: { rotate: true, graceSeconds: 5 } })),
+      ),
+      5,
+    );
     const copy = { ...builtinProfiles.standard, name: 'nograce', refresh: { rotate: true } };
     assert.equal(refreshGraceOf(getProfile(write('nograce.json', copy))), 60);
-    assert.equal(refreshGraceOf(getProfile(write('norotate.json', { ...copy, name: 'norotate', refresh: { rotate: false, graceSeconds: 60 } }))), 0, 'no rotation, no window');
-    assert.throws(() => getProfile(write('gbad.json', { extends: 'standard', name: 'gbad', refresh: { rotate: true, graceSeconds: 3601 } })), /refresh\.graceSeconds must be a whole number of seconds from 0 to 3600 \(got 3601\)/);
+    assert.equal(
+      refreshGraceOf(
+        getProfile(write('norotate.json', { ...copy, name: 'norotate', refresh: { rotate: false, graceSeconds: 60 } })),
+      ),
+      0,
+      'no rotation, no window',
+    );
+    assert.throws(
+      () =>
+        getProfile(
+          write('gbad.json', { extends: 'standard', name: 'gbad', refresh: { rotate: true, graceSeconds: 3601 } }),
+        ),
+      /refresh\.graceSeconds must be a whole number of seconds from 0 to 3600 \(got 3601\)/,
+    );
   });
 
   it('names every bad field in one clear error', () => {
@@ -74,7 +106,10 @@ describe('profile files', () => {
     assert.throws(
       () => getProfile(path),
       (e: Error) => {
-        assert.match(e.message, new RegExp(`^profile file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a valid profile:`));
+        assert.match(
+          e.message,
+          new RegExp(`^profile file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a valid profile:`),
+        );
         for (const bit of [
           'unknown field "redirect_rule"',
           'name must be lower-case letters',
@@ -95,9 +130,18 @@ describe('profile files', () => {
 
   it('explains missing files, bad JSON, wrong extension and unknown bases', () => {
     assert.throws(() => getProfile(join(dir, 'nope.json')), /^Error: profile file .*nope\.json does not exist$/);
-    assert.throws(() => getProfile(write('broken.json', '{"name": ')), /^Error: profile file .*broken\.json is not valid JSON: /);
+    assert.throws(
+      () => getProfile(write('broken.json', '{"name": ')),
+      /^Error: profile file .*broken\.json is not valid JSON: /,
+    );
     assert.throws(() => getProfile('./platform.profile.ts'), /must be JSON and end in \.json/);
-    assert.throws(() => profileFromJson({ extends: 'taobao' }, builtinProfiles, 'x.json'), /extends must name a shipped profile \(standard, perfee, meilishuo, mogujie, realshark, smallec\), got "taobao"/);
-    assert.throws(() => getProfile('taobao'), /unknown profile "taobao" \(known: standard, perfee, meilishuo, mogujie, realshark, smallec; or a path to a JSON profile file\)/);
+    assert.throws(
+      () => profileFromJson({ extends: 'taobao' }, builtinProfiles, 'x.json'),
+      /extends must name a shipped profile \(standard, perfee, meilishuo, mogujie, realshark, smallec\), got "taobao"/,
+    );
+    assert.throws(
+      () => getProfile('taobao'),
+      /unknown profile "taobao" \(known: standard, perfee, meilishuo, mogujie, realshark, smallec; or a path to a JSON profile file\)/,
+    );
   });
 });

@@ -65,7 +65,10 @@ export interface Profile {
   refresh: {
     /** Issue a new refresh token on each use and kill the old one (RFC 9700 §4.14.2). */
     rotate: boolean;
-    /** Still hand out a refresh token at code exchange when the token endpoint has no refresh grant (the refresh happens elsewhere, e.g. a signed API method). */
+    /**
+     * Still hand out a refresh token at code exchange when the token endpoint has no refresh grant (the refresh happens
+     * elsewhere, e.g. a signed API method).
+     */
     issueWithoutRefreshGrant?: boolean;
     /**
      * Grace window G in seconds for a rotated refresh token (docs/adr/0100): presented again within
@@ -186,7 +189,12 @@ export type FragmentRedirect = 'redirect-rule' | 'exact-callback';
 export const FRAGMENT_REDIRECTS: readonly FragmentRedirect[] = ['exact-callback', 'redirect-rule'];
 
 /** Every redirect rule, for validation and docs. */
-export const REDIRECT_RULES: readonly RedirectRule[] = ['exact', 'same-host', 'registrable-domain', 'host-or-registrable-domain'];
+export const REDIRECT_RULES: readonly RedirectRule[] = [
+  'exact',
+  'same-host',
+  'registrable-domain',
+  'host-or-registrable-domain',
+];
 
 /** The dialect's status code for an RFC error code (`errorStatusCodes`, then `*`, then the RFC code). */
 export function errorStatusFor(profile: Pick<Profile, 'errorStatusCodes'>, code: string): string {
@@ -207,7 +215,9 @@ export type ResponseSource =
   | 'error_status';
 
 /** One output field: its name in this dialect and its source (or a constant). */
-export type ResponseField = { name: string; from: ResponseSource; type?: 'string' | 'number'; optional?: boolean } | { name: string; value: string | number };
+export type ResponseField =
+  | { name: string; from: ResponseSource; type?: 'string' | 'number'; optional?: boolean }
+  | { name: string; value: string | number };
 
 /** RFC 6749 §5.1's fields, as `standardTokenFields` adds them. */
 const STANDARD_TOKEN_FIELDS: ResponseField[] = [
@@ -240,7 +250,10 @@ export interface TokenResponseValues {
 }
 
 /** Render a response body from a field list (fields whose source is absent are omitted). */
-export function renderFields(fields: ResponseField[], values: Partial<Record<ResponseSource, string | number | undefined>>): Record<string, unknown> {
+export function renderFields(
+  fields: ResponseField[],
+  values: Partial<Record<ResponseSource, string | number | undefined>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of fields) {
     if ('value' in f) {
@@ -250,7 +263,8 @@ export function renderFields(fields: ResponseField[], values: Partial<Record<Res
     const v = values[f.from];
     if (v === undefined) continue;
     // A value that is not a number (a platform's own store id) is never turned into NaN.
-    out[f.name] = f.type === 'string' ? String(v) : f.type === 'number' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
+    out[f.name] =
+      f.type === 'string' ? String(v) : f.type === 'number' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
   }
   return out;
 }

@@ -29,6 +29,9 @@ export function isProfilePath(nameOrPath: string): boolean {
 export function getProfile(nameOrPath: string): Profile {
   if (isProfilePath(nameOrPath)) return loadProfileFile(nameOrPath, builtinProfiles);
   const p = builtinProfiles[nameOrPath];
-  if (!p) throw new Error(`unknown profile "${nameOrPath}" (known: ${Object.keys(builtinProfiles).join(', ')}; or a path to a JSON profile file)`);
+  if (!p)
+    throw new Error(
+      `unknown profile "${nameOrPath}" (known: ${Object.keys(builtinProfiles).join(', ')}; or a path to a JSON profile file)`,
+    );
   return p;
 }

@@ -23,7 +23,15 @@ describe('choosing a profile for serve', () => {
 
   it('loads an operator JSON file', () => {
     const path = join(dir, 'acme.json');
-    writeFileSync(path, JSON.stringify({ extends: 'realshark', name: 'acme', title: 'ACME 开放平台', paths: { authorize: '/acme/authorize', token: '/acme/token' } }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        extends: 'realshark',
+        name: 'acme',
+        title: 'ACME 开放平台',
+        paths: { authorize: '/acme/authorize', token: '/acme/token' },
+      }),
+    );
     const c = resolveServeConfig({ profile: path }, {});
     assert.equal(c.profile.name, 'acme');
     assert.equal(c.profile.paths.token, '/acme/token');
@@ -31,10 +39,19 @@ describe('choosing a profile for serve', () => {
   });
 
   it('--redirect-rule switches a legacy profile to exact matching', () => {
-    assert.equal(resolveServeConfig({ profile: 'meilishuo', 'redirect-rule': 'exact' }, {}).profile.redirectRule, 'exact');
-    assert.equal(resolveServeConfig({ profile: 'smallec' }, { SHOUQUAN_REDIRECT_RULE: 'exact' }).profile.redirectRule, 'exact');
+    assert.equal(
+      resolveServeConfig({ profile: 'meilishuo', 'redirect-rule': 'exact' }, {}).profile.redirectRule,
+      'exact',
+    );
+    assert.equal(
+      resolveServeConfig({ profile: 'smallec' }, { SHOUQUAN_REDIRECT_RULE: 'exact' }).profile.redirectRule,
+      'exact',
+    );
     assert.equal(resolveServeConfig({ profile: 'meilishuo' }, {}).profile.redirectRule, 'registrable-domain');
-    assert.throws(() => resolveServeConfig({ 'redirect-rule': 'domain' }, {}), /^Error: --redirect-rule must be one of exact, same-host, registrable-domain, host-or-registrable-domain, got "domain"$/);
+    assert.throws(
+      () => resolveServeConfig({ 'redirect-rule': 'domain' }, {}),
+      /^Error: --redirect-rule must be one of exact, same-host, registrable-domain, host-or-registrable-domain, got "domain"$/,
+    );
   });
 
   it('shouquan serve with a bad profile file exits 2 (a usage error) with a clear message', async () => {
@@ -43,6 +60,9 @@ describe('choosing a profile for serve', () => {
     const err: string[] = [];
     const code = await main(['serve', '--profile', path], { log: () => {}, err: (s) => err.push(s) });
     assert.equal(code, 2);
-    assert.equal(err.join('\n'), `shouquan: profile file ${path} is not a valid profile:\n  - redirectRule must be one of "exact", "same-host", "registrable-domain", "host-or-registrable-domain" (got "loose")\n(see docs/profiles.md)`);
+    assert.equal(
+      err.join('\n'),
+      `shouquan: profile file ${path} is not a valid profile:\n  - redirectRule must be one of "exact", "same-host", "registrable-domain", "host-or-registrable-domain" (got "loose")\n(see docs/profiles.md)`,
+    );
   });
 });

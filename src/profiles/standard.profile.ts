@@ -33,10 +33,16 @@ export const standardProfile: Profile = {
       zh: '代表您读取和管理所选店铺的商品、订单和店铺配置',
     },
     'store.read': { en: "See the store's name and settings", zh: '查看店铺名称和店铺配置' },
-    'store.write': { en: "Change the store's settings (description, service phone, addresses, invoices)", zh: '修改店铺配置（简介、客服电话、地址、发票）' },
+    'store.write': {
+      en: "Change the store's settings (description, service phone, addresses, invoices)",
+      zh: '修改店铺配置（简介、客服电话、地址、发票）',
+    },
     'products.read': { en: 'See your products, prices and stock', zh: '查看您的商品、价格和库存' },
     'products.write': { en: 'Create and change products, prices and stock', zh: '发布和修改商品、价格和库存' },
-    'orders.read': { en: "See your orders (buyers' names, phones and addresses masked)", zh: '查看您的订单（买家姓名、电话和地址已脱敏）' },
+    'orders.read': {
+      en: "See your orders (buyers' names, phones and addresses masked)",
+      zh: '查看您的订单（买家姓名、电话和地址已脱敏）',
+    },
     'orders.write': { en: 'Ship orders and record their tracking numbers', zh: '为订单发货并填写物流单号' },
     'orders.pii': {
       en: "See buyers' full names, phone numbers and addresses (each reading is recorded for you to check)",
@@ -45,7 +51,9 @@ export const standardProfile: Profile = {
   },
   scopeChoice: {
     alwaysGranted: ['store.read'],
-    bundles: { seller: ['store.read', 'store.write', 'products.read', 'products.write', 'orders.read', 'orders.write'] },
+    bundles: {
+      seller: ['store.read', 'store.write', 'products.read', 'products.write', 'orders.read', 'orders.write'],
+    },
     // Buyers' personal data: the seller ticks it on purpose (issue 15).
     optIn: ['orders.pii'],
   },

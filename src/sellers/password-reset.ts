@@ -55,23 +55,44 @@ export async function issueSellerPasswordReset(
 ): Promise<IssuedPasswordReset> {
   const ttlHours = input.ttlHours ?? DEFAULT_PASSWORD_RESET_TTL_HOURS;
   if (!(Number.isInteger(ttlHours) && ttlHours >= 1 && ttlHours <= MAX_PASSWORD_RESET_TTL_HOURS)) {
-    throw new RangeError(`the reset link's lifetime must be a whole number of hours from 1 to ${MAX_PASSWORD_RESET_TTL_HOURS}`);
+    throw new RangeError(
+      `the reset link's lifetime must be a whole number of hours from 1 to ${MAX_PASSWORD_RESET_TTL_HOURS}`,
+    );
   }
-  const seller = Number.isSafeInteger(input.sellerId) && input.sellerId > 0 ? await storage.sellers.find(input.sellerId) : undefined;
+  const seller =
+    Number.isSafeInteger(input.sellerId) && input.sellerId > 0 ? await storage.sellers.find(input.sellerId) : undefined;
   if (!seller) throw new PasswordResetRefused('seller_not_found', `no seller with seller_id ${input.sellerId}`);
   if ((seller.source ?? 'builtin') !== 'builtin') {
-    throw new PasswordResetRefused('password_kept_by_platform', `seller ${input.sellerId} signs in through the platform's account system (${seller.source}); reset the password there`);
+    throw new PasswordResetRefused(
+      'password_kept_by_platform',
+      `seller ${input.sellerId} signs in through the platform's account system (${seller.source}); reset the password there`,
+    );
   }
   const now = input.now ?? Date.now();
   const token = randomToken();
   const expiresAt = now + ttlHours * 3_600_000;
-  await storage.sellers.createPasswordReset({ tokenHash: sha256(token), sellerId: seller.sellerId, createdBy: input.actor, createdAt: now, expiresAt });
+  await storage.sellers.createPasswordReset({
+    tokenHash: sha256(token),
+    sellerId: seller.sellerId,
+    createdBy: input.actor,
+    createdAt: now,
+    expiresAt,
+  });
   const base = input.baseUrl.replace(/\/+$/, '');
-  return { sellerId: seller.sellerId, username: seller.username, resetUrl: `${base}${PASSWORD_RESET_PATH}?token=${encodeURIComponent(token)}`, expiresAt };
+  return {
+    sellerId: seller.sellerId,
+    username: seller.username,
+    resetUrl: `${base}${PASSWORD_RESET_PATH}?token=${encodeURIComponent(token)}`,
+    expiresAt,
+  };
 }
 
 /** Is this reset token usable now? The seller it resets, if so. */
-export async function checkPasswordResetToken(storage: Storage, token: string, now: number): Promise<{ sellerId: number; username: string } | undefined> {
+export async function checkPasswordResetToken(
+  storage: Storage,
+  token: string,
+  now: number,
+): Promise<{ sellerId: number; username: string } | undefined> {
   if (!/^[A-Za-z0-9_-]{16,128}$/.test(token)) return undefined;
   const reset = await storage.sellers.findPasswordReset(sha256(token), now);
   if (!reset) return undefined;
@@ -83,7 +104,12 @@ export async function checkPasswordResetToken(storage: Storage, token: string, n
  * Set a new password through a reset link: the link is used up atomically (one winner), the
  * password stored as argon2id, every session of the seller ended. `weak` leaves the link usable.
  */
-export async function completeSellerPasswordReset(storage: Storage, token: string, newPassword: string, now: number): Promise<{ status: 'done'; sellerId: number } | { status: 'invalid' } | { status: 'weak' }> {
+export async function completeSellerPasswordReset(
+  storage: Storage,
+  token: string,
+  newPassword: string,
+  now: number,
+): Promise<{ status: 'done'; sellerId: number } | { status: 'invalid' } | { status: 'weak' }> {
   if (!(await checkPasswordResetToken(storage, token, now))) return { status: 'invalid' };
   if (newPassword.length < 8) return { status: 'weak' };
   const sellerId = await storage.sellers.completePasswordReset(sha256(token), await hashPassword(newPassword), now);

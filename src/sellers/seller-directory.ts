@@ -46,7 +46,12 @@ export function signDirectoryRequest(secret: string, timestamp: string, rawBody:
  * 401, 403 and 404 are wrong credentials; anything else, a network error or no answer within
  * the timeout is `unavailable` with the reason.
  */
-export async function askSellerDirectory(options: SellerDirectoryOptions, username: string, password: string, now: () => number = Date.now): Promise<DirectoryAnswer> {
+export async function askSellerDirectory(
+  options: SellerDirectoryOptions,
+  username: string,
+  password: string,
+  now: () => number = Date.now,
+): Promise<DirectoryAnswer> {
   const body = JSON.stringify({ username, password });
   const timestamp = String(Math.floor(now() / 1000));
   let res: Response;
@@ -72,9 +77,14 @@ export async function askSellerDirectory(options: SellerDirectoryOptions, userna
     if (err.name === 'TimeoutError' || err.name === 'AbortError' || signal.aborted) {
       return { kind: 'unavailable', reason: 'timeout', detail: `no answer within ${options.timeoutMs} ms` };
     }
-    return { kind: 'unavailable', reason: 'connection_error', detail: err.cause?.code ?? err.cause?.message ?? err.message };
+    return {
+      kind: 'unavailable',
+      reason: 'connection_error',
+      detail: err.cause?.code ?? err.cause?.message ?? err.message,
+    };
   }
-  if (res.status === 401 || res.status === 403 || res.status === 404) return { kind: 'wrong_credentials', status: res.status };
+  if (res.status === 401 || res.status === 403 || res.status === 404)
+    return { kind: 'wrong_credentials', status: res.status };
   if (res.status !== 200) return { kind: 'unavailable', reason: 'bad_status', detail: `HTTP ${res.status}` };
   const seller = parseDirectorySeller(text);
   if (typeof seller === 'string') return { kind: 'unavailable', reason: 'bad_response', detail: seller };

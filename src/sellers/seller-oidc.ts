@@ -221,4 +221,5 @@ export function sellerFromClaims(claims: Record<string, unknown>): ExternalSelle
 }
 
 /** openid-client's fetch, as a traced client span named after the IdP endpoint's path. */
-const idpFetch: oidc.CustomFetch = (url, options) => tracedFetch(`seller IdP ${new URL(url).pathname}`, url, options as RequestInit);
+const idpFetch: oidc.CustomFetch = (url, options) =>
+  tracedFetch(`seller IdP ${new URL(url).pathname}`, url, options as RequestInit);

@@ -3,7 +3,11 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import { verifyPassword } from '../crypto/password.js';
 import type { SellerRecord } from '../storage/ports.js';
-import { askSellerDirectory, type DirectoryUnavailableReason, type SellerDirectoryOptions } from './seller-directory.js';
+import {
+  askSellerDirectory,
+  type DirectoryUnavailableReason,
+  type SellerDirectoryOptions,
+} from './seller-directory.js';
 
 /** The outcome of one seller sign-in, whichever account system decided it. */
 export type SellerSignInResult =
@@ -32,7 +36,12 @@ export const DIRECTORY_RETRY_AFTER_SECONDS = 10;
  * are a developer's sandbox sellers (docs/adr/0061) still sign in with their own password, so
  * apps in `testing` can be tried.
  */
-export function createSellerSignIn(core: CoreContext, registry: Registry, directory?: SellerDirectoryOptions, oidc = false): SellerSignIn {
+export function createSellerSignIn(
+  core: CoreContext,
+  registry: Registry,
+  directory?: SellerDirectoryOptions,
+  oidc = false,
+): SellerSignIn {
   const builtin = async (username: string, password: string): Promise<SellerSignInResult> => {
     const found = username ? await core.storage.sellers.findByUsername(username) : undefined;
     // Sellers of the platform's account system have no password here: never signed in by one.
@@ -49,8 +58,11 @@ export function createSellerSignIn(core: CoreContext, registry: Registry, direct
       ownsPassword,
       async signIn(username, password) {
         const local = username ? await core.storage.sellers.findByUsername(username) : undefined;
-        const sandbox = local && ownsPassword(local) && (await core.storage.console.sandboxOwner(local.sellerId)) !== undefined;
-        return sandbox ? builtin(username, password) : (await verifyPassword(undefined, password), { kind: 'wrong_credentials' });
+        const sandbox =
+          local && ownsPassword(local) && (await core.storage.console.sandboxOwner(local.sellerId)) !== undefined;
+        return sandbox
+          ? builtin(username, password)
+          : (await verifyPassword(undefined, password), { kind: 'wrong_credentials' });
       },
     };
   }
@@ -58,11 +70,12 @@ export function createSellerSignIn(core: CoreContext, registry: Registry, direct
 
   const requests = new Counter({
     name: 'shouquan_seller_directory_requests_total',
-    help: 'Seller sign-ins asked of the platform\'s seller directory, by outcome: signed_in, wrong_credentials, or why it was unavailable (timeout, connection_error, bad_status, bad_response)',
+    help: "Seller sign-ins asked of the platform's seller directory, by outcome: signed_in, wrong_credentials, or why it was unavailable (timeout, connection_error, bad_status, bad_response)",
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  for (const outcome of ['signed_in', 'wrong_credentials', 'timeout', 'connection_error', 'bad_status', 'bad_response']) requests.inc({ outcome }, 0);
+  for (const outcome of ['signed_in', 'wrong_credentials', 'timeout', 'connection_error', 'bad_status', 'bad_response'])
+    requests.inc({ outcome }, 0);
 
   return {
     mode: 'directory',
@@ -70,7 +83,8 @@ export function createSellerSignIn(core: CoreContext, registry: Registry, direct
     async signIn(username, password, log) {
       if (username === '' || password === '') return { kind: 'wrong_credentials' };
       const local = await core.storage.sellers.findByUsername(username);
-      if (local && ownsPassword(local) && (await core.storage.console.sandboxOwner(local.sellerId)) !== undefined) return builtin(username, password);
+      if (local && ownsPassword(local) && (await core.storage.console.sandboxOwner(local.sellerId)) !== undefined)
+        return builtin(username, password);
       const answer = await askSellerDirectory(directory, username, password, core.now);
       if (answer.kind === 'wrong_credentials') {
         requests.inc({ outcome: 'wrong_credentials' });
@@ -78,7 +92,10 @@ export function createSellerSignIn(core: CoreContext, registry: Registry, direct
       }
       if (answer.kind === 'unavailable') {
         requests.inc({ outcome: answer.reason });
-        log.warn({ sellerDirectory: { reason: answer.reason, detail: answer.detail } }, `seller sign-in unavailable: the seller directory failed (${answer.reason}: ${answer.detail})`);
+        log.warn(
+          { sellerDirectory: { reason: answer.reason, detail: answer.detail } },
+          `seller sign-in unavailable: the seller directory failed (${answer.reason}: ${answer.detail})`,
+        );
         return { kind: 'unavailable', reason: answer.reason };
       }
       requests.inc({ outcome: 'signed_in' });

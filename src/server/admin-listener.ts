@@ -8,7 +8,10 @@ import type { FastifyInstance } from 'fastify';
  * marked, and a hook sends each path to the listener it belongs to (404 elsewhere).
  */
 
-/** Paths that answer only on the admin listener when there is one: `/admin`, `/admin/…` (pages and `/admin/api/*`) and `/metrics`. */
+/**
+ * Paths that answer only on the admin listener when there is one: `/admin`, `/admin/…` (pages and `/admin/api/*`) and
+ * `/metrics`.
+ */
 export function isAdminPath(path: string): boolean {
   return path === '/admin' || path.startsWith('/admin/') || path === '/metrics';
 }
@@ -22,7 +25,9 @@ const adminRequests = new WeakSet<IncomingMessage>();
 /** Requests refused because their path lives on the other listener: a plain 404, never a 405 with Allow. */
 const hiddenRequests = new WeakSet<IncomingMessage>();
 
-/** Was this request's path hidden because it lives on the other listener? (The not-found handler answers 404, not 405.) */
+/**
+ * Was this request's path hidden because it lives on the other listener? (The not-found handler answers 404, not 405.)
+ */
 export function hiddenByListener(raw: IncomingMessage): boolean {
   return hiddenRequests.has(raw);
 }
@@ -56,7 +61,11 @@ export function installAdminSplit(app: FastifyInstance): void {
 }
 
 /** Listen on the admin host and port; closed with the app. Returns the bound port (for `--admin-port 0`). */
-export async function listenAdmin(app: FastifyInstance, host: string, port: number): Promise<{ server: Server; port: number }> {
+export async function listenAdmin(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     adminRequests.add(req);
     app.server.emit('request', req, res);

@@ -87,7 +87,8 @@ export interface ServerOptions {
 }
 
 /** Content-Security-Policy for every response: no scripts, no third-party anything, no framing. */
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data: https:; base-uri 'none'; frame-ancestors 'none'";
 
 /** Seconds a client should wait before retrying while the database is unreachable. */
 const DB_RETRY_AFTER_SECONDS = 5;
@@ -99,7 +100,8 @@ export const logRedactPaths = ['req.headers.authorization', 'req.headers.cookie'
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const { core } = options;
   const metrics: Metrics = createMetrics();
-  const clusterMetrics = options.clusterWorker === undefined ? undefined : clusterWorkerMetrics(metrics.registry, options.clusterWorker);
+  const clusterMetrics =
+    options.clusterWorker === undefined ? undefined : clusterWorkerMetrics(metrics.registry, options.clusterWorker);
 
   const logger =
     options.logger === false
@@ -137,7 +139,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   limitConnectionsPerAddress(app.server, options.maxConnectionsPerIp ?? 0, (address) => {
     connectionsRefused.inc();
-    app.log.warn({ remoteAddress: address, limit: options.maxConnectionsPerIp }, 'connection refused: too many open connections from this address');
+    app.log.warn(
+      { remoteAddress: address, limit: options.maxConnectionsPerIp },
+      'connection refused: too many open connections from this address',
+    );
   });
 
   // Every route, as registered: the API reference is built from this list (and checked against it).
@@ -172,11 +177,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       onDrop: (n) => dropped.inc(n),
       onError: (err) => app.log.warn({ err }, 'writing gateway call records failed; they stay buffered'),
     });
-    calls = new CallTracker(writer, core.now, new AppMetrics(metrics.registry, options.metricsAppLimit ?? DEFAULT_METRICS_APP_LIMIT));
+    calls = new CallTracker(
+      writer,
+      core.now,
+      new AppMetrics(metrics.registry, options.metricsAppLimit ?? DEFAULT_METRICS_APP_LIMIT),
+    );
     // Runs after in-flight requests are done: their records are written before storage closes.
     app.addHook('onClose', async () => writer.close());
   }
-  const messages = core.storage.gateway ? createMessageService(core, metrics.registry, resolveGatewayOptions(options.gateway)) : undefined;
+  const messages = core.storage.gateway
+    ? createMessageService(core, metrics.registry, resolveGatewayOptions(options.gateway))
+    : undefined;
   const gateway = core.storage.gateway ? createGateway(core, options.gateway, { calls, messages }) : undefined;
   const ctx: HttpContext = {
     core,
@@ -186,7 +197,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     throttle,
     calls,
     messages,
-    sellerOidc: options.sellerOidc ? new SellerOidcLogin(options.sellerOidc, () => core.issuer, core.secretKey, metrics.registry, core.now) : undefined,
+    sellerOidc: options.sellerOidc
+      ? new SellerOidcLogin(options.sellerOidc, () => core.issuer, core.secretKey, metrics.registry, core.now)
+      : undefined,
   };
   installClientAuthThrottle(app, ctx, throttle);
   const ops = registerOpsMetrics(ctx);
@@ -230,10 +243,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
     // The database is down or restarting: 503 with Retry-After (RFC 9110 §15.6.4), not a 500.
     if (!(error instanceof OAuthError) && isDatabaseUnavailable(error)) {
-      request.log.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'database unreachable');
+      request.log.warn(
+        { err: { message: error.message, code: (error as { code?: string }).code } },
+        'database unreachable',
+      );
       ops.dbUnavailable.inc();
       reply.header('retry-after', String(DB_RETRY_AFTER_SECONDS));
-      return handleError(ctx, new TemporarilyUnavailableError('the service is temporarily unavailable; try again in a few seconds', 'database unreachable'), request, reply);
+      return handleError(
+        ctx,
+        new TemporarilyUnavailableError(
+          'the service is temporarily unavailable; try again in a few seconds',
+          'database unreachable',
+        ),
+        request,
+        reply,
+      );
     }
     return handleError(ctx, error, request, reply);
   });
@@ -246,15 +270,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       request.log.info({ method: request.method, allow }, 'method not allowed');
       if (accept.includes('text/html')) {
         const lang = requestLang(ctx, request);
-        return sendPage(reply, 405, errorPage({ lang, platform: core.profile.title, message: `${request.method} is not allowed here (${allow.join(', ')})`, requestId: request.id }));
+        return sendPage(
+          reply,
+          405,
+          errorPage({
+            lang,
+            platform: core.profile.title,
+            message: `${request.method} is not allowed here (${allow.join(', ')})`,
+            requestId: request.id,
+          }),
+        );
       }
-      return reply.code(405).send({ error: 'method_not_allowed', error_description: `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow.join(' or ')}` });
+      return reply.code(405).send({
+        error: 'method_not_allowed',
+        error_description: `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow.join(' or ')}`,
+      });
     }
     if (accept.includes('text/html')) {
       const lang = requestLang(ctx, request);
-      return sendPage(reply, 404, errorPage({ lang, platform: core.profile.title, message: t(lang).notFound, requestId: request.id }));
+      return sendPage(
+        reply,
+        404,
+        errorPage({ lang, platform: core.profile.title, message: t(lang).notFound, requestId: request.id }),
+      );
     }
-    return reply.code(404).send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
+    return reply
+      .code(404)
+      .send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
 
   app.get('/assets/shouquan.css', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (_request, reply) =>
@@ -272,8 +314,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return reply.type(metrics.registry.contentType).send(await clusterMetrics.aggregated());
     } catch (e) {
       // A partial answer would look like a drop in every counter: fail the scrape instead.
-      request.log.warn({ err: e }, 'could not aggregate the workers\' metrics');
-      return reply.code(503).type('text/plain; charset=utf-8').send(`# metrics of the workers could not be aggregated: ${(e as Error).message}\n`);
+      request.log.warn({ err: e }, "could not aggregate the workers' metrics");
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send(`# metrics of the workers could not be aggregated: ${(e as Error).message}\n`);
     }
   });
 
@@ -303,7 +348,10 @@ function handleError(ctx: HttpContext, error: FastifyError | OAuthError, request
     oauth = error;
   } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     // Fastify's own 4xx (body too large, bad JSON, bad content length): an invalid request.
-    oauth = new InvalidRequestError(error.statusCode === 413 ? 'the request body is too large' : 'the request could not be parsed', error.message);
+    oauth = new InvalidRequestError(
+      error.statusCode === 413 ? 'the request body is too large' : 'the request could not be parsed',
+      error.message,
+    );
     reply.code(error.statusCode === 413 ? 413 : 400);
   } else {
     request.log.error({ err: error }, 'unexpected error');
@@ -319,18 +367,30 @@ function handleError(ctx: HttpContext, error: FastifyError | OAuthError, request
   if (kind === 'page') {
     const lang = requestLang(ctx, request);
     const message = oauth.status >= 500 && oauth.code === 'server_error' ? t(lang).internal : oauth.description;
-    return sendPage(reply, status, errorPage({ lang, platform: ctx.core.profile.title, message, requestId: request.id }));
+    return sendPage(
+      reply,
+      status,
+      errorPage({ lang, platform: ctx.core.profile.title, message, requestId: request.id }),
+    );
   }
   if (kind === 'api') {
     if (oauth instanceof InvalidTokenError && oauth.missing) {
       // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
       reply.header('www-authenticate', 'Bearer realm="shouquan"');
     } else if (oauth.code === 'invalid_token') {
-      reply.header('www-authenticate', `Bearer realm="shouquan", error="invalid_token", error_description="${oauth.description.replace(/"/g, "'")}"`);
+      reply.header(
+        'www-authenticate',
+        `Bearer realm="shouquan", error="invalid_token", error_description="${oauth.description.replace(/"/g, "'")}"`,
+      );
     }
     return reply.code(status).send({ error: oauth.code, error_description: oauth.description });
   }
   if (oauth.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="shouquan", charset="UTF-8"');
-  const extras = kind === 'oauth' ? renderFields(ctx.core.profile.responses.errorExtras, { error_status: errorStatusFor(ctx.core.profile, oauth.code) }) : {};
+  const extras =
+    kind === 'oauth'
+      ? renderFields(ctx.core.profile.responses.errorExtras, {
+          error_status: errorStatusFor(ctx.core.profile, oauth.code),
+        })
+      : {};
   return reply.code(status).send({ error: oauth.code, error_description: oauth.description, ...extras });
 }

@@ -76,8 +76,16 @@ export type ClusterWorkerMetrics = ReturnType<typeof clusterWorkerMetrics>;
 export function clusterPrimaryMetrics() {
   const aggregator = new AggregatorRegistry();
   const own = new Registry();
-  const workers = new Gauge({ name: 'shouquan_cluster_workers', help: 'Worker processes running (serve --workers)', registers: [own] });
-  const restarts = new Counter({ name: 'shouquan_cluster_worker_restarts_total', help: 'Workers restarted after an unexpected exit', registers: [own] });
+  const workers = new Gauge({
+    name: 'shouquan_cluster_workers',
+    help: 'Worker processes running (serve --workers)',
+    registers: [own],
+  });
+  const restarts = new Counter({
+    name: 'shouquan_cluster_worker_restarts_total',
+    help: 'Workers restarted after an unexpected exit',
+    registers: [own],
+  });
   cluster.on('message', (worker: Worker, m: { type?: string; id?: number }) => {
     if (m?.type !== METRICS_REQUEST) return;
     const reply = (answer: Omit<MetricsAnswer, 'type'>) => {

@@ -18,7 +18,11 @@ export function timeoutOptions(seconds: number) {
     requestTimeout: ms,
     connectionTimeout: ms,
     keepAliveTimeout: Math.min(ms, 72_000),
-    http: { headersTimeout: ms, requestTimeout: ms, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(ms / 4))) },
+    http: {
+      headersTimeout: ms,
+      requestTimeout: ms,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(ms / 4))),
+    },
   };
 }
 
@@ -43,7 +47,10 @@ export function perWorkerConnections(max: number, workers: number): number {
 export function limitConnectionsPerAddress(server: Server, max: number, onRefused?: (address: string) => void): void {
   if (max <= 0) return;
   const open = new Map<string, number>();
-  const body = JSON.stringify({ error: 'too_many_connections', error_description: `more than ${max} open connections from your address; close some and retry` });
+  const body = JSON.stringify({
+    error: 'too_many_connections',
+    error_description: `more than ${max} open connections from your address; close some and retry`,
+  });
   const refusal =
     `HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;

@@ -5,7 +5,9 @@ import { InvalidRequestError } from '../core/errors.js';
 import type { Metrics } from './metrics.js';
 import { pickLang, type Lang } from './pages/i18n.js';
 
-/** What every route module gets: the core context plus HTTP-only settings, built whole before any route (docs/adr/0167). */
+/**
+ * What every route module gets: the core context plus HTTP-only settings, built whole before any route (docs/adr/0167).
+ */
 export interface HttpContext {
   core: CoreContext;
   metrics: Metrics;
@@ -51,7 +53,11 @@ export function formParams(request: FastifyRequest): ParamBag {
 /** The page language for this request. */
 export function requestLang(ctx: HttpContext, request: FastifyRequest): Lang {
   const q = (request.query as Record<string, unknown> | undefined)?.lang;
-  return pickLang(typeof q === 'string' ? q : undefined, request.headers['accept-language'], ctx.core.profile.defaultLang);
+  return pickLang(
+    typeof q === 'string' ? q : undefined,
+    request.headers['accept-language'],
+    ctx.core.profile.defaultLang,
+  );
 }
 
 /** Send an HTML page. */

@@ -17,5 +17,7 @@ export function allowedMethods(app: FastifyInstance, request: FastifyRequest): s
   // A path that lives on the other listener (serve --admin-port) is not found here, whatever its methods.
   if (hiddenByListener(request.raw)) return [];
   const path = request.url.split('?')[0] ?? '';
-  return app.supportedMethods.filter((method) => method !== request.method && app.findRoute({ method: method as 'GET', url: path }) !== null);
+  return app.supportedMethods.filter(
+    (method) => method !== request.method && app.findRoute({ method: method as 'GET', url: path }) !== null,
+  );
 }

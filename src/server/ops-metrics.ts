@@ -21,12 +21,26 @@ export function registerOpsMetrics(ctx: HttpContext) {
   });
   // Group commit at work (docs/adr/0050): transactions per COMMIT is the batching factor.
   const commitStats = storage.commitStats;
-  for (const [name, field, help] of !commitStats ? [] : ([
-    ['shouquan_sqlite_transactions_total', 'transactions', 'SQLite write transactions run (group commit members)'],
-    ['shouquan_sqlite_commits_total', 'commits', 'SQLite COMMITs issued; transactions / commits is the group-commit batching factor'],
-    ['shouquan_sqlite_checkpoints_total', 'checkpoints', 'SQLite WAL checkpoints run by the background checkpoint thread'],
-    ['shouquan_sqlite_wal_restarts_total', 'walRestarts', 'Times the background thread emptied a long SQLite WAL (writes held back meanwhile) so that it started over'],
-  ] as const)) {
+  for (const [name, field, help] of !commitStats
+    ? []
+    : ([
+        ['shouquan_sqlite_transactions_total', 'transactions', 'SQLite write transactions run (group commit members)'],
+        [
+          'shouquan_sqlite_commits_total',
+          'commits',
+          'SQLite COMMITs issued; transactions / commits is the group-commit batching factor',
+        ],
+        [
+          'shouquan_sqlite_checkpoints_total',
+          'checkpoints',
+          'SQLite WAL checkpoints run by the background checkpoint thread',
+        ],
+        [
+          'shouquan_sqlite_wal_restarts_total',
+          'walRestarts',
+          'Times the background thread emptied a long SQLite WAL (writes held back meanwhile) so that it started over',
+        ],
+      ] as const)) {
     new Counter({
       name,
       help,

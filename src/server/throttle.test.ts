@@ -19,7 +19,8 @@ describe('failure budgets in the shared limit store (ADR 0110)', () => {
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const limiter = (name: string, max: number, windowMs: number, blockMs: number) => new SharedFailureLimiter({ max, windowMs, blockMs }, storage.limits, name, () => now);
+  const limiter = (name: string, max: number, windowMs: number, blockMs: number) =>
+    new SharedFailureLimiter({ max, windowMs, blockMs }, storage.limits, name, () => now);
   const throttle = (): Throttle => ({
     limits: {} as Throttle['limits'],
     store: storage.limits,
@@ -55,7 +56,9 @@ describe('failure budgets in the shared limit store (ADR 0110)', () => {
 
   it('lets at most 5 of 12 concurrent sign-ins reach the password check; the lockout follows the 5th failure', async () => {
     const t = throttle();
-    const attempts = await Promise.all(Array.from({ length: 12 }, () => beginLogin(t, 'seller-a', '10.0.0.1', () => now)));
+    const attempts = await Promise.all(
+      Array.from({ length: 12 }, () => beginLogin(t, 'seller-a', '10.0.0.1', () => now)),
+    );
     const checked = attempts.filter((a) => a.wait === 0);
     assert.equal(checked.length, 5);
     assert.ok(attempts.filter((a) => a.wait > 0).every((a) => a.wait === 900_000));
@@ -69,14 +72,24 @@ describe('failure budgets in the shared limit store (ADR 0110)', () => {
     const t = throttle();
     for (let i = 0; i < 4; i++) await (await beginLogin(t, 'seller-b', '10.0.0.3', () => now)).failed();
     await (await beginLogin(t, 'seller-b', '10.0.0.3', () => now)).succeeded();
-    for (let i = 0; i < 4; i++) assert.equal(await (await beginLogin(t, 'seller-b', '10.0.0.3', () => now)).failed(), 0);
-    assert.equal(await storage.limits.add(t.sellerPerIp.counterKey('10.0.0.3'), 0, now + 1, now), 8, 'eight failures, the success not counted');
+    for (let i = 0; i < 4; i++)
+      assert.equal(await (await beginLogin(t, 'seller-b', '10.0.0.3', () => now)).failed(), 0);
+    assert.equal(
+      await storage.limits.add(t.sellerPerIp.counterKey('10.0.0.3'), 0, now + 1, now),
+      8,
+      'eight failures, the success not counted',
+    );
   });
 
   it('spends the per-IP budget across usernames', async () => {
     const t = throttle();
-    for (let i = 0; i < 29; i++) assert.equal(await (await beginLogin(t, `user${i}`, '10.0.0.9', () => now)).failed(), 0);
-    assert.equal(await (await beginLogin(t, 'user29', '10.0.0.9', () => now)).failed(), 900_000, 'the 30th failure blocks the IP');
+    for (let i = 0; i < 29; i++)
+      assert.equal(await (await beginLogin(t, `user${i}`, '10.0.0.9', () => now)).failed(), 0);
+    assert.equal(
+      await (await beginLogin(t, 'user29', '10.0.0.9', () => now)).failed(),
+      900_000,
+      'the 30th failure blocks the IP',
+    );
     assert.equal((await beginLogin(t, 'someone-else', '10.0.0.9', () => now)).wait, 900_000);
   });
 });

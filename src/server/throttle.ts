@@ -162,12 +162,22 @@ export interface LoginAttempt {
  * most `max` reach the password check (the 6th wrong password is refused wherever it is sent).
  * A wrong password that spends a budget locks the username (or IP) for `blockMs`.
  */
-export async function beginLogin(throttle: Throttle | undefined, userKey: string, ip: string, now: () => number): Promise<LoginAttempt> {
+export async function beginLogin(
+  throttle: Throttle | undefined,
+  userKey: string,
+  ip: string,
+  now: () => number,
+): Promise<LoginAttempt> {
   if (!throttle) return { wait: 0, failed: async () => 0, succeeded: async () => {}, cancelled: async () => {} };
   const { sellerPerUser: user, sellerPerIp: perIp } = throttle;
   const started = now();
   const blockedUntil = await throttle.store.liveUntil([user.blockKey(userKey), perIp.blockKey(ip)], started);
-  const refused = (wait: number): LoginAttempt => ({ wait, failed: async () => wait, succeeded: async () => {}, cancelled: async () => {} });
+  const refused = (wait: number): LoginAttempt => ({
+    wait,
+    failed: async () => wait,
+    succeeded: async () => {},
+    cancelled: async () => {},
+  });
   if (blockedUntil > started) return refused(blockedUntil - started);
   const [u, i] = await Promise.all([user.attempt(userKey), perIp.attempt(ip)]);
   if (u > user.rule.max || i > perIp.rule.max) {
@@ -178,7 +188,10 @@ export async function beginLogin(throttle: Throttle | undefined, userKey: string
   return {
     wait: 0,
     async failed() {
-      const [a, b] = await Promise.all([u >= user.rule.max ? user.block(userKey) : 0, i >= perIp.rule.max ? perIp.block(ip) : 0]);
+      const [a, b] = await Promise.all([
+        u >= user.rule.max ? user.block(userKey) : 0,
+        i >= perIp.rule.max ? perIp.block(ip) : 0,
+      ]);
       return Math.max(a, b);
     },
     async succeeded() {
@@ -223,7 +236,8 @@ function claimedClientId(ctx: HttpContext, request: FastifyRequest): string | un
 export function installClientAuthThrottle(app: FastifyInstance, ctx: HttpContext, throttle: Throttle): void {
   const { paths } = ctx.core.profile;
   const guarded = new Set([paths.token, paths.revoke, paths.introspect]);
-  const isGuarded = (request: FastifyRequest) => request.routeOptions.config?.kind === 'oauth' && guarded.has(request.routeOptions.url ?? '');
+  const isGuarded = (request: FastifyRequest) =>
+    request.routeOptions.config?.kind === 'oauth' && guarded.has(request.routeOptions.url ?? '');
 
   // Callback style: this runs before every route's handler, and most routes are not guarded;
   // only the guarded ones pay for the shared store's read (one query for both budgets).
@@ -239,7 +253,12 @@ export function installClientAuthThrottle(app: FastifyInstance, ctx: HttpContext
         throttle.throttled.inc({ kind: 'client_auth' });
         const seconds = retryAfterSeconds(until - now);
         reply.header('retry-after', String(seconds));
-        done(new ClientAuthThrottledError(`too many failed client authentication attempts; try again in ${seconds} seconds`, `throttled client ${clientId ?? '-'} ip ${request.ip}`));
+        done(
+          new ClientAuthThrottledError(
+            `too many failed client authentication attempts; try again in ${seconds} seconds`,
+            `throttled client ${clientId ?? '-'} ip ${request.ip}`,
+          ),
+        );
       },
       (e: Error) => done(e),
     );
@@ -250,9 +269,10 @@ export function installClientAuthThrottle(app: FastifyInstance, ctx: HttpContext
     if (!(error instanceof OAuthError) || error.code !== 'invalid_client') return;
     const clientId = claimedClientId(ctx, request);
     // Counted in the shared store; a store outage must not turn the 401 into something else.
-    await Promise.all([throttle.clientPerIp.fail(request.ip), clientId === undefined ? 0 : throttle.clientPerClient.fail(clientId)]).catch((e) =>
-      request.log.warn({ err: e }, 'could not count a failed client authentication'),
-    );
+    await Promise.all([
+      throttle.clientPerIp.fail(request.ip),
+      clientId === undefined ? 0 : throttle.clientPerClient.fail(clientId),
+    ]).catch((e) => request.log.warn({ err: e }, 'could not count a failed client authentication'));
   });
 }
 

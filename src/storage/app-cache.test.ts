@@ -36,7 +36,15 @@ function memoryApps() {
 }
 
 const SEALED = { sealedSecret: 's1' };
-const app = (appKey: string, secretHash = 'h1'): AppRecord => ({ appKey, name: 'A', secretHash, callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 });
+const app = (appKey: string, secretHash = 'h1'): AppRecord => ({
+  appKey,
+  name: 'A',
+  secretHash,
+  callbackUrls: ['https://a.example/cb'],
+  scopes: ['seller'],
+  status: 'live',
+  createdAt: 1,
+});
 
 describe('app record cache', () => {
   it('serves repeated lookups from memory until the entry is older than the ttl', async () => {
@@ -120,9 +128,26 @@ describe('linked app caches (withAppCache)', () => {
         return a && { app: a, settings: settings.get(appKey) };
       },
     };
-    const storage = withAppCache({ apps: m.repo, sellers: {} as SellerRepository, gateway: { apps: gatewayApps } as unknown as GatewayStorage } as Storage, { ttlMs: 60_000 });
+    const storage = withAppCache(
+      {
+        apps: m.repo,
+        sellers: {} as SellerRepository,
+        gateway: { apps: gatewayApps } as unknown as GatewayStorage,
+      } as Storage,
+      { ttlMs: 60_000 },
+    );
     await storage.apps.create(app('1'), SEALED);
-    settings.set('1', { appKey: '1', sealedSecret: 's1', previousSealedSecret: null, previousSecretExpiresAt: null, webhookUrl: null, webhookSince: null, permissions: null, quotaPerDay: null, quotaPerSecond: null });
+    settings.set('1', {
+      appKey: '1',
+      sealedSecret: 's1',
+      previousSealedSecret: null,
+      previousSecretExpiresAt: null,
+      webhookUrl: null,
+      webhookSince: null,
+      permissions: null,
+      quotaPerDay: null,
+      quotaPerSecond: null,
+    });
     assert.equal((await storage.gateway!.apps.findForCall('1'))?.app.name, 'A');
     assert.equal((await storage.gateway!.apps.find('1'))?.sealedSecret, 's1');
     await storage.gateway!.apps.findForCall('1');

@@ -187,7 +187,11 @@ export function withAppCache(storage: Storage, options?: AppCacheOptions): Stora
     ? {
         ...storage.gateway,
         // Read on every signed call (sealed secret, permissions, quotas): the same cache and bound.
-        apps: cacheApps<GatewayAppRepository, GatewayAppRecord>(storage.gateway.apps, { ...options, reads: ['find', 'findForCall'], onInvalidate: link(() => apps) }),
+        apps: cacheApps<GatewayAppRepository, GatewayAppRecord>(storage.gateway.apps, {
+          ...options,
+          reads: ['find', 'findForCall'],
+          onInvalidate: link(() => apps),
+        }),
       }
     : undefined;
   gatewayApps = gateway?.apps;

@@ -44,7 +44,10 @@ export interface AppDetails {
   createdAt: number;
   /** End of the overlap window of the previous secret, when one is still accepted. */
   previousSecretExpiresAt: number | null;
-  /** The app's own client-side flow setting (`gateway_apps`, docs/adr/0116); null: the profile's. Filled in by `loadAppDetails`. */
+  /**
+   * The app's own client-side flow setting (`gateway_apps`, docs/adr/0116); null: the profile's. Filled in by
+   * `loadAppDetails`.
+   */
   fragmentRedirect?: 'exact-callback' | 'redirect-rule' | null;
   /** When the app last received a token through the client-side flow. Filled in by `loadAppDetails`. */
   clientSideFlowAt?: number | null;
@@ -87,7 +90,12 @@ export interface AuditEntry {
 
 export interface ConsoleStorage {
   /** Throws `DuplicateError` when the username is taken in the realm. */
-  createAccount(input: { realm: WebRealm; username: string; passwordHash: string; createdAt: number }): Promise<WebAccount>;
+  createAccount(input: {
+    realm: WebRealm;
+    username: string;
+    passwordHash: string;
+    createdAt: number;
+  }): Promise<WebAccount>;
   findAccount(realm: WebRealm, username: string): Promise<WebAccount | undefined>;
   account(accountId: number): Promise<WebAccount | undefined>;
   setAccountPassword(accountId: number, passwordHash: string): Promise<void>;

@@ -67,7 +67,13 @@ export interface AuditQuery {
 
 export interface ManagementStorage {
   /** Store a new token (hashed) with its audit line, in one transaction. */
-  createOperatorToken(input: { name: string; tokenHash: string; readOnly: boolean; createdAt: number; createdBy: string | null }): Promise<OperatorTokenRecord>;
+  createOperatorToken(input: {
+    name: string;
+    tokenHash: string;
+    readOnly: boolean;
+    createdAt: number;
+    createdBy: string | null;
+  }): Promise<OperatorTokenRecord>;
   /** The unrevoked token with this SHA-256, if any. */
   findOperatorToken(tokenHash: string): Promise<OperatorTokenRecord | undefined>;
   /** Every token, revoked ones too, newest first. */

@@ -77,19 +77,44 @@ export interface SubscriptionRepository {
    * Set a new end (never on a cancelled subscription: `cancelled`); the events start over for it;
    * the seller's live tokens for the app are capped at the seller's latest active end.
    */
-  renew(subscriptionId: string, expiresAt: number, now: number, audit: AuditEvent): Promise<{ status: 'renewed'; subscription: SubscriptionRecord } | { status: 'not_found' } | { status: 'cancelled'; subscription: SubscriptionRecord }>;
-  /** End it now (idempotent); the seller's live tokens for the app stop at once unless another subscription is active. */
-  cancel(subscriptionId: string, now: number, audit: AuditEvent): Promise<{ status: 'cancelled'; subscription: SubscriptionRecord; changed: boolean } | { status: 'not_found' }>;
+  renew(
+    subscriptionId: string,
+    expiresAt: number,
+    now: number,
+    audit: AuditEvent,
+  ): Promise<
+    | { status: 'renewed'; subscription: SubscriptionRecord }
+    | { status: 'not_found' }
+    | { status: 'cancelled'; subscription: SubscriptionRecord }
+  >;
+  /**
+   * End it now (idempotent); the seller's live tokens for the app stop at once unless another subscription is active.
+   */
+  cancel(
+    subscriptionId: string,
+    now: number,
+    audit: AuditEvent,
+  ): Promise<{ status: 'cancelled'; subscription: SubscriptionRecord; changed: boolean } | { status: 'not_found' }>;
   /**
    * Subscriptions owing an event at `now`: `expiring` (active, ending within `expiringWindowMs`,
    * no event yet for this end) and `expired` (cancelled or ended, no event yet), at most `limit`.
    */
-  owingEvents(now: number, expiringWindowMs: number, limit: number): Promise<Array<{ subscription: SubscriptionRecord; kind: SubscriptionEventKind }>>;
+  owingEvents(
+    now: number,
+    expiringWindowMs: number,
+    limit: number,
+  ): Promise<Array<{ subscription: SubscriptionRecord; kind: SubscriptionEventKind }>>;
   /**
    * Record that the event was produced, exactly once: a conditional UPDATE of the marker and, in the
    * same transaction, the outbox row when given. False when another producer recorded it first.
    */
-  recordEvent(input: { subscriptionId: string; kind: SubscriptionEventKind; expiresAt: number; now: number; outbox?: { appKey: string; key: string; event: string; body: string } }): Promise<boolean>;
+  recordEvent(input: {
+    subscriptionId: string;
+    kind: SubscriptionEventKind;
+    expiresAt: number;
+    now: number;
+    outbox?: { appKey: string; key: string; event: string; body: string };
+  }): Promise<boolean>;
 }
 
 /** Where a seller signs in (docs/adr/0125): Shouquan's own password, the platform's seller directory or its IdP. */
@@ -170,7 +195,10 @@ export interface AuthCodeRecord {
   sellerId: number;
   /** The first store ticked (`storeIds[0]`). */
   storeId: number;
-  /** Every store the seller ticked (profiles with `grants.stores: 'several'`), first = `storeId`; absent: `storeId` alone. */
+  /**
+   * Every store the seller ticked (profiles with `grants.stores: 'several'`), first = `storeId`; absent: `storeId`
+   * alone.
+   */
   storeIds?: number[];
   redirectUri: string;
   redirectUriSent: boolean;
@@ -265,7 +293,9 @@ export type ReconsentRule = 'replace' | 'add';
 
 export type RotateResult =
   | { status: 'rotated' }
-  /** Not live (rotated, revoked, or its grant revoked); `successor` when it was rotated with a grace window still kept. */
+  /**
+   * Not live (rotated, revoked, or its grant revoked); `successor` when it was rotated with a grace window still kept.
+   */
   | { status: 'already_used'; successor?: SealedSuccessor | null };
 
 /** What an app update may change (only the fields given change; docs/adr/0130). */
@@ -338,7 +368,10 @@ export interface AppRepository {
 
 export interface SellerRepository {
   /** Create a seller and their stores in one transaction; throws `DuplicateError` on a taken username. */
-  create(seller: { username: string; passwordHash: string; createdAt: number }, storeNames: string[]): Promise<{ seller: SellerRecord; stores: StoreRecord[] }>;
+  create(
+    seller: { username: string; passwordHash: string; createdAt: number },
+    storeNames: string[],
+  ): Promise<{ seller: SellerRecord; stores: StoreRecord[] }>;
   findByUsername(username: string): Promise<SellerRecord | undefined>;
   find(sellerId: number): Promise<SellerRecord | undefined>;
   stores(sellerId: number): Promise<StoreRecord[]>;
@@ -411,7 +444,12 @@ export interface GrantRepository {
    * its tokens predate migration 0019), the grant itself is revoked with `reason`, as before;
    * otherwise the grant's other consents keep working. Returns what it ended.
    */
-  revokeFromCode(input: { grantId: string; codeHash: string; now: number; reason: string }): Promise<'grant' | 'tokens' | 'none'>;
+  revokeFromCode(input: {
+    grantId: string;
+    codeHash: string;
+    now: number;
+    reason: string;
+  }): Promise<'grant' | 'tokens' | 'none'>;
   /** The live grant of a seller for an app, if any. */
   findLive(appKey: string, sellerId: number): Promise<GrantRecord | undefined>;
   /**
@@ -419,24 +457,45 @@ export interface GrantRepository {
    * with its tokens, and remember the grant on the code. `redeemed` carries the grant as stored:
    * the live one the new stores were added to, under `reconsent: 'add'`.
    */
-  redeemAuthCode(input: { codeHash: string; now: number; grant: GrantRecord; tokens: TokenRecord[]; reconsent?: ReconsentRule }): Promise<RedeemResult>;
+  redeemAuthCode(input: {
+    codeHash: string;
+    now: number;
+    grant: GrantRecord;
+    tokens: TokenRecord[];
+    reconsent?: ReconsentRule;
+  }): Promise<RedeemResult>;
   /**
    * Atomically place a grant with its tokens. There is one live grant per seller and AppKey:
    * `replace` (the default) ends the live one (and so its tokens) and creates this one; `add` adds this grant's
    * stores and scope to the live one, when there is one, and files the tokens under it.
    * Returns the grant as stored.
    */
-  createWithTokens(input: { now: number; grant: GrantRecord; tokens: TokenRecord[]; reconsent?: ReconsentRule }): Promise<GrantRecord>;
+  createWithTokens(input: {
+    now: number;
+    grant: GrantRecord;
+    tokens: TokenRecord[];
+    reconsent?: ReconsentRule;
+  }): Promise<GrantRecord>;
   /**
    * Take one store out of a live grant; the grant's other stores and tokens stay. Taking out its
    * last store revokes the grant. `not_found` when the grant is not live or lacks the store.
    */
-  removeStore(input: { grantId: string; storeId: number; now: number; actor: string | null }): Promise<'removed' | 'revoked' | 'not_found'>;
+  removeStore(input: {
+    grantId: string;
+    storeId: number;
+    now: number;
+    actor: string | null;
+  }): Promise<'removed' | 'revoked' | 'not_found'>;
   /**
    * Narrow a live grant's scope, and the scope of each of its live tokens, with `narrow` (applied
    * to each scope as stored), atomically. Returns the grant's new scope; undefined when it is not live.
    */
-  narrowScope(input: { grantId: string; now: number; actor: string | null; narrow: (scope: string[]) => string[] }): Promise<string[] | undefined>;
+  narrowScope(input: {
+    grantId: string;
+    now: number;
+    actor: string | null;
+    narrow: (scope: string[]) => string[];
+  }): Promise<string[] | undefined>;
 }
 
 export interface TokenRepository {
@@ -447,7 +506,12 @@ export interface TokenRepository {
    * concurrent caller rotates; the others get `already_used` with the winner's sealed successor
    * (read in the same transaction, after the winner's write).
    */
-  rotateRefreshToken(input: { oldHash: string; now: number; tokens: TokenRecord[]; successor?: SealedSuccessor }): Promise<RotateResult>;
+  rotateRefreshToken(input: {
+    oldHash: string;
+    now: number;
+    tokens: TokenRecord[];
+    successor?: SealedSuccessor;
+  }): Promise<RotateResult>;
   /** Store tokens for an existing grant (refresh without rotation). */
   insert(tokens: TokenRecord[]): Promise<void>;
   revoke(tokenHash: string, now: number): Promise<void>;
@@ -492,7 +556,8 @@ export interface ServerKeyRepository {
   sealedSample(): Promise<{ appKey: string; sealed: string } | undefined>;
   /**
    * In one transaction (other writers of apps and sealed secrets wait on PostgreSQL): read every
-   * keyed value (app secrets, and the sealed successors of rotated refresh tokens), let `rewrite` compute the new ones (it may throw: then nothing changes), write
+   * keyed value (app secrets, and the sealed successors of rotated refresh tokens), let `rewrite` compute the new ones
+   * (it may throw: then nothing changes), write
    * them back and apply the settings changes. Returns what `rewrite` returned.
    */
   rekey<T>(
@@ -633,7 +698,17 @@ export interface AuditRepository {
  * sealed successors of rotated refresh tokens whose grace window ended (docs/adr/0100), and
  * expired shared counters (`shared_limits`: failure budgets, lockouts, quota windows; docs/adr/0110).
  */
-export const PURGEABLE = ['interactions', 'sessions', 'codes', 'tokens', 'grants', 'webSessions', 'calls', 'successors', 'limits'] as const;
+export const PURGEABLE = [
+  'interactions',
+  'sessions',
+  'codes',
+  'tokens',
+  'grants',
+  'webSessions',
+  'calls',
+  'successors',
+  'limits',
+] as const;
 export type Purgeable = (typeof PURGEABLE)[number];
 
 export interface MaintenanceRepository {

@@ -1,5 +1,14 @@
 /** Network error codes that mean "the database could not be reached". */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /** PostgreSQL SQLSTATEs for a server that is down, restarting or full (class 08, 57P0x, 53300). */
 const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
@@ -8,7 +17,8 @@ const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
 const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|PROTOCOL)/;
 
 /** Driver messages without a code (node-postgres when a connection drops mid-query; the Redis limit store). */
-const MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|Cannot use a pool after calling end|driver has already been destroyed|Redis limit store unreachable/i;
+const MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery mode)|Cannot use a pool after calling end|driver has already been destroyed|Redis limit store unreachable/i;
 
 /**
  * Is this error the database being unreachable (down, restarting, partitioned, busy) rather

@@ -20,7 +20,10 @@ describe('authorization in a real browser (Chromium)', { skip: chromiumSkip(), t
   const authorizeUrl = (extra: Record<string, string> = {}) =>
     `${s.url}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: s.client.appKey, redirect_uri: s.client.callback, state: 'browser-state', ...extra })}`;
 
-  async function withBrowser(opts: Parameters<typeof launchChromium>[0], fn: (page: Page, context: BrowserContext) => Promise<void>) {
+  async function withBrowser(
+    opts: Parameters<typeof launchChromium>[0],
+    fn: (page: Page, context: BrowserContext) => Promise<void>,
+  ) {
     const browser = await launchChromium(opts);
     try {
       const page = browser.context.pages()[0] ?? (await browser.context.newPage());
@@ -48,7 +51,12 @@ describe('authorization in a real browser (Chromium)', { skip: chromiumSkip(), t
       // Standard profile: several stores in one grant, as store_id checkboxes (docs/adr/0135).
       const choose = page.getByRole('group', { name: 'Choose the stores to authorize (one or more)' });
       assert.equal(await choose.getByRole('checkbox').count(), 2);
-      assert.deepEqual(await page.locator('input[name="store_id"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)), s.seller.stores.map((x) => String(x.storeId)));
+      assert.deepEqual(
+        await page
+          .locator('input[name="store_id"]')
+          .evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)),
+        s.seller.stores.map((x) => String(x.storeId)),
+      );
       assert.equal(await page.getByLabel('Store One').isChecked(), true, 'the first store is preselected');
       assert.equal(await page.getByLabel('Store Two').isChecked(), false);
       await page.getByLabel('Store Two').check();
@@ -66,11 +74,19 @@ describe('authorization in a real browser (Chromium)', { skip: chromiumSkip(), t
       assert.equal(await page.locator('h1').textContent(), 'Authorization code received');
 
       // The code is for both stores; store_id picks one.
-      const tokens = await postForm(`${s.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, client_id: s.client.appKey, client_secret: s.client.appSecret });
+      const tokens = await postForm(`${s.url}/oauth/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: s.client.callback,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      });
       assert.equal(tokens.status, 200, tokens.text);
       const auth = { authorization: `Bearer ${tokens.json.access_token}` };
       const stores = await fetch(`${s.url}/api/v1/stores`, { headers: auth });
-      assert.deepEqual(await stores.json(), { stores: s.seller.stores.map((x) => ({ store_id: x.storeId, name: x.name })) });
+      assert.deepEqual(await stores.json(), {
+        stores: s.seller.stores.map((x) => ({ store_id: x.storeId, name: x.name })),
+      });
       const store = await fetch(`${s.url}/api/v1/store?store_id=${s.seller.stores[1]!.storeId}`, { headers: auth });
       assert.deepEqual(await store.json(), { store_id: s.seller.stores[1]!.storeId, name: 'Store Two' });
     });
@@ -131,4 +147,3 @@ describe('authorization in a real browser (Chromium)', { skip: chromiumSkip(), t
     });
   });
 });
-

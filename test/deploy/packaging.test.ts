@@ -1,4 +1,5 @@
-// Issue 17, packaging: what `npm pack` puts in the package (the install itself: scripts/pack-smoke.mjs, run by .ci/run).
+// Issue 17, packaging: what `npm pack` puts in the package (the install itself: scripts/pack-smoke.mjs, run by
+// .ci/run).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -20,25 +21,56 @@ describe('the npm package', () => {
   });
 
   // dist is built by npm ci (prepare) in CI; a bare worktree without a build skips this one.
-  const built = existsSync(join(root, 'dist', 'cli', 'main.js')) ? false : 'dist/ is not built here (npm run build): the pack listing test skipped';
-  it('npm pack takes the bin, the built server, LICENSE, README, CHANGELOG and the docs, and nothing else', { skip: built }, () => {
-    // --ignore-scripts: list what would be packed from the tree as it is (CI built dist with npm ci).
-    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const [info] = JSON.parse(r.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-    const files = info!.files.map((f) => f.path);
-    assert.equal(info!.filename, `shouquan-${(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version}.tgz`);
-    for (const must of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'bin/shouquan.js', 'dist/cli/main.js', 'dist/server/app.js', 'docs/operations.md']) assert.ok(files.includes(must), `${must} in the package`);
-    assert.deepEqual(files.filter((f) => /^(src|test|scripts|examples|packages|node_modules|data|\.tmp)\/|\.test\.|\.db$|\.tsbuildinfo$/.test(f)), []);
-  });
+  const built = existsSync(join(root, 'dist', 'cli', 'main.js'))
+    ? false
+    : 'dist/ is not built here (npm run build): the pack listing test skipped';
+  it(
+    'npm pack takes the bin, the built server, LICENSE, README, CHANGELOG and the docs, and nothing else',
+    { skip: built },
+    () => {
+      // --ignore-scripts: list what would be packed from the tree as it is (CI built dist with npm ci).
+      const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const [info] = JSON.parse(r.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+      const files = info!.files.map((f) => f.path);
+      assert.equal(
+        info!.filename,
+        `shouquan-${(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version}.tgz`,
+      );
+      for (const must of [
+        'LICENSE',
+        'README.md',
+        'CHANGELOG.md',
+        'package.json',
+        'bin/shouquan.js',
+        'dist/cli/main.js',
+        'dist/server/app.js',
+        'docs/operations.md',
+      ])
+        assert.ok(files.includes(must), `${must} in the package`);
+      assert.deepEqual(
+        files.filter((f) =>
+          /^(src|test|scripts|examples|packages|node_modules|data|\.tmp)\/|\.test\.|\.db$|\.tsbuildinfo$/.test(f),
+        ),
+        [],
+      );
+    },
+  );
 
   it('the package builds dist when packed, and its runtime imports are all dependencies', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
     assert.equal(pkg.scripts.prepack, 'node scripts/prepack.mjs');
     const prepack = readFileSync(join(root, 'scripts/prepack.mjs'), 'utf8');
     assert.match(prepack, /rmSync\('dist'/, 'prepack empties dist so nothing stale is packed');
 
-    assert.equal(pkg.scripts.prepare, 'tsc -p tsconfig.build.json', 'prepare (run by npm pack after prepack) builds dist');
+    assert.equal(
+      pkg.scripts.prepare,
+      'tsc -p tsconfig.build.json',
+      'prepare (run by npm pack after prepack) builds dist',
+    );
     const imports = new Set<string>();
     const walk = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -10,7 +10,17 @@ import { verifyPassword } from '../../src/crypto/password.js';
 import { authorizeThroughForms, postForm } from '../helpers/browserless.js';
 import { spawnServer } from '../helpers/processes.js';
 
-type Summary = { url: string; database: string; sandbox?: { app_key: string; app_secret: string; callbacks: string[]; authorize_url: string; seller: { username: string; password: string } } };
+type Summary = {
+  url: string;
+  database: string;
+  sandbox?: {
+    app_key: string;
+    app_secret: string;
+    callbacks: string[];
+    authorize_url: string;
+    seller: { username: string; password: string };
+  };
+};
 
 async function sandboxStart(db: string | null, cwd: string): Promise<Summary> {
   const s = await spawnServer(db, ['--sandbox'], { cwd });
@@ -21,7 +31,12 @@ async function sandboxStart(db: string | null, cwd: string): Promise<Summary> {
 
 /** What the token endpoint says to the sandbox app's credentials: invalid_client when the secret is refused. */
 async function clientAuth(url: string, appKey: string, secret: string): Promise<string> {
-  const r = await postForm(`${url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: 'not-a-token', client_id: appKey, client_secret: secret });
+  const r = await postForm(`${url}/oauth/token`, {
+    grant_type: 'refresh_token',
+    refresh_token: 'not-a-token',
+    client_id: appKey,
+    client_secret: secret,
+  });
   return r.json.error as string;
 }
 
@@ -39,7 +54,10 @@ describe('the sandbox stays a sandbox', () => {
     assert.equal(resolveServeConfig({}, { SHOUQUAN_SANDBOX: 'off' }).databaseUrl, 'sqlite:./data/shouquan.db');
     // A named database is used as named.
     assert.equal(resolveServeConfig({ sandbox: true, database: 'sqlite:x.db' }, {}).databaseUrl, 'sqlite:x.db');
-    assert.equal(resolveServeConfig({ sandbox: true }, { SHOUQUAN_DATABASE_URL: 'sqlite:y.db' }).databaseUrl, 'sqlite:y.db');
+    assert.equal(
+      resolveServeConfig({ sandbox: true }, { SHOUQUAN_DATABASE_URL: 'sqlite:y.db' }).databaseUrl,
+      'sqlite:y.db',
+    );
   });
 
   it('after a sandbox start (npm start), a plain serve on the default file knows neither the demo app nor the demo seller', async () => {
@@ -49,7 +67,11 @@ describe('the sandbox stays a sandbox', () => {
     const sandbox = await spawnServer(null, ['--sandbox'], { cwd, env });
     const summary = (await sandbox.waitForLine((v) => typeof v.url === 'string')) as unknown as Summary;
     assert.equal(summary.database, 'sqlite:./data/sandbox.db');
-    assert.equal(await clientAuth(summary.url, summary.sandbox!.app_key, summary.sandbox!.app_secret), 'invalid_grant', 'the sandbox itself accepts its secret');
+    assert.equal(
+      await clientAuth(summary.url, summary.sandbox!.app_key, summary.sandbox!.app_secret),
+      'invalid_grant',
+      'the sandbox itself accepts its secret',
+    );
     await sandbox.stop();
     assert.ok(existsSync(join(cwd, 'data', 'sandbox.db')));
 
@@ -77,7 +99,10 @@ describe('the sandbox stays a sandbox', () => {
     try {
       const p = (await plain.waitForLine((v) => typeof v.url === 'string')) as unknown as Summary;
       assert.equal(await clientAuth(p.url, summary.sandbox!.app_key, summary.sandbox!.app_secret), 'invalid_client');
-      assert.match(plain.stderr(), /a sandbox ran on this database; the demo app's secret and demo-seller's password it printed no longer work here/);
+      assert.match(
+        plain.stderr(),
+        /a sandbox ran on this database; the demo app's secret and demo-seller's password it printed no longer work here/,
+      );
     } finally {
       await plain.stop();
     }
@@ -106,8 +131,15 @@ describe('the sandbox stays a sandbox', () => {
     try {
       const s = (await second.waitForLine((v) => typeof v.url === 'string')) as unknown as Summary;
       assert.equal(s.sandbox!.callbacks[0], `${s.url}/sandbox/callback`);
-      if (first.url !== s.url) assert.ok(!s.sandbox!.callbacks.includes(`${first.url}/sandbox/callback`), 'the old port is no longer registered');
-      const { location } = await authorizeThroughForms(s.url, s.sandbox!.authorize_url, { username: s.sandbox!.seller.username, password: s.sandbox!.seller.password });
+      if (first.url !== s.url)
+        assert.ok(
+          !s.sandbox!.callbacks.includes(`${first.url}/sandbox/callback`),
+          'the old port is no longer registered',
+        );
+      const { location } = await authorizeThroughForms(s.url, s.sandbox!.authorize_url, {
+        username: s.sandbox!.seller.username,
+        password: s.sandbox!.seller.password,
+      });
       const cb = new URL(location);
       assert.equal(`${cb.origin}${cb.pathname}`, `${s.url}/sandbox/callback`);
       assert.ok(cb.searchParams.get('code'));

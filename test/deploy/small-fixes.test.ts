@@ -11,7 +11,11 @@ import { replaceServeSettingsSection } from '../../src/serve-settings-table.js';
 import { cliEntry } from '../helpers/processes.js';
 
 // semver is npm's own range logic (a dependency of our dependencies); typed here by hand.
-const semver = ((await import('semver' as string)) as { default: { minVersion(r: string): { version: string } | null; satisfies(v: string, r: string): boolean } }).default;
+const semver = (
+  (await import('semver' as string)) as {
+    default: { minVersion(r: string): { version: string } | null; satisfies(v: string, r: string): boolean };
+  }
+).default;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -30,12 +34,16 @@ describe('issue 17: small things', () => {
   it('every locked package accepts the Node versions package.json "engines" promises (no EBADENGINE on Node 20)', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
     const lowest = semver.minVersion(pkg.engines.node)!.version;
-    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; engines?: { node?: string } | string[]; dev?: boolean }> };
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; engines?: { node?: string } | string[]; dev?: boolean }>;
+    };
     const refusing: string[] = [];
     for (const [path, p] of Object.entries(lock.packages)) {
       if (path === '' || !p.engines || Array.isArray(p.engines) || !p.engines.node) continue;
       // Each must accept the lowest Node we promise and the Node 20 line we test on.
-      for (const v of [lowest, '20.20.0']) if (!semver.satisfies(v, p.engines.node)) refusing.push(`${path}@${p.version} needs node ${p.engines.node} (not ${v})`);
+      for (const v of [lowest, '20.20.0'])
+        if (!semver.satisfies(v, p.engines.node))
+          refusing.push(`${path}@${p.version} needs node ${p.engines.node} (not ${v})`);
     }
     assert.deepEqual(refusing, []);
   });
@@ -56,7 +64,10 @@ describe('issue 17: small things', () => {
     for (const argv of cases) {
       const r = await run(...argv);
       assert.equal(r.code, 2, `${argv.join(' ')}: ${r.err}`);
-      assert.match(r.err, /^shouquan: database URL "[^"]*" (must start with sqlite: or postgres:\/\/|has no file path)/);
+      assert.match(
+        r.err,
+        /^shouquan: database URL "[^"]*" (must start with sqlite: or postgres:\/\/|has no file path)/,
+      );
     }
   });
 
@@ -71,11 +82,29 @@ describe('issue 17: small things', () => {
   it('SIGTERM right after start with --sandbox (while the sandbox is being set up) still drains and exits 0', async () => {
     // The listen log line comes before the sandbox's credentials are made (an argon2 hash): a
     // SIGTERM then used to find no handler yet and end the process with 143.
-    const proc = spawn(process.execPath, [...(await cliEntry()), 'serve', '--sandbox', '--database', `sqlite:${join(dir, 'sigterm.db')}`, '--port', '0', '--log-level', 'info', '--janitor-interval', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(
+      process.execPath,
+      [
+        ...(await cliEntry()),
+        'serve',
+        '--sandbox',
+        '--database',
+        `sqlite:${join(dir, 'sigterm.db')}`,
+        '--port',
+        '0',
+        '--log-level',
+        'info',
+        '--janitor-interval',
+        '0',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let stderr = '';
     proc.stderr!.on('data', (d) => (stderr += String(d)));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      proc.once('exit', (code, signal) => r({ code, signal })),
+    );
     await new Promise<void>((resolveListen, reject) => {
       proc.stdout!.on('data', (d) => {
         out += String(d);
@@ -91,13 +120,22 @@ describe('issue 17: small things', () => {
   it('the README and the operators’ guide carry the generated settings table (every serve flag, --trust-proxy included)', () => {
     for (const file of ['README.md', 'docs/getting-started-operators.md']) {
       const doc = readFileSync(join(root, file), 'utf8');
-      assert.equal(doc, replaceServeSettingsSection(doc), `${file} is out of date: run node --import tsx scripts/render-serve-settings.ts`);
+      assert.equal(
+        doc,
+        replaceServeSettingsSection(doc),
+        `${file} is out of date: run node --import tsx scripts/render-serve-settings.ts`,
+      );
       assert.match(doc, /\| `--trust-proxy` \| `SHOUQUAN_TRUST_PROXY` \|/, file);
     }
   });
 
   it('no page points with ../ at a path outside the repository or missing from it (code spans; links are test/docs.test.ts)', () => {
-    const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const files = [
+      'README.md',
+      ...readdirSync(join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `docs/${f}`),
+    ];
     const bad: string[] = [];
     for (const file of files) {
       const text = readFileSync(join(root, file), 'utf8').replace(/```[\s\S]*?```/g, '');

@@ -42,7 +42,12 @@ describe('PostgreSQL outage (through a cut-able proxy)', { skip: pgUp ? false : 
     const tokenRes = await fetch(`${s.url}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: live.refresh_token, client_id: s.client.appKey, client_secret: s.client.appSecret }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: live.refresh_token,
+        client_id: s.client.appKey,
+        client_secret: s.client.appSecret,
+      }),
     });
     assert.deepEqual(JSON.parse(await expectUnavailable('token', tokenRes)), {
       error: 'temporarily_unavailable',

@@ -50,7 +50,9 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
   };
   const storeAt = async (node: number, accessToken: string) => {
     sent++;
-    const res = await fetch(`${nodes[node % nodes.length]!.url}/api/v1/store`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const res = await fetch(`${nodes[node % nodes.length]!.url}/api/v1/store`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     await res.arrayBuffer();
     return res.status;
   };
@@ -58,16 +60,25 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
   /** Authorize with every step on the next process; returns the code. */
   async function hopForCode(): Promise<{ code: string; visited: string[] }> {
     const b = new RoundRobinBrowser(nodes.map((n) => n.url));
-    let res = await b.request(`/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: client.appKey, redirect_uri: CALLBACK, state: 'hop' })}`);
+    let res = await b.request(
+      `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: client.appKey, redirect_uri: CALLBACK, state: 'hop' })}`,
+    );
     assert.equal(res.status, 303);
     const interaction = res.headers.get('location')!;
     let page = await (await b.request(interaction)).text();
     if (page.includes('name="password"')) {
-      res = await b.request(`${interaction}/login`, { csrf_token: /name="csrf_token" value="([^"]+)"/.exec(page)![1]!, ...seller });
+      res = await b.request(`${interaction}/login`, {
+        csrf_token: /name="csrf_token" value="([^"]+)"/.exec(page)![1]!,
+        ...seller,
+      });
       assert.equal(res.status, 303, 'login on another process');
       page = await (await b.request(interaction)).text();
     }
-    res = await b.request(`${interaction}/consent`, { csrf_token: /name="csrf_token" value="([^"]+)"/.exec(page)![1]!, store_id: String(storeId), decision: 'approve' });
+    res = await b.request(`${interaction}/consent`, {
+      csrf_token: /name="csrf_token" value="([^"]+)"/.exec(page)![1]!,
+      store_id: String(storeId),
+      decision: 'approve',
+    });
     assert.equal(res.status, 303, 'consent on another process');
     const cb = new URL(res.headers.get('location')!);
     assert.equal(cb.searchParams.get('iss'), ISSUER);
@@ -84,7 +95,9 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
     const refreshed = await tokenAt(0, { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token });
     assert.equal(refreshed.status, 200);
     for (let n = 0; n < 3; n++) assert.equal(await storeAt(n, refreshed.json.access_token), 200);
-    t.diagnostic(`steps: ${visited.map((v) => nodes.findIndex((n) => n.url === v)).join('→')} then token@1 api@2 refresh@0`);
+    t.diagnostic(
+      `steps: ${visited.map((v) => nodes.findIndex((n) => n.url === v)).join('→')} then token@1 api@2 refresh@0`,
+    );
   });
 
   it('a revoke on one process is seen by the others at once', async () => {
@@ -96,7 +109,11 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
     const revoke = await fetch(`${nodes[0]!.url}/oauth/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: tokens.json.refresh_token, client_id: client.appKey, client_secret: client.appSecret }),
+      body: new URLSearchParams({
+        token: tokens.json.refresh_token,
+        client_id: client.appKey,
+        client_secret: client.appSecret,
+      }),
     });
     assert.equal(revoke.status, 200);
     await revoke.arrayBuffer();
@@ -109,9 +126,17 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
   it('concurrent refreshes through different processes: one rotation, every process answers the same successor', async (t) => {
     const { code } = await hopForCode();
     const tokens = await tokenAt(2, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK });
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => tokenAt(i, { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        tokenAt(i, { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token }),
+      ),
+    );
     const statuses = results.map((r) => r.status);
-    assert.deepEqual(statuses, Array.from({ length: 12 }, () => 200), results.map((r) => JSON.stringify(r.json)).join('\n'));
+    assert.deepEqual(
+      statuses,
+      Array.from({ length: 12 }, () => 200),
+      results.map((r) => JSON.stringify(r.json)).join('\n'),
+    );
     // The same successor from every process (docs/adr/0100): one rotation won, the others read its sealed answer.
     assert.equal(new Set(results.map((r) => r.json.refresh_token)).size, 1);
     assert.equal(new Set(results.map((r) => r.json.access_token)).size, 1);
@@ -128,7 +153,9 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
   });
 
   it('with --refresh-grace 0 on every process, concurrent refreshes have exactly one winner (as before)', async () => {
-    const strict = await Promise.all([0, 1].map(() => spawnServer(db.url, ['--issuer', ISSUER, '--refresh-grace', '0'])));
+    const strict = await Promise.all(
+      [0, 1].map(() => spawnServer(db.url, ['--issuer', ISSUER, '--refresh-grace', '0'])),
+    );
     try {
       const { code } = await hopForCode();
       const tokens = await tokenAt(2, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK });
@@ -138,7 +165,12 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
           const res = await fetch(`${strict[i % 2]!.url}/oauth/token`, {
             method: 'POST',
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ client_id: client.appKey, client_secret: client.appSecret, grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token }),
+            body: new URLSearchParams({
+              client_id: client.appKey,
+              client_secret: client.appSecret,
+              grant_type: 'refresh_token',
+              refresh_token: tokens.json.refresh_token,
+            }),
           });
           return { status: res.status, json: JSON.parse(await res.text()) };
         }),
@@ -152,7 +184,11 @@ describe('three processes on one PostgreSQL', { skip: pgUp ? false : PG_SKIP }, 
 
   it('concurrent redemptions of one code through different processes: exactly one winner', async () => {
     const { code } = await hopForCode();
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => tokenAt(i, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        tokenAt(i, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK }),
+      ),
+    );
     assert.equal(results.filter((r) => r.status === 200).length, 1, results.map((r) => r.status).join(','));
   });
 

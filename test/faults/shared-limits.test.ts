@@ -8,7 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { createApp, createSeller } from '../../src/admin.js';
 import { createWebAccount } from '../../src/console/accounts.js';
 import { loadSecretKey, openStorage } from '../../src/runtime.js';
-import { freshPostgres, postgresAvailable, PG_SKIP, REDIS_SKIP, REDIS_URL, redisAvailable, type TestDatabase } from '../helpers/databases.js';
+import {
+  freshPostgres,
+  postgresAvailable,
+  PG_SKIP,
+  REDIS_SKIP,
+  REDIS_URL,
+  redisAvailable,
+  type TestDatabase,
+} from '../helpers/databases.js';
 import { spawnServer, type ServerProcess } from '../helpers/processes.js';
 import { authorizeThroughForms, FormClient, postForm } from '../helpers/browserless.js';
 import { submit } from '../helpers/console.js';
@@ -27,7 +35,11 @@ const newIp = () => `10.${parseInt(run.slice(0, 2), 16)}.${parseInt(run.slice(2,
 
 const variants = [
   { name: 'limits in PostgreSQL', args: [] as string[], skip: pgUp ? false : PG_SKIP },
-  { name: 'limits in Redis (--redis)', args: ['--redis', REDIS_URL], skip: !pgUp ? PG_SKIP : redisUp ? false : REDIS_SKIP },
+  {
+    name: 'limits in Redis (--redis)',
+    args: ['--redis', REDIS_URL],
+    skip: !pgUp ? PG_SKIP : redisUp ? false : REDIS_SKIP,
+  },
 ];
 
 for (const variant of variants) {
@@ -54,7 +66,11 @@ for (const variant of variants) {
         const sellerRecord = await createSeller(storage, { ...seller, stores: ['Quota Store'] });
         storeId = sellerRecord.stores[0]!.storeId;
         // An app that may decrypt order receivers, 4 a day (its own setting, docs/adr/0137).
-        reader = await createApp(storage, key, { name: 'Receiver App', callbacks: [CALLBACK], scopes: ['seller', 'orders.pii'] });
+        reader = await createApp(storage, key, {
+          name: 'Receiver App',
+          callbacks: [CALLBACK],
+          scopes: ['seller', 'orders.pii'],
+        });
         await updateApp(storage, reader.appKey, { receiverQuotaPerDay: 4, quotaPerSecond: 1000 }, Date.now());
         await fillSandboxData(storage.gateway!, sellerRecord.stores, Date.now());
         orderId = (await storage.gateway!.data.orders({ storeId, offset: 0, limit: 1 })).items[0]!.orderId;
@@ -73,28 +89,45 @@ for (const variant of variants) {
     });
 
     const login = (node: number, area: 'account' | 'admin', username: string, password: string, ip: string) =>
-      submit(new FormClient(nodes[node]!.url), `/${area}/login?lang=en`, `/${area}/login`, { username, password }, { 'x-forwarded-for': ip }).then((r) => r.status);
+      submit(
+        new FormClient(nodes[node]!.url),
+        `/${area}/login?lang=en`,
+        `/${area}/login`,
+        { username, password },
+        { 'x-forwarded-for': ip },
+      ).then((r) => r.status);
 
     it('the 6th wrong password is refused on the other node, and so is the right one', async () => {
       const ip = newIp();
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) statuses.push(await login(i % 2, 'account', lockee.username, `wrong ${i}`, ip));
       assert.deepEqual(statuses, [401, 401, 401, 401, 429], 'five failures spread over both nodes lock the seller');
-      assert.equal(await login(1, 'account', lockee.username, 'wrong 5', newIp()), 429, 'the 6th, on the other node and from elsewhere');
-      assert.equal(await login(0, 'account', lockee.username, lockee.password, newIp()), 429, 'even the right password waits');
+      assert.equal(
+        await login(1, 'account', lockee.username, 'wrong 5', newIp()),
+        429,
+        'the 6th, on the other node and from elsewhere',
+      );
+      assert.equal(
+        await login(0, 'account', lockee.username, lockee.password, newIp()),
+        429,
+        'even the right password waits',
+      );
     });
 
     it('operators share one lockout across nodes too', async () => {
       const ip = newIp();
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push(await login(i < 3 ? 0 : 1, 'admin', operator.username, `wrong ${i}`, ip));
+      for (let i = 0; i < 5; i++)
+        statuses.push(await login(i < 3 ? 0 : 1, 'admin', operator.username, `wrong ${i}`, ip));
       assert.deepEqual(statuses, [401, 401, 401, 401, 429]);
       assert.equal(await login(1, 'admin', operator.username, operator.password, newIp()), 429);
     });
 
     it('of 10 concurrent wrong passwords over both nodes, at most 5 are checked', async () => {
       const ip = newIp();
-      const statuses = await Promise.all(Array.from({ length: 10 }, (_, i) => login(i % 2, 'account', crowd.username, `wrong ${i}`, ip)));
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => login(i % 2, 'account', crowd.username, `wrong ${i}`, ip)),
+      );
       assert.equal(statuses.filter((s) => s === 401).length, 4, `statuses: ${statuses.join(' ')}`);
       assert.equal(statuses.filter((s) => s === 429).length, 6);
       assert.equal(await login(0, 'account', crowd.username, crowd.password, newIp()), 429);
@@ -102,15 +135,25 @@ for (const variant of variants) {
 
     it('the per-IP budget of 30 holds over both nodes (40 concurrent wrong passwords for 40 usernames)', async () => {
       const ip = newIp();
-      const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => login(i % 2, 'account', `nobody-${run}-${i}`, 'wrong', ip)));
+      const statuses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => login(i % 2, 'account', `nobody-${run}-${i}`, 'wrong', ip)),
+      );
       assert.equal(statuses.filter((s) => s === 401).length, 29, `statuses: ${statuses.join(' ')}`);
       assert.equal(statuses.filter((s) => s === 429).length, 11);
-      assert.equal(await login(1, 'account', seller.username, seller.password, ip), 429, 'the address is locked for everyone it signs in');
+      assert.equal(
+        await login(1, 'account', seller.username, seller.password, ip),
+        429,
+        'the address is locked for everyone it signs in',
+      );
     });
 
     it('the client_id budget of 30 failed authentications holds over both nodes', async () => {
       const token = (node: number, secret: string, ip: string) =>
-        postForm(`${nodes[node]!.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: 'none', client_id: guessed.appKey, client_secret: secret }, { 'x-forwarded-for': ip });
+        postForm(
+          `${nodes[node]!.url}/oauth/token`,
+          { grant_type: 'refresh_token', refresh_token: 'none', client_id: guessed.appKey, client_secret: secret },
+          { 'x-forwarded-for': ip },
+        );
       for (let i = 0; i < 30; i++) {
         const r = await token(i % 2, `guess ${i}`, newIp());
         assert.equal(r.status, 401, `guess ${i}: ${r.text}`);
@@ -123,13 +166,25 @@ for (const variant of variants) {
 
     it("an app's receiver-decryption quota of 4 a day holds over both nodes, counted in the shared limit store", async () => {
       const url = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: reader.appKey, redirect_uri: CALLBACK, state: 'r', scope: 'orders.read orders.pii' })}`;
-      const { location } = await authorizeThroughForms(nodes[0]!.url, url, { ...seller, storeId, scopes: ['store.read', 'orders.read', 'orders.pii'] });
+      const { location } = await authorizeThroughForms(nodes[0]!.url, url, {
+        ...seller,
+        storeId,
+        scopes: ['store.read', 'orders.read', 'orders.pii'],
+      });
       const code = new URL(location).searchParams.get('code')!;
-      const tokens = await postForm(`${nodes[1]!.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, client_id: reader.appKey, client_secret: reader.appSecret });
+      const tokens = await postForm(`${nodes[1]!.url}/oauth/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: CALLBACK,
+        client_id: reader.appKey,
+        client_secret: reader.appSecret,
+      });
       assert.equal(tokens.status, 200, tokens.text);
       assert.equal(tokens.json.scope, 'store.read orders.read orders.pii');
       const read = async (node: number) => {
-        const res = await fetch(`${nodes[node]!.url}/api/v1/orders/${orderId}/receiver`, { headers: { authorization: `Bearer ${tokens.json.access_token}` } });
+        const res = await fetch(`${nodes[node]!.url}/api/v1/orders/${orderId}/receiver`, {
+          headers: { authorization: `Bearer ${tokens.json.access_token}` },
+        });
         await res.arrayBuffer();
         return res.status;
       };
@@ -161,10 +216,18 @@ for (const variant of variants) {
       const url = `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: client.appKey, redirect_uri: CALLBACK, state: 'q' })}`;
       const { location } = await authorizeThroughForms(nodes[0]!.url, url, { ...seller, storeId });
       const code = new URL(location).searchParams.get('code')!;
-      const tokens = await postForm(`${nodes[1]!.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, client_id: client.appKey, client_secret: client.appSecret });
+      const tokens = await postForm(`${nodes[1]!.url}/oauth/token`, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: CALLBACK,
+        client_id: client.appKey,
+        client_secret: client.appSecret,
+      });
       assert.equal(tokens.status, 200, tokens.text);
       const call = async (node: number) => {
-        const res = await fetch(`${nodes[node]!.url}/api/v1/orders?page_size=1`, { headers: { authorization: `Bearer ${tokens.json.access_token}` } });
+        const res = await fetch(`${nodes[node]!.url}/api/v1/orders?page_size=1`, {
+          headers: { authorization: `Bearer ${tokens.json.access_token}` },
+        });
         await res.arrayBuffer();
         return res.status;
       };

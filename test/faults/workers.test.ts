@@ -69,7 +69,10 @@ describe('serve --workers 2', { concurrency: true }, () => {
     let db: TestDatabase;
     let node: ServerProcess;
     let client: { appKey: string; appSecret: string };
-    const workerPids = () => node.lines.flatMap((l) => (l.includes('"worker listening"') ? [JSON.parse(l) as { worker: number; workerPid: number }] : []));
+    const workerPids = () =>
+      node.lines.flatMap((l) =>
+        l.includes('"worker listening"') ? [JSON.parse(l) as { worker: number; workerPid: number }] : [],
+      );
 
     before(async () => {
       db = await freshPostgres();
@@ -89,7 +92,12 @@ describe('serve --workers 2', { concurrency: true }, () => {
       assert.equal(summaries.length, 1);
       assert.deepEqual(Object.keys(JSON.parse(summaries[0]!)), ['url', 'issuer', 'profile', 'database', 'workers']);
       assert.equal(JSON.parse(summaries[0]!).workers, 2);
-      assert.deepEqual(workerPids().map((w) => w.worker).sort(), [1, 2]);
+      assert.deepEqual(
+        workerPids()
+          .map((w) => w.worker)
+          .sort(),
+        [1, 2],
+      );
     });
 
     it('runs the authorization-code flow and a refresh', async () => {
@@ -109,13 +117,17 @@ describe('serve --workers 2', { concurrency: true }, () => {
       const refreshed = await token({ grant_type: 'refresh_token', refresh_token: issued.json.refresh_token! });
       assert.equal(refreshed.status, 200, JSON.stringify(refreshed.json));
       assert.notEqual(refreshed.json.refresh_token, issued.json.refresh_token);
-      const store = async () => (await getFresh(`${node.url}/api/v1/store`, { authorization: `Bearer ${refreshed.json.access_token}` })).status;
+      const store = async () =>
+        (await getFresh(`${node.url}/api/v1/store`, { authorization: `Bearer ${refreshed.json.access_token}` })).status;
       assert.deepEqual([await store(), await store(), await store(), await store()], [200, 200, 200, 200]);
       // Within the grace window (docs/adr/0100) a retry on any worker gets the same successor …
       const retry = await token({ grant_type: 'refresh_token', refresh_token: issued.json.refresh_token! });
       assert.equal(retry.json.refresh_token, refreshed.json.refresh_token);
       // … until the successor's refresh token is used.
-      assert.equal((await token({ grant_type: 'refresh_token', refresh_token: refreshed.json.refresh_token! })).status, 200);
+      assert.equal(
+        (await token({ grant_type: 'refresh_token', refresh_token: refreshed.json.refresh_token! })).status,
+        200,
+      );
       const again = await token({ grant_type: 'refresh_token', refresh_token: issued.json.refresh_token! });
       assert.equal(again.json.error, 'invalid_grant', 'the rotated refresh token is dead');
       // Reuse of a rotated refresh token ends the grant (RFC 9700 §4.14): on every worker.
@@ -124,7 +136,8 @@ describe('serve --workers 2', { concurrency: true }, () => {
 
     it('spreads connections over both workers and sums /metrics over them', async () => {
       const before = await (await getFresh(`${node.url}/metrics`)).body;
-      const healthz = (t: string) => metric(t, 'shouquan_http_requests_total{method="GET",route="/healthz",status="200"}') ?? 0;
+      const healthz = (t: string) =>
+        metric(t, 'shouquan_http_requests_total{method="GET",route="/healthz",status="200"}') ?? 0;
       const N = 20;
       for (let i = 0; i < N; i++) assert.equal((await getFresh(`${node.url}/healthz`)).status, 200);
       const after = (await getFresh(`${node.url}/metrics`)).body;
@@ -135,21 +148,32 @@ describe('serve --workers 2', { concurrency: true }, () => {
       assert.equal(metric(after, 'shouquan_cluster_workers'), 2);
       assert.equal(metric(after, 'shouquan_db_up'), 1);
       const pids = requestPids(node);
-      assert.deepEqual([...pids].sort(), workerPids().map((w) => w.workerPid).sort(), 'request logs come from the two worker pids');
+      assert.deepEqual(
+        [...pids].sort(),
+        workerPids()
+          .map((w) => w.workerPid)
+          .sort(),
+        'request logs come from the two worker pids',
+      );
     });
 
     it('replaces a killed worker while the other keeps answering', async () => {
       const [victim, survivor] = workerPids();
       process.kill(victim!.workerPid, 'SIGKILL');
-      await node.waitForLine((v) => v.msg === 'worker exited unexpectedly; restarting it' && v.workerPid === victim!.workerPid);
+      await node.waitForLine(
+        (v) => v.msg === 'worker exited unexpectedly; restarting it' && v.workerPid === victim!.workerPid,
+      );
       for (let i = 0; i < 6; i++) assert.equal((await getFresh(`${node.url}/readyz`)).status, 200);
-      const replacement = await node.waitForLine((v) => v.msg === 'worker listening' && v.worker === victim!.worker && v.workerPid !== victim!.workerPid);
+      const replacement = await node.waitForLine(
+        (v) => v.msg === 'worker listening' && v.worker === victim!.worker && v.workerPid !== victim!.workerPid,
+      );
       assert.notEqual(replacement.workerPid, survivor!.workerPid);
       const seen = new Set<string>();
       for (let i = 0; i < 20 && seen.size < 2; i++) {
         assert.equal((await getFresh(`${node.url}/healthz`)).status, 200);
         const m = (await getFresh(`${node.url}/metrics`)).body;
-        if ((metric(m, `shouquan_worker_http_requests_total{worker="${victim!.worker}"}`) ?? 0) > 0) seen.add('replacement');
+        if ((metric(m, `shouquan_worker_http_requests_total{worker="${victim!.worker}"}`) ?? 0) > 0)
+          seen.add('replacement');
         seen.add('any');
       }
       assert.ok(seen.has('replacement'), 'the replacement answers requests');
@@ -164,8 +188,12 @@ describe('serve --workers 2', { concurrency: true }, () => {
       assert.deepEqual(await node.exited, { code: 0, signal: null });
       const exits = node.lines.filter((l) => l.includes('"msg":"worker exited"')).map((l) => JSON.parse(l));
       assert.equal(exits.length, 2);
-      assert.ok(exits.every((e) => e.code === 0 && e.signal === null), JSON.stringify(exits));
-      for (const { workerPid } of pids) assert.throws(() => process.kill(workerPid, 0), /ESRCH/, 'no worker is left behind');
+      assert.ok(
+        exits.every((e) => e.code === 0 && e.signal === null),
+        JSON.stringify(exits),
+      );
+      for (const { workerPid } of pids)
+        assert.throws(() => process.kill(workerPid, 0), /ESRCH/, 'no worker is left behind');
     });
   });
 
@@ -173,7 +201,10 @@ describe('serve --workers 2', { concurrency: true }, () => {
     const db = freshSqlite();
     try {
       await assert.rejects(spawnServer(db.url, ['--workers', '2']), (e: Error) => {
-        assert.match(e.message, /server exited \(2\) before the line appeared: shouquan: --workers above 1 needs PostgreSQL: SQLite lets one process write at a time/);
+        assert.match(
+          e.message,
+          /server exited \(2\) before the line appeared: shouquan: --workers above 1 needs PostgreSQL: SQLite lets one process write at a time/,
+        );
         return true;
       });
     } finally {
@@ -197,7 +228,9 @@ describe('serve --workers 2', { concurrency: true }, () => {
         const started = spawnServer(db.url, ['--workers', '2', '--port', String(port)]);
         await assert.rejects(started, (e: Error) => {
           assert.match(e.message, /server exited \(1\)/);
-          const errors = e.message.match(/shouquan: port \d+ on 127\.0\.0\.1 is already in use \(choose another with --port\)/g) ?? [];
+          const errors =
+            e.message.match(/shouquan: port \d+ on 127\.0\.0\.1 is already in use \(choose another with --port\)/g) ??
+            [];
           assert.equal(errors.length, 1, e.message);
           return true;
         });
@@ -212,7 +245,9 @@ describe('serve --workers 2', { concurrency: true }, () => {
         const killed = new Set<number>();
         // Kill worker 1 and each of its replacements as soon as it is started.
         for (let i = 0; i < 6; i++) {
-          const started = await node.waitForLine((v) => v.msg === 'worker started' && v.worker === 1 && !killed.has(v.workerPid as number));
+          const started = await node.waitForLine(
+            (v) => v.msg === 'worker started' && v.worker === 1 && !killed.has(v.workerPid as number),
+          );
           killed.add(started.workerPid as number);
           try {
             process.kill(started.workerPid as number, 'SIGKILL');

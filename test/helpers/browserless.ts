@@ -24,13 +24,20 @@ export class FormClient {
   }
 
   async get(pathOrUrl: string, headers: Record<string, string> = {}): Promise<Response> {
-    const res = await fetch(new URL(pathOrUrl, this.base), { redirect: 'manual', headers: { cookie: this.cookieHeader(), ...headers } });
+    const res = await fetch(new URL(pathOrUrl, this.base), {
+      redirect: 'manual',
+      headers: { cookie: this.cookieHeader(), ...headers },
+    });
     this.keep(res);
     return res;
   }
 
   /** POST a form; pairs (`[['store_id', '1'], ['store_id', '2']]`) send a name several times. */
-  async post(pathOrUrl: string, form: Record<string, string> | Array<[string, string]>, headers: Record<string, string> = {}): Promise<Response> {
+  async post(
+    pathOrUrl: string,
+    form: Record<string, string> | Array<[string, string]>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const res = await fetch(new URL(pathOrUrl, this.base), {
       method: 'POST',
       redirect: 'manual',
@@ -71,7 +78,11 @@ export interface AuthorizeOptions {
  * Drive the whole browser side of an authorization request: authorize → login → consent.
  * Returns the final redirect Location (to the client's callback) and the client used.
  */
-export async function authorizeThroughForms(base: string, authorizeUrl: string, opts: AuthorizeOptions): Promise<{ location: string; client: FormClient }> {
+export async function authorizeThroughForms(
+  base: string,
+  authorizeUrl: string,
+  opts: AuthorizeOptions,
+): Promise<{ location: string; client: FormClient }> {
   const client = opts.client ?? new FormClient(base);
   let res = await client.get(authorizeUrl);
   if (res.status !== 303) throw new Error(`authorize answered ${res.status}: ${await res.text()}`);
@@ -83,7 +94,11 @@ export async function authorizeThroughForms(base: string, authorizeUrl: string, 
   let page = await res.text();
   if (page.includes('name="password"')) {
     const action = formAction(page) ?? '';
-    res = await client.post(action, { csrf_token: hiddenInput(page, 'csrf_token') ?? '', username: opts.username, password: opts.password });
+    res = await client.post(action, {
+      csrf_token: hiddenInput(page, 'csrf_token') ?? '',
+      username: opts.username,
+      password: opts.password,
+    });
     if (res.status !== 303) throw new Error(`login answered ${res.status}`);
     await res.arrayBuffer();
     res = await client.get(res.headers.get('location') ?? '');
@@ -115,7 +130,9 @@ export async function postForm(url: string, form: Record<string, string>, header
 }
 
 /** A response's status, headers, body text and, when the body is JSON, its value. */
-export async function readResponse(res: Response): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+export async function readResponse(
+  res: Response,
+): Promise<{ status: number; headers: Headers; text: string; json: any }> {
   const text = await res.text();
   let json: any;
   try {

@@ -35,7 +35,9 @@ export interface LaunchOptions {
 }
 
 /** A Chromium context on a fresh user-data directory; `close()` removes the directory. */
-export async function launchChromium(opts: LaunchOptions = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(
+  opts: LaunchOptions = {},
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'shouquan-chromium-'));
   let context: BrowserContext;
   try {

@@ -7,7 +7,8 @@ export const CHROMIUM_PATH = process.env.SHOUQUAN_CHROMIUM ?? '/usr/bin/chromium
 
 /** Why browser tests are skipped, or false when Chromium and playwright-core are there. */
 export async function chromiumSkipReason(): Promise<string | false> {
-  if (!existsSync(CHROMIUM_PATH)) return `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium): browser tests skipped`;
+  if (!existsSync(CHROMIUM_PATH))
+    return `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium): browser tests skipped`;
   try {
     await import('playwright-core');
   } catch {
@@ -22,6 +23,15 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

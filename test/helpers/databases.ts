@@ -76,7 +76,9 @@ export async function freshPostgres(): Promise<TestDatabase> {
  * The dialects to run a suite on: SQLite always, PostgreSQL when it answers.
  * Each entry says whether to skip and why, for `describe(name, { skip }, …)`.
  */
-export async function testDialects(): Promise<Array<{ name: 'sqlite' | 'postgres'; skip: string | false; fresh: () => Promise<TestDatabase> }>> {
+export async function testDialects(): Promise<
+  Array<{ name: 'sqlite' | 'postgres'; skip: string | false; fresh: () => Promise<TestDatabase> }>
+> {
   const pgUp = await postgresAvailable();
   return [
     { name: 'sqlite', skip: false, fresh: async () => freshSqlite() },

@@ -9,7 +9,11 @@ import { startTestServer, type TestServer, type TestServerOptions } from './serv
  * Run a black-box suite once per database dialect (SQLite always, PostgreSQL when it answers),
  * each against its own fresh server. `body` gets a getter for the running server.
  */
-export async function eachDialect(title: string, opts: TestServerOptions, body: (s: () => TestServer) => void): Promise<void> {
+export async function eachDialect(
+  title: string,
+  opts: TestServerOptions,
+  body: (s: () => TestServer) => void,
+): Promise<void> {
   for (const d of await testDialects()) {
     describe(`${title} (${d.name})`, { skip: d.skip }, () => {
       let server: TestServer;
@@ -34,7 +38,11 @@ const browsers = new WeakMap<TestServer, FormClient>();
 export async function callbackFor(s: TestServer, extra: Record<string, string> = {}, client = s.client): Promise<URL> {
   let browser = browsers.get(s);
   if (!browser) browsers.set(s, (browser = new FormClient(s.url)));
-  const { location } = await authorizeThroughForms(s.url, authorizeUrl(s, extra, client), { username: s.seller.username, password: s.seller.password, client: browser });
+  const { location } = await authorizeThroughForms(s.url, authorizeUrl(s, extra, client), {
+    username: s.seller.username,
+    password: s.seller.password,
+    client: browser,
+  });
   return new URL(location);
 }
 
@@ -56,7 +64,10 @@ export function exchange(s: TestServer, code: string, extra: Record<string, stri
 }
 
 /** A complete token response (code flow). */
-export async function tokensFor(s: TestServer, client = s.client): Promise<{ access_token: string; refresh_token: string }> {
+export async function tokensFor(
+  s: TestServer,
+  client = s.client,
+): Promise<{ access_token: string; refresh_token: string }> {
   const res = await exchange(s, await codeFor(s, {}, client), {}, client);
   if (res.status !== 200) throw new Error(`token exchange failed: ${res.text}`);
   return res.json;
@@ -72,7 +83,11 @@ export async function accessWorks(s: TestServer, accessToken: string): Promise<b
 /** Register another live app on the server (same callback unless given). */
 export async function anotherApp(s: TestServer, opts: { callback?: string; appSecret?: string } = {}) {
   const callback = opts.callback ?? s.client.callback;
-  const created = await createApp(s.core.storage, s.core.secretKey, { name: 'Other App', callbacks: [callback], appSecret: opts.appSecret });
+  const created = await createApp(s.core.storage, s.core.secretKey, {
+    name: 'Other App',
+    callbacks: [callback],
+    appSecret: opts.appSecret,
+  });
   return { appKey: created.appKey, appSecret: created.appSecret, callback };
 }
 

@@ -17,7 +17,15 @@ export function cliEntry(): Promise<string[]> {
     try {
       const esbuild = (await import('esbuild' as string)) as { build(o: Record<string, unknown>): Promise<unknown> };
       const outfile = join(root, '.tmp', `cli-${process.pid}.mjs`);
-      await esbuild.build({ entryPoints: [join(root, 'test/helpers/cli-entry.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'silent' });
+      await esbuild.build({
+        entryPoints: [join(root, 'test/helpers/cli-entry.ts')],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        packages: 'external',
+        outfile,
+        logLevel: 'silent',
+      });
       process.once('exit', () => rmSync(outfile, { force: true }));
       return [outfile];
     } catch {
@@ -26,7 +34,6 @@ export function cliEntry(): Promise<string[]> {
   })();
   return entry;
 }
-
 
 export interface ServerProcess {
   url: string;
@@ -49,12 +56,30 @@ export interface ServerProcess {
  * Start `shouquan serve` as a real process on a free port; resolves once it listens (its
  * `--json` summary line, the first stdout line with a `url`; log lines before it are kept).
  */
-export async function spawnServer(databaseUrl: string | null, extra: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  databaseUrl: string | null,
+  extra: string[] = [],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServerProcess> {
   // `null`: no --database (the default file, relative to `cwd`).
   const database = databaseUrl === null ? [] : ['--database', databaseUrl];
   const proc = spawn(
     process.execPath,
-    [...(await cliEntry()), 'serve', ...database, '--host', '127.0.0.1', '--port', '0', '--json', '--log-level', 'silent', '--janitor-interval', '0', ...extra],
+    [
+      ...(await cliEntry()),
+      'serve',
+      ...database,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--json',
+      '--log-level',
+      'silent',
+      '--janitor-interval',
+      '0',
+      ...extra,
+    ],
     { cwd: opts.cwd ?? root, stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env },
   );
   let stderr = '';
@@ -71,7 +96,9 @@ export async function spawnServer(databaseUrl: string | null, extra: string[] = 
     }
     for (const w of watchers) w();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const parsed = (line: string): Record<string, unknown> | undefined => {
     try {
       const v = JSON.parse(line);
@@ -97,7 +124,8 @@ export async function spawnServer(databaseUrl: string | null, extra: string[] = 
       void exited.then(({ code, signal }) => {
         if (!watchers.has(check)) return;
         check();
-        if (watchers.delete(check)) reject(new Error(`server exited (${signal ?? code}) before the line appeared: ${stderr}`));
+        if (watchers.delete(check))
+          reject(new Error(`server exited (${signal ?? code}) before the line appeared: ${stderr}`));
       });
     });
   const summary = await waitForLine((v) => typeof v.url === 'string').catch((e: Error) => {
@@ -156,7 +184,10 @@ export class RoundRobinBrowser {
     const res = await fetch(`${this.base()}${u.pathname}${u.search}`, {
       method: form ? 'POST' : 'GET',
       redirect: 'manual',
-      headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(form && { 'content-type': 'application/x-www-form-urlencoded' }) },
+      headers: {
+        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        ...(form && { 'content-type': 'application/x-www-form-urlencoded' }),
+      },
       body: form ? new URLSearchParams(form).toString() : undefined,
     });
     this.keep(res);

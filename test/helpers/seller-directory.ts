@@ -40,24 +40,39 @@ export class FakeSellerDirectory {
         const timestamp = req.headers['x-shouquan-timestamp'] as string | undefined;
         const signature = req.headers['x-shouquan-signature'] as string | undefined;
         const expected = `sha256=${createHmac('sha256', this.secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
-        const signatureValid = signature !== undefined && signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
-        this.requests.push({ method: req.method ?? '', contentType: req.headers['content-type'], timestamp, signature, rawBody, signatureValid });
-        if (!signatureValid) return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad signature"}');
+        const signatureValid =
+          signature !== undefined &&
+          signature.length === expected.length &&
+          timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+        this.requests.push({
+          method: req.method ?? '',
+          contentType: req.headers['content-type'],
+          timestamp,
+          signature,
+          rawBody,
+          signatureValid,
+        });
+        if (!signatureValid)
+          return void res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad signature"}');
         let body: { username?: string; password?: string };
         try {
           body = JSON.parse(rawBody);
         } catch {
           return void res.writeHead(400).end();
         }
-        const behaviour = this.behaviours.get(body.username ?? '') ?? (() => {
-          const account = this.accounts.get(body.username ?? '');
-          if (!account) return { status: 404, body: { error: 'no such seller' } };
-          if (account.password !== body.password) return { status: 401, body: { error: 'wrong password' } };
-          return account.answer();
-        })();
+        const behaviour =
+          this.behaviours.get(body.username ?? '') ??
+          (() => {
+            const account = this.accounts.get(body.username ?? '');
+            if (!account) return { status: 404, body: { error: 'no such seller' } };
+            if (account.password !== body.password) return { status: 401, body: { error: 'wrong password' } };
+            return account.answer();
+          })();
         if (behaviour === 'hang') return void this.hanging.add(req);
         if (behaviour === 'reset') return void req.socket.destroy();
-        res.writeHead(behaviour.status, { 'content-type': 'application/json' }).end(behaviour.raw ?? JSON.stringify(behaviour.body ?? {}));
+        res
+          .writeHead(behaviour.status, { 'content-type': 'application/json' })
+          .end(behaviour.raw ?? JSON.stringify(behaviour.body ?? {}));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

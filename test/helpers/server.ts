@@ -48,14 +48,21 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const storage = await openStorage(db.url, { createIfMissing: true, messageBroker: opts.messageBroker });
   let skew = 0;
   // The issuer needs the port, which we know only after listening: use a placeholder and patch.
-  const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', lifetimes: opts.lifetimes, now: () => (opts.now ?? Date.now)() + skew });
+  const core = await createCoreContext({
+    storage,
+    profile,
+    issuer: 'http://127.0.0.1',
+    lifetimes: opts.lifetimes,
+    now: () => (opts.now ?? Date.now)() + skew,
+  });
   const server = await buildServer({ core, logger: false, sandbox: true, gateway: opts.gateway, ...opts.server });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const url = `http://127.0.0.1:${port}`;
   core.issuer = url;
-  const callback = typeof opts.callback === 'function' ? opts.callback(url) : (opts.callback ?? 'https://isv.example.com/callback');
+  const callback =
+    typeof opts.callback === 'function' ? opts.callback(url) : (opts.callback ?? 'https://isv.example.com/callback');
   const callbacks = typeof opts.callbacks === 'function' ? opts.callbacks(url) : opts.callbacks;
   const created = await createApp(storage, core.secretKey, { name: 'Test App', callbacks: callbacks ?? [callback] });
   const password = 'correct horse battery';

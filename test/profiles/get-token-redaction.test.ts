@@ -46,23 +46,44 @@ describe('secrets in GET token requests never reach the logs (meilishuo)', () =>
   });
 
   it('redacts app_secret, code and refresh_token in request URLs, and logs no issued token', async () => {
-    const { location } = await authorizeThroughForms(base, `/authorize?response_type=code&app_key=${app.appKey}&redirect_uri=${encodeURIComponent(callback)}&state=s`, {
-      username: 'logseller',
-      password: 'correct horse battery',
-    });
+    const { location } = await authorizeThroughForms(
+      base,
+      `/authorize?response_type=code&app_key=${app.appKey}&redirect_uri=${encodeURIComponent(callback)}&state=s`,
+      {
+        username: 'logseller',
+        password: 'correct horse battery',
+      },
+    );
     const code = new URL(location).searchParams.get('code')!;
-    const ok = await fetchJson(`${base}/token?code=${code}&grant_type=authorization_code&app_key=${app.appKey}&app_secret=${app.appSecret}&redirect_uri=${encodeURIComponent(callback)}`);
+    const ok = await fetchJson(
+      `${base}/token?code=${code}&grant_type=authorization_code&app_key=${app.appKey}&app_secret=${app.appSecret}&redirect_uri=${encodeURIComponent(callback)}`,
+    );
     assert.equal(ok.status, 200, ok.text);
     // A failing one too (the error path logs as well), and a POST with the query.
-    const bad = await fetchJson(`${base}/token?code=${code}&grant_type=authorization_code&app_key=${app.appKey}&app_secret=${app.appSecret}x&redirect_uri=${encodeURIComponent(callback)}`);
+    const bad = await fetchJson(
+      `${base}/token?code=${code}&grant_type=authorization_code&app_key=${app.appKey}&app_secret=${app.appSecret}x&redirect_uri=${encodeURIComponent(callback)}`,
+    );
     assert.equal(bad.status, 401);
-    const refreshed = await fetchJson(`${base}/token?grant_type=refresh_token&app_key=${app.appKey}&app_secret=${app.appSecret}&refresh_token=${ok.json.refresh_token}`, { method: 'POST' });
+    const refreshed = await fetchJson(
+      `${base}/token?grant_type=refresh_token&app_key=${app.appKey}&app_secret=${app.appSecret}&refresh_token=${ok.json.refresh_token}`,
+      { method: 'POST' },
+    );
     assert.equal(refreshed.status, 200, refreshed.text);
 
     const log = lines.join('');
-    assert.match(log, /"url":"\/token\?code=\[REDACTED\]&grant_type=authorization_code&app_key=\d+&app_secret=\[REDACTED\]/);
+    assert.match(
+      log,
+      /"url":"\/token\?code=\[REDACTED\]&grant_type=authorization_code&app_key=\d+&app_secret=\[REDACTED\]/,
+    );
     assert.match(log, /refresh_token=\[REDACTED\]/);
-    for (const secret of [app.appSecret, code, ok.json.access_token, ok.json.refresh_token, refreshed.json.access_token, refreshed.json.refresh_token]) {
+    for (const secret of [
+      app.appSecret,
+      code,
+      ok.json.access_token,
+      ok.json.refresh_token,
+      refreshed.json.access_token,
+      refreshed.json.refresh_token,
+    ]) {
       assert.ok(!log.includes(secret), `a secret reached the log: ${secret.slice(0, 6)}…`);
     }
   });

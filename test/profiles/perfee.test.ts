@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { authorizeThroughForms } from '../helpers/browserless.js';
 import { testDialects } from '../helpers/databases.js';
-import { assertMetadata, assertShape, curlData, expectedMetadata, fetchJson, HEX32, registerDocApp, sharedProfileBehaviour, storeOf } from './profile-test-kit.js';
+import {
+  assertMetadata,
+  assertShape,
+  curlData,
+  expectedMetadata,
+  fetchJson,
+  HEX32,
+  registerDocApp,
+  sharedProfileBehaviour,
+  storeOf,
+} from './profile-test-kit.js';
 
 const dialects = await testDialects();
 
@@ -15,13 +25,18 @@ for (const dialect of dialects) {
     let s: TestServer;
     before(async () => {
       s = await startTestServer({ profile: 'perfee', db: await dialect.fresh() });
-      await registerDocApp(s, { appKey: 'client_id_example', appSecret: 'client_secret_example', callbacks: ['http://www.oauth.net'] });
+      await registerDocApp(s, {
+        appKey: 'client_id_example',
+        appSecret: 'client_secret_example',
+        callbacks: ['http://www.oauth.net'],
+      });
     });
     after(async () => s?.close());
 
     const login = () => ({ username: s.seller.username, password: s.seller.password });
     // §2 1) 拼接授权url: the doc's example URL, verbatim after the host.
-    const DOC_AUTHORIZE = '/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=http://www.oauth.net&state=1212&scope=seller';
+    const DOC_AUTHORIZE =
+      '/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=http://www.oauth.net&state=1212&scope=seller';
 
     async function docCode(storeId?: number): Promise<string> {
       const { location } = await authorizeThroughForms(s.url, DOC_AUTHORIZE, { ...login(), storeId });
@@ -57,22 +72,40 @@ for (const dialect of dialects) {
       assert.equal(res.json.refresh_token_expires_in, 31104000);
       assert.match(res.json.access_token, HEX32);
       assert.match(res.json.refresh_token, HEX32);
-      assert.deepEqual(await storeOf(s, res.json.access_token), { status: 200, body: { store_id: s.seller.stores[1]!.storeId, name: 'Store Two' } });
+      assert.deepEqual(await storeOf(s, res.json.access_token), {
+        status: 200,
+        body: { store_id: s.seller.stores[1]!.storeId, name: 'Store Two' },
+      });
     });
 
     it('refresh: the documented answer, and the refresh token stays valid (no rotation)', async () => {
       const code = await docCode();
-      const first = await curlData(`${s.url}/v2/oauth/token`, [`code=${code}`, 'grant_type=authorization_code', 'client_id=client_id_example&client_secret=client_secret_example', 'redirect_uri=http://www.oauth.net']);
+      const first = await curlData(`${s.url}/v2/oauth/token`, [
+        `code=${code}`,
+        'grant_type=authorization_code',
+        'client_id=client_id_example&client_secret=client_secret_example',
+        'redirect_uri=http://www.oauth.net',
+      ]);
       const refreshToken = first.json.refresh_token as string;
 
       // The doc's refresh example sends client_secret=client_id_example (a typo in the doc):
       // replayed as written it is refused, as any wrong secret must be.
-      const asWritten = await curlData(`${s.url}/v2/oauth/token`, ['grant_type=refresh_token', 'client_id=client_id_example&client_secret=client_id_example', 'redirect_uri=http://www.oauth.net', `refresh_token=${refreshToken}`]);
+      const asWritten = await curlData(`${s.url}/v2/oauth/token`, [
+        'grant_type=refresh_token',
+        'client_id=client_id_example&client_secret=client_id_example',
+        'redirect_uri=http://www.oauth.net',
+        `refresh_token=${refreshToken}`,
+      ]);
       assert.equal(asWritten.status, 401);
       assert.deepEqual(asWritten.json, { error: 'invalid_client', error_description: 'client authentication failed' });
 
       for (let round = 0; round < 2; round++) {
-        const res = await curlData(`${s.url}/v2/oauth/token`, ['grant_type=refresh_token', 'client_id=client_id_example&client_secret=client_secret_example', 'redirect_uri=http://www.oauth.net', `refresh_token=${refreshToken}`]);
+        const res = await curlData(`${s.url}/v2/oauth/token`, [
+          'grant_type=refresh_token',
+          'client_id=client_id_example&client_secret=client_secret_example',
+          'redirect_uri=http://www.oauth.net',
+          `refresh_token=${refreshToken}`,
+        ]);
         assert.equal(res.status, 200, res.text);
         assertShape(res.json, [
           ['token_type', 'string'],
@@ -89,9 +122,18 @@ for (const dialect of dialects) {
 
     it('requires every documented authorize parameter (client_id, redirect_uri, state, scope, response_type)', async () => {
       const cases: Array<[string, string]> = [
-        ['state', '/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=http://www.oauth.net&scope=seller'],
-        ['scope', '/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=http://www.oauth.net&state=1212'],
-        ['response_type', '/v2/oauth/authorize?client_id=client_id_example&redirect_uri=http://www.oauth.net&state=1212&scope=seller'],
+        [
+          'state',
+          '/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=http://www.oauth.net&scope=seller',
+        ],
+        [
+          'scope',
+          '/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=http://www.oauth.net&state=1212',
+        ],
+        [
+          'response_type',
+          '/v2/oauth/authorize?client_id=client_id_example&redirect_uri=http://www.oauth.net&state=1212&scope=seller',
+        ],
       ];
       for (const [missing, url] of cases) {
         const res = await fetch(`${s.url}${url}`, { redirect: 'manual' });
@@ -103,7 +145,10 @@ for (const dialect of dialects) {
       // Without a trusted redirect_uri or client_id nothing is redirected: an error page.
       for (const [missing, url] of [
         ['redirect_uri', '/v2/oauth/authorize?response_type=code&client_id=client_id_example&state=1212&scope=seller'],
-        ['client_id', '/v2/oauth/authorize?response_type=code&redirect_uri=http://www.oauth.net&state=1212&scope=seller'],
+        [
+          'client_id',
+          '/v2/oauth/authorize?response_type=code&redirect_uri=http://www.oauth.net&state=1212&scope=seller',
+        ],
       ]) {
         const res = await fetch(`${s.url}${url}`, { redirect: 'manual' });
         assert.equal(res.status, 400, missing);
@@ -112,24 +157,51 @@ for (const dialect of dialects) {
     });
 
     it('only the authorization code flow: response_type=token is unsupported', async () => {
-      const res = await fetch(`${s.url}/v2/oauth/authorize?response_type=token&client_id=client_id_example&redirect_uri=http://www.oauth.net&state=1212&scope=seller`, { redirect: 'manual' });
+      const res = await fetch(
+        `${s.url}/v2/oauth/authorize?response_type=token&client_id=client_id_example&redirect_uri=http://www.oauth.net&state=1212&scope=seller`,
+        { redirect: 'manual' },
+      );
       assert.equal(res.status, 303);
       const cb = new URL(res.headers.get('location')!);
       // A profile without the implicit flow answers in the query (RFC 6749 §4.1.2.1), never the fragment.
       assert.equal(cb.hash, '');
-      assert.equal(cb.search, '?error=unsupported_response_type&error_description=response_type+token+is+not+supported&state=1212&iss=' + encodeURIComponent(s.url));
+      assert.equal(
+        cb.search,
+        '?error=unsupported_response_type&error_description=response_type+token+is+not+supported&state=1212&iss=' +
+          encodeURIComponent(s.url),
+      );
     });
 
-    it('redirect_uri must be on the registered callback\'s domain (host)', async () => {
-      const ok = await authorizeThroughForms(s.url, '/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=http://www.oauth.net/2/&state=1&scope=seller', login());
+    it("redirect_uri must be on the registered callback's domain (host)", async () => {
+      const ok = await authorizeThroughForms(
+        s.url,
+        '/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=http://www.oauth.net/2/&state=1&scope=seller',
+        login(),
+      );
       assert.equal(new URL(ok.location).pathname, '/2/');
       const code = new URL(ok.location).searchParams.get('code')!;
       // The code is bound to the exact redirect_uri string presented.
-      const wrong = await curlData(`${s.url}/v2/oauth/token`, [`code=${code}`, 'grant_type=authorization_code', 'client_id=client_id_example&client_secret=client_secret_example', 'redirect_uri=http://www.oauth.net']);
+      const wrong = await curlData(`${s.url}/v2/oauth/token`, [
+        `code=${code}`,
+        'grant_type=authorization_code',
+        'client_id=client_id_example&client_secret=client_secret_example',
+        'redirect_uri=http://www.oauth.net',
+      ]);
       assert.equal(wrong.status, 400);
-      assert.deepEqual(wrong.json, { error: 'invalid_grant', error_description: 'the authorization code is invalid or expired' });
-      for (const other of ['http://api.oauth.net/', 'http://www.oauth.net.evil.cn/', 'https://www.oauth.net/', 'http://evil.cn@www.oauth.net/']) {
-        const res = await fetch(`${s.url}/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=${encodeURIComponent(other)}&state=1&scope=seller`, { redirect: 'manual' });
+      assert.deepEqual(wrong.json, {
+        error: 'invalid_grant',
+        error_description: 'the authorization code is invalid or expired',
+      });
+      for (const other of [
+        'http://api.oauth.net/',
+        'http://www.oauth.net.evil.cn/',
+        'https://www.oauth.net/',
+        'http://evil.cn@www.oauth.net/',
+      ]) {
+        const res = await fetch(
+          `${s.url}/v2/oauth/authorize?response_type=code&client_id=client_id_example&redirect_uri=${encodeURIComponent(other)}&state=1&scope=seller`,
+          { redirect: 'manual' },
+        );
         assert.equal(res.status, 400, other);
         assert.match(await res.text(), /redirect_uri does not match the callback registered for this app/);
       }
@@ -138,21 +210,46 @@ for (const dialect of dialects) {
     it('the code is short-lived (5 minutes) and single-use', async () => {
       const code = await docCode();
       s.advance(300_001);
-      const late = await curlData(`${s.url}/v2/oauth/token`, [`code=${code}`, 'grant_type=authorization_code', 'client_id=client_id_example&client_secret=client_secret_example', 'redirect_uri=http://www.oauth.net']);
+      const late = await curlData(`${s.url}/v2/oauth/token`, [
+        `code=${code}`,
+        'grant_type=authorization_code',
+        'client_id=client_id_example&client_secret=client_secret_example',
+        'redirect_uri=http://www.oauth.net',
+      ]);
       assert.equal(late.status, 400);
-      assert.deepEqual(late.json, { error: 'invalid_grant', error_description: 'the authorization code is invalid or expired' });
+      assert.deepEqual(late.json, {
+        error: 'invalid_grant',
+        error_description: 'the authorization code is invalid or expired',
+      });
     });
 
     it('accepts the app_key spelling too, and answers in its own field names', async () => {
-      const { location } = await authorizeThroughForms(s.url, '/v2/oauth/authorize?response_type=code&app_key=client_id_example&redirect_uri=http://www.oauth.net&state=1212&scope=seller', login());
+      const { location } = await authorizeThroughForms(
+        s.url,
+        '/v2/oauth/authorize?response_type=code&app_key=client_id_example&redirect_uri=http://www.oauth.net&state=1212&scope=seller',
+        login(),
+      );
       const code = new URL(location).searchParams.get('code')!;
-      const res = await curlData(`${s.url}/v2/oauth/token`, [`code=${code}`, 'grant_type=authorization_code', 'app_key=client_id_example&app_secret=client_secret_example', 'redirect_uri=http://www.oauth.net']);
+      const res = await curlData(`${s.url}/v2/oauth/token`, [
+        `code=${code}`,
+        'grant_type=authorization_code',
+        'app_key=client_id_example&app_secret=client_secret_example',
+        'redirect_uri=http://www.oauth.net',
+      ]);
       assert.equal(res.status, 200, res.text);
-      assert.deepEqual(Object.keys(res.json), ['token_type', 'access_token', 'expires_in', 'refresh_token', 'refresh_token_expires_in']);
+      assert.deepEqual(Object.keys(res.json), [
+        'token_type',
+        'access_token',
+        'expires_in',
+        'refresh_token',
+        'refresh_token_expires_in',
+      ]);
     });
 
     it('refuses the code exchange by GET (the doc says POST)', async () => {
-      const res = await fetchJson(`${s.url}/v2/oauth/token?grant_type=authorization_code&code=x&client_id=client_id_example&client_secret=client_secret_example`);
+      const res = await fetchJson(
+        `${s.url}/v2/oauth/token?grant_type=authorization_code&code=x&client_id=client_id_example&client_secret=client_secret_example`,
+      );
       assert.equal(res.status, 400);
       assert.equal(res.json.error, 'invalid_request');
       assert.equal(res.json.error_description, 'the token endpoint accepts only POST');
@@ -174,8 +271,13 @@ for (const dialect of dialects) {
 
     sharedProfileBehaviour({
       server: () => s,
-      app: () => ({ appKey: 'client_id_example', appSecret: 'client_secret_example', redirectUri: 'http://www.oauth.net' }),
-      authorizeUrl: (extra = {}) => `/v2/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'client_id_example', redirect_uri: 'http://www.oauth.net', state: '1212', scope: 'seller', ...extra })}`,
+      app: () => ({
+        appKey: 'client_id_example',
+        appSecret: 'client_secret_example',
+        redirectUri: 'http://www.oauth.net',
+      }),
+      authorizeUrl: (extra = {}) =>
+        `/v2/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'client_id_example', redirect_uri: 'http://www.oauth.net', state: '1212', scope: 'seller', ...extra })}`,
     });
   });
 }

@@ -16,7 +16,11 @@ export async function registerDocApp(s: TestServer, app: { appKey: string; appSe
 
 /** What `curl -d A -d B URL` sends: the pieces joined by `&`, unencoded, as a form body. */
 export async function curlData(url: string, pieces: string[]) {
-  return fetchJson(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: pieces.join('&') });
+  return fetchJson(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: pieces.join('&'),
+  });
 }
 
 /** fetch, returning status, headers, the body text and its JSON when it is JSON. */
@@ -33,7 +37,10 @@ export async function storeOf(s: TestServer, accessToken: string) {
 
 /** Assert a body has exactly these keys, in this order, with these JS types. */
 export function assertShape(body: Record<string, unknown>, shape: Array<[string, 'string' | 'number']>) {
-  assert.deepEqual(Object.keys(body), shape.map(([k]) => k));
+  assert.deepEqual(
+    Object.keys(body),
+    shape.map(([k]) => k),
+  );
   for (const [k, type] of shape) assert.equal(typeof body[k], type, `${k} should be a ${type}`);
 }
 
@@ -54,12 +61,24 @@ export interface KitOptions {
 }
 
 /** Exchange a code with a POST form in the profile's own parameter names; returns the JSON body. */
-export async function exchangeCode(s: TestServer, appKey: string, appSecret: string, code: string, redirectUri: string) {
+export async function exchangeCode(
+  s: TestServer,
+  appKey: string,
+  appSecret: string,
+  code: string,
+  redirectUri: string,
+) {
   const p = s.core.profile;
   const res = await fetchJson(`${s.url}${p.paths.token}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, [p.params.clientId[0]!]: appKey, [p.params.clientSecret[0]!]: appSecret }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      [p.params.clientId[0]!]: appKey,
+      [p.params.clientSecret[0]!]: appSecret,
+    }).toString(),
   });
   assert.equal(res.status, 200, res.text);
   return res.json as Record<string, unknown>;
@@ -73,7 +92,11 @@ export async function exchangeCode(s: TestServer, appKey: string, appSecret: str
 export function sharedProfileBehaviour(k: KitOptions) {
   it('cancel returns error and error_description to the callback', async () => {
     const s = k.server();
-    const { location } = await authorizeThroughForms(s.url, k.authorizeUrl({ state: 'cancel-1' }), { username: s.seller.username, password: s.seller.password, decision: 'deny' });
+    const { location } = await authorizeThroughForms(s.url, k.authorizeUrl({ state: 'cancel-1' }), {
+      username: s.seller.username,
+      password: s.seller.password,
+      decision: 'deny',
+    });
     const cb = new URL(location);
     assert.equal(`${cb.origin}${cb.pathname}`, new URL(k.app().redirectUri).href.replace(/[?#].*$/, ''));
     assert.equal(cb.searchParams.get('error'), 'access_denied');
@@ -101,7 +124,10 @@ export function sharedProfileBehaviour(k: KitOptions) {
       tokens.push(body[accessName] as string);
     }
     assert.equal((await storeOf(s, tokens[0]!)).status, 401, 'the first authorization ended');
-    assert.deepEqual(await storeOf(s, tokens[1]!), { status: 200, body: { store_id: s.seller.stores[1]!.storeId, name: 'Store Two' } });
+    assert.deepEqual(await storeOf(s, tokens[1]!), {
+      status: 200,
+      body: { store_id: s.seller.stores[1]!.storeId, name: 'Store Two' },
+    });
   });
 
   it('an unexpected error shows the default error page, never a stack trace', async () => {
@@ -136,14 +162,28 @@ export async function assertMetadata(s: TestServer, expected: Record<string, unk
   const authorize = await fetch(doc.authorization_endpoint!, { redirect: 'manual' });
   assert.equal(authorize.status, 400, 'authorization endpoint answers');
   for (const key of ['token_endpoint', 'revocation_endpoint', 'introspection_endpoint']) {
-    const r = await fetchJson(doc[key]!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    const r = await fetchJson(doc[key]!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
     assert.notEqual(r.status, 404, `${key} ${doc[key]} is served`);
     assert.ok(['invalid_request', 'invalid_client'].includes(r.json?.error), `${key}: ${r.text}`);
   }
 }
 
 /** The metadata every profile shares, with the profile's own parts filled in. */
-export function expectedMetadata(base: string, p: { authorize: string; token: string; revoke: string; introspect: string; responseTypes: string[]; grantTypes: string[] }) {
+export function expectedMetadata(
+  base: string,
+  p: {
+    authorize: string;
+    token: string;
+    revoke: string;
+    introspect: string;
+    responseTypes: string[];
+    grantTypes: string[];
+  },
+) {
   return {
     issuer: base,
     authorization_endpoint: base + p.authorize,

@@ -19,7 +19,11 @@ await eachDialect('security: client authentication', {}, (server) => {
 
   it('a wrong secret (client_secret_basic) is 401 invalid_client with WWW-Authenticate', async () => {
     const s = server();
-    const res = await postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: 'x' }, { authorization: basicAuth(s.client.appKey, 'wrong') });
+    const res = await postForm(
+      `${s.url}/oauth/token`,
+      { grant_type: 'refresh_token', refresh_token: 'x' },
+      { authorization: basicAuth(s.client.appKey, 'wrong') },
+    );
     assert.equal(res.status, 401);
     assert.deepEqual(res.json, UNAUTH);
     assert.match(res.headers.get('www-authenticate') ?? '', /^Basic realm="shouquan"/);
@@ -33,14 +37,21 @@ await eachDialect('security: client authentication', {}, (server) => {
       { authorization: basicAuth(s.client.appKey, s.client.appSecret) },
     );
     assert.equal(res.status, 400);
-    assert.deepEqual(res.json, { error: 'invalid_request', error_description: 'use one client authentication method, not both Basic and a body secret' });
+    assert.deepEqual(res.json, {
+      error: 'invalid_request',
+      error_description: 'use one client authentication method, not both Basic and a body secret',
+    });
   });
 
   it('Basic credentials are percent-decoded (RFC 6749 §2.3.1)', async () => {
     const s = server();
     const secret = 'p@ss:w%rd+ &é/=?';
     const app = await anotherApp(s, { appSecret: secret });
-    const ok = await postForm(`${s.url}/oauth/introspect`, { token: 'x' }, { authorization: basicAuth(app.appKey, secret) });
+    const ok = await postForm(
+      `${s.url}/oauth/introspect`,
+      { token: 'x' },
+      { authorization: basicAuth(app.appKey, secret) },
+    );
     assert.equal(ok.status, 200, ok.text);
     assert.deepEqual(ok.json, { active: false });
     // The same secret sent without form-encoding ("%rd" is not an escape) is refused.
@@ -52,7 +63,12 @@ await eachDialect('security: client authentication', {}, (server) => {
 
   it('an unknown client is 401 invalid_client with the same body as a wrong secret', async () => {
     const s = server();
-    const res = await token(s, { grant_type: 'refresh_token', refresh_token: 'x', client_id: '99999999', client_secret: 'x' });
+    const res = await token(s, {
+      grant_type: 'refresh_token',
+      refresh_token: 'x',
+      client_id: '99999999',
+      client_secret: 'x',
+    });
     assert.equal(res.status, 401);
     assert.deepEqual(res.json, UNAUTH);
   });
@@ -98,28 +114,49 @@ await eachDialect('security: client authentication', {}, (server) => {
     t.diagnostic(`median authenticateClient time: ${report}`);
     for (const n of ['unknownClient', 'wrongLength']) {
       const diff = Math.abs(m[n]! - ref);
-      assert.ok(diff <= ref * 0.35 + 20_000, `median of ${n} differs from a near-miss secret by ${(diff / 1000).toFixed(1)}µs (${report})`);
+      assert.ok(
+        diff <= ref * 0.35 + 20_000,
+        `median of ${n} differs from a near-miss secret by ${(diff / 1000).toFixed(1)}µs (${report})`,
+      );
     }
   });
 });
 
 await eachDialect(
   'security: client authentication throttling',
-  { server: { limits: { clientAuthPerClient: { max: 3, windowMs: 60_000, blockMs: 60_000 }, clientAuthPerIp: { max: 6, windowMs: 60_000, blockMs: 30_000 } } } },
+  {
+    server: {
+      limits: {
+        clientAuthPerClient: { max: 3, windowMs: 60_000, blockMs: 60_000 },
+        clientAuthPerIp: { max: 6, windowMs: 60_000, blockMs: 30_000 },
+      },
+    },
+  },
   (server) => {
     it('repeated failures for one client are throttled with 429 and Retry-After, even with the right secret', async () => {
       const s = server();
       const app = await anotherApp(s);
       const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) statuses.push((await token(s, { grant_type: 'refresh_token', refresh_token: 'x', client_secret: `wrong-${i}` }, app)).status);
+      for (let i = 0; i < 3; i++)
+        statuses.push(
+          (await token(s, { grant_type: 'refresh_token', refresh_token: 'x', client_secret: `wrong-${i}` }, app))
+            .status,
+        );
       const blocked = await token(s, { grant_type: 'refresh_token', refresh_token: 'x' }, app);
       assert.deepEqual(statuses, [401, 401, 401]);
       assert.equal(blocked.status, 429);
       assert.equal(blocked.headers.get('retry-after'), '60');
       assert.equal(blocked.headers.get('cache-control'), 'no-store');
-      assert.deepEqual(blocked.json, { error: 'invalid_client', error_description: 'too many failed client authentication attempts; try again in 60 seconds' });
+      assert.deepEqual(blocked.json, {
+        error: 'invalid_client',
+        error_description: 'too many failed client authentication attempts; try again in 60 seconds',
+      });
       // Other endpoints share the budget.
-      const intro = await postForm(`${s.url}/oauth/introspect`, { token: 'x' }, { authorization: basicAuth(app.appKey, app.appSecret) });
+      const intro = await postForm(
+        `${s.url}/oauth/introspect`,
+        { token: 'x' },
+        { authorization: basicAuth(app.appKey, app.appSecret) },
+      );
       assert.equal(intro.status, 429);
       s.advance(61_000);
       try {
@@ -137,7 +174,12 @@ await eachDialect(
       try {
         const statuses: number[] = [];
         for (let i = 0; i < 7; i++) {
-          const res = await token(s, { grant_type: 'refresh_token', refresh_token: 'x', client_id: String(10_000_000 + i), client_secret: 'x' });
+          const res = await token(s, {
+            grant_type: 'refresh_token',
+            refresh_token: 'x',
+            client_id: String(10_000_000 + i),
+            client_secret: 'x',
+          });
           statuses.push(res.status);
         }
         assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429]);

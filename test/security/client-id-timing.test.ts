@@ -3,7 +3,8 @@
 // unknown id each time (never in the app cache: a database read), while a known app's record is
 // in memory (no read). Now every failed client authentication costs exactly one database read.
 // Statistical, not a timing threshold: many interleaved pairs (known and unknown back to back, in
-// random order), and the median of the pairs' ratios must stay near 1 within a generous bound (a database read is several
+// random order), and the median of the pairs' ratios must stay near 1 within a generous bound (a database read is
+// several
 // times the noise on PostgreSQL; before the fix the unknown class took ~2x the known one).
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,14 @@ const BOUND = 0.25;
 
 await eachDialect(
   'security: an unknown client_id takes the time of a known one at /oauth/token',
-  { server: { limits: { clientAuthPerClient: { max: 1e9, windowMs: 60_000, blockMs: 1 }, clientAuthPerIp: { max: 1e9, windowMs: 60_000, blockMs: 1 } } } },
+  {
+    server: {
+      limits: {
+        clientAuthPerClient: { max: 1e9, windowMs: 60_000, blockMs: 1 },
+        clientAuthPerIp: { max: 1e9, windowMs: 60_000, blockMs: 1 },
+      },
+    },
+  },
   (server) => {
     it(`${ROUNDS} interleaved pairs: a known client with a wrong secret vs a new unknown client_id each time`, async (t) => {
       const s = server();
@@ -25,16 +33,39 @@ await eachDialect(
       const post = (body: string) =>
         new Promise<number>((resolve, reject) => {
           const t0 = process.hrtime.bigint();
-          const req = http.request({ host: hostname, port, path: '/oauth/token', method: 'POST', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 401 ? resolve(Number(process.hrtime.bigint() - t0)) : reject(new Error(`status ${res.statusCode}`))));
-          });
+          const req = http.request(
+            {
+              host: hostname,
+              port,
+              path: '/oauth/token',
+              method: 'POST',
+              agent,
+              headers: {
+                'content-type': 'application/x-www-form-urlencoded',
+                'content-length': Buffer.byteLength(body),
+              },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () =>
+                res.statusCode === 401
+                  ? resolve(Number(process.hrtime.bigint() - t0))
+                  : reject(new Error(`status ${res.statusCode}`)),
+              );
+            },
+          );
           req.on('error', reject);
           req.end(body);
         });
-      const known = () => post(`grant_type=refresh_token&refresh_token=x&client_id=${s.client.appKey}&client_secret=not-the-secret-at-all`);
+      const known = () =>
+        post(
+          `grant_type=refresh_token&refresh_token=x&client_id=${s.client.appKey}&client_secret=not-the-secret-at-all`,
+        );
       let n = 0;
-      const unknown = () => post(`grant_type=refresh_token&refresh_token=x&client_id=${90_000_000 + n++}&client_secret=not-the-secret-at-all`);
+      const unknown = () =>
+        post(
+          `grant_type=refresh_token&refresh_token=x&client_id=${90_000_000 + n++}&client_secret=not-the-secret-at-all`,
+        );
       for (let i = 0; i < 40; i++) await (i % 2 ? known() : unknown()); // warm up
       const a: number[] = [];
       const b: number[] = [];
@@ -53,8 +84,13 @@ await eachDialect(
       const mk = median(a);
       const mu = median(b);
       const shift = median(a.map((k, i) => b[i]! / k)) - 1;
-      t.diagnostic(`median known ${(mk / 1000).toFixed(0)} µs, unknown ${(mu / 1000).toFixed(0)} µs, median ratio of the pairs − 1: ${(shift * 100).toFixed(1)} %`);
-      assert.ok(Math.abs(shift) <= BOUND, `an unknown client_id takes ${(shift * 100).toFixed(0)} % longer than a known one (bound ±${BOUND * 100} %)`);
+      t.diagnostic(
+        `median known ${(mk / 1000).toFixed(0)} µs, unknown ${(mu / 1000).toFixed(0)} µs, median ratio of the pairs − 1: ${(shift * 100).toFixed(1)} %`,
+      );
+      assert.ok(
+        Math.abs(shift) <= BOUND,
+        `an unknown client_id takes ${(shift * 100).toFixed(0)} % longer than a known one (bound ±${BOUND * 100} %)`,
+      );
     });
   },
 );

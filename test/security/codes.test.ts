@@ -29,7 +29,9 @@ await eachDialect('security: authorization codes', {}, (server) => {
     const second = await exchange(s, code2);
     assert.equal(second.status, 200, second.text);
     // The standard profile adds a later consent to the live grant (grants.reconsent: add): one grant.
-    const [a, b] = await Promise.all([first.json.access_token, second.json.access_token].map((t: string) => s.core.storage.tokens.find(sha256(t))));
+    const [a, b] = await Promise.all(
+      [first.json.access_token, second.json.access_token].map((t: string) => s.core.storage.tokens.find(sha256(t))),
+    );
     assert.equal(a?.grantId, b?.grantId, 'both consents are one grant');
     // A refresh from the second code: its successor came from that code too.
     const refreshed = await token(s, { grant_type: 'refresh_token', refresh_token: second.json.refresh_token });

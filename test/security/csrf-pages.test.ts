@@ -18,7 +18,11 @@ async function startInteraction(s: TestServer, client = s.client) {
 /** Start an interaction and log in; return the consent page. */
 async function atConsent(s: TestServer, client = s.client) {
   const i = await startInteraction(s, client);
-  const login = await i.c.post(i.action, { csrf_token: i.csrf, username: s.seller.username, password: s.seller.password });
+  const login = await i.c.post(i.action, {
+    csrf_token: i.csrf,
+    username: s.seller.username,
+    password: s.seller.password,
+  });
   assert.equal(login.status, 303);
   const page = await (await i.c.get(i.path)).text();
   return { c: i.c, path: i.path, page, csrf: hiddenInput(page, 'csrf_token')!, action: formAction(page)! };
@@ -37,24 +41,38 @@ await eachDialect('security: CSRF and page safety', {}, (server) => {
     const res = await i.c.post(i.action, { username: s.seller.username, password: s.seller.password });
     assert.equal(res.status, 403);
     assert.match(await res.text(), /This form is out of date or did not come from this site/);
-    assert.equal([...i.c.cookies.keys()].some((k) => k.includes('sq_session')), false);
+    assert.equal(
+      [...i.c.cookies.keys()].some((k) => k.includes('sq_session')),
+      false,
+    );
   });
 
   it("login with another interaction's CSRF token → 403", async () => {
     const s = server();
     const a = await startInteraction(s);
     const b = await startInteraction(s);
-    const res = await b.c.post(b.action, { csrf_token: a.csrf, username: s.seller.username, password: s.seller.password });
+    const res = await b.c.post(b.action, {
+      csrf_token: a.csrf,
+      username: s.seller.username,
+      password: s.seller.password,
+    });
     assert.equal(res.status, 403);
     await res.arrayBuffer();
-    assert.equal([...b.c.cookies.keys()].some((k) => k.includes('sq_session')), false);
+    assert.equal(
+      [...b.c.cookies.keys()].some((k) => k.includes('sq_session')),
+      false,
+    );
   });
 
   it('login from another browser (no interaction cookie) with a valid token → 403', async () => {
     const s = server();
     const a = await startInteraction(s);
     const attacker = new FormClient(s.url);
-    const res = await attacker.post(a.action, { csrf_token: a.csrf, username: s.seller.username, password: s.seller.password });
+    const res = await attacker.post(a.action, {
+      csrf_token: a.csrf,
+      username: s.seller.username,
+      password: s.seller.password,
+    });
     assert.equal(res.status, 403);
     await res.arrayBuffer();
   });
@@ -116,7 +134,11 @@ await eachDialect('security: CSRF and page safety', {}, (server) => {
       assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
       assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
       assert.equal(res.headers.get('cache-control'), 'no-store');
-      assert.doesNotMatch(body, /(src|href|action)\s*=\s*"(https?:)?\/\//i, 'no absolute or protocol-relative resource URLs');
+      assert.doesNotMatch(
+        body,
+        /(src|href|action)\s*=\s*"(https?:)?\/\//i,
+        'no absolute or protocol-relative resource URLs',
+      );
       assert.doesNotMatch(body, /<script/i);
     }
   });
@@ -142,7 +164,11 @@ await eachDialect('security: cookies over https', { server: { cookieSecure: true
     const ia = start.headers.getSetCookie()[0]!;
     assert.match(ia, /^__Secure-sq_ia=.*; HttpOnly; Secure; SameSite=Lax/);
     const page = await (await c.get(start.headers.get('location')!)).text();
-    const login = await c.post(formAction(page)!, { csrf_token: hiddenInput(page, 'csrf_token')!, username: s.seller.username, password: s.seller.password });
+    const login = await c.post(formAction(page)!, {
+      csrf_token: hiddenInput(page, 'csrf_token')!,
+      username: s.seller.username,
+      password: s.seller.password,
+    });
     assert.equal(login.status, 303);
     const session = login.headers.getSetCookie().find((x) => x.startsWith('__Host-sq_session='))!;
     assert.ok(session, 'session cookie set');

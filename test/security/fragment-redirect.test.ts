@@ -30,33 +30,52 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 /** Authorize with response_type=token (or code) to `redirect`; the final Location, or the refusal. */
-async function implicitTo(s: TestServer, appKey: string, redirect: string, responseType = 'token'): Promise<{ location?: string; status?: number; html?: string }> {
+async function implicitTo(
+  s: TestServer,
+  appKey: string,
+  redirect: string,
+  responseType = 'token',
+): Promise<{ location?: string; status?: number; html?: string }> {
   const url = `/authorize?response_type=${responseType}&app_key=${appKey}&state=s1&redirect_uri=${enc(redirect)}`;
   const res = await fetch(`${s.url}${url}`, { redirect: 'manual' });
   if (res.status !== 303) return { status: res.status, html: await res.text() };
   await res.arrayBuffer();
-  const { location } = await authorizeThroughForms(s.url, url, { username: s.seller.username, password: s.seller.password });
+  const { location } = await authorizeThroughForms(s.url, url, {
+    username: s.seller.username,
+    password: s.seller.password,
+  });
   return { location };
 }
 
-const REFUSED = /redirect_uri must be the exact origin and path of a callback registered for this app to receive a token in the fragment \(client-side flow\)/;
+const REFUSED =
+  /redirect_uri must be the exact origin and path of a callback registered for this app to receive a token in the fragment \(client-side flow\)/;
 
 for (const d of await testDialects()) {
   describe(`client-side flow and the domain rule (${d.name})`, { skip: d.skip }, () => {
-    describe('meilishuo as shipped (the documents\' domain rule)', () => {
+    describe("meilishuo as shipped (the documents' domain rule)", () => {
       let s: TestServer;
       before(async () => {
         s = await startTestServer({ profile: 'meilishuo', callback: CALLBACK, db: await d.fresh() });
       });
       after(async () => s?.close());
 
-      it('by default a token still goes to any URL under the callback\'s domain (documented; the deviation table says why)', async () => {
+      it("by default a token still goes to any URL under the callback's domain (documented; the deviation table says why)", async () => {
         const r = await implicitTo(s, s.client.appKey, ATTACK);
         assert.ok(r.location?.startsWith(`${ATTACK}#access_token=`), JSON.stringify(r));
       });
 
-      it('app gateway --fragment-redirect exact-callback: that app gets tokens only at its callback\'s exact origin and path', async () => {
-        const set = await run('app', 'gateway', '--app-key', s.client.appKey, '--fragment-redirect', 'exact-callback', '--database', s.db.url, '--json');
+      it("app gateway --fragment-redirect exact-callback: that app gets tokens only at its callback's exact origin and path", async () => {
+        const set = await run(
+          'app',
+          'gateway',
+          '--app-key',
+          s.client.appKey,
+          '--fragment-redirect',
+          'exact-callback',
+          '--database',
+          s.db.url,
+          '--json',
+        );
         assert.equal(set.code, 0, set.err);
         assert.equal((JSON.parse(set.out) as { fragment_redirect: string }).fragment_redirect, 'exact-callback');
         (s.core.storage.gateway?.apps as unknown as { invalidate(): void }).invalidate();
@@ -75,9 +94,28 @@ for (const d of await testDialects()) {
         const code = await implicitTo(s, s.client.appKey, 'https://shop.isv-shop.com/oauth/callback', 'code');
         assert.match(code.location ?? '', /^https:\/\/shop\.isv-shop\.com\/oauth\/callback\?code=/);
 
-        const back = await run('app', 'gateway', '--app-key', s.client.appKey, '--fragment-redirect', 'profile', '--database', s.db.url, '--json');
+        const back = await run(
+          'app',
+          'gateway',
+          '--app-key',
+          s.client.appKey,
+          '--fragment-redirect',
+          'profile',
+          '--database',
+          s.db.url,
+          '--json',
+        );
         assert.equal((JSON.parse(back.out) as { fragment_redirect: string }).fragment_redirect, 'profile');
-        const bad = await run('app', 'gateway', '--app-key', s.client.appKey, '--fragment-redirect', 'loose', '--database', s.db.url);
+        const bad = await run(
+          'app',
+          'gateway',
+          '--app-key',
+          s.client.appKey,
+          '--fragment-redirect',
+          'loose',
+          '--database',
+          s.db.url,
+        );
         assert.equal(bad.code, 1);
         assert.match(bad.err, /--fragment-redirect must be exact-callback, redirect-rule or profile, got "loose"/);
       });
@@ -86,7 +124,11 @@ for (const d of await testDialects()) {
     describe('a profile with authorize.fragmentRedirect "exact-callback"', () => {
       let s: TestServer;
       before(async () => {
-        s = await startTestServer({ profile: strict(getProfile('meilishuo')), callback: CALLBACK, db: await d.fresh() });
+        s = await startTestServer({
+          profile: strict(getProfile('meilishuo')),
+          callback: CALLBACK,
+          db: await d.fresh(),
+        });
       });
       after(async () => s?.close());
 
@@ -98,7 +140,10 @@ for (const d of await testDialects()) {
         assert.ok(ok.location?.startsWith(`${CALLBACK}#access_token=`), JSON.stringify(ok));
         // No redirect_uri: the one registered callback, as before.
         const url = `/authorize?response_type=token&app_key=${s.client.appKey}&state=s2`;
-        const { location } = await authorizeThroughForms(s.url, url, { username: s.seller.username, password: s.seller.password });
+        const { location } = await authorizeThroughForms(s.url, url, {
+          username: s.seller.username,
+          password: s.seller.password,
+        });
         assert.ok(location.startsWith(`${CALLBACK}#access_token=`), location);
 
         await s.core.storage.gateway?.apps.upsert(s.client.appKey, { fragmentRedirect: 'redirect-rule' });
@@ -116,7 +161,10 @@ for (const d of await testDialects()) {
 
       it('warns an app that used the client-side flow, and sets where its tokens may go', async () => {
         const dev = new FormClient(s.url);
-        const signup = await submit(dev, '/console/signup', '/console/signup', { username: 'implicit-dev', password: 'developer password' });
+        const signup = await submit(dev, '/console/signup', '/console/signup', {
+          username: 'implicit-dev',
+          password: 'developer password',
+        });
         assert.equal(signup.status, 303);
         const account = await s.core.storage.console.findAccount('developer', 'implicit-dev');
         const app = await createApp(s.core.storage, s.core.secretKey, { name: 'Fragment App', callbacks: [CALLBACK] });
@@ -125,15 +173,26 @@ for (const d of await testDialects()) {
         const before = await page(dev, `/console/apps/${app.appKey}?lang=en`);
         assert.equal(before.status, 200);
         assert.doesNotMatch(before.html, /uses the client-side flow/);
-        assert.match(before.html, /<select id="fragment_redirect" name="fragment_redirect"[^>]*>\s*<option value="profile" selected>Platform default \(Any URL the platform&#39;s redirect rule allows\)<\/option>/);
+        assert.match(
+          before.html,
+          /<select id="fragment_redirect" name="fragment_redirect"[^>]*>\s*<option value="profile" selected>Platform default \(Any URL the platform&#39;s redirect rule allows\)<\/option>/,
+        );
 
         const r = await implicitTo(s, app.appKey, CALLBACK);
         assert.ok(r.location?.includes('#access_token='));
         const after = await page(dev, `/console/apps/${app.appKey}?lang=en`);
-        assert.match(after.html, /<div class="warn" role="alert">[^]*This app uses the client-side flow \(response_type=token\)/);
+        assert.match(
+          after.html,
+          /<div class="warn" role="alert">[^]*This app uses the client-side flow \(response_type=token\)/,
+        );
         assert.match(after.html, /Its access tokens can reach any URL under your callback&#39;s domain/);
 
-        const set = await submit(dev, `/console/apps/${app.appKey}?lang=en`, `/console/apps/${app.appKey}/fragment-redirect`, { fragment_redirect: 'exact-callback' });
+        const set = await submit(
+          dev,
+          `/console/apps/${app.appKey}?lang=en`,
+          `/console/apps/${app.appKey}/fragment-redirect`,
+          { fragment_redirect: 'exact-callback' },
+        );
         assert.equal(set.status, 303);
         assert.equal(set.location, `/console/apps/${app.appKey}?done=fragment-redirect`);
         assert.equal((await s.core.storage.gateway?.apps.find(app.appKey))?.fragmentRedirect, 'exact-callback');
@@ -142,7 +201,12 @@ for (const d of await testDialects()) {
         assert.doesNotMatch(shown.html, /Its access tokens can reach any URL under your callback&#39;s domain/);
         assert.equal((await implicitTo(s, app.appKey, ATTACK)).status, 400);
 
-        const bad = await submit(dev, `/console/apps/${app.appKey}?lang=en`, `/console/apps/${app.appKey}/fragment-redirect`, { fragment_redirect: 'anything' });
+        const bad = await submit(
+          dev,
+          `/console/apps/${app.appKey}?lang=en`,
+          `/console/apps/${app.appKey}/fragment-redirect`,
+          { fragment_redirect: 'anything' },
+        );
         assert.equal(bad.status, 400);
       });
     });

@@ -10,7 +10,16 @@ import { testDialects } from '../helpers/databases.js';
 
 const OTHER_METHODS = ['HEAD', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND'];
 /** GET routes that also answer HEAD: they only read. */
-const HEAD_SAFE = ['/healthz', '/readyz', '/metrics', '/assets/shouquan.css', '/assets/console.css', '/.well-known/oauth-authorization-server', '/openapi.json', '/docs'];
+const HEAD_SAFE = [
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/assets/shouquan.css',
+  '/assets/console.css',
+  '/.well-known/oauth-authorization-server',
+  '/openapi.json',
+  '/docs',
+];
 
 async function send(url: string, method: string, init: RequestInit = {}) {
   if (method === 'TRACE') return viaHttp(url, method); // fetch refuses TRACE
@@ -43,18 +52,40 @@ for (const d of await testDialects()) {
       after(async () => s?.close());
 
       async function tokens() {
-        const q = new URLSearchParams({ response_type: 'code', app_key: s.client.appKey, redirect_uri: s.client.callback, state: 'st' });
-        const { location } = await authorizeThroughForms(s.url, `/authorize?${q}`, { username: s.seller.username, password: s.seller.password });
+        const q = new URLSearchParams({
+          response_type: 'code',
+          app_key: s.client.appKey,
+          redirect_uri: s.client.callback,
+          state: 'st',
+        });
+        const { location } = await authorizeThroughForms(s.url, `/authorize?${q}`, {
+          username: s.seller.username,
+          password: s.seller.password,
+        });
         const code = new URL(location).searchParams.get('code')!;
-        const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: s.client.callback, app_key: s.client.appKey, app_secret: s.client.appSecret });
-        const res = await send(`${s.url}/token`, 'POST', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+        const form = new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: s.client.callback,
+          app_key: s.client.appKey,
+          app_secret: s.client.appSecret,
+        });
+        const res = await send(`${s.url}/token`, 'POST', {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+        });
         assert.equal(res.status, 200, res.text);
         return res.json as { access_token: string; refresh_token: string };
       }
 
       it('HEAD /token with a refresh token in the query is 405 (Allow: GET, POST) and rotates nothing', async () => {
         const first = await tokens();
-        const refreshQuery = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refresh_token, app_key: s.client.appKey, app_secret: s.client.appSecret });
+        const refreshQuery = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: first.refresh_token,
+          app_key: s.client.appKey,
+          app_secret: s.client.appSecret,
+        });
         const head = await send(`${s.url}/token?${refreshQuery}`, 'HEAD');
         assert.equal(head.status, 405);
         assert.deepEqual(head.headers.get('allow')!.split(', ').sort(), ['GET', 'POST']);
@@ -63,15 +94,31 @@ for (const d of await testDialects()) {
         const real = await send(`${s.url}/token?${refreshQuery}`, 'POST');
         assert.equal(real.status, 200, real.text);
         assert.notEqual(real.json.refresh_token, first.refresh_token);
-        const store = await fetch(`${s.url}/api/v1/store`, { headers: { authorization: `Bearer ${real.json.access_token}` } });
+        const store = await fetch(`${s.url}/api/v1/store`, {
+          headers: { authorization: `Bearer ${real.json.access_token}` },
+        });
         assert.equal(store.status, 200);
       });
 
       it('HEAD /token with a code in the query is 405 and does not spend the code', async () => {
-        const q = new URLSearchParams({ response_type: 'code', app_key: s.client.appKey, redirect_uri: s.client.callback, state: 'st' });
-        const { location } = await authorizeThroughForms(s.url, `/authorize?${q}`, { username: s.seller.username, password: s.seller.password });
+        const q = new URLSearchParams({
+          response_type: 'code',
+          app_key: s.client.appKey,
+          redirect_uri: s.client.callback,
+          state: 'st',
+        });
+        const { location } = await authorizeThroughForms(s.url, `/authorize?${q}`, {
+          username: s.seller.username,
+          password: s.seller.password,
+        });
         const code = new URL(location).searchParams.get('code')!;
-        const exchange = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: s.client.callback, app_key: s.client.appKey, app_secret: s.client.appSecret });
+        const exchange = new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: s.client.callback,
+          app_key: s.client.appKey,
+          app_secret: s.client.appSecret,
+        });
         for (const method of ['HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
           const r = await send(`${s.url}/token?${exchange}`, method);
           assert.equal(r.status, 405, `${method} ${r.text}`);
@@ -115,7 +162,12 @@ for (const d of await testDialects()) {
     });
 
     it('HEAD on the seller login page and the authorize endpoint is 405: no session or cookie is made', async () => {
-      for (const path of ['/account/login', `/oauth/authorize?response_type=code&client_id=${s.client.appKey}&redirect_uri=${encodeURIComponent(s.client.callback)}`, '/console/login', '/admin/login']) {
+      for (const path of [
+        '/account/login',
+        `/oauth/authorize?response_type=code&client_id=${s.client.appKey}&redirect_uri=${encodeURIComponent(s.client.callback)}`,
+        '/console/login',
+        '/admin/login',
+      ]) {
         const r = await send(`${s.url}${path}`, 'HEAD');
         assert.equal(r.status, 405, path);
         assert.deepEqual(r.headers.getSetCookie(), []);
@@ -123,7 +175,8 @@ for (const d of await testDialects()) {
     });
 
     it('an unknown path is still 404 for any method', async () => {
-      for (const method of ['GET', 'POST', 'HEAD', 'PUT']) assert.equal((await send(`${s.url}/no/such/path`, method)).status, 404);
+      for (const method of ['GET', 'POST', 'HEAD', 'PUT'])
+        assert.equal((await send(`${s.url}/no/such/path`, method)).status, 404);
     });
   });
 }

@@ -25,7 +25,9 @@ async function send(url: string, init: RequestInit) {
 await eachDialect('security: NUL bytes and invalid UTF-8 are 400 everywhere', {}, (server) => {
   function routes() {
     const doc = server().server.apiReference().document as { paths: Record<string, Record<string, unknown>> };
-    return Object.entries(doc.paths).flatMap(([template, ops]) => Object.keys(ops).map((m) => ({ template, method: m.toUpperCase() })));
+    return Object.entries(doc.paths).flatMap(([template, ops]) =>
+      Object.keys(ops).map((m) => ({ template, method: m.toUpperCase() })),
+    );
   }
 
   it('the cases named in the finding, signed in to the seller center, the developer console and the operator admin', async () => {
@@ -38,7 +40,13 @@ await eachDialect('security: NUL bytes and invalid UTF-8 are 400 everywhere', {}
     await signIn(browser, 'admin', 'ops', 'operator password');
     const getRoutes = routes().filter((r) => r.method === 'GET');
     for (const [, bad] of BAD) {
-      const paths = ['/console/apps/' + bad, `/admin?seller=${bad}`, `/admin?app=${bad}`, `/account?store=${bad}`, `/oauth/authorize?client_id=${bad}`];
+      const paths = [
+        '/console/apps/' + bad,
+        `/admin?seller=${bad}`,
+        `/admin?app=${bad}`,
+        `/account?store=${bad}`,
+        `/oauth/authorize?client_id=${bad}`,
+      ];
       for (const { template } of getRoutes) {
         paths.push(`${template.replace(/\{[^}]+\}/g, 'x1')}?seller=${bad}`);
         if (template.includes('{')) paths.push(template.replace(/\{[^}]+\}/g, `a${bad}`));
@@ -66,9 +74,16 @@ await eachDialect('security: NUL bytes and invalid UTF-8 are 400 everywhere', {}
         if (template.includes('{')) tries.push([template.replace(/\{[^}]+\}/g, `a${bad}`), {}]);
         for (const [path, init] of tries) {
           const body = method === 'POST' ? 'a=1' : undefined;
-          const headers = { ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...(init.headers as Record<string, string>) };
+          const headers = {
+            ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+            ...(init.headers as Record<string, string>),
+          };
           const res = await send(`${s.url}${path}`, { method, headers, body });
-          assert.equal(res.status, 400, `${method} ${path} ${JSON.stringify(init)}: ${res.status} ${res.text.slice(0, 200)}`);
+          assert.equal(
+            res.status,
+            400,
+            `${method} ${path} ${JSON.stringify(init)}: ${res.status} ${res.text.slice(0, 200)}`,
+          );
         }
       }
     });
@@ -78,7 +93,11 @@ await eachDialect('security: NUL bytes and invalid UTF-8 are 400 everywhere', {}
       for (const { template, method } of routes().filter((r) => r.method === 'POST')) {
         const path = template.replace(/\{[^}]+\}/g, 'x1');
         for (const body of [`a=${bad}`, `${bad}=1`]) {
-          const res = await send(`${s.url}${path}`, { method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+          const res = await send(`${s.url}${path}`, {
+            method,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body,
+          });
           assert.equal(res.status, 400, `${method} ${path} ${body}: ${res.status} ${res.text.slice(0, 200)}`);
         }
       }
@@ -90,16 +109,26 @@ await eachDialect('security: NUL bytes and invalid UTF-8 are 400 everywhere', {}
     for (const { template } of routes().filter((r) => r.method === 'POST')) {
       const path = template.replace(/\{[^}]+\}/g, 'x1');
       const body = Buffer.concat([Buffer.from('a='), Buffer.from([0xff, 0xfe]), Buffer.from('&b=1')]);
-      const res = await send(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const res = await send(`${s.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       assert.equal(res.status, 400, `POST ${path}: ${res.status} ${res.text.slice(0, 200)}`);
     }
   });
 
   it('valid UTF-8 (Chinese, emoji) and foreign cookies still pass', async () => {
     const s = server();
-    const res = await send(`${s.url}/healthz?q=${encodeURIComponent('店铺 🛒')}`, { headers: { cookie: `other_app=%FF%00; sq_lang=zh-CN` } });
+    const res = await send(`${s.url}/healthz?q=${encodeURIComponent('店铺 🛒')}`, {
+      headers: { cookie: `other_app=%FF%00; sq_lang=zh-CN` },
+    });
     assert.equal(res.status, 200);
-    const token = await send(`${s.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=${encodeURIComponent('授权')}` });
+    const token = await send(`${s.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=${encodeURIComponent('授权')}`,
+    });
     assert.equal(token.status, 400);
     assert.equal(token.json.error, 'unsupported_grant_type');
   });
@@ -110,7 +139,11 @@ it('percentEncodedProblem: bytes, escapes and the lenient lone %', () => {
   assert.equal(percentEncodedProblem('/a?c=100%'), undefined);
   assert.equal(percentEncodedProblem('/a?c=%zz'), undefined);
   assert.equal(percentEncodedProblem(`/a?c=${encodeURIComponent('店')}`), undefined);
-  assert.equal(percentEncodedProblem(Buffer.from('/a?c=店', 'utf8').toString('latin1')), undefined, 'raw UTF-8 bytes as Node hands them over');
+  assert.equal(
+    percentEncodedProblem(Buffer.from('/a?c=店', 'utf8').toString('latin1')),
+    undefined,
+    'raw UTF-8 bytes as Node hands them over',
+  );
   assert.equal(percentEncodedProblem('/a?c=%00'), 'a NUL byte');
   assert.equal(percentEncodedProblem('/a?c=%ff'), 'bytes that are not UTF-8');
   assert.equal(percentEncodedProblem('/a?c=\u00ff'), 'bytes that are not UTF-8', 'a raw 0xFF byte');

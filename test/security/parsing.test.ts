@@ -11,7 +11,11 @@ async function raw(url: string, init: RequestInit) {
 }
 
 const form = (s: TestServer, body: string, path = '/oauth/token', headers: Record<string, string> = {}) =>
-  raw(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
+  raw(`${s.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body,
+  });
 
 function assertNoStore(res: { headers: Headers }) {
   assert.equal(res.headers.get('cache-control'), 'no-store');
@@ -40,7 +44,10 @@ await eachDialect('security: parsing', {}, (server) => {
 
   it('a duplicated parameter at the authorization endpoint is an error (state repeated)', async () => {
     const s = server();
-    const res = await raw(`${s.url}/oauth/authorize?response_type=code&client_id=${s.client.appKey}&redirect_uri=${encodeURIComponent(s.client.callback)}&state=a&state=b`, {});
+    const res = await raw(
+      `${s.url}/oauth/authorize?response_type=code&client_id=${s.client.appKey}&redirect_uri=${encodeURIComponent(s.client.callback)}&state=a&state=b`,
+      {},
+    );
     assert.equal(res.status, 303);
     const q = new URL(res.headers.get('location')!).searchParams;
     assert.equal(q.get('error'), 'invalid_request');
@@ -49,29 +56,47 @@ await eachDialect('security: parsing', {}, (server) => {
 
   it('a duplicated client_id at the authorization endpoint is an error page', async () => {
     const s = server();
-    const res = await raw(`${s.url}/oauth/authorize?response_type=code&client_id=${s.client.appKey}&client_id=${s.client.appKey}`, {});
+    const res = await raw(
+      `${s.url}/oauth/authorize?response_type=code&client_id=${s.client.appKey}&client_id=${s.client.appKey}`,
+      {},
+    );
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('location'), null);
   });
 
   it('GET at the token endpoint is 400 invalid_request (standard profile)', async () => {
     const s = server();
-    const res = await raw(`${s.url}/oauth/token?grant_type=refresh_token&refresh_token=x&client_id=${s.client.appKey}&client_secret=${s.client.appSecret}`, {});
+    const res = await raw(
+      `${s.url}/oauth/token?grant_type=refresh_token&refresh_token=x&client_id=${s.client.appKey}&client_secret=${s.client.appSecret}`,
+      {},
+    );
     assert.equal(res.status, 400);
     assert.deepEqual(res.json, { error: 'invalid_request', error_description: 'the token endpoint accepts only POST' });
     assertNoStore(res);
   });
 
   for (const [name, headers, body] of [
-    ['JSON', { 'content-type': 'application/json' }, JSON.stringify({ grant_type: 'refresh_token', refresh_token: 'x' })],
-    ['multipart', { 'content-type': 'multipart/form-data; boundary=XX' }, '--XX\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nrefresh_token\r\n--XX--\r\n'],
+    [
+      'JSON',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ grant_type: 'refresh_token', refresh_token: 'x' }),
+    ],
+    [
+      'multipart',
+      { 'content-type': 'multipart/form-data; boundary=XX' },
+      '--XX\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nrefresh_token\r\n--XX--\r\n',
+    ],
     ['text/plain', { 'content-type': 'text/plain' }, 'grant_type=refresh_token&refresh_token=x'],
     ['no content type', {}, 'grant_type=refresh_token&refresh_token=x'],
   ] as Array<[string, Record<string, string>, string]>) {
     it(`a ${name} body at the token endpoint is 400`, async () => {
       const s = server();
       const blob = new Blob([body]);
-      const res = await raw(`${s.url}/oauth/token`, { method: 'POST', headers: { ...headers, authorization: basicAuth(s.client.appKey, s.client.appSecret) }, body: name === 'no content type' ? blob : body });
+      const res = await raw(`${s.url}/oauth/token`, {
+        method: 'POST',
+        headers: { ...headers, authorization: basicAuth(s.client.appKey, s.client.appSecret) },
+        body: name === 'no content type' ? blob : body,
+      });
       assert.equal(res.status, 400, res.text);
       assert.equal(res.json.error, 'invalid_request');
       assertNoStore(res);
@@ -82,7 +107,10 @@ await eachDialect('security: parsing', {}, (server) => {
     const s = server();
     const res = await token(s, { grant_type: 'password', username: 'a', password: 'b' });
     assert.equal(res.status, 400);
-    assert.deepEqual(res.json, { error: 'unsupported_grant_type', error_description: 'grant_type password is not supported here' });
+    assert.deepEqual(res.json, {
+      error: 'unsupported_grant_type',
+      error_description: 'grant_type password is not supported here',
+    });
     assertNoStore(res);
   });
 
@@ -99,12 +127,19 @@ await eachDialect('security: parsing', {}, (server) => {
       const s = server();
       const res = await form(s, `grant_type=authorization_code&code=%E0%A4%A&token=%zz`, path);
       assert.equal(res.status, 400);
-      assert.deepEqual(res.json, { error: 'invalid_request', error_description: 'malformed percent-encoding in parameters' });
+      assert.deepEqual(res.json, {
+        error: 'invalid_request',
+        error_description: 'malformed percent-encoding in parameters',
+      });
     });
 
     it(`a NUL byte at ${path} is 400`, async () => {
       const s = server();
-      const res = await form(s, `grant_type=authorization_code&code=a%00b&token=a%00b&client_id=${s.client.appKey}&client_secret=${s.client.appSecret}`, path);
+      const res = await form(
+        s,
+        `grant_type=authorization_code&code=a%00b&token=a%00b&client_id=${s.client.appKey}&client_secret=${s.client.appSecret}`,
+        path,
+      );
       assert.equal(res.status, 400);
       assert.equal(res.json.error, 'invalid_request');
     });
@@ -123,19 +158,28 @@ await eachDialect('security: parsing', {}, (server) => {
     const s = server();
     const page = await raw(`${s.url}/oauth/interaction/a%00b`, {});
     assert.equal(page.status, 400, page.text);
-    const res = await form(s, 'grant_type=refresh_token&refresh_token=x', '/oauth/token', { authorization: basicAuth(`${s.client.appKey}\0`, s.client.appSecret) });
+    const res = await form(s, 'grant_type=refresh_token&refresh_token=x', '/oauth/token', {
+      authorization: basicAuth(`${s.client.appKey}\0`, s.client.appSecret),
+    });
     assert.ok(res.status === 400 || res.status === 401, `${res.status} ${res.text}`);
     assert.equal(res.json.error, res.status === 401 ? 'invalid_client' : 'invalid_request');
   });
 
   it('huge values are refused cleanly, never 500', async () => {
     const s = server();
-    const bigCode = await form(s, `grant_type=authorization_code&code=${'a'.repeat(60 * 1024)}&client_id=${s.client.appKey}&client_secret=${s.client.appSecret}`);
+    const bigCode = await form(
+      s,
+      `grant_type=authorization_code&code=${'a'.repeat(60 * 1024)}&client_id=${s.client.appKey}&client_secret=${s.client.appSecret}`,
+    );
     assert.equal(bigCode.status, 400);
     assert.equal(bigCode.json.error, 'invalid_grant');
     const bigQuery = await raw(`${s.url}/oauth/authorize?client_id=${'9'.repeat(20 * 1024)}`, {});
     assert.ok(bigQuery.status >= 400 && bigQuery.status < 500, String(bigQuery.status));
-    const bigHeader = await raw(`${s.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${'A'.repeat(12 * 1024)}` }, body: 'grant_type=refresh_token' });
+    const bigHeader = await raw(`${s.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${'A'.repeat(12 * 1024)}` },
+      body: 'grant_type=refresh_token',
+    });
     assert.ok(bigHeader.status >= 400 && bigHeader.status < 500, String(bigHeader.status));
   });
 

@@ -101,7 +101,13 @@ await eachDialect('security: PKCE', {}, (server) => {
     const s = server();
     const p = pkcePair();
     const code = await codeFor(s, { code_challenge: p.challenge, code_challenge_method: 'S256' });
-    const res = await token(s, { grant_type: 'authorization_code', code, redirect_uri: s.client.callback, code_verifier: p.verifier, client_secret: '' });
+    const res = await token(s, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: s.client.callback,
+      code_verifier: p.verifier,
+      client_secret: '',
+    });
     assert.equal(res.status, 401);
     assert.deepEqual(res.json, { error: 'invalid_client', error_description: 'client authentication failed' });
   });

@@ -45,7 +45,10 @@ await eachDialect('security: redirect_uri', {}, (server) => {
   for (const [name, uri] of BAD) {
     it(`${name} → error page, no redirect`, async () => {
       const s = server();
-      const res = await fetch(new URL(authorizeUrl(s, { redirect_uri: uri }), s.url), { redirect: 'manual', headers: { accept: 'text/html' } });
+      const res = await fetch(new URL(authorizeUrl(s, { redirect_uri: uri }), s.url), {
+        redirect: 'manual',
+        headers: { accept: 'text/html' },
+      });
       const body = await res.text();
       assert.equal(res.status, 400);
       assert.equal(res.headers.get('location'), null);
@@ -56,7 +59,10 @@ await eachDialect('security: redirect_uri', {}, (server) => {
 
   it('a bad redirect_uri together with a bad scope is still an error page', async () => {
     const s = server();
-    const res = await fetch(new URL(authorizeUrl(s, { redirect_uri: 'https://evil.example.net/cb', scope: 'nope' }), s.url), { redirect: 'manual' });
+    const res = await fetch(
+      new URL(authorizeUrl(s, { redirect_uri: 'https://evil.example.net/cb', scope: 'nope' }), s.url),
+      { redirect: 'manual' },
+    );
     await res.arrayBuffer();
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('location'), null);
@@ -64,7 +70,10 @@ await eachDialect('security: redirect_uri', {}, (server) => {
 
   it('an unknown client is an error page, never a redirect', async () => {
     const s = server();
-    const res = await fetch(`${s.url}/oauth/authorize?response_type=code&client_id=99999999&redirect_uri=${encodeURIComponent(s.client.callback)}`, { redirect: 'manual' });
+    const res = await fetch(
+      `${s.url}/oauth/authorize?response_type=code&client_id=99999999&redirect_uri=${encodeURIComponent(s.client.callback)}`,
+      { redirect: 'manual' },
+    );
     await res.arrayBuffer();
     assert.equal(res.status, 400);
     assert.equal(res.headers.get('location'), null);

@@ -26,7 +26,9 @@ await eachDialect('security: refresh tokens', {}, (server) => {
   it('10 concurrent refreshes with one token: one rotation, every answer the same successor', async () => {
     const s = server();
     const t0 = await tokensFor(s);
-    const results = await Promise.all(Array.from({ length: 10 }, () => token(s, { grant_type: 'refresh_token', refresh_token: t0.refresh_token })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => token(s, { grant_type: 'refresh_token', refresh_token: t0.refresh_token })),
+    );
     assert.equal(results.filter((r) => r.status === 200).length, 10, results.map((r) => r.status).join(','));
     assert.equal(new Set(results.map((r) => r.json.refresh_token)).size, 1);
     assert.equal(new Set(results.map((r) => r.json.access_token)).size, 1);

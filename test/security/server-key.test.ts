@@ -25,10 +25,17 @@ async function dump(url: string): Promise<string[]> {
   try {
     const values: string[] = [];
     // PostgreSQL: only this test's schema (others run in parallel in the same database).
-    const schema = url.startsWith('postgres') ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+    const schema = url.startsWith('postgres')
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+      : undefined;
     for (const t of (await db.introspection.getTables()).filter((x) => schema === undefined || x.schema === schema)) {
-      const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(schema ? `${schema}.${t.name}` : t.name)}`.execute(db)).rows;
-      for (const row of rows) for (const v of Object.values(row)) if (v !== null && v !== undefined) values.push(String(v));
+      const rows = (
+        await sql<Record<string, unknown>>`select * from ${sql.table(schema ? `${schema}.${t.name}` : t.name)}`.execute(
+          db,
+        )
+      ).rows;
+      for (const row of rows)
+        for (const v of Object.values(row)) if (v !== null && v !== undefined) values.push(String(v));
     }
     return values;
   } finally {
@@ -45,10 +52,11 @@ function secretsFromDump(values: string[]): string[] {
   const found = new Set<string>();
   for (const hex of candidates) {
     const key = Buffer.from(hex, 'hex');
-    for (const s of sealed) for (const appKey of appKeys) {
-      const secret = openSecret(key, appKey, s);
-      if (secret !== undefined) found.add(secret);
-    }
+    for (const s of sealed)
+      for (const appKey of appKeys) {
+        const secret = openSecret(key, appKey, s);
+        if (secret !== undefined) found.add(secret);
+      }
   }
   return [...found];
 }
@@ -82,7 +90,10 @@ for (const d of await testDialects()) {
       try {
         const storage = await openStorage(db.url, { createIfMissing: true });
         const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1' });
-        const app = await createApp(storage, core.secretKey, { name: 'Leaky', callbacks: ['https://isv.example.com/cb'] });
+        const app = await createApp(storage, core.secretKey, {
+          name: 'Leaky',
+          callbacks: ['https://isv.example.com/cb'],
+        });
         await storage.close();
         assert.deepEqual(secretsFromDump(await dump(db.url)), [app.appSecret]);
       } finally {
@@ -95,13 +106,24 @@ for (const d of await testDialects()) {
       try {
         const storage = await openStorage(db.url, { createIfMissing: true });
         const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', secretKeyFile: keyFile });
-        const app = await createApp(storage, core.secretKey, { name: 'Sealed', callbacks: ['https://isv.example.com/cb'] });
+        const app = await createApp(storage, core.secretKey, {
+          name: 'Sealed',
+          callbacks: ['https://isv.example.com/cb'],
+        });
         const gw = await storage.gateway?.apps.find(app.appKey);
-        assert.equal(openSecret(core.secretKey, app.appKey, gw?.sealedSecret ?? ''), app.appSecret, 'the key from the file opens it');
+        assert.equal(
+          openSecret(core.secretKey, app.appKey, gw?.sealedSecret ?? ''),
+          app.appSecret,
+          'the key from the file opens it',
+        );
         await storage.close();
         const values = await dump(db.url);
         assert.deepEqual(secretsFromDump(values), []);
-        assert.equal(values.some((v) => v.includes(core.secretKey.toString('hex'))), false, 'the key itself is not in the database');
+        assert.equal(
+          values.some((v) => v.includes(core.secretKey.toString('hex'))),
+          false,
+          'the key itself is not in the database',
+        );
       } finally {
         await db.cleanup();
       }
@@ -117,12 +139,28 @@ for (const d of await testDialects()) {
           createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', secretKeyFile: otherKeyFile }),
           /the server key in .*other\.key does not match the key this database's secrets are sealed with/,
         );
-        await assert.rejects(createCoreContext({ storage, profile, issuer: 'http://127.0.0.1' }), /sealed with a server key kept outside the database: pass --secret-key-file PATH/);
+        await assert.rejects(
+          createCoreContext({ storage, profile, issuer: 'http://127.0.0.1' }),
+          /sealed with a server key kept outside the database: pass --secret-key-file PATH/,
+        );
         await storage.close();
         // serve refuses to start, naming the problem (exit 1), before it listens.
-        const r = await run('serve', '--database', db.url, '--port', '0', '--secret-key-file', otherKeyFile, '--log-level', 'silent');
+        const r = await run(
+          'serve',
+          '--database',
+          db.url,
+          '--port',
+          '0',
+          '--secret-key-file',
+          otherKeyFile,
+          '--log-level',
+          'silent',
+        );
         assert.equal(r.code, 1);
-        assert.match(r.err, /^shouquan: the server key in .*other\.key does not match the key this database's secrets are sealed with \(fingerprint [0-9a-f]{16}, the database expects [0-9a-f]{16}\)/);
+        assert.match(
+          r.err,
+          /^shouquan: the server key in .*other\.key does not match the key this database's secrets are sealed with \(fingerprint [0-9a-f]{16}, the database expects [0-9a-f]{16}\)/,
+        );
       } finally {
         await db.cleanup();
       }
@@ -131,12 +169,23 @@ for (const d of await testDialects()) {
     it('key file problems are named: missing file, wrong format', async () => {
       const bad = join(dir, 'bad.key');
       writeFileSync(bad, 'not a key\n', { mode: 0o600 });
-      const r1 = await run('serve', '--database', 'sqlite::memory:', '--port', '0', '--secret-key-file', join(dir, 'missing.key'));
+      const r1 = await run(
+        'serve',
+        '--database',
+        'sqlite::memory:',
+        '--port',
+        '0',
+        '--secret-key-file',
+        join(dir, 'missing.key'),
+      );
       assert.equal(r1.code, 1);
       assert.match(r1.err, /^shouquan: cannot read the server key file .*missing\.key: ENOENT/);
       const r2 = await run('serve', '--database', 'sqlite::memory:', '--port', '0', '--secret-key-file', bad);
       assert.equal(r2.code, 1);
-      assert.match(r2.err, /^shouquan: the server key file .*bad\.key must hold 64 hex characters \(32 random bytes, e\.g\. from "openssl rand -hex 32"\)/);
+      assert.match(
+        r2.err,
+        /^shouquan: the server key file .*bad\.key must hold 64 hex characters \(32 random bytes, e\.g\. from "openssl rand -hex 32"\)/,
+      );
     });
 
     it('key rotate re-seals and re-hashes every secret in one go; the old key stops opening anything', async () => {
@@ -148,32 +197,83 @@ for (const d of await testDialects()) {
         const b = await createApp(storage, core.secretKey, { name: 'B', callbacks: ['https://isv.example.com/cb'] });
         await storage.close();
         // b rotates its secret with an overlap: its previous secret must survive the key rotation too.
-        const rs = await run('app', 'rotate-secret', '--app-key', b.appKey, '--database', db.url, '--secret-key-file', keyFile, '--json');
+        const rs = await run(
+          'app',
+          'rotate-secret',
+          '--app-key',
+          b.appKey,
+          '--database',
+          db.url,
+          '--secret-key-file',
+          keyFile,
+          '--json',
+        );
         assert.equal(rs.code, 0, rs.err);
         const bNew = (JSON.parse(rs.out) as { app_secret: string }).app_secret;
 
-        const wrongOld = await run('key', 'rotate', '--old-key-file', otherKeyFile, '--new-key-file', otherKeyFile, '--database', db.url);
+        const wrongOld = await run(
+          'key',
+          'rotate',
+          '--old-key-file',
+          otherKeyFile,
+          '--new-key-file',
+          otherKeyFile,
+          '--database',
+          db.url,
+        );
         assert.equal(wrongOld.code, 1);
-        assert.match(wrongOld.err, /the old key file .*other\.key does not match the key this database's secrets are sealed with/);
+        assert.match(
+          wrongOld.err,
+          /the old key file .*other\.key does not match the key this database's secrets are sealed with/,
+        );
 
         const newKeyFile = join(dir, `new-${d.name}.key`);
         writeFileSync(newKeyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
-        const r = await run('key', 'rotate', '--old-key-file', keyFile, '--new-key-file', newKeyFile, '--database', db.url, '--json');
+        const r = await run(
+          'key',
+          'rotate',
+          '--old-key-file',
+          keyFile,
+          '--new-key-file',
+          newKeyFile,
+          '--database',
+          db.url,
+          '--json',
+        );
         assert.equal(r.code, 0, r.err);
         const body = JSON.parse(r.out) as Record<string, unknown>;
-        assert.deepEqual(Object.keys(body).sort(), ['apps', 'database_key_removed', 'fingerprint', 'previous_fingerprint', 'refresh_successors', 'sealed_secrets']);
+        assert.deepEqual(Object.keys(body).sort(), [
+          'apps',
+          'database_key_removed',
+          'fingerprint',
+          'previous_fingerprint',
+          'refresh_successors',
+          'sealed_secrets',
+        ]);
         assert.equal(body.apps, 2);
-        assert.equal(body.sealed_secrets, 3, 'a, b and b\'s previous secret');
+        assert.equal(body.sealed_secrets, 3, "a, b and b's previous secret");
         assert.equal(body.database_key_removed, false);
 
-        await assert.rejects(openStorage(db.url).then((s) => createCoreContext({ storage: s, profile, issuer: 'x', secretKeyFile: keyFile }).finally(() => s.close())), /does not match/);
+        await assert.rejects(
+          openStorage(db.url).then((s) =>
+            createCoreContext({ storage: s, profile, issuer: 'x', secretKeyFile: keyFile }).finally(() => s.close()),
+          ),
+          /does not match/,
+        );
         storage = await openStorage(db.url);
         core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', secretKeyFile: newKeyFile });
-        for (const [appKey, secret, prev] of [[a.appKey, a.appSecret, undefined], [b.appKey, bNew, b.appSecret]] as const) {
+        for (const [appKey, secret, prev] of [
+          [a.appKey, a.appSecret, undefined],
+          [b.appKey, bNew, b.appSecret],
+        ] as const) {
           const rec = await storage.apps.find(appKey);
           const gw = await storage.gateway?.apps.find(appKey);
           assert.equal(rec?.secretHash, hashAppSecret(core, secret), 'the token endpoint hash is under the new key');
-          assert.equal(openSecret(core.secretKey, appKey, gw?.sealedSecret ?? ''), secret, 'the sealed copy opens with the new key');
+          assert.equal(
+            openSecret(core.secretKey, appKey, gw?.sealedSecret ?? ''),
+            secret,
+            'the sealed copy opens with the new key',
+          );
           if (prev) {
             assert.equal(rec?.previousSecretHash, hashAppSecret(core, prev));
             assert.equal(openSecret(core.secretKey, appKey, gw?.previousSealedSecret ?? ''), prev);
@@ -210,13 +310,23 @@ for (const d of await testDialects()) {
         assert.equal((JSON.parse(r.out) as { refresh_successors: number }).refresh_successors, 1);
         const { buildServer } = await import('../../src/runtime.js');
         const storage = await openStorage(db.url);
-        const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1', secretKeyFile: newKeyFile });
+        const core = await createCoreContext({
+          storage,
+          profile,
+          issuer: 'http://127.0.0.1',
+          secretKeyFile: newKeyFile,
+        });
         const server = await buildServer({ core, logger: false });
         await server.listen({ host: '127.0.0.1', port: 0 });
         try {
           const addr = server.server.address();
           const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-          const again = await postForm(`${url}/oauth/token`, { client_id: client.appKey, client_secret: client.appSecret, grant_type: 'refresh_token', refresh_token: t0.refresh_token });
+          const again = await postForm(`${url}/oauth/token`, {
+            client_id: client.appKey,
+            client_secret: client.appSecret,
+            grant_type: 'refresh_token',
+            refresh_token: t0.refresh_token,
+          });
           assert.equal(again.status, 200, again.text);
           assert.equal(again.json.access_token, t1.access_token, 'the same successor, not reuse');
           assert.equal(again.json.refresh_token, t1.refresh_token);
@@ -234,11 +344,17 @@ for (const d of await testDialects()) {
       try {
         const storage = await openStorage(db.url, { createIfMissing: true });
         const core = await createCoreContext({ storage, profile, issuer: 'http://127.0.0.1' });
-        const app = await createApp(storage, core.secretKey, { name: 'Old', callbacks: ['https://isv.example.com/cb'] });
+        const app = await createApp(storage, core.secretKey, {
+          name: 'Old',
+          callbacks: ['https://isv.example.com/cb'],
+        });
         await storage.close();
         // A key file on a database still sealed with its in-database key: a clear pointer to key rotate.
         const s2 = await openStorage(db.url);
-        await assert.rejects(createCoreContext({ storage: s2, profile, issuer: 'x', secretKeyFile: keyFile }), /sealed with the key stored in the database.*shouquan key rotate --new-key-file/);
+        await assert.rejects(
+          createCoreContext({ storage: s2, profile, issuer: 'x', secretKeyFile: keyFile }),
+          /sealed with the key stored in the database.*shouquan key rotate --new-key-file/,
+        );
         await s2.close();
         const newKeyFile = join(dir, `moved-${d.name}.key`);
         writeFileSync(newKeyFile, randomBytes(32).toString('hex'));
@@ -249,7 +365,10 @@ for (const d of await testDialects()) {
         assert.deepEqual(secretsFromDump(await dump(db.url)), []);
         const s3 = await openStorage(db.url);
         const c3 = await createCoreContext({ storage: s3, profile, issuer: 'x', secretKeyFile: newKeyFile });
-        assert.equal(openSecret(c3.secretKey, app.appKey, (await s3.gateway?.apps.find(app.appKey))?.sealedSecret ?? ''), app.appSecret);
+        assert.equal(
+          openSecret(c3.secretKey, app.appKey, (await s3.gateway?.apps.find(app.appKey))?.sealedSecret ?? ''),
+          app.appSecret,
+        );
         await s3.close();
       } finally {
         await db.cleanup();
@@ -262,8 +381,12 @@ describe('key rotate --help', () => {
   it('documents the flags', async () => {
     const r = await run('key', 'rotate', '--help');
     assert.equal(r.code, 0);
-    assert.match(r.out, /^Usage: shouquan key rotate --new-key-file PATH \[--old-key-file PATH\] \[--database URL\] \[--json\]/);
-    for (const flag of ['--old-key-file PATH', '--new-key-file PATH', '--database URL', '--json']) assert.ok(r.out.includes(flag), flag);
+    assert.match(
+      r.out,
+      /^Usage: shouquan key rotate --new-key-file PATH \[--old-key-file PATH\] \[--database URL\] \[--json\]/,
+    );
+    for (const flag of ['--old-key-file PATH', '--new-key-file PATH', '--database URL', '--json'])
+      assert.ok(r.out.includes(flag), flag);
   });
 });
 
@@ -292,7 +415,10 @@ describe('the start-up warning about a key kept in the database', () => {
           await app.ready();
           await app.close();
           await storage.close();
-          return lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40).map((l) => l.msg);
+          return lines
+            .map((l) => JSON.parse(l) as { level: number; msg: string })
+            .filter((l) => l.level === 40)
+            .map((l) => l.msg);
         } finally {
           await db.cleanup();
         }
@@ -303,7 +429,10 @@ describe('the start-up warning about a key kept in the database', () => {
       if (pgDialect?.skip) return t.skip(pgDialect.skip);
       const w = await warnings(pgDialect!);
       assert.equal(w.length, 1, w.join('\n'));
-      assert.match(w[0] ?? '', /^the server key that seals AppSecrets is stored in the database: a database dump alone gives back every AppSecret\./);
+      assert.match(
+        w[0] ?? '',
+        /^the server key that seals AppSecrets is stored in the database: a database dump alone gives back every AppSecret\./,
+      );
       assert.deepEqual(await warnings(pgDialect!, keyFile), []);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -315,7 +444,14 @@ describe('serve --secret-key-file and SHOUQUAN_SECRET_KEY_FILE', () => {
   it('take a path (the flag wins over the variable); none: the embedded default', async () => {
     const { resolveServeConfig } = await import('../../src/config.js');
     assert.equal(resolveServeConfig({}, {}).secretKeyFile, undefined);
-    assert.equal(resolveServeConfig({}, { SHOUQUAN_SECRET_KEY_FILE: '/etc/shouquan/secret.key' }).secretKeyFile, '/etc/shouquan/secret.key');
-    assert.equal(resolveServeConfig({ 'secret-key-file': '/run/k' }, { SHOUQUAN_SECRET_KEY_FILE: '/etc/shouquan/secret.key' }).secretKeyFile, '/run/k');
+    assert.equal(
+      resolveServeConfig({}, { SHOUQUAN_SECRET_KEY_FILE: '/etc/shouquan/secret.key' }).secretKeyFile,
+      '/etc/shouquan/secret.key',
+    );
+    assert.equal(
+      resolveServeConfig({ 'secret-key-file': '/run/k' }, { SHOUQUAN_SECRET_KEY_FILE: '/etc/shouquan/secret.key' })
+        .secretKeyFile,
+      '/run/k',
+    );
   });
 });

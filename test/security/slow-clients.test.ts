@@ -96,7 +96,10 @@ describe('security: slow clients are cut off (request timeout 1 s)', () => {
 
   it('a connection that sends nothing is closed', async () => {
     const c = await idle(s.url);
-    const outcome = await Promise.race([c.closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('open'), GIVE_UP_MS))]);
+    const outcome = await Promise.race([
+      c.closed.then(() => 'closed'),
+      new Promise((r) => setTimeout(() => r('open'), GIVE_UP_MS)),
+    ]);
     c.socket.destroy();
     assert.equal(outcome, 'closed');
   });
@@ -148,10 +151,23 @@ describe('serve: --request-timeout and --max-connections-per-ip', () => {
     assert.equal(resolveServeConfig({ ...base, 'request-timeout': '5' }, {}).requestTimeout, 5);
     assert.equal(resolveServeConfig(base, { SHOUQUAN_REQUEST_TIMEOUT: '7' }).requestTimeout, 7);
     assert.equal(resolveServeConfig(base, { SHOUQUAN_MAX_CONNECTIONS_PER_IP: '0' }).maxConnectionsPerIp, 0);
-    assert.equal(resolveServeConfig({ ...base, 'max-connections-per-ip': '9' }, { SHOUQUAN_MAX_CONNECTIONS_PER_IP: '3' }).maxConnectionsPerIp, 9);
-    assert.throws(() => resolveServeConfig({ ...base, 'request-timeout': '0' }, {}), /--request-timeout must be greater than 0/);
-    assert.throws(() => resolveServeConfig({ ...base, 'request-timeout': '1.5' }, {}), /--request-timeout must be a whole number/);
-    assert.throws(() => resolveServeConfig({ ...base, 'max-connections-per-ip': '-1' }, {}), /--max-connections-per-ip must be a whole number/);
+    assert.equal(
+      resolveServeConfig({ ...base, 'max-connections-per-ip': '9' }, { SHOUQUAN_MAX_CONNECTIONS_PER_IP: '3' })
+        .maxConnectionsPerIp,
+      9,
+    );
+    assert.throws(
+      () => resolveServeConfig({ ...base, 'request-timeout': '0' }, {}),
+      /--request-timeout must be greater than 0/,
+    );
+    assert.throws(
+      () => resolveServeConfig({ ...base, 'request-timeout': '1.5' }, {}),
+      /--request-timeout must be a whole number/,
+    );
+    assert.throws(
+      () => resolveServeConfig({ ...base, 'max-connections-per-ip': '-1' }, {}),
+      /--max-connections-per-ip must be a whole number/,
+    );
   });
 
   describe('a real serve process', () => {
@@ -179,7 +195,9 @@ describe('serve: --request-timeout and --max-connections-per-ip', () => {
   });
 });
 
-/** Open a connection and ask for /healthz on it (keep-alive): the status line's code; an accepted connection stays open. */
+/**
+ * Open a connection and ask for /healthz on it (keep-alive): the status line's code; an accepted connection stays open.
+ */
 function probe(url: string): Promise<{ status: number; socket: net.Socket }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
@@ -223,15 +241,19 @@ describe('--max-connections-per-ip with --workers N: the limit is for the whole 
       await db?.cleanup();
     });
 
-    it('one address holds at most 4 connections over both workers, not 4 per worker', { skip: pgUp ? false : PG_SKIP }, async () => {
-      const opened: Array<{ status: number; socket: net.Socket }> = [];
-      for (let i = 0; i < 10; i++) opened.push(await probe(p!.url));
-      const statuses = opened.map((o) => o.status);
-      const accepted = statuses.filter((s) => s === 200).length;
-      assert.ok(accepted <= 4, `accepted ${accepted} of 10 (statuses ${statuses.join(' ')})`);
-      assert.ok(accepted >= 2, `each worker accepts its share (statuses ${statuses.join(' ')})`);
-      assert.equal(statuses.filter((s) => s === 429).length, 10 - accepted);
-      for (const o of opened) o.socket.destroy();
-    });
+    it(
+      'one address holds at most 4 connections over both workers, not 4 per worker',
+      { skip: pgUp ? false : PG_SKIP },
+      async () => {
+        const opened: Array<{ status: number; socket: net.Socket }> = [];
+        for (let i = 0; i < 10; i++) opened.push(await probe(p!.url));
+        const statuses = opened.map((o) => o.status);
+        const accepted = statuses.filter((s) => s === 200).length;
+        assert.ok(accepted <= 4, `accepted ${accepted} of 10 (statuses ${statuses.join(' ')})`);
+        assert.ok(accepted >= 2, `each worker accepts its share (statuses ${statuses.join(' ')})`);
+        assert.equal(statuses.filter((s) => s === 429).length, 10 - accepted);
+        for (const o of opened) o.socket.destroy();
+      },
+    );
   });
 });

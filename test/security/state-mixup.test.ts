@@ -30,7 +30,11 @@ await eachDialect('security: state and mix-up', {}, (server) => {
 
   it('iss and state are in the access_denied response', async () => {
     const s = server();
-    const { location } = await authorizeThroughForms(s.url, authorizeUrl(s, { state: 'deny-me' }), { username: s.seller.username, password: s.seller.password, decision: 'deny' });
+    const { location } = await authorizeThroughForms(s.url, authorizeUrl(s, { state: 'deny-me' }), {
+      username: s.seller.username,
+      password: s.seller.password,
+      decision: 'deny',
+    });
     const cb = new URL(location);
     assert.deepEqual(Object.fromEntries(cb.searchParams), {
       error: 'access_denied',
@@ -51,7 +55,12 @@ await eachDialect('security: state and mix-up', {}, (server) => {
     const s = server();
     const cb = await redirectOf(`${s.url}${authorizeUrl(s, { scope: 'admin', state: BIG_STATE })}`);
     assert.equal(`${cb.origin}${cb.pathname}`, s.client.callback);
-    assert.deepEqual(Object.fromEntries(cb.searchParams), { error: 'invalid_scope', error_description: 'unknown scope admin', state: BIG_STATE, iss: s.url });
+    assert.deepEqual(Object.fromEntries(cb.searchParams), {
+      error: 'invalid_scope',
+      error_description: 'unknown scope admin',
+      state: BIG_STATE,
+      iss: s.url,
+    });
   });
 
   it('a bad response_type with a good client redirects with error, state and iss', async () => {

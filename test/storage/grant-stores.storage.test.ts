@@ -17,8 +17,26 @@ for (const dialect of await testDialects()) {
     before(async () => {
       db = await dialect.fresh();
       storage = await openStorage(db.url, { createIfMissing: true });
-      await storage.apps.create({ appKey: 'app2', name: 'App', secretHash: 'x', callbackUrls: ['https://a.example/cb'], scopes: ['seller'], status: 'live', createdAt: 1 }, { sealedSecret: 'sealed-2' });
-      const s = await storage.sellers.create({ username: 'many', passwordHash: 'p', createdAt: 1 }, ['S1', 'S2', 'S3', 'S4', 'S5', 'S6']);
+      await storage.apps.create(
+        {
+          appKey: 'app2',
+          name: 'App',
+          secretHash: 'x',
+          callbackUrls: ['https://a.example/cb'],
+          scopes: ['seller'],
+          status: 'live',
+          createdAt: 1,
+        },
+        { sealedSecret: 'sealed-2' },
+      );
+      const s = await storage.sellers.create({ username: 'many', passwordHash: 'p', createdAt: 1 }, [
+        'S1',
+        'S2',
+        'S3',
+        'S4',
+        'S5',
+        'S6',
+      ]);
       sellerId = s.seller.sellerId;
       stores = s.stores.map((x) => x.storeId);
     });
@@ -27,8 +45,29 @@ for (const dialect of await testDialects()) {
       await db?.cleanup();
     });
 
-    const grant = (storeIds: number[], scope = ['store.read']): GrantRecord => ({ grantId: h(), appKey: 'app2', sellerId, storeId: storeIds[0]!, storeIds, scope, createdAt: 1, revokedAt: null, revokedReason: null });
-    const tok = (g: GrantRecord): TokenRecord => ({ tokenHash: h(), kind: 'access', grantId: g.grantId, appKey: 'app2', scope: g.scope, createdAt: 1, expiresAt: Date.now() + 60_000, revokedAt: null, rotatedAt: null, storeIds: g.storeIds });
+    const grant = (storeIds: number[], scope = ['store.read']): GrantRecord => ({
+      grantId: h(),
+      appKey: 'app2',
+      sellerId,
+      storeId: storeIds[0]!,
+      storeIds,
+      scope,
+      createdAt: 1,
+      revokedAt: null,
+      revokedReason: null,
+    });
+    const tok = (g: GrantRecord): TokenRecord => ({
+      tokenHash: h(),
+      kind: 'access',
+      grantId: g.grantId,
+      appKey: 'app2',
+      scope: g.scope,
+      createdAt: 1,
+      expiresAt: Date.now() + 60_000,
+      revokedAt: null,
+      rotatedAt: null,
+      storeIds: g.storeIds,
+    });
     const endLive = async () => {
       const live = await storage.grants.findLive('app2', sellerId);
       if (live) await storage.grants.revoke(live.grantId, 2, 'test');
@@ -36,7 +75,22 @@ for (const dialect of await testDialects()) {
 
     it('round-trips the stores of a code', async () => {
       const codeHash = h();
-      await storage.codes.create({ codeHash, appKey: 'app2', sellerId, storeId: stores[1]!, storeIds: [stores[1]!, stores[0]!], redirectUri: 'https://a.example/cb', redirectUriSent: true, scope: ['store.read'], codeChallenge: null, codeChallengeMethod: null, createdAt: 1, expiresAt: Date.now() + 60_000, consumedAt: null, grantId: null });
+      await storage.codes.create({
+        codeHash,
+        appKey: 'app2',
+        sellerId,
+        storeId: stores[1]!,
+        storeIds: [stores[1]!, stores[0]!],
+        redirectUri: 'https://a.example/cb',
+        redirectUriSent: true,
+        scope: ['store.read'],
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        createdAt: 1,
+        expiresAt: Date.now() + 60_000,
+        consumedAt: null,
+        grantId: null,
+      });
       assert.deepEqual((await storage.codes.find(codeHash))?.storeIds, [stores[1], stores[0]]);
     });
 
@@ -44,12 +98,36 @@ for (const dialect of await testDialects()) {
       await endLive();
       const g1 = grant([stores[0]!]);
       const t1 = tok(g1);
-      assert.equal((await storage.grants.createWithTokens({ now: 3, grant: g1, tokens: [t1], reconsent: 'add' })).grantId, g1.grantId);
+      assert.equal(
+        (await storage.grants.createWithTokens({ now: 3, grant: g1, tokens: [t1], reconsent: 'add' })).grantId,
+        g1.grantId,
+      );
       const codeHash = h();
-      await storage.codes.create({ codeHash, appKey: 'app2', sellerId, storeId: stores[1]!, storeIds: [stores[1]!], redirectUri: 'https://a.example/cb', redirectUriSent: true, scope: ['orders.read'], codeChallenge: null, codeChallengeMethod: null, createdAt: 1, expiresAt: Date.now() + 60_000, consumedAt: null, grantId: null });
+      await storage.codes.create({
+        codeHash,
+        appKey: 'app2',
+        sellerId,
+        storeId: stores[1]!,
+        storeIds: [stores[1]!],
+        redirectUri: 'https://a.example/cb',
+        redirectUriSent: true,
+        scope: ['orders.read'],
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        createdAt: 1,
+        expiresAt: Date.now() + 60_000,
+        consumedAt: null,
+        grantId: null,
+      });
       const g2 = grant([stores[1]!], ['orders.read']);
       const t2 = tok(g2);
-      const result = await storage.grants.redeemAuthCode({ codeHash, now: 4, grant: g2, tokens: [t2], reconsent: 'add' });
+      const result = await storage.grants.redeemAuthCode({
+        codeHash,
+        now: 4,
+        grant: g2,
+        tokens: [t2],
+        reconsent: 'add',
+      });
       assert.equal(result.status, 'redeemed');
       assert.ok(result.status === 'redeemed');
       assert.equal(result.grant.grantId, g1.grantId);
@@ -58,11 +136,20 @@ for (const dialect of await testDialects()) {
       // The code remembers the grant it went into (a replay revokes that grant).
       assert.equal((await storage.codes.find(codeHash))?.grantId, g1.grantId);
       const stored = await storage.grants.find(g1.grantId);
-      assert.deepEqual({ storeId: stored?.storeId, storeIds: stored?.storeIds, revokedAt: stored?.revokedAt }, { storeId: stores[0], storeIds: [stores[0], stores[1]], revokedAt: null });
+      assert.deepEqual(
+        { storeId: stored?.storeId, storeIds: stored?.storeIds, revokedAt: stored?.revokedAt },
+        { storeId: stores[0], storeIds: [stores[0], stores[1]], revokedAt: null },
+      );
       const old = await storage.tokens.find(t1.tokenHash);
-      assert.deepEqual({ storeIds: old?.grant.storeIds, storeId: old?.grant.storeId, revokedAt: old?.revokedAt }, { storeIds: [stores[0]], storeId: stores[0], revokedAt: null });
+      assert.deepEqual(
+        { storeIds: old?.grant.storeIds, storeId: old?.grant.storeId, revokedAt: old?.revokedAt },
+        { storeIds: [stores[0]], storeId: stores[0], revokedAt: null },
+      );
       const fresh = await storage.tokens.find(t2.tokenHash);
-      assert.deepEqual({ grantId: fresh?.grantId, storeIds: fresh?.grant.storeIds }, { grantId: g1.grantId, storeIds: [stores[0], stores[1]] });
+      assert.deepEqual(
+        { grantId: fresh?.grantId, storeIds: fresh?.grant.storeIds },
+        { grantId: g1.grantId, storeIds: [stores[0], stores[1]] },
+      );
     });
 
     it('under "replace" (the default), a later grant ends the live one', async () => {
@@ -78,13 +165,18 @@ for (const dialect of await testDialects()) {
 
     it('concurrent "add" consents end with one live grant holding every store', async () => {
       await endLive();
-      const results = await Promise.all(stores.map((id) => {
-        const g = grant([id]);
-        return storage.grants.createWithTokens({ now: 7, grant: g, tokens: [tok(g)], reconsent: 'add' });
-      }));
+      const results = await Promise.all(
+        stores.map((id) => {
+          const g = grant([id]);
+          return storage.grants.createWithTokens({ now: 7, grant: g, tokens: [tok(g)], reconsent: 'add' });
+        }),
+      );
       const live = await storage.grants.findLive('app2', sellerId);
       assert.ok(live);
-      assert.deepEqual([...live.storeIds!].sort((a, b) => a - b), [...stores].sort((a, b) => a - b));
+      assert.deepEqual(
+        [...live.storeIds!].sort((a, b) => a - b),
+        [...stores].sort((a, b) => a - b),
+      );
       assert.deepEqual(new Set(results.map((r) => r.grantId)), new Set([live.grantId]));
     });
 
@@ -94,16 +186,39 @@ for (const dialect of await testDialects()) {
       const both = tok(g);
       const onlyB = { ...tok(g), storeIds: [stores[1]!] };
       await storage.grants.createWithTokens({ now: 8, grant: g, tokens: [both, onlyB] });
-      assert.equal(await storage.grants.removeStore({ grantId: g.grantId, storeId: stores[5]!, now: 9, actor: 'test' }), 'not_found');
-      assert.equal(await storage.grants.removeStore({ grantId: g.grantId, storeId: stores[1]!, now: 9, actor: 'test' }), 'removed');
+      assert.equal(
+        await storage.grants.removeStore({ grantId: g.grantId, storeId: stores[5]!, now: 9, actor: 'test' }),
+        'not_found',
+      );
+      assert.equal(
+        await storage.grants.removeStore({ grantId: g.grantId, storeId: stores[1]!, now: 9, actor: 'test' }),
+        'removed',
+      );
       const left = await storage.grants.find(g.grantId);
-      assert.deepEqual({ storeId: left?.storeId, storeIds: left?.storeIds, revokedAt: left?.revokedAt }, { storeId: stores[0], storeIds: [stores[0]], revokedAt: null });
+      assert.deepEqual(
+        { storeId: left?.storeId, storeIds: left?.storeIds, revokedAt: left?.revokedAt },
+        { storeId: stores[0], storeIds: [stores[0]], revokedAt: null },
+      );
       assert.deepEqual((await storage.tokens.find(both.tokenHash))?.grant.storeIds, [stores[0]]);
       assert.equal((await storage.tokens.find(onlyB.tokenHash))?.revokedAt, 9);
-      assert.equal(await storage.grants.removeStore({ grantId: g.grantId, storeId: stores[0]!, now: 10, actor: 'test' }), 'revoked');
-      assert.deepEqual({ revokedAt: (await storage.grants.find(g.grantId))?.revokedAt, reason: (await storage.grants.find(g.grantId))?.revokedReason }, { revokedAt: 10, reason: 'seller_revoked' });
-      assert.equal(await storage.grants.removeStore({ grantId: g.grantId, storeId: stores[0]!, now: 11, actor: 'test' }), 'not_found');
-      const events = (await storage.audit!.list({ limit: 1000 })).filter((e) => e.subject === g.grantId).map((e) => e.event);
+      assert.equal(
+        await storage.grants.removeStore({ grantId: g.grantId, storeId: stores[0]!, now: 10, actor: 'test' }),
+        'revoked',
+      );
+      assert.deepEqual(
+        {
+          revokedAt: (await storage.grants.find(g.grantId))?.revokedAt,
+          reason: (await storage.grants.find(g.grantId))?.revokedReason,
+        },
+        { revokedAt: 10, reason: 'seller_revoked' },
+      );
+      assert.equal(
+        await storage.grants.removeStore({ grantId: g.grantId, storeId: stores[0]!, now: 11, actor: 'test' }),
+        'not_found',
+      );
+      const events = (await storage.audit!.list({ limit: 1000 }))
+        .filter((e) => e.subject === g.grantId)
+        .map((e) => e.event);
       assert.deepEqual(events, ['grant.created', 'grant.store_removed', 'grant.revoked']);
     });
   });

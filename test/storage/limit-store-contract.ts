@@ -15,7 +15,11 @@ export function limitStoreContract(store: () => LimitStore): void {
     const key = k('add');
     const now = Date.now();
     const results = await Promise.all(Array.from({ length: 25 }, () => store().add(key, 1, now + 60_000, now)));
-    assert.deepEqual([...results].sort((a, b) => a - b), Array.from({ length: 25 }, (_, i) => i + 1), 'every caller gets its own number');
+    assert.deepEqual(
+      [...results].sort((a, b) => a - b),
+      Array.from({ length: 25 }, (_, i) => i + 1),
+      'every caller gets its own number',
+    );
     assert.equal(await store().add(key, 5, now + 1, now), 30, 'a live counter keeps its count');
     assert.equal(await store().add(key, 0, now + 1, now), 30);
   });
@@ -27,14 +31,18 @@ export function limitStoreContract(store: () => LimitStore): void {
     await new Promise((r) => setTimeout(r, 120));
     const later = Date.now();
     assert.equal(await store().add(key, 1, later + 60_000, later), 1);
-    assert.equal(await store().liveUntil([key], later) > later, true);
+    assert.equal((await store().liveUntil([key], later)) > later, true);
   });
 
   it('limits: take never passes the limit, whatever the concurrency', async () => {
     const key = k('take');
     const now = Date.now();
     const got = await Promise.all(Array.from({ length: 30 }, () => store().take(key, 3, 20, now + 60_000, now)));
-    assert.equal(got.reduce((a, b) => a + b, 0), 20, 'exactly the limit was handed out');
+    assert.equal(
+      got.reduce((a, b) => a + b, 0),
+      20,
+      'exactly the limit was handed out',
+    );
     assert.ok(got.every((g) => g >= 0 && g <= 3));
     assert.equal(await store().take(key, 1, 20, now + 60_000, now), 0, 'full');
     assert.equal(await store().add(key, 0, now + 60_000, now), 20);

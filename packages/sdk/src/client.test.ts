@@ -51,16 +51,27 @@ interface FakeRouter {
   close(): Promise<void>;
 }
 
-type Handler = (params: Record<string, string>, kind: 'router' | 'token', httpMethod: string) => Promise<{ status?: number; body: unknown }> | { status?: number; body: unknown };
+type Handler = (
+  params: Record<string, string>,
+  kind: 'router' | 'token',
+  httpMethod: string,
+) => Promise<{ status?: number; body: unknown }> | { status?: number; body: unknown };
 
 /** A tiny platform: `/router/rest` verifying TOP signatures, and a token endpoint, answering through `handler`. */
-async function fakePlatform(secret: string, appKey: string, handler: Handler, tokenPath = '/oauth/token'): Promise<FakeRouter> {
+async function fakePlatform(
+  secret: string,
+  appKey: string,
+  handler: Handler,
+  tokenPath = '/oauth/token',
+): Promise<FakeRouter> {
   const calls: Array<Record<string, string>> = [];
   const tokenRequests: FakeRouter['tokenRequests'] = [];
   let n = 0;
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const params = Object.fromEntries(req.method === 'GET' ? url.searchParams : new URLSearchParams(await readBody(req)));
+    const params = Object.fromEntries(
+      req.method === 'GET' ? url.searchParams : new URLSearchParams(await readBody(req)),
+    );
     const requestId = `req-${++n}`;
     if (url.pathname === tokenPath) {
       tokenRequests.push({ method: req.method ?? '', params });
@@ -69,19 +80,28 @@ async function fakePlatform(secret: string, appKey: string, handler: Handler, to
     }
     if (url.pathname !== '/router/rest') return send(res, 404, { error: 'not_found' });
     calls.push(params);
-    const fail = (code: number, msg: string, sub_code: string, sub_msg: string) => send(res, 200, { error_response: { code, msg, sub_code, sub_msg, request_id: requestId } });
+    const fail = (code: number, msg: string, sub_code: string, sub_msg: string) =>
+      send(res, 200, { error_response: { code, msg, sub_code, sub_msg, request_id: requestId } });
     if (params.app_key !== appKey) return fail(29, 'Invalid App Key', 'isv.appkey-not-exists', 'unknown app_key');
-    if (params.v !== '2.0' || params.format !== 'json') return fail(41, 'Invalid Arguments', 'isv.invalid-parameter:v', 'v must be 2.0');
+    if (params.v !== '2.0' || params.format !== 'json')
+      return fail(41, 'Invalid Arguments', 'isv.invalid-parameter:v', 'v must be 2.0');
     const ts = parseGmt8(params.timestamp ?? '');
-    if (!(Math.abs(ts - Date.now()) <= 10 * 60_000)) return fail(31, 'Invalid Timestamp', 'isv.invalid-timestamp', `timestamp ${params.timestamp} is off`);
-    if (params.sign !== independentSign(params, secret)) return fail(25, 'Invalid Signature', 'isv.invalid-signature', 'signature mismatch');
+    if (!(Math.abs(ts - Date.now()) <= 10 * 60_000))
+      return fail(31, 'Invalid Timestamp', 'isv.invalid-timestamp', `timestamp ${params.timestamp} is off`);
+    if (params.sign !== independentSign(params, secret))
+      return fail(25, 'Invalid Signature', 'isv.invalid-signature', 'signature mismatch');
     const out = await handler(params, 'router', req.method ?? '');
     return send(res, out.status ?? 200, out.body, { 'x-request-id': requestId });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return { url: `http://127.0.0.1:${port}`, calls, tokenRequests, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    tokenRequests,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 const secret = 'sec-' + randomBytes(8).toString('hex');
@@ -91,9 +111,33 @@ describe('call(): signed router calls against a fake router', () => {
   let p: FakeRouter;
   before(async () => {
     p = await fakePlatform(secret, appKey, (params) => {
-      if (params.method === 'shouquan.store.get') return { body: { shouquan_store_get_response: { store: { store_id: 9, name: '小店' }, echo: params.title ?? null } } };
-      if (params.method === 'shouquan.orders.list') return { body: { error_response: { code: 27, msg: 'Invalid session', sub_code: 'invalid-sessionkey', sub_msg: 'the session is expired', request_id: 'r-27' } } };
-      return { body: { error_response: { code: 22, msg: 'Invalid Method', sub_code: 'isv.invalid-method', sub_msg: params.method, request_id: 'r-22' } } };
+      if (params.method === 'shouquan.store.get')
+        return {
+          body: { shouquan_store_get_response: { store: { store_id: 9, name: '小店' }, echo: params.title ?? null } },
+        };
+      if (params.method === 'shouquan.orders.list')
+        return {
+          body: {
+            error_response: {
+              code: 27,
+              msg: 'Invalid session',
+              sub_code: 'invalid-sessionkey',
+              sub_msg: 'the session is expired',
+              request_id: 'r-27',
+            },
+          },
+        };
+      return {
+        body: {
+          error_response: {
+            code: 22,
+            msg: 'Invalid Method',
+            sub_code: 'isv.invalid-method',
+            sub_msg: params.method,
+            request_id: 'r-22',
+          },
+        },
+      };
     });
   });
   after(() => p.close());
@@ -120,7 +164,10 @@ describe('call(): signed router calls against a fake router', () => {
 
   it('the fake router does refuse a wrong signature (the check can fail)', async () => {
     const c = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: 'not-the-secret' });
-    await assert.rejects(c.call('store.get', {}, { session: 't' }), (e: unknown) => e instanceof ApiError && e.code === 25 && e.subCode === 'isv.invalid-signature');
+    await assert.rejects(
+      c.call('store.get', {}, { session: 't' }),
+      (e: unknown) => e instanceof ApiError && e.code === 25 && e.subCode === 'isv.invalid-signature',
+    );
   });
 
   it('turns error_response into an ApiError with code, sub_code and request_id', async () => {
@@ -133,18 +180,29 @@ describe('call(): signed router calls against a fake router', () => {
       assert.equal(e.subCode, 'invalid-sessionkey');
       assert.equal(e.subMsg, 'the session is expired');
       assert.equal(e.requestId, 'r-27');
-      assert.equal(e.message, 'shouquan.orders.list failed: 27 / Invalid session / invalid-sessionkey / the session is expired');
+      assert.equal(
+        e.message,
+        'shouquan.orders.list failed: 27 / Invalid session / invalid-sessionkey / the session is expired',
+      );
       return true;
     });
   });
 
   it('uses the stored, refreshed-if-needed access token as session', async () => {
     const store = new MemoryTokenStore();
-    await store.set('seller-1', { accessToken: 'stored-at', tokenType: 'bearer', expiresAt: Date.now() + 3600_000, raw: {} });
+    await store.set('seller-1', {
+      accessToken: 'stored-at',
+      tokenType: 'bearer',
+      expiresAt: Date.now() + 3600_000,
+      raw: {},
+    });
     const c = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, tokenStore: store });
     await c.call('store.get', {}, { key: 'seller-1' });
     assert.equal(p.calls.at(-1)!.session, 'stored-at');
-    await assert.rejects(c.call('store.get', {}, { key: 'nobody' }), (e: unknown) => e instanceof NotAuthorizedError && /no tokens stored for "nobody"/.test(e.message));
+    await assert.rejects(
+      c.call('store.get', {}, { key: 'nobody' }),
+      (e: unknown) => e instanceof NotAuthorizedError && /no tokens stored for "nobody"/.test(e.message),
+    );
   });
 
   it('keeps full method names and prefixes relative ones with the dialect prefix', () => {
@@ -160,16 +218,40 @@ describe('refresh(): single-flight and the lost race', () => {
     let issued = 0;
     let live = 'rt-0';
     const p = await fakePlatform(secret, appKey, async (params) => {
-      if (params.refresh_token !== live) return { status: 400, body: { error: 'invalid_grant', error_description: 'the refresh token is invalid or expired' } };
+      if (params.refresh_token !== live)
+        return {
+          status: 400,
+          body: { error: 'invalid_grant', error_description: 'the refresh token is invalid or expired' },
+        };
       issued++;
       live = `rt-${issued}`;
       await new Promise((r) => setImmediate(r));
-      return { body: { access_token: `at-${issued}`, token_type: 'bearer', expires_in: 7200, refresh_token: live, scope: 'seller' } };
+      return {
+        body: {
+          access_token: `at-${issued}`,
+          token_type: 'bearer',
+          expires_in: 7200,
+          refresh_token: live,
+          scope: 'seller',
+        },
+      };
     });
     try {
       const store = new MemoryTokenStore();
-      await store.set('k', { accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', expiresAt: Date.now() + 10_000, raw: {} });
-      const c = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, tokenStore: store, refreshSkewMs: 60_000 });
+      await store.set('k', {
+        accessToken: 'at-0',
+        tokenType: 'bearer',
+        refreshToken: 'rt-0',
+        expiresAt: Date.now() + 10_000,
+        raw: {},
+      });
+      const c = new ShouquanClient({
+        baseUrl: p.url,
+        appKey,
+        appSecret: secret,
+        tokenStore: store,
+        refreshSkewMs: 60_000,
+      });
       const tokens = await Promise.all(Array.from({ length: 20 }, () => c.getAccessToken('k')));
       assert.deepEqual(new Set(tokens), new Set(['at-1']));
       assert.equal(issued, 1);
@@ -184,7 +266,7 @@ describe('refresh(): single-flight and the lost race', () => {
     }
   });
 
-  it('a refresh that lost a race to another process re-reads the store and uses the winner\'s tokens', async () => {
+  it("a refresh that lost a race to another process re-reads the store and uses the winner's tokens", async () => {
     const store = new MemoryTokenStore();
     let issued = 0;
     let live = 'rt-0';
@@ -196,10 +278,19 @@ describe('refresh(): single-flight and the lost race', () => {
       }
       // The loser's answer leaves only after the winner stored its tokens: the race, made deterministic.
       while ((await store.get('k'))?.refreshToken !== live) await new Promise((r) => setImmediate(r));
-      return { status: 400, body: { error: 'invalid_grant', error_description: 'the refresh token is invalid or expired' } };
+      return {
+        status: 400,
+        body: { error: 'invalid_grant', error_description: 'the refresh token is invalid or expired' },
+      };
     });
     try {
-      await store.set('k', { accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', expiresAt: Date.now() - 1, raw: {} });
+      await store.set('k', {
+        accessToken: 'at-0',
+        tokenType: 'bearer',
+        refreshToken: 'rt-0',
+        expiresAt: Date.now() - 1,
+        raw: {},
+      });
       // Two instances = two processes: no shared single-flight, one shared store.
       const a = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, tokenStore: store });
       const b = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, tokenStore: store });
@@ -215,7 +306,10 @@ describe('refresh(): single-flight and the lost race', () => {
   });
 
   it('a dead refresh token with nothing newer in the store surfaces invalid_grant with the request id', async () => {
-    const p = await fakePlatform(secret, appKey, () => ({ status: 400, body: { error: 'invalid_grant', error_description: 'the refresh token is invalid or expired' } }));
+    const p = await fakePlatform(secret, appKey, () => ({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'the refresh token is invalid or expired' },
+    }));
     try {
       const store = new MemoryTokenStore();
       await store.set('k', { accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', raw: {} });
@@ -236,7 +330,9 @@ describe('refresh(): single-flight and the lost race', () => {
   });
 
   it('calls the lock of a cross-process token store around each refresh', async () => {
-    const p = await fakePlatform(secret, appKey, () => ({ body: { access_token: 'at-1', token_type: 'bearer', expires_in: 60, refresh_token: 'rt-1' } }));
+    const p = await fakePlatform(secret, appKey, () => ({
+      body: { access_token: 'at-1', token_type: 'bearer', expires_in: 60, refresh_token: 'rt-1' },
+    }));
     try {
       const locked: string[] = [];
       const inner = new MemoryTokenStore();
@@ -261,13 +357,31 @@ describe('refresh(): single-flight and the lost race', () => {
       assert.equal(params.method, 'psdm.auth.token.refresh');
       assert.equal(params.refresh_token, 'rt-0');
       assert.equal('session' in params, false);
-      return { body: { psdm_auth_token_refresh_response: { token_type: 'Bearer', expires_in: 31536000, access_token: 'at-1', refresh_token: 'rt-1', re_expires_in: 31536000, psdm_user_id: 10000 } } };
+      return {
+        body: {
+          psdm_auth_token_refresh_response: {
+            token_type: 'Bearer',
+            expires_in: 31536000,
+            access_token: 'at-1',
+            refresh_token: 'rt-1',
+            re_expires_in: 31536000,
+            psdm_user_id: 10000,
+          },
+        },
+      };
     });
     try {
       const store = new MemoryTokenStore();
       await store.set('k', { accessToken: 'at-0', tokenType: 'Bearer', refreshToken: 'rt-0', raw: {} });
       const now = Date.UTC(2026, 0, 1);
-      const c = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, tokenStore: store, profile: 'smallec', now: () => Date.now() });
+      const c = new ShouquanClient({
+        baseUrl: p.url,
+        appKey,
+        appSecret: secret,
+        tokenStore: store,
+        profile: 'smallec',
+        now: () => Date.now(),
+      });
       const t = await c.refresh('k');
       assert.equal(t.accessToken, 'at-1');
       assert.equal(t.refreshToken, 'rt-1');
@@ -291,7 +405,13 @@ describe('refresh(): single-flight and the lost race', () => {
     );
     try {
       const store = new MemoryTokenStore();
-      await store.set('k', { accessToken: 'at-0', tokenType: 'bearer', refreshToken: 'rt-0', refreshExpiresAt: 123, raw: {} });
+      await store.set('k', {
+        accessToken: 'at-0',
+        tokenType: 'bearer',
+        refreshToken: 'rt-0',
+        refreshExpiresAt: 123,
+        raw: {},
+      });
       const c = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, tokenStore: store, profile: 'perfee' });
       const t = await c.refresh('k');
       assert.equal(t.refreshToken, 'rt-0');
@@ -311,9 +431,15 @@ describe('dialects: authorize URLs and code exchange', () => {
     const r = c.authorizeUrl();
     const u = new URL(r.url);
     assert.equal(`${u.origin}${u.pathname}`, `${base}/oauth/authorize`);
-    assert.deepEqual([...u.searchParams.keys()], ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method']);
+    assert.deepEqual(
+      [...u.searchParams.keys()],
+      ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method'],
+    );
     assert.equal(u.searchParams.get('state'), r.state);
-    assert.equal(u.searchParams.get('code_challenge'), createHash('sha256').update(r.codeVerifier!).digest('base64url'));
+    assert.equal(
+      u.searchParams.get('code_challenge'),
+      createHash('sha256').update(r.codeVerifier!).digest('base64url'),
+    );
     assert.equal(u.searchParams.get('code_challenge_method'), 'S256');
     assert.notEqual(c.authorizeUrl().state, r.state);
   });
@@ -328,16 +454,33 @@ describe('dialects: authorize URLs and code exchange', () => {
     };
     for (const [name, url] of Object.entries(expected)) {
       const c = new ShouquanClient({ baseUrl: base, appKey, appSecret: secret, profile: name, redirectUri });
-      assert.equal(c.authorizeUrl({ state: 's1', ...(name === 'smallec' ? { extra: { view: 'wap' } } : {}) }).url, url, name);
+      assert.equal(
+        c.authorizeUrl({ state: 's1', ...(name === 'smallec' ? { extra: { view: 'wap' } } : {}) }).url,
+        url,
+        name,
+      );
     }
-    assert.deepEqual(Object.keys(dialects).sort(), ['meilishuo', 'mogujie', 'perfee', 'realshark', 'smallec', 'standard']);
+    assert.deepEqual(Object.keys(dialects).sort(), [
+      'meilishuo',
+      'mogujie',
+      'perfee',
+      'realshark',
+      'smallec',
+      'standard',
+    ]);
   });
 
   it('explains what is missing', () => {
     const c = new ShouquanClient({ baseUrl: base, appKey, appSecret: secret, profile: 'smallec' });
     assert.throws(() => c.authorizeUrl(), /the smallec profile requires redirect_uri/);
-    assert.throws(() => new ShouquanClient({ baseUrl: base, appKey, appSecret: secret, profile: 'taobao' }), /unknown profile "taobao": use one of standard, perfee/);
-    assert.throws(() => new ShouquanClient({ baseUrl: base, appKey, appSecret: '' }), /appKey and appSecret are required/);
+    assert.throws(
+      () => new ShouquanClient({ baseUrl: base, appKey, appSecret: secret, profile: 'taobao' }),
+      /unknown profile "taobao": use one of standard, perfee/,
+    );
+    assert.throws(
+      () => new ShouquanClient({ baseUrl: base, appKey, appSecret: '' }),
+      /appKey and appSecret are required/,
+    );
   });
 
   it('meilishuo exchanges the code by POST (never the secret in a URL) with app_key/app_secret and reads access_expires_in; statusCode ≠ 0000000 is an error', async () => {
@@ -347,20 +490,50 @@ describe('dialects: authorize URLs and code exchange', () => {
       appKey,
       () =>
         fail
-          ? { status: 400, body: { error: 'invalid_grant', error_description: 'the authorization code is invalid or expired', statusCode: '1000002' } }
-          : { body: { statusCode: '0000000', access_token: 'at', access_expires_in: 604800, refresh_token: 'rt', refresh_expires_in: 1209600 } },
+          ? {
+              status: 400,
+              body: {
+                error: 'invalid_grant',
+                error_description: 'the authorization code is invalid or expired',
+                statusCode: '1000002',
+              },
+            }
+          : {
+              body: {
+                statusCode: '0000000',
+                access_token: 'at',
+                access_expires_in: 604800,
+                refresh_token: 'rt',
+                refresh_expires_in: 1209600,
+              },
+            },
       '/token',
     );
     try {
       const t0 = Date.now();
       const c = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, profile: 'meilishuo', redirectUri });
       const t = await c.exchangeCode({ code: 'c1', key: 'seller' });
-      assert.deepEqual(p.tokenRequests[0], { method: 'POST', params: { grant_type: 'authorization_code', code: 'c1', app_key: appKey, app_secret: secret, redirect_uri: redirectUri } });
+      assert.deepEqual(p.tokenRequests[0], {
+        method: 'POST',
+        params: {
+          grant_type: 'authorization_code',
+          code: 'c1',
+          app_key: appKey,
+          app_secret: secret,
+          redirect_uri: redirectUri,
+        },
+      });
       assert.equal(t.accessToken, 'at');
       assert.ok(t.expiresAt! >= t0 + 604800_000 && t.refreshExpiresAt! >= t0 + 1209600_000);
       assert.deepEqual(await c.tokenStore.get('seller'), t);
       fail = true;
-      await assert.rejects(c.exchangeCode({ code: 'c1' }), (e: unknown) => e instanceof OAuthError && e.error === 'invalid_grant' && (e.body as { statusCode?: unknown }).statusCode === '1000002');
+      await assert.rejects(
+        c.exchangeCode({ code: 'c1' }),
+        (e: unknown) =>
+          e instanceof OAuthError &&
+          e.error === 'invalid_grant' &&
+          (e.body as { statusCode?: unknown }).statusCode === '1000002',
+      );
     } finally {
       await p.close();
     }
@@ -368,22 +541,56 @@ describe('dialects: authorize URLs and code exchange', () => {
 
   it('handleCallback checks state, iss and error before exchanging', async () => {
     const c = new ShouquanClient({ baseUrl: base, appKey, appSecret: secret, redirectUri });
-    await assert.rejects(c.handleCallback(`${redirectUri}?code=x&state=other`, { state: 's1' }), /state does not match/);
     await assert.rejects(
-      c.handleCallback(`${redirectUri}?error=access_denied&error_description=the+seller+declined&state=s1`, { state: 's1' }),
-      (e: unknown) => e instanceof OAuthError && e.error === 'access_denied' && e.errorDescription === 'the seller declined',
+      c.handleCallback(`${redirectUri}?code=x&state=other`, { state: 's1' }),
+      /state does not match/,
     );
-    await assert.rejects(c.handleCallback(`${redirectUri}?code=x&state=s1&iss=https%3A%2F%2Fevil.example`, { state: 's1' }), /the callback comes from issuer https:\/\/evil\.example, not https:\/\/auth\.example\.com/);
-    const behindProxy = new ShouquanClient({ baseUrl: 'http://10.0.0.5:7070', issuer: 'https://auth.example.com', appKey, appSecret: secret, redirectUri });
-    await assert.rejects(behindProxy.handleCallback(`${redirectUri}?code=x&state=s1&iss=http%3A%2F%2F10.0.0.5%3A7070`, { state: 's1' }), /not https:\/\/auth\.example\.com/);
+    await assert.rejects(
+      c.handleCallback(`${redirectUri}?error=access_denied&error_description=the+seller+declined&state=s1`, {
+        state: 's1',
+      }),
+      (e: unknown) =>
+        e instanceof OAuthError && e.error === 'access_denied' && e.errorDescription === 'the seller declined',
+    );
+    await assert.rejects(
+      c.handleCallback(`${redirectUri}?code=x&state=s1&iss=https%3A%2F%2Fevil.example`, { state: 's1' }),
+      /the callback comes from issuer https:\/\/evil\.example, not https:\/\/auth\.example\.com/,
+    );
+    const behindProxy = new ShouquanClient({
+      baseUrl: 'http://10.0.0.5:7070',
+      issuer: 'https://auth.example.com',
+      appKey,
+      appSecret: secret,
+      redirectUri,
+    });
+    await assert.rejects(
+      behindProxy.handleCallback(`${redirectUri}?code=x&state=s1&iss=http%3A%2F%2F10.0.0.5%3A7070`, { state: 's1' }),
+      /not https:\/\/auth\.example\.com/,
+    );
   });
 
   it('handleCallback takes a path (req.url) resolved against redirectUri, or says what to pass', async () => {
-    const p = await fakePlatform(secret, appKey, () => ({ body: { access_token: 'at', token_type: 'bearer', expires_in: 7200, refresh_token: 'rt', scope: 'seller', seller_id: 7, store_id: 12 } }));
+    const p = await fakePlatform(secret, appKey, () => ({
+      body: {
+        access_token: 'at',
+        token_type: 'bearer',
+        expires_in: 7200,
+        refresh_token: 'rt',
+        scope: 'seller',
+        seller_id: 7,
+        store_id: 12,
+      },
+    }));
     try {
       const c = new ShouquanClient({ baseUrl: p.url, appKey, appSecret: secret, redirectUri });
       const t = await c.handleCallback('/callback?code=c1&state=s1', { state: 's1', key: 'pending' });
-      assert.deepEqual(p.tokenRequests[0]?.params, { grant_type: 'authorization_code', code: 'c1', client_id: appKey, client_secret: secret, redirect_uri: redirectUri });
+      assert.deepEqual(p.tokenRequests[0]?.params, {
+        grant_type: 'authorization_code',
+        code: 'c1',
+        client_id: appKey,
+        client_secret: secret,
+        redirect_uri: redirectUri,
+      });
       // The seller and store the token answer names (standard profile), to key the stored tokens by.
       assert.equal(t.sellerId, '7');
       assert.equal(t.storeId, '12');
@@ -401,7 +608,10 @@ describe('dialects: authorize URLs and code exchange', () => {
       // The redirectUri of the call works as the base too.
       await bare.handleCallback('/callback?code=c2&state=s2', { state: 's2', redirectUri });
       assert.equal(p.tokenRequests[1]?.params.redirect_uri, redirectUri);
-      await assert.rejects(bare.handleCallback('/callback?code=c3&state=s3', { state: 's3', redirectUri: '/callback' }), /the redirectUri "\/callback" is not an absolute URL/);
+      await assert.rejects(
+        bare.handleCallback('/callback?code=c3&state=s3', { state: 's3', redirectUri: '/callback' }),
+        /the redirectUri "\/callback" is not an absolute URL/,
+      );
     } finally {
       await p.close();
     }
@@ -411,9 +621,12 @@ describe('dialects: authorize URLs and code exchange', () => {
     const closed = await fakePlatform(secret, appKey, () => ({ body: {} }));
     await closed.close();
     const c = new ShouquanClient({ baseUrl: closed.url, appKey, appSecret: secret });
-    await assert.rejects(c.exchangeCode({ code: 'x' }), (e: unknown) => e instanceof ShouquanError && e.kind === 'network' && e.message === `cannot reach ${closed.url}/oauth/token: ECONNREFUSED`);
+    await assert.rejects(
+      c.exchangeCode({ code: 'x' }),
+      (e: unknown) =>
+        e instanceof ShouquanError &&
+        e.kind === 'network' &&
+        e.message === `cannot reach ${closed.url}/oauth/token: ECONNREFUSED`,
+    );
   });
 });
-
-
-

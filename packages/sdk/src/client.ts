@@ -14,7 +14,9 @@ export interface ShouquanClientOptions {
   appKey: string;
   /** The app's AppSecret (`client_secret`): server side only, never in a browser. */
   appSecret: string;
-  /** The server profile (`standard`, `perfee`, `meilishuo`, `mogujie`, `realshark`, `smallec`) or a dialect description. */
+  /**
+   * The server profile (`standard`, `perfee`, `meilishuo`, `mogujie`, `realshark`, `smallec`) or a dialect description.
+   */
   profile?: string | Dialect;
   /** Default redirect URI (must be registered for the app). */
   redirectUri?: string;
@@ -100,7 +102,8 @@ export class ShouquanClient {
 
   constructor(opts: ShouquanClientOptions) {
     if (!opts.baseUrl) throw new TypeError('baseUrl is required, e.g. https://auth.example.com');
-    if (!opts.appKey || !opts.appSecret) throw new TypeError('appKey and appSecret are required (shown once by "shouquan app create")');
+    if (!opts.appKey || !opts.appSecret)
+      throw new TypeError('appKey and appSecret are required (shown once by "shouquan app create")');
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.appKey = opts.appKey;
     this.appSecret = opts.appSecret;
@@ -119,7 +122,10 @@ export class ShouquanClient {
     const d = this.dialect;
     const redirectUri = opts.redirectUri ?? this.redirectUri;
     if (redirectUri === undefined && d.authorize.required.includes('redirect_uri')) {
-      throw new ShouquanError(`the ${d.name} profile requires redirect_uri: pass redirectUri to the client or to authorizeUrl()`, { kind: 'client' });
+      throw new ShouquanError(
+        `the ${d.name} profile requires redirect_uri: pass redirectUri to the client or to authorizeUrl()`,
+        { kind: 'client' },
+      );
     }
     const state = opts.state ?? randomState();
     const q = new URLSearchParams({ response_type: 'code', [d.params.clientId]: this.appKey });
@@ -148,18 +154,31 @@ export class ShouquanClient {
    * framework hands it over (`req.url`, e.g. `/callback?code=…&state=…`), resolved against the
    * configured `redirectUri` (of this call or of the client).
    */
-  async handleCallback(callbackUrl: string | URL, expected: { state: string; codeVerifier?: string; redirectUri?: string; key?: string }): Promise<TokenSet> {
+  async handleCallback(
+    callbackUrl: string | URL,
+    expected: { state: string; codeVerifier?: string; redirectUri?: string; key?: string },
+  ): Promise<TokenSet> {
     const u = this.callbackUrl(callbackUrl, expected.redirectUri ?? this.redirectUri);
     const state = u.searchParams.get('state');
-    if (state !== expected.state) throw new ShouquanError('the callback\'s state does not match the one sent: start the authorization again', { kind: 'client' });
+    if (state !== expected.state)
+      throw new ShouquanError("the callback's state does not match the one sent: start the authorization again", {
+        kind: 'client',
+      });
     const error = u.searchParams.get('error');
     if (error !== null) {
       const description = u.searchParams.get('error_description') ?? undefined;
-      throw new OAuthError(description ? `${error}: ${description}` : error, { kind: 'oauth', error, ...(description ? { errorDescription: description } : {}) });
+      throw new OAuthError(description ? `${error}: ${description}` : error, {
+        kind: 'oauth',
+        error,
+        ...(description ? { errorDescription: description } : {}),
+      });
     }
     const iss = u.searchParams.get('iss');
     if (iss !== null && iss.replace(/\/+$/, '') !== this.issuer) {
-      throw new ShouquanError(`the callback comes from issuer ${iss}, not ${this.issuer} (RFC 9207 mix-up defence; set the issuer option if the server's issuer differs from baseUrl)`, { kind: 'client' });
+      throw new ShouquanError(
+        `the callback comes from issuer ${iss}, not ${this.issuer} (RFC 9207 mix-up defence; set the issuer option if the server's issuer differs from baseUrl)`,
+        { kind: 'client' },
+      );
     }
     const code = u.searchParams.get('code');
     if (!code) throw new ShouquanError('the callback carries neither code nor error', { kind: 'client' });
@@ -174,7 +193,11 @@ export class ShouquanClient {
   /** The callback as an absolute URL: as given, or a path resolved against the redirect URI. */
   private callbackUrl(callbackUrl: string | URL, redirectUri: string | undefined): URL {
     if (callbackUrl instanceof URL) return callbackUrl;
-    if (typeof callbackUrl !== 'string') throw new ShouquanError(`handleCallback() needs the callback URL as a string or URL, got ${callbackUrl === null ? 'null' : typeof callbackUrl}`, { kind: 'client' });
+    if (typeof callbackUrl !== 'string')
+      throw new ShouquanError(
+        `handleCallback() needs the callback URL as a string or URL, got ${callbackUrl === null ? 'null' : typeof callbackUrl}`,
+        { kind: 'client' },
+      );
     if (URL.canParse(callbackUrl)) return new URL(callbackUrl);
     // Only the part before the query goes into messages: the query carries the code.
     const shown = JSON.stringify(callbackUrl.split('?')[0]!.slice(0, 100));
@@ -185,7 +208,11 @@ export class ShouquanClient {
         { kind: 'client' },
       );
     }
-    if (!URL.canParse(redirectUri)) throw new ShouquanError(`the redirectUri ${JSON.stringify(redirectUri)} is not an absolute URL (e.g. https://isv.example.com/callback)`, { kind: 'client' });
+    if (!URL.canParse(redirectUri))
+      throw new ShouquanError(
+        `the redirectUri ${JSON.stringify(redirectUri)} is not an absolute URL (e.g. https://isv.example.com/callback)`,
+        { kind: 'client' },
+      );
     return new URL(callbackUrl, redirectUri);
   }
 
@@ -225,7 +252,10 @@ export class ShouquanClient {
   /** The tokens for `key`, refreshed first when the access token expires within the skew. */
   async getTokens(key: string): Promise<TokenSet> {
     const current = await this.tokenStore.get(key);
-    if (!current) throw new NotAuthorizedError(`no tokens stored for "${key}": the seller must connect the store first`, { kind: 'client' });
+    if (!current)
+      throw new NotAuthorizedError(`no tokens stored for "${key}": the seller must connect the store first`, {
+        kind: 'client',
+      });
     if (!this.isStale(current)) return current;
     return this.singleFlight(key, current.accessToken);
   }
@@ -243,14 +273,22 @@ export class ShouquanClient {
   /** Revoke the tokens of `key` (RFC 7009) and forget them. Revoking the refresh token ends the whole grant. */
   async revoke(key: string): Promise<void> {
     const current = await this.tokenStore.get(key);
-    if (current) await this.revokeToken(current.refreshToken ?? current.accessToken, current.refreshToken ? 'refresh_token' : 'access_token');
+    if (current)
+      await this.revokeToken(
+        current.refreshToken ?? current.accessToken,
+        current.refreshToken ? 'refresh_token' : 'access_token',
+      );
     await this.tokenStore.delete(key);
   }
 
   /** Revoke one token (RFC 7009 §2.1). */
   async revokeToken(token: string, hint?: 'access_token' | 'refresh_token'): Promise<void> {
     const d = this.dialect;
-    const form: Record<string, string> = { token, [d.params.clientId]: this.appKey, [d.params.clientSecret]: this.appSecret };
+    const form: Record<string, string> = {
+      token,
+      [d.params.clientId]: this.appKey,
+      [d.params.clientSecret]: this.appSecret,
+    };
     if (hint) form.token_type_hint = hint;
     await this.post(d.paths.revoke, form, 'oauth');
   }
@@ -267,7 +305,11 @@ export class ShouquanClient {
    * A method name without a dot-prefix gets the dialect's (`store.get` → `psdm.store.get` on smallec).
    * Returns the inside of `<method>_response`; an `error_response` throws an {@link ApiError}.
    */
-  async call<T = Record<string, unknown>>(method: string, params: Record<string, ParamValue> = {}, opts: CallOptions = {}): Promise<T> {
+  async call<T = Record<string, unknown>>(
+    method: string,
+    params: Record<string, ParamValue> = {},
+    opts: CallOptions = {},
+  ): Promise<T> {
     const full = this.methodName(method);
     let session = opts.session;
     if (session === undefined && opts.key !== undefined) session = await this.getAccessToken(opts.key);
@@ -277,10 +319,16 @@ export class ShouquanClient {
     try {
       res =
         opts.httpMethod === 'GET'
-          ? await this.fetchImpl(`${url}?${new URLSearchParams(signed)}`, { method: 'GET', headers: { accept: 'application/json' } })
+          ? await this.fetchImpl(`${url}?${new URLSearchParams(signed)}`, {
+              method: 'GET',
+              headers: { accept: 'application/json' },
+            })
           : await this.fetchImpl(url, {
               method: 'POST',
-              headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'application/json' },
+              headers: {
+                'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+                accept: 'application/json',
+              },
               body: new URLSearchParams(signed).toString(),
             });
     } catch (e) {
@@ -300,22 +348,36 @@ export class ShouquanClient {
         requestId: str(er.request_id) ?? requestId,
         body: json,
       };
-      throw new ApiError(`${full} failed: ${[er.code, er.msg, er.sub_code, er.sub_msg].filter((x) => x !== undefined && x !== '').join(' / ')}`, dropUndefined(fields));
+      throw new ApiError(
+        `${full} failed: ${[er.code, er.msg, er.sub_code, er.sub_msg].filter((x) => x !== undefined && x !== '').join(' / ')}`,
+        dropUndefined(fields),
+      );
     }
     const name = `${full.replace(/\./g, '_')}_response`;
     if (!res.ok || !json || typeof json !== 'object' || !(name in json)) {
-      throw new ApiError(`${full} answered HTTP ${res.status} without ${name}`, dropUndefined({ kind: 'api' as const, status: res.status, requestId, body: json }));
+      throw new ApiError(
+        `${full} answered HTTP ${res.status} without ${name}`,
+        dropUndefined({ kind: 'api' as const, status: res.status, requestId, body: json }),
+      );
     }
     return (json as Record<string, T>)[name] as T;
   }
 
-  /** The full router method name: `store.get` → `<prefix>.store.get`; other names (`shouquan.store.get`, `taobao.item.get`) stay as they are. */
+  /**
+   * The full router method name: `store.get` → `<prefix>.store.get`; other names (`shouquan.store.get`,
+   * `taobao.item.get`) stay as they are.
+   */
   methodName(method: string): string {
     return RELATIVE_METHOD_ROOTS.has(method.split('.')[0] ?? '') ? `${this.dialect.apiPrefix}.${method}` : method;
   }
 
   /** The signed parameter set for a router call (public parameters, `sign` last). */
-  signedParams(method: string, params: Record<string, ParamValue>, session: string | undefined, signMethod: SignMethod = this.signMethod): Record<string, string> {
+  signedParams(
+    method: string,
+    params: Record<string, ParamValue>,
+    session: string | undefined,
+    signMethod: SignMethod = this.signMethod,
+  ): Record<string, string> {
     const out: Record<string, string> = {
       method,
       app_key: this.appKey,
@@ -390,10 +452,17 @@ export class ShouquanClient {
 
   private async refreshNow(key: string, seenAccessToken: string | undefined): Promise<TokenSet> {
     const current = await this.tokenStore.get(key);
-    if (!current) throw new NotAuthorizedError(`no tokens stored for "${key}": the seller must connect the store first`, { kind: 'client' });
+    if (!current)
+      throw new NotAuthorizedError(`no tokens stored for "${key}": the seller must connect the store first`, {
+        kind: 'client',
+      });
     // Someone (another process holding the lock before us) already refreshed.
-    if (seenAccessToken !== undefined && current.accessToken !== seenAccessToken && !this.isStale(current)) return current;
-    if (!current.refreshToken) throw new NotAuthorizedError(`the tokens for "${key}" have no refresh token: the seller must authorize again`, { kind: 'client' });
+    if (seenAccessToken !== undefined && current.accessToken !== seenAccessToken && !this.isStale(current))
+      return current;
+    if (!current.refreshToken)
+      throw new NotAuthorizedError(`the tokens for "${key}" have no refresh token: the seller must authorize again`, {
+        kind: 'client',
+      });
     try {
       return await this.refreshWith(key, current);
     } catch (e) {
@@ -457,8 +526,14 @@ export class ShouquanClient {
   private async tokenBody(res: Response): Promise<Record<string, unknown>> {
     const json = await readJson(res);
     const status = this.dialect.status;
-    const badStatus = status && json && typeof json === 'object' && status.field in json && String((json as Record<string, unknown>)[status.field]) !== status.ok;
-    if (!res.ok || badStatus || (json && typeof json === 'object' && 'error' in json)) throw errorFrom(res, json, 'oauth');
+    const badStatus =
+      status &&
+      json &&
+      typeof json === 'object' &&
+      status.field in json &&
+      String((json as Record<string, unknown>)[status.field]) !== status.ok;
+    if (!res.ok || badStatus || (json && typeof json === 'object' && 'error' in json))
+      throw errorFrom(res, json, 'oauth');
     return (json ?? {}) as Record<string, unknown>;
   }
 
@@ -476,7 +551,8 @@ export class ShouquanClient {
     const refreshToken = newRefresh ?? previous?.refreshToken;
     if (refreshToken !== undefined) t.refreshToken = refreshToken;
     if (refreshIn !== undefined) t.refreshExpiresAt = now + Number(refreshIn) * 1000;
-    else if (newRefresh === undefined && previous?.refreshExpiresAt !== undefined) t.refreshExpiresAt = previous.refreshExpiresAt;
+    else if (newRefresh === undefined && previous?.refreshExpiresAt !== undefined)
+      t.refreshExpiresAt = previous.refreshExpiresAt;
     const scope = str(body.scope) ?? previous?.scope;
     if (scope !== undefined) t.scope = scope;
     const sellerId = pick(body, d.fields.sellerId) ?? previous?.sellerId;
@@ -531,8 +607,18 @@ function errorFrom(res: Response, json: unknown, kind: 'oauth' | 'api'): Shouqua
     error = /error="([^"]*)"/.exec(www)?.[1];
     description ??= /error_description="([^"]*)"/.exec(www)?.[1];
   }
-  const fields = dropUndefined({ kind: error !== undefined ? ('oauth' as const) : kind, status: res.status, error, errorDescription: description, requestId, body: json });
-  const summary = error !== undefined ? `${error}${description ? `: ${description}` : ''}` : `HTTP ${res.status}${typeof json === 'string' && json ? `: ${json.slice(0, 200)}` : ''}`;
+  const fields = dropUndefined({
+    kind: error !== undefined ? ('oauth' as const) : kind,
+    status: res.status,
+    error,
+    errorDescription: description,
+    requestId,
+    body: json,
+  });
+  const summary =
+    error !== undefined
+      ? `${error}${description ? `: ${description}` : ''}`
+      : `HTTP ${res.status}${typeof json === 'string' && json ? `: ${json.slice(0, 200)}` : ''}`;
   const message = `${summary}${requestId ? ` (request id ${requestId})` : ''}`;
   return error !== undefined ? new OAuthError(message, fields) : new ApiError(message, fields);
 }

@@ -39,12 +39,23 @@ export interface Dialect {
 
 const standard: Dialect = {
   name: 'standard',
-  paths: { authorize: '/oauth/authorize', token: '/oauth/token', revoke: '/oauth/revoke', introspect: '/oauth/introspect', router: '/router/rest' },
+  paths: {
+    authorize: '/oauth/authorize',
+    token: '/oauth/token',
+    revoke: '/oauth/revoke',
+    introspect: '/oauth/introspect',
+    router: '/router/rest',
+  },
   params: { clientId: 'client_id', clientSecret: 'client_secret' },
   authorize: { required: ['response_type', 'client_id'], defaultScope: 'seller', pkce: true },
   token: { exchangeMethod: 'POST', refresh: { via: 'token-endpoint', method: 'POST' } },
   apiPrefix: 'shouquan',
-  fields: { accessExpiresIn: ['expires_in'], refreshExpiresIn: ['refresh_expires_in'], sellerId: ['seller_id'], storeId: ['store_id'] },
+  fields: {
+    accessExpiresIn: ['expires_in'],
+    refreshExpiresIn: ['refresh_expires_in'],
+    sellerId: ['seller_id'],
+    storeId: ['store_id'],
+  },
 };
 
 /**
@@ -55,12 +66,26 @@ const standard: Dialect = {
 function meilishuoFamily(name: string, status: Dialect['status']): Dialect {
   return {
     name,
-    paths: { authorize: '/authorize', token: '/token', revoke: '/revoke', introspect: '/introspect', router: '/router/rest' },
+    paths: {
+      authorize: '/authorize',
+      token: '/token',
+      revoke: '/revoke',
+      introspect: '/introspect',
+      router: '/router/rest',
+    },
     params: { clientId: 'app_key', clientSecret: 'app_secret' },
-    authorize: { required: ['response_type', 'client_id', 'redirect_uri', 'state'], defaultScope: 'seller', pkce: false },
+    authorize: {
+      required: ['response_type', 'client_id', 'redirect_uri', 'state'],
+      defaultScope: 'seller',
+      pkce: false,
+    },
     token: { exchangeMethod: 'POST', refresh: { via: 'token-endpoint', method: 'POST' } },
     apiPrefix: 'shouquan',
-    fields: { accessExpiresIn: ['access_expires_in', 'expires_in'], refreshExpiresIn: ['refresh_expires_in'], sellerId: ['userid', 'seller_id'] },
+    fields: {
+      accessExpiresIn: ['access_expires_in', 'expires_in'],
+      refreshExpiresIn: ['refresh_expires_in'],
+      sellerId: ['userid', 'seller_id'],
+    },
     ...(status ? { status } : {}),
   };
 }
@@ -68,13 +93,30 @@ function meilishuoFamily(name: string, status: Dialect['status']): Dialect {
 /** The built-in dialects, by server profile name. */
 export const dialects: Readonly<Record<string, Dialect>> = {
   standard,
-  /** PerFee OpenAPI v2: `/v2/oauth/*`, `client_id`, `state` and `scope` required, `refresh_token_expires_in`; refresh does not rotate. */
+  /**
+   * PerFee OpenAPI v2: `/v2/oauth/*`, `client_id`, `state` and `scope` required, `refresh_token_expires_in`; refresh
+   * does not rotate.
+   */
   perfee: {
     ...standard,
     name: 'perfee',
-    paths: { authorize: '/v2/oauth/authorize', token: '/v2/oauth/token', revoke: '/v2/oauth/revoke', introspect: '/v2/oauth/introspect', router: '/router/rest' },
-    authorize: { required: ['response_type', 'client_id', 'redirect_uri', 'state', 'scope'], defaultScope: 'seller', pkce: false },
-    fields: { accessExpiresIn: ['expires_in'], refreshExpiresIn: ['refresh_token_expires_in'], sellerId: ['seller_id'] },
+    paths: {
+      authorize: '/v2/oauth/authorize',
+      token: '/v2/oauth/token',
+      revoke: '/v2/oauth/revoke',
+      introspect: '/v2/oauth/introspect',
+      router: '/router/rest',
+    },
+    authorize: {
+      required: ['response_type', 'client_id', 'redirect_uri', 'state', 'scope'],
+      defaultScope: 'seller',
+      pkce: false,
+    },
+    fields: {
+      accessExpiresIn: ['expires_in'],
+      refreshExpiresIn: ['refresh_token_expires_in'],
+      sellerId: ['seller_id'],
+    },
   },
   meilishuo: meilishuoFamily('meilishuo', { field: 'statusCode', ok: '0000000' }),
   mogujie: meilishuoFamily('mogujie', { field: 'statusCode', ok: '0000000' }),
@@ -95,6 +137,9 @@ export function resolveDialect(profile: string | Dialect | undefined): Dialect {
   if (profile === undefined) return standard;
   if (typeof profile === 'object') return profile;
   const d = dialects[profile];
-  if (!d) throw new TypeError(`unknown profile "${profile}": use one of ${Object.keys(dialects).join(', ')}, or pass a Dialect object`);
+  if (!d)
+    throw new TypeError(
+      `unknown profile "${profile}": use one of ${Object.keys(dialects).join(', ')}, or pass a Dialect object`,
+    );
   return d;
 }

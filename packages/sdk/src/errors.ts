@@ -55,7 +55,10 @@ export class ShouquanError extends Error {
   }
 }
 
-/** An OAuth error from the token, revocation or introspection endpoint, or a bearer-protected API (RFC 6749 §5.2, RFC 6750 §3.1). */
+/**
+ * An OAuth error from the token, revocation or introspection endpoint, or a bearer-protected API (RFC 6749 §5.2, RFC
+ * 6750 §3.1).
+ */
 export class OAuthError extends ShouquanError {}
 
 /** An `error_response` from the signed router, or a non-OAuth failure of a REST API call. */

@@ -3,7 +3,14 @@
  * dialects it speaks. No runtime dependencies beyond Node 20's fetch and crypto.
  */
 export { ShouquanClient } from './client.js';
-export type { ShouquanClientOptions, AuthorizeUrlOptions, AuthorizeRequest, ExchangeOptions, CallOptions, RestOptions } from './client.js';
+export type {
+  ShouquanClientOptions,
+  AuthorizeUrlOptions,
+  AuthorizeRequest,
+  ExchangeOptions,
+  CallOptions,
+  RestOptions,
+} from './client.js';
 export { dialects, resolveDialect } from './dialects.js';
 export type { Dialect } from './dialects.js';
 export { ShouquanError, OAuthError, ApiError, NotAuthorizedError, isInvalidGrant } from './errors.js';

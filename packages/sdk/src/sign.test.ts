@@ -46,9 +46,18 @@ describe('router signing (TOP convention)', () => {
   });
 
   it('leaves out sign and empty values, and signs Chinese values as UTF-8', () => {
-    const params = { method: 'shouquan.products.create', title: '羊毛围巾 红色', sign: 'ignored', empty: '', app_key: '10000001' };
+    const params = {
+      method: 'shouquan.products.create',
+      title: '羊毛围巾 红色',
+      sign: 'ignored',
+      empty: '',
+      app_key: '10000001',
+    };
     assert.equal(stringToSign(params), 'app_key10000001methodshouquan.products.createtitle羊毛围巾 红色');
-    const expected = createHash('md5').update(Buffer.from('s3cretapp_key10000001methodshouquan.products.createtitle羊毛围巾 红色s3cret', 'utf8')).digest('hex').toUpperCase();
+    const expected = createHash('md5')
+      .update(Buffer.from('s3cretapp_key10000001methodshouquan.products.createtitle羊毛围巾 红色s3cret', 'utf8'))
+      .digest('hex')
+      .toUpperCase();
     assert.equal(signParams(params, 's3cret', 'md5'), expected);
   });
 

@@ -7,7 +7,8 @@ export type SignMethod = 'md5' | 'hmac' | 'hmac-sha256';
 export const SIGN_METHODS: readonly SignMethod[] = ['md5', 'hmac', 'hmac-sha256'];
 
 /** A router parameter value before it is written as text. */
-export type ParamValue = string | number | boolean | bigint | Date | null | undefined | readonly unknown[] | Record<string, unknown>;
+export type ParamValue =
+  string | number | boolean | bigint | Date | null | undefined | readonly unknown[] | Record<string, unknown>;
 
 /**
  * The string that is signed (TOP "请求加签"): every parameter except `sign` and empty values,
@@ -41,7 +42,10 @@ export function signParams(params: Record<string, string>, secret: string, metho
   const text = stringToSign(params);
   switch (method) {
     case 'md5':
-      return createHash('md5').update(secret + text + secret, 'utf8').digest('hex').toUpperCase();
+      return createHash('md5')
+        .update(secret + text + secret, 'utf8')
+        .digest('hex')
+        .toUpperCase();
     case 'hmac':
       return createHmac('md5', Buffer.from(secret, 'utf8')).update(text, 'utf8').digest('hex').toUpperCase();
     case 'hmac-sha256':

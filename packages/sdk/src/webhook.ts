@@ -2,7 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** The header carrying `sha256=<hex>`: HMAC-SHA256 of the raw body keyed with the AppSecret. */
 export const WEBHOOK_SIGNATURE_HEADER = 'x-shouquan-signature';
-/** The header naming the event (`authorization.revoked`, `authorization.replaced`, or a message topic such as `trade.paid`). */
+/**
+ * The header naming the event (`authorization.revoked`, `authorization.replaced`, or a message topic such as
+ * `trade.paid`).
+ */
 export const WEBHOOK_EVENT_HEADER = 'x-shouquan-event';
 
 /**
@@ -36,7 +39,11 @@ export function webhookSignature(appSecret: string, rawBody: string | Uint8Array
  * Check a webhook's signature in constant time. Pass the body exactly as received (bytes or
  * the undecoded string), never a re-serialised JSON object: any byte changed breaks the MAC.
  */
-export function verifyWebhookSignature(appSecret: string, rawBody: string | Uint8Array, signatureHeader: string | string[] | undefined | null): boolean {
+export function verifyWebhookSignature(
+  appSecret: string,
+  rawBody: string | Uint8Array,
+  signatureHeader: string | string[] | undefined | null,
+): boolean {
   const header = Array.isArray(signatureHeader) ? signatureHeader[0] : signatureHeader;
   if (typeof header !== 'string') return false;
   const m = /^sha256=([0-9a-fA-F]{64})$/.exec(header.trim());
@@ -50,10 +57,19 @@ export function verifyWebhookSignature(appSecret: string, rawBody: string | Uint
  * Verify and parse a webhook. Throws a clear error when the signature is missing or wrong
  * (answer such a request with 401 and do not act on it).
  */
-export function parseWebhook(appSecret: string, rawBody: string | Uint8Array, headers: Record<string, string | string[] | undefined> | Headers): WebhookEvent {
-  const signature = headers instanceof Headers ? headers.get(WEBHOOK_SIGNATURE_HEADER) : lowerGet(headers, WEBHOOK_SIGNATURE_HEADER);
-  if (signature === undefined || signature === null) throw new WebhookSignatureError(`the webhook has no ${WEBHOOK_SIGNATURE_HEADER} header`);
-  if (!verifyWebhookSignature(appSecret, rawBody, signature)) throw new WebhookSignatureError(`the ${WEBHOOK_SIGNATURE_HEADER} header does not match the body (is the AppSecret right, and is the body unmodified?)`);
+export function parseWebhook(
+  appSecret: string,
+  rawBody: string | Uint8Array,
+  headers: Record<string, string | string[] | undefined> | Headers,
+): WebhookEvent {
+  const signature =
+    headers instanceof Headers ? headers.get(WEBHOOK_SIGNATURE_HEADER) : lowerGet(headers, WEBHOOK_SIGNATURE_HEADER);
+  if (signature === undefined || signature === null)
+    throw new WebhookSignatureError(`the webhook has no ${WEBHOOK_SIGNATURE_HEADER} header`);
+  if (!verifyWebhookSignature(appSecret, rawBody, signature))
+    throw new WebhookSignatureError(
+      `the ${WEBHOOK_SIGNATURE_HEADER} header does not match the body (is the AppSecret right, and is the body unmodified?)`,
+    );
   const text = typeof rawBody === 'string' ? rawBody : Buffer.from(rawBody).toString('utf8');
   return JSON.parse(text) as WebhookEvent;
 }

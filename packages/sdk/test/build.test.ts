@@ -17,7 +17,9 @@ describe('@shouquan/sdk package build (ESM + CJS)', () => {
     root = mkdtempSync(join(tmpdir(), 'sdk-build-'));
     const installed = join(root, 'consumer', 'node_modules', '@shouquan', 'sdk');
     mkdirSync(installed, { recursive: true });
-    const build = spawnSync(process.execPath, [join(pkgDir, 'scripts', 'build.mjs'), join(installed, 'dist')], { encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [join(pkgDir, 'scripts', 'build.mjs'), join(installed, 'dist')], {
+      encoding: 'utf8',
+    });
     assert.equal(build.status, 0, build.stderr + build.stdout);
     cpSync(join(pkgDir, 'package.json'), join(installed, 'package.json'));
     consumer = join(root, 'consumer');
@@ -37,19 +39,41 @@ describe('@shouquan/sdk package build (ESM + CJS)', () => {
   };
 
   it('loads with require() from the CommonJS build', () => {
-    const r = spawnSync(process.execPath, ['-e', `const sdk = require('@shouquan/sdk'); if (!require.resolve('@shouquan/sdk').includes('/dist/cjs/')) throw new Error('not cjs'); ${probe}`], { cwd: consumer, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const sdk = require('@shouquan/sdk'); if (!require.resolve('@shouquan/sdk').includes('/dist/cjs/')) throw new Error('not cjs'); ${probe}`,
+      ],
+      { cwd: consumer, encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.deepEqual({ sign: out.sign, url: out.url, err: out.err }, expected);
-    assert.ok(out.names.includes('ShouquanClient') && out.names.includes('verifyWebhookSignature') && out.names.includes('MemoryTokenStore'));
+    assert.ok(
+      out.names.includes('ShouquanClient') &&
+        out.names.includes('verifyWebhookSignature') &&
+        out.names.includes('MemoryTokenStore'),
+    );
   });
 
   it('loads with import from the ESM build, with the same exports', () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import * as sdk from '@shouquan/sdk'; if (!import.meta.resolve('@shouquan/sdk').includes('/dist/esm/')) throw new Error('not esm'); ${probe}`], { cwd: consumer, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import * as sdk from '@shouquan/sdk'; if (!import.meta.resolve('@shouquan/sdk').includes('/dist/esm/')) throw new Error('not esm'); ${probe}`,
+      ],
+      { cwd: consumer, encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.deepEqual({ sign: out.sign, url: out.url, err: out.err }, expected);
-    const cjs = spawnSync(process.execPath, ['-e', `const sdk = require('@shouquan/sdk'); ${probe}`], { cwd: consumer, encoding: 'utf8' });
+    const cjs = spawnSync(process.execPath, ['-e', `const sdk = require('@shouquan/sdk'); ${probe}`], {
+      cwd: consumer,
+      encoding: 'utf8',
+    });
     assert.deepEqual(out.names, JSON.parse(cjs.stdout).names);
   });
 

@@ -18,24 +18,37 @@ import { ApiError, MemoryTokenStore, ShouquanClient, parseWebhook, type WebhookE
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const gatewaySource = join(root, 'src', 'gateway', 'sandbox-data.ts');
-const skip = existsSync(gatewaySource) ? false : 'the API gateway (issue 4) is not on this branch: SDK-against-gateway tests skipped';
+const skip = existsSync(gatewaySource)
+  ? false
+  : 'the API gateway (issue 4) is not on this branch: SDK-against-gateway tests skipped';
 if (skip) console.log(skip);
 
 /** The gateway's sandbox data filler, loaded only when the gateway exists. */
 async function fillSandboxData(s: TestServer): Promise<void> {
-  const mod = (await import(gatewaySource)) as typeof import("../../../src/gateway/sandbox-data.js");
+  const mod = (await import(gatewaySource)) as typeof import('../../../src/gateway/sandbox-data.js');
   await mod.fillSandboxData(s.core.storage.gateway!, s.seller.stores, Date.now());
 }
 
 /** startTestServer with the gateway switched on (an option of the gateway branch's helper). */
 function startGatewayServer(opts: TestServerOptions & { gateway?: Record<string, unknown> }): Promise<TestServer> {
-  return startTestServer({ ...opts, gateway: { defaultQuotaPerSecond: 100_000, webhookPollMs: 0, ...opts.gateway } } as TestServerOptions);
+  return startTestServer({
+    ...opts,
+    gateway: { defaultQuotaPerSecond: 100_000, webhookPollMs: 0, ...opts.gateway },
+  } as TestServerOptions);
 }
 
 async function connect(s: TestServer, sdk: ShouquanClient, key: string, storeIndex = 0) {
   const req = sdk.authorizeUrl(sdk.dialect.name === 'smallec' ? { extra: { view: 'web' } } : {});
-  const { location } = await authorizeThroughForms(s.url, req.url, { username: s.seller.username, password: s.seller.password, storeId: s.seller.stores[storeIndex]!.storeId });
-  return sdk.handleCallback(location, { state: req.state, ...(req.codeVerifier ? { codeVerifier: req.codeVerifier } : {}), key });
+  const { location } = await authorizeThroughForms(s.url, req.url, {
+    username: s.seller.username,
+    password: s.seller.password,
+    storeId: s.seller.stores[storeIndex]!.storeId,
+  });
+  return sdk.handleCallback(location, {
+    state: req.state,
+    ...(req.codeVerifier ? { codeVerifier: req.codeVerifier } : {}),
+    key,
+  });
 }
 
 async function counter(base: string, name: string, labels: string): Promise<number> {
@@ -54,26 +67,48 @@ describe('SDK against the API gateway', { skip }, () => {
       before(async () => {
         s = await startGatewayServer({ db: await dialect.fresh() });
         await fillSandboxData(s);
-        sdk = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: s.client.appSecret, redirectUri: s.client.callback, tokenStore: new MemoryTokenStore() });
+        sdk = new ShouquanClient({
+          baseUrl: s.url,
+          appKey: s.client.appKey,
+          appSecret: s.client.appSecret,
+          redirectUri: s.client.callback,
+          tokenStore: new MemoryTokenStore(),
+        });
         await connect(s, sdk, 'seller');
       });
       after(async () => s?.close());
 
       for (const signMethod of ['md5', 'hmac', 'hmac-sha256'] as const) {
         it(`signs router calls with ${signMethod}, POST and GET`, async () => {
-          const post = await sdk.call<{ store: { store_id: number; name: string } }>('store.get', {}, { key: 'seller', signMethod });
+          const post = await sdk.call<{ store: { store_id: number; name: string } }>(
+            'store.get',
+            {},
+            { key: 'seller', signMethod },
+          );
           assert.equal(post.store.store_id, s.seller.stores[0]!.storeId);
           assert.equal(post.store.name, 'Store One');
-          const get = await sdk.call<{ products: unknown[]; page_size: number }>('products.list', { page_size: 2 }, { key: 'seller', signMethod, httpMethod: 'GET' });
+          const get = await sdk.call<{ products: unknown[]; page_size: number }>(
+            'products.list',
+            { page_size: 2 },
+            { key: 'seller', signMethod, httpMethod: 'GET' },
+          );
           assert.equal(get.products.length, 2);
           assert.equal(get.page_size, 2);
         });
       }
 
       it('signs Chinese parameter values as UTF-8', async () => {
-        const created = await sdk.call<{ product: { product_id: number; title: string } }>('products.create', { title: '羊毛围巾 红色', price: '129.00', stock: 5 }, { key: 'seller' });
+        const created = await sdk.call<{ product: { product_id: number; title: string } }>(
+          'products.create',
+          { title: '羊毛围巾 红色', price: '129.00', stock: 5 },
+          { key: 'seller' },
+        );
         assert.equal(created.product.title, '羊毛围巾 红色');
-        const got = await sdk.call<{ product: { title: string } }>('products.get', { product_id: created.product.product_id }, { key: 'seller' });
+        const got = await sdk.call<{ product: { title: string } }>(
+          'products.get',
+          { product_id: created.product.product_id },
+          { key: 'seller' },
+        );
         assert.equal(got.product.title, '羊毛围巾 红色');
       });
 
@@ -85,8 +120,16 @@ describe('SDK against the API gateway', { skip }, () => {
           assert.match(e.requestId ?? '', /\S/);
           return true;
         });
-        const wrong = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: 'not-the-secret', tokenStore: sdk.tokenStore });
-        await assert.rejects(wrong.call('store.get', {}, { key: 'seller' }), (e: unknown) => e instanceof ApiError && e.code === 25);
+        const wrong = new ShouquanClient({
+          baseUrl: s.url,
+          appKey: s.client.appKey,
+          appSecret: 'not-the-secret',
+          tokenStore: sdk.tokenStore,
+        });
+        await assert.rejects(
+          wrong.call('store.get', {}, { key: 'seller' }),
+          (e: unknown) => e instanceof ApiError && e.code === 25,
+        );
       });
     });
   }
@@ -99,14 +142,25 @@ describe('SDK against the API gateway', { skip }, () => {
       const p: Profile & { gateway?: { methodPrefix: string } } = getProfile('smallec');
       s = await startGatewayServer({ profile: { ...p, gateway: p.gateway ?? { methodPrefix: 'psdm' } } as Profile });
       await fillSandboxData(s);
-      sdk = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: s.client.appSecret, redirectUri: s.client.callback, profile: 'smallec', now: () => Date.now() + skew });
+      sdk = new ShouquanClient({
+        baseUrl: s.url,
+        appKey: s.client.appKey,
+        appSecret: s.client.appSecret,
+        redirectUri: s.client.callback,
+        profile: 'smallec',
+        now: () => Date.now() + skew,
+      });
     });
     after(async () => s?.close());
 
     it('20 concurrent callers on a token about to expire: one router refresh, no failures', async () => {
       const first = await connect(s, sdk, 'k');
       assert.equal(first.sellerId, String(s.seller.sellerId));
-      const before = await counter(s.url, 'shouquan_http_requests_total', 'method="POST",route="/router/rest",status="200"');
+      const before = await counter(
+        s.url,
+        'shouquan_http_requests_total',
+        'method="POST",route="/router/rest",status="200"',
+      );
       // Both clocks move to 30 s before the access token's expiry: inside the SDK's 60 s refresh
       // skew, so it refreshes ahead of time. (smallec's refresh token lives exactly as long as the
       // access token, so waiting for the expiry would lose both; the router also checks the timestamp
@@ -114,13 +168,19 @@ describe('SDK against the API gateway', { skip }, () => {
       const delta = first.expiresAt! - Date.now() - 30_000;
       skew += delta;
       s.advance(delta);
-      const answers = await Promise.all(Array.from({ length: 20 }, () => sdk.call<{ store: { store_id: number } }>('store.get', {}, { key: 'k' })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => sdk.call<{ store: { store_id: number } }>('store.get', {}, { key: 'k' })),
+      );
       assert.deepEqual(new Set(answers.map((a) => a.store.store_id)), new Set([s.seller.stores[0]!.storeId]));
       const after = (await sdk.tokenStore.get('k'))!;
       assert.notEqual(after.accessToken, first.accessToken);
       assert.notEqual(after.refreshToken, first.refreshToken);
       // 1 refresh + 20 store.get calls went through the router.
-      assert.equal((await counter(s.url, 'shouquan_http_requests_total', 'method="POST",route="/router/rest",status="200"')) - before, 21);
+      assert.equal(
+        (await counter(s.url, 'shouquan_http_requests_total', 'method="POST",route="/router/rest",status="200"')) -
+          before,
+        21,
+      );
     });
   });
 
@@ -148,7 +208,12 @@ describe('SDK against the API gateway', { skip }, () => {
     it('parseWebhook verifies the authorization.revoked push after sdk.revoke()', async () => {
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
       await s.core.storage.gateway!.apps.upsert(s.client.appKey, { webhookUrl: url, webhookSince: s.core.now() });
-      const sdk = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: s.client.appSecret, redirectUri: s.client.callback });
+      const sdk = new ShouquanClient({
+        baseUrl: s.url,
+        appKey: s.client.appKey,
+        appSecret: s.client.appSecret,
+        redirectUri: s.client.callback,
+      });
       await connect(s, sdk, 'k');
       await sdk.revoke('k');
       // Wait for the delivery (bounded; not a timing assertion).
@@ -159,7 +224,10 @@ describe('SDK against the API gateway', { skip }, () => {
       assert.equal(event.event, 'authorization.revoked');
       assert.equal(event.app_key, s.client.appKey);
       assert.equal(event.store_id, s.seller.stores[0]!.storeId);
-      assert.throws(() => parseWebhook('another-secret', got.body, got.headers as Record<string, string>), /does not match the body/);
+      assert.throws(
+        () => parseWebhook('another-secret', got.body, got.headers as Record<string, string>),
+        /does not match the body/,
+      );
     });
   });
 });

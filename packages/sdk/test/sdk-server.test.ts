@@ -20,7 +20,9 @@ async function counter(base: string, name: string, labels: string): Promise<numb
 }
 
 const dialects = await testDialects();
-const hasGateway = existsSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'gateway', 'gateway.ts'));
+const hasGateway = existsSync(
+  join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'gateway', 'gateway.ts'),
+);
 
 for (const dialect of dialects) {
   describe(`SDK against the server, standard profile (${dialect.name})`, { skip: dialect.skip }, () => {
@@ -30,14 +32,25 @@ for (const dialect of dialects) {
     let sdk: ShouquanClient;
     before(async () => {
       s = await startTestServer({ db: await dialect.fresh() });
-      sdk = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: s.client.appSecret, redirectUri: s.client.callback, tokenStore: store, now: () => Date.now() + sdkSkew });
+      sdk = new ShouquanClient({
+        baseUrl: s.url,
+        appKey: s.client.appKey,
+        appSecret: s.client.appSecret,
+        redirectUri: s.client.callback,
+        tokenStore: store,
+        now: () => Date.now() + sdkSkew,
+      });
     });
     after(async () => s?.close());
 
     /** Walk login and consent for an authorize URL made by the SDK, then let the SDK handle the callback. */
     async function connect(key: string, storeIndex = 0) {
       const req = sdk.authorizeUrl();
-      const { location } = await authorizeThroughForms(s.url, req.url, { username: s.seller.username, password: s.seller.password, storeId: s.seller.stores[storeIndex]!.storeId });
+      const { location } = await authorizeThroughForms(s.url, req.url, {
+        username: s.seller.username,
+        password: s.seller.password,
+        storeId: s.seller.stores[storeIndex]!.storeId,
+      });
       return sdk.handleCallback(location, { state: req.state, codeVerifier: req.codeVerifier!, key });
     }
 
@@ -47,7 +60,10 @@ for (const dialect of dialects) {
       assert.equal(tokens.scope, 'seller');
       assert.ok(tokens.refreshToken);
       assert.ok(tokens.expiresAt! > Date.now() + 7000_000);
-      assert.deepEqual(await sdk.rest('/api/v1/store', { key: 'seller-a' }), { store_id: s.seller.stores[1]!.storeId, name: 'Store Two' });
+      assert.deepEqual(await sdk.rest('/api/v1/store', { key: 'seller-a' }), {
+        store_id: s.seller.stores[1]!.storeId,
+        name: 'Store Two',
+      });
       const info = await sdk.introspect(tokens.accessToken);
       assert.equal(info.active, true);
       assert.equal(info.client_id, s.client.appKey);
@@ -55,14 +71,22 @@ for (const dialect of dialects) {
 
     it('handles the callback from its path (req.url) and names the seller and store to key the tokens by', async () => {
       const req = sdk.authorizeUrl();
-      const { location } = await authorizeThroughForms(s.url, req.url, { username: s.seller.username, password: s.seller.password, storeId: s.seller.stores[1]!.storeId });
+      const { location } = await authorizeThroughForms(s.url, req.url, {
+        username: s.seller.username,
+        password: s.seller.password,
+        storeId: s.seller.stores[1]!.storeId,
+      });
       const cb = new URL(location);
       // No key yet: the seller is known only from the answer.
-      const tokens = await sdk.handleCallback(`${cb.pathname}${cb.search}`, { state: req.state, codeVerifier: req.codeVerifier! });
+      const tokens = await sdk.handleCallback(`${cb.pathname}${cb.search}`, {
+        state: req.state,
+        codeVerifier: req.codeVerifier!,
+      });
       assert.equal(tokens.sellerId, String(s.seller.sellerId));
       const key = `seller:${tokens.sellerId}`;
       await sdk.tokenStore.set(key, tokens);
-      // storeId is the grant's first store; the list has every store of the authorization (earlier consents added theirs).
+      // storeId is the grant's first store; the list has every store of the authorization (earlier consents added
+      // theirs).
       const stores = (await sdk.stores(key)).map((x) => String(x.store_id));
       assert.ok(stores.includes(String(s.seller.stores[1]!.storeId)), stores.join());
       assert.ok(stores.includes(tokens.storeId!), `${tokens.storeId} in ${stores.join()}`);
@@ -75,16 +99,34 @@ for (const dialect of dialects) {
 
     it('a wrong PKCE verifier is refused with invalid_grant (the server checks what the SDK sends)', async () => {
       const req = sdk.authorizeUrl();
-      const { location } = await authorizeThroughForms(s.url, req.url, { username: s.seller.username, password: s.seller.password });
-      await assert.rejects(sdk.handleCallback(location, { state: req.state, codeVerifier: sdk.authorizeUrl().codeVerifier! }), (e: unknown) => e instanceof OAuthError && e.error === 'invalid_grant' && e.status === 400 && typeof e.requestId === 'string');
+      const { location } = await authorizeThroughForms(s.url, req.url, {
+        username: s.seller.username,
+        password: s.seller.password,
+      });
+      await assert.rejects(
+        sdk.handleCallback(location, { state: req.state, codeVerifier: sdk.authorizeUrl().codeVerifier! }),
+        (e: unknown) =>
+          e instanceof OAuthError && e.error === 'invalid_grant' && e.status === 400 && typeof e.requestId === 'string',
+      );
     });
 
     it('without single-flight, 20 concurrent refreshes no longer storm: the server hands each the same successor (control)', async () => {
       const tokens = await connect('control');
       const creds = { client_id: s.client.appKey, client_secret: s.client.appSecret };
-      const results = await Promise.all(Array.from({ length: 20 }, () => postForm(`${s.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refreshToken!, ...creds })));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          postForm(`${s.url}/oauth/token`, {
+            grant_type: 'refresh_token',
+            refresh_token: tokens.refreshToken!,
+            ...creds,
+          }),
+        ),
+      );
       // The server's refresh grace window (docs/adr/0100) makes this safe; single-flight still saves 19 requests.
-      assert.deepEqual(results.map((r) => r.status), Array.from({ length: 20 }, () => 200));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array.from({ length: 20 }, () => 200),
+      );
       assert.equal(new Set(results.map((r) => r.json.refresh_token)).size, 1);
     });
 
@@ -96,12 +138,26 @@ for (const dialect of dialects) {
       const refreshesBefore = await counter(s.url, 'shouquan_tokens_issued_total', 'grant_type="refresh_token"');
       const invalidGrantBefore = await counter(s.url, 'shouquan_oauth_errors_total', 'error="invalid_grant"');
       const before = (await store.get('seller-race'))!;
-      await assert.rejects(sdk.rest('/api/v1/store', { accessToken: before.accessToken }), (e: unknown) => e instanceof OAuthError && e.error === 'invalid_token' && e.status === 401);
+      await assert.rejects(
+        sdk.rest('/api/v1/store', { accessToken: before.accessToken }),
+        (e: unknown) => e instanceof OAuthError && e.error === 'invalid_token' && e.status === 401,
+      );
 
-      // The control's grant survives its 20 refreshes (the grace window), so this consent added a store to it: name one.
-      const answers = await Promise.all(Array.from({ length: 20 }, () => sdk.rest<{ store_id: number }>('/api/v1/store', { key: 'seller-race', query: { store_id: s.seller.stores[0]!.storeId } })));
+      // The control's grant survives its 20 refreshes (the grace window), so this consent added a store to it: name
+      // one.
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          sdk.rest<{ store_id: number }>('/api/v1/store', {
+            key: 'seller-race',
+            query: { store_id: s.seller.stores[0]!.storeId },
+          }),
+        ),
+      );
       assert.deepEqual(new Set(answers.map((a) => a.store_id)), new Set([s.seller.stores[0]!.storeId]));
-      assert.equal((await counter(s.url, 'shouquan_tokens_issued_total', 'grant_type="refresh_token"')) - refreshesBefore, 1);
+      assert.equal(
+        (await counter(s.url, 'shouquan_tokens_issued_total', 'grant_type="refresh_token"')) - refreshesBefore,
+        1,
+      );
       assert.equal(await counter(s.url, 'shouquan_oauth_errors_total', 'error="invalid_grant"'), invalidGrantBefore);
       const after = (await store.get('seller-race'))!;
       assert.notEqual(after.refreshToken, before.refreshToken, 'rotated');
@@ -121,19 +177,39 @@ for (const dialect of dialects) {
       });
       // The refresh token died with the grant.
       await store.set('seller-revoke', tokens);
-      await assert.rejects(sdk.refresh('seller-revoke'), (e: unknown) => e instanceof OAuthError && e.error === 'invalid_grant');
+      await assert.rejects(
+        sdk.refresh('seller-revoke'),
+        (e: unknown) => e instanceof OAuthError && e.error === 'invalid_grant',
+      );
     });
 
     it('surfaces the callback error when the seller declines', async () => {
       const req = sdk.authorizeUrl();
-      const { location } = await authorizeThroughForms(s.url, req.url, { username: s.seller.username, password: s.seller.password, decision: 'deny' });
-      await assert.rejects(sdk.handleCallback(location, { state: req.state }), (e: unknown) => e instanceof OAuthError && e.error === 'access_denied');
+      const { location } = await authorizeThroughForms(s.url, req.url, {
+        username: s.seller.username,
+        password: s.seller.password,
+        decision: 'deny',
+      });
+      await assert.rejects(
+        sdk.handleCallback(location, { state: req.state }),
+        (e: unknown) => e instanceof OAuthError && e.error === 'access_denied',
+      );
     });
 
-    it('router calls need the gateway: without it the SDK reports the HTTP status clearly', { skip: hasGateway && 'the gateway is present (router calls are tested in sdk-gateway.test.ts)' }, async () => {
-      const tokens = (await store.get('seller-a'))!;
-      await assert.rejects(sdk.call('store.get', {}, { session: tokens.accessToken }), (e: unknown) => e instanceof ApiError && e.status === 404 && /shouquan\.store\.get answered HTTP 404 without shouquan_store_get_response/.test(e.message));
-    });
+    it(
+      'router calls need the gateway: without it the SDK reports the HTTP status clearly',
+      { skip: hasGateway && 'the gateway is present (router calls are tested in sdk-gateway.test.ts)' },
+      async () => {
+        const tokens = (await store.get('seller-a'))!;
+        await assert.rejects(
+          sdk.call('store.get', {}, { session: tokens.accessToken }),
+          (e: unknown) =>
+            e instanceof ApiError &&
+            e.status === 404 &&
+            /shouquan\.store\.get answered HTTP 404 without shouquan_store_get_response/.test(e.message),
+        );
+      },
+    );
   });
 }
 
@@ -145,16 +221,37 @@ for (const dialect of dialects) {
 function platformProfile(name: string): Profile {
   const shipped = builtinProfiles[name];
   if (shipped) return shipped;
-  const f = (n: string, from: string, type?: 'number') => ({ name: n, from, ...(type ? { type } : {}) }) as Profile['responses']['code'][number];
-  const base: Profile = { ...standardProfile, name, token: { ...standardProfile.token }, refresh: { ...standardProfile.refresh } };
+  const f = (n: string, from: string, type?: 'number') =>
+    ({ name: n, from, ...(type ? { type } : {}) }) as Profile['responses']['code'][number];
+  const base: Profile = {
+    ...standardProfile,
+    name,
+    token: { ...standardProfile.token },
+    refresh: { ...standardProfile.refresh },
+  };
   const legacy = (extra: Profile['responses']['code']): Profile => ({
     ...base,
     paths: { authorize: '/authorize', token: '/token', revoke: '/revoke', introspect: '/introspect' },
     params: { clientId: ['app_key', 'client_id'], clientSecret: ['app_secret', 'client_secret'] },
-    token: { methods: { authorization_code: ['GET', 'POST'], refresh_token: ['POST'] }, grantTypes: ['authorization_code', 'refresh_token'] },
+    token: {
+      methods: { authorization_code: ['GET', 'POST'], refresh_token: ['POST'] },
+      grantTypes: ['authorization_code', 'refresh_token'],
+    },
     responses: {
-      code: [...extra, f('access_token', 'access_token'), f('access_expires_in', 'expires_in', 'number'), f('refresh_token', 'refresh_token'), f('refresh_expires_in', 'refresh_expires_in', 'number')],
-      refresh: [...extra, f('access_token', 'access_token'), f('access_expires_in', 'expires_in', 'number'), f('refresh_token', 'refresh_token'), f('refresh_expires_in', 'refresh_expires_in', 'number')],
+      code: [
+        ...extra,
+        f('access_token', 'access_token'),
+        f('access_expires_in', 'expires_in', 'number'),
+        f('refresh_token', 'refresh_token'),
+        f('refresh_expires_in', 'refresh_expires_in', 'number'),
+      ],
+      refresh: [
+        ...extra,
+        f('access_token', 'access_token'),
+        f('access_expires_in', 'expires_in', 'number'),
+        f('refresh_token', 'refresh_token'),
+        f('refresh_expires_in', 'refresh_expires_in', 'number'),
+      ],
       errorExtras: [],
     },
   });
@@ -162,12 +259,27 @@ function platformProfile(name: string): Profile {
     case 'perfee':
       return {
         ...base,
-        paths: { authorize: '/v2/oauth/authorize', token: '/v2/oauth/token', revoke: '/v2/oauth/revoke', introspect: '/v2/oauth/introspect' },
+        paths: {
+          authorize: '/v2/oauth/authorize',
+          token: '/v2/oauth/token',
+          revoke: '/v2/oauth/revoke',
+          introspect: '/v2/oauth/introspect',
+        },
         authorize: { ...base.authorize, required: ['client_id', 'redirect_uri', 'state', 'scope', 'response_type'] },
         refresh: { rotate: false },
         responses: {
-          code: [f('token_type', 'token_type'), f('access_token', 'access_token'), f('expires_in', 'expires_in', 'number'), f('refresh_token', 'refresh_token'), f('refresh_token_expires_in', 'refresh_expires_in', 'number')],
-          refresh: [f('token_type', 'token_type'), f('access_token', 'access_token'), f('expires_in', 'expires_in', 'number')],
+          code: [
+            f('token_type', 'token_type'),
+            f('access_token', 'access_token'),
+            f('expires_in', 'expires_in', 'number'),
+            f('refresh_token', 'refresh_token'),
+            f('refresh_token_expires_in', 'refresh_expires_in', 'number'),
+          ],
+          refresh: [
+            f('token_type', 'token_type'),
+            f('access_token', 'access_token'),
+            f('expires_in', 'expires_in', 'number'),
+          ],
           errorExtras: [],
         },
       };
@@ -179,11 +291,22 @@ function platformProfile(name: string): Profile {
     case 'smallec':
       return {
         ...base,
-        authorize: { ...base.authorize, required: ['client_id', 'response_type', 'redirect_uri'], views: ['web', 'tmall', 'wap'] },
+        authorize: {
+          ...base.authorize,
+          required: ['client_id', 'response_type', 'redirect_uri'],
+          views: ['web', 'tmall', 'wap'],
+        },
         token: { methods: { authorization_code: ['POST'] }, grantTypes: ['authorization_code'] },
         refresh: { rotate: true, issueWithoutRefreshGrant: true },
         responses: {
-          code: [f('token_type', 'token_type'), f('expires_in', 'expires_in', 'number'), f('access_token', 'access_token'), f('refresh_token', 'refresh_token'), f('re_expires_in', 'refresh_expires_in', 'number'), f('psdm_user_id', 'seller_id', 'number')],
+          code: [
+            f('token_type', 'token_type'),
+            f('expires_in', 'expires_in', 'number'),
+            f('access_token', 'access_token'),
+            f('refresh_token', 'refresh_token'),
+            f('re_expires_in', 'refresh_expires_in', 'number'),
+            f('psdm_user_id', 'seller_id', 'number'),
+          ],
           refresh: [],
           errorExtras: [],
         },
@@ -199,19 +322,34 @@ for (const name of ['perfee', 'meilishuo', 'mogujie', 'realshark', 'smallec']) {
     let sdk: ShouquanClient;
     before(async () => {
       s = await startTestServer({ profile: platformProfile(name) });
-      sdk = new ShouquanClient({ baseUrl: s.url, appKey: s.client.appKey, appSecret: s.client.appSecret, redirectUri: s.client.callback, profile: name });
+      sdk = new ShouquanClient({
+        baseUrl: s.url,
+        appKey: s.client.appKey,
+        appSecret: s.client.appSecret,
+        redirectUri: s.client.callback,
+        profile: name,
+      });
     });
     after(async () => s?.close());
 
     it('authorizes, exchanges the code in the platform dialect and calls the API', async () => {
       const req = sdk.authorizeUrl({ ...(name === 'smallec' ? { extra: { view: 'web' } } : {}) });
-      const { location } = await authorizeThroughForms(s.url, req.url, { username: s.seller.username, password: s.seller.password });
+      const { location } = await authorizeThroughForms(s.url, req.url, {
+        username: s.seller.username,
+        password: s.seller.password,
+      });
       const t = await sdk.handleCallback(location, { state: req.state, key: 'k' });
       assert.ok(t.accessToken && t.refreshToken);
       assert.ok(t.expiresAt! > Date.now(), 'the access lifetime was read from the dialect field');
-      assert.ok(t.refreshExpiresAt! >= t.expiresAt! && t.refreshExpiresAt! > Date.now(), 'the refresh lifetime was read from the dialect field');
+      assert.ok(
+        t.refreshExpiresAt! >= t.expiresAt! && t.refreshExpiresAt! > Date.now(),
+        'the refresh lifetime was read from the dialect field',
+      );
       if (name === 'smallec') assert.equal(t.sellerId, String(s.seller.sellerId));
-      assert.deepEqual(await sdk.rest('/api/v1/store', { key: 'k' }), { store_id: s.seller.stores[0]!.storeId, name: 'Store One' });
+      assert.deepEqual(await sdk.rest('/api/v1/store', { key: 'k' }), {
+        store_id: s.seller.stores[0]!.storeId,
+        name: 'Store One',
+      });
     });
 
     if (name !== 'smallec') {
@@ -220,7 +358,10 @@ for (const name of ['perfee', 'meilishuo', 'mogujie', 'realshark', 'smallec']) {
         const t = await sdk.refresh('k');
         assert.notEqual(t.accessToken, before.accessToken);
         assert.ok(t.refreshToken);
-        assert.deepEqual(await sdk.rest('/api/v1/store', { key: 'k' }), { store_id: s.seller.stores[0]!.storeId, name: 'Store One' });
+        assert.deepEqual(await sdk.rest('/api/v1/store', { key: 'k' }), {
+          store_id: s.seller.stores[0]!.storeId,
+          name: 'Store One',
+        });
       });
     }
   });

@@ -30,8 +30,12 @@ export const authorizationCodeGrant: GrantHandler = {
     const stored = await ctx.storage.codes.find(codeHash);
     if (!stored) throw new InvalidGrantError('the authorization code is invalid or expired', 'unknown code');
     if (stored.consumedAt !== null) {
-      if (stored.grantId) await ctx.storage.grants.revokeFromCode({ grantId: stored.grantId, codeHash, now, reason: 'code_replay' });
-      throw new InvalidGrantError('the authorization code is invalid or expired', 'code replayed; tokens from it revoked');
+      if (stored.grantId)
+        await ctx.storage.grants.revokeFromCode({ grantId: stored.grantId, codeHash, now, reason: 'code_replay' });
+      throw new InvalidGrantError(
+        'the authorization code is invalid or expired',
+        'code replayed; tokens from it revoked',
+      );
     }
     const burn = async (detail: string): Promise<never> => {
       await ctx.storage.codes.burn(codeHash, now);
@@ -42,7 +46,8 @@ export const authorizationCodeGrant: GrantHandler = {
     if (stored.appKey !== client.appKey) return burn(`code issued to ${stored.appKey}, presented by ${client.appKey}`);
     if (stored.expiresAt <= now) return burn('code expired');
     if (stored.redirectUriSent && redirectUri === undefined) return burn('redirect_uri missing at the token endpoint');
-    if (redirectUri !== undefined && redirectUri !== stored.redirectUri) return burn('redirect_uri differs from the authorization request');
+    if (redirectUri !== undefined && redirectUri !== stored.redirectUri)
+      return burn('redirect_uri differs from the authorization request');
 
     // Step 3: PKCE (RFC 7636 §4.6) and downgrade protection (RFC 9700 §2.1.1).
     if (stored.codeChallenge !== null) {
@@ -59,17 +64,32 @@ export const authorizationCodeGrant: GrantHandler = {
     if (cap.missing) return burn('the seller has no active subscription to this app');
 
     // Step 4: redeem atomically; exactly one concurrent caller wins.
-    const grant = newGrant(ctx, { appKey: client.appKey, sellerId: stored.sellerId, storeIds: storesOf(stored), scope: stored.scope });
-    const withRefresh = ctx.profile.token.grantTypes.includes('refresh_token') || ctx.profile.refresh.issueWithoutRefreshGrant === true;
+    const grant = newGrant(ctx, {
+      appKey: client.appKey,
+      sellerId: stored.sellerId,
+      storeIds: storesOf(stored),
+      scope: stored.scope,
+    });
+    const withRefresh =
+      ctx.profile.token.grantTypes.includes('refresh_token') || ctx.profile.refresh.issueWithoutRefreshGrant === true;
     const minted = mintTokens(ctx, grant, stored.scope, withRefresh, client, codeHash, cap.until);
     await withPublicStoreId(ctx, minted.values, grant.storeId);
     // A later consent replaces the seller's live grant for the app, or adds to it (profile `grants.reconsent`).
-    const result = await ctx.storage.grants.redeemAuthCode({ codeHash, now, grant, tokens: minted.records, reconsent: grantRules(ctx.profile).reconsent });
+    const result = await ctx.storage.grants.redeemAuthCode({
+      codeHash,
+      now,
+      grant,
+      tokens: minted.records,
+      reconsent: grantRules(ctx.profile).reconsent,
+    });
     if (result.status !== 'redeemed') {
       if (result.status === 'already_used' && result.grantId && result.grantId !== grant.grantId) {
         await ctx.storage.grants.revokeFromCode({ grantId: result.grantId, codeHash, now, reason: 'code_replay' });
       }
-      throw new InvalidGrantError('the authorization code is invalid or expired', 'code redeemed concurrently; tokens from it revoked');
+      throw new InvalidGrantError(
+        'the authorization code is invalid or expired',
+        'code redeemed concurrently; tokens from it revoked',
+      );
     }
     return { values: minted.values, shape: 'code' };
   },

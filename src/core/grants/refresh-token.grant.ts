@@ -22,7 +22,9 @@ function packSuccessor(accessToken: string, refreshToken: string, accessExpiresA
   return `${accessToken} ${refreshToken} ${accessExpiresAt.toString(36)}`;
 }
 
-function unpackSuccessor(text: string): { accessToken: string; refreshToken: string; accessExpiresAt: number } | undefined {
+function unpackSuccessor(
+  text: string,
+): { accessToken: string; refreshToken: string; accessExpiresAt: number } | undefined {
   const [accessToken, refreshToken, expiry, extra] = text.split(' ');
   if (!accessToken || !refreshToken || !expiry || extra !== undefined) return undefined;
   return { accessToken, refreshToken, accessExpiresAt: parseInt(expiry, 36) };
@@ -41,7 +43,8 @@ export const refreshTokenGrant: GrantHandler = {
     const presented = param(params, 'refresh_token');
     if (presented === undefined) throw new InvalidRequestError('missing refresh_token');
     const now = ctx.now();
-    const invalid = (detail: string) => new InvalidGrantError('the refresh token is invalid, expired or revoked', detail);
+    const invalid = (detail: string) =>
+      new InvalidGrantError('the refresh token is invalid, expired or revoked', detail);
 
     // Step 1: a live refresh token of this client.
     const token = await ctx.storage.tokens.find(sha256(presented));
@@ -81,10 +84,17 @@ export const refreshTokenGrant: GrantHandler = {
     if (rotate) {
       const grace = ctx.lifetimes.refreshGrace;
       const successor = grace > 0 ? sealSuccessor(ctx, token.tokenHash, minted, now + grace * 1000) : undefined;
-      const result = await ctx.storage.tokens.rotateRefreshToken({ oldHash: token.tokenHash, now, tokens: minted.records, successor });
+      const result = await ctx.storage.tokens.rotateRefreshToken({
+        oldHash: token.tokenHash,
+        now,
+        tokens: minted.records,
+        successor,
+      });
       if (result.status !== 'rotated') {
         // Lost to a concurrent rotation: its successor, when the window allows.
-        const again = result.successor ? await sameSuccessor(ctx, token.tokenHash, null, result.successor, token.grant, now) : undefined;
+        const again = result.successor
+          ? await sameSuccessor(ctx, token.tokenHash, null, result.successor, token.grant, now)
+          : undefined;
         if (again) return again;
         await ctx.storage.grants.revoke(token.grantId, now, 'refresh_reuse');
         throw invalid('refresh token rotated concurrently; grant revoked');
@@ -123,7 +133,15 @@ async function sameSuccessor(
   const answer = opened === undefined ? undefined : unpackSuccessor(opened);
   if (answer === undefined) return undefined;
   const next = await ctx.storage.tokens.find(sha256(answer.refreshToken));
-  if (!next || next.kind !== 'refresh' || next.rotatedAt !== null || next.revokedAt !== null || next.grant.revokedAt !== null || next.expiresAt <= now) return undefined;
+  if (
+    !next ||
+    next.kind !== 'refresh' ||
+    next.rotatedAt !== null ||
+    next.revokedAt !== null ||
+    next.grant.revokedAt !== null ||
+    next.expiresAt <= now
+  )
+    return undefined;
   const seconds = (at: number) => Math.max(0, Math.floor((at - now) / 1000));
   const values: TokenResponseValues = {
     access_token: answer.accessToken,

@@ -15,7 +15,11 @@ export function grantRoutes(ctx: HttpContext): ManagementRoute[] {
       tag,
       summary: 'List grants of an app, a seller or both',
       description: 'Newest first. `status` live or revoked (default both).',
-      querystring: listQuery({ app_key: { type: 'string', maxLength: 64 }, seller_id: { type: 'string', maxLength: 20 }, status: { type: 'string', enum: ['live', 'revoked'] } }),
+      querystring: listQuery({
+        app_key: { type: 'string', maxLength: 64 },
+        seller_id: { type: 'string', maxLength: 20 },
+        status: { type: 'string', enum: ['live', 'revoked'] },
+      }),
       success: { 200: listOf('Grant') },
       handler: async (request) => {
         const page = await listGrants(core.storage, request.query as Record<string, string>);
@@ -27,9 +31,13 @@ export function grantRoutes(ctx: HttpContext): ManagementRoute[] {
       url: '/grants/:grant_id',
       tag,
       summary: 'Revoke a grant: its tokens are inactive at once and the app’s webhook is told',
-      description: 'Answers the grant as revoked (`revoked_reason: revoked_by_operator`). Revoking a revoked grant changes nothing.',
+      description:
+        'Answers the grant as revoked (`revoked_reason: revoked_by_operator`). Revoking a revoked grant changes nothing.',
       success: { 200: schemas.Grant },
-      handler: async (request, _reply, actor) => grantJson(await revokeGrant(core.storage, (request.params as { grant_id: string }).grant_id, actor.name, core.now())),
+      handler: async (request, _reply, actor) =>
+        grantJson(
+          await revokeGrant(core.storage, (request.params as { grant_id: string }).grant_id, actor.name, core.now()),
+        ),
     },
   ];
 }
@@ -43,8 +51,13 @@ export function auditRoutes(ctx: HttpContext): ManagementRoute[] {
       url: '/audit',
       tag: 'Management: audit',
       summary: 'Read the audit log, newest first',
-      description: '`action`: an exact action (`grant.revoked`) or a prefix (`grant.*`); `actor`: exact (`token:deploy`, `cli`); `since`: an RFC 3339 time or epoch milliseconds.',
-      querystring: listQuery({ action: { type: 'string', maxLength: 100 }, actor: { type: 'string', maxLength: 200 }, since: { type: 'string', maxLength: 40 } }),
+      description:
+        '`action`: an exact action (`grant.revoked`) or a prefix (`grant.*`); `actor`: exact (`token:deploy`, `cli`); `since`: an RFC 3339 time or epoch milliseconds.',
+      querystring: listQuery({
+        action: { type: 'string', maxLength: 100 },
+        actor: { type: 'string', maxLength: 200 },
+        since: { type: 'string', maxLength: 40 },
+      }),
       success: { 200: listOf('AuditEntry') },
       handler: async (request) => {
         const page = await listAudit(core.storage, request.query as Record<string, string>);

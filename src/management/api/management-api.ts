@@ -35,7 +35,13 @@ export interface ManagementRoute {
   url: string;
   summary: string;
   description?: string;
-  tag: 'Management: apps' | 'Management: sellers' | 'Management: grants' | 'Management: subscriptions' | 'Management: audit' | 'Management: events';
+  tag:
+    | 'Management: apps'
+    | 'Management: sellers'
+    | 'Management: grants'
+    | 'Management: subscriptions'
+    | 'Management: audit'
+    | 'Management: events';
   querystring?: Schema;
   body?: Schema;
   /** Status → schema of the success answer (errors are added for every route). */
@@ -54,13 +60,34 @@ export interface ManagementActor {
 
 /** Every route of the API (handlers get the app context). */
 export function managementRoutes(ctx: HttpContext): ManagementRoute[] {
-  return [...appRoutes(ctx), ...sellerRoutes(ctx), ...grantRoutes(ctx), ...subscriptionRoutes(ctx), ...auditRoutes(ctx), ...eventRoutes(ctx)];
+  return [
+    ...appRoutes(ctx),
+    ...sellerRoutes(ctx),
+    ...grantRoutes(ctx),
+    ...subscriptionRoutes(ctx),
+    ...auditRoutes(ctx),
+    ...eventRoutes(ctx),
+  ];
 }
 
 // Bodies: no coercion ("1" is not 1) and no silent removal of unknown fields (Fastify's default
 // Ajv has removeAdditional: true, which would drop them and answer 200). Queries: strings coerced.
-const bodyAjv = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false, validateFormats: false });
-const queryAjv = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: true, useDefaults: true, strict: false, validateFormats: false });
+const bodyAjv = new Ajv({
+  allErrors: false,
+  removeAdditional: false,
+  coerceTypes: false,
+  useDefaults: true,
+  strict: false,
+  validateFormats: false,
+});
+const queryAjv = new Ajv({
+  allErrors: false,
+  removeAdditional: false,
+  coerceTypes: true,
+  useDefaults: true,
+  strict: false,
+  validateFormats: false,
+});
 
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
@@ -76,11 +103,13 @@ function sendError(reply: FastifyReply, status: number, error: string, message: 
 
 /** A validation failure, worded for people: `body.name must be string`, `unknown field "colour"`. */
 function validationMessage(error: FastifyError): string {
-  const v = error.validation?.[0] as { keyword?: string; params?: Record<string, unknown>; instancePath?: string; message?: string } | undefined;
+  const v = error.validation?.[0] as
+    { keyword?: string; params?: Record<string, unknown>; instancePath?: string; message?: string } | undefined;
   const where = (error.validationContext === 'querystring' ? 'query' : error.validationContext) ?? 'request';
   if (!v) return error.message;
   const path = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-  if (v.keyword === 'additionalProperties') return `unknown field "${path ? `${path}.` : ''}${String(v.params?.additionalProperty)}" in the ${where === 'query' ? 'query' : 'body'}`;
+  if (v.keyword === 'additionalProperties')
+    return `unknown field "${path ? `${path}.` : ''}${String(v.params?.additionalProperty)}" in the ${where === 'query' ? 'query' : 'body'}`;
   return `${where}${path ? `.${path}` : ''} ${v.message ?? 'is invalid'}`;
 }
 
@@ -102,11 +131,23 @@ export async function managementApiRoutes(app: FastifyInstance, ctx: HttpContext
         if (!token) {
           reply.header('www-authenticate', 'Bearer realm="shouquan-admin"');
           request.log.info({ hasAuthorization: header !== '' }, 'management API: no valid operator token');
-          return sendError(reply, 401, 'unauthorized', header === '' ? 'send an operator API token: Authorization: Bearer <token> (shouquan operator token create)' : 'the operator API token is unknown or revoked');
+          return sendError(
+            reply,
+            401,
+            'unauthorized',
+            header === ''
+              ? 'send an operator API token: Authorization: Bearer <token> (shouquan operator token create)'
+              : 'the operator API token is unknown or revoked',
+          );
         }
         request.managementActor = { token, name: tokenActor(token) };
         if (WRITE_METHODS.has(request.method) && token.readOnly) {
-          return sendError(reply, 403, 'forbidden', `token "${token.name}" is read-only; this ${request.method} needs a read-write token`);
+          return sendError(
+            reply,
+            403,
+            'forbidden',
+            `token "${token.name}" is read-only; this ${request.method} needs a read-write token`,
+          );
         }
       });
 
@@ -132,15 +173,26 @@ export async function managementApiRoutes(app: FastifyInstance, ctx: HttpContext
         if (error instanceof AppInputError) return sendError(reply, 400, 'invalid_request', error.message);
         if (error instanceof DuplicateError) return sendError(reply, 409, 'conflict', error.message);
         // The server-wide input guard (NUL, invalid UTF-8) and form parsing speak OAuth errors.
-        if (error instanceof OAuthError && error.status < 500) return sendError(reply, 400, 'invalid_request', error.description);
+        if (error instanceof OAuthError && error.status < 500)
+          return sendError(reply, 400, 'invalid_request', error.description);
         if (error.validation) return sendError(reply, 400, 'invalid_request', validationMessage(error));
         if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-          const message = error.statusCode === 413 ? 'the request body is too large' : error.statusCode === 415 ? 'send the body as application/json' : `the request could not be parsed: ${error.message}`;
+          const message =
+            error.statusCode === 413
+              ? 'the request body is too large'
+              : error.statusCode === 415
+                ? 'send the body as application/json'
+                : `the request could not be parsed: ${error.message}`;
           return sendError(reply, error.statusCode === 413 ? 413 : 400, 'invalid_request', message);
         }
         if (isDatabaseUnavailable(error)) {
           reply.header('retry-after', '5');
-          return sendError(reply, 503, 'temporarily_unavailable', 'the database is unreachable; try again in a few seconds');
+          return sendError(
+            reply,
+            503,
+            'temporarily_unavailable',
+            'the database is unreachable; try again in a few seconds',
+          );
         }
         request.log.error({ err: error }, 'management API: unexpected error');
         return sendError(reply, 500, 'server_error', 'an unexpected error occurred; the log has the request id');
@@ -150,7 +202,12 @@ export async function managementApiRoutes(app: FastifyInstance, ctx: HttpContext
         if (allow.length > 0) {
           // The path exists under other methods: 405 with Allow (RFC 9110 §15.5.6), never a handler run.
           reply.header('allow', allow.join(', '));
-          return sendError(reply, 405, 'method_not_allowed', `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow.join(' or ')}`);
+          return sendError(
+            reply,
+            405,
+            'method_not_allowed',
+            `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow.join(' or ')}`,
+          );
         }
         return sendError(reply, 404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
       });
@@ -168,7 +225,8 @@ export async function managementApiRoutes(app: FastifyInstance, ctx: HttpContext
           },
           handler: async (request, reply) => {
             // A body sent with another content type reaches here as undefined: say what to send.
-            if (r.body && request.body === undefined) throw new ManagementError(400, 'invalid_request', 'send the body as application/json');
+            if (r.body && request.body === undefined)
+              throw new ManagementError(400, 'invalid_request', 'send the body as application/json');
             return r.handler(request, reply, request.managementActor!);
           },
         });

@@ -32,12 +32,18 @@ export function sellerRoutes(ctx: HttpContext): ManagementRoute[] {
       url: '/sellers',
       tag,
       summary: 'Create a seller with stores',
-      description: 'The password is stored as an argon2id hash. Without one, the seller signs in only after setting one through a reset link.',
+      description:
+        'The password is stored as an argon2id hash. Without one, the seller signs in only after setting one through a reset link.',
       body: schemas.SellerCreate,
       success: { 201: schemas.Seller },
       handler: async (request, reply, actor) => {
         const b = request.body as { username: string; password?: string; stores: Array<{ name: string }> };
-        const seller = await createSellerAccount(core.storage, { username: b.username, password: b.password, stores: b.stores.map((s) => s.name), now: core.now() });
+        const seller = await createSellerAccount(core.storage, {
+          username: b.username,
+          password: b.password,
+          stores: b.stores.map((s) => s.name),
+          now: core.now(),
+        });
         request.log.info({ sellerId: seller.sellerId, actor: actor.name }, 'seller created through the management API');
         return reply.code(201).send(sellerJson(seller));
       },
@@ -58,7 +64,15 @@ export function sellerRoutes(ctx: HttpContext): ManagementRoute[] {
       body: schemas.SellerUpdate,
       success: { 200: schemas.Seller },
       handler: async (request, _reply, actor) =>
-        sellerJson(await updateSeller(core.storage, sellerIdOf(request), request.body as { disabled?: boolean; stores?: Array<{ store_id?: string; name: string }> }, actor.name, core.now())),
+        sellerJson(
+          await updateSeller(
+            core.storage,
+            sellerIdOf(request),
+            request.body as { disabled?: boolean; stores?: Array<{ store_id?: string; name: string }> },
+            actor.name,
+            core.now(),
+          ),
+        ),
     },
     {
       method: 'POST',

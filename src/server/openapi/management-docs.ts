@@ -9,7 +9,8 @@ type Schema = Record<string, unknown>;
 function refify(schema: unknown, names: Map<unknown, string>, top = true): unknown {
   if (!top && names.has(schema)) return { $ref: `#/components/schemas/${names.get(schema)}` };
   if (Array.isArray(schema)) return schema.map((s) => refify(s, names, false));
-  if (schema && typeof schema === 'object') return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, refify(v, names, false)]));
+  if (schema && typeof schema === 'object')
+    return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, refify(v, names, false)]));
   return schema;
 }
 
@@ -26,10 +27,21 @@ export function managementRouteDocs(ctx: HttpContext): Array<[string, OperationD
   const names = new Map<unknown, string>(Object.entries(schemas).map(([n, s]) => [s, n]));
   const err = (d: string) => json({ $ref: '#/components/schemas/Error' }, d);
   return managementRoutes(ctx).map((r) => {
-    const params = [...r.url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const query = Object.entries(((r.querystring?.properties ?? {}) as Record<string, Schema>)).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+    const params = [...r.url.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const query = Object.entries((r.querystring?.properties ?? {}) as Record<string, Schema>).map(([name, schema]) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema,
+    }));
     const responses: Record<string, Record<string, unknown>> = {};
-    for (const [status, schema] of Object.entries(r.success)) responses[status] = schema === null ? { description: 'done' } : json(refify(schema, names, false), r.summary);
+    for (const [status, schema] of Object.entries(r.success))
+      responses[status] = schema === null ? { description: 'done' } : json(refify(schema, names, false), r.summary);
     Object.assign(responses, {
       400: err('invalid request: a bad or unknown field, a bad query value or cursor'),
       401: err('no valid operator API token'),
@@ -43,7 +55,9 @@ export function managementRouteDocs(ctx: HttpContext): Array<[string, OperationD
       tags: [r.tag],
       security: [{ operatorToken: [] }],
       ...(params.length + query.length > 0 ? { parameters: [...params, ...query] } : {}),
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: refify(r.body, names, false) } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: refify(r.body, names, false) } } } }
+        : {}),
       responses,
     };
     return [`${r.method} ${MANAGEMENT_API_PREFIX}${r.url}`, doc];

@@ -27,12 +27,29 @@ export interface OperationDoc {
   security?: Array<Record<string, string[]>>;
 }
 
-const json = (schema: Record<string, unknown>, description: string) => ({ description, content: { 'application/json': { schema } } });
+const json = (schema: Record<string, unknown>, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
 const htmlPage = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
-const redirect = (description: string) => ({ description, headers: { Location: { schema: { type: 'string', format: 'uri' } } } });
+const redirect = (description: string) => ({
+  description,
+  headers: { Location: { schema: { type: 'string', format: 'uri' } } },
+});
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const query = (name: string, description: string, required = false, schema: Record<string, unknown> = { type: 'string' }) => ({ name, in: 'query', required, description, schema });
-const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const query = (
+  name: string,
+  description: string,
+  required = false,
+  schema: Record<string, unknown> = { type: 'string' },
+) => ({ name, in: 'query', required, description, schema });
+const pathParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
 
 /** Express-style `:id` segments as OpenAPI `{id}`. */
 export const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -51,9 +68,15 @@ export function methodAnswerSchemas(profile: Profile): Record<string, Record<str
 export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   const choice = ctx.core.profile.scopeChoice;
   const { profile } = ctx.core;
-  const [idName, secretName] = [profile.params.clientId[0] ?? 'client_id', profile.params.clientSecret[0] ?? 'client_secret'];
+  const [idName, secretName] = [
+    profile.params.clientId[0] ?? 'client_id',
+    profile.params.clientSecret[0] ?? 'client_secret',
+  ];
   const clientAuth: Array<Record<string, string[]>> = [{ clientBasic: [] }, { clientPost: [] }];
-  const oauthErrors = { 400: json(ref('OAuthError'), 'RFC 6749 §5.2 error'), 401: json(ref('OAuthError'), '`invalid_client`, with `WWW-Authenticate`') };
+  const oauthErrors = {
+    400: json(ref('OAuthError'), 'RFC 6749 §5.2 error'),
+    401: json(ref('OAuthError'), '`invalid_client`, with `WWW-Authenticate`'),
+  };
   const docs = new Map<string, OperationDoc>();
   const add = (method: string, url: string, doc: OperationDoc) => docs.set(`${method} ${url}`, doc);
 
@@ -62,52 +85,112 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     description: `Validates the request, then sends the seller's browser to log in and choose a store. Unknown ${idName} or a redirect_uri that does not match the app's callback gets an error page (400), never a redirect; other errors go back to the callback with \`error\`, \`error_description\`, \`state\` and \`iss\` (RFC 9207).`,
     tags: ['OAuth 2.0'],
     parameters: [
-      query('response_type', `${profile.authorize.responseTypes.join(' or ')}`, true, { type: 'string', enum: profile.authorize.responseTypes }),
-      query(idName, `the AppKey${profile.params.clientId.length > 1 ? ` (also accepted as ${profile.params.clientId.slice(1).join(', ')})` : ''}`, true),
-      query('redirect_uri', 'the callback; matched by the profile rule', profile.authorize.required.includes('redirect_uri')),
+      query('response_type', `${profile.authorize.responseTypes.join(' or ')}`, true, {
+        type: 'string',
+        enum: profile.authorize.responseTypes,
+      }),
+      query(
+        idName,
+        `the AppKey${profile.params.clientId.length > 1 ? ` (also accepted as ${profile.params.clientId.slice(1).join(', ')})` : ''}`,
+        true,
+      ),
+      query(
+        'redirect_uri',
+        'the callback; matched by the profile rule',
+        profile.authorize.required.includes('redirect_uri'),
+      ),
       query('state', 'opaque value echoed back', profile.authorize.required.includes('state')),
       query(
         'scope',
         `space-separated, limited to the app's scopes; default \`${profile.authorize.defaultScope}\`${
           choice
-            ? `. The consent page lists each package (${Object.keys(profile.scopes).filter((k) => !(k in (choice.bundles ?? {}))).map((k) => `\`${k}\``).join(', ')}) as a checkbox; the token response's \`scope\` is what the seller left ticked (\`${choice.alwaysGranted.join(' ')}\` always)`
+            ? `. The consent page lists each package (${Object.keys(profile.scopes)
+                .filter((k) => !(k in (choice.bundles ?? {})))
+                .map((k) => `\`${k}\``)
+                .join(
+                  ', ',
+                )}) as a checkbox; the token response's \`scope\` is what the seller left ticked (\`${choice.alwaysGranted.join(' ')}\` always)`
             : ''
         }`,
         profile.authorize.required.includes('scope'),
       ),
       query('code_challenge', 'PKCE (RFC 7636): base64url SHA-256 of the verifier', profile.requirePkce),
-      query('code_challenge_method', 'must be S256 when code_challenge is sent', false, { type: 'string', enum: ['S256'] }),
-      ...(profile.authorize.views.length > 0 ? [query('view', 'page style', false, { type: 'string', enum: profile.authorize.views })] : []),
+      query('code_challenge_method', 'must be S256 when code_challenge is sent', false, {
+        type: 'string',
+        enum: ['S256'],
+      }),
+      ...(profile.authorize.views.length > 0
+        ? [query('view', 'page style', false, { type: 'string', enum: profile.authorize.views })]
+        : []),
       query('lang', 'page language', false, { type: 'string', enum: ['zh-CN', 'en'] }),
     ],
-    responses: { 303: redirect('to the login/consent page, or an error back to the callback'), 400: htmlPage('error page: the client or redirect_uri cannot be trusted') },
+    responses: {
+      303: redirect('to the login/consent page, or an error back to the callback'),
+      400: htmlPage('error page: the client or redirect_uri cannot be trusted'),
+    },
   });
   add('GET', '/oauth/interaction/:id', {
     summary: 'Seller login or consent page',
-    description: 'Login form (`username`, `password`, `csrf_token`) or, once logged in, the consent form (`store_id`, `decision` = approve | deny). Works without JavaScript.',
+    description:
+      'Login form (`username`, `password`, `csrf_token`) or, once logged in, the consent form (`store_id`, `decision` = approve | deny). Works without JavaScript.',
     tags: ['Seller pages'],
     parameters: [pathParam('id', 'the interaction')],
-    responses: { 200: htmlPage('login or consent page'), 400: htmlPage('expired, used, or started in another browser') },
+    responses: {
+      200: htmlPage('login or consent page'),
+      400: htmlPage('expired, used, or started in another browser'),
+    },
   });
   add('POST', '/oauth/interaction/:id/login', {
     summary: 'Seller login (form post)',
     tags: ['Seller pages'],
     parameters: [pathParam('id', 'the interaction')],
-    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['csrf_token', 'username', 'password'], properties: { csrf_token: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } } } } } },
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: {
+            type: 'object',
+            required: ['csrf_token', 'username', 'password'],
+            properties: { csrf_token: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } },
+          },
+        },
+      },
+    },
     responses: {
       303: redirect('logged in: on to consent'),
       401: htmlPage('wrong username or password'),
       403: htmlPage('CSRF check failed'),
       429: htmlPage('too many attempts'),
-      503: htmlPage('the platform’s seller directory (serve --seller-directory) did not answer: sign-in is unavailable, try again shortly (with Retry-After)'),
+      503: htmlPage(
+        'the platform’s seller directory (serve --seller-directory) did not answer: sign-in is unavailable, try again shortly (with Retry-After)',
+      ),
     },
   });
   add('POST', '/oauth/interaction/:id/consent', {
     summary: 'Seller consent (form post)',
     tags: ['Seller pages'],
     parameters: [pathParam('id', 'the interaction')],
-    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['csrf_token', 'decision'], properties: { csrf_token: { type: 'string' }, store_id: { type: 'string' }, decision: { type: 'string', enum: ['approve', 'deny'] } } } } } },
-    responses: { 303: redirect('to the callback with `code` (or `error=access_denied`), `state` and `iss`'), 400: htmlPage('no store chosen, or the request expired'), 403: htmlPage('CSRF check failed') },
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: {
+            type: 'object',
+            required: ['csrf_token', 'decision'],
+            properties: {
+              csrf_token: { type: 'string' },
+              store_id: { type: 'string' },
+              decision: { type: 'string', enum: ['approve', 'deny'] },
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      303: redirect('to the callback with `code` (or `error=access_denied`), `state` and `iss`'),
+      400: htmlPage('no store chosen, or the request expired'),
+      403: htmlPage('CSRF check failed'),
+    },
   });
 
   const grantTypes = profile.token.grantTypes;
@@ -117,7 +200,10 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     properties: {
       grant_type: { type: 'string', enum: grantTypes },
       code: { type: 'string', description: 'authorization_code: the code' },
-      redirect_uri: { type: 'string', description: 'authorization_code: the redirect_uri of the authorization request' },
+      redirect_uri: {
+        type: 'string',
+        description: 'authorization_code: the redirect_uri of the authorization request',
+      },
       code_verifier: { type: 'string', description: 'authorization_code: the PKCE verifier' },
       refresh_token: { type: 'string', description: 'refresh_token: the refresh token' },
       scope: { type: 'string', description: 'refresh_token: a narrower scope' },
@@ -128,7 +214,16 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   const tokenResponses = {
     200: {
       description: 'tokens, in this profile’s field names (`Cache-Control: no-store`)',
-      content: { 'application/json': { schema: { oneOf: [fieldsSchema(tokenResponseFields(profile, 'code')), ...(grantTypes.includes('refresh_token') ? [fieldsSchema(tokenResponseFields(profile, 'refresh'))] : [])] } } },
+      content: {
+        'application/json': {
+          schema: {
+            oneOf: [
+              fieldsSchema(tokenResponseFields(profile, 'code')),
+              ...(grantTypes.includes('refresh_token') ? [fieldsSchema(tokenResponseFields(profile, 'refresh'))] : []),
+            ],
+          },
+        },
+      },
     },
     ...oauthErrors,
   };
@@ -148,26 +243,59 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: tokenBody } } },
     responses: tokenResponses,
   });
-  const getGrants = Object.entries(profile.token.methods).filter(([, m]) => m.includes('GET')).map(([g]) => g);
+  const getGrants = Object.entries(profile.token.methods)
+    .filter(([, m]) => m.includes('GET'))
+    .map(([g]) => g);
   add('GET', profile.paths.token, {
-    summary: getGrants.length > 0 ? `Token endpoint by GET, as this platform documents it (${getGrants.join(', ')})` : 'Token endpoint by GET: refused with 400 in this profile (use POST)',
-    description: 'Prefer POST: a GET puts the secret in the URL (logs, proxies, browser history). Shouquan redacts it from its own logs.',
+    summary:
+      getGrants.length > 0
+        ? `Token endpoint by GET, as this platform documents it (${getGrants.join(', ')})`
+        : 'Token endpoint by GET: refused with 400 in this profile (use POST)',
+    description:
+      'Prefer POST: a GET puts the secret in the URL (logs, proxies, browser history). Shouquan redacts it from its own logs.',
     tags: ['OAuth 2.0'],
-    parameters: Object.entries(tokenBody.properties).map(([name, s]) => query(name, (s as { description?: string }).description ?? name, name === 'grant_type')),
+    parameters: Object.entries(tokenBody.properties).map(([name, s]) =>
+      query(name, (s as { description?: string }).description ?? name, name === 'grant_type'),
+    ),
     responses: tokenResponses,
   });
   add('POST', profile.paths.revoke, {
     summary: 'Token revocation (RFC 7009); a refresh token ends its whole grant',
     tags: ['OAuth 2.0'],
     security: clientAuth,
-    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] } } } } } },
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: {
+            type: 'object',
+            required: ['token'],
+            properties: {
+              token: { type: 'string' },
+              token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] },
+            },
+          },
+        },
+      },
+    },
     responses: { 200: { description: 'revoked, or the token was unknown (same answer)' }, ...oauthErrors },
   });
   add('POST', profile.paths.introspect, {
     summary: 'Token introspection (RFC 7662); a client only learns about its own tokens',
     tags: ['OAuth 2.0'],
     security: clientAuth,
-    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, token_type_hint: { type: 'string' } } } } } },
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: {
+            type: 'object',
+            required: ['token'],
+            properties: { token: { type: 'string' }, token_type_hint: { type: 'string' } },
+          },
+        },
+      },
+    },
     responses: { 200: json(ref('Introspection'), 'token state'), ...oauthErrors },
   });
   add('GET', '/.well-known/oauth-authorization-server', {
@@ -181,8 +309,18 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     security: [{ bearer: [] }],
     parameters: [query('store_id', STORE_ID_ARG.description, false, { type: 'string' })],
     responses: {
-      200: json({ type: 'object', required: ['store_id', 'name'], properties: { store_id: STORE_ID_SCHEMA, name: { type: 'string' } } }, 'the store'),
-      400: json(ref('OAuthError'), 'invalid_request: `store_id` missing (the token covers several stores) or malformed'),
+      200: json(
+        {
+          type: 'object',
+          required: ['store_id', 'name'],
+          properties: { store_id: STORE_ID_SCHEMA, name: { type: 'string' } },
+        },
+        'the store',
+      ),
+      400: json(
+        ref('OAuthError'),
+        'invalid_request: `store_id` missing (the token covers several stores) or malformed',
+      ),
       401: json(ref('OAuthError'), 'invalid_token, with `WWW-Authenticate: Bearer`'),
       404: json(ref('OAuthError'), 'not_found: the store is not one of the token’s'),
     },
@@ -191,7 +329,10 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   // The signed router: one operation whose description lists every method.
   const prefix = profile.gateway?.methodPrefix ?? 'shouquan';
   const routerParams = [
-    query('method', 'API method name', true, { type: 'string', enum: gatewayMethods.map((m) => `${prefix}.${m.name}`) }),
+    query('method', 'API method name', true, {
+      type: 'string',
+      enum: gatewayMethods.map((m) => `${prefix}.${m.name}`),
+    }),
     query('app_key', 'the AppKey', true),
     query('session', 'the seller’s access token (`access_token` also accepted); not needed for auth.token.refresh'),
     query('timestamp', '`yyyy-MM-dd HH:mm:ss` GMT+8, within the allowed skew', true),
@@ -202,7 +343,9 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
   ];
   const methodList = gatewayMethods
     .map((m) => {
-      const args = Object.entries(argsOf(m)).map(([n, p]) => `${n}${p.required ? '*' : ''}`).join(', ');
+      const args = Object.entries(argsOf(m))
+        .map(([n, p]) => `${n}${p.required ? '*' : ''}`)
+        .join(', ');
       return `- \`${prefix}.${m.name}\`${m.permission ? ` (${m.permission})` : ''}: ${m.summary}${args ? `. Arguments: ${args}` : ''}`;
     })
     .join('\n');
@@ -212,17 +355,37 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     tags: ['API (signed router)'],
     ...(method === 'GET'
       ? { parameters: routerParams }
-      : { requestBody: { required: true, content: { 'application/x-www-form-urlencoded': { schema: { type: 'object', required: routerParams.filter((p) => p.required).map((p) => p.name), properties: Object.fromEntries(routerParams.map((p) => [p.name, p.schema])) } } } } }),
+      : {
+          requestBody: {
+            required: true,
+            content: {
+              'application/x-www-form-urlencoded': {
+                schema: {
+                  type: 'object',
+                  required: routerParams.filter((p) => p.required).map((p) => p.name),
+                  properties: Object.fromEntries(routerParams.map((p) => [p.name, p.schema])),
+                },
+              },
+            },
+          },
+        }),
     responses: {
       200: json(
         {
           anyOf: [
             ...gatewayMethods.map((m) => {
               const key = `${prefix}.${m.name}`.replace(/\./g, '_') + '_response';
-              const inner = { allOf: [ref(answerName(m)), { type: 'object', properties: { request_id: { type: 'string' } } }] };
+              const inner = {
+                allOf: [ref(answerName(m)), { type: 'object', properties: { request_id: { type: 'string' } } }],
+              };
               return { type: 'object', title: key, required: [key], properties: { [key]: inner } };
             }),
-            { type: 'object', title: 'error_response', required: ['error_response'], properties: { error_response: ref('RouterError') } },
+            {
+              type: 'object',
+              title: 'error_response',
+              required: ['error_response'],
+              properties: { error_response: ref('RouterError') },
+            },
           ],
         },
         'a method response (`<method with dots as underscores>_response`, the method’s answer plus `request_id`) or an error_response',
@@ -257,19 +420,38 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
               content: Object.fromEntries(
                 ['application/json', 'application/x-www-form-urlencoded'].map((t) => [
                   t,
-                  { schema: { type: 'object', required: bodyParams.filter((p) => p.required).map((p) => p.name), properties: Object.fromEntries(bodyParams.map((p) => [p.name, { ...p.schema, description: p.description }])) } },
+                  {
+                    schema: {
+                      type: 'object',
+                      required: bodyParams.filter((p) => p.required).map((p) => p.name),
+                      properties: Object.fromEntries(
+                        bodyParams.map((p) => [p.name, { ...p.schema, description: p.description }]),
+                      ),
+                    },
+                  },
                 ]),
               ),
             },
           }
         : {}),
-      responses: { [ok]: json(ref(answerName(m)), ok === 201 ? 'created' : 'the method’s answer'), 400: json(ref('ApiError'), 'invalid_request: a missing or bad argument (`sub_code` names it)'), 401: json(ref('ApiError'), 'missing or invalid token'), 403: json(ref('ApiError'), 'outside the app’s permissions or the grant’s scope'), 404: json(ref('ApiError'), 'not found in this store'), 429: json(ref('ApiError'), 'call quota exceeded (`Retry-After`)') },
+      responses: {
+        [ok]: json(ref(answerName(m)), ok === 201 ? 'created' : 'the method’s answer'),
+        400: json(ref('ApiError'), 'invalid_request: a missing or bad argument (`sub_code` names it)'),
+        401: json(ref('ApiError'), 'missing or invalid token'),
+        403: json(ref('ApiError'), 'outside the app’s permissions or the grant’s scope'),
+        404: json(ref('ApiError'), 'not found in this store'),
+        429: json(ref('ApiError'), 'call quota exceeded (`Retry-After`)'),
+      },
     };
     add(m.rest.method, m.rest.path, op);
   }
 
   // The message service's pull API (issue 16 §2): the app's own credentials, no seller token.
-  const messageErrors = { 400: json(ref('OAuthError'), 'invalid_request: a bad `max`, `wait` or body'), 401: json(ref('OAuthError'), 'invalid_client, with `WWW-Authenticate: Basic`'), 429: json(ref('OAuthError'), 'too many failed client authentications (`Retry-After`)') };
+  const messageErrors = {
+    400: json(ref('OAuthError'), 'invalid_request: a bad `max`, `wait` or body'),
+    401: json(ref('OAuthError'), 'invalid_client, with `WWW-Authenticate: Basic`'),
+    429: json(ref('OAuthError'), 'too many failed client authentications (`Retry-After`)'),
+  };
   add('GET', '/api/v1/messages', {
     summary: 'Message service: take messages of the app (long poll), oldest first, in publish order per store',
     description:
@@ -277,35 +459,114 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
       'Apps with a webhook URL get their messages pushed, signed, instead. Topics: see the `Topic` schema and docs/gateway.md#message-service.',
     tags: ['API (messages)'],
     security: [{ clientBasic: [] }],
-    parameters: [query('max', 'at most this many messages, 1 to 100 (default 100)', false, { type: 'integer', minimum: 1, maximum: 100 }), query('wait', 'seconds to wait for a first message, 0 to 20 (default 0)', false, { type: 'integer', minimum: 0, maximum: 20 })],
-    responses: { 200: json(ref('MessageList'), 'the messages (an empty list when none arrived in time)'), ...messageErrors },
+    parameters: [
+      query('max', 'at most this many messages, 1 to 100 (default 100)', false, {
+        type: 'integer',
+        minimum: 1,
+        maximum: 100,
+      }),
+      query('wait', 'seconds to wait for a first message, 0 to 20 (default 0)', false, {
+        type: 'integer',
+        minimum: 0,
+        maximum: 20,
+      }),
+    ],
+    responses: {
+      200: json(ref('MessageList'), 'the messages (an empty list when none arrived in time)'),
+      ...messageErrors,
+    },
   });
   add('POST', '/api/v1/messages/ack', {
     summary: 'Message service: acknowledge messages (they are never delivered again)',
     tags: ['API (messages)'],
     security: [{ clientBasic: [] }],
-    requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['ids'], properties: { ids: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string' } } } } } } },
-    responses: { 200: json({ type: 'object', required: ['acknowledged'], properties: { acknowledged: { type: 'integer', description: 'acknowledged now (already acknowledged or unknown ids count 0)' } } }, 'done'), ...messageErrors },
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['ids'],
+            properties: { ids: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    responses: {
+      200: json(
+        {
+          type: 'object',
+          required: ['acknowledged'],
+          properties: {
+            acknowledged: {
+              type: 'integer',
+              description: 'acknowledged now (already acknowledged or unknown ids count 0)',
+            },
+          },
+        },
+        'done',
+      ),
+      ...messageErrors,
+    },
   });
 
-  const plain = (summary: string, schema: Record<string, unknown>, type = 'application/json'): OperationDoc => ({ summary, tags: ['Operations'], responses: { 200: { description: summary, content: { [type]: { schema } } } } });
+  const plain = (summary: string, schema: Record<string, unknown>, type = 'application/json'): OperationDoc => ({
+    summary,
+    tags: ['Operations'],
+    responses: { 200: { description: summary, content: { [type]: { schema } } } },
+  });
   add('GET', '/healthz', plain('Liveness: 200 once the server is ready', { type: 'object' }));
-  add('GET', '/readyz', { ...plain('Readiness: 200 when the database answers, else 503', { type: 'object' }), responses: { 200: json({ type: 'object' }, 'ready'), 503: json({ type: 'object' }, 'database unreachable') } });
+  add('GET', '/readyz', {
+    ...plain('Readiness: 200 when the database answers, else 503', { type: 'object' }),
+    responses: { 200: json({ type: 'object' }, 'ready'), 503: json({ type: 'object' }, 'database unreachable') },
+  });
   add('GET', '/metrics', plain('Prometheus metrics', { type: 'string' }, 'text/plain'));
   add('GET', '/assets/shouquan.css', plain('The pages’ stylesheet', { type: 'string' }, 'text/css'));
   add('GET', '/openapi.json', plain('This OpenAPI 3.1 document', { type: 'object' }));
   add('GET', '/docs', plain('The API reference, as a page', { type: 'string' }, 'text/html'));
   for (const [key, doc] of consoleRouteDocs()) docs.set(key, doc);
   for (const [key, doc] of managementRouteDocs(ctx)) docs.set(key, doc);
-  add('GET', '/sandbox/callback', { summary: 'Sandbox only: the demo app’s callback, showing the code and the curl that swaps it', tags: ['Sandbox'], responses: { 200: htmlPage('the parameters received') } });
-  const clock = { type: 'object', additionalProperties: false, required: ['now', 'offset_seconds'], properties: { now: { type: 'string', format: 'date-time', description: 'the server’s time, as every expiry sees it' }, offset_seconds: { type: 'integer', description: 'how far it was moved ahead of the real time, in total' } } };
-  add('GET', '/sandbox/clock', { summary: 'Sandbox only: the server’s clock', tags: ['Sandbox'], responses: { 200: json(clock, 'the time') } });
+  add('GET', '/sandbox/callback', {
+    summary: 'Sandbox only: the demo app’s callback, showing the code and the curl that swaps it',
+    tags: ['Sandbox'],
+    responses: { 200: htmlPage('the parameters received') },
+  });
+  const clock = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['now', 'offset_seconds'],
+    properties: {
+      now: { type: 'string', format: 'date-time', description: 'the server’s time, as every expiry sees it' },
+      offset_seconds: { type: 'integer', description: 'how far it was moved ahead of the real time, in total' },
+    },
+  };
+  add('GET', '/sandbox/clock', {
+    summary: 'Sandbox only: the server’s clock',
+    tags: ['Sandbox'],
+    responses: { 200: json(clock, 'the time') },
+  });
   add('POST', '/sandbox/clock', {
     summary: 'Sandbox only: move the server’s clock forward for every expiry (codes, tokens, subscriptions, quotas)',
     description: 'Answers 404 without `--sandbox`. The clock never goes back (restart the server for the real time).',
     tags: ['Sandbox'],
-    requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['advance_seconds'], properties: { advance_seconds: { type: 'integer', minimum: 1, maximum: MAX_CLOCK_ADVANCE_SECONDS } } } } } },
-    responses: { 200: json(clock, 'the new time'), 400: json({ type: 'object' }, 'advance_seconds missing or out of range') },
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['advance_seconds'],
+            properties: { advance_seconds: { type: 'integer', minimum: 1, maximum: MAX_CLOCK_ADVANCE_SECONDS } },
+          },
+        },
+      },
+    },
+    responses: {
+      200: json(clock, 'the new time'),
+      400: json({ type: 'object' }, 'advance_seconds missing or out of range'),
+    },
   });
   return docs;
 }
@@ -314,7 +575,10 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
  * The OpenAPI 3.1 document for the routes the server registered: every route must have a
  * description (`undocumented` lists those that have none; a test keeps it empty).
  */
-export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document: Record<string, unknown>; undocumented: string[] } {
+export function buildOpenApi(
+  ctx: HttpContext,
+  routes: RouteInfo[],
+): { document: Record<string, unknown>; undocumented: string[] } {
   const docs = describeRoutes(ctx);
   const paths: Record<string, Record<string, unknown>> = {};
   const undocumented: string[] = [];
@@ -327,7 +591,10 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
     }
     const p = openApiPath(r.url);
     paths[p] ??= {};
-    paths[p]![r.method.toLowerCase()] = { operationId: `${r.method.toLowerCase()}${p.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`, ...doc };
+    paths[p]![r.method.toLowerCase()] = {
+      operationId: `${r.method.toLowerCase()}${p.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      ...doc,
+    };
   }
   const { profile, issuer } = ctx.core;
   const document = {
@@ -344,23 +611,46 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
       { name: 'Seller pages' },
       { name: 'API (signed router)' },
       { name: 'API (REST)' },
-      { name: 'API (messages)', description: 'The message service (docs/gateway.md#message-service): pull with the app’s credentials' },
+      {
+        name: 'API (messages)',
+        description: 'The message service (docs/gateway.md#message-service): pull with the app’s credentials',
+      },
       { name: 'Operations' },
       { name: 'Sandbox' },
-      { name: 'Management: apps', description: 'The management API (docs/management-api.md): operator API tokens, JSON, cursors' },
+      {
+        name: 'Management: apps',
+        description: 'The management API (docs/management-api.md): operator API tokens, JSON, cursors',
+      },
       { name: 'Management: sellers' },
       { name: 'Management: grants' },
       { name: 'Management: subscriptions' },
       { name: 'Management: audit' },
-      { name: 'Management: events', description: 'Publish business events to the message service (docs/gateway.md#message-service)' },
+      {
+        name: 'Management: events',
+        description: 'Publish business events to the message service (docs/gateway.md#message-service)',
+      },
     ],
     paths,
     components: {
       securitySchemes: {
-        clientBasic: { type: 'http', scheme: 'basic', description: 'client_secret_basic: AppKey and AppSecret, form-urlencoded, in HTTP Basic (RFC 6749 §2.3.1)' },
-        clientPost: { type: 'apiKey', in: 'query', name: profile.params.clientSecret[0] ?? 'client_secret', description: 'client_secret_post: AppKey and AppSecret in the form body (OpenAPI cannot say “form body”; never put them in the URL)' },
+        clientBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'client_secret_basic: AppKey and AppSecret, form-urlencoded, in HTTP Basic (RFC 6749 §2.3.1)',
+        },
+        clientPost: {
+          type: 'apiKey',
+          in: 'query',
+          name: profile.params.clientSecret[0] ?? 'client_secret',
+          description:
+            'client_secret_post: AppKey and AppSecret in the form body (OpenAPI cannot say “form body”; never put them in the URL)',
+        },
         bearer: { type: 'http', scheme: 'bearer', description: 'the seller’s access token (RFC 6750)' },
-        operatorToken: { type: 'http', scheme: 'bearer', description: 'an operator API token (`shouquan operator token create`) for /admin/api/v1/' },
+        operatorToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'an operator API token (`shouquan operator token create`) for /admin/api/v1/',
+        },
       },
       schemas: {
         ...managementSchemas(),
@@ -368,12 +658,21 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
         RouterError: {
           type: 'object',
           required: ['code', 'msg', 'request_id'],
-          properties: { code: { type: 'integer' }, msg: { type: 'string' }, sub_code: { type: 'string' }, sub_msg: { type: 'string' }, request_id: { type: 'string' } },
+          properties: {
+            code: { type: 'integer' },
+            msg: { type: 'string' },
+            sub_code: { type: 'string' },
+            sub_msg: { type: 'string' },
+            request_id: { type: 'string' },
+          },
         },
         Topic: {
           type: 'string',
           enum: TOPICS.map((t) => t.name),
-          description: TOPICS.map((t) => `- \`${t.name}\`: ${t.description}; ${t.package ? `needs the \`${t.package}\` package (${t.package}.read)` : 'the app’s own event'}; published by ${t.publisher === 'platform' ? 'the platform (POST /admin/api/v1/events)' : 'Shouquan'}`).join('\n'),
+          description: TOPICS.map(
+            (t) =>
+              `- \`${t.name}\`: ${t.description}; ${t.package ? `needs the \`${t.package}\` package (${t.package}.read)` : 'the app’s own event'}; published by ${t.publisher === 'platform' ? 'the platform (POST /admin/api/v1/events)' : 'Shouquan'}`,
+          ).join('\n'),
         },
         Message: {
           type: 'object',
@@ -388,7 +687,12 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
             data: { type: 'object', additionalProperties: true, description: 'the event as published' },
           },
         },
-        MessageList: { type: 'object', additionalProperties: false, required: ['messages'], properties: { messages: { type: 'array', items: ref('Message') } } },
+        MessageList: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['messages'],
+          properties: { messages: { type: 'array', items: ref('Message') } },
+        },
         OAuthError: {
           type: 'object',
           required: ['error'],
@@ -398,7 +702,13 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
         ApiError: {
           type: 'object',
           required: ['error', 'code'],
-          properties: { error: { type: 'string' }, error_description: { type: 'string' }, code: { type: 'integer' }, sub_code: { type: 'string' }, request_id: { type: 'string' } },
+          properties: {
+            error: { type: 'string' },
+            error_description: { type: 'string' },
+            code: { type: 'integer' },
+            sub_code: { type: 'string' },
+            request_id: { type: 'string' },
+          },
         },
         Introspection: {
           type: 'object',
@@ -411,7 +721,10 @@ export function buildOpenApi(ctx: HttpContext, routes: RouteInfo[]): { document:
             exp: { type: 'integer' },
             iat: { type: 'integer' },
             sub: { type: 'string' },
-            store_id: { ...STORE_ID_SCHEMA, description: `the first store the token covers: ${STORE_ID_SCHEMA.description}` },
+            store_id: {
+              ...STORE_ID_SCHEMA,
+              description: `the first store the token covers: ${STORE_ID_SCHEMA.description}`,
+            },
             store_ids: { type: 'array', items: STORE_ID_SCHEMA, description: 'every store the token covers' },
             iss: { type: 'string' },
           },

@@ -182,7 +182,10 @@ ${a.status === 'suspended' ? statusForm(a, 'live', m.reinstate, 'secondary') : s
 ${pager(f.lang, '/admin', { q: filter.q, status: filter.status }, nextCursor, filter.cursor === '')}`;
 }
 
-/** One app as the operator reviews it: callbacks, permission packages, scopes, quotas; approve, return with a reason, suspend. */
+/**
+ * One app as the operator reviews it: callbacks, permission packages, scopes, quotas; approve, return with a reason,
+ * suspend.
+ */
 export function adminAppPage(
   f: ConsoleFrame & {
     csrf: string;

@@ -14,7 +14,7 @@ const messages = {
     wrongPassword: 'The username or password is wrong.',
     sellerDisabled: 'This seller account is disabled. Contact the platform to enable it again.',
     signInUnavailable: 'Sign-in is unavailable right now. Try again shortly.',
-    passwordElsewhere: 'Your password is kept by the platform\'s own account system: change or reset it there.',
+    passwordElsewhere: "Your password is kept by the platform's own account system: change or reset it there.",
     usernameRule: 'Use 3 to 64 letters, digits or _ . @ -',
     passwordRule: 'Use at least 8 characters.',
     usernameTaken: 'This username is already taken.',
@@ -32,10 +32,11 @@ const messages = {
     lastUsed: 'Last used',
     never: 'never',
     revoke: 'Revoke',
-    revoked: 'Access revoked. The app\'s tokens no longer work.',
+    revoked: "Access revoked. The app's tokens no longer work.",
     stores: 'Stores',
     receiverReads: "Apps that read buyers' full details",
-    receiverReadsSub: 'Each time an app you allowed to see buyers\' names, phones and addresses reads an order\'s receiver.',
+    receiverReadsSub:
+      "Each time an app you allowed to see buyers' names, phones and addresses reads an order's receiver.",
     noReceiverReads: "No app has read buyers' full details.",
     order: 'Order',
     readAt: 'When',
@@ -45,7 +46,8 @@ const messages = {
     alwaysGranted: 'always granted',
     narrowed: 'Permissions changed: the app can no longer do what you unticked, with any of its tokens.',
     removeStore: 'Remove',
-    storeRemoved: 'Store removed from the authorization: the app can no longer reach it; its other stores keep working.',
+    storeRemoved:
+      'Store removed from the authorization: the app can no longer reach it; its other stores keep working.',
     notYours: 'This authorization does not exist or is not yours.',
     changePassword: 'Change password',
     endAllAuthorizations: 'Also revoke every app authorization',
@@ -94,15 +96,18 @@ const messages = {
     previousValidUntil: 'Previous secret accepted until',
     endPrevious: 'Revoke previous secret now',
     clientSideFlow: 'Client-side flow (response_type=token)',
-    clientSideFlowHelp: 'Where this app may receive an access token in the URL fragment. The fragment follows every redirect the receiving page makes, so a page under your domain that forwards visitors elsewhere hands the token on.',
+    clientSideFlowHelp:
+      'Where this app may receive an access token in the URL fragment. The fragment follows every redirect the receiving page makes, so a page under your domain that forwards visitors elsewhere hands the token on.',
     clientSideFlowUsed: 'This app uses the client-side flow (response_type=token)',
     clientSideFlowLast: 'last on',
-    clientSideFlowLoose: "Its access tokens can reach any URL under your callback's domain, including a page that redirects elsewhere. Choose “Registered callback only” below, or move to the server-side flow (response_type=code), which never puts a token in a URL.",
-    clientSideFlowStrict: "Tokens are sent only to a registered callback's exact origin and path. The server-side flow (response_type=code) keeps tokens out of URLs altogether.",
+    clientSideFlowLoose:
+      "Its access tokens can reach any URL under your callback's domain, including a page that redirects elsewhere. Choose “Registered callback only” below, or move to the server-side flow (response_type=code), which never puts a token in a URL.",
+    clientSideFlowStrict:
+      "Tokens are sent only to a registered callback's exact origin and path. The server-side flow (response_type=code) keeps tokens out of URLs altogether.",
     fragmentTo: 'Send tokens in the fragment to',
     fragmentProfile: 'Platform default ({value})',
     fragmentExact: 'Registered callback only (exact origin and path)',
-    fragmentRule: 'Any URL the platform\'s redirect rule allows',
+    fragmentRule: "Any URL the platform's redirect rule allows",
     save: 'Save',
     fragmentSaved: 'Saved where this app may receive tokens in the fragment.',
     badFragment: 'Choose one of the listed options.',
@@ -115,7 +120,8 @@ const messages = {
     noSandboxSellers: 'No sandbox seller yet.',
     recentCalls: 'Recent calls and errors',
     recentCallsNone: 'No calls yet.',
-    recentCallsHow: 'Make one: a signed POST /router/rest with this AppKey and a seller\'s access token as session, or GET /api/v1/store with "Authorization: Bearer" and the token. Calls show up here within a few seconds.',
+    recentCallsHow:
+      'Make one: a signed POST /router/rest with this AppKey and a seller\'s access token as session, or GET /api/v1/store with "Authorization: Bearer" and the token. Calls show up here within a few seconds.',
     apiReference: 'API reference',
     calls24h: 'Calls (last 24 h)',
     errors24h: 'Errors (last 24 h)',
@@ -140,12 +146,14 @@ const messages = {
     totpVerify: 'Verify',
     totpWrong: 'The code is wrong or was already used. Wait for the next code and try again.',
     totpEnrolTitle: 'Set up two-step sign-in',
-    totpEnrolSub: 'Operators sign in with a password and a code from an authenticator app. Add this account to your app (open the otpauth link or type the secret), then enter the code it shows.',
+    totpEnrolSub:
+      'Operators sign in with a password and a code from an authenticator app. Add this account to your app (open the otpauth link or type the secret), then enter the code it shows.',
     totpSecret: 'Secret (base32)',
     totpUri: 'otpauth:// link',
     totpConfirm: 'Confirm and sign in',
     recoveryTitle: 'Your recovery codes',
-    recoverySub: 'Each code signs you in once if you lose your authenticator. Keep them somewhere safe now: they are not shown again.',
+    recoverySub:
+      'Each code signs you in once if you lose your authenticator. Keep them somewhere safe now: they are not shown again.',
     continueToAdmin: 'Continue to the operator admin',
     signInAgain: 'Your sign-in took too long. Sign in again.',
     recoveryLeft: 'Signed in with a recovery code. Recovery codes left:',
@@ -166,7 +174,8 @@ const messages = {
     operatorTokens: 'Management API tokens',
     tokenName: 'Name',
     tokenAccess: 'Access',
-    operatorTokensHint: 'Tokens for /admin/api/v1/. Create one with: shouquan operator token create --name NAME [--read-only]',
+    operatorTokensHint:
+      'Tokens for /admin/api/v1/. Create one with: shouquan operator token create --name NAME [--read-only]',
     noOperatorTokens: 'No tokens yet.',
     tokenNotFound: 'There is no such live token.',
     readOnly: 'read-only',
@@ -190,7 +199,8 @@ const messages = {
     search: 'Search',
     noStoreMatch: 'No store matches this search.',
     storesShown: 'stores shown',
-    testingRefused: 'This app is still in testing: only its developer\'s sandbox sellers can authorize it. Sign in with a sandbox seller, or wait until the app is live.',
+    testingRefused:
+      "This app is still in testing: only its developer's sandbox sellers can authorize it. Sign in with a sandbox seller, or wait until the app is live.",
   },
   'zh-CN': {
     csrf: '表单已过期或并非来自本站。请刷新页面后重试。',
@@ -282,11 +292,14 @@ const messages = {
     previousValidUntil: '旧密钥有效期至',
     endPrevious: '立即作废旧密钥',
     clientSideFlow: '客户端授权（response_type=token）',
-    clientSideFlowHelp: '此应用可在 URL 片段（#）中接收访问令牌的地址。片段会跟随接收页面的每一次跳转，因此您域名下任何会把访客转到别处的页面都会把令牌转交出去。',
+    clientSideFlowHelp:
+      '此应用可在 URL 片段（#）中接收访问令牌的地址。片段会跟随接收页面的每一次跳转，因此您域名下任何会把访客转到别处的页面都会把令牌转交出去。',
     clientSideFlowUsed: '此应用正在使用客户端授权（response_type=token）',
     clientSideFlowLast: '最近一次',
-    clientSideFlowLoose: '它的访问令牌可以发往您回调地址所在域名下的任何地址，包括会跳转到别处的页面。请在下方选择“仅限已登记的回调地址”，或改用服务端授权（response_type=code），令牌不会出现在 URL 中。',
-    clientSideFlowStrict: '令牌只会发送到已登记回调地址的同一来源和路径。服务端授权（response_type=code）能让令牌完全不出现在 URL 中。',
+    clientSideFlowLoose:
+      '它的访问令牌可以发往您回调地址所在域名下的任何地址，包括会跳转到别处的页面。请在下方选择“仅限已登记的回调地址”，或改用服务端授权（response_type=code），令牌不会出现在 URL 中。',
+    clientSideFlowStrict:
+      '令牌只会发送到已登记回调地址的同一来源和路径。服务端授权（response_type=code）能让令牌完全不出现在 URL 中。',
     fragmentTo: '片段中的令牌发送到',
     fragmentProfile: '平台默认（{value}）',
     fragmentExact: '仅限已登记的回调地址（来源和路径完全一致）',
@@ -303,7 +316,8 @@ const messages = {
     noSandboxSellers: '还没有沙箱卖家。',
     recentCalls: '近期调用与错误',
     recentCallsNone: '还没有调用记录。',
-    recentCallsHow: '试一次调用：用此 AppKey 签名请求 POST /router/rest，session 填卖家的 access token；或带 "Authorization: Bearer" 令牌请求 GET /api/v1/store。调用几秒内会显示在这里。',
+    recentCallsHow:
+      '试一次调用：用此 AppKey 签名请求 POST /router/rest，session 填卖家的 access token；或带 "Authorization: Bearer" 令牌请求 GET /api/v1/store。调用几秒内会显示在这里。',
     apiReference: 'API 文档',
     calls24h: '调用次数（近 24 小时）',
     errors24h: '错误次数（近 24 小时）',
@@ -327,7 +341,8 @@ const messages = {
     totpVerify: '验证',
     totpWrong: '验证码错误或已被使用。请等待下一个验证码后重试。',
     totpEnrolTitle: '设置两步验证',
-    totpEnrolSub: '运营人员登录需要密码和身份验证器应用中的验证码。请把此账号添加到您的身份验证器（打开 otpauth 链接或输入密钥），然后输入它显示的验证码。',
+    totpEnrolSub:
+      '运营人员登录需要密码和身份验证器应用中的验证码。请把此账号添加到您的身份验证器（打开 otpauth 链接或输入密钥），然后输入它显示的验证码。',
     totpSecret: '密钥（base32）',
     totpUri: 'otpauth:// 链接',
     totpConfirm: '确认并登录',
@@ -353,7 +368,8 @@ const messages = {
     operatorTokens: '管理 API 令牌',
     tokenName: '名称',
     tokenAccess: '权限',
-    operatorTokensHint: '用于 /admin/api/v1/ 的令牌。创建方法：shouquan operator token create --name 名称 [--read-only]',
+    operatorTokensHint:
+      '用于 /admin/api/v1/ 的令牌。创建方法：shouquan operator token create --name 名称 [--read-only]',
     noOperatorTokens: '暂无令牌。',
     tokenNotFound: '没有这个有效的令牌。',
     readOnly: '只读',
@@ -388,13 +404,19 @@ export function ct(lang: Lang): Record<ConsoleMessageKey, string> {
   return messages[lang];
 }
 
-/** A date and time (to the minute, or the second) for tables, in UTC+8 for zh-CN (the platforms' zone) and UTC otherwise. */
+/**
+ * A date and time (to the minute, or the second) for tables, in UTC+8 for zh-CN (the platforms' zone) and UTC
+ * otherwise.
+ */
 export function formatTime(ms: number | null, lang: Lang, opts: { seconds?: boolean; zone?: boolean } = {}): string {
   if (ms === null) return ct(lang).never;
   // One zone in both languages (issue 14 §3): the platforms' own, UTC+8, as the gateway's timestamps
   // and daily quotas count it; the label says so in either language.
   const d = new Date(ms + 8 * 3600_000);
-  const s = d.toISOString().slice(0, opts.seconds ? 19 : 16).replace('T', ' ');
+  const s = d
+    .toISOString()
+    .slice(0, opts.seconds ? 19 : 16)
+    .replace('T', ' ');
   if (opts.zone === false) return s;
   return `${s} (UTC+8)`;
 }

@@ -23,16 +23,23 @@ export interface ConsoleFrame {
   error?: string;
 }
 
-const areaTitle = (lang: Lang, area: Area) => ct(lang)[area === 'account' ? 'sellerCenter' : area === 'console' ? 'console' : 'admin'];
+const areaTitle = (lang: Lang, area: Area) =>
+  ct(lang)[area === 'account' ? 'sellerCenter' : area === 'console' ? 'console' : 'admin'];
 
 /** The frame of every console page: a top bar and a centered column. No scripts. */
-export function consoleLayout(f: ConsoleFrame & { title: string; body: Raw; narrow?: boolean; medium?: boolean }): string {
+export function consoleLayout(
+  f: ConsoleFrame & { title: string; body: Raw; narrow?: boolean; medium?: boolean },
+): string {
   const m = ct(f.lang);
   const area = areaTitle(f.lang, f.area);
   const top = html`<header class="top"><div class="in">
 <a class="brand" href="/${f.area}"><span class="mark" aria-hidden="true">授</span><span>${f.platform}</span><span class="area">· ${area}</span></a>
-${f.user ? html`<span class="who">${m.signedInAs} <strong>${f.user.name}</strong></span>
-<form method="post" action="${f.user.logoutAction}"><input type="hidden" name="csrf_token" value="${f.user.csrf}"><button type="submit" class="link">${m.signOut}</button></form>` : ''}
+${
+  f.user
+    ? html`<span class="who">${m.signedInAs} <strong>${f.user.name}</strong></span>
+<form method="post" action="${f.user.logoutAction}"><input type="hidden" name="csrf_token" value="${f.user.csrf}"><button type="submit" class="link">${m.signOut}</button></form>`
+    : ''
+}
 <a href="${f.langSwitch}" lang="${f.lang === 'en' ? 'zh-CN' : 'en'}">${m.lang}</a>
 </div></header>`;
   const flash = html`${f.notice ? html`<p class="notice" role="status">${f.notice}</p>` : ''}${f.error ? html`<p class="error" role="alert">${f.error}</p>` : ''}`;
@@ -76,8 +83,12 @@ export function credentialsPage(
   const body = html`<section class="card">
 <h1>${f.title}</h1>
 <p class="sub">${f.sub}</p>
-${f.oidc ? html`<form method="post" action="${f.oidc.action}">${csrfInput(f.csrf)}<div class="actions"><button type="submit" class="primary full">${f.oidc.label}</button></div></form>
-<details class="sandbox-login"><summary>${f.oidc.sandboxLabel}</summary>` : ''}
+${
+  f.oidc
+    ? html`<form method="post" action="${f.oidc.action}">${csrfInput(f.csrf)}<div class="actions"><button type="submit" class="primary full">${f.oidc.label}</button></div></form>
+<details class="sandbox-login"><summary>${f.oidc.sandboxLabel}</summary>`
+    : ''
+}
 <form method="post" action="${f.action}">
 ${csrfInput(f.csrf)}
 <label for="username">${m.username}</label>
@@ -143,7 +154,8 @@ export function recoveryCodesPage(f: ConsoleFrame & { codes: string[] }): string
 
 /** The app's logo, or its initial on a tinted square when it has none. */
 export function appLogo(name: string, logoUrl: string | null): Raw {
-  if (logoUrl && logoUrl.startsWith('https://')) return html`<img class="logo" src="${logoUrl}" alt="" width="44" height="44">`;
+  if (logoUrl && logoUrl.startsWith('https://'))
+    return html`<img class="logo" src="${logoUrl}" alt="" width="44" height="44">`;
   return html`<span class="logo" aria-hidden="true">${[...name.trim()][0]?.toUpperCase() ?? '?'}</span>`;
 }
 
@@ -180,7 +192,8 @@ ${appLogo(a.appName, a.appLogoUrl)}
 ${
   a.stores.length > 1
     ? html`<dt>${m.stores}</dt><dd><ul class="stores">${a.stores.map(
-        (st) => html`<li><span>${st.name}</span> <form method="post" action="/account/authorizations/${a.grant.grantId}/stores/${st.storeId}/remove" class="inline">${csrfInput(f.csrf)}<button type="submit" class="secondary small" aria-label="${m.removeStore}: ${st.name} (${a.appName})">${m.removeStore}</button></form></li>`,
+        (st) =>
+          html`<li><span>${st.name}</span> <form method="post" action="/account/authorizations/${a.grant.grantId}/stores/${st.storeId}/remove" class="inline">${csrfInput(f.csrf)}<button type="submit" class="secondary small" aria-label="${m.removeStore}: ${st.name} (${a.appName})">${m.removeStore}</button></form></li>`,
       )}</ul></dd>`
     : html`<dt>${m.store}</dt><dd>${a.storeName}</dd>`
 }
@@ -193,11 +206,13 @@ ${
   f.packagesOf
     ? html`<details class="narrow"><summary>${m.changePermissions}</summary>
 <form method="post" action="/account/authorizations/${a.grant.grantId}/scope">${csrfInput(f.csrf)}
-${f.packagesOf(a.grant.scope).map((p) =>
-  p.fixed
-    ? html`<label class="check"><input type="checkbox" name="scope" value="${p.scope}" checked disabled><input type="hidden" name="scope" value="${p.scope}"> ${f.scopeWords(p.scope)} (${m.alwaysGranted})</label>`
-    : html`<label class="check"><input type="checkbox" name="scope" value="${p.scope}" checked> ${f.scopeWords(p.scope)}</label>`,
-)}
+${f
+  .packagesOf(a.grant.scope)
+  .map((p) =>
+    p.fixed
+      ? html`<label class="check"><input type="checkbox" name="scope" value="${p.scope}" checked disabled><input type="hidden" name="scope" value="${p.scope}"> ${f.scopeWords(p.scope)} (${m.alwaysGranted})</label>`
+      : html`<label class="check"><input type="checkbox" name="scope" value="${p.scope}" checked> ${f.scopeWords(p.scope)}</label>`,
+  )}
 <div class="actions"><button type="submit" class="secondary small">${m.savePermissions}</button></div>
 </form></details>`
     : ''
@@ -217,7 +232,8 @@ ${
   f.receiverReads.length === 0
     ? html`<p class="muted">${m.noReceiverReads}</p>`
     : html`<div class="tablewrap"><table><thead><tr><th>${m.app}</th><th>${m.order}</th><th>${m.store}</th><th>${m.readAt}</th></tr></thead><tbody>${f.receiverReads.map(
-        (r) => html`<tr><td>${r.appName}</td><td>${r.orderId}</td><td>${r.storeId}</td><td>${formatTime(r.at, f.lang)}</td></tr>`,
+        (r) =>
+          html`<tr><td>${r.appName}</td><td>${r.orderId}</td><td>${r.storeId}</td><td>${formatTime(r.at, f.lang)}</td></tr>`,
       )}</tbody></table></div>`
 }
 </section>`
@@ -248,7 +264,12 @@ ${csrfInput(f.csrf)}
 
 /** Developer console home: the developer's apps and sandbox sellers. */
 export function consoleHomePage(
-  f: ConsoleFrame & { csrf: string; apps: AppDetails[]; sandboxSellers: Array<{ username: string }>; created?: { username: string; password: string } },
+  f: ConsoleFrame & {
+    csrf: string;
+    apps: AppDetails[];
+    sandboxSellers: Array<{ username: string }>;
+    created?: { username: string; password: string };
+  },
 ): string {
   const m = ct(f.lang);
   const body = html`<section class="card">
@@ -257,7 +278,9 @@ ${
   f.apps.length === 0
     ? html`<p class="muted">${m.noApps}</p>`
     : html`<ul class="list">${f.apps.map(
-        (a) => html`<li class="item">${appLogo(a.name, a.logoUrl)}<div class="main"><p class="name"><a href="/console/apps/${a.appKey}">${a.name}</a> ${statusBadge(f.lang, a.status)}</p>
+        (
+          a,
+        ) => html`<li class="item">${appLogo(a.name, a.logoUrl)}<div class="main"><p class="name"><a href="/console/apps/${a.appKey}">${a.name}</a> ${statusBadge(f.lang, a.status)}</p>
 <dl class="facts"><dt>${m.appKey}</dt><dd><code>${a.appKey}</code></dd><dt>${m.created}</dt><dd>${formatTime(a.createdAt, f.lang)}</dd></dl></div></li>`,
       )}</ul>`
 }
@@ -265,9 +288,13 @@ ${
 <section class="card">
 <h2>${m.sandboxSellers}</h2>
 <p class="sub">${m.sandboxHelp}</p>
-${f.created ? html`<div class="warn" role="status"><p class="lead">${m.sandboxCreated}</p>
+${
+  f.created
+    ? html`<div class="warn" role="status"><p class="lead">${m.sandboxCreated}</p>
 <div class="kv"><label for="sb-user">${m.username}</label><input id="sb-user" type="text" readonly value="${f.created.username}"></div>
-<div class="kv"><label for="sb-pass">${m.password}</label><input id="sb-pass" type="text" readonly value="${f.created.password}"></div></div>` : ''}
+<div class="kv"><label for="sb-pass">${m.password}</label><input id="sb-pass" type="text" readonly value="${f.created.password}"></div></div>`
+    : ''
+}
 ${f.sandboxSellers.length === 0 ? html`<p class="muted">${m.noSandboxSellers}</p>` : html`<ul>${f.sandboxSellers.map((s) => html`<li><code>${s.username}</code></li>`)}</ul>`}
 <form method="post" action="/console/sandbox-sellers">${csrfInput(f.csrf)}<button type="submit" class="secondary">${m.createSandboxSeller}</button></form>
 </section>`;
@@ -276,7 +303,12 @@ ${f.sandboxSellers.length === 0 ? html`<p class="muted">${m.noSandboxSellers}</p
 
 /** The create-app form. */
 export function newAppPage(
-  f: ConsoleFrame & { csrf: string; scopes: Array<{ name: string; words: string }>; values?: Record<string, string>; chosenScopes?: string[] },
+  f: ConsoleFrame & {
+    csrf: string;
+    scopes: Array<{ name: string; words: string }>;
+    values?: Record<string, string>;
+    chosenScopes?: string[];
+  },
 ): string {
   const m = ct(f.lang);
   const v = f.values ?? {};
@@ -375,7 +407,8 @@ function messagesCard(lang: Lang, base: string, csrf: string, m: AppMessages | u
 ${csrfInput(csrf)}
 <fieldset><legend>${t('Topics', '订阅主题')}</legend>
 ${m.catalogue.map(
-  (c) => html`<label class="check"><input type="checkbox" name="topic" value="${c.name}"${m.topics.includes(c.name) ? raw(' checked') : ''}> <code>${c.name}</code> ${c.description}${c.package ? html` (${c.package})` : ''}</label>`,
+  (c) =>
+    html`<label class="check"><input type="checkbox" name="topic" value="${c.name}"${m.topics.includes(c.name) ? raw(' checked') : ''}> <code>${c.name}</code> ${c.description}${c.package ? html` (${c.package})` : ''}</label>`,
 )}
 </fieldset>
 <div class="actions"><button type="submit" class="secondary">${t('Save topics', '保存订阅')}</button></div>
@@ -422,8 +455,10 @@ export function appPage(
   const base = `/console/apps/${a.appKey}`;
   const csf = f.clientSideFlow;
   const effective = a.fragmentRedirect ?? csf?.profileDefault;
-  const fragmentLabel = (v: 'exact-callback' | 'redirect-rule') => (v === 'exact-callback' ? m.fragmentExact : m.fragmentRule);
-  const fragmentOption = (value: string, label: string, selected: boolean) => html`<option value="${value}"${selected ? raw(' selected') : ''}>${label}</option>`;
+  const fragmentLabel = (v: 'exact-callback' | 'redirect-rule') =>
+    v === 'exact-callback' ? m.fragmentExact : m.fragmentRule;
+  const fragmentOption = (value: string, label: string, selected: boolean) =>
+    html`<option value="${value}"${selected ? raw(' selected') : ''}>${label}</option>`;
   const clientSideCard = csf
     ? html`<section class="card">
 <h2>${m.clientSideFlow}</h2>
@@ -454,10 +489,14 @@ ${
     ? html`<div class="warn" role="alert" id="review-note"><p><strong>${f.lang === 'en' ? 'The operator returned this app for changes' : '运营退回了此应用，请修改后重新提交'}</strong> (${formatTime(a.reviewNoteAt ?? null, f.lang)}):</p><p>${a.reviewNote}</p></div>`
     : ''
 }
-${f.secret ? html`<div class="warn" role="status"><p class="lead"><strong>${m.secretOnce}</strong></p>
+${
+  f.secret
+    ? html`<div class="warn" role="status"><p class="lead"><strong>${m.secretOnce}</strong></p>
 <div class="kv"><label for="app_key_once">${m.appKey}</label><input id="app_key_once" type="text" readonly value="${a.appKey}"></div>
 <div class="kv"><label for="app_secret_once">${m.appSecret}</label><input id="app_secret_once" type="text" readonly value="${f.secret}" aria-describedby="copy-hint"></div>
-<p class="hint" id="copy-hint">${m.copyHint}</p></div>` : ''}
+<p class="hint" id="copy-hint">${m.copyHint}</p></div>`
+    : ''
+}
 <dl class="facts">
 <dt>${m.appKey}</dt><dd><code>${a.appKey}</code></dd>
 <dt>${m.status}</dt><dd>${m[`statusHelp_${a.status}`]}</dd>
@@ -512,7 +551,13 @@ export function adminHomePage(
     /** The apps list (src/server/pages/admin-pages.ts: search, status filter, cursor paging). */
     appsSection: Raw;
     nav: Raw;
-    lookup?: { username: string; found: boolean; authorizations: AuthorizationView[]; resetSellerId?: number; sellerId?: number };
+    lookup?: {
+      username: string;
+      found: boolean;
+      authorizations: AuthorizationView[];
+      resetSellerId?: number;
+      sellerId?: number;
+    };
     scopeWords: (s: string) => string;
     /** Management API tokens (docs/management-api.md), newest first. */
     tokens?: OperatorTokenRecord[];
@@ -537,7 +582,8 @@ ${
       : f.lookup.authorizations.length === 0
         ? html`<p class="muted">${m.opHeldNone}</p>`
         : html`<h3>${m.opHeldBy}</h3><ul class="list spaced">${f.lookup.authorizations.map(
-            (a) => html`<li class="item"><div class="main"><p class="name">${a.appName}</p><dl class="facts"><dt>${m.store}</dt><dd>${a.storeName}</dd><dt>${m.permissions}</dt><dd>${a.grant.scope.map((s) => f.scopeWords(s)).join('；')}</dd><dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd><dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd></dl></div></li>`,
+            (a) =>
+              html`<li class="item"><div class="main"><p class="name">${a.appName}</p><dl class="facts"><dt>${m.store}</dt><dd>${a.storeName}</dd><dt>${m.permissions}</dt><dd>${a.grant.scope.map((s) => f.scopeWords(s)).join('；')}</dd><dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd><dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd></dl></div></li>`,
           )}</ul>`
     : ''
 }

@@ -53,15 +53,18 @@ const messages = {
     errorTitle: 'Something went wrong',
     requestId: 'Request ID',
     expired: 'This authorization request has expired or was already used. Go back to the app and start again.',
-    wrongBrowser: 'This authorization request was started in another browser or its page is out of date. Go back to the app and start again.',
+    wrongBrowser:
+      'This authorization request was started in another browser or its page is out of date. Go back to the app and start again.',
     csrf: 'This form is out of date or did not come from this site. Reload the page and try again.',
     pickStore: 'Choose one of your stores.',
     internal: 'An unexpected error occurred. Please try again later.',
     notFound: 'Page not found.',
-    badRequest: "This authorization link is not valid. Go back to the app and try again; if it keeps happening, contact the app's developer.",
+    badRequest:
+      "This authorization link is not valid. Go back to the app and try again; if it keeps happening, contact the app's developer.",
     details: 'Details',
     subscriptionTitle: 'Subscription required',
-    subscriptionNeeded: 'needs a subscription, and your account has no active one. Buy or renew it in the service market, then come back to the app and start again.',
+    subscriptionNeeded:
+      'needs a subscription, and your account has no active one. Buy or renew it in the service market, then come back to the app and start again.',
     subscriptionBuy: 'Buy a subscription',
     subscriptionNoLink: "Ask the app's developer where to buy a subscription.",
     lang: '中文',
@@ -105,7 +108,8 @@ const messages = {
     badRequest: '此授权链接无效。请返回应用重试；如果问题持续出现，请联系应用的开发者。',
     details: '详细信息',
     subscriptionTitle: '需要订购',
-    subscriptionNeeded: '需要订购后才能授权，您的账号当前没有有效的订购。请先在服务市场订购或续订，再返回应用重新发起授权。',
+    subscriptionNeeded:
+      '需要订购后才能授权，您的账号当前没有有效的订购。请先在服务市场订购或续订，再返回应用重新发起授权。',
     subscriptionBuy: '去订购',
     subscriptionNoLink: '请联系应用的开发者了解订购方式。',
     lang: 'English',

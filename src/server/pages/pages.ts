@@ -9,7 +9,8 @@ interface Frame {
   variant?: string | null;
 }
 
-const brand = (platform: string) => html`<p class="brand"><span class="mark" aria-hidden="true">授</span>${platform}</p>`;
+const brand = (platform: string) =>
+  html`<p class="brand"><span class="mark" aria-hidden="true">授</span>${platform}</p>`;
 
 /** The seller login form: inputs `username`, `password` and a CSRF token (RFC 6749 §10.12). */
 export function loginPage(
@@ -22,7 +23,10 @@ export function loginPage(
     langSwitch: string;
     logoUrl?: string | null;
     rememberLabel?: string;
-    /** Sellers sign in at the platform's IdP (docs/adr/0160): a button posting here; the password form folds away for sandbox sellers. */
+    /**
+     * Sellers sign in at the platform's IdP (docs/adr/0160): a button posting here; the password form folds away for
+     * sandbox sellers.
+     */
     oidcAction?: string;
   },
 ): string {
@@ -77,7 +81,15 @@ export function consentPage(
     langSwitch: string;
     logoUrl?: string | null;
     /** A search box over the stores (sellers with many stores); no JavaScript: a GET form. */
-    storeSearch?: { action: string; q: string; label: string; button: string; total: number; none: string; shown: string };
+    storeSearch?: {
+      action: string;
+      q: string;
+      label: string;
+      button: string;
+      total: number;
+      none: string;
+      shown: string;
+    };
     /** This seller may not authorize this app (the error says why): offer only Cancel. */
     blocked?: boolean;
   },
@@ -117,18 +129,20 @@ ${
   f.blocked
     ? ''
     : f.stores.length === 0
-    ? html`<p class="error">${search && search.total > 0 ? search.none : m.noStores}</p>`
-    : f.storeChoice === 'several'
-    ? html`<fieldset><legend>${m.chooseStores}</legend>
+      ? html`<p class="error">${search && search.total > 0 ? search.none : m.noStores}</p>`
+      : f.storeChoice === 'several'
+        ? html`<fieldset><legend>${m.chooseStores}</legend>
 ${f.stores.map((s) => {
   const granted = f.grantedStoreIds?.includes(s.storeId) ?? false;
-  const ticked = granted || (!(f.grantedStoreIds?.length) && s.storeId === first);
+  const ticked = granted || (!f.grantedStoreIds?.length && s.storeId === first);
   return html`<label class="store"><input type="checkbox" name="store_id" value="${s.storeId}"${ticked ? ' checked' : ''}><span>${s.name}${granted ? html` <small class="meta">(${m.alreadyAuthorized})</small>` : ''}</span></label>
 `;
 })}</fieldset>`
-    : html`<fieldset><legend>${m.chooseStore}</legend>
+        : html`<fieldset><legend>${m.chooseStore}</legend>
 ${f.stores.map(
-  (s) => html`<label class="store"><input type="radio" name="store_id" value="${s.storeId}"${s.storeId === first ? ' checked' : ''} required><span>${s.name}</span></label>
+  (
+    s,
+  ) => html`<label class="store"><input type="radio" name="store_id" value="${s.storeId}"${s.storeId === first ? ' checked' : ''} required><span>${s.name}</span></label>
 `,
 )}</fieldset>`
 }
@@ -158,7 +172,9 @@ ${f.detail ? html`<p class="detail">${m.details}: ${f.detail}</p>` : ''}
  * A seller without an active subscription to an app that requires one (docs/adr/0140): HTTP 403,
  * with a link to where the app is sold when the app has one.
  */
-export function subscriptionRequiredPage(f: Frame & { appName: string; purchaseUrl: string | null; requestId: string; langSwitch?: string }): string {
+export function subscriptionRequiredPage(
+  f: Frame & { appName: string; purchaseUrl: string | null; requestId: string; langSwitch?: string },
+): string {
   const m = t(f.lang);
   const body: Raw = html`${brand(f.platform)}
 <h1>${m.subscriptionTitle}</h1>

@@ -10,14 +10,15 @@ const words = {
     sub: (u: string) => `For the seller account ${u}. Afterwards every signed-in device is signed out.`,
     newPassword: 'New password',
     save: 'Set password',
-    invalid: 'This password reset link is invalid, already used or expired. Ask the platform\'s support for a new one.',
+    invalid: "This password reset link is invalid, already used or expired. Ask the platform's support for a new one.",
     done: 'Your password is set. Sign in with the new password.',
     issue: 'Issue a password reset link',
     issuedTitle: 'Password reset link',
     issuedFor: (u: string, id: number) => `For seller ${u} (seller_id ${id}).`,
-    issuedHint: (until: string) => `Give this link to the seller over a channel you trust (it is shown only now). It works once, until ${until}; issuing another one ends it.`,
+    issuedHint: (until: string) =>
+      `Give this link to the seller over a channel you trust (it is shown only now). It works once, until ${until}; issuing another one ends it.`,
     back: 'Back to the admin',
-    keptByPlatform: 'This seller signs in through the platform\'s own account system: reset the password there.',
+    keptByPlatform: "This seller signs in through the platform's own account system: reset the password there.",
   },
   'zh-CN': {
     title: '设置新密码',
@@ -29,7 +30,8 @@ const words = {
     issue: '生成密码重置链接',
     issuedTitle: '密码重置链接',
     issuedFor: (u: string, id: number) => `卖家 ${u}（seller_id ${id}）。`,
-    issuedHint: (until: string) => `请通过可信的渠道把此链接交给卖家（只显示这一次）。链接只能使用一次，有效期至 ${until}；再次生成会使它失效。`,
+    issuedHint: (until: string) =>
+      `请通过可信的渠道把此链接交给卖家（只显示这一次）。链接只能使用一次，有效期至 ${until}；再次生成会使它失效。`,
     back: '返回运营后台',
     keptByPlatform: '该卖家通过平台自己的账号系统登录，请在那里重置密码。',
   },
@@ -39,7 +41,9 @@ const words = {
 export const resetWords = (lang: Lang) => words[lang];
 
 /** The page where a seller sets a new password from a reset link (`new_password`, hidden `token`). */
-export function passwordResetPage(f: ConsoleFrame & { csrf: string; token: string; username: string; action: string }): string {
+export function passwordResetPage(
+  f: ConsoleFrame & { csrf: string; token: string; username: string; action: string },
+): string {
   const w = words[f.lang];
   const m = ct(f.lang);
   const body = html`<section class="card">
@@ -70,7 +74,9 @@ export function passwordResetInvalidPage(f: ConsoleFrame): string {
 }
 
 /** The operator's view of a link just issued (shown once). */
-export function passwordResetIssuedPage(f: ConsoleFrame & { resetUrl: string; expiresAt: number; username: string; sellerId: number }): string {
+export function passwordResetIssuedPage(
+  f: ConsoleFrame & { resetUrl: string; expiresAt: number; username: string; sellerId: number },
+): string {
   const w = words[f.lang];
   const body = html`<section class="card">
 <h1>${w.issuedTitle}</h1>

@@ -3,7 +3,16 @@ import type { AuthorizationView } from '../../storage/console-ports.js';
 import type { FastifyInstance } from 'fastify';
 import { verifyPassword, hashPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import { audit, checkedForm, currentSeller, endSession, field, loginGuard, PageError, startSellerSession } from '../../console/web-kit.js';
+import {
+  audit,
+  checkedForm,
+  currentSeller,
+  endSession,
+  field,
+  loginGuard,
+  PageError,
+  startSellerSession,
+} from '../../console/web-kit.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
 import { ct } from '../pages/console-i18n.js';
@@ -26,19 +35,38 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   const cfg = { config: { kind: 'page' as const } };
   // The packages a grant's scope stands for, ticked, for the "change permissions" form.
   const choice = core.profile.scopeChoice;
-  const packagesOf = choice ? (scope: string[]) => expandScope(core.profile, scope).map((p) => ({ scope: p, fixed: choice.alwaysGranted.includes(p) })) : undefined;
+  const packagesOf = choice
+    ? (scope: string[]) =>
+        expandScope(core.profile, scope).map((p) => ({ scope: p, fixed: choice.alwaysGranted.includes(p) }))
+    : undefined;
 
   app.get('/account/login', cfg, async (request, reply) => {
     const f = frame(ctx, request, reply, 'account');
     if (await currentSeller(ctx, request)) return seeOther(reply, '/account');
     const m = ct(f.lang);
     const done = doneParam(request);
-    const notice = done === 'password' ? m.passwordChanged : done === 'password-reset' ? resetWords(f.lang).done : undefined;
-    return sendPage(reply, 200, credentialsPage({ ...f, notice, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn, oidc: oidcButton(f.lang) }));
+    const notice =
+      done === 'password' ? m.passwordChanged : done === 'password-reset' ? resetWords(f.lang).done : undefined;
+    return sendPage(
+      reply,
+      200,
+      credentialsPage({
+        ...f,
+        notice,
+        title: m.signIn,
+        sub: m.sellerSignInSub,
+        action: '/account/login',
+        submit: m.signIn,
+        oidc: oidcButton(f.lang),
+      }),
+    );
   });
 
   // Seller login at the platform's IdP (docs/adr/0160); the callback comes back to /account.
-  const oidcButton = (lang: Lang) => (ctx.sellerOidc ? { action: '/account/login/oidc', label: t(lang).oidcSignIn, sandboxLabel: t(lang).oidcSandbox } : undefined);
+  const oidcButton = (lang: Lang) =>
+    ctx.sellerOidc
+      ? { action: '/account/login/oidc', label: t(lang).oidcSignIn, sandboxLabel: t(lang).oidcSandbox }
+      : undefined;
   if (ctx.sellerOidc) {
     const oidcLogin = ctx.sellerOidc;
     app.post('/account/login/oidc', cfg, async (request, reply) => {
@@ -46,7 +74,19 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       const f = frame(ctx, request, reply, 'account');
       const m = ct(f.lang);
       return startSellerOidc(ctx, oidcLogin, request, reply, '/account', () =>
-        sendPage(reply, 503, credentialsPage({ ...f, error: m.signInUnavailable, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn, oidc: oidcButton(f.lang) })),
+        sendPage(
+          reply,
+          503,
+          credentialsPage({
+            ...f,
+            error: m.signInUnavailable,
+            title: m.signIn,
+            sub: m.sellerSignInSub,
+            action: '/account/login',
+            submit: m.signIn,
+            oidc: oidcButton(f.lang),
+          }),
+        ),
       );
     });
   }
@@ -57,7 +97,20 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const m = ct(f.lang);
     const username = field(form, 'username');
     const again = (status: number, error: string) =>
-      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.sellerSignInSub, action: '/account/login', submit: m.signIn, oidc: oidcButton(f.lang) }));
+      sendPage(
+        reply,
+        status,
+        credentialsPage({
+          ...f,
+          error,
+          username,
+          title: m.signIn,
+          sub: m.sellerSignInSub,
+          action: '/account/login',
+          submit: m.signIn,
+          oidc: oidcButton(f.lang),
+        }),
+      );
     const guard = loginGuard(ctx, request, 'seller', username);
     const waitBefore = await guard.waitBefore();
     if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
@@ -92,15 +145,35 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const seller = await currentSeller(ctx, request);
     if (!seller) return seeOther(reply, '/account/login');
     const m = ct(f.lang);
-    const authorizations = await withSubscriptionEnds(core, await core.storage.console.authorizationsOfSeller(seller.sellerId), seller.sellerId);
+    const authorizations = await withSubscriptionEnds(
+      core,
+      await core.storage.console.authorizationsOfSeller(seller.sellerId),
+      seller.sellerId,
+    );
     const done = doneParam(request);
-    const notice = done === 'revoked' ? m.revoked : done === 'store_removed' ? m.storeRemoved : done === 'narrowed' ? m.narrowed : undefined;
+    const notice =
+      done === 'revoked'
+        ? m.revoked
+        : done === 'store_removed'
+          ? m.storeRemoved
+          : done === 'narrowed'
+            ? m.narrowed
+            : undefined;
     // Which app read which order's receiver and when (issue 15).
     const receiverReads = await core.storage.gateway?.receiverReads.ofSeller(seller.sellerId, 50);
     return sendPage(
       reply,
       200,
-      sellerHomePage({ ...f, notice, user: { name: seller.nick ?? seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang), packagesOf, receiverReads, passwordElsewhere: !ctx.sellerSignIn.ownsPassword(seller) }),
+      sellerHomePage({
+        ...f,
+        notice,
+        user: { name: seller.nick ?? seller.username, logoutAction: '/account/logout', csrf: f.csrf },
+        authorizations,
+        scopeWords: scopeWords(ctx, f.lang),
+        packagesOf,
+        receiverReads,
+        passwordElsewhere: !ctx.sellerSignIn.ownsPassword(seller),
+      }),
     );
   });
 
@@ -110,11 +183,19 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const seller = await currentSeller(ctx, request);
     if (!seller) return seeOther(reply, '/account/login');
     const grant = await core.storage.grants.find(request.params.grantId);
-    if (!grant || grant.sellerId !== seller.sellerId) throw new PageError(404, ct(f.lang).notYours, 'grant not found or not this seller');
+    if (!grant || grant.sellerId !== seller.sellerId)
+      throw new PageError(404, ct(f.lang).notYours, 'grant not found or not this seller');
     if (grant.revokedAt === null) {
       const now = core.now();
       await core.storage.grants.revoke(grant.grantId, now, 'seller_revoked');
-      await audit(ctx, { actor: `seller:${seller.sellerId}`, event: 'console.authorization_revoked', appKey: grant.appKey, sellerId: seller.sellerId, subject: grant.grantId, detail: { store_id: grant.storeId } });
+      await audit(ctx, {
+        actor: `seller:${seller.sellerId}`,
+        event: 'console.authorization_revoked',
+        appKey: grant.appKey,
+        sellerId: seller.sellerId,
+        subject: grant.grantId,
+        detail: { store_id: grant.storeId },
+      });
       request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey }, 'seller revoked an authorization');
     }
     return seeOther(reply, '/account?done=revoked');
@@ -126,36 +207,71 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'account');
     const seller = await currentSeller(ctx, request);
     if (!seller) return seeOther(reply, '/account/login');
-    const grant = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.grantId) ? await core.storage.grants.find(request.params.grantId) : undefined;
-    if (!grant || grant.sellerId !== seller.sellerId || grant.revokedAt !== null || !core.profile.scopeChoice) throw new PageError(404, ct(f.lang).notYours, 'grant not found, not live or not this seller');
+    const grant = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.grantId)
+      ? await core.storage.grants.find(request.params.grantId)
+      : undefined;
+    if (!grant || grant.sellerId !== seller.sellerId || grant.revokedAt !== null || !core.profile.scopeChoice)
+      throw new PageError(404, ct(f.lang).notYours, 'grant not found, not live or not this seller');
     const keep = form.get('scope') ?? [];
     const actor = `seller:${seller.sellerId}`;
-    const after = await core.storage.grants.narrowScope({ grantId: grant.grantId, now: core.now(), actor, narrow: (scope) => narrowScope(core.profile, scope, keep) });
+    const after = await core.storage.grants.narrowScope({
+      grantId: grant.grantId,
+      now: core.now(),
+      actor,
+      narrow: (scope) => narrowScope(core.profile, scope, keep),
+    });
     if (after) {
-      await audit(ctx, { actor, event: 'console.authorization_narrowed', appKey: grant.appKey, sellerId: seller.sellerId, subject: grant.grantId, detail: { scope: after.join(' ') } });
-      request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey, scope: after.join(' ') }, 'seller narrowed an authorization');
+      await audit(ctx, {
+        actor,
+        event: 'console.authorization_narrowed',
+        appKey: grant.appKey,
+        sellerId: seller.sellerId,
+        subject: grant.grantId,
+        detail: { scope: after.join(' ') },
+      });
+      request.log.info(
+        { sellerId: seller.sellerId, appKey: grant.appKey, scope: after.join(' ') },
+        'seller narrowed an authorization',
+      );
     }
     return seeOther(reply, '/account?done=narrowed');
   });
 
   // Take one store out of a grant of several (docs/adr/0135); its last store revokes the grant.
-  app.post<{ Params: { grantId: string; storeId: string } }>('/account/authorizations/:grantId/stores/:storeId/remove', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
-    const f = frame(ctx, request, reply, 'account');
-    const seller = await currentSeller(ctx, request);
-    if (!seller) return seeOther(reply, '/account/login');
-    const grant = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.grantId) ? await core.storage.grants.find(request.params.grantId) : undefined;
-    const storeId = /^[1-9]\d{0,14}$/.test(request.params.storeId) ? Number(request.params.storeId) : NaN;
-    if (!grant || grant.sellerId !== seller.sellerId || !storesOf(grant).includes(storeId)) throw new PageError(404, ct(f.lang).notYours, 'grant or store not found or not this seller');
-    const now = core.now();
-    const actor = `seller:${seller.sellerId}`;
-    const outcome = await core.storage.grants.removeStore({ grantId: grant.grantId, storeId, now, actor });
-    if (outcome !== 'not_found') {
-      await audit(ctx, { actor, event: 'console.authorization_store_removed', appKey: grant.appKey, sellerId: seller.sellerId, subject: grant.grantId, detail: { store_id: storeId, grant_revoked: outcome === 'revoked' } });
-      request.log.info({ sellerId: seller.sellerId, appKey: grant.appKey, storeId }, 'seller removed a store from an authorization');
-    }
-    return seeOther(reply, outcome === 'revoked' ? '/account?done=revoked' : '/account?done=store_removed');
-  });
+  app.post<{ Params: { grantId: string; storeId: string } }>(
+    '/account/authorizations/:grantId/stores/:storeId/remove',
+    cfg,
+    async (request, reply) => {
+      checkedForm(ctx, request);
+      const f = frame(ctx, request, reply, 'account');
+      const seller = await currentSeller(ctx, request);
+      if (!seller) return seeOther(reply, '/account/login');
+      const grant = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.grantId)
+        ? await core.storage.grants.find(request.params.grantId)
+        : undefined;
+      const storeId = /^[1-9]\d{0,14}$/.test(request.params.storeId) ? Number(request.params.storeId) : NaN;
+      if (!grant || grant.sellerId !== seller.sellerId || !storesOf(grant).includes(storeId))
+        throw new PageError(404, ct(f.lang).notYours, 'grant or store not found or not this seller');
+      const now = core.now();
+      const actor = `seller:${seller.sellerId}`;
+      const outcome = await core.storage.grants.removeStore({ grantId: grant.grantId, storeId, now, actor });
+      if (outcome !== 'not_found') {
+        await audit(ctx, {
+          actor,
+          event: 'console.authorization_store_removed',
+          appKey: grant.appKey,
+          sellerId: seller.sellerId,
+          subject: grant.grantId,
+          detail: { store_id: storeId, grant_revoked: outcome === 'revoked' },
+        });
+        request.log.info(
+          { sellerId: seller.sellerId, appKey: grant.appKey, storeId },
+          'seller removed a store from an authorization',
+        );
+      }
+      return seeOther(reply, outcome === 'revoked' ? '/account?done=revoked' : '/account?done=store_removed');
+    },
+  );
 
   // Changing the password ends every session of the seller and, if asked, every authorization.
   app.post('/account/password', cfg, async (request, reply) => {
@@ -167,11 +283,22 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const current = form.get('current_password')?.[0] ?? '';
     const next = form.get('new_password')?.[0] ?? '';
     const fail = async (status: number, error: string) => {
-      const authorizations = await withSubscriptionEnds(core, await core.storage.console.authorizationsOfSeller(seller.sellerId), seller.sellerId);
+      const authorizations = await withSubscriptionEnds(
+        core,
+        await core.storage.console.authorizationsOfSeller(seller.sellerId),
+        seller.sellerId,
+      );
       return sendPage(
         reply,
         status,
-        sellerHomePage({ ...f, error, user: { name: seller.nick ?? seller.username, logoutAction: '/account/logout', csrf: f.csrf }, authorizations, scopeWords: scopeWords(ctx, f.lang), passwordElsewhere: !ctx.sellerSignIn.ownsPassword(seller) }),
+        sellerHomePage({
+          ...f,
+          error,
+          user: { name: seller.nick ?? seller.username, logoutAction: '/account/logout', csrf: f.csrf },
+          authorizations,
+          scopeWords: scopeWords(ctx, f.lang),
+          passwordElsewhere: !ctx.sellerSignIn.ownsPassword(seller),
+        }),
       );
     };
     // The platform keeps this seller's password: nothing to change here.
@@ -188,11 +315,20 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (next.length < 8) return fail(400, m.passwordRule);
     await core.storage.sellers.setPasswordHash(seller.sellerId, await hashPassword(next));
     await core.storage.console.deleteSellerSessions(seller.sellerId);
-    await audit(ctx, { actor: `seller:${seller.sellerId}`, event: 'console.seller_password_changed', sellerId: seller.sellerId });
+    await audit(ctx, {
+      actor: `seller:${seller.sellerId}`,
+      event: 'console.seller_password_changed',
+      sellerId: seller.sellerId,
+    });
     if (field(form, 'revoke_all') === '1') {
       const now = core.now();
       const revoked = await core.storage.console.revokeAllOfSeller(seller.sellerId, now, 'seller_revoked_all');
-      await audit(ctx, { actor: `seller:${seller.sellerId}`, event: 'console.authorizations_revoked_all', sellerId: seller.sellerId, detail: { grants: revoked.length } });
+      await audit(ctx, {
+        actor: `seller:${seller.sellerId}`,
+        event: 'console.authorizations_revoked_all',
+        sellerId: seller.sellerId,
+        detail: { grants: revoked.length },
+      });
     }
     await endSession(ctx, request, reply, 'seller');
     return seeOther(reply, '/account/login?done=password');
@@ -203,13 +339,20 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
  * For each authorization of an app that requires a subscription (docs/adr/0140): when it ends, the
  * end of the seller's active subscription, or null when none is active (its tokens no longer work).
  */
-async function withSubscriptionEnds(core: CoreContext, list: AuthorizationView[], sellerId: number): Promise<AuthorizationView[]> {
+async function withSubscriptionEnds(
+  core: CoreContext,
+  list: AuthorizationView[],
+  sellerId: number,
+): Promise<AuthorizationView[]> {
   const now = core.now();
   return Promise.all(
     list.map(async (a) => {
       const app = await core.storage.apps.find(a.grant.appKey);
       if (!app?.requireSubscription) return a;
-      return { ...a, subscriptionEndsAt: (await core.storage.subscriptions.activeUntil(app.appKey, sellerId, now)) ?? null };
+      return {
+        ...a,
+        subscriptionEndsAt: (await core.storage.subscriptions.activeUntil(app.appKey, sellerId, now)) ?? null,
+      };
     }),
   );
 }

@@ -1,20 +1,49 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { seal, unseal } from '../../crypto/seal.js';
 import { base32Encode, matchTotp, otpauthUri } from '../../crypto/totp.js';
-import { checkSecondFactor, issueRecoveryCodes, openTotpSecret, startTotpEnrolment, totpIssuerLabel } from '../../console/operator-totp.js';
+import {
+  checkSecondFactor,
+  issueRecoveryCodes,
+  openTotpSecret,
+  startTotpEnrolment,
+  totpIssuerLabel,
+} from '../../console/operator-totp.js';
 import { setAppStatus } from '../../apps/apps.js';
 import { verifyPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
+import {
+  audit,
+  checkedForm,
+  currentAccount,
+  endSession,
+  field,
+  loginGuard,
+  PageError,
+  startAccountSession,
+} from '../../console/web-kit.js';
 import type { AppStatus } from '../../storage/ports.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
-import { adminAppPage, adminAppsSection, adminAuditPage, adminNav, adminSellerPage, adminSellersPage, aw } from '../pages/admin-pages.js';
+import {
+  adminAppPage,
+  adminAppsSection,
+  adminAuditPage,
+  adminNav,
+  adminSellerPage,
+  adminSellersPage,
+  aw,
+} from '../pages/admin-pages.js';
 import { listApps, listAudit, listSellers } from '../../management/services.js';
 import { ManagementError } from '../../management/management-error.js';
 import { loadAppView } from '../../apps/apps.js';
 import type { Lang } from '../pages/i18n.js';
-import { adminHomePage, credentialsPage, recoveryCodesPage, totpCodePage, totpEnrolPage } from '../pages/console-pages.js';
+import {
+  adminHomePage,
+  credentialsPage,
+  recoveryCodesPage,
+  totpCodePage,
+  totpEnrolPage,
+} from '../pages/console-pages.js';
 
 /** Rows per page of the admin's lists. */
 const ADMIN_PAGE = 50;
@@ -43,7 +72,11 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const f = frame(ctx, request, reply, 'admin');
     if (await currentAccount(ctx, request, 'operator')) return seeOther(reply, '/admin');
     const m = ct(f.lang);
-    return sendPage(reply, 200, credentialsPage({ ...f, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
+    return sendPage(
+      reply,
+      200,
+      credentialsPage({ ...f, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }),
+    );
   });
 
   app.post('/admin/login', cfg, async (request, reply) => {
@@ -52,7 +85,19 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const m = ct(f.lang);
     const username = field(form, 'username');
     const again = (status: number, error: string) =>
-      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
+      sendPage(
+        reply,
+        status,
+        credentialsPage({
+          ...f,
+          error,
+          username,
+          title: m.signIn,
+          sub: m.adminSignInSub,
+          action: '/admin/login',
+          submit: m.signIn,
+        }),
+      );
     const guard = loginGuard(ctx, request, 'operator', username);
     const waitBefore = await guard.waitBefore();
     if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
@@ -75,8 +120,19 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
   const PENDING_SECONDS = 300;
   const PENDING_PURPOSE = 'operator-login-pending';
   function setPending(reply: FastifyReply, accountId: number, stage: 'code' | 'enrol') {
-    const value = seal(core.secretKey, PENDING_PURPOSE, stage, JSON.stringify({ a: accountId, exp: core.now() + PENDING_SECONDS * 1000 }));
-    reply.setCookie(pendingCookie, value, { httpOnly: true, sameSite: 'lax', secure: ctx.cookieSecure, path: '/admin/login', maxAge: PENDING_SECONDS });
+    const value = seal(
+      core.secretKey,
+      PENDING_PURPOSE,
+      stage,
+      JSON.stringify({ a: accountId, exp: core.now() + PENDING_SECONDS * 1000 }),
+    );
+    reply.setCookie(pendingCookie, value, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.cookieSecure,
+      path: '/admin/login',
+      maxAge: PENDING_SECONDS,
+    });
   }
   /** The operator whose password was right a moment ago in this browser, for this stage. */
   async function pendingAccount(request: FastifyRequest, stage: 'code' | 'enrol') {
@@ -91,7 +147,18 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
   const signInAgain = (request: FastifyRequest, reply: FastifyReply) => {
     const f = frame(ctx, request, reply, 'admin');
     const m = ct(f.lang);
-    return sendPage(reply, 401, credentialsPage({ ...f, error: m.signInAgain, title: m.signIn, sub: m.adminSignInSub, action: '/admin/login', submit: m.signIn }));
+    return sendPage(
+      reply,
+      401,
+      credentialsPage({
+        ...f,
+        error: m.signInAgain,
+        title: m.signIn,
+        sub: m.adminSignInSub,
+        action: '/admin/login',
+        submit: m.signIn,
+      }),
+    );
   };
   const label = () => totpIssuerLabel(core.profile.title, core.issuer);
 
@@ -121,7 +188,11 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     await guard.succeeded();
     reply.clearCookie(pendingCookie, { path: '/admin/login' });
     await startAccountSession(ctx, request, reply, account);
-    await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_login', detail: { second_factor: passed } });
+    await audit(ctx, {
+      actor: `operator:${account.username}`,
+      event: 'console.operator_login',
+      detail: { second_factor: passed },
+    });
     if (passed === 'recovery') {
       const left = await core.storage.console.recoveryCodesLeft(account.accountId);
       return seeOther(reply, `/admin?recovery_left=${left}`);
@@ -141,7 +212,11 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       secret = openTotpSecret(core.secretKey, account)!;
     }
     const text = base32Encode(secret);
-    return sendPage(reply, 200, totpEnrolPage({ ...f, secret: text, uri: otpauthUri(text, label(), account.username) }));
+    return sendPage(
+      reply,
+      200,
+      totpEnrolPage({ ...f, secret: text, uri: otpauthUri(text, label(), account.username) }),
+    );
   });
 
   app.post('/admin/login/enrol', cfg, async (request, reply) => {
@@ -155,7 +230,12 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const text = base32Encode(secret);
     const guard = loginGuard(ctx, request, 'operator', account.username);
     const waitBefore = await guard.waitBefore();
-    const again = (status: number, error: string) => sendPage(reply, status, totpEnrolPage({ ...f, error, secret: text, uri: otpauthUri(text, label(), account.username) }));
+    const again = (status: number, error: string) =>
+      sendPage(
+        reply,
+        status,
+        totpEnrolPage({ ...f, error, secret: text, uri: otpauthUri(text, label(), account.username) }),
+      );
     if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
     const now = core.now();
     const step = matchTotp(secret, field(form, 'code'), now, null);
@@ -170,9 +250,17 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     reply.clearCookie(pendingCookie, { path: '/admin/login' });
     await startAccountSession(ctx, request, reply, account);
     await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_totp_enrolled' });
-    await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_login', detail: { second_factor: 'totp' } });
+    await audit(ctx, {
+      actor: `operator:${account.username}`,
+      event: 'console.operator_login',
+      detail: { second_factor: 'totp' },
+    });
     reply.header('cache-control', 'no-store');
-    return sendPage(reply, 200, recoveryCodesPage({ ...f, user: { name: account.username, logoutAction: '/admin/logout', csrf: f.csrf }, codes }));
+    return sendPage(
+      reply,
+      200,
+      recoveryCodesPage({ ...f, user: { name: account.username, logoutAction: '/admin/logout', csrf: f.csrf }, codes }),
+    );
   });
 
   app.post('/admin/logout', cfg, async (request, reply) => {
@@ -188,9 +276,23 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const m = ct(f.lang);
     const query = request.query as Record<string, unknown>;
     const filter = { q: str(query.q).trim().slice(0, 100), status: str(query.status), cursor: str(query.cursor) };
-    const listed = await pageOr400(() => listApps(core.storage, { q: filter.q || undefined, status: filter.status || undefined, cursor: filter.cursor || undefined, limit: ADMIN_PAGE }), f.lang);
-    const names = await core.storage.console.accountNames(listed.items.flatMap((a) => (a.developerId === null ? [] : [a.developerId])));
-    const apps = listed.items.map((a) => ({ ...a, developer: a.developerId === null ? null : (names.get(a.developerId) ?? String(a.developerId)) }));
+    const listed = await pageOr400(
+      () =>
+        listApps(core.storage, {
+          q: filter.q || undefined,
+          status: filter.status || undefined,
+          cursor: filter.cursor || undefined,
+          limit: ADMIN_PAGE,
+        }),
+      f.lang,
+    );
+    const names = await core.storage.console.accountNames(
+      listed.items.flatMap((a) => (a.developerId === null ? [] : [a.developerId])),
+    );
+    const apps = listed.items.map((a) => ({
+      ...a,
+      developer: a.developerId === null ? null : (names.get(a.developerId) ?? String(a.developerId)),
+    }));
     const appsSection = adminAppsSection({ lang: f.lang, csrf: f.csrf }, apps, filter, listed.nextCursor);
     const q = (request.query as Record<string, unknown>).seller;
     let lookup;
@@ -208,9 +310,30 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const done = doneParam(request);
     const left = (request.query as Record<string, unknown>).recovery_left;
     const notice =
-      done === 'status' ? m.statusChanged : done === 'token-revoked' ? m.tokenRevoked : done === 'rejected' ? aw(f.lang).rejected : typeof left === 'string' && /^\d{1,2}$/.test(left) ? `${m.recoveryLeft} ${left}` : undefined;
+      done === 'status'
+        ? m.statusChanged
+        : done === 'token-revoked'
+          ? m.tokenRevoked
+          : done === 'rejected'
+            ? aw(f.lang).rejected
+            : typeof left === 'string' && /^\d{1,2}$/.test(left)
+              ? `${m.recoveryLeft} ${left}`
+              : undefined;
     const tokens = await core.storage.management.listOperatorTokens();
-    return sendPage(reply, 200, adminHomePage({ ...f, notice, user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf }, nav: adminNav(f.lang, 'apps'), appsSection, lookup, scopeWords: scopeWords(ctx, f.lang), tokens }));
+    return sendPage(
+      reply,
+      200,
+      adminHomePage({
+        ...f,
+        notice,
+        user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf },
+        nav: adminNav(f.lang, 'apps'),
+        appsSection,
+        lookup,
+        scopeWords: scopeWords(ctx, f.lang),
+        tokens,
+      }),
+    );
   });
 
   app.post<{ Params: { appKey: string } }>('/admin/apps/:appKey/status', cfg, async (request, reply) => {
@@ -220,12 +343,17 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const f = frame(ctx, request, reply, 'admin');
     const m = ct(f.lang);
     const status = field(form, 'status') as AppStatus;
-    if (!(['live', 'suspended', 'testing', 'submitted'] as const).includes(status)) throw new PageError(400, m.badStatus, `bad status ${status}`);
+    if (!(['live', 'suspended', 'testing', 'submitted'] as const).includes(status))
+      throw new PageError(400, m.badStatus, `bad status ${status}`);
     const existing = await core.storage.apps.find(request.params.appKey);
     if (!existing) throw new PageError(404, m.appNotFound, 'no such app');
-    await setAppStatus(core.storage, existing.appKey, status, core.now(), { actor: `operator:${op.username}`, event: 'console.app_status_changed' });
+    await setAppStatus(core.storage, existing.appKey, status, core.now(), {
+      actor: `operator:${op.username}`,
+      event: 'console.app_status_changed',
+    });
     // Approved: the note of an earlier return is done with (docs/adr/0162).
-    if (status === 'live' && existing.status === 'submitted') await core.storage.console.setReviewNote(existing.appKey, null, null);
+    if (status === 'live' && existing.status === 'submitted')
+      await core.storage.console.setReviewNote(existing.appKey, null, null);
     request.log.info({ appKey: existing.appKey, from: existing.status, to: status }, 'app status changed by operator');
     return seeOther(reply, '/admin?done=status');
   });
@@ -237,22 +365,36 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     if (!op) return seeOther(reply, '/admin/login');
     const m = ct(frame(ctx, request, reply, 'admin').lang);
     const id = /^\d{1,15}$/.test(request.params.tokenId) ? Number(request.params.tokenId) : NaN;
-    if (!(await core.storage.management.revokeOperatorToken(id, core.now(), `operator:${op.username}`))) throw new PageError(404, m.tokenNotFound, 'no such live token');
+    if (!(await core.storage.management.revokeOperatorToken(id, core.now(), `operator:${op.username}`)))
+      throw new PageError(404, m.tokenNotFound, 'no such live token');
     request.log.info({ tokenId: id }, 'operator token revoked in /admin');
     return seeOther(reply, '/admin?done=token-revoked#operator-tokens');
   });
 
   // --- The admin at scale (docs/adr/0162): one app to review, sellers, the audit log. ---
-  const operatorUser = (op: { username: string }, csrf: string) => ({ name: op.username, logoutAction: '/admin/logout', csrf });
+  const operatorUser = (op: { username: string }, csrf: string) => ({
+    name: op.username,
+    logoutAction: '/admin/logout',
+    csrf,
+  });
 
   app.get<{ Params: { appKey: string } }>('/admin/apps/:appKey', cfg, async (request, reply) => {
     const op = await currentAccount(ctx, request, 'operator');
     if (!op) return seeOther(reply, '/admin/login');
     const f = frame(ctx, request, reply, 'admin');
-    const a = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.appKey) ? await loadAppView(core.storage, request.params.appKey) : undefined;
+    const a = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.appKey)
+      ? await loadAppView(core.storage, request.params.appKey)
+      : undefined;
     if (!a) throw new PageError(404, ct(f.lang).appNotFound, 'no such app');
-    const developer = a.developerId === null ? null : ((await core.storage.console.accountNames([a.developerId])).get(a.developerId) ?? null);
-    return sendPage(reply, 200, adminAppPage({ ...f, user: operatorUser(op, f.csrf), app: a, developer, scopeWords: scopeWords(ctx, f.lang) }));
+    const developer =
+      a.developerId === null
+        ? null
+        : ((await core.storage.console.accountNames([a.developerId])).get(a.developerId) ?? null);
+    return sendPage(
+      reply,
+      200,
+      adminAppPage({ ...f, user: operatorUser(op, f.csrf), app: a, developer, scopeWords: scopeWords(ctx, f.lang) }),
+    );
   });
 
   // Return a submitted app to its developer with a reason they see in the developer console.
@@ -262,17 +404,38 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     if (!op) return seeOther(reply, '/admin/login');
     const f = frame(ctx, request, reply, 'admin');
     const w = aw(f.lang);
-    const a = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.appKey) ? await loadAppView(core.storage, request.params.appKey) : undefined;
+    const a = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.appKey)
+      ? await loadAppView(core.storage, request.params.appKey)
+      : undefined;
     if (!a) throw new PageError(404, ct(f.lang).appNotFound, 'no such app');
     const reason = (form.get('reason')?.[0] ?? '').trim();
     const again = async (status: number, error: string) => {
-      const developer = a.developerId === null ? null : ((await core.storage.console.accountNames([a.developerId])).get(a.developerId) ?? null);
-      return sendPage(reply, status, adminAppPage({ ...f, error, user: operatorUser(op, f.csrf), app: a, developer, scopeWords: scopeWords(ctx, f.lang), reason }));
+      const developer =
+        a.developerId === null
+          ? null
+          : ((await core.storage.console.accountNames([a.developerId])).get(a.developerId) ?? null);
+      return sendPage(
+        reply,
+        status,
+        adminAppPage({
+          ...f,
+          error,
+          user: operatorUser(op, f.csrf),
+          app: a,
+          developer,
+          scopeWords: scopeWords(ctx, f.lang),
+          reason,
+        }),
+      );
     };
     if (a.status !== 'submitted') return again(409, w.notSubmitted);
     if (reason === '' || reason.length > 500) return again(400, w.reasonRule);
     const now = core.now();
-    await setAppStatus(core.storage, a.appKey, 'testing', now, { actor: `operator:${op.username}`, event: 'console.app_rejected', detail: { from: 'submitted', to: 'testing', reason } });
+    await setAppStatus(core.storage, a.appKey, 'testing', now, {
+      actor: `operator:${op.username}`,
+      event: 'console.app_rejected',
+      detail: { from: 'submitted', to: 'testing', reason },
+    });
     await core.storage.console.setReviewNote(a.appKey, reason, now);
     request.log.info({ appKey: a.appKey }, 'app returned to its developer by an operator');
     return seeOther(reply, '/admin?done=rejected');
@@ -285,9 +448,16 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const query = request.query as Record<string, unknown>;
     const q = str(query.q).trim().slice(0, 100);
     const cursor = str(query.cursor);
-    const listed = await pageOr400(() => listSellers(core.storage, { q: q || undefined, cursor: cursor || undefined, limit: ADMIN_PAGE }), f.lang);
+    const listed = await pageOr400(
+      () => listSellers(core.storage, { q: q || undefined, cursor: cursor || undefined, limit: ADMIN_PAGE }),
+      f.lang,
+    );
     const sellers = await Promise.all(listed.items.map(async (x) => ({ ...x, ...(await sellerSource(x.sellerId)) })));
-    return sendPage(reply, 200, adminSellersPage({ ...f, user: operatorUser(op, f.csrf), sellers, q, cursor, nextCursor: listed.nextCursor }));
+    return sendPage(
+      reply,
+      200,
+      adminSellersPage({ ...f, user: operatorUser(op, f.csrf), sellers, q, cursor, nextCursor: listed.nextCursor }),
+    );
   });
 
   async function sellerSource(sellerId: number) {
@@ -325,8 +495,28 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     const action = str(query.action).trim().slice(0, 100);
     const actor = str(query.actor).trim().slice(0, 200);
     const cursor = str(query.cursor);
-    const listed = await pageOr400(() => listAudit(core.storage, { action: action || undefined, actor: actor || undefined, cursor: cursor || undefined, limit: ADMIN_PAGE }), f.lang);
-    return sendPage(reply, 200, adminAuditPage({ ...f, user: operatorUser(op, f.csrf), entries: listed.items, action, actor, cursor, nextCursor: listed.nextCursor }));
+    const listed = await pageOr400(
+      () =>
+        listAudit(core.storage, {
+          action: action || undefined,
+          actor: actor || undefined,
+          cursor: cursor || undefined,
+          limit: ADMIN_PAGE,
+        }),
+      f.lang,
+    );
+    return sendPage(
+      reply,
+      200,
+      adminAuditPage({
+        ...f,
+        user: operatorUser(op, f.csrf),
+        entries: listed.items,
+        action,
+        actor,
+        cursor,
+        nextCursor: listed.nextCursor,
+      }),
+    );
   });
-
 }

@@ -15,13 +15,24 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
   app.get('/api/v1/store', { config: { kind: 'api' } }, async (request, reply) => {
     const token = await authenticateBearer(ctx.core, bearerToken(request.headers.authorization));
     // Recorded for the developer console like the gateway's calls, once the token names the app.
-    const trace: CallTrace = { face: 'rest', method: 'GET /api/v1/store', appKey: token.appKey, appKnown: true, storeId: token.grant.storeId, sellerId: token.grant.sellerId };
+    const trace: CallTrace = {
+      face: 'rest',
+      method: 'GET /api/v1/store',
+      appKey: token.appKey,
+      appKnown: true,
+      storeId: token.grant.storeId,
+      sellerId: token.grant.sellerId,
+    };
     ctx.calls?.track(request, trace);
     const raw = (request.query as Record<string, unknown> | undefined)?.store_id;
     let storeId: number;
     try {
       if (raw !== undefined && typeof raw !== 'string') throw invalidArgument('store_id', 'must be given once');
-      storeId = await resolveStore(ctx.core.storage, token.grant, new Map(typeof raw === 'string' ? [['store_id', raw]] : []));
+      storeId = await resolveStore(
+        ctx.core.storage,
+        token.grant,
+        new Map(typeof raw === 'string' ? [['store_id', raw]] : []),
+      );
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e;
       trace.error = e;
@@ -31,7 +42,11 @@ export async function apiRoutes(app: FastifyInstance, ctx: HttpContext): Promise
     trace.storeId = storeId;
     const store = await ctx.core.storage.sellers.store(storeId);
     if (!store) {
-      trace.error = new GatewayError(GATEWAY_CODES.invalidSession, 'invalid-sessionkey', 'the store of this token no longer exists');
+      trace.error = new GatewayError(
+        GATEWAY_CODES.invalidSession,
+        'invalid-sessionkey',
+        'the store of this token no longer exists',
+      );
       throw new InvalidTokenError('the store of this token no longer exists', `store ${storeId} missing`);
     }
     return { store_id: publicStoreId(store), name: store.name };

@@ -40,8 +40,26 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
   const csrfFor = (interactionId: string, browserSecret: string) =>
     createHmac('sha256', core.secretKey).update(`csrf|${interactionId}|${browserSecret}`).digest('base64url');
 
-  const page = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, variant?: string | null, detail?: string) =>
-    sendPage(reply, status, errorPage({ lang: requestLang(ctx, request), platform: profile.title, message, requestId: request.id, variant, detail }));
+  const page = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    message: string,
+    variant?: string | null,
+    detail?: string,
+  ) =>
+    sendPage(
+      reply,
+      status,
+      errorPage({
+        lang: requestLang(ctx, request),
+        platform: profile.title,
+        message,
+        requestId: request.id,
+        variant,
+        detail,
+      }),
+    );
   /** A refused authorization request: a plain-words message in the seller's language, the protocol reason as detail. */
   const badRequestPage = (request: FastifyRequest, reply: FastifyReply, detail: string) =>
     page(request, reply, 400, t(requestLang(ctx, request)).badRequest, null, detail);
@@ -65,15 +83,29 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
   ): Promise<{ interaction: InteractionRecord; browserSecret: string } | undefined> {
     const m = t(requestLang(ctx, request));
     // Ids are randomId() output; anything else (NUL bytes, huge strings) never reaches the database.
-    const interaction = INTERACTION_ID.test(request.params.id) ? await core.storage.interactions.find(request.params.id) : undefined;
+    const interaction = INTERACTION_ID.test(request.params.id)
+      ? await core.storage.interactions.find(request.params.id)
+      : undefined;
     if (!interaction || interaction.consumedAt !== null || interaction.expiresAt <= core.now()) {
       // A form posted to a used interaction is a replayed token: 403 (RFC 6749 §10.12).
-      page(request, reply, csrf !== null && interaction?.consumedAt != null ? 403 : 400, m.expired, interaction?.request.view);
+      page(
+        request,
+        reply,
+        csrf !== null && interaction?.consumedAt != null ? 403 : 400,
+        m.expired,
+        interaction?.request.view,
+      );
       return undefined;
     }
     const browserSecret = request.cookies[interactionCookie];
     if (!browserSecret || !safeEqual(sha256(browserSecret), interaction.browserHash)) {
-      page(request, reply, csrf === null ? 400 : 403, csrf === null ? m.wrongBrowser : m.csrf, interaction.request.view);
+      page(
+        request,
+        reply,
+        csrf === null ? 400 : 403,
+        csrf === null ? m.wrongBrowser : m.csrf,
+        interaction.request.view,
+      );
       return undefined;
     }
     if (csrf !== null && (csrf === undefined || !safeEqual(csrf, csrfFor(interaction.id, browserSecret)))) {
@@ -87,7 +119,12 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
    * A paid app and a seller without an active subscription (docs/adr/0140): the 403 page linking to
    * where the app is sold, and true. False when the seller may go on.
    */
-  async function refusedForSubscription(request: FastifyRequest, reply: FastifyReply, interaction: InteractionRecord, sellerId: number): Promise<boolean> {
+  async function refusedForSubscription(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    interaction: InteractionRecord,
+    sellerId: number,
+  ): Promise<boolean> {
     const appRecord = await core.storage.apps.find(interaction.request.appKey);
     if (!appRecord?.requireSubscription) return false;
     if (!(await subscriptionCap(core, appRecord, sellerId, core.now())).missing) return false;
@@ -96,7 +133,15 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     sendPage(
       reply,
       403,
-      subscriptionRequiredPage({ lang, platform: profile.title, variant: interaction.request.view, appName: appRecord.name, purchaseUrl: appRecord.purchaseUrl ?? null, requestId: request.id, langSwitch: langSwitch(request, lang) }),
+      subscriptionRequiredPage({
+        lang,
+        platform: profile.title,
+        variant: interaction.request.view,
+        appName: appRecord.name,
+        purchaseUrl: appRecord.purchaseUrl ?? null,
+        requestId: request.id,
+        langSwitch: langSwitch(request, lang),
+      }),
     );
     return true;
   }
@@ -131,25 +176,43 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
           logoUrl,
           rememberLabel: ct(lang).rememberMe,
           // The language rides along to the IdP and back (the interaction resumes in it).
-          oidcAction: ctx.sellerOidc ? `${base}/oidc${typeof (request.query as Record<string, unknown>)?.lang === 'string' ? `?lang=${lang}` : ''}` : undefined,
+          oidcAction: ctx.sellerOidc
+            ? `${base}/oidc${typeof (request.query as Record<string, unknown>)?.lang === 'string' ? `?lang=${lang}` : ''}`
+            : undefined,
         }),
       );
     }
     if (await refusedForSubscription(request, reply, interaction, seller.sellerId)) return reply;
     const allStores = await core.storage.sellers.stores(seller.sellerId);
     // Many stores: a search box (a GET form, no JavaScript) narrows the list.
-    const q = typeof (request.query as Record<string, unknown>)?.q === 'string' ? ((request.query as Record<string, string>).q ?? '').trim() : '';
-    const stores = q ? allStores.filter((st) => st.name.toLowerCase().includes(q.toLowerCase()) || String(st.storeId) === q) : allStores;
+    const q =
+      typeof (request.query as Record<string, unknown>)?.q === 'string'
+        ? ((request.query as Record<string, string>).q ?? '').trim()
+        : '';
+    const stores = q
+      ? allStores.filter((st) => st.name.toLowerCase().includes(q.toLowerCase()) || String(st.storeId) === q)
+      : allStores;
     const storeSearch =
       allStores.length > STORE_SEARCH_THRESHOLD
-        ? { action: base, q, label: ct(lang).searchStores, button: ct(lang).search, total: allStores.length, none: ct(lang).noStoreMatch, shown: ct(lang).storesShown }
+        ? {
+            action: base,
+            q,
+            label: ct(lang).searchStores,
+            button: ct(lang).search,
+            total: allStores.length,
+            none: ct(lang).noStoreMatch,
+            shown: ct(lang).storesShown,
+          }
         : undefined;
     // A testing app: only its developer's sandbox sellers (docs/adr/0061).
     const blocked = !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId));
     if (blocked) opts = { ...opts, error: ct(lang).testingRefused };
     const rules = grantRules(profile);
     // Under `reconsent: 'add'` the page shows which stores the app already holds (docs/adr/0135).
-    const live = rules.reconsent === 'add' ? await core.storage.grants.findLive(interaction.request.appKey, seller.sellerId) : undefined;
+    const live =
+      rules.reconsent === 'add'
+        ? await core.storage.grants.findLive(interaction.request.appKey, seller.sellerId)
+        : undefined;
     return sendPage(
       reply,
       opts.status ?? 200,
@@ -162,7 +225,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         appName: appRecord?.name ?? interaction.request.appKey,
         scopes: interaction.request.scope.map((s) => profile.scopes[s]?.[lang === 'en' ? 'en' : 'zh'] ?? s),
         // The seller ticks each package (profile `scopeChoice`, docs/adr/0136).
-        packages: offeredPackages(profile, interaction.request.scope).map((p) => ({ ...p, words: profile.scopes[p.scope]?.[lang === 'en' ? 'en' : 'zh'] ?? p.scope })),
+        packages: offeredPackages(profile, interaction.request.scope).map((p) => ({
+          ...p,
+          words: profile.scopes[p.scope]?.[lang === 'en' ? 'en' : 'zh'] ?? p.scope,
+        })),
         stores,
         storeChoice: rules.stores,
         grantedStoreIds: live ? storesOf(live) : [],
@@ -193,7 +259,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       return badRequestPage(request, reply, result.error.description);
     }
     if (result.kind === 'redirect') {
-      request.log.info({ oauthError: result.error.code, detail: result.error.detail }, 'authorization request error redirected');
+      request.log.info(
+        { oauthError: result.error.code, detail: result.error.detail },
+        'authorization request error redirected',
+      );
       ctx.metrics.oauthErrors.inc({ error: result.error.code });
       return reply.redirect(errorRedirect(core, result, result.error), 303);
     }
@@ -208,162 +277,237 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       consumedAt: null,
     };
     await core.storage.interactions.create(interaction);
-    reply.setCookie(interactionCookie, browserSecret, { ...cookieBase, path: interactionPath(interaction.id), maxAge: core.lifetimes.interaction });
-    const langQuery = typeof (request.query as { lang?: unknown } | undefined)?.lang === 'string' ? `?lang=${lang}` : '';
+    reply.setCookie(interactionCookie, browserSecret, {
+      ...cookieBase,
+      path: interactionPath(interaction.id),
+      maxAge: core.lifetimes.interaction,
+    });
+    const langQuery =
+      typeof (request.query as { lang?: unknown } | undefined)?.lang === 'string' ? `?lang=${lang}` : '';
     return seeOther(reply, `${interactionPath(interaction.id)}${langQuery}`);
   });
 
   // Login or consent, whichever the seller needs next.
-  app.get<{ Params: { id: string } }>('/oauth/interaction/:id', { config: { kind: 'page' } }, async (request, reply) => {
-    const loaded = await loadInteraction(request, reply, null);
-    if (!loaded) return reply;
-    return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret);
-  });
+  app.get<{ Params: { id: string } }>(
+    '/oauth/interaction/:id',
+    { config: { kind: 'page' } },
+    async (request, reply) => {
+      const loaded = await loadInteraction(request, reply, null);
+      if (!loaded) return reply;
+      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret);
+    },
+  );
 
   // Seller login. A new session id every time (no session fixation).
-  app.post<{ Params: { id: string } }>('/oauth/interaction/:id/login', { config: { kind: 'page' } }, async (request, reply) => {
-    const form = formParams(request);
-    const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
-    if (!loaded) return reply;
-    const username = (param(form, 'username') ?? '').trim();
-    const password = param(form, 'password') ?? '';
-    // Lockout (OWASP ASVS V2.2.1): while a username or IP is blocked, the password is not checked.
-    const throttle = ctx.throttle;
-    const userKey = username.toLowerCase();
-    const locked = (wait: number) => {
-      throttle?.throttled.inc({ kind: 'seller_login' });
-      reply.header('retry-after', String(retryAfterSeconds(wait)));
-      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
-        status: 429,
-        error: lockedMessage(requestLang(ctx, request), wait),
-        username,
+  app.post<{ Params: { id: string } }>(
+    '/oauth/interaction/:id/login',
+    { config: { kind: 'page' } },
+    async (request, reply) => {
+      const form = formParams(request);
+      const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
+      if (!loaded) return reply;
+      const username = (param(form, 'username') ?? '').trim();
+      const password = param(form, 'password') ?? '';
+      // Lockout (OWASP ASVS V2.2.1): while a username or IP is blocked, the password is not checked.
+      const throttle = ctx.throttle;
+      const userKey = username.toLowerCase();
+      const locked = (wait: number) => {
+        throttle?.throttled.inc({ kind: 'seller_login' });
+        reply.header('retry-after', String(retryAfterSeconds(wait)));
+        return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
+          status: 429,
+          error: lockedMessage(requestLang(ctx, request), wait),
+          username,
+        });
+      };
+      // Counted before the check, in the budgets every node shares (docs/adr/0110).
+      const attempt = await beginLogin(throttle, userKey, request.ip, () => core.now());
+      const waitBefore = attempt.wait;
+      if (waitBefore > 0) {
+        request.log.info({ username }, 'seller login refused: locked');
+        return locked(waitBefore);
+      }
+      const result = await ctx.sellerSignIn.signIn(username, password, request.log);
+      if (result.kind === 'unavailable') {
+        // The platform's account system did not decide: not the seller's fault, so no lockout failure.
+        await attempt.cancelled();
+        reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
+        return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
+          status: 503,
+          error: t(requestLang(ctx, request)).signInUnavailable,
+          username,
+        });
+      }
+      const seller = result.kind === 'signed_in' ? result.seller : undefined;
+      if (!seller) {
+        request.log.info({ username }, 'seller login failed');
+        reply.clearCookie(sessionCookie, { path: '/' });
+        request.cookies[sessionCookie] = undefined;
+        const waitAfter = await attempt.failed();
+        if (waitAfter > 0) return locked(waitAfter);
+        return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
+          status: 401,
+          error: t(requestLang(ctx, request)).wrongPassword,
+          username,
+        });
+      }
+      await attempt.succeeded();
+      // Disabled by an operator (management API, docs/adr/0131): told so only after the right password.
+      if (seller.disabledAt) {
+        request.log.info({ sellerId: seller.sellerId }, 'seller login refused: disabled');
+        return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
+          status: 403,
+          error: t(requestLang(ctx, request)).sellerDisabled,
+          username,
+        });
+      }
+      const old = request.cookies[sessionCookie];
+      if (old) await core.storage.sessions.delete(sha256(old));
+      const sessionId = randomToken();
+      const now = core.now();
+      // Remember me: a 30-day session instead of the usual one.
+      const remember = param(form, 'remember') === '1';
+      const lifetime = remember ? REMEMBER_ME_SECONDS : core.lifetimes.session;
+      await core.storage.sessions.create({
+        idHash: sha256(sessionId),
+        sellerId: seller.sellerId,
+        createdAt: now,
+        expiresAt: now + lifetime * 1000,
       });
-    };
-    // Counted before the check, in the budgets every node shares (docs/adr/0110).
-    const attempt = await beginLogin(throttle, userKey, request.ip, () => core.now());
-    const waitBefore = attempt.wait;
-    if (waitBefore > 0) {
-      request.log.info({ username }, 'seller login refused: locked');
-      return locked(waitBefore);
-    }
-    const result = await ctx.sellerSignIn.signIn(username, password, request.log);
-    if (result.kind === 'unavailable') {
-      // The platform's account system did not decide: not the seller's fault, so no lockout failure.
-      await attempt.cancelled();
-      reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
-      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
-        status: 503,
-        error: t(requestLang(ctx, request)).signInUnavailable,
-        username,
-      });
-    }
-    const seller = result.kind === 'signed_in' ? result.seller : undefined;
-    if (!seller) {
-      request.log.info({ username }, 'seller login failed');
-      reply.clearCookie(sessionCookie, { path: '/' });
-      request.cookies[sessionCookie] = undefined;
-      const waitAfter = await attempt.failed();
-      if (waitAfter > 0) return locked(waitAfter);
-      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
-        status: 401,
-        error: t(requestLang(ctx, request)).wrongPassword,
-        username,
-      });
-    }
-    await attempt.succeeded();
-    // Disabled by an operator (management API, docs/adr/0131): told so only after the right password.
-    if (seller.disabledAt) {
-      request.log.info({ sellerId: seller.sellerId }, 'seller login refused: disabled');
-      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, { status: 403, error: t(requestLang(ctx, request)).sellerDisabled, username });
-    }
-    const old = request.cookies[sessionCookie];
-    if (old) await core.storage.sessions.delete(sha256(old));
-    const sessionId = randomToken();
-    const now = core.now();
-    // Remember me: a 30-day session instead of the usual one.
-    const remember = param(form, 'remember') === '1';
-    const lifetime = remember ? REMEMBER_ME_SECONDS : core.lifetimes.session;
-    await core.storage.sessions.create({ idHash: sha256(sessionId), sellerId: seller.sellerId, createdAt: now, expiresAt: now + lifetime * 1000 });
-    reply.setCookie(sessionCookie, sessionId, { ...cookieBase, path: '/', maxAge: lifetime });
-    request.log.info({ sellerId: seller.sellerId }, 'seller logged in');
-    return seeOther(reply, interactionPath(loaded.interaction.id));
-  });
+      reply.setCookie(sessionCookie, sessionId, { ...cookieBase, path: '/', maxAge: lifetime });
+      request.log.info({ sellerId: seller.sellerId }, 'seller logged in');
+      return seeOther(reply, interactionPath(loaded.interaction.id));
+    },
+  );
 
   // Seller login at the platform's IdP (docs/adr/0160): off to the IdP with code + PKCE, state and
   // nonce; the callback (seller-oidc.route.ts) signs the seller in and comes back to this interaction.
   if (ctx.sellerOidc) {
     const oidcLogin = ctx.sellerOidc;
-    app.post<{ Params: { id: string } }>('/oauth/interaction/:id/oidc', { config: { kind: 'page' } }, async (request, reply) => {
-      const form = formParams(request);
-      const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
-      if (!loaded) return reply;
-      const lang = typeof (request.query as Record<string, unknown>)?.lang === 'string' ? requestLang(ctx, request) : undefined;
-      const returnTo = `${interactionPath(loaded.interaction.id)}${lang ? `?lang=${lang}` : ''}`;
-      return startSellerOidc(ctx, oidcLogin, request, reply, returnTo, () =>
-        renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, { status: 503, error: t(requestLang(ctx, request)).signInUnavailable }),
-      );
-    });
+    app.post<{ Params: { id: string } }>(
+      '/oauth/interaction/:id/oidc',
+      { config: { kind: 'page' } },
+      async (request, reply) => {
+        const form = formParams(request);
+        const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
+        if (!loaded) return reply;
+        const lang =
+          typeof (request.query as Record<string, unknown>)?.lang === 'string' ? requestLang(ctx, request) : undefined;
+        const returnTo = `${interactionPath(loaded.interaction.id)}${lang ? `?lang=${lang}` : ''}`;
+        return startSellerOidc(ctx, oidcLogin, request, reply, returnTo, () =>
+          renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
+            status: 503,
+            error: t(requestLang(ctx, request)).signInUnavailable,
+          }),
+        );
+      },
+    );
   }
 
   // Consent: approve with a store, or deny. The interaction is consumed exactly once.
-  app.post<{ Params: { id: string } }>('/oauth/interaction/:id/consent', { config: { kind: 'page' } }, async (request, reply) => {
-    const form = formParams(request);
-    const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
-    if (!loaded) return reply;
-    const { interaction } = loaded;
-    const seller = await currentSeller(request);
-    if (!seller) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 401 });
-    const decision = param(form, 'decision');
-    const m = t(requestLang(ctx, request));
-    if (decision !== 'approve' && decision !== 'deny') {
-      return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
-    }
-    if (decision === 'approve' && !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))) {
-      return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 403, error: ct(requestLang(ctx, request)).testingRefused });
-    }
-    if (decision === 'approve' && (await refusedForSubscription(request, reply, interaction, seller.sellerId))) return reply;
-    let storeIds: number[] = [];
-    let scope = interaction.request.scope;
-    if (decision === 'approve') {
-      // The packages the seller left ticked (no `scope` field at all: the page's defaults).
-      const chosen = chosenScope(profile, interaction.request.scope, form.get('scope'));
-      if (chosen === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.badScope });
-      scope = chosen;
-      const stores = await core.storage.sellers.stores(seller.sellerId);
-      if (grantRules(profile).stores === 'several') {
-        // Checkboxes: one or more `store_id`, each one of this seller's stores.
-        const wanted = [...new Set(form.get('store_id') ?? [])];
-        storeIds = wanted.map((w) => stores.find((s) => String(s.storeId) === w)?.storeId ?? NaN);
-        if (storeIds.length === 0 || storeIds.some((id) => Number.isNaN(id))) {
-          return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStores });
-        }
-      } else {
-        const wanted = Number(param(form, 'store_id'));
-        const storeId = stores.find((s) => s.storeId === wanted)?.storeId;
-        if (storeId === undefined) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 400, error: m.pickStore });
-        storeIds = [storeId];
+  app.post<{ Params: { id: string } }>(
+    '/oauth/interaction/:id/consent',
+    { config: { kind: 'page' } },
+    async (request, reply) => {
+      const form = formParams(request);
+      const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
+      if (!loaded) return reply;
+      const { interaction } = loaded;
+      const seller = await currentSeller(request);
+      if (!seller) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 401 });
+      const decision = param(form, 'decision');
+      const m = t(requestLang(ctx, request));
+      if (decision !== 'approve' && decision !== 'deny') {
+        return renderInteraction(request, reply, interaction, loaded.browserSecret, {
+          status: 400,
+          error: m.pickStore,
+        });
       }
-    }
-    if (decision === 'approve' && interaction.request.responseType === 'code') {
-      // The code flow: consume the interaction and store the code in one transaction (issue 18).
-      const location = await approveAuthorization(core, { ...interaction.request, scope }, seller.sellerId, storeIds, { consumeInteraction: interaction.id });
-      // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
-      if (location === undefined) return page(request, reply, 403, m.expired, interaction.request.view);
+      if (
+        decision === 'approve' &&
+        !(await sellerMayAuthorize(core.storage, interaction.request.appKey, seller.sellerId))
+      ) {
+        return renderInteraction(request, reply, interaction, loaded.browserSecret, {
+          status: 403,
+          error: ct(requestLang(ctx, request)).testingRefused,
+        });
+      }
+      if (decision === 'approve' && (await refusedForSubscription(request, reply, interaction, seller.sellerId)))
+        return reply;
+      let storeIds: number[] = [];
+      let scope = interaction.request.scope;
+      if (decision === 'approve') {
+        // The packages the seller left ticked (no `scope` field at all: the page's defaults).
+        const chosen = chosenScope(profile, interaction.request.scope, form.get('scope'));
+        if (chosen === undefined)
+          return renderInteraction(request, reply, interaction, loaded.browserSecret, {
+            status: 400,
+            error: m.badScope,
+          });
+        scope = chosen;
+        const stores = await core.storage.sellers.stores(seller.sellerId);
+        if (grantRules(profile).stores === 'several') {
+          // Checkboxes: one or more `store_id`, each one of this seller's stores.
+          const wanted = [...new Set(form.get('store_id') ?? [])];
+          storeIds = wanted.map((w) => stores.find((s) => String(s.storeId) === w)?.storeId ?? NaN);
+          if (storeIds.length === 0 || storeIds.some((id) => Number.isNaN(id))) {
+            return renderInteraction(request, reply, interaction, loaded.browserSecret, {
+              status: 400,
+              error: m.pickStores,
+            });
+          }
+        } else {
+          const wanted = Number(param(form, 'store_id'));
+          const storeId = stores.find((s) => s.storeId === wanted)?.storeId;
+          if (storeId === undefined)
+            return renderInteraction(request, reply, interaction, loaded.browserSecret, {
+              status: 400,
+              error: m.pickStore,
+            });
+          storeIds = [storeId];
+        }
+      }
+      if (decision === 'approve' && interaction.request.responseType === 'code') {
+        // The code flow: consume the interaction and store the code in one transaction (issue 18).
+        const location = await approveAuthorization(
+          core,
+          { ...interaction.request, scope },
+          seller.sellerId,
+          storeIds,
+          { consumeInteraction: interaction.id },
+        );
+        // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
+        if (location === undefined) return page(request, reply, 403, m.expired, interaction.request.view);
+        reply.clearCookie(interactionCookie, { path: interactionPath(interaction.id) });
+        request.log.info(
+          { sellerId: seller.sellerId, storeIds, scope: scope.join(' '), appKey: interaction.request.appKey },
+          'seller approved authorization',
+        );
+        return seeOther(reply, location);
+      }
+      if (!(await core.storage.interactions.consume(interaction.id, core.now()))) {
+        // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
+        return page(request, reply, 403, m.expired, interaction.request.view);
+      }
       reply.clearCookie(interactionCookie, { path: interactionPath(interaction.id) });
-      request.log.info({ sellerId: seller.sellerId, storeIds, scope: scope.join(' '), appKey: interaction.request.appKey }, 'seller approved authorization');
+      if (decision === 'deny') {
+        request.log.info(
+          { sellerId: seller.sellerId, appKey: interaction.request.appKey },
+          'seller denied authorization',
+        );
+        return seeOther(reply, denyAuthorization(core, interaction.request));
+      }
+      const location = (await approveAuthorization(
+        core,
+        { ...interaction.request, scope },
+        seller.sellerId,
+        storeIds,
+      ))!;
+      request.log.info(
+        { sellerId: seller.sellerId, storeIds, scope: scope.join(' '), appKey: interaction.request.appKey },
+        'seller approved authorization',
+      );
       return seeOther(reply, location);
-    }
-    if (!(await core.storage.interactions.consume(interaction.id, core.now()))) {
-      // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
-      return page(request, reply, 403, m.expired, interaction.request.view);
-    }
-    reply.clearCookie(interactionCookie, { path: interactionPath(interaction.id) });
-    if (decision === 'deny') {
-      request.log.info({ sellerId: seller.sellerId, appKey: interaction.request.appKey }, 'seller denied authorization');
-      return seeOther(reply, denyAuthorization(core, interaction.request));
-    }
-    const location = (await approveAuthorization(core, { ...interaction.request, scope }, seller.sellerId, storeIds))!;
-    request.log.info({ sellerId: seller.sellerId, storeIds, scope: scope.join(' '), appKey: interaction.request.appKey }, 'seller approved authorization');
-    return seeOther(reply, location);
-  });
+    },
+  );
 }

@@ -1,11 +1,30 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createSeller } from '../../admin.js';
-import { createApp, endPreviousSecret, loadAppDetails, MAX_OVERLAP_HOURS, rotateAppSecret, setAppStatus, updateApp, callbackUrlProblem, type CallbackProblem } from '../../apps/apps.js';
+import {
+  createApp,
+  endPreviousSecret,
+  loadAppDetails,
+  MAX_OVERLAP_HOURS,
+  rotateAppSecret,
+  setAppStatus,
+  updateApp,
+  callbackUrlProblem,
+  type CallbackProblem,
+} from '../../apps/apps.js';
 import { hashPassword, verifyPassword } from '../../crypto/password.js';
 import { randomToken } from '../../crypto/tokens.js';
 import { authorizeUrlFor } from '../../console/app-policy.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import { audit, checkedForm, currentAccount, endSession, field, loginGuard, PageError, startAccountSession } from '../../console/web-kit.js';
+import {
+  audit,
+  checkedForm,
+  currentAccount,
+  endSession,
+  field,
+  loginGuard,
+  PageError,
+  startAccountSession,
+} from '../../console/web-kit.js';
 import { DuplicateError } from '../../storage/ports.js';
 import { TOPICS, TopicError, validateTopics } from '../../messages/topics.js';
 import type { AppDetails, WebAccount } from '../../storage/console-ports.js';
@@ -15,7 +34,13 @@ import { appPage, consoleHomePage, credentialsPage, newAppPage } from '../pages/
 
 /** A callback URL's problem in the page's words. */
 const callbackWords = (m: ReturnType<typeof ct>, p: CallbackProblem) =>
-  p === 'not_absolute' ? m.callbackNotAbsolute : p === 'scheme' ? m.callbackScheme : p === 'fragment' ? m.callbackFragment : m.callbackUserinfo;
+  p === 'not_absolute'
+    ? m.callbackNotAbsolute
+    : p === 'scheme'
+      ? m.callbackScheme
+      : p === 'fragment'
+        ? m.callbackFragment
+        : m.callbackUserinfo;
 
 const USERNAME_RULE = /^[\p{L}\p{N}_.@-]{3,64}$/u;
 /** Calls listed on an app's page, and error kinds counted. */
@@ -39,26 +64,45 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     return dev;
   }
 
-  async function ownApp(request: FastifyRequest<{ Params: { appKey: string } }>, dev: WebAccount, lang: Parameters<typeof ct>[0]): Promise<AppDetails> {
+  async function ownApp(
+    request: FastifyRequest<{ Params: { appKey: string } }>,
+    dev: WebAccount,
+    lang: Parameters<typeof ct>[0],
+  ): Promise<AppDetails> {
     const details = await loadAppDetails(core.storage, request.params.appKey);
-    if (!details || details.developerId !== dev.accountId) throw new PageError(404, ct(lang).appNotFound, 'app not found or not this developer');
+    if (!details || details.developerId !== dev.accountId)
+      throw new PageError(404, ct(lang).appNotFound, 'app not found or not this developer');
     return details;
   }
 
-  const scopeChoices = (lang: Parameters<typeof ct>[0]) => Object.keys(core.profile.scopes).map((name) => ({ name, words: scopeWords(ctx, lang)(name) }));
+  const scopeChoices = (lang: Parameters<typeof ct>[0]) =>
+    Object.keys(core.profile.scopes).map((name) => ({ name, words: scopeWords(ctx, lang)(name) }));
 
-  async function renderApp(request: FastifyRequest, reply: FastifyReply, dev: WebAccount, details: AppDetails, extra: { secret?: string; notice?: string; error?: string; status?: number } = {}) {
+  async function renderApp(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    dev: WebAccount,
+    details: AppDetails,
+    extra: { secret?: string; notice?: string; error?: string; status?: number } = {},
+  ) {
     const f = frame(ctx, request, reply, 'console');
     const grantCount = await core.storage.console.liveGrantCount(details.appKey);
     const authorizeUrl = authorizeUrlFor(core.issuer, core.profile, details.appKey, details.callbackUrls[0] ?? '');
     // Recent gateway calls (written in batches, docs/adr/0062): the last day's counts and the newest calls.
     const log = core.storage.gateway?.calls;
-    const calls = log && { day: await log.summary(details.appKey, core.now() - 86_400_000, TOP_ERRORS), recent: await log.recent(details.appKey, RECENT_CALLS) };
+    const calls = log && {
+      day: await log.summary(details.appKey, core.now() - 86_400_000, TOP_ERRORS),
+      recent: await log.recent(details.appKey, RECENT_CALLS),
+    };
     // The message service (issue 16 §2): topics, backlog, failures, last deliveries.
     const settings = await core.storage.gateway?.apps.find(details.appKey);
     const messages = ctx.messages && {
       topics: settings?.topics ?? [],
-      catalogue: TOPICS.filter((t) => t.publisher === 'platform').map((t) => ({ name: t.name, description: t.description, package: t.package })),
+      catalogue: TOPICS.filter((t) => t.publisher === 'platform').map((t) => ({
+        name: t.name,
+        description: t.description,
+        package: t.package,
+      })),
       stats: await ctx.messages.stats(details.appKey, RECENT_DELIVERIES),
       push: !!settings?.webhookUrl,
     };
@@ -76,7 +120,9 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
         secret: extra.secret,
         scopeWords: scopeWords(ctx, f.lang),
         calls,
-        clientSideFlow: core.profile.authorize.responseTypes.includes('token') ? { profileDefault: core.profile.authorize.fragmentRedirect ?? 'redirect-rule' } : undefined,
+        clientSideFlow: core.profile.authorize.responseTypes.includes('token')
+          ? { profileDefault: core.profile.authorize.fragmentRedirect ?? 'redirect-rule' }
+          : undefined,
         messages,
       }),
     );
@@ -86,7 +132,19 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   app.get('/console/signup', cfg, async (request, reply) => {
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
-    return sendPage(reply, 200, credentialsPage({ ...f, title: m.signUp, sub: m.consoleSignUpSub, action: '/console/signup', submit: m.signUp, signup: true, alt: { text: m.haveAccount, href: '/console/login', label: m.signIn } }));
+    return sendPage(
+      reply,
+      200,
+      credentialsPage({
+        ...f,
+        title: m.signUp,
+        sub: m.consoleSignUpSub,
+        action: '/console/signup',
+        submit: m.signUp,
+        signup: true,
+        alt: { text: m.haveAccount, href: '/console/login', label: m.signIn },
+      }),
+    );
   });
 
   app.post('/console/signup', cfg, async (request, reply) => {
@@ -96,12 +154,31 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const username = field(form, 'username');
     const password = form.get('password')?.[0] ?? '';
     const again = (status: number, error: string) =>
-      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signUp, sub: m.consoleSignUpSub, action: '/console/signup', submit: m.signUp, signup: true, alt: { text: m.haveAccount, href: '/console/login', label: m.signIn } }));
+      sendPage(
+        reply,
+        status,
+        credentialsPage({
+          ...f,
+          error,
+          username,
+          title: m.signUp,
+          sub: m.consoleSignUpSub,
+          action: '/console/signup',
+          submit: m.signUp,
+          signup: true,
+          alt: { text: m.haveAccount, href: '/console/login', label: m.signIn },
+        }),
+      );
     if (!USERNAME_RULE.test(username)) return again(400, m.usernameRule);
     if (password.length < 8) return again(400, m.passwordRule);
     let account: WebAccount;
     try {
-      account = await core.storage.console.createAccount({ realm: 'developer', username, passwordHash: await hashPassword(password), createdAt: core.now() });
+      account = await core.storage.console.createAccount({
+        realm: 'developer',
+        username,
+        passwordHash: await hashPassword(password),
+        createdAt: core.now(),
+      });
     } catch (e) {
       if (e instanceof DuplicateError) return again(409, m.usernameTaken);
       throw e;
@@ -115,7 +192,18 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     if (await currentAccount(ctx, request, 'developer')) return seeOther(reply, '/console');
     const m = ct(f.lang);
-    return sendPage(reply, 200, credentialsPage({ ...f, title: m.signIn, sub: m.consoleSignInSub, action: '/console/login', submit: m.signIn, alt: { text: m.noAccount, href: '/console/signup', label: m.signUp } }));
+    return sendPage(
+      reply,
+      200,
+      credentialsPage({
+        ...f,
+        title: m.signIn,
+        sub: m.consoleSignInSub,
+        action: '/console/login',
+        submit: m.signIn,
+        alt: { text: m.noAccount, href: '/console/signup', label: m.signUp },
+      }),
+    );
   });
 
   app.post('/console/login', cfg, async (request, reply) => {
@@ -124,7 +212,20 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const m = ct(f.lang);
     const username = field(form, 'username');
     const again = (status: number, error: string) =>
-      sendPage(reply, status, credentialsPage({ ...f, error, username, title: m.signIn, sub: m.consoleSignInSub, action: '/console/login', submit: m.signIn, alt: { text: m.noAccount, href: '/console/signup', label: m.signUp } }));
+      sendPage(
+        reply,
+        status,
+        credentialsPage({
+          ...f,
+          error,
+          username,
+          title: m.signIn,
+          sub: m.consoleSignInSub,
+          action: '/console/login',
+          submit: m.signIn,
+          alt: { text: m.noAccount, href: '/console/signup', label: m.signUp },
+        }),
+      );
     const guard = loginGuard(ctx, request, 'developer', username);
     const waitBefore = await guard.waitBefore();
     if (waitBefore > 0) return again(429, guard.locked(reply, waitBefore, f.lang));
@@ -153,7 +254,16 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const apps = await core.storage.console.appsOfDeveloper(dev.accountId);
     const sandboxSellers = await core.storage.console.sandboxSellersOf(dev.accountId);
-    return sendPage(reply, 200, consoleHomePage({ ...f, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, apps, sandboxSellers }));
+    return sendPage(
+      reply,
+      200,
+      consoleHomePage({
+        ...f,
+        user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf },
+        apps,
+        sandboxSellers,
+      }),
+    );
   });
 
   app.post('/console/sandbox-sellers', cfg, async (request, reply) => {
@@ -163,12 +273,32 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const username = `sbx-${dev.accountId}-${randomToken('hex32').slice(0, 6)}`;
     const password = randomToken('hex32').slice(0, 16);
-    const created = await createSeller(core.storage, { username, password, stores: ['Sandbox Store A', 'Sandbox Store B'], now: core.now() });
+    const created = await createSeller(core.storage, {
+      username,
+      password,
+      stores: ['Sandbox Store A', 'Sandbox Store B'],
+      now: core.now(),
+    });
     await core.storage.console.addSandboxSeller(created.sellerId, dev.accountId);
-    await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.sandbox_seller_created', sellerId: created.sellerId, subject: username });
+    await audit(ctx, {
+      actor: `developer:${dev.username}`,
+      event: 'console.sandbox_seller_created',
+      sellerId: created.sellerId,
+      subject: username,
+    });
     const apps = await core.storage.console.appsOfDeveloper(dev.accountId);
     const sandboxSellers = await core.storage.console.sandboxSellersOf(dev.accountId);
-    return sendPage(reply, 201, consoleHomePage({ ...f, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, apps, sandboxSellers, created: { username, password } }));
+    return sendPage(
+      reply,
+      201,
+      consoleHomePage({
+        ...f,
+        user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf },
+        apps,
+        sandboxSellers,
+        created: { username, password },
+      }),
+    );
   });
 
   // Create an app (status `testing`); the secret is shown on the answer to this POST only.
@@ -176,7 +306,15 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const dev = await requireDeveloper(request, reply);
     if (!dev) return reply;
     const f = frame(ctx, request, reply, 'console');
-    return sendPage(reply, 200, newAppPage({ ...f, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, scopes: scopeChoices(f.lang) }));
+    return sendPage(
+      reply,
+      200,
+      newAppPage({
+        ...f,
+        user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf },
+        scopes: scopeChoices(f.lang),
+      }),
+    );
   });
 
   app.post('/console/apps', cfg, async (request, reply) => {
@@ -185,13 +323,29 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (!dev) return reply;
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
-    const values = Object.fromEntries(['name', 'description', 'logo_url', 'callback_urls', 'webhook_url'].map((k) => [k, field(form, k)]));
+    const values = Object.fromEntries(
+      ['name', 'description', 'logo_url', 'callback_urls', 'webhook_url'].map((k) => [k, field(form, k)]),
+    );
     const chosen = (form.get('scope') ?? []).filter((s) => s in core.profile.scopes);
     const again = (error: string) =>
-      sendPage(reply, 400, newAppPage({ ...f, error, user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf }, scopes: scopeChoices(f.lang), values, chosenScopes: chosen }));
+      sendPage(
+        reply,
+        400,
+        newAppPage({
+          ...f,
+          error,
+          user: { name: dev.username, logoutAction: '/console/logout', csrf: f.csrf },
+          scopes: scopeChoices(f.lang),
+          values,
+          chosenScopes: chosen,
+        }),
+      );
     const name = values.name ?? '';
     if (name === '' || name.length > 80) return again(m.nameRequired);
-    const callbacks = (values.callback_urls ?? '').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    const callbacks = (values.callback_urls ?? '')
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (callbacks.length === 0) return again(`${m.callbackUrls}: ${m.badUrl}`);
     // In the page's language (issue 14 §3): never the English message of the app module.
     for (const cb of callbacks) {
@@ -209,14 +363,30 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (values.logo_url && !isUrl(values.logo_url, true)) return again(`${values.logo_url} ${m.badUrl}`);
     if (values.webhook_url && !isUrl(values.webhook_url, false)) return again(`${values.webhook_url} ${m.badUrl}`);
     const scopes = chosen.length > 0 ? chosen : [core.profile.authorize.defaultScope];
-    const created = await createApp(core.storage, core.secretKey, { name, callbacks, scopes, status: 'testing', now: core.now() });
+    const created = await createApp(core.storage, core.secretKey, {
+      name,
+      callbacks,
+      scopes,
+      status: 'testing',
+      now: core.now(),
+    });
     await updateApp(
       core.storage,
       created.appKey,
-      { developerId: dev.accountId, description: values.description || null, logoUrl: values.logo_url || null, ...(values.webhook_url ? { webhookUrl: values.webhook_url } : {}) },
+      {
+        developerId: dev.accountId,
+        description: values.description || null,
+        logoUrl: values.logo_url || null,
+        ...(values.webhook_url ? { webhookUrl: values.webhook_url } : {}),
+      },
       core.now(),
     );
-    await audit(ctx, { actor: `developer:${dev.username}`, event: 'console.app_created', appKey: created.appKey, detail: { name } });
+    await audit(ctx, {
+      actor: `developer:${dev.username}`,
+      event: 'console.app_created',
+      appKey: created.appKey,
+      detail: { name },
+    });
     const details = (await loadAppDetails(core.storage, created.appKey)) as AppDetails;
     return renderApp(request, reply, dev, details, { secret: created.appSecret, status: 201 });
   });
@@ -228,7 +398,16 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const details = await ownApp(request, dev, f.lang);
     const done = doneParam(request);
     const m = ct(f.lang);
-    const notice = done === 'submitted' ? m.submitted : done === 'previous-ended' ? m.previousEnded : done === 'callbacks' ? m.callbacksSaved : done === 'fragment-redirect' ? m.fragmentSaved : undefined;
+    const notice =
+      done === 'submitted'
+        ? m.submitted
+        : done === 'previous-ended'
+          ? m.previousEnded
+          : done === 'callbacks'
+            ? m.callbacksSaved
+            : done === 'fragment-redirect'
+              ? m.fragmentSaved
+              : undefined;
     return renderApp(request, reply, dev, details, { notice });
   });
 
@@ -242,8 +421,11 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const details = await ownApp(request, dev, f.lang);
     const raw = field(form, 'overlap_hours') || '24';
     const hours = /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
-    if (!(hours >= 0 && hours <= MAX_OVERLAP_HOURS)) return renderApp(request, reply, dev, details, { status: 400, error: m.badHours });
-    const secret = await rotateAppSecret(core.storage, core.secretKey, details.appKey, hours, core.now(), { actor: `developer:${dev.username}` });
+    if (!(hours >= 0 && hours <= MAX_OVERLAP_HOURS))
+      return renderApp(request, reply, dev, details, { status: 400, error: m.badHours });
+    const secret = await rotateAppSecret(core.storage, core.secretKey, details.appKey, hours, core.now(), {
+      actor: `developer:${dev.username}`,
+    });
     request.log.info({ appKey: details.appKey, overlapHours: hours }, 'app secret rotated');
     const updated = (await loadAppDetails(core.storage, details.appKey)) as AppDetails;
     return renderApp(request, reply, dev, updated, { secret, notice: m.rotated });
@@ -257,11 +439,23 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
     const details = await ownApp(request, dev, f.lang);
-    const callbacks = field(form, 'callback_urls').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+    const callbacks = field(form, 'callback_urls')
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = callbacks.find((cb) => callbackUrlProblem(cb) !== undefined);
-    if (callbacks.length === 0) return renderApp(request, reply, dev, details, { status: 400, error: `${m.callbackUrls}: ${m.badUrl}` });
-    if (bad !== undefined) return renderApp(request, reply, dev, details, { status: 400, error: `${m.callbackUrls}: ${bad} ${callbackWords(m, callbackUrlProblem(bad)!)}` });
-    await updateApp(core.storage, details.appKey, { callbacks }, core.now(), { actor: `developer:${dev.username}`, event: 'console.app_callbacks_changed', detail: { from: details.callbackUrls, to: callbacks } });
+    if (callbacks.length === 0)
+      return renderApp(request, reply, dev, details, { status: 400, error: `${m.callbackUrls}: ${m.badUrl}` });
+    if (bad !== undefined)
+      return renderApp(request, reply, dev, details, {
+        status: 400,
+        error: `${m.callbackUrls}: ${bad} ${callbackWords(m, callbackUrlProblem(bad)!)}`,
+      });
+    await updateApp(core.storage, details.appKey, { callbacks }, core.now(), {
+      actor: `developer:${dev.username}`,
+      event: 'console.app_callbacks_changed',
+      detail: { from: details.callbackUrls, to: callbacks },
+    });
     return seeOther(reply, `/console/apps/${details.appKey}?done=callbacks`);
   });
 
@@ -271,7 +465,10 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (!dev) return reply;
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
-    await endPreviousSecret(core.storage, details.appKey, core.now(), { actor: `developer:${dev.username}`, event: 'console.previous_secret_revoked' });
+    await endPreviousSecret(core.storage, details.appKey, core.now(), {
+      actor: `developer:${dev.username}`,
+      event: 'console.previous_secret_revoked',
+    });
     return seeOther(reply, `/console/apps/${details.appKey}?done=previous-ended`);
   });
 
@@ -283,14 +480,23 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     const value = field(form, 'fragment_redirect');
-    if (!core.profile.authorize.responseTypes.includes('token') || !['profile', 'exact-callback', 'redirect-rule'].includes(value)) {
+    if (
+      !core.profile.authorize.responseTypes.includes('token') ||
+      !['profile', 'exact-callback', 'redirect-rule'].includes(value)
+    ) {
       return renderApp(request, reply, dev, details, { status: 400, error: ct(f.lang).badFragment });
     }
-    await updateApp(core.storage, details.appKey, { fragmentRedirect: value === 'profile' ? null : (value as 'exact-callback' | 'redirect-rule') }, core.now(), {
-      actor: `developer:${dev.username}`,
-      event: 'console.fragment_redirect_set',
-      detail: { fragment_redirect: value },
-    });
+    await updateApp(
+      core.storage,
+      details.appKey,
+      { fragmentRedirect: value === 'profile' ? null : (value as 'exact-callback' | 'redirect-rule') },
+      core.now(),
+      {
+        actor: `developer:${dev.username}`,
+        event: 'console.fragment_redirect_set',
+        detail: { fragment_redirect: value },
+      },
+    );
     return seeOther(reply, `/console/apps/${details.appKey}?done=fragment-redirect`);
   });
 
@@ -308,7 +514,11 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       if (e instanceof TopicError) return renderApp(request, reply, dev, details, { status: 400, error: e.message });
       throw e;
     }
-    await updateApp(core.storage, details.appKey, { topics }, core.now(), { actor: `developer:${dev.username}`, event: 'console.app_topics_changed', detail: { topics } });
+    await updateApp(core.storage, details.appKey, { topics }, core.now(), {
+      actor: `developer:${dev.username}`,
+      event: 'console.app_topics_changed',
+      detail: { topics },
+    });
     return seeOther(reply, `/console/apps/${details.appKey}?done=topics#messages`);
   });
 
@@ -319,7 +529,12 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (!dev) return reply;
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
-    const sent = ctx.messages ? await ctx.messages.sample(details.appKey, async (sellerId) => (await core.storage.console.sandboxOwner(sellerId)) === dev.accountId) : [];
+    const sent = ctx.messages
+      ? await ctx.messages.sample(
+          details.appKey,
+          async (sellerId) => (await core.storage.console.sandboxOwner(sellerId)) === dev.accountId,
+        )
+      : [];
     const en = f.lang === 'en';
     return renderApp(request, reply, dev, details, {
       notice:
@@ -340,7 +555,11 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     if (details.status === 'testing') {
-      await setAppStatus(core.storage, details.appKey, 'submitted', core.now(), { actor: `developer:${dev.username}`, event: 'console.app_submitted', detail: null });
+      await setAppStatus(core.storage, details.appKey, 'submitted', core.now(), {
+        actor: `developer:${dev.username}`,
+        event: 'console.app_submitted',
+        detail: null,
+      });
     }
     return seeOther(reply, `/console/apps/${details.appKey}?done=submitted`);
   });

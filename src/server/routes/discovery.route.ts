@@ -14,7 +14,10 @@ export function serverMetadata(ctx: HttpContext): Record<string, unknown> {
     introspection_endpoint: base + profile.paths.introspect,
     response_types_supported: profile.authorize.responseTypes,
     response_modes_supported: profile.authorize.responseTypes.map((t) => (t === 'code' ? 'query' : 'fragment')),
-    grant_types_supported: [...profile.token.grantTypes, ...(profile.authorize.responseTypes.includes('token') ? ['implicit'] : [])],
+    grant_types_supported: [
+      ...profile.token.grantTypes,
+      ...(profile.authorize.responseTypes.includes('token') ? ['implicit'] : []),
+    ],
     scopes_supported: Object.keys(profile.scopes),
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -26,8 +29,12 @@ export function serverMetadata(ctx: HttpContext): Record<string, unknown> {
 }
 
 export async function discoveryRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
-  app.get('/.well-known/oauth-authorization-server', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return serverMetadata(ctx);
-  });
+  app.get(
+    '/.well-known/oauth-authorization-server',
+    { ...HEAD_SAFE, config: { kind: 'plain' } },
+    async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return serverMetadata(ctx);
+    },
+  );
 }

@@ -9,7 +9,13 @@ interface DocOperation {
   tags: string[];
   summary: string;
   description?: string;
-  parameters?: Array<{ name: string; in: string; required?: boolean; description?: string; schema?: { enum?: string[] } }>;
+  parameters?: Array<{
+    name: string;
+    in: string;
+    required?: boolean;
+    description?: string;
+    schema?: { enum?: string[] };
+  }>;
   requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> };
   responses: Record<string, { description: string }>;
 }
@@ -26,42 +32,68 @@ export async function docsRoutes(app: FastifyInstance, ctx: HttpContext, routes:
 
   app.get('/docs', { ...HEAD_SAFE, config: { kind: 'plain' } }, async (request, reply) => {
     const lang = requestLang(ctx, request);
-    const w = lang === 'en'
-      ? { parameter: 'parameter', in: 'in', required: 'required', meaning: 'meaning', yes: 'yes', body: 'Body', or: ' or ', answers: 'Answers', machine: 'Machine-readable:', title: 'API reference', summaries: '', other: '中文', otherLang: 'zh-CN' }
-      : {
-          parameter: '参数',
-          in: '位置',
-          required: '必填',
-          meaning: '含义',
-          yes: '是',
-          body: '请求体',
-          or: ' 或 ',
-          answers: '响应',
-          machine: '机器可读版本：',
-          title: 'API 参考',
-          summaries: '各接口的说明取自 OpenAPI 文档，为英文。',
-          other: 'English',
-          otherLang: 'en',
-        };
-    const doc = document() as { info: { title: string; description: string }; paths: Record<string, Record<string, DocOperation>>; tags: Array<{ name: string }> };
-    const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
+    const w =
+      lang === 'en'
+        ? {
+            parameter: 'parameter',
+            in: 'in',
+            required: 'required',
+            meaning: 'meaning',
+            yes: 'yes',
+            body: 'Body',
+            or: ' or ',
+            answers: 'Answers',
+            machine: 'Machine-readable:',
+            title: 'API reference',
+            summaries: '',
+            other: '中文',
+            otherLang: 'zh-CN',
+          }
+        : {
+            parameter: '参数',
+            in: '位置',
+            required: '必填',
+            meaning: '含义',
+            yes: '是',
+            body: '请求体',
+            or: ' 或 ',
+            answers: '响应',
+            machine: '机器可读版本：',
+            title: 'API 参考',
+            summaries: '各接口的说明取自 OpenAPI 文档，为英文。',
+            other: 'English',
+            otherLang: 'en',
+          };
+    const doc = document() as {
+      info: { title: string; description: string };
+      paths: Record<string, Record<string, DocOperation>>;
+      tags: Array<{ name: string }>;
+    };
+    const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
+    );
     const sections = doc.tags.map((tag) => {
       const inTag = ops.filter((o) => o.op.tags.includes(tag.name));
       if (inTag.length === 0) return '';
       return html`<h2>${tag.name}</h2>
 ${inTag.map(
-  (o) => html`<details class="op"><summary><code>${o.method}</code> <code>${o.path}</code><br><span>${o.op.summary}</span></summary>
+  (
+    o,
+  ) => html`<details class="op"><summary><code>${o.method}</code> <code>${o.path}</code><br><span>${o.op.summary}</span></summary>
 ${o.op.description ? html`<p class="desc">${o.op.description}</p>` : ''}
 ${
   (o.op.parameters ?? []).length > 0
-    ? html`<table><thead><tr><th>${w.parameter}</th><th>${w.in}</th><th>${w.required}</th><th>${w.meaning}</th></tr></thead><tbody>${(o.op.parameters ?? []).map(
-        (p) => html`<tr><td><code>${p.name}</code></td><td>${p.in}</td><td>${p.required ? w.yes : ''}</td><td>${p.description ?? ''}${p.schema?.enum ? html` (${p.schema.enum.join(' | ')})` : ''}</td></tr>`,
+    ? html`<table><thead><tr><th>${w.parameter}</th><th>${w.in}</th><th>${w.required}</th><th>${w.meaning}</th></tr></thead><tbody>${(
+        o.op.parameters ?? []
+      ).map(
+        (p) =>
+          html`<tr><td><code>${p.name}</code></td><td>${p.in}</td><td>${p.required ? w.yes : ''}</td><td>${p.description ?? ''}${p.schema?.enum ? html` (${p.schema.enum.join(' | ')})` : ''}</td></tr>`,
       )}</tbody></table>`
     : ''
 }
 ${
   o.op.requestBody
-    ?  html`<p>${w.body} (${Object.keys(o.op.requestBody.content).join(w.or)}): ${Object.entries(Object.values(o.op.requestBody.content)[0]?.schema.properties ?? {}).map(([k]) => html`<code>${k}</code> `)}</p>`
+    ? html`<p>${w.body} (${Object.keys(o.op.requestBody.content).join(w.or)}): ${Object.entries(Object.values(o.op.requestBody.content)[0]?.schema.properties ?? {}).map(([k]) => html`<code>${k}</code> `)}</p>`
     : ''
 }
 <p>${w.answers}: ${Object.entries(o.op.responses).map(([status, r]) => html`<code>${status}</code> ${r.description}; `)}</p>
@@ -73,6 +105,10 @@ ${
 <p class="sub">${lang === 'en' ? doc.info.description : w.summaries} ${w.machine} <a href="/openapi.json">/openapi.json</a>.</p>
 <p class="foot"><span></span><a href="/docs?lang=${w.otherLang}">${w.other}</a></p>
 ${raw(sections.map((s) => (typeof s === 'string' ? s : s.html)).join('\n'))}`;
-    return sendPage(reply, 200, layout({ lang, title: `${w.title} · ${ctx.core.profile.title}`, body, variant: 'docs' }));
+    return sendPage(
+      reply,
+      200,
+      layout({ lang, title: `${w.title} · ${ctx.core.profile.title}`, body, variant: 'docs' }),
+    );
   });
 }

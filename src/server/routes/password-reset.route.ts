@@ -2,10 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import { frame } from '../../console/frame.js';
 import { checkedForm, currentAccount, field, PageError } from '../../console/web-kit.js';
 import { param } from '../../core/params.js';
-import { checkPasswordResetToken, completeSellerPasswordReset, issueSellerPasswordReset, PASSWORD_RESET_PATH, PasswordResetRefused } from '../../sellers/password-reset.js';
+import {
+  checkPasswordResetToken,
+  completeSellerPasswordReset,
+  issueSellerPasswordReset,
+  PASSWORD_RESET_PATH,
+  PasswordResetRefused,
+} from '../../sellers/password-reset.js';
 import { queryParams, seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';
-import { passwordResetInvalidPage, passwordResetIssuedPage, passwordResetPage, resetWords } from '../pages/password-reset-pages.js';
+import {
+  passwordResetInvalidPage,
+  passwordResetIssuedPage,
+  passwordResetPage,
+  resetWords,
+} from '../pages/password-reset-pages.js';
 
 /**
  * Seller password reset for built-in accounts (docs/adr/0126): an operator issues a one-time link
@@ -24,19 +35,38 @@ export async function passwordResetRoutes(app: FastifyInstance, ctx: HttpContext
     const valid = await checkPasswordResetToken(core.storage, token, core.now());
     if (!valid) return sendPage(reply, 400, passwordResetInvalidPage({ ...f, langSwitch }));
     reply.header('referrer-policy', 'no-referrer');
-    return sendPage(reply, 200, passwordResetPage({ ...f, langSwitch, token, username: valid.username, action: PASSWORD_RESET_PATH }));
+    return sendPage(
+      reply,
+      200,
+      passwordResetPage({ ...f, langSwitch, token, username: valid.username, action: PASSWORD_RESET_PATH }),
+    );
   });
 
   app.post(PASSWORD_RESET_PATH, cfg, async (request, reply) => {
     const form = checkedForm(ctx, request);
     const f = frame(ctx, request, reply, 'account');
     const token = field(form, 'token');
-    const result = await completeSellerPasswordReset(core.storage, token, param(form, 'new_password') ?? '', core.now());
+    const result = await completeSellerPasswordReset(
+      core.storage,
+      token,
+      param(form, 'new_password') ?? '',
+      core.now(),
+    );
     if (result.status === 'invalid') return sendPage(reply, 400, passwordResetInvalidPage(f));
     if (result.status === 'weak') {
       const valid = await checkPasswordResetToken(core.storage, token, core.now());
       if (!valid) return sendPage(reply, 400, passwordResetInvalidPage(f));
-      return sendPage(reply, 400, passwordResetPage({ ...f, error: ct(f.lang).passwordRule, token, username: valid.username, action: PASSWORD_RESET_PATH }));
+      return sendPage(
+        reply,
+        400,
+        passwordResetPage({
+          ...f,
+          error: ct(f.lang).passwordRule,
+          token,
+          username: valid.username,
+          action: PASSWORD_RESET_PATH,
+        }),
+      );
     }
     request.log.info({ sellerId: result.sellerId }, 'seller password reset through a reset link');
     return seeOther(reply, '/account/login?done=password-reset');
@@ -50,9 +80,22 @@ export async function passwordResetRoutes(app: FastifyInstance, ctx: HttpContext
     const f = frame(ctx, request, reply, 'admin');
     const sellerId = /^\d{1,15}$/.test(request.params.sellerId) ? Number(request.params.sellerId) : NaN;
     try {
-      const issued = await issueSellerPasswordReset(core.storage, { sellerId, baseUrl: core.issuer, actor: `operator:${op.username}`, now: core.now() });
+      const issued = await issueSellerPasswordReset(core.storage, {
+        sellerId,
+        baseUrl: core.issuer,
+        actor: `operator:${op.username}`,
+        now: core.now(),
+      });
       request.log.info({ sellerId, operator: op.username }, 'seller password reset link issued');
-      return sendPage(reply, 201, passwordResetIssuedPage({ ...f, user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf }, ...issued }));
+      return sendPage(
+        reply,
+        201,
+        passwordResetIssuedPage({
+          ...f,
+          user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf },
+          ...issued,
+        }),
+      );
     } catch (e) {
       if (!(e instanceof PasswordResetRefused)) throw e;
       if (e.code === 'seller_not_found') throw new PageError(404, ct(f.lang).noSuchSeller, e.message);

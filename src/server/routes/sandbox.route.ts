@@ -16,7 +16,7 @@ function sandboxWords(lang: Lang) {
         standsIn: "This page stands in for the ISV's callback URL. These parameters arrived:",
         noParams1: 'No query parameters arrived. In the client-side flow (',
         noParams2: ') the access token travels in the URL fragment (after ',
-        noParams3: '), which browsers never send to a server: look at this page\'s address bar.',
+        noParams3: "), which browsers never send to a server: look at this page's address bar.",
         swap1: 'Swap the code for tokens within ',
         swap2: ' minutes (it works once), with the app_secret that ',
         swap3: ' printed (for the demo app ',
@@ -52,15 +52,20 @@ export async function sandboxRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   // The sandbox clock (docs/gateway.md#sandbox-clock): every expiry is judged against core.now(),
   // which these move forward, so an ISV can test expiry paths in minutes. Never without --sandbox.
   let offsetMs = 0;
-  const clockAnswer = () => ({ now: new Date(ctx.core.now()).toISOString(), offset_seconds: Math.round(offsetMs / 1000) });
+  const clockAnswer = () => ({
+    now: new Date(ctx.core.now()).toISOString(),
+    offset_seconds: Math.round(offsetMs / 1000),
+  });
   app.get('/sandbox/clock', { config: { kind: 'api' } }, async () => clockAnswer());
   app.post('/sandbox/clock', { config: { kind: 'api' } }, async (request) => {
     const body = request.body as { advance_seconds?: unknown } | undefined;
     const n = body && typeof body === 'object' ? body.advance_seconds : undefined;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CLOCK_ADVANCE_SECONDS) {
-      throw new InvalidRequestError(`send {"advance_seconds": N} as JSON, N a whole number of seconds from 1 to ${MAX_CLOCK_ADVANCE_SECONDS}`);
+      throw new InvalidRequestError(
+        `send {"advance_seconds": N} as JSON, N a whole number of seconds from 1 to ${MAX_CLOCK_ADVANCE_SECONDS}`,
+      );
     }
-    if (!ctx.core.advanceClock) throw new InvalidRequestError('this server\'s clock cannot be moved');
+    if (!ctx.core.advanceClock) throw new InvalidRequestError("this server's clock cannot be moved");
     ctx.core.advanceClock(n * 1000);
     offsetMs += n * 1000;
     request.log.warn({ advanceSeconds: n, offsetSeconds: Math.round(offsetMs / 1000) }, 'sandbox clock moved forward');

@@ -17,10 +17,15 @@ export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promi
 
   const tokenHandler = async (request: FastifyRequest) => {
     // Only GET and POST are routed here (HEAD and the rest get 405 with Allow: src/server/methods.ts).
-    if (request.method !== 'GET' && request.method !== 'POST') throw new InvalidRequestError(`the token endpoint does not accept ${request.method}`);
+    if (request.method !== 'GET' && request.method !== 'POST')
+      throw new InvalidRequestError(`the token endpoint does not accept ${request.method}`);
     const method = request.method;
     // A legacy POST may carry everything in the query and have no body at all.
-    const bodyless = method === 'POST' && profile.token.queryOnPost === true && request.body === undefined && !request.headers['content-type'];
+    const bodyless =
+      method === 'POST' &&
+      profile.token.queryOnPost === true &&
+      request.body === undefined &&
+      !request.headers['content-type'];
     let params: ParamBag = method === 'GET' ? queryParams(request) : bodyless ? new Map() : formParams(request);
     if (method === 'POST') {
       // RFC 6749 §3.2: credentials belong in the body, never also in the URL,
@@ -34,7 +39,10 @@ export async function tokenRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     if (result.replayed) {
       // The grace window's same successor again (docs/adr/0100): no token was issued.
       ctx.metrics.refreshGraceReplays.inc();
-      request.log.info({ appKey: result.client.appKey, grantType: result.grantType }, 'refresh retried within the grace window: the same successor again');
+      request.log.info(
+        { appKey: result.client.appKey, grantType: result.grantType },
+        'refresh retried within the grace window: the same successor again',
+      );
     } else {
       ctx.metrics.tokensIssued.inc({ grant_type: result.grantType });
       request.log.info({ appKey: result.client.appKey, grantType: result.grantType }, 'tokens issued');
@@ -73,5 +81,6 @@ function mergeParams(query: ParamBag, body: ParamBag): ParamBag {
 /** Parameters in the query of a POST to the token endpoint are refused, not merged (RFC 6749 §3.2, §2.3.1). */
 function rejectQueryOnPost(query: ParamBag): void {
   const name = [...query.keys()].find((k) => k !== '');
-  if (name !== undefined) throw new InvalidRequestError(`parameter ${name} must be sent in the request body, not the URL`);
+  if (name !== undefined)
+    throw new InvalidRequestError(`parameter ${name} must be sent in the request body, not the URL`);
 }

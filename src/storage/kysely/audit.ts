@@ -83,7 +83,9 @@ export function createMaintenanceRepository(db: Kysely<Database>): MaintenanceRe
               .select('g.grant_id')
               .where('g.revoked_at', 'is not', null)
               .where('g.revoked_at', '<', cutoff)
-              .where(({ not, exists, selectFrom }) => not(exists(selectFrom('tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'g.grant_id'))))
+              .where(({ not, exists, selectFrom }) =>
+                not(exists(selectFrom('tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'g.grant_id'))),
+              )
               .limit(batchSize),
           )
           .executeTakeFirst();
@@ -93,7 +95,14 @@ export function createMaintenanceRepository(db: Kysely<Database>): MaintenanceRe
         res = await db
           .updateTable('tokens')
           .set({ successor: null, grace_until: null })
-          .where('token_hash', 'in', (eb) => eb.selectFrom('tokens as t').select('t.token_hash').where('t.grace_until', 'is not', null).where('t.grace_until', '<', cutoff).limit(batchSize))
+          .where('token_hash', 'in', (eb) =>
+            eb
+              .selectFrom('tokens as t')
+              .select('t.token_hash')
+              .where('t.grace_until', 'is not', null)
+              .where('t.grace_until', '<', cutoff)
+              .limit(batchSize),
+          )
           .executeTakeFirst();
         return Number((res as { numUpdatedRows?: bigint }).numUpdatedRows ?? 0);
       } else {
@@ -102,7 +111,9 @@ export function createMaintenanceRepository(db: Kysely<Database>): MaintenanceRe
         const any = db as unknown as Kysely<any>;
         res = await any
           .deleteFrom(table)
-          .where(key, 'in', (eb: ExpressionBuilder<any, any>) => eb.selectFrom(table).select(key).where(time, '<', cutoff).limit(batchSize))
+          .where(key, 'in', (eb: ExpressionBuilder<any, any>) =>
+            eb.selectFrom(table).select(key).where(time, '<', cutoff).limit(batchSize),
+          )
           .executeTakeFirst();
       }
       return Number(res?.numDeletedRows ?? 0);
@@ -111,7 +122,10 @@ export function createMaintenanceRepository(db: Kysely<Database>): MaintenanceRe
 }
 
 /** Rows that expire by a time column: table, key, time column (call records by age, not expiry). */
-const PURGE_BY_TIME: Record<Exclude<Purgeable, 'grants' | 'successors'>, readonly [table: string, key: string, time: string]> = {
+const PURGE_BY_TIME: Record<
+  Exclude<Purgeable, 'grants' | 'successors'>,
+  readonly [table: string, key: string, time: string]
+> = {
   interactions: ['interactions', 'id', 'expires_at'],
   sessions: ['seller_sessions', 'id_hash', 'expires_at'],
   codes: ['auth_codes', 'code_hash', 'expires_at'],
@@ -122,7 +136,14 @@ const PURGE_BY_TIME: Record<Exclude<Purgeable, 'grants' | 'successors'>, readonl
 };
 
 /** Pool use of a node-postgres pool. */
-export function poolStatsOf(pool: { totalCount: number; idleCount: number; waitingCount: number; options: { max?: number } } | undefined): (() => PoolStats | undefined) | undefined {
+export function poolStatsOf(
+  pool: { totalCount: number; idleCount: number; waitingCount: number; options: { max?: number } } | undefined,
+): (() => PoolStats | undefined) | undefined {
   if (!pool) return undefined;
-  return () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 });
+  return () => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+    max: pool.options.max ?? 10,
+  });
 }

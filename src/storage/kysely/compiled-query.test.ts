@@ -13,13 +13,21 @@ describe('precompile', () => {
   const open = async () => {
     const db = new Kysely<Db>({ dialect: new SqliteGroupCommitDialect(new SQLite(':memory:')) });
     await sql`create table items (id integer primary key, name text not null, seen integer)`.execute(db);
-    await db.insertInto('items').values([{ id: 1, name: 'one', seen: null }, { id: 2, name: 'two', seen: null }]).execute();
+    await db
+      .insertInto('items')
+      .values([
+        { id: 1, name: 'one', seen: null },
+        { id: 2, name: 'two', seen: null },
+      ])
+      .execute();
     return db;
   };
 
   it('runs the same SQL as the builder with each call’s values', async () => {
     const db = await open();
-    const byName = precompile(db, ['name'], (p) => db.selectFrom('items').select(['id', 'name']).where('name', '=', p.name));
+    const byName = precompile(db, ['name'], (p) =>
+      db.selectFrom('items').select(['id', 'name']).where('name', '=', p.name),
+    );
     assert.deepEqual((await byName({ name: 'two' })).rows, [{ id: 2, name: 'two' }]);
     assert.deepEqual((await byName({ name: 'one' })).rows, [{ id: 1, name: 'one' }]);
     assert.deepEqual((await byName({ name: 'none' })).rows, []);
@@ -28,7 +36,13 @@ describe('precompile', () => {
 
   it('reports affected rows and runs inside a transaction when given one', async () => {
     const db = await open();
-    const mark = precompile(db, ['seen', 'id'], (p) => db.updateTable('items').set({ seen: p.seen as unknown as number }).where('id', '=', p.id as unknown as number).where('seen', 'is', null));
+    const mark = precompile(db, ['seen', 'id'], (p) =>
+      db
+        .updateTable('items')
+        .set({ seen: p.seen as unknown as number })
+        .where('id', '=', p.id as unknown as number)
+        .where('seen', 'is', null),
+    );
     await assert.rejects(
       db.transaction().execute(async (trx) => {
         assert.equal((await mark({ seen: 5, id: 1 }, trx)).numAffectedRows, 1n);
@@ -36,7 +50,10 @@ describe('precompile', () => {
       }),
       /roll back/,
     );
-    assert.equal((await db.selectFrom('items').select('seen').where('id', '=', 1).executeTakeFirstOrThrow()).seen, null);
+    assert.equal(
+      (await db.selectFrom('items').select('seen').where('id', '=', 1).executeTakeFirstOrThrow()).seen,
+      null,
+    );
     assert.equal((await mark({ seen: 5, id: 1 })).numAffectedRows, 1n);
     assert.equal((await mark({ seen: 6, id: 1 })).numAffectedRows, 0n);
     await db.destroy();
@@ -44,7 +61,10 @@ describe('precompile', () => {
 
   it('refuses a placeholder that is not used exactly once', async () => {
     const db = await open();
-    assert.throws(() => precompile(db, ['a', 'b'], (p) => db.selectFrom('items').selectAll().where('name', '=', p.a)), /placeholder b/);
+    assert.throws(
+      () => precompile(db, ['a', 'b'], (p) => db.selectFrom('items').selectAll().where('name', '=', p.a)),
+      /placeholder b/,
+    );
     await db.destroy();
   });
 });
@@ -70,7 +90,10 @@ describe('precompileInsert', () => {
   it('binds rows for a direct run: one statement per chunk, columns in place, missing values as NULL', () => {
     const db = new Kysely<Db>({ dialect: new SqliteGroupCommitDialect(new SQLite(':memory:')) });
     const insert = precompileInsert<Db['items']>(db, 'items', ['id', 'name', 'seen'], 500, [1, 10, 100, 500]);
-    const rows = Array.from({ length: 612 }, (_, i) => ({ id: i + 1, name: `n${i + 1}`, ...(i % 3 ? { seen: i } : {}) }) as Db['items']);
+    const rows = Array.from(
+      { length: 612 },
+      (_, i) => ({ id: i + 1, name: `n${i + 1}`, ...(i % 3 ? { seen: i } : {}) }) as Db['items'],
+    );
     const statements = insert.bind(rows);
     assert.deepEqual(
       statements.map((q) => q.parameters.length / 3),
@@ -83,6 +106,9 @@ describe('precompileInsert', () => {
 
   it('refuses sizes without 1 (a remainder could not be written)', () => {
     const db = new Kysely<Db>({ dialect: new SqliteGroupCommitDialect(new SQLite(':memory:')) });
-    assert.throws(() => precompileInsert<Db['items']>(db, 'items', ['id', 'name', 'seen'], 10, [10]), /sizes must include 1/);
+    assert.throws(
+      () => precompileInsert<Db['items']>(db, 'items', ['id', 'name', 'seen'], 10, [10]),
+      /sizes must include 1/,
+    );
   });
 });

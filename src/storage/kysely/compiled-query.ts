@@ -51,7 +51,10 @@ export function precompile<Row, Names extends string>(
     for (let k = 0; k < positions.length; k++) params[positions[k]!] = values[k];
     return CompiledQuery.raw(sql, params) as CompiledQuery<Row>;
   };
-  return Object.assign((values: Record<Names, unknown>, on: Kysely<any> = db) => on.executeQuery<Row>(bind(values)), { bind, bindOrdered });
+  return Object.assign((values: Record<Names, unknown>, on: Kysely<any> = db) => on.executeQuery<Row>(bind(values)), {
+    bind,
+    bindOrdered,
+  });
 }
 
 /**
@@ -75,11 +78,13 @@ export function precompileInsert<Row extends Record<string, unknown>>(
   // Each size is compiled the first time it is needed (a 500-row INSERT takes milliseconds to build).
   const compiled = (count: number): Precompiled<unknown, string> =>
     (byCount[count] ??= precompile(db, names(count), (p) =>
-      db.insertInto(table).values(Array.from({ length: count }, (_, r) => Object.fromEntries(columns.map((c) => [c, p[`${r}.${c}`]])))),
+      db
+        .insertInto(table)
+        .values(Array.from({ length: count }, (_, r) => Object.fromEntries(columns.map((c) => [c, p[`${r}.${c}`]])))),
     ));
   const bind = (rows: readonly Row[]): CompiledQuery[] => {
     const out: CompiledQuery[] = [];
-    for (let start = 0; start < rows.length; ) {
+    for (let start = 0; start < rows.length;) {
       const left = rows.length - start;
       const size = largestFirst.find((n) => n <= left)!;
       // Values row by row, column by column: the order of `names(size)`.

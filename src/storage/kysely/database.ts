@@ -22,7 +22,11 @@ import { tokenCodeMigration } from './migrations/0019-token-code.migration.js';
 import { receiverQuotaMigration } from './migrations/0019-receiver-quota.migration.js';
 import { messagesMigration } from './migrations/0018-messages.migration.js';
 import { adminReviewMigration } from './migrations/0021-admin-review.migration.js';
-import { SqliteGroupCommitDialect, type SqliteDirect, type SqliteGroupCommitDriver } from './sqlite-group-commit-driver.js';
+import {
+  SqliteGroupCommitDialect,
+  type SqliteDirect,
+  type SqliteGroupCommitDriver,
+} from './sqlite-group-commit-driver.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -43,7 +47,8 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
   if (url.startsWith('sqlite:')) {
     let path = url.slice('sqlite:'.length);
     if (path.startsWith('//')) path = path.slice(2);
-    if (path === '') throw new InvalidDatabaseUrlError(`database URL "${url}" has no file path (try sqlite:./data/shouquan.db)`);
+    if (path === '')
+      throw new InvalidDatabaseUrlError(`database URL "${url}" has no file path (try sqlite:./data/shouquan.db)`);
     return { dialect: 'sqlite', target: path };
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
@@ -83,7 +88,9 @@ export const SQLITE_MMAP_BYTES = 2 ** 31;
  * Returns how many rows were removed.
  */
 export function clearPerValueStatistics(sqlite: SQLite.Database): number {
-  const exists = sqlite.prepare("select count(*) as n from sqlite_master where type = 'table' and name = 'sqlite_stat4'").get() as { n: number };
+  const exists = sqlite
+    .prepare("select count(*) as n from sqlite_master where type = 'table' and name = 'sqlite_stat4'")
+    .get() as { n: number };
   if (exists.n === 0) return 0;
   const removed = sqlite.prepare('delete from sqlite_stat4').run().changes;
   // Reload the planner's statistics on this connection without the removed rows.
@@ -95,7 +102,13 @@ export function clearPerValueStatistics(sqlite: SQLite.Database): number {
 export function openDatabase(
   url: string,
   options: OpenDatabaseOptions = {},
-): { db: Kysely<Database>; dialect: DialectName; pool?: pg.Pool; commitStats?: () => CommitStats | undefined; direct?: SqliteDirect } {
+): {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  pool?: pg.Pool;
+  commitStats?: () => CommitStats | undefined;
+  direct?: SqliteDirect;
+} {
   const parsed = parseDatabaseUrl(url);
   if (parsed.dialect === 'sqlite') {
     const file = parsed.target;
@@ -111,10 +124,17 @@ export function openDatabase(
     if (file !== ':memory:') sqlite.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`);
     clearPerValueStatistics(sqlite);
     // Cached prepared statements and group commit (docs/adr/0050); Kysely's SqliteDialect otherwise.
-    const sqliteDialect = new SqliteGroupCommitDialect(sqlite, { checkpointFile: file === ':memory:' ? undefined : file });
+    const sqliteDialect = new SqliteGroupCommitDialect(sqlite, {
+      checkpointFile: file === ':memory:' ? undefined : file,
+    });
     // The same driver instance Kysely uses, for the hot statements run without Kysely (docs/adr/0058).
     const direct = sqliteDialect.createDriver() as SqliteGroupCommitDriver;
-    return { db: new Kysely<Database>({ dialect: sqliteDialect }), dialect: 'sqlite', commitStats: () => sqliteDialect.driver?.stats, direct };
+    return {
+      db: new Kysely<Database>({ dialect: sqliteDialect }),
+      dialect: 'sqlite',
+      commitStats: () => sqliteDialect.driver?.stats,
+      direct,
+    };
   }
   const pool = new pg.Pool({
     connectionString: parsed.target,
@@ -174,7 +194,9 @@ async function appliedMigrations(db: Kysely<Database>, dialect: DialectName): Pr
     const t = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db);
     if (!t.rows[0]?.t) return undefined;
   } else {
-    const t = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
+    const t = await sql<{
+      n: number;
+    }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
     if (Number(t.rows[0]?.n ?? 0) === 0) return undefined;
   }
   const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
@@ -201,7 +223,11 @@ export async function migrationStatus(db: Kysely<Database>, dialect: DialectName
   const known = await knownMigrations(dialect);
   const recorded = (await appliedMigrations(db, dialect)) ?? [];
   const done = new Set(recorded);
-  return { applied: known.filter((n) => done.has(n)), pending: known.filter((n) => !done.has(n)), unknown: recorded.filter((n) => !known.includes(n)) };
+  return {
+    applied: known.filter((n) => done.has(n)),
+    pending: known.filter((n) => !done.has(n)),
+    unknown: recorded.filter((n) => !known.includes(n)),
+  };
 }
 
 /** The database was upgraded by a newer Shouquan: this version must not run on it (exit 2). */
@@ -251,7 +277,8 @@ export async function migrateToLatest(db: Kysely<Database>, dialect: DialectName
     const { error, results } = await migrator.migrateToLatest();
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     const message = error instanceof Error ? error.message : String(error);
-    if (attempt >= 3 || !/^(schema|relation) ".*" does not exist$/.test(message)) throw error instanceof Error ? error : new Error(message);
+    if (attempt >= 3 || !/^(schema|relation) ".*" does not exist$/.test(message))
+      throw error instanceof Error ? error : new Error(message);
   }
 }
 

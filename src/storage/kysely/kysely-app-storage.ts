@@ -22,7 +22,12 @@ export function toApp(r: Database['apps']): AppRecord {
     status: r.status as AppStatus,
     createdAt: Number(r.created_at),
     // 0004_console: the secret before a rotation, only while one is kept (docs/adr/0060).
-    ...(r.previous_secret_hash ? { previousSecretHash: r.previous_secret_hash, previousSecretExpiresAt: Number(r.previous_secret_expires_at ?? 0) } : {}),
+    ...(r.previous_secret_hash
+      ? {
+          previousSecretHash: r.previous_secret_hash,
+          previousSecretExpiresAt: Number(r.previous_secret_expires_at ?? 0),
+        }
+      : {}),
     // 0017_subscriptions (docs/adr/0140).
     requireSubscription: Number(r.require_subscription ?? 0) === 1,
     purchaseUrl: r.purchase_url ?? null,
@@ -66,7 +71,13 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
             appKey: app.appKey,
             sellerId: null,
             subject: app.appKey,
-            detail: { name: app.name, callbacks: app.callbackUrls, scopes: app.scopes, status: app.status, ...(app.requireSubscription ? { require_subscription: true, purchase_url: app.purchaseUrl ?? null } : {}) },
+            detail: {
+              name: app.name,
+              callbacks: app.callbackUrls,
+              scopes: app.scopes,
+              status: app.status,
+              ...(app.requireSubscription ? { require_subscription: true, purchase_url: app.purchaseUrl ?? null } : {}),
+            },
           });
         });
       } catch (err) {
@@ -89,8 +100,28 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
       if (c.logoUrl !== undefined) row.logo_url = c.logoUrl;
       if (c.requireSubscription !== undefined) row.require_subscription = c.requireSubscription ? 1 : 0;
       if (c.purchaseUrl !== undefined) row.purchase_url = c.purchaseUrl;
-      const { webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect, topics } = c;
-      const gateway = Object.fromEntries(Object.entries({ webhookUrl, webhookSince, permissions, quotaPerDay, quotaPerSecond, receiverQuotaPerDay, fragmentRedirect, topics }).filter(([, v]) => v !== undefined));
+      const {
+        webhookUrl,
+        webhookSince,
+        permissions,
+        quotaPerDay,
+        quotaPerSecond,
+        receiverQuotaPerDay,
+        fragmentRedirect,
+        topics,
+      } = c;
+      const gateway = Object.fromEntries(
+        Object.entries({
+          webhookUrl,
+          webhookSince,
+          permissions,
+          quotaPerDay,
+          quotaPerSecond,
+          receiverQuotaPerDay,
+          fragmentRedirect,
+          topics,
+        }).filter(([, v]) => v !== undefined),
+      );
       return db.transaction().execute(async (trx) => {
         if (!(await exists(trx, appKey))) return false;
         if (Object.keys(row).length > 0) await trx.updateTable('apps').set(row).where('app_key', '=', appKey).execute();
@@ -113,7 +144,9 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
           .updateTable('apps')
           .set({
             secret_hash: change.secretHash,
-            ...(keep === undefined ? {} : { previous_secret_hash: keep === null ? null : before.secret_hash, previous_secret_expires_at: keep }),
+            ...(keep === undefined
+              ? {}
+              : { previous_secret_hash: keep === null ? null : before.secret_hash, previous_secret_expires_at: keep }),
           })
           .where('app_key', '=', appKey)
           .execute();
@@ -122,7 +155,9 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
         const keepSealed = keep !== null && keep !== undefined && before.sealed_secret ? before.sealed_secret : null;
         await upsertGatewayApp(trx, appKey, {
           sealedSecret: change.sealedSecret,
-          ...(keep === undefined ? {} : { previousSealedSecret: keepSealed, previousSecretExpiresAt: keepSealed ? keep : null }),
+          ...(keep === undefined
+            ? {}
+            : { previousSealedSecret: keepSealed, previousSecretExpiresAt: keepSealed ? keep : null }),
         });
         if (audit) await appendAudit(trx, audit);
         return true;
@@ -130,8 +165,16 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
     },
     async endPreviousSecret(appKey, audit) {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('apps').set({ previous_secret_hash: null, previous_secret_expires_at: null }).where('app_key', '=', appKey).execute();
-        await trx.updateTable('gateway_apps').set({ previous_sealed_secret: null, previous_secret_expires_at: null }).where('app_key', '=', appKey).execute();
+        await trx
+          .updateTable('apps')
+          .set({ previous_secret_hash: null, previous_secret_expires_at: null })
+          .where('app_key', '=', appKey)
+          .execute();
+        await trx
+          .updateTable('gateway_apps')
+          .set({ previous_sealed_secret: null, previous_secret_expires_at: null })
+          .where('app_key', '=', appKey)
+          .execute();
         if (audit) await appendAudit(trx, audit);
       });
     },
@@ -140,7 +183,12 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
       if (query.status !== undefined) q = q.where('status', '=', query.status);
       if (query.q !== undefined && query.q !== '') {
         const pattern = likePattern(query.q);
-        q = q.where((eb) => eb.or([sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`, sql<boolean>`${eb.ref('app_key')} like ${pattern} escape '\\'`]));
+        q = q.where((eb) =>
+          eb.or([
+            sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`,
+            sql<boolean>`${eb.ref('app_key')} like ${pattern} escape '\\'`,
+          ]),
+        );
       }
       if (query.afterAppKey !== undefined) q = q.where('app_key', '>', query.afterAppKey);
       const rows = await q.orderBy('app_key').limit(query.limit).execute();

@@ -45,16 +45,22 @@ function toDetails(r: Database['apps']): AppDetails {
   };
 }
 
-
 /** The Kysely implementation of the console ports (SQLite and PostgreSQL). */
 export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage {
-  const appDetailsQuery = precompile(db, ['appKey'], (p) => db.selectFrom('apps').selectAll().where('app_key', '=', p.appKey));
+  const appDetailsQuery = precompile(db, ['appKey'], (p) =>
+    db.selectFrom('apps').selectAll().where('app_key', '=', p.appKey),
+  );
   return {
     async createAccount(input) {
       try {
         const row = await db
           .insertInto('web_accounts')
-          .values({ realm: input.realm, username: input.username, password_hash: input.passwordHash, created_at: input.createdAt })
+          .values({
+            realm: input.realm,
+            username: input.username,
+            password_hash: input.passwordHash,
+            created_at: input.createdAt,
+          })
           .returning(['account_id'])
           .executeTakeFirstOrThrow();
         return { accountId: Number(row.account_id), ...input };
@@ -64,7 +70,12 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       }
     },
     async findAccount(realm, username) {
-      const r = await db.selectFrom('web_accounts').selectAll().where('realm', '=', realm).where('username', '=', username).executeTakeFirst();
+      const r = await db
+        .selectFrom('web_accounts')
+        .selectAll()
+        .where('realm', '=', realm)
+        .where('username', '=', username)
+        .executeTakeFirst();
       return r && toAccount(r);
     },
     async account(accountId) {
@@ -72,7 +83,11 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       return r && toAccount(r);
     },
     async setTotp(accountId, sealedSecret, enabledAt) {
-      await db.updateTable('web_accounts').set({ totp_secret: sealedSecret, totp_enabled_at: enabledAt, totp_last_step: null }).where('account_id', '=', accountId).execute();
+      await db
+        .updateTable('web_accounts')
+        .set({ totp_secret: sealedSecret, totp_enabled_at: enabledAt, totp_last_step: null })
+        .where('account_id', '=', accountId)
+        .execute();
     },
     async acceptTotpStep(accountId, step) {
       const r = await db
@@ -86,7 +101,11 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
     async replaceRecoveryCodes(accountId, codeHashes, now) {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('web_recovery_codes').where('account_id', '=', accountId).execute();
-        if (codeHashes.length > 0) await trx.insertInto('web_recovery_codes').values(codeHashes.map((h) => ({ code_hash: h, account_id: accountId, created_at: now, used_at: null }))).execute();
+        if (codeHashes.length > 0)
+          await trx
+            .insertInto('web_recovery_codes')
+            .values(codeHashes.map((h) => ({ code_hash: h, account_id: accountId, created_at: now, used_at: null })))
+            .execute();
       });
     },
     async useRecoveryCode(accountId, codeHash, now) {
@@ -100,33 +119,70 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       return Number(r.numUpdatedRows) === 1;
     },
     async recoveryCodesLeft(accountId) {
-      const r = await db.selectFrom('web_recovery_codes').select((eb) => eb.fn.countAll().as('n')).where('account_id', '=', accountId).where('used_at', 'is', null).executeTakeFirst();
+      const r = await db
+        .selectFrom('web_recovery_codes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('account_id', '=', accountId)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
       return Number(r?.n ?? 0);
     },
     async setReviewNote(appKey, note, at) {
-      await db.updateTable('apps').set({ review_note: note, review_note_at: at }).where('app_key', '=', appKey).execute();
+      await db
+        .updateTable('apps')
+        .set({ review_note: note, review_note_at: at })
+        .where('app_key', '=', appKey)
+        .execute();
     },
     async accountNames(accountIds) {
       const ids = [...new Set(accountIds)];
       const out = new Map<number, string>();
       if (ids.length === 0) return out;
-      const rows = await db.selectFrom('web_accounts').select(['account_id', 'username']).where('account_id', 'in', ids).execute();
+      const rows = await db
+        .selectFrom('web_accounts')
+        .select(['account_id', 'username'])
+        .where('account_id', 'in', ids)
+        .execute();
       for (const r of rows) out.set(Number(r.account_id), r.username);
       return out;
     },
     async setAccountPassword(accountId, passwordHash) {
-      await db.updateTable('web_accounts').set({ password_hash: passwordHash }).where('account_id', '=', accountId).execute();
+      await db
+        .updateTable('web_accounts')
+        .set({ password_hash: passwordHash })
+        .where('account_id', '=', accountId)
+        .execute();
     },
 
     async createSession(s) {
       await db
         .insertInto('web_sessions')
-        .values({ id_hash: s.idHash, realm: s.realm, account_id: s.accountId, created_at: s.createdAt, expires_at: s.expiresAt })
+        .values({
+          id_hash: s.idHash,
+          realm: s.realm,
+          account_id: s.accountId,
+          created_at: s.createdAt,
+          expires_at: s.expiresAt,
+        })
         .execute();
     },
     async findSession(idHash, realm, now) {
-      const r = await db.selectFrom('web_sessions').selectAll().where('id_hash', '=', idHash).where('realm', '=', realm).where('expires_at', '>', now).executeTakeFirst();
-      return r && { idHash: r.id_hash, realm: r.realm as WebRealm, accountId: Number(r.account_id), createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
+      const r = await db
+        .selectFrom('web_sessions')
+        .selectAll()
+        .where('id_hash', '=', idHash)
+        .where('realm', '=', realm)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return (
+        r && {
+          idHash: r.id_hash,
+          realm: r.realm as WebRealm,
+          accountId: Number(r.account_id),
+          createdAt: Number(r.created_at),
+          expiresAt: Number(r.expires_at),
+        }
+      );
     },
     async deleteSession(idHash) {
       await db.deleteFrom('web_sessions').where('id_hash', '=', idHash).execute();
@@ -141,7 +197,13 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       return r && toDetails(r);
     },
     async appsOfDeveloper(developerId) {
-      const rows = await db.selectFrom('apps').selectAll().where('developer_id', '=', developerId).orderBy('created_at', 'desc').orderBy('app_key').execute();
+      const rows = await db
+        .selectFrom('apps')
+        .selectAll()
+        .where('developer_id', '=', developerId)
+        .orderBy('created_at', 'desc')
+        .orderBy('app_key')
+        .execute();
       return rows.map(toDetails);
     },
     async allApps() {
@@ -165,13 +227,23 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
         .innerJoin('apps as a', 'a.app_key', 'g.app_key')
         .selectAll('g')
         .select(['a.name as app_name', 'a.logo_url as app_logo_url'])
-        .select((eb) => eb.selectFrom('tokens as t').whereRef('t.grant_id', '=', 'g.grant_id').select((e) => e.fn.max('t.created_at').as('m')).as('last_used_at'))
+        .select((eb) =>
+          eb
+            .selectFrom('tokens as t')
+            .whereRef('t.grant_id', '=', 'g.grant_id')
+            .select((e) => e.fn.max('t.created_at').as('m'))
+            .as('last_used_at'),
+        )
         .where('g.seller_id', '=', sellerId)
         .where('g.revoked_at', 'is', null)
         .orderBy('g.created_at', 'desc')
         .execute();
       // The seller's stores, once: a grant names several (docs/adr/0135).
-      const names = new Map((await db.selectFrom('stores').select(['store_id', 'name']).where('seller_id', '=', sellerId).execute()).map((st) => [Number(st.store_id), st.name]));
+      const names = new Map(
+        (await db.selectFrom('stores').select(['store_id', 'name']).where('seller_id', '=', sellerId).execute()).map(
+          (st) => [Number(st.store_id), st.name],
+        ),
+      );
       return rows.map((r) => {
         const grant = toGrant(r);
         const stores = storesOf(grant).map((storeId) => ({ storeId, name: names.get(storeId) ?? String(storeId) }));
@@ -187,9 +259,19 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
     },
     async revokeAllOfSeller(sellerId, now, reason) {
       return db.transaction().execute(async (trx) => {
-        const live = await trx.selectFrom('grants').selectAll().where('seller_id', '=', sellerId).where('revoked_at', 'is', null).execute();
+        const live = await trx
+          .selectFrom('grants')
+          .selectAll()
+          .where('seller_id', '=', sellerId)
+          .where('revoked_at', 'is', null)
+          .execute();
         if (live.length > 0) {
-          await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason }).where('seller_id', '=', sellerId).where('revoked_at', 'is', null).execute();
+          await trx
+            .updateTable('grants')
+            .set({ revoked_at: now, revoked_reason: reason })
+            .where('seller_id', '=', sellerId)
+            .where('revoked_at', 'is', null)
+            .execute();
         }
         return live.map((r) => ({ ...toGrant(r), revokedAt: now, revokedReason: reason }));
       });
@@ -199,7 +281,11 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
       await db.insertInto('sandbox_sellers').values({ seller_id: sellerId, developer_id: developerId }).execute();
     },
     async sandboxOwner(sellerId) {
-      const r = await db.selectFrom('sandbox_sellers').select('developer_id').where('seller_id', '=', sellerId).executeTakeFirst();
+      const r = await db
+        .selectFrom('sandbox_sellers')
+        .select('developer_id')
+        .where('seller_id', '=', sellerId)
+        .executeTakeFirst();
       return r ? Number(r.developer_id) : undefined;
     },
     async sandboxSellersOf(developerId) {
@@ -215,7 +301,15 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
 
     async recentAudit(limit) {
       const rows = await db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(limit).execute();
-      return rows.map((r) => ({ at: Number(r.at), actor: r.actor, event: r.event, appKey: r.app_key, sellerId: num(r.seller_id), subject: r.subject, detail: r.detail }));
+      return rows.map((r) => ({
+        at: Number(r.at),
+        actor: r.actor,
+        event: r.event,
+        appKey: r.app_key,
+        sellerId: num(r.seller_id),
+        subject: r.subject,
+        detail: r.detail,
+      }));
     },
   };
 }

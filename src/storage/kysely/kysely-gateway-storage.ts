@@ -114,7 +114,8 @@ function toGatewayApp(r: GatewayTables['gateway_apps']): GatewayAppRecord {
     quotaPerDay: numOrNull(r.quota_per_day),
     quotaPerSecond: numOrNull(r.quota_per_second),
     receiverQuotaPerDay: numOrNull(r.receiver_quota_per_day),
-    fragmentRedirect: r.fragment_redirect === 'exact-callback' || r.fragment_redirect === 'redirect-rule' ? r.fragment_redirect : null,
+    fragmentRedirect:
+      r.fragment_redirect === 'exact-callback' || r.fragment_redirect === 'redirect-rule' ? r.fragment_redirect : null,
     clientSideFlowAt: numOrNull(r.client_side_flow_at),
     topics: r.topics ? r.topics.split(' ') : null,
   };
@@ -189,20 +190,26 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /** Insert or update an app's gateway settings; only the fields given change. */
-export async function upsertGatewayApp(db: Kysely<any>, appKey: string, changes: Parameters<GatewayStorage['apps']['upsert']>[1]): Promise<void> {
+export async function upsertGatewayApp(
+  db: Kysely<any>,
+  appKey: string,
+  changes: Parameters<GatewayStorage['apps']['upsert']>[1],
+): Promise<void> {
   const row: Partial<GatewayTables['gateway_apps']> = {};
   if (changes.sealedSecret !== undefined) row.sealed_secret = changes.sealedSecret;
   if (changes.previousSealedSecret !== undefined) row.previous_sealed_secret = changes.previousSealedSecret;
   if (changes.previousSecretExpiresAt !== undefined) row.previous_secret_expires_at = changes.previousSecretExpiresAt;
   if (changes.webhookUrl !== undefined) row.webhook_url = changes.webhookUrl;
   if (changes.webhookSince !== undefined) row.webhook_since = changes.webhookSince;
-  if (changes.permissions !== undefined) row.permissions = changes.permissions === null ? null : JSON.stringify(changes.permissions);
+  if (changes.permissions !== undefined)
+    row.permissions = changes.permissions === null ? null : JSON.stringify(changes.permissions);
   if (changes.quotaPerDay !== undefined) row.quota_per_day = changes.quotaPerDay;
   if (changes.quotaPerSecond !== undefined) row.quota_per_second = changes.quotaPerSecond;
   if (changes.receiverQuotaPerDay !== undefined) row.receiver_quota_per_day = changes.receiverQuotaPerDay;
   if (changes.fragmentRedirect !== undefined) row.fragment_redirect = changes.fragmentRedirect;
   if (changes.clientSideFlowAt !== undefined) row.client_side_flow_at = changes.clientSideFlowAt;
-  if (changes.topics !== undefined) row.topics = changes.topics === null || changes.topics.length === 0 ? null : changes.topics.join(' ');
+  if (changes.topics !== undefined)
+    row.topics = changes.topics === null || changes.topics.length === 0 ? null : changes.topics.join(' ');
   const q = (db as Db).insertInto('gateway_apps').values({ app_key: appKey, ...row });
   if (Object.keys(row).length === 0) await q.onConflict((oc) => oc.column('app_key').doNothing()).execute();
   else await q.onConflict((oc) => oc.column('app_key').doUpdateSet(row)).execute();
@@ -275,8 +282,18 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
     },
     data: {
       async storeSettings(storeId) {
-        const r = await db.selectFrom('gateway_store_settings').selectAll().where('store_id', '=', storeId).executeTakeFirst();
-        return r ? { storeId: num(r.store_id), settings: JSON.parse(r.settings) as StoreSettings, updatedAt: num(r.updated_at) } : undefined;
+        const r = await db
+          .selectFrom('gateway_store_settings')
+          .selectAll()
+          .where('store_id', '=', storeId)
+          .executeTakeFirst();
+        return r
+          ? {
+              storeId: num(r.store_id),
+              settings: JSON.parse(r.settings) as StoreSettings,
+              updatedAt: num(r.updated_at),
+            }
+          : undefined;
       },
       async saveStoreSettings(rec) {
         const row = { settings: JSON.stringify(rec.settings), updated_at: rec.updatedAt };
@@ -292,17 +309,37 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         if (q.updatedFrom !== undefined) base = base.where('updated_at', '>=', q.updatedFrom);
         if (q.updatedTo !== undefined) base = base.where('updated_at', '<=', q.updatedTo);
         const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-        const rows = await base.selectAll().orderBy('updated_at', 'desc').orderBy('product_id', 'desc').limit(q.limit).offset(q.offset).execute();
+        const rows = await base
+          .selectAll()
+          .orderBy('updated_at', 'desc')
+          .orderBy('product_id', 'desc')
+          .limit(q.limit)
+          .offset(q.offset)
+          .execute();
         return { items: rows.map(toProduct), total: num(total.n) };
       },
       async product(storeId, productId) {
-        const r = await db.selectFrom('gateway_products').selectAll().where('store_id', '=', storeId).where('product_id', '=', productId).executeTakeFirst();
+        const r = await db
+          .selectFrom('gateway_products')
+          .selectAll()
+          .where('store_id', '=', storeId)
+          .where('product_id', '=', productId)
+          .executeTakeFirst();
         return r ? toProduct(r) : undefined;
       },
       async createProduct(p) {
         const r = await db
           .insertInto('gateway_products')
-          .values({ store_id: p.storeId, title: p.title, outer_id: p.outerId, price_cents: p.priceCents, stock: p.stock, status: p.status, created_at: p.createdAt, updated_at: p.updatedAt })
+          .values({
+            store_id: p.storeId,
+            title: p.title,
+            outer_id: p.outerId,
+            price_cents: p.priceCents,
+            stock: p.stock,
+            status: p.status,
+            created_at: p.createdAt,
+            updated_at: p.updatedAt,
+          })
           .returningAll()
           .executeTakeFirstOrThrow();
         return toProduct(r);
@@ -314,7 +351,13 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         if (changes.priceCents !== undefined) row.price_cents = changes.priceCents;
         if (changes.stock !== undefined) row.stock = changes.stock;
         if (changes.status !== undefined) row.status = changes.status;
-        const r = await db.updateTable('gateway_products').set(row).where('store_id', '=', storeId).where('product_id', '=', productId).returningAll().executeTakeFirst();
+        const r = await db
+          .updateTable('gateway_products')
+          .set(row)
+          .where('store_id', '=', storeId)
+          .where('product_id', '=', productId)
+          .returningAll()
+          .executeTakeFirst();
         return r ? toProduct(r) : undefined;
       },
       async orders(q) {
@@ -325,11 +368,22 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         if (q.updatedFrom !== undefined) base = base.where('updated_at', '>=', q.updatedFrom);
         if (q.updatedTo !== undefined) base = base.where('updated_at', '<=', q.updatedTo);
         const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-        const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('order_id', 'desc').limit(q.limit).offset(q.offset).execute();
+        const rows = await base
+          .selectAll()
+          .orderBy('created_at', 'desc')
+          .orderBy('order_id', 'desc')
+          .limit(q.limit)
+          .offset(q.offset)
+          .execute();
         return { items: rows.map(toOrder), total: num(total.n) };
       },
       async order(storeId, orderId) {
-        const r = await db.selectFrom('gateway_orders').selectAll().where('store_id', '=', storeId).where('order_id', '=', orderId).executeTakeFirst();
+        const r = await db
+          .selectFrom('gateway_orders')
+          .selectAll()
+          .where('store_id', '=', storeId)
+          .where('order_id', '=', orderId)
+          .executeTakeFirst();
         return r ? toOrder(r) : undefined;
       },
       async createOrder(o) {
@@ -357,26 +411,52 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
       async shipOrder({ storeId, orderId, logisticsCompany, trackingNo, now }) {
         const r = await db
           .updateTable('gateway_orders')
-          .set({ status: 'WAIT_BUYER_CONFIRM_GOODS', logistics_company: logisticsCompany, tracking_no: trackingNo, shipped_at: now, updated_at: now })
+          .set({
+            status: 'WAIT_BUYER_CONFIRM_GOODS',
+            logistics_company: logisticsCompany,
+            tracking_no: trackingNo,
+            shipped_at: now,
+            updated_at: now,
+          })
           .where('store_id', '=', storeId)
           .where('order_id', '=', orderId)
           .where('status', '=', 'WAIT_SELLER_SEND_GOODS')
           .returningAll()
           .executeTakeFirst();
         if (r) return { status: 'shipped', order: toOrder(r) };
-        const current = await db.selectFrom('gateway_orders').select('status').where('store_id', '=', storeId).where('order_id', '=', orderId).executeTakeFirst();
+        const current = await db
+          .selectFrom('gateway_orders')
+          .select('status')
+          .where('store_id', '=', storeId)
+          .where('order_id', '=', orderId)
+          .executeTakeFirst();
         return current ? { status: 'wrong_status', current: current.status as OrderStatus } : { status: 'not_found' };
       },
       async countProducts(storeId) {
-        const r = await db.selectFrom('gateway_products').select((eb) => eb.fn.countAll<number>().as('n')).where('store_id', '=', storeId).executeTakeFirstOrThrow();
+        const r = await db
+          .selectFrom('gateway_products')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('store_id', '=', storeId)
+          .executeTakeFirstOrThrow();
         return num(r.n);
       },
     },
     receiverReads: {
       async record(r) {
         await database.transaction().execute(async (trx) => {
-          await trx.insertInto('receiver_reads').values({ app_key: r.appKey, seller_id: r.sellerId, store_id: r.storeId, order_id: r.orderId, at: r.at }).execute();
-          await appendAudit(trx, { at: r.at, event: 'order.receiver_read', actor: `client:${r.appKey}`, appKey: r.appKey, sellerId: r.sellerId, subject: `order:${r.orderId}`, detail: { storeId: r.storeId, orderId: r.orderId } });
+          await trx
+            .insertInto('receiver_reads')
+            .values({ app_key: r.appKey, seller_id: r.sellerId, store_id: r.storeId, order_id: r.orderId, at: r.at })
+            .execute();
+          await appendAudit(trx, {
+            at: r.at,
+            event: 'order.receiver_read',
+            actor: `client:${r.appKey}`,
+            appKey: r.appKey,
+            sellerId: r.sellerId,
+            subject: `order:${r.orderId}`,
+            detail: { storeId: r.storeId, orderId: r.orderId },
+          });
         });
       },
       async ofSeller(sellerId, limit) {
@@ -389,7 +469,14 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
           .orderBy('r.id', 'desc')
           .limit(limit)
           .execute();
-        return rows.map((r) => ({ appKey: r.app_key, sellerId: Number(r.seller_id), storeId: Number(r.store_id), orderId: Number(r.order_id), at: Number(r.at), appName: r.app_name ?? r.app_key }));
+        return rows.map((r) => ({
+          appKey: r.app_key,
+          sellerId: Number(r.seller_id),
+          storeId: Number(r.store_id),
+          orderId: Number(r.order_id),
+          at: Number(r.at),
+          appName: r.app_name ?? r.app_key,
+        }));
       },
     },
     calls: {
@@ -413,7 +500,14 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         else await db.transaction().execute((trx) => insertCalls(rows, trx));
       },
       async recent(appKey, limit) {
-        const rows = await db.selectFrom('gateway_calls').selectAll().where('app_key', '=', appKey).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+        const rows = await db
+          .selectFrom('gateway_calls')
+          .selectAll()
+          .where('app_key', '=', appKey)
+          .orderBy('at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(limit)
+          .execute();
         return rows.map(toCall);
       },
       async summary(appKey, since, topErrors) {
@@ -446,7 +540,13 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
           .where('g.revoked_at', 'is not', null)
           .where('a.webhook_url', 'is not', null)
           .where((eb) => eb('g.revoked_at', '>=', eb.fn.coalesce('a.webhook_since', sql<number>`0`)))
-          .where((eb) => eb.not(eb.exists(eb.selectFrom('gateway_webhook_outbox as o').select('o.id').whereRef('o.grant_id', '=', 'g.grant_id'))))
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb.selectFrom('gateway_webhook_outbox as o').select('o.id').whereRef('o.grant_id', '=', 'g.grant_id'),
+              ),
+            ),
+          )
           .orderBy('g.revoked_at')
           .limit(limit);
         if (since !== undefined) q = q.where('g.revoked_at', '>=', since);
@@ -464,7 +564,15 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         try {
           await db
             .insertInto('gateway_webhook_outbox')
-            .values({ app_key: rec.appKey, grant_id: rec.grantId, event: rec.event, body: rec.body, created_at: rec.createdAt, attempts: 0, next_attempt_at: rec.nextAttemptAt })
+            .values({
+              app_key: rec.appKey,
+              grant_id: rec.grantId,
+              event: rec.event,
+              body: rec.body,
+              created_at: rec.createdAt,
+              attempts: 0,
+              next_attempt_at: rec.nextAttemptAt,
+            })
             .onConflict((oc) => oc.columns(['grant_id', 'event']).doNothing())
             .execute();
         } catch (e) {
@@ -472,7 +580,15 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         }
       },
       async due(now, limit) {
-        const rows = await db.selectFrom('gateway_webhook_outbox').selectAll().where('delivered_at', 'is', null).where('next_attempt_at', '<=', now).orderBy('next_attempt_at').orderBy('id').limit(limit).execute();
+        const rows = await db
+          .selectFrom('gateway_webhook_outbox')
+          .selectAll()
+          .where('delivered_at', 'is', null)
+          .where('next_attempt_at', '<=', now)
+          .orderBy('next_attempt_at')
+          .orderBy('id')
+          .limit(limit)
+          .execute();
         return rows.map(toOutbox);
       },
       async claim(id, now, leaseUntil) {
@@ -486,17 +602,31 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         return Number(r.numUpdatedRows) === 1;
       },
       async markDelivered(id, now) {
-        await db.updateTable('gateway_webhook_outbox').set({ delivered_at: now, last_error: null }).where('id', '=', id).execute();
+        await db
+          .updateTable('gateway_webhook_outbox')
+          .set({ delivered_at: now, last_error: null })
+          .where('id', '=', id)
+          .execute();
       },
       async markFailed(id, error, nextAttemptAt) {
-        await db.updateTable('gateway_webhook_outbox').set({ last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt }).where('id', '=', id).where('delivered_at', 'is', null).execute();
+        await db
+          .updateTable('gateway_webhook_outbox')
+          .set({ last_error: error.slice(0, 500), next_attempt_at: nextAttemptAt })
+          .where('id', '=', id)
+          .where('delivered_at', 'is', null)
+          .execute();
       },
       async find(id) {
         const r = await db.selectFrom('gateway_webhook_outbox').selectAll().where('id', '=', id).executeTakeFirst();
         return r ? toOutbox(r) : undefined;
       },
       async list(appKey) {
-        const rows = await db.selectFrom('gateway_webhook_outbox').selectAll().where('app_key', '=', appKey).orderBy('id').execute();
+        const rows = await db
+          .selectFrom('gateway_webhook_outbox')
+          .selectAll()
+          .where('app_key', '=', appKey)
+          .orderBy('id')
+          .execute();
         return rows.map(toOutbox);
       },
     },

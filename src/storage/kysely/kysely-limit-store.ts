@@ -12,13 +12,24 @@ const int = (v: number) => Math.floor(v);
  * stores it in `taken` in the same step, and `RETURNING` hands it back. An expired row counts as
  * absent (the `CASE … expires_at <= now` arms) until the janitor deletes it.
  */
-export function createKyselyLimitStore(db: Kysely<Database>, read?: <R>(q: CompiledQuery<R>) => Promise<R[]>): LimitStore {
+export function createKyselyLimitStore(
+  db: Kysely<Database>,
+  read?: <R>(q: CompiledQuery<R>) => Promise<R[]>,
+): LimitStore {
   const expired = (now: number) => sql<boolean>`shared_limits.expires_at <= ${int(now)}`;
   // The lockout check runs on every token, revocation and introspection request and every sign-in
   // (one or two keys): compiled once, and on SQLite read at once when the connection is free.
-  const liveQuery = (keys: string[]) => db.selectFrom('shared_limits').select((eb) => eb.fn.max('expires_at').as('until')).where('name', 'in', keys);
-  const live1 = precompile(db, ['a', 'now'], (p) => liveQuery([p.a]).where('expires_at', '>', p.now as unknown as number));
-  const live2 = precompile(db, ['a', 'b', 'now'], (p) => liveQuery([p.a, p.b]).where('expires_at', '>', p.now as unknown as number));
+  const liveQuery = (keys: string[]) =>
+    db
+      .selectFrom('shared_limits')
+      .select((eb) => eb.fn.max('expires_at').as('until'))
+      .where('name', 'in', keys);
+  const live1 = precompile(db, ['a', 'now'], (p) =>
+    liveQuery([p.a]).where('expires_at', '>', p.now as unknown as number),
+  );
+  const live2 = precompile(db, ['a', 'b', 'now'], (p) =>
+    liveQuery([p.a, p.b]).where('expires_at', '>', p.now as unknown as number),
+  );
   const run = async <R>(q: CompiledQuery<R>): Promise<R[]> => (read ? read(q) : (await db.executeQuery(q)).rows);
   return {
     kind: 'database',

@@ -26,13 +26,19 @@ function toToken(r: Database['operator_tokens'] & { token_id: number }): Operato
   };
 }
 
-
 /** The Kysely implementation of the management ports (SQLite and PostgreSQL). */
 export function createKyselyManagementStorage(db: Kysely<Database>): ManagementStorage {
-  const withStores = async (rows: Array<{ seller_id: number; username: string; created_at: number; disabled_at?: number | null }>): Promise<SellerSummary[]> => {
+  const withStores = async (
+    rows: Array<{ seller_id: number; username: string; created_at: number; disabled_at?: number | null }>,
+  ): Promise<SellerSummary[]> => {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => Number(r.seller_id));
-    const stores = await db.selectFrom('stores').selectAll().where('seller_id', 'in', ids).orderBy('store_id').execute();
+    const stores = await db
+      .selectFrom('stores')
+      .selectAll()
+      .where('seller_id', 'in', ids)
+      .orderBy('store_id')
+      .execute();
     const bySeller = new Map<number, StoreRecord[]>();
     for (const s of stores) {
       const list = bySeller.get(Number(s.seller_id)) ?? [];
@@ -54,7 +60,15 @@ export function createKyselyManagementStorage(db: Kysely<Database>): ManagementS
         return await db.transaction().execute(async (trx) => {
           const row = await trx
             .insertInto('operator_tokens')
-            .values({ name: input.name, token_hash: input.tokenHash, read_only: input.readOnly ? 1 : 0, created_at: input.createdAt, created_by: input.createdBy, last_used_at: null, revoked_at: null })
+            .values({
+              name: input.name,
+              token_hash: input.tokenHash,
+              read_only: input.readOnly ? 1 : 0,
+              created_at: input.createdAt,
+              created_by: input.createdBy,
+              last_used_at: null,
+              revoked_at: null,
+            })
             .returning(['token_id'])
             .executeTakeFirstOrThrow();
           const tokenId = Number(row.token_id);
@@ -67,7 +81,15 @@ export function createKyselyManagementStorage(db: Kysely<Database>): ManagementS
             subject: String(tokenId),
             detail: { name: input.name, read_only: input.readOnly },
           });
-          return { tokenId, name: input.name, readOnly: input.readOnly, createdAt: input.createdAt, createdBy: input.createdBy, lastUsedAt: null, revokedAt: null };
+          return {
+            tokenId,
+            name: input.name,
+            readOnly: input.readOnly,
+            createdAt: input.createdAt,
+            createdBy: input.createdBy,
+            lastUsedAt: null,
+            revokedAt: null,
+          };
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw new DuplicateError('a token with this value exists already');
@@ -75,7 +97,12 @@ export function createKyselyManagementStorage(db: Kysely<Database>): ManagementS
       }
     },
     async findOperatorToken(tokenHash) {
-      const r = await db.selectFrom('operator_tokens').selectAll().where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).executeTakeFirst();
+      const r = await db
+        .selectFrom('operator_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return r && toToken(r as Database['operator_tokens'] & { token_id: number });
     },
     async listOperatorTokens() {
@@ -84,15 +111,33 @@ export function createKyselyManagementStorage(db: Kysely<Database>): ManagementS
     },
     async revokeOperatorToken(tokenId, now, actor) {
       return db.transaction().execute(async (trx) => {
-        const r = await trx.updateTable('operator_tokens').set({ revoked_at: now }).where('token_id', '=', tokenId).where('revoked_at', 'is', null).returning(['name']).executeTakeFirst();
+        const r = await trx
+          .updateTable('operator_tokens')
+          .set({ revoked_at: now })
+          .where('token_id', '=', tokenId)
+          .where('revoked_at', 'is', null)
+          .returning(['name'])
+          .executeTakeFirst();
         if (!r) return false;
-        await appendAudit(trx, { at: now, event: 'operator_token.revoked', actor, appKey: null, sellerId: null, subject: String(tokenId), detail: { name: r.name } });
+        await appendAudit(trx, {
+          at: now,
+          event: 'operator_token.revoked',
+          actor,
+          appKey: null,
+          sellerId: null,
+          subject: String(tokenId),
+          detail: { name: r.name },
+        });
         return true;
       });
     },
     async recordOperatorTokenUse(tokenId, event) {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('operator_tokens').set({ last_used_at: event.at }).where('token_id', '=', tokenId).execute();
+        await trx
+          .updateTable('operator_tokens')
+          .set({ last_used_at: event.at })
+          .where('token_id', '=', tokenId)
+          .execute();
         await appendAudit(trx, event);
       });
     },
@@ -107,20 +152,38 @@ export function createKyselyManagementStorage(db: Kysely<Database>): ManagementS
       return withStores(await q.orderBy('seller_id').limit(query.limit).execute());
     },
     async seller(sellerId) {
-      const r = await db.selectFrom('sellers').select(['seller_id', 'username', 'created_at', 'disabled_at']).where('seller_id', '=', sellerId).executeTakeFirst();
+      const r = await db
+        .selectFrom('sellers')
+        .select(['seller_id', 'username', 'created_at', 'disabled_at'])
+        .where('seller_id', '=', sellerId)
+        .executeTakeFirst();
       return r ? (await withStores([r]))[0] : undefined;
     },
     async updateSeller(sellerId, changes, audit) {
       return db.transaction().execute(async (trx) => {
-        const exists = await trx.selectFrom('sellers').select('seller_id').where('seller_id', '=', sellerId).executeTakeFirst();
+        const exists = await trx
+          .selectFrom('sellers')
+          .select('seller_id')
+          .where('seller_id', '=', sellerId)
+          .executeTakeFirst();
         if (!exists) return false;
         if (changes.disabledAt !== undefined) {
-          await trx.updateTable('sellers').set({ disabled_at: changes.disabledAt }).where('seller_id', '=', sellerId).execute();
+          await trx
+            .updateTable('sellers')
+            .set({ disabled_at: changes.disabledAt })
+            .where('seller_id', '=', sellerId)
+            .execute();
           // A disabled seller is signed out everywhere at once.
-          if (changes.disabledAt !== null) await trx.deleteFrom('seller_sessions').where('seller_id', '=', sellerId).execute();
+          if (changes.disabledAt !== null)
+            await trx.deleteFrom('seller_sessions').where('seller_id', '=', sellerId).execute();
         }
         for (const r of changes.renameStores ?? []) {
-          await trx.updateTable('stores').set({ name: r.name }).where('store_id', '=', r.storeId).where('seller_id', '=', sellerId).execute();
+          await trx
+            .updateTable('stores')
+            .set({ name: r.name })
+            .where('store_id', '=', r.storeId)
+            .where('seller_id', '=', sellerId)
+            .execute();
         }
         const added = changes.addStores ?? [];
         if (added.length > 0) {
@@ -142,7 +205,12 @@ export function createKyselyManagementStorage(db: Kysely<Database>): ManagementS
       if (query.status === 'revoked') q = q.where('revoked_at', 'is not', null);
       const before = query.before;
       if (before !== undefined) {
-        q = q.where((eb) => eb.or([eb('created_at', '<', before.createdAt), eb.and([eb('created_at', '=', before.createdAt), eb('grant_id', '<', before.grantId)])]));
+        q = q.where((eb) =>
+          eb.or([
+            eb('created_at', '<', before.createdAt),
+            eb.and([eb('created_at', '=', before.createdAt), eb('grant_id', '<', before.grantId)]),
+          ]),
+        );
       }
       const rows = await q.orderBy('created_at', 'desc').orderBy('grant_id', 'desc').limit(query.limit).execute();
       return rows.map(toGrant);
@@ -159,18 +227,16 @@ export function createKyselyManagementStorage(db: Kysely<Database>): ManagementS
       if (query.since !== undefined) q = q.where('at', '>=', query.since);
       if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId);
       const rows = await q.orderBy('id', 'desc').limit(query.limit).execute();
-      return rows.map(
-        (r): AuditRecord => ({
-          id: Number(r.id),
-          at: Number(r.at),
-          event: r.event,
-          actor: r.actor,
-          appKey: r.app_key,
-          sellerId: num(r.seller_id),
-          subject: r.subject,
-          detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
-        }),
-      );
+      return rows.map((r): AuditRecord => ({
+        id: Number(r.id),
+        at: Number(r.at),
+        event: r.event,
+        actor: r.actor,
+        appKey: r.app_key,
+        sellerId: num(r.seller_id),
+        subject: r.subject,
+        detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+      }));
     },
   };
 }

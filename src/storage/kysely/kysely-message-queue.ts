@@ -209,7 +209,9 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
         .execute();
       const p = await sql<{ pending: number | string | null; failing: number | string | null }>`
         select count(*) as pending, sum(case when last_error is not null then 1 else 0 end) as failing
-        from gateway_webhook_outbox where app_key = ${appKey} and grant_id like 'msg:%' and delivered_at is null`.execute(db);
+        from gateway_webhook_outbox where app_key = ${appKey} and grant_id like 'msg:%' and delivered_at is null`.execute(
+        db,
+      );
       return {
         pushPending: Number(p.rows[0]?.pending ?? 0),
         pushFailing: Number(p.rows[0]?.failing ?? 0),

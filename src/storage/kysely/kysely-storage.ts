@@ -10,7 +10,15 @@ import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import { createKyselyLimitStore } from './kysely-limit-store.js';
 import { createKyselyKeyStorage } from './kysely-key-storage.js';
 import { createKyselySubscriptionRepository } from './kysely-subscription-storage.js';
-import { appendAudit, auditInsert, auditRow, createAuditRepository, createMaintenanceRepository, hashRef, poolStatsOf } from './audit.js';
+import {
+  appendAudit,
+  auditInsert,
+  auditRow,
+  createAuditRepository,
+  createMaintenanceRepository,
+  hashRef,
+  poolStatsOf,
+} from './audit.js';
 import { precompile, precompileInsert, type Precompiled, type PrecompiledInsert } from './compiled-query.js';
 import type { SqliteDirect } from './sqlite-group-commit-driver.js';
 import {
@@ -60,9 +68,13 @@ function toSeller(r: Selectable<Database['sellers']>): SellerRecord {
 }
 
 function toStore(r: Selectable<Database['stores']>): StoreRecord {
-  return { storeId: Number(r.store_id), sellerId: Number(r.seller_id), name: r.name, externalId: r.external_id ?? null };
+  return {
+    storeId: Number(r.store_id),
+    sellerId: Number(r.seller_id),
+    name: r.name,
+    externalId: r.external_id ?? null,
+  };
 }
-
 
 function tokenRow(t: TokenRecord): Database['tokens'] {
   return {
@@ -96,7 +108,9 @@ function grantRow(g: GrantRecord): Database['grants'] {
 
 /** The sealed successor kept on a rotated refresh token row, if any (docs/adr/0100). */
 function successorOf(r: { successor?: string | null; grace_until?: number | string | null }): SealedSuccessor | null {
-  return r.successor && r.grace_until !== null && r.grace_until !== undefined ? { sealed: r.successor, graceUntil: Number(r.grace_until) } : null;
+  return r.successor && r.grace_until !== null && r.grace_until !== undefined
+    ? { sealed: r.successor, graceUntil: Number(r.grace_until) }
+    : null;
 }
 
 /** The INSERTs every grant writes, compiled once per storage (docs/adr/0054). */
@@ -105,10 +119,47 @@ interface GrantInserts {
   grants: PrecompiledInsert<Database['grants']>;
 }
 
-const TOKEN_COLUMNS = ['token_hash', 'kind', 'grant_id', 'app_key', 'scope', 'created_at', 'expires_at', 'revoked_at', 'rotated_at', 'store_ids', 'code_hash'] as const;
+const TOKEN_COLUMNS = [
+  'token_hash',
+  'kind',
+  'grant_id',
+  'app_key',
+  'scope',
+  'created_at',
+  'expires_at',
+  'revoked_at',
+  'rotated_at',
+  'store_ids',
+  'code_hash',
+] as const;
 const INTERACTION_COLUMNS = ['id', 'browser_hash', 'request', 'created_at', 'expires_at', 'consumed_at'] as const;
-const CODE_COLUMNS = ['code_hash', 'app_key', 'seller_id', 'store_id', 'redirect_uri', 'redirect_uri_sent', 'scope', 'code_challenge', 'code_challenge_method', 'created_at', 'expires_at', 'consumed_at', 'grant_id', 'store_ids'] as const;
-const GRANT_COLUMNS = ['grant_id', 'app_key', 'seller_id', 'store_id', 'scope', 'created_at', 'revoked_at', 'revoked_reason', 'store_ids'] as const;
+const CODE_COLUMNS = [
+  'code_hash',
+  'app_key',
+  'seller_id',
+  'store_id',
+  'redirect_uri',
+  'redirect_uri_sent',
+  'scope',
+  'code_challenge',
+  'code_challenge_method',
+  'created_at',
+  'expires_at',
+  'consumed_at',
+  'grant_id',
+  'store_ids',
+] as const;
+const GRANT_COLUMNS = [
+  'grant_id',
+  'app_key',
+  'seller_id',
+  'store_id',
+  'scope',
+  'created_at',
+  'revoked_at',
+  'revoked_reason',
+  'store_ids',
+] as const;
 /** The PostgreSQL types of those columns (migrations 0001, 0016), for the statement below. */
 const CODE_COLUMN_TYPES: Record<(typeof CODE_COLUMNS)[number], string> = {
   code_hash: 'text',
@@ -199,13 +250,16 @@ async function placeGrant(
   via = 'authorization_code',
 ): Promise<GrantRecord> {
   if (reconsent === 'add') {
-    const live = (await exec(q.liveGrant.bind({ appKey: grant.appKey, sellerId: grant.sellerId }))).rows[0] as Database['grants'] | undefined;
+    const live = (await exec(q.liveGrant.bind({ appKey: grant.appKey, sellerId: grant.sellerId }))).rows[0] as
+      Database['grants'] | undefined;
     if (live) {
       const current = toGrant(live);
       const currentStores = storesOf(current);
       const storeIds = union(currentStores, storesOf(grant));
       const scope = union(current.scope, grant.scope);
-      await exec(q.extendGrant.bind({ storeIds: joinStoreIds(storeIds), scope: joinScope(scope), grantId: current.grantId }));
+      await exec(
+        q.extendGrant.bind({ storeIds: joinStoreIds(storeIds), scope: joinScope(scope), grantId: current.grantId }),
+      );
       // The new tokens cover the whole grant as it now stands; earlier tokens keep their stores.
       const rows = tokens.map((t) => tokenRow({ ...t, grantId: current.grantId, storeIds }));
       if (rows.length > 0) for (const stmt of inserts.tokens.bind(rows)) await exec(stmt);
@@ -216,7 +270,12 @@ async function placeGrant(
         appKey: grant.appKey,
         sellerId: grant.sellerId,
         subject: current.grantId,
-        detail: { via, added: storesOf(grant).filter((id) => !currentStores.includes(id)), storeIds, scope: scope.join(' ') },
+        detail: {
+          via,
+          added: storesOf(grant).filter((id) => !currentStores.includes(id)),
+          storeIds,
+          scope: scope.join(' '),
+        },
       };
       for (const stmt of auditInsert(db).bind([auditRow(event)])) await exec(stmt);
       return { ...current, storeIds, scope };
@@ -232,13 +291,39 @@ async function placeGrant(
 }
 
 /** End the seller's other live grants for the app, then create the new grant and its tokens. */
-async function replaceGrant(exec: Exec, db: Db, q: GrantStatements, inserts: GrantInserts, now: number, grant: GrantRecord, tokens: TokenRecord[], via = 'authorization_code', endLive = true): Promise<void> {
-  const replaced = endLive ? ((await exec(q.endLiveGrants.bind({ now, appKey: grant.appKey, sellerId: grant.sellerId }))).rows as Array<{ grant_id: string }>) : [];
+async function replaceGrant(
+  exec: Exec,
+  db: Db,
+  q: GrantStatements,
+  inserts: GrantInserts,
+  now: number,
+  grant: GrantRecord,
+  tokens: TokenRecord[],
+  via = 'authorization_code',
+  endLive = true,
+): Promise<void> {
+  const replaced = endLive
+    ? ((await exec(q.endLiveGrants.bind({ now, appKey: grant.appKey, sellerId: grant.sellerId }))).rows as Array<{
+        grant_id: string;
+      }>)
+    : [];
   for (const stmt of inserts.grants.bind([grantRow(grant)])) await exec(stmt);
   if (tokens.length > 0) for (const stmt of inserts.tokens.bind(tokens.map(tokenRow))) await exec(stmt);
   const who = { actor: `seller:${grant.sellerId}`, appKey: grant.appKey, sellerId: grant.sellerId };
-  const events: AuditEvent[] = replaced.map((r) => ({ at: now, event: 'grant.revoked', ...who, subject: r.grant_id, detail: { reason: 'replaced', by: grant.grantId } }));
-  events.push({ at: now, event: 'grant.created', ...who, subject: grant.grantId, detail: { via, storeId: grant.storeId, storeIds: storesOf(grant), scope: grant.scope.join(' ') } });
+  const events: AuditEvent[] = replaced.map((r) => ({
+    at: now,
+    event: 'grant.revoked',
+    ...who,
+    subject: r.grant_id,
+    detail: { reason: 'replaced', by: grant.grantId },
+  }));
+  events.push({
+    at: now,
+    event: 'grant.created',
+    ...who,
+    subject: grant.grantId,
+    detail: { via, storeId: grant.storeId, storeIds: storesOf(grant), scope: grant.scope.join(' ') },
+  });
   for (const stmt of auditInsert(db).bind(events.map(auditRow))) await exec(stmt);
 }
 
@@ -260,14 +345,16 @@ export function createKyselyStorage(
 ): Storage {
   const { direct } = extras;
   /** One transaction over {@link Exec}: SQLite's direct path when there is one, else Kysely's. */
-  const transaction = <T>(fn: (exec: Exec) => Promise<T>): Promise<T> => (direct ? direct.transaction(fn) : db.transaction().execute((trx) => fn(viaKysely(trx))));
+  const transaction = <T>(fn: (exec: Exec) => Promise<T>): Promise<T> =>
+    direct ? direct.transaction(fn) : db.transaction().execute((trx) => fn(viaKysely(trx)));
   /** A read: at once on SQLite when the connection is free, else through Kysely. */
   const read = async <R>(q: CompiledQuery<R>): Promise<R[]> => direct?.tryRead<R>(q) ?? (await db.executeQuery(q)).rows;
   /**
    * One write statement, its changed-row count: on SQLite a direct transaction that joins the open
    * commit group (ADR 0050, 0058) instead of a write that commits alone; elsewhere as it is.
    */
-  const write = async (q: CompiledQuery): Promise<number> => (direct ? direct.transaction((run) => run(q).changes) : Number((await db.executeQuery(q)).numAffectedRows ?? 0));
+  const write = async (q: CompiledQuery): Promise<number> =>
+    direct ? direct.transaction((run) => run(q).changes) : Number((await db.executeQuery(q)).numAffectedRows ?? 0);
   // The hottest queries, built and compiled once (docs/benchmarks.md: the Kysely builder cost
   // more CPU than SQLite itself on token lookups). Same SQL as the builder calls they replace.
   const hot = {
@@ -299,7 +386,12 @@ export function createKyselyStorage(
         ])
         .where('t.token_hash', '=', p.hash),
     ),
-    findStore: precompile(db, ['storeId'], (p) => db.selectFrom('stores').selectAll().where('store_id', '=', p.storeId as unknown as number)),
+    findStore: precompile(db, ['storeId'], (p) =>
+      db
+        .selectFrom('stores')
+        .selectAll()
+        .where('store_id', '=', p.storeId as unknown as number),
+    ),
     findCode: precompile(db, ['hash'], (p) => db.selectFrom('auth_codes').selectAll().where('code_hash', '=', p.hash)),
     consumeCode: precompile(db, ['now', 'grantId', 'hash'], (p) =>
       db
@@ -308,7 +400,9 @@ export function createKyselyStorage(
         .where('code_hash', '=', p.hash)
         .where('consumed_at', 'is', null),
     ),
-    codeGrant: precompile(db, ['hash'], (p) => db.selectFrom('auth_codes').select(['grant_id']).where('code_hash', '=', p.hash)),
+    codeGrant: precompile(db, ['hash'], (p) =>
+      db.selectFrom('auth_codes').select(['grant_id']).where('code_hash', '=', p.hash),
+    ),
     endLiveGrants: precompile(db, ['now', 'appKey', 'sellerId'], (p) =>
       db
         .updateTable('grants')
@@ -331,23 +425,36 @@ export function createKyselyStorage(
     extendGrant: precompile(db, ['storeIds', 'scope', 'grantId'], (p) =>
       db.updateTable('grants').set({ store_ids: p.storeIds, scope: p.scope }).where('grant_id', '=', p.grantId),
     ),
-    setCodeGrant: precompile(db, ['grantId', 'hash'], (p) => db.updateTable('auth_codes').set({ grant_id: p.grantId }).where('code_hash', '=', p.hash)),
+    setCodeGrant: precompile(db, ['grantId', 'hash'], (p) =>
+      db.updateTable('auth_codes').set({ grant_id: p.grantId }).where('code_hash', '=', p.hash),
+    ),
     // The same single UPDATE keeps the sealed successor (docs/adr/0100): no extra statement.
     rotate: precompile(db, ['now', 'successor', 'graceUntil', 'hash'], (p) =>
       db
         .updateTable('tokens')
-        .set({ rotated_at: p.now as unknown as number, successor: p.successor, grace_until: p.graceUntil as unknown as number })
+        .set({
+          rotated_at: p.now as unknown as number,
+          successor: p.successor,
+          grace_until: p.graceUntil as unknown as number,
+        })
         .where('token_hash', '=', p.hash)
         .where('rotated_at', 'is', null)
         .where('revoked_at', 'is', null)
         // Correlated on the token's own grant (primary key), not `grant_id IN (all live grants)`,
         // which SQLite answers by scanning the grants table on every refresh (docs/adr/0052).
         .where(({ exists, selectFrom }) =>
-          exists(selectFrom('grants').select('grants.grant_id').whereRef('grants.grant_id', '=', 'tokens.grant_id').where('grants.revoked_at', 'is', null)),
+          exists(
+            selectFrom('grants')
+              .select('grants.grant_id')
+              .whereRef('grants.grant_id', '=', 'tokens.grant_id')
+              .where('grants.revoked_at', 'is', null),
+          ),
         ),
     ),
     // Only when the rotation lost: what the winner left on the row (its write is visible here).
-    rotated: precompile(db, ['hash'], (p) => db.selectFrom('tokens').select(['rotated_at', 'successor', 'grace_until']).where('token_hash', '=', p.hash)),
+    rotated: precompile(db, ['hash'], (p) =>
+      db.selectFrom('tokens').select(['rotated_at', 'successor', 'grace_until']).where('token_hash', '=', p.hash),
+    ),
 
     // The seller's authorize page with a live session (issue 18, docs/adr/0170): the statements of
     // authorize → interaction page → consent → code; reads on the direct path (ADR 0058).
@@ -360,7 +467,13 @@ export function createKyselyStorage(
         .where('consumed_at', 'is', null)
         .where('expires_at', '>', p.now2 as unknown as number),
     ),
-    findSession: precompile(db, ['idHash', 'now'], (p) => db.selectFrom('seller_sessions').selectAll().where('id_hash', '=', p.idHash).where('expires_at', '>', p.now as unknown as number)),
+    findSession: precompile(db, ['idHash', 'now'], (p) =>
+      db
+        .selectFrom('seller_sessions')
+        .selectAll()
+        .where('id_hash', '=', p.idHash)
+        .where('expires_at', '>', p.now as unknown as number),
+    ),
     sessionSeller: precompile(db, ['idHash', 'now'], (p) =>
       db
         .selectFrom('seller_sessions')
@@ -371,11 +484,26 @@ export function createKyselyStorage(
     ),
     // The consent page under `reconsent: 'add'`, and grant webhooks (not FOR UPDATE: a plain read).
     findLiveGrant: precompile(db, ['appKey', 'sellerId'], (p) =>
-      db.selectFrom('grants').selectAll().where('app_key', '=', p.appKey).where('seller_id', '=', p.sellerId as unknown as number).where('revoked_at', 'is', null),
+      db
+        .selectFrom('grants')
+        .selectAll()
+        .where('app_key', '=', p.appKey)
+        .where('seller_id', '=', p.sellerId as unknown as number)
+        .where('revoked_at', 'is', null),
     ),
-    findSeller: precompile(db, ['sellerId'], (p) => db.selectFrom('sellers').selectAll().where('seller_id', '=', p.sellerId as unknown as number)),
+    findSeller: precompile(db, ['sellerId'], (p) =>
+      db
+        .selectFrom('sellers')
+        .selectAll()
+        .where('seller_id', '=', p.sellerId as unknown as number),
+    ),
     sellerStores: precompile(db, ['sellerId'], (p) =>
-      db.selectFrom('stores').selectAll().where('seller_id', '=', p.sellerId as unknown as number).where('detached_at', 'is', null).orderBy('store_id'),
+      db
+        .selectFrom('stores')
+        .selectAll()
+        .where('seller_id', '=', p.sellerId as unknown as number)
+        .where('detached_at', 'is', null)
+        .orderBy('store_id'),
     ),
   };
 
@@ -415,7 +543,15 @@ export function createKyselyStorage(
                 .executeTakeFirstOrThrow();
               stores.push({ storeId: Number(s.store_id), sellerId, name });
             }
-            await appendAudit(trx, { at: seller.createdAt, event: 'seller.created', actor: null, appKey: null, sellerId, subject: seller.username, detail: { stores: stores.map((x) => ({ storeId: x.storeId, name: x.name })) } });
+            await appendAudit(trx, {
+              at: seller.createdAt,
+              event: 'seller.created',
+              actor: null,
+              appKey: null,
+              sellerId,
+              subject: seller.username,
+              detail: { stores: stores.map((x) => ({ storeId: x.storeId, name: x.name })) },
+            });
             return { seller: { sellerId, ...seller } satisfies SellerRecord, stores };
           });
         } catch (err) {
@@ -443,17 +579,51 @@ export function createKyselyStorage(
       async createPasswordReset(reset) {
         await db.transaction().execute(async (trx) => {
           // Only the newest link works: issuing one ends the earlier unused ones.
-          await trx.updateTable('seller_password_resets').set({ used_at: reset.createdAt }).where('seller_id', '=', reset.sellerId).where('used_at', 'is', null).execute();
+          await trx
+            .updateTable('seller_password_resets')
+            .set({ used_at: reset.createdAt })
+            .where('seller_id', '=', reset.sellerId)
+            .where('used_at', 'is', null)
+            .execute();
           await trx
             .insertInto('seller_password_resets')
-            .values({ token_hash: reset.tokenHash, seller_id: reset.sellerId, created_by: reset.createdBy, created_at: reset.createdAt, expires_at: reset.expiresAt, used_at: null })
+            .values({
+              token_hash: reset.tokenHash,
+              seller_id: reset.sellerId,
+              created_by: reset.createdBy,
+              created_at: reset.createdAt,
+              expires_at: reset.expiresAt,
+              used_at: null,
+            })
             .execute();
-          await appendAudit(trx, { at: reset.createdAt, event: 'seller.password_reset_issued', actor: reset.createdBy, appKey: null, sellerId: reset.sellerId, subject: hashRef(reset.tokenHash), detail: { expires_at: new Date(reset.expiresAt).toISOString() } });
+          await appendAudit(trx, {
+            at: reset.createdAt,
+            event: 'seller.password_reset_issued',
+            actor: reset.createdBy,
+            appKey: null,
+            sellerId: reset.sellerId,
+            subject: hashRef(reset.tokenHash),
+            detail: { expires_at: new Date(reset.expiresAt).toISOString() },
+          });
         });
       },
       async findPasswordReset(tokenHash, now) {
-        const r = await db.selectFrom('seller_password_resets').selectAll().where('token_hash', '=', tokenHash).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
-        return r && { tokenHash: r.token_hash, sellerId: Number(r.seller_id), createdBy: r.created_by, createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
+        const r = await db
+          .selectFrom('seller_password_resets')
+          .selectAll()
+          .where('token_hash', '=', tokenHash)
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', now)
+          .executeTakeFirst();
+        return (
+          r && {
+            tokenHash: r.token_hash,
+            sellerId: Number(r.seller_id),
+            createdBy: r.created_by,
+            createdAt: Number(r.created_at),
+            expiresAt: Number(r.expires_at),
+          }
+        );
       },
       async completePasswordReset(tokenHash, passwordHash, now) {
         return db.transaction().execute(async (trx) => {
@@ -467,42 +637,87 @@ export function createKyselyStorage(
             .executeTakeFirst();
           if (!used) return undefined;
           const sellerId = Number(used.seller_id);
-          await trx.updateTable('sellers').set({ password_hash: passwordHash }).where('seller_id', '=', sellerId).execute();
+          await trx
+            .updateTable('sellers')
+            .set({ password_hash: passwordHash })
+            .where('seller_id', '=', sellerId)
+            .execute();
           await trx.deleteFrom('seller_sessions').where('seller_id', '=', sellerId).execute();
-          await appendAudit(trx, { at: now, event: 'seller.password_reset', actor: `seller:${sellerId}`, appKey: null, sellerId, subject: hashRef(tokenHash), detail: null });
+          await appendAudit(trx, {
+            at: now,
+            event: 'seller.password_reset',
+            actor: `seller:${sellerId}`,
+            appKey: null,
+            sellerId,
+            subject: hashRef(tokenHash),
+            detail: null,
+          });
           return sellerId;
         });
       },
       async upsertExternal(ext, now) {
         return withRetry(() =>
           db.transaction().execute(async (trx) => {
-            const found = await trx.selectFrom('sellers').selectAll().where('source', '=', ext.source).where('external_id', '=', ext.externalId).executeTakeFirst();
+            const found = await trx
+              .selectFrom('sellers')
+              .selectAll()
+              .where('source', '=', ext.source)
+              .where('external_id', '=', ext.externalId)
+              .executeTakeFirst();
             let sellerId: number;
             if (!found) {
               const row = await trx
                 .insertInto('sellers')
                 // A username no built-in account can have (':' is not allowed there), so the two never collide.
-                .values({ username: `${ext.source}:${ext.externalId}`, password_hash: '', created_at: now, source: ext.source, external_id: ext.externalId, nick: ext.nick })
+                .values({
+                  username: `${ext.source}:${ext.externalId}`,
+                  password_hash: '',
+                  created_at: now,
+                  source: ext.source,
+                  external_id: ext.externalId,
+                  nick: ext.nick,
+                })
                 .returning(['seller_id'])
                 .executeTakeFirstOrThrow();
               sellerId = Number(row.seller_id);
-              await appendAudit(trx, { at: now, event: 'seller.created', actor: ext.source, appKey: null, sellerId, subject: ext.externalId, detail: { source: ext.source, nick: ext.nick } });
+              await appendAudit(trx, {
+                at: now,
+                event: 'seller.created',
+                actor: ext.source,
+                appKey: null,
+                sellerId,
+                subject: ext.externalId,
+                detail: { source: ext.source, nick: ext.nick },
+              });
             } else {
               sellerId = Number(found.seller_id);
-              if (found.nick !== ext.nick) await trx.updateTable('sellers').set({ nick: ext.nick }).where('seller_id', '=', sellerId).execute();
+              if (found.nick !== ext.nick)
+                await trx.updateTable('sellers').set({ nick: ext.nick }).where('seller_id', '=', sellerId).execute();
             }
             const stores: StoreRecord[] = [];
             for (const st of ext.stores) {
-              const existing = await trx.selectFrom('stores').selectAll().where('external_id', '=', st.externalId).executeTakeFirst();
+              const existing = await trx
+                .selectFrom('stores')
+                .selectAll()
+                .where('external_id', '=', st.externalId)
+                .executeTakeFirst();
               if (!existing) {
-                const row = await trx.insertInto('stores').values({ seller_id: sellerId, name: st.name, created_at: now, external_id: st.externalId }).returning(['store_id']).executeTakeFirstOrThrow();
+                const row = await trx
+                  .insertInto('stores')
+                  .values({ seller_id: sellerId, name: st.name, created_at: now, external_id: st.externalId })
+                  .returning(['store_id'])
+                  .executeTakeFirstOrThrow();
                 stores.push({ storeId: Number(row.store_id), sellerId, name: st.name, externalId: st.externalId });
                 continue;
               }
               const storeId = Number(existing.store_id);
               const previousOwner = Number(existing.seller_id);
               if (previousOwner !== sellerId || existing.name !== st.name || existing.detached_at != null) {
-                await trx.updateTable('stores').set({ seller_id: sellerId, name: st.name, detached_at: null }).where('store_id', '=', storeId).execute();
+                await trx
+                  .updateTable('stores')
+                  .set({ seller_id: sellerId, name: st.name, detached_at: null })
+                  .where('store_id', '=', storeId)
+                  .execute();
               }
               if (previousOwner !== sellerId) {
                 // The store changed hands on the platform: the previous owner's authorizations of it end now.
@@ -515,31 +730,69 @@ export function createKyselyStorage(
                   .returning(['grant_id', 'app_key', 'seller_id'])
                   .execute();
                 for (const g of ended) {
-                  await appendAudit(trx, { at: now, event: 'grant.revoked', actor: ext.source, appKey: g.app_key, sellerId: Number(g.seller_id), subject: g.grant_id, detail: { reason: 'store_transferred', store_id: st.externalId } });
+                  await appendAudit(trx, {
+                    at: now,
+                    event: 'grant.revoked',
+                    actor: ext.source,
+                    appKey: g.app_key,
+                    sellerId: Number(g.seller_id),
+                    subject: g.grant_id,
+                    detail: { reason: 'store_transferred', store_id: st.externalId },
+                  });
                 }
               }
               stores.push({ storeId, sellerId, name: st.name, externalId: st.externalId });
             }
             // Stores the platform no longer lists under this seller are no longer offered.
-            let detach = trx.updateTable('stores').set({ detached_at: now }).where('seller_id', '=', sellerId).where('detached_at', 'is', null);
-            if (stores.length > 0) detach = detach.where('store_id', 'not in', stores.map((x) => x.storeId));
+            let detach = trx
+              .updateTable('stores')
+              .set({ detached_at: now })
+              .where('seller_id', '=', sellerId)
+              .where('detached_at', 'is', null);
+            if (stores.length > 0)
+              detach = detach.where(
+                'store_id',
+                'not in',
+                stores.map((x) => x.storeId),
+              );
             await detach.execute();
-            const seller = toSeller((await trx.selectFrom('sellers').selectAll().where('seller_id', '=', sellerId).executeTakeFirstOrThrow()));
+            const seller = toSeller(
+              await trx.selectFrom('sellers').selectAll().where('seller_id', '=', sellerId).executeTakeFirstOrThrow(),
+            );
             return { seller, stores };
           }),
         );
       },
       async setPasswordHash(sellerId, passwordHash) {
         await db.transaction().execute(async (trx) => {
-          await trx.updateTable('sellers').set({ password_hash: passwordHash }).where('seller_id', '=', sellerId).execute();
-          await appendAudit(trx, { at: Date.now(), event: 'seller.password_changed', actor: null, appKey: null, sellerId, subject: String(sellerId), detail: null });
+          await trx
+            .updateTable('sellers')
+            .set({ password_hash: passwordHash })
+            .where('seller_id', '=', sellerId)
+            .execute();
+          await appendAudit(trx, {
+            at: Date.now(),
+            event: 'seller.password_changed',
+            actor: null,
+            appKey: null,
+            sellerId,
+            subject: String(sellerId),
+            detail: null,
+          });
         });
       },
     },
 
     interactions: {
       async create(i: InteractionRecord) {
-        const row = { id: i.id, browser_hash: i.browserHash, request: JSON.stringify(i.request), created_at: i.createdAt, expires_at: i.expiresAt, consumed_at: i.consumedAt };
+        const row = {
+          id: i.id,
+          browser_hash: i.browserHash,
+          request: JSON.stringify(i.request),
+          created_at: i.createdAt,
+          expires_at: i.expiresAt,
+          consumed_at: i.consumedAt,
+        };
         for (const q of insertInteraction.bind([row])) await write(q);
       },
       async find(id) {
@@ -562,7 +815,9 @@ export function createKyselyStorage(
         const row = codeRow(c);
         // PostgreSQL: one statement, one round trip (the insert only when the update consumed it).
         if (dialect === 'postgres') {
-          const res = await db.executeQuery(CompiledQuery.raw(PG_CONSUME_WITH_CODE, [now, id, now, ...CODE_COLUMNS.map((k) => row[k] ?? null)]));
+          const res = await db.executeQuery(
+            CompiledQuery.raw(PG_CONSUME_WITH_CODE, [now, id, now, ...CODE_COLUMNS.map((k) => row[k] ?? null)]),
+          );
           return Number(res.numAffectedRows ?? 0) === 1;
         }
         const consume = hot.consumeInteraction.bind({ now, id, now2: now });
@@ -585,7 +840,14 @@ export function createKyselyStorage(
       },
       async find(idHash, now) {
         const r = (await read(hot.findSession.bind({ idHash, now })))[0];
-        return r && { idHash: r.id_hash, sellerId: Number(r.seller_id), createdAt: Number(r.created_at), expiresAt: Number(r.expires_at) };
+        return (
+          r && {
+            idHash: r.id_hash,
+            sellerId: Number(r.seller_id),
+            createdAt: Number(r.created_at),
+            expiresAt: Number(r.expires_at),
+          }
+        );
       },
       async findSeller(idHash, now) {
         const r = (await read(hot.sessionSeller.bind({ idHash, now })))[0];
@@ -622,7 +884,12 @@ export function createKyselyStorage(
         );
       },
       async burn(codeHash, now) {
-        await db.updateTable('auth_codes').set({ consumed_at: now }).where('code_hash', '=', codeHash).where('consumed_at', 'is', null).execute();
+        await db
+          .updateTable('auth_codes')
+          .set({ consumed_at: now })
+          .where('code_hash', '=', codeHash)
+          .where('consumed_at', 'is', null)
+          .execute();
       },
     },
 
@@ -642,14 +909,31 @@ export function createKyselyStorage(
             .executeTakeFirst();
           if (r) {
             // A dead grant keeps no sealed refresh successor (docs/adr/0100).
-            await trx.updateTable('tokens').set({ successor: null, grace_until: null }).where('grant_id', '=', grantId).where('grace_until', 'is not', null).execute();
-            await appendAudit(trx, { at: now, event: 'grant.revoked', actor, appKey: r.app_key, sellerId: Number(r.seller_id), subject: grantId, detail: { reason } });
+            await trx
+              .updateTable('tokens')
+              .set({ successor: null, grace_until: null })
+              .where('grant_id', '=', grantId)
+              .where('grace_until', 'is not', null)
+              .execute();
+            await appendAudit(trx, {
+              at: now,
+              event: 'grant.revoked',
+              actor,
+              appKey: r.app_key,
+              sellerId: Number(r.seller_id),
+              subject: grantId,
+              detail: { reason },
+            });
           }
         });
       },
       async revokeFromCode({ grantId, codeHash, now, reason }) {
         return db.transaction().execute(async (trx) => {
-          let q = trx.selectFrom('grants').select(['app_key', 'seller_id']).where('grant_id', '=', grantId).where('revoked_at', 'is', null);
+          let q = trx
+            .selectFrom('grants')
+            .select(['app_key', 'seller_id'])
+            .where('grant_id', '=', grantId)
+            .where('revoked_at', 'is', null);
           if (dialect === 'postgres') q = q.forUpdate();
           const g = await q.executeTakeFirst();
           if (!g) return 'none';
@@ -674,11 +958,25 @@ export function createKyselyStorage(
             .limit(1)
             .executeTakeFirst();
           if (other) {
-            await appendAudit(trx, { at: now, event: 'grant.tokens_revoked', ...who, detail: { reason, tokens: ended.length, code: hashRef(codeHash) } });
+            await appendAudit(trx, {
+              at: now,
+              event: 'grant.tokens_revoked',
+              ...who,
+              detail: { reason, tokens: ended.length, code: hashRef(codeHash) },
+            });
             return 'tokens';
           }
-          await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason }).where('grant_id', '=', grantId).execute();
-          await trx.updateTable('tokens').set({ successor: null, grace_until: null }).where('grant_id', '=', grantId).where('grace_until', 'is not', null).execute();
+          await trx
+            .updateTable('grants')
+            .set({ revoked_at: now, revoked_reason: reason })
+            .where('grant_id', '=', grantId)
+            .execute();
+          await trx
+            .updateTable('tokens')
+            .set({ successor: null, grace_until: null })
+            .where('grant_id', '=', grantId)
+            .where('grace_until', 'is not', null)
+            .execute();
           await appendAudit(trx, { at: now, event: 'grant.revoked', ...who, detail: { reason } });
           return 'grant';
         });
@@ -692,17 +990,21 @@ export function createKyselyStorage(
           transaction(async (exec): Promise<RedeemResult> => {
             const consumed = await exec(hot.consumeCode.bind({ now, grantId: grant.grantId, hash: codeHash }));
             if (consumed.changes !== 1) {
-              const existing = (await exec(hot.codeGrant.bind({ hash: codeHash }))).rows[0] as { grant_id: string | null } | undefined;
+              const existing = (await exec(hot.codeGrant.bind({ hash: codeHash }))).rows[0] as
+                { grant_id: string | null } | undefined;
               return existing ? { status: 'already_used', grantId: existing.grant_id } : { status: 'not_found' };
             }
             const placed = await placeGrant(exec, db, hot, inserts, now, grant, tokens, reconsent);
-            if (placed.grantId !== grant.grantId) await exec(hot.setCodeGrant.bind({ grantId: placed.grantId, hash: codeHash }));
+            if (placed.grantId !== grant.grantId)
+              await exec(hot.setCodeGrant.bind({ grantId: placed.grantId, hash: codeHash }));
             return { status: 'redeemed', grant: placed };
           }),
         );
       },
       async createWithTokens({ now, grant, tokens, reconsent }) {
-        return withRetry(() => transaction((exec) => placeGrant(exec, db, hot, inserts, now, grant, tokens, reconsent, 'implicit')));
+        return withRetry(() =>
+          transaction((exec) => placeGrant(exec, db, hot, inserts, now, grant, tokens, reconsent, 'implicit')),
+        );
       },
       async narrowScope({ grantId, now, actor, narrow }) {
         return db.transaction().execute(async (trx) => {
@@ -712,13 +1014,32 @@ export function createKyselyStorage(
           if (!row) return undefined;
           const before = splitScope(row.scope);
           const after = narrow(before);
-          await trx.updateTable('grants').set({ scope: joinScope(after) }).where('grant_id', '=', grantId).execute();
-          const live = await trx.selectFrom('tokens').select(['token_hash', 'scope']).where('grant_id', '=', grantId).where('revoked_at', 'is', null).where('expires_at', '>', now).execute();
+          await trx
+            .updateTable('grants')
+            .set({ scope: joinScope(after) })
+            .where('grant_id', '=', grantId)
+            .execute();
+          const live = await trx
+            .selectFrom('tokens')
+            .select(['token_hash', 'scope'])
+            .where('grant_id', '=', grantId)
+            .where('revoked_at', 'is', null)
+            .where('expires_at', '>', now)
+            .execute();
           for (const t of live) {
             const next = joinScope(narrow(splitScope(t.scope)));
-            if (next !== t.scope) await trx.updateTable('tokens').set({ scope: next }).where('token_hash', '=', t.token_hash).execute();
+            if (next !== t.scope)
+              await trx.updateTable('tokens').set({ scope: next }).where('token_hash', '=', t.token_hash).execute();
           }
-          await appendAudit(trx, { at: now, event: 'grant.narrowed', actor, appKey: row.app_key, sellerId: Number(row.seller_id), subject: grantId, detail: { from: before.join(' '), to: after.join(' ') } });
+          await appendAudit(trx, {
+            at: now,
+            event: 'grant.narrowed',
+            actor,
+            appKey: row.app_key,
+            sellerId: Number(row.seller_id),
+            subject: grantId,
+            detail: { from: before.join(' '), to: after.join(' ') },
+          });
           return after;
         });
       },
@@ -733,12 +1054,30 @@ export function createKyselyStorage(
           const rest = storesOf(g).filter((id) => id !== storeId);
           const who = { actor, appKey: g.appKey, sellerId: g.sellerId, subject: grantId };
           // Tokens that covered only removed stores cover nothing now: end them.
-          const own = await trx.selectFrom('tokens').select(['token_hash', 'store_ids']).where('grant_id', '=', grantId).where('revoked_at', 'is', null).where('store_ids', 'is not', null).execute();
-          const orphaned = own.filter((t) => !splitStoreIds(t.store_ids, 0).some((id) => rest.includes(id))).map((t) => t.token_hash);
-          if (orphaned.length > 0 && rest.length > 0) await trx.updateTable('tokens').set({ revoked_at: now }).where('token_hash', 'in', orphaned).execute();
+          const own = await trx
+            .selectFrom('tokens')
+            .select(['token_hash', 'store_ids'])
+            .where('grant_id', '=', grantId)
+            .where('revoked_at', 'is', null)
+            .where('store_ids', 'is not', null)
+            .execute();
+          const orphaned = own
+            .filter((t) => !splitStoreIds(t.store_ids, 0).some((id) => rest.includes(id)))
+            .map((t) => t.token_hash);
+          if (orphaned.length > 0 && rest.length > 0)
+            await trx.updateTable('tokens').set({ revoked_at: now }).where('token_hash', 'in', orphaned).execute();
           if (rest.length === 0) {
-            await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: 'seller_revoked' }).where('grant_id', '=', grantId).execute();
-            await appendAudit(trx, { at: now, event: 'grant.revoked', ...who, detail: { reason: 'seller_revoked', lastStore: storeId } });
+            await trx
+              .updateTable('grants')
+              .set({ revoked_at: now, revoked_reason: 'seller_revoked' })
+              .where('grant_id', '=', grantId)
+              .execute();
+            await appendAudit(trx, {
+              at: now,
+              event: 'grant.revoked',
+              ...who,
+              detail: { reason: 'seller_revoked', lastStore: storeId },
+            });
             return 'revoked';
           }
           await trx
@@ -746,7 +1085,12 @@ export function createKyselyStorage(
             .set({ store_ids: joinStoreIds(rest), store_id: rest[0]! })
             .where('grant_id', '=', grantId)
             .execute();
-          await appendAudit(trx, { at: now, event: 'grant.store_removed', ...who, detail: { storeId, storeIds: rest } });
+          await appendAudit(trx, {
+            at: now,
+            event: 'grant.store_removed',
+            ...who,
+            detail: { storeId, storeIds: rest },
+          });
           return 'removed';
         });
       },
@@ -789,11 +1133,19 @@ export function createKyselyStorage(
       },
       async rotateRefreshToken({ oldHash, now, tokens, successor }): Promise<RotateResult> {
         return transaction(async (exec): Promise<RotateResult> => {
-          const res = await exec(hot.rotate.bind({ now, successor: successor?.sealed ?? null, graceUntil: successor?.graceUntil ?? null, hash: oldHash }));
+          const res = await exec(
+            hot.rotate.bind({
+              now,
+              successor: successor?.sealed ?? null,
+              graceUntil: successor?.graceUntil ?? null,
+              hash: oldHash,
+            }),
+          );
           if (res.changes !== 1) {
             // Lost to a concurrent rotation (its UPDATE came first: SQLite runs one transaction at
             // a time, PostgreSQL re-checked our WHERE after the winner committed): read its answer.
-            const row = (await exec(hot.rotated.bind({ hash: oldHash }))).rows[0] as { rotated_at: number | null; successor?: string | null; grace_until?: number | null } | undefined;
+            const row = (await exec(hot.rotated.bind({ hash: oldHash }))).rows[0] as
+              { rotated_at: number | null; successor?: string | null; grace_until?: number | null } | undefined;
             return { status: 'already_used', successor: row && row.rotated_at !== null ? successorOf(row) : null };
           }
           if (tokens.length > 0) for (const stmt of inserts.tokens.bind(tokens.map(tokenRow))) await exec(stmt);
@@ -812,7 +1164,16 @@ export function createKyselyStorage(
             .where('revoked_at', 'is', null)
             .returning(['app_key', 'grant_id', 'kind'])
             .executeTakeFirst();
-          if (r) await appendAudit(trx, { at: now, event: 'token.revoked', actor: `client:${r.app_key}`, appKey: r.app_key, sellerId: null, subject: hashRef(tokenHash), detail: { kind: r.kind, grantId: r.grant_id } });
+          if (r)
+            await appendAudit(trx, {
+              at: now,
+              event: 'token.revoked',
+              actor: `client:${r.app_key}`,
+              appKey: r.app_key,
+              sellerId: null,
+              subject: hashRef(tokenHash),
+              detail: { kind: r.kind, grantId: r.grant_id },
+            });
         });
       },
     },
@@ -828,7 +1189,11 @@ export function createKyselyStorage(
         return r?.value;
       },
       async setIfAbsent(key, value) {
-        await db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+        await db
+          .insertInto('settings')
+          .values({ key, value })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .execute();
         const r = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow();
         return r.value;
       },

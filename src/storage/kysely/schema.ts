@@ -114,7 +114,10 @@ export interface Database extends GatewayTables {
     created_at: number;
     revoked_at: number | null;
     revoked_reason: string | null;
-    /** 0016_grant_stores_scopes: the stores the grant covers, space-separated, first = `store_id` (default '': `store_id` alone). */
+    /**
+     * 0016_grant_stores_scopes: the stores the grant covers, space-separated, first = `store_id` (default '':
+     * `store_id` alone).
+     */
     store_ids?: string;
   };
   tokens: {

@@ -46,7 +46,11 @@ describe('SQLite WAL checkpointer thread (ADR 0056)', () => {
       await ckpt.stop();
     }
     assert.equal(ckpt.stats.running, false);
-    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000, 'SQLite checkpoints on its own again once the thread stopped');
+    assert.equal(
+      db.pragma('wal_autocheckpoint', { simple: true }),
+      1000,
+      'SQLite checkpoints on its own again once the thread stopped',
+    );
     db.close();
     const again = new SQLite(file, { readonly: true });
     assert.equal(again.prepare('select count(*) from t').pluck().get(), 2000);
@@ -69,9 +73,10 @@ describe('SQLite WAL checkpointer thread (ADR 0056)', () => {
     // A long interval: one PASSIVE checkpoint, then none before restart() is called.
     const ckpt = new SqliteCheckpointer(db, file, 300, 50);
     const insert = db.prepare('insert into t (v) values (?)');
-    const rows = (n: number) => db.transaction(() => {
-      for (let i = 0; i < n; i++) insert.run('x'.repeat(500));
-    })();
+    const rows = (n: number) =>
+      db.transaction(() => {
+        for (let i = 0; i < n; i++) insert.run('x'.repeat(500));
+      })();
     const walFrames = () => (db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]!.log;
     try {
       rows(400);

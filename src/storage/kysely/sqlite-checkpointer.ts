@@ -98,7 +98,14 @@ export interface CheckpointStats {
  * (synchronous=NORMAL), whoever checkpoints it later.
  */
 export class SqliteCheckpointer {
-  readonly stats: CheckpointStats = { checkpoints: 0, framesCheckpointed: 0, errors: 0, running: true, restarts: 0, restartsBusy: 0 };
+  readonly stats: CheckpointStats = {
+    checkpoints: 0,
+    framesCheckpointed: 0,
+    errors: 0,
+    running: true,
+    restarts: 0,
+    restartsBusy: 0,
+  };
   readonly #worker: Worker;
   readonly #db: SQLite.Database;
   readonly #exited: Promise<void>;
@@ -107,13 +114,22 @@ export class SqliteCheckpointer {
   #bigLogAt = 0;
   #restartDone: (() => void) | undefined;
 
-  constructor(db: SQLite.Database, file: string, intervalMs = CHECKPOINT_INTERVAL_MS, restartAtFrames = RESTART_AT_FRAMES) {
+  constructor(
+    db: SQLite.Database,
+    file: string,
+    intervalMs = CHECKPOINT_INTERVAL_MS,
+    restartAtFrames = RESTART_AT_FRAMES,
+  ) {
     this.#restartAtFrames = restartAtFrames;
     this.#db = db;
     db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     // execArgv [] keeps loaders (tsx) and profilers of the parent out of this small CommonJS worker.
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartWaitMs: RESTART_WAIT_MS }, execArgv: [] });
+    this.#worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file, driver, intervalMs, restartWaitMs: RESTART_WAIT_MS },
+      execArgv: [],
+    });
     this.#worker.unref();
     this.#worker.on('message', (m: { type: string; log?: number; checkpointed?: number; busy?: number }) => {
       if (m.type === 'checkpoint') {
@@ -142,7 +158,12 @@ export class SqliteCheckpointer {
    * starts over without the main connection checkpointing on the event loop (docs/adr/0092).
    */
   wantsRestart(): boolean {
-    return this.stats.running && this.#restartDone === undefined && this.#bigLogAt > 0 && Date.now() - this.#bigLogAt <= FRESH_REPORT_MS;
+    return (
+      this.stats.running &&
+      this.#restartDone === undefined &&
+      this.#bigLogAt > 0 &&
+      Date.now() - this.#bigLogAt <= FRESH_REPORT_MS
+    );
   }
 
   /**

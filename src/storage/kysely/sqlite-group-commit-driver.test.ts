@@ -18,7 +18,8 @@ describe('SQLite group commit driver', () => {
   let db: Kysely<Db>;
   /** A second, independent connection: sees only what is committed. */
   let observer: SQLite.Database;
-  const committed = (id: number) => observer.prepare('select count(*) as n from items where id = ?').get(id) as { n: number };
+  const committed = (id: number) =>
+    observer.prepare('select count(*) as n from items where id = ?').get(id) as { n: number };
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sq-gc-'));
@@ -46,8 +47,15 @@ describe('SQLite group commit driver', () => {
         db
           .transaction()
           .execute(async (trx) => {
-            await trx.insertInto('items').values({ id: i, name: `n${i}` }).execute();
-            await trx.updateTable('items').set({ name: `m${i}` }).where('id', '=', i).execute();
+            await trx
+              .insertInto('items')
+              .values({ id: i, name: `n${i}` })
+              .execute();
+            await trx
+              .updateTable('items')
+              .set({ name: `m${i}` })
+              .where('id', '=', i)
+              .execute();
           })
           .then(() => {
             // The moment a caller learns of success, another connection sees the row.
@@ -71,13 +79,23 @@ describe('SQLite group commit driver', () => {
       }),
       db.transaction().execute((trx) => trx.insertInto('items').values({ id: 4, name: 'd' }).execute()),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
-    assert.deepEqual([1, 2, 3, 4].map((id) => committed(id).n), [1, 0, 0, 1]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 4].map((id) => committed(id).n),
+      [1, 0, 0, 1],
+    );
   });
 
   it('makes a plain write that joins an open group wait for its COMMIT', async () => {
     const tx = db.transaction().execute((trx) => trx.insertInto('items').values({ id: 1, name: 'a' }).execute());
-    const plain = db.insertInto('items').values({ id: 2, name: 'b' }).execute().then(() => committed(2).n);
+    const plain = db
+      .insertInto('items')
+      .values({ id: 2, name: 'b' })
+      .execute()
+      .then(() => committed(2).n);
     await tx;
     assert.equal(await plain, 1);
   });
@@ -93,13 +111,23 @@ describe('SQLite group commit driver', () => {
     const plain = new SqliteGroupCommitDialect(raw, { groupCommit: false });
     const pdb = new Kysely<Db>({ dialect: plain });
     await sql`create table items (id integer primary key, name text not null unique)`.execute(pdb);
-    await Promise.all(Array.from({ length: 5 }, (_, i) => pdb.transaction().execute((trx) => trx.insertInto('items').values({ id: i, name: `n${i}` }).execute())));
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        pdb.transaction().execute((trx) =>
+          trx
+            .insertInto('items')
+            .values({ id: i, name: `n${i}` })
+            .execute(),
+        ),
+      ),
+    );
     assert.deepEqual(plain.driver!.stats, { transactions: 5, commits: 5, checkpoints: 0, walRestarts: 0 });
     await pdb.destroy();
   });
 
   describe('direct path (ADR 0058)', () => {
-    const insert = (id: number, name: string) => CompiledQuery.raw('insert into items (id, name) values (?, ?)', [id, name]);
+    const insert = (id: number, name: string) =>
+      CompiledQuery.raw('insert into items (id, name) values (?, ?)', [id, name]);
     const count = CompiledQuery.raw('select count(*) as n from items', []);
 
     it('joins direct and Kysely transactions in one group and answers each only after the COMMIT', async () => {
@@ -141,8 +169,14 @@ describe('SQLite group commit driver', () => {
         results.map((r) => r.status),
         ['fulfilled', 'rejected', 'fulfilled'],
       );
-      assert.equal(((results[1] as PromiseRejectedResult).reason as { code?: string }).code, 'SQLITE_CONSTRAINT_UNIQUE');
-      assert.deepEqual([1, 2, 3, 4].map((id) => committed(id).n), [1, 0, 0, 1]);
+      assert.equal(
+        ((results[1] as PromiseRejectedResult).reason as { code?: string }).code,
+        'SQLITE_CONSTRAINT_UNIQUE',
+      );
+      assert.deepEqual(
+        [1, 2, 3, 4].map((id) => committed(id).n),
+        [1, 0, 0, 1],
+      );
     });
 
     it('reads at once when the connection is free, and not in the middle of a transaction', async () => {
@@ -173,12 +207,17 @@ describe('SQLite WAL restart under writes that never pause (ADR 0092)', () => {
     const raw = new SQLite(file);
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
-    const dialect = new SqliteGroupCommitDialect(raw, { checkpointFile: file, checkpointIntervalMs: 5, walRestartAtFrames: 40 });
+    const dialect = new SqliteGroupCommitDialect(raw, {
+      checkpointFile: file,
+      checkpointIntervalMs: 5,
+      walRestartAtFrames: 40,
+    });
     const db = new Kysely<Db>({ dialect });
     // Through Kysely, so that db.destroy() below stops the driver and its checkpoint thread.
     await sql`create table items (id integer primary key, name text not null unique)`.execute(db);
     const driver = dialect.createDriver() as SqliteGroupCommitDriver;
-    const insert = (id: number) => CompiledQuery.raw('insert into items (id, name) values (?, ?)', [id, `${id} ${'x'.repeat(400)}`]);
+    const insert = (id: number) =>
+      CompiledQuery.raw('insert into items (id, name) values (?, ?)', [id, `${id} ${'x'.repeat(400)}`]);
     const count = CompiledQuery.raw('select count(*) as n from items', []);
     try {
       let next = 0;
@@ -209,7 +248,10 @@ describe('SQLite WAL restart under writes that never pause (ADR 0092)', () => {
       );
       done = true;
       await reader;
-      assert.ok(driver.stats.walRestarts >= 3, `expected the thread to restart the WAL, got ${driver.stats.walRestarts} restarts`);
+      assert.ok(
+        driver.stats.walRestarts >= 3,
+        `expected the thread to restart the WAL, got ${driver.stats.walRestarts} restarts`,
+      );
       assert.ok(reads > 0);
       assert.ok(readsWhileHeld > 0, 'no read was answered while writes waited for the restart');
       // Every transaction that was answered is there, once.
@@ -219,7 +261,10 @@ describe('SQLite WAL restart under writes that never pause (ADR 0092)', () => {
     }
     const again = new SQLite(file, { readonly: true });
     try {
-      assert.equal((again.prepare('select count(*) as n from items').get() as { n: number }).n, (again.prepare('select max(id) + 1 as n from items').get() as { n: number }).n);
+      assert.equal(
+        (again.prepare('select count(*) as n from items').get() as { n: number }).n,
+        (again.prepare('select max(id) + 1 as n from items').get() as { n: number }).n,
+      );
     } finally {
       again.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,14 @@
-import type { DatabaseConnection, DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler, QueryResult, TransactionSettings } from 'kysely';
+import type {
+  DatabaseConnection,
+  DatabaseIntrospector,
+  Dialect,
+  DialectAdapter,
+  Driver,
+  Kysely,
+  QueryCompiler,
+  QueryResult,
+  TransactionSettings,
+} from 'kysely';
 import { tracing } from '../../tracing/tracing.js';
 import { CompiledQuery, SqliteAdapter, SqliteDriver, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import type SQLite from 'better-sqlite3';
@@ -52,7 +62,11 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
   /** Counters, for tests and metrics: transactions run, COMMITs issued, background checkpoints. */
   readonly #counts = { transactions: 0, commits: 0 };
   get stats(): { transactions: number; commits: number; checkpoints: number; walRestarts: number } {
-    return { ...this.#counts, checkpoints: this.#checkpointer?.stats.checkpoints ?? 0, walRestarts: this.#checkpointer?.stats.restarts ?? 0 };
+    return {
+      ...this.#counts,
+      checkpoints: this.#checkpointer?.stats.checkpoints ?? 0,
+      walRestarts: this.#checkpointer?.stats.restarts ?? 0,
+    };
   }
   #checkpointer: SqliteCheckpointer | undefined;
 
@@ -64,7 +78,13 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
    */
   constructor(db: SQLite.Database, options: SqliteGroupCommitOptions & { maxStatements?: number } = {}) {
     this.#db = db;
-    if (options.checkpointFile) this.#checkpointer = new SqliteCheckpointer(db, options.checkpointFile, options.checkpointIntervalMs, options.walRestartAtFrames);
+    if (options.checkpointFile)
+      this.#checkpointer = new SqliteCheckpointer(
+        db,
+        options.checkpointFile,
+        options.checkpointIntervalMs,
+        options.walRestartAtFrames,
+      );
     this.#maxStatements = options.maxStatements ?? 500;
     this.#grouping = options.groupCommit ?? true;
     this.#connection = {

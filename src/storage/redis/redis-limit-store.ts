@@ -109,8 +109,12 @@ export async function openRedisLimitStore(url: string, options: RedisLimitStoreO
   };
   return {
     kind: 'redis',
-    add: (key, by, expiresAt, now) => call(async () => Number(await r.shqAdd(key, Math.floor(by), ttl(expiresAt, now)))),
-    take: (key, want, limit, expiresAt, now) => call(async () => Number(await r.shqTake(key, Math.max(0, Math.floor(want)), Math.floor(limit), ttl(expiresAt, now)))),
+    add: (key, by, expiresAt, now) =>
+      call(async () => Number(await r.shqAdd(key, Math.floor(by), ttl(expiresAt, now)))),
+    take: (key, want, limit, expiresAt, now) =>
+      call(async () =>
+        Number(await r.shqTake(key, Math.max(0, Math.floor(want)), Math.floor(limit), ttl(expiresAt, now))),
+      ),
     giveBack: (key, n) =>
       call(async () => {
         if (n > 0) await r.shqGiveBack(key, Math.floor(n));

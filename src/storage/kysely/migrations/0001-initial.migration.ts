@@ -111,7 +111,17 @@ export function initialMigration(dialect: 'sqlite' | 'postgres'): Migration {
       await db.schema.createIndex('tokens_expires_idx').on('tokens').column('expires_at').execute();
     },
     async down(db: Kysely<any>) {
-      for (const t of ['tokens', 'grants', 'auth_codes', 'seller_sessions', 'interactions', 'stores', 'sellers', 'apps', 'settings']) {
+      for (const t of [
+        'tokens',
+        'grants',
+        'auth_codes',
+        'seller_sessions',
+        'interactions',
+        'stores',
+        'sellers',
+        'apps',
+        'settings',
+      ]) {
         await db.schema.dropTable(t).ifExists().execute();
       }
     },

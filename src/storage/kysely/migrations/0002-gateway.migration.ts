@@ -34,7 +34,11 @@ export function gatewayMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('created_at', 'bigint', (c: any) => c.notNull())
         .addColumn('updated_at', 'bigint', (c: any) => c.notNull())
         .execute();
-      await db.schema.createIndex('gateway_products_store_updated_idx').on('gateway_products').columns(['store_id', 'updated_at']).execute();
+      await db.schema
+        .createIndex('gateway_products_store_updated_idx')
+        .on('gateway_products')
+        .columns(['store_id', 'updated_at'])
+        .execute();
 
       await identity('order_id')(db.schema.createTable('gateway_orders'))
         .addColumn('store_id', 'bigint', (c: any) => c.notNull().references('stores.store_id').onDelete('cascade'))
@@ -51,8 +55,16 @@ export function gatewayMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('updated_at', 'bigint', (c: any) => c.notNull())
         .addColumn('shipped_at', 'bigint')
         .execute();
-      await db.schema.createIndex('gateway_orders_store_created_idx').on('gateway_orders').columns(['store_id', 'created_at']).execute();
-      await db.schema.createIndex('gateway_orders_store_updated_idx').on('gateway_orders').columns(['store_id', 'updated_at']).execute();
+      await db.schema
+        .createIndex('gateway_orders_store_created_idx')
+        .on('gateway_orders')
+        .columns(['store_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createIndex('gateway_orders_store_updated_idx')
+        .on('gateway_orders')
+        .columns(['store_id', 'updated_at'])
+        .execute();
 
       await db.schema
         .createTable('gateway_quota')
@@ -75,7 +87,12 @@ export function gatewayMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('delivered_at', 'bigint')
         .addColumn('last_error', 'text')
         .execute();
-      await db.schema.createIndex('gateway_outbox_grant_event_idx').unique().on('gateway_webhook_outbox').columns(['grant_id', 'event']).execute();
+      await db.schema
+        .createIndex('gateway_outbox_grant_event_idx')
+        .unique()
+        .on('gateway_webhook_outbox')
+        .columns(['grant_id', 'event'])
+        .execute();
       await db.schema
         .createIndex('gateway_outbox_due_idx')
         .on('gateway_webhook_outbox')
@@ -86,7 +103,14 @@ export function gatewayMigration(dialect: 'sqlite' | 'postgres'): Migration {
     },
     async down(db: Kysely<any>) {
       await db.schema.dropIndex('grants_revoked_idx').ifExists().execute();
-      for (const t of ['gateway_webhook_outbox', 'gateway_quota', 'gateway_orders', 'gateway_products', 'gateway_store_settings', 'gateway_apps']) {
+      for (const t of [
+        'gateway_webhook_outbox',
+        'gateway_quota',
+        'gateway_orders',
+        'gateway_products',
+        'gateway_store_settings',
+        'gateway_apps',
+      ]) {
         await db.schema.dropTable(t).ifExists().execute();
       }
     },

@@ -17,7 +17,12 @@ export function consoleMigration(dialect: 'sqlite' | 'postgres'): Migration {
         .addColumn('password_hash', 'text', (c: any) => c.notNull())
         .addColumn('created_at', 'bigint', (c: any) => c.notNull())
         .execute();
-      await db.schema.createIndex('web_accounts_realm_username_idx').unique().on('web_accounts').columns(['realm', 'username']).execute();
+      await db.schema
+        .createIndex('web_accounts_realm_username_idx')
+        .unique()
+        .on('web_accounts')
+        .columns(['realm', 'username'])
+        .execute();
 
       await db.schema
         .createTable('web_sessions')
@@ -40,13 +45,22 @@ export function consoleMigration(dialect: 'sqlite' | 'postgres'): Migration {
       await db.schema
         .createTable('sandbox_sellers')
         .addColumn('seller_id', 'bigint', (c) => c.primaryKey().references('sellers.seller_id').onDelete('cascade'))
-        .addColumn('developer_id', 'bigint', (c) => c.notNull().references('web_accounts.account_id').onDelete('cascade'))
+        .addColumn('developer_id', 'bigint', (c) =>
+          c.notNull().references('web_accounts.account_id').onDelete('cascade'),
+        )
         .execute();
     },
     async down(db: Kysely<any>) {
-      for (const t of ['sandbox_sellers', 'web_sessions', 'web_accounts']) await db.schema.dropTable(t).ifExists().execute();
+      for (const t of ['sandbox_sellers', 'web_sessions', 'web_accounts'])
+        await db.schema.dropTable(t).ifExists().execute();
       await db.schema.dropIndex('apps_developer_idx').ifExists().execute();
-      for (const c of ['developer_id', 'description', 'logo_url', 'previous_secret_hash', 'previous_secret_expires_at']) {
+      for (const c of [
+        'developer_id',
+        'description',
+        'logo_url',
+        'previous_secret_hash',
+        'previous_secret_expires_at',
+      ]) {
         await db.schema.alterTable('apps').dropColumn(c).execute();
       }
     },

@@ -34,7 +34,8 @@ export function gatewayCallsMigration(dialect: 'sqlite' | 'postgres'): Migration
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('gateway_calls').ifExists().execute();
-      for (const c of ['previous_sealed_secret', 'previous_secret_expires_at']) await db.schema.alterTable('gateway_apps').dropColumn(c).execute();
+      for (const c of ['previous_sealed_secret', 'previous_secret_expires_at'])
+        await db.schema.alterTable('gateway_apps').dropColumn(c).execute();
     },
   };
 }

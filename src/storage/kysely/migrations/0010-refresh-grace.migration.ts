@@ -11,7 +11,12 @@ export function refreshGraceMigration(_dialect: 'sqlite' | 'postgres'): Migratio
     async up(db: Kysely<any>) {
       await db.schema.alterTable('tokens').addColumn('successor', 'text').execute();
       await db.schema.alterTable('tokens').addColumn('grace_until', 'bigint').execute();
-      await db.schema.createIndex('tokens_grace_until_idx').on('tokens').column('grace_until').where(sql.ref('grace_until'), 'is not', null).execute();
+      await db.schema
+        .createIndex('tokens_grace_until_idx')
+        .on('tokens')
+        .column('grace_until')
+        .where(sql.ref('grace_until'), 'is not', null)
+        .execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropIndex('tokens_grace_until_idx').ifExists().execute();

@@ -15,7 +15,8 @@ export function keysMigration(): Migration {
       await db.schema.alterTable('gateway_apps').addColumn('client_side_flow_at', 'bigint').execute();
     },
     async down(db: Kysely<any>) {
-      for (const c of ['fragment_redirect', 'client_side_flow_at']) await db.schema.alterTable('gateway_apps').dropColumn(c).execute();
+      for (const c of ['fragment_redirect', 'client_side_flow_at'])
+        await db.schema.alterTable('gateway_apps').dropColumn(c).execute();
     },
   };
 }

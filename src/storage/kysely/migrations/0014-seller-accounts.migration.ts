@@ -17,10 +17,18 @@ import type { Kysely, Migration } from 'kysely';
 export function sellerAccountsMigration(_dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('sellers').addColumn('source', 'text', (c) => c.notNull().defaultTo('builtin')).execute();
+      await db.schema
+        .alterTable('sellers')
+        .addColumn('source', 'text', (c) => c.notNull().defaultTo('builtin'))
+        .execute();
       await db.schema.alterTable('sellers').addColumn('external_id', 'text').execute();
       await db.schema.alterTable('sellers').addColumn('nick', 'text').execute();
-      await db.schema.createIndex('sellers_source_external_idx').unique().on('sellers').columns(['source', 'external_id']).execute();
+      await db.schema
+        .createIndex('sellers_source_external_idx')
+        .unique()
+        .on('sellers')
+        .columns(['source', 'external_id'])
+        .execute();
 
       await db.schema.alterTable('stores').addColumn('external_id', 'text').execute();
       await db.schema.alterTable('stores').addColumn('detached_at', 'bigint').execute();
@@ -35,7 +43,11 @@ export function sellerAccountsMigration(_dialect: 'sqlite' | 'postgres'): Migrat
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addColumn('used_at', 'bigint')
         .execute();
-      await db.schema.createIndex('seller_password_resets_seller_idx').on('seller_password_resets').column('seller_id').execute();
+      await db.schema
+        .createIndex('seller_password_resets_seller_idx')
+        .on('seller_password_resets')
+        .column('seller_id')
+        .execute();
 
       await db.schema.alterTable('web_accounts').addColumn('totp_secret', 'text').execute();
       await db.schema.alterTable('web_accounts').addColumn('totp_enabled_at', 'bigint').execute();
@@ -48,12 +60,19 @@ export function sellerAccountsMigration(_dialect: 'sqlite' | 'postgres'): Migrat
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('used_at', 'bigint')
         .execute();
-      await db.schema.createIndex('web_recovery_codes_account_idx').on('web_recovery_codes').column('account_id').execute();
+      await db.schema
+        .createIndex('web_recovery_codes_account_idx')
+        .on('web_recovery_codes')
+        .column('account_id')
+        .execute();
     },
     async down(db: Kysely<any>) {
-      for (const t of ['web_recovery_codes', 'seller_password_resets']) await db.schema.dropTable(t).ifExists().execute();
-      for (const i of ['stores_external_idx', 'sellers_source_external_idx']) await db.schema.dropIndex(i).ifExists().execute();
-      for (const c of ['totp_secret', 'totp_enabled_at', 'totp_last_step']) await db.schema.alterTable('web_accounts').dropColumn(c).execute();
+      for (const t of ['web_recovery_codes', 'seller_password_resets'])
+        await db.schema.dropTable(t).ifExists().execute();
+      for (const i of ['stores_external_idx', 'sellers_source_external_idx'])
+        await db.schema.dropIndex(i).ifExists().execute();
+      for (const c of ['totp_secret', 'totp_enabled_at', 'totp_last_step'])
+        await db.schema.alterTable('web_accounts').dropColumn(c).execute();
       for (const c of ['external_id', 'detached_at']) await db.schema.alterTable('stores').dropColumn(c).execute();
       for (const c of ['source', 'external_id', 'nick']) await db.schema.alterTable('sellers').dropColumn(c).execute();
     },

@@ -24,12 +24,22 @@ export function managementApiMigration(dialect: 'sqlite' | 'postgres'): Migratio
       await db.schema.alterTable('sellers').addColumn('disabled_at', 'bigint').execute();
       await db.schema.createIndex('audit_log_event_idx').on('audit_log').columns(['event', 'id']).execute();
       await db.schema.createIndex('audit_log_actor_idx').on('audit_log').columns(['actor', 'id']).execute();
-      await db.schema.createIndex('grants_seller_created_idx').on('grants').columns(['seller_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('grants_seller_created_idx')
+        .on('grants')
+        .columns(['seller_id', 'created_at'])
+        .execute();
       await db.schema.createIndex('grants_app_created_idx').on('grants').columns(['app_key', 'created_at']).execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('operator_tokens').ifExists().execute();
-      for (const i of ['audit_log_event_idx', 'audit_log_actor_idx', 'grants_seller_created_idx', 'grants_app_created_idx']) await db.schema.dropIndex(i).ifExists().execute();
+      for (const i of [
+        'audit_log_event_idx',
+        'audit_log_actor_idx',
+        'grants_seller_created_idx',
+        'grants_app_created_idx',
+      ])
+        await db.schema.dropIndex(i).ifExists().execute();
       await db.schema.alterTable('sellers').dropColumn('disabled_at').execute();
     },
   };

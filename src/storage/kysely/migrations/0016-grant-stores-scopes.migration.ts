@@ -16,12 +16,18 @@ import { identityColumn } from './identity-column.js';
 export function grantStoresScopesMigration(dialect: 'sqlite' | 'postgres'): Migration {
   return {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('grants').addColumn('store_ids', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema
+        .alterTable('grants')
+        .addColumn('store_ids', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
       await sql`update grants set store_ids = cast(store_id as text)`.execute(db);
       await db.schema.alterTable('auth_codes').addColumn('store_ids', 'text').execute();
       await db.schema.alterTable('tokens').addColumn('store_ids', 'text').execute();
 
-      await identityColumn(dialect, 'id')(db.schema.createTable('receiver_reads'))
+      await identityColumn(
+        dialect,
+        'id',
+      )(db.schema.createTable('receiver_reads'))
         .addColumn('app_key', 'text', (c: any) => c.notNull())
         .addColumn('seller_id', 'bigint', (c: any) => c.notNull())
         .addColumn('store_id', 'bigint', (c: any) => c.notNull())
@@ -29,7 +35,11 @@ export function grantStoresScopesMigration(dialect: 'sqlite' | 'postgres'): Migr
         .addColumn('at', 'bigint', (c: any) => c.notNull())
         .execute();
       // The seller center lists a seller's newest reads.
-      await db.schema.createIndex('receiver_reads_seller_at_idx').on('receiver_reads').columns(['seller_id', 'at']).execute();
+      await db.schema
+        .createIndex('receiver_reads_seller_at_idx')
+        .on('receiver_reads')
+        .columns(['seller_id', 'at'])
+        .execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropTable('receiver_reads').ifExists().execute();
