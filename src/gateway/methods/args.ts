@@ -252,3 +252,28 @@ export const pageArgs = {
   page_no: arg.whole('page number from 1', { min: 1, max: 100_000, default: 1 }),
   page_size: arg.whole('items per page', { min: 1, max: 100, default: 20 }),
 };
+
+/** Where a list method's page starts and how long it is, from its parsed `page_no` and `page_size`. */
+export function pageWindow(a: { page_no: number; page_size: number }): { offset: number; limit: number } {
+  return { offset: (a.page_no - 1) * a.page_size, limit: a.page_size };
+}
+
+/**
+ * A list method's answer in the TOP shape: `total_results`, `page_no`, `page_size`, `has_next`, then
+ * the page's items, rendered, under `key`.
+ */
+export function pageAnswer<T>(
+  a: { page_no: number; page_size: number },
+  page: { total: number; items: readonly T[] },
+  key: string,
+  render: (item: T) => unknown,
+): Record<string, unknown> {
+  const { offset } = pageWindow(a);
+  return {
+    total_results: page.total,
+    page_no: a.page_no,
+    page_size: a.page_size,
+    has_next: offset + page.items.length < page.total,
+    [key]: page.items.map(render),
+  };
+}

@@ -1,7 +1,7 @@
 import { formatGmt8 } from '../sign.js';
 import { GATEWAY_CODES, GatewayError, notFound } from '../errors.js';
 import { ORDER_STATUSES, type OrderRecord } from '../../storage/gateway-ports.js';
-import { arg, pageArgs, yuan } from './args.js';
+import { arg, pageAnswer, pageArgs, pageWindow, yuan } from './args.js';
 import { defineMethod, publishOwnWrite, schema } from './method.js';
 import { maskAddress, maskName, maskPhone } from '../pii.js';
 import { gmt8Day, msUntilNextGmt8Midnight } from '../sign.js';
@@ -82,7 +82,6 @@ export const ordersListMethod = defineMethod({
   },
   answer: schema.page('orders', ORDER_SCHEMA),
   async run(call, a) {
-    const offset = (a.page_no - 1) * a.page_size;
     const page = await call.gateway.data.orders({
       storeId: call.storeId,
       status: a.status,
@@ -90,16 +89,9 @@ export const ordersListMethod = defineMethod({
       createdTo: a.end_created,
       updatedFrom: a.start_modified,
       updatedTo: a.end_modified,
-      offset,
-      limit: a.page_size,
+      ...pageWindow(a),
     });
-    return {
-      total_results: page.total,
-      page_no: a.page_no,
-      page_size: a.page_size,
-      has_next: offset + page.items.length < page.total,
-      orders: page.items.map(renderOrder),
-    };
+    return pageAnswer(a, page, 'orders', renderOrder);
   },
 });
 

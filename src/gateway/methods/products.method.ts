@@ -1,7 +1,7 @@
 import { formatGmt8 } from '../sign.js';
 import { notFound } from '../errors.js';
 import type { ProductRecord } from '../../storage/gateway-ports.js';
-import { arg, pageArgs, yuan } from './args.js';
+import { arg, pageAnswer, pageArgs, pageWindow, yuan } from './args.js';
 import { defineMethod, publishOwnWrite, schema } from './method.js';
 
 const STATUSES = ['onsale', 'instock'] as const;
@@ -51,22 +51,14 @@ export const productsListMethod = defineMethod({
   },
   answer: schema.page('products', PRODUCT_SCHEMA),
   async run(call, a) {
-    const offset = (a.page_no - 1) * a.page_size;
     const page = await call.gateway.data.products({
       storeId: call.storeId,
       status: a.status,
       updatedFrom: a.start_modified,
       updatedTo: a.end_modified,
-      offset,
-      limit: a.page_size,
+      ...pageWindow(a),
     });
-    return {
-      total_results: page.total,
-      page_no: a.page_no,
-      page_size: a.page_size,
-      has_next: offset + page.items.length < page.total,
-      products: page.items.map(renderProduct),
-    };
+    return pageAnswer(a, page, 'products', renderProduct);
   },
 });
 
