@@ -65,6 +65,19 @@ export function startOpenTelemetry(
     span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
     span.end();
   };
+  /** A client span for one SQL statement, named and described by the OTel database conventions. */
+  const startDbSpan = (system: string, sql: string): Span => {
+    const { name, operation, table } = dbSpanName(sql);
+    return tracer.startSpan(name, {
+      kind: SpanKind.CLIENT,
+      attributes: clean({
+        'db.system.name': system,
+        'db.operation.name': operation,
+        'db.collection.name': table,
+        'db.query.text': sql,
+      }),
+    });
+  };
 
   const hooks: TracingHooks = {
     installServerSpans(app: FastifyInstance) {
@@ -121,16 +134,7 @@ export function startOpenTelemetry(
     },
 
     dbSync(system, sql, fn) {
-      const { name, operation, table } = dbSpanName(sql);
-      const span = tracer.startSpan(name, {
-        kind: SpanKind.CLIENT,
-        attributes: clean({
-          'db.system.name': system,
-          'db.operation.name': operation,
-          'db.collection.name': table,
-          'db.query.text': sql,
-        }),
-      });
+      const span = startDbSpan(system, sql);
       try {
         const result = fn();
         span.end();
@@ -142,16 +146,7 @@ export function startOpenTelemetry(
     },
 
     async dbAsync(system, sql, fn) {
-      const { name, operation, table } = dbSpanName(sql);
-      const span = tracer.startSpan(name, {
-        kind: SpanKind.CLIENT,
-        attributes: clean({
-          'db.system.name': system,
-          'db.operation.name': operation,
-          'db.collection.name': table,
-          'db.query.text': sql,
-        }),
-      });
+      const span = startDbSpan(system, sql);
       try {
         const result = await context.with(trace.setSpan(context.active(), span), fn);
         span.end();
