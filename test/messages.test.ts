@@ -18,6 +18,8 @@ import { randomBytes } from 'node:crypto';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { authorizeThroughForms, postForm } from './helpers/browserless.js';
 import { restCall, topCall, waitFor } from './helpers/gateway.js';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/storage/kysely/database.js';
 
 const dialects = await testDialects();
 const natsUp = await natsAvailable();
@@ -476,6 +478,97 @@ for (const dialect of backends) {
         got.json.messages.map((m: any) => m.id),
       );
     });
+
+    it(
+      'rolls a gateway write back when its events cannot be queued: orders.ship, products.create and .update',
+      { skip: nats && 'JetStream is not in the database transaction (docs/adr/0145, "Own writes")' },
+      async () => {
+        const { access_token: token } = await authorizeApp(s, A, [store1]);
+        const data = s.core.storage.gateway!.data;
+        const now = s.core.now();
+        const order = await data.createOrder({
+          storeId: store1,
+          status: 'WAIT_SELLER_SEND_GOODS',
+          buyerNick: 'buyer',
+          receiverName: '张三',
+          receiverPhone: '13800000000',
+          receiverAddress: '杭州',
+          totalCents: 1000,
+          lines: [],
+          logisticsCompany: null,
+          trackingNo: null,
+          createdAt: now,
+          updatedAt: now,
+          shippedAt: null,
+        });
+        const product = await data.createProduct({
+          storeId: store1,
+          title: '回滚',
+          outerId: null,
+          priceCents: 100,
+          stock: 5,
+          status: 'instock',
+          createdAt: now,
+          updatedAt: now,
+        });
+        const products = async () => (await data.products({ storeId: store1, limit: 100, offset: 0 })).total;
+        const countBefore = await products();
+        // Every insert of an event fails from here on (the queue's own failure, not the write's).
+        const { db } = openDatabase(s.db.url);
+        const pg = s.db.dialect === 'postgres';
+        try {
+          if (pg) {
+            await sql`create function msg_fail() returns trigger language plpgsql as $$ begin raise exception 'queue down'; end $$`.execute(
+              db,
+            );
+            await sql`create trigger msg_fail before insert on message_events for each row execute function msg_fail()`.execute(
+              db,
+            );
+          } else
+            await sql`create trigger msg_fail before insert on message_events begin select raise(abort, 'queue down'); end`.execute(
+              db,
+            );
+          const shipped = await restCall(s, 'POST', `/api/v1/orders/${order.orderId}/ship`, token, {
+            logistics_company: 'SF',
+            tracking_no: 'SF1',
+          });
+          assert.notEqual(shipped.status, 200, shipped.text);
+          const after = await data.order(store1, order.orderId);
+          assert.equal(after!.status, 'WAIT_SELLER_SEND_GOODS');
+          assert.equal(after!.trackingNo, null);
+          const created = await restCall(s, 'POST', '/api/v1/products', token, {
+            title: '丢',
+            price: '1.00',
+            stock: 1,
+          });
+          assert.notEqual(created.status, 201, created.text);
+          assert.equal(await products(), countBefore);
+          const updated = await restCall(s, 'PATCH', `/api/v1/products/${product.productId}`, token, { stock: 2 });
+          assert.notEqual(updated.status, 200, updated.text);
+          assert.equal((await data.product(store1, product.productId))!.stock, 5);
+        } finally {
+          await sql`drop trigger msg_fail${pg ? sql` on message_events` : sql``}`.execute(db);
+          if (pg) await sql`drop function msg_fail()`.execute(db);
+          await db.destroy();
+        }
+        // With the queue back, the same ship commits with its event.
+        const shipped = await restCall(s, 'POST', `/api/v1/orders/${order.orderId}/ship`, token, {
+          logistics_company: 'SF',
+          tracking_no: 'SF1',
+        });
+        assert.equal(shipped.status, 200, shipped.text);
+        const got = await pull(s, A);
+        assert.deepEqual(
+          got.json.messages.map((m: any) => [m.topic, m.data.order_id, m.data.tracking_no]),
+          [['trade.shipped', order.orderId, 'SF1']],
+        );
+        await ack(
+          s,
+          A,
+          got.json.messages.map((m: any) => m.id),
+        );
+      },
+    );
 
     it('injects sandbox sample events for the app: shouquan event sample', async () => {
       const lines: string[] = [];

@@ -2,6 +2,7 @@ import type { CoreContext } from '../core/context.js';
 import { covers, scopePermissions } from '../gateway/permissions.js';
 import { publicStoreId } from '../sellers/store-id.js';
 import type { StoreRecord } from '../storage/ports.js';
+import type { GatewayStorage } from '../storage/gateway-ports.js';
 import type { EventToQueue, MessageQueue, MessageRoute, QueueStats } from './ports.js';
 import { messageJson } from './render.js';
 import { PUBLISHABLE_TOPICS, topicPermission, topicSpec } from './topics.js';
@@ -149,6 +150,50 @@ export class MessageService {
   }
 
   /**
+   * A gateway write and the events it publishes (`orders.ship` → `trade.shipped`, products →
+   * `item.*`), all or nothing (docs/adr/0145, "Own writes"). On the database queue the write, the
+   * events and their fan-out are one transaction: if publishing fails, the write rolls back and the
+   * error reaches the caller. With NATS JetStream (`--message-broker`) the write commits first and
+   * the events are published after it; a failed publish then loses them (the write stands).
+   * `events` maps the write's result to the events of the store `storeId` (none: nothing published).
+   */
+  async writeAndPublish<T>(
+    gateway: GatewayStorage,
+    sellerId: number,
+    storeId: number,
+    write: (gw: GatewayStorage) => Promise<T>,
+    events: (result: T) => Array<{ topic: string; data: Record<string, unknown> }>,
+  ): Promise<T> {
+    const toQueue = (result: T) =>
+      events(result).map((e) => {
+        if (!topicSpec(e.topic)) throw new Error(`unknown topic ${e.topic}`);
+        return { topic: e.topic, sellerId, storeId, data: JSON.stringify(e.data), createdAt: this.core.now() };
+      });
+    if (this.queue.kind === 'database' && gateway.transaction) {
+      const woken = new Set<string>();
+      const result = await gateway.transaction(async (trx) => {
+        const r = await write(trx);
+        const evs = toQueue(r);
+        if (evs.length > 0) for (const app of await this.route(evs, trx)) woken.add(app);
+        return r;
+      });
+      for (const app of woken) this.wake(app);
+      return result;
+    }
+    // NATS JetStream: not in the database transaction. The write has committed; a failed publish
+    // loses its events and the call still succeeds (as before ADR 0145's "Own writes"; no outbox yet).
+    const r = await write(gateway);
+    const evs = toQueue(r);
+    if (evs.length > 0)
+      try {
+        await this.enqueue(evs);
+      } catch {
+        // See above.
+      }
+    return r;
+  }
+
+  /**
    * Sandbox (issue 16 §2): realistic sample events of every topic the app subscribed to, for each
    * store of its live grants (only sellers `sellerAllowed` accepts, e.g. the developer's sandbox
    * sellers), delivered to this app alone and only where it is entitled to them.
@@ -217,13 +262,27 @@ export class MessageService {
 
   /** Route events to apps (subscribed, live grant covering the store, permission package) and enqueue them. */
   private async enqueue(events: Array<Omit<EventToQueue, 'pull' | 'push'>>): Promise<Published[]> {
+    const { published, woken } = await this.routeAndQueue(events, this.core.storage.gateway!);
+    for (const app of woken) this.wake(app);
+    return published;
+  }
+
+  /** {@link enqueue} inside a caller's transaction: answers the apps to wake once it commits. */
+  private async route(events: Array<Omit<EventToQueue, 'pull' | 'push'>>, gw: GatewayStorage): Promise<Set<string>> {
+    return (await this.routeAndQueue(events, gw)).woken;
+  }
+
+  private async routeAndQueue(
+    events: Array<Omit<EventToQueue, 'pull' | 'push'>>,
+    gw: GatewayStorage,
+  ): Promise<{ published: Published[]; woken: Set<string> }> {
     const routes = new Map<number, MessageRoute[]>();
     const routed: EventToQueue[] = [];
     let entries = 0;
     for (const e of events) {
       let rs = routes.get(e.sellerId);
       if (!rs) {
-        rs = await this.core.storage.gateway!.messageRoutes(e.sellerId);
+        rs = await gw.messageRoutes(e.sellerId);
         routes.set(e.sellerId, rs);
       }
       const pull: string[] = [];
@@ -236,11 +295,13 @@ export class MessageService {
       entries += pull.length + push.length;
       routed.push({ ...e, pull, push });
     }
-    const ids = await this.queue.publish(routed);
+    const ids = await gw.messages.publish(routed);
     this.options.onPublished?.(routed.length, entries);
     const woken = new Set(routed.flatMap((e) => e.pull));
-    for (const app of woken) this.wake(app);
-    return ids.map((eventId, i) => ({ eventId, recipients: routed[i]!.pull.length + routed[i]!.push.length }));
+    return {
+      published: ids.map((eventId, i) => ({ eventId, recipients: routed[i]!.pull.length + routed[i]!.push.length })),
+      woken,
+    };
   }
 
   /**

@@ -287,4 +287,10 @@ export interface GatewayStorage {
   outbox: OutboxRepository;
   /** Call records for the developer console (migration 0005_gateway_calls). */
   calls: CallLogRepository;
+  /**
+   * Run `fn` in one database transaction over this storage (its `data`, `messageRoutes` and the
+   * database queue's `messages`): a gateway write and the events it publishes commit or roll back
+   * together (docs/adr/0145, "Own writes"). `messages` inside is always the database queue.
+   */
+  transaction?<T>(fn: (trx: GatewayStorage) => Promise<T>): Promise<T>;
 }

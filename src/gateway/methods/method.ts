@@ -131,15 +131,17 @@ export function impliedPermission(name: string): string {
 }
 
 /**
- * Publish the event of a write the gateway made itself (issue 16 §2: `orders.ship` → `trade.shipped`,
- * products → `item.*`). Written after the write, not in its transaction: a failure to publish is
- * not the caller's failure (the write stands), so it is swallowed; the event is then lost.
+ * A write the gateway makes itself and the events it publishes (issue 16 §2: `orders.ship` →
+ * `trade.shipped`, products → `item.*`), all or nothing: on the database queue one transaction,
+ * so a failed publish rolls the write back and fails the call (docs/adr/0145, "Own writes"); with
+ * NATS JetStream the write commits first and a failed publish loses the events. Without the
+ * message service, only the write.
  */
-export async function publishOwnWrite(call: MethodCall, topic: string, data: Record<string, unknown>): Promise<void> {
-  if (!call.messages) return;
-  try {
-    await call.messages.publishStoreEvent(topic, call.sellerId, call.storeId, data);
-  } catch {
-    // See above: the write succeeded; the caller gets its answer.
-  }
+export async function writeAndPublish<T>(
+  call: MethodCall,
+  write: (data: GatewayStorage['data']) => Promise<T>,
+  events: (result: T) => Array<{ topic: string; data: Record<string, unknown> }>,
+): Promise<T> {
+  if (!call.messages) return write(call.gateway.data);
+  return call.messages.writeAndPublish(call.gateway, call.sellerId, call.storeId, (gw) => write(gw.data), events);
 }

@@ -2,7 +2,7 @@ import { formatGmt8 } from '../sign.js';
 import { GATEWAY_CODES, GatewayError, notFound } from '../errors.js';
 import { ORDER_STATUSES, type OrderRecord } from '../../storage/gateway-ports.js';
 import { arg, pageAnswer, pageArgs, pageWindow, yuan } from './args.js';
-import { defineMethod, publishOwnWrite, schema } from './method.js';
+import { defineMethod, schema, writeAndPublish } from './method.js';
 import { maskAddress, maskName, maskPhone } from '../pii.js';
 import { gmt8Day, msUntilNextGmt8Midnight } from '../sign.js';
 
@@ -128,13 +128,25 @@ export const ordersShipMethod = defineMethod({
     const orderId = a.order_id;
     const logisticsCompany = a.logistics_company;
     const trackingNo = a.tracking_no;
-    const r = await call.gateway.data.shipOrder({
-      storeId: call.storeId,
-      orderId,
-      logisticsCompany,
-      trackingNo,
-      now: call.now,
-    });
+    // The shipment and its trade.shipped event commit together (docs/adr/0145, "Own writes").
+    const r = await writeAndPublish(
+      call,
+      (data) => data.shipOrder({ storeId: call.storeId, orderId, logisticsCompany, trackingNo, now: call.now }),
+      (r) =>
+        r.status === 'shipped'
+          ? [
+              {
+                topic: 'trade.shipped',
+                data: {
+                  order_id: r.order.orderId,
+                  status: r.order.status,
+                  logistics_company: logisticsCompany,
+                  tracking_no: trackingNo,
+                },
+              },
+            ]
+          : [],
+    );
     if (r.status === 'not_found') throw notFound('order', orderId);
     if (r.status === 'wrong_status')
       throw new GatewayError(
@@ -142,12 +154,6 @@ export const ordersShipMethod = defineMethod({
         'isv.order-status-invalid',
         `order ${orderId} is ${r.current}; only WAIT_SELLER_SEND_GOODS orders can be shipped`,
       );
-    await publishOwnWrite(call, 'trade.shipped', {
-      order_id: r.order.orderId,
-      status: r.order.status,
-      logistics_company: logisticsCompany,
-      tracking_no: trackingNo,
-    });
     return { order: renderOrder(r.order) };
   },
 });

@@ -2,7 +2,7 @@ import { formatGmt8 } from '../sign.js';
 import { notFound } from '../errors.js';
 import type { ProductRecord } from '../../storage/gateway-ports.js';
 import { arg, pageAnswer, pageArgs, pageWindow, yuan } from './args.js';
-import { defineMethod, publishOwnWrite, schema } from './method.js';
+import { defineMethod, schema, writeAndPublish } from './method.js';
 
 const STATUSES = ['onsale', 'instock'] as const;
 
@@ -94,18 +94,23 @@ export const productsCreateMethod = defineMethod({
   },
   answer: productAnswer,
   async run(call, a) {
-    const p = await call.gateway.data.createProduct({
-      storeId: call.storeId,
-      title: a.title,
-      outerId: a.outer_id ?? null,
-      priceCents: a.price,
-      stock: a.stock,
-      status: a.status ?? 'instock',
-      createdAt: call.now,
-      updatedAt: call.now,
-    });
+    // The product and its item.created event commit together (docs/adr/0145, "Own writes").
+    const p = await writeAndPublish(
+      call,
+      (data) =>
+        data.createProduct({
+          storeId: call.storeId,
+          title: a.title,
+          outerId: a.outer_id ?? null,
+          priceCents: a.price,
+          stock: a.stock,
+          status: a.status ?? 'instock',
+          createdAt: call.now,
+          updatedAt: call.now,
+        }),
+      (p) => [{ topic: 'item.created', data: { ...renderProduct(p) } }],
+    );
     const rendered = renderProduct(p);
-    await publishOwnWrite(call, 'item.created', { ...rendered });
     return { product: rendered };
   },
 });
@@ -128,40 +133,52 @@ export const productsUpdateMethod = defineMethod({
   answer: productAnswer,
   async run(call, a) {
     const productId = a.product_id;
-    const before = call.messages ? await call.gateway.data.product(call.storeId, productId) : undefined;
-    const p = await call.gateway.data.updateProduct(
-      call.storeId,
-      productId,
-      {
-        ...(a.title !== undefined && { title: a.title }),
-        ...(a.outer_id !== undefined && { outerId: a.outer_id }),
-        priceCents: a.price,
-        stock: a.stock,
-        status: a.status,
+    const names = {
+      title: 'title',
+      outerId: 'outer_id',
+      priceCents: 'price',
+      stock: 'stock',
+      status: 'status',
+    } as const;
+    // The change and its item.* events commit together (docs/adr/0145, "Own writes"); the product
+    // before the change is read in the same transaction.
+    const r = await writeAndPublish(
+      call,
+      async (data) => {
+        const before = call.messages ? await data.product(call.storeId, productId) : undefined;
+        const p = await data.updateProduct(
+          call.storeId,
+          productId,
+          {
+            ...(a.title !== undefined && { title: a.title }),
+            ...(a.outer_id !== undefined && { outerId: a.outer_id }),
+            priceCents: a.price,
+            stock: a.stock,
+            status: a.status,
+          },
+          call.now,
+        );
+        return { before, p };
       },
-      call.now,
+      ({ before, p }) => {
+        if (!before || !p) return [];
+        const changed = (['title', 'outerId', 'priceCents', 'stock', 'status'] as const).filter(
+          (k) => before[k] !== p[k],
+        );
+        const events: Array<{ topic: string; data: Record<string, unknown> }> = [
+          { topic: 'item.updated', data: { ...renderProduct(p), changed: changed.map((k) => names[k]) } },
+        ];
+        if (before.stock !== p.stock)
+          events.push({
+            topic: 'item.stock_changed',
+            data: { product_id: p.productId, stock: p.stock, previous_stock: before.stock },
+          });
+        return events;
+      },
     );
+    const p = r.p;
     if (!p) throw notFound('product', productId);
     const rendered = renderProduct(p);
-    if (before) {
-      const changed = (['title', 'outerId', 'priceCents', 'stock', 'status'] as const).filter(
-        (k) => before[k] !== p[k],
-      );
-      const names = {
-        title: 'title',
-        outerId: 'outer_id',
-        priceCents: 'price',
-        stock: 'stock',
-        status: 'status',
-      } as const;
-      await publishOwnWrite(call, 'item.updated', { ...rendered, changed: changed.map((k) => names[k]) });
-      if (before.stock !== p.stock)
-        await publishOwnWrite(call, 'item.stock_changed', {
-          product_id: p.productId,
-          stock: p.stock,
-          previous_stock: before.stock,
-        });
-    }
     return { product: rendered };
   },
 });

@@ -229,6 +229,10 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
   return {
     messages: createKyselyMessageQueue(database, _dialect),
     messageRoutes: (sellerId) => messageRoutesOf(database, sellerId),
+    transaction: (fn) =>
+      database.isTransaction
+        ? fn(createKyselyGatewayStorage(database, _dialect))
+        : database.transaction().execute((trx) => fn(createKyselyGatewayStorage(trx, _dialect))),
     apps: {
       async find(appKey) {
         const r = await db.selectFrom('gateway_apps').selectAll().where('app_key', '=', appKey).executeTakeFirst();

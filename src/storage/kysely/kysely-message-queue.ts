@@ -49,7 +49,11 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
     kind: 'database',
     async publish(events: EventToQueue[]) {
       if (events.length === 0) return [];
-      return db.transaction().execute(async (trx) => {
+      // Inside a caller's transaction (a gateway write and its events, GatewayStorage.transaction),
+      // the caller's; otherwise its own.
+      const inTransaction = <T>(fn: (trx: Kysely<MessageTables & Record<string, any>>) => Promise<T>) =>
+        db.isTransaction ? fn(db) : db.transaction().execute(fn);
+      return inTransaction(async (trx) => {
         // Public store ids (docs/adr/0125) for the webhook bodies.
         const pushStores = new Map<number, number | string>();
         const wanted = [...new Set(events.filter((e) => e.push.length > 0).map((e) => e.storeId))];
