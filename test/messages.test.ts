@@ -280,15 +280,58 @@ for (const dialect of backends) {
         [...ids].sort((a: number, b: number) => a - b),
       );
       const a = await pull(s, A, 'max=3');
+      await ack(
+        s,
+        A,
+        a.json.messages.map((m: any) => m.id),
+      );
       const b = await pull(s, A, 'max=100');
       const seqs = [...a.json.messages, ...b.json.messages].map((m: any) => m.data.seq);
       assert.deepEqual(seqs, [0, 1, 2, 3, 4, 5, 6]);
       await ack(
         s,
         A,
-        [...a.json.messages, ...b.json.messages].map((m: any) => m.id),
+        b.json.messages.map((m: any) => m.id),
       );
     });
+
+    it(
+      'holds a store’s later messages while an earlier one is in flight, and redelivers the earlier first',
+      { skip: nats && 'JetStream: ADR 0145, "Order per store"' },
+      async () => {
+        await publish(
+          s,
+          operator,
+          [1, 2].map((seq) => ({
+            topic: 'trade.created',
+            seller_id: s.seller.sellerId,
+            store_id: store1,
+            data: { seq },
+          })),
+        );
+        const first = await pull(s, A, 'max=1');
+        assert.deepEqual(
+          first.json.messages.map((m: any) => m.data.seq),
+          [1],
+        );
+        assert.deepEqual((await pull(s, A)).json, { messages: [] }, 'message 2 waits while message 1 is in flight');
+        await expire(s);
+        const again = await pull(s, A);
+        assert.deepEqual(
+          again.json.messages.map((m: any) => [m.id, m.data.seq]),
+          [
+            [first.json.messages[0].id, 1],
+            [again.json.messages[1]?.id, 2],
+          ],
+        );
+        await ack(
+          s,
+          A,
+          again.json.messages.map((m: any) => m.id),
+        );
+        assert.deepEqual((await pull(s, A)).json, { messages: [] });
+      },
+    );
 
     it('answers a long poll when an event is published', async () => {
       const waiting = pull(s, A, 'max=10&wait=20');

@@ -69,7 +69,11 @@ export interface MessageQueue {
    * webhook outbox included); resolves with the event ids, in order, once they are durable.
    */
   publish(events: EventToQueue[]): Promise<string[]>;
-  /** Hand out up to `max` visible messages of an app, oldest first, hiding them until `now + visibilityMs`. */
+  /**
+   * Hand out up to `max` visible messages of an app, oldest first, hiding them until `now +
+   * visibilityMs`. Database queue: FIFO per store — none of a store while an earlier one of it is
+   * in flight unacknowledged (docs/adr/0145, "Order per store").
+   */
   receive(appKey: string, max: number, now: number, visibilityMs: number): Promise<QueuedMessage[]>;
   /** Acknowledge messages of an app; unknown or foreign ids are ignored. Answers how many were acknowledged now. */
   ack(appKey: string, ids: string[], now: number): Promise<number>;

@@ -44,7 +44,8 @@ const isId = (s: string) => /^[1-9]\d{0,15}$/.test(s);
  */
 export function createKyselyMessageQueue(database: Kysely<any>, dialect: DialectName): MessageQueue {
   const db = database as Kysely<MessageTables & Record<string, any>>;
-  const lock = dialect === 'postgres' ? sql`for update skip locked` : sql``;
+  const lockQ = dialect === 'postgres' ? sql`for update of q skip locked` : sql``;
+  const materialized = sql`materialized`;
   return {
     kind: 'database',
     async publish(events: EventToQueue[]) {
@@ -136,12 +137,25 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
         .limit(1)
         .executeTakeFirst();
       if (!any) return [];
+      // FIFO per (app, store), like SQS message groups (docs/adr/0145, "Order per store"): `c` is
+      // the oldest visible entries (on PostgreSQL those no other consumer holds locked); an entry of
+      // `c` is claimed only if every earlier unacknowledged entry of its store is in `c` too. So
+      // while entry N of a store is in flight (or being claimed on another node), N+1 waits; once
+      // N's visibility timeout passes, N comes again before N+1.
       const claimed = await sql<{ id: number; event_id: number; deliveries: number }>`
+        with c as ${materialized} (
+          select q.id, e.store_id from message_queue q join message_events e on e.id = q.event_id
+          where q.app_key = ${appKey} and q.acked_at is null and q.visible_at <= ${now}
+          order by q.id limit ${max} ${lockQ}
+        )
         update message_queue set visible_at = ${now + visibilityMs}, deliveries = deliveries + 1, delivered_at = ${now}
         where id in (
-          select id from message_queue
-          where app_key = ${appKey} and acked_at is null and visible_at <= ${now}
-          order by id limit ${max} ${lock}
+          select c.id from c
+          where not exists (
+            select 1 from message_queue p join message_events pe on pe.id = p.event_id
+            where p.app_key = ${appKey} and p.acked_at is null and p.id < c.id and pe.store_id = c.store_id
+              and p.id not in (select id from c)
+          )
         )
         returning id, event_id, deliveries`.execute(db);
       if (claimed.rows.length === 0) return [];
