@@ -1,18 +1,13 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../src/cli/main.js';
+import { runCli } from './helpers/cli.js';
 import { openStorage } from '../src/runtime.js';
 import { freshSqlite } from './helpers/databases.js';
 
 describe('CLI: app create --status and operator create', () => {
   const db = freshSqlite();
   after(() => db.cleanup());
-  const run = async (...argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(argv, { log: (s) => out.push(s), err: (s) => err.push(s) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
+  const run = runCli;
 
   it('keeps creating live apps unless --status testing is given', async () => {
     assert.equal((await run('migrate', '--database', db.url)).code, 0);

@@ -1,18 +1,10 @@
 // CLI parity with the management API (issue 14): app, seller, grant, audit and operator token commands.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../src/cli/main.js';
+import { runCli as run } from './helpers/cli.js';
 import { sha256 } from '../src/crypto/tokens.js';
 import { openStorage } from '../src/runtime.js';
 import { testDialects, type TestDatabase } from './helpers/databases.js';
-
-/** Run the CLI in-process with captured output. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

@@ -6,19 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { sql } from 'kysely';
-import { main } from '../src/cli/main.js';
+import { runCli as run } from './helpers/cli.js';
 import { hashAppSecret } from '../src/core/client-auth.js';
 import { verifyPassword } from '../src/crypto/password.js';
 import { loadSecretKey, openStorage } from '../src/runtime.js';
 import { knownMigrationNames, openDatabase } from '../src/storage/kysely/database.js';
-
-/** Run the CLI in-process with captured output. */
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** How many rows a table has (to prove a failed command wrote nothing). */
 async function countRows(url: string, table: 'apps' | 'sellers' | 'stores'): Promise<number> {

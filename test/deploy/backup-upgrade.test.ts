@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { main } from '../../src/cli/main.js';
+import { runCli as run } from '../helpers/cli.js';
 import { runDoctor } from '../../src/cli/doctor.command.js';
 import { createSeller } from '../../src/admin.js';
 import { openStorage } from '../../src/runtime.js';
@@ -21,13 +21,6 @@ const pgDumpSkip =
   spawnSync('pg_dump', ['--version']).status === 0
     ? false
     : 'pg_dump/pg_restore not installed (apt-get install postgresql-client): the PostgreSQL restore test skipped';
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const ALL = await knownMigrations('sqlite');
 

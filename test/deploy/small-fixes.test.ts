@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
+import { runCli as run } from '../helpers/cli.js';
 import { replaceServeSettingsSection } from '../../src/serve-settings-table.js';
 import { cliEntry } from '../helpers/processes.js';
 
@@ -18,13 +18,6 @@ const semver = (
 ).default;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('issue 17: small things', () => {
   let dir: string;

@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp, updateApp } from '../../src/apps/apps.js';
-import { main } from '../../src/cli/main.js';
+import { runCli as run } from '../helpers/cli.js';
 import type { Profile } from '../../src/profiles/profile.js';
 import { getProfile } from '../../src/profiles/registry.js';
 import { authorizeThroughForms, FormClient } from '../helpers/browserless.js';
@@ -21,13 +21,6 @@ const ATTACK = 'https://blog.isv-shop.com/r?u=https://evil.example/';
 const enc = encodeURIComponent;
 
 const strict = (p: Profile): Profile => ({ ...p, authorize: { ...p.authorize, fragmentRedirect: 'exact-callback' } });
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** Authorize with response_type=token (or code) to `redirect`; the final Location, or the refusal. */
 async function implicitTo(

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createApp } from '../../src/admin.js';
-import { main } from '../../src/cli/main.js';
+import { runCli as run } from '../helpers/cli.js';
 import { hashAppSecret } from '../../src/core/client-auth.js';
 import { openSecret } from '../../src/gateway/secret-seal.js';
 import { getProfile } from '../../src/profiles/registry.js';
@@ -59,13 +59,6 @@ function secretsFromDump(values: string[]): string[] {
       }
   }
   return [...found];
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { log: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 const profile = getProfile('standard');
