@@ -217,6 +217,8 @@ function wrk(
   const m = /BENCH_RESULT (\{.*\})/.exec(res.stdout ?? '');
   if (!m) throw new Error(`wrk gave no result: ${res.stdout}\n${res.stderr}`);
   const r = JSON.parse(m[1]!);
+  const bad = /BENCH_FIRST_BAD (.*)/.exec(res.stderr ?? '');
+  if (bad && r.errors > 0) log(`    first unexpected answer (${script}): ${bad[1]}`);
   const cpu1 = cpuSeconds(target.pid);
   const cpuUs =
     cpu0 !== undefined && cpu1 !== undefined && r.requests > 0 ? ((cpu1 - cpu0) * 1e6) / r.requests : undefined;

@@ -100,6 +100,10 @@ if (workers > 0) {
     '0',
     '--workers',
     String(workers),
+    // One client address opens wrk's 32 connections plus the set-up's keep-alive sockets; serve's
+    // default (128 per node, 64 per worker with two) answered part of them 429 too_many_connections.
+    '--max-connections-per-ip',
+    '4096',
   ];
   cli = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const summary = await new Promise<{ url: string }>((resolve, reject) => {

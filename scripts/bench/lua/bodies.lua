@@ -31,6 +31,9 @@ function request()
 end
 
 function response(status, headers, body)
-  if expect and expect ~= "" and not string.find(body, expect, 1, true) then bad = bad + 1 end
+  if expect and expect ~= "" and not string.find(body, expect, 1, true) then
+    if bad == 0 then common.first_bad(status, body) end
+    bad = bad + 1
+  end
   common.answered()
 end

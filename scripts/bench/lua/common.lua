@@ -65,6 +65,12 @@ function M.sent()
 end
 
 --- Call at every answer; ends the run when the work ran out and every answer is in.
+--- The first answer of a thread that did not contain BENCH_EXPECT, on stderr (run.ts shows it
+--- beside the row), so an "errors" figure always comes with its cause.
+function M.first_bad(status, body)
+  io.stderr:write(string.format("BENCH_FIRST_BAD %d %s\n", status, string.sub(body or "", 1, 300):gsub("\n", " ")))
+end
+
 function M.answered()
   t_last = M.now()
   answered = answered + 1

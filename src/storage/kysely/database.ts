@@ -22,6 +22,7 @@ import { tokenCodeMigration } from './migrations/0019-token-code.migration.js';
 import { receiverQuotaMigration } from './migrations/0019-receiver-quota.migration.js';
 import { messagesMigration } from './migrations/0018-messages.migration.js';
 import { adminReviewMigration } from './migrations/0021-admin-review.migration.js';
+import { sharedLimitsBigintMigration } from './migrations/0026-shared-limits-bigint.migration.js';
 import {
   SqliteGroupCommitDialect,
   type SqliteDirect,
@@ -184,6 +185,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0019_receiver_quota': receiverQuotaMigration(),
       '0018_messages': messagesMigration(this.dialect),
       '0021_admin_review': adminReviewMigration(),
+      '0026_shared_limits_bigint': sharedLimitsBigintMigration(this.dialect),
     };
   }
 }
