@@ -185,7 +185,7 @@ export const SERVE_SETTINGS = [
   [
     'metrics-app-limit',
     'SHOUQUAN_METRICS_APP_LIMIT',
-    'apps with their own app_key label on the per-app API metrics (per process; later apps count as "other"); 0: all as "other"',
+    'apps with their own app_key label on the per-app API metrics (per node, over all --workers; later apps count as "other"); 0: all as "other"',
     String(DEFAULT_METRICS_APP_LIMIT),
   ],
   [

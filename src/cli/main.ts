@@ -792,6 +792,7 @@ async function servePrimary(config: ServeConfig, args: string[], json: boolean, 
       workers: config.workers,
       args,
       logLevel: config.logLevel,
+      metricsAppLimit: config.metricsAppLimit,
       onFailure: (message) => out.err(`shouquan: ${message}`),
       onListening: async (port) => {
         const issuer = issuerFor(config, port);

@@ -50,6 +50,8 @@ export interface PrimaryOptions {
   /** The arguments of `serve` as given; every worker is started with the same ones. */
   args: string[];
   logLevel: string;
+  /** `--metrics-app-limit`: app labels on the node's per-app API metrics, over all workers. */
+  metricsAppLimit?: number;
   /** Once every worker listens: the port they share. Sandbox and start-up summary go here. */
   onListening(port: number): Promise<void>;
   /** A start-up failure, printed once (as `shouquan: …` on stderr). */
@@ -80,7 +82,7 @@ interface Slot {
 export function runPrimary(opts: PrimaryOptions): Promise<number> {
   const policy = opts.restart ?? DEFAULT_RESTART_POLICY;
   const log = pino({ level: opts.logLevel, base: { pid: process.pid, role: 'primary' } });
-  const metrics = clusterPrimaryMetrics();
+  const metrics = clusterPrimaryMetrics(opts.metricsAppLimit);
   // The worker runs this same program (process.argv[1]) with `serve` and the same flags.
   cluster.setupPrimary({ exec: process.argv[1], args: ['serve', ...opts.args] });
 

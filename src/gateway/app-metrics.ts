@@ -9,11 +9,19 @@ export const OTHER_APPS = 'other';
 /** The label of calls with no known app (missing or unknown app_key, a token that did not authenticate). */
 export const UNKNOWN_APP = 'unknown';
 
+/** The per-app metrics whose `app_key` label is capped (AppMetrics, NodeAppLabels). */
+export const APP_METRIC_NAMES: readonly string[] = [
+  'shouquan_api_calls_total',
+  'shouquan_api_errors_total',
+  'shouquan_api_call_duration_seconds',
+];
+
 /**
  * Per-app API metrics of the gateway (router and REST), with bounded cardinality: the first
  * `limit` known apps that call (per process) get their own `app_key` label, later ones share
  * `other`, and calls without a known app are `unknown`, so a client inventing AppKeys cannot
- * grow the label set. The metrics:
+ * grow the label set. With `serve --workers N` the primary folds the workers' labels once more
+ * (NodeAppLabels), so the node's `/metrics` holds at most `limit` app labels too. The metrics:
  * - `shouquan_api_calls_total{app_key,face}`
  * - `shouquan_api_errors_total{app_key,face,code}` (the gateway error code: 7 quota, 25 signature, 27 session, …)
  * - `shouquan_api_call_duration_seconds{app_key,face}` (histogram)
@@ -64,5 +72,52 @@ export class AppMetrics {
     this.calls.inc(labels);
     if (code !== null) this.errors.inc({ ...labels, code: String(code) });
     this.duration.observe(labels, elapsedMs / 1000);
+  }
+}
+
+/** A registry's metrics as `Registry.getMetricsAsJSON()` gives them (and as they cross IPC). */
+export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+/**
+ * The `--metrics-app-limit` cap for a whole node under `serve --workers N` (docs/adr/0090,
+ * "Metrics aggregated"): each worker caps its own labels, but every worker gives its slots to the
+ * apps it saw first, so the union over N workers could hold N × limit. The primary keeps one set
+ * of admitted apps for the node: apps the workers report are admitted while there is room (at a
+ * scrape, the new ones in order of calls, then by key), an admitted app keeps its label until the
+ * primary restarts, and the samples of every other app are relabelled `other` before the workers'
+ * metrics are summed. A folded app stays folded (the set only fills), so every series the node
+ * shows stays monotonic, as Prometheus counters must.
+ */
+export class NodeAppLabels {
+  private readonly admitted = new Set<string>();
+
+  constructor(readonly limit: number = DEFAULT_METRICS_APP_LIMIT) {}
+
+  /** The app keys that have a label of their own on this node, in the order they were admitted. */
+  get apps(): readonly string[] {
+    return [...this.admitted];
+  }
+
+  /** Relabel, in place, the per-app samples of the workers' metrics whose app is not admitted. */
+  fold(workers: readonly MetricsJson[]): void {
+    const appMetrics = workers.flatMap((metrics) => metrics.filter((m) => APP_METRIC_NAMES.includes(m.name)));
+    const calls = new Map<string, number>();
+    for (const m of appMetrics)
+      for (const v of m.values) {
+        const app = v.labels.app_key;
+        if (typeof app !== 'string' || app === OTHER_APPS || app === UNKNOWN_APP || this.admitted.has(app)) continue;
+        calls.set(app, (calls.get(app) ?? 0) + (m.name === 'shouquan_api_calls_total' ? v.value : 0));
+      }
+    const fresh = [...calls].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+    for (const [app] of fresh) {
+      if (this.admitted.size >= this.limit) break;
+      this.admitted.add(app);
+    }
+    for (const m of appMetrics)
+      for (const v of m.values) {
+        const app = v.labels.app_key;
+        if (typeof app === 'string' && app !== UNKNOWN_APP && !this.admitted.has(app))
+          v.labels = { ...v.labels, app_key: OTHER_APPS };
+      }
   }
 }

@@ -1,11 +1,16 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { DEFAULT_METRICS_APP_LIMIT, NodeAppLabels, type MetricsJson } from '../gateway/app-metrics.js';
 
-/** IPC message types between a worker's /metrics and the primary (prom-client uses its own). */
+/** IPC message types: a worker's /metrics asks the primary, which asks every worker for its registry. */
 const METRICS_REQUEST = 'shouquan:metrics-request';
 const METRICS_ANSWER = 'shouquan:metrics-answer';
+const REGISTRY_REQUEST = 'shouquan:registry-request';
+const REGISTRY_ANSWER = 'shouquan:registry-answer';
 
-/** How long a worker's /metrics waits for the primary's aggregate (prom-client itself gives up after 5 s). */
+/** How long the primary waits for every worker's registry (prom-client's own cluster requests wait 5 s). */
+const COLLECT_TIMEOUT_MS = 5000;
+/** How long a worker's /metrics waits for the primary's aggregate. */
 const AGGREGATE_TIMEOUT_MS = 6000;
 
 interface MetricsAnswer {
@@ -15,17 +20,30 @@ interface MetricsAnswer {
   error?: string;
 }
 
+interface RegistryAnswer {
+  type: typeof REGISTRY_ANSWER;
+  id: number;
+  metrics?: MetricsJson;
+  error?: string;
+}
+
 /**
- * Worker side of `serve --workers N` (docs/adr/0090): the worker's registry answers
- * prom-client's cluster requests, and `/metrics` asks the primary for the sum over all workers
- * (prom-client's `AggregatorRegistry`), so a scrape that lands on any worker sees the whole server.
+ * Worker side of `serve --workers N` (docs/adr/0090): the worker answers the primary's requests
+ * with its registry as JSON (`getMetricsAsJSON`), and `/metrics` asks the primary for the sum over
+ * all workers, so a scrape that lands on any worker sees the whole server.
  * Each worker also counts its own requests under `shouquan_worker_http_requests_total{worker}`
  * (the worker's slot, 1…N, kept by its replacement), to show how the load is spread.
  */
 export function clusterWorkerMetrics(registry: Registry, worker: number) {
-  AggregatorRegistry.setRegistries([registry]);
-  // Constructing one installs prom-client's listener that answers the primary from `registry`.
-  new AggregatorRegistry();
+  process.on('message', (m: { type?: string; id?: number }) => {
+    if (m?.type !== REGISTRY_REQUEST) return;
+    const answer = (a: Omit<RegistryAnswer, 'type' | 'id'>) =>
+      process.send?.({ type: REGISTRY_ANSWER, id: m.id, ...a });
+    registry.getMetricsAsJSON().then(
+      (metrics) => answer({ metrics }),
+      (e: Error) => answer({ error: e.message }),
+    );
+  });
   const served = new Counter({
     name: 'shouquan_worker_http_requests_total',
     help: 'HTTP requests answered by each worker process (serve --workers), by worker slot',
@@ -70,12 +88,15 @@ export function clusterWorkerMetrics(registry: Registry, worker: number) {
 export type ClusterWorkerMetrics = ReturnType<typeof clusterWorkerMetrics>;
 
 /**
- * Primary side: answers workers' `/metrics` with prom-client's aggregate of all workers, followed
- * by the primary's own two metrics (live workers, restarts).
+ * Primary side: answers workers' `/metrics` with the sum of every worker's registry (prom-client's
+ * `AggregatorRegistry.aggregate`, each metric by its own aggregator, summing by default), followed
+ * by the primary's own two metrics (live workers, restarts). Before summing, the per-app API
+ * metrics' `app_key` labels are folded to one node-wide set of at most `appLimit` apps
+ * (`NodeAppLabels`, `--metrics-app-limit`), so N workers do not show N × the limit.
  */
-export function clusterPrimaryMetrics() {
-  const aggregator = new AggregatorRegistry();
+export function clusterPrimaryMetrics(appLimit: number = DEFAULT_METRICS_APP_LIMIT) {
   const own = new Registry();
+  const apps = new NodeAppLabels(appLimit);
   const workers = new Gauge({
     name: 'shouquan_cluster_workers',
     help: 'Worker processes running (serve --workers)',
@@ -86,12 +107,50 @@ export function clusterPrimaryMetrics() {
     help: 'Workers restarted after an unexpected exit',
     registers: [own],
   });
-  cluster.on('message', (worker: Worker, m: { type?: string; id?: number }) => {
+  const collecting = new Map<number, { answers: MetricsJson[]; pending: number; done(e?: Error): void }>();
+  let nextId = 0;
+
+  /** Every connected worker's registry, folded and summed, in Prometheus text format. */
+  const collect = () =>
+    new Promise<string>((resolve, reject) => {
+      const id = nextId++;
+      const answers: MetricsJson[] = [];
+      const timer = setTimeout(() => done(new Error('a worker did not answer in time')), COLLECT_TIMEOUT_MS);
+      const done = (e?: Error) => {
+        if (!collecting.delete(id)) return;
+        clearTimeout(timer);
+        if (e) return reject(e);
+        try {
+          apps.fold(answers);
+          resolve(AggregatorRegistry.aggregate(answers).metrics());
+        } catch (err) {
+          reject(err as Error);
+        }
+      };
+      const request = { answers, pending: 0, done };
+      collecting.set(id, request);
+      for (const w of Object.values(cluster.workers ?? {}))
+        if (w?.isConnected()) {
+          w.send({ type: REGISTRY_REQUEST, id });
+          request.pending++;
+        }
+      if (request.pending === 0) done();
+    });
+
+  cluster.on('message', (worker: Worker, m: { type?: string; id?: number } & Partial<RegistryAnswer>) => {
+    if (m?.type === REGISTRY_ANSWER) {
+      const request = collecting.get(m.id!);
+      if (!request) return;
+      if (m.error !== undefined || m.metrics === undefined) return request.done(new Error(m.error ?? 'no metrics'));
+      request.answers.push(m.metrics);
+      if (--request.pending === 0) request.done();
+      return;
+    }
     if (m?.type !== METRICS_REQUEST) return;
     const reply = (answer: Omit<MetricsAnswer, 'type'>) => {
       if (worker.isConnected()) worker.send({ type: METRICS_ANSWER, ...answer });
     };
-    Promise.all([aggregator.clusterMetrics(), own.metrics()]).then(
+    Promise.all([collect(), own.metrics()]).then(
       ([all, mine]) => reply({ id: m.id!, body: `${all.trimEnd()}\n\n${mine}` }),
       (e: Error) => reply({ id: m.id!, error: e.message }),
     );

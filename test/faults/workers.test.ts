@@ -13,6 +13,7 @@ import { loadSecretKey, openStorage } from '../../src/runtime.js';
 import { freshPostgres, freshSqlite, postgresAvailable, PG_SKIP, type TestDatabase } from '../helpers/databases.js';
 import { spawnServer, type ServerProcess } from '../helpers/processes.js';
 import { authorizeThroughForms } from '../helpers/browserless.js';
+import { formatGmt8, signParams } from '../../src/gateway/sign.js';
 
 const CALLBACK = 'https://isv.example.com/callback';
 const seller = { username: 'worker-seller', password: 'correct horse battery' };
@@ -52,15 +53,44 @@ const requestPids = (node: ServerProcess) =>
       .map((v) => v.pid as number),
   );
 
-async function seed(url: string) {
+async function seed(url: string, extraApps = 0) {
   const storage = await openStorage(url, { createIfMissing: true });
   try {
-    const app = await createApp(storage, await loadSecretKey(storage), { name: 'Workers App', callbacks: [CALLBACK] });
+    const key = await loadSecretKey(storage);
+    const app = await createApp(storage, key, { name: 'Workers App', callbacks: [CALLBACK] });
     await createSeller(storage, { ...seller, stores: ['Workers Store'] });
-    return app;
+    const others = [];
+    for (let i = 1; i <= extraApps; i++)
+      others.push(await createApp(storage, key, { name: `Metrics App ${i}`, callbacks: [CALLBACK] }));
+    return { ...app, others };
   } finally {
     await storage.close();
   }
+}
+
+/** A signed router call of an app (a method that does not exist: gateway code 22, counted for the app). */
+async function routerCall(base: string, app: { appKey: string; appSecret: string }) {
+  const params = {
+    method: 'shouquan.no.such',
+    app_key: app.appKey,
+    timestamp: formatGmt8(Date.now()),
+    v: '2.0',
+    format: 'json',
+    sign_method: 'md5',
+  };
+  const sign = signParams(params, app.appSecret, 'md5');
+  const res = await getFresh(`${base}/router/rest?${new URLSearchParams({ ...params, sign })}`);
+  return (JSON.parse(res.body) as { error_response?: { code: number } }).error_response?.code;
+}
+
+/** `shouquan_api_calls_total` samples of a scrape: app_key -> calls (all faces). */
+function apiCalls(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^shouquan_api_calls_total\{(.*)\} (\S+)$/gm)) {
+    const app = /app_key="([^"]*)"/.exec(m[1]!)![1]!;
+    out.set(app, (out.get(app) ?? 0) + Number(m[2]));
+  }
+  return out;
 }
 
 const pgUp = await postgresAvailable();
@@ -68,7 +98,7 @@ describe('serve --workers 2', { concurrency: true }, () => {
   describe('serve --workers 2 (postgres)', { skip: pgUp ? false : PG_SKIP, concurrency: 1 }, () => {
     let db: TestDatabase;
     let node: ServerProcess;
-    let client: { appKey: string; appSecret: string };
+    let client: { appKey: string; appSecret: string; others: { appKey: string; appSecret: string }[] };
     const workerPids = () =>
       node.lines.flatMap((l) =>
         l.includes('"worker listening"') ? [JSON.parse(l) as { worker: number; workerPid: number }] : [],
@@ -76,12 +106,37 @@ describe('serve --workers 2', { concurrency: true }, () => {
 
     before(async () => {
       db = await freshPostgres();
-      client = await seed(db.url);
-      node = await spawnServer(db.url, ['--workers', '2', '--log-level', 'info']);
+      client = await seed(db.url, 3);
+      node = await spawnServer(db.url, ['--workers', '2', '--log-level', 'info', '--metrics-app-limit', '1']);
     });
     after(async () => {
       await node?.kill9();
       await db?.cleanup();
+    });
+
+    it('holds --metrics-app-limit for the node, not per worker: at most 1 app label over 2 workers', async () => {
+      // Three apps in turn on new connections, which node:cluster hands to the workers in turn: each
+      // worker gives its one slot to the first app it sees, and those differ.
+      const rounds = 3;
+      for (let i = 0; i < rounds; i++)
+        for (const app of client.others) assert.equal(await routerCall(node.url, app), 22);
+      const total = rounds * client.others.length;
+      const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+      let calls = new Map<string, number>();
+      // The count is made as the response ends: scrape until both workers' counts are in.
+      for (let i = 0; i < 50 && sum(calls) < total; i++) calls = apiCalls((await getFresh(`${node.url}/metrics`)).body);
+      assert.equal(sum(calls), total, `every call counted once: ${JSON.stringify([...calls])}`);
+      const labelled = [...calls.keys()].filter((k) => k !== 'other' && k !== 'unknown');
+      assert.equal(labelled.length, 1, `one app label for the node: ${JSON.stringify([...calls])}`);
+      assert.ok(client.others.some((a) => a.appKey === labelled[0]));
+      // A later scrape keeps the same app labelled.
+      assert.equal(await routerCall(node.url, client.others[0]!), 22);
+      for (let i = 0; i < 50 && sum(calls) < total + 1; i++)
+        calls = apiCalls((await getFresh(`${node.url}/metrics`)).body);
+      assert.deepEqual(
+        [...calls.keys()].filter((k) => k !== 'other' && k !== 'unknown'),
+        labelled,
+      );
     });
 
     it('prints the start-up summary once, after both workers listen', async () => {
