@@ -15,6 +15,7 @@ import { defineMethod } from './method.js';
 export const authTokenRefreshMethod = defineMethod({
   name: 'auth.token.refresh',
   summary: 'Refresh the seller’s tokens (RFC 6749 §6 as a signed call); answers the profile’s token-endpoint fields',
+  summaryZh: '刷新卖家的令牌（以签名调用完成 RFC 6749 §6 的刷新），返回与令牌端点相同的字段',
   permission: '',
   needsSession: false,
   args: {

@@ -47,6 +47,8 @@ export interface GatewayMethod {
   name: string;
   /** One line for the API reference and the docs table. */
   summary: string;
+  /** The same line in Chinese, for `/docs?lang=zh-CN` (test/docs-zh.test.ts fails for a method without one). */
+  summaryZh?: string;
   /** `package.read` or `package.write`; empty for methods without a seller token. */
   permission: string;
   /** Needs `session` (the seller's access token). */

@@ -69,6 +69,7 @@ export function renderOrder(o: OrderRecord): Record<string, unknown> {
 export const ordersListMethod = defineMethod({
   name: 'orders.list',
   summary: 'The store’s orders, newest first, with the filters order tools need',
+  summaryZh: '店铺的订单，按创建时间倒序，提供订单工具所需的筛选条件',
   permission: 'orders.read',
   needsSession: true,
   rest: { method: 'GET', path: '/api/v1/orders' },
@@ -99,6 +100,7 @@ export const ordersListMethod = defineMethod({
 export const ordersGetMethod = defineMethod({
   name: 'orders.get',
   summary: 'One order of the store',
+  summaryZh: '店铺的一个订单',
   permission: 'orders.read',
   needsSession: true,
   rest: { method: 'GET', path: '/api/v1/orders/:order_id' },
@@ -115,6 +117,7 @@ export const ordersGetMethod = defineMethod({
 export const ordersShipMethod = defineMethod({
   name: 'orders.ship',
   summary: 'Record the shipment of a paid order (WAIT_SELLER_SEND_GOODS → WAIT_BUYER_CONFIRM_GOODS)',
+  summaryZh: '为已付款订单登记发货（WAIT_SELLER_SEND_GOODS → WAIT_BUYER_CONFIRM_GOODS）',
   permission: 'orders.write',
   needsSession: true,
   rest: { method: 'POST', path: '/api/v1/orders/:order_id/ship' },
@@ -168,6 +171,8 @@ export const ordersReceiverGetMethod = defineMethod({
   name: 'orders.receiver.get',
   summary:
     'An order’s receiver in full (name, phone, address): needs `orders.pii`, counted against the app’s daily decryption quota, recorded for the seller',
+  summaryZh:
+    '订单收货人的完整信息（姓名、电话、地址）：需要 `orders.pii` 权限，计入应用每日的解密额度，并记录在卖家可查的记录中',
   permission: 'orders.pii',
   needsSession: true,
   rest: { method: 'GET', path: '/api/v1/orders/:order_id/receiver' },

@@ -40,6 +40,7 @@ export function renderProduct(p: ProductRecord): Record<string, unknown> {
 export const productsListMethod = defineMethod({
   name: 'products.list',
   summary: 'The store’s products, newest change first',
+  summaryZh: '店铺的商品，按最近修改时间倒序',
   permission: 'products.read',
   needsSession: true,
   rest: { method: 'GET', path: '/api/v1/products' },
@@ -66,6 +67,7 @@ export const productsListMethod = defineMethod({
 export const productsGetMethod = defineMethod({
   name: 'products.get',
   summary: 'One product of the store',
+  summaryZh: '店铺的一个商品',
   permission: 'products.read',
   needsSession: true,
   rest: { method: 'GET', path: '/api/v1/products/:product_id' },
@@ -82,6 +84,7 @@ export const productsGetMethod = defineMethod({
 export const productsCreateMethod = defineMethod({
   name: 'products.create',
   summary: 'List a new product in the store',
+  summaryZh: '在店铺中发布新商品',
   permission: 'products.write',
   needsSession: true,
   rest: { method: 'POST', path: '/api/v1/products', status: 201 },
@@ -119,6 +122,7 @@ export const productsCreateMethod = defineMethod({
 export const productsUpdateMethod = defineMethod({
   name: 'products.update',
   summary: 'Change some fields of a product of the store',
+  summaryZh: '修改店铺中某个商品的部分字段',
   permission: 'products.write',
   needsSession: true,
   rest: { method: 'PATCH', path: '/api/v1/products/:product_id' },

@@ -73,6 +73,7 @@ async function renderStore(call: MethodCall): Promise<Record<string, unknown>> {
 export const storesListMethod = defineMethod({
   name: 'stores.list',
   summary: 'The stores the token covers (`store_id`, `name`), the values `store_id` takes on every other call',
+  summaryZh: '令牌覆盖的店铺（`store_id`、`name`），即其他所有调用中 `store_id` 可取的值',
   permission: 'store.read',
   needsSession: true,
   storeScoped: false,
@@ -98,6 +99,7 @@ export const storesListMethod = defineMethod({
 export const storeGetMethod = defineMethod({
   name: 'store.get',
   summary: 'A store the token covers, with its settings',
+  summaryZh: '令牌覆盖的一个店铺及其设置',
   permission: 'store.read',
   needsSession: true,
   rest: { method: 'GET', path: '/api/v1/store/settings' },
@@ -119,6 +121,7 @@ const SETTINGS = [
 export const storeSettingsUpdateMethod = defineMethod({
   name: 'store.settings.update',
   summary: 'Change some store settings (the others keep their value; at least one)',
+  summaryZh: '修改部分店铺设置（未传的保持原值，至少传一项）',
   permission: 'store.write',
   needsSession: true,
   rest: { method: 'PATCH', path: '/api/v1/store/settings' },

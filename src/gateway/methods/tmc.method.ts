@@ -40,6 +40,8 @@ export const tmcMessagesConsumeMethod = defineMethod({
   name: 'tmc.messages.consume',
   summary:
     'Message service: take up to `max` messages of the app (no session; the same queue as GET /api/v1/messages); answers `messages`, acknowledge them with tmc.messages.confirm',
+  summaryZh:
+    '消息服务：取应用最多 `max` 条消息（无需 session，与 GET /api/v1/messages 是同一队列），返回 `messages`，用 tmc.messages.confirm 确认',
   permission: '',
   needsSession: false,
   args: {
@@ -60,6 +62,7 @@ export const tmcMessagesConsumeMethod = defineMethod({
 export const tmcMessagesConfirmMethod = defineMethod({
   name: 'tmc.messages.confirm',
   summary: 'Message service: acknowledge messages (no session); answers `acknowledged`, how many were acknowledged now',
+  summaryZh: '消息服务：确认消息（无需 session），返回 `acknowledged`，即本次确认的条数',
   permission: '',
   needsSession: false,
   args: {
