@@ -4,14 +4,10 @@ import { OAuthError } from '../core/errors.js';
 import { param, type ParamBag } from '../core/params.js';
 import { randomToken, safeEqual, sha256 } from '../crypto/tokens.js';
 import type { WebAccount, WebRealm } from '../storage/console-ports.js';
-import type { SellerRecord } from '../storage/ports.js';
 import { formParams, type HttpContext } from '../server/http-context.js';
 import { pickLang, type Lang } from '../server/pages/i18n.js';
 import { ct } from '../server/pages/console-i18n.js';
-import { beginLogin, lockedMessage, retryAfterSeconds, type LoginAttempt } from '../server/throttle.js';
-
-/** How long "keep me signed in" keeps a seller signed in (seconds). */
-export const REMEMBER_ME_SECONDS = 30 * 86400;
+import { sellerSessionCookie } from './seller-session.js';
 
 /** Sellers with more stores than this get a store search on the consent page. */
 export const STORE_SEARCH_THRESHOLD = 5;
@@ -33,8 +29,8 @@ export class PageError extends OAuthError {
 export function webCookies(ctx: HttpContext) {
   const secure = ctx.cookieSecure;
   return {
-    /** The seller's login session, the same one the authorize pages use. */
-    seller: secure ? '__Host-sq_session' : 'sq_session',
+    /** The seller's login session, the same one the authorize pages use (seller-session.ts). */
+    seller: sellerSessionCookie(ctx),
     developer: secure ? '__Host-sq_dev' : 'sq_dev',
     operator: secure ? '__Host-sq_op' : 'sq_op',
     csrf: secure ? '__Host-sq_csrf' : 'sq_csrf',
@@ -110,35 +106,6 @@ export function field(form: ParamBag, name: string): string {
   return (param(form, name) ?? '').trim();
 }
 
-/** The seller logged in with the shared seller session cookie, if any. */
-export async function currentSeller(ctx: HttpContext, request: FastifyRequest): Promise<SellerRecord | undefined> {
-  const raw = request.cookies[webCookies(ctx).seller];
-  if (!raw) return undefined;
-  const session = await ctx.core.storage.sessions.find(sha256(raw), ctx.core.now());
-  return session ? ctx.core.storage.sellers.find(session.sellerId) : undefined;
-}
-
-/** Start a seller session (a new id every time: no session fixation). */
-export async function startSellerSession(
-  ctx: HttpContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  sellerId: number,
-): Promise<void> {
-  const names = webCookies(ctx);
-  const old = request.cookies[names.seller];
-  if (old) await ctx.core.storage.sessions.delete(sha256(old));
-  const id = randomToken();
-  const now = ctx.core.now();
-  await ctx.core.storage.sessions.create({
-    idHash: sha256(id),
-    sellerId,
-    createdAt: now,
-    expiresAt: now + ctx.core.lifetimes.session * 1000,
-  });
-  reply.setCookie(names.seller, id, { ...names.base, maxAge: ctx.core.lifetimes.session });
-}
-
 /** The developer or operator logged in for a realm, if any. */
 export async function currentAccount(
   ctx: HttpContext,
@@ -173,19 +140,16 @@ export async function startAccountSession(
   reply.setCookie(name, id, { ...webCookies(ctx).base, maxAge: ctx.core.lifetimes.session });
 }
 
-/** End the session behind a cookie and clear the cookie. */
+/** End the developer or operator session behind the cookie and clear the cookie. */
 export async function endSession(
   ctx: HttpContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  which: 'seller' | WebRealm,
+  realm: WebRealm,
 ): Promise<void> {
-  const name = webCookies(ctx)[which];
+  const name = webCookies(ctx)[realm];
   const raw = request.cookies[name];
-  if (raw) {
-    if (which === 'seller') await ctx.core.storage.sessions.delete(sha256(raw));
-    else await ctx.core.storage.console.deleteSession(sha256(raw));
-  }
+  if (raw) await ctx.core.storage.console.deleteSession(sha256(raw));
   reply.clearCookie(name, { path: '/' });
 }
 
@@ -210,43 +174,4 @@ export async function audit(
     subject: entry.subject ?? null,
     detail: entry.detail ?? null,
   });
-}
-
-/**
- * The login lockout of the authorize pages (src/server/throttle.ts, OWASP ASVS V2.2.1) for the
- * console sign-ins: sellers share their budget with the authorize pages (same key), developers
- * and operators get keys of their own realm; every sign-in shares the per-IP budget.
- */
-export function loginGuard(ctx: HttpContext, request: FastifyRequest, realm: 'seller' | WebRealm, username: string) {
-  const throttle = ctx.throttle;
-  const userKey = realm === 'seller' ? username.toLowerCase() : `${realm}:${username.toLowerCase()}`;
-  let attempt: LoginAttempt | undefined;
-  return {
-    /**
-     * ms the caller must wait before a password is even checked (0: go ahead). Counts the attempt
-     * in the budgets every node shares (src/server/throttle.ts, docs/adr/0110); call it once.
-     */
-    async waitBefore(): Promise<number> {
-      attempt = await beginLogin(throttle, userKey, request.ip, () => ctx.core.now());
-      return attempt.wait;
-    },
-    /** The password was wrong: ms of the block it started (0: none). */
-    async failed(): Promise<number> {
-      return attempt ? attempt.failed() : 0;
-    },
-    /** The password was right. */
-    async succeeded(): Promise<void> {
-      await attempt?.succeeded();
-    },
-    /** Nothing was decided (the seller directory did not answer): not a failure. */
-    async cancelled(): Promise<void> {
-      await attempt?.cancelled();
-    },
-    /** Answer 429 with Retry-After and the page the caller renders with this message. */
-    locked(reply: FastifyReply, wait: number, lang: Lang): string {
-      throttle?.throttled.inc({ kind: 'seller_login' });
-      reply.header('retry-after', String(retryAfterSeconds(wait)));
-      return lockedMessage(lang, wait);
-    },
-  };
 }

@@ -3,16 +3,9 @@ import type { AuthorizationView } from '../../storage/console-ports.js';
 import type { FastifyInstance } from 'fastify';
 import { verifyPassword, hashPassword } from '../../crypto/password.js';
 import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import {
-  audit,
-  checkedForm,
-  currentSeller,
-  endSession,
-  field,
-  loginGuard,
-  PageError,
-  startSellerSession,
-} from '../../console/web-kit.js';
+import { audit, checkedForm, field, PageError } from '../../console/web-kit.js';
+import { loginGuard } from '../../console/login-guard.js';
+import { currentSeller, endSellerSession, startSellerSession } from '../../console/seller-session.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
 import { ct } from '../pages/console-i18n.js';
@@ -136,7 +129,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   app.post('/account/logout', cfg, async (request, reply) => {
     checkedForm(ctx, request);
-    await endSession(ctx, request, reply, 'seller');
+    await endSellerSession(ctx, request, reply);
     return seeOther(reply, '/account/login');
   });
 
@@ -330,7 +323,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
         detail: { grants: revoked.length },
       });
     }
-    await endSession(ctx, request, reply, 'seller');
+    await endSellerSession(ctx, request, reply);
     return seeOther(reply, '/account/login?done=password');
   });
 }

@@ -17,10 +17,10 @@ import {
   currentAccount,
   endSession,
   field,
-  loginGuard,
   PageError,
   startAccountSession,
 } from '../../console/web-kit.js';
+import { loginGuard } from '../../console/login-guard.js';
 import type { AppStatus } from '../../storage/ports.js';
 import { seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { ct } from '../pages/console-i18n.js';

@@ -6,15 +6,21 @@ import { OAuthError } from '../../core/errors.js';
 import { param } from '../../core/params.js';
 import { randomId, randomToken, safeEqual, sha256 } from '../../crypto/tokens.js';
 import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
-import type { InteractionRecord, SellerRecord } from '../../storage/ports.js';
+import type { InteractionRecord } from '../../storage/ports.js';
 import { formParams, queryParams, requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { consentPage, errorPage, loginPage, subscriptionRequiredPage } from '../pages/pages.js';
 import { subscriptionCap } from '../../core/token-issuer.js';
 import { t, type Lang } from '../pages/i18n.js';
 import { sellerMayAuthorize } from '../../console/app-policy.js';
 import { ct } from '../pages/console-i18n.js';
-import { REMEMBER_ME_SECONDS, STORE_SEARCH_THRESHOLD } from '../../console/web-kit.js';
-import { beginLogin, lockedMessage, retryAfterSeconds } from '../throttle.js';
+import { STORE_SEARCH_THRESHOLD } from '../../console/web-kit.js';
+import { loginGuard } from '../../console/login-guard.js';
+import {
+  currentSeller,
+  forgetSellerCookie,
+  REMEMBER_ME_SECONDS,
+  startSellerSession,
+} from '../../console/seller-session.js';
 import { grantRules } from '../../profiles/profile.js';
 import { storesOf } from '../../storage/ports.js';
 import { chosenScope, offeredPackages } from '../../core/scope-choice.js';
@@ -33,7 +39,6 @@ export const interactionPath = (id: string) => `/oauth/interaction/${id}`;
 export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { core } = ctx;
   const profile = core.profile;
-  const sessionCookie = ctx.cookieSecure ? '__Host-sq_session' : 'sq_session';
   const interactionCookie = ctx.cookieSecure ? '__Secure-sq_ia' : 'sq_ia';
   const cookieBase = { httpOnly: true, sameSite: 'lax' as const, secure: ctx.cookieSecure };
 
@@ -68,12 +73,6 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const path = (request.raw.url ?? '/').split('?')[0] ?? '/';
     return `${path}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`;
   };
-
-  async function currentSeller(request: FastifyRequest): Promise<SellerRecord | undefined> {
-    const raw = request.cookies[sessionCookie];
-    if (!raw) return undefined;
-    return core.storage.sessions.findSeller(sha256(raw), core.now());
-  }
 
   /** Load the interaction and check it belongs to this browser (cookie) and, for POSTs, the CSRF token. */
   async function loadInteraction(
@@ -157,7 +156,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const appRecord = await core.storage.apps.find(interaction.request.appKey);
     const logoUrl = (await core.storage.console.appDetails(interaction.request.appKey))?.logoUrl ?? null;
     const csrf = csrfFor(interaction.id, browserSecret);
-    const seller = await currentSeller(request);
+    const seller = await currentSeller(ctx, request);
     const base = interactionPath(interaction.id);
     if (!seller) {
       return sendPage(
@@ -309,20 +308,16 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       const username = (param(form, 'username') ?? '').trim();
       const password = param(form, 'password') ?? '';
       // Lockout (OWASP ASVS V2.2.1): while a username or IP is blocked, the password is not checked.
-      const throttle = ctx.throttle;
-      const userKey = username.toLowerCase();
-      const locked = (wait: number) => {
-        throttle?.throttled.inc({ kind: 'seller_login' });
-        reply.header('retry-after', String(retryAfterSeconds(wait)));
-        return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
+      // One budget with the seller center's sign-in (src/console/login-guard.ts).
+      const guard = loginGuard(ctx, request, 'seller', username);
+      const locked = (wait: number) =>
+        renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
           status: 429,
-          error: lockedMessage(requestLang(ctx, request), wait),
+          error: guard.locked(reply, wait, requestLang(ctx, request)),
           username,
         });
-      };
       // Counted before the check, in the budgets every node shares (docs/adr/0110).
-      const attempt = await beginLogin(throttle, userKey, request.ip, () => core.now());
-      const waitBefore = attempt.wait;
+      const waitBefore = await guard.waitBefore();
       if (waitBefore > 0) {
         request.log.info({ username }, 'seller login refused: locked');
         return locked(waitBefore);
@@ -330,7 +325,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       const result = await ctx.sellerSignIn.signIn(username, password, request.log);
       if (result.kind === 'unavailable') {
         // The platform's account system did not decide: not the seller's fault, so no lockout failure.
-        await attempt.cancelled();
+        await guard.cancelled();
         reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
         return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
           status: 503,
@@ -341,9 +336,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       const seller = result.kind === 'signed_in' ? result.seller : undefined;
       if (!seller) {
         request.log.info({ username }, 'seller login failed');
-        reply.clearCookie(sessionCookie, { path: '/' });
-        request.cookies[sessionCookie] = undefined;
-        const waitAfter = await attempt.failed();
+        forgetSellerCookie(ctx, request, reply);
+        const waitAfter = await guard.failed();
         if (waitAfter > 0) return locked(waitAfter);
         return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {
           status: 401,
@@ -351,7 +345,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
           username,
         });
       }
-      await attempt.succeeded();
+      await guard.succeeded();
       // Disabled by an operator (management API, docs/adr/0131): told so only after the right password.
       if (seller.disabledAt) {
         request.log.info({ sellerId: seller.sellerId }, 'seller login refused: disabled');
@@ -361,20 +355,15 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
           username,
         });
       }
-      const old = request.cookies[sessionCookie];
-      if (old) await core.storage.sessions.delete(sha256(old));
-      const sessionId = randomToken();
-      const now = core.now();
       // Remember me: a 30-day session instead of the usual one.
       const remember = param(form, 'remember') === '1';
-      const lifetime = remember ? REMEMBER_ME_SECONDS : core.lifetimes.session;
-      await core.storage.sessions.create({
-        idHash: sha256(sessionId),
-        sellerId: seller.sellerId,
-        createdAt: now,
-        expiresAt: now + lifetime * 1000,
-      });
-      reply.setCookie(sessionCookie, sessionId, { ...cookieBase, path: '/', maxAge: lifetime });
+      await startSellerSession(
+        ctx,
+        request,
+        reply,
+        seller.sellerId,
+        remember ? REMEMBER_ME_SECONDS : core.lifetimes.session,
+      );
       request.log.info({ sellerId: seller.sellerId }, 'seller logged in');
       return seeOther(reply, interactionPath(loaded.interaction.id));
     },
@@ -413,7 +402,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
       if (!loaded) return reply;
       const { interaction } = loaded;
-      const seller = await currentSeller(request);
+      const seller = await currentSeller(ctx, request);
       if (!seller) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 401 });
       const decision = param(form, 'decision');
       const m = t(requestLang(ctx, request));

@@ -21,10 +21,10 @@ import {
   currentAccount,
   endSession,
   field,
-  loginGuard,
   PageError,
   startAccountSession,
 } from '../../console/web-kit.js';
+import { loginGuard } from '../../console/login-guard.js';
 import { DuplicateError } from '../../storage/ports.js';
 import { TOPICS, TopicError, validateTopics } from '../../messages/topics.js';
 import type { AppDetails, WebAccount } from '../../storage/console-ports.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { startSellerSession } from '../../console/web-kit.js';
+import { startSellerSession } from '../../console/seller-session.js';
 import {
   SELLER_OIDC_CALLBACK_PATH,
   SELLER_OIDC_FLOW_SECONDS,
