@@ -10,6 +10,7 @@ import { createHmac } from 'node:crypto';
 import { createApp, updateApp } from '../src/apps/apps.js';
 import { cancelSubscription, createSubscription } from '../src/subscriptions/subscriptions.js';
 import { main } from '../src/cli/main.js';
+import { revokeGrant } from '../src/management/services.js';
 import { createOperatorToken } from '../src/management/operator-tokens.js';
 import { MessageService } from '../src/messages/service.js';
 import { freshSqlite, NATS_SKIP, NATS_URL, natsAvailable, testDialects } from './helpers/databases.js';
@@ -719,6 +720,94 @@ for (const dialect of backends) {
         got.json.messages.map((m: any) => m.id),
       );
       await updateApp(s.core.storage, A.appKey, { topics }, s.core.now());
+    });
+
+    it('queues authorization.revoked for a pull app that subscribed to it, for grants revoked since then', async () => {
+      const P = await newApp(s, 'Pulls authorization events');
+      const seller = s.seller.sellerId;
+      const liveGrant = async () => (await s.core.storage.grants.findLive(P.appKey, seller))!.grantId;
+      await authorizeApp(s, P, [store1]);
+      await revokeGrant(s.core.storage, await liveGrant(), 'cli', s.core.now()); // before it subscribed
+      s.advance(1000);
+      await updateApp(s.core.storage, P.appKey, { topics: ['authorization.revoked'] }, s.core.now());
+      await authorizeApp(s, P, [store2]);
+      const revoked = await liveGrant();
+      await revokeGrant(s.core.storage, revoked, 'cli', s.core.now());
+      const got = await pull(s, P, 'max=10&wait=15');
+      assert.equal(got.status, 200);
+      assert.equal(got.json.messages.length, 1, got.text);
+      const m = got.json.messages[0];
+      assert.match(m.id, idPattern);
+      assert.match(m.created_at, iso);
+      assert.deepEqual(m, {
+        id: m.id,
+        topic: 'authorization.revoked',
+        seller_id: seller,
+        store_id: store2,
+        created_at: m.created_at,
+        data: {
+          event: 'authorization.revoked',
+          event_id: `${revoked}:authorization.revoked`,
+          app_key: P.appKey,
+          seller_id: seller,
+          store_id: store2,
+          reason: 'revoked_by_operator',
+          occurred_at: m.data.occurred_at,
+        },
+      });
+      assert.deepEqual((await ack(s, P, [m.id])).json, { acknowledged: 1 });
+      assert.deepEqual((await pull(s, P, 'max=10&wait=1')).json, { messages: [] }, 'the others never come');
+      const rows = await s.core.storage.gateway!.outbox.list(P.appKey);
+      assert.deepEqual(
+        rows.map((r) => [r.grantId, r.event, r.deliveredAt !== null]),
+        [[revoked, 'authorization.revoked', true]],
+      );
+    });
+
+    it('moves pushes still pending to the pull queue when the app clears its webhook', async () => {
+      let answers = 0;
+      const server: Server = createServer((req, res) => {
+        req.resume();
+        answers++;
+        res.writeHead(503).end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const W = await newApp(s, 'Push then pull');
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+        await updateApp(s.core.storage, W.appKey, { topics: ['refund.closed'], webhookUrl: url }, s.core.now());
+        await authorizeApp(s, W, [store1]);
+        const pub = await publish(s, operator, [
+          { topic: 'refund.closed', seller_id: s.seller.sellerId, store_id: store1, data: { refund_id: 1 } },
+          { topic: 'refund.closed', seller_id: s.seller.sellerId, store_id: store1, data: { refund_id: 2 } },
+        ]);
+        assert.deepEqual(pub.json.recipients, [1, 1]);
+        await waitFor(async () => answers >= 2 || undefined, 'failed push attempts');
+        assert.deepEqual((await pull(s, W)).json, { messages: [] }, 'push only while the webhook is set');
+        await updateApp(s.core.storage, W.appKey, { webhookUrl: null }, s.core.now());
+        const seen: any[] = [];
+        await waitFor(async () => {
+          const got = await pull(s, W, 'max=10&wait=2');
+          seen.push(...got.json.messages);
+          if (got.json.messages.length > 0)
+            await ack(
+              s,
+              W,
+              got.json.messages.map((m: any) => m.id),
+            );
+          return seen.length >= 2 || undefined;
+        }, 'the pending pushes in the pull queue');
+        assert.deepEqual(
+          seen.map((m) => [m.topic, m.seller_id, m.store_id, m.data]),
+          [
+            ['refund.closed', s.seller.sellerId, store1, { refund_id: 1 }],
+            ['refund.closed', s.seller.sellerId, store1, { refund_id: 2 }],
+          ],
+        );
+        assert.ok((await s.core.storage.gateway!.outbox.list(W.appKey)).every((r) => r.deliveredAt !== null));
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
     });
 
     it(

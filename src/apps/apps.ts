@@ -1,4 +1,4 @@
-import { TopicError, validateTopics } from '../messages/topics.js';
+import { isAuthorizationTopic, TopicError, validateTopics } from '../messages/topics.js';
 /**
  * The app module (docs/adr/0130): the one place that creates and changes an app and its secret.
  * An app lives in two tables (`apps` for the OAuth core and the consoles, `gateway_apps` for signed
@@ -278,6 +278,14 @@ export async function updateApp(
     } catch (e) {
       if (e instanceof TopicError) throw new AppInputError('topics', e.message);
       throw e;
+    }
+    // Pull apps get authorization.* for grants revoked from the moment they subscribed on, never
+    // earlier ones (docs/adr/0171): the marker moves when an authorization topic is added.
+    const wanted = (changes.topics ?? []).filter(isAuthorizationTopic);
+    if (wanted.length === 0) changes.authorizationSince = null;
+    else {
+      const before = (await storage.gateway?.apps.find(appKey))?.topics ?? [];
+      if (wanted.some((t) => !before.includes(t))) changes.authorizationSince = now;
     }
   }
   return storage.apps.update(appKey, changes, audit && auditEvent(appKey, now, audit, 'app.updated'));

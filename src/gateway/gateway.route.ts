@@ -81,14 +81,9 @@ export async function gatewayRoutes(
   await routerRoutes(app, gw);
   await restRoutes(app, gw);
   const dispatcher = new WebhookDispatcher(ctx.core, gw.storage, gw.options, app.log);
-  // subscription.* also reach the pull queues of apps that subscribed to them (issue 16 §2).
-  dispatcher.onSubscriptionEvent = async (e) => {
-    await messages
-      .publishAppEvent(e.appKey, e.kind, e.sellerId, e.body)
-      .catch((err: unknown) =>
-        app.log.warn({ err, appKey: e.appKey, event: e.kind }, 'could not queue a subscription event for pulling'),
-      );
-  };
+  // Outbox rows of apps without a webhook (authorization.*, subscription.*, pushes left when the
+  // webhook was cleared) reach their pull queue when they subscribed to the topic (docs/adr/0171).
+  dispatcher.pull = (rec, topics) => messages.forwardToPull(rec, topics);
   const retention = startMessageRetention(messages, app.log);
   app.addHook('onReady', async () => {
     dispatcher.start();

@@ -6,7 +6,7 @@ import type { CoreContext } from '../core/context.js';
 import type { ResolvedGatewayOptions } from './options.js';
 import type { GatewayStorage, OutboxRecord, PendingGrantEvent } from '../storage/gateway-ports.js';
 import { openSecret } from './secret-seal.js';
-import { produceSubscriptionEvents, type SubscriptionEventSink } from '../subscriptions/subscriptions.js';
+import { produceSubscriptionEvents } from '../subscriptions/subscriptions.js';
 
 /** How far back each incremental scan for revoked grants looks. */
 const SCAN_MARGIN_MS = 10 * 60 * 1000;
@@ -43,8 +43,11 @@ export class WebhookDispatcher {
   private stopped = false;
   /** Scan grants revoked since then; undefined: everything (the first round after start). */
   private scanFrom: number | undefined;
-  /** Also hand each subscription event produced here to this (the message service, issue 16 §2). */
-  onSubscriptionEvent: SubscriptionEventSink | undefined;
+  /**
+   * For a row of an app without a webhook URL: deliver it through the app's pull queue instead when
+   * the app subscribed to its topic (the message service, docs/adr/0171); true when it did.
+   */
+  pull: ((rec: OutboxRecord, topics: readonly string[]) => Promise<boolean>) | undefined;
 
   constructor(
     private readonly core: CoreContext,
@@ -83,7 +86,6 @@ export class WebhookDispatcher {
     await produceSubscriptionEvents(this.core.storage, this.storage, {
       now: this.core.now(),
       expiringDays: this.options.subscriptionExpiringDays,
-      sink: this.onSubscriptionEvent,
     });
     const now = this.core.now();
     for (const rec of await this.storage.outbox.due(now, 20)) {
@@ -147,7 +149,14 @@ export class WebhookDispatcher {
       );
     };
     const settings = await this.storage.apps.find(rec.appKey);
-    if (!settings?.webhookUrl) return fail('the app has no webhook URL');
+    if (!settings?.webhookUrl) {
+      if (this.pull && (await this.pull(rec, settings?.topics ?? []))) {
+        set({ 'shouquan.webhook.delivered': true, 'shouquan.webhook.pulled': true });
+        this.log.info({ webhook: rec.id, appKey: rec.appKey, event: rec.event }, 'webhook event queued for pulling');
+        return;
+      }
+      return fail('the app has no webhook URL');
+    }
     const secret = settings.sealedSecret
       ? openSecret(this.core.secretKey, rec.appKey, settings.sealedSecret)
       : undefined;

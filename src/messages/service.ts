@@ -2,7 +2,7 @@ import type { CoreContext } from '../core/context.js';
 import { covers, scopePermissions } from '../gateway/permissions.js';
 import { publicStoreId } from '../sellers/store-id.js';
 import type { StoreRecord } from '../storage/ports.js';
-import type { GatewayStorage } from '../storage/gateway-ports.js';
+import type { GatewayStorage, OutboxRecord } from '../storage/gateway-ports.js';
 import type { EventToQueue, MessageQueue, MessageRoute, QueueStats } from './ports.js';
 import { messageJson } from './render.js';
 import { PUBLISHABLE_TOPICS, topicPermission, topicSpec } from './topics.js';
@@ -238,26 +238,74 @@ export class MessageService {
   }
 
   /**
-   * One of Shouquan's own events about an app (`subscription.*`) to that app's pull queue, when it
-   * subscribed to the topic and has no webhook (webhook apps get it through the outbox already).
-   * The store is the seller's first store the app's live grant covers (0 without one).
+   * Deliver the webhook-outbox rows of an app without a webhook URL through its pull queue instead
+   * (docs/adr/0171): `rec` and every other undelivered row of the app on a topic it subscribed to,
+   * oldest first, so they keep their order. Shouquan's own events (`authorization.*`,
+   * `subscription.*`) carry the webhook body as `data`; messages pushed before the app cleared its
+   * webhook carry their `data`. On the database queue the entries and the rows' delivery are one
+   * transaction; with NATS JetStream the entries are published first, so a crash in between
+   * delivers them twice (at least once). The store is the one the event names, else the seller's
+   * first store the app's live grant covers (0 without one). False: `rec` is on a topic the app did
+   * not subscribe to (it stays in the outbox).
    */
-  async publishAppEvent(
-    appKey: string,
-    topic: string,
-    sellerId: number,
-    data: Record<string, unknown>,
-  ): Promise<boolean> {
-    const settings = await this.core.storage.gateway?.apps.find(appKey);
-    if (!settings?.topics?.includes(topic) || settings.webhookUrl) return false;
-    const route = (await this.core.storage.gateway!.messageRoutes(sellerId)).find((r) => r.appKey === appKey);
-    const storeId = route?.storeIds[0] ?? 0;
-    await this.queue.publish([
-      { topic, sellerId, storeId, data: JSON.stringify(data), createdAt: this.core.now(), pull: [appKey], push: [] },
-    ]);
-    this.options.onPublished?.(1, 1);
-    this.wake(appKey);
+  async forwardToPull(rec: OutboxRecord, topics: readonly string[]): Promise<boolean> {
+    if (!topics.includes(rec.event)) return false;
+    const gw = this.core.storage.gateway!;
+    const rows = (await gw.outbox.undelivered(rec.appKey, 500)).filter((r) => topics.includes(r.event));
+    if (!rows.some((r) => r.id === rec.id)) rows.push(rec);
+    const moved: OutboxRecord[] = [];
+    const events: EventToQueue[] = [];
+    for (const r of rows.sort((a, b) => a.id - b.id)) {
+      const e = await this.outboxEvent(r);
+      if (!e) continue;
+      moved.push(r);
+      events.push(e);
+    }
+    if (!moved.some((r) => r.id === rec.id)) return false;
+    const now = this.core.now();
+    const deliver = async (g: GatewayStorage) => {
+      for (const r of moved) await g.outbox.markDelivered(r.id, now);
+    };
+    if (this.queue.kind === 'database' && gw.transaction)
+      await gw.transaction(async (trx) => {
+        await trx.messages.publish(events);
+        await deliver(trx);
+      });
+    else {
+      await this.queue.publish(events);
+      await deliver(gw);
+    }
+    this.options.onPublished?.(events.length, events.length);
+    this.wake(rec.appKey);
     return true;
+  }
+
+  /** The pull queue entry of a webhook-outbox row (see {@link forwardToPull}); undefined when its body is unusable. */
+  private async outboxEvent(rec: OutboxRecord): Promise<EventToQueue | undefined> {
+    let body: { seller_id?: unknown; store_id?: unknown; data?: unknown };
+    try {
+      body = JSON.parse(rec.body) as typeof body;
+    } catch {
+      return undefined;
+    }
+    const sellerId = Number(body.seller_id);
+    if (!Number.isSafeInteger(sellerId)) return undefined;
+    let storeId: number | undefined;
+    if (body.store_id !== undefined && body.store_id !== null)
+      storeId = (await this.core.storage.sellers.stores(sellerId)).find(
+        (st) => String(publicStoreId(st)) === String(body.store_id),
+      )?.storeId;
+    storeId ??=
+      (await this.core.storage.gateway!.messageRoutes(sellerId)).find((r) => r.appKey === rec.appKey)?.storeIds[0] ?? 0;
+    return {
+      topic: rec.event,
+      sellerId,
+      storeId,
+      data: rec.grantId.startsWith('msg:') ? JSON.stringify(body.data ?? {}) : rec.body,
+      createdAt: rec.createdAt,
+      pull: [rec.appKey],
+      push: [],
+    };
   }
 
   /** Route events to apps (subscribed, live grant covering the store, permission package) and enqueue them. */

@@ -98,28 +98,65 @@ export const TOPICS: readonly TopicSpec[] = [
     package: null,
     publisher: 'shouquan',
     description: "the seller (or an operator) revoked the app's authorization",
-    example: { grant_id: 'g_…', reason: 'seller' },
+    // data (pull) is the webhook body (docs/adr/0171).
+    example: {
+      event: 'authorization.revoked',
+      event_id: 'q1…:authorization.revoked',
+      app_key: '10000001',
+      seller_id: 1,
+      store_id: 1,
+      reason: 'revoked_by_operator',
+      occurred_at: '2026-12-07T10:00:00.000Z',
+    },
   },
   {
     name: 'authorization.replaced',
     package: null,
     publisher: 'shouquan',
     description: 'a newer authorization of the same seller replaced this one',
-    example: { grant_id: 'g_…', reason: 'replaced' },
+    example: {
+      event: 'authorization.replaced',
+      event_id: 'q1…:authorization.replaced',
+      app_key: '10000001',
+      seller_id: 1,
+      store_id: 1,
+      reason: 'replaced',
+      occurred_at: '2026-12-07T10:00:00.000Z',
+      new_store_id: 2,
+    },
   },
   {
     name: 'subscription.expiring',
     package: null,
     publisher: 'shouquan',
     description: "the seller's subscription to the app ends soon",
-    example: { subscription_id: '1', expires_at: '2026-12-14T00:00:00.000Z' },
+    example: {
+      event: 'subscription.expiring',
+      event_id: 'sub_Jx2…:subscription.expiring:1797206400000',
+      app_key: '10000001',
+      seller_id: 1,
+      subscription_id: 'sub_Jx2…',
+      plan: 'standard',
+      expires_at: '2026-12-14T00:00:00.000Z',
+      occurred_at: '2026-12-07T00:00:00.000Z',
+    },
   },
   {
     name: 'subscription.expired',
     package: null,
     publisher: 'shouquan',
     description: "the seller's subscription to the app ended",
-    example: { subscription_id: '1', expired_at: '2026-12-14T00:00:00.000Z' },
+    example: {
+      event: 'subscription.expired',
+      event_id: 'sub_Jx2…:subscription.expired:1797206400000',
+      app_key: '10000001',
+      seller_id: 1,
+      subscription_id: 'sub_Jx2…',
+      plan: 'standard',
+      expires_at: '2026-12-14T00:00:00.000Z',
+      reason: 'expired',
+      occurred_at: '2026-12-14T00:00:00.000Z',
+    },
   },
 ];
 
@@ -157,3 +194,8 @@ export function validateTopics(topics: readonly string[]): string[] {
 }
 
 export class TopicError extends Error {}
+
+/** Shouquan's authorization events (`authorization.revoked`, `authorization.replaced`), docs/adr/0171. */
+export function isAuthorizationTopic(name: string): boolean {
+  return name.startsWith('authorization.');
+}

@@ -39,6 +39,11 @@ export interface GatewayAppRecord {
   clientSideFlowAt?: number | null;
   /** Message service topics the app subscribed to (issue 16, docs/adr/0145); null or empty: none. */
   topics?: string[] | null;
+  /**
+   * When `topics` last gained an `authorization.*` topic (null: none subscribed): an app without a
+   * webhook gets those events for grants revoked at or after it (docs/adr/0171; migration 0023).
+   */
+  authorizationSince?: number | null;
 }
 
 /** Store settings an ISV may read and change. */
@@ -145,7 +150,7 @@ export interface OutboxRecord {
   lastError: string | null;
 }
 
-/** A revoked grant of an app with a webhook, not yet in the outbox. */
+/** A revoked grant of an app with a webhook or subscribed to the event's topic, not yet in the outbox. */
 export interface PendingGrantEvent {
   grantId: string;
   appKey: string;
@@ -199,7 +204,11 @@ export interface SellerDataRepository {
 }
 
 export interface OutboxRepository {
-  /** Revoked grants of apps with a webhook URL that have no event yet (revoked at or after `since`, when given). */
+  /**
+   * Revoked grants that have no event yet (revoked at or after `since`, when given), of apps with a
+   * webhook URL (revoked since it was set) or without one that subscribed to the event's topic
+   * (revoked since they subscribed, docs/adr/0171).
+   */
   pendingGrantEvents(limit: number, since?: number): Promise<PendingGrantEvent[]>;
   /** Add an event; ignored when one exists already for the grant and event (unique). */
   enqueue(record: Omit<OutboxRecord, 'id' | 'attempts' | 'deliveredAt' | 'lastError'>): Promise<void>;
@@ -213,6 +222,8 @@ export interface OutboxRepository {
   markDelivered(id: number, now: number): Promise<void>;
   markFailed(id: number, error: string, nextAttemptAt: number): Promise<void>;
   find(id: number): Promise<OutboxRecord | undefined>;
+  /** An app's undelivered events, oldest first (moved to its pull queue, docs/adr/0171). */
+  undelivered(appKey: string, limit: number): Promise<OutboxRecord[]>;
   /** Every event of an app (tests, operators). */
   list(appKey: string): Promise<OutboxRecord[]>;
 }

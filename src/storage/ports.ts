@@ -324,6 +324,8 @@ export interface AppChanges {
   purchaseUrl?: string | null;
   /** Message service topics (issue 16 §2); null or empty: none. */
   topics?: string[] | null;
+  /** When `topics` last gained an `authorization.*` topic (docs/adr/0171); null: none subscribed. */
+  authorizationSince?: number | null;
 }
 
 /** A new secret for an app: its keyed hash and, for signed gateway calls, its sealed copy (docs/adr/0030). */

@@ -252,33 +252,28 @@ export function subscriptionEventBody(
   return body;
 }
 
-/** Where produced subscription events go besides the app's webhook (the message service, later). */
-export type SubscriptionEventSink = (event: {
-  appKey: string;
-  sellerId: number;
-  kind: SubscriptionEventKind;
-  body: Record<string, unknown>;
-}) => Promise<void> | void;
-
 /**
  * Produce the subscription events owed at `now`, exactly once each (a conditional UPDATE of the
  * subscription's marker, in the same transaction as the webhook outbox row; restart-safe, and
  * several nodes never produce one twice). An app with a webhook gets it through the signed outbox
- * (docs/adr/0031); without one the event is only recorded. Returns how many were produced.
+ * (docs/adr/0031); an app without one that subscribed to the topic through its pull queue (the
+ * dispatcher forwards the outbox row, docs/adr/0171); otherwise the event is only recorded.
+ * Returns how many were produced.
  */
 export async function produceSubscriptionEvents(
   storage: Storage,
   gateway: GatewayStorage | undefined,
-  opts: { now: number; expiringDays: number; limit?: number; sink?: SubscriptionEventSink },
+  opts: { now: number; expiringDays: number; limit?: number },
 ): Promise<number> {
   const owing = await storage.subscriptions.owingEvents(opts.now, opts.expiringDays * 86_400_000, opts.limit ?? 100);
   let produced = 0;
   for (const { subscription: s, kind } of owing) {
     const body = subscriptionEventBody(s, kind, opts.now);
     const settings = await gateway?.apps.find(s.appKey);
-    const outbox = settings?.webhookUrl
-      ? { appKey: s.appKey, key: `${s.subscriptionId}@${s.expiresAt}`, event: kind, body: JSON.stringify(body) }
-      : undefined;
+    const outbox =
+      settings?.webhookUrl || settings?.topics?.includes(kind)
+        ? { appKey: s.appKey, key: `${s.subscriptionId}@${s.expiresAt}`, event: kind, body: JSON.stringify(body) }
+        : undefined;
     if (
       !(await storage.subscriptions.recordEvent({
         subscriptionId: s.subscriptionId,
@@ -290,7 +285,6 @@ export async function produceSubscriptionEvents(
     )
       continue;
     produced++;
-    await opts.sink?.({ appKey: s.appKey, sellerId: s.sellerId, kind, body });
   }
   return produced;
 }

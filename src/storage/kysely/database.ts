@@ -23,6 +23,7 @@ import { receiverQuotaMigration } from './migrations/0019-receiver-quota.migrati
 import { messagesMigration } from './migrations/0018-messages.migration.js';
 import { adminReviewMigration } from './migrations/0021-admin-review.migration.js';
 import { sharedLimitsBigintMigration } from './migrations/0026-shared-limits-bigint.migration.js';
+import { authorizationTopicsMigration } from './migrations/0023-authorization-topics.migration.js';
 import {
   SqliteGroupCommitDialect,
   type SqliteDirect,
@@ -186,6 +187,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0018_messages': messagesMigration(this.dialect),
       '0021_admin_review': adminReviewMigration(),
       '0026_shared_limits_bigint': sharedLimitsBigintMigration(this.dialect),
+      '0023_authorization_topics': authorizationTopicsMigration(),
     };
   }
 }

@@ -109,6 +109,7 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
         receiverQuotaPerDay,
         fragmentRedirect,
         topics,
+        authorizationSince,
       } = c;
       const gateway = Object.fromEntries(
         Object.entries({
@@ -120,6 +121,7 @@ export function createKyselyAppRepository(db: Kysely<Database>): AppRepository {
           receiverQuotaPerDay,
           fragmentRedirect,
           topics,
+          authorizationSince,
         }).filter(([, v]) => v !== undefined),
       );
       return db.transaction().execute(async (trx) => {

@@ -39,6 +39,8 @@ export interface GatewayTables extends MessageTables {
     receiver_quota_per_day?: number | null;
     /** 0018_messages: subscribed topics, space-separated. */
     topics?: string | null;
+    /** 0023_authorization_topics: when the topics last gained an `authorization.*` topic. */
+    authorization_since?: number | null;
   };
   /** 0005_gateway_calls: one row per gateway call, written in batches. */
   gateway_calls: {
@@ -118,6 +120,7 @@ function toGatewayApp(r: GatewayTables['gateway_apps']): GatewayAppRecord {
       r.fragment_redirect === 'exact-callback' || r.fragment_redirect === 'redirect-rule' ? r.fragment_redirect : null,
     clientSideFlowAt: numOrNull(r.client_side_flow_at),
     topics: r.topics ? r.topics.split(' ') : null,
+    authorizationSince: numOrNull(r.authorization_since),
   };
 }
 
@@ -210,6 +213,7 @@ export async function upsertGatewayApp(
   if (changes.clientSideFlowAt !== undefined) row.client_side_flow_at = changes.clientSideFlowAt;
   if (changes.topics !== undefined)
     row.topics = changes.topics === null || changes.topics.length === 0 ? null : changes.topics.join(' ');
+  if (changes.authorizationSince !== undefined) row.authorization_since = changes.authorizationSince;
   const q = (db as Db).insertInto('gateway_apps').values({ app_key: appKey, ...row });
   if (Object.keys(row).length === 0) await q.onConflict((oc) => oc.column('app_key').doNothing()).execute();
   else await q.onConflict((oc) => oc.column('app_key').doUpdateSet(row)).execute();
@@ -259,6 +263,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
             'g.fragment_redirect',
             'g.client_side_flow_at',
             'g.topics',
+            'g.authorization_since',
           ])
           .where('apps.app_key', '=', appKey)
           .executeTakeFirst();
@@ -280,6 +285,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
                 fragment_redirect: r.fragment_redirect,
                 client_side_flow_at: r.client_side_flow_at,
                 topics: r.topics,
+                authorization_since: r.authorization_since,
               });
         return { app: toApp(r), settings };
       },
@@ -542,8 +548,14 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
           .innerJoin('gateway_apps as a', 'a.app_key', 'g.app_key')
           .select(['g.grant_id', 'g.app_key', 'g.seller_id', 'g.store_id', 'g.revoked_at', 'g.revoked_reason'])
           .where('g.revoked_at', 'is not', null)
-          .where('a.webhook_url', 'is not', null)
-          .where((eb) => eb('g.revoked_at', '>=', eb.fn.coalesce('a.webhook_since', sql<number>`0`)))
+          // Apps with a webhook: grants revoked since the URL was set. Apps without one that subscribed
+          // to the event's topic: grants revoked since they subscribed (docs/adr/0171).
+          .where(
+            sql<boolean>`(a.webhook_url is not null and g.revoked_at >= coalesce(a.webhook_since, 0))
+              or (a.webhook_url is null and g.revoked_at >= a.authorization_since
+                and (' ' || a.topics || ' ') like (case when g.revoked_reason = 'replaced'
+                  then '% authorization.replaced %' else '% authorization.revoked %' end))`,
+          )
           .where((eb) =>
             eb.not(
               eb.exists(
@@ -623,6 +635,17 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
       async find(id) {
         const r = await db.selectFrom('gateway_webhook_outbox').selectAll().where('id', '=', id).executeTakeFirst();
         return r ? toOutbox(r) : undefined;
+      },
+      async undelivered(appKey, limit) {
+        const rows = await db
+          .selectFrom('gateway_webhook_outbox')
+          .selectAll()
+          .where('app_key', '=', appKey)
+          .where('delivered_at', 'is', null)
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        return rows.map(toOutbox);
       },
       async list(appKey) {
         const rows = await db
