@@ -19,6 +19,8 @@ export interface MessageTables {
     id: import('kysely').Generated<number>;
     app_key: string;
     event_id: number;
+    /** 0022_message_queue_store: the event's store (null only in rows written before it, backfilled there). */
+    store_id: number | null;
     created_at: number;
     visible_at: number;
     deliveries: number;
@@ -88,6 +90,7 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
         const entries: Array<{
           app_key: string;
           event_id: number;
+          store_id: number;
           created_at: number;
           visible_at: number;
           deliveries: number;
@@ -99,6 +102,7 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
             entries.push({
               app_key: app,
               event_id: eventId,
+              store_id: e.storeId,
               created_at: e.createdAt,
               visible_at: e.createdAt,
               deliveries: 0,
@@ -144,7 +148,7 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
       // N's visibility timeout passes, N comes again before N+1.
       const claimed = await sql<{ id: number; event_id: number; deliveries: number }>`
         with c as ${materialized} (
-          select q.id, e.store_id from message_queue q join message_events e on e.id = q.event_id
+          select q.id, q.store_id from message_queue q
           where q.app_key = ${appKey} and q.acked_at is null and q.visible_at <= ${now}
           order by q.id limit ${max} ${lockQ}
         )
@@ -152,8 +156,8 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
         where id in (
           select c.id from c
           where not exists (
-            select 1 from message_queue p join message_events pe on pe.id = p.event_id
-            where p.app_key = ${appKey} and p.acked_at is null and p.id < c.id and pe.store_id = c.store_id
+            select 1 from message_queue p
+            where p.app_key = ${appKey} and p.store_id = c.store_id and p.acked_at is null and p.id < c.id
               and p.id not in (select id from c)
           )
         )
