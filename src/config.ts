@@ -258,7 +258,7 @@ export const SERVE_SETTINGS = [
   [
     'message-broker',
     'SHOUQUAN_MESSAGE_BROKER',
-    'nats://HOST:PORT[?stream=NAME] keeps the message queues in NATS JetStream (one stream per deployment, default name SHOUQUAN; a durable pull consumer per app)',
+    'nats://HOST:PORT[?stream=NAME] keeps the message queues in NATS JetStream (one stream per deployment, default name SHOUQUAN, a subject per app and store; claims in the key-value bucket <stream>_claims)',
     'none: the database keeps them',
   ],
   [

@@ -67,6 +67,34 @@ function startMessageRetention(messages: MessageService, log: FastifyBaseLogger)
 }
 
 /**
+ * With NATS JetStream (`--message-broker`): forward the outbox (the gateway's own writes' events,
+ * docs/adr/0180) every second, for events whose forward after their commit failed or was cut
+ * short by a crash. Several nodes may: JetStream drops repeated forwards.
+ */
+function startMessageRelay(messages: MessageService, log: FastifyBaseLogger) {
+  let timer: NodeJS.Timeout | undefined;
+  let failing = false;
+  return {
+    start() {
+      if (messages.queueKind !== 'nats') return;
+      timer = setInterval(() => {
+        messages.relayOutbox().then(
+          () => (failing = false),
+          (e) => {
+            if (!failing) log.warn({ err: e }, 'forwarding queued events to the message broker failed; will retry');
+            failing = true;
+          },
+        );
+      }, 1000);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+/**
  * Everything the open API gateway adds to the server: the signed router, the REST face, the
  * message service's routes and the webhook dispatcher (started when the server is ready, stopped
  * when it closes). The gateway and its message service are built with the context (src/server/app.ts).
@@ -85,14 +113,17 @@ export async function gatewayRoutes(
   // webhook was cleared) reach their pull queue when they subscribed to the topic (docs/adr/0171).
   dispatcher.pull = (rec, topics) => messages.forwardToPull(rec, topics);
   const retention = startMessageRetention(messages, app.log);
+  const relay = startMessageRelay(messages, app.log);
   app.addHook('onReady', async () => {
     dispatcher.start();
     retention.start();
+    relay.start();
   });
   // Long polls answer at once when the server is closing (before in-flight requests are awaited).
   app.addHook('preClose', async () => messages.close());
   app.addHook('onClose', async () => {
     retention.stop();
+    relay.stop();
     await dispatcher.stop();
     await gw.close();
   });

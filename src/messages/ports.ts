@@ -20,11 +20,20 @@ export interface EventToQueue {
   pull: string[];
   /** Apps with a webhook URL: it is pushed to them through the signed webhook outbox instead. */
   push: string[];
+  /**
+   * The event's id when the caller has one already: the outbox relay forwarding the database's
+   * events to NATS JetStream (docs/adr/0180). JetStream's deduplication id derives from it, so a
+   * relay repeated after a crash does not queue an entry twice. Otherwise the queue assigns one.
+   */
+  eventId?: string;
 }
 
 /** A message handed to a consumer. */
 export interface QueuedMessage {
-  /** The delivery handle to acknowledge with (stable across redeliveries on the database queue). */
+  /**
+   * The message's id, to acknowledge with; the same on every delivery of the message (database:
+   * the queue row; NATS JetStream: the stream sequence), so consumers dedupe on it.
+   */
   id: string;
   eventId: string;
   topic: string;
@@ -71,8 +80,8 @@ export interface MessageQueue {
   publish(events: EventToQueue[]): Promise<string[]>;
   /**
    * Hand out up to `max` visible messages of an app, oldest first, hiding them until `now +
-   * visibilityMs`. Database queue: FIFO per store — none of a store while an earlier one of it is
-   * in flight unacknowledged (docs/adr/0145, "Order per store").
+   * visibilityMs`. FIFO per store on both queues — none of a store while an earlier one of it is
+   * in flight unacknowledged (docs/adr/0145, "Order per store"; docs/adr/0180 for JetStream).
    */
   receive(appKey: string, max: number, now: number, visibilityMs: number): Promise<QueuedMessage[]>;
   /** Acknowledge messages of an app; unknown or foreign ids are ignored. Answers how many were acknowledged now. */
@@ -84,6 +93,22 @@ export interface MessageQueue {
    */
   purge(before: number, limit: number): Promise<{ dropped: number; unacked: number }>;
   close(): Promise<void>;
+}
+
+/**
+ * The database's message tables read as an outbox (docs/adr/0180). With NATS JetStream
+ * (`--message-broker`) a gateway write queues its events in the database in the write's own
+ * transaction (as on the database queue); a relay then forwards their pull entries to JetStream
+ * and removes them. Webhook pushes were written to the webhook outbox in that transaction already.
+ */
+export interface MessageOutbox {
+  /**
+   * The oldest events in the database, oldest first, each with the apps whose entries are not
+   * acknowledged (`pull`; `push` is always empty) and its id (`eventId`).
+   */
+  take(limit: number): Promise<Array<EventToQueue & { eventId: string }>>;
+  /** Delete these events and their entries (forwarded). */
+  remove(eventIds: string[]): Promise<void>;
 }
 
 /** An app that may receive a seller's events: a live grant joined with the app's subscriptions. */

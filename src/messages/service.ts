@@ -66,6 +66,7 @@ export class MessageService {
   private readonly pollMs: number;
   private readonly waiters = new Map<string, Set<() => void>>();
   private closing = false;
+  private relaying: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly core: Pick<CoreContext, 'storage' | 'profile' | 'now'>,
@@ -74,6 +75,11 @@ export class MessageService {
     this.visibilityMs = options.visibilityMs ?? DEFAULT_MESSAGE_VISIBILITY_SECONDS * 1000;
     this.retentionMs = options.retentionMs ?? DEFAULT_MESSAGE_RETENTION_DAYS * 86_400_000;
     this.pollMs = options.pollMs ?? 500;
+  }
+
+  /** Which queue the storage has (`database`, `nats`); undefined without the gateway's tables. */
+  get queueKind(): MessageQueue['kind'] | undefined {
+    return this.core.storage.gateway?.messages.kind;
   }
 
   get queue(): MessageQueue {
@@ -151,10 +157,11 @@ export class MessageService {
 
   /**
    * A gateway write and the events it publishes (`orders.ship` → `trade.shipped`, products →
-   * `item.*`), all or nothing (docs/adr/0145, "Own writes"). On the database queue the write, the
-   * events and their fan-out are one transaction: if publishing fails, the write rolls back and the
-   * error reaches the caller. With NATS JetStream (`--message-broker`) the write commits first and
-   * the events are published after it; a failed publish then loses them (the write stands).
+   * `item.*`), all or nothing (docs/adr/0145, "Own writes"): the write, the events and their
+   * fan-out are one database transaction; if queueing fails, the write rolls back and the error
+   * reaches the caller. With NATS JetStream (`--message-broker`) the database's message tables are
+   * the outbox: after the commit the relay forwards the events to JetStream ({@link relayOutbox},
+   * docs/adr/0180); if that fails, the node's relay timer forwards them later (the write stands).
    * `events` maps the write's result to the events of the store `storeId` (none: nothing published).
    */
   async writeAndPublish<T>(
@@ -169,28 +176,55 @@ export class MessageService {
         if (!topicSpec(e.topic)) throw new Error(`unknown topic ${e.topic}`);
         return { topic: e.topic, sellerId, storeId, data: JSON.stringify(e.data), createdAt: this.core.now() };
       });
-    if (this.queue.kind === 'database' && gateway.transaction) {
+    if (gateway.transaction) {
       const woken = new Set<string>();
+      let queued = false;
       const result = await gateway.transaction(async (trx) => {
         const r = await write(trx);
         const evs = toQueue(r);
         if (evs.length > 0) for (const app of await this.route(evs, trx)) woken.add(app);
+        queued = evs.length > 0;
         return r;
       });
+      if (queued && this.queue.kind === 'nats')
+        // Forwarded before the call answers when JetStream answers; otherwise by the relay timer.
+        await this.relayOutbox().catch(() => 0);
       for (const app of woken) this.wake(app);
       return result;
     }
-    // NATS JetStream: not in the database transaction. The write has committed; a failed publish
-    // loses its events and the call still succeeds (as before ADR 0145's "Own writes"; no outbox yet).
+    // A storage without transactions: the write first, then its events.
     const r = await write(gateway);
     const evs = toQueue(r);
-    if (evs.length > 0)
-      try {
-        await this.enqueue(evs);
-      } catch {
-        // See above.
-      }
+    if (evs.length > 0) await this.enqueue(evs);
     return r;
+  }
+
+  /**
+   * With NATS JetStream: forward the events waiting in the database's outbox (the gateway's own
+   * writes, queued in their transaction) to JetStream, oldest first, and remove them
+   * (docs/adr/0180). A relay that dies between the two steps forwards them again on its next run;
+   * JetStream's deduplication (`Nats-Msg-Id` = event id and app, 2 minutes) drops the repeat.
+   * Runs one at a time per node, each call after the ones before it. Answers the events forwarded.
+   */
+  relayOutbox(): Promise<number> {
+    const run = this.relaying.then(() => this.relayOnce());
+    this.relaying = run.catch(() => 0);
+    return run;
+  }
+
+  private async relayOnce(): Promise<number> {
+    const outbox = this.core.storage.gateway?.messageOutbox;
+    if (this.queue.kind !== 'nats' || !outbox) return 0;
+    let n = 0;
+    for (;;) {
+      const batch = await outbox.take(500);
+      if (batch.length === 0) return n;
+      await this.queue.publish(batch.filter((e) => e.pull.length > 0));
+      await outbox.remove(batch.map((e) => e.eventId));
+      n += batch.length;
+      for (const app of new Set(batch.flatMap((e) => e.pull))) this.wake(app);
+      if (batch.length < 500) return n;
+    }
   }
 
   /**

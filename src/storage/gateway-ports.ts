@@ -291,6 +291,11 @@ export interface GatewayStorage {
   messages: import('../messages/ports.js').MessageQueue;
   /** Who may receive a seller's events: live grants of apps with topics (read at publish time). */
   messageRoutes(sellerId: number): Promise<import('../messages/ports.js').MessageRoute[]>;
+  /**
+   * The database's message tables as an outbox (docs/adr/0180): with `--message-broker`, the
+   * gateway's own writes queue their events there in their transaction and a relay forwards them.
+   */
+  messageOutbox?: import('../messages/ports.js').MessageOutbox;
   /** Decryptions of order receivers (issue 15). */
   receiverReads: ReceiverReadRepository;
   apps: GatewayAppRepository;

@@ -136,8 +136,8 @@ export function impliedPermission(name: string): string {
  * A write the gateway makes itself and the events it publishes (issue 16 §2: `orders.ship` →
  * `trade.shipped`, products → `item.*`), all or nothing: on the database queue one transaction,
  * so a failed publish rolls the write back and fails the call (docs/adr/0145, "Own writes"); with
- * NATS JetStream the write commits first and a failed publish loses the events. Without the
- * message service, only the write.
+ * NATS JetStream that transaction queues them in the database as an outbox, forwarded to JetStream
+ * after the commit (docs/adr/0180). Without the message service, only the write.
  */
 export async function writeAndPublish<T>(
   call: MethodCall,

@@ -3,7 +3,12 @@ import type { Database } from './schema.js';
 import type { DialectName } from './database.js';
 import { precompileInsert } from './compiled-query.js';
 import { appendAudit } from './audit.js';
-import { createKyselyMessageQueue, messageRoutesOf, type MessageTables } from './kysely-message-queue.js';
+import {
+  createKyselyMessageOutbox,
+  createKyselyMessageQueue,
+  messageRoutesOf,
+  type MessageTables,
+} from './kysely-message-queue.js';
 import { toApp } from './kysely-app-storage.js';
 import type {
   CallFace,
@@ -233,6 +238,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
   return {
     messages: createKyselyMessageQueue(database, _dialect),
     messageRoutes: (sellerId) => messageRoutesOf(database, sellerId),
+    messageOutbox: createKyselyMessageOutbox(database),
     transaction: (fn) =>
       database.isTransaction
         ? fn(createKyselyGatewayStorage(database, _dialect))

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DialectName } from './database.js';
-import type { EventToQueue, MessageQueue, MessageRoute, QueuedMessage } from '../../messages/ports.js';
+import type { EventToQueue, MessageOutbox, MessageQueue, MessageRoute, QueuedMessage } from '../../messages/ports.js';
 import { messageWebhookBody } from '../../messages/render.js';
 import { splitScope } from './grant-row.js';
 import { splitStoreIds } from './store-ids.js';
@@ -280,6 +280,60 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
     },
 
     async close() {},
+  };
+}
+
+/**
+ * The message tables read as an outbox for the NATS JetStream relay (docs/adr/0180): the oldest
+ * events with the apps of their unacknowledged entries; `remove` deletes events and entries.
+ */
+export function createKyselyMessageOutbox(database: Kysely<any>): MessageOutbox {
+  const db = database as Kysely<MessageTables & Record<string, any>>;
+  return {
+    async take(limit) {
+      const events = await db
+        .selectFrom('message_events')
+        .select(['id', 'topic', 'seller_id', 'store_id', 'data', 'created_at'])
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      if (events.length === 0) return [];
+      const pull = new Map<number, string[]>();
+      for (const part of chunks(
+        events.map((e) => Number(e.id)),
+        500,
+      )) {
+        const rows = await db
+          .selectFrom('message_queue')
+          .select(['event_id', 'app_key'])
+          .where('event_id', 'in', part)
+          .where('acked_at', 'is', null)
+          .orderBy('id')
+          .execute();
+        for (const r of rows) {
+          const id = Number(r.event_id);
+          pull.set(id, [...(pull.get(id) ?? []), r.app_key]);
+        }
+      }
+      return events.map((e) => ({
+        eventId: String(e.id),
+        topic: e.topic,
+        sellerId: Number(e.seller_id),
+        storeId: Number(e.store_id),
+        data: e.data,
+        createdAt: Number(e.created_at),
+        pull: pull.get(Number(e.id)) ?? [],
+        push: [],
+      }));
+    },
+    async remove(eventIds) {
+      const ids = eventIds.filter(isId).map(Number);
+      for (const part of chunks(ids, 500))
+        await db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('message_queue').where('event_id', 'in', part).execute();
+          await trx.deleteFrom('message_events').where('id', 'in', part).execute();
+        });
+    },
   };
 }
 
