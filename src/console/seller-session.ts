@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, sha256 } from '../crypto/tokens.js';
-import type { SellerRecord } from '../storage/ports.js';
+import type { IdpSessionLink, SellerRecord } from '../storage/ports.js';
 import type { HttpContext } from '../server/http-context.js';
 
 /** How long "keep me signed in" keeps a seller signed in (seconds). */
@@ -33,6 +33,8 @@ export async function startSellerSession(
   reply: FastifyReply,
   sellerId: number,
   lifetimeSeconds: number = ctx.core.lifetimes.session,
+  /** The IdP's `sub`, `sid` and sealed ID token, for a sign-in at the platform's OpenID Connect IdP (docs/adr/0176). */
+  idp?: IdpSessionLink,
 ): Promise<void> {
   const name = sellerSessionCookie(ctx);
   const old = request.cookies[name];
@@ -44,6 +46,7 @@ export async function startSellerSession(
     sellerId,
     createdAt: now,
     expiresAt: now + lifetimeSeconds * 1000,
+    ...(idp ? { idp } : {}),
   });
   reply.setCookie(name, id, {
     httpOnly: true,

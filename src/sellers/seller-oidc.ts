@@ -1,9 +1,11 @@
 import * as oidc from 'openid-client';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { sha256 } from '../crypto/tokens.js';
 import { tracedFetch, tracing } from '../tracing/tracing.js';
 import { Counter, type Registry } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { seal, unseal } from '../crypto/seal.js';
-import type { ExternalSeller } from '../storage/ports.js';
+import type { ExternalSeller, IdpSessionLink, SessionRepository } from '../storage/ports.js';
 import { parseDirectorySeller } from './seller-directory.js';
 
 /** Settings of seller login through the platform's OpenID Connect IdP (`serve --seller-oidc-issuer`, docs/adr/0160). */
@@ -22,6 +24,16 @@ export interface SellerOidcOptions {
 /** The Shouquan path the IdP sends the seller back to (register `<issuer>` + this as the client's redirect URI). */
 export const SELLER_OIDC_CALLBACK_PATH = '/oauth/seller-oidc/callback';
 export const DEFAULT_SELLER_OIDC_SCOPE = 'openid profile stores';
+/** Where the IdP posts back-channel logout tokens (register `<issuer>` + this as `backchannel_logout_uri`). */
+export const SELLER_OIDC_BACKCHANNEL_LOGOUT_PATH = '/oauth/seller-oidc/backchannel-logout';
+/** Where the IdP sends the seller after signing out (register `<issuer>` + this as a post-logout redirect URI). */
+export const SELLER_OIDC_POST_LOGOUT_PATH = '/account/login';
+/** The `events` member of a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4). */
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** How old a logout token may be (its `iat`), in seconds; its `jti` is remembered that long (plus the skew). */
+export const LOGOUT_TOKEN_MAX_AGE_SECONDS = 300;
+const LOGOUT_TOKEN_SKEW_SECONDS = 60;
+const ID_TOKEN_SEAL_PURPOSE = 'seller-oidc-id-token';
 
 /** Where a sign-in may resume: an interaction (authorize request) or the seller center. */
 const RETURN_TO = /^(\/oauth\/interaction\/[A-Za-z0-9_-]{1,64}|\/account)(\?lang=(en|zh-CN))?$/;
@@ -40,7 +52,7 @@ export interface OidcFlow {
 }
 
 export type OidcCallbackResult =
-  | { kind: 'signed_in'; seller: ExternalSeller; returnTo: string }
+  | { kind: 'signed_in'; seller: ExternalSeller; returnTo: string; idp: IdpSessionLink }
   /** The seller cancelled at the IdP or the IdP refused (`error` in the callback). */
   | { kind: 'denied'; returnTo: string; error: string }
   /** No flow cookie, a wrong state, or too old: start again. */
@@ -55,7 +67,9 @@ export type OidcCallbackResult =
  */
 export class SellerOidcLogin {
   private config?: Promise<oidc.Configuration>;
+  private jwks?: { uri: string; set: ReturnType<typeof createRemoteJWKSet> };
   private readonly outcomes: Counter<'outcome'>;
+  private readonly logouts: Counter<'outcome'>;
 
   constructor(
     readonly options: SellerOidcOptions,
@@ -72,6 +86,13 @@ export class SellerOidcLogin {
       registers: [registry],
     });
     for (const outcome of ['signed_in', 'denied', 'expired', 'unavailable']) this.outcomes.inc({ outcome }, 0);
+    this.logouts = new Counter({
+      name: 'shouquan_seller_oidc_backchannel_logouts_total',
+      help: "Back-channel logout tokens from the platform's OpenID Connect IdP, by outcome: accepted, refused, unavailable",
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    });
+    for (const outcome of ['accepted', 'refused', 'unavailable']) this.logouts.inc({ outcome }, 0);
   }
 
   private get publicBase(): string {
@@ -202,7 +223,106 @@ export class SellerOidcLogin {
     }
     const seller = sellerFromClaims(source);
     if (typeof seller === 'string') return unavailable('claims', new Error(seller));
-    return { kind: 'signed_in', seller, returnTo: flow.returnTo };
+    const idp: IdpSessionLink = {
+      sub: claims.sub,
+      sid: typeof claims.sid === 'string' ? claims.sid : null,
+      idToken: tokens.id_token ? seal(this.serverKey, ID_TOKEN_SEAL_PURPOSE, this.publicBase, tokens.id_token) : null,
+    };
+    return { kind: 'signed_in', seller, returnTo: flow.returnTo, idp };
+  }
+
+  /**
+   * Where the seller's browser goes after signing out of Shouquan (OpenID Connect RP-Initiated Logout 1.0 §2):
+   * the IdP's `end_session_endpoint` with `id_token_hint`, `post_logout_redirect_uri` (the seller sign-in page)
+   * and `client_id`; undefined when the IdP advertises none or cannot be discovered (the sign-out stays local).
+   */
+  async endSessionUrl(link: IdpSessionLink): Promise<string | undefined> {
+    let config: oidc.Configuration;
+    try {
+      config = await this.configuration();
+    } catch {
+      return undefined;
+    }
+    if (!config.serverMetadata().end_session_endpoint) return undefined;
+    // A token sealed before `shouquan key rotate` no longer opens: the IdP then asks the seller to confirm.
+    const hint = link.idToken
+      ? unseal(this.serverKey, ID_TOKEN_SEAL_PURPOSE, this.publicBase, link.idToken)
+      : undefined;
+    return oidc.buildEndSessionUrl(config, {
+      ...(hint ? { id_token_hint: hint } : {}),
+      post_logout_redirect_uri: `${this.publicBase}${SELLER_OIDC_POST_LOGOUT_PATH}`,
+    }).href;
+  }
+
+  /**
+   * A back-channel logout from the IdP (OpenID Connect Back-Channel Logout 1.0 §2.6): the logout token is a JWT
+   * signed with a key of the IdP's JWKS, from its issuer, for this client, issued in the last
+   * {@link LOGOUT_TOKEN_MAX_AGE_SECONDS} s, with the back-channel logout event, a `jti` not seen before, `sub`
+   * and/or `sid` and no `nonce`. The seller sessions it names end.
+   */
+  async backchannelLogout(
+    logoutToken: string,
+    sessions: SessionRepository,
+    log: FastifyBaseLogger,
+  ): Promise<{ kind: 'ended'; sessions: number } | { kind: 'refused' | 'unavailable'; reason: string }> {
+    let config: oidc.Configuration;
+    try {
+      config = await this.configuration();
+    } catch (e) {
+      this.logouts.inc({ outcome: 'unavailable' });
+      return { kind: 'unavailable', reason: `the IdP could not be discovered (${(e as Error).message})` };
+    }
+    const metadata = config.serverMetadata();
+    if (!metadata.jwks_uri) {
+      this.logouts.inc({ outcome: 'unavailable' });
+      return { kind: 'unavailable', reason: 'the IdP advertises no jwks_uri' };
+    }
+    if (this.jwks?.uri !== metadata.jwks_uri)
+      this.jwks = {
+        uri: metadata.jwks_uri,
+        set: createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: this.options.timeoutMs ?? 3000 }),
+      };
+    const refuse = (reason: string) => {
+      this.logouts.inc({ outcome: 'refused' });
+      log.info({ sellerOidc: { backchannelLogout: 'refused', reason } }, `back-channel logout refused: ${reason}`);
+      return { kind: 'refused' as const, reason };
+    };
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(logoutToken, this.jwks.set, {
+        issuer: metadata.issuer,
+        audience: this.options.clientId,
+        maxTokenAge: LOGOUT_TOKEN_MAX_AGE_SECONDS,
+        clockTolerance: LOGOUT_TOKEN_SKEW_SECONDS,
+        currentDate: new Date(this.now()),
+      }));
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      if (err.code === 'ERR_JWKS_TIMEOUT' || err.name === 'TypeError') {
+        this.logouts.inc({ outcome: 'unavailable' });
+        return { kind: 'unavailable', reason: `the IdP's keys could not be fetched (${err.message})` };
+      }
+      return refuse(`the logout token does not verify (${err.code ?? err.name}: ${err.message})`);
+    }
+    const events = payload.events as Record<string, unknown> | undefined;
+    const event = events && typeof events === 'object' ? events[BACKCHANNEL_LOGOUT_EVENT] : undefined;
+    if (!event || typeof event !== 'object' || Array.isArray(event))
+      return refuse(`the logout token has no ${BACKCHANNEL_LOGOUT_EVENT} event`);
+    if (payload.nonce !== undefined) return refuse('the logout token has a nonce');
+    if (typeof payload.jti !== 'string' || payload.jti === '') return refuse('the logout token has no jti');
+    const sub = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
+    const sid = typeof payload.sid === 'string' && payload.sid !== '' ? payload.sid : undefined;
+    if (sub === undefined && sid === undefined) return refuse('the logout token has neither sub nor sid');
+    const until = ((payload.iat ?? 0) + LOGOUT_TOKEN_MAX_AGE_SECONDS + LOGOUT_TOKEN_SKEW_SECONDS) * 1000;
+    if (!(await sessions.useLogoutJti(sha256(`${metadata.issuer} ${payload.jti}`), until, this.now())))
+      return refuse('the logout token was used before (jti replay)');
+    const ended = await sessions.endIdpSessions({ ...(sub ? { sub } : {}), ...(sid ? { sid } : {}) });
+    this.logouts.inc({ outcome: 'accepted' });
+    log.info(
+      { sellerOidc: { backchannelLogout: 'accepted', sub, sid, sessions: ended } },
+      `the IdP ended ${ended} seller session(s) by back-channel logout`,
+    );
+    return { kind: 'ended', sessions: ended };
   }
 }
 

@@ -187,6 +187,18 @@ export interface SessionRecord {
   sellerId: number;
   createdAt: number;
   expiresAt: number;
+  /** Set for a session started at the platform's OpenID Connect IdP (docs/adr/0176). */
+  idp?: IdpSessionLink;
+}
+
+/** What a seller session started at the platform's OpenID Connect IdP keeps of it (docs/adr/0176). */
+export interface IdpSessionLink {
+  /** The ID token's `sub`. */
+  sub: string;
+  /** The ID token's `sid` (OpenID Connect Front/Back-Channel Logout), when the IdP sent one. */
+  sid: string | null;
+  /** The ID token, sealed with the server key, for `id_token_hint` at sign-out. */
+  idToken: string | null;
 }
 
 export interface AuthCodeRecord {
@@ -426,6 +438,18 @@ export interface SessionRepository {
   /** The seller of a live session, in one read ({@link find} then `sellers.find`; issue 18). */
   findSeller(idHash: string, now: number): Promise<SellerRecord | undefined>;
   delete(idHash: string): Promise<void>;
+  /** The IdP link of a session (started at the platform's OpenID Connect IdP), if any. */
+  idpOf(idHash: string): Promise<IdpSessionLink | undefined>;
+  /**
+   * End the sessions an IdP's back-channel logout names (OpenID Connect Back-Channel Logout 1.0 §2.7): those of
+   * `sid` (and of `sub` too when given), else every session of `sub`. Returns how many ended.
+   */
+  endIdpSessions(idp: { sub?: string; sid?: string }): Promise<number>;
+  /**
+   * Record a logout token's `jti` (its SHA-256) until `expiresAt`, atomically: false when it was recorded before
+   * (a replay). Forgets the ones past their time.
+   */
+  useLogoutJti(jtiHash: string, expiresAt: number, now: number): Promise<boolean>;
 }
 
 export interface AuthCodeRepository {

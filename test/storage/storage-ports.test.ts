@@ -394,6 +394,33 @@ for (const dialect of dialects) {
       assert.equal(await storage.sessions.find('sess', 0), undefined);
     });
 
+    it("keeps a session's IdP link and ends IdP sessions by sid, by sub and sid, or by sub (docs/adr/0176)", async () => {
+      const link = (sid: string | null) => ({ sub: 'idp-sub', sid, idToken: 'sealed' });
+      const at = { sellerId, createdAt: 1, expiresAt: 10_000 };
+      await storage.sessions.create({ idHash: 'idp-a', ...at, idp: link('sid-a') });
+      await storage.sessions.create({ idHash: 'idp-b', ...at, idp: link('sid-b') });
+      await storage.sessions.create({ idHash: 'idp-c', ...at, idp: link(null) });
+      await storage.sessions.create({ idHash: 'pw', ...at });
+      assert.deepEqual(await storage.sessions.idpOf('idp-a'), link('sid-a'));
+      assert.equal(await storage.sessions.idpOf('pw'), undefined);
+      assert.equal(await storage.sessions.endIdpSessions({ sub: 'other', sid: 'sid-a' }), 0);
+      assert.equal(await storage.sessions.endIdpSessions({ sid: 'sid-a' }), 1);
+      assert.equal(await storage.sessions.find('idp-a', 0), undefined);
+      assert.equal(await storage.sessions.endIdpSessions({ sub: 'idp-sub', sid: 'sid-b' }), 1);
+      assert.equal(await storage.sessions.endIdpSessions({}), 0);
+      assert.equal(await storage.sessions.endIdpSessions({ sub: 'idp-sub' }), 1);
+      assert.equal(await storage.sessions.find('idp-c', 0), undefined);
+      assert.equal((await storage.sessions.find('pw', 0))?.sellerId, sellerId, 'a password session is not the IdP’s');
+      await storage.sessions.delete('pw');
+    });
+
+    it("records a logout token's jti once, even when two arrive at the same time, and forgets it after its time", async () => {
+      const tries = await Promise.all([1, 2, 3].map(() => storage.sessions.useLogoutJti('jti-1', 5_000, 1_000)));
+      assert.deepEqual(tries.filter(Boolean).length, 1);
+      assert.equal(await storage.sessions.useLogoutJti('jti-1', 5_000, 4_999), false);
+      assert.equal(await storage.sessions.useLogoutJti('jti-1', 9_000, 5_001), true, 'past its time it was forgotten');
+    });
+
     it('stores gateway call records with one multi-row insert and reads the latest calls and a summary of one app', async () => {
       const calls = storage.gateway!.calls;
       const base = { face: 'router' as const, storeId, sellerId, httpStatus: 200, durationMs: 5 };

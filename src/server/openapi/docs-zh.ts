@@ -143,6 +143,23 @@ export const PHRASES_ZH: Record<string, string> = {
   'advance_seconds missing or out of range': '缺少 advance_seconds 或超出范围',
   'the parameters received': '收到的参数',
   stylesheet: '样式表',
+  // Responses: seller login at the platform's OpenID Connect IdP
+  'to the IdP’s authorization endpoint (code, PKCE S256, state, nonce)':
+    '跳转到身份提供方的授权端点（授权码模式、PKCE S256、state、nonce）',
+  'the IdP could not be discovered: sign-in is unavailable, try again shortly (with Retry-After)':
+    '无法获取身份提供方的配置：暂时无法登录，请稍后重试（带 Retry-After）',
+  'signed in: back to the authorize request or /account': '已登录：回到授权请求或 /account',
+  'cancelled at the IdP, or the sign-in expired or was started in another browser':
+    '在身份提供方取消了登录，或登录已过期、是在另一个浏览器中发起的',
+  'the seller is disabled': '该卖家已被停用',
+  'the IdP failed at the token or userinfo endpoint: try again shortly (with Retry-After)':
+    '身份提供方的令牌端点或用户信息端点出错：请稍后重试（带 Retry-After）',
+  'the sessions it names have ended (`Cache-Control: no-store`)':
+    '登出令牌所指的会话已结束（`Cache-Control: no-store`）',
+  '`invalid_request`: no logout_token, or one that is refused (`error_description` says why)':
+    '`invalid_request`：没有 logout_token，或登出令牌被拒绝（`error_description` 说明原因）',
+  '`temporarily_unavailable`: the IdP or its keys could not be reached (`Retry-After`)':
+    '`temporarily_unavailable`：无法连接身份提供方或获取其密钥（`Retry-After`）',
   // Responses: the consoles
   'to the sign-in page when signed out': '未登录时跳转到登录页',
   'to /account': '跳转到 /account',
@@ -251,6 +268,23 @@ export function operationsZh(ctx: HttpContext): Map<string, OperationZh> {
   });
   add('POST /oauth/interaction/{id}/login', { summary: '卖家登录（表单提交）' });
   add('POST /oauth/interaction/{id}/consent', { summary: '卖家确认授权（表单提交）' });
+
+  add('POST /oauth/interaction/{id}/oidc', {
+    summary: '用平台账号登录：跳转到平台的 OpenID Connect 身份提供方（配置 --seller-oidc-issuer 时）',
+  });
+  add('POST /account/login/oidc', {
+    summary: '卖家中心：在平台的 OpenID Connect 身份提供方用平台账号登录（配置 --seller-oidc-issuer 时）',
+  });
+  add('GET /oauth/seller-oidc/callback', {
+    summary: '平台身份提供方把卖家送回的地址（登记为回调地址）',
+    description:
+      '用 PKCE 校验码换取令牌，并校验 state、nonce 和 ID 令牌；按 `sub` 创建或更新卖家，按 `stores` 声明创建或更新店铺，开始卖家会话，然后回到授权请求或卖家中心。',
+  });
+  add('POST /oauth/seller-oidc/backchannel-logout', {
+    summary: 'OpenID Connect 后端通道登出 1.0：平台身份提供方结束登出令牌所指的卖家会话',
+    description:
+      '在身份提供方把它登记为客户端的 `backchannel_logout_uri`（并设置 `backchannel_logout_session_required`）。`logout_token` 须由身份提供方 JWKS 中的密钥签名、签发方为该身份提供方、受众为本客户端、签发于 5 分钟内，包含后端通道登出事件、未出现过的 `jti`、`sub` 和/或 `sid`，且不含 `nonce`。带 `sid` 时结束在该身份提供方会话中开始的会话；只有 `sub` 时结束该卖家的所有会话。',
+  });
 
   const grantTypes = profile.token.grantTypes;
   const grace = ctx.core.lifetimes.refreshGrace;

@@ -193,6 +193,74 @@ export function describeRoutes(ctx: HttpContext): Map<string, OperationDoc> {
     },
   });
 
+  // Seller login at the platform's OpenID Connect IdP (`serve --seller-oidc-issuer`, docs/adr/0160, 0176).
+  const csrfForm = {
+    required: true,
+    content: {
+      'application/x-www-form-urlencoded': {
+        schema: { type: 'object', required: ['csrf_token'], properties: { csrf_token: { type: 'string' } } },
+      },
+    },
+  };
+  add('POST', '/oauth/interaction/:id/oidc', {
+    summary: 'Sign in with the platform account: on to the platform’s OpenID Connect IdP (with --seller-oidc-issuer)',
+    tags: ['Seller pages'],
+    parameters: [pathParam('id', 'the interaction')],
+    requestBody: csrfForm,
+    responses: {
+      303: redirect('to the IdP’s authorization endpoint (code, PKCE S256, state, nonce)'),
+      403: htmlPage('CSRF check failed'),
+      503: htmlPage('the IdP could not be discovered: sign-in is unavailable, try again shortly (with Retry-After)'),
+    },
+  });
+  add('POST', '/account/login/oidc', {
+    summary: 'Seller center: sign in with the platform account at its OpenID Connect IdP (with --seller-oidc-issuer)',
+    tags: ['Seller center'],
+    requestBody: csrfForm,
+    responses: {
+      303: redirect('to the IdP’s authorization endpoint (code, PKCE S256, state, nonce)'),
+      403: htmlPage('CSRF check failed'),
+      503: htmlPage('the IdP could not be discovered: sign-in is unavailable, try again shortly (with Retry-After)'),
+    },
+  });
+  add('GET', '/oauth/seller-oidc/callback', {
+    summary: 'Where the platform’s IdP sends the seller back (register it as the redirect URI)',
+    description:
+      'The code is exchanged with the PKCE verifier; state, nonce and the ID token are checked. The seller (`sub`) and stores (`stores` claim) are created or updated, a seller session starts, and the authorize request or the seller center resumes.',
+    tags: ['Seller pages'],
+    responses: {
+      303: redirect('signed in: back to the authorize request or /account'),
+      400: htmlPage('cancelled at the IdP, or the sign-in expired or was started in another browser'),
+      403: htmlPage('the seller is disabled'),
+      503: htmlPage('the IdP failed at the token or userinfo endpoint: try again shortly (with Retry-After)'),
+    },
+  });
+  add('POST', '/oauth/seller-oidc/backchannel-logout', {
+    summary: 'OpenID Connect Back-Channel Logout 1.0: the platform’s IdP ends the seller sessions a logout token names',
+    description:
+      'Register it as the client’s `backchannel_logout_uri` (with `backchannel_logout_session_required`). The `logout_token` must be signed with a key of the IdP’s JWKS, from its issuer, for this client, issued in the last 5 minutes, with the back-channel logout event, a `jti` not seen before, `sub` and/or `sid`, and no `nonce`. A `sid` ends the sessions started in that IdP session; a `sub` alone ends every session of that seller.',
+    tags: ['OAuth 2.0'],
+    requestBody: {
+      required: true,
+      content: {
+        'application/x-www-form-urlencoded': {
+          schema: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string' } } },
+        },
+      },
+    },
+    responses: {
+      200: { description: 'the sessions it names have ended (`Cache-Control: no-store`)' },
+      400: json(
+        ref('OAuthError'),
+        '`invalid_request`: no logout_token, or one that is refused (`error_description` says why)',
+      ),
+      503: json(
+        ref('OAuthError'),
+        '`temporarily_unavailable`: the IdP or its keys could not be reached (`Retry-After`)',
+      ),
+    },
+  });
+
   const grantTypes = profile.token.grantTypes;
   const tokenBody = {
     type: 'object',

@@ -14,7 +14,7 @@ import { storesOf } from '../../storage/ports.js';
 import { expandScope, narrowScope } from '../../core/scope-choice.js';
 import { resetWords } from '../pages/password-reset-pages.js';
 import { t, type Lang } from '../pages/i18n.js';
-import { startSellerOidc } from './seller-oidc.route.js';
+import { sellerIdpLogoutUrl, startSellerOidc } from './seller-oidc.route.js';
 
 /**
  * The seller center (`/account`): a seller sees every app they authorized (store,
@@ -129,8 +129,10 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   app.post('/account/logout', cfg, async (request, reply) => {
     checkedForm(ctx, request);
+    // Signed in at the platform's IdP: sign out there too (RP-Initiated Logout 1.0, docs/adr/0176).
+    const atIdp = await sellerIdpLogoutUrl(ctx, request);
     await endSellerSession(ctx, request, reply);
-    return seeOther(reply, '/account/login');
+    return seeOther(reply, atIdp ?? '/account/login');
   });
 
   app.get('/account', cfg, async (request, reply) => {

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { startSellerSession } from '../../console/seller-session.js';
+import { sha256 } from '../../crypto/tokens.js';
+import { sellerSessionCookie, startSellerSession } from '../../console/seller-session.js';
 import {
+  SELLER_OIDC_BACKCHANNEL_LOGOUT_PATH,
   SELLER_OIDC_CALLBACK_PATH,
   SELLER_OIDC_FLOW_SECONDS,
   type SellerOidcLogin,
 } from '../../sellers/seller-oidc.js';
 import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
-import { requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
+import { formParams, requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { errorPage } from '../pages/pages.js';
 import { t, type Lang } from '../pages/i18n.js';
 
@@ -81,8 +83,36 @@ export async function sellerOidcRoutes(app: FastifyInstance, ctx: HttpContext, l
       request.log.info({ sellerId: seller.sellerId }, 'seller login refused: disabled');
       return fail(403, m.sellerDisabled);
     }
-    await startSellerSession(ctx, request, reply, seller.sellerId);
+    await startSellerSession(ctx, request, reply, seller.sellerId, ctx.core.lifetimes.session, result.idp);
     request.log.info({ sellerId: seller.sellerId, via: 'oidc' }, 'seller logged in');
     return seeOther(reply, result.returnTo);
   });
+
+  // OpenID Connect Back-Channel Logout 1.0 §2.5–2.8: the IdP posts a signed logout token when the seller signs
+  // out there; the Shouquan sessions it names end. 200 when done, 400 with an OAuth error when refused.
+  app.post(SELLER_OIDC_BACKCHANNEL_LOGOUT_PATH, { config: { kind: 'oauth' } }, async (request, reply) => {
+    const values = formParams(request).get('logout_token') ?? [];
+    reply.header('cache-control', 'no-store');
+    if (values.length !== 1 || !values[0])
+      return reply.code(400).send({ error: 'invalid_request', error_description: 'one logout_token is required' });
+    const result = await login.backchannelLogout(values[0], core.storage.sessions, request.log);
+    if (result.kind === 'ended') return reply.code(200).send();
+    if (result.kind === 'unavailable') {
+      request.log.warn({ sellerOidc: { backchannelLogout: 'unavailable' } }, `back-channel logout: ${result.reason}`);
+      reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
+      return reply.code(503).send({ error: 'temporarily_unavailable', error_description: result.reason });
+    }
+    return reply.code(400).send({ error: 'invalid_request', error_description: result.reason });
+  });
+}
+
+/**
+ * Where a seller who signs out of Shouquan goes next: the IdP's end_session_endpoint (RP-Initiated Logout 1.0)
+ * when the session was started there and the IdP advertises one, else undefined. Read before the session ends.
+ */
+export async function sellerIdpLogoutUrl(ctx: HttpContext, request: FastifyRequest): Promise<string | undefined> {
+  const raw = request.cookies[sellerSessionCookie(ctx)];
+  if (!ctx.sellerOidc || !raw) return undefined;
+  const link = await ctx.core.storage.sessions.idpOf(sha256(raw));
+  return link ? ctx.sellerOidc.endSessionUrl(link) : undefined;
 }

@@ -835,7 +835,13 @@ export function createKyselyStorage(
       async create(s: SessionRecord) {
         await db
           .insertInto('seller_sessions')
-          .values({ id_hash: s.idHash, seller_id: s.sellerId, created_at: s.createdAt, expires_at: s.expiresAt })
+          .values({
+            id_hash: s.idHash,
+            seller_id: s.sellerId,
+            created_at: s.createdAt,
+            expires_at: s.expiresAt,
+            ...(s.idp ? { idp_sub: s.idp.sub, idp_sid: s.idp.sid, idp_id_token: s.idp.idToken } : {}),
+          })
           .execute();
       },
       async find(idHash, now) {
@@ -855,6 +861,31 @@ export function createKyselyStorage(
       },
       async delete(idHash) {
         await db.deleteFrom('seller_sessions').where('id_hash', '=', idHash).execute();
+      },
+      async idpOf(idHash) {
+        const r = await db
+          .selectFrom('seller_sessions')
+          .select(['idp_sub', 'idp_sid', 'idp_id_token'])
+          .where('id_hash', '=', idHash)
+          .executeTakeFirst();
+        return r?.idp_sub ? { sub: r.idp_sub, sid: r.idp_sid, idToken: r.idp_id_token } : undefined;
+      },
+      async endIdpSessions({ sub, sid }) {
+        if (sub === undefined && sid === undefined) return 0;
+        let q = db.deleteFrom('seller_sessions');
+        if (sid !== undefined) q = q.where('idp_sid', '=', sid);
+        if (sub !== undefined) q = q.where('idp_sub', '=', sub);
+        const res = await q.executeTakeFirst();
+        return Number(res.numDeletedRows);
+      },
+      async useLogoutJti(jtiHash, expiresAt, now) {
+        await db.deleteFrom('seller_oidc_logout_jtis').where('expires_at', '<', now).execute();
+        const res = await db
+          .insertInto('seller_oidc_logout_jtis')
+          .values({ jti_hash: jtiHash, expires_at: expiresAt })
+          .onConflict((oc) => oc.column('jti_hash').doNothing())
+          .executeTakeFirst();
+        return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
       },
     },
 

@@ -87,6 +87,14 @@ export interface Database extends GatewayTables {
     seller_id: number;
     created_at: number;
     expires_at: number;
+    /** Sessions started at the platform's OpenID Connect IdP (migration 0024): its `sub`, `sid`, sealed ID token. */
+    idp_sub: string | null;
+    idp_sid: string | null;
+    idp_id_token: string | null;
+  };
+  seller_oidc_logout_jtis: {
+    jti_hash: string;
+    expires_at: number;
   };
   auth_codes: {
     code_hash: string;
