@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The packed install, as an operator does it: `npm pack`, `npm install -g ./shouquan-<version>.tgz`
-// into a temporary prefix, then `shouquan serve` from a directory with no checkout, /healthz and
-// /readyz, SIGTERM (exit 0). Run by .ci/run after `npm test` (it builds the native modules, which
-// takes minutes, so it is not part of `npm test`). Usage: node scripts/pack-smoke.mjs [--keep]
+// into a temporary prefix (failing on any EBADENGINE warning of that install), then `shouquan serve`
+// from a directory with no checkout, /healthz and /readyz, SIGTERM (exit 0). Run by .ci/run after
+// `npm test` (it builds the native modules, which takes minutes, so it is not part of `npm test`).
+// Usage: node scripts/pack-smoke.mjs [--keep]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,12 +50,12 @@ try {
     { cwd: work },
   );
   step(`installed in ${Math.round((Date.now() - t0) / 1000)} s`);
-  // npm ignores a package's "overrides" (and its shrinkwrap's cookie 1.x, which does not satisfy
-  // fastify's ^2 range) when it installs the package: the global install gets cookie 2.x, whose
-  // engines say node >= 22. Report it; the server itself is checked below (README, Dependencies).
-  const engines = (installed.stderr + installed.stdout).split('\n').filter((l) => /EBADENGINE.*package:/.test(l));
-  if (engines.length)
-    step(`npm's engine warnings (known, see README): ${engines.map((l) => l.replace(/.*package: /, '')).join(', ')}`);
+  // npm applies no "overrides" of an installed package (only the root project's), so the package's
+  // own dependency ranges must resolve to releases whose `engines` admit every Node it supports
+  // (README, Dependencies): an EBADENGINE warning here fails the smoke.
+  const engines = (installed.stderr + installed.stdout).split('\n').filter((l) => /EBADENGINE/.test(l));
+  if (engines.length) fail(`npm warned EBADENGINE in the global install:\n${engines.join('\n')}`);
+  step('no EBADENGINE warning');
   const bin = join(prefix, 'bin', 'shouquan');
   if (!existsSync(bin)) fail(`no ${bin}`);
 

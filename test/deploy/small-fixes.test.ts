@@ -41,6 +41,32 @@ describe('issue 17: small things', () => {
     assert.deepEqual(refusing, []);
   });
 
+  it('the lock holds without "overrides", which npm ignores in an installed package: every locked dependency is in its range', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { overrides?: unknown };
+    assert.equal(pkg.overrides, undefined, 'a global install of the packed file would not apply it');
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; link?: boolean; dependencies?: Record<string, string> }>;
+    };
+    // Node's lookup: node_modules/<name> beside the dependent, then in each folder above it.
+    const resolve = (from: string, name: string) => {
+      for (let dir = from; ; dir = dir.replace(/\/?node_modules\/(@[^/]+\/)?[^/]+$/, '')) {
+        const path = dir ? `${dir}/node_modules/${name}` : `node_modules/${name}`;
+        if (lock.packages[path]) return lock.packages[path]!;
+        if (!dir) return undefined;
+      }
+    };
+    const outside: string[] = [];
+    for (const [path, p] of Object.entries(lock.packages)) {
+      if (p.link) continue;
+      for (const [name, range] of Object.entries(p.dependencies ?? {})) {
+        const got = resolve(path, name);
+        if (got?.version && !/^(npm|file|git|https?):/.test(range) && !semver.satisfies(got.version, range))
+          outside.push(`${path || 'shouquan'} wants ${name}@${range}, the lock has ${got.version}`);
+      }
+    }
+    assert.deepEqual(outside, []);
+  });
+
   it('a bad database URL is a usage error (exit 2) in every command, as the README says', async () => {
     const bad = 'bogus://x';
     const cases = [
