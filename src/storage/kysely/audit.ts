@@ -34,7 +34,8 @@ export function auditInsert(db: Db): PrecompiledInsert<Record<string, unknown>> 
   return insert;
 }
 
-const AUDIT_COLUMNS = ['at', 'event', 'actor', 'app_key', 'seller_id', 'subject', 'detail'] as const;
+/** The columns an audit entry writes (audit_log's id is generated). */
+export const AUDIT_COLUMNS = ['at', 'event', 'actor', 'app_key', 'seller_id', 'subject', 'detail'] as const;
 const auditInserts = new WeakMap<object, PrecompiledInsert<Record<string, unknown>>>();
 
 /** A shortened token hash for audit subjects: enough to correlate, useless as a credential. */

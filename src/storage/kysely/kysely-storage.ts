@@ -11,6 +11,7 @@ import { createKyselyLimitStore } from './kysely-limit-store.js';
 import { createKyselyKeyStorage } from './kysely-key-storage.js';
 import { createKyselySubscriptionRepository } from './kysely-subscription-storage.js';
 import {
+  AUDIT_COLUMNS,
   appendAudit,
   auditInsert,
   auditRow,
@@ -20,6 +21,7 @@ import {
   poolStatsOf,
 } from './audit.js';
 import { precompile, precompileInsert, type Precompiled, type PrecompiledInsert } from './compiled-query.js';
+import { PgOneStatement } from './pg-one-statement.js';
 import type { SqliteDirect } from './sqlite-group-commit-driver.js';
 import {
   DuplicateError,
@@ -325,6 +327,137 @@ async function replaceGrant(
     detail: { via, storeId: grant.storeId, storeIds: storesOf(grant), scope: grant.scope.join(' ') },
   });
   for (const stmt of auditInsert(db).bind(events.map(auditRow))) await exec(stmt);
+}
+
+/** The precompiled statements {@link redeemOnPostgres} starts from. */
+interface RedeemStatements {
+  consumeCode: Precompiled<unknown, 'now' | 'grantId' | 'hash'>;
+  codeGrant: Precompiled<unknown, 'hash'>;
+}
+
+/**
+ * `redeemAuthCode` on PostgreSQL (docs/adr/0186): the same writes as {@link placeGrant} in fewer round trips.
+ * - `replace` (and `add` when the seller has no live grant for the app is decided inside the same statement):
+ *   ONE statement — consume the code (the gate), end the seller's live grants for the app, insert the grant,
+ *   its tokens and the audit entries, each only when the code was consumed.
+ * - `add`: a transaction of two statements — consume the code and lock the live grant (`FOR UPDATE`, so a
+ *   concurrent consent waits and then sees the stores this one added), then extend it (or create the grant)
+ *   with its tokens and audit entries — instead of seven.
+ * A lost race reads who won, as before: `already_used` with the winner's grant, or `not_found`.
+ */
+async function redeemOnPostgres(
+  db: Db,
+  q: RedeemStatements,
+  input: { codeHash: string; now: number; grant: GrantRecord; tokens: TokenRecord[]; reconsent?: ReconsentRule },
+): Promise<RedeemResult> {
+  const { codeHash, now, grant, tokens } = input;
+  const consume = q.consumeCode.bind({ now, grantId: grant.grantId, hash: codeHash });
+  const lost = async (on: Db): Promise<RedeemResult> => {
+    const existing = (await on.executeQuery(q.codeGrant.bind({ hash: codeHash }))).rows[0] as
+      { grant_id: string | null } | undefined;
+    return existing ? { status: 'already_used', grantId: existing.grant_id } : { status: 'not_found' };
+  };
+  const who = { actor: `seller:${grant.sellerId}`, appKey: grant.appKey, sellerId: grant.sellerId };
+  const created = (via: string): AuditEvent => ({
+    at: now,
+    event: 'grant.created',
+    ...who,
+    subject: grant.grantId,
+    detail: { via, storeId: grant.storeId, storeIds: storesOf(grant), scope: grant.scope.join(' ') },
+  });
+  // The new grant, its tokens and its 'grant.created' entry, each written once `after` has a row.
+  const insertGrant = (st: PgOneStatement, after: string, where?: string) => {
+    st.with('grant', `${st.insertRow('grants', GRANT_COLUMNS, grantRow(grant), after, where)} returning 1`);
+    tokens.forEach((t, i) => st.with(`t${i}`, st.insertRow('tokens', TOKEN_COLUMNS, tokenRow(t), '"grant"')));
+  };
+
+  if ((input.reconsent ?? 'replace') === 'replace') {
+    const st = new PgOneStatement(consume).with('gate', `${consume.sql} returning 1`);
+    st.with(
+      'ended',
+      `update "grants" set "revoked_at" = ${st.p(now)}, "revoked_reason" = 'replaced' where "app_key" = ${st.p(grant.appKey)}` +
+        ` and "seller_id" = ${st.p(grant.sellerId)} and "revoked_at" is null and exists (select 1 from "gate") returning "grant_id"`,
+    );
+    // After "ended": the unique index allows one live grant per seller and app.
+    insertGrant(st, '"gate"', '(select count(*) from "ended") >= 0');
+    const revoked = auditRow({ at: now, event: 'grant.revoked', ...who, subject: '', detail: null });
+    st.with(
+      'revoked',
+      `insert into "audit_log" (${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')}) select ${st.p(revoked.at)}, ` +
+        `${st.p(revoked.event)}, ${st.p(revoked.actor)}, ${st.p(revoked.app_key)}, ${st.p(revoked.seller_id)}, ` +
+        `"ended"."grant_id", ${st.p(JSON.stringify({ reason: 'replaced', by: grant.grantId }))} from "ended" returning 1`,
+    );
+    // In the order the transaction wrote them: the ended grants' entries, then the new one's.
+    st.with(
+      'created',
+      st.insertRow(
+        'audit_log',
+        AUDIT_COLUMNS,
+        auditRow(created('authorization_code')),
+        '"grant"',
+        '(select count(*) from "revoked") >= 0',
+      ),
+    );
+    const r = await db.executeQuery(st.build<{ gated: number }>('select count(*)::int as "gated" from "gate"'));
+    if (Number(r.rows[0]?.gated) !== 1) return lost(db);
+    return { status: 'redeemed', grant: { ...grant, storeIds: storesOf(grant) } };
+  }
+
+  return db.transaction().execute(async (trx): Promise<RedeemResult> => {
+    const first = new PgOneStatement(consume).with('gate', `${consume.sql} returning 1`);
+    const locked = first.build<Database['grants'] & { gated: number }>(
+      'select (select count(*)::int from "gate") as "gated", "g".* from (select 1) as "one" left join lateral ' +
+        `(select * from "grants" where "app_key" = ${first.p(grant.appKey)} and "seller_id" = ${first.p(grant.sellerId)}` +
+        ' and "revoked_at" is null for update) as "g" on true',
+    );
+    const row = (await trx.executeQuery(locked)).rows[0];
+    if (Number(row?.gated) !== 1) return lost(trx);
+    const st = new PgOneStatement();
+    const one = '(select 1) as "one"';
+    if (!row!.grant_id) {
+      // No live grant: create one, never end another (a concurrent consent's grant makes the unique index refuse
+      // this INSERT, and the retry adds to that grant instead).
+      insertGrant(st, one);
+      st.with('created', st.insertRow('audit_log', AUDIT_COLUMNS, auditRow(created('authorization_code')), '"grant"'));
+      await trx.executeQuery(st.build('select 1'));
+      return { status: 'redeemed', grant: { ...grant, storeIds: storesOf(grant) } };
+    }
+    const current = toGrant(row as Database['grants']);
+    const currentStores = storesOf(current);
+    const storeIds = union(currentStores, storesOf(grant));
+    const scope = union(current.scope, grant.scope);
+    st.with(
+      'extended',
+      `update "grants" set "store_ids" = ${st.p(joinStoreIds(storeIds))}, "scope" = ${st.p(joinScope(scope))} ` +
+        `where "grant_id" = ${st.p(current.grantId)} returning 1`,
+    );
+    // The new tokens cover the whole grant as it now stands; earlier tokens keep their stores.
+    tokens.forEach((t, i) =>
+      st.with(
+        `t${i}`,
+        st.insertRow('tokens', TOKEN_COLUMNS, tokenRow({ ...t, grantId: current.grantId, storeIds }), one),
+      ),
+    );
+    const event: AuditEvent = {
+      at: now,
+      event: 'grant.extended',
+      ...who,
+      subject: current.grantId,
+      detail: {
+        via: 'authorization_code',
+        added: storesOf(grant).filter((id) => !currentStores.includes(id)),
+        storeIds,
+        scope: scope.join(' '),
+      },
+    };
+    st.with('extended_entry', st.insertRow('audit_log', AUDIT_COLUMNS, auditRow(event), one));
+    st.with(
+      'code',
+      `update "auth_codes" set "grant_id" = ${st.p(current.grantId)} where "code_hash" = ${st.p(codeHash)}`,
+    );
+    await trx.executeQuery(st.build('select 1'));
+    return { status: 'redeemed', grant: { ...current, storeIds, scope } };
+  });
 }
 
 /** Run a transaction, retrying once when a concurrent writer hit the same unique key. */
@@ -1017,6 +1150,8 @@ export function createKyselyStorage(
         return r && toGrant(r);
       },
       async redeemAuthCode({ codeHash, now, grant, tokens, reconsent }): Promise<RedeemResult> {
+        if (dialect === 'postgres')
+          return withRetry(() => redeemOnPostgres(db, hot, { codeHash, now, grant, tokens, reconsent }));
         return withRetry(() =>
           transaction(async (exec): Promise<RedeemResult> => {
             const consumed = await exec(hot.consumeCode.bind({ now, grantId: grant.grantId, hash: codeHash }));
@@ -1163,15 +1298,25 @@ export function createKyselyStorage(
         };
       },
       async rotateRefreshToken({ oldHash, now, tokens, successor }): Promise<RotateResult> {
+        const rotate = hot.rotate.bind({
+          now,
+          successor: successor?.sealed ?? null,
+          graceUntil: successor?.graceUntil ?? null,
+          hash: oldHash,
+        });
+        if (dialect === 'postgres' && tokens.length > 0) {
+          // One statement (docs/adr/0186): the UPDATE is the gate, the new tokens are inserted only when it rotated.
+          const st = new PgOneStatement(rotate).with('gate', `${rotate.sql} returning 1`);
+          tokens.forEach((t, i) => st.with(`t${i}`, st.insertRow('tokens', TOKEN_COLUMNS, tokenRow(t), '"gate"')));
+          const r = await db.executeQuery(st.build<{ gated: number }>('select count(*)::int as "gated" from "gate"'));
+          if (Number(r.rows[0]?.gated) === 1) return { status: 'rotated' };
+          // Lost to a concurrent rotation (PostgreSQL re-checked the WHERE after the winner committed): its answer.
+          const row = (await db.executeQuery(hot.rotated.bind({ hash: oldHash }))).rows[0] as
+            { rotated_at: number | null; successor?: string | null; grace_until?: number | null } | undefined;
+          return { status: 'already_used', successor: row && row.rotated_at !== null ? successorOf(row) : null };
+        }
         return transaction(async (exec): Promise<RotateResult> => {
-          const res = await exec(
-            hot.rotate.bind({
-              now,
-              successor: successor?.sealed ?? null,
-              graceUntil: successor?.graceUntil ?? null,
-              hash: oldHash,
-            }),
-          );
+          const res = await exec(rotate);
           if (res.changes !== 1) {
             // Lost to a concurrent rotation (its UPDATE came first: SQLite runs one transaction at
             // a time, PostgreSQL re-checked our WHERE after the winner committed): read its answer.
