@@ -25,7 +25,7 @@
  *                               named: postgres-1w,postgres-2w,sqlite-1w (2 workers on cores 0,1; SQLite
  *                               refuses --workers 2, docs/adr/0090)
  *   BENCH_JSON                  write all raw results to this file
- *   BENCH_WORKLOADS             comma list (exchange,refresh,introspection,bearer,router,login,flow,messages); default
+ *   BENCH_WORKLOADS             comma list (exchange,refresh,grace,introspection,bearer,router,login,flow,messages); default
  *   all;
  *                               `messages` alone runs only the message service bench (scripts/bench/messages.ts)
  *   BENCH_CPU_PROF              a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
@@ -238,6 +238,13 @@ function file(name: string, lines: string[]): string {
   writeFileSync(p, `${lines.join('\n')}\n`);
   return p;
 }
+
+/** A refresh_token grant's form with client_secret_post credentials. */
+const refreshForm = (refreshToken: string, client: { client_id: string; client_secret: string }) => ({
+  grant_type: 'refresh_token',
+  refresh_token: refreshToken,
+  ...client,
+});
 
 async function tokenRequest(url: string, form: Record<string, string>): Promise<any> {
   const res = await fetch(url, {
@@ -569,6 +576,30 @@ async function runShouquan(name: string, p: Prepared, opts: { login: boolean; fl
     record(name, 'refresh (rotation)', refresh);
     // The chains moved on inside wrk; start the next round from fresh grants.
     p.refreshTokens = await reseedRefresh(p);
+  }
+  if (runs('grace')) {
+    // A client retrying a refresh whose answer it lost (docs/adr/0100): each chain is rotated once here, then
+    // wrk replays the rotated tokens within the grace window; every answer is the sealed successor, again.
+    const rf = creds(apps.refresh!);
+    const rotated = p.refreshTokens;
+    const successors = await Promise.all(
+      rotated.map(async (t) => (await tokenRequest(`${target.url}/oauth/token`, refreshForm(t, rf))).refresh_token),
+    );
+    record(
+      name,
+      'refresh retried in grace',
+      wrk('bodies.lua', target, {
+        BENCH_BODIES: file(
+          `${name}-grace.txt`,
+          rotated.map((t) => new URLSearchParams(refreshForm(t, rf)).toString()),
+        ),
+        BENCH_CYCLE: '1',
+        BENCH_PATH: '/oauth/token',
+        BENCH_EXPECT: '"access_token"',
+      }),
+    );
+    // The successors are live: the next round's refresh chains start from them.
+    p.refreshTokens = successors;
   }
   const ac = creds(apps.access!);
   const intro = p.accessTokens.map((t) => `token=${t}&client_id=${ac.client_id}&client_secret=${ac.client_secret}`);
