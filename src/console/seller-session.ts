@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, sha256 } from '../crypto/tokens.js';
+import { SELLER_OIDC_CALLBACK_PATH, SELLER_OIDC_FLOW_SECONDS, type SellerOidcLogin } from '../sellers/seller-oidc.js';
+import { DIRECTORY_RETRY_AFTER_SECONDS } from '../sellers/seller-sign-in.js';
 import type { IdpSessionLink, SellerRecord } from '../storage/ports.js';
-import type { HttpContext } from '../server/http-context.js';
+import { seeOther, type HttpContext } from '../server/http-context.js';
 
 /** How long "keep me signed in" keeps a seller signed in (seconds). */
 export const REMEMBER_ME_SECONDS = 30 * 86400;
@@ -73,4 +75,54 @@ export function forgetSellerCookie(ctx: HttpContext, request: FastifyRequest, re
   const name = sellerSessionCookie(ctx);
   reply.clearCookie(name, { path: '/' });
   request.cookies[name] = undefined;
+}
+
+/** The cookie carrying the sealed flow (state, nonce, PKCE verifier, where to resume) to the callback only. */
+export const sellerOidcFlowCookie = (ctx: HttpContext): string => (ctx.cookieSecure ? '__Secure-sq_oidc' : 'sq_oidc');
+
+/**
+ * Send the seller to the platform's IdP (docs/adr/0160), from the authorize pages or the seller
+ * center; the callback (src/server/routes/seller-oidc.route.ts) starts the seller session. When the
+ * IdP cannot be discovered, `unavailable` renders the page the seller came from with a 503 (no
+ * lockout: nothing was checked).
+ */
+export async function startSellerOidc(
+  ctx: HttpContext,
+  login: SellerOidcLogin,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  returnTo: string,
+  unavailable: () => FastifyReply | Promise<FastifyReply>,
+): Promise<FastifyReply> {
+  let started;
+  try {
+    started = await login.start(returnTo);
+  } catch (e) {
+    const err = e as Error & { code?: string; cause?: { code?: string } };
+    request.log.warn(
+      { sellerOidc: { reason: 'discovery', detail: err.cause?.code ?? err.code ?? err.message } },
+      `seller sign-in unavailable: the OpenID Connect IdP could not be discovered (${err.message})`,
+    );
+    reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
+    return unavailable();
+  }
+  reply.setCookie(sellerOidcFlowCookie(ctx), started.cookie, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.cookieSecure,
+    path: SELLER_OIDC_CALLBACK_PATH,
+    maxAge: SELLER_OIDC_FLOW_SECONDS,
+  });
+  return seeOther(reply, started.url);
+}
+
+/**
+ * Where a seller who signs out of Shouquan goes next: the IdP's end_session_endpoint (RP-Initiated Logout 1.0)
+ * when the session was started there and the IdP advertises one, else undefined. Read before the session ends.
+ */
+export async function sellerIdpLogoutUrl(ctx: HttpContext, request: FastifyRequest): Promise<string | undefined> {
+  const raw = request.cookies[sellerSessionCookie(ctx)];
+  if (!ctx.sellerOidc || !raw) return undefined;
+  const link = await ctx.core.storage.sessions.idpOf(sha256(raw));
+  return link ? ctx.sellerOidc.endSessionUrl(link) : undefined;
 }

@@ -21,7 +21,7 @@ import { authorizeRoutes } from './routes/authorize.route.js';
 import { discoveryRoutes } from './routes/discovery.route.js';
 import { tokenRoutes } from './routes/token.route.js';
 import { sandboxRoutes } from './routes/sandbox.route.js';
-import { webConsoleRoutes } from './routes/web-console.route.js';
+import { consolesRoutes } from '../console/consoles.route.js';
 import { createMessageService, gatewayRoutes } from '../gateway/gateway.route.js';
 import { createGateway } from '../gateway/gateway.js';
 import { resolveGatewayOptions } from '../gateway/options.js';
@@ -331,7 +331,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await docsRoutes(app, ctx, routes);
   app.decorate('apiReference', () => buildOpenApi(ctx, routes));
   if (options.sandbox) await sandboxRoutes(app, ctx);
-  await webConsoleRoutes(app, ctx);
+  await consolesRoutes(app, ctx);
   await managementApiRoutes(app, ctx);
   return app;
 }

@@ -19,12 +19,12 @@ import {
   currentSeller,
   forgetSellerCookie,
   REMEMBER_ME_SECONDS,
+  startSellerOidc,
   startSellerSession,
 } from '../../console/seller-session.js';
 import { grantRules } from '../../profiles/profile.js';
 import { storesOf } from '../../storage/ports.js';
 import { chosenScope, offeredPackages } from '../../core/scope-choice.js';
-import { startSellerOidc } from './seller-oidc.route.js';
 
 /** The shape of an interaction id (base64url from randomId()). */
 const INTERACTION_ID = /^[A-Za-z0-9_-]{1,64}$/;

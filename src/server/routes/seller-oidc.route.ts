@@ -1,53 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sha256 } from '../../crypto/tokens.js';
-import { sellerSessionCookie, startSellerSession } from '../../console/seller-session.js';
+import type { FastifyInstance } from 'fastify';
+import { sellerOidcFlowCookie as flowCookie, startSellerSession } from '../../console/seller-session.js';
 import {
   SELLER_OIDC_BACKCHANNEL_LOGOUT_PATH,
   SELLER_OIDC_CALLBACK_PATH,
-  SELLER_OIDC_FLOW_SECONDS,
   type SellerOidcLogin,
 } from '../../sellers/seller-oidc.js';
 import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
 import { formParams, requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { errorPage } from '../pages/pages.js';
 import { t, type Lang } from '../pages/i18n.js';
-
-/** The cookie carrying the sealed flow (state, nonce, PKCE verifier, where to resume) to the callback only. */
-const flowCookie = (ctx: HttpContext) => (ctx.cookieSecure ? '__Secure-sq_oidc' : 'sq_oidc');
-
-/**
- * Send the seller to the platform's IdP (docs/adr/0160). When the IdP cannot be discovered, `unavailable`
- * renders the page the seller came from with a 503 (no lockout: nothing was checked).
- */
-export async function startSellerOidc(
-  ctx: HttpContext,
-  login: SellerOidcLogin,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  returnTo: string,
-  unavailable: () => FastifyReply | Promise<FastifyReply>,
-): Promise<FastifyReply> {
-  let started;
-  try {
-    started = await login.start(returnTo);
-  } catch (e) {
-    const err = e as Error & { code?: string; cause?: { code?: string } };
-    request.log.warn(
-      { sellerOidc: { reason: 'discovery', detail: err.cause?.code ?? err.code ?? err.message } },
-      `seller sign-in unavailable: the OpenID Connect IdP could not be discovered (${err.message})`,
-    );
-    reply.header('retry-after', String(DIRECTORY_RETRY_AFTER_SECONDS));
-    return unavailable();
-  }
-  reply.setCookie(flowCookie(ctx), started.cookie, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: ctx.cookieSecure,
-    path: SELLER_OIDC_CALLBACK_PATH,
-    maxAge: SELLER_OIDC_FLOW_SECONDS,
-  });
-  return seeOther(reply, started.url);
-}
 
 /**
  * The callback the IdP sends the seller back to: the code is exchanged (PKCE, state and nonce
@@ -104,15 +65,4 @@ export async function sellerOidcRoutes(app: FastifyInstance, ctx: HttpContext, l
     }
     return reply.code(400).send({ error: 'invalid_request', error_description: result.reason });
   });
-}
-
-/**
- * Where a seller who signs out of Shouquan goes next: the IdP's end_session_endpoint (RP-Initiated Logout 1.0)
- * when the session was started there and the IdP advertises one, else undefined. Read before the session ends.
- */
-export async function sellerIdpLogoutUrl(ctx: HttpContext, request: FastifyRequest): Promise<string | undefined> {
-  const raw = request.cookies[sellerSessionCookie(ctx)];
-  if (!ctx.sellerOidc || !raw) return undefined;
-  const link = await ctx.core.storage.sessions.idpOf(sha256(raw));
-  return link ? ctx.sellerOidc.endSessionUrl(link) : undefined;
 }

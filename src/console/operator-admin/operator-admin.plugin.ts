@@ -7,23 +7,20 @@ import {
   openTotpSecret,
   startTotpEnrolment,
   totpIssuerLabel,
-} from '../../console/operator-totp.js';
+} from '../operator-totp.js';
 import { setAppStatus } from '../../apps/apps.js';
 import { verifyPassword } from '../../crypto/password.js';
-import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import {
-  audit,
-  checkedForm,
-  currentAccount,
-  endSession,
-  field,
-  PageError,
-  startAccountSession,
-} from '../../console/web-kit.js';
-import { loginGuard } from '../../console/login-guard.js';
+import { doneParam, frame, scopeWords } from '../frame.js';
+import { audit, currentAccount, endSession, field, PageError, startAccountSession } from '../web-kit.js';
+import { loginGuard } from '../login-guard.js';
+import { installSignIn, PAGE, SIGNED_OUT } from '../sign-in.js';
 import type { AppStatus } from '../../storage/ports.js';
-import { seeOther, sendPage, type HttpContext } from '../http-context.js';
-import { ct } from '../pages/console-i18n.js';
+import type { WebAccount } from '../../storage/console-ports.js';
+import { seeOther, sendPage, type HttpContext } from '../../server/http-context.js';
+import { ct } from '../../server/pages/console-i18n.js';
+import { issueSellerPasswordReset, PasswordResetRefused } from '../../sellers/password-reset.js';
+import { passwordResetIssuedPage, resetWords } from '../../server/pages/password-reset-pages.js';
+import { operatorSubscriptionRoutes } from './subscriptions.js';
 import {
   adminAppPage,
   adminAppsSection,
@@ -32,18 +29,18 @@ import {
   adminSellerPage,
   adminSellersPage,
   aw,
-} from '../pages/admin-pages.js';
+} from '../../server/pages/admin-pages.js';
 import { listApps, listAudit, listSellers } from '../../management/services.js';
 import { ManagementError } from '../../management/management-error.js';
 import { loadAppView } from '../../apps/apps.js';
-import type { Lang } from '../pages/i18n.js';
+import type { Lang } from '../../server/pages/i18n.js';
 import {
   adminHomePage,
   credentialsPage,
   recoveryCodesPage,
   totpCodePage,
   totpEnrolPage,
-} from '../pages/console-pages.js';
+} from '../../server/pages/console-pages.js';
 
 /** Rows per page of the admin's lists. */
 const ADMIN_PAGE = 50;
@@ -59,16 +56,29 @@ async function pageOr400<T>(fn: () => Promise<T>, lang: Lang): Promise<T> {
   }
 }
 
+/** Where the operator admin lives. */
+export const OPERATOR_ADMIN_PREFIX = '/admin';
+
 /**
  * The operator admin (`/admin`): approve submitted apps, suspend an app (its tokens stop
  * working at once, RFC 6750 §3.1 `invalid_token`), reinstate it, look up a seller's
  * authorizations, read the audit log. Operators are made with `shouquan operator create`.
+ *
+ * An encapsulated Fastify plugin registered under {@link OPERATOR_ADMIN_PREFIX}: its sign-in hook
+ * (src/console/sign-in.ts) checks every POST's CSRF token and sends a browser without an operator
+ * session to `/admin/login`, except on the sign-in steps (password, TOTP, enrolment) and sign-out.
+ * The management API (`/admin/api/v1/…`) is another plugin: this hook never runs for it.
  */
-export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+export async function operatorAdminPlugin(app: FastifyInstance, opts: { ctx: HttpContext }): Promise<void> {
+  const { ctx } = opts;
   const { core } = ctx;
-  const cfg = { config: { kind: 'page' as const } };
+  const signIn = installSignIn<WebAccount>(app, ctx, {
+    name: 'operator',
+    loginPath: '/admin/login',
+    find: (request) => currentAccount(ctx, request, 'operator'),
+  });
 
-  app.get('/admin/login', cfg, async (request, reply) => {
+  app.get('/login', SIGNED_OUT, async (request, reply) => {
     const f = frame(ctx, request, reply, 'admin');
     if (await currentAccount(ctx, request, 'operator')) return seeOther(reply, '/admin');
     const m = ct(f.lang);
@@ -79,8 +89,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     );
   });
 
-  app.post('/admin/login', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
+  app.post('/login', SIGNED_OUT, async (request, reply) => {
+    const form = signIn.form(request);
     const f = frame(ctx, request, reply, 'admin');
     const m = ct(f.lang);
     const username = field(form, 'username');
@@ -162,14 +172,14 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
   };
   const label = () => totpIssuerLabel(core.profile.title, core.issuer);
 
-  app.get('/admin/login/code', cfg, async (request, reply) => {
+  app.get('/login/code', SIGNED_OUT, async (request, reply) => {
     const f = frame(ctx, request, reply, 'admin');
     if (!(await pendingAccount(request, 'code'))) return seeOther(reply, '/admin/login');
     return sendPage(reply, 200, totpCodePage({ ...f }));
   });
 
-  app.post('/admin/login/code', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
+  app.post('/login/code', SIGNED_OUT, async (request, reply) => {
+    const form = signIn.form(request);
     const account = await pendingAccount(request, 'code');
     if (!account) return signInAgain(request, reply);
     const f = frame(ctx, request, reply, 'admin');
@@ -200,7 +210,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     return seeOther(reply, '/admin');
   });
 
-  app.get('/admin/login/enrol', cfg, async (request, reply) => {
+  app.get('/login/enrol', SIGNED_OUT, async (request, reply) => {
     const f = frame(ctx, request, reply, 'admin');
     let account = await pendingAccount(request, 'enrol');
     if (!account) return seeOther(reply, '/admin/login');
@@ -219,8 +229,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     );
   });
 
-  app.post('/admin/login/enrol', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
+  app.post('/login/enrol', SIGNED_OUT, async (request, reply) => {
+    const form = signIn.form(request);
     const account = await pendingAccount(request, 'enrol');
     if (!account) return signInAgain(request, reply);
     const f = frame(ctx, request, reply, 'admin');
@@ -263,15 +273,13 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     );
   });
 
-  app.post('/admin/logout', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
+  app.post('/logout', SIGNED_OUT, async (request, reply) => {
     await endSession(ctx, request, reply, 'operator');
     return seeOther(reply, '/admin/login');
   });
 
-  app.get('/admin', cfg, async (request, reply) => {
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
+  app.get('', PAGE, async (request, reply) => {
+    const op = signIn.principal(request);
     const f = frame(ctx, request, reply, 'admin');
     const m = ct(f.lang);
     const query = request.query as Record<string, unknown>;
@@ -336,10 +344,9 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     );
   });
 
-  app.post<{ Params: { appKey: string } }>('/admin/apps/:appKey/status', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/status', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const op = signIn.principal(request);
     const f = frame(ctx, request, reply, 'admin');
     const m = ct(f.lang);
     const status = field(form, 'status') as AppStatus;
@@ -359,10 +366,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
   });
 
   // Revoke a management API token (docs/management-api.md): it answers 401 from now on. Audited.
-  app.post<{ Params: { tokenId: string } }>('/admin/operator-tokens/:tokenId/revoke', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
+  app.post<{ Params: { tokenId: string } }>('/operator-tokens/:tokenId/revoke', PAGE, async (request, reply) => {
+    const op = signIn.principal(request);
     const m = ct(frame(ctx, request, reply, 'admin').lang);
     const id = /^\d{1,15}$/.test(request.params.tokenId) ? Number(request.params.tokenId) : NaN;
     if (!(await core.storage.management.revokeOperatorToken(id, core.now(), `operator:${op.username}`)))
@@ -378,9 +383,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     csrf,
   });
 
-  app.get<{ Params: { appKey: string } }>('/admin/apps/:appKey', cfg, async (request, reply) => {
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
+  app.get<{ Params: { appKey: string } }>('/apps/:appKey', PAGE, async (request, reply) => {
+    const op = signIn.principal(request);
     const f = frame(ctx, request, reply, 'admin');
     const a = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.appKey)
       ? await loadAppView(core.storage, request.params.appKey)
@@ -398,10 +402,9 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
   });
 
   // Return a submitted app to its developer with a reason they see in the developer console.
-  app.post<{ Params: { appKey: string } }>('/admin/apps/:appKey/reject', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/reject', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const op = signIn.principal(request);
     const f = frame(ctx, request, reply, 'admin');
     const w = aw(f.lang);
     const a = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.appKey)
@@ -441,9 +444,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     return seeOther(reply, '/admin?done=rejected');
   });
 
-  app.get('/admin/sellers', cfg, async (request, reply) => {
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
+  app.get('/sellers', PAGE, async (request, reply) => {
+    const op = signIn.principal(request);
     const f = frame(ctx, request, reply, 'admin');
     const query = request.query as Record<string, unknown>;
     const q = str(query.q).trim().slice(0, 100);
@@ -465,9 +467,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     return { source: r?.source ?? 'builtin', nick: r?.nick ?? null };
   }
 
-  app.get<{ Params: { sellerId: string } }>('/admin/sellers/:sellerId', cfg, async (request, reply) => {
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
+  app.get<{ Params: { sellerId: string } }>('/sellers/:sellerId', PAGE, async (request, reply) => {
+    const op = signIn.principal(request);
     const f = frame(ctx, request, reply, 'admin');
     const id = /^\d{1,15}$/.test(request.params.sellerId) ? Number(request.params.sellerId) : NaN;
     const summary = Number.isNaN(id) ? undefined : await core.storage.management.seller(id);
@@ -487,9 +488,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
     );
   });
 
-  app.get('/admin/audit', cfg, async (request, reply) => {
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
+  app.get('/audit', PAGE, async (request, reply) => {
+    const op = signIn.principal(request);
     const f = frame(ctx, request, reply, 'admin');
     const query = request.query as Record<string, unknown>;
     const action = str(query.action).trim().slice(0, 100);
@@ -519,4 +519,35 @@ export async function adminRoutes(app: FastifyInstance, ctx: HttpContext): Promi
       }),
     );
   });
+
+  // A seller password reset link (docs/adr/0126), issued from the seller lookup.
+  app.post<{ Params: { sellerId: string } }>('/sellers/:sellerId/password-reset', PAGE, async (request, reply) => {
+    const op = signIn.principal(request);
+    const f = frame(ctx, request, reply, 'admin');
+    const sellerId = /^\d{1,15}$/.test(request.params.sellerId) ? Number(request.params.sellerId) : NaN;
+    try {
+      const issued = await issueSellerPasswordReset(core.storage, {
+        sellerId,
+        baseUrl: core.issuer,
+        actor: `operator:${op.username}`,
+        now: core.now(),
+      });
+      request.log.info({ sellerId, operator: op.username }, 'seller password reset link issued');
+      return sendPage(
+        reply,
+        201,
+        passwordResetIssuedPage({
+          ...f,
+          user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf },
+          ...issued,
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof PasswordResetRefused)) throw e;
+      if (e.code === 'seller_not_found') throw new PageError(404, ct(f.lang).noSuchSeller, e.message);
+      throw new PageError(409, resetWords(f.lang).keptByPlatform, e.message);
+    }
+  });
+
+  await operatorSubscriptionRoutes(app, ctx, signIn);
 }

@@ -1,33 +1,36 @@
 import type { FastifyInstance } from 'fastify';
-import { frame } from '../../console/frame.js';
-import { checkedForm, currentAccount, field, PageError } from '../../console/web-kit.js';
+import { frame } from '../frame.js';
+import type { ConsoleSignIn } from '../sign-in.js';
+import { field } from '../web-kit.js';
 import { param } from '../../core/params.js';
 import {
   checkPasswordResetToken,
   completeSellerPasswordReset,
-  issueSellerPasswordReset,
   PASSWORD_RESET_PATH,
-  PasswordResetRefused,
 } from '../../sellers/password-reset.js';
-import { queryParams, seeOther, sendPage, type HttpContext } from '../http-context.js';
-import { ct } from '../pages/console-i18n.js';
-import {
-  passwordResetInvalidPage,
-  passwordResetIssuedPage,
-  passwordResetPage,
-  resetWords,
-} from '../pages/password-reset-pages.js';
+import { queryParams, seeOther, sendPage, type HttpContext } from '../../server/http-context.js';
+import { ct } from '../../server/pages/console-i18n.js';
+import { passwordResetInvalidPage, passwordResetPage } from '../../server/pages/password-reset-pages.js';
+import { SIGNED_OUT } from '../sign-in.js';
 
 /**
  * Seller password reset for built-in accounts (docs/adr/0126): an operator issues a one-time link
  * (`POST /admin/sellers/:sellerId/password-reset`, the CLI, the management API); the seller opens
  * `/account/reset-password?token=…` and sets a new password, which ends all their sessions.
+ * Routes of the seller center's plugin (`app` carries its prefix and sign-in hook), signed out.
  */
-export async function passwordResetRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+export async function passwordResetRoutes(
+  app: FastifyInstance,
+  ctx: HttpContext,
+  signIn: ConsoleSignIn<unknown>,
+  prefix: string,
+): Promise<void> {
   const { core } = ctx;
-  const cfg = { config: { kind: 'page' as const } };
+  // PASSWORD_RESET_PATH is the whole path (it goes into links); the plugin adds its prefix.
+  if (!PASSWORD_RESET_PATH.startsWith(`${prefix}/`)) throw new Error(`${PASSWORD_RESET_PATH} is not under ${prefix}`);
+  const path = PASSWORD_RESET_PATH.slice(prefix.length);
 
-  app.get(PASSWORD_RESET_PATH, cfg, async (request, reply) => {
+  app.get(path, SIGNED_OUT, async (request, reply) => {
     const f = frame(ctx, request, reply, 'account');
     const token = param(queryParams(request), 'token') ?? '';
     // The language switch keeps the token (the page is useless without it).
@@ -42,8 +45,8 @@ export async function passwordResetRoutes(app: FastifyInstance, ctx: HttpContext
     );
   });
 
-  app.post(PASSWORD_RESET_PATH, cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
+  app.post(path, SIGNED_OUT, async (request, reply) => {
+    const form = signIn.form(request);
     const f = frame(ctx, request, reply, 'account');
     const token = field(form, 'token');
     const result = await completeSellerPasswordReset(
@@ -70,36 +73,5 @@ export async function passwordResetRoutes(app: FastifyInstance, ctx: HttpContext
     }
     request.log.info({ sellerId: result.sellerId }, 'seller password reset through a reset link');
     return seeOther(reply, '/account/login?done=password-reset');
-  });
-
-  // /admin: the operator issues a link from the seller lookup.
-  app.post<{ Params: { sellerId: string } }>('/admin/sellers/:sellerId/password-reset', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
-    const f = frame(ctx, request, reply, 'admin');
-    const sellerId = /^\d{1,15}$/.test(request.params.sellerId) ? Number(request.params.sellerId) : NaN;
-    try {
-      const issued = await issueSellerPasswordReset(core.storage, {
-        sellerId,
-        baseUrl: core.issuer,
-        actor: `operator:${op.username}`,
-        now: core.now(),
-      });
-      request.log.info({ sellerId, operator: op.username }, 'seller password reset link issued');
-      return sendPage(
-        reply,
-        201,
-        passwordResetIssuedPage({
-          ...f,
-          user: { name: op.username, logoutAction: '/admin/logout', csrf: f.csrf },
-          ...issued,
-        }),
-      );
-    } catch (e) {
-      if (!(e instanceof PasswordResetRefused)) throw e;
-      if (e.code === 'seller_not_found') throw new PageError(404, ct(f.lang).noSuchSeller, e.message);
-      throw new PageError(409, resetWords(f.lang).keptByPlatform, e.message);
-    }
   });
 }

@@ -2,30 +2,52 @@ import type { CoreContext } from '../../core/context.js';
 import type { AuthorizationView } from '../../storage/console-ports.js';
 import type { FastifyInstance } from 'fastify';
 import { verifyPassword, hashPassword } from '../../crypto/password.js';
-import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import { audit, checkedForm, field, PageError } from '../../console/web-kit.js';
-import { loginGuard } from '../../console/login-guard.js';
-import { currentSeller, endSellerSession, startSellerSession } from '../../console/seller-session.js';
-import { seeOther, sendPage, type HttpContext } from '../http-context.js';
+import { doneParam, frame, scopeWords } from '../frame.js';
+import { audit, field, PageError } from '../web-kit.js';
+import { loginGuard } from '../login-guard.js';
+import {
+  currentSeller,
+  endSellerSession,
+  sellerIdpLogoutUrl,
+  startSellerOidc,
+  startSellerSession,
+} from '../seller-session.js';
+import { installSignIn, PAGE, SIGNED_OUT } from '../sign-in.js';
+import { seeOther, sendPage, type HttpContext } from '../../server/http-context.js';
 import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
-import { ct } from '../pages/console-i18n.js';
-import { credentialsPage, sellerHomePage } from '../pages/console-pages.js';
+import { ct } from '../../server/pages/console-i18n.js';
+import { credentialsPage, sellerHomePage } from '../../server/pages/console-pages.js';
 import { storesOf } from '../../storage/ports.js';
 import { expandScope, narrowScope } from '../../core/scope-choice.js';
-import { resetWords } from '../pages/password-reset-pages.js';
-import { t, type Lang } from '../pages/i18n.js';
-import { sellerIdpLogoutUrl, startSellerOidc } from './seller-oidc.route.js';
+import { resetWords } from '../../server/pages/password-reset-pages.js';
+import { t, type Lang } from '../../server/pages/i18n.js';
+import type { SellerRecord } from '../../storage/ports.js';
+import { passwordResetRoutes } from './password-reset.js';
+
+/** Where the seller center lives. */
+export const SELLER_CENTER_PREFIX = '/account';
 
 /**
  * The seller center (`/account`): a seller sees every app they authorized (store,
  * permissions, when, last used) and revokes one; tokens under a revoked grant die at
  * once (RFC 7009 §2.1 spirit: revoking the grant ends every token issued under it); the
  * gateway's webhook dispatcher tells the app (docs/adr/0031).
- * Logs in with the same seller session as the authorize pages.
+ * Logs in with the same seller session as the authorize pages (src/console/seller-session.ts).
+ *
+ * An encapsulated Fastify plugin registered under {@link SELLER_CENTER_PREFIX}: its sign-in hook
+ * (src/console/sign-in.ts) checks every POST's CSRF token and sends a browser without a seller
+ * session to `/account/login`, except on the sign-in, sign-out and password reset routes.
  */
-export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+export async function sellerCenterPlugin(app: FastifyInstance, opts: { ctx: HttpContext }): Promise<void> {
+  const { ctx } = opts;
   const { core } = ctx;
-  const cfg = { config: { kind: 'page' as const } };
+  const signIn = installSignIn<SellerRecord>(app, ctx, {
+    name: 'seller',
+    loginPath: '/account/login',
+    // The language and CSRF cookies are set before the session is looked up, as these pages always did.
+    beforeFind: (request, reply) => void frame(ctx, request, reply, 'account'),
+    find: (request) => currentSeller(ctx, request),
+  });
   // The packages a grant's scope stands for, ticked, for the "change permissions" form.
   const choice = core.profile.scopeChoice;
   const packagesOf = choice
@@ -33,7 +55,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
         expandScope(core.profile, scope).map((p) => ({ scope: p, fixed: choice.alwaysGranted.includes(p) }))
     : undefined;
 
-  app.get('/account/login', cfg, async (request, reply) => {
+  app.get('/login', SIGNED_OUT, async (request, reply) => {
     const f = frame(ctx, request, reply, 'account');
     if (await currentSeller(ctx, request)) return seeOther(reply, '/account');
     const m = ct(f.lang);
@@ -62,8 +84,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       : undefined;
   if (ctx.sellerOidc) {
     const oidcLogin = ctx.sellerOidc;
-    app.post('/account/login/oidc', cfg, async (request, reply) => {
-      checkedForm(ctx, request);
+    app.post('/login/oidc', SIGNED_OUT, async (request, reply) => {
       const f = frame(ctx, request, reply, 'account');
       const m = ct(f.lang);
       return startSellerOidc(ctx, oidcLogin, request, reply, '/account', () =>
@@ -84,8 +105,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     });
   }
 
-  app.post('/account/login', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
+  app.post('/login', SIGNED_OUT, async (request, reply) => {
+    const form = signIn.form(request);
     const f = frame(ctx, request, reply, 'account');
     const m = ct(f.lang);
     const username = field(form, 'username');
@@ -127,18 +148,16 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     return seeOther(reply, '/account');
   });
 
-  app.post('/account/logout', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
+  app.post('/logout', SIGNED_OUT, async (request, reply) => {
     // Signed in at the platform's IdP: sign out there too (RP-Initiated Logout 1.0, docs/adr/0176).
     const atIdp = await sellerIdpLogoutUrl(ctx, request);
     await endSellerSession(ctx, request, reply);
     return seeOther(reply, atIdp ?? '/account/login');
   });
 
-  app.get('/account', cfg, async (request, reply) => {
+  app.get('', PAGE, async (request, reply) => {
     const f = frame(ctx, request, reply, 'account');
-    const seller = await currentSeller(ctx, request);
-    if (!seller) return seeOther(reply, '/account/login');
+    const seller = signIn.principal(request);
     const m = ct(f.lang);
     const authorizations = await withSubscriptionEnds(
       core,
@@ -172,11 +191,9 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     );
   });
 
-  app.post<{ Params: { grantId: string } }>('/account/authorizations/:grantId/revoke', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
+  app.post<{ Params: { grantId: string } }>('/authorizations/:grantId/revoke', PAGE, async (request, reply) => {
     const f = frame(ctx, request, reply, 'account');
-    const seller = await currentSeller(ctx, request);
-    if (!seller) return seeOther(reply, '/account/login');
+    const seller = signIn.principal(request);
     const grant = await core.storage.grants.find(request.params.grantId);
     if (!grant || grant.sellerId !== seller.sellerId)
       throw new PageError(404, ct(f.lang).notYours, 'grant not found or not this seller');
@@ -197,11 +214,10 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   });
 
   // Narrow a live grant: the seller unticks packages; the grant and every live token of it lose them at once.
-  app.post<{ Params: { grantId: string } }>('/account/authorizations/:grantId/scope', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
+  app.post<{ Params: { grantId: string } }>('/authorizations/:grantId/scope', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
     const f = frame(ctx, request, reply, 'account');
-    const seller = await currentSeller(ctx, request);
-    if (!seller) return seeOther(reply, '/account/login');
+    const seller = signIn.principal(request);
     const grant = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.grantId)
       ? await core.storage.grants.find(request.params.grantId)
       : undefined;
@@ -234,13 +250,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   // Take one store out of a grant of several (docs/adr/0135); its last store revokes the grant.
   app.post<{ Params: { grantId: string; storeId: string } }>(
-    '/account/authorizations/:grantId/stores/:storeId/remove',
-    cfg,
+    '/authorizations/:grantId/stores/:storeId/remove',
+    PAGE,
     async (request, reply) => {
-      checkedForm(ctx, request);
       const f = frame(ctx, request, reply, 'account');
-      const seller = await currentSeller(ctx, request);
-      if (!seller) return seeOther(reply, '/account/login');
+      const seller = signIn.principal(request);
       const grant = /^[A-Za-z0-9_-]{1,64}$/.test(request.params.grantId)
         ? await core.storage.grants.find(request.params.grantId)
         : undefined;
@@ -269,12 +283,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   );
 
   // Changing the password ends every session of the seller and, if asked, every authorization.
-  app.post('/account/password', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
+  app.post('/password', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
     const f = frame(ctx, request, reply, 'account');
     const m = ct(f.lang);
-    const seller = await currentSeller(ctx, request);
-    if (!seller) return seeOther(reply, '/account/login');
+    const seller = signIn.principal(request);
     const current = form.get('current_password')?.[0] ?? '';
     const next = form.get('new_password')?.[0] ?? '';
     const fail = async (status: number, error: string) => {
@@ -328,6 +341,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     await endSellerSession(ctx, request, reply);
     return seeOther(reply, '/account/login?done=password');
   });
+
+  await passwordResetRoutes(app, ctx, signIn, SELLER_CENTER_PREFIX);
 }
 
 /**

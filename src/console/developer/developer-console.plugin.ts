@@ -13,24 +13,17 @@ import {
 } from '../../apps/apps.js';
 import { hashPassword, verifyPassword } from '../../crypto/password.js';
 import { randomToken } from '../../crypto/tokens.js';
-import { authorizeUrlFor } from '../../console/app-policy.js';
-import { doneParam, frame, scopeWords } from '../../console/frame.js';
-import {
-  audit,
-  checkedForm,
-  currentAccount,
-  endSession,
-  field,
-  PageError,
-  startAccountSession,
-} from '../../console/web-kit.js';
-import { loginGuard } from '../../console/login-guard.js';
+import { authorizeUrlFor } from '../app-policy.js';
+import { doneParam, frame, scopeWords } from '../frame.js';
+import { audit, currentAccount, endSession, field, PageError, startAccountSession } from '../web-kit.js';
+import { loginGuard } from '../login-guard.js';
+import { installSignIn, PAGE, SIGNED_OUT } from '../sign-in.js';
 import { DuplicateError } from '../../storage/ports.js';
 import { TOPICS, TopicError, validateTopics } from '../../messages/topics.js';
 import type { AppDetails, WebAccount } from '../../storage/console-ports.js';
-import { seeOther, sendPage, type HttpContext } from '../http-context.js';
-import { ct } from '../pages/console-i18n.js';
-import { appPage, consoleHomePage, credentialsPage, newAppPage } from '../pages/console-pages.js';
+import { seeOther, sendPage, type HttpContext } from '../../server/http-context.js';
+import { ct } from '../../server/pages/console-i18n.js';
+import { appPage, consoleHomePage, credentialsPage, newAppPage } from '../../server/pages/console-pages.js';
 
 /** A callback URL's problem in the page's words. */
 const callbackWords = (m: ReturnType<typeof ct>, p: CallbackProblem) =>
@@ -49,20 +42,26 @@ const TOP_ERRORS = 5;
 /** Message deliveries listed on an app's page. */
 const RECENT_DELIVERIES = 10;
 
+/** Where the developer console lives. */
+export const DEVELOPER_CONSOLE_PREFIX = '/console';
+
 /**
  * The developer console (`/console`): developer accounts apart from sellers, apps with the
  * AppSecret shown once (stored as a keyed hash, docs/adr/0003), secret rotation with an
  * overlap window (docs/adr/0060), submission for review, sandbox sellers.
+ *
+ * An encapsulated Fastify plugin registered under {@link DEVELOPER_CONSOLE_PREFIX}: its sign-in hook
+ * (src/console/sign-in.ts) checks every POST's CSRF token and sends a browser without a developer
+ * session to `/console/login`, except on the sign-up, sign-in and sign-out routes.
  */
-export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+export async function developerConsolePlugin(app: FastifyInstance, opts: { ctx: HttpContext }): Promise<void> {
+  const { ctx } = opts;
   const { core } = ctx;
-  const cfg = { config: { kind: 'page' as const } };
-
-  async function requireDeveloper(request: FastifyRequest, reply: FastifyReply): Promise<WebAccount | undefined> {
-    const dev = await currentAccount(ctx, request, 'developer');
-    if (!dev) seeOther(reply, '/console/login');
-    return dev;
-  }
+  const signIn = installSignIn<WebAccount>(app, ctx, {
+    name: 'developer',
+    loginPath: '/console/login',
+    find: (request) => currentAccount(ctx, request, 'developer'),
+  });
 
   async function ownApp(
     request: FastifyRequest<{ Params: { appKey: string } }>,
@@ -129,7 +128,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   }
 
   // Sign up and log in.
-  app.get('/console/signup', cfg, async (request, reply) => {
+  app.get('/signup', SIGNED_OUT, async (request, reply) => {
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
     return sendPage(
@@ -147,8 +146,8 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     );
   });
 
-  app.post('/console/signup', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
+  app.post('/signup', SIGNED_OUT, async (request, reply) => {
+    const form = signIn.form(request);
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
     const username = field(form, 'username');
@@ -188,7 +187,7 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     return seeOther(reply, '/console');
   });
 
-  app.get('/console/login', cfg, async (request, reply) => {
+  app.get('/login', SIGNED_OUT, async (request, reply) => {
     const f = frame(ctx, request, reply, 'console');
     if (await currentAccount(ctx, request, 'developer')) return seeOther(reply, '/console');
     const m = ct(f.lang);
@@ -206,8 +205,8 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     );
   });
 
-  app.post('/console/login', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
+  app.post('/login', SIGNED_OUT, async (request, reply) => {
+    const form = signIn.form(request);
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
     const username = field(form, 'username');
@@ -241,16 +240,14 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     return seeOther(reply, '/console');
   });
 
-  app.post('/console/logout', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
+  app.post('/logout', SIGNED_OUT, async (request, reply) => {
     await endSession(ctx, request, reply, 'developer');
     return seeOther(reply, '/console/login');
   });
 
   // Home: apps and sandbox sellers.
-  app.get('/console', cfg, async (request, reply) => {
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.get('', PAGE, async (request, reply) => {
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const apps = await core.storage.console.appsOfDeveloper(dev.accountId);
     const sandboxSellers = await core.storage.console.sandboxSellersOf(dev.accountId);
@@ -266,10 +263,8 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     );
   });
 
-  app.post('/console/sandbox-sellers', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.post('/sandbox-sellers', PAGE, async (request, reply) => {
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const username = `sbx-${dev.accountId}-${randomToken('hex32').slice(0, 6)}`;
     const password = randomToken('hex32').slice(0, 16);
@@ -302,9 +297,8 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   });
 
   // Create an app (status `testing`); the secret is shown on the answer to this POST only.
-  app.get('/console/apps/new', cfg, async (request, reply) => {
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.get('/apps/new', PAGE, async (request, reply) => {
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     return sendPage(
       reply,
@@ -317,10 +311,9 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     );
   });
 
-  app.post('/console/apps', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.post('/apps', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
     const values = Object.fromEntries(
@@ -391,9 +384,8 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     return renderApp(request, reply, dev, details, { secret: created.appSecret, status: 201 });
   });
 
-  app.get<{ Params: { appKey: string } }>('/console/apps/:appKey', cfg, async (request, reply) => {
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.get<{ Params: { appKey: string } }>('/apps/:appKey', PAGE, async (request, reply) => {
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     const done = doneParam(request);
@@ -412,10 +404,9 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   });
 
   // Rotate: a new secret now; the old one keeps working for the chosen window (0: revoked at once).
-  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/rotate', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/rotate', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
     const details = await ownApp(request, dev, f.lang);
@@ -432,10 +423,9 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   });
 
   // Edit the callback URLs: through the app module, audited, seen at once (docs/adr/0130).
-  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/callbacks', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/callbacks', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const m = ct(f.lang);
     const details = await ownApp(request, dev, f.lang);
@@ -459,10 +449,8 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     return seeOther(reply, `/console/apps/${details.appKey}?done=callbacks`);
   });
 
-  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/end-previous', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/end-previous', PAGE, async (request, reply) => {
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     await endPreviousSecret(core.storage, details.appKey, core.now(), {
@@ -473,10 +461,9 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   });
 
   // Where the client-side flow may send this app's tokens (docs/adr/0116, issue 15 finding 8).
-  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/fragment-redirect', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/fragment-redirect', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     const value = field(form, 'fragment_redirect');
@@ -501,10 +488,9 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   });
 
   // The message service (issue 16 §2): the topics the app subscribes to.
-  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/topics', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/topics', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     let topics: string[];
@@ -523,10 +509,8 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   });
 
   // Sandbox: sample events of the app's topics for this developer's sandbox sellers only.
-  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/sample-events', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/sample-events', PAGE, async (request, reply) => {
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     const sent = ctx.messages
@@ -548,10 +532,8 @@ export async function consoleRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     });
   });
 
-  app.post<{ Params: { appKey: string } }>('/console/apps/:appKey/submit', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
-    const dev = await requireDeveloper(request, reply);
-    if (!dev) return reply;
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/submit', PAGE, async (request, reply) => {
+    const dev = signIn.principal(request);
     const f = frame(ctx, request, reply, 'console');
     const details = await ownApp(request, dev, f.lang);
     if (details.status === 'testing') {

@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { AppInputError, updateApp } from '../../apps/apps.js';
-import { doneParam, frame } from '../../console/frame.js';
-import { checkedForm, currentAccount, field, PageError } from '../../console/web-kit.js';
+import { doneParam, frame } from '../frame.js';
+import { PAGE, type ConsoleSignIn } from '../sign-in.js';
+import { field, PageError } from '../web-kit.js';
+import type { WebAccount } from '../../storage/console-ports.js';
 import { ManagementError } from '../../management/management-error.js';
 import {
   cancelSubscription,
@@ -9,8 +11,8 @@ import {
   listSubscriptions,
   renewSubscription,
 } from '../../subscriptions/subscriptions.js';
-import { seeOther, sendPage, type HttpContext } from '../http-context.js';
-import { adminSubscriptionsPage } from '../pages/subscription-pages.js';
+import { seeOther, sendPage, type HttpContext } from '../../server/http-context.js';
+import { adminSubscriptionsPage } from '../../server/pages/subscription-pages.js';
 
 const NOTICES: Record<string, { en: string; 'zh-CN': string }> = {
   created: { en: 'Subscription recorded.', 'zh-CN': '订购已登记。' },
@@ -25,11 +27,15 @@ const NOTICES: Record<string, { en: string; 'zh-CN': string }> = {
 /**
  * `/admin/subscriptions` (docs/adr/0140): list, record, renew and cancel sellers' subscriptions,
  * and mark apps as requiring one, with the same module as the CLI and the management API.
- * Every change is audited as `operator:<username>`.
+ * Every change is audited as `operator:<username>`. Routes of the operator admin's plugin (`app`
+ * carries its prefix and sign-in hook).
  */
-export async function adminSubscriptionRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+export async function operatorSubscriptionRoutes(
+  app: FastifyInstance,
+  ctx: HttpContext,
+  signIn: ConsoleSignIn<WebAccount>,
+): Promise<void> {
   const { core } = ctx;
-  const cfg = { config: { kind: 'page' as const } };
   /** The module's refusals as error pages (its messages are English, like the CLI's). */
   const run = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -40,14 +46,10 @@ export async function adminSubscriptionRoutes(app: FastifyInstance, ctx: HttpCon
       throw e;
     }
   };
-  const operator = async (request: FastifyRequest) => {
-    const op = await currentAccount(ctx, request, 'operator');
-    return op ? `operator:${op.username}` : undefined;
-  };
+  const actorOf = (op: WebAccount) => `operator:${op.username}`;
 
-  app.get('/admin/subscriptions', cfg, async (request, reply) => {
-    const op = await currentAccount(ctx, request, 'operator');
-    if (!op) return seeOther(reply, '/admin/login');
+  app.get('/subscriptions', PAGE, async (request, reply) => {
+    const op = signIn.principal(request);
     const f = frame(ctx, request, reply, 'admin');
     const q = request.query as Record<string, unknown>;
     const text = (k: string) => (typeof q[k] === 'string' ? (q[k] as string).trim() : '');
@@ -84,10 +86,9 @@ export async function adminSubscriptionRoutes(app: FastifyInstance, ctx: HttpCon
     );
   });
 
-  app.post('/admin/subscriptions', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const actor = await operator(request);
-    if (!actor) return seeOther(reply, '/admin/login');
+  app.post('/subscriptions', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const actor = actorOf(signIn.principal(request));
     const plan = field(form, 'plan');
     const input = {
       appKey: field(form, 'app_key'),
@@ -103,28 +104,24 @@ export async function adminSubscriptionRoutes(app: FastifyInstance, ctx: HttpCon
     return seeOther(reply, `/admin/subscriptions?done=created&app_key=${encodeURIComponent(sub.appKey)}`);
   });
 
-  app.post<{ Params: { id: string } }>('/admin/subscriptions/:id/renew', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const actor = await operator(request);
-    if (!actor) return seeOther(reply, '/admin/login');
+  app.post<{ Params: { id: string } }>('/subscriptions/:id/renew', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const actor = actorOf(signIn.principal(request));
     const sub = await run(() =>
       renewSubscription(core.storage, request.params.id, field(form, 'expires_at'), actor, core.now()),
     );
     return seeOther(reply, `/admin/subscriptions?done=renewed&app_key=${encodeURIComponent(sub.appKey)}`);
   });
 
-  app.post<{ Params: { id: string } }>('/admin/subscriptions/:id/cancel', cfg, async (request, reply) => {
-    checkedForm(ctx, request);
-    const actor = await operator(request);
-    if (!actor) return seeOther(reply, '/admin/login');
+  app.post<{ Params: { id: string } }>('/subscriptions/:id/cancel', PAGE, async (request, reply) => {
+    const actor = actorOf(signIn.principal(request));
     const sub = await run(() => cancelSubscription(core.storage, request.params.id, actor, core.now()));
     return seeOther(reply, `/admin/subscriptions?done=cancelled&app_key=${encodeURIComponent(sub.appKey)}`);
   });
 
-  app.post<{ Params: { appKey: string } }>('/admin/apps/:appKey/subscription', cfg, async (request, reply) => {
-    const form = checkedForm(ctx, request);
-    const actor = await operator(request);
-    if (!actor) return seeOther(reply, '/admin/login');
+  app.post<{ Params: { appKey: string } }>('/apps/:appKey/subscription', PAGE, async (request, reply) => {
+    const form = signIn.form(request);
+    const actor = actorOf(signIn.principal(request));
     const requireSubscription = field(form, 'require_subscription') === '1';
     const purchaseUrl = field(form, 'purchase_url') || null;
     const done = await run(() =>
