@@ -3,7 +3,8 @@
  * 10,000 sellers and 100,000 audit rows, the server in-process on 127.0.0.1, one signed-in
  * operator, and each /admin page requested one after another (no concurrency: the question is how
  * long one operator waits). Prints median and p95 ms per page, and SQLite's query plan of each
- * list query (they must read an index, not sort the table).
+ * list query (they must read an index, not sort the table). Then the management API's list calls (JSON, pages of 100,
+ * an operator API token), the same way.
  * Not part of `npm run bench` (run.ts): run it alone, briefly.
  * Usage: node --import tsx scripts/bench/admin-pages.ts [requests per page = 30] [apps = 10000] [audit rows = 100000]
  */
@@ -16,6 +17,7 @@ import { getProfile } from '../../src/profiles/registry.js';
 import { createWebAccount } from '../../src/console/accounts.js';
 import { FormClient, hiddenInput } from '../../test/helpers/browserless.js';
 import { base32Decode, totp } from '../../src/crypto/totp.js';
+import { createOperatorToken } from '../../src/management/operator-tokens.js';
 
 const REQUESTS = Number(process.argv[2] ?? 30);
 const APPS = Number(process.argv[3] ?? 10_000);
@@ -166,6 +168,52 @@ for (const [name, path] of pages) {
     const r = await op.get(path);
     await r.arrayBuffer();
     if (r.status !== 200) throw new Error(`${path} answered ${r.status}`);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+  console.log(
+    `${name.padEnd(40)} ${at(0.5).toFixed(1).padStart(7)} ${at(0.95).toFixed(1).padStart(7)} ${times.at(-1)!.toFixed(1).padStart(7)}`,
+  );
+}
+
+// The management API's list calls (issue 14 §2, issue 18 "the management API's list calls with 10,000 apps"): one
+// operator API token, the same sequential requests, JSON pages of 100 with their cursors.
+const { token: apiToken } = await createOperatorToken(storage, {
+  name: 'bench',
+  readOnly: true,
+  createdBy: 'bench',
+  now: Date.now(),
+});
+const api = async (path: string) => {
+  const r = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${apiToken}` } });
+  const body = (await r.json()) as { next_cursor?: string | null };
+  if (r.status !== 200) throw new Error(`${path} answered ${r.status}: ${JSON.stringify(body)}`);
+  return body;
+};
+const cursorOf = async (path: string) => {
+  const c = (await api(path)).next_cursor;
+  return c ? `${path}&cursor=${encodeURIComponent(c)}` : path;
+};
+const apiCalls: Array<[string, string]> = [
+  ['GET /admin/api/v1/apps?limit=100', '/admin/api/v1/apps?limit=100'],
+  ['  … next page (cursor)', await cursorOf('/admin/api/v1/apps?limit=100')],
+  ['  ?status=submitted', '/admin/api/v1/apps?limit=100&status=submitted'],
+  ['  ?q=app 0999 (search)', '/admin/api/v1/apps?limit=100&q=app%200999'],
+  ['GET /admin/api/v1/sellers?limit=100', '/admin/api/v1/sellers?limit=100'],
+  ['  … next page (cursor)', await cursorOf('/admin/api/v1/sellers?limit=100')],
+  ['GET /admin/api/v1/audit?limit=100', '/admin/api/v1/audit?limit=100'],
+  ['  … next page (cursor)', await cursorOf('/admin/api/v1/audit?limit=100')],
+  ['  ?action=grant.revoked', '/admin/api/v1/audit?limit=100&action=grant.revoked'],
+];
+console.log(`\nmanagement API, ${REQUESTS} sequential requests per call (after 3 warm-up), ms:`);
+console.log(`${'call'.padEnd(40)} ${'median'.padStart(7)} ${'p95'.padStart(7)} ${'max'.padStart(7)}`);
+for (const [name, path] of apiCalls) {
+  for (let i = 0; i < 3; i++) await api(path);
+  const times: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const start = process.hrtime.bigint();
+    await api(path);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   times.sort((a, b) => a - b);
