@@ -50,13 +50,15 @@ export async function startSellerSession(
     expiresAt: now + lifetimeSeconds * 1000,
     ...(idp ? { idp } : {}),
   });
-  reply.setCookie(name, id, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: ctx.cookieSecure,
-    path: '/',
-    maxAge: lifetimeSeconds,
-  });
+  reply.setCookie(name, id, { ...sellerSessionFlags(ctx), maxAge: lifetimeSeconds });
+}
+
+/**
+ * The session cookie's attributes, for setting and for clearing it: a clearing `Set-Cookie` without `Secure`
+ * is ignored for a `__Host-` name (RFC 6265bis §5.6), so the browser would keep the cookie.
+ */
+function sellerSessionFlags(ctx: HttpContext) {
+  return { httpOnly: true, sameSite: 'lax' as const, secure: ctx.cookieSecure, path: '/' };
 }
 
 /** Sign out: delete the session behind the cookie and clear the cookie. */
@@ -64,7 +66,7 @@ export async function endSellerSession(ctx: HttpContext, request: FastifyRequest
   const name = sellerSessionCookie(ctx);
   const raw = request.cookies[name];
   if (raw) await ctx.core.storage.sessions.delete(sha256(raw));
-  reply.clearCookie(name, { path: '/' });
+  reply.clearCookie(name, sellerSessionFlags(ctx));
 }
 
 /**
@@ -73,7 +75,7 @@ export async function endSellerSession(ctx: HttpContext, request: FastifyRequest
  */
 export function forgetSellerCookie(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply): void {
   const name = sellerSessionCookie(ctx);
-  reply.clearCookie(name, { path: '/' });
+  reply.clearCookie(name, sellerSessionFlags(ctx));
   request.cookies[name] = undefined;
 }
 

@@ -150,7 +150,7 @@ export async function endSession(
   const name = webCookies(ctx)[realm];
   const raw = request.cookies[name];
   if (raw) await ctx.core.storage.console.deleteSession(sha256(raw));
-  reply.clearCookie(name, { path: '/' });
+  reply.clearCookie(name, webCookies(ctx).base);
 }
 
 /** Record a console action in the append-only audit log (docs/adr/0041); never a credential. */

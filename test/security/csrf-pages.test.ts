@@ -175,4 +175,47 @@ await eachDialect('security: cookies over https', { server: { cookieSecure: true
     assert.match(session, /; Path=\/; HttpOnly; Secure; SameSite=Lax/);
     assert.doesNotMatch(session, /Domain=/i);
   });
+
+  // RFC 6265bis §5.6 (steps 20–21): a Set-Cookie for a __Host-/__Secure- name without Secure is ignored, so a
+  // clearing header without it leaves the cookie in the browser (a failed sign-in kept the session signed in).
+  it('cookies are cleared with Secure: a failed sign-in, the consent and the sign-out clear __Host-/__Secure- cookies', async () => {
+    const s = server();
+    const prefixed = (res: Response) =>
+      res.headers
+        .getSetCookie()
+        .filter((x) => /^__(Host|Secure)-[^=]+=;/.test(x) || /^__(Host|Secure)-[^=]+=""/.test(x));
+    const c = new FormClient(s.url);
+    const start = await c.get(authorizeUrl(s));
+    const path = start.headers.get('location')!;
+    let page = await (await c.get(path)).text();
+    const signIn = (password: string) =>
+      c.post(formAction(page)!, {
+        csrf_token: hiddenInput(page, 'csrf_token')!,
+        username: s.seller.username,
+        password,
+      });
+    assert.equal((await signIn(s.seller.password)).status, 303);
+    const failed = await signIn('not the password');
+    assert.equal(failed.status, 401);
+    const clearedOnFailure = prefixed(failed);
+    assert.equal(clearedOnFailure.length, 1, 'the failed sign-in clears the session cookie');
+    assert.match(clearedOnFailure[0]!, /^__Host-sq_session=; .*Path=\/; .*Secure/);
+    assert.equal((await signIn(s.seller.password)).status, 303);
+    page = await (await c.get(path)).text();
+    const consent = await c.post(formAction(page)!, {
+      csrf_token: hiddenInput(page, 'csrf_token')!,
+      store_id: String(s.seller.stores[0]!.storeId),
+      decision: 'approve',
+    });
+    assert.equal(consent.status, 303);
+    const clearedOnConsent = prefixed(consent);
+    assert.equal(clearedOnConsent.length, 1, 'the consent clears the interaction cookie');
+    assert.match(clearedOnConsent[0]!, /^__Secure-sq_ia=; .*Secure/);
+    const home = await (await c.get('/account')).text();
+    const out = await c.post('/account/logout', { csrf_token: hiddenInput(home, 'csrf_token')! });
+    assert.equal(out.status, 303);
+    const clearedOnSignOut = prefixed(out);
+    assert.equal(clearedOnSignOut.length, 1, 'the sign-out clears the session cookie');
+    assert.match(clearedOnSignOut[0]!, /^__Host-sq_session=; .*Path=\/; .*Secure/);
+  });
 });

@@ -129,6 +129,8 @@ export async function operatorAdminPlugin(app: FastifyInstance, opts: { ctx: Htt
   const pendingCookie = ctx.cookieSecure ? '__Secure-sq_op_pending' : 'sq_op_pending';
   const PENDING_SECONDS = 300;
   const PENDING_PURPOSE = 'operator-login-pending';
+  // Set and cleared with the same attributes: a clearing Set-Cookie without Secure is ignored for a __Secure- name.
+  const pendingFlags = { httpOnly: true, sameSite: 'lax' as const, secure: ctx.cookieSecure };
   function setPending(reply: FastifyReply, accountId: number, stage: 'code' | 'enrol') {
     const value = seal(
       core.secretKey,
@@ -136,13 +138,7 @@ export async function operatorAdminPlugin(app: FastifyInstance, opts: { ctx: Htt
       stage,
       JSON.stringify({ a: accountId, exp: core.now() + PENDING_SECONDS * 1000 }),
     );
-    reply.setCookie(pendingCookie, value, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: ctx.cookieSecure,
-      path: '/admin/login',
-      maxAge: PENDING_SECONDS,
-    });
+    reply.setCookie(pendingCookie, value, { ...pendingFlags, path: '/admin/login', maxAge: PENDING_SECONDS });
   }
   /** The operator whose password was right a moment ago in this browser, for this stage. */
   async function pendingAccount(request: FastifyRequest, stage: 'code' | 'enrol') {
@@ -196,7 +192,7 @@ export async function operatorAdminPlugin(app: FastifyInstance, opts: { ctx: Htt
       return waitAfter > 0 ? again(429, guard.locked(reply, waitAfter, f.lang)) : again(401, m.totpWrong);
     }
     await guard.succeeded();
-    reply.clearCookie(pendingCookie, { path: '/admin/login' });
+    reply.clearCookie(pendingCookie, { ...pendingFlags, path: '/admin/login' });
     await startAccountSession(ctx, request, reply, account);
     await audit(ctx, {
       actor: `operator:${account.username}`,
@@ -257,7 +253,7 @@ export async function operatorAdminPlugin(app: FastifyInstance, opts: { ctx: Htt
     await core.storage.console.setTotp(account.accountId, account.totpSecret!, now);
     await core.storage.console.acceptTotpStep(account.accountId, step);
     const codes = await issueRecoveryCodes(core.storage, account.accountId, now);
-    reply.clearCookie(pendingCookie, { path: '/admin/login' });
+    reply.clearCookie(pendingCookie, { ...pendingFlags, path: '/admin/login' });
     await startAccountSession(ctx, request, reply, account);
     await audit(ctx, { actor: `operator:${account.username}`, event: 'console.operator_totp_enrolled' });
     await audit(ctx, {

@@ -467,7 +467,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         );
         // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
         if (location === undefined) return page(request, reply, 403, m.expired, interaction.request.view);
-        reply.clearCookie(interactionCookie, { path: interactionPath(interaction.id) });
+        reply.clearCookie(interactionCookie, { ...cookieBase, path: interactionPath(interaction.id) });
         request.log.info(
           { sellerId: seller.sellerId, storeIds, scope: scope.join(' '), appKey: interaction.request.appKey },
           'seller approved authorization',
@@ -478,7 +478,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         // Lost the race to a concurrent post of the same form: a replay, like a used form (403).
         return page(request, reply, 403, m.expired, interaction.request.view);
       }
-      reply.clearCookie(interactionCookie, { path: interactionPath(interaction.id) });
+      reply.clearCookie(interactionCookie, { ...cookieBase, path: interactionPath(interaction.id) });
       if (decision === 'deny') {
         request.log.info(
           { sellerId: seller.sellerId, appKey: interaction.request.appKey },

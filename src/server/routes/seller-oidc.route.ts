@@ -23,7 +23,7 @@ export async function sellerOidcRoutes(app: FastifyInstance, ctx: HttpContext, l
     const url = request.raw.url ?? '';
     const rawQuery = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
     const result = await login.callback(rawQuery, request.cookies[flowCookie(ctx)], request.log);
-    reply.clearCookie(flowCookie(ctx), { path: SELLER_OIDC_CALLBACK_PATH });
+    reply.clearCookie(flowCookie(ctx), { httpOnly: true, secure: ctx.cookieSecure, path: SELLER_OIDC_CALLBACK_PATH });
     const lang: Lang =
       ((result.returnTo && /[?&]lang=(en|zh-CN)$/.exec(result.returnTo)?.[1]) as Lang | undefined) ??
       requestLang(ctx, request);
