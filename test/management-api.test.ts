@@ -521,6 +521,7 @@ for (const dialect of dialects) {
           '/admin/api/v1/events post',
           '/admin/api/v1/grants get',
           '/admin/api/v1/grants/{grant_id} delete',
+          '/admin/api/v1/operators/{username}/reset-totp post',
           '/admin/api/v1/sellers get,post',
           '/admin/api/v1/sellers/{seller_id} get,patch',
           '/admin/api/v1/sellers/{seller_id}/password-reset post',
@@ -539,6 +540,11 @@ for (const dialect of dialects) {
         { $ref: '#/components/schemas/App' },
       );
       assert.equal(doc.components.schemas.AppUpdate.additionalProperties, false);
+      assert.deepEqual(
+        doc.paths['/admin/api/v1/operators/{username}/reset-totp'].post.responses['200'].content['application/json']
+          .schema,
+        { $ref: '#/components/schemas/OperatorTotpReset' },
+      );
     });
   });
 }

@@ -16,7 +16,12 @@ import { buildServer, createCoreContext, loadSecretKey, openStorage, redactDbUrl
 import { ensureSandbox, retireSandboxCredentials, type SandboxCredentials } from '../sandbox.js';
 import { APP_GATEWAY_HELP, appGatewayCommand, loadGatewayOptions } from '../gateway/cli.js';
 import { createWebAccount } from '../console/accounts.js';
-import { issueRecoveryCodes, startTotpEnrolment, totpIssuerLabel } from '../console/operator-totp.js';
+import {
+  issueRecoveryCodes,
+  resetOperatorTotp,
+  startTotpEnrolment,
+  totpIssuerLabel,
+} from '../console/operator-totp.js';
 import type { Storage } from '../storage/ports.js';
 import type { FastifyInstance } from 'fastify';
 import { clusterWorkerSlot, runPrimary, tellPrimary, type WorkerMessage } from './serve-cluster.js';
@@ -76,6 +81,7 @@ Commands:
   event publish|sample  publish a business event to the message service; sandbox sample events
   seller reset-password  issue a one-time password reset link for a built-in seller
   operator create  create an operator account for the /admin pages
+  operator reset-totp  reset an operator's lost authenticator (enrol again at the next sign-in)
   operator token create|list|revoke  API tokens for the management API (/admin/api/v1/)
   key rotate       re-seal every AppSecret under a new server key (a key file outside the database)
   janitor          purge expired codes, tokens, sessions, interactions and old call records now
@@ -147,6 +153,16 @@ with the password and a TOTP code (RFC 6238); without --totp they enrol on first
   --issuer URL       with --totp: the server's public URL, named in the authenticator (env SHOUQUAN_ISSUER)
   --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --json             print {"operator_id","username"} (with --totp also "totp":{"secret","otpauth_uri","recovery_codes"})`,
+  'operator reset-totp': `Usage: shouquan operator reset-totp --username U [--database URL] [--json]
+
+Reset an operator's authenticator (a lost phone, no recovery codes left): the TOTP secret and the
+recovery codes are cleared and the operator's /admin sessions end. At the next sign-in, after the
+password, the operator sets up a new authenticator and gets new recovery codes. Audited
+(console.operator_totp_reset). The same through the management API:
+POST /admin/api/v1/operators/{username}/reset-totp.
+  --username U       the operator's username
+  --database URL     sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
+  --json             print {"operator_id","username","was_enrolled"}`,
 };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -202,7 +218,7 @@ const groupHelps: Record<string, (tokenOnly: boolean) => string> = {
   operator: (tokenOnly) =>
     tokenOnly
       ? groupHelp(OPERATOR_TOKEN_HELP)
-      : `${HELP['operator create'] ?? ''}\n\n${groupHelp(OPERATOR_TOKEN_HELP)}`,
+      : `${HELP['operator create'] ?? ''}\n\n${HELP['operator reset-totp'] ?? ''}\n\n${groupHelp(OPERATOR_TOKEN_HELP)}`,
 };
 
 /** Entry point: returns the exit code. */
@@ -238,6 +254,7 @@ export async function main(argv: string[], out: Out = stdio): Promise<number> {
     if (cmd === 'operator' && sub === 'token' && rest[0] !== undefined && !isHelp(rest[0]))
       return await operatorTokenCommand(rest[0], rest.slice(1), out);
     if (cmd === 'operator' && sub === 'create') return await operatorCreate(rest, out);
+    if (cmd === 'operator' && sub === 'reset-totp') return await operatorResetTotp(rest, out);
     if (cmd === 'app' && sub === 'gateway') return await appGatewayCommand(rest, out, DEFAULT_DATABASE_URL);
     if (cmd === 'janitor') return await janitor(argv.slice(1), out);
     if (cmd === 'key') return await keyCommand(sub, rest, out, DEFAULT_DATABASE_URL);
@@ -402,6 +419,25 @@ async function operatorCreate(args: string[], out: Out): Promise<number> {
           `${codes.map((c) => `  ${c}`).join('\n')}\nSign in at /admin/login with the password and the app's code.`,
       );
     }
+    return 0;
+  });
+}
+
+async function operatorResetTotp(args: string[], out: Out): Promise<number> {
+  const { values } = parse(args, { ...databaseOption, username: { type: 'string' } }, 'operator reset-totp');
+  if (values.help) return (out.log(HELP['operator reset-totp'] ?? ''), 0);
+  const { username } = values;
+  if (typeof username !== 'string') throw new UsageError('--username is required');
+  return withStorage(values.database, async (storage) => {
+    const reset = await resetOperatorTotp(storage, username, 'cli', Date.now());
+    if (!reset) throw new Error(`no operator with username ${username}`);
+    if (values.json)
+      out.log(JSON.stringify({ operator_id: reset.account.accountId, username, was_enrolled: reset.wasEnrolled }));
+    else
+      out.log(
+        `operator ${username}: authenticator reset, recovery codes cleared, sessions ended.\n` +
+          'At the next sign-in at /admin/login (password first) they set up a new authenticator.',
+      );
     return 0;
   });
 }

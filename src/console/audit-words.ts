@@ -37,6 +37,10 @@ export const AUDIT_SENTENCES: Record<string, { zh: string; en: string }> = {
   'console.sandbox_seller_created': { zh: '创建了沙箱卖家 {seller}', en: 'created sandbox seller {seller}' },
   'console.operator_login': { zh: '登录了运营后台', en: 'signed in to the operator admin' },
   'console.operator_totp_enrolled': { zh: '设置了两步验证', en: 'set up two-step sign-in' },
+  'console.operator_totp_reset': {
+    zh: '重置了运营人员 {subject} 的两步验证（下次登录时重新设置）',
+    en: "reset operator {subject}'s two-step sign-in (set up again at the next sign-in)",
+  },
   'operator_token.created': { zh: '创建了管理 API 令牌 {subject}', en: 'created management API token {subject}' },
   'operator_token.revoked': { zh: '吊销了管理 API 令牌 {subject}', en: 'revoked management API token {subject}' },
   'operator_token.used': { zh: '通过管理 API 调用了 {subject}', en: 'called {subject} through the management API' },

@@ -92,3 +92,30 @@ export async function checkSecondFactor(
     return 'recovery';
   return undefined;
 }
+
+/**
+ * Reset an operator's lost authenticator (docs/adr/0177): TOTP and recovery codes cleared and the operator's sessions
+ * ended, so the next sign-in (password, then enrolment) sets up a new authenticator. Audited as
+ * `console.operator_totp_reset` by `actor` (`cli`, `token:<name>`). Undefined when there is no such operator.
+ */
+export async function resetOperatorTotp(
+  storage: Storage,
+  username: string,
+  actor: string,
+  now: number,
+): Promise<{ account: WebAccount; wasEnrolled: boolean } | undefined> {
+  const account = await storage.console.findAccount('operator', username);
+  if (!account) return undefined;
+  await storage.console.resetTotp(account.accountId);
+  const wasEnrolled = account.totpEnabledAt !== null && account.totpEnabledAt !== undefined;
+  await storage.audit?.append({
+    at: now,
+    event: 'console.operator_totp_reset',
+    actor,
+    appKey: null,
+    sellerId: null,
+    subject: account.username,
+    detail: { was_enrolled: wasEnrolled },
+  });
+  return { account, wasEnrolled };
+}

@@ -109,6 +109,11 @@ export interface ConsoleStorage {
   useRecoveryCode(accountId: number, codeHash: string, now: number): Promise<boolean>;
   /** Unused recovery codes of an account. */
   recoveryCodesLeft(accountId: number): Promise<number>;
+  /**
+   * Reset an operator's authenticator in one transaction (docs/adr/0177): the TOTP secret, its enrolment and last
+   * step cleared, the recovery codes deleted, the account's sessions ended. The next sign-in enrols again.
+   */
+  resetTotp(accountId: number): Promise<void>;
 
   createSession(session: WebSession): Promise<void>;
   findSession(idHash: string, realm: WebRealm, now: number): Promise<WebSession | undefined>;

@@ -22,6 +22,7 @@ import { auditRoutes, grantRoutes } from './grants-audit.api.js';
 import { sellerRoutes } from './sellers.api.js';
 import { subscriptionRoutes } from './subscriptions.api.js';
 import { eventRoutes } from './events.api.js';
+import { operatorRoutes } from './operators.api.js';
 
 /** Where the API lives. */
 export const MANAGEMENT_API_PREFIX = '/admin/api/v1';
@@ -41,7 +42,8 @@ export interface ManagementRoute {
     | 'Management: grants'
     | 'Management: subscriptions'
     | 'Management: audit'
-    | 'Management: events';
+    | 'Management: events'
+    | 'Management: operators';
   querystring?: Schema;
   body?: Schema;
   /** Status → schema of the success answer (errors are added for every route). */
@@ -67,6 +69,7 @@ export function managementRoutes(ctx: HttpContext): ManagementRoute[] {
     ...subscriptionRoutes(ctx),
     ...auditRoutes(ctx),
     ...eventRoutes(ctx),
+    ...operatorRoutes(ctx),
   ];
 }
 

@@ -316,6 +316,11 @@ export const schemas = {
     last_used_at: timeOrNull,
     revoked_at: timeOrNull,
   }),
+  OperatorTotpReset: obj({
+    operator_id: { type: 'integer' },
+    username: str,
+    was_enrolled: { type: 'boolean', description: 'whether an authenticator had been set up (false: none to reset)' },
+  }),
 } satisfies Record<string, Schema>;
 
 export type SchemaName = keyof typeof schemas;

@@ -512,6 +512,11 @@ export function operationsZh(ctx: HttpContext): Map<string, OperationZh> {
     description:
       '`action`：完整的操作名（`grant.revoked`）或前缀（`grant.*`）；`actor`：精确匹配（`token:deploy`、`cli`）；`since`：RFC 3339 时间或毫秒时间戳。',
   });
+  add(`POST ${api}/operators/{username}/reset-totp`, {
+    summary: '重置运营人员的身份验证器：下次登录时重新设置',
+    description:
+      '清除 TOTP 密钥和恢复码，并结束该运营人员在 /admin 的所有会话（手机丢失且恢复码已用完时使用）。记入审计日志 `console.operator_totp_reset`。对应的命令行是 `shouquan operator reset-totp --username U`。',
+  });
   add(`POST ${api}/events`, {
     summary: '发布业务事件（每批最多 1,000 条），发给有权接收的应用',
     description:

@@ -697,6 +697,7 @@ export function buildOpenApi(
         name: 'Management: events',
         description: 'Publish business events to the message service (docs/gateway.md#message-service)',
       },
+      { name: 'Management: operators' },
     ],
     paths,
     components: {

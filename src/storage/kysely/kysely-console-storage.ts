@@ -118,6 +118,17 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
+    async resetTotp(accountId) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('web_accounts')
+          .set({ totp_secret: null, totp_enabled_at: null, totp_last_step: null })
+          .where('account_id', '=', accountId)
+          .execute();
+        await trx.deleteFrom('web_recovery_codes').where('account_id', '=', accountId).execute();
+        await trx.deleteFrom('web_sessions').where('account_id', '=', accountId).execute();
+      });
+    },
     async recoveryCodesLeft(accountId) {
       const r = await db
         .selectFrom('web_recovery_codes')
