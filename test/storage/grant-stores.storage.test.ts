@@ -163,6 +163,138 @@ for (const dialect of await testDialects()) {
       assert.deepEqual((await storage.grants.findLive('app2', sellerId))?.storeIds, [stores[1], stores[2]]);
     });
 
+    it('a code redeemed under "add" and under "replace" writes the same audit entries on every database', async () => {
+      // PostgreSQL writes these in one statement of its own SQL (docs/adr/0186); they must read as SQLite's do.
+      const redeem = async (g: GrantRecord, reconsent: 'add' | 'replace', now: number) => {
+        const codeHash = h();
+        await storage.codes.create({
+          codeHash,
+          appKey: 'app2',
+          sellerId,
+          storeId: g.storeId,
+          storeIds: g.storeIds,
+          redirectUri: 'https://a.example/cb',
+          redirectUriSent: true,
+          scope: g.scope,
+          codeChallenge: null,
+          codeChallengeMethod: null,
+          createdAt: 1,
+          expiresAt: Date.now() + 60_000,
+          consumedAt: null,
+          grantId: null,
+        });
+        const r = await storage.grants.redeemAuthCode({ codeHash, now, grant: g, tokens: [tok(g)], reconsent });
+        assert.equal(r.status, 'redeemed');
+        return r;
+      };
+      await endLive();
+      const before = (await storage.audit!.list({ limit: 100_000 })).at(-1)?.id ?? 0;
+      const g1 = grant([stores[0]!]);
+      await redeem(g1, 'add', 21);
+      const g2 = grant([stores[1]!, stores[0]!], ['orders.read']);
+      await redeem(g2, 'add', 22);
+      const g3 = grant([stores[2]!]);
+      await redeem(g3, 'replace', 23);
+      const entries = (await storage.audit!.list({ afterId: before, limit: 100 })).map((e) => ({
+        at: e.at,
+        event: e.event,
+        actor: e.actor,
+        appKey: e.appKey,
+        sellerId: e.sellerId,
+        subject: e.subject,
+        detail: e.detail,
+      }));
+      const who = { actor: `seller:${sellerId}`, appKey: 'app2', sellerId };
+      assert.deepEqual(entries, [
+        {
+          at: 21,
+          event: 'grant.created',
+          ...who,
+          subject: g1.grantId,
+          detail: { via: 'authorization_code', storeId: stores[0], storeIds: [stores[0]], scope: 'store.read' },
+        },
+        {
+          at: 22,
+          event: 'grant.extended',
+          ...who,
+          subject: g1.grantId,
+          detail: {
+            via: 'authorization_code',
+            added: [stores[1]],
+            storeIds: [stores[0], stores[1]],
+            scope: 'store.read orders.read',
+          },
+        },
+        {
+          at: 23,
+          event: 'grant.revoked',
+          ...who,
+          subject: g1.grantId,
+          detail: { reason: 'replaced', by: g3.grantId },
+        },
+        {
+          at: 23,
+          event: 'grant.created',
+          ...who,
+          subject: g3.grantId,
+          detail: { via: 'authorization_code', storeId: stores[2], storeIds: [stores[2]], scope: 'store.read' },
+        },
+      ]);
+    });
+
+    it('concurrent codes under "add": one live grant with every store; the same code twice: one winner', async () => {
+      await endLive();
+      const codeOf = async (g: GrantRecord) => {
+        const codeHash = h();
+        await storage.codes.create({
+          codeHash,
+          appKey: 'app2',
+          sellerId,
+          storeId: g.storeId,
+          storeIds: g.storeIds,
+          redirectUri: 'https://a.example/cb',
+          redirectUriSent: true,
+          scope: g.scope,
+          codeChallenge: null,
+          codeChallengeMethod: null,
+          createdAt: 1,
+          expiresAt: Date.now() + 60_000,
+          consumedAt: null,
+          grantId: null,
+        });
+        return codeHash;
+      };
+      const grants = stores.map((id) => grant([id]));
+      const codes = await Promise.all(grants.map(codeOf));
+      const results = await Promise.all(
+        grants.map((g, i) =>
+          storage.grants.redeemAuthCode({ codeHash: codes[i]!, now: 31, grant: g, tokens: [tok(g)], reconsent: 'add' }),
+        ),
+      );
+      assert.ok(results.every((r) => r.status === 'redeemed'));
+      const live = await storage.grants.findLive('app2', sellerId);
+      assert.deepEqual(
+        [...live!.storeIds!].sort((a, b) => a - b),
+        [...stores].sort((a, b) => a - b),
+      );
+      const again = grant([stores[0]!]);
+      const code = await codeOf(again);
+      const racers = await Promise.all(
+        Array.from({ length: 5 }, () => {
+          const g = grant([stores[0]!]);
+          return storage.grants.redeemAuthCode({
+            codeHash: code,
+            now: 32,
+            grant: g,
+            tokens: [tok(g)],
+            reconsent: 'add',
+          });
+        }),
+      );
+      assert.equal(racers.filter((r) => r.status === 'redeemed').length, 1);
+      assert.ok(racers.filter((r) => r.status !== 'redeemed').every((r) => r.status === 'already_used'));
+    });
+
     it('concurrent "add" consents end with one live grant holding every store', async () => {
       await endLive();
       const results = await Promise.all(

@@ -340,9 +340,9 @@ interface RedeemStatements {
  * - `replace` (and `add` when the seller has no live grant for the app is decided inside the same statement):
  *   ONE statement — consume the code (the gate), end the seller's live grants for the app, insert the grant,
  *   its tokens and the audit entries, each only when the code was consumed.
- * - `add`: a transaction of two statements — consume the code and lock the live grant (`FOR UPDATE`, so a
- *   concurrent consent waits and then sees the stores this one added), then extend it (or create the grant)
- *   with its tokens and audit entries — instead of seven.
+ * - `add`: one statement too — lock the live grant (`FOR UPDATE`, so a concurrent consent's extension is what
+ *   it merges into), consume the code, then extend that grant (stores and scopes merged in SQL, in the order
+ *   `union` keeps) or create one, with the tokens and the audit entry.
  * A lost race reads who won, as before: `already_used` with the winner's grant, or `not_found`.
  */
 async function redeemOnPostgres(
@@ -403,61 +403,74 @@ async function redeemOnPostgres(
     return { status: 'redeemed', grant: { ...grant, storeIds: storesOf(grant) } };
   }
 
-  return db.transaction().execute(async (trx): Promise<RedeemResult> => {
-    const first = new PgOneStatement(consume).with('gate', `${consume.sql} returning 1`);
-    const locked = first.build<Database['grants'] & { gated: number }>(
-      'select (select count(*)::int from "gate") as "gated", "g".* from (select 1) as "one" left join lateral ' +
-        `(select * from "grants" where "app_key" = ${first.p(grant.appKey)} and "seller_id" = ${first.p(grant.sellerId)}` +
-        ' and "revoked_at" is null for update) as "g" on true',
-    );
-    const row = (await trx.executeQuery(locked)).rows[0];
-    if (Number(row?.gated) !== 1) return lost(trx);
-    const st = new PgOneStatement();
-    const one = '(select 1) as "one"';
-    if (!row!.grant_id) {
-      // No live grant: create one, never end another (a concurrent consent's grant makes the unique index refuse
-      // this INSERT, and the retry adds to that grant instead).
-      insertGrant(st, one);
-      st.with('created', st.insertRow('audit_log', AUDIT_COLUMNS, auditRow(created('authorization_code')), '"grant"'));
-      await trx.executeQuery(st.build('select 1'));
-      return { status: 'redeemed', grant: { ...grant, storeIds: storesOf(grant) } };
-    }
-    const current = toGrant(row as Database['grants']);
-    const currentStores = storesOf(current);
-    const storeIds = union(currentStores, storesOf(grant));
-    const scope = union(current.scope, grant.scope);
-    st.with(
-      'extended',
-      `update "grants" set "store_ids" = ${st.p(joinStoreIds(storeIds))}, "scope" = ${st.p(joinScope(scope))} ` +
-        `where "grant_id" = ${st.p(current.grantId)} returning 1`,
-    );
-    // The new tokens cover the whole grant as it now stands; earlier tokens keep their stores.
-    tokens.forEach((t, i) =>
-      st.with(
-        `t${i}`,
-        st.insertRow('tokens', TOKEN_COLUMNS, tokenRow({ ...t, grantId: current.grantId, storeIds }), one),
-      ),
-    );
-    const event: AuditEvent = {
-      at: now,
-      event: 'grant.extended',
-      ...who,
-      subject: current.grantId,
-      detail: {
-        via: 'authorization_code',
-        added: storesOf(grant).filter((id) => !currentStores.includes(id)),
-        storeIds,
-        scope: scope.join(' '),
-      },
-    };
-    st.with('extended_entry', st.insertRow('audit_log', AUDIT_COLUMNS, auditRow(event), one));
-    st.with(
-      'code',
-      `update "auth_codes" set "grant_id" = ${st.p(current.grantId)} where "code_hash" = ${st.p(codeHash)}`,
-    );
-    await trx.executeQuery(st.build('select 1'));
-    return { status: 'redeemed', grant: { ...current, storeIds, scope } };
+  // `add`, one statement as well. Order inside it: "live" locks the seller's live grant for the app (FOR UPDATE:
+  // a concurrent consent's extension commits first and is what we read), "gate" consumes the code and points it at
+  // that grant (or at the new one), then either "ext" merges the stores and scopes into the live grant or "newg"
+  // creates the grant; the tokens and the audit entry follow whichever ran. A row may be changed only once per
+  // statement, which is why the code's grant_id is set by the gate itself.
+  const st = new PgOneStatement();
+  const a = st.p(grant.appKey);
+  const sellerParam = st.p(grant.sellerId);
+  st.with(
+    'live',
+    'select "grant_id", "store_id", "store_ids", "scope" from "grants" ' +
+      `where "app_key" = ${a} and "seller_id" = ${sellerParam} and "revoked_at" is null for update`,
+  );
+  st.with(
+    'gate',
+    `update "auth_codes" set "consumed_at" = ${st.p(now)}, "grant_id" = coalesce((select "grant_id" from "live"), ` +
+      `${st.p(grant.grantId)}) where "code_hash" = ${st.p(codeHash)} and "consumed_at" is null returning 1`,
+  );
+  // The union of two space-separated lists, in order: the first's items, then the second's that are new (as `union`).
+  const union2 = (first: string, second: string) =>
+    `array_to_string(array(select "v" from (select "v", 0 as "s", "o" from unnest(string_to_array(${first}, ' ')) ` +
+    `with ordinality as "x"("v", "o") union all select "v", 1, "o" from unnest(string_to_array(${second}, ' ')) ` +
+    `with ordinality as "y"("v", "o") where "v" <> all(string_to_array(${first}, ' '))) as "z" order by "s", "o"), ' ')`;
+  const liveStores = `coalesce("live"."store_ids", "live"."store_id"::text)`;
+  const newStores = st.p(joinStoreIds(storesOf(grant)));
+  st.with(
+    'ext',
+    `update "grants" set "store_ids" = ${union2(liveStores, `${newStores}::text`)}, ` +
+      `"scope" = ${union2('"live"."scope"', `${st.p(joinScope(grant.scope))}::text`)} ` +
+      'from "live" where "grants"."grant_id" = "live"."grant_id" and exists (select 1 from "gate") ' +
+      `returning "grants".*, ${liveStores} as "old_store_ids"`,
+  );
+  st.with(
+    'newg',
+    `${st.insertRow('grants', GRANT_COLUMNS, grantRow(grant), '"gate"', 'not exists (select 1 from "live")')} returning 1`,
+  );
+  tokens.forEach((t, i) => {
+    const row = tokenRow(t);
+    // Into the live grant: its id and the stores it now has (earlier tokens keep theirs).
+    const cols = TOKEN_COLUMNS.map((c) => `"${c}"`).join(', ');
+    const values = TOKEN_COLUMNS.map((c) =>
+      c === 'grant_id' ? '"ext"."grant_id"' : c === 'store_ids' ? '"ext"."store_ids"' : st.p(row[c] ?? null),
+    ).join(', ');
+    st.with(`te${i}`, `insert into "tokens" (${cols}) select ${values} from "ext"`);
+    st.with(`tn${i}`, st.insertRow('tokens', TOKEN_COLUMNS, row, '"newg"'));
   });
+  const storeArray = (list: string) =>
+    `array(select "v"::bigint from unnest(string_to_array(${list}, ' ')) with ordinality as "u"("v", "o") order by "o")`;
+  const extended = auditRow({ at: now, event: 'grant.extended', ...who, subject: '', detail: null });
+  st.with(
+    'extended_entry',
+    `insert into "audit_log" (${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')}) select ${st.p(extended.at)}, ` +
+      `${st.p(extended.event)}, ${st.p(extended.actor)}, ${st.p(extended.app_key)}, ${st.p(extended.seller_id)}, ` +
+      `"ext"."grant_id", json_build_object('via', 'authorization_code', 'added', array(select "v"::bigint from ` +
+      `unnest(string_to_array(${newStores}::text, ' ')) with ordinality as "n"("v", "o") where "v" <> ` +
+      `all(string_to_array("ext"."old_store_ids", ' ')) order by "o"), 'storeIds', ${storeArray('"ext"."store_ids"')}, ` +
+      `'scope', "ext"."scope")::text from "ext"`,
+  );
+  st.with('created', st.insertRow('audit_log', AUDIT_COLUMNS, auditRow(created('authorization_code')), '"newg"'));
+  const r = await db.executeQuery(
+    st.build<Database['grants'] & { gated: number }>(
+      'select (select count(*)::int from "gate") as "gated", "ext".* from (select 1) as "one" left join "ext" on true',
+    ),
+  );
+  const row = r.rows[0];
+  if (Number(row?.gated) !== 1) return lost(db);
+  if (!row!.grant_id) return { status: 'redeemed', grant: { ...grant, storeIds: storesOf(grant) } };
+  return { status: 'redeemed', grant: toGrant(row as Database['grants']) };
 }
 
 /** Run a transaction, retrying once when a concurrent writer hit the same unique key. */
