@@ -101,8 +101,7 @@ for (const reconsent of ['add', 'replace'] as const) {
         });
         const got = { exchange: ex.n, refresh: rf.n, introspection: intro.n, bearer: bearer.n, router: router.n };
         const detail = JSON.stringify({ ex: ex.sql, rf: rf.sql, intro: intro.sql, router: router.sql }, null, 1);
-        // The lockout check (shared_limits) and the code or token lookup, then the writes: one statement for
-        // `replace`, BEGIN + two statements + COMMIT for `add` (it locks the live grant it extends).
+        // The lockout check (shared_limits) and the code or token lookup, then the writes in one statement.
         assert.deepEqual(got, { exchange: 3, refresh: 3, introspection: 2, bearer: 1, router: 2 }, detail);
       });
     },
