@@ -25,8 +25,8 @@
  *                               named: postgres-1w,postgres-2w,sqlite-1w (2 workers on cores 0,1; SQLite
  *                               refuses --workers 2, docs/adr/0090)
  *   BENCH_JSON                  write all raw results to this file
- *   BENCH_WORKLOADS             comma list (exchange,refresh,grace,introspection,bearer,router,login,flow,messages); default
- *   all;
+ *   BENCH_WORKLOADS             comma list (exchange,refresh,grace,introspection,bearer,router,login,flow,
+ *                               messages); default all;
  *                               `messages` alone runs only the message service bench (scripts/bench/messages.ts)
  *   BENCH_CPU_PROF              a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
  *   BENCH_NODE_FLAGS            extra Node/V8 flags for every target process (e.g. "--single-threaded-gc")
