@@ -632,6 +632,41 @@ for (const dialect of backends) {
       },
     );
 
+    it(
+      'moves a webhook-outbox row to the pull queue once when the move is repeated after a crash',
+      { skip: !nats && 'the database queue moves a row in one transaction (nothing to repeat)' },
+      async () => {
+        const gw = s.core.storage.gateway!;
+        const P = await newApp(s, 'Moved twice');
+        await updateApp(s.core.storage, P.appKey, { topics: ['refund.created'] }, s.core.now());
+        const now = s.core.now();
+        await gw.outbox.enqueue({
+          appKey: P.appKey,
+          grantId: `msg:moved:${P.appKey}`,
+          event: 'refund.created',
+          body: JSON.stringify({ seller_id: s.seller.sellerId, store_id: store1, data: { refund_id: 9009 } }),
+          createdAt: now,
+          // Not due: the server's dispatcher leaves it to this test.
+          nextAttemptAt: now + 3_600_000,
+        });
+        const [rec] = await gw.outbox.undelivered(P.appKey, 10);
+        const svc = new MessageService(s.core);
+        assert.equal(await svc.forwardToPull(rec!, ['refund.created']), true);
+        // A dispatcher that died after publishing and before marking the row delivered moves it again.
+        assert.equal(await svc.forwardToPull(rec!, ['refund.created']), true);
+        const got = await pull(s, P);
+        assert.deepEqual(
+          got.json.messages.map((m: any) => [m.topic, m.data]),
+          [['refund.created', { refund_id: 9009 }]],
+        );
+        await ack(
+          s,
+          P,
+          got.json.messages.map((m: any) => m.id),
+        );
+      },
+    );
+
     it('injects sandbox sample events for the app: shouquan event sample', async () => {
       const lines: string[] = [];
       const code = await main(

@@ -22,8 +22,9 @@ export interface EventToQueue {
   push: string[];
   /**
    * The event's id when the caller has one already: the outbox relay forwarding the database's
-   * events to NATS JetStream (docs/adr/0180). JetStream's deduplication id derives from it, so a
-   * relay repeated after a crash does not queue an entry twice. Otherwise the queue assigns one.
+   * events to NATS JetStream, a webhook-outbox row moved to a pull queue (docs/adr/0180).
+   * JetStream's deduplication id derives from it, so a relay repeated after a crash does not queue
+   * an entry twice. Otherwise the queue assigns one.
    */
   eventId?: string;
 }

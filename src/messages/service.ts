@@ -277,10 +277,11 @@ export class MessageService {
    * oldest first, so they keep their order. Shouquan's own events (`authorization.*`,
    * `subscription.*`) carry the webhook body as `data`; messages pushed before the app cleared its
    * webhook carry their `data`. On the database queue the entries and the rows' delivery are one
-   * transaction; with NATS JetStream the entries are published first, so a crash in between
-   * delivers them twice (at least once). The store is the one the event names, else the seller's
-   * first store the app's live grant covers (0 without one). False: `rec` is on a topic the app did
-   * not subscribe to (it stays in the outbox).
+   * transaction; with NATS JetStream the entries are published first, so a crash in between moves
+   * them again, and JetStream drops the repeat within its duplicate window (2 minutes; the event id
+   * is `webhook-<row id>`, docs/adr/0180), else delivers them twice (at least once). The store is
+   * the one the event names, else the seller's first store the app's live grant covers (0 without
+   * one). False: `rec` is on a topic the app did not subscribe to (it stays in the outbox).
    */
   async forwardToPull(rec: OutboxRecord, topics: readonly string[]): Promise<boolean> {
     if (!topics.includes(rec.event)) return false;
@@ -339,6 +340,9 @@ export class MessageService {
       createdAt: rec.createdAt,
       pull: [rec.appKey],
       push: [],
+      // NATS JetStream's deduplication id derives from it: a move repeated after a crash (published,
+      // not yet marked delivered) is dropped within the duplicate window (docs/adr/0180).
+      eventId: `webhook-${rec.id}`,
     };
   }
 
