@@ -326,6 +326,34 @@ for (const dialect of backends) {
       assert.deepEqual((await pull(s, A)).json, { messages: [] });
     });
 
+    it('keeps a store held until every message of a pull is acknowledged, and counts each once', async () => {
+      await publish(
+        s,
+        operator,
+        [1, 2, 3, 4].map((seq) => ({
+          topic: 'trade.created',
+          seller_id: s.seller.sellerId,
+          store_id: store1,
+          data: { seq },
+        })),
+      );
+      const first = await pull(s, A, 'max=3');
+      const ids = first.json.messages.map((m: any) => m.id);
+      assert.deepEqual(
+        first.json.messages.map((m: any) => m.data.seq),
+        [1, 2, 3],
+      );
+      assert.deepEqual((await ack(s, A, [ids[1], ids[2]])).json, { acknowledged: 2 });
+      assert.deepEqual((await pull(s, A)).json, { messages: [] }, 'message 1 is still in flight');
+      assert.deepEqual((await ack(s, A, ids)).json, { acknowledged: 1 }, 'only message 1 was left');
+      const rest = await pull(s, A);
+      assert.deepEqual(
+        rest.json.messages.map((m: any) => m.data.seq),
+        [4],
+      );
+      assert.deepEqual((await ack(s, A, [rest.json.messages[0].id])).json, { acknowledged: 1 });
+    });
+
     it('answers a long poll when an event is published', async () => {
       const waiting = pull(s, A, 'max=10&wait=20');
       await new Promise((r) => setTimeout(r, 100));

@@ -47,6 +47,12 @@ const dec = new TextDecoder();
 const isSeq = (s: string) => /^[1-9]\d{0,15}$/.test(s);
 /** Most stores one pull looks at (the oldest message of each decides the order). */
 const MAX_STORES_PER_PULL = 200;
+/**
+ * How long a node reuses an app's list of stores with messages (a stream-info request, which the
+ * server answers on its API queue, the one deletes use too). Publishes on this node add their
+ * stores at once; other nodes' new stores are seen within this time.
+ */
+const STORE_LIST_MS = 250;
 
 interface DirectGets {
   getMessage(stream: string, query: { seq: number; next_by_subj?: string }): Promise<StoredMsg>;
@@ -122,6 +128,23 @@ export async function openNatsMessageQueue(o: NatsQueueOptions): Promise<Message
   const appPrefix = (appKey: string) => `${stream}.app.${token(appKey)}.`;
   const subject = (appKey: string, storeId: number) => `${appPrefix(appKey)}${storeId}`;
   const claimKey = (appKey: string, storeId: number | string) => `${token(appKey)}.${storeId}`;
+  const storeLists = new Map<string, { at: number; stores: Set<string> }>();
+
+  /** The stores of an app that have messages (or had them up to {@link STORE_LIST_MS} ago). */
+  async function storesOf(appKey: string): Promise<string[]> {
+    const known = storeLists.get(appKey);
+    if (known && Date.now() - known.at < STORE_LIST_MS) return [...known.stores];
+    const prefix = appPrefix(appKey);
+    const info = await jsm.streams.info(stream, { subjects_filter: `${prefix}>` });
+    const stores = new Set(
+      Object.keys(info.state.subjects ?? {})
+        .map((s) => s.slice(prefix.length))
+        .filter((s) => /^\d+$/.test(s)),
+    );
+    if (storeLists.size > 10_000) storeLists.clear();
+    storeLists.set(appKey, { at: Date.now(), stores });
+    return [...stores];
+  }
 
   /** The first message at or after `seq` on `subj` (wildcards allowed); null when there is none. */
   async function next(subj: string, seq: number): Promise<StoredMsg | null> {
@@ -159,6 +182,51 @@ export async function openNatsMessageQueue(o: NatsQueueOptions): Promise<Message
     return { claim: JSON.parse(dec.decode(e.value)) as Claim, revision: e.revision };
   };
 
+  /**
+   * Delete acknowledged messages of one store and take them out of its claim, releasing it when
+   * none is left (so the store's next messages come at once, not after the visibility timeout).
+   * When every message of the claim is acknowledged, one purge of the store's subject up to the
+   * claim's last sequence deletes them: a claim holds the first messages of its subject in order
+   * and sequences only grow, so nothing else of that subject lies below. Answers how many went.
+   */
+  async function ackStore(appKey: string, store: string, seqs: Set<number>): Promise<number> {
+    const key = claimKey(appKey, store);
+    let held = await readClaim(key);
+    let rest = [...seqs];
+    let n = 0;
+    if (held && held.claim.s.length > 0 && held.claim.s.every((q) => seqs.has(q))) {
+      const last = Math.max(...held.claim.s);
+      n += (await jsm.streams.purge(stream, { filter: `${appPrefix(appKey)}${store}`, seq: last + 1 })).purged;
+      rest = rest.filter((q) => q > last);
+    }
+    const deleted = await Promise.all(
+      rest.map((q) =>
+        jsm.streams.deleteMessage(stream, q, false).then(
+          () => 1,
+          () => 0, // acknowledged by a concurrent call
+        ),
+      ),
+    );
+    n += deleted.reduce((a, b) => a + b, 0);
+    for (let attempt = 0; held && attempt < 5; attempt++) {
+      const h = held;
+      const keep = h.claim.s.map((q, i) => [q, h.claim.d[i] ?? 1] as const).filter(([q]) => !seqs.has(q));
+      if (keep.length === h.claim.s.length) break;
+      const claim: Claim =
+        keep.length === 0
+          ? { u: 0, s: [], d: [] }
+          : { u: h.claim.u, s: keep.map(([q]) => q), d: keep.map(([, d]) => d) };
+      try {
+        await claims.update(key, enc.encode(JSON.stringify(claim)), h.revision);
+        break;
+      } catch {
+        // Changed meanwhile (another acknowledgement or a new claim): read it again.
+        held = await readClaim(key);
+      }
+    }
+    return n;
+  }
+
   const toMessage = (m: StoredMsg, deliveries: number): QueuedMessage => {
     const v = JSON.parse(dec.decode(m.data)) as Body;
     return {
@@ -183,6 +251,7 @@ export async function openNatsMessageQueue(o: NatsQueueOptions): Promise<Message
         ids.push(eventId);
         const body = `{"e":${JSON.stringify(eventId)},"t":${JSON.stringify(e.topic)},"s":${e.sellerId},"st":${e.storeId},"c":${e.createdAt},"d":${e.data}}`;
         for (const app of e.pull) {
+          storeLists.get(app)?.stores.add(String(e.storeId));
           const h = headers();
           // Deduplication inside the stream's duplicate window (2 min): a publish (or an outbox
           // relay) repeated after a failure does not queue the entry twice.
@@ -208,11 +277,7 @@ export async function openNatsMessageQueue(o: NatsQueueOptions): Promise<Message
 
     async receive(appKey, max, now, visibilityMs) {
       const prefix = appPrefix(appKey);
-      const info = await jsm.streams.info(stream, { subjects_filter: `${prefix}>` });
-      const stores = Object.keys(info.state.subjects ?? {})
-        .map((s) => s.slice(prefix.length))
-        .filter((s) => /^\d+$/.test(s))
-        .slice(0, MAX_STORES_PER_PULL);
+      const stores = (await storesOf(appKey)).slice(0, MAX_STORES_PER_PULL);
       if (stores.length === 0) return [];
       // Stores without a live claim, with their oldest message, oldest first.
       const open = (
@@ -230,20 +295,37 @@ export async function openNatsMessageQueue(o: NatsQueueOptions): Promise<Message
       const out: QueuedMessage[] = [];
       for (const c of open) {
         if (out.length >= max) break;
-        const msgs = await run(`${prefix}${c.store}`, c.first, max - out.length);
+        const key = claimKey(appKey, c.store);
         const before = new Map((c.held?.claim.s ?? []).map((seq, i) => [seq, c.held!.claim.d[i] ?? 1]));
-        const claim: Claim = {
+        const claimOf = (msgs: StoredMsg[]): Claim => ({
           u: now + visibilityMs,
           s: msgs.map((m) => m.seq),
           d: msgs.map((m) => (before.get(m.seq) ?? 0) + 1),
-        };
-        const value = enc.encode(JSON.stringify(claim));
+        });
+        // Compare-and-set on the store's first message: of two consumers that read the same free
+        // store, one gets it, and the other has spent one read on it.
+        let claim = claimOf([c.first]);
+        let revision: number;
         try {
-          // Compare-and-set: of two consumers that read the same free store, one gets it.
-          if (c.held) await claims.update(claimKey(appKey, c.store), value, c.held.revision);
-          else await claims.create(claimKey(appKey, c.store), value);
+          const value = enc.encode(JSON.stringify(claim));
+          revision = c.held ? await claims.update(key, value, c.held.revision) : await claims.create(key, value);
         } catch {
           continue;
+        }
+        let msgs = [c.first];
+        if (max - out.length > 1) {
+          const more = await run(`${prefix}${c.store}`, c.first, max - out.length);
+          if (more.length > 1) {
+            // Then the rest of the run, under the claim it now holds. Should the claim have changed
+            // meanwhile (a late acknowledgement of an earlier claim), only the first message goes.
+            try {
+              await claims.update(key, enc.encode(JSON.stringify(claimOf(more))), revision);
+              msgs = more;
+              claim = claimOf(more);
+            } catch {
+              // See above.
+            }
+          }
         }
         msgs.forEach((m, i) => out.push(toMessage(m, claim.d[i]!)));
       }
@@ -252,51 +334,23 @@ export async function openNatsMessageQueue(o: NatsQueueOptions): Promise<Message
 
     async ack(appKey, ids) {
       const prefix = appPrefix(appKey);
-      const done = await Promise.all(
+      // Which ids are this app's messages still in the stream, and of which store.
+      const found = await Promise.all(
         [...new Set(ids.filter(isSeq))].map(async (id) => {
           const seq = Number(id);
-          let m: StoredMsg;
           try {
-            m = await direct.getMessage(stream, { seq });
+            const m = await direct.getMessage(stream, { seq });
+            // Only this app's own messages.
+            return m.subject.startsWith(prefix) ? { seq, store: m.subject.slice(prefix.length) } : null;
           } catch {
             return null; // acknowledged already, dropped, or never there
           }
-          // Only this app's own messages.
-          if (!m.subject.startsWith(prefix)) return null;
-          try {
-            await jsm.streams.deleteMessage(stream, seq, false);
-          } catch {
-            return null; // acknowledged by a concurrent call
-          }
-          return { seq, store: m.subject.slice(prefix.length) };
         }),
       );
-      const acked = done.filter((x) => x !== null);
-      // Release a store's claim once every message handed out under it is acknowledged, so its
-      // next messages come at once rather than after the visibility timeout.
       const byStore = new Map<string, Set<number>>();
-      for (const a of acked) byStore.set(a.store, (byStore.get(a.store) ?? new Set()).add(a.seq));
-      await Promise.all(
-        [...byStore].map(async ([store, seqs]) => {
-          for (let attempt = 0; attempt < 5; attempt++) {
-            const held = await readClaim(claimKey(appKey, store));
-            if (!held) return;
-            const keep = held.claim.s.map((s, i) => [s, held.claim.d[i] ?? 1] as const).filter(([s]) => !seqs.has(s));
-            if (keep.length === held.claim.s.length) return;
-            const claim: Claim =
-              keep.length === 0
-                ? { u: 0, s: [], d: [] }
-                : { u: held.claim.u, s: keep.map(([s]) => s), d: keep.map(([, d]) => d) };
-            try {
-              await claims.update(claimKey(appKey, store), enc.encode(JSON.stringify(claim)), held.revision);
-              return;
-            } catch {
-              // Changed meanwhile (another acknowledgement or a new claim): read it again.
-            }
-          }
-        }),
-      );
-      return acked.length;
+      for (const f of found) if (f) byStore.set(f.store, (byStore.get(f.store) ?? new Set()).add(f.seq));
+      const counts = await Promise.all([...byStore].map(([store, seqs]) => ackStore(appKey, store, seqs)));
+      return counts.reduce((a, b) => a + b, 0);
     },
 
     async stats(appKey, now): Promise<QueueStats> {
