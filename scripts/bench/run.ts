@@ -31,7 +31,8 @@
  *   BENCH_CPU_PROF              a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
  *   BENCH_NODE_FLAGS            extra Node/V8 flags for every target process (e.g. "--single-threaded-gc")
  *   BENCH_B_FLAGS               with BENCH_ONLY naming sqlite-flags: a second SQLite target run with these Node/V8
- *   flags, interleaved (A/B)
+ *   flags, interleaved (A/B); "--env-file=FILE" gives it environment variables, e.g. OTEL_* to
+ *   measure tracing (docs/benchmarks.md, "Tracing's cost"; scripts/bench/otlp-receiver.ts)
  *   BENCH_SERVE_LOG_LEVEL       Shouquan logs at this level (serve's default is info) into a temp file; default: no
  *   logs
  */

@@ -3,7 +3,8 @@
  * Usage: node --import tsx scripts/bench/shouquan-target.ts <database-url> [--fill N] [--workers N]
  *
  * Starts the real server (standard profile, logger off, the Open API gateway with quotas high
- * enough never to refuse a bench call: the quota counters are still charged on every router call),
+ * enough never to refuse a bench call: the quota counters are still charged on every router call;
+ * OpenTelemetry tracing when the environment asks for it, as `serve` does),
  * registers the bench apps and sellers
  * through the admin functions, optionally fills the tokens table with N unrelated live tokens
  * (for the 1 M / 10 M workloads), and prints one JSON line with everything the load generator
@@ -23,6 +24,7 @@ import { hashPassword } from '../../src/crypto/password.js';
 import { getProfile } from '../../src/profiles/registry.js';
 import { buildServer, createCoreContext, openStorage } from '../../src/runtime.js';
 import { fillTokens } from './fill.js';
+import { startTracing } from '../../src/tracing/tracing.js';
 import pino from 'pino';
 import { tmpdir } from 'node:os';
 
@@ -36,6 +38,9 @@ const fill = flag('--fill', 0);
 const sellerCount = flag('--sellers', 64);
 const workers = flag('--workers', 0);
 
+// Tracing as `serve` starts it, before the database opens: off unless the environment sets an OTLP
+// endpoint (e.g. through BENCH_B_FLAGS="--env-file=…" for the A/B twin; docs/benchmarks.md, "Tracing").
+if (workers === 0) await startTracing(process.env, (m) => process.stderr.write(`shouquan-target: ${m}\n`));
 const storage = await openStorage(url, { createIfMissing: true });
 const core = await createCoreContext({ storage, profile: getProfile('standard'), issuer: 'http://127.0.0.1' });
 // With --workers the real CLI serves (started below, after the set-up); otherwise this process does.
