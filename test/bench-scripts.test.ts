@@ -15,15 +15,22 @@ import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { peerBrowsers, peerCode, peerPost, peerTokens, type PeerReady } from '../scripts/bench/peer-client.js';
 import { fillTokens } from '../scripts/bench/fill.js';
+import { FormClient, formAction, hiddenInput } from './helpers/browserless.js';
+import { signDirectoryRequest } from '../src/sellers/seller-directory.js';
 import { createApp } from '../src/apps/apps.js';
 import { createCoreContext, openStorage } from '../src/runtime.js';
 import { getProfile } from '../src/profiles/registry.js';
 
 const bench = join(dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'bench');
 
-async function start<R>(script: string, args: string[] = []): Promise<{ ready: R; child: ChildProcess }> {
+async function start<R>(
+  script: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ ready: R; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(bench, script), ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],
+    env,
   });
   const ready = await new Promise<R>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -136,6 +143,112 @@ test(
       assert.equal(r.stopped, 1);
       assert.ok(r.window_us > 0);
       assert.ok(Math.abs(r.rps - r.requests / (r.window_us / 1e6)) < 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await stop(child);
+    }
+  },
+);
+
+test('directory target: a directory seller signs in through the login form of a --seller-directory Shouquan target, timed by the directory', async () => {
+  const env = { ...process.env, SHOUQUAN_SELLER_DIRECTORY_SECRET: 'bench-test-directory-secret' };
+  const dir = await start<{ url: string; stats: string; sellers: string[]; password: string }>(
+    'directory-target.ts',
+    ['--sellers', '2'],
+    env,
+  );
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-directory-'));
+  let shq: ChildProcess | undefined;
+  try {
+    assert.deepEqual(dir.ready.sellers, ['dir0', 'dir1']);
+    const stats = async () => (await fetch(dir.ready.stats)).json();
+    // The directory checks the signature as a platform would.
+    const body = JSON.stringify({ username: 'dir1', password: dir.ready.password });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const post = (signature: string) =>
+      fetch(dir.ready.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shouquan-timestamp': ts, 'x-shouquan-signature': signature },
+        body,
+      });
+    assert.equal((await post(signDirectoryRequest('another secret', ts, body))).status, 400);
+    const direct = await post(signDirectoryRequest(env.SHOUQUAN_SELLER_DIRECTORY_SECRET, ts, body));
+    assert.equal(direct.status, 200);
+    assert.deepEqual(await direct.json(), {
+      seller_id: 'P-100001',
+      nick: 'Directory seller 1',
+      stores: [
+        { store_id: 'S-100001', name: 'Directory store 1' },
+        { store_id: 'S-200001', name: 'Directory outlet 1' },
+      ],
+    });
+    assert.deepEqual((await stats()).statuses, { 200: 1, 400: 1 });
+    assert.equal((await stats()).requests, 0);
+
+    const target = await start<{
+      url: string;
+      apps: Record<string, { appKey: string }>;
+      callback: string;
+    }>(
+      'shouquan-target.ts',
+      [`sqlite:${join(tmp, 'd.db')}`, '--sellers', '1', '--seller-directory', dir.ready.url],
+      env,
+    );
+    shq = target.child;
+    const { url, apps, callback } = target.ready;
+    const fc = new FormClient(url);
+    const q = new URLSearchParams({ response_type: 'code', client_id: apps.exchange!.appKey, redirect_uri: callback });
+    const page = await (await fc.get((await fc.get(`/oauth/authorize?${q}`)).headers.get('location')!)).text();
+    const form = (username: string, password: string) => ({
+      csrf_token: hiddenInput(page, 'csrf_token')!,
+      username,
+      password,
+    });
+    assert.equal((await fc.post(formAction(page)!, form('dir0', 'wrong'))).status, 401);
+    const login = await fc.post(formAction(page)!, form('dir0', dir.ready.password));
+    assert.equal(login.status, 303);
+    const consent = await (await fc.get(login.headers.get('location')!)).text();
+    assert.match(consent, /Directory store 0/);
+    assert.match(consent, /Directory outlet 0/);
+    const timed = await stats();
+    assert.deepEqual(timed.statuses, { 200: 1, 401: 1 });
+    assert.equal(timed.requests, 2);
+    assert.ok(timed.p50_ms > 0 && timed.p99_ms >= timed.p50_ms);
+  } finally {
+    if (shq) await stop(shq);
+    await stop(dir.child);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test(
+  'wrk BENCH_EXPECT_STATUS: an answer with another status is an error',
+  { skip: hasWrk ? false : 'wrk is not installed (apt-get install -y wrk)' },
+  async () => {
+    const { ready, child } = await start<{ url: string }>('echo-target.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'bench-lua-'));
+    try {
+      const bodies = join(dir, 'bodies.txt');
+      writeFileSync(bodies, `${Array.from({ length: 50 }, (_, i) => `code=${i}`).join('\n')}\n`);
+      const errors = (status: string) => {
+        const res = spawnSync('wrk', ['-t1', '-c4', '-d60s', '-s', join(bench, 'lua', 'bodies.lua'), ready.url], {
+          env: {
+            ...process.env,
+            BENCH_LUA_DIR: join(bench, 'lua'),
+            BENCH_BODIES: bodies,
+            BENCH_PATH: '/echo',
+            BENCH_EXPECT_STATUS: status,
+          },
+          encoding: 'utf8',
+        });
+        const m = /BENCH_RESULT (\{.*\})/.exec(res.stdout);
+        assert.ok(m, res.stdout + res.stderr);
+        const r = JSON.parse(m[1]!);
+        assert.equal(r.requests, 50);
+        return r.errors;
+      };
+      assert.equal(errors('200'), 0);
+      assert.equal(errors('303'), 50);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await stop(child);

@@ -11,6 +11,12 @@
  * Single-use codes: a pool sized from the last measured exchange rate is made right before each
  * exchange run (the codes live 600 s); wrk sends each once and the run ends when the last answer
  * is in, so the rate is answers / time actually spent (lua/common.lua).
+ * Seller login (directory), key `directory`, with the SQLite target: a second SQLite Shouquan runs with
+ * --seller-directory pointed at a real HTTP seller directory (directory-target.ts, pinned to core 1 with wrk)
+ * that answers the bench's sellers as in issue 14 §1; wrk posts the login form (cycling over 16 directory
+ * sellers, 16 connections, any answer but 303 is an error, as for the argon2id login). The directory times
+ * each of its requests itself (arrival to end of answer): its p50/p99 are in the row's note and in
+ * BENCH_JSON ("directory").
  *
  * Environment:
  *   BENCH_ROUNDS (3)            rounds; the table quotes the median
@@ -25,8 +31,8 @@
  *                               named: postgres-1w,postgres-2w,sqlite-1w (2 workers on cores 0,1; SQLite
  *                               refuses --workers 2, docs/adr/0090)
  *   BENCH_JSON                  write all raw results to this file
- *   BENCH_WORKLOADS             comma list (exchange,refresh,grace,introspection,bearer,router,login,flow,
- *                               messages); default all;
+ *   BENCH_WORKLOADS             comma list (exchange,refresh,grace,introspection,bearer,router,login,directory,
+ *                               flow,messages); default all;
  *                               `messages` alone runs only the message service bench (scripts/bench/messages.ts)
  *   BENCH_CPU_PROF              a folder: run the servers with --cpu-prof there (summarise with profile-summary.ts)
  *   BENCH_NODE_FLAGS            extra Node/V8 flags for every target process (e.g. "--single-threaded-gc")
@@ -171,7 +177,20 @@ interface Result {
   note?: string;
   /** Server CPU time (user + system, all threads) per request, microseconds: robust to a busy machine. */
   cpuUs?: number;
+  /** The seller directory's own time per request during the run (seller login (directory)). */
+  directory?: DirectoryStats;
 }
+
+/** What directory-target.ts measured: requests answered, their p50/p99 in ms, and their statuses. */
+interface DirectoryStats {
+  requests: number;
+  p50_ms: number;
+  p99_ms: number;
+  statuses: Record<string, number>;
+}
+
+const directoryNote = (ds: DirectoryStats[]) =>
+  `directory p50 ${median(ds.map((d) => d.p50_ms)).toFixed(2)} ms, p99 ${median(ds.map((d) => d.p99_ms)).toFixed(2)} ms`;
 
 /**
  * CPU seconds used so far by a process and its live descendants, e.g. serve --workers (Linux /proc; undefined
@@ -429,18 +448,77 @@ async function prepare(ready: Ready): Promise<Prepared> {
       }
     }),
   );
-  // A login form to post again and again (the seller-login workload): one interaction, its cookie and CSRF token.
+  const form = await loginForm(ready, [sellers[0]!.username], ready.password!);
+  return {
+    ready,
+    browsers,
+    refreshTokens,
+    accessTokens,
+    login: { path: form.path, cookie: form.cookie, body: form.bodies[0]! },
+  };
+}
+
+/** A login form to post again and again (the seller-login workloads): one interaction, its cookie and CSRF token. */
+async function loginForm(ready: Ready, usernames: string[], password: string) {
   const fc = new FormClient(ready.url);
-  const res = await fc.get(authorizeUrl(ready, apps.exchange!.appKey));
+  const res = await fc.get(authorizeUrl(ready, ready.apps!.exchange!.appKey));
   const page = await (await fc.get(res.headers.get('location')!)).text();
-  const action = formAction(page)!;
-  const body = new URLSearchParams({
-    csrf_token: hiddenInput(page, 'csrf_token')!,
-    username: sellers[0]!.username,
-    password: ready.password!,
-  }).toString();
+  const csrf = hiddenInput(page, 'csrf_token')!;
+  const bodies = usernames.map((username) => new URLSearchParams({ csrf_token: csrf, username, password }).toString());
   const cookie = [...fc.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  return { ready, browsers, refreshTokens, accessTokens, login: { path: action, cookie, body } };
+  return { path: formAction(page)!, cookie, bodies };
+}
+
+/** A Shouquan target signing sellers in through the HTTP seller directory (directory-target.ts) it is pointed at. */
+interface DirectoryPrepared {
+  ready: Ready;
+  /** The directory's `GET /stats`: its own time per request since the last call. */
+  stats: string;
+  login: { path: string; cookie: string; bodies: string[] };
+}
+
+async function prepareDirectory(db: string): Promise<DirectoryPrepared> {
+  // The shared secret, from the environment for both sides as for `serve --seller-directory`.
+  env.SHOUQUAN_SELLER_DIRECTORY_SECRET ??= randomBytes(32).toString('hex');
+  // The directory shares core 1 with wrk, like the other helper processes: core 0 is Shouquan's alone.
+  const dir = await startTarget<{ pid?: number; url: string; stats: string; sellers: string[]; password: string }>(
+    'directory-target.ts',
+    [],
+    '1',
+  );
+  const ready = await startTarget('shouquan-target.ts', [db, '--sellers', '1', '--seller-directory', dir.url]);
+  return { ready, stats: dir.stats, login: await loginForm(ready, dir.sellers, dir.password) };
+}
+
+/**
+ * Logins in flight at once: below the per-IP login budget (30 attempts from one address, docs/adr/0110), which
+ * 32 connections from 127.0.0.1 exceed at times (those answers are 429 refusals, not logins).
+ */
+const DIRECTORY_CONNS = Math.min(CONNS, 16);
+
+/**
+ * Seller login through the directory, cycling over its sellers; the directory's own time per request
+ * (arrival to end of its answer) beside the row, so Shouquan's cost is seen apart from the directory's.
+ */
+async function directoryLogin(name: string, d: DirectoryPrepared): Promise<Result> {
+  const stats = async () => (await (await fetch(d.stats)).json()) as DirectoryStats;
+  await stats(); // counts afresh from here
+  const r = wrk(
+    'bodies.lua',
+    d.ready,
+    {
+      BENCH_BODIES: file(`${name}-directory.txt`, d.login.bodies),
+      BENCH_CYCLE: '1',
+      BENCH_PATH: d.login.path,
+      BENCH_COOKIE: d.login.cookie,
+      // Signed in: 303 back to the interaction (consent); 401, 429, 503 or anything else is an error.
+      BENCH_EXPECT_STATUS: '303',
+    },
+    DURATION,
+    DIRECTORY_CONNS,
+  );
+  const directory = await stats();
+  return { ...r, directory, note: directoryNote([directory]) };
 }
 
 /** The browser side with a logged-in seller: authorize → consent page → consent POST → code. */
@@ -549,7 +627,11 @@ async function fullFlow(p: Prepared): Promise<Result> {
   };
 }
 
-async function runShouquan(name: string, p: Prepared, opts: { login: boolean; flow: boolean; router?: boolean }) {
+async function runShouquan(
+  name: string,
+  p: Prepared,
+  opts: { login: boolean; flow: boolean; router?: boolean; directory?: DirectoryPrepared },
+) {
   const target = p.ready;
   const apps = p.ready.apps!;
   const ex = creds(apps.exchange!);
@@ -638,6 +720,7 @@ async function runShouquan(name: string, p: Prepared, opts: { login: boolean; fl
       BENCH_CYCLE: '1',
       BENCH_PATH: p.login.path,
       BENCH_COOKIE: p.login.cookie,
+      BENCH_EXPECT_STATUS: '303',
     };
     record(name, 'seller login (argon2id)', wrk('bodies.lua', target, loginVars));
     // argon2 runs on libuv's pool: bearer calls must keep flowing during a login burst (8 connections).
@@ -660,6 +743,8 @@ async function runShouquan(name: string, p: Prepared, opts: { login: boolean; fl
     record(name, 'bearer during login burst', wrk('bearer.lua', target, bearerVars));
     await new Promise((r) => burst.once('exit', r));
   }
+  if (opts.directory && runs('directory'))
+    record(name, 'seller login (directory)', await directoryLogin(name, opts.directory));
   if (opts.flow && runs('flow')) record(name, 'full flow (login+consent+exchange)', await fullFlow(p));
 }
 
@@ -804,9 +889,12 @@ function table(): string {
       const m = median(rps);
       const spread = rps.length > 1 ? `±${(((Math.max(...rps) - Math.min(...rps)) / 2 / m) * 100).toFixed(0)}%` : '';
       const cpu = med(target, workload, (r) => r.cpuUs);
+      // The directory's own time: the medians over the rounds, like the row's.
+      const dirs = rs.flatMap((r) => (r.directory ? [r.directory] : []));
+      const note = dirs.length ? directoryNote(dirs) : rs[0]?.note;
       const row = [
         target,
-        workload + (rs[0]?.note ? ` (${rs[0].note})` : ''),
+        workload + (note ? ` (${note})` : ''),
         m.toFixed(0),
         rps.map((x) => x.toFixed(0)).join(' / '),
         spread,
@@ -875,7 +963,9 @@ async function main() {
   }
   if (want('sqlite')) {
     const p = await prepare(await startTarget('shouquan-target.ts', [`sqlite:${join(work, 'bench.db')}`]));
-    targets.push({ name: 'sqlite', run: () => runShouquan('sqlite', p, { login: true, flow: true }) });
+    // Seller login through the HTTP seller directory: a second SQLite Shouquan with --seller-directory.
+    const directory = runs('directory') ? await prepareDirectory(`sqlite:${join(work, 'directory.db')}`) : undefined;
+    targets.push({ name: 'sqlite', run: () => runShouquan('sqlite', p, { login: true, flow: true, directory }) });
   }
   // An A/B twin of the SQLite target with extra Node/V8 flags, interleaved with it (opt-in).
   if (ONLY?.includes('sqlite-flags') && env.BENCH_B_FLAGS) {

@@ -1,6 +1,7 @@
 /**
  * One Shouquan server for the bench, in its own process (the orchestrator pins it to a core).
  * Usage: node --import tsx scripts/bench/shouquan-target.ts <database-url> [--fill N] [--workers N]
+ *   [--seller-directory URL]
  *
  * Starts the real server (standard profile, logger off, the Open API gateway with quotas high
  * enough never to refuse a bench call: the quota counters are still charged on every router call;
@@ -13,6 +14,10 @@
  * With `--workers N` the server is the real CLI instead, `shouquan serve --workers N --log-level
  * silent` (a child of this process; the orchestrator counts the CPU of the whole process tree).
  * `--workers 1` is the CLI's single process, the baseline for the workers comparison.
+ *
+ * With `--seller-directory URL` sellers sign in through the platform's HTTP seller directory
+ * (`serve --seller-directory`, docs/adr/0125; the secret from SHOUQUAN_SELLER_DIRECTORY_SECRET as
+ * for the CLI): the "seller login (directory)" workload, against scripts/bench/directory-target.ts.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -23,6 +28,7 @@ import { createApp } from '../../src/apps/apps.js';
 import { hashPassword } from '../../src/crypto/password.js';
 import { getProfile } from '../../src/profiles/registry.js';
 import { buildServer, createCoreContext, openStorage } from '../../src/runtime.js';
+import { DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS } from '../../src/sellers/seller-directory.js';
 import { fillTokens } from './fill.js';
 import { startTracing } from '../../src/tracing/tracing.js';
 import pino from 'pino';
@@ -37,6 +43,17 @@ const flag = (name: string, def: number) => {
 const fill = flag('--fill', 0);
 const sellerCount = flag('--sellers', 64);
 const workers = flag('--workers', 0);
+const directoryAt = rest.indexOf('--seller-directory');
+const sellerDirectory =
+  directoryAt === -1
+    ? undefined
+    : {
+        url: rest[directoryAt + 1]!,
+        secret: process.env.SHOUQUAN_SELLER_DIRECTORY_SECRET ?? '',
+        timeoutMs: DEFAULT_SELLER_DIRECTORY_TIMEOUT_MS,
+      };
+if (sellerDirectory && !sellerDirectory.secret)
+  throw new Error('--seller-directory needs SHOUQUAN_SELLER_DIRECTORY_SECRET');
 
 // Tracing as `serve` starts it, before the database opens: off unless the environment sets an OTLP
 // endpoint (e.g. through BENCH_B_FLAGS="--env-file=…" for the A/B twin; docs/benchmarks.md, "Tracing").
@@ -58,7 +75,12 @@ const logger =
 const server =
   workers > 0
     ? undefined
-    : await buildServer({ core, logger, gateway: { defaultQuotaPerSecond: 1e9, defaultQuotaPerDay: 1e12 } });
+    : await buildServer({
+        core,
+        logger,
+        gateway: { defaultQuotaPerSecond: 1e9, defaultQuotaPerDay: 1e12 },
+        sellerDirectory,
+      });
 await server?.listen({ host: '127.0.0.1', port: 0 });
 const addr = server?.server.address();
 let port = typeof addr === 'object' && addr ? addr.port : 0;
