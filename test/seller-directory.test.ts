@@ -213,6 +213,28 @@ for (const dialect of dialects) {
       assert.equal(dir.requests.length, asked, 'a locked username is not sent to the directory');
     });
 
+    // The platform's usernames are any strings: a seller named "developer:dave" must have a lockout budget of
+    // their own, not the developer dave's (their right password reset his failures: unlimited guesses at /console).
+    it("a directory seller's sign-in neither counts towards nor resets a developer's or operator's lockout", async () => {
+      await createWebAccount(s.core.storage, { realm: 'developer', username: 'dave', password: 'dave developer pw' });
+      dir.accounts.set('developer:dave', {
+        password: 'platform-pw-of-the-other-dave',
+        answer: () => ({
+          status: 200,
+          body: { seller_id: 'P-dave', nick: 'Dave', stores: [{ store_id: 'S-900', name: 'Dave' }] },
+        }),
+      });
+      const devLogin = async (password: string) => {
+        const c = new FormClient(s.url);
+        return (await submit(c, '/console/login', '/console/login', { username: 'dave', password })).status;
+      };
+      assert.equal(await devLogin('guess 1'), 401);
+      assert.equal(await devLogin('guess 2'), 401);
+      assert.equal((await login('developer:dave', 'platform-pw-of-the-other-dave')).status, 303);
+      assert.equal(await devLogin('guess 3'), 429, "the developer's third wrong password locks him (3 allowed here)");
+      assert.equal((await login('developer:dave', 'platform-pw-of-the-other-dave')).status, 303, 'the seller is not');
+    });
+
     for (const [username, reason] of [
       ['boom', 'bad_status'],
       ['teapot', 'bad_status'],

@@ -8,11 +8,14 @@ import { beginLogin, lockedMessage, retryAfterSeconds, type LoginAttempt } from 
  * The login lockout (src/server/throttle.ts, OWASP ASVS V2.2.1) of every sign-in with a password or
  * a second factor: the authorize pages, the seller center, the developer console and the operator
  * admin (docs/adr/0174). Sellers have one budget on the authorize pages and the seller center (same
- * key), developers and operators keys of their own realm; every sign-in shares the per-IP budget.
+ * key), developers and operators keys of their own realm (`<realm>:<username>`, so no username of one realm
+ * is another realm's key); every sign-in shares the per-IP budget.
  */
 export function loginGuard(ctx: HttpContext, request: FastifyRequest, realm: 'seller' | WebRealm, username: string) {
   const throttle = ctx.throttle;
-  const userKey = realm === 'seller' ? username.toLowerCase() : `${realm}:${username.toLowerCase()}`;
+  // Every realm its own key space: a seller's username is any string the platform's directory or IdP uses, so a
+  // seller named "developer:dave" must not count towards (or, signing in, reset) the developer dave's failures.
+  const userKey = `${realm}:${username.toLowerCase()}`;
   let attempt: LoginAttempt | undefined;
   return {
     /**
