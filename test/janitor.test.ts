@@ -57,7 +57,7 @@ for (const d of await testDialects()) {
           await sql`insert into interactions select 'ia' || i, 'h', '{}', 0, 1000, null from generate_series(1, ${SMALL}::int) i`.execute(
             db,
           );
-          await sql`insert into seller_sessions select 'sess' || i, ${s.seller.sellerId}, 0, 1000 from generate_series(1, ${SMALL}::int) i`.execute(
+          await sql`insert into seller_sessions (id_hash, seller_id, created_at, expires_at) select 'sess' || i, ${s.seller.sellerId}, 0, 1000 from generate_series(1, ${SMALL}::int) i`.execute(
             db,
           );
         } else {
@@ -72,7 +72,7 @@ for (const d of await testDialects()) {
           await sql`${series(SMALL)} insert into interactions select 'ia' || i, 'h', '{}', 0, 1000, null from c`.execute(
             db,
           );
-          await sql`${series(SMALL)} insert into seller_sessions select 'sess' || i, ${s.seller.sellerId}, 0, 1000 from c`.execute(
+          await sql`${series(SMALL)} insert into seller_sessions (id_hash, seller_id, created_at, expires_at) select 'sess' || i, ${s.seller.sellerId}, 0, 1000 from c`.execute(
             db,
           );
         }
