@@ -3,6 +3,8 @@
 // a real node-oidc-provider (test/helpers/oidc-idp.ts) with back-channel logout on and `sid` required.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { FormClient } from './helpers/browserless.js';
@@ -147,5 +149,50 @@ describe("seller logout with the platform's OpenID Connect IdP", () => {
       `${idp.issuer}/auth?client_id=${idp.clientId}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${s.url}${SELLER_OIDC_CALLBACK_PATH}`)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`,
     );
     assert.match(again.headers.get('location') ?? '', /\/interaction\//, 'the IdP asks the seller to sign in again');
+  });
+});
+
+// Back-Channel Logout 1.0 §2.8: a 400 tells the IdP the token is bad (it does not retry); when the IdP's own key
+// set cannot be read (an error answer, not JSON) the logout was not decided: 503, like an unreachable jwks_uri.
+describe("a back-channel logout while the IdP's key set answers an error", () => {
+  let s: TestServer;
+  let idp: Server;
+  before(async () => {
+    idp = createServer((req, res) => {
+      const base = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+      if (req.url === '/.well-known/openid-configuration')
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            issuer: base,
+            authorization_endpoint: `${base}/auth`,
+            token_endpoint: `${base}/token`,
+            jwks_uri: `${base}/jwks`,
+          }),
+        );
+      if (req.url === '/jwks') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('down');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((done) => idp.listen(0, '127.0.0.1', done));
+    const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    s = await startTestServer({
+      server: { sellerOidc: { issuer, clientId: 'shouquan', clientSecret: 'x'.repeat(32) } },
+    });
+  });
+  after(async () => {
+    await s?.close();
+    await new Promise((done) => idp?.close(done));
+  });
+
+  it('is 503 temporarily_unavailable with Retry-After, not a 400 refusal', async () => {
+    const token = `${Buffer.from('{"alg":"RS256","kid":"k1"}').toString('base64url')}.${Buffer.from('{"sub":"P-42"}').toString('base64url')}.c2ln`;
+    const res = await fetch(`${s.url}${SELLER_OIDC_BACKCHANNEL_LOGOUT_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: token }),
+    });
+    const body = (await res.json()) as { error: string; error_description: string };
+    assert.deepEqual([res.status, body.error], [503, 'temporarily_unavailable']);
+    assert.equal(res.headers.get('retry-after'), '10');
+    assert.match(body.error_description, /the IdP's keys could not be fetched/);
   });
 });

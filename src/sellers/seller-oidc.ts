@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { sha256 } from '../crypto/tokens.js';
 import { tracedFetch, tracing } from '../tracing/tracing.js';
 import { Counter, type Registry } from 'prom-client';
@@ -34,6 +34,18 @@ const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-lo
 export const LOGOUT_TOKEN_MAX_AGE_SECONDS = 300;
 const LOGOUT_TOKEN_SKEW_SECONDS = 60;
 const ID_TOKEN_SEAL_PURPOSE = 'seller-oidc-id-token';
+/**
+ * jose's errors from the IdP's key set that are the token's fault (no key for its `kid`/`alg`, an algorithm the
+ * keys do not do, a malformed header): the token is refused. Any other error of the key set (no answer, an error
+ * status, not a key set) is the IdP's: nothing was decided, 503.
+ */
+const TOKEN_KEY_FAULTS = new Set([
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWS_INVALID',
+  'ERR_JWT_INVALID',
+]);
 
 /** Where a sign-in may resume: an interaction (authorize request) or the seller center. */
 const RETURN_TO = /^(\/oauth\/interaction\/[A-Za-z0-9_-]{1,64}|\/account)(\?lang=(en|zh-CN))?$/;
@@ -288,8 +300,18 @@ export class SellerOidcLogin {
       return { kind: 'refused' as const, reason };
     };
     let payload: JWTPayload;
+    let keysFailed = false;
+    const set = this.jwks.set;
+    const keys: JWTVerifyGetKey = async (header, token) => {
+      try {
+        return await set(header, token);
+      } catch (e) {
+        keysFailed = !TOKEN_KEY_FAULTS.has((e as { code?: string }).code ?? '');
+        throw e;
+      }
+    };
     try {
-      ({ payload } = await jwtVerify(logoutToken, this.jwks.set, {
+      ({ payload } = await jwtVerify(logoutToken, keys, {
         issuer: metadata.issuer,
         audience: this.options.clientId,
         maxTokenAge: LOGOUT_TOKEN_MAX_AGE_SECONDS,
@@ -298,7 +320,7 @@ export class SellerOidcLogin {
       }));
     } catch (e) {
       const err = e as Error & { code?: string };
-      if (err.code === 'ERR_JWKS_TIMEOUT' || err.name === 'TypeError') {
+      if (keysFailed || err.code === 'ERR_JWKS_TIMEOUT' || err.name === 'TypeError') {
         this.logouts.inc({ outcome: 'unavailable' });
         return { kind: 'unavailable', reason: `the IdP's keys could not be fetched (${err.message})` };
       }
