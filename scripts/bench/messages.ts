@@ -271,7 +271,9 @@ export async function runMessageBench(only?: string[]): Promise<MessageBenchRow[
       cleanup: async () => {
         const { connect } = await import('nats');
         const nc = await connect({ servers: nu.host });
-        await (await nc.jetstreamManager()).streams.delete(stream).catch(() => false);
+        const jsm = await nc.jetstreamManager();
+        // The stream and its claims bucket (the key-value bucket's stream is KV_<name>, ADR 0180).
+        for (const name of [stream, `KV_${stream}_claims`]) await jsm.streams.delete(name).catch(() => false);
         await nc.close();
       },
     });
