@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HEAD_SAFE } from '../server/methods.js';
 import type { HttpContext } from '../server/http-context.js';
-import { consoleStylesheet } from '../server/pages/console.css.js';
+import { consoleStylesheet } from './console.css.js';
 import { DEVELOPER_CONSOLE_PREFIX, developerConsolePlugin } from './developer/developer-console.plugin.js';
 import { OPERATOR_ADMIN_PREFIX, operatorAdminPlugin } from './operator-admin/operator-admin.plugin.js';
 import { SELLER_CENTER_PREFIX, sellerCenterPlugin } from './seller-center/seller-center.plugin.js';

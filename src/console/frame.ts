@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpContext } from '../server/http-context.js';
 import type { Lang } from '../server/pages/i18n.js';
-import type { Area, ConsoleFrame } from '../server/pages/console-pages.js';
+import type { Area, ConsoleFrame } from './console-pages.js';
 import { csrfToken, pageLang } from './web-kit.js';
 
 /** What every console page needs: language, CSRF token, the language switch link. */

@@ -23,7 +23,8 @@ import { TOPICS, TopicError, validateTopics } from '../../messages/topics.js';
 import type { AppDetails, WebAccount } from '../../storage/console-ports.js';
 import { seeOther, sendPage, type HttpContext } from '../../server/http-context.js';
 import { ct } from '../../server/pages/console-i18n.js';
-import { appPage, consoleHomePage, credentialsPage, newAppPage } from '../../server/pages/console-pages.js';
+import { credentialsPage } from '../console-pages.js';
+import { appPage, consoleHomePage, newAppPage } from './developer-pages.js';
 
 /** A callback URL's problem in the page's words. */
 const callbackWords = (m: ReturnType<typeof ct>, p: CallbackProblem) =>

@@ -19,28 +19,27 @@ import type { WebAccount } from '../../storage/console-ports.js';
 import { seeOther, sendPage, type HttpContext } from '../../server/http-context.js';
 import { ct } from '../../server/pages/console-i18n.js';
 import { issueSellerPasswordReset, PasswordResetRefused } from '../../sellers/password-reset.js';
-import { passwordResetIssuedPage, resetWords } from '../../server/pages/password-reset-pages.js';
+import { resetWords } from '../seller-center/password-reset-pages.js';
 import { operatorSubscriptionRoutes } from './subscriptions.js';
 import {
   adminAppPage,
+  adminHomePage,
+  passwordResetIssuedPage,
+  recoveryCodesPage,
+  totpCodePage,
+  totpEnrolPage,
   adminAppsSection,
   adminAuditPage,
   adminNav,
   adminSellerPage,
   adminSellersPage,
   aw,
-} from '../../server/pages/admin-pages.js';
+} from './admin-pages.js';
 import { listApps, listAudit, listSellers } from '../../management/services.js';
 import { ManagementError } from '../../management/management-error.js';
 import { loadAppView } from '../../apps/apps.js';
 import type { Lang } from '../../server/pages/i18n.js';
-import {
-  adminHomePage,
-  credentialsPage,
-  recoveryCodesPage,
-  totpCodePage,
-  totpEnrolPage,
-} from '../../server/pages/console-pages.js';
+import { credentialsPage } from '../console-pages.js';
 
 /** Rows per page of the admin's lists. */
 const ADMIN_PAGE = 50;

@@ -12,7 +12,7 @@ import {
   renewSubscription,
 } from '../../subscriptions/subscriptions.js';
 import { seeOther, sendPage, type HttpContext } from '../../server/http-context.js';
-import { adminSubscriptionsPage } from '../../server/pages/subscription-pages.js';
+import { adminSubscriptionsPage } from './subscription-pages.js';
 
 const NOTICES: Record<string, { en: string; 'zh-CN': string }> = {
   created: { en: 'Subscription recorded.', 'zh-CN': '订购已登记。' },

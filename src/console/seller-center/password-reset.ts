@@ -10,7 +10,7 @@ import {
 } from '../../sellers/password-reset.js';
 import { queryParams, seeOther, sendPage, type HttpContext } from '../../server/http-context.js';
 import { ct } from '../../server/pages/console-i18n.js';
-import { passwordResetInvalidPage, passwordResetPage } from '../../server/pages/password-reset-pages.js';
+import { passwordResetInvalidPage, passwordResetPage } from './password-reset-pages.js';
 import { SIGNED_OUT } from '../sign-in.js';
 
 /**

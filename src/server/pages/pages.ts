@@ -1,7 +1,7 @@
 import type { StoreRecord } from '../../storage/ports.js';
 import { html, layout, type Raw } from './html.js';
 import { t, type Lang } from './i18n.js';
-import { appLogo } from './console-pages.js';
+import { appLogo } from '../../console/console-pages.js';
 
 interface Frame {
   lang: Lang;

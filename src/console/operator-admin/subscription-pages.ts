@@ -6,10 +6,10 @@
 import type { AppDetails } from '../../storage/console-ports.js';
 import type { SubscriptionRecord } from '../../storage/ports.js';
 import { subscriptionStatus } from '../../subscriptions/subscriptions.js';
-import { ct, formatTime } from './console-i18n.js';
-import { consoleLayout, type ConsoleFrame } from './console-pages.js';
-import { html } from './html.js';
-import type { Lang } from './i18n.js';
+import { ct, formatTime } from '../../server/pages/console-i18n.js';
+import { consoleLayout, type ConsoleFrame } from '../console-pages.js';
+import { html } from '../../server/pages/html.js';
+import type { Lang } from '../../server/pages/i18n.js';
 
 const words = {
   en: {

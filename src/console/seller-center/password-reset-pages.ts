@@ -1,7 +1,7 @@
-import { html } from './html.js';
-import type { Lang } from './i18n.js';
-import { ct, formatTime } from './console-i18n.js';
-import { consoleLayout, type ConsoleFrame } from './console-pages.js';
+import { html } from '../../server/pages/html.js';
+import type { Lang } from '../../server/pages/i18n.js';
+import { ct } from '../../server/pages/console-i18n.js';
+import { consoleLayout, type ConsoleFrame } from '../console-pages.js';
 
 /** Words of the seller password reset pages (en, zh-CN). */
 const words = {
@@ -71,20 +71,4 @@ export function passwordResetInvalidPage(f: ConsoleFrame): string {
 <p class="foot"><a href="/account/login">${ct(f.lang).signIn}</a></p>
 </section>`;
   return consoleLayout({ ...f, title: w.title, body, narrow: true });
-}
-
-/** The operator's view of a link just issued (shown once). */
-export function passwordResetIssuedPage(
-  f: ConsoleFrame & { resetUrl: string; expiresAt: number; username: string; sellerId: number },
-): string {
-  const w = words[f.lang];
-  const body = html`<section class="card">
-<h1>${w.issuedTitle}</h1>
-<p>${w.issuedFor(f.username, f.sellerId)}</p>
-<label for="reset_url">${w.issuedTitle}</label>
-<input type="text" id="reset_url" readonly value="${f.resetUrl}">
-<p class="hint">${w.issuedHint(formatTime(f.expiresAt, f.lang))}</p>
-<p class="foot"><a href="/admin">${w.back}</a></p>
-</section>`;
-  return consoleLayout({ ...f, title: w.issuedTitle, body, medium: true });
 }

@@ -7,12 +7,13 @@ import type { AppView } from '../../apps/apps.js';
 import type { AuditRecord, AppStatus } from '../../storage/ports.js';
 import type { SellerSummary } from '../../storage/management-ports.js';
 import type { AuthorizationView } from '../../storage/console-ports.js';
-import { auditActor, auditSentence } from '../../console/audit-words.js';
-import { html, raw, type Raw } from './html.js';
-import type { Lang } from './i18n.js';
-import { ct, formatTime } from './console-i18n.js';
-import { appLogo, consoleLayout, statusBadge, type ConsoleFrame } from './console-pages.js';
-import { resetWords } from './password-reset-pages.js';
+import type { OperatorTokenRecord } from '../../storage/management-ports.js';
+import { auditActor, auditSentence } from '../audit-words.js';
+import { html, raw, type Raw } from '../../server/pages/html.js';
+import type { Lang } from '../../server/pages/i18n.js';
+import { ct, formatTime } from '../../server/pages/console-i18n.js';
+import { appLogo, consoleLayout, csrfInput, statusBadge, type ConsoleFrame } from '../console-pages.js';
+import { resetWords } from '../seller-center/password-reset-pages.js';
 
 const words = {
   en: {
@@ -345,4 +346,136 @@ ${f.entries.map(
 ${pager(f.lang, '/admin/audit', { action: f.action, actor: f.actor }, f.nextCursor, f.cursor === '')}
 </section>`;
   return consoleLayout({ ...f, title: m.auditLog, body });
+}
+
+/** The second step of an operator's sign-in: a TOTP or recovery code (docs/adr/0161). */
+export function totpCodePage(f: ConsoleFrame & { csrf: string }): string {
+  const m = ct(f.lang);
+  const body = html`<section class="card">
+<h1>${m.totpTitle}</h1>
+<p class="sub">${m.totpCodeSub}</p>
+<form method="post" action="/admin/login/code">
+${csrfInput(f.csrf)}
+<label for="code">${m.totpCode}</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" required autofocus maxlength="20">
+<div class="actions"><button type="submit" class="primary full">${m.totpVerify}</button></div>
+</form>
+</section>`;
+  return consoleLayout({ ...f, title: m.totpTitle, body, narrow: true });
+}
+
+/** Enrolment on first sign-in: the secret and otpauth:// link, and a code to confirm. */
+export function totpEnrolPage(f: ConsoleFrame & { csrf: string; secret: string; uri: string }): string {
+  const m = ct(f.lang);
+  const body = html`<section class="card">
+<h1>${m.totpEnrolTitle}</h1>
+<p class="sub">${m.totpEnrolSub}</p>
+<div class="kv"><label for="totp-uri">${m.totpUri}</label><input id="totp-uri" type="text" readonly value="${f.uri}"></div>
+<p><a href="${f.uri}">${m.totpUri}</a></p>
+<div class="kv"><label for="totp-secret">${m.totpSecret}</label><input id="totp-secret" type="text" readonly value="${f.secret}"></div>
+<form method="post" action="/admin/login/enrol">
+${csrfInput(f.csrf)}
+<label for="code">${m.totpCode}</label>
+<input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus maxlength="20">
+<div class="actions"><button type="submit" class="primary full">${m.totpConfirm}</button></div>
+</form>
+</section>`;
+  return consoleLayout({ ...f, title: m.totpEnrolTitle, body, narrow: true });
+}
+
+/** The recovery codes, shown once after enrolment. */
+export function recoveryCodesPage(f: ConsoleFrame & { codes: string[] }): string {
+  const m = ct(f.lang);
+  const body = html`<section class="card">
+<h1>${m.recoveryTitle}</h1>
+<p class="sub">${m.recoverySub}</p>
+<ul class="recovery-codes" id="recovery-codes">${f.codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
+<p><a href="/admin">${m.continueToAdmin}</a></p>
+</section>`;
+  return consoleLayout({ ...f, title: m.recoveryTitle, body, narrow: true });
+}
+
+/** An audit detail (stored as JSON) as `key: value, …`. */
+
+/** Operator admin home: apps to review, seller lookup, audit log. */
+export function adminHomePage(
+  f: ConsoleFrame & {
+    csrf: string;
+    /** The apps list (adminAppsSection above: search, status filter, cursor paging). */
+    appsSection: Raw;
+    nav: Raw;
+    lookup?: {
+      username: string;
+      found: boolean;
+      authorizations: AuthorizationView[];
+      resetSellerId?: number;
+      sellerId?: number;
+    };
+    scopeWords: (s: string) => string;
+    /** Management API tokens (docs/management-api.md), newest first. */
+    tokens?: OperatorTokenRecord[];
+  },
+): string {
+  const m = ct(f.lang);
+  const body = html`${f.nav}
+<section class="card">
+<h1>${m.apps}</h1>
+${f.appsSection}
+</section>
+<section class="card">
+<h2>${m.sellerLookup}</h2>
+<form method="get" action="/admin">
+<label for="seller">${m.sellerUsername}</label>
+<div class="row"><input type="search" id="seller" name="seller" class="grow" value="${f.lookup?.username ?? ''}" required><button type="submit" class="secondary">${m.find}</button></div>
+</form>
+${
+  f.lookup
+    ? !f.lookup.found
+      ? html`<p class="error spaced">${m.noSuchSeller}</p>`
+      : f.lookup.authorizations.length === 0
+        ? html`<p class="muted">${m.opHeldNone}</p>`
+        : html`<h3>${m.opHeldBy}</h3><ul class="list spaced">${f.lookup.authorizations.map(
+            (a) =>
+              html`<li class="item"><div class="main"><p class="name">${a.appName}</p><dl class="facts"><dt>${m.store}</dt><dd>${a.storeName}</dd><dt>${m.permissions}</dt><dd>${a.grant.scope.map((s) => f.scopeWords(s)).join('；')}</dd><dt>${m.authorizedAt}</dt><dd>${formatTime(a.grant.createdAt, f.lang)}</dd><dt>${m.lastUsed}</dt><dd>${formatTime(a.lastUsedAt, f.lang)}</dd></dl></div></li>`,
+          )}</ul>`
+    : ''
+}
+${f.lookup?.sellerId !== undefined ? html`<p><a href="/admin/sellers/${String(f.lookup.sellerId)}">${m.opSellerPage}</a></p>` : ''}
+${f.lookup?.resetSellerId !== undefined ? html`<form method="post" action="/admin/sellers/${f.lookup.resetSellerId}/password-reset" class="spaced">${csrfInput(f.csrf)}<button type="submit" class="secondary small">${resetWords(f.lang).issue}</button></form>` : ''}
+</section>
+<section class="card" id="operator-tokens">
+<h2>${m.operatorTokens}</h2>
+<p class="muted">${m.operatorTokensHint}</p>
+${
+  !f.tokens || f.tokens.length === 0
+    ? html`<p class="muted">${m.noOperatorTokens}</p>`
+    : html`<div class="tablewrap"><table><thead><tr><th scope="col">${m.tokenName}</th><th scope="col">${m.tokenAccess}</th><th scope="col">${m.created}</th><th scope="col">${m.lastUsed}</th><th scope="col"></th></tr></thead><tbody>
+${f.tokens.map(
+  (t) =>
+    html`<tr><td><code>${t.name}</code></td><td>${t.readOnly ? m.readOnly : m.readWrite}</td><td class="nowrap">${formatTime(t.createdAt, f.lang)}</td><td class="nowrap">${formatTime(t.lastUsedAt, f.lang)}</td><td>${
+      t.revokedAt === null
+        ? html`<form method="post" action="/admin/operator-tokens/${String(t.tokenId)}/revoke">${csrfInput(f.csrf)}<button type="submit" class="danger small" aria-label="${m.revokeToken}: ${t.name}">${m.revokeToken}</button></form>`
+        : html`<span class="muted">${m.tokenRevokedAt} ${formatTime(t.revokedAt, f.lang)}</span>`
+    }</td></tr>`,
+)}
+</tbody></table></div>`
+}
+</section>`;
+  return consoleLayout({ ...f, title: m.apps, body });
+}
+
+/** The operator's view of a link just issued (shown once). */
+export function passwordResetIssuedPage(
+  f: ConsoleFrame & { resetUrl: string; expiresAt: number; username: string; sellerId: number },
+): string {
+  const w = resetWords(f.lang);
+  const body = html`<section class="card">
+<h1>${w.issuedTitle}</h1>
+<p>${w.issuedFor(f.username, f.sellerId)}</p>
+<label for="reset_url">${w.issuedTitle}</label>
+<input type="text" id="reset_url" readonly value="${f.resetUrl}">
+<p class="hint">${w.issuedHint(formatTime(f.expiresAt, f.lang))}</p>
+<p class="foot"><a href="/admin">${w.back}</a></p>
+</section>`;
+  return consoleLayout({ ...f, title: w.issuedTitle, body, medium: true });
 }
