@@ -769,6 +769,68 @@ for (const dialect of backends) {
       }
     });
 
+    it('pushes stores side by side, each in order, a failed push holding back its later ones', async () => {
+      const got: Array<{ store: number; refund: number; status: number }> = [];
+      let held: { store: number; release: () => void } | undefined;
+      let overlapped = false;
+      let failed = false;
+      const server: Server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const m = JSON.parse(body);
+          const answer = () => {
+            const status = m.data.refund_id === 1 && !failed ? ((failed = true), 503) : 204;
+            got.push({ store: m.store_id, refund: m.data.refund_id, status });
+            res.writeHead(status).end();
+          };
+          // The first push stays open until one of the other store arrives: only concurrent sends meet.
+          if (!held && !overlapped) {
+            const t = setTimeout(answer, 5000);
+            held = { store: m.store_id, release: () => (clearTimeout(t), answer()) };
+            return;
+          }
+          if (held && !overlapped && m.store_id !== held.store) {
+            overlapped = true;
+            held.release();
+          }
+          answer();
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const O = await newApp(s, 'Ordered pushes');
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+        await updateApp(s.core.storage, O.appKey, { topics: ['refund.created'], webhookUrl: url }, s.core.now());
+        await authorizeApp(s, O, [store1, store2]);
+        const ev = (store: number, refund: number) => ({
+          topic: 'refund.created',
+          seller_id: s.seller.sellerId,
+          store_id: store,
+          data: { refund_id: refund },
+        });
+        await publish(s, operator, [ev(store1, 1), ev(store1, 2), ev(store1, 3), ev(store2, 4)]);
+        await waitFor(async () => got.filter((g) => g.status === 204).length >= 4 || undefined, 'every push');
+        assert.equal(
+          overlapped,
+          true,
+          `one store's push went out while the other's was in flight: ${JSON.stringify(got)}`,
+        );
+        assert.deepEqual(
+          got.filter((g) => g.store === store1).map((g) => [g.refund, g.status]),
+          [
+            [1, 503],
+            [1, 204],
+            [2, 204],
+            [3, 204],
+          ],
+        );
+        await updateApp(s.core.storage, O.appKey, { topics: [], webhookUrl: null }, s.core.now());
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    });
+
     it('queues subscription.* for a pull app that subscribed to them', async () => {
       const topics = [
         'trade.paid',

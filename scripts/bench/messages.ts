@@ -9,15 +9,22 @@
  *             backlog is drained → events/s delivered (pulled and acknowledged)
  *   latency   publishers at a fixed rate while consumers long-poll (wait=20): publish → delivery
  *             time of every event (p50, p99), on this process's clock
+ *   push      (database targets) an app with a webhook on a receiver in this process: events/s
+ *             pushed (published until received), and whether each store's came in publish order
+ * Two cases per target: one app with one store (the worst case for FIFO per store) and one app
+ * with BENCH_MSG_STORES (200) stores, events spread over them round robin.
  * Environment: BENCH_MSG_EVENTS (30000) events per publish/deliver run; BENCH_MSG_RATE (2000)
  * events/s in the latency run, for BENCH_MSG_LATENCY_SECONDS (5); BENCH_MSG_PUBLISHERS (4),
- * BENCH_MSG_CONSUMERS (4); BENCH_ONLY as in run.ts (sqlite, postgres, nats).
+ * BENCH_MSG_CONSUMERS (4); BENCH_MSG_PUSH_EVENTS (3000) events in the push run (0: none);
+ * BENCH_MSG_CASES (`1,200`: stores per case); BENCH_ONLY as in run.ts (sqlite, postgres, nats).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +40,9 @@ const RATE = Number(env.BENCH_MSG_RATE ?? 2000);
 const LATENCY_SECONDS = Number(env.BENCH_MSG_LATENCY_SECONDS ?? 5);
 const PUBLISHERS = Number(env.BENCH_MSG_PUBLISHERS ?? 4);
 const CONSUMERS = Number(env.BENCH_MSG_CONSUMERS ?? 4);
+const STORES = Number(env.BENCH_MSG_STORES ?? 200);
+const PUSH_EVENTS = Number(env.BENCH_MSG_PUSH_EVENTS ?? 3000);
+const CASES = (env.BENCH_MSG_CASES ?? `1,${STORES}`).split(',').map(Number);
 const PG_URL = env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NATS = env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -57,11 +67,15 @@ interface Target {
 
 export interface MessageBenchRow {
   target: string;
+  stores: number;
   published: number;
   delivered: number;
   p50: number;
   p99: number;
   latencyEvents: number;
+  /** Events/s pushed to the webhook (NaN: not run); whether every store's arrived in publish order. */
+  pushed: number;
+  pushOrdered: boolean | undefined;
 }
 
 async function startServer(t: Target): Promise<{ url: string; proc: ChildProcess }> {
@@ -76,7 +90,7 @@ async function startServer(t: Target): Promise<{ url: string; proc: ChildProcess
     '0',
     '--json',
     '--log-level',
-    'silent',
+    process.env.BENCH_MSG_LOG ?? 'silent',
     '--janitor-interval',
     '0',
     ...(t.broker ? ['--message-broker', t.broker] : []),
@@ -104,48 +118,72 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-async function benchTarget(t: Target): Promise<MessageBenchRow> {
+async function benchTarget(t: Target, stores: number): Promise<MessageBenchRow> {
   // Set-up through the code's own functions: an app subscribed to trade.paid, a seller, a live grant, an operator
   // token.
   const storage = await openStorage(t.url, { createIfMissing: true });
   const key = await loadSecretKey(storage);
   const app = await createApp(storage, key, { name: 'Bench consumer', callbacks: ['https://isv.example.com/cb'] });
   await updateApp(storage, app.appKey, { topics: ['trade.paid'] }, Date.now());
+  // The push case's app: a webhook on a receiver in this process.
+  const received: Array<{ store: number; order: number }> = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c));
+    req.on('end', () => {
+      const m = JSON.parse(body) as { store_id: number; data: { order_id: number } };
+      received.push({ store: m.store_id, order: m.data.order_id });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const pusher = await createApp(storage, key, { name: 'Bench pushed', callbacks: ['https://isv.example.com/cb'] });
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  await updateApp(storage, pusher.appKey, { topics: ['refund.created'], webhookUrl: hook }, Date.now());
   const seller = await createSeller(storage, {
     username: `bench${randomBytes(3).toString('hex')}`,
     password: 'correct horse battery',
-    stores: ['Bench store'],
+    stores: Array.from({ length: stores }, (_, i) => `Bench store ${i + 1}`),
   });
-  const storeId = seller.stores[0]!.storeId;
-  await storage.grants.createWithTokens({
-    now: Date.now(),
-    grant: {
-      grantId: randomUUID(),
-      appKey: app.appKey,
-      sellerId: seller.sellerId,
-      storeId,
-      storeIds: [storeId],
-      scope: ['seller'],
-      createdAt: Date.now(),
-      revokedAt: null,
-      revokedReason: null,
-    },
-    tokens: [],
-  });
+  const storeIds = seller.stores.map((st) => st.storeId);
+  for (const appKey of [app.appKey, pusher.appKey])
+    await storage.grants.createWithTokens({
+      now: Date.now(),
+      grant: {
+        grantId: randomUUID(),
+        appKey,
+        sellerId: seller.sellerId,
+        storeId: storeIds[0]!,
+        storeIds,
+        scope: ['seller'],
+        createdAt: Date.now(),
+        revokedAt: null,
+        revokedReason: null,
+      },
+      tokens: [],
+    });
   const operator = (
-    await createOperatorToken(storage, { name: 'bench', readOnly: false, createdBy: 'cli', now: Date.now() })
+    await createOperatorToken(storage, {
+      name: `bench-${randomBytes(3).toString('hex')}`,
+      readOnly: false,
+      createdBy: 'cli',
+      now: Date.now(),
+    })
   ).token;
   await storage.close();
   const server = await startServer(t);
   const base = server.url;
   const auth = `Basic ${Buffer.from(`${app.appKey}:${app.appSecret}`).toString('base64')}`;
-  const publish = async (n: number, seq: () => number) => {
-    const events = Array.from({ length: n }, () => ({
-      topic: 'trade.paid',
-      seller_id: seller.sellerId,
-      store_id: storeId,
-      data: { order_id: seq(), t: Date.now() },
-    }));
+  const publish = async (n: number, seq: () => number, topic = 'trade.paid') => {
+    const events = Array.from({ length: n }, () => {
+      const order = seq();
+      return {
+        topic,
+        seller_id: seller.sellerId,
+        store_id: storeIds[order % storeIds.length]!,
+        data: { order_id: order, t: Date.now() },
+      };
+    });
     const res = await fetch(`${base}/admin/api/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
@@ -194,7 +232,7 @@ async function benchTarget(t: Target): Promise<MessageBenchRow> {
     const t1 = performance.now();
     await Promise.all(
       Array.from({ length: CONSUMERS }, async () => {
-        // One store: FIFO per store (ADR 0145) hands its messages to one consumer at a time, so the
+        // Few stores: FIFO per store (ADR 0145) hands a store's messages to one consumer at a time, so the
         // others see empty pulls while a batch is in flight; stop on the whole backlog, or on a run
         // of empties that only a lost message could explain.
         while (got < sent && empty < 5000) {
@@ -228,10 +266,42 @@ async function benchTarget(t: Target): Promise<MessageBenchRow> {
     await new Promise((r) => setTimeout(r, 1500));
     stop = true;
     await Promise.all(consumers);
-    return { target: t.name, published, delivered, p50: pct(lat, 50), p99: pct(lat, 99), latencyEvents: lat.length };
+
+    // 4. Push: publish to the webhook app, time until the receiver has them all (the database's
+    // webhook outbox; with NATS the pushes go through the same outbox, so it is not run there).
+    let pushed = NaN;
+    let pushOrdered: boolean | undefined;
+    if (PUSH_EVENTS > 0 && !t.broker) {
+      let k = 0;
+      const t2 = performance.now();
+      for (let i = 0; i < PUSH_EVENTS; i += 100)
+        await publish(Math.min(100, PUSH_EVENTS - i), () => k++, 'refund.created');
+      const limit = Date.now() + 300_000;
+      while (received.length < PUSH_EVENTS && Date.now() < limit) await new Promise((r) => setTimeout(r, 20));
+      pushed = received.length / ((performance.now() - t2) / 1000);
+      const last = new Map<number, number>();
+      pushOrdered = received.every((r) => {
+        const ok = (last.get(r.store) ?? -1) < r.order;
+        last.set(r.store, r.order);
+        return ok;
+      });
+      if (received.length < PUSH_EVENTS) log(`message bench: only ${received.length}/${PUSH_EVENTS} pushed in 300 s`);
+    }
+    return {
+      target: t.name,
+      stores,
+      published,
+      delivered,
+      p50: pct(lat, 50),
+      p99: pct(lat, 99),
+      latencyEvents: lat.length,
+      pushed,
+      pushOrdered,
+    };
   } finally {
     server.proc.kill('SIGTERM');
     await new Promise((r) => server.proc.once('exit', r));
+    await new Promise((r) => receiver.close(r));
   }
 }
 
@@ -280,22 +350,25 @@ export async function runMessageBench(only?: string[]): Promise<MessageBenchRow[
   } else if (want('nats')) log('message bench: NATS does not answer; skipped');
   const rows: MessageBenchRow[] = [];
   try {
-    for (const t of targets) {
-      log(`message bench: ${t.name}…`);
-      rows.push(await benchTarget(t));
-    }
+    for (const t of targets)
+      for (const stores of CASES) {
+        log(`message bench: ${t.name}, ${stores} store(s)…`);
+        rows.push(await benchTarget(t, stores));
+      }
   } finally {
     for (const t of targets) await t.cleanup?.().catch(() => {});
     rmSync(work, { recursive: true, force: true });
   }
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '–');
   process.stdout.write(
-    `\nMessage service (${EVENTS} events per run, batches of 100, ${PUBLISHERS} publishers, ${CONSUMERS} consumers; latency at ${RATE} events/s for ${LATENCY_SECONDS} s with long polls)\n\n` +
-      '| target | published events/s | delivered events/s (pull + ack) | publish → delivery p50 ms | p99 ms | events timed |\n| --- | --: | --: | --: | --: | --: |\n' +
+    `\nMessage service (${EVENTS} events per run, batches of 100, ${PUBLISHERS} publishers, ${CONSUMERS} consumers; latency at ${RATE} events/s for ${LATENCY_SECONDS} s with long polls; ${PUSH_EVENTS} events pushed; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} at the end)\n\n` +
+      '| target | stores | published events/s | delivered events/s (pull + ack) | publish → delivery p50 ms | p99 ms | events timed | pushed events/s (webhook) | push order per store |\n| --- | --: | --: | --: | --: | --: | --: | --: | --- |\n' +
       rows
         .map(
           (r) =>
-            `| ${r.target} | ${f(r.published)} | ${f(r.delivered)} | ${f(r.p50)} | ${f(r.p99)} | ${r.latencyEvents} |`,
+            `| ${r.target} | ${r.stores} | ${f(r.published)} | ${f(r.delivered)} | ${f(r.p50)} | ${f(r.p99)} | ${r.latencyEvents} | ${f(r.pushed)} | ${r.pushOrdered === undefined ? '–' : r.pushOrdered ? 'kept' : 'broken'} |`,
         )
         .join('\n') +
       '\n',

@@ -19,6 +19,11 @@ export interface GatewayOptions {
   webhookMaxBackoffMs?: number;
   /** Webhook answer time limit, ms (default 10000). */
   webhookTimeoutMs?: number;
+  /**
+   * Webhook POSTs in flight at once per node (default 16), one at a time per (app, store) so each
+   * store's events arrive in order (docs/adr/0172).
+   */
+  webhookConcurrency?: number;
   /** Order receivers each app may decrypt per GMT+8 day (`orders.receiver.get`; default 1000). */
   receiverQuotaPerDay?: number;
   /**
@@ -64,6 +69,7 @@ export function resolveGatewayOptions(o: GatewayOptions = {}): ResolvedGatewayOp
     webhookBackoffMs: o.webhookBackoffMs ?? 5000,
     webhookMaxBackoffMs: o.webhookMaxBackoffMs ?? 3_600_000,
     webhookTimeoutMs: o.webhookTimeoutMs ?? 10_000,
+    webhookConcurrency: Math.max(1, o.webhookConcurrency ?? 16),
     subscriptionExpiringDays: o.subscriptionExpiringDays ?? DEFAULT_EXPIRING_DAYS,
     messageVisibilitySeconds: o.messageVisibilitySeconds ?? 60,
     messageRetentionDays: o.messageRetentionDays ?? 3,

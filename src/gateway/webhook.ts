@@ -11,6 +11,22 @@ import { produceSubscriptionEvents } from '../subscriptions/subscriptions.js';
 /** How far back each incremental scan for revoked grants looks. */
 const SCAN_MARGIN_MS = 10 * 60 * 1000;
 
+/** Most outbox rows one dispatcher round attempts. */
+const BATCH = 200;
+
+/** What a round needs of an app to deliver its rows. */
+interface AppTarget {
+  url: string | null;
+  secret: string | undefined;
+  topics: readonly string[];
+}
+
+/** The store a webhook body names (`store_id`), as a lane key; '' when none (subscription events). */
+function storeOf(body: string): string {
+  const m = /"store_id":("(?:[^"\\]|\\.)*"|-?\d+)/.exec(body);
+  return m ? m[1]! : '';
+}
+
 /** Header carrying `sha256=<hex HMAC-SHA256 of the raw body, keyed with the AppSecret>`. */
 export const SIGNATURE_HEADER = 'x-shouquan-signature';
 
@@ -56,16 +72,18 @@ export class WebhookDispatcher {
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  /** Start polling (no-op when `webhookPollMs` is 0). */
+  /** Start polling (no-op when `webhookPollMs` is 0). A round that found a full batch is followed at once. */
   start(): void {
     if (this.options.webhookPollMs <= 0 || this.timer) return;
     this.stopped = false;
     const tick = () => {
+      let more = false;
       this.running = this.runOnce()
+        .then((full) => void (more = full))
         .catch((e) => this.log.error({ err: e }, 'webhook dispatcher failed'))
         .finally(() => {
           this.running = undefined;
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.webhookPollMs);
+          if (!this.stopped) this.timer = setTimeout(tick, more ? 0 : this.options.webhookPollMs);
         });
     };
     this.timer = setTimeout(tick, 0);
@@ -79,8 +97,12 @@ export class WebhookDispatcher {
     await this.running;
   }
 
-  /** One round: enqueue new events, then attempt every due one. */
-  async runOnce(): Promise<void> {
+  /**
+   * One round: enqueue new events, then attempt the due ones (up to {@link BATCH}): up to
+   * `webhookConcurrency` POSTs at once, one at a time per (app, store) in event order; after a
+   * failure the rest of that store's events wait (docs/adr/0172). True when the batch was full.
+   */
+  async runOnce(): Promise<boolean> {
     await this.enqueueNew();
     // subscription.expiring / subscription.expired, each produced exactly once (docs/adr/0140).
     await produceSubscriptionEvents(this.core.storage, this.storage, {
@@ -88,20 +110,42 @@ export class WebhookDispatcher {
       expiringDays: this.options.subscriptionExpiringDays,
     });
     const now = this.core.now();
-    for (const rec of await this.storage.outbox.due(now, 20)) {
-      if (this.stopped) return;
-      if (!(await this.storage.outbox.claim(rec.id, now, now + this.options.webhookTimeoutMs + 60_000))) continue;
-      await traced(
-        'webhook delivery',
-        {
-          'shouquan.app_key': rec.appKey,
-          'shouquan.webhook.event': rec.event,
-          'shouquan.webhook.id': rec.id,
-          'shouquan.webhook.attempt': rec.attempts + 1,
-        },
-        (set) => this.attempt(rec, set),
-      );
+    const due = await this.storage.outbox.due(now, BATCH);
+    const lanes = new Map<string, OutboxRecord[]>();
+    for (const rec of due) {
+      const key = `${rec.appKey}\u0000${storeOf(rec.body)}`;
+      let lane = lanes.get(key);
+      if (!lane) lanes.set(key, (lane = []));
+      lane.push(rec);
     }
+    const apps = new Map<string, Promise<AppTarget>>();
+    const target = (appKey: string) => {
+      let t = apps.get(appKey);
+      if (!t) apps.set(appKey, (t = this.target(appKey)));
+      return t;
+    };
+    const queue = [...lanes.values()].map((lane) => lane.sort((a, b) => a.id - b.id));
+    const worker = async () => {
+      for (let lane = queue.shift(); lane; lane = queue.shift()) {
+        for (const rec of lane) {
+          if (this.stopped) return;
+          if (!(await this.storage.outbox.claim(rec.id, now, now + this.options.webhookTimeoutMs + 60_000))) break;
+          const delivered = await traced(
+            'webhook delivery',
+            {
+              'shouquan.app_key': rec.appKey,
+              'shouquan.webhook.event': rec.event,
+              'shouquan.webhook.id': rec.id,
+              'shouquan.webhook.attempt': rec.attempts + 1,
+            },
+            async (set) => this.attempt(rec, await target(rec.appKey), set),
+          );
+          if (!delivered) break; // the store's later events wait for this one
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.webhookConcurrency, queue.length) }, worker));
+    return due.length === BATCH;
   }
 
   private async enqueueNew(): Promise<void> {
@@ -137,7 +181,19 @@ export class WebhookDispatcher {
     }
   }
 
-  private async attempt(rec: OutboxRecord, set: (attributes: SpanAttributes) => void = () => {}): Promise<void> {
+  /** An app's webhook URL, signing secret and topics, read once per round. */
+  private async target(appKey: string): Promise<AppTarget> {
+    const settings = await this.storage.apps.find(appKey);
+    const secret = settings?.sealedSecret ? openSecret(this.core.secretKey, appKey, settings.sealedSecret) : undefined;
+    return { url: settings?.webhookUrl ?? null, secret, topics: settings?.topics ?? [] };
+  }
+
+  /** One attempt of a claimed row; true when it was delivered (pushed, or moved to the pull queue). */
+  private async attempt(
+    rec: OutboxRecord,
+    app: AppTarget,
+    set: (attributes: SpanAttributes) => void = () => {},
+  ): Promise<boolean> {
     const attempts = rec.attempts + 1;
     const fail = async (why: string) => {
       set({ 'shouquan.webhook.delivered': false, 'error.type': why });
@@ -147,23 +203,21 @@ export class WebhookDispatcher {
         { webhook: rec.id, appKey: rec.appKey, event: rec.event, attempts, error: why },
         'webhook delivery failed; will retry',
       );
+      return false;
     };
-    const settings = await this.storage.apps.find(rec.appKey);
-    if (!settings?.webhookUrl) {
-      if (this.pull && (await this.pull(rec, settings?.topics ?? []))) {
+    if (!app.url) {
+      if (this.pull && (await this.pull(rec, app.topics))) {
         set({ 'shouquan.webhook.delivered': true, 'shouquan.webhook.pulled': true });
         this.log.info({ webhook: rec.id, appKey: rec.appKey, event: rec.event }, 'webhook event queued for pulling');
-        return;
+        return true;
       }
       return fail('the app has no webhook URL');
     }
-    const secret = settings.sealedSecret
-      ? openSecret(this.core.secretKey, rec.appKey, settings.sealedSecret)
-      : undefined;
+    const secret = app.secret;
     if (secret === undefined) return fail('the app has no signing secret on file');
     let res: Response;
     try {
-      res = await tracedFetch('POST webhook', settings.webhookUrl, {
+      res = await tracedFetch('POST webhook', app.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json; charset=utf-8',
@@ -183,5 +237,6 @@ export class WebhookDispatcher {
     set({ 'shouquan.webhook.delivered': true });
     await this.storage.outbox.markDelivered(rec.id, this.core.now());
     this.log.info({ webhook: rec.id, appKey: rec.appKey, event: rec.event, attempts }, 'webhook delivered');
+    return true;
   }
 }

@@ -203,6 +203,9 @@ export interface SellerDataRepository {
   countProducts(storeId: number): Promise<number>;
 }
 
+/** `nextAttemptAt` of a delivered outbox row (the year 9999): a due scan never walks delivered rows. */
+export const OUTBOX_DONE = 253_402_300_799_999;
+
 export interface OutboxRepository {
   /**
    * Revoked grants that have no event yet (revoked at or after `since`, when given), of apps with a
@@ -212,13 +215,18 @@ export interface OutboxRepository {
   pendingGrantEvents(limit: number, since?: number): Promise<PendingGrantEvent[]>;
   /** Add an event; ignored when one exists already for the grant and event (unique). */
   enqueue(record: Omit<OutboxRecord, 'id' | 'attempts' | 'deliveredAt' | 'lastError'>): Promise<void>;
-  /** Undelivered events due at `now`, oldest first. */
+  /**
+   * Undelivered events due at `now`, oldest first, without those of an app that has an earlier
+   * event that failed and waits for (or is in) its retry: a failing event holds back the app's
+   * later ones (docs/adr/0172).
+   */
   due(now: number, limit: number): Promise<OutboxRecord[]>;
   /**
    * Claim an event for one attempt: atomically push its next attempt to `leaseUntil` if it is
    * still due at `now`; false when another dispatcher took it.
    */
   claim(id: number, now: number, leaseUntil: number): Promise<boolean>;
+  /** Mark delivered; its `nextAttemptAt` becomes {@link OUTBOX_DONE}, out of the due index's range. */
   markDelivered(id: number, now: number): Promise<void>;
   markFailed(id: number, error: string, nextAttemptAt: number): Promise<void>;
   find(id: number): Promise<OutboxRecord | undefined>;

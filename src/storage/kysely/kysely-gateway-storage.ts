@@ -9,6 +9,7 @@ import {
   messageRoutesOf,
   type MessageTables,
 } from './kysely-message-queue.js';
+import { OUTBOX_DONE } from '../gateway-ports.js';
 import { toApp } from './kysely-app-storage.js';
 import type {
   CallFace,
@@ -605,13 +606,30 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
         }
       },
       async due(now, limit) {
+        // Held back: rows of an app with an earlier row that failed and waits for its retry (or is
+        // being retried). Those are few (a failing app's head), found through the due index's range
+        // (now, OUTBOX_DONE); delivered rows sit at OUTBOX_DONE, out of both ranges.
         const rows = await db
-          .selectFrom('gateway_webhook_outbox')
+          .selectFrom('gateway_webhook_outbox as o')
           .selectAll()
-          .where('delivered_at', 'is', null)
-          .where('next_attempt_at', '<=', now)
-          .orderBy('next_attempt_at')
-          .orderBy('id')
+          .where('o.delivered_at', 'is', null)
+          .where('o.next_attempt_at', '<=', now)
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('gateway_webhook_outbox as b')
+                  .select('b.id')
+                  .where('b.next_attempt_at', '>', now)
+                  .where('b.next_attempt_at', '<', OUTBOX_DONE)
+                  .where('b.delivered_at', 'is', null)
+                  .where('b.last_error', 'is not', null)
+                  .whereRef('b.app_key', '=', 'o.app_key')
+                  .whereRef('b.id', '<', 'o.id'),
+              ),
+            ),
+          )
+          .orderBy('o.next_attempt_at')
+          .orderBy('o.id')
           .limit(limit)
           .execute();
         return rows.map(toOutbox);
@@ -629,7 +647,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
       async markDelivered(id, now) {
         await db
           .updateTable('gateway_webhook_outbox')
-          .set({ delivered_at: now, last_error: null })
+          .set({ delivered_at: now, last_error: null, next_attempt_at: OUTBOX_DONE })
           .where('id', '=', id)
           .execute();
       },
