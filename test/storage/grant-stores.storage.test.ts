@@ -68,28 +68,37 @@ for (const dialect of await testDialects()) {
       rotatedAt: null,
       storeIds: g.storeIds,
     });
-    const endLive = async () => {
-      const live = await storage.grants.findLive('app2', sellerId);
-      if (live) await storage.grants.revoke(live.grantId, 2, 'test');
-    };
-
-    it('round-trips the stores of a code', async () => {
+    /** A live code for a grant's stores and scope (what a consent stores); its hash. */
+    const codeFor = async (g: Pick<GrantRecord, 'storeId' | 'storeIds' | 'scope'>): Promise<string> => {
       const codeHash = h();
       await storage.codes.create({
         codeHash,
         appKey: 'app2',
         sellerId,
-        storeId: stores[1]!,
-        storeIds: [stores[1]!, stores[0]!],
+        storeId: g.storeId,
+        storeIds: g.storeIds,
         redirectUri: 'https://a.example/cb',
         redirectUriSent: true,
-        scope: ['store.read'],
+        scope: g.scope,
         codeChallenge: null,
         codeChallengeMethod: null,
         createdAt: 1,
         expiresAt: Date.now() + 60_000,
         consumedAt: null,
         grantId: null,
+      });
+      return codeHash;
+    };
+    const endLive = async () => {
+      const live = await storage.grants.findLive('app2', sellerId);
+      if (live) await storage.grants.revoke(live.grantId, 2, 'test');
+    };
+
+    it('round-trips the stores of a code', async () => {
+      const codeHash = await codeFor({
+        storeId: stores[1]!,
+        storeIds: [stores[1]!, stores[0]!],
+        scope: ['store.read'],
       });
       assert.deepEqual((await storage.codes.find(codeHash))?.storeIds, [stores[1], stores[0]]);
     });
@@ -102,23 +111,7 @@ for (const dialect of await testDialects()) {
         (await storage.grants.createWithTokens({ now: 3, grant: g1, tokens: [t1], reconsent: 'add' })).grantId,
         g1.grantId,
       );
-      const codeHash = h();
-      await storage.codes.create({
-        codeHash,
-        appKey: 'app2',
-        sellerId,
-        storeId: stores[1]!,
-        storeIds: [stores[1]!],
-        redirectUri: 'https://a.example/cb',
-        redirectUriSent: true,
-        scope: ['orders.read'],
-        codeChallenge: null,
-        codeChallengeMethod: null,
-        createdAt: 1,
-        expiresAt: Date.now() + 60_000,
-        consumedAt: null,
-        grantId: null,
-      });
+      const codeHash = await codeFor({ storeId: stores[1]!, storeIds: [stores[1]!], scope: ['orders.read'] });
       const g2 = grant([stores[1]!], ['orders.read']);
       const t2 = tok(g2);
       const result = await storage.grants.redeemAuthCode({
@@ -166,23 +159,7 @@ for (const dialect of await testDialects()) {
     it('a code redeemed under "add" and under "replace" writes the same audit entries on every database', async () => {
       // PostgreSQL writes these in one statement of its own SQL (docs/adr/0186); they must read as SQLite's do.
       const redeem = async (g: GrantRecord, reconsent: 'add' | 'replace', now: number) => {
-        const codeHash = h();
-        await storage.codes.create({
-          codeHash,
-          appKey: 'app2',
-          sellerId,
-          storeId: g.storeId,
-          storeIds: g.storeIds,
-          redirectUri: 'https://a.example/cb',
-          redirectUriSent: true,
-          scope: g.scope,
-          codeChallenge: null,
-          codeChallengeMethod: null,
-          createdAt: 1,
-          expiresAt: Date.now() + 60_000,
-          consumedAt: null,
-          grantId: null,
-        });
+        const codeHash = await codeFor(g);
         const r = await storage.grants.redeemAuthCode({ codeHash, now, grant: g, tokens: [tok(g)], reconsent });
         assert.equal(r.status, 'redeemed');
         return r;
@@ -244,28 +221,8 @@ for (const dialect of await testDialects()) {
 
     it('concurrent codes under "add": one live grant with every store; the same code twice: one winner', async () => {
       await endLive();
-      const codeOf = async (g: GrantRecord) => {
-        const codeHash = h();
-        await storage.codes.create({
-          codeHash,
-          appKey: 'app2',
-          sellerId,
-          storeId: g.storeId,
-          storeIds: g.storeIds,
-          redirectUri: 'https://a.example/cb',
-          redirectUriSent: true,
-          scope: g.scope,
-          codeChallenge: null,
-          codeChallengeMethod: null,
-          createdAt: 1,
-          expiresAt: Date.now() + 60_000,
-          consumedAt: null,
-          grantId: null,
-        });
-        return codeHash;
-      };
       const grants = stores.map((id) => grant([id]));
-      const codes = await Promise.all(grants.map(codeOf));
+      const codes = await Promise.all(grants.map(codeFor));
       const results = await Promise.all(
         grants.map((g, i) =>
           storage.grants.redeemAuthCode({ codeHash: codes[i]!, now: 31, grant: g, tokens: [tok(g)], reconsent: 'add' }),
@@ -278,7 +235,7 @@ for (const dialect of await testDialects()) {
         [...stores].sort((a, b) => a - b),
       );
       const again = grant([stores[0]!]);
-      const code = await codeOf(again);
+      const code = await codeFor(again);
       const racers = await Promise.all(
         Array.from({ length: 5 }, () => {
           const g = grant([stores[0]!]);
