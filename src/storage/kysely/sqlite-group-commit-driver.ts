@@ -108,7 +108,9 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
 
   async beginTransaction(_connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
     if (!this.#grouping) {
-      this.#run('begin');
+      // IMMEDIATE: take the write lock now, waiting out another process's writes (busy_timeout), instead of
+      // reading first and failing at the first write if that process committed meanwhile (SQLITE_BUSY_SNAPSHOT).
+      this.#run('begin immediate');
       this.#counts.transactions++;
       return;
     }
@@ -246,7 +248,8 @@ export class SqliteGroupCommitDriver implements Driver, SqliteDirect {
 
   #openGroup(): Group {
     if (this.#group) return this.#group;
-    this.#run('begin');
+    // IMMEDIATE, as above: a one-shot CLI command beside a running server waits for the lock instead of failing.
+    this.#run('begin immediate');
     let resolve!: () => void;
     let reject!: (e: unknown) => void;
     const committed = new Promise<void>((res, rej) => {
