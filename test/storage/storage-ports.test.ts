@@ -69,23 +69,25 @@ for (const dialect of dialects) {
       revokedAt: null,
       rotatedAt: null,
     });
+    /** A live, unused code record of app1 for the seller's store. */
+    const codeRecord = (codeHash: string) => ({
+      codeHash,
+      appKey: 'app1',
+      sellerId,
+      storeId,
+      redirectUri: 'https://a.example/cb',
+      redirectUriSent: true,
+      scope: ['seller'],
+      codeChallenge: null,
+      codeChallengeMethod: null,
+      createdAt: 1,
+      expiresAt: Date.now() + 60_000,
+      consumedAt: null,
+      grantId: null,
+    });
     const newCode = async () => {
       const codeHash = h();
-      await storage.codes.create({
-        codeHash,
-        appKey: 'app1',
-        sellerId,
-        storeId,
-        redirectUri: 'https://a.example/cb',
-        redirectUriSent: true,
-        scope: ['seller'],
-        codeChallenge: null,
-        codeChallengeMethod: null,
-        createdAt: 1,
-        expiresAt: Date.now() + 60_000,
-        consumedAt: null,
-        grantId: null,
-      });
+      await storage.codes.create(codeRecord(codeHash));
       return codeHash;
     };
 
@@ -349,21 +351,7 @@ for (const dialect of dialects) {
         createdAt: 1,
         consumedAt: null,
       };
-      const code = (codeHash: string) => ({
-        codeHash,
-        appKey: 'app1',
-        sellerId,
-        storeId,
-        redirectUri: 'https://a.example/cb',
-        redirectUriSent: true,
-        scope: ['seller'],
-        codeChallenge: null,
-        codeChallengeMethod: null,
-        createdAt: 1,
-        expiresAt: Date.now() + 60_000,
-        consumedAt: null,
-        grantId: null,
-      });
+      const code = codeRecord;
       await storage.interactions.create({ id: 'iw1', expiresAt: Date.now() + 60_000, ...base });
       const results = await Promise.all(
         ['cw1', 'cw2', 'cw3'].map((h) => storage.interactions.consumeWithCode('iw1', Date.now(), code(h))),
