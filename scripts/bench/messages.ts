@@ -16,7 +16,8 @@
  * Environment: BENCH_MSG_EVENTS (30000) events per publish/deliver run; BENCH_MSG_RATE (2000)
  * events/s in the latency run, for BENCH_MSG_LATENCY_SECONDS (5); BENCH_MSG_PUBLISHERS (4),
  * BENCH_MSG_CONSUMERS (4); BENCH_MSG_PUSH_EVENTS (3000) events in the push run (0: none);
- * BENCH_MSG_CASES (`1,200`: stores per case); BENCH_ONLY as in run.ts (sqlite, postgres, nats).
+ * BENCH_MSG_CASES (`1,200`: stores per case); BENCH_ONLY as in run.ts (sqlite, postgres, nats; and only when
+ * named, postgres-1w and postgres-2w: `serve --workers 1` on core 0 against `--workers 2` on cores 0,1).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -62,6 +63,8 @@ interface Target {
   name: string;
   url: string;
   broker?: string;
+  /** `serve --workers N` (the workers comparison): N processes on cores 0,1 instead of one on core 0. */
+  workers?: number;
   cleanup?: () => Promise<void>;
 }
 
@@ -94,8 +97,11 @@ async function startServer(t: Target): Promise<{ url: string; proc: ChildProcess
     '--janitor-interval',
     '0',
     ...(t.broker ? ['--message-broker', t.broker] : []),
+    ...(t.workers ? ['--workers', String(t.workers)] : []),
   ];
-  const cmd = hasTaskset ? ['taskset', '-c', '0', process.execPath, ...args] : [process.execPath, ...args];
+  // Two workers get both cores (this process, on core 1, then shares one with a worker), as in run.ts.
+  const cores = (t.workers ?? 1) > 1 ? '0,1' : '0';
+  const cmd = hasTaskset ? ['taskset', '-c', cores, process.execPath, ...args] : [process.execPath, ...args];
   const proc = spawn(cmd[0]!, cmd.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: proc.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
@@ -312,7 +318,7 @@ export async function runMessageBench(only?: string[]): Promise<MessageBenchRow[
   const targets: Target[] = [];
   if (want('sqlite')) targets.push({ name: 'SQLite', url: `sqlite:${join(work, 'msg.db')}` });
   const pgu = new URL(PG_URL);
-  if (want('postgres') && (await answers(pgu.hostname, Number(pgu.port || 5432)))) {
+  const pgTarget = async (name: string, workers?: number): Promise<Target> => {
     const schema = `msgbench_${randomBytes(4).toString('hex')}`;
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
@@ -320,17 +326,32 @@ export async function runMessageBench(only?: string[]): Promise<MessageBenchRow[
     await c.end();
     const u = new URL(PG_URL);
     u.searchParams.set('options', `-c search_path=${schema}`);
-    targets.push({
-      name: 'PostgreSQL',
+    return {
+      name,
       url: u.toString(),
+      workers,
       cleanup: async () => {
         const d = new pg.Client({ connectionString: PG_URL });
         await d.connect();
         await d.query(`drop schema if exists ${schema} cascade`);
         await d.end();
       },
-    });
+    };
+  };
+  const pgUp = await answers(pgu.hostname, Number(pgu.port || 5432));
+  if (want('postgres') && pgUp) {
+    targets.push(await pgTarget('PostgreSQL'));
   } else if (want('postgres')) log('message bench: PostgreSQL does not answer; skipped');
+  // The workers comparison (issue 18: delivery with `serve --workers 2` against one worker), only when named,
+  // as in run.ts: postgres-1w is the CLI's single process through the same path as postgres-2w.
+  for (const [key, workers] of [
+    ['postgres-1w', 1],
+    ['postgres-2w', 2],
+  ] as const) {
+    if (!only?.includes(key)) continue;
+    if (pgUp) targets.push(await pgTarget(`PostgreSQL, serve --workers ${workers}`, workers));
+    else log(`message bench: PostgreSQL does not answer; ${key} skipped`);
+  }
   const nu = new URL(NATS);
   if (want('nats') && (await answers(nu.hostname, Number(nu.port || 4222)))) {
     const stream = `BENCH${randomBytes(4).toString('hex')}`;
