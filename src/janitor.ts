@@ -9,7 +9,10 @@ export interface JanitorOptions {
    * rotated refresh token is still recognized a little after it lapsed. Default one hour.
    */
   graceMs?: number;
-  /** Gateway call records (the developer console's recent calls) are kept this long, ms. Default 7 days. */
+  /**
+   * Gateway call records (the developer console's recent calls) and delivered webhook pushes are kept this long,
+   * ms. Default 7 days.
+   */
   callRetentionMs?: number;
   /** Stop after this many batches in one run (the next run continues). */
   maxBatches?: number;
@@ -26,7 +29,8 @@ export const DEFAULT_CALL_RETENTION_MS = 7 * 86_400_000;
 
 /**
  * Purge expired interactions, seller and console sessions, codes, tokens, revoked grants,
- * gateway call records past their retention and expired shared counters (docs/adr/0110), and
+ * gateway call records and delivered webhook pushes past their retention, expired shared counters
+ * (docs/adr/0110), and
  * clear the sealed successors of rotated refresh tokens whose grace window ended (docs/adr/0100),
  * in batches (RFC 6819 §5.1.4.1.3: keep no more
  * than needed). Between batches the event loop runs,
@@ -52,6 +56,7 @@ export async function purgeExpired(storage: Storage, opts: JanitorOptions = {}):
     calls: 0,
     successors: 0,
     limits: 0,
+    deliveries: 0,
     batches: 0,
     ms: 0,
   } as PurgeReport;
@@ -61,7 +66,7 @@ export async function purgeExpired(storage: Storage, opts: JanitorOptions = {}):
       // Sealed refresh successors are kept only for their window: cleared once it ended, no grace.
       const deleted = await maintenance.purgeExpired(
         kind,
-        kind === 'calls' ? callCutoff : kind === 'successors' ? now : cutoff,
+        kind === 'calls' || kind === 'deliveries' ? callCutoff : kind === 'successors' ? now : cutoff,
         batchSize,
       );
       report.batches += 1;

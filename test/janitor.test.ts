@@ -7,6 +7,7 @@ import { main } from '../src/cli/main.js';
 import { purgeExpired } from '../src/janitor.js';
 import { openDatabase } from '../src/storage/kysely/database.js';
 import { testDialects } from './helpers/databases.js';
+import { OUTBOX_DONE } from '../src/storage/gateway-ports.js';
 import { accessWorks, tokensFor } from './helpers/oauth.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
@@ -166,6 +167,7 @@ for (const d of await testDialects()) {
         'calls',
         'successors',
         'limits',
+        'webhook_deliveries',
         'messages',
         'messages_unacked',
         'batches',
@@ -180,6 +182,57 @@ for (const d of await testDialects()) {
         2,
       );
       assert.deepEqual(bad, ['shouquan: --batch-size must be a whole number of at least 1, got "0"']);
+    });
+
+    it('purges delivered webhook pushes past the call retention, never an undelivered one nor a kept grant\'s', async () => {
+      await tokensFor(s);
+      const now = Date.now();
+      const day = 86_400_000;
+      const row = (key: string, createdAt: number, deliveredAt: number | null) => ({
+        app_key: s.client.appKey,
+        grant_id: key,
+        event: key.startsWith('msg:') ? 'trade.paid' : 'authorization.revoked',
+        body: '{}',
+        created_at: createdAt,
+        attempts: deliveredAt === null ? 3 : 1,
+        next_attempt_at: deliveredAt === null ? now + 60_000 : OUTBOX_DONE,
+        delivered_at: deliveredAt,
+      });
+      const { db } = openDatabase(s.db.url);
+      const keys = async () =>
+        (await db.selectFrom('gateway_webhook_outbox').select('grant_id').where('grant_id', 'like', 'jan-%').execute())
+          .map((r) => r.grant_id)
+          .sort();
+      const { grant_id: grantId } = await db
+        .selectFrom('grants')
+        .select('grant_id')
+        .where('app_key', '=', s.client.appKey)
+        .executeTakeFirstOrThrow();
+      try {
+        await db
+          .insertInto('gateway_webhook_outbox')
+          .values([
+            row('jan-msg:old-delivered', now - 10 * day, now - 10 * day),
+            row('jan-msg:recent-delivered', now - 10 * day, now - 3600_000),
+            row('jan-msg:old-undelivered', now - 10 * day, null),
+            // A grant's event: its row is what stops the webhook dispatcher enqueueing it again, so it stays while
+            // the grant is kept, and goes with it (docs/adr/0031).
+            row('jan-gone-grant', now - 10 * day, now - 10 * day),
+          ])
+          .execute();
+        await db.insertInto('gateway_webhook_outbox').values({ ...row('x', 0, now - 10 * day), grant_id: grantId }).execute();
+        const report = await purgeExpired(s.core.storage, { callRetentionMs: 7 * day });
+        assert.equal(report.deliveries, 2);
+        assert.deepEqual(await keys(), ['jan-msg:old-undelivered', 'jan-msg:recent-delivered']);
+        const kept = await db.selectFrom('gateway_webhook_outbox').select('id').where('grant_id', '=', grantId).execute();
+        assert.equal(kept.length, 1, "the kept grant's delivered event stays");
+        const again = await purgeExpired(s.core.storage, { callRetentionMs: 7 * day });
+        assert.equal(again.deliveries, 0);
+      } finally {
+        await db.deleteFrom('gateway_webhook_outbox').where('grant_id', 'like', 'jan-%').execute();
+        await db.deleteFrom('gateway_webhook_outbox').where('grant_id', '=', grantId).execute();
+        await db.destroy();
+      }
     });
 
     it('purges expired console sessions and call records past the retention, and reports them', async () => {
@@ -301,7 +354,7 @@ for (const d of await testDialects()) {
       );
       assert.match(
         text[0]!,
-        /^purged 0 codes, 0 tokens, 0 sessions, 0 interactions, 0 grants, 0 console sessions, 0 call records, 0 sealed refresh successors, \d+ expired limit counters in \d+ batches \(\d+ ms\); 0 messages past retention \(0 never acknowledged\)$/,
+        /^purged 0 codes, 0 tokens, 0 sessions, 0 interactions, 0 grants, 0 console sessions, 0 call records, 0 sealed refresh successors, \d+ expired limit counters, 0 delivered webhook pushes in \d+ batches \(\d+ ms\); 0 messages past retention \(0 never acknowledged\)$/,
       );
     });
   });

@@ -119,14 +119,15 @@ that a newer version upgraded (a migration this version does not know) is refuse
 
 Delete expired authorization codes, tokens, seller sessions, console sessions (developer and
 operator) and interactions, revoked grants with no tokens left, expired failure counters, lockouts
-and quota windows (shared_limits), and gateway call records older than --call-retention days,
-in batches; and clear the sealed successors of rotated refresh tokens whose grace window
+and quota windows (shared_limits), and gateway call records and delivered webhook pushes older
+than --call-retention days (a revoked grant's event once the grant is gone), in batches; and clear the sealed successors of rotated refresh tokens whose grace window
 (--refresh-grace) ended. "serve" also does this every --janitor-interval seconds.
 The audit log is never purged.
   --database URL          sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --batch-size N          rows per DELETE (default 5000)
   --grace SECONDS         keep rows this long past expiry (default 3600)
-  --call-retention DAYS   keep gateway call records this many days, 1 to 366 (env SHOUQUAN_CALL_RETENTION; default 7)
+  --call-retention DAYS   keep gateway call records and delivered webhook pushes this many days, 1 to 366
+                          (env SHOUQUAN_CALL_RETENTION; default 7)
   --message-retention-days DAYS  keep message service events this many days, 1 to 30 (env
                           SHOUQUAN_MESSAGE_RETENTION_DAYS; default 3); "serve" drops them every minute
   --json                  print {"interactions","sessions","codes","tokens","grants","web_sessions","calls","successors","limits","messages","messages_unacked","batches","ms"}`,
@@ -514,6 +515,7 @@ async function janitor(args: string[], out: Out): Promise<number> {
           calls: r.calls,
           successors: r.successors,
           limits: r.limits,
+          webhook_deliveries: r.deliveries,
           messages: messages.dropped,
           messages_unacked: messages.unacked,
           batches: r.batches,
@@ -523,7 +525,7 @@ async function janitor(args: string[], out: Out): Promise<number> {
     } else {
       out.log(
         `purged ${report.codes} codes, ${report.tokens} tokens, ${report.sessions} sessions, ${report.interactions} interactions, ${report.grants} grants, ` +
-          `${report.webSessions} console sessions, ${report.calls} call records, ${report.successors} sealed refresh successors, ${report.limits} expired limit counters in ${report.batches} batches (${report.ms} ms); ` +
+          `${report.webSessions} console sessions, ${report.calls} call records, ${report.successors} sealed refresh successors, ${report.limits} expired limit counters, ${report.deliveries} delivered webhook pushes in ${report.batches} batches (${report.ms} ms); ` +
           `${messages.dropped} messages past retention (${messages.unacked} never acknowledged)`,
       );
     }

@@ -734,6 +734,7 @@ export const PURGEABLE = [
   'calls',
   'successors',
   'limits',
+  'deliveries',
 ] as const;
 export type Purgeable = (typeof PURGEABLE)[number];
 
@@ -741,7 +742,8 @@ export interface MaintenanceRepository {
   /**
    * Delete at most `batchSize` rows of one kind that expired before `cutoff` (revoked before it,
    * for grants, and only once no token of theirs is left; made before it, for call records; for
-   * `successors`, the sealed answer is cleared from tokens whose grace window ended before it).
+   * `successors`, the sealed answer is cleared from tokens whose grace window ended before it; for
+   * `deliveries`, webhook pushes delivered before it, a grant's event only once the grant is gone).
    * Returns how many were deleted (cleared).
    */
   purgeExpired(kind: Purgeable, cutoff: number, batchSize: number): Promise<number>;

@@ -90,6 +90,26 @@ export function createMaintenanceRepository(db: Kysely<Database>): MaintenanceRe
               .limit(batchSize),
           )
           .executeTakeFirst();
+      } else if (kind === 'deliveries') {
+        // Webhook pushes delivered before the cutoff (the partial index gateway_outbox_delivered_idx, migration 0027).
+        // A grant's event row is also what stops the dispatcher enqueueing that event again (pendingGrantEvents:
+        // revoked grants without a row), so it goes only once the grant itself was purged; message pushes (`msg:`)
+        // and subscription events (`<subscription>@<expiry>`, guarded by the subscription row itself) have no grant
+        // row and are never enqueued again.
+        res = await db
+          .deleteFrom('gateway_webhook_outbox')
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('gateway_webhook_outbox as o')
+              .select('o.id')
+              .where('o.delivered_at', 'is not', null)
+              .where('o.delivered_at', '<', cutoff)
+              .where(({ not, exists, selectFrom }) =>
+                not(exists(selectFrom('grants as g').select('g.grant_id').whereRef('g.grant_id', '=', 'o.grant_id'))),
+              )
+              .limit(batchSize),
+          )
+          .executeTakeFirst();
       } else if (kind === 'successors') {
         // Not a row but a sealed value on a rotated refresh token: cleared once its window ended
         // (docs/adr/0100). The partial index `tokens_grace_until_idx` holds only such rows.
@@ -124,7 +144,7 @@ export function createMaintenanceRepository(db: Kysely<Database>): MaintenanceRe
 
 /** Rows that expire by a time column: table, key, time column (call records by age, not expiry). */
 const PURGE_BY_TIME: Record<
-  Exclude<Purgeable, 'grants' | 'successors'>,
+  Exclude<Purgeable, 'grants' | 'successors' | 'deliveries'>,
   readonly [table: string, key: string, time: string]
 > = {
   interactions: ['interactions', 'id', 'expires_at'],

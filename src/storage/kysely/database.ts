@@ -24,6 +24,7 @@ import { messagesMigration } from './migrations/0018-messages.migration.js';
 import { adminReviewMigration } from './migrations/0021-admin-review.migration.js';
 import { sellerIdpSessionsMigration } from './migrations/0024-seller-idp-sessions.migration.js';
 import { sharedLimitsBigintMigration } from './migrations/0026-shared-limits-bigint.migration.js';
+import { outboxDeliveredIndexMigration } from './migrations/0027-outbox-delivered-index.migration.js';
 import { messageQueueStoreMigration } from './migrations/0022-message-queue-store.migration.js';
 import { authorizationTopicsMigration } from './migrations/0023-authorization-topics.migration.js';
 import {
@@ -190,6 +191,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0021_admin_review': adminReviewMigration(),
       '0024_seller_idp_sessions': sellerIdpSessionsMigration(),
       '0026_shared_limits_bigint': sharedLimitsBigintMigration(this.dialect),
+      '0027_outbox_delivered_index': outboxDeliveredIndexMigration(),
       '0022_message_queue_store': messageQueueStoreMigration(),
       '0023_authorization_topics': authorizationTopicsMigration(),
     };
