@@ -56,7 +56,9 @@ for (const dialect of await testDialects()) {
       });
       assert.equal(tokens.token_type, 'bearer');
       assert.equal(tokens.expires_in, 7200);
-      assert.equal(tokens.expiresIn(), 7200);
+      // expiresIn() counts down from when the answer arrived (whole seconds): 7199 once a second boundary passed
+      // between the two (seen under load), never more than the 7200 the server said.
+      assert.ok([7199, 7200].includes(tokens.expiresIn()!), String(tokens.expiresIn()));
       assert.equal(tokens.scope, 'store.read orders.read');
       assert.equal(tokens.store_id, s.seller.stores[0]!.storeId);
 
