@@ -7,7 +7,7 @@ import { GATEWAY_CODES, GatewayError, invalidArgument, invalidRequest } from './
 import type { GatewayAppRecord } from '../storage/gateway-ports.js';
 import { authenticateSession, executeMethod, logDecision, responseKey, type Gateway } from './gateway.js';
 import type { Args } from './methods/method.js';
-import { openSecret } from './secret-seal.js';
+import { openSecretOf } from './secret-seal.js';
 import type { CallTrace } from './call-log.js';
 import { parseGmt8, SIGN_METHODS, signString, type SignMethod } from './sign.js';
 import { candidateStrings, explainSignatureMismatch, explainTimestampSkew } from './sign-diagnosis.js';
@@ -100,7 +100,10 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
       `app_key ${appKey} is unknown or suspended`,
     );
   const settings = found.settings;
-  const secret = settings?.sealedSecret ? openSecret(gw.core.secretKey, appKey, settings.sealedSecret) : undefined;
+  // Opened once per cached app record, not on every call (docs/adr/0188).
+  const secret = settings?.sealedSecret
+    ? openSecretOf(settings, gw.core.secretKey, appKey, settings.sealedSecret)
+    : undefined;
   if (secret === undefined)
     throw new GatewayError(
       GATEWAY_CODES.invalidAppKey,
@@ -162,7 +165,9 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
   let signed = signsWith(secret);
   // Inside a rotation's overlap window the previous secret still signs (docs/adr/0060).
   const openPrevious = () =>
-    settings?.previousSealedSecret ? openSecret(gw.core.secretKey, appKey, settings.previousSealedSecret) : undefined;
+    settings?.previousSealedSecret
+      ? openSecretOf(settings, gw.core.secretKey, appKey, settings.previousSealedSecret)
+      : undefined;
   const previousUntil = settings?.previousSecretExpiresAt ?? 0;
   if (!signed && previousUntil > gw.core.now()) {
     const previous = openPrevious();

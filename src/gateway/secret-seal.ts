@@ -40,3 +40,26 @@ export function openSecret(serverKey: Buffer, appKey: string, sealed: string): s
     return undefined;
   }
 }
+
+/** Secrets opened from one app record: by sealed text, with the keys they were opened under. */
+type Opened = Map<string, { serverKey: Buffer; appKey: string; secret: string | undefined }>;
+const openedByRecord = new WeakMap<object, Opened>();
+
+/**
+ * {@link openSecret}, remembered on the app record the sealed text came from (docs/adr/0188): a
+ * signed call opens its app's secret once per record object instead of on every call. The record
+ * is the app cache's entry (src/storage/app-cache.ts), so the opened secret lives exactly as long
+ * as that entry: dropped by the same invalidation (a rotation through this process) and the same
+ * TTL (a rotation by another process), never longer; a record read without the cache is a new
+ * object each time and opens its secret each time. The answer is the same as `openSecret`'s for
+ * the same keys and text, which are checked on every hit.
+ */
+export function openSecretOf(record: object, serverKey: Buffer, appKey: string, sealed: string): string | undefined {
+  let opened = openedByRecord.get(record);
+  const hit = opened?.get(sealed);
+  if (hit !== undefined && hit.serverKey === serverKey && hit.appKey === appKey) return hit.secret;
+  const secret = openSecret(serverKey, appKey, sealed);
+  if (!opened) openedByRecord.set(record, (opened = new Map()));
+  opened.set(sealed, { serverKey, appKey, secret });
+  return secret;
+}
