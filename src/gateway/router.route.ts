@@ -38,7 +38,9 @@ function collectParams(request: FastifyRequest): Map<string, string> {
     if (request.method === 'POST') {
       const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
       if (type === 'application/x-www-form-urlencoded' && request.body instanceof Map) {
-        for (const [k, v] of request.body as ParamBag) bag.set(k, [...(bag.get(k) ?? []), ...v]);
+        // All in the body (what SDKs mostly send): the parsed body as it is, read only.
+        if (bag.size === 0) bag = request.body as ParamBag;
+        else for (const [k, v] of request.body as ParamBag) bag.set(k, [...(bag.get(k) ?? []), ...v]);
       } else if (
         type !== undefined &&
         type !== '' &&
@@ -71,17 +73,32 @@ interface VerifiedCall {
   settings?: GatewayAppRecord;
 }
 
+/** A parameter's value; an empty value counts as absent. */
+function nonEmpty(params: Map<string, string>, name: string): string | undefined {
+  const v = params.get(name);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** Does one of the strings, signed with this secret, give the presented signature? */
+function signsAny(texts: string[], secret: string, method: SignMethod, presented: string): boolean {
+  for (const text of texts) if (safeEqual(signString(text, secret, method), presented)) return true;
+  return false;
+}
+
+/** The secret from before the app's last rotation, while one is on file. */
+function previousSecret(gw: Gateway, appKey: string, settings: GatewayAppRecord | undefined): string | undefined {
+  return settings?.previousSealedSecret
+    ? openSecretOf(settings, gw.core.secretKey, appKey, settings.previousSealedSecret)
+    : undefined;
+}
+
 /** Check a router call's public parameters, app, timestamp, signature and session, in TOP's order. */
 async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallTrace): Promise<VerifiedCall> {
-  const get = (n: string) => {
-    const v = params.get(n);
-    return v === undefined || v === '' ? undefined : v;
-  };
-  const fullName = get('method');
+  const fullName = nonEmpty(params, 'method');
   if (fullName === undefined)
     throw new GatewayError(GATEWAY_CODES.missingMethod, 'isv.missing-parameter:method', 'parameter method is required');
   trace.method = fullName;
-  const appKey = get('app_key');
+  const appKey = nonEmpty(params, 'app_key');
   if (appKey === undefined)
     throw new GatewayError(
       GATEWAY_CODES.missingAppKey,
@@ -111,17 +128,17 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
       `app ${appKey} has no signing secret on file; renew its AppSecret to call the gateway`,
     );
 
-  const sign = get('sign');
+  const sign = nonEmpty(params, 'sign');
   if (sign === undefined)
     throw new GatewayError(GATEWAY_CODES.missingSignature, 'isv.missing-parameter:sign', 'parameter sign is required');
-  const signMethod = get('sign_method') ?? 'md5';
+  const signMethod = nonEmpty(params, 'sign_method') ?? 'md5';
   if (!SIGN_METHODS.includes(signMethod as SignMethod))
     throw new GatewayError(
       GATEWAY_CODES.invalidArguments,
       'isv.invalid-parameter:sign_method',
       `sign_method must be one of ${SIGN_METHODS.join(', ')}, got "${signMethod}"`,
     );
-  const timestamp = get('timestamp');
+  const timestamp = nonEmpty(params, 'timestamp');
   if (timestamp === undefined)
     throw new GatewayError(
       GATEWAY_CODES.missingTimestamp,
@@ -143,12 +160,12 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
       explainTimestampSkew(timestamp, at, gw.core.now(), skew),
     );
   }
-  const v = get('v');
+  const v = nonEmpty(params, 'v');
   if (v === undefined)
     throw new GatewayError(GATEWAY_CODES.missingVersion, 'isv.missing-parameter:v', 'parameter v is required (2.0)');
   if (v !== '2.0')
     throw new GatewayError(GATEWAY_CODES.unsupportedVersion, 'isv.invalid-parameter:v', `v must be 2.0, got "${v}"`);
-  const format = get('format') ?? 'json';
+  const format = nonEmpty(params, 'format') ?? 'json';
   if (format !== 'json')
     throw new GatewayError(
       GATEWAY_CODES.invalidFormat,
@@ -160,22 +177,16 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
   // accepted.
   const texts = candidateStrings(params);
   const presented = sign.toUpperCase();
-  const signsWith = (key: string) =>
-    texts.some((text) => safeEqual(signString(text, key, signMethod as SignMethod), presented));
-  let signed = signsWith(secret);
+  let signed = signsAny(texts, secret, signMethod as SignMethod, presented);
   // Inside a rotation's overlap window the previous secret still signs (docs/adr/0060).
-  const openPrevious = () =>
-    settings?.previousSealedSecret
-      ? openSecretOf(settings, gw.core.secretKey, appKey, settings.previousSealedSecret)
-      : undefined;
   const previousUntil = settings?.previousSecretExpiresAt ?? 0;
   if (!signed && previousUntil > gw.core.now()) {
-    const previous = openPrevious();
-    if (previous !== undefined) signed = signsWith(previous);
+    const previous = previousSecret(gw, appKey, settings);
+    if (previous !== undefined) signed = signsAny(texts, previous, signMethod as SignMethod, presented);
   }
   if (!signed) {
     // Only now, for the error's likely cause: which secret, method or form would have matched.
-    const previous = openPrevious();
+    const previous = previousSecret(gw, appKey, settings);
     const secrets = {
       current: secret,
       previous: previous === undefined ? undefined : { secret: previous, until: previousUntil },
@@ -194,9 +205,10 @@ async function verifyCall(gw: Gateway, params: Map<string, string>, trace: CallT
       'isv.invalid-method',
       `method ${fullName} does not exist (methods start with "${gw.prefix}.")`,
     );
-  const args: Args = new Map([...params].filter(([k]) => !PUBLIC_PARAMS.has(k)));
-  const session = get('session');
-  const accessToken = get('access_token');
+  const args: Args = new Map();
+  for (const [k, v] of params) if (!PUBLIC_PARAMS.has(k)) args.set(k, v);
+  const session = nonEmpty(params, 'session');
+  const accessToken = nonEmpty(params, 'access_token');
   if (session !== undefined && accessToken !== undefined && session !== accessToken) {
     throw new GatewayError(
       GATEWAY_CODES.invalidArguments,
@@ -235,6 +247,8 @@ function sendError(reply: FastifyReply, request: FastifyRequest, e: GatewayError
  * call, enforce the grant, answer `{ "<method>_response": … }` or `{ "error_response": … }`.
  */
 export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<void> {
+  // Response keys computed once per method (`shouquan_store_get_response`), not per call.
+  const responseKeys = new Map([...gw.methods.keys()].map((name) => [name, responseKey(name)]));
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const trace: CallTrace = { face: 'router' };
     gw.calls?.track(request, trace);
@@ -248,9 +262,9 @@ export async function routerRoutes(app: FastifyInstance, gw: Gateway): Promise<v
         trace,
       });
       logDecision(request.log, 'router', trace);
-      return reply
-        .type('application/json; charset=utf-8')
-        .send({ [responseKey(call.fullName)]: { ...result, request_id: request.id } });
+      return reply.type('application/json; charset=utf-8').send({
+        [responseKeys.get(call.fullName) ?? responseKey(call.fullName)]: { ...result, request_id: request.id },
+      });
     } catch (e) {
       logDecision(request.log, 'router', { ...trace, error: e });
       trace.error =

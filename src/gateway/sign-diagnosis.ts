@@ -40,8 +40,25 @@ export function emptyParams(params: Map<string, string>): string[] {
  * that sign every parameter they send).
  */
 export function candidateStrings(params: Map<string, string>): string[] {
-  const without = stringToSign(params);
-  return emptyParams(params).length === 0 ? [without] : [without, stringToSign(params, { keepEmpty: true })];
+  // One pass over the names and one sort (every signed call comes here): the same strings as
+  // `stringToSign` with and without `keepEmpty` (docs/adr/0188). Map keys are distinct, so the
+  // default sort (UTF-16 code units) orders them as stringToSign's comparator does.
+  const names: string[] = [];
+  let empties = false;
+  for (const [name, value] of params) {
+    if (name === 'sign') continue;
+    if (value === '') empties = true;
+    names.push(name);
+  }
+  names.sort();
+  let without = '';
+  let kept = '';
+  for (const name of names) {
+    const value = params.get(name)!;
+    if (value !== '') without += name + value;
+    if (empties) kept += name + value;
+  }
+  return empties ? [without, kept] : [without];
 }
 
 export interface SecretOnFile {

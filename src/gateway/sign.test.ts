@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { formatGmt8, msUntilNextGmt8Midnight, parseGmt8, signParams, stringToSign } from './sign.js';
+import { formatGmt8, gmt8Day, msUntilNextGmt8Midnight, parseGmt8, signParams, stringToSign } from './sign.js';
+import { candidateStrings } from './sign-diagnosis.js';
 
 const TOP_VECTOR = {
   method: 'taobao.item.seller.get',
@@ -63,5 +64,28 @@ describe('TOP signing', () => {
     assert.equal(parseGmt8('2016-02-31 12:00:00'), undefined);
     assert.equal(parseGmt8('2016-01-01T12:00:00'), undefined);
     assert.equal(msUntilNextGmt8Midnight(Date.UTC(2016, 0, 1, 15, 0, 0)), 3600 * 1000);
+  });
+
+  it('gives the GMT+8 day of any time, across midnights and back', () => {
+    const midnight = Date.UTC(2016, 0, 1, 16, 0, 0); // 2016-01-02 00:00:00 GMT+8
+    const times = [midnight - 1, midnight, midnight + 1, midnight - 1, midnight + 86_400_000, midnight - 86_400_001, 0];
+    for (const t of times) assert.equal(gmt8Day(t), formatGmt8(t).slice(0, 10), `at ${t}`);
+  });
+
+  it('candidate strings are stringToSign without and (when any is empty) with the empty parameters', () => {
+    const cases: Array<Record<string, string>> = [
+      { method: 'm', app_key: 'k', sign: 'S', v: '2.0' },
+      { b: '2', a: '', sign: 'S', c: '', ä: 'x', Z: 'y', 'a b': '+' },
+      { sign: '' },
+      {},
+    ];
+    for (const c of cases) {
+      const params = new Map(Object.entries(c));
+      const hasEmpty = Object.entries(c).some(([k, v]) => k !== 'sign' && v === '');
+      const expected = hasEmpty
+        ? [stringToSign(params), stringToSign(params, { keepEmpty: true })]
+        : [stringToSign(params)];
+      assert.deepEqual(candidateStrings(params), expected);
+    }
   });
 });
