@@ -93,5 +93,11 @@ export function msUntilNextGmt8Midnight(ms: number): number {
 
 /** The GMT+8 calendar day of a time, `yyyy-MM-dd`. */
 export function gmt8Day(ms: number): string {
-  return formatGmt8(ms).slice(0, 10);
+  if (ms >= lastDay.start && ms < lastDay.end) return lastDay.day;
+  const end = ms + msUntilNextGmt8Midnight(ms);
+  lastDay = { start: end - 24 * 3600 * 1000, end, day: formatGmt8(ms).slice(0, 10) };
+  return lastDay.day;
 }
+
+/** The GMT+8 day last asked for and its bounds (epoch ms, end excluded): every quota charge asks (docs/adr/0188). */
+let lastDay = { start: 0, end: 0, day: '' };
