@@ -161,7 +161,7 @@ export const SERVE_SETTINGS = [
   [
     'call-retention',
     'SHOUQUAN_CALL_RETENTION',
-    'days the janitor keeps gateway call records shown in the developer console',
+    'days the janitor keeps gateway call records shown in the developer console, and delivered webhook pushes',
     '7',
   ],
   [
