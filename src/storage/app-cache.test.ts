@@ -64,6 +64,32 @@ describe('app record cache', () => {
     assert.equal(m.reads(), 2);
   });
 
+  it('one database read for concurrent lookups of an expired entry, none shared across an invalidation', async () => {
+    const m = memoryApps();
+    let clock = 0;
+    const cache = cacheApps(m.repo, { ttlMs: 1000, now: () => clock });
+    await cache.create(app('1'), SEALED);
+    const all = await Promise.all(Array.from({ length: 16 }, () => cache.find('1')));
+    assert.deepEqual(new Set(all.map((a) => a?.secretHash)), new Set(['h1']));
+    assert.equal(m.reads(), 1, '16 requests in flight on a cold entry read the app once');
+    clock = 1000;
+    m.rows.set('1', app('1', 'h2'));
+    const expired = await Promise.all(Array.from({ length: 16 }, () => cache.find('1')));
+    assert.deepEqual(new Set(expired.map((a) => a?.secretHash)), new Set(['h2']));
+    assert.equal(m.reads(), 2, 'and once again when it expired');
+    // A read that started before a change through this process is not handed to a lookup made after it.
+    clock = 2000;
+    const before = cache.find('1');
+    await cache.update('1', { name: 'B' });
+    const after = cache.find('1');
+    assert.equal((await before)?.name, 'A');
+    assert.equal((await after)?.name, 'B');
+    // Client authentication's refresh always reads.
+    const reads = m.reads();
+    await Promise.all([cache.refresh('1'), cache.refresh('1')]);
+    assert.equal(m.reads(), reads + 2);
+  });
+
   it('drops the entry when the secret changes through it', async () => {
     const m = memoryApps();
     const cache = cacheApps(m.repo, { ttlMs: 60_000 });

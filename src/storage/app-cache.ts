@@ -40,6 +40,8 @@ export interface AppCacheControls<V> {
  * process (the CLI, another worker or node) are seen within `ttlMs`.
  * Unknown AppKeys are cached too, for the same time, so that unknown and known clients take the
  * same path; an app registered by another process is therefore usable there within `ttlMs`.
+ * Lookups that miss while a read of the same app runs share it (one read per expiry, not one per
+ * request in flight); `refresh` always reads.
  */
 export function cacheApps<R extends { find(appKey: string): Promise<V | undefined> }, V = AppRecord>(
   apps: R,
@@ -56,6 +58,13 @@ export function cacheApps<R extends { find(appKey: string): Promise<V | undefine
   const maps = new Map(reads.map((name) => [name, new Map<string, { value: unknown; until: number }>()]));
   // Reads that started before an invalidation must not put the stale record back.
   let generation = 0;
+
+  // Reads under way, by read and AppKey: the lookups that miss while one runs wait for it instead of
+  // each reading the app again (an entry expiring under load otherwise cost one read per request in
+  // flight). Only a read of the current generation is shared.
+  const inFlight = new Map(
+    reads.map((name) => [name, new Map<string, { generation: number; read: Promise<unknown> }>()]),
+  );
 
   const invalidate = (appKey?: string) => {
     generation++;
@@ -82,10 +91,20 @@ export function cacheApps<R extends { find(appKey: string): Promise<V | undefine
       }
       return value;
     };
+    const running = inFlight.get(name)!;
     cached[name] = async (appKey: string): Promise<unknown> => {
       const hit = entries.get(appKey);
       if (hit && hit.until > now()) return hit.value;
-      return fromDatabase(appKey);
+      const shared = running.get(appKey);
+      if (shared && shared.generation === generation) return shared.read;
+      const read = fromDatabase(appKey);
+      const mine = { generation, read };
+      running.set(appKey, mine);
+      try {
+        return await read;
+      } finally {
+        if (running.get(appKey) === mine) running.delete(appKey);
+      }
     };
     if (name === 'find') {
       // Client authentication (src/core/client-auth.ts): memory only, and a read that always goes to the database.
