@@ -4,8 +4,8 @@ import pg from 'pg';
 import { freshPostgres, postgresAvailable, PG_SKIP } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sellerTokens, topCall } from '../helpers/gateway.js';
-import { codeFor, exchange, token } from '../helpers/oauth.js';
-import { postForm } from '../helpers/browserless.js';
+import { authorizeUrl, codeFor, exchange, token } from '../helpers/oauth.js';
+import { authorizeThroughForms, formAction, hiddenInput, postForm } from '../helpers/browserless.js';
 import { getProfile } from '../../src/profiles/registry.js';
 
 /**
@@ -13,13 +13,19 @@ import { getProfile } from '../../src/profiles/registry.js';
  * trip over the network and one write/read on the event loop, the largest share of a token request's CPU there.
  * Counted by wrapping pg's `Client#query` (what Kysely's PostgreSQL driver calls), after a warm-up request so the
  * caches (apps, keys) are as they are under load. A count, not a time: it cannot flake with the machine's load.
+ * The statements are in each test's diagnostics (cut at 60 characters; ROUND_TRIPS_FULL=1 prints them whole).
  */
 const counted: string[] = [];
 const original = pg.Client.prototype.query;
 function countQueries(): void {
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    counted.push(String(text ?? '').slice(0, 60));
+    const text = String(
+      (typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text) ?? '',
+    );
+    // The app cache's re-read (ADR 0051) and the console's app details read the same SQL: only the first is left
+    // out below, told apart by the (async) stack.
+    const cache = /^select \* from "apps"/.test(text) && /app-cache\.ts/.test(new Error().stack ?? '');
+    counted.push(`${cache ? '(app cache) ' : ''}${text.slice(0, process.env.ROUND_TRIPS_FULL ? 4000 : 60)}`);
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
 }
@@ -33,9 +39,7 @@ async function trips(fn: () => Promise<unknown>): Promise<{ n: number; sql: stri
   // Not counted, because they are amortised over many requests and fall on one when a clock turns over (so a count
   // with them would depend on the machine's load): the call quota's lease refills and returns (ADR 0111), and the
   // app record's re-read once its cache entry is a second old (ADR 0051).
-  const sql = counted.filter(
-    (q) => !/^(insert into|update) "shared_limits"|^select (\* from "apps"|"apps"\.\*)/.test(q),
-  );
+  const sql = counted.filter((q) => !/^(insert into|update) "shared_limits"|^\(app cache\) /.test(q));
   return { n: sql.length, sql };
 }
 
@@ -58,6 +62,61 @@ for (const reconsent of ['add', 'replace'] as const) {
       after(async () => {
         pg.Client.prototype.query = original;
         await s?.close();
+      });
+
+      it('authorize with a live session: authorize, the consent page, the consent POST (docs/adr/0189)', async (t) => {
+        // A logged-in browser and an app the seller already granted (the bench's "flow authorize→code"). First in
+        // the suite: the gateway's call records of the next test are written a second later, in a transaction that
+        // would fall into this count.
+        const { client } = await authorizeThroughForms(s.url, authorizeUrl(s), {
+          username: s.seller.username,
+          password: s.seller.password,
+        });
+        assert.equal((await exchange(s, await codeFor(s))).status, 200);
+        // Each request of the flow, in order, counted separately; the whole flow twice, the second counted.
+        const once = async () => {
+          const out: Array<{ n: number; sql: string[] }> = [];
+          let location = '';
+          out.push(
+            await trips(async () => {
+              const res = await client.get(authorizeUrl(s));
+              assert.equal(res.status, 303, await res.text());
+              location = res.headers.get('location') ?? '';
+            }),
+          );
+          let page = '';
+          out.push(
+            await trips(async () => {
+              const res = await client.get(location);
+              page = await res.text();
+              assert.equal(res.status, 200, page);
+            }),
+          );
+          out.push(
+            await trips(async () => {
+              const res = await client.post(formAction(page) ?? '', [
+                ['csrf_token', hiddenInput(page, 'csrf_token') ?? ''],
+                ['store_id', String(s.seller.stores[0]!.storeId)],
+                ['decision', 'approve'],
+              ]);
+              assert.equal(res.status, 303, await res.text());
+              assert.match(res.headers.get('location') ?? '', /[?&]code=/);
+            }),
+          );
+          return out;
+        };
+        await once();
+        const [authorize, consentPage, consentPost] = await once();
+        const got = { authorize: authorize!.n, page: consentPage!.n, consent: consentPost!.n };
+        const detail = JSON.stringify(
+          { authorize: authorize!.sql, page: consentPage!.sql, consent: consentPost!.sql },
+          null,
+          1,
+        );
+        t.diagnostic(detail);
+        // The interaction's insert; the page's reads one by one (the interaction, the app's details, the session's
+        // seller, their stores and under `add` the live grant); the consent's three reads, then consume + code in one.
+        assert.deepEqual(got, { authorize: 1, page: reconsent === 'add' ? 5 : 4, consent: 4 }, detail);
       });
 
       it('code exchange, refresh, introspection, bearer call and signed router call', async () => {
