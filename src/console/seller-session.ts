@@ -20,9 +20,14 @@ export function sellerSessionCookie(ctx: HttpContext): string {
 
 /** The seller signed in in this browser, if any: one read (`sessions.findSeller`). */
 export async function currentSeller(ctx: HttpContext, request: FastifyRequest): Promise<SellerRecord | undefined> {
+  const session = sellerSessionOf(ctx, request);
+  return session && ctx.core.storage.sessions.findSeller(session.idHash, session.now);
+}
+
+/** What {@link currentSeller} looks up (the session cookie's SHA-256 and now), for a read that joins it to others. */
+export function sellerSessionOf(ctx: HttpContext, request: FastifyRequest): { idHash: string; now: number } | undefined {
   const raw = request.cookies[sellerSessionCookie(ctx)];
-  if (!raw) return undefined;
-  return ctx.core.storage.sessions.findSeller(sha256(raw), ctx.core.now());
+  return raw ? { idHash: sha256(raw), now: ctx.core.now() } : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@
  * one of any number of concurrent callers wins.
  */
 
-import type { ConsoleStorage } from './console-ports.js';
+import type { AppDetails, ConsoleStorage } from './console-ports.js';
 import type { ManagementStorage } from './management-ports.js';
 import type { GatewayStorage } from './gateway-ports.js';
 
@@ -430,6 +430,26 @@ export interface InteractionRepository {
    * it or it expired.
    */
   consumeWithCode(id: string, now: number, code: AuthCodeRecord): Promise<boolean>;
+  /**
+   * The seller's authorize page in one read (docs/adr/0189; PostgreSQL: one round trip instead of one per read):
+   * the interaction, the seller of the live session `session` names (as `sessions.findSeller`), and as `want`
+   * asks, that seller's stores (`sellers.stores`), the interaction's app details (`console.appDetails`) and the
+   * seller's live grant for that app (`grants.findLive`). Nothing but the interaction when it does not exist.
+   */
+  findForPage(
+    id: string,
+    session: { idHash: string; now: number } | undefined,
+    want: { stores?: boolean; appDetails?: boolean; liveGrant?: boolean },
+  ): Promise<InteractionPageReads>;
+}
+
+/** What {@link InteractionRepository.findForPage} read; a part not asked for (or without a seller) is absent. */
+export interface InteractionPageReads {
+  interaction?: InteractionRecord;
+  seller?: SellerRecord;
+  stores?: StoreRecord[];
+  appDetails?: AppDetails;
+  liveGrant?: GrantRecord;
 }
 
 export interface SessionRepository {

@@ -369,6 +369,64 @@ for (const dialect of dialects) {
       assert.equal(await storage.codes.find('cw4'), undefined);
     });
 
+    it('reads the authorize page in one step: the same records as the separate reads (docs/adr/0189)', async () => {
+      const made = await storage.sellers.create({ username: 'page-seller', passwordHash: 'p', createdAt: 1 }, [
+        'P1',
+        'P2',
+        'P3',
+      ]);
+      const pageSeller = made.seller.sellerId;
+      const stores = made.stores.map((x) => x.storeId);
+      const g = grant({ sellerId: pageSeller, storeId: stores[0]!, storeIds: [stores[0]!, stores[2]!], createdAt: 3 });
+      await storage.grants.createWithTokens({ now: 3, grant: g, tokens: [tok(g, 'access')] });
+      await storage.sessions.create({ idHash: 'page-sess', sellerId: pageSeller, createdAt: 1, expiresAt: 1000 });
+      const request = { appKey: 'app1', scope: ['seller'], state: null } as unknown as InteractionRecord['request'];
+      const interaction: InteractionRecord = {
+        id: 'page-i1',
+        browserHash: 'b',
+        request,
+        createdAt: 1,
+        expiresAt: 500,
+        consumedAt: null,
+      };
+      await storage.interactions.create(interaction);
+      const all = { stores: true, appDetails: true, liveGrant: true };
+      const session = { idHash: 'page-sess', now: 999 };
+
+      assert.deepEqual(await storage.interactions.findForPage('page-i1', session, all), {
+        interaction: await storage.interactions.find('page-i1'),
+        seller: await storage.sessions.findSeller('page-sess', 999),
+        stores: await storage.sellers.stores(pageSeller),
+        appDetails: await storage.console.appDetails('app1'),
+        liveGrant: await storage.grants.findLive('app1', pageSeller),
+      });
+      assert.equal((await storage.interactions.findForPage('page-i1', session, all)).stores?.length, 3);
+      assert.deepEqual((await storage.interactions.findForPage('page-i1', session, all)).liveGrant?.storeIds, [
+        stores[0],
+        stores[2],
+      ]);
+      // Only what is asked for; no seller without a live session; nothing for an unknown interaction.
+      assert.deepEqual(await storage.interactions.findForPage('page-i1', session, { stores: true }), {
+        interaction: await storage.interactions.find('page-i1'),
+        seller: await storage.sessions.findSeller('page-sess', 999),
+        stores: await storage.sellers.stores(pageSeller),
+      });
+      assert.deepEqual(await storage.interactions.findForPage('page-i1', { idHash: 'page-sess', now: 1000 }, all), {
+        interaction: await storage.interactions.find('page-i1'),
+        appDetails: await storage.console.appDetails('app1'),
+      });
+      assert.deepEqual(await storage.interactions.findForPage('page-i1', undefined, { stores: true }), {
+        interaction: await storage.interactions.find('page-i1'),
+      });
+      assert.deepEqual(await storage.interactions.findForPage('nope', session, all), {});
+      // The grant ended: no live grant read; a consumed interaction reads as consumed.
+      await storage.grants.revoke(g.grantId, 4, 'test');
+      await storage.interactions.consume('page-i1', 2);
+      const ended = await storage.interactions.findForPage('page-i1', session, all);
+      assert.equal(ended.liveGrant, undefined);
+      assert.equal(ended.interaction?.consumedAt, 2);
+    });
+
     it('finds sessions only until they expire', async () => {
       await storage.sessions.create({ idHash: 'sess', sellerId, createdAt: 1, expiresAt: 1000 });
       assert.equal((await storage.sessions.find('sess', 999))?.sellerId, sellerId);

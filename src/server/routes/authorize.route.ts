@@ -6,7 +6,7 @@ import { OAuthError } from '../../core/errors.js';
 import { param } from '../../core/params.js';
 import { randomId, randomToken, safeEqual, sha256 } from '../../crypto/tokens.js';
 import { DIRECTORY_RETRY_AFTER_SECONDS } from '../../sellers/seller-sign-in.js';
-import type { InteractionRecord } from '../../storage/ports.js';
+import type { InteractionPageReads, InteractionRecord } from '../../storage/ports.js';
 import { formParams, queryParams, requestLang, seeOther, sendPage, type HttpContext } from '../http-context.js';
 import { consentPage, errorPage, loginPage, subscriptionRequiredPage } from '../pages/pages.js';
 import { subscriptionCap } from '../../core/token-issuer.js';
@@ -19,6 +19,7 @@ import {
   currentSeller,
   forgetSellerCookie,
   REMEMBER_ME_SECONDS,
+  sellerSessionOf,
   startSellerOidc,
   startSellerSession,
 } from '../../console/seller-session.js';
@@ -44,6 +45,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   const csrfFor = (interactionId: string, browserSecret: string) =>
     createHmac('sha256', core.secretKey).update(`csrf|${interactionId}|${browserSecret}`).digest('base64url');
+  /** What the interaction page shows besides the interaction: read with it (docs/adr/0189). */
+  const pageReads = { stores: true, appDetails: true, liveGrant: grantRules(profile).reconsent === 'add' };
 
   const page = (
     request: FastifyRequest,
@@ -74,17 +77,27 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     return `${path}?lang=${lang === 'en' ? 'zh-CN' : 'en'}`;
   };
 
-  /** Load the interaction and check it belongs to this browser (cookie) and, for POSTs, the CSRF token. */
+  /**
+   * Load the interaction and check it belongs to this browser (cookie) and, for POSTs, the CSRF token. With `want`,
+   * the signed-in seller and what `want` names are read with it, in one statement on PostgreSQL (docs/adr/0189).
+   */
   async function loadInteraction(
     request: FastifyRequest<{ Params: { id: string } }>,
     reply: FastifyReply,
     csrf: string | undefined | null,
-  ): Promise<{ interaction: InteractionRecord; browserSecret: string } | undefined> {
+    want?: { stores?: boolean; appDetails?: boolean; liveGrant?: boolean },
+  ): Promise<{ interaction: InteractionRecord; browserSecret: string; read?: InteractionPageReads } | undefined> {
     const m = t(requestLang(ctx, request));
     // Ids are randomId() output; anything else (NUL bytes, huge strings) never reaches the database.
-    const interaction = INTERACTION_ID.test(request.params.id)
-      ? await core.storage.interactions.find(request.params.id)
-      : undefined;
+    const id = request.params.id;
+    let interaction: InteractionRecord | undefined;
+    let read: InteractionPageReads | undefined;
+    if (INTERACTION_ID.test(id)) {
+      if (want) {
+        read = await core.storage.interactions.findForPage(id, sellerSessionOf(ctx, request), want);
+        interaction = read.interaction;
+      } else interaction = await core.storage.interactions.find(id);
+    }
     if (!interaction || interaction.consumedAt !== null || interaction.expiresAt <= core.now()) {
       // A form posted to a used interaction is a replayed token: 403 (RFC 6749 §10.12).
       page(
@@ -111,7 +124,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       page(request, reply, 403, m.csrf, interaction.request.view);
       return undefined;
     }
-    return { interaction, browserSecret };
+    return { interaction, browserSecret, read };
   }
 
   /**
@@ -145,18 +158,21 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     return true;
   }
 
+  /** The interaction's page: login or consent. `read`: what {@link pageReads} asked for, read with the interaction. */
   async function renderInteraction(
     request: FastifyRequest,
     reply: FastifyReply,
     interaction: InteractionRecord,
     browserSecret: string,
     opts: { status?: number; error?: string; username?: string } = {},
+    read?: InteractionPageReads,
   ) {
     const lang = requestLang(ctx, request);
     const appRecord = await core.storage.apps.find(interaction.request.appKey);
-    const logoUrl = (await core.storage.console.appDetails(interaction.request.appKey))?.logoUrl ?? null;
+    const details = read ? read.appDetails : await core.storage.console.appDetails(interaction.request.appKey);
+    const logoUrl = details?.logoUrl ?? null;
     const csrf = csrfFor(interaction.id, browserSecret);
-    const seller = await currentSeller(ctx, request);
+    const seller = read ? read.seller : await currentSeller(ctx, request);
     const base = interactionPath(interaction.id);
     if (!seller) {
       return sendPage(
@@ -182,7 +198,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       );
     }
     if (await refusedForSubscription(request, reply, interaction, seller.sellerId)) return reply;
-    const allStores = await core.storage.sellers.stores(seller.sellerId);
+    const allStores = read?.stores ?? (await core.storage.sellers.stores(seller.sellerId));
     // Many stores: a search box (a GET form, no JavaScript) narrows the list.
     const q =
       typeof (request.query as Record<string, unknown>)?.q === 'string'
@@ -210,7 +226,9 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     // Under `reconsent: 'add'` the page shows which stores the app already holds (docs/adr/0135).
     const live =
       rules.reconsent === 'add'
-        ? await core.storage.grants.findLive(interaction.request.appKey, seller.sellerId)
+        ? read
+          ? read.liveGrant
+          : await core.storage.grants.findLive(interaction.request.appKey, seller.sellerId)
         : undefined;
     return sendPage(
       reply,
@@ -291,9 +309,9 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     '/oauth/interaction/:id',
     { config: { kind: 'page' } },
     async (request, reply) => {
-      const loaded = await loadInteraction(request, reply, null);
+      const loaded = await loadInteraction(request, reply, null, pageReads);
       if (!loaded) return reply;
-      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret);
+      return renderInteraction(request, reply, loaded.interaction, loaded.browserSecret, {}, loaded.read);
     },
   );
 
@@ -399,10 +417,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     { config: { kind: 'page' } },
     async (request, reply) => {
       const form = formParams(request);
-      const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'));
+      // The seller and their stores read with the interaction (docs/adr/0189).
+      const loaded = await loadInteraction(request, reply, param(form, 'csrf_token'), { stores: true });
       if (!loaded) return reply;
       const { interaction } = loaded;
-      const seller = await currentSeller(ctx, request);
+      const seller = loaded.read!.seller;
       if (!seller) return renderInteraction(request, reply, interaction, loaded.browserSecret, { status: 401 });
       const decision = param(form, 'decision');
       const m = t(requestLang(ctx, request));
@@ -434,7 +453,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
             error: m.badScope,
           });
         scope = chosen;
-        const stores = await core.storage.sellers.stores(seller.sellerId);
+        const stores = loaded.read!.stores!;
         if (grantRules(profile).stores === 'several') {
           // Checkboxes: one or more `store_id`, each one of this seller's stores.
           const wanted = [...new Set(form.get('store_id') ?? [])];

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { AppDetails, ConsoleStorage, WebAccount, WebRealm } from '../console-ports.js';
 import { splitScope, toGrant } from './grant-row.js';
 import { DuplicateError, storesOf, type AppStatus } from '../ports.js';
@@ -25,7 +25,8 @@ function toAccount(r: Omit<Database['web_accounts'], 'account_id'> & { account_i
   };
 }
 
-function toDetails(r: Database['apps']): AppDetails {
+/** An `apps` row as the console's {@link AppDetails}. */
+export function toDetails(r: Database['apps']): AppDetails {
   return {
     appKey: r.app_key,
     name: r.name,
@@ -46,7 +47,11 @@ function toDetails(r: Database['apps']): AppDetails {
 }
 
 /** The Kysely implementation of the console ports (SQLite and PostgreSQL). */
-export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage {
+export function createKyselyConsoleStorage(
+  db: Kysely<Database>,
+  /** How a hot read runs: SQLite's direct path when the connection is free (ADR 0058), else Kysely's. */
+  read: <R>(q: CompiledQuery<R>) => Promise<R[]> = async (q) => (await db.executeQuery(q)).rows,
+): ConsoleStorage {
   const appDetailsQuery = precompile(db, ['appKey'], (p) =>
     db.selectFrom('apps').selectAll().where('app_key', '=', p.appKey),
   );
@@ -203,8 +208,8 @@ export function createKyselyConsoleStorage(db: Kysely<Database>): ConsoleStorage
     },
 
     async appDetails(appKey) {
-      // Read on every authorize page (the app's logo): compiled once (issue 18, docs/adr/0170).
-      const r = (await db.executeQuery(appDetailsQuery.bind({ appKey }))).rows[0];
+      // Read on every authorize page (the app's logo): compiled once, on the direct read path (docs/adr/0170, 0189).
+      const r = (await read(appDetailsQuery.bind({ appKey })))[0];
       return r && toDetails(r);
     },
     async appsOfDeveloper(developerId) {

@@ -4,7 +4,7 @@ import { joinStoreIds, splitStoreIds } from './store-ids.js';
 import { splitScope, toGrant } from './grant-row.js';
 import type { DialectName } from './database.js';
 import { createKyselyAppRepository } from './kysely-app-storage.js';
-import { createKyselyConsoleStorage } from './kysely-console-storage.js';
+import { createKyselyConsoleStorage, toDetails } from './kysely-console-storage.js';
 import { createKyselyManagementStorage } from './kysely-management-storage.js';
 import { createKyselyGatewayStorage } from './kysely-gateway-storage.js';
 import { createKyselyLimitStore } from './kysely-limit-store.js';
@@ -30,6 +30,7 @@ import {
   type CommitStats,
   type AuthCodeRecord,
   type GrantRecord,
+  type InteractionPageReads,
   type InteractionRecord,
   type ReconsentRule,
   type RedeemResult,
@@ -188,6 +189,48 @@ const PG_CONSUME_WITH_CODE =
   'with consumed as (update "interactions" set "consumed_at" = $1 where "id" = $2 and "consumed_at" is null and "expires_at" > $3 returning "id") ' +
   `insert into "auth_codes" (${CODE_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
   `select ${CODE_COLUMNS.map((c, i) => `$${i + 4}::${CODE_COLUMN_TYPES[c]}`).join(', ')} from consumed`;
+
+/**
+ * PostgreSQL: the seller's authorize page in one statement (docs/adr/0189) — the interaction, the live session's
+ * seller, and as asked that seller's stores, the interaction's app row and the seller's live grant for the app, each
+ * a JSON column (row_to_json; bigint columns come back as JSON numbers, every value here is below 2^53). The same
+ * SQL as the separate reads it replaces, joined on what they took from each other: the app key is the interaction's
+ * (`request` is its JSON), the seller id the session's. $1 interaction id, $2 session id hash (null: no session),
+ * $3 now.
+ */
+function pgPageStatement(want: { stores?: boolean; appDetails?: boolean; liveGrant?: boolean }): string {
+  const appKey = `(select ("request"::json)->>'appKey' from "i")`;
+  const sellerId = `(select "seller_id" from "s")`;
+  const cols = [`(select row_to_json("i") from "i") as "interaction"`, `(select row_to_json("s") from "s") as "seller"`];
+  if (want.stores)
+    cols.push(
+      `(select coalesce(json_agg("st" order by "st"."store_id"), '[]'::json) from "stores" as "st" where "st"."seller_id" = ${sellerId} and "st"."detached_at" is null) as "stores"`,
+    );
+  if (want.appDetails)
+    cols.push(`(select row_to_json("a") from "apps" as "a" where "a"."app_key" = ${appKey}) as "app"`);
+  if (want.liveGrant)
+    cols.push(
+      `(select row_to_json("g") from "grants" as "g" where "g"."app_key" = ${appKey} and "g"."seller_id" = ${sellerId} and "g"."revoked_at" is null limit 1) as "live"`,
+    );
+  return (
+    `with "i" as (select * from "interactions" where "id" = $1), ` +
+    `"s" as (select "sellers".* from "seller_sessions" inner join "sellers" on "sellers"."seller_id" = "seller_sessions"."seller_id" where "seller_sessions"."id_hash" = $2 and "seller_sessions"."expires_at" > $3) ` +
+    `select ${cols.join(', ')}`
+  );
+}
+const pgPageStatements = new Map<string, string>();
+
+/** An `interactions` row as the ports' {@link InteractionRecord}. */
+function toInteraction(r: Selectable<Database['interactions']>): InteractionRecord {
+  return {
+    id: r.id,
+    browserHash: r.browser_hash,
+    request: JSON.parse(r.request),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    consumedAt: r.consumed_at === null ? null : Number(r.consumed_at),
+  };
+}
 
 /** The auth_codes row of a code. */
 function codeRow(c: AuthCodeRecord): Database['auth_codes'] {
@@ -659,6 +702,7 @@ export function createKyselyStorage(
   };
   const insertInteraction = precompileInsert<Database['interactions']>(db, 'interactions', INTERACTION_COLUMNS, 1);
   const insertCode = precompileInsert<Database['auth_codes']>(db, 'auth_codes', CODE_COLUMNS, 1);
+  const consoleStorage = createKyselyConsoleStorage(db, read);
 
   return {
     dialect,
@@ -943,16 +987,46 @@ export function createKyselyStorage(
       },
       async find(id) {
         const r = (await read(hot.findInteraction.bind({ id })))[0];
-        return (
-          r && {
-            id: r.id,
-            browserHash: r.browser_hash,
-            request: JSON.parse(r.request),
-            createdAt: Number(r.created_at),
-            expiresAt: Number(r.expires_at),
-            consumedAt: r.consumed_at === null ? null : Number(r.consumed_at),
-          }
-        );
+        return r && toInteraction(r);
+      },
+      async findForPage(id, session, want): Promise<InteractionPageReads> {
+        if (dialect === 'postgres') {
+          const key = `${want.stores ? 's' : ''}${want.appDetails ? 'a' : ''}${want.liveGrant ? 'g' : ''}`;
+          let sql = pgPageStatements.get(key);
+          if (sql === undefined) pgPageStatements.set(key, (sql = pgPageStatement(want)));
+          type Row = {
+            interaction: Selectable<Database['interactions']> | null;
+            seller: Selectable<Database['sellers']> | null;
+            stores?: Selectable<Database['stores']>[];
+            app?: Database['apps'] | null;
+            live?: Database['grants'] | null;
+          };
+          const q = CompiledQuery.raw(sql, [id, session?.idHash ?? null, session?.now ?? 0]) as CompiledQuery<Row>;
+          const r = (await db.executeQuery(q)).rows[0];
+          if (!r?.interaction) return {};
+          const out: InteractionPageReads = { interaction: toInteraction(r.interaction) };
+          if (r.seller) out.seller = toSeller(r.seller);
+          if (want.appDetails && r.app) out.appDetails = toDetails(r.app);
+          if (r.seller && want.stores) out.stores = (r.stores ?? []).map(toStore);
+          if (r.seller && want.liveGrant && r.live) out.liveGrant = toGrant(r.live);
+          return out;
+        }
+        // SQLite: the same reads one after another (function calls on the direct path, not round trips).
+        const i = (await read(hot.findInteraction.bind({ id })))[0];
+        if (!i) return {};
+        const out: InteractionPageReads = { interaction: toInteraction(i) };
+        const appKey = out.interaction!.request.appKey;
+        if (want.appDetails) out.appDetails = await consoleStorage.appDetails(appKey);
+        const seller = session && (await read(hot.sessionSeller.bind(session)))[0];
+        if (!seller) return out;
+        out.seller = toSeller(seller);
+        const sellerId = out.seller.sellerId;
+        if (want.stores) out.stores = (await read(hot.sellerStores.bind({ sellerId }))).map(toStore);
+        if (want.liveGrant) {
+          const g = (await read(hot.findLiveGrant.bind({ appKey, sellerId })))[0];
+          if (g) out.liveGrant = toGrant(g);
+        }
+        return out;
       },
       async consume(id, now) {
         return (await write(hot.consumeInteraction.bind({ now, id, now2: now }))) === 1;
@@ -1367,7 +1441,7 @@ export function createKyselyStorage(
       },
     },
 
-    console: createKyselyConsoleStorage(db),
+    console: consoleStorage,
     management: createKyselyManagementStorage(db),
     keys: createKyselyKeyStorage(db, dialect),
     subscriptions: createKyselySubscriptionRepository(db, dialect, read),
