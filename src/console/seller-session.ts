@@ -24,8 +24,11 @@ export async function currentSeller(ctx: HttpContext, request: FastifyRequest): 
   return session && ctx.core.storage.sessions.findSeller(session.idHash, session.now);
 }
 
-/** What {@link currentSeller} looks up (the session cookie's SHA-256 and now), for a read that joins it to others. */
-export function sellerSessionOf(ctx: HttpContext, request: FastifyRequest): { idHash: string; now: number } | undefined {
+/** What {@link currentSeller} looks up (the session cookie's SHA-256, and now), for a read joined to others. */
+export function sellerSessionOf(
+  ctx: HttpContext,
+  request: FastifyRequest,
+): { idHash: string; now: number } | undefined {
   const raw = request.cookies[sellerSessionCookie(ctx)];
   return raw ? { idHash: sha256(raw), now: ctx.core.now() } : undefined;
 }

@@ -201,7 +201,10 @@ const PG_CONSUME_WITH_CODE =
 function pgPageStatement(want: { stores?: boolean; appDetails?: boolean; liveGrant?: boolean }): string {
   const appKey = `(select ("request"::json)->>'appKey' from "i")`;
   const sellerId = `(select "seller_id" from "s")`;
-  const cols = [`(select row_to_json("i") from "i") as "interaction"`, `(select row_to_json("s") from "s") as "seller"`];
+  const cols = [
+    `(select row_to_json("i") from "i") as "interaction"`,
+    `(select row_to_json("s") from "s") as "seller"`,
+  ];
   if (want.stores)
     cols.push(
       `(select coalesce(json_agg("st" order by "st"."store_id"), '[]'::json) from "stores" as "st" where "st"."seller_id" = ${sellerId} and "st"."detached_at" is null) as "stores"`,
