@@ -4,7 +4,12 @@ import { createHmac } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CoreContext } from '../core/context.js';
 import type { ResolvedGatewayOptions } from './options.js';
-import type { GatewayStorage, OutboxRecord, PendingGrantEvent } from '../storage/gateway-ports.js';
+import {
+  outboxLane,
+  type GatewayStorage,
+  type OutboxRecord,
+  type PendingGrantEvent,
+} from '../storage/gateway-ports.js';
 import { openSecret } from './secret-seal.js';
 import { produceSubscriptionEvents } from '../subscriptions/subscriptions.js';
 
@@ -22,10 +27,6 @@ interface AppTarget {
 }
 
 /** The store a webhook body names (`store_id`), as a lane key; '' when none (subscription events). */
-function storeOf(body: string): string {
-  const m = /"store_id":("(?:[^"\\]|\\.)*"|-?\d+)/.exec(body);
-  return m ? m[1]! : '';
-}
 
 /** Header carrying `sha256=<hex HMAC-SHA256 of the raw body, keyed with the AppSecret>`. */
 export const SIGNATURE_HEADER = 'x-shouquan-signature';
@@ -113,7 +114,7 @@ export class WebhookDispatcher {
     const due = await this.storage.outbox.due(now, BATCH);
     const lanes = new Map<string, OutboxRecord[]>();
     for (const rec of due) {
-      const key = `${rec.appKey}\u0000${storeOf(rec.body)}`;
+      const key = `${rec.appKey}\u0000${outboxLane(rec.body)}`;
       let lane = lanes.get(key);
       if (!lane) lanes.set(key, (lane = []));
       lane.push(rec);

@@ -136,6 +136,15 @@ export interface OrderQuery {
 }
 
 /** One authorization-change event waiting to be (or already) delivered. */
+/**
+ * The lane of a webhook event: the `store_id` of its body as JSON text (`123` or `"abc"`), '' when it has none.
+ * Events of one app and lane are delivered one at a time in order, across every dispatcher (docs/adr/0172, 0190).
+ */
+export function outboxLane(body: string): string {
+  const m = /"store_id":("(?:[^"\\]|\\.)*"|-?\d+)/.exec(body);
+  return m ? m[1]! : '';
+}
+
 export interface OutboxRecord {
   id: number;
   appKey: string;

@@ -25,6 +25,7 @@ import { adminReviewMigration } from './migrations/0021-admin-review.migration.j
 import { sellerIdpSessionsMigration } from './migrations/0024-seller-idp-sessions.migration.js';
 import { sharedLimitsBigintMigration } from './migrations/0026-shared-limits-bigint.migration.js';
 import { outboxDeliveredIndexMigration } from './migrations/0027-outbox-delivered-index.migration.js';
+import { outboxStoreLanesMigration } from './migrations/0028-outbox-store-lanes.migration.js';
 import { messageQueueStoreMigration } from './migrations/0022-message-queue-store.migration.js';
 import { authorizationTopicsMigration } from './migrations/0023-authorization-topics.migration.js';
 import {
@@ -192,6 +193,7 @@ class CodeMigrationProvider implements MigrationProvider {
       '0024_seller_idp_sessions': sellerIdpSessionsMigration(),
       '0026_shared_limits_bigint': sharedLimitsBigintMigration(this.dialect),
       '0027_outbox_delivered_index': outboxDeliveredIndexMigration(),
+      '0028_outbox_store_lanes': outboxStoreLanesMigration(),
       '0022_message_queue_store': messageQueueStoreMigration(),
       '0023_authorization_topics': authorizationTopicsMigration(),
     };

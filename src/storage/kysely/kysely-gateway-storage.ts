@@ -9,7 +9,7 @@ import {
   messageRoutesOf,
   type MessageTables,
 } from './kysely-message-queue.js';
-import { OUTBOX_DONE } from '../gateway-ports.js';
+import { OUTBOX_DONE, outboxLane } from '../gateway-ports.js';
 import { toApp } from './kysely-app-storage.js';
 import type {
   CallFace,
@@ -102,6 +102,8 @@ export interface GatewayTables extends MessageTables {
     next_attempt_at: number;
     delivered_at: number | null;
     last_error: string | null;
+    /** The event's lane: its body's `store_id` as JSON text, '' without one (migration 0028, docs/adr/0190). */
+    store_key: import('kysely').Generated<string>;
   };
 }
 type GeneratedId = import('kysely').Generated<number>;
@@ -595,6 +597,7 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
               grant_id: rec.grantId,
               event: rec.event,
               body: rec.body,
+              store_key: outboxLane(rec.body),
               created_at: rec.createdAt,
               attempts: 0,
               next_attempt_at: rec.nextAttemptAt,
@@ -641,6 +644,19 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
           .where('id', '=', id)
           .where('delivered_at', 'is', null)
           .where('next_attempt_at', '<=', now)
+          // Its app and store's earlier events first, whichever dispatcher holds them (docs/adr/0190).
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('gateway_webhook_outbox as b')
+                  .select('b.id')
+                  .whereRef('b.app_key', '=', 'gateway_webhook_outbox.app_key')
+                  .whereRef('b.store_key', '=', 'gateway_webhook_outbox.store_key')
+                  .whereRef('b.id', '<', 'gateway_webhook_outbox.id')
+                  .where('b.delivered_at', 'is', null),
+              ),
+            ),
+          )
           .executeTakeFirst();
         return Number(r.numUpdatedRows) === 1;
       },

@@ -3,6 +3,7 @@ import type { DialectName } from './database.js';
 import type { EventToQueue, MessageOutbox, MessageQueue, MessageRoute, QueuedMessage } from '../../messages/ports.js';
 import { messageWebhookBody } from '../../messages/render.js';
 import { splitScope } from './grant-row.js';
+import { outboxLane } from '../gateway-ports.js';
 import { splitStoreIds } from './store-ids.js';
 
 /** Message service tables (migration 0018_messages). */
@@ -117,6 +118,7 @@ export function createKyselyMessageQueue(database: Kysely<any>, dialect: Dialect
               grant_id: `msg:${eventId}:${app}`,
               event: e.topic,
               body,
+              store_key: outboxLane(body),
               created_at: e.createdAt,
               attempts: 0,
               next_attempt_at: e.createdAt,

@@ -3,6 +3,7 @@ import { precompile } from './compiled-query.js';
 import type { SubscriptionEventKind, SubscriptionRecord, SubscriptionRepository } from '../ports.js';
 import { appendAudit } from './audit.js';
 import type { Database } from './schema.js';
+import { outboxLane } from '../gateway-ports.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -245,6 +246,7 @@ export function createKyselySubscriptionRepository(
               grant_id: outbox.key,
               event: outbox.event,
               body: outbox.body,
+              store_key: outboxLane(outbox.body),
               created_at: now,
               attempts: 0,
               next_attempt_at: now,
