@@ -37,7 +37,7 @@ import postgres from 'postgres';
 import { CompiledQuery } from 'kysely';
 import { migrateToLatest, openDatabase } from '../../src/storage/kysely/database.js';
 import { createKyselyStorage } from '../../src/storage/kysely/kysely-storage.js';
-import type { TokenRecord } from '../../src/storage/ports.js';
+import { createBenchApp, seedAccessTokens } from './seed-tokens.js';
 
 const OPS = Number(process.argv[2] ?? 10000);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -46,7 +46,6 @@ const POOL = 10;
 const TOKENS = 2000;
 const BASE_URL = process.env.SHOUQUAN_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SOCKET = process.env.BENCH_PG_SOCKET ?? '/var/run/postgresql';
-const hex = () => randomBytes(32).toString('hex');
 
 // A fresh schema, as the tests' freshPostgres does.
 const schema = `bench_${randomBytes(6).toString('hex')}`;
@@ -63,45 +62,8 @@ const opened = openDatabase(url.toString(), { poolSize: POOL });
 const { db, pool } = opened;
 await migrateToLatest(db, 'postgres');
 const storage = createKyselyStorage(db, 'postgres', { pool });
-await storage.apps.create(
-  {
-    appKey: 'app',
-    name: 'A',
-    secretHash: hex(),
-    callbackUrls: ['https://a/cb'],
-    scopes: ['seller'],
-    status: 'live',
-    createdAt: Date.now(),
-  },
-  { sealedSecret: hex() },
-);
-const now = Date.now();
-const hashes: string[] = [];
-for (let i = 0; i < TOKENS; i++) {
-  const grant = {
-    grantId: `g${i}`,
-    appKey: 'app',
-    sellerId: i + 1,
-    storeId: 1,
-    scope: ['seller'],
-    createdAt: now,
-    revokedAt: null,
-    revokedReason: null,
-  };
-  const t: TokenRecord = {
-    tokenHash: hex(),
-    kind: 'access',
-    grantId: grant.grantId,
-    appKey: 'app',
-    scope: ['seller'],
-    createdAt: now,
-    expiresAt: now + 3_600_000,
-    revokedAt: null,
-    rotatedAt: null,
-  };
-  hashes.push(t.tokenHash);
-  await storage.grants.createWithTokens({ now, grant, tokens: [t] });
-}
+await createBenchApp(storage);
+const hashes = await seedAccessTokens(storage, TOKENS);
 
 // The token lookup's SQL exactly as the storage sends it: capture one call's text.
 let lookupSql = '';

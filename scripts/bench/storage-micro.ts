@@ -9,18 +9,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../../src/storage/kysely/schema.js';
 import { migrateToLatest } from '../../src/storage/kysely/database.js';
 import { SqliteGroupCommitDialect } from '../../src/storage/kysely/sqlite-group-commit-driver.js';
 import { createKyselyStorage } from '../../src/storage/kysely/kysely-storage.js';
-import type { Storage, TokenRecord } from '../../src/storage/ports.js';
+import type { Storage } from '../../src/storage/ports.js';
+import { benchToken, createBenchApp, hex, seedAccessTokens } from './seed-tokens.js';
 
 const OPS = Number(process.argv[2] ?? 20000);
 const CONC = Number(process.argv[3] ?? 32);
-const hex = () => randomBytes(32).toString('hex');
 
 async function setup(kind: 'kysely' | 'cache' | 'group'): Promise<{ storage: Storage; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sq-micro-'));
@@ -36,32 +35,11 @@ async function setup(kind: 'kysely' | 'cache' | 'group'): Promise<{ storage: Sto
   });
   await migrateToLatest(db, 'sqlite');
   const storage = createKyselyStorage(db, 'sqlite');
-  await storage.apps.create(
-    {
-      appKey: 'app',
-      name: 'A',
-      secretHash: hex(),
-      callbackUrls: ['https://a/cb'],
-      scopes: ['seller'],
-      status: 'live',
-      createdAt: Date.now(),
-    },
-    { sealedSecret: hex() },
-  );
+  await createBenchApp(storage);
   return { storage, dir };
 }
 
-const tok = (grantId: string, kind: 'access' | 'refresh', now: number): TokenRecord => ({
-  tokenHash: hex(),
-  kind,
-  grantId,
-  appKey: 'app',
-  scope: ['seller'],
-  createdAt: now,
-  expiresAt: now + 3_600_000,
-  revokedAt: null,
-  rotatedAt: null,
-});
+const tok = benchToken;
 
 async function run(label: string, op: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -143,35 +121,9 @@ for (const kind of ['kysely', 'cache', 'group'] as const) {
   const db = new Kysely<Database>({ dialect: new SqliteGroupCommitDialect(sqlite) });
   await migrateToLatest(db, 'sqlite');
   const storage = createKyselyStorage(db, 'sqlite');
-  await storage.apps.create(
-    {
-      appKey: 'app',
-      name: 'A',
-      secretHash: hex(),
-      callbackUrls: ['https://a/cb'],
-      scopes: ['seller'],
-      status: 'live',
-      createdAt: Date.now(),
-    },
-    { sealedSecret: hex() },
-  );
+  await createBenchApp(storage);
   const now = Date.now();
-  const hashes: string[] = [];
-  for (let i = 0; i < 2000; i++) {
-    const grant = {
-      grantId: `g${i}`,
-      appKey: 'app',
-      sellerId: i + 1,
-      storeId: 1,
-      scope: ['seller'],
-      createdAt: now,
-      revokedAt: null,
-      revokedReason: null,
-    };
-    const t = tok(grant.grantId, 'access', now);
-    hashes.push(t.tokenHash);
-    await storage.grants.createWithTokens({ now, grant, tokens: [t] });
-  }
+  const hashes = await seedAccessTokens(storage, 2000, now);
   const build = (h: string) =>
     db
       .selectFrom('tokens as t')
