@@ -184,7 +184,7 @@ for (const d of await testDialects()) {
       assert.deepEqual(bad, ['shouquan: --batch-size must be a whole number of at least 1, got "0"']);
     });
 
-    it('purges delivered webhook pushes past the call retention, never an undelivered one nor a kept grant\'s', async () => {
+    it("purges delivered webhook pushes past the call retention, never an undelivered one nor a kept grant's", async () => {
       await tokensFor(s);
       const now = Date.now();
       const day = 86_400_000;
@@ -220,11 +220,18 @@ for (const d of await testDialects()) {
             row('jan-gone-grant', now - 10 * day, now - 10 * day),
           ])
           .execute();
-        await db.insertInto('gateway_webhook_outbox').values({ ...row('x', 0, now - 10 * day), grant_id: grantId }).execute();
+        await db
+          .insertInto('gateway_webhook_outbox')
+          .values({ ...row('x', 0, now - 10 * day), grant_id: grantId })
+          .execute();
         const report = await purgeExpired(s.core.storage, { callRetentionMs: 7 * day });
         assert.equal(report.deliveries, 2);
         assert.deepEqual(await keys(), ['jan-msg:old-undelivered', 'jan-msg:recent-delivered']);
-        const kept = await db.selectFrom('gateway_webhook_outbox').select('id').where('grant_id', '=', grantId).execute();
+        const kept = await db
+          .selectFrom('gateway_webhook_outbox')
+          .select('id')
+          .where('grant_id', '=', grantId)
+          .execute();
         assert.equal(kept.length, 1, "the kept grant's delivered event stays");
         const again = await purgeExpired(s.core.storage, { callRetentionMs: 7 * day });
         assert.equal(again.deliveries, 0);
