@@ -120,8 +120,9 @@ that a newer version upgraded (a migration this version does not know) is refuse
 Delete expired authorization codes, tokens, seller sessions, console sessions (developer and
 operator) and interactions, revoked grants with no tokens left, expired failure counters, lockouts
 and quota windows (shared_limits), and gateway call records and delivered webhook pushes older
-than --call-retention days (a revoked grant's event once the grant is gone), in batches; and clear the sealed successors of rotated refresh tokens whose grace window
-(--refresh-grace) ended. "serve" also does this every --janitor-interval seconds.
+than --call-retention days (a revoked grant's event once the grant is gone), in batches; and
+clear the sealed successors of rotated refresh tokens whose grace window (--refresh-grace) ended.
+"serve" also does this every --janitor-interval seconds.
 The audit log is never purged.
   --database URL          sqlite:PATH or postgres://… (env SHOUQUAN_DATABASE_URL; default ${DEFAULT_DATABASE_URL})
   --batch-size N          rows per DELETE (default 5000)
