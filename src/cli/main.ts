@@ -131,7 +131,7 @@ The audit log is never purged.
                           (env SHOUQUAN_CALL_RETENTION; default 7)
   --message-retention-days DAYS  keep message service events this many days, 1 to 30 (env
                           SHOUQUAN_MESSAGE_RETENTION_DAYS; default 3); "serve" drops them every minute
-  --json                  print {"interactions","sessions","codes","tokens","grants","web_sessions","calls","successors","limits","messages","messages_unacked","batches","ms"}`,
+  --json                  print {"interactions","sessions","codes","tokens","grants","web_sessions","calls","successors","limits","webhook_deliveries","messages","messages_unacked","batches","ms"}`,
   'seller create': `Usage: shouquan seller create --username U --password P --store NAME [--store NAME…] [--database URL] [--json]
 
 Create a seller account with one or more stores (店铺).

@@ -126,11 +126,13 @@ export class WebhookDispatcher {
       return t;
     };
     const queue = [...lanes.values()].map((lane) => lane.sort((a, b) => a.id - b.id));
+    let claimed = 0;
     const worker = async () => {
       for (let lane = queue.shift(); lane; lane = queue.shift()) {
         for (const rec of lane) {
           if (this.stopped) return;
           if (!(await this.storage.outbox.claim(rec.id, now, now + this.options.webhookTimeoutMs + 60_000))) break;
+          claimed++;
           const delivered = await traced(
             'webhook delivery',
             {
@@ -146,7 +148,9 @@ export class WebhookDispatcher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.webhookConcurrency, queue.length) }, worker));
-    return due.length === BATCH;
+    // Another round at once only when this one made progress on a full batch: rows another dispatcher took
+    // meanwhile would otherwise bring this one straight back.
+    return due.length === BATCH && claimed > 0;
   }
 
   private async enqueueNew(): Promise<void> {

@@ -227,7 +227,8 @@ export interface OutboxRepository {
   /**
    * Undelivered events due at `now`, oldest first, without those of an app that has an earlier
    * event that failed and waits for (or is in) its retry: a failing event holds back the app's
-   * later ones (docs/adr/0172).
+   * later ones (docs/adr/0172); nor those behind an earlier event of their app and store that is
+   * held (leased by a dispatcher, or waiting for its retry): they could not be claimed (docs/adr/0190).
    */
   due(now: number, limit: number): Promise<OutboxRecord[]>;
   /**

@@ -55,6 +55,11 @@ for (const dialect of await testDialects()) {
       assert.equal(await outbox.claim(a2, NOW, lease), false, 'a2 before a1 was delivered');
       assert.equal(await outbox.claim(a1, NOW, lease), true);
       assert.equal(await outbox.claim(a2, NOW, lease), false, 'a2 while a1 is in flight');
+      // Nor is a2 handed out as due while a1 is held: a dispatcher would find a full batch it cannot claim and
+      // start its next round at once, over and over, until the other one drained the lane.
+      const due = async (at: number) =>
+        (await outbox.due(at, 100)).filter((r) => r.appKey === 'hooked').map((r) => r.grantId);
+      assert.deepEqual(await due(NOW), ['msg:b1', 'msg:n1', 'msg:n2']);
       // Other stores, other apps and events without a store are lanes of their own.
       assert.equal(await outbox.claim(b1, NOW, lease), true);
       assert.equal(await outbox.claim(o1, NOW, lease), true);

@@ -631,6 +631,21 @@ export function createKyselyGatewayStorage(database: Kysely<Database>, _dialect:
               ),
             ),
           )
+          // Nor rows behind their lane's head while it is held (another dispatcher's lease, or its retry): they
+          // could not be claimed (docs/adr/0190), and a full batch of them would start the next round at once.
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('gateway_webhook_outbox as h')
+                  .select('h.id')
+                  .whereRef('h.app_key', '=', 'o.app_key')
+                  .whereRef('h.store_key', '=', 'o.store_key')
+                  .whereRef('h.id', '<', 'o.id')
+                  .where('h.delivered_at', 'is', null)
+                  .where('h.next_attempt_at', '>', now),
+              ),
+            ),
+          )
           .orderBy('o.next_attempt_at')
           .orderBy('o.id')
           .limit(limit)
